@@ -1,0 +1,106 @@
+# smsaudit — build, test, demo, install.
+#
+#   make            library (libsmsaudit.a) and tool (smsaudit) in build/
+#   make check      install missing Debian packages, build, run every unit and CLI
+#                   test, then again under AddressSanitizer + UBSan; one summary line
+#   make demo       install missing packages, build, run the example organisation
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+SAN     ?=
+
+PKGS := libgit2 libxml-2.0 libcrypto
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhpdf -lpthread
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2
+OPT  ?= -O2 -g
+ifeq ($(SAN),1)
+OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_LDFLAGS := -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS := -std=c11 $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc/lib \
+              $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SAN_LDFLAGS) $(LDFLAGS)
+
+LIB_SRC := $(wildcard src/lib/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+HEADERS := $(wildcard include/smsaudit/*.h src/lib/*.h src/cli/*.h tests/unit/*.h)
+
+EMBED := iso20000-1-2018.xml=controls/iso20000-1-2018.xml \
+         catalogue.xsd=evidence-schemas/catalogue.xsd
+EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all tests check demo install uninstall clean deps
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/libsmsaudit.a $(BUILD)/smsaudit
+
+tests: all $(TEST_BIN)
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/gen/embedded.c: $(EMBED_FILES) scripts/embed.sh
+	@mkdir -p $(@D)
+	scripts/embed.sh $@ $(EMBED)
+
+$(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libsmsaudit.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/smsaudit: $(CLI_OBJ) $(BUILD)/libsmsaudit.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsmsaudit.a $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmsaudit.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsmsaudit.a \
+	    $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# Everything, twice: a normal build and a sanitizer build, then one summary.
+check: deps
+	@$(MAKE) --no-print-directory -s tests BUILD=build
+	@$(MAKE) --no-print-directory -s tests BUILD=build-asan SAN=1
+	@scripts/run-tests build build-asan
+
+demo: deps
+	@$(MAKE) --no-print-directory -s all
+	@scripts/demo.sh $(BUILD)/smsaudit
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/smsaudit \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/smsaudit/controls \
+	    $(DESTDIR)$(PREFIX)/share/smsaudit/evidence-schemas
+	install -m 755 $(BUILD)/smsaudit $(DESTDIR)$(PREFIX)/bin/smsaudit
+	install -m 644 $(BUILD)/libsmsaudit.a $(DESTDIR)$(PREFIX)/lib/libsmsaudit.a
+	install -m 644 include/smsaudit/*.h $(DESTDIR)$(PREFIX)/include/smsaudit/
+	install -m 644 docs/smsaudit.1 $(DESTDIR)$(PREFIX)/share/man/man1/smsaudit.1
+	install -m 644 controls/*.xml $(DESTDIR)$(PREFIX)/share/smsaudit/controls/
+	install -m 644 evidence-schemas/*.xsd $(DESTDIR)$(PREFIX)/share/smsaudit/evidence-schemas/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/smsaudit $(DESTDIR)$(PREFIX)/lib/libsmsaudit.a \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/smsaudit.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/smsaudit $(DESTDIR)$(PREFIX)/share/smsaudit
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,9 @@
+/* smsaudit — umbrella header: include this to use the whole library. */
+#ifndef SMSAUDIT_H
+#define SMSAUDIT_H
+
+#include "common.h"
+#include "xml.h"
+#include "catalogue.h"
+
+#endif

@@ -1,0 +1,84 @@
+/* The command-line front end: shared types for the command table and output. */
+#ifndef SMSAUDIT_CLI_H
+#define SMSAUDIT_CLI_H
+
+#include <stdio.h>
+
+#include "smsaudit/smsaudit.h"
+
+/* Exit codes, documented in docs/smsaudit.1 and README. */
+enum {
+	EXIT_OK = 0,     /* success */
+	EXIT_CHECK = 1,  /* a check failed: verification, gap, readiness */
+	EXIT_USAGE = 2,  /* bad command line */
+	EXIT_DATA = 3,   /* bad input data: malformed file, unknown id, broken rule */
+	EXIT_ENV = 4     /* environment: missing file, permission, disk, out of memory */
+};
+
+typedef enum { OUT_TEXT, OUT_CSV, OUT_JSON, OUT_XML } out_format;
+
+typedef struct {
+	out_format format;
+	int color;                   /* ANSI colour allowed (TTY and no NO_COLOR) */
+	int tty;                     /* stdout is a terminal */
+	const char *catalogue_path;  /* --catalogue or SMSAUDIT_CATALOGUE */
+} cli_ctx;
+
+typedef struct {
+	const char *name;
+	int (*fn)(cli_ctx *ctx, int argc, char **argv);
+	const char *summary;
+	const char *help;   /* full usage text with an example */
+} cli_command;
+
+/* Print "smsaudit: <library error>" and return the exit code for `rc`. */
+int cli_fail(int rc);
+/* Print "smsaudit: <message>" and return `code`. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Usage error for a command: message plus a pointer to --help; returns EXIT_USAGE. */
+int cli_usage(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print a command's help text. */
+void cli_print_help(const cli_command *cmd, FILE *f);
+/* Parse "text|csv|json|xml"; returns 0 or -1. */
+int cli_parse_format(out_format *out, const char *s);
+/* Load the catalogue chosen by --catalogue/SMSAUDIT_CATALOGUE, or the built-in one. */
+int cli_load_catalogue(cli_ctx *ctx, smsaudit_catalogue **out);
+/* An ANSI sequence when colour is on, "" otherwise. */
+const char *cli_sgr(const cli_ctx *ctx, const char *code);
+
+/* ---- structured output: build a tree, then emit it in the chosen format ---- */
+
+typedef struct out_node out_node;
+
+out_node *out_object(void);
+out_node *out_array(const char *item_name);
+void out_set_str(out_node *obj, const char *key, const char *value);  /* NULL: null */
+void out_set_int(out_node *obj, const char *key, long long value);
+void out_set_bool(out_node *obj, const char *key, int value);
+out_node *out_set_obj(out_node *obj, const char *key);
+out_node *out_set_arr(out_node *obj, const char *key, const char *item_name);
+out_node *out_push_obj(out_node *arr);
+void out_push_str(out_node *arr, const char *value);
+void out_free(out_node *node);
+
+/* JSON, XML (root element `root_name`) or CSV (arrays of flat objects become
+ * rows with a header; a single object becomes key,value rows). */
+int out_emit(FILE *f, const out_node *root, out_format fmt, const char *root_name);
+
+/* An aligned text table over an array of flat objects. `keys` are the fields to
+ * show, `headers` their titles; the last column is cut to the terminal width. */
+void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *const *keys,
+               const char *const *headers, size_t ncols);
+
+/* Write `text` wrapped to `width` columns, each line after the first indented by `indent`. */
+void out_wrap(FILE *f, const char *text, int indent, int width);
+
+/* Terminal width (80 when not a terminal or unknown). */
+int out_term_width(const cli_ctx *ctx);
+
+/* Commands. */
+int cmd_catalogue(cli_ctx *ctx, int argc, char **argv);
+
+extern const cli_command cli_commands[];
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * smsaudit — command-line entry point. One table of commands, one cmd_*
+ * function each (in cmd_*.c); this file parses the global options, dispatches,
+ * and turns library errors into one-line messages and documented exit codes.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "cli.h"
+
+static int cmd_help(cli_ctx *ctx, int argc, char **argv);
+static int cmd_version(cli_ctx *ctx, int argc, char **argv);
+
+const cli_command cli_commands[] = {
+	{ "catalogue", cmd_catalogue, "Browse and check the ISO/IEC 20000-1:2018 control catalogue",
+	  "usage: smsaudit catalogue list [--tree] [--assessable] [--under ID] [--format F]\n"
+	  "       smsaudit catalogue show ID [--overlay FILE] [--format F]\n"
+	  "       smsaudit catalogue info [--format F]\n"
+	  "       smsaudit catalogue validate FILE [--format F]\n"
+	  "\n"
+	  "The catalogue lists clauses 4 to 10 of ISO/IEC 20000-1:2018: their numbers and\n"
+	  "headings, our own short paraphrase of each (never the standard's text), the\n"
+	  "documented information expected as evidence, and mappings to ISO 9001:2015,\n"
+	  "ISO/IEC 27001:2022 and ISO 22301:2019.\n"
+	  "\n"
+	  "  list        every clause, or only assessable ones (--assessable), or the\n"
+	  "              sub-tree under one clause (--under 8.5); --tree indents by depth\n"
+	  "  show ID     one clause: title, paraphrase, expected evidence (kind, whether\n"
+	  "              the standard requires it explicitly, first audit stage, freshness),\n"
+	  "              mappings, parent and children; --overlay adds licensed text\n"
+	  "  info        catalogue metadata: standard, edition, amendments, version, SHA-256\n"
+	  "  validate    check a catalogue or an overlay file (schema, unique ids, parents,\n"
+	  "              depths, evidence on assessable clauses, mapped standards)\n"
+	  "\n"
+	  "The built-in catalogue is used unless --catalogue FILE (before the command) or\n"
+	  "SMSAUDIT_CATALOGUE names another one.\n"
+	  "\n"
+	  "examples:\n"
+	  "  smsaudit catalogue list --tree\n"
+	  "  smsaudit catalogue show 8.5.1.2\n"
+	  "  smsaudit catalogue list --assessable --format csv > clauses.csv\n"
+	  "  smsaudit catalogue validate our-overlay.xml\n" },
+	{ "help", cmd_help, "Show help for smsaudit or for one command",
+	  "usage: smsaudit help [COMMAND]\n"
+	  "\n"
+	  "example:\n"
+	  "  smsaudit help catalogue\n" },
+	{ "version", cmd_version, "Print the version",
+	  "usage: smsaudit version\n"
+	  "\n"
+	  "example:\n"
+	  "  smsaudit version\n" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const char main_usage[] =
+	"usage: smsaudit [--format text|csv|json|xml] [--catalogue FILE] [--no-color]\n"
+	"                COMMAND [ARGS...]\n"
+	"       smsaudit --version | --help\n";
+
+static const char exit_codes[] =
+	"exit codes: 0 ok; 1 a check failed; 2 usage error; 3 bad input data;\n"
+	"            4 environment (missing file, permission, disk)\n";
+
+static int map_error_code(int rc)
+{
+	switch (rc) {
+	case SMSAUDIT_EINVALID:
+	case SMSAUDIT_ENOTFOUND:
+	case SMSAUDIT_EEXISTS:
+		return EXIT_DATA;
+	case SMSAUDIT_EUSAGE:
+		return EXIT_USAGE;
+	default:
+		return EXIT_ENV;
+	}
+}
+
+int cli_fail(int rc)
+{
+	const smsaudit_error *e = smsaudit_error_last();
+	fprintf(stderr, "smsaudit: %s\n", e && e->message[0] ? e->message : "unexpected error");
+	return map_error_code(rc);
+}
+
+int cli_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("smsaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int cli_usage(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("smsaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'smsaudit %s --help')\n", command);
+	return EXIT_USAGE;
+}
+
+void cli_print_help(const cli_command *cmd, FILE *f)
+{
+	fprintf(f, "smsaudit %s - %s\n\n%s", cmd->name, cmd->summary, cmd->help);
+}
+
+int cli_parse_format(out_format *out, const char *s)
+{
+	static const struct { const char *name; out_format f; } fmts[] = {
+		{ "text", OUT_TEXT }, { "csv", OUT_CSV }, { "json", OUT_JSON }, { "xml", OUT_XML }
+	};
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+		if (s && strcmp(s, fmts[i].name) == 0) {
+			*out = fmts[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+const char *cli_sgr(const cli_ctx *ctx, const char *code)
+{
+	if (!ctx->color)
+		return "";
+	if (strcmp(code, "0") == 0)
+		return "\033[0m";
+	if (strcmp(code, "1") == 0)
+		return "\033[1m";
+	if (strcmp(code, "2") == 0)
+		return "\033[2m";
+	if (strcmp(code, "31") == 0)
+		return "\033[31m";
+	if (strcmp(code, "32") == 0)
+		return "\033[32m";
+	if (strcmp(code, "33") == 0)
+		return "\033[33m";
+	return "";
+}
+
+int cli_load_catalogue(cli_ctx *ctx, smsaudit_catalogue **out)
+{
+	if (ctx->catalogue_path)
+		return smsaudit_catalogue_load_file(out, ctx->catalogue_path);
+	return smsaudit_catalogue_load_default(out);
+}
+
+static const cli_command *find_command(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void print_overview(FILE *f)
+{
+	fprintf(f, "smsaudit %s - certification evidence for ISO/IEC 20000-1:2018\n\n%s\ncommands:\n",
+	        smsaudit_version(), main_usage);
+	for (const cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\nglobal options:\n"
+	           "  --format F       output as text (default), csv, json or xml\n"
+	           "  --catalogue FILE use this catalogue instead of the built-in one\n"
+	           "                   (also: SMSAUDIT_CATALOGUE)\n"
+	           "  --no-color       no colour (also: NO_COLOR set to anything)\n"
+	           "\nRun 'smsaudit COMMAND --help' for a command's options and an example.\n\n%s",
+	        exit_codes);
+}
+
+static int cmd_help(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc > 1 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0) {
+		const cli_command *c = find_command(argv[1]);
+		if (!c)
+			return cli_error(EXIT_USAGE, "no help for unknown command '%s' (see 'smsaudit help')", argv[1]);
+		cli_print_help(c, stdout);
+		return EXIT_OK;
+	}
+	print_overview(stdout);
+	return EXIT_OK;
+}
+
+static int cmd_version(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc > 1) {
+		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+			cli_print_help(find_command("version"), stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("version", "unexpected argument '%s'", argv[1]);
+	}
+	printf("smsaudit %s\n", smsaudit_version());
+	return EXIT_OK;
+}
+
+/* Suggest a command for a typo: the one sharing the longest prefix. */
+static const char *nearest_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_len = 0;
+	for (const cli_command *c = cli_commands; c->name; c++) {
+		size_t n = 0;
+		while (name[n] && c->name[n] && name[n] == c->name[n])
+			n++;
+		if (n > best_len) {
+			best_len = n;
+			best = c->name;
+		}
+	}
+	return best_len >= 2 ? best : NULL;
+}
+
+static int run(int argc, char **argv)
+{
+	cli_ctx ctx = { .format = OUT_TEXT };
+	int no_color = getenv("NO_COLOR") != NULL;
+	ctx.catalogue_path = getenv("SMSAUDIT_CATALOGUE");
+	if (ctx.catalogue_path && !*ctx.catalogue_path)
+		ctx.catalogue_path = NULL;
+
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("smsaudit %s\n", smsaudit_version());
+			return EXIT_OK;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			print_overview(stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "--no-color") == 0) {
+			no_color = 1;
+		} else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || cli_parse_format(&ctx.format, v) < 0)
+				return cli_error(EXIT_USAGE, "--format takes text, csv, json or xml");
+		} else if (strcmp(a, "--catalogue") == 0 || strncmp(a, "--catalogue=", 12) == 0) {
+			const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || !*v)
+				return cli_error(EXIT_USAGE, "--catalogue needs a file");
+			ctx.catalogue_path = v;
+		} else {
+			fputs(main_usage, stderr);
+			return cli_error(EXIT_USAGE, "unknown option '%s' (see 'smsaudit --help')", a);
+		}
+	}
+	if (i >= argc) {
+		fputs(main_usage, stderr);
+		return cli_error(EXIT_USAGE, "no command given (see 'smsaudit help')");
+	}
+	ctx.tty = isatty(STDOUT_FILENO);
+	ctx.color = ctx.tty && !no_color && ctx.format == OUT_TEXT;
+
+	const cli_command *cmd = find_command(argv[i]);
+	if (!cmd) {
+		const char *near = nearest_command(argv[i]);
+		if (near)
+			return cli_error(EXIT_USAGE, "unknown command '%s'; did you mean '%s'? (see 'smsaudit help')",
+			                 argv[i], near);
+		return cli_error(EXIT_USAGE, "unknown command '%s' (see 'smsaudit help')", argv[i]);
+	}
+	return cmd->fn(&ctx, argc - i, argv + i);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* A full disk or closed pipe must not look like success. */
+		if (rc == EXIT_OK)
+			rc = cli_error(EXIT_ENV, "cannot write output");
+	}
+	xmlCleanupParser();
+	return rc;
+}

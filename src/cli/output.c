@@ -1,0 +1,483 @@
+/*
+ * Output for people and for programs. Commands build a small tree (objects,
+ * arrays, strings, numbers, booleans) and hand it here; this file alone knows
+ * how to write text tables, CSV, JSON and XML, so every command formats alike.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef enum { N_OBJ, N_ARR, N_STR, N_INT, N_BOOL, N_NULL } ntype;
+
+struct out_node {
+	ntype type;
+	char *key;        /* field name inside an object */
+	char *item_name;  /* element name of array items (XML) */
+	char *str;
+	long long num;
+	out_node *first, *last, *next;
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+	if (!p) {
+		fputs("smsaudit: out of memory\n", stderr);
+		exit(EXIT_ENV);
+	}
+	return p;
+}
+
+static char *xdup(const char *s)
+{
+	size_t n = strlen(s);
+	char *d = xcalloc(1, n + 1);
+	memcpy(d, s, n);
+	return d;
+}
+
+static out_node *node_new(ntype t)
+{
+	out_node *n = xcalloc(1, sizeof(*n));
+	n->type = t;
+	return n;
+}
+
+static void append(out_node *parent, out_node *child, const char *key)
+{
+	if (key)
+		child->key = xdup(key);
+	if (parent->last)
+		parent->last->next = child;
+	else
+		parent->first = child;
+	parent->last = child;
+}
+
+out_node *out_object(void)
+{
+	return node_new(N_OBJ);
+}
+
+out_node *out_array(const char *item_name)
+{
+	out_node *n = node_new(N_ARR);
+	n->item_name = xdup(item_name ? item_name : "item");
+	return n;
+}
+
+void out_set_str(out_node *obj, const char *key, const char *value)
+{
+	out_node *n = node_new(value ? N_STR : N_NULL);
+	if (value)
+		n->str = xdup(value);
+	append(obj, n, key);
+}
+
+void out_set_int(out_node *obj, const char *key, long long value)
+{
+	out_node *n = node_new(N_INT);
+	n->num = value;
+	append(obj, n, key);
+}
+
+void out_set_bool(out_node *obj, const char *key, int value)
+{
+	out_node *n = node_new(N_BOOL);
+	n->num = value ? 1 : 0;
+	append(obj, n, key);
+}
+
+out_node *out_set_obj(out_node *obj, const char *key)
+{
+	out_node *n = out_object();
+	append(obj, n, key);
+	return n;
+}
+
+out_node *out_set_arr(out_node *obj, const char *key, const char *item_name)
+{
+	out_node *n = out_array(item_name);
+	append(obj, n, key);
+	return n;
+}
+
+out_node *out_push_obj(out_node *arr)
+{
+	out_node *n = out_object();
+	append(arr, n, NULL);
+	return n;
+}
+
+void out_push_str(out_node *arr, const char *value)
+{
+	out_node *n = node_new(N_STR);
+	n->str = xdup(value ? value : "");
+	append(arr, n, NULL);
+}
+
+void out_free(out_node *node)
+{
+	while (node) {
+		out_node *next = node->next;
+		out_free(node->first);
+		free(node->key);
+		free(node->item_name);
+		free(node->str);
+		free(node);
+		node = next;
+	}
+}
+
+static const out_node *field(const out_node *obj, const char *key)
+{
+	for (const out_node *c = obj ? obj->first : NULL; c; c = c->next)
+		if (c->key && strcmp(c->key, key) == 0)
+			return c;
+	return NULL;
+}
+
+/* Scalar as text into buf (arrays of strings joined with a space). */
+static const char *scalar_text_for(const out_node *n, char *buf, size_t size, int human)
+{
+	if (!n)
+		return "";
+	switch (n->type) {
+	case N_STR:
+		return n->str;
+	case N_INT:
+		snprintf(buf, size, "%lld", n->num);
+		return buf;
+	case N_BOOL:
+		if (human)
+			return n->num ? "yes" : "no";
+		return n->num ? "true" : "false";
+	case N_ARR: {
+		size_t used = 0;
+		buf[0] = '\0';
+		for (const out_node *c = n->first; c; c = c->next) {
+			if (c->type != N_STR)
+				continue;
+			int w = snprintf(buf + used, size - used, "%s%s", used ? " " : "", c->str);
+			if (w < 0 || (size_t)w >= size - used)
+				break;
+			used += (size_t)w;
+		}
+		return buf;
+	}
+	default:
+		return "";
+	}
+}
+
+static const char *scalar_text(const out_node *n, char *buf, size_t size)
+{
+	return scalar_text_for(n, buf, size, 0);
+}
+
+/* ---- JSON ---- */
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_indent(FILE *f, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		fputs("  ", f);
+}
+
+static void json_node(FILE *f, const out_node *n, int depth)
+{
+	switch (n->type) {
+	case N_STR: json_string(f, n->str); break;
+	case N_INT: fprintf(f, "%lld", n->num); break;
+	case N_BOOL: fputs(n->num ? "true" : "false", f); break;
+	case N_NULL: fputs("null", f); break;
+	case N_OBJ:
+	case N_ARR: {
+		int obj = n->type == N_OBJ;
+		if (!n->first) {
+			fputs(obj ? "{}" : "[]", f);
+			break;
+		}
+		fputs(obj ? "{\n" : "[\n", f);
+		for (const out_node *c = n->first; c; c = c->next) {
+			json_indent(f, depth + 1);
+			if (obj) {
+				json_string(f, c->key);
+				fputs(": ", f);
+			}
+			json_node(f, c, depth + 1);
+			fputs(c->next ? ",\n" : "\n", f);
+		}
+		json_indent(f, depth);
+		fputc(obj ? '}' : ']', f);
+		break;
+	}
+	}
+}
+
+/* ---- XML ---- */
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static void xml_node(FILE *f, const out_node *n, const char *name, int depth)
+{
+	json_indent(f, depth);
+	char buf[64];
+	switch (n->type) {
+	case N_NULL:
+		fprintf(f, "<%s/>\n", name);
+		return;
+	case N_STR:
+	case N_INT:
+	case N_BOOL:
+		fprintf(f, "<%s>", name);
+		xml_text(f, scalar_text(n, buf, sizeof(buf)));
+		fprintf(f, "</%s>\n", name);
+		return;
+	case N_OBJ:
+	case N_ARR:
+		if (!n->first) {
+			fprintf(f, "<%s/>\n", name);
+			return;
+		}
+		fprintf(f, "<%s>\n", name);
+		for (const out_node *c = n->first; c; c = c->next)
+			xml_node(f, c, n->type == N_OBJ ? c->key : n->item_name, depth + 1);
+		json_indent(f, depth);
+		fprintf(f, "</%s>\n", name);
+		return;
+	}
+}
+
+/* ---- CSV (RFC 4180 quoting, LF line ends) ---- */
+
+static void csv_cell(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_flatten(FILE *f, const out_node *n, const char *path)
+{
+	char buf[4096];
+	if (n->type == N_OBJ || (n->type == N_ARR && n->first && n->first->type == N_OBJ)) {
+		size_t i = 0;
+		for (const out_node *c = n->first; c; c = c->next, i++) {
+			char sub[512];
+			if (n->type == N_OBJ)
+				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", c->key);
+			else
+				snprintf(sub, sizeof(sub), "%s.%zu", path, i + 1);
+			csv_flatten(f, c, sub);
+		}
+		return;
+	}
+	csv_cell(f, path);
+	fputc(',', f);
+	csv_cell(f, scalar_text(n, buf, sizeof(buf)));
+	fputc('\n', f);
+}
+
+static void csv_rows(FILE *f, const out_node *arr)
+{
+	const out_node *first = arr->first;
+	if (!first)
+		return;
+	char buf[4096];
+	for (const out_node *c = first->first; c; c = c->next) {
+		csv_cell(f, c->key);
+		fputc(c->next ? ',' : '\n', f);
+	}
+	for (const out_node *row = first; row; row = row->next) {
+		for (const out_node *h = first->first; h; h = h->next) {
+			csv_cell(f, scalar_text(field(row, h->key), buf, sizeof(buf)));
+			fputc(h->next ? ',' : '\n', f);
+		}
+	}
+}
+
+int out_emit(FILE *f, const out_node *root, out_format fmt, const char *root_name)
+{
+	switch (fmt) {
+	case OUT_JSON:
+		json_node(f, root, 0);
+		fputc('\n', f);
+		break;
+	case OUT_XML:
+		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+		xml_node(f, root, root_name, 0);
+		break;
+	case OUT_CSV:
+		if (root->type == N_ARR) {
+			csv_rows(f, root);
+		} else {
+			fputs("field,value\n", f);
+			csv_flatten(f, root, "");
+		}
+		break;
+	case OUT_TEXT:
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- text ---- */
+
+int out_term_width(const cli_ctx *ctx)
+{
+	if (ctx && ctx->tty) {
+		struct winsize ws;
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+			return ws.ws_col;
+	}
+	const char *cols = getenv("COLUMNS");
+	if (cols && atoi(cols) >= 20)
+		return atoi(cols);
+	return 80;
+}
+
+/* Print the first `width` display columns of s (cutting with an ellipsis). */
+static void put_cut(FILE *f, const char *s, size_t width)
+{
+	size_t w = smsaudit_utf8_width(s);
+	if (w <= width) {
+		fputs(s, f);
+		return;
+	}
+	size_t shown = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && shown + 1 < width) {
+		const unsigned char *q = p + 1;
+		while ((*q & 0xc0) == 0x80)
+			q++;
+		fwrite(p, 1, (size_t)(q - p), f);
+		p = q;
+		shown++;
+	}
+	fputs("\xe2\x80\xa6", f); /* … */
+}
+
+void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *const *keys,
+               const char *const *headers, size_t ncols)
+{
+	size_t *width = xcalloc(ncols, sizeof(*width));
+	char buf[4096];
+	for (size_t c = 0; c < ncols; c++)
+		width[c] = smsaudit_utf8_width(headers[c]);
+	for (const out_node *row = arr->first; row; row = row->next)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t w = smsaudit_utf8_width(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1));
+			if (w > width[c])
+				width[c] = w;
+		}
+	/* On a terminal, cut the last column rather than wrap the whole table. */
+	size_t last_max = (size_t)-1;
+	if (ctx->tty) {
+		size_t used = 0;
+		for (size_t c = 0; c + 1 < ncols; c++)
+			used += width[c] + 2;
+		size_t tw = (size_t)out_term_width(ctx);
+		last_max = used + 10 < tw ? tw - used : 10;
+	}
+	const char *bold = cli_sgr(ctx, "1"), *reset = cli_sgr(ctx, "0");
+	fputs(bold, f);
+	for (size_t c = 0; c < ncols; c++) {
+		if (c + 1 < ncols)
+			fprintf(f, "%s%*s", headers[c], (int)(width[c] - smsaudit_utf8_width(headers[c]) + 2), "");
+		else
+			fputs(headers[c], f);
+	}
+	fprintf(f, "%s\n", reset);
+	for (const out_node *row = arr->first; row; row = row->next) {
+		for (size_t c = 0; c < ncols; c++) {
+			const char *s = scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1);
+			if (c + 1 < ncols) {
+				fputs(s, f);
+				fprintf(f, "%*s", (int)(width[c] - smsaudit_utf8_width(s) + 2), "");
+			} else {
+				put_cut(f, s, last_max);
+			}
+		}
+		fputc('\n', f);
+	}
+	free(width);
+}
+
+void out_wrap(FILE *f, const char *text, int indent, int width)
+{
+	int col = indent;
+	int avail = width > indent + 20 ? width : indent + 20;
+	const char *p = text;
+	int first = 1;
+	while (*p) {
+		while (*p == ' ' || *p == '\n' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p;
+		while (*e && *e != ' ' && *e != '\n' && *e != '\t')
+			e++;
+		size_t bytes = (size_t)(e - p);
+		char word[1024];
+		size_t n = bytes < sizeof(word) - 1 ? bytes : sizeof(word) - 1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		int w = (int)smsaudit_utf8_width(word);
+		if (!first && col + 1 + w > avail) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, bytes, f);
+		col += w;
+		first = 0;
+		p = e;
+	}
+	fputc('\n', f);
+}

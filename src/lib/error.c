@@ -1,0 +1,86 @@
+/* The per-thread last error, in the manner of libgit2's git_error_last(). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MESSAGE_MAX 1024
+
+static _Thread_local char last_message[MESSAGE_MAX];
+static _Thread_local smsaudit_error last_error;
+static _Thread_local int have_error;
+
+const smsaudit_error *smsaudit_error_last(void)
+{
+	return have_error ? &last_error : NULL;
+}
+
+void smsaudit_error_clear(void)
+{
+	have_error = 0;
+	last_message[0] = '\0';
+}
+
+static void store(int code, const char *msg)
+{
+	size_t n = strlen(msg);
+	if (n >= MESSAGE_MAX)
+		n = MESSAGE_MAX - 1;
+	memmove(last_message, msg, n);
+	last_message[n] = '\0';
+	/* One line: a newline in a message (e.g. from a library) would break the
+	 * "one clear line" promise of every error. */
+	for (char *p = last_message; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	while (n > 0 && last_message[n - 1] == ' ')
+		last_message[--n] = '\0';
+	last_error.code = code;
+	last_error.message = last_message;
+	have_error = 1;
+}
+
+int error_set(int code, const char *fmt, ...)
+{
+	char msg[MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	store(code, msg);
+	return code;
+}
+
+int error_prefix(int code, const char *fmt, ...)
+{
+	char prefix[MESSAGE_MAX], msg[2 * MESSAGE_MAX + 4];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	if (have_error)
+		snprintf(msg, sizeof(msg), "%s: %s", prefix, last_message);
+	else
+		snprintf(msg, sizeof(msg), "%s", prefix);
+	store(code, msg);
+	return code;
+}
+
+int error_oom(void)
+{
+	return error_set(SMSAUDIT_ENOMEM, "out of memory");
+}
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		error_oom();
+	return d;
+}
+
+const char *smsaudit_version(void)
+{
+	return SMSAUDIT_VERSION;
+}

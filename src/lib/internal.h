@@ -1,0 +1,45 @@
+/* Private helpers shared by the library's modules; not part of the public API. */
+#ifndef SMSAUDIT_INTERNAL_H
+#define SMSAUDIT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "smsaudit/common.h"
+#include "smsaudit/xml.h"
+
+#if defined(__GNUC__)
+#define SMSAUDIT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SMSAUDIT_PRINTF(a, b)
+#endif
+
+/* Record the last error for this thread and return `code`, so callers can write
+ * `return error_set(SMSAUDIT_EINVALID, "%s:%d: ...", ...)`. */
+int error_set(int code, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
+
+/* Keep the last error's message but prefix it ("context: message"). */
+int error_prefix(int code, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
+
+/* Out-of-memory error in one place. */
+int error_oom(void);
+
+/* Buffer helpers (smsaudit_buf). Return 0 or SMSAUDIT_ENOMEM. */
+int buf_grow(smsaudit_buf *b, size_t extra);
+int buf_put(smsaudit_buf *b, const char *data, size_t len);
+int buf_puts(smsaudit_buf *b, const char *s);
+int buf_printf(smsaudit_buf *b, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
+
+/* Read a whole regular file (refusing anything over `max` bytes). */
+int file_read_all(smsaudit_buf *out, const char *path, size_t max);
+
+/* Built-in data compiled into the library (schemas, default catalogue). */
+const unsigned char *embedded_get(const char *name, size_t *len);
+
+/* Lowercase hex SHA-256 of a buffer into out[65]. */
+int sha256_hex(char out[65], const void *data, size_t len);
+
+/* strdup that reports ENOMEM through error_set. */
+char *xstrdup(const char *s);
+
+#endif
