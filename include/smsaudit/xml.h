@@ -27,6 +27,9 @@ typedef struct {
 
 void smsaudit_buf_dispose(smsaudit_buf *buf);
 
+/* Append bytes (the buffer stays NUL-terminated). Returns 0 or SMSAUDIT_ENOMEM. */
+int smsaudit_buf_put(smsaudit_buf *buf, const char *data, size_t len);
+
 /*
  * Parse an XML file. Errors: SMSAUDIT_EIO when the file cannot be read,
  * SMSAUDIT_EINVALID when it is not well-formed or carries a DOCTYPE

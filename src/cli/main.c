@@ -179,7 +179,11 @@ static void print_overview(FILE *f)
 static int cmd_help(cli_ctx *ctx, int argc, char **argv)
 {
 	(void)ctx;
-	if (argc > 1 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0) {
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		cli_print_help(find_command("help"), stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1) {
 		const cli_command *c = find_command(argv[1]);
 		if (!c)
 			return cli_error(EXIT_USAGE, "no help for unknown command '%s' (see 'smsaudit help')", argv[1]);

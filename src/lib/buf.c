@@ -48,6 +48,11 @@ int buf_put(smsaudit_buf *b, const char *data, size_t len)
 	return 0;
 }
 
+int smsaudit_buf_put(smsaudit_buf *b, const char *data, size_t len)
+{
+	return buf_put(b, data, len);
+}
+
 int buf_puts(smsaudit_buf *b, const char *s)
 {
 	return buf_put(b, s, strlen(s));

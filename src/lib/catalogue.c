@@ -396,12 +396,14 @@ int smsaudit_catalogue_load_memory(smsaudit_catalogue **out, const char *data, s
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	int kind = root_kind(root);
 	if (kind != 1) {
-		xmlFreeDoc(doc);
 		if (kind == 2)
-			return error_set(SMSAUDIT_EINVALID, "%s: this is a catalogue overlay, not a catalogue", name);
-		return error_set(SMSAUDIT_EINVALID,
-		                 "%s:%ld: root element <%s> is not an smsaudit catalogue (expected <catalogue xmlns=\"%s\">)",
-		                 name, xmlGetLineNo(root), (const char *)root->name, CATALOGUE_NS);
+			rc = error_set(SMSAUDIT_EINVALID, "%s: this is a catalogue overlay, not a catalogue", name);
+		else
+			rc = error_set(SMSAUDIT_EINVALID,
+			               "%s:%ld: root element <%s> is not an smsaudit catalogue (expected <catalogue xmlns=\"%s\">)",
+			               name, xmlGetLineNo(root), (const char *)root->name, CATALOGUE_NS);
+		xmlFreeDoc(doc);
+		return rc;
 	}
 	rc = validate_doc(doc, name);
 	if (rc < 0) {
@@ -564,10 +566,11 @@ int smsaudit_overlay_load_file(smsaudit_overlay **out, const smsaudit_catalogue 
 		return rc;
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	if (root_kind(root) != 2) {
+		rc = error_set(SMSAUDIT_EINVALID,
+		               "%s:%ld: root element <%s> is not a catalogue overlay (expected <overlay xmlns=\"%s\">)",
+		               path, xmlGetLineNo(root), (const char *)root->name, CATALOGUE_NS);
 		xmlFreeDoc(doc);
-		return error_set(SMSAUDIT_EINVALID,
-		                 "%s:%ld: root element <%s> is not a catalogue overlay (expected <overlay xmlns=\"%s\">)",
-		                 path, xmlGetLineNo(root), (const char *)root->name, CATALOGUE_NS);
+		return rc;
 	}
 	if ((rc = validate_doc(doc, path)) < 0) {
 		xmlFreeDoc(doc);

@@ -1,0 +1,54 @@
+/* Helpers shared by the unit tests. */
+#ifndef SMSAUDIT_TESTUTIL_H
+#define SMSAUDIT_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "smsaudit/smsaudit.h"
+
+/* Assert the last error's message contains `needle`. */
+#define assert_error_contains(needle) do { \
+	const smsaudit_error *e_ = smsaudit_error_last(); \
+	assert_non_null(e_); \
+	if (!strstr(e_->message, (needle))) \
+		fail_msg("error message \"%s\" does not contain \"%s\"", e_->message, (needle)); \
+} while (0)
+
+/* A copy of `s` with the first occurrence of `from` replaced by `to`; the test
+ * fails if `from` is not there (so a fixture can never silently stop testing). */
+static inline char *replace_once(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	if (!at)
+		fail_msg("fixture text not found: %s", from);
+	size_t n = strlen(s), nf = strlen(from), nt = strlen(to);
+	char *r = malloc(n - nf + nt + 1);
+	assert_non_null(r);
+	memcpy(r, s, (size_t)(at - s));
+	memcpy(r + (at - s), to, nt);
+	memcpy(r + (at - s) + nt, at + nf, n - (size_t)(at - s) - nf + 1);
+	return r;
+}
+
+/* Write `data` to a new temporary file; returns its path (free it, unlink it). */
+static inline char *write_temp(const char *data)
+{
+	char *path = strdup("/tmp/smsaudit-test-XXXXXX");
+	assert_non_null(path);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(data);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+#endif
