@@ -129,20 +129,14 @@ int cli_parse_format(out_format *out, const char *s)
 
 const char *cli_sgr(const cli_ctx *ctx, const char *code)
 {
-	if (!ctx->color)
-		return "";
-	if (strcmp(code, "0") == 0)
-		return "\033[0m";
-	if (strcmp(code, "1") == 0)
-		return "\033[1m";
-	if (strcmp(code, "2") == 0)
-		return "\033[2m";
-	if (strcmp(code, "31") == 0)
-		return "\033[31m";
-	if (strcmp(code, "32") == 0)
-		return "\033[32m";
-	if (strcmp(code, "33") == 0)
-		return "\033[33m";
+	static const char *const known[][2] = {
+		{ "0", "\033[0m" }, { "1", "\033[1m" }, { "2", "\033[2m" },
+		{ "31", "\033[31m" }, { "32", "\033[32m" }, { "33", "\033[33m" },
+	};
+	if (ctx->color)
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(code, known[i][0]) == 0)
+				return known[i][1];
 	return "";
 }
 
