@@ -37,4 +37,25 @@ void smsaudit_error_clear(void);
 /* The library's version string, e.g. "0.1.0". */
 const char *smsaudit_version(void);
 
+/*
+ * Time. All times are UTC seconds since the epoch (time_t). Dates are written
+ * YYYY-MM-DD, times YYYY-MM-DDTHH:MM:SSZ. Parsing is strict: impossible dates
+ * (2026-02-30) and trailing text are SMSAUDIT_EINVALID.
+ */
+#include <time.h>
+
+int smsaudit_date_parse(time_t *out, const char *s);   /* YYYY-MM-DD at 00:00:00Z */
+int smsaudit_time_parse(time_t *out, const char *s);   /* a date, or YYYY-MM-DDTHH:MM:SSZ */
+void smsaudit_date_format(char out[11], time_t t);
+void smsaudit_time_format(char out[21], time_t t);
+/* Seconds since the epoch for a UTC calendar time (timegm without the locale). */
+time_t smsaudit_utc_mktime(int year, int month, int day, int hour, int min, int sec);
+
+/*
+ * The current time, unless SMSAUDIT_NOW (a date or time as above) fixes it —
+ * for tests, demos and replays. Records store this time, so it is not a
+ * security boundary: signatures carry it and verification judges it.
+ */
+time_t smsaudit_now(void);
+
 #endif

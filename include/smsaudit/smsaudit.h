@@ -5,5 +5,6 @@
 #include "common.h"
 #include "xml.h"
 #include "catalogue.h"
+#include "sign.h"
 
 #endif

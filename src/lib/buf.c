@@ -75,59 +75,48 @@ int buf_printf(smsaudit_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return error_set(SMSAUDIT_EIO, "%s: is a directory", path);
+	if (!S_ISREG(st.st_mode))
+		return error_set(SMSAUDIT_EIO, "%s: not a regular file", path);
+	if ((unsigned long long)st.st_size > max)
+		return error_set(SMSAUDIT_EINVALID, "%s: file is too large (%lld bytes, limit %zu)",
+		                 path, (long long)st.st_size, max);
+	out->size = 0;
+	if (buf_grow(out, (size_t)st.st_size) < 0)
+		return SMSAUDIT_ENOMEM;
+	for (;;) {
+		if (buf_grow(out, 4096) < 0)
+			return SMSAUDIT_ENOMEM;
+		ssize_t n = read(fd, out->ptr + out->size, out->asize - out->size - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		out->size += (size_t)n;
+		if (out->size > max)
+			return error_set(SMSAUDIT_EINVALID, "%s: file is too large (limit %zu bytes)", path, max);
+	}
+	out->ptr[out->size] = '\0';
+	return 0;
+}
+
 int file_read_all(smsaudit_buf *out, const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(e));
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return error_set(SMSAUDIT_EIO, "%s: is a directory", path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return error_set(SMSAUDIT_EIO, "%s: not a regular file", path);
-	}
-	if ((unsigned long long)st.st_size > max) {
-		close(fd);
-		return error_set(SMSAUDIT_EINVALID, "%s: file is too large (%lld bytes, limit %zu)",
-		                 path, (long long)st.st_size, max);
-	}
-	out->size = 0;
-	if (buf_grow(out, (size_t)st.st_size) < 0) {
-		close(fd);
-		return SMSAUDIT_ENOMEM;
-	}
-	for (;;) {
-		if (buf_grow(out, 4096) < 0) {
-			close(fd);
-			return SMSAUDIT_ENOMEM;
-		}
-		ssize_t n = read(fd, out->ptr + out->size, out->asize - out->size - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		out->size += (size_t)n;
-		if (out->size > max) {
-			close(fd);
-			return error_set(SMSAUDIT_EINVALID, "%s: file is too large (limit %zu bytes)", path, max);
-		}
-	}
-	out->ptr[out->size] = '\0';
+	int rc = fd_read_all(out, fd, path, max);
 	close(fd);
-	return 0;
+	return rc;
 }
 
 int sha256_hex(char out[65], const void *data, size_t len)

@@ -32,6 +32,8 @@ int buf_printf(smsaudit_buf *b, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
 
 /* Read a whole regular file (refusing anything over `max` bytes). */
 int file_read_all(smsaudit_buf *out, const char *path, size_t max);
+/* The same from an open descriptor; `path` is for messages. */
+int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max);
 
 /* Built-in data compiled into the library (schemas, default catalogue). */
 const unsigned char *embedded_get(const char *name, size_t *len);

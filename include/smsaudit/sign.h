@@ -1,0 +1,99 @@
+/*
+ * smsaudit — keys, certificates and detached CMS signatures (OpenSSL 3).
+ *
+ * Every record is signed with ECDSA P-256 as a detached CMS SignedData in DER,
+ * verifiable with stock `openssl cms -verify -binary -inform DER`. Private keys
+ * never enter the repository: they live in files of mode 0600, optionally
+ * encrypted with a passphrase; a key file readable by group or others is
+ * refused, as ssh does.
+ */
+#ifndef SMSAUDIT_SIGN_H
+#define SMSAUDIT_SIGN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "common.h"
+#include "xml.h"
+
+typedef struct smsaudit_key smsaudit_key;
+typedef struct smsaudit_cert smsaudit_cert;
+typedef struct smsaudit_trust smsaudit_trust;
+
+/* A new ECDSA P-256 private key. */
+int smsaudit_key_generate(smsaudit_key **out);
+
+/*
+ * Write the key as PKCS#8 PEM to a new file of mode 0600 (never overwriting),
+ * encrypted with AES-256 when `passphrase` is non-NULL and non-empty.
+ * SMSAUDIT_EEXISTS when the file exists.
+ */
+int smsaudit_key_save(const smsaudit_key *key, const char *path, const char *passphrase);
+
+/*
+ * Load a private key. Refuses (SMSAUDIT_EIO) a file that group or others can
+ * read or write. A wrong or missing passphrase is SMSAUDIT_EINVALID.
+ */
+int smsaudit_key_load(smsaudit_key **out, const char *path, const char *passphrase);
+
+void smsaudit_key_free(smsaudit_key *key);
+
+/* A self-signed CA certificate for `key` (the organisation's trust anchor). */
+int smsaudit_cert_new_ca(smsaudit_cert **out, const smsaudit_key *key, const char *common_name,
+                         time_t not_before, int days);
+
+/* A personal signing certificate for `subject_key`, issued by the CA. */
+int smsaudit_cert_issue(smsaudit_cert **out, const smsaudit_cert *ca, const smsaudit_key *ca_key,
+                        const smsaudit_key *subject_key, const char *name, const char *email,
+                        time_t not_before, int days);
+
+int smsaudit_cert_from_pem(smsaudit_cert **out, const char *pem, size_t len, const char *name);
+int smsaudit_cert_load(smsaudit_cert **out, const char *path);
+int smsaudit_cert_to_pem(smsaudit_buf *out, const smsaudit_cert *cert);
+int smsaudit_cert_save(const smsaudit_cert *cert, const char *path);
+
+/* Lowercase hex SHA-256 of the DER certificate. */
+int smsaudit_cert_fingerprint(char out[65], const smsaudit_cert *cert);
+/* "CN=..., emailAddress=..." style one-line subject into buf. */
+void smsaudit_cert_subject(char *buf, size_t size, const smsaudit_cert *cert);
+/* The first email address (subjectAltName or subject), "" if none. */
+void smsaudit_cert_email(char *buf, size_t size, const smsaudit_cert *cert);
+void smsaudit_cert_validity(const smsaudit_cert *cert, time_t *not_before, time_t *not_after);
+/* 1 if `key` is the private key of `cert`. */
+int smsaudit_cert_matches_key(const smsaudit_cert *cert, const smsaudit_key *key);
+/* 1 if the certificate is a CA (basicConstraints CA:TRUE). */
+int smsaudit_cert_is_ca(const smsaudit_cert *cert);
+smsaudit_cert *smsaudit_cert_dup(const smsaudit_cert *cert);
+void smsaudit_cert_free(smsaudit_cert *cert);
+
+/*
+ * Sign `data` as a detached CMS SignedData (DER) with signingTime `when`
+ * (so a test or a replay can fix the clock). Appends to `sig`.
+ */
+int smsaudit_sign_detached(smsaudit_buf *sig, const void *data, size_t len,
+                           const smsaudit_cert *cert, const smsaudit_key *key, time_t when);
+
+/* A set of trust anchors (CA certificates). */
+int smsaudit_trust_new(smsaudit_trust **out);
+int smsaudit_trust_add(smsaudit_trust *trust, const smsaudit_cert *ca);
+void smsaudit_trust_free(smsaudit_trust *trust);
+
+/*
+ * Verify a detached signature over `data`: the signature matches, and the
+ * signer's certificate chains to a trust anchor and was valid at the signing
+ * time written in the signature. On success returns the signer certificate
+ * (caller frees) and the signing time. SMSAUDIT_EINVALID with the reason when
+ * anything fails.
+ */
+int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
+                             size_t len, const void *sig, size_t siglen, smsaudit_trust *trust);
+
+/*
+ * Read a passphrase for `what`: from the environment variable SMSAUDIT_PASSPHRASE
+ * if set, else from the terminal without echo. Returns NULL (with an error)
+ * when neither is available. Caller frees (the buffer is wiped first).
+ */
+char *smsaudit_passphrase_read(const char *what);
+void smsaudit_passphrase_free(char *pass);
+
+#endif

@@ -1,0 +1,617 @@
+/*
+ * Keys, certificates and CMS signatures with OpenSSL 3. Small on purpose: one
+ * curve (P-256), one digest (SHA-256), one signature format (detached CMS, DER).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+#include "smsaudit/sign.h"
+
+struct smsaudit_key { EVP_PKEY *pkey; };
+struct smsaudit_cert { X509 *x509; };
+struct smsaudit_trust { X509_STORE *store; STACK_OF(X509) *anchors; };
+
+/* The most useful OpenSSL reason for a failure, for one-line messages. */
+static const char *ossl_reason(void)
+{
+	static _Thread_local char buf[256];
+	unsigned long e = ERR_peek_last_error();
+	if (!e)
+		return "unknown OpenSSL error";
+	ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	const char *r = ERR_reason_error_string(e);
+	if (r) {
+		snprintf(buf, sizeof(buf), "%s", r);
+		return buf;
+	}
+	return buf;
+}
+
+int smsaudit_key_generate(smsaudit_key **out)
+{
+	*out = NULL;
+	EVP_PKEY *pk = EVP_EC_gen("P-256");
+	if (!pk)
+		return error_set(SMSAUDIT_ERROR, "cannot generate a P-256 key: %s", ossl_reason());
+	smsaudit_key *k = calloc(1, sizeof(*k));
+	if (!k) {
+		EVP_PKEY_free(pk);
+		return error_oom();
+	}
+	k->pkey = pk;
+	*out = k;
+	return 0;
+}
+
+void smsaudit_key_free(smsaudit_key *key)
+{
+	if (!key)
+		return;
+	EVP_PKEY_free(key->pkey);
+	free(key);
+}
+
+/* Write `data` to a new file of mode `mode`, atomically: a temporary file in
+ * the same directory, fsync, then link() so an existing file is never replaced
+ * and a crash never leaves a half-written key. */
+static int write_new_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16);
+	if (!tmp)
+		return error_oom();
+	snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return error_set(SMSAUDIT_EIO, "%s: cannot create: %s", path, strerror(e));
+	}
+	int rc = 0;
+	if (fchmod(fd, mode) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	const char *p = data;
+	size_t left = len;
+	while (rc == 0 && left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", path, strerror(errno));
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", path, strerror(errno));
+	if (close(fd) < 0 && rc == 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", path, strerror(errno));
+	if (rc == 0 && link(tmp, path) < 0) {
+		if (errno == EEXIST)
+			rc = error_set(SMSAUDIT_EEXISTS, "%s: already exists; not overwriting it", path);
+		else
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	}
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int smsaudit_key_save(const smsaudit_key *key, const char *path, const char *passphrase)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	if (!mem)
+		return error_oom();
+	int ok;
+	if (passphrase && *passphrase)
+		ok = PEM_write_bio_PKCS8PrivateKey(mem, key->pkey, EVP_aes_256_cbc(), passphrase,
+		                                   (int)strlen(passphrase), NULL, NULL);
+	else
+		ok = PEM_write_bio_PKCS8PrivateKey(mem, key->pkey, NULL, NULL, 0, NULL, NULL);
+	if (!ok) {
+		BIO_free(mem);
+		return error_set(SMSAUDIT_ERROR, "%s: cannot encode the key: %s", path, ossl_reason());
+	}
+	char *data = NULL;
+	long n = BIO_get_mem_data(mem, &data);
+	int rc = write_new_file(path, data, (size_t)n, 0600);
+	BIO_free_all(mem); /* BIO_s_mem frees and clears its buffer */
+	return rc;
+}
+
+static int pass_cb(char *buf, int size, int rwflag, void *u)
+{
+	(void)rwflag;
+	const char *p = u;
+	if (!p)
+		return -1;
+	int n = (int)strlen(p);
+	if (n > size)
+		n = size;
+	memcpy(buf, p, (size_t)n);
+	return n;
+}
+
+int smsaudit_key_load(smsaudit_key **out, const char *path, const char *passphrase)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return error_set(SMSAUDIT_EIO, "%s: key file is a symbolic link; refusing it", path);
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(SMSAUDIT_EIO, "%s: not a regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return error_set(SMSAUDIT_EIO,
+		                 "%s: private key is accessible by others (mode %04o); run 'chmod 600 %s'",
+		                 path, (unsigned)(st.st_mode & 07777), path);
+	}
+	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
+	int rc = fd_read_all(&pem, fd, path, 64 * 1024);
+	close(fd);
+	if (rc < 0) {
+		smsaudit_buf_dispose(&pem);
+		return rc;
+	}
+	int encrypted = strstr(pem.ptr, "ENCRYPTED") != NULL;
+	BIO *b = BIO_new_mem_buf(pem.ptr, (int)pem.size);
+	EVP_PKEY *pk = b ? PEM_read_bio_PrivateKey(b, NULL, pass_cb, (void *)passphrase) : NULL;
+	BIO_free(b);
+	OPENSSL_cleanse(pem.ptr, pem.size);
+	smsaudit_buf_dispose(&pem);
+	if (!pk) {
+		ERR_clear_error();
+		if (encrypted)
+			return error_set(SMSAUDIT_EINVALID, "%s: cannot read the private key: %s", path,
+			                 passphrase ? "wrong passphrase" : "it is encrypted and no passphrase was given");
+		return error_set(SMSAUDIT_EINVALID, "%s: not a PEM private key", path);
+	}
+	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC) {
+		EVP_PKEY_free(pk);
+		return error_set(SMSAUDIT_EINVALID, "%s: not an ECDSA key (smsaudit signs with P-256)", path);
+	}
+	smsaudit_key *k = calloc(1, sizeof(*k));
+	if (!k) {
+		EVP_PKEY_free(pk);
+		return error_oom();
+	}
+	k->pkey = pk;
+	*out = k;
+	return 0;
+}
+
+static smsaudit_cert *wrap_cert(X509 *x)
+{
+	smsaudit_cert *c = calloc(1, sizeof(*c));
+	if (!c) {
+		X509_free(x);
+		error_oom();
+		return NULL;
+	}
+	c->x509 = x;
+	return c;
+}
+
+static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	X509_EXTENSION *ex = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	if (!ex)
+		return 0;
+	int ok = X509_add_ext(cert, ex, -1);
+	X509_EXTENSION_free(ex);
+	return ok;
+}
+
+static int random_serial(X509 *x)
+{
+	unsigned char b[16];
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return 0;
+	b[0] &= 0x7f; /* positive */
+	BIGNUM *bn = BN_bin2bn(b, sizeof(b), NULL);
+	int ok = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+	BN_free(bn);
+	return ok;
+}
+
+static X509 *new_cert_skeleton(const smsaudit_key *subject_key, time_t not_before, int days)
+{
+	X509 *x = X509_new();
+	if (!x)
+		return NULL;
+	if (!X509_set_version(x, 2) || !random_serial(x) ||
+	    !ASN1_TIME_set(X509_getm_notBefore(x), not_before) ||
+	    !ASN1_TIME_set(X509_getm_notAfter(x), not_before + (time_t)days * 86400) ||
+	    !X509_set_pubkey(x, subject_key->pkey)) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int smsaudit_cert_new_ca(smsaudit_cert **out, const smsaudit_key *key, const char *common_name,
+                         time_t not_before, int days)
+{
+	*out = NULL;
+	X509 *x = new_cert_skeleton(key, not_before, days);
+	X509_NAME *name = x ? X509_get_subject_name(x) : NULL;
+	if (!x || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)common_name, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, name) ||
+	    !add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
+	    !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
+	    !add_ext(x, x, NID_subject_key_identifier, "hash") ||
+	    !X509_sign(x, key->pkey, EVP_sha256())) {
+		X509_free(x);
+		return error_set(SMSAUDIT_ERROR, "cannot create the CA certificate: %s", ossl_reason());
+	}
+	*out = wrap_cert(x);
+	return *out ? 0 : SMSAUDIT_ENOMEM;
+}
+
+int smsaudit_cert_issue(smsaudit_cert **out, const smsaudit_cert *ca, const smsaudit_key *ca_key,
+                        const smsaudit_key *subject_key, const char *name, const char *email,
+                        time_t not_before, int days)
+{
+	*out = NULL;
+	if (!smsaudit_cert_matches_key(ca, ca_key))
+		return error_set(SMSAUDIT_EINVALID, "the CA key does not belong to the CA certificate");
+	X509 *x = new_cert_skeleton(subject_key, not_before, days);
+	X509_NAME *sn = x ? X509_get_subject_name(x) : NULL;
+	char san[512];
+	snprintf(san, sizeof(san), "email:%s", email);
+	if (!x || !X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_UTF8, (const unsigned char *)name, -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(sn, "emailAddress", MBSTRING_ASC, (const unsigned char *)email, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(ca->x509)) ||
+	    !add_ext(x, ca->x509, NID_basic_constraints, "critical,CA:FALSE") ||
+	    !add_ext(x, ca->x509, NID_key_usage, "critical,digitalSignature,nonRepudiation") ||
+	    !add_ext(x, ca->x509, NID_ext_key_usage, "emailProtection") ||
+	    !add_ext(x, ca->x509, NID_subject_alt_name, san) ||
+	    !add_ext(x, ca->x509, NID_authority_key_identifier, "keyid:always") ||
+	    !X509_sign(x, ca_key->pkey, EVP_sha256())) {
+		X509_free(x);
+		return error_set(SMSAUDIT_EINVALID, "cannot issue a certificate for %s <%s>: %s", name, email,
+		                 ossl_reason());
+	}
+	*out = wrap_cert(x);
+	return *out ? 0 : SMSAUDIT_ENOMEM;
+}
+
+int smsaudit_cert_from_pem(smsaudit_cert **out, const char *pem, size_t len, const char *name)
+{
+	*out = NULL;
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	if (!b)
+		return error_oom();
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (!x) {
+		ERR_clear_error();
+		return error_set(SMSAUDIT_EINVALID, "%s: not a PEM certificate", name);
+	}
+	*out = wrap_cert(x);
+	return *out ? 0 : SMSAUDIT_ENOMEM;
+}
+
+int smsaudit_cert_load(smsaudit_cert **out, const char *path)
+{
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	int rc = file_read_all(&b, path, 1024 * 1024);
+	if (rc == 0)
+		rc = smsaudit_cert_from_pem(out, b.ptr, b.size, path);
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
+int smsaudit_cert_to_pem(smsaudit_buf *out, const smsaudit_cert *cert)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	if (!b || !PEM_write_bio_X509(b, cert->x509)) {
+		BIO_free(b);
+		return error_oom();
+	}
+	char *data = NULL;
+	long n = BIO_get_mem_data(b, &data);
+	int rc = buf_put(out, data, (size_t)n);
+	BIO_free(b);
+	return rc;
+}
+
+int smsaudit_cert_save(const smsaudit_cert *cert, const char *path)
+{
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	int rc = smsaudit_cert_to_pem(&b, cert);
+	if (rc == 0)
+		rc = write_new_file(path, b.ptr, b.size, 0644);
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
+int smsaudit_cert_fingerprint(char out[65], const smsaudit_cert *cert)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(cert->x509, &der);
+	if (n <= 0)
+		return error_set(SMSAUDIT_ERROR, "cannot encode certificate");
+	int rc = sha256_hex(out, der, (size_t)n);
+	OPENSSL_free(der);
+	return rc;
+}
+
+void smsaudit_cert_subject(char *buf, size_t size, const smsaudit_cert *cert)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	buf[0] = '\0';
+	if (!b)
+		return;
+	X509_NAME_print_ex(b, X509_get_subject_name(cert->x509), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+	int n = BIO_read(b, buf, (int)size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+void smsaudit_cert_email(char *buf, size_t size, const smsaudit_cert *cert)
+{
+	buf[0] = '\0';
+	STACK_OF(OPENSSL_STRING) *emails = X509_get1_email(cert->x509);
+	if (emails && sk_OPENSSL_STRING_num(emails) > 0)
+		snprintf(buf, size, "%s", sk_OPENSSL_STRING_value(emails, 0));
+	X509_email_free(emails);
+}
+
+static time_t asn1_to_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return smsaudit_utc_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	                           tm.tm_sec);
+}
+
+void smsaudit_cert_validity(const smsaudit_cert *cert, time_t *not_before, time_t *not_after)
+{
+	if (not_before)
+		*not_before = asn1_to_time(X509_get0_notBefore(cert->x509));
+	if (not_after)
+		*not_after = asn1_to_time(X509_get0_notAfter(cert->x509));
+}
+
+int smsaudit_cert_matches_key(const smsaudit_cert *cert, const smsaudit_key *key)
+{
+	return X509_check_private_key(cert->x509, key->pkey) == 1 ? 1 : (ERR_clear_error(), 0);
+}
+
+int smsaudit_cert_is_ca(const smsaudit_cert *cert)
+{
+	return X509_check_ca(cert->x509) > 0;
+}
+
+smsaudit_cert *smsaudit_cert_dup(const smsaudit_cert *cert)
+{
+	X509_up_ref(cert->x509);
+	return wrap_cert(cert->x509);
+}
+
+void smsaudit_cert_free(smsaudit_cert *cert)
+{
+	if (!cert)
+		return;
+	X509_free(cert->x509);
+	free(cert);
+}
+
+int smsaudit_sign_detached(smsaudit_buf *sig, const void *data, size_t len,
+                           const smsaudit_cert *cert, const smsaudit_key *key, time_t when)
+{
+	const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+	int rc = 0;
+	BIO *in = BIO_new_mem_buf(data, (int)len);
+	BIO *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	CMS_SignerInfo *si = cms ? CMS_add1_signer(cms, cert->x509, key->pkey, EVP_sha256(), flags) : NULL;
+	ASN1_TIME *t = ASN1_TIME_set(NULL, when);
+	/* Our own signingTime first: CMS_final only adds "now" when none is there. */
+	if (!in || !out || !si || !t ||
+	    !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1) ||
+	    !CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY) || !i2d_CMS_bio(out, cms)) {
+		rc = error_set(SMSAUDIT_ERROR, "cannot sign: %s", ossl_reason());
+	} else {
+		char *p = NULL;
+		long n = BIO_get_mem_data(out, &p);
+		rc = buf_put(sig, p, (size_t)n);
+	}
+	ASN1_TIME_free(t);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(out);
+	return rc;
+}
+
+int smsaudit_trust_new(smsaudit_trust **out)
+{
+	*out = NULL;
+	smsaudit_trust *t = calloc(1, sizeof(*t));
+	if (!t)
+		return error_oom();
+	t->store = X509_STORE_new();
+	t->anchors = sk_X509_new_null();
+	if (!t->store || !t->anchors) {
+		smsaudit_trust_free(t);
+		return error_oom();
+	}
+	*out = t;
+	return 0;
+}
+
+int smsaudit_trust_add(smsaudit_trust *trust, const smsaudit_cert *ca)
+{
+	if (!smsaudit_cert_is_ca(ca))
+		return error_set(SMSAUDIT_EINVALID, "a trust anchor must be a CA certificate");
+	if (!X509_STORE_add_cert(trust->store, ca->x509)) {
+		ERR_clear_error(); /* already present is fine */
+	}
+	X509_up_ref(ca->x509);
+	sk_X509_push(trust->anchors, ca->x509);
+	return 0;
+}
+
+void smsaudit_trust_free(smsaudit_trust *trust)
+{
+	if (!trust)
+		return;
+	X509_STORE_free(trust->store);
+	sk_X509_pop_free(trust->anchors, X509_free);
+	free(trust);
+}
+
+int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
+                             size_t len, const void *sig, size_t siglen, smsaudit_trust *trust)
+{
+	if (signer)
+		*signer = NULL;
+	int rc = 0;
+	BIO *sb = BIO_new_mem_buf(sig, (int)siglen);
+	BIO *db = BIO_new_mem_buf(data, (int)len);
+	CMS_ContentInfo *cms = sb ? d2i_CMS_bio(sb, NULL) : NULL;
+	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
+	X509_STORE_CTX *unused = NULL;
+	(void)unused;
+	if (!cms || !sis || sk_CMS_SignerInfo_num(sis) != 1) {
+		ERR_clear_error();
+		rc = error_set(SMSAUDIT_EINVALID, "not a CMS signature with exactly one signer");
+		goto done;
+	}
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
+	int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+	X509_ATTRIBUTE *attr = idx >= 0 ? CMS_signed_get_attr(si, idx) : NULL;
+	ASN1_TYPE *at = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
+	time_t when = 0;
+	if (at && (at->type == V_ASN1_UTCTIME || at->type == V_ASN1_GENERALIZEDTIME))
+		when = asn1_to_time((const ASN1_TIME *)at->value.asn1_string);
+	if (!when) {
+		rc = error_set(SMSAUDIT_EINVALID, "signature carries no signing time");
+		goto done;
+	}
+	/* Chain validity is judged at the time of signing, so a signature made
+	 * while the certificate was valid stays valid after it expires. */
+	X509_VERIFY_PARAM *vp = X509_STORE_get0_param(trust->store);
+	X509_VERIFY_PARAM_set_time(vp, when);
+	if (CMS_verify(cms, NULL, trust->store, db, NULL, CMS_BINARY) != 1) {
+		unsigned long e = ERR_peek_last_error();
+		const char *why = ERR_reason_error_string(e);
+		int lib = ERR_GET_LIB(e);
+		int reason = ERR_GET_REASON(e);
+		ERR_clear_error();
+		if (lib == ERR_LIB_CMS &&
+		    (reason == CMS_R_VERIFICATION_FAILURE || reason == CMS_R_CONTENT_VERIFY_ERROR))
+			why = "content does not match the signature";
+		else if (lib == ERR_LIB_CMS && reason == CMS_R_CERTIFICATE_VERIFY_ERROR)
+			why = "signer certificate does not chain to the trust anchor or was not valid at signing time";
+		rc = error_set(SMSAUDIT_EINVALID, "signature does not verify: %s", why ? why : "unknown reason");
+		goto done;
+	}
+	STACK_OF(X509) *signers = CMS_get0_signers(cms);
+	if (!signers || sk_X509_num(signers) != 1) {
+		sk_X509_free(signers);
+		rc = error_set(SMSAUDIT_EINVALID, "signature has no signer certificate");
+		goto done;
+	}
+	X509 *sx = sk_X509_value(signers, 0);
+	sk_X509_free(signers);
+	if (signer) {
+		X509_up_ref(sx);
+		*signer = wrap_cert(sx);
+		if (!*signer)
+			rc = SMSAUDIT_ENOMEM;
+	}
+	if (signed_at)
+		*signed_at = when;
+done:
+	CMS_ContentInfo_free(cms);
+	BIO_free(sb);
+	BIO_free(db);
+	return rc;
+}
+
+char *smsaudit_passphrase_read(const char *what)
+{
+	const char *env = getenv("SMSAUDIT_PASSPHRASE");
+	if (env) {
+		char *p = strdup(env);
+		if (!p)
+			error_oom();
+		return p;
+	}
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		error_set(SMSAUDIT_EINVALID, "%s needs a passphrase: set SMSAUDIT_PASSPHRASE or run on a terminal", what);
+		return NULL;
+	}
+	struct termios old, quiet;
+	int have_term = tcgetattr(fd, &old) == 0;
+	if (have_term) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO);
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	char prompt[512];
+	int pn = snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", what);
+	if (write(fd, prompt, (size_t)pn) < 0) {
+		/* no terminal to talk to: fall through to reading */
+	}
+	char buf[1024];
+	size_t n = 0;
+	while (n + 1 < sizeof(buf)) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r <= 0 || ch == '\n' || ch == '\r')
+			break;
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	if (have_term)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* ignore */
+	}
+	close(fd);
+	char *p = strdup(buf);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (!p)
+		error_oom();
+	return p;
+}
+
+void smsaudit_passphrase_free(char *pass)
+{
+	if (!pass)
+		return;
+	OPENSSL_cleanse(pass, strlen(pass));
+	free(pass);
+}

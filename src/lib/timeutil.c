@@ -1,0 +1,123 @@
+/* UTC dates and times without the locale or TZ: strict parsing and formatting. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long yy = (long long)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned dd = doy - (153 * mp + 2) / 5 + 1;
+	unsigned mm = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yy + (mm <= 2));
+	*m = (int)mm;
+	*d = (int)dd;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+time_t smsaudit_utc_mktime(int year, int month, int day, int hour, int min, int sec)
+{
+	return (time_t)(days_from_civil(year, (unsigned)month, (unsigned)day) * 86400LL +
+	                hour * 3600LL + min * 60LL + sec);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+static int parse_ymd(const char *s, int *y, int *m, int *d)
+{
+	return digits(s, 4, y) && s[4] == '-' && digits(s + 5, 2, m) && s[7] == '-' &&
+	       digits(s + 8, 2, d) && *y >= 1970 && *y <= 9999 && *m >= 1 && *m <= 12 && *d >= 1 &&
+	       *d <= days_in_month(*y, *m);
+}
+
+int smsaudit_date_parse(time_t *out, const char *s)
+{
+	int y, m, d;
+	if (!s || strlen(s) != 10 || !parse_ymd(s, &y, &m, &d))
+		return error_set(SMSAUDIT_EINVALID, "'%s' is not a date (expected YYYY-MM-DD)", s ? s : "");
+	*out = smsaudit_utc_mktime(y, m, d, 0, 0, 0);
+	return 0;
+}
+
+int smsaudit_time_parse(time_t *out, const char *s)
+{
+	int y, m, d, hh, mm, ss;
+	if (s && strlen(s) == 10)
+		return smsaudit_date_parse(out, s);
+	if (!s || strlen(s) != 20 || !parse_ymd(s, &y, &m, &d) || s[10] != 'T' ||
+	    !digits(s + 11, 2, &hh) || s[13] != ':' || !digits(s + 14, 2, &mm) || s[16] != ':' ||
+	    !digits(s + 17, 2, &ss) || s[19] != 'Z' || hh > 23 || mm > 59 || ss > 59)
+		return error_set(SMSAUDIT_EINVALID,
+		                 "'%s' is not a time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", s ? s : "");
+	*out = smsaudit_utc_mktime(y, m, d, hh, mm, ss);
+	return 0;
+}
+
+void smsaudit_date_format(char out[11], time_t t)
+{
+	long long days = (long long)t / 86400 - ((long long)t % 86400 < 0);
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y % 10000, m, d);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
+}
+
+void smsaudit_time_format(char out[21], time_t t)
+{
+	long long days = (long long)t / 86400 - ((long long)t % 86400 < 0);
+	long long rem = (long long)t - days * 86400;
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	char tmp[96];
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m, d, (int)(rem / 3600),
+	         (int)(rem / 60 % 60), (int)(rem % 60));
+	memcpy(out, tmp, 20);
+	out[20] = '\0';
+}
+
+time_t smsaudit_now(void)
+{
+	const char *fixed = getenv("SMSAUDIT_NOW");
+	time_t t;
+	if (fixed && *fixed && smsaudit_time_parse(&t, fixed) == 0)
+		return t;
+	return time(NULL);
+}

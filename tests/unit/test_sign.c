@@ -1,0 +1,266 @@
+/* Unit tests for keys, certificates, CMS signatures and UTC time handling. */
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/smsaudit-sign-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *path_in(const char *name)
+{
+	static char p[256];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static const time_t T0 = 1767225600; /* 2026-01-01T00:00:00Z */
+
+static void key_save_load(void **state)
+{
+	(void)state;
+	smsaudit_key *k = NULL, *k2 = NULL;
+	assert_int_equal(smsaudit_key_generate(&k), 0);
+	assert_int_equal(smsaudit_key_save(k, path_in("a.key"), NULL), 0);
+	struct stat st;
+	assert_int_equal(stat(path_in("a.key"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(smsaudit_key_save(k, path_in("a.key"), NULL), SMSAUDIT_EEXISTS);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("a.key"), NULL), 0);
+	smsaudit_cert *ca = NULL;
+	assert_int_equal(smsaudit_cert_new_ca(&ca, k, "Test CA", T0, 365), 0);
+	assert_true(smsaudit_cert_matches_key(ca, k2));
+	smsaudit_cert_free(ca);
+	smsaudit_key_free(k);
+	smsaudit_key_free(k2);
+}
+
+static void key_passphrase(void **state)
+{
+	(void)state;
+	smsaudit_key *k = NULL, *k2 = NULL;
+	assert_int_equal(smsaudit_key_generate(&k), 0);
+	assert_int_equal(smsaudit_key_save(k, path_in("p.key"), "correct horse"), 0);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("p.key"), "wrong"), SMSAUDIT_EINVALID);
+	assert_error_contains("wrong passphrase");
+	assert_null(k2);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("p.key"), NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("passphrase");
+	assert_int_equal(smsaudit_key_load(&k2, path_in("p.key"), "correct horse"), 0);
+	smsaudit_key_free(k);
+	smsaudit_key_free(k2);
+}
+
+static void key_loose_permissions_and_links(void **state)
+{
+	(void)state;
+	smsaudit_key *k = NULL, *k2 = NULL;
+	assert_int_equal(smsaudit_key_generate(&k), 0);
+	assert_int_equal(smsaudit_key_save(k, path_in("l.key"), NULL), 0);
+	assert_int_equal(chmod(path_in("l.key"), 0644), 0);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("l.key"), NULL), SMSAUDIT_EIO);
+	assert_error_contains("accessible by others (mode 0644)");
+	assert_error_contains("chmod 600");
+	assert_int_equal(chmod(path_in("l.key"), 0640), 0);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("l.key"), NULL), SMSAUDIT_EIO);
+	assert_int_equal(chmod(path_in("l.key"), 0600), 0);
+	char target[256];
+	snprintf(target, sizeof(target), "%s", path_in("l.key"));
+	assert_int_equal(symlink(target, path_in("link.key")), 0);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("link.key"), NULL), SMSAUDIT_EIO);
+	assert_error_contains("symbolic link");
+	assert_int_equal(smsaudit_key_load(&k2, path_in("missing.key"), NULL), SMSAUDIT_EIO);
+	FILE *f = fopen(path_in("junk.key"), "w");
+	fputs("not a key\n", f);
+	fclose(f);
+	chmod(path_in("junk.key"), 0600);
+	assert_int_equal(smsaudit_key_load(&k2, path_in("junk.key"), NULL), SMSAUDIT_EINVALID);
+	smsaudit_key_free(k);
+}
+
+typedef struct {
+	smsaudit_key *ca_key, *key;
+	smsaudit_cert *ca, *cert;
+	smsaudit_trust *trust;
+} pki;
+
+static void pki_make(pki *p, int days)
+{
+	memset(p, 0, sizeof(*p));
+	assert_int_equal(smsaudit_key_generate(&p->ca_key), 0);
+	assert_int_equal(smsaudit_key_generate(&p->key), 0);
+	assert_int_equal(smsaudit_cert_new_ca(&p->ca, p->ca_key, "Example Org Evidence CA", T0, 3650), 0);
+	assert_int_equal(smsaudit_cert_issue(&p->cert, p->ca, p->ca_key, p->key, "Jürgen Çelik",
+	                                     "jurgen@example.org", T0, days), 0);
+	assert_int_equal(smsaudit_trust_new(&p->trust), 0);
+	assert_int_equal(smsaudit_trust_add(p->trust, p->ca), 0);
+}
+
+static void pki_free(pki *p)
+{
+	smsaudit_key_free(p->ca_key);
+	smsaudit_key_free(p->key);
+	smsaudit_cert_free(p->ca);
+	smsaudit_cert_free(p->cert);
+	smsaudit_trust_free(p->trust);
+}
+
+static void certificates(void **state)
+{
+	(void)state;
+	pki p;
+	pki_make(&p, 365);
+	assert_true(smsaudit_cert_is_ca(p.ca));
+	assert_false(smsaudit_cert_is_ca(p.cert));
+	char email[128], subj[256], fp[65];
+	smsaudit_cert_email(email, sizeof(email), p.cert);
+	assert_string_equal(email, "jurgen@example.org");
+	smsaudit_cert_subject(subj, sizeof(subj), p.cert);
+	assert_non_null(strstr(subj, "Jürgen Çelik"));
+	assert_int_equal(smsaudit_cert_fingerprint(fp, p.cert), 0);
+	assert_int_equal(strlen(fp), 64);
+	time_t a, b;
+	smsaudit_cert_validity(p.cert, &a, &b);
+	assert_int_equal(a, T0);
+	assert_int_equal(b, T0 + 365 * 86400);
+	/* PEM round trip keeps the fingerprint. */
+	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_cert_to_pem(&pem, p.cert), 0);
+	smsaudit_cert *back = NULL;
+	assert_int_equal(smsaudit_cert_from_pem(&back, pem.ptr, pem.size, "pem"), 0);
+	char fp2[65];
+	assert_int_equal(smsaudit_cert_fingerprint(fp2, back), 0);
+	assert_string_equal(fp, fp2);
+	assert_int_equal(smsaudit_cert_from_pem(&back, "junk", 4, "junk.pem"), SMSAUDIT_EINVALID);
+	assert_error_contains("junk.pem");
+	/* Issuing with a key that is not the CA's is refused. */
+	smsaudit_cert *bad = NULL;
+	assert_int_equal(smsaudit_cert_issue(&bad, p.ca, p.key, p.key, "X", "x@example.org", T0, 10),
+	                 SMSAUDIT_EINVALID);
+	/* A personal certificate cannot be a trust anchor. */
+	assert_int_equal(smsaudit_trust_add(p.trust, p.cert), SMSAUDIT_EINVALID);
+	smsaudit_buf_dispose(&pem);
+	smsaudit_cert_free(back);
+	pki_free(&p);
+}
+
+static void sign_and_verify(void **state)
+{
+	(void)state;
+	pki p;
+	pki_make(&p, 365);
+	const char *msg = "<record>evidence</record>\n";
+	smsaudit_buf sig = SMSAUDIT_BUF_INIT;
+	time_t when = T0 + 86400 * 10;
+	assert_int_equal(smsaudit_sign_detached(&sig, msg, strlen(msg), p.cert, p.key, when), 0);
+	smsaudit_cert *signer = NULL;
+	time_t at = 0;
+	assert_int_equal(smsaudit_verify_detached(&signer, &at, msg, strlen(msg), sig.ptr, sig.size, p.trust), 0);
+	assert_int_equal(at, when);
+	char e1[128];
+	smsaudit_cert_email(e1, sizeof(e1), signer);
+	assert_string_equal(e1, "jurgen@example.org");
+	smsaudit_cert_free(signer);
+
+	/* One changed byte. */
+	const char *tampered = "<record>evidencE</record>\n";
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, tampered, strlen(tampered), sig.ptr, sig.size,
+	                                          p.trust), SMSAUDIT_EINVALID);
+	assert_error_contains("does not match");
+	/* Garbage signature. */
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, msg, strlen(msg), "xx", 2, p.trust), SMSAUDIT_EINVALID);
+	assert_error_contains("not a CMS signature");
+	/* A trust store with another CA. */
+	pki other;
+	pki_make(&other, 365);
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, msg, strlen(msg), sig.ptr, sig.size, other.trust),
+	                 SMSAUDIT_EINVALID);
+	assert_error_contains("chain");
+	pki_free(&other);
+	smsaudit_buf_dispose(&sig);
+	pki_free(&p);
+}
+
+static void validity_judged_at_signing_time(void **state)
+{
+	(void)state;
+	pki p;
+	pki_make(&p, 30);
+	const char *msg = "data";
+	smsaudit_buf inside = SMSAUDIT_BUF_INIT, after = SMSAUDIT_BUF_INIT, before = SMSAUDIT_BUF_INIT;
+	/* Signed while valid: verifies, whatever today's date is. */
+	assert_int_equal(smsaudit_sign_detached(&inside, msg, 4, p.cert, p.key, T0 + 86400), 0);
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, msg, 4, inside.ptr, inside.size, p.trust), 0);
+	/* Signed after expiry, or before the certificate existed: refused. */
+	assert_int_equal(smsaudit_sign_detached(&after, msg, 4, p.cert, p.key, T0 + 40 * 86400), 0);
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, msg, 4, after.ptr, after.size, p.trust),
+	                 SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_sign_detached(&before, msg, 4, p.cert, p.key, T0 - 86400), 0);
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, msg, 4, before.ptr, before.size, p.trust),
+	                 SMSAUDIT_EINVALID);
+	smsaudit_buf_dispose(&inside);
+	smsaudit_buf_dispose(&after);
+	smsaudit_buf_dispose(&before);
+	pki_free(&p);
+}
+
+static void time_parsing(void **state)
+{
+	(void)state;
+	time_t t;
+	assert_int_equal(smsaudit_date_parse(&t, "2026-01-01"), 0);
+	assert_int_equal(t, T0);
+	assert_int_equal(smsaudit_date_parse(&t, "2024-02-29"), 0);
+	assert_int_equal(smsaudit_date_parse(&t, "2026-02-29"), SMSAUDIT_EINVALID);
+	assert_error_contains("'2026-02-29' is not a date");
+	assert_int_equal(smsaudit_date_parse(&t, "2100-02-29"), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_date_parse(&t, "2000-02-29"), 0);
+	assert_int_equal(smsaudit_date_parse(&t, "2026-13-01"), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_date_parse(&t, "2026-1-01"), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_date_parse(&t, "2026-01-01x"), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_date_parse(&t, ""), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_time_parse(&t, "2026-01-01T12:30:05Z"), 0);
+	assert_int_equal(t, T0 + 12 * 3600 + 30 * 60 + 5);
+	assert_int_equal(smsaudit_time_parse(&t, "2026-01-01T24:00:00Z"), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_time_parse(&t, "2026-01-01T12:30:05+01:00"), SMSAUDIT_EINVALID);
+	char d[11], s[21];
+	smsaudit_date_format(d, T0 + 59 * 86400);
+	assert_string_equal(d, "2026-03-01");
+	smsaudit_time_format(s, T0 + 12 * 3600 + 30 * 60 + 5);
+	assert_string_equal(s, "2026-01-01T12:30:05Z");
+	smsaudit_date_format(d, smsaudit_utc_mktime(2099, 12, 31, 23, 59, 59));
+	assert_string_equal(d, "2099-12-31");
+	setenv("SMSAUDIT_NOW", "2027-06-15T08:00:00Z", 1);
+	smsaudit_time_format(s, smsaudit_now());
+	assert_string_equal(s, "2027-06-15T08:00:00Z");
+	unsetenv("SMSAUDIT_NOW");
+	assert_true(smsaudit_now() > T0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(key_save_load),
+		cmocka_unit_test(key_passphrase),
+		cmocka_unit_test(key_loose_permissions_and_links),
+		cmocka_unit_test(certificates),
+		cmocka_unit_test(sign_and_verify),
+		cmocka_unit_test(validity_judged_at_signing_time),
+		cmocka_unit_test(time_parsing),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
