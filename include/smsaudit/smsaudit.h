@@ -6,5 +6,6 @@
 #include "xml.h"
 #include "catalogue.h"
 #include "sign.h"
+#include "repo.h"
 
 #endif

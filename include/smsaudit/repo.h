@@ -1,0 +1,92 @@
+/*
+ * smsaudit — the evidence repository: a bare git repository written through
+ * libgit2. Every change is one commit on refs/heads/main that only adds paths
+ * (append-only); a commit rewrites only the trees on its paths. Concurrent
+ * writers never lose work: the ref is moved with compare-and-swap and the loser
+ * rebuilds its commit on the new head and tries again.
+ */
+#ifndef SMSAUDIT_REPO_H
+#define SMSAUDIT_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common.h"
+#include "xml.h"
+
+typedef struct { unsigned char id[20]; } smsaudit_oid;
+
+typedef struct smsaudit_repo smsaudit_repo;
+typedef struct smsaudit_txn smsaudit_txn;
+
+/* Create a new bare repository at `path` (which must not exist or be empty). */
+int smsaudit_repo_init(smsaudit_repo **out, const char *path);
+/* Open an existing repository. SMSAUDIT_ENOTFOUND when `path` is not one. */
+int smsaudit_repo_open(smsaudit_repo **out, const char *path);
+void smsaudit_repo_free(smsaudit_repo *repo);
+const char *smsaudit_repo_path(const smsaudit_repo *repo);
+
+/* The commit refs/heads/main points at; SMSAUDIT_ENOTFOUND for an empty repository. */
+int smsaudit_repo_head(smsaudit_oid *out, smsaudit_repo *repo);
+/* Resolve a revision ("main", a tag, a hex id, "HEAD~2") to a commit. */
+int smsaudit_repo_resolve(smsaudit_oid *out, smsaudit_repo *repo, const char *rev);
+void smsaudit_oid_fmt(char out[41], const smsaudit_oid *oid);
+
+/* Read a whole (small) file at `commit` (NULL = head). */
+int smsaudit_repo_read(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oid *commit,
+                       const char *path);
+/* 1 if `path` exists at `commit` (NULL = head), 0 if not. */
+int smsaudit_repo_exists(smsaudit_repo *repo, const smsaudit_oid *commit, const char *path);
+
+/* Call `fn` for every file below `prefix` at `commit`, in path order. A
+ * non-zero return from `fn` stops the walk and is returned. */
+typedef int (*smsaudit_walk_fn)(const char *path, const smsaudit_oid *blob, void *payload);
+int smsaudit_repo_walk(smsaudit_repo *repo, const smsaudit_oid *commit, const char *prefix,
+                       smsaudit_walk_fn fn, void *payload);
+
+/* Stream a blob into a file descriptor, checking its SHA-256 against `sha256`
+ * (hex) when not NULL; memory stays bounded whatever the size. */
+int smsaudit_repo_blob_to_fd(smsaudit_repo *repo, const smsaudit_oid *blob, int fd,
+                             const char *sha256, uint64_t *size_out);
+/* The size of a blob without reading it. */
+int smsaudit_repo_blob_size(uint64_t *out, smsaudit_repo *repo, const smsaudit_oid *blob);
+/* Stream a blob's bytes through SHA-256. */
+int smsaudit_repo_blob_sha256(char out[65], uint64_t *size_out, smsaudit_repo *repo,
+                              const smsaudit_oid *blob);
+
+/*
+ * Store a file's content as a blob in one pass, computing its SHA-256 and
+ * size on the way (memory does not grow with the file). The file must not
+ * change while it is read (checked against its size).
+ */
+int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo,
+                           int fd, const char *name);
+
+/* A set of new files that becomes one commit. */
+int smsaudit_txn_new(smsaudit_txn **out, smsaudit_repo *repo);
+/* Add a file from memory (written as a blob now). */
+int smsaudit_txn_add(smsaudit_txn *txn, const char *path, const void *data, size_t len);
+/* Add an already stored blob. */
+int smsaudit_txn_add_blob(smsaudit_txn *txn, const char *path, const smsaudit_oid *blob);
+size_t smsaudit_txn_count(const smsaudit_txn *txn);
+/*
+ * Commit: build the trees on the new paths over the current head, create the
+ * commit, and move refs/heads/main from the head it was built on (retrying on
+ * a concurrent change). A path that already exists with other content is
+ * SMSAUDIT_EEXISTS (records are never replaced); with the same content it is
+ * skipped (content is deduplicated).
+ */
+int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *message,
+                        const char *name, const char *email, time_t when);
+void smsaudit_txn_free(smsaudit_txn *txn);
+
+/* Create a lightweight tag refs/tags/<name> -> commit (fails if it exists). */
+int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit);
+
+/* First-parent history of head, newest first: calls fn(commit, time, payload). */
+typedef int (*smsaudit_log_fn)(const smsaudit_oid *commit, time_t when, const char *summary,
+                               void *payload);
+int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload);
+
+#endif

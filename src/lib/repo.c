@@ -1,0 +1,747 @@
+/*
+ * The evidence repository on libgit2: a bare repository, commits built in
+ * memory (no index, no work tree), append-only paths, compare-and-swap on
+ * refs/heads/main.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+#include <openssl/evp.h>
+
+#include "internal.h"
+#include "smsaudit/repo.h"
+
+#define MAIN_REF "refs/heads/main"
+#define STREAM_CHUNK (256 * 1024)
+#define COMMIT_RETRIES 200
+
+struct smsaudit_repo {
+	git_repository *git;
+	char *path;
+};
+
+typedef struct {
+	char *path;
+	git_oid oid;
+} txn_entry;
+
+struct smsaudit_txn {
+	smsaudit_repo *repo;
+	txn_entry *entries;
+	size_t n, alloc;
+};
+
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
+static void git_setup(void)
+{
+	git_libgit2_init();
+	/* Objects are written by us, never read from a work tree: check what we
+	 * write, but skip the hash check of every object we read back (verify
+	 * hashes content itself). */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+}
+
+static void git_ensure(void)
+{
+	pthread_once(&git_once, git_setup);
+}
+
+/* libgit2's last message, for one-line errors. */
+static const char *git_reason(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+static void to_git(git_oid *g, const smsaudit_oid *o)
+{
+	memcpy(g->id, o->id, 20);
+}
+
+static void from_git(smsaudit_oid *o, const git_oid *g)
+{
+	memcpy(o->id, g->id, 20);
+}
+
+void smsaudit_oid_fmt(char out[41], const smsaudit_oid *oid)
+{
+	git_oid g;
+	to_git(&g, oid);
+	git_oid_tostr(out, 41, &g);
+}
+
+static int wrap(smsaudit_repo **out, git_repository *g, const char *path)
+{
+	smsaudit_repo *r = calloc(1, sizeof(*r));
+	char *p = strdup(path);
+	if (!r || !p) {
+		free(r);
+		free(p);
+		git_repository_free(g);
+		return error_oom();
+	}
+	r->git = g;
+	r->path = p;
+	*out = r;
+	return 0;
+}
+
+int smsaudit_repo_init(smsaudit_repo **out, const char *path)
+{
+	*out = NULL;
+	git_ensure();
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return error_set(SMSAUDIT_EEXISTS, "%s: exists and is not a directory", path);
+		if (rmdir(path) < 0 && errno != ENOENT) /* only an empty directory may be reused */
+			return error_set(SMSAUDIT_EEXISTS, "%s: exists and is not empty", path);
+	}
+	git_repository_init_options opts;
+	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.initial_head = "main";
+	opts.description = "smsaudit evidence repository";
+	git_repository *g = NULL;
+	if (git_repository_init_ext(&g, path, &opts) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot create repository: %s", path, git_reason());
+	return wrap(out, g, path);
+}
+
+int smsaudit_repo_open(smsaudit_repo **out, const char *path)
+{
+	*out = NULL;
+	git_ensure();
+	git_repository *g = NULL;
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	if (git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: not an smsaudit repository (%s)", path, git_reason());
+	return wrap(out, g, path);
+}
+
+void smsaudit_repo_free(smsaudit_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo->path);
+	free(repo);
+}
+
+const char *smsaudit_repo_path(const smsaudit_repo *repo)
+{
+	return repo->path;
+}
+
+int smsaudit_repo_head(smsaudit_oid *out, smsaudit_repo *repo)
+{
+	git_oid id;
+	int rc = git_reference_name_to_id(&id, repo->git, MAIN_REF);
+	if (rc == GIT_ENOTFOUND)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: the repository has no commits", repo->path);
+	if (rc < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot read %s: %s", repo->path, MAIN_REF, git_reason());
+	from_git(out, &id);
+	return 0;
+}
+
+int smsaudit_repo_resolve(smsaudit_oid *out, smsaudit_repo *repo, const char *rev)
+{
+	git_object *obj = NULL;
+	if (git_revparse_single(&obj, repo->git, rev) < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "no commit '%s' in %s", rev, repo->path);
+	git_object *commit = NULL;
+	int rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (rc < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "'%s' is not a commit in %s", rev, repo->path);
+	from_git(out, git_object_id(commit));
+	git_object_free(commit);
+	return 0;
+}
+
+/* The tree of `commit`, or of head when NULL. */
+static int tree_at(git_tree **out, smsaudit_repo *repo, const smsaudit_oid *commit)
+{
+	smsaudit_oid head;
+	if (!commit) {
+		int rc = smsaudit_repo_head(&head, repo);
+		if (rc < 0)
+			return rc;
+		commit = &head;
+	}
+	git_oid id;
+	to_git(&id, commit);
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, repo->git, &id) < 0) {
+		char hex[41];
+		smsaudit_oid_fmt(hex, commit);
+		return error_set(SMSAUDIT_ENOTFOUND, "no commit %s in %s", hex, repo->path);
+	}
+	int rc = git_commit_tree(out, c);
+	git_commit_free(c);
+	return rc < 0 ? error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason()) : 0;
+}
+
+static int entry_at(git_tree_entry **out, smsaudit_repo *repo, const smsaudit_oid *commit,
+                    const char *path)
+{
+	git_tree *tree = NULL;
+	int rc = tree_at(&tree, repo, commit);
+	if (rc < 0)
+		return rc;
+	rc = git_tree_entry_bypath(out, tree, path);
+	git_tree_free(tree);
+	if (rc == GIT_ENOTFOUND)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: no file '%s'", repo->path, path);
+	if (rc < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	return 0;
+}
+
+int smsaudit_repo_exists(smsaudit_repo *repo, const smsaudit_oid *commit, const char *path)
+{
+	git_tree_entry *e = NULL;
+	if (entry_at(&e, repo, commit, path) < 0)
+		return 0;
+	git_tree_entry_free(e);
+	return 1;
+}
+
+int smsaudit_repo_read(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oid *commit,
+                       const char *path)
+{
+	git_tree_entry *e = NULL;
+	int rc = entry_at(&e, repo, commit, path);
+	if (rc < 0)
+		return rc;
+	git_blob *blob = NULL;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+		git_tree_entry_free(e);
+		return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not a file", repo->path, path);
+	}
+	out->size = 0;
+	rc = buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	return rc;
+}
+
+typedef struct {
+	smsaudit_walk_fn fn;
+	void *payload;
+	const char *prefix;
+	int result;
+} walk_state;
+
+static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	walk_state *w = payload;
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+		return 0;
+	char path[1024];
+	int n = snprintf(path, sizeof(path), "%s%s%s", w->prefix, root, git_tree_entry_name(entry));
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	smsaudit_oid id;
+	from_git(&id, git_tree_entry_id(entry));
+	w->result = w->fn(path, &id, w->payload);
+	return w->result ? -1 : 0;
+}
+
+int smsaudit_repo_walk(smsaudit_repo *repo, const smsaudit_oid *commit, const char *prefix,
+                       smsaudit_walk_fn fn, void *payload)
+{
+	git_tree *root = NULL;
+	int rc = tree_at(&root, repo, commit);
+	if (rc < 0)
+		return rc;
+	git_tree *sub = root;
+	char pfx[512] = "";
+	if (prefix && *prefix) {
+		git_tree_entry *e = NULL;
+		rc = git_tree_entry_bypath(&e, root, prefix);
+		if (rc == GIT_ENOTFOUND) {
+			git_tree_free(root);
+			return 0; /* nothing there yet */
+		}
+		if (rc < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&sub, repo->git, git_tree_entry_id(e)) < 0) {
+			git_tree_entry_free(e);
+			git_tree_free(root);
+			return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not a folder", repo->path, prefix);
+		}
+		git_tree_entry_free(e);
+		snprintf(pfx, sizeof(pfx), "%s/", prefix);
+	}
+	walk_state w = { fn, payload, pfx, 0 };
+	rc = git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w);
+	if (sub != root)
+		git_tree_free(sub);
+	git_tree_free(root);
+	if (w.result)
+		return w.result;
+	return rc < 0 ? error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason()) : 0;
+}
+
+int smsaudit_repo_blob_size(uint64_t *out, smsaudit_repo *repo, const smsaudit_oid *blob)
+{
+	git_odb *odb = NULL;
+	git_oid id;
+	to_git(&id, blob);
+	size_t len = 0;
+	git_object_t type;
+	int rc = git_repository_odb(&odb, repo->git);
+	if (rc == 0)
+		rc = git_odb_read_header(&len, &type, odb, &id);
+	git_odb_free(odb);
+	if (rc < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: missing object: %s", repo->path, git_reason());
+	*out = len;
+	return 0;
+}
+
+/* Read a blob in chunks: the loose-object stream when the backend has one,
+ * else the whole object (packed objects) — bounded memory for the common case
+ * of content written by us. */
+static int blob_stream(smsaudit_repo *repo, const smsaudit_oid *blob,
+                       int (*sink)(const char *data, size_t len, void *u), void *u, uint64_t *size_out)
+{
+	git_odb *odb = NULL;
+	git_oid id;
+	to_git(&id, blob);
+	if (git_repository_odb(&odb, repo->git) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	git_odb_stream *st = NULL;
+	size_t len = 0;
+	git_object_t type;
+	int rc = 0;
+	uint64_t total = 0;
+	if (git_odb_open_rstream(&st, &len, &type, odb, &id) == 0) {
+		char *chunk = malloc(STREAM_CHUNK);
+		if (!chunk)
+			rc = error_oom();
+		while (rc == 0) {
+			int n = git_odb_stream_read(st, chunk, STREAM_CHUNK);
+			if (n < 0) {
+				rc = error_set(SMSAUDIT_EIO, "%s: cannot read object: %s", repo->path, git_reason());
+				break;
+			}
+			if (n == 0)
+				break;
+			total += (uint64_t)n;
+			rc = sink(chunk, (size_t)n, u);
+		}
+		free(chunk);
+		git_odb_stream_free(st);
+	} else {
+		git_error_clear();
+		git_odb_object *obj = NULL;
+		if (git_odb_read(&obj, odb, &id) < 0) {
+			git_odb_free(odb);
+			return error_set(SMSAUDIT_ENOTFOUND, "%s: missing object: %s", repo->path, git_reason());
+		}
+		total = git_odb_object_size(obj);
+		rc = sink(git_odb_object_data(obj), (size_t)total, u);
+		git_odb_object_free(obj);
+	}
+	git_odb_free(odb);
+	if (size_out)
+		*size_out = total;
+	return rc;
+}
+
+typedef struct {
+	EVP_MD_CTX *md;
+	int fd;
+	const char *what;
+} sink_state;
+
+static int sink_hash_write(const char *data, size_t len, void *u)
+{
+	sink_state *s = u;
+	if (s->md && !EVP_DigestUpdate(s->md, data, len))
+		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
+	while (s->fd >= 0 && len > 0) {
+		ssize_t n = write(s->fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_set(SMSAUDIT_EIO, "%s: cannot write: %s", s->what, strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void hex_digest(char out[65], EVP_MD_CTX *md)
+{
+	unsigned char d[32];
+	unsigned int n = 0;
+	EVP_DigestFinal_ex(md, d, &n);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int smsaudit_repo_blob_sha256(char out[65], uint64_t *size_out, smsaudit_repo *repo,
+                              const smsaudit_oid *blob)
+{
+	sink_state s = { EVP_MD_CTX_new(), -1, "" };
+	if (!s.md || !EVP_DigestInit_ex(s.md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(s.md);
+		return error_oom();
+	}
+	int rc = blob_stream(repo, blob, sink_hash_write, &s, size_out);
+	if (rc == 0)
+		hex_digest(out, s.md);
+	EVP_MD_CTX_free(s.md);
+	return rc;
+}
+
+int smsaudit_repo_blob_to_fd(smsaudit_repo *repo, const smsaudit_oid *blob, int fd,
+                             const char *sha256, uint64_t *size_out)
+{
+	sink_state s = { EVP_MD_CTX_new(), fd, "output" };
+	if (!s.md || !EVP_DigestInit_ex(s.md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(s.md);
+		return error_oom();
+	}
+	int rc = blob_stream(repo, blob, sink_hash_write, &s, size_out);
+	if (rc == 0 && sha256) {
+		char got[65];
+		hex_digest(got, s.md);
+		if (strcmp(got, sha256) != 0)
+			rc = error_set(SMSAUDIT_EINVALID, "content digest mismatch: expected %s, got %s", sha256, got);
+	}
+	EVP_MD_CTX_free(s.md);
+	return rc;
+}
+
+int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo,
+                           int fd, const char *name)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_set(SMSAUDIT_EINVALID, "%s: not a regular file", name);
+	git_odb *odb = NULL;
+	git_odb_stream *ws = NULL;
+	if (git_repository_odb(&odb, repo->git) < 0 ||
+	    git_odb_open_wstream(&ws, odb, (git_object_size_t)st.st_size, GIT_OBJECT_BLOB) < 0) {
+		git_odb_free(odb);
+		return error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", repo->path, git_reason());
+	}
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char *chunk = malloc(STREAM_CHUNK);
+	int rc = 0;
+	uint64_t total = 0;
+	if (!md || !chunk || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+		rc = error_oom();
+	while (rc == 0) {
+		ssize_t n = read(fd, chunk, STREAM_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot read: %s", name, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > (uint64_t)st.st_size) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s: the file grew while it was read", name);
+			break;
+		}
+		if (!EVP_DigestUpdate(md, chunk, (size_t)n) || git_odb_stream_write(ws, chunk, (size_t)n) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
+	}
+	if (rc == 0 && total != (uint64_t)st.st_size)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: the file changed size while it was read", name);
+	git_oid id;
+	if (rc == 0 && git_odb_stream_finalize_write(&id, ws) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
+	if (rc == 0) {
+		from_git(blob, &id);
+		hex_digest(sha256, md);
+		*size = total;
+	}
+	free(chunk);
+	EVP_MD_CTX_free(md);
+	git_odb_stream_free(ws);
+	git_odb_free(odb);
+	return rc;
+}
+
+/* ---- transactions ---- */
+
+int smsaudit_txn_new(smsaudit_txn **out, smsaudit_repo *repo)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return error_oom();
+	(*out)->repo = repo;
+	return 0;
+}
+
+void smsaudit_txn_free(smsaudit_txn *txn)
+{
+	if (!txn)
+		return;
+	for (size_t i = 0; i < txn->n; i++)
+		free(txn->entries[i].path);
+	free(txn->entries);
+	free(txn);
+}
+
+size_t smsaudit_txn_count(const smsaudit_txn *txn)
+{
+	return txn->n;
+}
+
+static int valid_repo_path(const char *path)
+{
+	if (!path || !*path || path[0] == '/' || strlen(path) > 512)
+		return 0;
+	const char *seg = path;
+	for (const char *p = path;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - seg);
+			if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.') ||
+			    (n == 4 && strncmp(seg, ".git", 4) == 0))
+				return 0;
+			if (*p == '\0')
+				return 1;
+			seg = p + 1;
+		} else if ((unsigned char)*p < 0x20 || *p == '\\') {
+			return 0;
+		}
+	}
+}
+
+int smsaudit_txn_add_blob(smsaudit_txn *txn, const char *path, const smsaudit_oid *blob)
+{
+	if (!valid_repo_path(path))
+		return error_set(SMSAUDIT_EINVALID, "invalid repository path '%s'", path ? path : "");
+	if (txn->n == txn->alloc) {
+		size_t n = txn->alloc ? txn->alloc * 2 : 16;
+		txn_entry *e = realloc(txn->entries, n * sizeof(*e));
+		if (!e)
+			return error_oom();
+		txn->entries = e;
+		txn->alloc = n;
+	}
+	txn_entry *e = &txn->entries[txn->n];
+	e->path = strdup(path);
+	if (!e->path)
+		return error_oom();
+	to_git(&e->oid, blob);
+	txn->n++;
+	return 0;
+}
+
+int smsaudit_txn_add(smsaudit_txn *txn, const char *path, const void *data, size_t len)
+{
+	git_oid id;
+	if (git_blob_create_from_buffer(&id, txn->repo->git, data, len) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot write object: %s", txn->repo->path, git_reason());
+	smsaudit_oid o;
+	from_git(&o, &id);
+	return smsaudit_txn_add_blob(txn, path, &o);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const txn_entry *)a)->path, ((const txn_entry *)b)->path);
+}
+
+/*
+ * Write the tree for `base` (may be NULL) with entries[lo, hi) added; every
+ * entry's path has the first `skip` bytes stripped. Only trees on the new
+ * paths are rewritten; siblings are shared with the parent commit.
+ */
+static int build_tree(git_oid *out, smsaudit_repo *repo, const git_tree *base, txn_entry *entries,
+                      size_t lo, size_t hi, size_t skip)
+{
+	git_treebuilder *bld = NULL;
+	if (git_treebuilder_new(&bld, repo->git, base) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	int rc = 0;
+	size_t i = lo;
+	while (rc == 0 && i < hi) {
+		const char *rel = entries[i].path + skip;
+		const char *slash = strchr(rel, '/');
+		if (!slash) {
+			const git_tree_entry *old = git_treebuilder_get(bld, rel);
+			if (old) {
+				if (git_oid_equal(git_tree_entry_id(old), &entries[i].oid))
+					; /* same content already there: deduplicated */
+				else
+					rc = error_set(SMSAUDIT_EEXISTS, "'%s' already exists in the repository; records are never replaced",
+					               entries[i].path);
+			} else if (git_treebuilder_insert(NULL, bld, rel, &entries[i].oid, GIT_FILEMODE_BLOB) < 0) {
+				rc = error_set(SMSAUDIT_EIO, "%s: cannot add '%s': %s", repo->path, entries[i].path, git_reason());
+			}
+			i++;
+			continue;
+		}
+		/* A group of entries under the same directory name. */
+		size_t dlen = (size_t)(slash - rel);
+		size_t j = i + 1;
+		while (j < hi && strncmp(entries[j].path + skip, rel, dlen) == 0 && entries[j].path[skip + dlen] == '/')
+			j++;
+		char name[256];
+		if (dlen >= sizeof(name)) {
+			rc = error_set(SMSAUDIT_EINVALID, "path component too long in '%s'", entries[i].path);
+			break;
+		}
+		memcpy(name, rel, dlen);
+		name[dlen] = '\0';
+		const git_tree_entry *old = git_treebuilder_get(bld, name);
+		git_tree *sub = NULL;
+		if (old && git_tree_entry_type(old) != GIT_OBJECT_TREE) {
+			rc = error_set(SMSAUDIT_EEXISTS, "'%.*s' is a file, not a folder", (int)(skip + dlen), entries[i].path);
+			break;
+		}
+		if (old && git_tree_lookup(&sub, repo->git, git_tree_entry_id(old)) < 0) {
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+			break;
+		}
+		git_oid sub_id;
+		rc = build_tree(&sub_id, repo, sub, entries, i, j, skip + dlen + 1);
+		git_tree_free(sub);
+		if (rc == 0 && git_treebuilder_insert(NULL, bld, name, &sub_id, GIT_FILEMODE_TREE) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+		i = j;
+	}
+	if (rc == 0 && git_treebuilder_write(out, bld) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write tree: %s", repo->path, git_reason());
+	git_treebuilder_free(bld);
+	return rc;
+}
+
+int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *message,
+                        const char *name, const char *email, time_t when)
+{
+	smsaudit_repo *repo = txn->repo;
+	if (txn->n == 0)
+		return error_set(SMSAUDIT_EUSAGE, "nothing to commit");
+	qsort(txn->entries, txn->n, sizeof(*txn->entries), cmp_entry);
+	for (size_t i = 1; i < txn->n; i++)
+		if (strcmp(txn->entries[i - 1].path, txn->entries[i].path) == 0 &&
+		    !git_oid_equal(&txn->entries[i - 1].oid, &txn->entries[i].oid))
+			return error_set(SMSAUDIT_EINVALID, "'%s' is added twice with different content",
+			                 txn->entries[i].path);
+
+	git_signature *sig = NULL;
+	if (git_signature_new(&sig, name, email, (git_time_t)when, 0) < 0)
+		return error_set(SMSAUDIT_EINVALID, "cannot use '%s <%s>' as commit author: %s", name, email, git_reason());
+
+	int rc = 0;
+	for (int attempt = 0; attempt < COMMIT_RETRIES; attempt++) {
+		git_oid head_id, tree_id, commit_id;
+		git_commit *parent = NULL;
+		git_tree *base = NULL;
+		int have_head = git_reference_name_to_id(&head_id, repo->git, MAIN_REF) == 0;
+		git_error_clear();
+		if (have_head && (git_commit_lookup(&parent, repo->git, &head_id) < 0 ||
+		                  git_commit_tree(&base, parent) < 0)) {
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot read head: %s", repo->path, git_reason());
+			git_commit_free(parent);
+			break;
+		}
+		rc = build_tree(&tree_id, repo, base, txn->entries, 0, txn->n, 0);
+		git_tree *tree = NULL;
+		if (rc == 0 && git_tree_lookup(&tree, repo->git, &tree_id) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+		const git_commit *parents[1] = { parent };
+		if (rc == 0 && git_commit_create(&commit_id, repo->git, NULL, sig, sig, "UTF-8", message, tree,
+		                                 parent ? 1 : 0, parents) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot create commit: %s", repo->path, git_reason());
+		git_tree_free(tree);
+		git_tree_free(base);
+		git_commit_free(parent);
+		if (rc < 0)
+			break;
+
+		/* Compare-and-swap: move main only if it still points where we built. */
+		git_reference *ref = NULL;
+		int r = have_head
+			? git_reference_create_matching(&ref, repo->git, MAIN_REF, &commit_id, 1, &head_id, "smsaudit")
+			: git_reference_create(&ref, repo->git, MAIN_REF, &commit_id, 0, "smsaudit");
+		git_reference_free(ref);
+		if (r == 0) {
+			from_git(out, &commit_id);
+			git_signature_free(sig);
+			return 0;
+		}
+		if (r != GIT_EMODIFIED && r != GIT_EEXISTS && r != GIT_ELOCKED) {
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot update %s: %s", repo->path, MAIN_REF, git_reason());
+			break;
+		}
+		/* Someone else committed (or holds the lock): rebuild on the new head. */
+		git_error_clear();
+		struct timespec pause = { 0, (long)(1000 + rand() % 4000) * (attempt < 20 ? 1000L : 5000L) };
+		nanosleep(&pause, NULL);
+		rc = error_set(SMSAUDIT_EIO, "%s: the repository is busy (another process keeps committing); try again",
+		               repo->path);
+	}
+	git_signature_free(sig);
+	return rc;
+}
+
+int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit)
+{
+	char refname[256];
+	snprintf(refname, sizeof(refname), "refs/tags/%s", name);
+	git_oid id;
+	to_git(&id, commit);
+	git_reference *ref = NULL;
+	int rc = git_reference_create(&ref, repo->git, refname, &id, 0, "smsaudit tag");
+	git_reference_free(ref);
+	if (rc == GIT_EEXISTS)
+		return error_set(SMSAUDIT_EEXISTS, "tag '%s' already exists", name);
+	if (rc < 0)
+		return error_set(SMSAUDIT_EINVALID, "cannot create tag '%s': %s", name, git_reason());
+	return 0;
+}
+
+int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload)
+{
+	git_revwalk *walk = NULL;
+	if (git_revwalk_new(&walk, repo->git) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	git_revwalk_simplify_first_parent(walk);
+	int rc = git_revwalk_push_ref(walk, MAIN_REF);
+	if (rc < 0) {
+		git_revwalk_free(walk);
+		return rc == GIT_ENOTFOUND ? 0 : error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	}
+	git_oid id;
+	rc = 0;
+	while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo->git, &id) < 0)
+			continue;
+		smsaudit_oid o;
+		from_git(&o, &id);
+		rc = fn(&o, (time_t)git_commit_time(c), git_commit_summary(c), payload);
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	return rc;
+}

@@ -1,0 +1,228 @@
+/* Unit tests for the git-backed repository: append-only commits, content
+ * streaming, compare-and-swap under concurrent writers, stock git compatibility. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <git2.h>
+#include "testutil.h"
+
+static char dir[64], repo_path[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/smsaudit-repo-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(repo_path, sizeof(repo_path), "%s/evidence.git", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int git_ok(const char *args)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "git --git-dir=%s %s >/dev/null 2>&1", repo_path, args);
+	return system(cmd) == 0;
+}
+
+static void commit_files(smsaudit_repo *r, const char *const *paths, size_t n, const char *content)
+{
+	smsaudit_txn *t = NULL;
+	assert_int_equal(smsaudit_txn_new(&t, r), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(smsaudit_txn_add(t, paths[i], content, strlen(content)), 0);
+	smsaudit_oid c;
+	assert_int_equal(smsaudit_txn_commit(&c, t, "test: add\n", "Tess Ter", "tess@example.org", 1767225600), 0);
+	smsaudit_txn_free(t);
+}
+
+static int count_cb(const char *path, const smsaudit_oid *blob, void *u)
+{
+	(void)path;
+	(void)blob;
+	(*(int *)u)++;
+	return 0;
+}
+
+static void init_commit_read(void **state)
+{
+	(void)state;
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_init(&r, repo_path), 0);
+	smsaudit_oid head;
+	assert_int_equal(smsaudit_repo_head(&head, r), SMSAUDIT_ENOTFOUND);
+	static const char *const p1[] = { "smsaudit.xml", "records/2026/01/ab/r1.xml", "records/2026/01/cd/r2.xml" };
+	commit_files(r, p1, 3, "hello\n");
+	static const char *const p2[] = { "records/2026/01/ab/r3.xml" };
+	commit_files(r, p2, 1, "second\n");
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_repo_read(&b, r, NULL, "records/2026/01/ab/r1.xml"), 0);
+	assert_string_equal(b.ptr, "hello\n");
+	assert_int_equal(smsaudit_repo_read(&b, r, NULL, "records/nope.xml"), SMSAUDIT_ENOTFOUND);
+	assert_true(smsaudit_repo_exists(r, NULL, "records/2026/01/ab/r3.xml"));
+	int n = 0;
+	assert_int_equal(smsaudit_repo_walk(r, NULL, "records", count_cb, &n), 0);
+	assert_int_equal(n, 3);
+	/* The first commit does not have the second's file. */
+	smsaudit_oid first;
+	assert_int_equal(smsaudit_repo_resolve(&first, r, "main~1"), 0);
+	assert_false(smsaudit_repo_exists(r, &first, "records/2026/01/ab/r3.xml"));
+	assert_int_equal(smsaudit_repo_resolve(&first, r, "nosuchref"), SMSAUDIT_ENOTFOUND);
+	/* Stock git is happy and sees main. */
+	assert_true(git_ok("fsck --strict"));
+	assert_true(git_ok("log --oneline main"));
+	smsaudit_buf_dispose(&b);
+	smsaudit_repo_free(r);
+	/* Opening a non-repository fails clearly; init refuses a non-empty dir. */
+	assert_int_equal(smsaudit_repo_open(&r, dir), SMSAUDIT_ENOTFOUND);
+	assert_int_equal(smsaudit_repo_init(&r, repo_path), SMSAUDIT_EEXISTS);
+}
+
+static void append_only(void **state)
+{
+	(void)state;
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	smsaudit_oid before, after;
+	assert_int_equal(smsaudit_repo_head(&before, r), 0);
+	smsaudit_txn *t = NULL;
+	assert_int_equal(smsaudit_txn_new(&t, r), 0);
+	assert_int_equal(smsaudit_txn_add(t, "records/2026/01/ab/r1.xml", "changed\n", 8), 0);
+	smsaudit_oid c;
+	assert_int_equal(smsaudit_txn_commit(&c, t, "x\n", "T", "t@example.org", 1767225600), SMSAUDIT_EEXISTS);
+	assert_error_contains("never replaced");
+	smsaudit_txn_free(t);
+	assert_int_equal(smsaudit_repo_head(&after, r), 0);
+	assert_memory_equal(before.id, after.id, 20);
+	/* Bad paths are refused before anything is written. */
+	assert_int_equal(smsaudit_txn_new(&t, r), 0);
+	assert_int_equal(smsaudit_txn_add(t, "../evil", "x", 1), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_txn_add(t, "a/.git/config", "x", 1), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_txn_add(t, "/abs", "x", 1), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_txn_add(t, "a//b", "x", 1), SMSAUDIT_EINVALID);
+	smsaudit_txn_free(t);
+	smsaudit_repo_free(r);
+}
+
+static void stream_content(void **state)
+{
+	(void)state;
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	char src[160];
+	snprintf(src, sizeof(src), "%s/big.bin", dir);
+	int fd = open(src, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	char chunk[4096];
+	for (size_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (char)(i * 7);
+	for (int i = 0; i < 700; i++) /* 2.8 MB: several stream chunks */
+		assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	close(fd);
+	fd = open(src, O_RDONLY);
+	smsaudit_oid blob;
+	char sha[65];
+	uint64_t size = 0;
+	assert_int_equal(smsaudit_repo_store_fd(&blob, sha, &size, r, fd, src), 0);
+	close(fd);
+	assert_int_equal(size, 700 * 4096);
+	/* The digest agrees with sha256sum. */
+	char cmd[512], want[65] = "";
+	snprintf(cmd, sizeof(cmd), "sha256sum %s", src);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%64s", want), 1);
+	pclose(p);
+	assert_string_equal(sha, want);
+	/* Streamed back out, the digest is checked. */
+	char dst[160];
+	snprintf(dst, sizeof(dst), "%s/out.bin", dir);
+	int out = open(dst, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	uint64_t got = 0;
+	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, sha, &got), 0);
+	close(out);
+	assert_int_equal(got, size);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", src, dst);
+	assert_int_equal(system(cmd), 0);
+	out = open("/dev/null", O_WRONLY);
+	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, "00" "00000000000000000000000000000000000000000000000000000000000000", NULL),
+	                 SMSAUDIT_EINVALID);
+	assert_error_contains("digest mismatch");
+	close(out);
+	char sha2[65];
+	assert_int_equal(smsaudit_repo_blob_sha256(sha2, &got, r, &blob), 0);
+	assert_string_equal(sha2, sha);
+	/* A directory is not content. */
+	fd = open(dir, O_RDONLY);
+	assert_int_equal(smsaudit_repo_store_fd(&blob, sha, &size, r, fd, dir), SMSAUDIT_EINVALID);
+	close(fd);
+	smsaudit_repo_free(r);
+}
+
+/* Two processes commit at once: nothing is lost, history stays linear. */
+static void concurrent_writers(void **state)
+{
+	(void)state;
+	enum { PER_CHILD = 15 };
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			git_libgit2_init();
+			smsaudit_repo *r = NULL;
+			if (smsaudit_repo_open(&r, repo_path) < 0)
+				_exit(10);
+			for (int i = 0; i < PER_CHILD; i++) {
+				char path[128];
+				snprintf(path, sizeof(path), "records/2026/02/%02x/child%d-%02d.xml", i, k, i);
+				smsaudit_txn *t = NULL;
+				smsaudit_oid c;
+				if (smsaudit_txn_new(&t, r) < 0 || smsaudit_txn_add(t, path, path, strlen(path)) < 0 ||
+				    smsaudit_txn_commit(&c, t, "concurrent\n", "K", "k@example.org", 1767225600 + i) < 0) {
+					fprintf(stderr, "child %d: %s\n", k, smsaudit_error_last()->message);
+					_exit(11);
+				}
+				smsaudit_txn_free(t);
+			}
+			smsaudit_repo_free(r);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int st = 0;
+		assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	int n = 0;
+	assert_int_equal(smsaudit_repo_walk(r, NULL, "records/2026/02", count_cb, &n), 0);
+	assert_int_equal(n, 2 * PER_CHILD);
+	assert_true(git_ok("fsck --strict"));
+	smsaudit_repo_free(r);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(init_commit_read),
+		cmocka_unit_test(append_only),
+		cmocka_unit_test(stream_content),
+		cmocka_unit_test(concurrent_writers),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+	git_libgit2_shutdown();
+	return failed;
+}
