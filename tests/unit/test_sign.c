@@ -144,7 +144,9 @@ static void certificates(void **state)
 	char fp2[65];
 	assert_int_equal(smsaudit_cert_fingerprint(fp2, back), 0);
 	assert_string_equal(fp, fp2);
+	smsaudit_cert_free(back);
 	assert_int_equal(smsaudit_cert_from_pem(&back, "junk", 4, "junk.pem"), SMSAUDIT_EINVALID);
+	assert_null(back);
 	assert_error_contains("junk.pem");
 	/* Issuing with a key that is not the CA's is refused. */
 	smsaudit_cert *bad = NULL;
