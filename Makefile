@@ -35,7 +35,8 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 HEADERS := $(wildcard include/smsaudit/*.h src/lib/*.h src/cli/*.h tests/unit/*.h)
 
 EMBED := iso20000-1-2018.xml=controls/iso20000-1-2018.xml \
-         catalogue.xsd=evidence-schemas/catalogue.xsd
+         catalogue.xsd=evidence-schemas/catalogue.xsd \
+         records.xsd=evidence-schemas/records.xsd
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o

@@ -36,6 +36,9 @@ void smsaudit_oid_fmt(char out[41], const smsaudit_oid *oid);
 /* Read a whole (small) file at `commit` (NULL = head). */
 int smsaudit_repo_read(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oid *commit,
                        const char *path);
+/* The blob id of the file at `path` at `commit` (NULL = head). */
+int smsaudit_repo_path_oid(smsaudit_oid *out, smsaudit_repo *repo, const smsaudit_oid *commit,
+                           const char *path);
 /* 1 if `path` exists at `commit` (NULL = head), 0 if not. */
 int smsaudit_repo_exists(smsaudit_repo *repo, const smsaudit_oid *commit, const char *path);
 

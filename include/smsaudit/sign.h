@@ -77,6 +77,8 @@ int smsaudit_sign_detached(smsaudit_buf *sig, const void *data, size_t len,
 int smsaudit_trust_new(smsaudit_trust **out);
 int smsaudit_trust_add(smsaudit_trust *trust, const smsaudit_cert *ca);
 void smsaudit_trust_free(smsaudit_trust *trust);
+/* Check that `cert` chains to a trust anchor and is valid at `when`. */
+int smsaudit_trust_check_cert(smsaudit_trust *trust, const smsaudit_cert *cert, time_t when);
 
 /*
  * Verify a detached signature over `data`: the signature matches, and the

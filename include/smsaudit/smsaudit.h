@@ -7,5 +7,7 @@
 #include "catalogue.h"
 #include "sign.h"
 #include "repo.h"
+#include "record.h"
+#include "store.h"
 
 #endif

@@ -41,6 +41,9 @@ const unsigned char *embedded_get(const char *name, size_t *len);
 /* Lowercase hex SHA-256 of a buffer into out[65]. */
 int sha256_hex(char out[65], const void *data, size_t len);
 
+/* Validate a parsed document against the built-in records schema (cached). */
+int record_schema_validate(xmlDocPtr doc, const char *name);
+
 /* strdup that reports ENOMEM through error_set. */
 char *xstrdup(const char *s);
 

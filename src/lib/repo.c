@@ -208,6 +208,18 @@ static int entry_at(git_tree_entry **out, smsaudit_repo *repo, const smsaudit_oi
 	return 0;
 }
 
+int smsaudit_repo_path_oid(smsaudit_oid *out, smsaudit_repo *repo, const smsaudit_oid *commit,
+                           const char *path)
+{
+	git_tree_entry *e = NULL;
+	int rc = entry_at(&e, repo, commit, path);
+	if (rc < 0)
+		return rc;
+	from_git(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return 0;
+}
+
 int smsaudit_repo_exists(smsaudit_repo *repo, const smsaudit_oid *commit, const char *path)
 {
 	git_tree_entry *e = NULL;

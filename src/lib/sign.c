@@ -490,6 +490,24 @@ void smsaudit_trust_free(smsaudit_trust *trust)
 	free(trust);
 }
 
+int smsaudit_trust_check_cert(smsaudit_trust *trust, const smsaudit_cert *cert, time_t when)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	if (!ctx || !X509_STORE_CTX_init(ctx, trust->store, cert->x509, NULL)) {
+		X509_STORE_CTX_free(ctx);
+		return error_oom();
+	}
+	X509_STORE_CTX_set_time(ctx, 0, when);
+	int ok = X509_verify_cert(ctx);
+	int err = X509_STORE_CTX_get_error(ctx);
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	if (ok != 1)
+		return error_set(SMSAUDIT_EINVALID, "certificate does not chain to the trust anchor: %s",
+		                 X509_verify_cert_error_string(err));
+	return 0;
+}
+
 int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust)
 {

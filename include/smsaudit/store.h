@@ -1,0 +1,173 @@
+/*
+ * smsaudit — the evidence store: an smsaudit repository with its SMS
+ * description, pinned catalogue and trust anchor, and the operations that add
+ * signed records to it. The state of the store (people, evidence and its
+ * status, problems) is derived by reading and verifying every record.
+ */
+#ifndef SMSAUDIT_STORE_H
+#define SMSAUDIT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "catalogue.h"
+#include "common.h"
+#include "record.h"
+#include "repo.h"
+#include "sign.h"
+
+typedef struct smsaudit_store smsaudit_store;
+typedef struct smsaudit_identity smsaudit_identity;
+typedef struct smsaudit_state smsaudit_state;
+
+typedef struct {
+	const char *path;                   /* repository to create */
+	const char *organisation;
+	const char *scope;
+	const char *const *services;
+	size_t nservices;
+	const char *const *sites;
+	size_t nsites;
+	const char *certification_body;     /* NULL if not chosen yet */
+	const char *name, *email;           /* the first quality manager */
+	const char *keys_dir;               /* where new private keys go (0700) */
+	const char *passphrase;             /* encrypt new keys; NULL: unencrypted */
+	const char *ca_cert_path;           /* use an existing CA ... */
+	const char *ca_key_path;            /* ... and its key (both or neither) */
+	const smsaudit_catalogue *catalogue;
+	int cert_days;                      /* personal certificate validity */
+} smsaudit_init_options;
+
+#define SMSAUDIT_INIT_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 825 }
+
+typedef struct {
+	char ca_key_path[512];      /* "" when an existing CA was used */
+	char person_key_path[512];
+	int person_key_created;
+	char ca_fingerprint[65];
+} smsaudit_init_result;
+
+int smsaudit_store_init(smsaudit_store **out, const smsaudit_init_options *opts,
+                        smsaudit_init_result *result);
+int smsaudit_store_open(smsaudit_store **out, const char *path);
+void smsaudit_store_free(smsaudit_store *store);
+
+smsaudit_repo *smsaudit_store_repo(smsaudit_store *store);
+const smsaudit_catalogue *smsaudit_store_catalogue(const smsaudit_store *store);
+const smsaudit_cert *smsaudit_store_ca(const smsaudit_store *store);
+const char *smsaudit_store_organisation(const smsaudit_store *store);
+
+/* Key file names in a keys directory. */
+void smsaudit_keys_person_path(char *out, size_t size, const char *keys_dir, const char *email);
+void smsaudit_keys_ca_path(char *out, size_t size, const char *keys_dir, const char *ca_fingerprint);
+/* 1 if the key file is passphrase-protected. */
+int smsaudit_key_file_encrypted(const char *path);
+
+/*
+ * Who signs: a private key, matched to the person whose certificate holds its
+ * public key (the latest grant at head). SMSAUDIT_ENOTFOUND when nobody in the
+ * repository has that key.
+ */
+int smsaudit_identity_load(smsaudit_identity **out, smsaudit_store *store, const char *key_path,
+                           const char *passphrase);
+const char *smsaudit_identity_email(const smsaudit_identity *id);
+const char *smsaudit_identity_name(const smsaudit_identity *id);
+unsigned smsaudit_identity_roles(const smsaudit_identity *id);
+void smsaudit_identity_free(smsaudit_identity *id);
+
+/* Grant roles to a person holding `cert` (issued by the store's CA). A later
+ * grant for the same email replaces the roles. */
+int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                              smsaudit_identity *signer, const smsaudit_cert *cert, const char *name,
+                              const char *email, unsigned roles, time_t valid_until);
+/* Revoke a person's certificate from `effective` on. */
+int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                                 smsaudit_identity *signer, const char *email, const char *reason,
+                                 time_t effective);
+
+typedef struct {
+	const char *file;            /* path on disk */
+	const char *name;            /* original name to record; NULL: the file's base name */
+	const char *title;
+	smsaudit_evidence_kind kind;
+	const char *const *controls;
+	size_t ncontrols;
+	int has_period;
+	time_t period_from, period_to;
+	time_t valid_until;          /* 0: none */
+	const char *note;            /* NULL: none */
+	const char *where;           /* for messages, e.g. "import.csv:12"; NULL: the file */
+} smsaudit_evidence_input;
+
+#define SMSAUDIT_ADD_ALLOW_DUPLICATE 1u
+
+typedef void (*smsaudit_progress_fn)(size_t done, size_t total, void *payload);
+
+/*
+ * Add evidence files as one commit: each file is streamed once (SHA-256, size,
+ * stored content-addressed), described by one signed record. Everything is
+ * checked before anything is committed; on any error nothing is committed.
+ * `ids_out` (n entries) receives the new record ids.
+ */
+int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer,
+                                const smsaudit_evidence_input *inputs, size_t n, unsigned flags,
+                                char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
+                                void *payload);
+
+int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                             smsaudit_identity *signer, const char *old_id, const char *new_id,
+                             const char *reason);
+int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                            smsaudit_identity *signer, const char *evidence_id, const char *reason);
+
+/* ---- state: everything derived from the records at one commit ---- */
+
+typedef enum {
+	SMSAUDIT_EV_ACTIVE,
+	SMSAUDIT_EV_SUPERSEDED,
+	SMSAUDIT_EV_WITHDRAWN
+} smsaudit_evidence_status;
+
+typedef struct {
+	const smsaudit_record *record;
+	char path[160];
+	int valid;                        /* signature verifies and the signer was allowed */
+	char signer_name[256];
+	smsaudit_evidence_status status;
+	char changed_by[SMSAUDIT_ID_MAX]; /* the supersede or withdraw record */
+	char superseded_by[SMSAUDIT_ID_MAX];
+} smsaudit_evidence_entry;
+
+typedef struct {
+	const smsaudit_record *record;    /* the grant */
+	int valid;
+	time_t revoked_at;                /* 0: not revoked */
+	int current;                      /* the latest grant for this email */
+} smsaudit_person_entry;
+
+typedef struct {
+	char path[200];
+	char id[SMSAUDIT_ID_MAX];
+	char message[512];
+} smsaudit_problem;
+
+#define SMSAUDIT_STATE_CHECK_CONTENT 1u   /* stream every content blob through SHA-256 */
+
+int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
+                        unsigned flags);
+void smsaudit_state_free(smsaudit_state *st);
+
+size_t smsaudit_state_record_count(const smsaudit_state *st);
+size_t smsaudit_state_evidence_count(const smsaudit_state *st);
+const smsaudit_evidence_entry *smsaudit_state_evidence_at(const smsaudit_state *st, size_t i);
+/* By full id or unique prefix; ENOTFOUND / EINVALID (ambiguous) otherwise. */
+int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsaudit_state *st,
+                                 const char *id);
+size_t smsaudit_state_person_count(const smsaudit_state *st);
+const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, size_t i);
+size_t smsaudit_state_problem_count(const smsaudit_state *st);
+const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
+size_t smsaudit_state_content_checked(const smsaudit_state *st);
+
+#endif

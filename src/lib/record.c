@@ -1,0 +1,513 @@
+/* Records: ids, paths, canonical XML out, validated XML in. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+#include <openssl/rand.h>
+
+#include "internal.h"
+#include "smsaudit/record.h"
+
+#define RECORD_NS "urn:smsaudit:record:1"
+#define RECORD_VERSION "1"
+
+static const char *const type_names[SMSAUDIT_REC__COUNT] = {
+	"person", "revocation", "evidence", "supersede", "withdraw"
+};
+static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
+	"person", "revoke", "ev", "supersede", "withdraw"
+};
+
+static const struct { const char *name; unsigned flag; } role_names[] = {
+	{ "quality-manager", SMSAUDIT_ROLE_QUALITY_MANAGER },
+	{ "process-owner", SMSAUDIT_ROLE_PROCESS_OWNER },
+	{ "internal-auditor", SMSAUDIT_ROLE_INTERNAL_AUDITOR },
+	{ "external-auditor", SMSAUDIT_ROLE_EXTERNAL_AUDITOR },
+	{ "viewer", SMSAUDIT_ROLE_VIEWER },
+};
+#define NROLES (sizeof(role_names) / sizeof(role_names[0]))
+
+const char *smsaudit_record_type_name(smsaudit_record_type type)
+{
+	return (unsigned)type < SMSAUDIT_REC__COUNT ? type_names[type] : "unknown";
+}
+
+unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
+{
+	switch (type) {
+	case SMSAUDIT_REC_PERSON:
+	case SMSAUDIT_REC_REVOCATION:
+		return SMSAUDIT_ROLE_QUALITY_MANAGER;
+	case SMSAUDIT_REC_EVIDENCE:
+	case SMSAUDIT_REC_SUPERSEDE:
+	case SMSAUDIT_REC_WITHDRAW:
+		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER |
+		       SMSAUDIT_ROLE_INTERNAL_AUDITOR;
+	default:
+		return 0;
+	}
+}
+
+int smsaudit_roles_parse(unsigned *out, const char *list)
+{
+	*out = 0;
+	const char *p = list ? list : "";
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && p[0] == ' ') {
+			p++;
+			n--;
+		}
+		while (n && p[n - 1] == ' ')
+			n--;
+		unsigned flag = 0;
+		for (size_t i = 0; i < NROLES; i++)
+			if (strlen(role_names[i].name) == n && strncmp(role_names[i].name, p, n) == 0)
+				flag = role_names[i].flag;
+		if (!flag)
+			return error_set(SMSAUDIT_EINVALID,
+			                 "unknown role '%.*s' (roles: quality-manager, process-owner, internal-auditor, "
+			                 "external-auditor, viewer)", (int)n, p);
+		*out |= flag;
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	if (!*out)
+		return error_set(SMSAUDIT_EINVALID, "no role given");
+	return 0;
+}
+
+void smsaudit_roles_format(char *buf, size_t size, unsigned roles)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NROLES; i++)
+		if (roles & role_names[i].flag) {
+			int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", role_names[i].name);
+			if (n < 0 || (size_t)n >= size - used)
+				return;
+			used += (size_t)n;
+		}
+}
+
+int smsaudit_record_new_id(char out[SMSAUDIT_ID_MAX], smsaudit_record_type type, time_t when)
+{
+	unsigned char r[8];
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return error_set(SMSAUDIT_ERROR, "no random bytes for a record id");
+	char date[11];
+	smsaudit_date_format(date, when);
+	snprintf(out, SMSAUDIT_ID_MAX, "%s-%.4s%.2s%.2s-%02x%02x%02x%02x%02x%02x%02x%02x", id_prefixes[type],
+	         date, date + 5, date + 8, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+	return 0;
+}
+
+int smsaudit_record_id_type(smsaudit_record_type *out, const char *id)
+{
+	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++) {
+		size_t pl = strlen(id_prefixes[t]);
+		if (strncmp(id, id_prefixes[t], pl) != 0 || id[pl] != '-')
+			continue;
+		const char *d = id + pl + 1;
+		int ok = strlen(d) == 8 + 1 + 16 && d[8] == '-';
+		for (int i = 0; ok && i < 8; i++)
+			ok = d[i] >= '0' && d[i] <= '9';
+		for (int i = 9; ok && i < 25; i++)
+			ok = (d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f');
+		if (ok) {
+			*out = (smsaudit_record_type)t;
+			return 0;
+		}
+	}
+	return error_set(SMSAUDIT_EINVALID, "'%s' is not a record id", id);
+}
+
+int smsaudit_record_path(char *out, size_t size, const char *id)
+{
+	smsaudit_record_type t;
+	if (smsaudit_record_id_type(&t, id) < 0)
+		return SMSAUDIT_EINVALID;
+	const char *d = strchr(id, '-') + 1;
+	/* records/YYYY/MM/XX/: by month for people browsing with git, then by the
+	 * first random byte so no tree grows past a few hundred entries. */
+	snprintf(out, size, "records/%.4s/%.2s/%.2s/%s.xml", d, d + 4, d + 9, id);
+	return 0;
+}
+
+/* ---- text checks ---- */
+
+int smsaudit_text_ok(const char *s, size_t max)
+{
+	if (!s)
+		return 0;
+	size_t n = strlen(s);
+	if (n == 0 || n > max || !smsaudit_utf8_valid(s, n))
+		return 0;
+	int nonblank = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p != ' ')
+			nonblank = 1;
+	}
+	/* C1 controls (U+0080..U+009F) are as invisible as C0 ones. */
+	for (const unsigned char *p = (const unsigned char *)s; p[0] && p[1]; p++)
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 0;
+	return nonblank;
+}
+
+int smsaudit_filename_ok(const char *s)
+{
+	return smsaudit_text_ok(s, 255) && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0 && strstr(s, "..") != s;
+}
+
+const char *smsaudit_media_type(const char *name)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ "pdf", "application/pdf" }, { "csv", "text/csv" }, { "txt", "text/plain" },
+		{ "md", "text/markdown" }, { "html", "text/html" }, { "htm", "text/html" },
+		{ "xml", "application/xml" }, { "json", "application/json" },
+		{ "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+		{ "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+		{ "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+		{ "odt", "application/vnd.oasis.opendocument.text" },
+		{ "ods", "application/vnd.oasis.opendocument.spreadsheet" },
+		{ "doc", "application/msword" }, { "xls", "application/vnd.ms-excel" },
+		{ "png", "image/png" }, { "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" },
+		{ "gif", "image/gif" }, { "svg", "image/svg+xml" }, { "zip", "application/zip" },
+		{ "eml", "message/rfc822" }, { "log", "text/plain" },
+	};
+	const char *dot = strrchr(name, '.');
+	if (dot && dot[1]) {
+		char ext[16];
+		size_t n = strlen(dot + 1);
+		if (n < sizeof(ext)) {
+			for (size_t i = 0; i <= n; i++) {
+				char c = dot[1 + i];
+				ext[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+			}
+			for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+				if (strcmp(ext, types[i].ext) == 0)
+					return types[i].type;
+		}
+	}
+	return "application/octet-stream";
+}
+
+/* ---- schema (compiled once) ---- */
+
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+static smsaudit_xml_schema *records_schema;
+static int records_schema_rc;
+
+static void load_schema(void)
+{
+	records_schema_rc = smsaudit_xml_schema_builtin(&records_schema, "records.xsd");
+}
+
+int record_schema_validate(xmlDocPtr doc, const char *name)
+{
+	pthread_once(&schema_once, load_schema);
+	if (records_schema_rc < 0)
+		return error_set(SMSAUDIT_ERROR, "the built-in records schema does not compile");
+	return smsaudit_xml_schema_validate(records_schema, doc, name);
+}
+
+/* ---- writing ---- */
+
+static xmlNodePtr add_text(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
+{
+	xmlNodePtr n = xmlNewChild(parent, ns, (const xmlChar *)name, NULL);
+	if (n && text)
+		xmlAddChild(n, xmlNewText((const xmlChar *)text));
+	return n;
+}
+
+static void add_time(xmlNodePtr parent, xmlNsPtr ns, const char *name, time_t t)
+{
+	char buf[21];
+	smsaudit_time_format(buf, t);
+	add_text(parent, ns, name, buf);
+}
+
+static void add_date(xmlNodePtr parent, xmlNsPtr ns, const char *name, time_t t)
+{
+	char buf[11];
+	smsaudit_date_format(buf, t);
+	add_text(parent, ns, name, buf);
+}
+
+static void set_attr(xmlNodePtr n, const char *name, const char *value)
+{
+	xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value);
+}
+
+int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = doc ? xmlNewNode(NULL, (const xmlChar *)"record") : NULL;
+	if (!root) {
+		xmlFreeDoc(doc);
+		return error_oom();
+	}
+	xmlDocSetRootElement(doc, root);
+	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
+	xmlSetNs(root, ns);
+	set_attr(root, "id", rec->id);
+	set_attr(root, "version", RECORD_VERSION);
+	add_time(root, ns, "made-at", rec->made_at);
+	add_text(root, ns, "made-by", rec->made_by);
+	xmlNodePtr body = xmlNewChild(root, ns, (const xmlChar *)type_names[rec->type], NULL);
+	char buf[64];
+	switch (rec->type) {
+	case SMSAUDIT_REC_PERSON: {
+		const smsaudit_person_body *p = &rec->person;
+		add_text(body, ns, "name", p->name);
+		add_text(body, ns, "email", p->email);
+		xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
+		for (size_t i = 0; i < NROLES; i++)
+			if (p->roles & role_names[i].flag)
+				add_text(roles, ns, "role", role_names[i].name);
+		add_time(body, ns, "valid-from", p->valid_from);
+		if (p->valid_until)
+			add_time(body, ns, "valid-until", p->valid_until);
+		add_text(body, ns, "fingerprint", p->fingerprint);
+		add_text(body, ns, "certificate", p->certificate);
+		break;
+	}
+	case SMSAUDIT_REC_REVOCATION:
+		add_text(body, ns, "email", rec->revocation.email);
+		add_text(body, ns, "fingerprint", rec->revocation.fingerprint);
+		add_time(body, ns, "effective", rec->revocation.effective);
+		add_text(body, ns, "reason", rec->revocation.reason);
+		break;
+	case SMSAUDIT_REC_EVIDENCE: {
+		const smsaudit_evidence_body *e = &rec->evidence;
+		add_text(body, ns, "title", e->title);
+		add_text(body, ns, "kind", smsaudit_evidence_kind_name(e->kind));
+		xmlNodePtr cs = xmlNewChild(body, ns, (const xmlChar *)"controls", NULL);
+		for (size_t i = 0; i < e->ncontrols; i++)
+			add_text(cs, ns, "control", e->controls[i]);
+		if (e->has_period) {
+			xmlNodePtr per = xmlNewChild(body, ns, (const xmlChar *)"period", NULL);
+			char d[11];
+			smsaudit_date_format(d, e->period_from);
+			set_attr(per, "from", d);
+			smsaudit_date_format(d, e->period_to);
+			set_attr(per, "to", d);
+		}
+		if (e->valid_until)
+			add_date(body, ns, "valid-until", e->valid_until);
+		if (e->note)
+			add_text(body, ns, "note", e->note);
+		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"content", NULL);
+		set_attr(c, "sha256", e->sha256);
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->size);
+		set_attr(c, "size", buf);
+		set_attr(c, "media-type", e->media_type);
+		set_attr(c, "name", e->name);
+		break;
+	}
+	case SMSAUDIT_REC_SUPERSEDE:
+		add_text(body, ns, "old", rec->supersede.old_id);
+		add_text(body, ns, "new", rec->supersede.new_id);
+		add_text(body, ns, "reason", rec->supersede.reason);
+		break;
+	case SMSAUDIT_REC_WITHDRAW:
+		add_text(body, ns, "evidence", rec->withdraw.evidence_id);
+		add_text(body, ns, "reason", rec->withdraw.reason);
+		break;
+	default:
+		break;
+	}
+	/* A record that would not pass verify is never written. */
+	int rc = record_schema_validate(doc, rec->id);
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(out, doc);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static char *child_text(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr n = smsaudit_xml_child(parent, name);
+	return n ? smsaudit_xml_text(n) : NULL;
+}
+
+static time_t child_time(xmlNodePtr parent, const char *name)
+{
+	char *s = child_text(parent, name);
+	time_t t = 0;
+	if (s && smsaudit_time_parse(&t, s) < 0)
+		t = 0;
+	free(s);
+	return t;
+}
+
+static void copy_hex(char dst[65], char *src)
+{
+	snprintf(dst, 65, "%s", src ? src : "");
+	free(src);
+}
+
+static int attr_date(time_t *out, xmlNodePtr n, const char *name)
+{
+	char *v = smsaudit_xml_attr(n, name);
+	int rc = v ? smsaudit_date_parse(out, v) : SMSAUDIT_EINVALID;
+	xmlFree(v);
+	return rc;
+}
+
+void smsaudit_record_free(smsaudit_record *r)
+{
+	if (!r)
+		return;
+	free(r->made_by);
+	free(r->person.name);
+	free(r->person.email);
+	free(r->person.certificate);
+	free(r->revocation.email);
+	free(r->revocation.reason);
+	free(r->evidence.title);
+	for (size_t i = 0; i < r->evidence.ncontrols; i++)
+		free(r->evidence.controls[i]);
+	free(r->evidence.controls);
+	free(r->evidence.note);
+	free(r->evidence.media_type);
+	free(r->evidence.name);
+	free(r->supersede.reason);
+	free(r->withdraw.reason);
+	free(r);
+}
+
+int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, const char *name)
+{
+	*out = NULL;
+	xmlDocPtr doc = NULL;
+	int rc = smsaudit_xml_parse_memory(&doc, data, len, name);
+	if (rc < 0)
+		return rc;
+	if ((rc = record_schema_validate(doc, name)) < 0) {
+		xmlFreeDoc(doc);
+		return rc;
+	}
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	if (!smsaudit_xml_is(root, "record")) {
+		xmlFreeDoc(doc);
+		return error_set(SMSAUDIT_EINVALID, "%s: not a record", name);
+	}
+	smsaudit_record *r = calloc(1, sizeof(*r));
+	if (!r) {
+		xmlFreeDoc(doc);
+		return error_oom();
+	}
+	char *id = smsaudit_xml_attr(root, "id");
+	snprintf(r->id, sizeof(r->id), "%s", id ? id : "");
+	xmlFree(id);
+	char *made_at = child_text(root, "made-at");
+	if (smsaudit_time_parse(&r->made_at, made_at) < 0)
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: made-at", name);
+	free(made_at);
+	r->made_by = child_text(root, "made-by");
+
+	xmlNodePtr body = smsaudit_xml_next_element(smsaudit_xml_child(root, "made-by"));
+	smsaudit_record_type type = SMSAUDIT_REC__COUNT;
+	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++)
+		if (smsaudit_xml_is(body, type_names[t]))
+			type = (smsaudit_record_type)t;
+	r->type = type;
+	smsaudit_record_type id_type;
+	if (rc == 0 && (smsaudit_record_id_type(&id_type, r->id) < 0 || id_type != type))
+		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match a %s record", name, r->id,
+		               smsaudit_record_type_name(type));
+
+	if (rc == 0 && type == SMSAUDIT_REC_PERSON) {
+		smsaudit_person_body *p = &r->person;
+		p->name = child_text(body, "name");
+		p->email = child_text(body, "email");
+		xmlNodePtr roles = smsaudit_xml_child(body, "roles");
+		for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
+			char *role = smsaudit_xml_text(c);
+			unsigned f = 0;
+			if (role && smsaudit_roles_parse(&f, role) == 0)
+				p->roles |= f;
+			free(role);
+		}
+		p->valid_from = child_time(body, "valid-from");
+		p->valid_until = child_time(body, "valid-until");
+		copy_hex(p->fingerprint, child_text(body, "fingerprint"));
+		p->certificate = child_text(body, "certificate");
+	} else if (rc == 0 && type == SMSAUDIT_REC_REVOCATION) {
+		r->revocation.email = child_text(body, "email");
+		copy_hex(r->revocation.fingerprint, child_text(body, "fingerprint"));
+		r->revocation.effective = child_time(body, "effective");
+		r->revocation.reason = child_text(body, "reason");
+	} else if (rc == 0 && type == SMSAUDIT_REC_EVIDENCE) {
+		smsaudit_evidence_body *e = &r->evidence;
+		e->title = child_text(body, "title");
+		char *kind = child_text(body, "kind");
+		rc = smsaudit_evidence_kind_parse(&e->kind, kind);
+		free(kind);
+		xmlNodePtr cs = smsaudit_xml_child(body, "controls");
+		size_t n = 0;
+		for (xmlNodePtr c = smsaudit_xml_first_element(cs); c; c = smsaudit_xml_next_element(c))
+			n++;
+		e->controls = calloc(n ? n : 1, sizeof(char *));
+		if (!e->controls)
+			rc = error_oom();
+		for (xmlNodePtr c = smsaudit_xml_first_element(cs); rc == 0 && c; c = smsaudit_xml_next_element(c))
+			e->controls[e->ncontrols++] = smsaudit_xml_text(c);
+		xmlNodePtr per = smsaudit_xml_child(body, "period");
+		if (rc == 0 && per) {
+			e->has_period = 1;
+			if (attr_date(&e->period_from, per, "from") < 0 || attr_date(&e->period_to, per, "to") < 0)
+				rc = error_prefix(SMSAUDIT_EINVALID, "%s: period", name);
+			else if (e->period_to < e->period_from)
+				rc = error_set(SMSAUDIT_EINVALID, "%s: period ends before it starts", name);
+		}
+		char *vu = child_text(body, "valid-until");
+		if (rc == 0 && vu && smsaudit_date_parse(&e->valid_until, vu) < 0)
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: valid-until", name);
+		free(vu);
+		e->note = child_text(body, "note");
+		xmlNodePtr c = smsaudit_xml_child(body, "content");
+		char *sha = smsaudit_xml_attr(c, "sha256"), *size = smsaudit_xml_attr(c, "size");
+		char *mt = smsaudit_xml_attr(c, "media-type"), *nm = smsaudit_xml_attr(c, "name");
+		snprintf(e->sha256, sizeof(e->sha256), "%s", sha ? sha : "");
+		e->size = size ? strtoull(size, NULL, 10) : 0;
+		e->media_type = xstrdup(mt);
+		e->name = xstrdup(nm);
+		xmlFree(sha);
+		xmlFree(size);
+		xmlFree(mt);
+		xmlFree(nm);
+	} else if (rc == 0 && type == SMSAUDIT_REC_SUPERSEDE) {
+		char *o = child_text(body, "old"), *n = child_text(body, "new");
+		snprintf(r->supersede.old_id, SMSAUDIT_ID_MAX, "%s", o ? o : "");
+		snprintf(r->supersede.new_id, SMSAUDIT_ID_MAX, "%s", n ? n : "");
+		free(o);
+		free(n);
+		r->supersede.reason = child_text(body, "reason");
+	} else if (rc == 0 && type == SMSAUDIT_REC_WITHDRAW) {
+		char *ev = child_text(body, "evidence");
+		snprintf(r->withdraw.evidence_id, SMSAUDIT_ID_MAX, "%s", ev ? ev : "");
+		free(ev);
+		r->withdraw.reason = child_text(body, "reason");
+	}
+	xmlFreeDoc(doc);
+	if (rc < 0) {
+		smsaudit_record_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}

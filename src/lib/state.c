@@ -1,0 +1,550 @@
+/*
+ * Deriving the state of a store from its records, and verifying it on the way.
+ *
+ * Every record's signature is checked against the trust anchor at its signing
+ * time; then the records are replayed in time order so that each signer's
+ * roles, validity and revocations are judged as they stood when the record was
+ * signed. Evidence whose record fails any check is kept in the state but marked
+ * invalid, so no analysis can count it by accident.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "store_internal.h"
+
+typedef struct {
+	smsaudit_record *rec;
+	char path[160];
+	int sig_ok;             /* signature verified, made-at matches */
+	int valid;              /* and the signer was allowed */
+	char signer_fp[65];
+	time_t signed_at;
+} loaded;
+
+struct smsaudit_state {
+	loaded *recs;
+	size_t nrecs, arecs;
+	smsaudit_evidence_entry *evidence;
+	size_t nevidence;
+	smsaudit_person_entry *people;
+	size_t npeople;
+	smsaudit_problem *problems;
+	size_t nproblems, aproblems;
+	size_t content_checked;
+};
+
+static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
+	SMSAUDIT_PRINTF(4, 5);
+
+static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
+{
+	if (st->nproblems == st->aproblems) {
+		size_t n = st->aproblems ? st->aproblems * 2 : 16;
+		smsaudit_problem *p = realloc(st->problems, n * sizeof(*p));
+		if (!p)
+			return; /* the count of problems is then a lower bound; the caller still sees failure */
+		st->problems = p;
+		st->aproblems = n;
+	}
+	smsaudit_problem *p = &st->problems[st->nproblems++];
+	snprintf(p->path, sizeof(p->path), "%s", path ? path : "");
+	snprintf(p->id, sizeof(p->id), "%s", id ? id : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+	va_end(ap);
+}
+
+void smsaudit_state_free(smsaudit_state *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nrecs; i++)
+		smsaudit_record_free(st->recs[i].rec);
+	free(st->recs);
+	free(st->evidence);
+	free(st->people);
+	free(st->problems);
+	free(st);
+}
+
+size_t smsaudit_state_record_count(const smsaudit_state *st) { return st->nrecs; }
+size_t smsaudit_state_evidence_count(const smsaudit_state *st) { return st->nevidence; }
+size_t smsaudit_state_person_count(const smsaudit_state *st) { return st->npeople; }
+size_t smsaudit_state_problem_count(const smsaudit_state *st) { return st->nproblems; }
+size_t smsaudit_state_content_checked(const smsaudit_state *st) { return st->content_checked; }
+
+const smsaudit_evidence_entry *smsaudit_state_evidence_at(const smsaudit_state *st, size_t i)
+{
+	return i < st->nevidence ? &st->evidence[i] : NULL;
+}
+
+const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, size_t i)
+{
+	return i < st->npeople ? &st->people[i] : NULL;
+}
+
+const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i)
+{
+	return i < st->nproblems ? &st->problems[i] : NULL;
+}
+
+int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsaudit_state *st,
+                                 const char *id)
+{
+	*out = NULL;
+	size_t n = strlen(id);
+	const smsaudit_evidence_entry *hit = NULL;
+	int count = 0;
+	for (size_t i = 0; i < st->nevidence; i++) {
+		const char *eid = st->evidence[i].record->id;
+		if (strcmp(eid, id) == 0) {
+			*out = &st->evidence[i];
+			return 0;
+		}
+		if (n >= 6 && strncmp(eid, id, n) == 0) {
+			hit = &st->evidence[i];
+			count++;
+		}
+	}
+	if (count == 1) {
+		*out = hit;
+		return 0;
+	}
+	if (count > 1)
+		return error_set(SMSAUDIT_EINVALID, "'%s' matches %d evidence records; give more of the id", id, count);
+	return error_set(SMSAUDIT_ENOTFOUND, "no evidence record '%s'", id);
+}
+
+/* ---- collecting ---- */
+
+typedef struct {
+	smsaudit_state *st;
+	smsaudit_store *store;
+	unsigned flags;
+} collect_ctx;
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
+{
+	(void)blob;
+	collect_ctx *c = u;
+	smsaudit_state *st = c->st;
+	if (ends_with(path, ".xml.p7s")) {
+		char xml[200];
+		snprintf(xml, sizeof(xml), "%.*s", (int)(strlen(path) - 4), path);
+		if (!smsaudit_repo_exists(c->store->repo, NULL, xml) && !(c->flags & STATE_PEOPLE_ONLY))
+			problem(st, path, "", "signature without a record");
+		return 0;
+	}
+	if (!ends_with(path, ".xml")) {
+		if (!(c->flags & STATE_PEOPLE_ONLY))
+			problem(st, path, "", "unexpected file among the records");
+		return 0;
+	}
+	const char *bn = base_name(path);
+	if ((c->flags & STATE_PEOPLE_ONLY) && strncmp(bn, "person-", 7) != 0 && strncmp(bn, "revoke-", 7) != 0)
+		return 0;
+	if (st->nrecs == st->arecs) {
+		size_t n = st->arecs ? st->arecs * 2 : 256;
+		loaded *r = realloc(st->recs, n * sizeof(*r));
+		if (!r)
+			return error_oom();
+		st->recs = r;
+		st->arecs = n;
+	}
+	loaded *l = &st->recs[st->nrecs];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	st->nrecs++;
+	return 0;
+}
+
+/* Parse and check the signature of one record (no authority yet). */
+static void load_one(collect_ctx *c, loaded *l, smsaudit_oid *commit, smsaudit_buf *xml, smsaudit_buf *sig)
+{
+	smsaudit_state *st = c->st;
+	smsaudit_repo *repo = c->store->repo;
+	char id_from_name[SMSAUDIT_ID_MAX];
+	snprintf(id_from_name, sizeof(id_from_name), "%.*s", (int)(strlen(base_name(l->path)) - 4), base_name(l->path));
+	if (smsaudit_repo_read(xml, repo, commit, l->path) < 0) {
+		problem(st, l->path, id_from_name, "cannot read: %s", smsaudit_error_last()->message);
+		return;
+	}
+	if (smsaudit_record_parse(&l->rec, xml->ptr, xml->size, l->path) < 0) {
+		problem(st, l->path, id_from_name, "invalid record: %s", smsaudit_error_last()->message);
+		return;
+	}
+	char want[160];
+	if (smsaudit_record_path(want, sizeof(want), l->rec->id) < 0 || strcmp(want, l->path) != 0) {
+		problem(st, l->path, l->rec->id, "record stored at the wrong path (expected %s)", want);
+		return;
+	}
+	char sig_path[200];
+	snprintf(sig_path, sizeof(sig_path), "%s.p7s", l->path);
+	if (smsaudit_repo_read(sig, repo, commit, sig_path) < 0) {
+		problem(st, l->path, l->rec->id, "signature missing (%s)", sig_path);
+		return;
+	}
+	smsaudit_cert *signer = NULL;
+	if (smsaudit_verify_detached(&signer, &l->signed_at, xml->ptr, xml->size, sig->ptr, sig->size,
+	                             c->store->trust) < 0) {
+		problem(st, sig_path, l->rec->id, "%s", smsaudit_error_last()->message);
+		return;
+	}
+	smsaudit_cert_fingerprint(l->signer_fp, signer);
+	smsaudit_cert_free(signer);
+	if (l->signed_at != l->rec->made_at) {
+		char a[21], b[21];
+		smsaudit_time_format(a, l->signed_at);
+		smsaudit_time_format(b, l->rec->made_at);
+		problem(st, sig_path, l->rec->id, "signed at %s but the record says made-at %s", a, b);
+		return;
+	}
+	l->sig_ok = 1;
+}
+
+static int cmp_loaded(const void *a, const void *b)
+{
+	const loaded *x = a, *y = b;
+	if (!x->rec || !y->rec)
+		return (x->rec == NULL) - (y->rec == NULL);
+	if (x->rec->made_at != y->rec->made_at)
+		return x->rec->made_at < y->rec->made_at ? -1 : 1;
+	/* Grants before other records of the same second: a person added and
+	 * acting in one second is ordered sensibly. */
+	int gx = x->rec->type == SMSAUDIT_REC_PERSON, gy = y->rec->type == SMSAUDIT_REC_PERSON;
+	if (gx != gy)
+		return gy - gx;
+	return strcmp(x->rec->id, y->rec->id);
+}
+
+/* ---- authority ---- */
+
+typedef struct {
+	const smsaudit_record *grant;
+	time_t revoked_at;
+} grant_state;
+
+static grant_state *grant_by_fp(grant_state *g, size_t n, const char *fp, time_t at)
+{
+	/* The latest grant for this certificate made at or before `at`. */
+	grant_state *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(g[i].grant->person.fingerprint, fp) == 0 && g[i].grant->made_at <= at)
+			best = &g[i];
+	return best;
+}
+
+static void check_person_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
+{
+	const smsaudit_person_body *p = &l->rec->person;
+	smsaudit_cert *cert = NULL;
+	char fp[65] = "", email[256] = "";
+	if (smsaudit_cert_from_pem(&cert, p->certificate, strlen(p->certificate), l->path) < 0) {
+		problem(st, l->path, l->rec->id, "the person's certificate cannot be read");
+		l->valid = 0;
+		return;
+	}
+	smsaudit_cert_fingerprint(fp, cert);
+	smsaudit_cert_email(email, sizeof(email), cert);
+	if (strcmp(fp, p->fingerprint) != 0) {
+		problem(st, l->path, l->rec->id, "fingerprint does not match the certificate in the record");
+		l->valid = 0;
+	} else if (strcmp(email, p->email) != 0) {
+		problem(st, l->path, l->rec->id, "certificate is for '%s', not '%s'", email, p->email);
+		l->valid = 0;
+	} else if (smsaudit_trust_check_cert(store->trust, cert, l->rec->made_at) < 0) {
+		problem(st, l->path, l->rec->id, "%s", smsaudit_error_last()->message);
+		l->valid = 0;
+	}
+	smsaudit_cert_free(cert);
+}
+
+static void authority(smsaudit_state *st, smsaudit_store *store)
+{
+	grant_state *grants = calloc(st->nrecs ? st->nrecs : 1, sizeof(*grants));
+	size_t ngrants = 0;
+	int have_genesis = 0;
+	if (!grants) {
+		error_oom();
+		return;
+	}
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->sig_ok)
+			continue;
+		const smsaudit_record *r = l->rec;
+		l->valid = 1;
+		grant_state *g = grant_by_fp(grants, ngrants, l->signer_fp, l->signed_at);
+		int genesis = !have_genesis && r->type == SMSAUDIT_REC_PERSON &&
+		              strcmp(r->person.fingerprint, l->signer_fp) == 0 &&
+		              (r->person.roles & SMSAUDIT_ROLE_QUALITY_MANAGER) &&
+		              strcmp(r->person.email, store->created_by) == 0;
+		if (genesis) {
+			have_genesis = 1;
+		} else if (!g) {
+			problem(st, l->path, r->id, "signed by a certificate that no person record grants (%.16s)",
+			        l->signer_fp);
+			l->valid = 0;
+		} else {
+			const smsaudit_person_body *p = &g->grant->person;
+			char when[21], roles[200];
+			smsaudit_time_format(when, l->signed_at);
+			smsaudit_roles_format(roles, sizeof(roles), p->roles);
+			unsigned need = smsaudit_record_signer_roles(r->type);
+			if (g->revoked_at && l->signed_at >= g->revoked_at) {
+				problem(st, l->path, r->id, "signed by %s at %s, after their certificate was revoked",
+				        p->email, when);
+				l->valid = 0;
+			} else if (l->signed_at < p->valid_from || (p->valid_until && l->signed_at >= p->valid_until)) {
+				problem(st, l->path, r->id, "signed by %s at %s, outside their grant's validity", p->email, when);
+				l->valid = 0;
+			} else if (!(p->roles & need)) {
+				char needs[200];
+				smsaudit_roles_format(needs, sizeof(needs), need);
+				problem(st, l->path, r->id, "%s record signed by %s (roles: %s); it needs one of: %s",
+				        smsaudit_record_type_name(r->type), p->email, roles, needs);
+				l->valid = 0;
+			} else if (strcmp(r->made_by, p->email) != 0) {
+				problem(st, l->path, r->id, "made-by says %s but it was signed by %s", r->made_by, p->email);
+				l->valid = 0;
+			}
+		}
+		if (!l->valid)
+			continue;
+		if (r->type == SMSAUDIT_REC_PERSON) {
+			check_person_record(st, store, l);
+			if (l->valid) {
+				grants[ngrants].grant = r;
+				grants[ngrants].revoked_at = 0;
+				ngrants++;
+			}
+		} else if (r->type == SMSAUDIT_REC_REVOCATION) {
+			int found = 0;
+			for (size_t k = 0; k < ngrants; k++)
+				if (strcmp(grants[k].grant->person.fingerprint, r->revocation.fingerprint) == 0) {
+					found = 1;
+					if (!grants[k].revoked_at || r->revocation.effective < grants[k].revoked_at)
+						grants[k].revoked_at = r->revocation.effective;
+				}
+			if (!found) {
+				problem(st, l->path, r->id, "revokes a certificate that no person record grants");
+				l->valid = 0;
+			}
+		}
+	}
+	if (!have_genesis && st->nrecs)
+		problem(st, SMS_PATH, "", "no valid first grant for the quality manager who created the repository (%s)",
+		        store->created_by);
+	/* People: one entry per valid grant, newest grant per email marked current. */
+	st->people = calloc(ngrants ? ngrants : 1, sizeof(*st->people));
+	for (size_t k = 0; st->people && k < ngrants; k++) {
+		smsaudit_person_entry *pe = &st->people[st->npeople++];
+		pe->record = grants[k].grant;
+		pe->valid = 1;
+		pe->revoked_at = grants[k].revoked_at;
+		pe->current = 1;
+		for (size_t j = k + 1; j < ngrants; j++)
+			if (strcmp(grants[j].grant->person.email, grants[k].grant->person.email) == 0)
+				pe->current = 0;
+	}
+	free(grants);
+}
+
+/* ---- evidence ---- */
+
+static smsaudit_evidence_entry *evidence_by_id(smsaudit_state *st, const char *id)
+{
+	for (size_t i = 0; i < st->nevidence; i++)
+		if (strcmp(st->evidence[i].record->id, id) == 0)
+			return &st->evidence[i];
+	return NULL;
+}
+
+static void signer_name(char *out, size_t size, smsaudit_state *st, const loaded *l)
+{
+	snprintf(out, size, "%s", l->rec->made_by);
+	for (size_t i = 0; i < st->npeople; i++)
+		if (strcmp(st->people[i].record->person.fingerprint, l->signer_fp) == 0)
+			snprintf(out, size, "%s", st->people[i].record->person.name);
+}
+
+static void derive_evidence(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit,
+                            unsigned flags)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->nrecs; i++)
+		n += st->recs[i].rec && st->recs[i].rec->type == SMSAUDIT_REC_EVIDENCE;
+	st->evidence = calloc(n ? n : 1, sizeof(*st->evidence));
+	if (!st->evidence) {
+		error_oom();
+		return;
+	}
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->rec || l->rec->type != SMSAUDIT_REC_EVIDENCE)
+			continue;
+		smsaudit_evidence_entry *e = &st->evidence[st->nevidence++];
+		e->record = l->rec;
+		snprintf(e->path, sizeof(e->path), "%s", l->path);
+		e->valid = l->valid;
+		signer_name(e->signer_name, sizeof(e->signer_name), st, l);
+		if (!l->valid)
+			continue;
+		const smsaudit_evidence_body *b = &l->rec->evidence;
+		for (size_t k = 0; k < b->ncontrols; k++) {
+			const smsaudit_clause *cl = NULL;
+			if (smsaudit_catalogue_find(&cl, store->catalogue, b->controls[k]) < 0) {
+				problem(st, l->path, l->rec->id, "control '%s' is not in the catalogue", b->controls[k]);
+			} else if (!cl->assessable) {
+				problem(st, l->path, l->rec->id, "control '%s' is a heading, not an assessable clause",
+				        b->controls[k]);
+			}
+		}
+		char cpath[100];
+		snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
+		if (!smsaudit_repo_exists(store->repo, commit, cpath)) {
+			problem(st, l->path, l->rec->id, "content file %s is missing", cpath);
+			e->valid = 0;
+			continue;
+		}
+		if (flags & SMSAUDIT_STATE_CHECK_CONTENT) {
+			char sha[65];
+			uint64_t size = 0;
+			smsaudit_oid blob;
+			if (smsaudit_repo_path_oid(&blob, store->repo, commit, cpath) < 0 ||
+			    smsaudit_repo_blob_sha256(sha, &size, store->repo, &blob) < 0) {
+				problem(st, cpath, l->rec->id, "cannot read content: %s", smsaudit_error_last()->message);
+				e->valid = 0;
+				continue;
+			}
+			st->content_checked++;
+			if (strcmp(sha, b->sha256) != 0) {
+				problem(st, cpath, l->rec->id, "content does not match its SHA-256 (file was changed)");
+				e->valid = 0;
+			} else if (size != b->size) {
+				problem(st, cpath, l->rec->id, "content is %llu bytes, the record says %llu",
+				        (unsigned long long)size, (unsigned long long)b->size);
+				e->valid = 0;
+			}
+		}
+	}
+	/* Supersessions and withdrawals, in time order. */
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->rec || !l->valid)
+			continue;
+		if (l->rec->type == SMSAUDIT_REC_WITHDRAW) {
+			smsaudit_evidence_entry *t = evidence_by_id(st, l->rec->withdraw.evidence_id);
+			if (!t) {
+				problem(st, l->path, l->rec->id, "withdraws evidence '%s', which does not exist",
+				        l->rec->withdraw.evidence_id);
+			} else {
+				t->status = SMSAUDIT_EV_WITHDRAWN;
+				snprintf(t->changed_by, sizeof(t->changed_by), "%s", l->rec->id);
+			}
+		} else if (l->rec->type == SMSAUDIT_REC_SUPERSEDE) {
+			smsaudit_evidence_entry *o = evidence_by_id(st, l->rec->supersede.old_id);
+			smsaudit_evidence_entry *nw = evidence_by_id(st, l->rec->supersede.new_id);
+			if (!o || !nw) {
+				problem(st, l->path, l->rec->id, "supersedes '%s' with '%s', but %s does not exist",
+				        l->rec->supersede.old_id, l->rec->supersede.new_id,
+				        !o ? l->rec->supersede.old_id : l->rec->supersede.new_id);
+			} else if (o->status == SMSAUDIT_EV_ACTIVE) {
+				o->status = SMSAUDIT_EV_SUPERSEDED;
+				snprintf(o->changed_by, sizeof(o->changed_by), "%s", l->rec->id);
+				snprintf(o->superseded_by, sizeof(o->superseded_by), "%s", nw->record->id);
+			}
+		}
+	}
+}
+
+/* smsaudit.xml and trust/ca.pem are signed by a quality manager. */
+static void check_signed_file(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit,
+                              const char *path)
+{
+	smsaudit_buf data = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
+	char sig_path[200];
+	snprintf(sig_path, sizeof(sig_path), "%s.p7s", path);
+	smsaudit_cert *signer = NULL;
+	time_t at = 0;
+	if (smsaudit_repo_read(&data, store->repo, commit, path) < 0) {
+		problem(st, path, "", "missing");
+	} else if (smsaudit_repo_read(&sig, store->repo, commit, sig_path) < 0) {
+		problem(st, sig_path, "", "signature missing");
+	} else if (smsaudit_verify_detached(&signer, &at, data.ptr, data.size, sig.ptr, sig.size, store->trust) < 0) {
+		problem(st, sig_path, "", "%s", smsaudit_error_last()->message);
+	} else {
+		char fp[65];
+		smsaudit_cert_fingerprint(fp, signer);
+		int ok = 0;
+		for (size_t i = 0; i < st->npeople; i++) {
+			const smsaudit_person_body *p = &st->people[i].record->person;
+			if (strcmp(p->fingerprint, fp) == 0 && (p->roles & SMSAUDIT_ROLE_QUALITY_MANAGER) &&
+			    (!st->people[i].revoked_at || at < st->people[i].revoked_at))
+				ok = 1;
+		}
+		if (!ok)
+			problem(st, sig_path, "", "not signed by a quality manager of this repository");
+	}
+	smsaudit_cert_free(signer);
+	smsaudit_buf_dispose(&data);
+	smsaudit_buf_dispose(&sig);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const loaded *)a)->path, ((const loaded *)b)->path);
+}
+
+int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
+                        unsigned flags)
+{
+	*out = NULL;
+	smsaudit_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return error_oom();
+	smsaudit_oid at;
+	int rc = commit ? 0 : smsaudit_repo_head(&at, store->repo);
+	if (rc < 0) {
+		free(st);
+		return rc;
+	}
+	if (commit)
+		at = *commit;
+	collect_ctx c = { st, store, flags };
+	rc = smsaudit_repo_walk(store->repo, &at, "records", collect_cb, &c);
+	if (rc < 0) {
+		smsaudit_state_free(st);
+		return rc;
+	}
+	qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_path);
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
+	for (size_t i = 0; i < st->nrecs; i++)
+		load_one(&c, &st->recs[i], &at, &xml, &sig);
+	smsaudit_buf_dispose(&xml);
+	smsaudit_buf_dispose(&sig);
+	qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
+	authority(st, store);
+	if (!(flags & STATE_PEOPLE_ONLY)) {
+		derive_evidence(st, store, &at, flags);
+		check_signed_file(st, store, &at, SMS_PATH);
+		check_signed_file(st, store, &at, CA_PATH);
+	}
+	*out = st;
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* Internals shared by store.c (writing) and state.c (reading, verifying). */
+#ifndef SMSAUDIT_STORE_INTERNAL_H
+#define SMSAUDIT_STORE_INTERNAL_H
+
+#include "smsaudit/store.h"
+
+#define SMS_PATH "smsaudit.xml"
+#define CA_PATH "trust/ca.pem"
+#define RECORD_NS "urn:smsaudit:record:1"
+
+struct smsaudit_store {
+	smsaudit_repo *repo;
+	smsaudit_catalogue *catalogue;
+	smsaudit_cert *ca;
+	smsaudit_trust *trust;
+	char *organisation;
+	char *created_by;   /* email of the first quality manager */
+};
+
+struct smsaudit_identity {
+	smsaudit_key *key;
+	smsaudit_cert *cert;
+	char *email, *name;
+	unsigned roles;
+	char fingerprint[65];
+};
+
+/* Only person and revocation records: enough to know who may sign what. */
+#define STATE_PEOPLE_ONLY 0x100u
+
+/* Remove a directory tree we created (best effort). */
+void remove_tree(const char *path);
+
+#endif
