@@ -46,6 +46,8 @@ const char *smsaudit_version(void);
 
 int smsaudit_date_parse(time_t *out, const char *s);   /* YYYY-MM-DD at 00:00:00Z */
 int smsaudit_time_parse(time_t *out, const char *s);   /* a date, or YYYY-MM-DDTHH:MM:SSZ */
+/* "YYYY-MM-DD..YYYY-MM-DD"; SMSAUDIT_EINVALID when malformed or ending before it starts. */
+int smsaudit_period_parse(time_t *from, time_t *to, const char *s);
 void smsaudit_date_format(char out[11], time_t t);
 void smsaudit_time_format(char out[21], time_t t);
 /* Seconds since the epoch for a UTC calendar time (timegm without the locale). */

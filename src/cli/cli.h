@@ -22,6 +22,11 @@ typedef struct {
 	int color;                   /* ANSI colour allowed (TTY and no NO_COLOR) */
 	int tty;                     /* stdout is a terminal */
 	const char *catalogue_path;  /* --catalogue or SMSAUDIT_CATALOGUE */
+	const char *repo_path;       /* --repo or SMSAUDIT_REPO (default ".") */
+	const char *keys_dir;        /* --keys or SMSAUDIT_KEYS (default ~/.config/smsaudit/keys) */
+	const char *as_email;        /* --as or SMSAUDIT_AS */
+	const char *key_path;        /* --key or SMSAUDIT_KEY */
+	char keys_default[512];
 } cli_ctx;
 
 typedef struct {
@@ -76,8 +81,41 @@ void out_wrap(FILE *f, const char *text, int indent, int width);
 /* Terminal width (80 when not a terminal or unknown). */
 int out_term_width(const cli_ctx *ctx);
 
+/*
+ * Option parsing for a command. `opts` lists the command's own options; the
+ * common ones (--format, --repo, --keys, --as, --key, --help) are handled here.
+ * `on_opt` gets each own option (id, value). Positional arguments are
+ * returned in argv order. Returns -1 to go on, or an exit code to return now.
+ */
+typedef struct {
+	const char *name;
+	int has_arg;
+	int id;
+} cli_option;
+
+typedef int (*cli_opt_fn)(int id, const char *arg, void *payload);
+
+int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cli_option *opts,
+              cli_opt_fn on_opt, void *payload, char ***positional, int *npositional);
+
+/* Open the repository chosen by --repo/SMSAUDIT_REPO (or the current directory). */
+int cli_open_store(cli_ctx *ctx, smsaudit_store **out);
+/* Who is signing: --key, --as, or the only personal key in the keys directory. */
+int cli_identity(cli_ctx *ctx, smsaudit_store *store, smsaudit_identity **out);
+/* Passphrase for a key file if it is encrypted (NULL otherwise or on error). */
+int cli_key_passphrase(const char *path, char **out);
+/* Progress on stderr, only on a terminal. */
+void cli_progress(size_t done, size_t total, void *payload);
+/* Split "a,b c" into a NULL-terminated array of strings (free with cli_free_list). */
+char **cli_split_list(const char *s, size_t *n);
+void cli_free_list(char **list);
+
 /* Commands. */
 int cmd_catalogue(cli_ctx *ctx, int argc, char **argv);
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+int cmd_person(cli_ctx *ctx, int argc, char **argv);
+int cmd_evidence(cli_ctx *ctx, int argc, char **argv);
+int cmd_verify(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

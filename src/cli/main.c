@@ -44,6 +44,86 @@ const cli_command cli_commands[] = {
 	  "  smsaudit catalogue show 8.5.1.2\n"
 	  "  smsaudit catalogue list --assessable --format csv > clauses.csv\n"
 	  "  smsaudit catalogue validate our-overlay.xml\n" },
+	{ "init", cmd_init, "Create an evidence repository for an organisation",
+	  "usage: smsaudit init DIR --org NAME --scope TEXT --name NAME --email EMAIL\n"
+	  "                [--service NAME]... [--site NAME]... [--cb NAME]\n"
+	  "                [--ca CERT --ca-key KEY] [--passphrase] [--cert-days N]\n"
+	  "\n"
+	  "Creates a git repository (bare) holding smsaudit.xml (the SMS: organisation,\n"
+	  "scope, services, sites, certification body, deadline policy), a pinned copy of\n"
+	  "the catalogue with its SHA-256, the trust anchor trust/ca.pem, and a signed\n"
+	  "grant making you (--name, --email) the first quality manager.\n"
+	  "\n"
+	  "A new P-256 CA is made unless --ca/--ca-key name an existing corporate CA.\n"
+	  "Private keys never enter the repository: they are written with mode 0600 to\n"
+	  "the keys directory (--keys DIR, SMSAUDIT_KEYS, or ~/.config/smsaudit/keys).\n"
+	  "--passphrase encrypts new keys (asked on the terminal, or SMSAUDIT_PASSPHRASE).\n"
+	  "\n"
+	  "example:\n"
+	  "  smsaudit init evidence.git --org \"Example Services Ltd\" \\\n"
+	  "      --scope \"Managed hosting and service desk for business customers\" \\\n"
+	  "      --service \"Managed hosting\" --site Leeds --name \"Ada Quinn\" --email ada@example.org\n" },
+	{ "person", cmd_person, "Grant, revoke and list the people who sign records",
+	  "usage: smsaudit person add --name NAME --email EMAIL --role ROLE[,ROLE]\n"
+	  "                           [--cert FILE] [--valid-until DATE] [--ca-key FILE] [--passphrase]\n"
+	  "       smsaudit person revoke EMAIL --reason TEXT [--effective TIME]\n"
+	  "       smsaudit person list [--all]\n"
+	  "\n"
+	  "Roles: quality-manager, process-owner, internal-auditor, external-auditor, viewer.\n"
+	  "Only a quality manager may add or revoke people. 'add' issues a personal\n"
+	  "certificate from the organisation's CA (the CA key in the keys directory, or\n"
+	  "--ca-key) for a new key written to KEYS/EMAIL.key, or records --cert FILE, a\n"
+	  "certificate issued by the same CA. Adding an existing email replaces its roles.\n"
+	  "'revoke' ends a certificate: records it signs afterwards do not verify.\n"
+	  "Who you are is taken from --key FILE, --as EMAIL, or the only personal key in\n"
+	  "the keys directory. The repository is --repo DIR, SMSAUDIT_REPO or '.'.\n"
+	  "\n"
+	  "examples:\n"
+	  "  smsaudit --repo evidence.git person add --name \"Ben Ortiz\" --email ben@example.org \\\n"
+	  "      --role process-owner\n"
+	  "  smsaudit --repo evidence.git person revoke ben@example.org --reason \"left the company\"\n" },
+	{ "evidence", cmd_evidence, "Add, import, list, show, extract, supersede and withdraw evidence",
+	  "usage: smsaudit evidence add FILE... --control ID[,ID] --kind KIND --title TEXT\n"
+	  "                [--period FROM..TO] [--valid-until DATE] [--note TEXT] [--name NAME]\n"
+	  "                [--allow-duplicate]\n"
+	  "       smsaudit evidence import FILE.csv [--allow-duplicate]\n"
+	  "       smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all] [--at REV]\n"
+	  "       smsaudit evidence show ID [--at REV]\n"
+	  "       smsaudit evidence get ID -o FILE [--force]\n"
+	  "       smsaudit evidence supersede OLD NEW --reason TEXT\n"
+	  "       smsaudit evidence withdraw ID --reason TEXT\n"
+	  "\n"
+	  "'add' streams each file once (SHA-256 and size), stores it content-addressed, and\n"
+	  "writes one signed record per file; all files of one call are one commit. KIND is\n"
+	  "scope, policy, plan, procedure, register, agreement, record or report. Content that\n"
+	  "is already recorded is refused (pointing at the existing record) unless\n"
+	  "--allow-duplicate. Nothing is ever deleted: 'withdraw' and 'supersede' add records.\n"
+	  "IDs may be shortened to a unique prefix.\n"
+	  "\n"
+	  "'import' reads a CSV with a header row. Columns: file, controls, kind, title\n"
+	  "(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"
+	  "relative to the CSV file; several controls are separated by ';' or spaces.\n"
+	  "\n"
+	  "examples:\n"
+	  "  smsaudit evidence add sm-policy.pdf --control 5.2.1 --kind policy \\\n"
+	  "      --title \"Service management policy v3\" --valid-until 2027-12-31\n"
+	  "  smsaudit evidence add inc-2026-h1.csv --control 8.6.1 --kind record \\\n"
+	  "      --title \"Incident records H1\" --period 2026-01-01..2026-06-30\n"
+	  "  smsaudit evidence list --expiring 90\n"
+	  "  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n" },
+	{ "verify", cmd_verify, "Check every record, signature, role and content file",
+	  "usage: smsaudit verify [--at REV] [--no-content]\n"
+	  "\n"
+	  "Checks the whole repository at a commit (default: main): every record against its\n"
+	  "schema and its path; every signature against the trust anchor at its signing time;\n"
+	  "that each signer held a role allowed to sign that record then and was not revoked;\n"
+	  "that made-by names the signer; every content file against the SHA-256 and size in\n"
+	  "its record (skip with --no-content); every referenced id; and that smsaudit.xml and\n"
+	  "trust/ca.pem are signed by a quality manager. One line per problem, then a summary.\n"
+	  "Exit status 1 when anything fails.\n"
+	  "\n"
+	  "example:\n"
+	  "  smsaudit --repo evidence.git verify\n" },
 	{ "help", cmd_help, "Show help for smsaudit or for one command",
 	  "usage: smsaudit help [COMMAND]\n"
 	  "\n"
@@ -166,6 +246,10 @@ static void print_overview(FILE *f)
 	           "  --catalogue FILE use this catalogue instead of the built-in one\n"
 	           "                   (also: SMSAUDIT_CATALOGUE)\n"
 	           "  --no-color       no colour (also: NO_COLOR set to anything)\n"
+	           "  --repo DIR       the evidence repository (also: SMSAUDIT_REPO; default .)\n"
+	           "  --keys DIR       private keys (also: SMSAUDIT_KEYS; default ~/.config/smsaudit/keys)\n"
+	           "  --as EMAIL       sign as this person (key KEYS/EMAIL.key; also: SMSAUDIT_AS)\n"
+	           "  --key FILE       sign with this private key (also: SMSAUDIT_KEY)\n"
 	           "\nRun 'smsaudit COMMAND --help' for a command's options and an example.\n\n%s",
 	        exit_codes);
 }
@@ -219,13 +303,46 @@ static const char *nearest_command(const char *name)
 	return best_len >= 2 ? best : NULL;
 }
 
+static const char *env_or_null(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value. */
+static int global_value(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+		return 0;
+	if (a[n] == '=') {
+		*out = a + n + 1;
+	} else if (*i + 1 < argc) {
+		*out = argv[++*i];
+	} else {
+		*i = argc;
+	}
+	return 1;
+}
+
 static int run(int argc, char **argv)
 {
 	cli_ctx ctx = { .format = OUT_TEXT };
 	int no_color = getenv("NO_COLOR") != NULL;
-	ctx.catalogue_path = getenv("SMSAUDIT_CATALOGUE");
-	if (ctx.catalogue_path && !*ctx.catalogue_path)
-		ctx.catalogue_path = NULL;
+	ctx.catalogue_path = env_or_null("SMSAUDIT_CATALOGUE");
+	ctx.repo_path = env_or_null("SMSAUDIT_REPO");
+	ctx.as_email = env_or_null("SMSAUDIT_AS");
+	ctx.key_path = env_or_null("SMSAUDIT_KEY");
+	ctx.keys_dir = env_or_null("SMSAUDIT_KEYS");
+	if (!ctx.keys_dir) {
+		const char *xdg = env_or_null("XDG_CONFIG_HOME"), *home = env_or_null("HOME");
+		if (xdg)
+			snprintf(ctx.keys_default, sizeof(ctx.keys_default), "%s/smsaudit/keys", xdg);
+		else
+			snprintf(ctx.keys_default, sizeof(ctx.keys_default), "%s/.config/smsaudit/keys", home ? home : ".");
+		ctx.keys_dir = ctx.keys_default;
+	}
 
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -242,6 +359,12 @@ static int run(int argc, char **argv)
 			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || cli_parse_format(&ctx.format, v) < 0)
 				return cli_error(EXIT_USAGE, "--format takes text, csv, json or xml");
+		} else if (global_value(argc, argv, &i, "--repo", &ctx.repo_path) ||
+		           global_value(argc, argv, &i, "--keys", &ctx.keys_dir) ||
+		           global_value(argc, argv, &i, "--as", &ctx.as_email) ||
+		           global_value(argc, argv, &i, "--key", &ctx.key_path)) {
+			if (i >= argc)
+				return cli_error(EXIT_USAGE, "%s needs a value", argv[argc - 1]);
 		} else if (strcmp(a, "--catalogue") == 0 || strncmp(a, "--catalogue=", 12) == 0) {
 			const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || !*v)

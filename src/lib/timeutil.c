@@ -89,6 +89,21 @@ int smsaudit_time_parse(time_t *out, const char *s)
 	return 0;
 }
 
+int smsaudit_period_parse(time_t *from, time_t *to, const char *s)
+{
+	const char *dots = s ? strstr(s, "..") : NULL;
+	if (!dots || dots - s != 10 || strlen(dots + 2) != 10)
+		return error_set(SMSAUDIT_EINVALID, "period '%s' is not FROM..TO (YYYY-MM-DD..YYYY-MM-DD)", s ? s : "");
+	char a[11];
+	memcpy(a, s, 10);
+	a[10] = '\0';
+	if (smsaudit_date_parse(from, a) < 0 || smsaudit_date_parse(to, dots + 2) < 0)
+		return error_prefix(SMSAUDIT_EINVALID, "period '%s'", s);
+	if (*to < *from)
+		return error_set(SMSAUDIT_EINVALID, "period '%s' ends before it starts", s);
+	return 0;
+}
+
 void smsaudit_date_format(char out[11], time_t t)
 {
 	long long days = (long long)t / 86400 - ((long long)t % 86400 < 0);

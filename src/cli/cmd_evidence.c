@@ -1,0 +1,743 @@
+/* smsaudit evidence add|import|list|show|get|supersede|withdraw */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
+	O_OUT, O_FORCE, O_REASON, O_AT
+};
+
+typedef struct {
+	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at;
+	int allow_dup, all, force, expiring;
+} ev_args;
+
+static int on_opt(int id, const char *arg, void *u)
+{
+	ev_args *a = u;
+	switch (id) {
+	case O_CONTROL: a->control = arg; break;
+	case O_KIND: a->kind = arg; break;
+	case O_TITLE: a->title = arg; break;
+	case O_PERIOD: a->period = arg; break;
+	case O_UNTIL: a->until = arg; break;
+	case O_NOTE: a->note = arg; break;
+	case O_NAME: a->name = arg; break;
+	case O_DUP: a->allow_dup = 1; break;
+	case O_ALL: a->all = 1; break;
+	case O_OUT: a->out = arg; break;
+	case O_FORCE: a->force = 1; break;
+	case O_REASON: a->reason = arg; break;
+	case O_AT: a->at = arg; break;
+	case O_EXPIRING: {
+		char *end = NULL;
+		long d = strtol(arg, &end, 10);
+		if (!*arg || *end || d < 0 || d > 3650)
+			return cli_usage("evidence", "--expiring takes a number of days (0 to 3650)");
+		a->expiring = (int)d + 1; /* 0 means "not given" */
+		break;
+	}
+	}
+	return -1;
+}
+
+static const cli_option opts[] = {
+	{ "control", 1, O_CONTROL }, { "kind", 1, O_KIND }, { "title", 1, O_TITLE }, { "period", 1, O_PERIOD },
+	{ "valid-until", 1, O_UNTIL }, { "note", 1, O_NOTE }, { "name", 1, O_NAME },
+	{ "allow-duplicate", 0, O_DUP }, { "expiring", 1, O_EXPIRING }, { "all", 0, O_ALL },
+	{ "output", 1, O_OUT }, { "force", 0, O_FORCE }, { "reason", 1, O_REASON }, { "at", 1, O_AT },
+	{ NULL, 0, 0 }
+};
+
+typedef struct {
+	smsaudit_store *store;
+	smsaudit_identity *me;
+} session;
+
+static int open_session(cli_ctx *ctx, session *s, int need_identity)
+{
+	memset(s, 0, sizeof(*s));
+	int rc = cli_open_store(ctx, &s->store);
+	if (rc >= 0)
+		return rc;
+	if (need_identity && (rc = cli_identity(ctx, s->store, &s->me)) >= 0) {
+		smsaudit_store_free(s->store);
+		s->store = NULL;
+		return rc;
+	}
+	return -1;
+}
+
+static void close_session(session *s)
+{
+	smsaudit_identity_free(s->me);
+	smsaudit_store_free(s->store);
+}
+
+/* Fill the descriptive fields of an input from strings; messages name `where`. */
+static int fill_input(smsaudit_evidence_input *in, char ***controls, const char *control, const char *kind,
+                      const char *title, const char *period, const char *until, const char *note,
+                      const char *name)
+{
+	int rc;
+	if ((rc = smsaudit_evidence_kind_parse(&in->kind, kind)) < 0)
+		return rc;
+	size_t n = 0;
+	*controls = cli_split_list(control ? control : "", &n);
+	if (!*controls)
+		return SMSAUDIT_ENOMEM;
+	in->controls = (const char *const *)*controls;
+	in->ncontrols = n;
+	in->title = title;
+	in->note = note && *note ? note : NULL;
+	in->name = name && *name ? name : NULL;
+	if (period && *period && (rc = smsaudit_period_parse(&in->period_from, &in->period_to, period)) < 0)
+		return rc;
+	in->has_period = period && *period;
+	if (until && *until && (rc = smsaudit_date_parse(&in->valid_until, until)) < 0)
+		return rc;
+	return 0;
+}
+
+static void print_added(cli_ctx *ctx, const smsaudit_evidence_input *in, char (*ids)[SMSAUDIT_ID_MAX], size_t n)
+{
+	out_node *arr = out_array("evidence");
+	for (size_t i = 0; i < n; i++) {
+		out_node *o = out_push_obj(arr);
+		out_set_str(o, "id", ids[i]);
+		out_set_str(o, "file", in[i].file);
+		out_set_str(o, "title", in[i].title);
+	}
+	if (ctx->format == OUT_TEXT) {
+		static const char *const keys[] = { "id", "file" };
+		static const char *const heads[] = { "RECORD", "FILE" };
+		out_table(stdout, ctx, arr, keys, heads, 2);
+		printf("%zu file%s added in one commit.\n", n, n == 1 ? "" : "s");
+	} else {
+		out_emit(stdout, arr, ctx->format, "added");
+	}
+	out_free(arr);
+}
+
+static int ev_add(cli_ctx *ctx, ev_args *a, char **files, int nfiles)
+{
+	if (nfiles < 1)
+		return cli_usage("evidence", "'evidence add' needs at least one file");
+	if (!a->control || !a->kind || !a->title)
+		return cli_usage("evidence", "'evidence add' needs --control, --kind and --title");
+	if (a->name && nfiles > 1)
+		return cli_usage("evidence", "--name can only be used with one file");
+	smsaudit_evidence_input *in = calloc((size_t)nfiles, sizeof(*in));
+	char (*ids)[SMSAUDIT_ID_MAX] = calloc((size_t)nfiles, sizeof(*ids));
+	char **controls = NULL;
+	if (!in || !ids) {
+		free(in);
+		free(ids);
+		return cli_error(EXIT_ENV, "out of memory");
+	}
+	smsaudit_evidence_input proto;
+	memset(&proto, 0, sizeof(proto));
+	int rc = fill_input(&proto, &controls, a->control, a->kind, a->title, a->period, a->until, a->note, a->name);
+	if (rc < 0) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		in[i] = proto;
+		in[i].file = files[i];
+	}
+	session s;
+	if ((rc = open_session(ctx, &s, 1)) >= 0)
+		goto out;
+	int r = smsaudit_store_add_evidence(s.store, s.me, in, (size_t)nfiles, a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0,
+	                                    ids, cli_progress, ctx);
+	if (r < 0)
+		rc = cli_fail(r);
+	else {
+		print_added(ctx, in, ids, (size_t)nfiles);
+		rc = EXIT_OK;
+	}
+	close_session(&s);
+out:
+	cli_free_list(controls);
+	free(in);
+	free(ids);
+	return rc;
+}
+
+/* ---- import ---- */
+
+/* One CSV field (RFC 4180); advances *p. Returns a malloc'd string or NULL at end of line. */
+static char *csv_field(const char **p, int *eol)
+{
+	const char *s = *p;
+	size_t cap = 64, n = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	int quoted = *s == '"';
+	if (quoted)
+		s++;
+	for (;;) {
+		char c = *s;
+		if (c == '\0' || (!quoted && (c == ',' || c == '\n' || c == '\r')))
+			break;
+		if (quoted && c == '"') {
+			if (s[1] == '"') {
+				s++;
+			} else {
+				s++;
+				quoted = 0;
+				continue;
+			}
+		}
+		if (n + 2 > cap) {
+			char *t = realloc(out, cap *= 2);
+			if (!t) {
+				free(out);
+				return NULL;
+			}
+			out = t;
+		}
+		out[n++] = *s++;
+	}
+	out[n] = '\0';
+	if (*s == ',') {
+		s++;
+		*eol = 0;
+	} else {
+		while (*s == '\r')
+			s++;
+		if (*s == '\n')
+			s++;
+		*eol = 1;
+	}
+	*p = s;
+	return out;
+}
+
+enum { C_FILE, C_CONTROLS, C_KIND, C_TITLE, C_FROM, C_TO, C_UNTIL, C_NOTE, C_NAME, C__N };
+static const char *const csv_cols[C__N] = {
+	"file", "controls", "kind", "title", "period_from", "period_to", "valid_until", "note", "name"
+};
+
+typedef struct {
+	char *cell[C__N];
+	char **controls;
+	char where[600];
+	char file[4096];
+	char period[32];
+} import_row;
+
+static void free_row(import_row *r)
+{
+	for (int i = 0; i < C__N; i++)
+		free(r->cell[i]);
+	cli_free_list(r->controls);
+}
+
+static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("evidence", "'evidence import' takes one CSV file");
+	const char *csv = pos[0];
+	FILE *f = fopen(csv, "r");
+	if (!f)
+		return cli_error(EXIT_ENV, "%s: %s", csv, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (len < 0 || len > 64L * 1024 * 1024) {
+		fclose(f);
+		return cli_error(EXIT_DATA, "%s: not a readable CSV file of at most 64 MiB", csv);
+	}
+	char *text = malloc((size_t)len + 1);
+	size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
+	fclose(f);
+	if (!text)
+		return cli_error(EXIT_ENV, "out of memory");
+	text[got] = '\0';
+	if (!smsaudit_utf8_valid(text, got)) {
+		free(text);
+		return cli_error(EXIT_DATA, "%s: not valid UTF-8", csv);
+	}
+	/* Paths in the CSV are relative to the CSV's folder. */
+	char base[4096] = ".";
+	const char *slash = strrchr(csv, '/');
+	if (slash)
+		snprintf(base, sizeof(base), "%.*s", (int)(slash - csv), csv);
+
+	const char *p = text;
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3; /* spreadsheet BOM */
+	int col_of[C__N];
+	for (int i = 0; i < C__N; i++)
+		col_of[i] = -1;
+	int ncols = 0, eol = 0, rc = -1;
+	while (!eol) {
+		char *h = csv_field(&p, &eol);
+		if (!h)
+			break;
+		for (int i = 0; i < C__N; i++)
+			if (strcmp(h, csv_cols[i]) == 0)
+				col_of[i] = ncols;
+		int known = 0;
+		for (int i = 0; i < C__N; i++)
+			known |= col_of[i] == ncols;
+		if (!known && *h)
+			rc = cli_error(EXIT_DATA, "%s:1: unknown column '%s' (columns: file, controls, kind, title, "
+			               "period_from, period_to, valid_until, note, name)", csv, h);
+		free(h);
+		ncols++;
+	}
+	for (int i = 0; rc < 0 && i < 4; i++)
+		if (col_of[i] < 0)
+			rc = cli_error(EXIT_DATA, "%s:1: the header must name the column '%s'", csv, csv_cols[i]);
+	size_t cap = 64, n = 0;
+	import_row *rows = calloc(cap, sizeof(*rows));
+	int line = 1;
+	while (rc < 0 && *p) {
+		line++;
+		if (*p == '\n' || *p == '\r') {
+			while (*p == '\n' || *p == '\r')
+				p++;
+			continue;
+		}
+		if (n == cap) {
+			import_row *t = realloc(rows, (cap *= 2) * sizeof(*rows));
+			if (!t) {
+				rc = cli_error(EXIT_ENV, "out of memory");
+				break;
+			}
+			rows = t;
+			memset(rows + n, 0, (cap - n) * sizeof(*rows));
+		}
+		import_row *r = &rows[n++];
+		int c = 0;
+		eol = 0;
+		while (!eol) {
+			char *v = csv_field(&p, &eol);
+			if (!v)
+				break;
+			int used = 0;
+			for (int i = 0; i < C__N; i++)
+				if (col_of[i] == c) {
+					r->cell[i] = v;
+					used = 1;
+				}
+			if (!used)
+				free(v);
+			c++;
+		}
+		snprintf(r->where, sizeof(r->where), "%s:%d", csv, line);
+		if (c != ncols)
+			rc = cli_error(EXIT_DATA, "%s: %d fields, the header has %d", r->where, c, ncols);
+	}
+	smsaudit_evidence_input *in = calloc(n ? n : 1, sizeof(*in));
+	char (*ids)[SMSAUDIT_ID_MAX] = calloc(n ? n : 1, sizeof(*ids));
+	for (size_t i = 0; rc < 0 && i < n; i++) {
+		import_row *r = &rows[i];
+		const char *file = r->cell[C_FILE] ? r->cell[C_FILE] : "";
+		if (!*file) {
+			rc = cli_error(EXIT_DATA, "%s: the 'file' column is empty", r->where);
+			break;
+		}
+		if (file[0] == '/')
+			snprintf(r->file, sizeof(r->file), "%s", file);
+		else
+			snprintf(r->file, sizeof(r->file), "%s/%s", base, file);
+		const char *from = r->cell[C_FROM], *to = r->cell[C_TO];
+		if ((from && *from) != (to && *to)) {
+			rc = cli_error(EXIT_DATA, "%s: give both period_from and period_to, or neither", r->where);
+			break;
+		}
+		if (from && *from)
+			snprintf(r->period, sizeof(r->period), "%.10s..%.10s", from, to);
+		in[i].where = r->where;
+		in[i].file = r->file;
+		int e = fill_input(&in[i], &r->controls, r->cell[C_CONTROLS], r->cell[C_KIND], r->cell[C_TITLE],
+		                   r->period, r->cell[C_UNTIL], r->cell[C_NOTE], r->cell[C_NAME]);
+		if (e < 0) {
+			const smsaudit_error *err = smsaudit_error_last();
+			rc = cli_error(EXIT_DATA, "%s: %s", r->where, err ? err->message : "invalid row");
+		}
+	}
+	if (rc < 0 && n == 0)
+		rc = cli_error(EXIT_DATA, "%s: no rows after the header", csv);
+	session s;
+	if (rc < 0 && (rc = open_session(ctx, &s, 1)) < 0) {
+		int r = smsaudit_store_add_evidence(s.store, s.me, in, n, a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0, ids,
+		                                    cli_progress, ctx);
+		if (r < 0) {
+			rc = cli_fail(r);
+		} else {
+			if (ctx->format != OUT_TEXT)
+				print_added(ctx, in, ids, n);
+			else
+				printf("Imported %zu evidence file%s from %s in one commit.\n", n, n == 1 ? "" : "s", csv);
+			rc = EXIT_OK;
+		}
+		close_session(&s);
+	}
+	for (size_t i = 0; i < n; i++)
+		free_row(&rows[i]);
+	free(rows);
+	free(in);
+	free(ids);
+	free(text);
+	return rc;
+}
+
+/* ---- list / show / get ---- */
+
+static const char *status_name(const smsaudit_evidence_entry *e)
+{
+	if (!e->valid)
+		return "INVALID";
+	switch (e->status) {
+	case SMSAUDIT_EV_SUPERSEDED: return "superseded";
+	case SMSAUDIT_EV_WITHDRAWN: return "withdrawn";
+	default: return "active";
+	}
+}
+
+static void join_controls(char *buf, size_t size, const smsaudit_evidence_body *b, const char *sep)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < b->ncontrols; i++) {
+		int w = snprintf(buf + used, size - used, "%s%s", i ? sep : "", b->controls[i]);
+		if (w < 0 || (size_t)w >= size - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
+{
+	const smsaudit_evidence_body *b = &e->record->evidence;
+	char controls[1024], period[32] = "", until[11] = "", made[21];
+	join_controls(controls, sizeof(controls), b, " ");
+	if (b->has_period) {
+		char f[11], t[11];
+		smsaudit_date_format(f, b->period_from);
+		smsaudit_date_format(t, b->period_to);
+		snprintf(period, sizeof(period), "%s..%s", f, t);
+	}
+	if (b->valid_until)
+		smsaudit_date_format(until, b->valid_until);
+	smsaudit_time_format(made, e->record->made_at);
+	out_set_str(o, "id", e->record->id);
+	out_set_str(o, "kind", smsaudit_evidence_kind_name(b->kind));
+	out_set_str(o, "controls", controls);
+	out_set_str(o, "title", b->title);
+	out_set_str(o, "period", period[0] ? period : NULL);
+	out_set_str(o, "valid_until", until[0] ? until : NULL);
+	out_set_str(o, "collected_at", made);
+	out_set_str(o, "collected_by", e->record->made_by);
+	out_set_str(o, "signer", e->signer_name);
+	out_set_str(o, "status", status_name(e));
+	out_set_str(o, "name", b->name);
+	out_set_str(o, "media_type", b->media_type);
+	out_set_int(o, "size", (long long)b->size);
+	out_set_str(o, "sha256", b->sha256);
+}
+
+static int load_state(cli_ctx *ctx, ev_args *a, session *s, smsaudit_state **st)
+{
+	int rc = open_session(ctx, s, 0);
+	if (rc >= 0)
+		return rc;
+	smsaudit_oid at, *atp = NULL;
+	if (a->at) {
+		int r = smsaudit_repo_resolve(&at, smsaudit_store_repo(s->store), a->at);
+		if (r < 0) {
+			close_session(s);
+			return cli_fail(r);
+		}
+		atp = &at;
+	}
+	int r = smsaudit_state_load(st, s->store, atp, 0);
+	if (r < 0) {
+		close_session(s);
+		return cli_fail(r);
+	}
+	return -1;
+}
+
+static int ev_list(cli_ctx *ctx, ev_args *a)
+{
+	if (a->kind) {
+		smsaudit_evidence_kind k;
+		if (smsaudit_evidence_kind_parse(&k, a->kind) < 0)
+			return cli_fail(SMSAUDIT_EINVALID);
+	}
+	session s;
+	smsaudit_state *st = NULL;
+	int rc = load_state(ctx, a, &s, &st);
+	if (rc >= 0)
+		return rc;
+	const smsaudit_clause *want = NULL;
+	if (a->control && (rc = smsaudit_catalogue_find(&want, smsaudit_store_catalogue(s.store), a->control)) < 0) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	time_t now = smsaudit_now(), horizon = now + (time_t)(a->expiring - 1) * 86400;
+	out_node *arr = out_array("evidence");
+	size_t shown = 0, invalid = 0;
+	for (size_t i = 0; i < smsaudit_state_evidence_count(st); i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+		const smsaudit_evidence_body *b = &e->record->evidence;
+		invalid += !e->valid;
+		if (!a->all && e->status != SMSAUDIT_EV_ACTIVE)
+			continue;
+		if (a->kind && strcmp(smsaudit_evidence_kind_name(b->kind), a->kind) != 0)
+			continue;
+		if (want) {
+			int hit = 0;
+			size_t wl = strlen(want->id);
+			for (size_t k = 0; k < b->ncontrols; k++)
+				hit |= strcmp(b->controls[k], want->id) == 0 ||
+				       (strncmp(b->controls[k], want->id, wl) == 0 && b->controls[k][wl] == '.');
+			if (!hit)
+				continue;
+		}
+		if (a->expiring && (!b->valid_until || b->valid_until > horizon))
+			continue;
+		evidence_fields(out_push_obj(arr), e);
+		shown++;
+	}
+	if (ctx->format == OUT_TEXT) {
+		static const char *const keys[] = { "id", "kind", "controls", "valid_until", "status", "title" };
+		static const char *const heads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "STATUS", "TITLE" };
+		if (shown)
+			out_table(stdout, ctx, arr, keys, heads, 6);
+		else
+			printf("No evidence matches.\n");
+		if (invalid)
+			fprintf(stderr, "smsaudit: %zu evidence record%s fail verification and count for nothing; run "
+			        "'smsaudit verify'\n", invalid, invalid == 1 ? "" : "s");
+	} else {
+		out_emit(stdout, arr, ctx->format, "evidence");
+	}
+	out_free(arr);
+	rc = EXIT_OK;
+out:
+	smsaudit_state_free(st);
+	close_session(&s);
+	return rc;
+}
+
+static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("evidence", "'evidence show' takes one evidence id");
+	session s;
+	smsaudit_state *st = NULL;
+	int rc = load_state(ctx, a, &s, &st);
+	if (rc >= 0)
+		return rc;
+	const smsaudit_evidence_entry *e = NULL;
+	if ((rc = smsaudit_state_find_evidence(&e, st, pos[0])) < 0) {
+		rc = cli_fail(rc);
+	} else {
+		out_node *o = out_object();
+		evidence_fields(o, e);
+		out_set_str(o, "note", e->record->evidence.note);
+		out_set_str(o, "record_path", e->path);
+		out_set_str(o, "superseded_by", e->superseded_by[0] ? e->superseded_by : NULL);
+		out_set_str(o, "changed_by", e->changed_by[0] ? e->changed_by : NULL);
+		if (ctx->format != OUT_TEXT) {
+			out_emit(stdout, o, ctx->format, "evidence");
+		} else {
+			const smsaudit_evidence_body *b = &e->record->evidence;
+			char made[21], controls[1024];
+			smsaudit_time_format(made, e->record->made_at);
+			join_controls(controls, sizeof(controls), b, ", ");
+			printf("%s%s%s  %s\n", cli_sgr(ctx, "1"), e->record->id, cli_sgr(ctx, "0"), b->title);
+			printf("Status:        %s%s%s\n", status_name(e), e->superseded_by[0] ? " by " : "", e->superseded_by);
+			printf("Kind:          %s\nControls:      %s\n", smsaudit_evidence_kind_name(b->kind), controls);
+			if (b->has_period) {
+				char f[11], t[11];
+				smsaudit_date_format(f, b->period_from);
+				smsaudit_date_format(t, b->period_to);
+				printf("Period:        %s to %s\n", f, t);
+			}
+			if (b->valid_until) {
+				char u[11];
+				smsaudit_date_format(u, b->valid_until);
+				printf("Valid until:   %s\n", u);
+			}
+			printf("Collected:     %s by %s <%s>\n", made, e->signer_name, e->record->made_by);
+			printf("File:          %s (%s, %llu bytes)\n", b->name, b->media_type, (unsigned long long)b->size);
+			printf("SHA-256:       %s\n", b->sha256);
+			printf("Record:        %s (+ .p7s)\n", e->path);
+			if (b->note) {
+				printf("Note:          ");
+				out_wrap(stdout, b->note, 15, out_term_width(ctx));
+			}
+		}
+		out_free(o);
+		rc = EXIT_OK;
+	}
+	smsaudit_state_free(st);
+	close_session(&s);
+	return rc;
+}
+
+static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 1 || !a->out)
+		return cli_usage("evidence", "'evidence get' takes one evidence id and -o FILE");
+	struct stat st_out;
+	if (!a->force && lstat(a->out, &st_out) == 0)
+		return cli_error(EXIT_ENV, "%s: already exists (use --force to replace it)", a->out);
+	session s;
+	smsaudit_state *st = NULL;
+	int rc = load_state(ctx, a, &s, &st);
+	if (rc >= 0)
+		return rc;
+	const smsaudit_evidence_entry *e = NULL;
+	char tmp[4200] = "";
+	if ((rc = smsaudit_state_find_evidence(&e, st, pos[0])) < 0) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	const smsaudit_evidence_body *b = &e->record->evidence;
+	char cpath[100];
+	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
+	smsaudit_oid blob;
+	int r = smsaudit_repo_path_oid(&blob, smsaudit_store_repo(s.store), NULL, cpath);
+	if (r < 0) {
+		rc = cli_fail(r);
+		goto out;
+	}
+	/* Write beside the target and rename: a failed digest check leaves nothing. */
+	snprintf(tmp, sizeof(tmp), "%s.smsaudit-XXXXXX", a->out);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = cli_error(EXIT_ENV, "%s: %s", a->out, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	fchmod(fd, 0644);
+	uint64_t size = 0;
+	r = smsaudit_repo_blob_to_fd(smsaudit_store_repo(s.store), &blob, fd, b->sha256, &size);
+	if (close(fd) < 0 && r == 0)
+		r = SMSAUDIT_EIO;
+	if (r == 0 && size != b->size)
+		rc = cli_error(EXIT_CHECK, "%s: content is %llu bytes, the record says %llu", e->record->id,
+		               (unsigned long long)size, (unsigned long long)b->size);
+	else if (r == SMSAUDIT_EINVALID)
+		rc = cli_error(EXIT_CHECK, "%s: %s", e->record->id, smsaudit_error_last()->message);
+	else if (r < 0)
+		rc = cli_fail(r);
+	else if (rename(tmp, a->out) < 0)
+		rc = cli_error(EXIT_ENV, "%s: %s", a->out, strerror(errno));
+	else {
+		tmp[0] = '\0';
+		if (!e->valid)
+			fprintf(stderr, "smsaudit: warning: %s fails verification; the file matches its record's digest but "
+			        "the record itself is not trustworthy\n", e->record->id);
+		printf("%s: %llu bytes, SHA-256 %s verified\n", a->out, (unsigned long long)size, b->sha256);
+		rc = EXIT_OK;
+	}
+out:
+	if (tmp[0])
+		unlink(tmp);
+	smsaudit_state_free(st);
+	close_session(&s);
+	return rc;
+}
+
+static int ev_supersede(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 2 || !a->reason)
+		return cli_usage("evidence", "'evidence supersede' takes OLD NEW and --reason TEXT");
+	session s;
+	int rc = open_session(ctx, &s, 1);
+	if (rc >= 0)
+		return rc;
+	char id[SMSAUDIT_ID_MAX];
+	int r = smsaudit_store_supersede(id, s.store, s.me, pos[0], pos[1], a->reason);
+	if (r < 0)
+		rc = cli_fail(r);
+	else {
+		printf("%s supersedes %s (%s).\n", pos[1], pos[0], id);
+		rc = EXIT_OK;
+	}
+	close_session(&s);
+	return rc;
+}
+
+static int ev_withdraw(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 1 || !a->reason)
+		return cli_usage("evidence", "'evidence withdraw' takes one evidence id and --reason TEXT");
+	session s;
+	int rc = open_session(ctx, &s, 1);
+	if (rc >= 0)
+		return rc;
+	char id[SMSAUDIT_ID_MAX];
+	int r = smsaudit_store_withdraw(id, s.store, s.me, pos[0], a->reason);
+	if (r < 0)
+		rc = cli_fail(r);
+	else {
+		printf("Withdrew %s (%s); its content stays in history.\n", pos[0], id);
+		rc = EXIT_OK;
+	}
+	close_session(&s);
+	return rc;
+}
+
+int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const subs[] = { "add", "import", "list", "show", "get", "supersede", "withdraw" };
+	if (argc < 2)
+		return cli_usage("evidence", "'evidence' needs a sub-command: add, import, list, show, get, supersede, withdraw");
+	const char *sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		for (const cli_command *c = cli_commands; c->name; c++)
+			if (strcmp(c->name, "evidence") == 0)
+				cli_print_help(c, stdout);
+		return EXIT_OK;
+	}
+	int known = 0;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		known |= strcmp(sub, subs[i]) == 0;
+	if (!known)
+		return cli_usage("evidence", "unknown sub-command 'evidence %s'", sub);
+	ev_args a;
+	memset(&a, 0, sizeof(a));
+	char **pos = NULL;
+	int npos = 0;
+	/* -o is the short form of --output. */
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "-o") == 0)
+			argv[i] = (char *)"--output";
+	int rc = cli_parse(ctx, "evidence", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (strcmp(sub, "add") == 0)
+		rc = ev_add(ctx, &a, pos, npos);
+	else if (strcmp(sub, "import") == 0)
+		rc = ev_import(ctx, &a, pos, npos);
+	else if (strcmp(sub, "list") == 0)
+		rc = npos ? cli_usage("evidence", "unexpected argument '%s'", pos[0]) : ev_list(ctx, &a);
+	else if (strcmp(sub, "show") == 0)
+		rc = ev_show(ctx, &a, pos, npos);
+	else if (strcmp(sub, "get") == 0)
+		rc = ev_get(ctx, &a, pos, npos);
+	else if (strcmp(sub, "supersede") == 0)
+		rc = ev_supersede(ctx, &a, pos, npos);
+	else
+		rc = ev_withdraw(ctx, &a, pos, npos);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,187 @@
+/* Shared plumbing for commands: options, the repository, who signs. */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY };
+
+static const cli_command *find_cmd(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cli_option *opts,
+              cli_opt_fn on_opt, void *payload, char ***positional, int *npositional)
+{
+	size_t n = 0;
+	while (opts && opts[n].name)
+		n++;
+	struct option *lo = calloc(n + 7, sizeof(*lo));
+	char **pos = calloc((size_t)argc + 1, sizeof(char *));
+	if (!lo || !pos) {
+		free(lo);
+		free(pos);
+		return cli_error(EXIT_ENV, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		lo[i] = (struct option){ opts[i].name, opts[i].has_arg ? required_argument : no_argument, NULL, opts[i].id };
+	lo[n++] = (struct option){ "format", required_argument, NULL, COMMON_FORMAT };
+	lo[n++] = (struct option){ "repo", required_argument, NULL, COMMON_REPO };
+	lo[n++] = (struct option){ "keys", required_argument, NULL, COMMON_KEYS };
+	lo[n++] = (struct option){ "as", required_argument, NULL, COMMON_AS };
+	lo[n++] = (struct option){ "key", required_argument, NULL, COMMON_KEY };
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	optind = 0;
+	opterr = 0;
+	int c, rc = -1;
+	while (rc < 0 && (c = getopt_long(argc, argv, ":ho:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_print_help(find_cmd(command), stdout);
+			rc = EXIT_OK;
+			break;
+		case COMMON_FORMAT:
+			if (cli_parse_format(&ctx->format, optarg) < 0)
+				rc = cli_usage(command, "--format takes text, csv, json or xml, not '%s'", optarg);
+			if (ctx->format != OUT_TEXT)
+				ctx->color = 0;
+			break;
+		case COMMON_REPO: ctx->repo_path = optarg; break;
+		case COMMON_KEYS: ctx->keys_dir = optarg; break;
+		case COMMON_AS: ctx->as_email = optarg; break;
+		case COMMON_KEY: ctx->key_path = optarg; break;
+		case ':':
+			rc = cli_usage(command, "option '%s' needs a value", argv[optind - 1]);
+			break;
+		case '?':
+			rc = cli_usage(command, "unknown option '%s'", argv[optind - 1]);
+			break;
+		default: {
+			int r = on_opt ? on_opt(c, optarg, payload) : -1;
+			if (r >= 0)
+				rc = r;
+			break;
+		}
+		}
+	}
+	int np = 0;
+	for (int i = optind; rc < 0 && i < argc; i++)
+		pos[np++] = argv[i];
+	free(lo);
+	if (rc >= 0) {
+		free(pos);
+		return rc;
+	}
+	*positional = pos;
+	*npositional = np;
+	return -1;
+}
+
+int cli_open_store(cli_ctx *ctx, smsaudit_store **out)
+{
+	const char *path = ctx->repo_path ? ctx->repo_path : ".";
+	int rc = smsaudit_store_open(out, path);
+	if (rc < 0 && !ctx->repo_path && rc == SMSAUDIT_ENOTFOUND)
+		return cli_error(EXIT_ENV, "%s; give the repository with --repo DIR or SMSAUDIT_REPO",
+		                 smsaudit_error_last()->message);
+	return rc < 0 ? cli_fail(rc) : -1;
+}
+
+int cli_key_passphrase(const char *path, char **out)
+{
+	*out = NULL;
+	if (!smsaudit_key_file_encrypted(path))
+		return -1;
+	char what[600];
+	snprintf(what, sizeof(what), "key %s", path);
+	*out = smsaudit_passphrase_read(what);
+	return *out ? -1 : cli_fail(SMSAUDIT_EINVALID);
+}
+
+int cli_identity(cli_ctx *ctx, smsaudit_store *store, smsaudit_identity **out)
+{
+	char path[1024];
+	if (ctx->key_path) {
+		snprintf(path, sizeof(path), "%s", ctx->key_path);
+	} else if (ctx->as_email) {
+		smsaudit_keys_person_path(path, sizeof(path), ctx->keys_dir, ctx->as_email);
+		if (access(path, F_OK) != 0)
+			return cli_error(EXIT_ENV, "no key for %s in %s (give --key FILE or --keys DIR)", ctx->as_email,
+			                 ctx->keys_dir);
+	} else {
+		DIR *d = opendir(ctx->keys_dir);
+		if (!d)
+			return cli_error(EXIT_ENV, "no keys directory %s: say who you are with --key FILE or --as EMAIL",
+			                 ctx->keys_dir);
+		int found = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			size_t l = strlen(e->d_name);
+			if (l > 4 && strcmp(e->d_name + l - 4, ".key") == 0 && strncmp(e->d_name, "ca-", 3) != 0) {
+				found++;
+				snprintf(path, sizeof(path), "%s/%s", ctx->keys_dir, e->d_name);
+			}
+		}
+		closedir(d);
+		if (found == 0)
+			return cli_error(EXIT_ENV, "no personal key in %s: say who you are with --key FILE or --as EMAIL",
+			                 ctx->keys_dir);
+		if (found > 1)
+			return cli_error(EXIT_USAGE, "several personal keys in %s: say who you are with --as EMAIL",
+			                 ctx->keys_dir);
+	}
+	char *pass = NULL;
+	int rc = cli_key_passphrase(path, &pass);
+	if (rc >= 0)
+		return rc;
+	rc = smsaudit_identity_load(out, store, path, pass);
+	smsaudit_passphrase_free(pass);
+	return rc < 0 ? cli_fail(rc) : -1;
+}
+
+void cli_progress(size_t done, size_t total, void *payload)
+{
+	const cli_ctx *ctx = payload;
+	if (!ctx || !isatty(STDERR_FILENO))
+		return;
+	if (done == total || done % 50 == 0) {
+		fprintf(stderr, "\r%zu/%zu files (%zu%%)", done, total, total ? done * 100 / total : 100);
+		if (done == total)
+			fputc('\n', stderr);
+		fflush(stderr);
+	}
+}
+
+char **cli_split_list(const char *s, size_t *n)
+{
+	size_t cap = 1;
+	for (const char *p = s; *p; p++)
+		cap += (*p == ',' || *p == ' ' || *p == ';');
+	char **list = calloc(cap + 1, sizeof(char *));
+	char *copy = strdup(s);
+	*n = 0;
+	if (!list || !copy) {
+		free(list);
+		free(copy);
+		return NULL;
+	}
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ", ;", &save); t; t = strtok_r(NULL, ", ;", &save))
+		list[(*n)++] = strdup(t);
+	free(copy);
+	return list;
+}
+
+void cli_free_list(char **list)
+{
+	for (char **p = list; p && *p; p++)
+		free(*p);
+	free(list);
+}
