@@ -274,79 +274,113 @@ static void check_person_record(smsaudit_state *st, smsaudit_store *store, loade
 	smsaudit_cert_free(cert);
 }
 
+/* Judge one record's signer against the grants known so far; apply it if it
+ * is a grant or a revocation. Returns 0 when decided, 1 when the signer is
+ * not (yet) known and the record should wait for the rest of its second. */
+static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_state *grants, size_t *ngrants,
+                 int *have_genesis, int final)
+{
+	const smsaudit_record *r = l->rec;
+	l->valid = 1;
+	grant_state *g = grant_by_fp(grants, *ngrants, l->signer_fp, l->signed_at);
+	int genesis = !*have_genesis && r->type == SMSAUDIT_REC_PERSON &&
+	              strcmp(r->person.fingerprint, l->signer_fp) == 0 &&
+	              (r->person.roles & SMSAUDIT_ROLE_QUALITY_MANAGER) && strcmp(r->person.email, store->created_by) == 0;
+	if (genesis) {
+		*have_genesis = 1;
+	} else if (!g) {
+		if (!final)
+			return 1;
+		problem(st, l->path, r->id, "signed by a certificate that no person record grants (%.16s)", l->signer_fp);
+		l->valid = 0;
+	} else {
+		const smsaudit_person_body *p = &g->grant->person;
+		char when[21], roles[200];
+		smsaudit_time_format(when, l->signed_at);
+		smsaudit_roles_format(roles, sizeof(roles), p->roles);
+		unsigned need = smsaudit_record_signer_roles(r->type);
+		if (g->revoked_at && l->signed_at >= g->revoked_at) {
+			problem(st, l->path, r->id, "signed by %s at %s, after their certificate was revoked", p->email, when);
+			l->valid = 0;
+		} else if (l->signed_at < p->valid_from || (p->valid_until && l->signed_at >= p->valid_until)) {
+			problem(st, l->path, r->id, "signed by %s at %s, outside their grant's validity", p->email, when);
+			l->valid = 0;
+		} else if (!(p->roles & need)) {
+			char needs[200];
+			smsaudit_roles_format(needs, sizeof(needs), need);
+			problem(st, l->path, r->id, "%s record signed by %s (roles: %s); it needs one of: %s",
+			        smsaudit_record_type_name(r->type), p->email, roles, needs);
+			l->valid = 0;
+		} else if (strcmp(r->made_by, p->email) != 0) {
+			problem(st, l->path, r->id, "made-by says %s but it was signed by %s", r->made_by, p->email);
+			l->valid = 0;
+		}
+	}
+	if (!l->valid)
+		return 0;
+	if (r->type == SMSAUDIT_REC_PERSON) {
+		check_person_record(st, store, l);
+		if (l->valid) {
+			grants[*ngrants].grant = r;
+			grants[*ngrants].revoked_at = 0;
+			(*ngrants)++;
+		}
+	} else if (r->type == SMSAUDIT_REC_REVOCATION) {
+		int found = 0;
+		for (size_t k = 0; k < *ngrants; k++)
+			if (strcmp(grants[k].grant->person.fingerprint, r->revocation.fingerprint) == 0) {
+				found = 1;
+				if (!grants[k].revoked_at || r->revocation.effective < grants[k].revoked_at)
+					grants[k].revoked_at = r->revocation.effective;
+			}
+		if (!found) {
+			if (!final)
+				return 1;
+			problem(st, l->path, r->id, "revokes a certificate that no person record grants");
+			l->valid = 0;
+		}
+	}
+	return 0;
+}
+
 static void authority(smsaudit_state *st, smsaudit_store *store)
 {
 	grant_state *grants = calloc(st->nrecs ? st->nrecs : 1, sizeof(*grants));
+	char *done = calloc(st->nrecs ? st->nrecs : 1, 1);
 	size_t ngrants = 0;
 	int have_genesis = 0;
-	if (!grants) {
+	if (!grants || !done) {
+		free(grants);
+		free(done);
 		error_oom();
 		return;
 	}
-	for (size_t i = 0; i < st->nrecs; i++) {
-		loaded *l = &st->recs[i];
-		if (!l->sig_ok)
-			continue;
-		const smsaudit_record *r = l->rec;
-		l->valid = 1;
-		grant_state *g = grant_by_fp(grants, ngrants, l->signer_fp, l->signed_at);
-		int genesis = !have_genesis && r->type == SMSAUDIT_REC_PERSON &&
-		              strcmp(r->person.fingerprint, l->signer_fp) == 0 &&
-		              (r->person.roles & SMSAUDIT_ROLE_QUALITY_MANAGER) &&
-		              strcmp(r->person.email, store->created_by) == 0;
-		if (genesis) {
-			have_genesis = 1;
-		} else if (!g) {
-			problem(st, l->path, r->id, "signed by a certificate that no person record grants (%.16s)",
-			        l->signer_fp);
-			l->valid = 0;
-		} else {
-			const smsaudit_person_body *p = &g->grant->person;
-			char when[21], roles[200];
-			smsaudit_time_format(when, l->signed_at);
-			smsaudit_roles_format(roles, sizeof(roles), p->roles);
-			unsigned need = smsaudit_record_signer_roles(r->type);
-			if (g->revoked_at && l->signed_at >= g->revoked_at) {
-				problem(st, l->path, r->id, "signed by %s at %s, after their certificate was revoked",
-				        p->email, when);
-				l->valid = 0;
-			} else if (l->signed_at < p->valid_from || (p->valid_until && l->signed_at >= p->valid_until)) {
-				problem(st, l->path, r->id, "signed by %s at %s, outside their grant's validity", p->email, when);
-				l->valid = 0;
-			} else if (!(p->roles & need)) {
-				char needs[200];
-				smsaudit_roles_format(needs, sizeof(needs), need);
-				problem(st, l->path, r->id, "%s record signed by %s (roles: %s); it needs one of: %s",
-				        smsaudit_record_type_name(r->type), p->email, roles, needs);
-				l->valid = 0;
-			} else if (strcmp(r->made_by, p->email) != 0) {
-				problem(st, l->path, r->id, "made-by says %s but it was signed by %s", r->made_by, p->email);
-				l->valid = 0;
-			}
-		}
-		if (!l->valid)
-			continue;
-		if (r->type == SMSAUDIT_REC_PERSON) {
-			check_person_record(st, store, l);
-			if (l->valid) {
-				grants[ngrants].grant = r;
-				grants[ngrants].revoked_at = 0;
-				ngrants++;
-			}
-		} else if (r->type == SMSAUDIT_REC_REVOCATION) {
-			int found = 0;
-			for (size_t k = 0; k < ngrants; k++)
-				if (strcmp(grants[k].grant->person.fingerprint, r->revocation.fingerprint) == 0) {
-					found = 1;
-					if (!grants[k].revoked_at || r->revocation.effective < grants[k].revoked_at)
-						grants[k].revoked_at = r->revocation.effective;
+	/* Records are in time order. Within one second the order of ids says
+	 * nothing about causality, so a second's records are replayed until no
+	 * more can be decided: a grant is applied before the records it enables. */
+	size_t i = 0;
+	while (i < st->nrecs) {
+		size_t j = i;
+		while (j < st->nrecs && st->recs[j].rec && st->recs[i].rec &&
+		       st->recs[j].rec->made_at == st->recs[i].rec->made_at)
+			j++;
+		if (j == i)
+			j = i + 1;
+		for (int progress = 1; progress;) {
+			progress = 0;
+			for (size_t k = i; k < j; k++)
+				if (!done[k] && st->recs[k].sig_ok &&
+				    judge(st, store, &st->recs[k], grants, &ngrants, &have_genesis, 0) == 0) {
+					done[k] = 1;
+					progress = 1;
 				}
-			if (!found) {
-				problem(st, l->path, r->id, "revokes a certificate that no person record grants");
-				l->valid = 0;
-			}
 		}
+		for (size_t k = i; k < j; k++)
+			if (!done[k] && st->recs[k].sig_ok)
+				judge(st, store, &st->recs[k], grants, &ngrants, &have_genesis, 1);
+		i = j;
 	}
+	free(done);
 	if (!have_genesis && st->nrecs)
 		problem(st, SMS_PATH, "", "no valid first grant for the quality manager who created the repository (%s)",
 		        store->created_by);

@@ -1,0 +1,62 @@
+# Helpers for tests that need an evidence repository (sourced by test files).
+
+# A fresh repository in $TMPD/ev.git with Ada (quality manager) and Ben
+# (process owner); keys in $TMPD/keys.
+make_repo() {
+	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git"
+	"$SMSAUDIT" init "$TMPD/ev.git" --org "Example Services Ltd" --scope "Managed hosting" \
+		--service Hosting --site Leeds --name "Ada Quinn" --email ada@example.org >/dev/null 2>"$TMPD/init.err" \
+		|| { fail "init failed: $(cat "$TMPD/init.err")"; return 1; }
+	"$SMSAUDIT" --as ada@example.org person add --name "Ben Ortiz" --email ben@example.org \
+		--role process-owner >/dev/null 2>"$TMPD/init.err" || { fail "person add failed: $(cat "$TMPD/init.err")"; return 1; }
+}
+
+commits() {
+	git --git-dir="$SMSAUDIT_REPO" rev-list --count main
+}
+
+expect_commits() {
+	n=$(commits)
+	[ "$n" = "$1" ] || fail "repository has $n commits, expected $1"
+}
+
+expect_verify_ok() {
+	"$SMSAUDIT" verify >"$TMPD/verify.out" 2>&1 || { fail "verify failed:"; sed 's/^/      /' "$TMPD/verify.out" | head -10; }
+	git --git-dir="$SMSAUDIT_REPO" fsck --strict >/dev/null 2>&1 || fail "git fsck --strict failed"
+}
+
+# tamper_put PATH FILE: commit FILE's bytes at PATH on main with stock git,
+# as anyone with write access to the repository could.
+tamper_put() {
+	idx="$TMPD/tamper.idx"
+	rm -f "$idx"
+	oid=$(git --git-dir="$SMSAUDIT_REPO" hash-object -w "$2")
+	GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" read-tree main
+	GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" update-index --add --cacheinfo "100644,$oid,$1"
+	tamper_commit
+}
+
+tamper_rm() {
+	idx="$TMPD/tamper.idx"
+	rm -f "$idx"
+	GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" read-tree main
+	GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" update-index --force-remove "$1"
+	tamper_commit
+}
+
+tamper_commit() {
+	tree=$(GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" write-tree)
+	c=$(GIT_AUTHOR_NAME=M GIT_AUTHOR_EMAIL=m@x GIT_COMMITTER_NAME=M GIT_COMMITTER_EMAIL=m@x \
+		git --git-dir="$SMSAUDIT_REPO" commit-tree "$tree" -p main -m tamper)
+	git --git-dir="$SMSAUDIT_REPO" update-ref refs/heads/main "$c"
+}
+
+# show FILE at main
+repo_cat() {
+	git --git-dir="$SMSAUDIT_REPO" show "main:$1"
+}
+
+# The path of the first record whose file name starts with $1 (e.g. ev-).
+record_path() {
+	git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep "/$1[^/]*\.xml$" | head -1
+}

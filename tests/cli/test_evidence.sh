@@ -1,0 +1,262 @@
+# evidence add/import/list/show/get/supersede/withdraw, bad input, stock tools.
+. "$ROOT/tests/cli/repo_helpers.sh"
+
+add_as_ben() {
+	"$SMSAUDIT" --as ben@example.org evidence add "$@"
+}
+
+test_add_list_show_get() {
+	make_repo || return
+	echo "Service management policy v3" >"$TMPD/policy.txt"
+	printf 'id,summary\n1,disk full\n2,network\n' >"$TMPD/incidents.csv"
+	run --as ben@example.org evidence add "$TMPD/policy.txt" "$TMPD/incidents.csv" --control 5.2.1,7.5.4 \
+		--kind policy --title "SM documents" --valid-until 2030-12-31 --note "Approved by the board"
+	expect_rc 0
+	expect_out "2 files added in one commit"
+	expect_commits 3
+	git --git-dir="$SMSAUDIT_REPO" log -1 --format=%B main | grep -c "^Smsaudit-Record: ev-" | grep -q 2 || fail "commit lists 2 records"
+	run evidence list
+	expect_rc 0
+	expect_out "5.2.1 7.5.4"
+	expect_out "SM documents"
+	id=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$out" | head -1)
+	run evidence show "$id"
+	expect_rc 0
+	expect_out "Collected:"
+	expect_out "Ben Ortiz <ben@example.org>"
+	expect_out "Approved by the board"
+	# A unique prefix is enough.
+	run evidence show "$(echo "$id" | cut -c1-16)"
+	expect_rc 0
+	run evidence get "$id" -o "$TMPD/out.bin"
+	expect_rc 0
+	expect_out "verified"
+	run evidence show "$id" --format json
+	sha=$(sed -n 's/.*"sha256": "\([0-9a-f]*\)".*/\1/p' "$out")
+	[ "$(sha256sum "$TMPD/out.bin" | cut -c1-64)" = "$sha" ] || fail "extracted file does not match its digest"
+	run evidence get "$id" -o "$TMPD/out.bin"
+	expect_rc 4
+	expect_err "already exists"
+	run evidence get "$id" -o "$TMPD/out.bin" --force
+	expect_rc 0
+	run evidence show ev-20000101-00
+	expect_rc 3
+	expect_verify_ok
+}
+
+test_list_filters() {
+	make_repo || return
+	echo a >"$TMPD/a.txt"; echo b >"$TMPD/b.txt"; echo c >"$TMPD/c.txt"
+	add_as_ben "$TMPD/a.txt" --control 8.6.1 --kind record --title A --period 2026-01-01..2026-03-31 >/dev/null
+	add_as_ben "$TMPD/b.txt" --control 8.5.1.1 --kind policy --title B --valid-until 2026-12-20 >/dev/null
+	add_as_ben "$TMPD/c.txt" --control 9.2 --kind report --title C --valid-until 2027-06-01 >/dev/null
+	run evidence list --control 8 --format csv
+	expect_out ",A,"
+	expect_out ",B,"
+	expect_no_out ",C,"
+	run evidence list --control 8.5 --format csv
+	expect_no_out ",A,"
+	expect_out ",B,"
+	run evidence list --kind report --format csv
+	expect_out ",C,"
+	expect_no_out ",B,"
+	SMSAUDIT_NOW=2026-12-01 run evidence list --expiring 30 --format csv
+	expect_out ",B,"
+	expect_no_out ",C,"
+	run evidence list --kind memo
+	expect_rc 3
+	run evidence list --control 8.9
+	expect_rc 3
+	run evidence list --expiring soon
+	expect_rc 2
+}
+
+# Every bad input: a clear one-line error, a non-zero exit, nothing written.
+bad_add() {
+	want_rc=$1; want_msg=$2; shift 2
+	before=$(commits)
+	run --as ben@example.org evidence add "$@"
+	expect_rc "$want_rc"
+	expect_err "$want_msg"
+	expect_err_one_line
+	expect_commits "$before"
+}
+
+test_bad_files() {
+	make_repo || return
+	echo ok >"$TMPD/ok.txt"
+	: >"$TMPD/empty.txt"
+	ln -s "$TMPD/ok.txt" "$TMPD/link.txt"
+	mkdir "$TMPD/dir"
+	mkfifo "$TMPD/fifo"
+	common="--control 5.2.1 --kind policy --title T"
+	bad_add 4 "missing.txt: No such file" "$TMPD/missing.txt" $common
+	bad_add 3 "is empty" "$TMPD/empty.txt" $common
+	bad_add 3 "symbolic link" "$TMPD/link.txt" $common
+	bad_add 3 "is a directory" "$TMPD/dir" $common
+	bad_add 3 "not a regular file" /dev/null $common
+	bad_add 3 "not a regular file" "$TMPD/fifo" $common
+	# One bad file among good ones: nothing of the call is recorded.
+	bad_add 3 "is empty" "$TMPD/ok.txt" "$TMPD/empty.txt" $common
+	if [ "$(id -u)" != 0 ]; then
+		cp "$TMPD/ok.txt" "$TMPD/secret.txt"; chmod 000 "$TMPD/secret.txt"
+		bad_add 4 "Permission denied" "$TMPD/secret.txt" $common
+	fi
+	expect_verify_ok
+}
+
+test_bad_fields() {
+	make_repo || return
+	echo ok >"$TMPD/ok.txt"
+	bad_add 3 "unknown clause '8.9'" "$TMPD/ok.txt" --control 8.9 --kind record --title T
+	bad_add 3 "clause 8.5 is a heading" "$TMPD/ok.txt" --control 8.5 --kind record --title T
+	bad_add 3 "unknown evidence kind 'memo'" "$TMPD/ok.txt" --control 8.6.1 --kind memo --title T
+	bad_add 3 "'2026-02-30' is not a date" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --valid-until 2026-02-30
+	bad_add 3 "ends before it starts" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --period 2026-06-01..2026-01-01
+	bad_add 3 "is not FROM..TO" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --period 2026-01-01
+	bad_add 3 "not usable as a file name" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --name "../etc/passwd"
+	bad_add 3 "not usable as a file name" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --name "$(printf 'a\tb')"
+	bad_add 3 "title must be one line" "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$(printf 'bad\377utf8')"
+	bad_add 3 "title must be one line" "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$(printf 'two\nlines')"
+	bad_add 3 "control 8.6.1 is given twice" "$TMPD/ok.txt" --control 8.6.1,8.6.1 --kind record --title T
+	run --as ben@example.org evidence add "$TMPD/ok.txt" --kind record --title T
+	expect_rc 2
+	# A file whose own name is not valid UTF-8 must be renamed with --name.
+	cp "$TMPD/ok.txt" "$TMPD/$(printf 'bad\377name.txt')"
+	bad_add 3 "give a name with --name" "$TMPD/$(printf 'bad\377name.txt')" --control 8.6.1 --kind record --title T
+	run --as ben@example.org evidence add "$TMPD/$(printf 'bad\377name.txt')" --control 8.6.1 --kind record --title T --name fixed.txt
+	expect_rc 0
+	expect_verify_ok
+}
+
+test_duplicate_content() {
+	make_repo || return
+	echo same >"$TMPD/a.txt"
+	cp "$TMPD/a.txt" "$TMPD/b.txt"
+	add_as_ben "$TMPD/a.txt" --control 8.6.1 --kind record --title First >/dev/null || fail "first add"
+	id=$("$SMSAUDIT" evidence list --format csv | sed -n '2s/,.*//p')
+	bad_add 3 "duplicate content: already recorded as $id (\"First\")" "$TMPD/b.txt" --control 8.6.2 --kind record --title Second
+	echo other >"$TMPD/c.txt"
+	cp "$TMPD/c.txt" "$TMPD/d.txt"
+	bad_add 3 "same content as" "$TMPD/c.txt" "$TMPD/d.txt" --control 8.6.2 --kind record --title Both
+	run --as ben@example.org evidence add "$TMPD/b.txt" --control 8.6.2 --kind record --title Second --allow-duplicate
+	expect_rc 0
+	# Content is stored once.
+	n=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main content | wc -l)
+	[ "$n" = 1 ] || fail "content stored $n times"
+	expect_verify_ok
+}
+
+test_supersede_and_withdraw() {
+	make_repo || return
+	echo v1 >"$TMPD/v1.txt"; echo v2 >"$TMPD/v2.txt"; echo x >"$TMPD/x.txt"
+	add_as_ben "$TMPD/v1.txt" --control 5.2.1 --kind policy --title "Policy v1" >/dev/null
+	add_as_ben "$TMPD/v2.txt" --control 5.2.1 --kind policy --title "Policy v2" >/dev/null
+	add_as_ben "$TMPD/x.txt" --control 8.6.1 --kind record --title "Wrong file" >/dev/null
+	v1=$("$SMSAUDIT" evidence list --format csv | grep "Policy v1" | cut -d, -f1)
+	v2=$("$SMSAUDIT" evidence list --format csv | grep "Policy v2" | cut -d, -f1)
+	x=$("$SMSAUDIT" evidence list --format csv | grep "Wrong file" | cut -d, -f1)
+	run --as ben@example.org evidence supersede "$v1" "$v2" --reason "annual review"
+	expect_rc 0
+	run --as ben@example.org evidence withdraw "$x" --reason "uploaded by mistake"
+	expect_rc 0
+	run evidence list
+	expect_no_out "Policy v1"
+	expect_no_out "Wrong file"
+	expect_out "Policy v2"
+	run evidence list --all
+	expect_out "superseded"
+	expect_out "withdrawn"
+	run evidence show "$v1"
+	expect_out "superseded by $v2"
+	before=$(commits)
+	run --as ben@example.org evidence withdraw "$x" --reason again
+	expect_rc 3
+	expect_err "already withdrawn"
+	run --as ben@example.org evidence supersede "$v2" "$v2" --reason self
+	expect_rc 3
+	run --as ben@example.org evidence withdraw ev-20990101-0000000000000000 --reason nothing
+	expect_rc 3
+	expect_err "no evidence record"
+	run --as ben@example.org evidence withdraw "$v2"
+	expect_rc 2
+	expect_commits "$before"
+	# Nothing is deleted: the withdrawn content is still retrievable.
+	run evidence get "$x" -o "$TMPD/back.txt"
+	expect_rc 0
+	expect_verify_ok
+}
+
+test_import_csv() {
+	make_repo || return
+	mkdir "$TMPD/in"
+	for i in 1 2 3; do echo "file $i" >"$TMPD/in/f$i.txt"; done
+	cat >"$TMPD/in/list.csv" <<EOC
+file,controls,kind,title,period_from,period_to,valid_until,note,name
+f1.txt,8.6.1;8.6.2,record,"Incidents, Q1",2026-01-01,2026-03-31,,,
+f2.txt,5.2.1,policy,Policy,,,2027-01-01,"Board ""approved""",policy.txt
+f3.txt,9.2,report,Audit report,,,,,
+EOC
+	run --as ben@example.org evidence import "$TMPD/in/list.csv"
+	expect_rc 0
+	expect_out "Imported 3 evidence files"
+	expect_commits 3
+	run evidence list --format csv
+	expect_out '"Incidents, Q1"'
+	expect_out "policy.txt"
+	expect_verify_ok
+}
+
+test_import_errors_write_nothing() {
+	make_repo || return
+	mkdir "$TMPD/in"
+	echo a >"$TMPD/in/a.txt"
+	printf 'file,controls,kind,title\na.txt,8.6.1,record,A\nmissing.txt,8.6.1,record,B\n' >"$TMPD/in/l1.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l1.csv"
+	expect_rc 4
+	expect_err "l1.csv:3: No such file"
+	printf 'file,controls,kind,title\na.txt,8.6.1,memo,A\n' >"$TMPD/in/l2.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l2.csv"
+	expect_rc 3
+	expect_err "l2.csv:2: unknown evidence kind 'memo'"
+	printf 'file,controls,title\na.txt,8.6.1,A\n' >"$TMPD/in/l3.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l3.csv"
+	expect_rc 3
+	expect_err "must name the column 'kind'"
+	printf 'file,controls,kind,title,colour\na.txt,8.6.1,record,A,red\n' >"$TMPD/in/l4.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l4.csv"
+	expect_rc 3
+	expect_err "unknown column 'colour'"
+	printf 'file,controls,kind,title\na.txt,8.6.1,record\n' >"$TMPD/in/l5.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l5.csv"
+	expect_rc 3
+	expect_err "l5.csv:2: 3 fields, the header has 4"
+	printf 'file,controls,kind,title\na.txt,8.6.1,record,A,2026-01-01\n' >"$TMPD/in/l6.csv"
+	printf 'file,controls,kind,title,period_from,period_to\na.txt,8.6.1,record,A,2026-01-01,\n' >"$TMPD/in/l7.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l7.csv"
+	expect_rc 3
+	expect_err "both period_from and period_to"
+	expect_commits 2
+}
+
+test_stock_tools_verify_a_record() {
+	make_repo || return
+	echo "Continuity test results" >"$TMPD/bcp.txt"
+	add_as_ben "$TMPD/bcp.txt" --control 8.7.2 --kind record --title "BCP test" >/dev/null
+	git clone -q "$SMSAUDIT_REPO" "$TMPD/clone" || { fail "git clone"; return; }
+	cd "$TMPD/clone" || return
+	rec=$(ls records/*/*/*/ev-*.xml | head -1)
+	# The exact commands of docs/verifying.md.
+	openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$rec" -CAfile trust/ca.pem -out /dev/null \
+		2>"$TMPD/cms.err" || fail "openssl cms -verify: $(cat "$TMPD/cms.err")"
+	sha=$(sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p' "$rec")
+	echo "$sha  content/$(echo "$sha" | cut -c1-2)/$sha" | sha256sum -c --status || fail "sha256sum -c"
+	openssl cms -verify -binary -inform DER -in smsaudit.xml.p7s -content smsaudit.xml -CAfile trust/ca.pem \
+		-out /dev/null 2>/dev/null || fail "smsaudit.xml signature"
+	[ "$(openssl x509 -in trust/ca.pem -outform DER | sha256sum | cut -c1-64)" = \
+	  "$(sed -n 's/.*trust-anchor .*fingerprint="\([0-9a-f]*\)".*/\1/p' smsaudit.xml)" ] || fail "anchor fingerprint"
+	# One changed byte and stock openssl refuses it too.
+	sed 's/BCP test/BCP tost/' "$rec" >"$TMPD/changed.xml"
+	if openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$TMPD/changed.xml" -CAfile trust/ca.pem \
+		-out /dev/null 2>/dev/null; then fail "openssl accepted a changed record"; fi
+}
