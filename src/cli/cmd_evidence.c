@@ -348,10 +348,12 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 			rc = cli_error(EXIT_DATA, "%s: the 'file' column is empty", r->where);
 			break;
 		}
-		if (file[0] == '/')
-			snprintf(r->file, sizeof(r->file), "%s", file);
-		else
-			snprintf(r->file, sizeof(r->file), "%s/%s", base, file);
+		int plen = file[0] == '/' ? snprintf(r->file, sizeof(r->file), "%s", file)
+		                          : snprintf(r->file, sizeof(r->file), "%s/%s", base, file);
+		if (plen < 0 || (size_t)plen >= sizeof(r->file)) {
+			rc = cli_error(EXIT_DATA, "%s: the file path is too long", r->where);
+			break;
+		}
 		const char *from = r->cell[C_FROM], *to = r->cell[C_TO];
 		if ((from && *from) != (to && *to)) {
 			rc = cli_error(EXIT_DATA, "%s: give both period_from and period_to, or neither", r->where);

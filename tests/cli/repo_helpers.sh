@@ -40,7 +40,8 @@ tamper_rm() {
 	idx="$TMPD/tamper.idx"
 	rm -f "$idx"
 	GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" read-tree main
-	GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" update-index --force-remove "$1"
+	printf '0 0000000000000000000000000000000000000000\t%s\n' "$1" |
+		GIT_INDEX_FILE="$idx" git --git-dir="$SMSAUDIT_REPO" update-index --index-info
 	tamper_commit
 }
 

@@ -1,0 +1,185 @@
+# verify: tampering that must be caught, history, concurrency, interrupted writes.
+. "$ROOT/tests/cli/repo_helpers.sh"
+
+with_evidence() {
+	make_repo || return 1
+	echo "Incident export" >"$TMPD/inc.txt"
+	echo "Change records" >"$TMPD/chg.txt"
+	"$SMSAUDIT" --as ben@example.org evidence add "$TMPD/inc.txt" --control 8.6.1 --kind record --title Incidents >/dev/null &&
+	"$SMSAUDIT" --as ben@example.org evidence add "$TMPD/chg.txt" --control 8.5.1.2 --kind record --title Changes >/dev/null
+}
+
+expect_verify_fails() {
+	run verify
+	expect_rc 1
+	for want in "$@"; do expect_out "$want"; done
+	expect_out "verify failed"
+}
+
+test_changed_content_file() {
+	with_evidence || return
+	rec=$(record_path ev-)
+	sha=$(repo_cat "$rec" | sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p')
+	echo "forged" >"$TMPD/forged"
+	tamper_put "content/$(echo "$sha" | cut -c1-2)/$sha" "$TMPD/forged"
+	expect_verify_fails "content does not match its SHA-256"
+	# Extracting it fails the digest check and leaves no file behind.
+	id=$(basename "$rec" .xml)
+	run evidence get "$id" -o "$TMPD/out.txt"
+	expect_rc 1
+	expect_err "digest mismatch"
+	[ ! -e "$TMPD/out.txt" ] || fail "a file that failed its digest check was left behind"
+	ls "$TMPD" | grep -q smsaudit- && fail "temporary file left behind"
+	# The earlier commit is still fine.
+	run verify --at main~1
+	expect_rc 0
+}
+
+test_removed_content_file() {
+	with_evidence || return
+	rec=$(record_path ev-)
+	sha=$(repo_cat "$rec" | sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p')
+	tamper_rm "content/$(echo "$sha" | cut -c1-2)/$sha"
+	expect_verify_fails "is missing"
+}
+
+test_changed_record() {
+	with_evidence || return
+	rec=$(record_path ev-)
+	repo_cat "$rec" | sed 's/<title>[^<]*</<title>Something else</' >"$TMPD/rec.xml"
+	tamper_put "$rec" "$TMPD/rec.xml"
+	expect_verify_fails "content does not match the signature" "$rec"
+	# Such evidence is shown as invalid and counts for nothing.
+	run evidence list --all
+	expect_out "INVALID"
+	expect_err "fail verification"
+}
+
+test_swapped_and_missing_signature() {
+	with_evidence || return
+	a=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/ev-.*\.xml$' | sed -n 1p)
+	b=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/ev-.*\.xml$' | sed -n 2p)
+	repo_cat "$b.p7s" >"$TMPD/other.p7s"
+	tamper_put "$a.p7s" "$TMPD/other.p7s"
+	expect_verify_fails "$a.p7s"
+	tamper_rm "$b.p7s"
+	run verify
+	expect_rc 1
+	expect_out "signature missing"
+}
+
+test_record_signed_outside_the_trust_store() {
+	with_evidence || return
+	# A stranger's CA and certificate, made with stock openssl.
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/sca.key" \
+		-subj "/CN=Stranger CA" -days 30 -out "$TMPD/sca.pem" 2>/dev/null
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/s.key" \
+		-subj "/CN=Ben Ortiz/emailAddress=ben@example.org" -out "$TMPD/s.csr" 2>/dev/null
+	openssl x509 -req -in "$TMPD/s.csr" -CA "$TMPD/sca.pem" -CAkey "$TMPD/sca.key" -CAcreateserial -days 30 \
+		-out "$TMPD/s.pem" 2>/dev/null
+	rec=$(record_path ev-)
+	repo_cat "$rec" >"$TMPD/rec.xml"
+	openssl cms -sign -binary -outform DER -nodetach -in "$TMPD/rec.xml" -signer "$TMPD/s.pem" -inkey "$TMPD/s.key" \
+		-out "$TMPD/full.p7s" 2>/dev/null
+	openssl cms -sign -binary -outform DER -in "$TMPD/rec.xml" -signer "$TMPD/s.pem" -inkey "$TMPD/s.key" \
+		-out "$TMPD/rec.p7s" 2>/dev/null
+	tamper_put "$rec.p7s" "$TMPD/rec.p7s"
+	expect_verify_fails "does not chain to the trust anchor"
+}
+
+# A process owner forges a grant making himself quality manager, signed with
+# his own (valid) key: the signature verifies, the authority does not.
+test_grant_signed_by_someone_not_allowed() {
+	with_evidence || return
+	genesis=$(record_path person-)
+	id="person-$(date -u +%Y%m%d)-00000000deadbeef"
+	path="records/$(date -u +%Y/%m)/00/$id.xml"
+	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	repo_cat "$genesis" | sed -e "s/id=\"person-[0-9a-f-]*\"/id=\"$id\"/" \
+		-e "s|<made-by>[^<]*<|<made-by>ben@example.org<|" -e "s|<made-at>[^<]*<|<made-at>$now<|" >"$TMPD/grant.xml"
+	# Ben's certificate from his own grant.
+	benrec=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' | while read -r p; do
+		repo_cat "$p" | grep -q "<email>ben@example.org</email>" && echo "$p"; done | head -1)
+	repo_cat "$benrec" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/ben.pem"
+	openssl cms -sign -binary -outform DER -in "$TMPD/grant.xml" -signer "$TMPD/ben.pem" \
+		-inkey "$TMPD/keys/ben@example.org.key" -out "$TMPD/grant.p7s" 2>/dev/null || { fail "openssl sign"; return; }
+	tamper_put "$path" "$TMPD/grant.xml"
+	tamper_put "$path.p7s" "$TMPD/grant.p7s"
+	run verify
+	expect_rc 1
+	expect_out "person record signed by ben@example.org (roles: process-owner); it needs one of: quality-manager"
+}
+
+test_unexpected_files_and_bad_paths() {
+	with_evidence || return
+	echo junk >"$TMPD/junk"
+	tamper_put "records/2026/01/aa/notes.txt" "$TMPD/junk"
+	run verify
+	expect_rc 1
+	expect_out "unexpected file among the records"
+	rec=$(record_path ev-)
+	repo_cat "$rec" >"$TMPD/r.xml"
+	repo_cat "$rec.p7s" >"$TMPD/r.p7s"
+	base=$(basename "$rec")
+	tamper_put "records/1999/01/00/$base" "$TMPD/r.xml"
+	tamper_put "records/1999/01/00/$base.p7s" "$TMPD/r.p7s"
+	run verify
+	expect_out "stored at the wrong path"
+}
+
+test_verify_formats_and_at() {
+	with_evidence || return
+	run verify --format json
+	expect_rc 0
+	expect_out '"problems": 0'
+	expect_out '"content_checked": 2'
+	run verify --at nosuchrev
+	expect_rc 3
+	expect_err "no commit 'nosuchrev'"
+	run verify --at main~1 --no-content
+	expect_rc 0
+	expect_out "0 content digests checked"
+}
+
+test_two_writers_at_once() {
+	make_repo || return
+	for w in 1 2; do
+		mkdir "$TMPD/w$w"
+		for i in 1 2 3 4 5 6 7 8; do echo "writer $w file $i" >"$TMPD/w$w/f$i.txt"; done
+	done
+	( for i in 1 2 3 4; do "$SMSAUDIT" --as ben@example.org evidence add "$TMPD/w1/f$i.txt" "$TMPD/w1/f$((i + 4)).txt" \
+		--control 8.6.1 --kind record --title "W1 $i" >/dev/null 2>>"$TMPD/w1.err" || echo fail >>"$TMPD/w1.err"; done ) &
+	( for i in 1 2 3 4; do "$SMSAUDIT" --as ada@example.org evidence add "$TMPD/w2/f$i.txt" "$TMPD/w2/f$((i + 4)).txt" \
+		--control 8.6.2 --kind record --title "W2 $i" >/dev/null 2>>"$TMPD/w2.err" || echo fail >>"$TMPD/w2.err"; done ) &
+	wait
+	[ ! -s "$TMPD/w1.err" ] || fail "writer 1: $(cat "$TMPD/w1.err")"
+	[ ! -s "$TMPD/w2.err" ] || fail "writer 2: $(cat "$TMPD/w2.err")"
+	expect_commits 10
+	n=$("$SMSAUDIT" evidence list --format csv | tail -n +2 | wc -l)
+	[ "$n" = 16 ] || fail "$n evidence records, expected 16"
+	expect_verify_ok
+}
+
+test_killed_writer_leaves_all_or_nothing() {
+	make_repo || return
+	mkdir "$TMPD/many"
+	i=0
+	while [ $i -lt 150 ]; do echo "file $i $(date +%N)" >"$TMPD/many/f$i.txt"; i=$((i + 1)); done
+	for delay in 0.02 0.05 0.1 0.2 0.4; do
+		before=$(commits)
+		"$SMSAUDIT" --as ben@example.org evidence add "$TMPD"/many/f*.txt --control 8.6.1 --kind record \
+			--title "Batch $delay" --allow-duplicate >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		after=$(commits)
+		n=$("$SMSAUDIT" evidence list --format csv | grep -c "Batch $delay")
+		if [ "$after" = "$before" ]; then
+			[ "$n" = 0 ] || fail "no commit but $n records of batch $delay"
+		else
+			[ "$n" = 150 ] || fail "batch $delay committed with $n of 150 records"
+		fi
+		expect_verify_ok
+	done
+}
