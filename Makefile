@@ -14,7 +14,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 SAN     ?=
 
-PKGS := libgit2 libxml-2.0 libcrypto
+PKGS := libgit2 libxml-2.0 libcrypto zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhpdf -lpthread
 

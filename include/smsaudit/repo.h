@@ -39,6 +39,8 @@ int smsaudit_repo_read(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oi
 /* The blob id of the file at `path` at `commit` (NULL = head). */
 int smsaudit_repo_path_oid(smsaudit_oid *out, smsaudit_repo *repo, const smsaudit_oid *commit,
                            const char *path);
+/* Read a blob by id. */
+int smsaudit_repo_read_blob(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oid *blob);
 /* 1 if `path` exists at `commit` (NULL = head), 0 if not. */
 int smsaudit_repo_exists(smsaudit_repo *repo, const smsaudit_oid *commit, const char *path);
 

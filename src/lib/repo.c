@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "internal.h"
 #include "smsaudit/repo.h"
@@ -20,11 +22,22 @@
 #define MAIN_REF "refs/heads/main"
 #define STREAM_CHUNK (256 * 1024)
 #define COMMIT_RETRIES 200
+/* Content up to this size goes into the commit's pack; larger content is
+ * streamed into its own loose object so memory never holds it whole. */
+#define PACK_CONTENT_MAX (8u * 1024 * 1024)
+/* Write the pending pack early once this much is waiting in memory. */
+#define PACK_FLUSH_BYTES (64u * 1024 * 1024)
 
 struct smsaudit_repo {
 	git_repository *git;
 	char *path;
+	git_odb_backend *mempack;  /* new objects of a writer, until packed */
+	size_t pending;            /* bytes waiting in the mempack */
+	git_oid *fresh;            /* ids of the objects in the mempack */
+	size_t nfresh, afresh;
 };
+
+static int fresh_add(smsaudit_repo *repo, const git_oid *id, size_t bytes);
 
 typedef struct {
 	char *path;
@@ -46,6 +59,9 @@ static void git_setup(void)
 	 * write, but skip the hash check of every object we read back (verify
 	 * hashes content itself). */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	/* Sharded folders hold hundreds of entries, so their trees exceed the
+	 * default 4 KiB cache limit and would be inflated again on every lookup. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
 }
 
 static void git_ensure(void)
@@ -134,6 +150,7 @@ void smsaudit_repo_free(smsaudit_repo *repo)
 		return;
 	git_repository_free(repo->git);
 	free(repo->path);
+	free(repo->fresh);
 	free(repo);
 }
 
@@ -227,6 +244,19 @@ int smsaudit_repo_exists(smsaudit_repo *repo, const smsaudit_oid *commit, const 
 		return 0;
 	git_tree_entry_free(e);
 	return 1;
+}
+
+int smsaudit_repo_read_blob(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oid *blob)
+{
+	git_oid id;
+	to_git(&id, blob);
+	git_blob *b = NULL;
+	if (git_blob_lookup(&b, repo->git, &id) < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: missing object: %s", repo->path, git_reason());
+	out->size = 0;
+	int rc = buf_put(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+	git_blob_free(b);
+	return rc;
 }
 
 int smsaudit_repo_read(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oid *commit,
@@ -451,21 +481,43 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 		return error_set(SMSAUDIT_EIO, "%s: %s", name, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return error_set(SMSAUDIT_EINVALID, "%s: not a regular file", name);
+	int small = repo->mempack && (uint64_t)st.st_size <= PACK_CONTENT_MAX;
 	git_odb *odb = NULL;
 	git_odb_stream *ws = NULL;
-	if (git_repository_odb(&odb, repo->git) < 0 ||
-	    git_odb_open_wstream(&ws, odb, (git_object_size_t)st.st_size, GIT_OBJECT_BLOB) < 0) {
-		git_odb_free(odb);
-		return error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", repo->path, git_reason());
+	char *whole = NULL;
+	int rc = 0;
+	if (small) {
+		whole = malloc(st.st_size ? (size_t)st.st_size : 1);
+		if (!whole)
+			return error_oom();
+	} else {
+		/* Large content: a loose object streamed through an odb of its own,
+		 * which has no in-memory backend in front of the disk. */
+		char objects[4200];
+		snprintf(objects, sizeof(objects), "%sobjects", git_repository_path(repo->git));
+		if (git_odb_open(&odb, objects) < 0 ||
+		    git_odb_open_wstream(&ws, odb, (git_object_size_t)st.st_size, GIT_OBJECT_BLOB) < 0) {
+			git_odb_free(odb);
+			return error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", repo->path, git_reason());
+		}
 	}
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char *chunk = malloc(STREAM_CHUNK);
-	int rc = 0;
+	char *chunk = small ? NULL : malloc(STREAM_CHUNK);
 	uint64_t total = 0;
-	if (!md || !chunk || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+	if (!md || (!small && !chunk) || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		rc = error_oom();
 	while (rc == 0) {
-		ssize_t n = read(fd, chunk, STREAM_CHUNK);
+		char *dst = small ? whole + total : chunk;
+		size_t want = small ? (size_t)((uint64_t)st.st_size - total) : STREAM_CHUNK;
+		if (small && want == 0) {
+			/* Read one byte more to notice a file that grew. */
+			char extra;
+			ssize_t n = read(fd, &extra, 1);
+			if (n > 0)
+				rc = error_set(SMSAUDIT_EINVALID, "%s: the file grew while it was read", name);
+			break;
+		}
+		ssize_t n = read(fd, dst, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -479,22 +531,190 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 			rc = error_set(SMSAUDIT_EINVALID, "%s: the file grew while it was read", name);
 			break;
 		}
-		if (!EVP_DigestUpdate(md, chunk, (size_t)n) || git_odb_stream_write(ws, chunk, (size_t)n) < 0)
+		if (!EVP_DigestUpdate(md, dst, (size_t)n) || (!small && git_odb_stream_write(ws, dst, (size_t)n) < 0))
 			rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
 	}
 	if (rc == 0 && total != (uint64_t)st.st_size)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: the file changed size while it was read", name);
 	git_oid id;
-	if (rc == 0 && git_odb_stream_finalize_write(&id, ws) < 0)
+	if (rc == 0 && small) {
+		if (git_blob_create_from_buffer(&id, repo->git, whole, (size_t)total) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
+		else
+			rc = fresh_add(repo, &id, (size_t)total);
+	} else if (rc == 0 && git_odb_stream_finalize_write(&id, ws) < 0) {
 		rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
+	}
 	if (rc == 0) {
 		from_git(blob, &id);
 		hex_digest(sha256, md);
 		*size = total;
 	}
+	free(whole);
 	free(chunk);
 	EVP_MD_CTX_free(md);
 	git_odb_stream_free(ws);
+	git_odb_free(odb);
+	return rc;
+}
+
+/* ---- packing new objects ----
+ *
+ * A commit of 10,000 evidence files means 30,000 new objects. Written loose,
+ * each is a file created, written and renamed; written as one pack, they are
+ * two files. New objects collect in an in-memory backend and are written as a
+ * pack before the ref moves (a crash before that leaves only an unreferenced
+ * pack file, or nothing). */
+
+static int mempack_attach(smsaudit_repo *repo)
+{
+	if (repo->mempack)
+		return 0;
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL;
+	if (git_repository_odb(&odb, repo->git) < 0 || git_mempack_new(&mp) < 0 ||
+	    git_odb_add_backend(odb, mp, 1000) < 0) {
+		git_odb_free(odb);
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	}
+	git_odb_free(odb); /* the repository's odb keeps the backend */
+	repo->mempack = mp;
+	return 0;
+}
+
+static int mempack_flush(smsaudit_repo *repo);
+
+/* Remember an object written to the mempack, to pack it later. */
+static int fresh_add(smsaudit_repo *repo, const git_oid *id, size_t bytes)
+{
+	if (repo->nfresh == repo->afresh) {
+		size_t n = repo->afresh ? repo->afresh * 2 : 1024;
+		git_oid *f = realloc(repo->fresh, n * sizeof(*f));
+		if (!f)
+			return error_oom();
+		repo->fresh = f;
+		repo->afresh = n;
+	}
+	repo->fresh[repo->nfresh++] = *id;
+	repo->pending += bytes + 64;
+	return repo->pending >= PACK_FLUSH_BYTES ? mempack_flush(repo) : 0;
+}
+
+typedef struct {
+	smsaudit_buf out;
+	EVP_MD_CTX *sha1;
+	z_stream z;
+} pack_writer;
+
+static int pack_put(pack_writer *w, const void *data, size_t len)
+{
+	if (!EVP_DigestUpdate(w->sha1, data, len))
+		return error_set(SMSAUDIT_ERROR, "SHA-1 failed");
+	return buf_put(&w->out, data, len);
+}
+
+/* One undeltified pack entry: type and size header, then zlib data. Evidence
+ * is mostly compressed documents and exports, where git's delta search costs
+ * far more than it saves, so none is attempted. */
+static int pack_entry(pack_writer *w, git_object_t type, const unsigned char *data, size_t len)
+{
+	unsigned char hdr[16];
+	size_t n = 0, size = len;
+	hdr[n] = (unsigned char)((type << 4) | (size & 0x0f));
+	size >>= 4;
+	while (size) {
+		hdr[n++] |= 0x80;
+		hdr[n] = (unsigned char)(size & 0x7f);
+		size >>= 7;
+	}
+	n++;
+	int rc = pack_put(w, hdr, n);
+	if (rc < 0)
+		return rc;
+	if (deflateReset(&w->z) != Z_OK)
+		return error_set(SMSAUDIT_ERROR, "zlib failed");
+	unsigned char chunk[65536];
+	w->z.next_in = (unsigned char *)data;
+	w->z.avail_in = (uInt)len;
+	int zr;
+	do {
+		w->z.next_out = chunk;
+		w->z.avail_out = sizeof(chunk);
+		zr = deflate(&w->z, Z_FINISH);
+		if (zr == Z_STREAM_ERROR)
+			return error_set(SMSAUDIT_ERROR, "zlib failed");
+		if ((rc = pack_put(w, chunk, sizeof(chunk) - w->z.avail_out)) < 0)
+			return rc;
+	} while (zr != Z_STREAM_END);
+	return 0;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+static int mempack_flush(smsaudit_repo *repo)
+{
+	if (!repo->mempack || repo->nfresh == 0)
+		return 0;
+	/* The same object may be written twice (equal content, equal subtrees);
+	 * a pack holds each once. */
+	qsort(repo->fresh, repo->nfresh, sizeof(*repo->fresh), cmp_oid);
+	size_t uniq = 0;
+	for (size_t i = 0; i < repo->nfresh; i++)
+		if (uniq == 0 || !git_oid_equal(&repo->fresh[uniq - 1], &repo->fresh[i]))
+			repo->fresh[uniq++] = repo->fresh[i];
+	repo->nfresh = uniq;
+	pack_writer w;
+	memset(&w, 0, sizeof(w));
+	w.sha1 = EVP_MD_CTX_new();
+	git_odb *odb = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	memset(&stats, 0, sizeof(stats));
+	int rc = 0;
+	if (!w.sha1 || !EVP_DigestInit_ex(w.sha1, EVP_sha1(), NULL) || deflateInit(&w.z, 1) != Z_OK) {
+		EVP_MD_CTX_free(w.sha1);
+		return error_oom();
+	}
+	if (git_repository_odb(&odb, repo->git) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2,
+		(unsigned char)(repo->nfresh >> 24), (unsigned char)(repo->nfresh >> 16),
+		(unsigned char)(repo->nfresh >> 8), (unsigned char)repo->nfresh };
+	if (rc == 0)
+		rc = pack_put(&w, head, sizeof(head));
+	for (size_t i = 0; rc == 0 && i < repo->nfresh; i++) {
+		git_odb_object *obj = NULL;
+		if (git_odb_read(&obj, odb, &repo->fresh[i]) < 0) {
+			rc = error_set(SMSAUDIT_EIO, "%s: lost a new object: %s", repo->path, git_reason());
+			break;
+		}
+		rc = pack_entry(&w, git_odb_object_type(obj), git_odb_object_data(obj), git_odb_object_size(obj));
+		git_odb_object_free(obj);
+	}
+	unsigned char trailer[20];
+	unsigned int tl = 0;
+	if (rc == 0 && (!EVP_DigestFinal_ex(w.sha1, trailer, &tl) || tl != 20))
+		rc = error_set(SMSAUDIT_ERROR, "SHA-1 failed");
+	if (rc == 0)
+		rc = buf_put(&w.out, (const char *)trailer, 20);
+	/* libgit2's indexer checks the pack and writes its .idx beside it. */
+	if (rc == 0 && (git_odb_write_pack(&wp, odb, NULL, NULL) < 0 || wp->append(wp, w.out.ptr, w.out.size, &stats) < 0 ||
+	                wp->commit(wp, &stats) < 0))
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write pack: %s", repo->path, git_reason());
+	if (wp)
+		wp->free(wp);
+	deflateEnd(&w.z);
+	EVP_MD_CTX_free(w.sha1);
+	smsaudit_buf_dispose(&w.out);
+	if (rc == 0) {
+		git_mempack_reset(repo->mempack);
+		repo->pending = 0;
+		repo->nfresh = 0;
+		git_odb_refresh(odb);
+	}
 	git_odb_free(odb);
 	return rc;
 }
@@ -503,6 +723,9 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 
 int smsaudit_txn_new(smsaudit_txn **out, smsaudit_repo *repo)
 {
+	int rc = mempack_attach(repo);
+	if (rc < 0)
+		return rc;
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
 		return error_oom();
@@ -573,7 +796,8 @@ int smsaudit_txn_add(smsaudit_txn *txn, const char *path, const void *data, size
 		return error_set(SMSAUDIT_EIO, "%s: cannot write object: %s", txn->repo->path, git_reason());
 	smsaudit_oid o;
 	from_git(&o, &id);
-	return smsaudit_txn_add_blob(txn, path, &o);
+	int rc = smsaudit_txn_add_blob(txn, path, &o);
+	return rc < 0 ? rc : fresh_add(txn->repo, &id, len);
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -642,6 +866,8 @@ static int build_tree(git_oid *out, smsaudit_repo *repo, const git_tree *base, t
 	}
 	if (rc == 0 && git_treebuilder_write(out, bld) < 0)
 		rc = error_set(SMSAUDIT_EIO, "%s: cannot write tree: %s", repo->path, git_reason());
+	if (rc == 0 && repo->mempack)
+		rc = fresh_add(repo, out, git_treebuilder_entrycount(bld) * 40);
 	git_treebuilder_free(bld);
 	return rc;
 }
@@ -690,6 +916,9 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 		if (rc < 0)
 			break;
 
+		/* Every object the commit needs is on disk before the ref names it. */
+		if ((rc = fresh_add(repo, &commit_id, 256)) < 0 || (rc = mempack_flush(repo)) < 0)
+			break;
 		/* Compare-and-swap: move main only if it still points where we built. */
 		git_reference *ref = NULL;
 		int r = have_head

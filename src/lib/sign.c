@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,20 @@
 
 struct smsaudit_key { EVP_PKEY *pkey; };
 struct smsaudit_cert { X509 *x509; };
-struct smsaudit_trust { X509_STORE *store; STACK_OF(X509) *anchors; };
+/* A signer certificate whose chain to an anchor was verified, and the window
+ * (the intersection of the chain's validity periods) in which it holds. */
+typedef struct {
+	unsigned char der_sha[32];
+	time_t from, until;
+} verified_cert;
+
+struct smsaudit_trust {
+	pthread_mutex_t lock;   /* the cache below is shared by verifying threads */
+	X509_STORE *store;
+	STACK_OF(X509) *anchors;
+	verified_cert *verified;
+	size_t nverified, averified;
+};
 
 /* The most useful OpenSSL reason for a failure, for one-line messages. */
 static const char *ossl_reason(void)
@@ -459,6 +473,7 @@ int smsaudit_trust_new(smsaudit_trust **out)
 	smsaudit_trust *t = calloc(1, sizeof(*t));
 	if (!t)
 		return error_oom();
+	pthread_mutex_init(&t->lock, NULL);
 	t->store = X509_STORE_new();
 	t->anchors = sk_X509_new_null();
 	if (!t->store || !t->anchors) {
@@ -485,26 +500,85 @@ void smsaudit_trust_free(smsaudit_trust *trust)
 {
 	if (!trust)
 		return;
+	free(trust->verified);
+	pthread_mutex_destroy(&trust->lock);
 	X509_STORE_free(trust->store);
 	sk_X509_pop_free(trust->anchors, X509_free);
 	free(trust);
 }
 
-int smsaudit_trust_check_cert(smsaudit_trust *trust, const smsaudit_cert *cert, time_t when)
+static int chain_verify(smsaudit_trust *trust, X509 *cert, time_t when, time_t *from, time_t *until)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	if (!ctx || !X509_STORE_CTX_init(ctx, trust->store, cert->x509, NULL)) {
+	if (!ctx || !X509_STORE_CTX_init(ctx, trust->store, cert, NULL)) {
 		X509_STORE_CTX_free(ctx);
 		return error_oom();
 	}
 	X509_STORE_CTX_set_time(ctx, 0, when);
 	int ok = X509_verify_cert(ctx);
 	int err = X509_STORE_CTX_get_error(ctx);
+	if (ok == 1 && from && until) {
+		STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+		*from = 0;
+		*until = (time_t)1 << 62;
+		for (int i = 0; i < sk_X509_num(chain); i++) {
+			X509 *c = sk_X509_value(chain, i);
+			time_t nb = asn1_to_time(X509_get0_notBefore(c)), na = asn1_to_time(X509_get0_notAfter(c));
+			if (nb > *from)
+				*from = nb;
+			if (na < *until)
+				*until = na;
+		}
+	}
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
 	if (ok != 1)
 		return error_set(SMSAUDIT_EINVALID, "certificate does not chain to the trust anchor: %s",
 		                 X509_verify_cert_error_string(err));
+	return 0;
+}
+
+int smsaudit_trust_check_cert(smsaudit_trust *trust, const smsaudit_cert *cert, time_t when)
+{
+	return chain_verify(trust, cert->x509, when, NULL, NULL);
+}
+
+/* Chain check with a cache: the same few certificates sign thousands of
+ * records, and without CRLs the answer only depends on the validity windows. */
+static int signer_chain_ok(smsaudit_trust *trust, X509 *cert, time_t when)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (!X509_digest(cert, EVP_sha256(), md, &mdlen))
+		return error_oom();
+	pthread_mutex_lock(&trust->lock);
+	for (size_t i = 0; i < trust->nverified; i++)
+		if (memcmp(trust->verified[i].der_sha, md, 32) == 0 && when >= trust->verified[i].from &&
+		    when <= trust->verified[i].until) {
+			pthread_mutex_unlock(&trust->lock);
+			return 0;
+		}
+	pthread_mutex_unlock(&trust->lock);
+	time_t from = 0, until = 0;
+	int rc = chain_verify(trust, cert, when, &from, &until);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&trust->lock);
+	if (trust->nverified == trust->averified) {
+		size_t n = trust->averified ? trust->averified * 2 : 8;
+		verified_cert *v = realloc(trust->verified, n * sizeof(*v));
+		if (v) {
+			trust->verified = v;
+			trust->averified = n;
+		}
+	}
+	if (trust->nverified < trust->averified) {
+		verified_cert *v = &trust->verified[trust->nverified++];
+		memcpy(v->der_sha, md, 32);
+		v->from = from;
+		v->until = until;
+	}
+	pthread_mutex_unlock(&trust->lock);
 	return 0;
 }
 
@@ -536,11 +610,8 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 		rc = error_set(SMSAUDIT_EINVALID, "signature carries no signing time");
 		goto done;
 	}
-	/* Chain validity is judged at the time of signing, so a signature made
-	 * while the certificate was valid stays valid after it expires. */
-	X509_VERIFY_PARAM *vp = X509_STORE_get0_param(trust->store);
-	X509_VERIFY_PARAM_set_time(vp, when);
-	if (CMS_verify(cms, NULL, trust->store, db, NULL, CMS_BINARY) != 1) {
+	/* The signature itself, against the certificate it carries ... */
+	if (CMS_verify(cms, NULL, trust->store, db, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
 		unsigned long e = ERR_peek_last_error();
 		const char *why = ERR_reason_error_string(e);
 		int lib = ERR_GET_LIB(e);
@@ -549,8 +620,6 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 		if (lib == ERR_LIB_CMS &&
 		    (reason == CMS_R_VERIFICATION_FAILURE || reason == CMS_R_CONTENT_VERIFY_ERROR))
 			why = "content does not match the signature";
-		else if (lib == ERR_LIB_CMS && reason == CMS_R_CERTIFICATE_VERIFY_ERROR)
-			why = "signer certificate does not chain to the trust anchor or was not valid at signing time";
 		rc = error_set(SMSAUDIT_EINVALID, "signature does not verify: %s", why ? why : "unknown reason");
 		goto done;
 	}
@@ -562,6 +631,13 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 	}
 	X509 *sx = sk_X509_value(signers, 0);
 	sk_X509_free(signers);
+	/* ... then that certificate's chain to the anchor, judged at the signing
+	 * time, so a signature made while the certificate was valid stays valid. */
+	if (signer_chain_ok(trust, sx, when) < 0) {
+		rc = error_set(SMSAUDIT_EINVALID, "signature does not verify: signer certificate does not chain to the "
+		               "trust anchor or was not valid at signing time");
+		goto done;
+	}
 	if (signer) {
 		X509_up_ref(sx);
 		*signer = wrap_cert(sx);

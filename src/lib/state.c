@@ -7,9 +7,11 @@
  * signed. Evidence whose record fails any check is kept in the state but marked
  * invalid, so no analysis can count it by accident.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "store_internal.h"
@@ -17,13 +19,20 @@
 typedef struct {
 	smsaudit_record *rec;
 	char path[160];
+	smsaudit_oid blob, sig_blob;
+	int have_sig;
+	int content;            /* evidence: CONTENT_* below */
+	uint64_t content_size;
 	int sig_ok;             /* signature verified, made-at matches */
 	int valid;              /* and the signer was allowed */
 	char signer_fp[65];
 	time_t signed_at;
 } loaded;
 
+enum { CONTENT_UNCHECKED, CONTENT_OK, CONTENT_MISSING, CONTENT_CHANGED, CONTENT_SIZE, CONTENT_UNREADABLE };
+
 struct smsaudit_state {
+	pthread_mutex_t lock;   /* problems are added from worker threads */
 	loaded *recs;
 	size_t nrecs, arecs;
 	smsaudit_evidence_entry *evidence;
@@ -40,11 +49,14 @@ static void problem(smsaudit_state *st, const char *path, const char *id, const 
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
 {
+	pthread_mutex_lock(&st->lock);
 	if (st->nproblems == st->aproblems) {
 		size_t n = st->aproblems ? st->aproblems * 2 : 16;
 		smsaudit_problem *p = realloc(st->problems, n * sizeof(*p));
-		if (!p)
+		if (!p) {
+			pthread_mutex_unlock(&st->lock);
 			return; /* the count of problems is then a lower bound; the caller still sees failure */
+		}
 		st->problems = p;
 		st->aproblems = n;
 	}
@@ -55,6 +67,7 @@ static void problem(smsaudit_state *st, const char *path, const char *id, const 
 	va_start(ap, fmt);
 	vsnprintf(p->message, sizeof(p->message), fmt, ap);
 	va_end(ap);
+	pthread_mutex_unlock(&st->lock);
 }
 
 void smsaudit_state_free(smsaudit_state *st)
@@ -67,6 +80,7 @@ void smsaudit_state_free(smsaudit_state *st)
 	free(st->evidence);
 	free(st->people);
 	free(st->problems);
+	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
 
@@ -138,16 +152,21 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* The walk is in path order, so "<id>.xml" comes just before "<id>.xml.p7s":
+ * each signature is paired with the record collected last. */
 static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 {
-	(void)blob;
 	collect_ctx *c = u;
 	smsaudit_state *st = c->st;
 	if (ends_with(path, ".xml.p7s")) {
-		char xml[200];
-		snprintf(xml, sizeof(xml), "%.*s", (int)(strlen(path) - 4), path);
-		if (!smsaudit_repo_exists(c->store->repo, NULL, xml) && !(c->flags & STATE_PEOPLE_ONLY))
+		loaded *prev = st->nrecs ? &st->recs[st->nrecs - 1] : NULL;
+		size_t n = strlen(path) - 4;
+		if (prev && strlen(prev->path) == n && strncmp(prev->path, path, n) == 0) {
+			prev->sig_blob = *blob;
+			prev->have_sig = 1;
+		} else if (!(c->flags & STATE_PEOPLE_ONLY)) {
 			problem(st, path, "", "signature without a record");
+		}
 		return 0;
 	}
 	if (!ends_with(path, ".xml")) {
@@ -169,18 +188,19 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 	loaded *l = &st->recs[st->nrecs];
 	memset(l, 0, sizeof(*l));
 	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->blob = *blob;
 	st->nrecs++;
 	return 0;
 }
 
 /* Parse and check the signature of one record (no authority yet). */
-static void load_one(collect_ctx *c, loaded *l, smsaudit_oid *commit, smsaudit_buf *xml, smsaudit_buf *sig)
+static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, const smsaudit_oid *commit,
+                     smsaudit_buf *xml, smsaudit_buf *sig)
 {
 	smsaudit_state *st = c->st;
-	smsaudit_repo *repo = c->store->repo;
 	char id_from_name[SMSAUDIT_ID_MAX];
 	snprintf(id_from_name, sizeof(id_from_name), "%.*s", (int)(strlen(base_name(l->path)) - 4), base_name(l->path));
-	if (smsaudit_repo_read(xml, repo, commit, l->path) < 0) {
+	if (smsaudit_repo_read_blob(xml, repo, &l->blob) < 0) {
 		problem(st, l->path, id_from_name, "cannot read: %s", smsaudit_error_last()->message);
 		return;
 	}
@@ -195,7 +215,7 @@ static void load_one(collect_ctx *c, loaded *l, smsaudit_oid *commit, smsaudit_b
 	}
 	char sig_path[200];
 	snprintf(sig_path, sizeof(sig_path), "%s.p7s", l->path);
-	if (smsaudit_repo_read(sig, repo, commit, sig_path) < 0) {
+	if (!l->have_sig || smsaudit_repo_read_blob(sig, repo, &l->sig_blob) < 0) {
 		problem(st, l->path, l->rec->id, "signature missing (%s)", sig_path);
 		return;
 	}
@@ -215,6 +235,89 @@ static void load_one(collect_ctx *c, loaded *l, smsaudit_oid *commit, smsaudit_b
 		return;
 	}
 	l->sig_ok = 1;
+	if (l->rec->type != SMSAUDIT_REC_EVIDENCE)
+		return;
+	/* The content this record vouches for. */
+	const smsaudit_evidence_body *b = &l->rec->evidence;
+	char cpath[100];
+	smsaudit_oid cblob;
+	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
+	if (smsaudit_repo_path_oid(&cblob, repo, commit, cpath) < 0) {
+		l->content = CONTENT_MISSING;
+		return;
+	}
+	if (!(c->flags & SMSAUDIT_STATE_CHECK_CONTENT))
+		return;
+	char sha[65];
+	if (smsaudit_repo_blob_sha256(sha, &l->content_size, repo, &cblob) < 0)
+		l->content = CONTENT_UNREADABLE;
+	else if (strcmp(sha, b->sha256) != 0)
+		l->content = CONTENT_CHANGED;
+	else if (l->content_size != b->size)
+		l->content = CONTENT_SIZE;
+	else
+		l->content = CONTENT_OK;
+}
+
+/* ---- parallel loading ---- */
+
+typedef struct {
+	collect_ctx *c;
+	const smsaudit_oid *commit;
+	size_t next;            /* next record to take, under st->lock */
+	int failed;
+} pool;
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	smsaudit_state *st = p->c->st;
+	smsaudit_repo *repo = NULL;
+	/* libgit2 repositories are not shared between threads: one each. */
+	if (smsaudit_repo_open(&repo, smsaudit_repo_path(p->c->store->repo)) < 0) {
+		pthread_mutex_lock(&st->lock);
+		p->failed = 1;
+		pthread_mutex_unlock(&st->lock);
+		return NULL;
+	}
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
+	for (;;) {
+		pthread_mutex_lock(&st->lock);
+		size_t i = p->next;
+		size_t batch = 16;
+		p->next = i + batch < st->nrecs ? i + batch : st->nrecs;
+		pthread_mutex_unlock(&st->lock);
+		if (i >= st->nrecs)
+			break;
+		for (size_t k = i; k < i + batch && k < st->nrecs; k++)
+			load_one(p->c, repo, &st->recs[k], p->commit, &xml, &sig);
+	}
+	smsaudit_buf_dispose(&xml);
+	smsaudit_buf_dispose(&sig);
+	smsaudit_repo_free(repo);
+	return NULL;
+}
+
+static int load_all(collect_ctx *c, const smsaudit_oid *commit)
+{
+	smsaudit_state *st = c->st;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores > 1 ? (size_t)(cores > 8 ? 8 : cores) : 1;
+	if (st->nrecs < 64)
+		nthreads = 1;
+	pool p = { c, commit, 0, 0 };
+	pthread_t tids[8];
+	size_t started = 0;
+	for (size_t t = 1; t < nthreads; t++)
+		if (pthread_create(&tids[started], NULL, worker, &p) == 0)
+			started++;
+	worker(&p); /* this thread works too */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	if (p.failed)
+		return error_set(SMSAUDIT_EIO, "%s: cannot open the repository for reading",
+		                 smsaudit_repo_path(c->store->repo));
+	return 0;
 }
 
 static int cmp_loaded(const void *a, const void *b)
@@ -417,8 +520,7 @@ static void signer_name(char *out, size_t size, smsaudit_state *st, const loaded
 			snprintf(out, size, "%s", st->people[i].record->person.name);
 }
 
-static void derive_evidence(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit,
-                            unsigned flags)
+static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < st->nrecs; i++)
@@ -451,30 +553,29 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store, const sms
 		}
 		char cpath[100];
 		snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
-		if (!smsaudit_repo_exists(store->repo, commit, cpath)) {
+		switch (l->content) {
+		case CONTENT_MISSING:
 			problem(st, l->path, l->rec->id, "content file %s is missing", cpath);
 			e->valid = 0;
-			continue;
-		}
-		if (flags & SMSAUDIT_STATE_CHECK_CONTENT) {
-			char sha[65];
-			uint64_t size = 0;
-			smsaudit_oid blob;
-			if (smsaudit_repo_path_oid(&blob, store->repo, commit, cpath) < 0 ||
-			    smsaudit_repo_blob_sha256(sha, &size, store->repo, &blob) < 0) {
-				problem(st, cpath, l->rec->id, "cannot read content: %s", smsaudit_error_last()->message);
-				e->valid = 0;
-				continue;
-			}
+			break;
+		case CONTENT_UNREADABLE:
+			problem(st, cpath, l->rec->id, "cannot read content");
+			e->valid = 0;
+			break;
+		case CONTENT_CHANGED:
+			problem(st, cpath, l->rec->id, "content does not match its SHA-256 (file was changed)");
+			e->valid = 0;
+			break;
+		case CONTENT_SIZE:
+			problem(st, cpath, l->rec->id, "content is %llu bytes, the record says %llu",
+			        (unsigned long long)l->content_size, (unsigned long long)b->size);
+			e->valid = 0;
+			break;
+		case CONTENT_OK:
 			st->content_checked++;
-			if (strcmp(sha, b->sha256) != 0) {
-				problem(st, cpath, l->rec->id, "content does not match its SHA-256 (file was changed)");
-				e->valid = 0;
-			} else if (size != b->size) {
-				problem(st, cpath, l->rec->id, "content is %llu bytes, the record says %llu",
-				        (unsigned long long)size, (unsigned long long)b->size);
-				e->valid = 0;
-			}
+			break;
+		default:
+			break;
 		}
 	}
 	/* Supersessions and withdrawals, in time order. */
@@ -540,9 +641,11 @@ static void check_signed_file(smsaudit_state *st, smsaudit_store *store, const s
 	smsaudit_buf_dispose(&sig);
 }
 
-static int cmp_path(const void *a, const void *b)
+static int cmp_problem(const void *a, const void *b)
 {
-	return strcmp(((const loaded *)a)->path, ((const loaded *)b)->path);
+	const smsaudit_problem *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : strcmp(x->message, y->message);
 }
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
@@ -552,6 +655,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	smsaudit_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return error_oom();
+	pthread_mutex_init(&st->lock, NULL);
 	smsaudit_oid at;
 	int rc = commit ? 0 : smsaudit_repo_head(&at, store->repo);
 	if (rc < 0) {
@@ -566,19 +670,19 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		smsaudit_state_free(st);
 		return rc;
 	}
-	qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_path);
-	smsaudit_buf xml = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
-	for (size_t i = 0; i < st->nrecs; i++)
-		load_one(&c, &st->recs[i], &at, &xml, &sig);
-	smsaudit_buf_dispose(&xml);
-	smsaudit_buf_dispose(&sig);
+	if ((rc = load_all(&c, &at)) < 0) {
+		smsaudit_state_free(st);
+		return rc;
+	}
 	qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 	authority(st, store);
 	if (!(flags & STATE_PEOPLE_ONLY)) {
-		derive_evidence(st, store, &at, flags);
+		derive_evidence(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
 	}
+	/* Workers report in whatever order they run: sort for stable output. */
+	qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 	*out = st;
 	return 0;
 }
