@@ -674,7 +674,8 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		smsaudit_state_free(st);
 		return rc;
 	}
-	qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
+	if (st->nrecs > 1)
+		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 	authority(st, store);
 	if (!(flags & STATE_PEOPLE_ONLY)) {
 		derive_evidence(st, store);
@@ -682,7 +683,8 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		check_signed_file(st, store, &at, CA_PATH);
 	}
 	/* Workers report in whatever order they run: sort for stable output. */
-	qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
+	if (st->nproblems > 1)
+		qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 	*out = st;
 	return 0;
 }
