@@ -1,24 +1,63 @@
 #!/bin/sh
-# make demo: show what smsaudit does today on the bundled catalogue.
-# (It grows into the full pack demo for the example organisation in
-# examples/ as the evidence, gap, finding, cycle and pack features land.)
+# make demo: the catalogue, then an evidence repository for the fictional
+# Northwind Managed Services built from examples/northwind, verified with
+# smsaudit and with stock openssl. Everything goes to demo-out/ (keys too:
+# the demo never touches your own key directory).
 set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-build/smsaudit}
+case $bin in /*) ;; *) bin="$root/$bin" ;; esac
+out="$root/demo-out"
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$(printf '\033[1m'); R=$(printf '\033[0m'); else B=; R=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
 
+rm -rf "$out"
+mkdir -p "$out"
+export SMSAUDIT_KEYS="$out/keys" SMSAUDIT_REPO="$out/northwind.git"
+unset SMSAUDIT_AS SMSAUDIT_KEY SMSAUDIT_PASSPHRASE
+
 say "The ISO/IEC 20000-1:2018 control catalogue"
 "$bin" catalogue info
-
-say "Clauses 4 to 10 as a tree (assessable clauses show their evidence items)"
-"$bin" catalogue list --tree
-
 say "One clause in detail: 8.5.1.2 Change management initiation"
 "$bin" catalogue show 8.5.1.2
 
-say "Clauses whose evidence the standard requires explicitly, as CSV for a spreadsheet"
-"$bin" catalogue list --assessable --format csv | awk -F, 'NR == 1 || $6 > 0' | head -12
-echo "..."
+say "A new evidence repository for Northwind Managed Services"
+"$bin" init "$SMSAUDIT_REPO" --org "Northwind Managed Services" \
+	--scope "Managed Hosting and Service Desk for business customers, from Leeds and Porto" \
+	--service "Managed Hosting" --service "Service Desk" --site Leeds --site Porto \
+	--cb "Example Certification Ltd" --name "Ada Quinn" --email ada@northwind.example
 
-say "The shipped catalogue validates against its schema and rules"
-"$bin" catalogue validate controls/iso20000-1-2018.xml
+say "People and their roles (each gets a key and a certificate from the organisation's CA)"
+"$bin" --as ada@northwind.example person add --name "Ben Ortiz" --email ben@northwind.example --role process-owner
+"$bin" --as ada@northwind.example person add --name "Carla Reis" --email carla@northwind.example --role internal-auditor
+"$bin" person list
+
+say "Evidence intake from examples/northwind/intake.csv (one signed record per file, one commit)"
+"$bin" --as ben@northwind.example evidence import "$root/examples/northwind/intake.csv"
+"$bin" evidence list
+
+say "A newer policy supersedes the old one"
+sed 's/(v3)/(v4)/' "$root/examples/northwind/sm-policy.md" >"$out/sm-policy-v4.md"
+new=$("$bin" --as ada@northwind.example evidence add "$out/sm-policy-v4.md" --control 5.2.1 --kind policy \
+	--title "Service management policy v4" --valid-until 2027-12-31 --format csv | sed -n '2s/,.*//p')
+old=$("$bin" evidence list --format csv | grep "policy v3" | cut -d, -f1)
+"$bin" --as ada@northwind.example evidence supersede "$old" "$new" --reason "annual review"
+
+say "Verification with smsaudit: every record, signature, role and content digest"
+"$bin" verify
+
+say "The same repository as stock git sees it"
+git --git-dir="$SMSAUDIT_REPO" log --format='%h %an: %s' main
+git --git-dir="$SMSAUDIT_REPO" fsck --strict && echo "git fsck --strict: clean"
+
+say "An auditor's check of one record with stock openssl and sha256sum"
+rm -rf "$out/clone"
+git clone -q "$SMSAUDIT_REPO" "$out/clone"
+cd "$out/clone"
+rec=$(ls records/*/*/*/ev-*.xml | head -1)
+echo "trust anchor: $(openssl x509 -in trust/ca.pem -outform DER | sha256sum | cut -c1-64)"
+openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$rec" -CAfile trust/ca.pem -out /dev/null
+sha=$(sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p' "$rec")
+echo "$sha  content/$(echo "$sha" | cut -c1-2)/$sha" | sha256sum -c
+
+say "Done. The repository is $SMSAUDIT_REPO (keys in $SMSAUDIT_KEYS)."

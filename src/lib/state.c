@@ -134,12 +134,6 @@ int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsa
 
 /* ---- collecting ---- */
 
-typedef struct {
-	smsaudit_state *st;
-	smsaudit_store *store;
-	unsigned flags;
-} collect_ctx;
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -150,6 +144,52 @@ static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
 	return s ? s + 1 : path;
+}
+
+/* content/<aa>/<sha256> -> blob, from one walk of content/. */
+typedef struct {
+	char sha[65];
+	smsaudit_oid blob;
+} content_entry;
+
+typedef struct {
+	smsaudit_state *st;
+	smsaudit_store *store;
+	unsigned flags;
+	content_entry *content;
+	size_t ncontent, acontent;
+} collect_ctx;
+
+static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
+{
+	collect_ctx *c = u;
+	const char *name = base_name(path);
+	if (strlen(name) != 64)
+		return 0; /* not content; verify reports nothing here, it is simply never referenced */
+	if (c->ncontent == c->acontent) {
+		size_t n = c->acontent ? c->acontent * 2 : 1024;
+		content_entry *e = realloc(c->content, n * sizeof(*e));
+		if (!e)
+			return error_oom();
+		c->content = e;
+		c->acontent = n;
+	}
+	memcpy(c->content[c->ncontent].sha, name, 65);
+	c->content[c->ncontent].blob = *blob;
+	c->ncontent++;
+	return 0;
+}
+
+static int cmp_content(const void *a, const void *b)
+{
+	return strcmp(((const content_entry *)a)->sha, ((const content_entry *)b)->sha);
+}
+
+static const content_entry *content_find(const collect_ctx *c, const char *sha)
+{
+	content_entry key;
+	snprintf(key.sha, sizeof(key.sha), "%s", sha);
+	return c->ncontent ? bsearch(&key, c->content, c->ncontent, sizeof(key), cmp_content) : NULL;
 }
 
 /* The walk is in path order, so "<id>.xml" comes just before "<id>.xml.p7s":
@@ -239,13 +279,13 @@ static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, const smsau
 		return;
 	/* The content this record vouches for. */
 	const smsaudit_evidence_body *b = &l->rec->evidence;
-	char cpath[100];
-	smsaudit_oid cblob;
-	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
-	if (smsaudit_repo_path_oid(&cblob, repo, commit, cpath) < 0) {
+	const content_entry *ce = content_find(c, b->sha256);
+	if (!ce || strncmp(b->sha256, ce->sha, 64) != 0) {
 		l->content = CONTENT_MISSING;
 		return;
 	}
+	smsaudit_oid cblob = ce->blob;
+	(void)commit;
 	if (!(c->flags & SMSAUDIT_STATE_CHECK_CONTENT))
 		return;
 	char sha[65];
@@ -664,13 +704,20 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	}
 	if (commit)
 		at = *commit;
-	collect_ctx c = { st, store, flags };
+	collect_ctx c = { st, store, flags, NULL, 0, 0 };
 	rc = smsaudit_repo_walk(store->repo, &at, "records", collect_cb, &c);
+	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
+		rc = smsaudit_repo_walk(store->repo, &at, "content", content_cb, &c);
 	if (rc < 0) {
+		free(c.content);
 		smsaudit_state_free(st);
 		return rc;
 	}
-	if ((rc = load_all(&c, &at)) < 0) {
+	if (c.ncontent > 1)
+		qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
+	rc = load_all(&c, &at);
+	free(c.content);
+	if (rc < 0) {
 		smsaudit_state_free(st);
 		return rc;
 	}
