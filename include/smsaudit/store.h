@@ -76,11 +76,17 @@ const char *smsaudit_identity_name(const smsaudit_identity *id);
 unsigned smsaudit_identity_roles(const smsaudit_identity *id);
 void smsaudit_identity_free(smsaudit_identity *id);
 
-/* Grant roles to a person holding `cert` (issued by the store's CA). A later
- * grant for the same email replaces the roles. */
+/*
+ * Grant roles to a person holding `cert`. A later grant for the same email
+ * replaces the roles. A certificate issued by another CA (an external
+ * auditor's) needs that CA as `issuer`: it becomes an extra trust anchor,
+ * trust/anchors/<fingerprint>.pem, committed with the grant and signed by the
+ * granting quality manager. `issuer` is NULL for the organisation's own CA.
+ */
 int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
-                              smsaudit_identity *signer, const smsaudit_cert *cert, const char *name,
-                              const char *email, unsigned roles, time_t valid_until);
+                              smsaudit_identity *signer, const smsaudit_cert *cert,
+                              const smsaudit_cert *issuer, const char *name, const char *email,
+                              unsigned roles, time_t valid_until);
 /* Revoke a person's certificate from `effective` on. */
 int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                                  smsaudit_identity *signer, const char *email, const char *reason,

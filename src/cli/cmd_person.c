@@ -6,10 +6,10 @@
 
 #include "cli.h"
 
-enum { O_NAME = 1, O_EMAIL, O_ROLE, O_CERT, O_UNTIL, O_CA_KEY, O_PASS, O_REASON, O_EFFECTIVE, O_ALL, O_DAYS };
+enum { O_NAME = 1, O_EMAIL, O_ROLE, O_CERT, O_UNTIL, O_CA_KEY, O_PASS, O_REASON, O_EFFECTIVE, O_ALL, O_DAYS, O_ISSUER };
 
 typedef struct {
-	const char *name, *email, *roles, *cert, *until, *ca_key, *reason, *effective;
+	const char *name, *email, *roles, *cert, *until, *ca_key, *reason, *effective, *issuer;
 	int passphrase, all, days;
 } person_args;
 
@@ -27,6 +27,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_REASON: a->reason = arg; break;
 	case O_EFFECTIVE: a->effective = arg; break;
 	case O_ALL: a->all = 1; break;
+	case O_ISSUER: a->issuer = arg; break;
 	case O_DAYS:
 		a->days = atoi(arg);
 		if (a->days < 1 || a->days > 3650)
@@ -40,7 +41,7 @@ static const cli_option opts[] = {
 	{ "name", 1, O_NAME }, { "email", 1, O_EMAIL }, { "role", 1, O_ROLE }, { "cert", 1, O_CERT },
 	{ "valid-until", 1, O_UNTIL }, { "ca-key", 1, O_CA_KEY }, { "passphrase", 0, O_PASS },
 	{ "reason", 1, O_REASON }, { "effective", 1, O_EFFECTIVE }, { "all", 0, O_ALL },
-	{ "cert-days", 1, O_DAYS }, { NULL, 0, 0 }
+	{ "cert-days", 1, O_DAYS }, { "issuer", 1, O_ISSUER }, { NULL, 0, 0 }
 };
 
 /* Issue a certificate from the store's CA for a new or existing key in the keys dir. */
@@ -105,7 +106,7 @@ static int person_add(cli_ctx *ctx, person_args *a)
 		return cli_fail(rc);
 	smsaudit_store *store = NULL;
 	smsaudit_identity *me = NULL;
-	smsaudit_cert *cert = NULL;
+	smsaudit_cert *cert = NULL, *issuer = NULL;
 	char key_path[1024] = "";
 	int key_created = 0;
 	if ((rc = cli_open_store(ctx, &store)) >= 0)
@@ -117,8 +118,14 @@ static int person_add(cli_ctx *ctx, person_args *a)
 		rc = cli_error(EXIT_DATA, "%s may not add people: only a quality manager can", smsaudit_identity_email(me));
 		goto out;
 	}
+	if (a->issuer && !a->cert) {
+		rc = cli_usage("person", "--issuer goes with --cert");
+		goto out;
+	}
 	if (a->cert) {
 		int r = smsaudit_cert_load(&cert, a->cert);
+		if (r == 0 && a->issuer)
+			r = smsaudit_cert_load(&issuer, a->issuer);
 		if (r < 0) {
 			rc = cli_fail(r);
 			goto out;
@@ -127,7 +134,7 @@ static int person_add(cli_ctx *ctx, person_args *a)
 		goto out;
 	}
 	char id[SMSAUDIT_ID_MAX];
-	int r = smsaudit_store_add_person(id, store, me, cert, a->name, a->email, roles, until);
+	int r = smsaudit_store_add_person(id, store, me, cert, issuer, a->name, a->email, roles, until);
 	if (r < 0) {
 		if (key_created)
 			unlink(key_path);
@@ -152,6 +159,7 @@ static int person_add(cli_ctx *ctx, person_args *a)
 	rc = EXIT_OK;
 out:
 	smsaudit_cert_free(cert);
+	smsaudit_cert_free(issuer);
 	smsaudit_identity_free(me);
 	smsaudit_store_free(store);
 	return rc;

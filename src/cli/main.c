@@ -65,15 +65,18 @@ const cli_command cli_commands[] = {
 	  "      --service \"Managed hosting\" --site Leeds --name \"Ada Quinn\" --email ada@example.org\n" },
 	{ "person", cmd_person, "Grant, revoke and list the people who sign records",
 	  "usage: smsaudit person add --name NAME --email EMAIL --role ROLE[,ROLE]\n"
-	  "                           [--cert FILE] [--valid-until DATE] [--ca-key FILE] [--passphrase]\n"
+	  "                           [--cert FILE [--issuer CA.pem]] [--valid-until DATE]\n"
+	  "                           [--ca-key FILE] [--passphrase]\n"
 	  "       smsaudit person revoke EMAIL --reason TEXT [--effective TIME]\n"
 	  "       smsaudit person list [--all]\n"
 	  "\n"
 	  "Roles: quality-manager, process-owner, internal-auditor, external-auditor, viewer.\n"
 	  "Only a quality manager may add or revoke people. 'add' issues a personal\n"
 	  "certificate from the organisation's CA (the CA key in the keys directory, or\n"
-	  "--ca-key) for a new key written to KEYS/EMAIL.key, or records --cert FILE, a\n"
-	  "certificate issued by the same CA. Adding an existing email replaces its roles.\n"
+	  "--ca-key) for a new key written to KEYS/EMAIL.key, or records --cert FILE. A\n"
+	  "certificate issued by another CA (an external auditor's) needs --issuer CA.pem:\n"
+	  "that CA becomes an extra trust anchor (trust/anchors/), signed by you.\n"
+	  "Adding an existing email replaces its roles.\n"
 	  "'revoke' ends a certificate: records it signs afterwards do not verify.\n"
 	  "Who you are is taken from --key FILE, --as EMAIL, or the only personal key in\n"
 	  "the keys directory. The repository is --repo DIR, SMSAUDIT_REPO or '.'.\n"
@@ -81,6 +84,8 @@ const cli_command cli_commands[] = {
 	  "examples:\n"
 	  "  smsaudit --repo evidence.git person add --name \"Ben Ortiz\" --email ben@example.org \\\n"
 	  "      --role process-owner\n"
+	  "  smsaudit --repo evidence.git person add --name \"Dana Kim\" --email dana@cb.example \\\n"
+	  "      --role external-auditor --cert dana.pem --issuer cb-ca.pem\n"
 	  "  smsaudit --repo evidence.git person revoke ben@example.org --reason \"left the company\"\n" },
 	{ "evidence", cmd_evidence, "Add, import, list, show, extract, supersede and withdraw evidence",
 	  "usage: smsaudit evidence add FILE... --control ID[,ID] --kind KIND --title TEXT\n"

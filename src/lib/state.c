@@ -681,6 +681,24 @@ static void check_signed_file(smsaudit_state *st, smsaudit_store *store, const s
 	smsaudit_buf_dispose(&sig);
 }
 
+typedef struct {
+	smsaudit_state *st;
+	smsaudit_store *store;
+	const smsaudit_oid *at;
+} anchor_ctx;
+
+static int check_anchor(const char *path, const smsaudit_oid *blob, void *u)
+{
+	(void)blob;
+	anchor_ctx *a = u;
+	size_t n = strlen(path);
+	if (n > 4 && strcmp(path + n - 4, ".pem") == 0)
+		check_signed_file(a->st, a->store, a->at, path);
+	else if (!(n > 8 && strcmp(path + n - 8, ".pem.p7s") == 0))
+		problem(a->st, path, "", "unexpected file among the trust anchors");
+	return 0;
+}
+
 static int cmp_problem(const void *a, const void *b)
 {
 	const smsaudit_problem *x = a, *y = b;
@@ -728,6 +746,8 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		derive_evidence(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
+		anchor_ctx ac = { st, store, &at };
+		smsaudit_repo_walk(store->repo, &at, ANCHORS_DIR, check_anchor, &ac);
 	}
 	/* Workers report in whatever order they run: sort for stable output. */
 	if (st->nproblems > 1)

@@ -366,6 +366,23 @@ done:
 
 /* ---- open ---- */
 
+static int load_anchor(const char *path, const smsaudit_oid *blob, void *u)
+{
+	smsaudit_store *s = u;
+	size_t n = strlen(path);
+	if (n < 4 || strcmp(path + n - 4, ".pem") != 0)
+		return 0;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	smsaudit_cert *c = NULL;
+	int rc = smsaudit_repo_read_blob(&b, s->repo, blob);
+	if (rc == 0 && smsaudit_cert_from_pem(&c, b.ptr, b.size, path) == 0 && smsaudit_cert_is_ca(c))
+		smsaudit_trust_add(s->trust, c);
+	smsaudit_error_clear();
+	smsaudit_cert_free(c);
+	smsaudit_buf_dispose(&b);
+	return rc < 0 ? rc : 0;
+}
+
 int smsaudit_store_open(smsaudit_store **out, const char *path)
 {
 	*out = NULL;
@@ -410,6 +427,10 @@ int smsaudit_store_open(smsaudit_store **out, const char *path)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: %s is not the trust anchor named in %s", path, CA_PATH, SMS_PATH);
 	if (rc == 0 && (rc = smsaudit_trust_new(&s->trust)) == 0)
 		rc = smsaudit_trust_add(s->trust, s->ca);
+	/* Extra anchors (external auditors' CAs). Whether each was added by a
+	 * quality manager is judged by verify, which checks its signature. */
+	if (rc == 0)
+		rc = smsaudit_repo_walk(s->repo, NULL, ANCHORS_DIR, load_anchor, s);
 	xmlFree(cat_path);
 	xmlFree(cat_sha);
 	xmlFree(ca_fp);
@@ -496,9 +517,10 @@ static int require_role(const smsaudit_identity *signer, smsaudit_record_type ty
 	                 signer->email, smsaudit_record_type_name(type), *have ? have : "none", want);
 }
 
-/* Sign one record and commit it alone. */
-static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
-                      const char *summary, const char *action)
+/* Sign one record (and optionally one more signed file) and commit them. */
+static int commit_signed(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                         const char *summary, const char *action, const char *extra_path,
+                         const smsaudit_buf *extra)
 {
 	smsaudit_txn *txn = NULL;
 	smsaudit_buf msg = SMSAUDIT_BUF_INIT;
@@ -506,6 +528,8 @@ static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit
 	char ids[1][SMSAUDIT_ID_MAX];
 	memcpy(ids[0], rec->id, SMSAUDIT_ID_MAX);
 	int rc = smsaudit_txn_new(&txn, store->repo);
+	if (rc == 0 && extra_path)
+		rc = add_signed(txn, extra_path, extra, signer->cert, signer->key, rec->made_at);
 	if (rc == 0)
 		rc = add_record(txn, rec, signer->cert, signer->key);
 	if (rc == 0)
@@ -517,9 +541,16 @@ static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit
 	return rc;
 }
 
+static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                      const char *summary, const char *action)
+{
+	return commit_signed(store, signer, rec, summary, action, NULL, NULL);
+}
+
 int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
-                              smsaudit_identity *signer, const smsaudit_cert *cert, const char *name,
-                              const char *email, unsigned roles, time_t valid_until)
+                              smsaudit_identity *signer, const smsaudit_cert *cert,
+                              const smsaudit_cert *issuer, const char *name, const char *email,
+                              unsigned roles, time_t valid_until)
 {
 	int rc = require_role(signer, SMSAUDIT_REC_PERSON);
 	if (rc < 0)
@@ -534,8 +565,26 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 	if (strcmp(cert_email, email) != 0)
 		return error_set(SMSAUDIT_EINVALID, "the certificate is for '%s', not '%s'", *cert_email ? cert_email : "no email",
 		                 email);
-	if ((rc = smsaudit_trust_check_cert(store->trust, cert, now)) < 0)
-		return error_prefix(SMSAUDIT_EINVALID, "the certificate for %s is not usable here", email);
+	char anchor_path[200] = "";
+	smsaudit_buf anchor_pem = SMSAUDIT_BUF_INIT;
+	if (smsaudit_trust_check_cert(store->trust, cert, now) < 0) {
+		if (!issuer)
+			return error_set(SMSAUDIT_EINVALID, "the certificate for %s was not issued by the organisation's CA; "
+			                 "give its issuing CA with --issuer FILE", email);
+		if (!smsaudit_cert_is_ca(issuer))
+			return error_set(SMSAUDIT_EINVALID, "the issuer given for %s is not a CA certificate", email);
+		if ((rc = smsaudit_trust_add(store->trust, issuer)) < 0)
+			return rc;
+		if ((rc = smsaudit_trust_check_cert(store->trust, cert, now)) < 0)
+			return error_prefix(SMSAUDIT_EINVALID, "the certificate for %s is not usable here", email);
+		char ifp[65];
+		if ((rc = smsaudit_cert_fingerprint(ifp, issuer)) < 0 || (rc = smsaudit_cert_to_pem(&anchor_pem, issuer)) < 0)
+			return rc;
+		snprintf(anchor_path, sizeof(anchor_path), "%s/%s.pem", ANCHORS_DIR, ifp);
+		if (smsaudit_repo_exists(store->repo, NULL, anchor_path))
+			anchor_path[0] = '\0'; /* already an anchor */
+		smsaudit_error_clear();
+	}
 	if (valid_until && valid_until <= now)
 		return error_set(SMSAUDIT_EINVALID, "--valid-until is in the past");
 	smsaudit_record rec;
@@ -556,11 +605,13 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 		char summary[700], rl[200];
 		smsaudit_roles_format(rl, sizeof(rl), roles);
 		snprintf(summary, sizeof(summary), "person add: %s <%s> as %s", name, email, rl);
-		rc = commit_one(store, signer, &rec, summary, "person-add");
+		rc = commit_signed(store, signer, &rec, summary, "person-add", anchor_path[0] ? anchor_path : NULL,
+		                   &anchor_pem);
 	}
 	if (rc == 0)
 		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
 	smsaudit_buf_dispose(&pem);
+	smsaudit_buf_dispose(&anchor_pem);
 	return rc;
 }
 

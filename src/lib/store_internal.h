@@ -6,6 +6,7 @@
 
 #define SMS_PATH "smsaudit.xml"
 #define CA_PATH "trust/ca.pem"
+#define ANCHORS_DIR "trust/anchors"
 #define RECORD_NS "urn:smsaudit:record:1"
 
 struct smsaudit_store {

@@ -133,3 +133,46 @@ test_no_repository() {
 	run --repo "$TMPD/nothing" verify
 	expect_rc 4
 }
+
+# An external auditor's certificate from the certification body's own CA.
+make_external_cert() {
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/cbca.key" \
+		-subj "/CN=Example CB Auditor CA" -days 3650 -out "$TMPD/cbca.pem" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/dana.key" \
+		-subj "/CN=Dana Kim/emailAddress=dana@cb.example" -out "$TMPD/dana.csr" 2>/dev/null
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectAltName=email:dana@cb.example\n' >"$TMPD/dana.ext"
+	openssl x509 -req -in "$TMPD/dana.csr" -CA "$TMPD/cbca.pem" -CAkey "$TMPD/cbca.key" -CAcreateserial \
+		-days 365 -extfile "$TMPD/dana.ext" -out "$TMPD/dana.pem" 2>/dev/null
+	chmod 600 "$TMPD/dana.key"
+}
+
+test_external_auditor_certificate() {
+	make_repo || return
+	make_external_cert
+	run --as ada@example.org person add --name "Dana Kim" --email dana@cb.example --role external-auditor \
+		--cert "$TMPD/dana.pem"
+	expect_rc 3
+	expect_err "--issuer"
+	expect_commits 2
+	run --as ada@example.org person add --name "Dana Kim" --email dana@cb.example --role external-auditor \
+		--cert "$TMPD/dana.pem" --issuer "$TMPD/cbca.pem"
+	expect_rc 0
+	expect_commits 3
+	git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main trust/anchors | grep -q '\.pem\.p7s$' || fail "anchor not signed"
+	run person list
+	expect_out "dana@cb.example"
+	expect_out "external-auditor"
+	# Her own key identifies her in this repository; she may not add evidence.
+	echo x >"$TMPD/x.txt"
+	run --key "$TMPD/dana.key" evidence add "$TMPD/x.txt" --control 9.2 --kind report --title X
+	expect_rc 3
+	expect_err "may not sign a evidence record"
+	expect_verify_ok
+	# An anchor slipped in without a quality manager's signature is reported.
+	anchor=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main trust/anchors | grep '\.pem$')
+	tamper_rm "$anchor.p7s"
+	run verify
+	expect_rc 1
+	expect_out "$anchor.p7s: signature missing"
+}
