@@ -592,8 +592,6 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 	BIO *db = BIO_new_mem_buf(data, (int)len);
 	CMS_ContentInfo *cms = sb ? d2i_CMS_bio(sb, NULL) : NULL;
 	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
-	X509_STORE_CTX *unused = NULL;
-	(void)unused;
 	if (!cms || !sis || sk_CMS_SignerInfo_num(sis) != 1) {
 		ERR_clear_error();
 		rc = error_set(SMSAUDIT_EINVALID, "not a CMS signature with exactly one signer");

@@ -544,12 +544,23 @@ static void authority(smsaudit_state *st, smsaudit_store *store)
 
 /* ---- evidence ---- */
 
-static smsaudit_evidence_entry *evidence_by_id(smsaudit_state *st, const char *id)
+static int cmp_entry_ptr(const void *a, const void *b)
 {
-	for (size_t i = 0; i < st->nevidence; i++)
-		if (strcmp(st->evidence[i].record->id, id) == 0)
-			return &st->evidence[i];
-	return NULL;
+	const smsaudit_evidence_entry *x = *(const smsaudit_evidence_entry *const *)a;
+	const smsaudit_evidence_entry *y = *(const smsaudit_evidence_entry *const *)b;
+	return strcmp(x->record->id, y->record->id);
+}
+
+/* `index` is the evidence sorted by id. */
+static smsaudit_evidence_entry *evidence_by_id(smsaudit_evidence_entry **index, size_t n, const char *id)
+{
+	smsaudit_record key_rec;
+	smsaudit_evidence_entry key_entry;
+	snprintf(key_rec.id, sizeof(key_rec.id), "%s", id);
+	key_entry.record = &key_rec;
+	const smsaudit_evidence_entry *kp = &key_entry;
+	smsaudit_evidence_entry **hit = n ? bsearch(&kp, index, n, sizeof(*index), cmp_entry_ptr) : NULL;
+	return hit ? *hit : NULL;
 }
 
 static void signer_name(char *out, size_t size, smsaudit_state *st, const loaded *l)
@@ -619,12 +630,21 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 		}
 	}
 	/* Supersessions and withdrawals, in time order. */
+	smsaudit_evidence_entry **index = malloc((st->nevidence ? st->nevidence : 1) * sizeof(*index));
+	if (!index) {
+		error_oom();
+		return;
+	}
+	for (size_t i = 0; i < st->nevidence; i++)
+		index[i] = &st->evidence[i];
+	if (st->nevidence > 1)
+		qsort(index, st->nevidence, sizeof(*index), cmp_entry_ptr);
 	for (size_t i = 0; i < st->nrecs; i++) {
 		loaded *l = &st->recs[i];
 		if (!l->rec || !l->valid)
 			continue;
 		if (l->rec->type == SMSAUDIT_REC_WITHDRAW) {
-			smsaudit_evidence_entry *t = evidence_by_id(st, l->rec->withdraw.evidence_id);
+			smsaudit_evidence_entry *t = evidence_by_id(index, st->nevidence, l->rec->withdraw.evidence_id);
 			if (!t) {
 				problem(st, l->path, l->rec->id, "withdraws evidence '%s', which does not exist",
 				        l->rec->withdraw.evidence_id);
@@ -633,8 +653,8 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 				snprintf(t->changed_by, sizeof(t->changed_by), "%s", l->rec->id);
 			}
 		} else if (l->rec->type == SMSAUDIT_REC_SUPERSEDE) {
-			smsaudit_evidence_entry *o = evidence_by_id(st, l->rec->supersede.old_id);
-			smsaudit_evidence_entry *nw = evidence_by_id(st, l->rec->supersede.new_id);
+			smsaudit_evidence_entry *o = evidence_by_id(index, st->nevidence, l->rec->supersede.old_id);
+			smsaudit_evidence_entry *nw = evidence_by_id(index, st->nevidence, l->rec->supersede.new_id);
 			if (!o || !nw) {
 				problem(st, l->path, l->rec->id, "supersedes '%s' with '%s', but %s does not exist",
 				        l->rec->supersede.old_id, l->rec->supersede.new_id,
@@ -646,6 +666,7 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 			}
 		}
 	}
+	free(index);
 }
 
 /* smsaudit.xml and trust/ca.pem are signed by a quality manager. */
