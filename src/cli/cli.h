@@ -42,6 +42,8 @@ int cli_fail(int rc);
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Usage error for a command: message plus a pointer to --help; returns EXIT_USAGE. */
 int cli_usage(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The command called `name`, or NULL. */
+const cli_command *cli_find_command(const char *name);
 /* Print a command's help text. */
 void cli_print_help(const cli_command *cmd, FILE *f);
 /* Parse "text|csv|json|xml"; returns 0 or -1. */
@@ -91,6 +93,7 @@ typedef struct {
 	const char *name;
 	int has_arg;
 	int id;
+	char short_name;   /* e.g. 'o' for -o; 0: none */
 } cli_option;
 
 typedef int (*cli_opt_fn)(int id, const char *arg, void *payload);

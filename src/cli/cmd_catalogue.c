@@ -5,80 +5,30 @@
 
 #include "cli.h"
 
-static const cli_command *self(void)
-{
-	for (const cli_command *c = cli_commands; c->name; c++)
-		if (strcmp(c->name, "catalogue") == 0)
-			return c;
-	return NULL;
-}
-
-enum { OPT_FORMAT = 256, OPT_TREE, OPT_ASSESSABLE, OPT_UNDER, OPT_OVERLAY };
+enum { OPT_TREE = 1, OPT_ASSESSABLE, OPT_UNDER, OPT_OVERLAY };
 
 typedef struct {
 	int tree, assessable_only;
 	const char *under, *overlay;
-	const char *positional[4];
+	const char *sub;       /* the sub-command, for messages */
+	int allowed;           /* ALLOW_* bits of the options this sub-command takes */
+	char **positional;
 	int npositional;
 } cat_opts;
 
-/* Parse the options of one sub-command; returns -1 when done and the caller
- * should return `*exit_code`. */
-static int parse(cli_ctx *ctx, int argc, char **argv, const char *sub, cat_opts *o,
-                 int *exit_code, int allowed_flags)
+static int on_opt(int id, const char *arg, void *u)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "tree", no_argument, NULL, OPT_TREE },
-		{ "assessable", no_argument, NULL, OPT_ASSESSABLE },
-		{ "under", required_argument, NULL, OPT_UNDER },
-		{ "overlay", required_argument, NULL, OPT_OVERLAY },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	memset(o, 0, sizeof(*o));
-	optind = 0;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c >= OPT_TREE && !(allowed_flags & (1 << (c - OPT_TREE)))) {
-			*exit_code = cli_usage("catalogue", "'catalogue %s' does not take %s", sub, argv[optind - 1]);
-			return -1;
-		}
-		switch (c) {
-		case 'h':
-			cli_print_help(self(), stdout);
-			*exit_code = EXIT_OK;
-			return -1;
-		case OPT_FORMAT:
-			if (cli_parse_format(&ctx->format, optarg) < 0) {
-				*exit_code = cli_usage("catalogue", "--format takes text, csv, json or xml, not '%s'", optarg);
-				return -1;
-			}
-			if (ctx->format != OUT_TEXT)
-				ctx->color = 0;
-			break;
-		case OPT_TREE: o->tree = 1; break;
-		case OPT_ASSESSABLE: o->assessable_only = 1; break;
-		case OPT_UNDER: o->under = optarg; break;
-		case OPT_OVERLAY: o->overlay = optarg; break;
-		case ':':
-			*exit_code = cli_usage("catalogue", "option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			*exit_code = cli_usage("catalogue", "unknown option '%s' for 'catalogue %s'",
-			                       argv[optind - 1], sub);
-			return -1;
-		}
+	cat_opts *o = u;
+	static const char *const names[] = { "", "--tree", "--assessable", "--under", "--overlay" };
+	if (!(o->allowed & (1 << (id - OPT_TREE))))
+		return cli_usage("catalogue", "'catalogue %s' does not take %s", o->sub, names[id]);
+	switch (id) {
+	case OPT_TREE: o->tree = 1; break;
+	case OPT_ASSESSABLE: o->assessable_only = 1; break;
+	case OPT_UNDER: o->under = arg; break;
+	case OPT_OVERLAY: o->overlay = arg; break;
 	}
-	for (int i = optind; i < argc; i++) {
-		if (o->npositional == 4) {
-			*exit_code = cli_usage("catalogue", "too many arguments");
-			return -1;
-		}
-		o->positional[o->npositional++] = argv[i];
-	}
-	return 0;
+	return -1;
 }
 
 #define ALLOW_TREE (1 << 0)
@@ -392,13 +342,15 @@ static int validate(cli_ctx *ctx, cat_opts *o)
 	return EXIT_OK;
 }
 
+static int run_sub(cli_ctx *ctx, const char *sub, cat_opts *o);
+
 int cmd_catalogue(cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage("catalogue", "'catalogue' needs a sub-command: list, show, info or validate");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(self(), stdout);
+		cli_print_help(cli_find_command("catalogue"), stdout);
 		return EXIT_OK;
 	}
 	int allowed;
@@ -411,23 +363,39 @@ int cmd_catalogue(cli_ctx *ctx, int argc, char **argv)
 	else
 		return cli_usage("catalogue", "unknown sub-command 'catalogue %s' (list, show, info, validate)", sub);
 
+	static const cli_option opts[] = {
+		{ "tree", 0, OPT_TREE, 0 }, { "assessable", 0, OPT_ASSESSABLE, 0 },
+		{ "under", 1, OPT_UNDER, 0 }, { "overlay", 1, OPT_OVERLAY, 0 }, { NULL, 0, 0, 0 }
+	};
 	cat_opts o;
-	int exit_code = EXIT_OK;
-	if (parse(ctx, argc - 1, argv + 1, sub, &o, &exit_code, allowed) < 0)
+	memset(&o, 0, sizeof(o));
+	o.sub = sub;
+	o.allowed = allowed;
+	int exit_code = cli_parse(ctx, "catalogue", argc - 1, argv + 1, opts, on_opt, &o, &o.positional,
+	                          &o.npositional);
+	if (exit_code >= 0)
 		return exit_code;
+	exit_code = run_sub(ctx, sub, &o);
+	free(o.positional);
+	return exit_code;
+}
+
+static int run_sub(cli_ctx *ctx, const char *sub, cat_opts *o)
+{
+	int exit_code, rc;
 	if (strcmp(sub, "validate") == 0)
-		return validate(ctx, &o);
-	if (strcmp(sub, "show") != 0 && o.npositional > 0)
-		return cli_usage("catalogue", "unexpected argument '%s'", o.positional[0]);
+		return validate(ctx, o);
+	if (strcmp(sub, "show") != 0 && o->npositional > 0)
+		return cli_usage("catalogue", "unexpected argument '%s'", o->positional[0]);
 
 	smsaudit_catalogue *cat = NULL;
-	int rc = cli_load_catalogue(ctx, &cat);
+	rc = cli_load_catalogue(ctx, &cat);
 	if (rc < 0)
 		return cli_fail(rc);
 	if (strcmp(sub, "list") == 0)
-		exit_code = list(ctx, cat, &o);
+		exit_code = list(ctx, cat, o);
 	else if (strcmp(sub, "show") == 0)
-		exit_code = show(ctx, cat, &o);
+		exit_code = show(ctx, cat, o);
 	else
 		exit_code = info(ctx, cat);
 	smsaudit_catalogue_free(cat);

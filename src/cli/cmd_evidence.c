@@ -48,11 +48,11 @@ static int on_opt(int id, const char *arg, void *u)
 }
 
 static const cli_option opts[] = {
-	{ "control", 1, O_CONTROL }, { "kind", 1, O_KIND }, { "title", 1, O_TITLE }, { "period", 1, O_PERIOD },
-	{ "valid-until", 1, O_UNTIL }, { "note", 1, O_NOTE }, { "name", 1, O_NAME },
-	{ "allow-duplicate", 0, O_DUP }, { "expiring", 1, O_EXPIRING }, { "all", 0, O_ALL },
-	{ "output", 1, O_OUT }, { "force", 0, O_FORCE }, { "reason", 1, O_REASON }, { "at", 1, O_AT },
-	{ NULL, 0, 0 }
+	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "title", 1, O_TITLE, 0 }, { "period", 1, O_PERIOD, 0 },
+	{ "valid-until", 1, O_UNTIL, 0 }, { "note", 1, O_NOTE, 0 }, { "name", 1, O_NAME, 0 },
+	{ "allow-duplicate", 0, O_DUP, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
+	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "reason", 1, O_REASON, 0 }, { "at", 1, O_AT, 0 },
+	{ NULL, 0, 0, 0 }
 };
 
 typedef struct {
@@ -705,9 +705,7 @@ int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("evidence", "'evidence' needs a sub-command: add, import, list, show, get, supersede, withdraw");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		for (const cli_command *c = cli_commands; c->name; c++)
-			if (strcmp(c->name, "evidence") == 0)
-				cli_print_help(c, stdout);
+		cli_print_help(cli_find_command("evidence"), stdout);
 		return EXIT_OK;
 	}
 	int known = 0;
@@ -719,10 +717,6 @@ int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	char **pos = NULL;
 	int npos = 0;
-	/* -o is the short form of --output. */
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "-o") == 0)
-			argv[i] = (char *)"--output";
 	int rc = cli_parse(ctx, "evidence", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;

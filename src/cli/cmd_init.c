@@ -46,9 +46,9 @@ static int on_opt(int id, const char *arg, void *u)
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = {
-		{ "org", 1, O_ORG }, { "scope", 1, O_SCOPE }, { "name", 1, O_NAME }, { "email", 1, O_EMAIL },
-		{ "service", 1, O_SERVICE }, { "site", 1, O_SITE }, { "cb", 1, O_CB }, { "ca", 1, O_CA },
-		{ "ca-key", 1, O_CA_KEY }, { "passphrase", 0, O_PASS }, { "cert-days", 1, O_DAYS }, { NULL, 0, 0 }
+		{ "org", 1, O_ORG, 0 }, { "scope", 1, O_SCOPE, 0 }, { "name", 1, O_NAME, 0 }, { "email", 1, O_EMAIL, 0 },
+		{ "service", 1, O_SERVICE, 0 }, { "site", 1, O_SITE, 0 }, { "cb", 1, O_CB, 0 }, { "ca", 1, O_CA, 0 },
+		{ "ca-key", 1, O_CA_KEY, 0 }, { "passphrase", 0, O_PASS, 0 }, { "cert-days", 1, O_DAYS, 0 }, { NULL, 0, 0, 0 }
 	};
 	init_args a;
 	memset(&a, 0, sizeof(a));

@@ -38,10 +38,10 @@ static int on_opt(int id, const char *arg, void *u)
 }
 
 static const cli_option opts[] = {
-	{ "name", 1, O_NAME }, { "email", 1, O_EMAIL }, { "role", 1, O_ROLE }, { "cert", 1, O_CERT },
-	{ "valid-until", 1, O_UNTIL }, { "ca-key", 1, O_CA_KEY }, { "passphrase", 0, O_PASS },
-	{ "reason", 1, O_REASON }, { "effective", 1, O_EFFECTIVE }, { "all", 0, O_ALL },
-	{ "cert-days", 1, O_DAYS }, { "issuer", 1, O_ISSUER }, { NULL, 0, 0 }
+	{ "name", 1, O_NAME, 0 }, { "email", 1, O_EMAIL, 0 }, { "role", 1, O_ROLE, 0 }, { "cert", 1, O_CERT, 0 },
+	{ "valid-until", 1, O_UNTIL, 0 }, { "ca-key", 1, O_CA_KEY, 0 }, { "passphrase", 0, O_PASS, 0 },
+	{ "reason", 1, O_REASON, 0 }, { "effective", 1, O_EFFECTIVE, 0 }, { "all", 0, O_ALL, 0 },
+	{ "cert-days", 1, O_DAYS, 0 }, { "issuer", 1, O_ISSUER, 0 }, { NULL, 0, 0, 0 }
 };
 
 /* Issue a certificate from the store's CA for a new or existing key in the keys dir. */
@@ -247,9 +247,7 @@ int cmd_person(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("person", "'person' needs a sub-command: add, revoke or list");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		for (const cli_command *c = cli_commands; c->name; c++)
-			if (strcmp(c->name, "person") == 0)
-				cli_print_help(c, stdout);
+		cli_print_help(cli_find_command("person"), stdout);
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "revoke") != 0 && strcmp(sub, "list") != 0)

@@ -23,7 +23,7 @@ static int on_opt(int id, const char *arg, void *u)
 
 int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_option opts[] = { { "at", 1, O_AT }, { "no-content", 0, O_NO_CONTENT }, { NULL, 0, 0 } };
+	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-content", 0, O_NO_CONTENT, 0 }, { NULL, 0, 0, 0 } };
 	verify_args a = { NULL, 0 };
 	char **pos = NULL;
 	int npos = 0;

@@ -9,14 +9,6 @@
 
 enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY };
 
-static const cli_command *find_cmd(const char *name)
-{
-	for (const cli_command *c = cli_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cli_option *opts,
               cli_opt_fn on_opt, void *payload, char ***positional, int *npositional)
 {
@@ -25,13 +17,22 @@ int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cl
 		n++;
 	struct option *lo = calloc(n + 7, sizeof(*lo));
 	char **pos = calloc((size_t)argc + 1, sizeof(char *));
+	char shorts[64] = ":h";
+	size_t ns = 2;
 	if (!lo || !pos) {
 		free(lo);
 		free(pos);
 		return cli_error(EXIT_ENV, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		lo[i] = (struct option){ opts[i].name, opts[i].has_arg ? required_argument : no_argument, NULL, opts[i].id };
+		if (opts[i].short_name && ns + 3 < sizeof(shorts)) {
+			shorts[ns++] = opts[i].short_name;
+			if (opts[i].has_arg)
+				shorts[ns++] = ':';
+			shorts[ns] = '\0';
+		}
+	}
 	lo[n++] = (struct option){ "format", required_argument, NULL, COMMON_FORMAT };
 	lo[n++] = (struct option){ "repo", required_argument, NULL, COMMON_REPO };
 	lo[n++] = (struct option){ "keys", required_argument, NULL, COMMON_KEYS };
@@ -41,10 +42,10 @@ int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cl
 	optind = 0;
 	opterr = 0;
 	int c, rc = -1;
-	while (rc < 0 && (c = getopt_long(argc, argv, ":ho:", lo, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_help(find_cmd(command), stdout);
+			cli_print_help(cli_find_command(command), stdout);
 			rc = EXIT_OK;
 			break;
 		case COMMON_FORMAT:
@@ -64,6 +65,10 @@ int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cl
 			rc = cli_usage(command, "unknown option '%s'", argv[optind - 1]);
 			break;
 		default: {
+			/* A short option stands for its long form. */
+			for (size_t i = 0; opts && opts[i].name; i++)
+				if (opts[i].short_name && c == opts[i].short_name)
+					c = opts[i].id;
 			int r = on_opt ? on_opt(c, optarg, payload) : -1;
 			if (r >= 0)
 				rc = r;

@@ -232,7 +232,7 @@ int cli_load_catalogue(cli_ctx *ctx, smsaudit_catalogue **out)
 	return smsaudit_catalogue_load_default(out);
 }
 
-static const cli_command *find_command(const char *name)
+const cli_command *cli_find_command(const char *name)
 {
 	for (const cli_command *c = cli_commands; c->name; c++)
 		if (strcmp(c->name, name) == 0)
@@ -263,11 +263,11 @@ static int cmd_help(cli_ctx *ctx, int argc, char **argv)
 {
 	(void)ctx;
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		cli_print_help(find_command("help"), stdout);
+		cli_print_help(cli_find_command("help"), stdout);
 		return EXIT_OK;
 	}
 	if (argc > 1) {
-		const cli_command *c = find_command(argv[1]);
+		const cli_command *c = cli_find_command(argv[1]);
 		if (!c)
 			return cli_error(EXIT_USAGE, "no help for unknown command '%s' (see 'smsaudit help')", argv[1]);
 		cli_print_help(c, stdout);
@@ -282,7 +282,7 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv)
 	(void)ctx;
 	if (argc > 1) {
 		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-			cli_print_help(find_command("version"), stdout);
+			cli_print_help(cli_find_command("version"), stdout);
 			return EXIT_OK;
 		}
 		return cli_usage("version", "unexpected argument '%s'", argv[1]);
@@ -387,7 +387,7 @@ static int run(int argc, char **argv)
 	ctx.tty = isatty(STDOUT_FILENO);
 	ctx.color = ctx.tty && !no_color && ctx.format == OUT_TEXT;
 
-	const cli_command *cmd = find_command(argv[i]);
+	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
 		const char *near = nearest_command(argv[i]);
 		if (near)

@@ -58,12 +58,9 @@ static const char *ossl_reason(void)
 	return buf;
 }
 
-int smsaudit_key_generate(smsaudit_key **out)
+/* Take ownership of `pk` in a new handle. */
+static int wrap_key(smsaudit_key **out, EVP_PKEY *pk)
 {
-	*out = NULL;
-	EVP_PKEY *pk = EVP_EC_gen("P-256");
-	if (!pk)
-		return error_set(SMSAUDIT_ERROR, "cannot generate a P-256 key: %s", ossl_reason());
 	smsaudit_key *k = calloc(1, sizeof(*k));
 	if (!k) {
 		EVP_PKEY_free(pk);
@@ -72,6 +69,15 @@ int smsaudit_key_generate(smsaudit_key **out)
 	k->pkey = pk;
 	*out = k;
 	return 0;
+}
+
+int smsaudit_key_generate(smsaudit_key **out)
+{
+	*out = NULL;
+	EVP_PKEY *pk = EVP_EC_gen("P-256");
+	if (!pk)
+		return error_set(SMSAUDIT_ERROR, "cannot generate a P-256 key: %s", ossl_reason());
+	return wrap_key(out, pk);
 }
 
 void smsaudit_key_free(smsaudit_key *key)
@@ -208,14 +214,7 @@ int smsaudit_key_load(smsaudit_key **out, const char *path, const char *passphra
 		EVP_PKEY_free(pk);
 		return error_set(SMSAUDIT_EINVALID, "%s: not an ECDSA key (smsaudit signs with P-256)", path);
 	}
-	smsaudit_key *k = calloc(1, sizeof(*k));
-	if (!k) {
-		EVP_PKEY_free(pk);
-		return error_oom();
-	}
-	k->pkey = pk;
-	*out = k;
-	return 0;
+	return wrap_key(out, pk);
 }
 
 static smsaudit_cert *wrap_cert(X509 *x)

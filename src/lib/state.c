@@ -234,8 +234,7 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 }
 
 /* Parse and check the signature of one record (no authority yet). */
-static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, const smsaudit_oid *commit,
-                     smsaudit_buf *xml, smsaudit_buf *sig)
+static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, smsaudit_buf *xml, smsaudit_buf *sig)
 {
 	smsaudit_state *st = c->st;
 	char id_from_name[SMSAUDIT_ID_MAX];
@@ -285,7 +284,6 @@ static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, const smsau
 		return;
 	}
 	smsaudit_oid cblob = ce->blob;
-	(void)commit;
 	if (!(c->flags & SMSAUDIT_STATE_CHECK_CONTENT))
 		return;
 	char sha[65];
@@ -303,7 +301,6 @@ static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, const smsau
 
 typedef struct {
 	collect_ctx *c;
-	const smsaudit_oid *commit;
 	size_t next;            /* next record to take, under st->lock */
 	int failed;
 } pool;
@@ -330,7 +327,7 @@ static void *worker(void *arg)
 		if (i >= st->nrecs)
 			break;
 		for (size_t k = i; k < i + batch && k < st->nrecs; k++)
-			load_one(p->c, repo, &st->recs[k], p->commit, &xml, &sig);
+			load_one(p->c, repo, &st->recs[k], &xml, &sig);
 	}
 	smsaudit_buf_dispose(&xml);
 	smsaudit_buf_dispose(&sig);
@@ -338,14 +335,14 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int load_all(collect_ctx *c, const smsaudit_oid *commit)
+static int load_all(collect_ctx *c)
 {
 	smsaudit_state *st = c->st;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = cores > 1 ? (size_t)(cores > 8 ? 8 : cores) : 1;
 	if (st->nrecs < 64)
 		nthreads = 1;
-	pool p = { c, commit, 0, 0 };
+	pool p = { c, 0, 0 };
 	pthread_t tids[8];
 	size_t started = 0;
 	for (size_t t = 1; t < nthreads; t++)
@@ -754,7 +751,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	}
 	if (c.ncontent > 1)
 		qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
-	rc = load_all(&c, &at);
+	rc = load_all(&c);
 	free(c.content);
 	if (rc < 0) {
 		smsaudit_state_free(st);
