@@ -92,15 +92,20 @@ test_record_signed_outside_the_trust_store() {
 test_grant_signed_by_someone_not_allowed() {
 	with_evidence || return
 	genesis=$(record_path person-)
-	id="person-$(date -u +%Y%m%d)-00000000deadbeef"
-	path="records/$(date -u +%Y/%m)/00/$id.xml"
-	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	repo_cat "$genesis" | sed -e "s/id=\"person-[0-9a-f-]*\"/id=\"$id\"/" \
-		-e "s|<made-by>[^<]*<|<made-by>ben@example.org<|" -e "s|<made-at>[^<]*<|<made-at>$now<|" >"$TMPD/grant.xml"
 	# Ben's certificate from his own grant.
 	benrec=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' | while read -r p; do
 		repo_cat "$p" | grep -q "<email>ben@example.org</email>" && echo "$p"; done | head -1)
 	repo_cat "$benrec" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/ben.pem"
+	repo_cat "$genesis" >"$TMPD/genesis.xml"
+	# openssl stamps the signing time itself and verify insists it equals
+	# made-at: start at the beginning of a second so both fall in the same one.
+	s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ]; do sleep 0.02; done
+	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	id="person-$(date -u +%Y%m%d)-00000000deadbeef"
+	path="records/$(date -u +%Y/%m)/00/$id.xml"
+	sed -e "s/id=\"person-[0-9a-f-]*\"/id=\"$id\"/" -e "s|<made-by>[^<]*<|<made-by>ben@example.org<|" \
+		-e "s|<made-at>[^<]*<|<made-at>$now<|" "$TMPD/genesis.xml" >"$TMPD/grant.xml"
 	openssl cms -sign -binary -outform DER -in "$TMPD/grant.xml" -signer "$TMPD/ben.pem" \
 		-inkey "$TMPD/keys/ben@example.org.key" -out "$TMPD/grant.p7s" 2>/dev/null || { fail "openssl sign"; return; }
 	tamper_put "$path" "$TMPD/grant.xml"
