@@ -53,6 +53,12 @@ void smsaudit_time_format(char out[21], time_t t);
 /* Seconds since the epoch for a UTC calendar time (timegm without the locale). */
 time_t smsaudit_utc_mktime(int year, int month, int day, int hour, int min, int sec);
 
+/* The date `months` calendar months after (or before, if negative) a date;
+ * the day is clamped to the month's end (2026-01-31 + 1 month = 2026-02-28). */
+time_t smsaudit_date_add_months(time_t date, int months);
+/* 00:00:00Z of the day `t` falls on. */
+time_t smsaudit_date_of(time_t t);
+
 /*
  * The current time, unless SMSAUDIT_NOW (a date or time as above) fixes it —
  * for tests, demos and replays. Records store this time, so it is not a

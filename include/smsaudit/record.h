@@ -23,6 +23,7 @@ typedef enum {
 	SMSAUDIT_REC_EVIDENCE,
 	SMSAUDIT_REC_SUPERSEDE,
 	SMSAUDIT_REC_WITHDRAW,
+	SMSAUDIT_REC_ASSESSMENT,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -88,6 +89,25 @@ typedef struct {
 	char *reason;
 } smsaudit_withdraw_body;
 
+typedef enum {
+	SMSAUDIT_RESULT_NOT_ASSESSED,
+	SMSAUDIT_RESULT_CONFORMANT,
+	SMSAUDIT_RESULT_PARTIAL,
+	SMSAUDIT_RESULT_NONCONFORMANT
+} smsaudit_assessment_result;
+
+/* "conformant", "partial", "nonconformant", "not-assessed" */
+const char *smsaudit_assessment_result_name(smsaudit_assessment_result r);
+/* Parse a result name; SMSAUDIT_EINVALID lists the accepted ones. */
+int smsaudit_assessment_result_parse(smsaudit_assessment_result *out, const char *name);
+
+typedef struct {
+	char clause[32];
+	smsaudit_assessment_result result;
+	char *other_party;              /* who operates the process; NULL: the organization */
+	char *note;
+} smsaudit_assessment_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -98,6 +118,7 @@ typedef struct {
 	smsaudit_evidence_body evidence;
 	smsaudit_supersede_body supersede;
 	smsaudit_withdraw_body withdraw;
+	smsaudit_assessment_body assessment;
 } smsaudit_record;
 
 /* A fresh id for a record of `type` made at `when`. */
@@ -116,6 +137,9 @@ void smsaudit_record_free(smsaudit_record *rec);
 /* 1 if `s` is acceptable as a one-line text field: valid UTF-8, no control
  * characters, not blank, at most `max` bytes. */
 int smsaudit_text_ok(const char *s, size_t max);
+/* 1 if `s` is acceptable as free text: valid UTF-8, not blank, no control
+ * characters but newline and tab, at most `max` bytes. */
+int smsaudit_note_ok(const char *s, size_t max);
 /* 1 if `s` is acceptable as a file name: as above, and not ".", "..", no '/'. */
 int smsaudit_filename_ok(const char *s);
 /* A media type guessed from a file name's extension. */

@@ -93,5 +93,7 @@ int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid 
 typedef int (*smsaudit_log_fn)(const smsaudit_oid *commit, time_t when, const char *summary,
                                void *payload);
 int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload);
+/* The newest first-parent commit of head made at or before `when`; SMSAUDIT_ENOTFOUND if none. */
+int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when);
 
 #endif

@@ -9,5 +9,6 @@
 #include "repo.h"
 #include "record.h"
 #include "store.h"
+#include "gap.h"
 
 #endif

@@ -127,6 +127,14 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                             smsaudit_identity *signer, const char *evidence_id, const char *reason);
 
+/*
+ * A signed self-assessment of one assessable clause. `other_party` (NULL: none)
+ * names who operates the process when it is not the organization itself.
+ */
+int smsaudit_store_assess(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                          const char *clause, smsaudit_assessment_result result, const char *other_party,
+                          const char *note);
+
 /* ---- state: everything derived from the records at one commit ---- */
 
 typedef enum {
@@ -143,7 +151,16 @@ typedef struct {
 	smsaudit_evidence_status status;
 	char changed_by[SMSAUDIT_ID_MAX]; /* the supersede or withdraw record */
 	char superseded_by[SMSAUDIT_ID_MAX];
+	time_t changed_at;                /* made-at of the supersede or withdraw record */
 } smsaudit_evidence_entry;
+
+/* Any record, in time order (made-at, then id). */
+typedef struct {
+	const smsaudit_record *record;    /* NULL: the file could not be read as a record */
+	const char *path;
+	int valid;                        /* signature, signer's authority and references check out */
+	const char *signer_email;         /* of the certificate that signed it; "" if unknown */
+} smsaudit_record_entry;
 
 typedef struct {
 	const smsaudit_record *record;    /* the grant */
@@ -170,6 +187,8 @@ const smsaudit_evidence_entry *smsaudit_state_evidence_at(const smsaudit_state *
 /* By full id or unique prefix; ENOTFOUND / EINVALID (ambiguous) otherwise. */
 int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsaudit_state *st,
                                  const char *id);
+/* i < smsaudit_state_record_count(); records in time order. */
+void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *st, size_t i);
 size_t smsaudit_state_person_count(const smsaudit_state *st);
 const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_problem_count(const smsaudit_state *st);

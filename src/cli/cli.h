@@ -119,6 +119,9 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv);
 int cmd_person(cli_ctx *ctx, int argc, char **argv);
 int cmd_evidence(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
+int cmd_assess(cli_ctx *ctx, int argc, char **argv);
+int cmd_gap(cli_ctx *ctx, int argc, char **argv);
+int cmd_status(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

@@ -13,11 +13,32 @@
 #define RECORD_VERSION "1"
 
 static const char *const type_names[SMSAUDIT_REC__COUNT] = {
-	"person", "revocation", "evidence", "supersede", "withdraw"
+	"person", "revocation", "evidence", "supersede", "withdraw", "assessment"
 };
 static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess"
 };
+
+static const char *const result_names[] = { "not-assessed", "conformant", "partial", "nonconformant" };
+
+const char *smsaudit_assessment_result_name(smsaudit_assessment_result r)
+{
+	return (unsigned)r < 4 ? result_names[r] : "unknown";
+}
+
+int smsaudit_assessment_result_parse(smsaudit_assessment_result *out, const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, result_names[i]) == 0) {
+			*out = (smsaudit_assessment_result)i;
+			return 0;
+		}
+	if (name && strcmp(name, "not-applicable") == 0)
+		return error_set(SMSAUDIT_EINVALID, "'not-applicable' is not a result: ISO/IEC 20000-1 allows no "
+		                 "exclusions in clauses 4-10 (record a process run by another party with --other-party)");
+	return error_set(SMSAUDIT_EINVALID, "unknown result '%s' (results: conformant, partial, nonconformant, "
+	                 "not-assessed)", name ? name : "");
+}
 
 static const struct { const char *name; unsigned flag; } role_names[] = {
 	{ "quality-manager", SMSAUDIT_ROLE_QUALITY_MANAGER },
@@ -44,6 +65,8 @@ unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
 	case SMSAUDIT_REC_WITHDRAW:
 		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER |
 		       SMSAUDIT_ROLE_INTERNAL_AUDITOR;
+	case SMSAUDIT_REC_ASSESSMENT:
+		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER;
 	default:
 		return 0;
 	}
@@ -159,6 +182,23 @@ int smsaudit_text_ok(const char *s, size_t max)
 	for (const unsigned char *p = (const unsigned char *)s; p[0] && p[1]; p++)
 		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
 			return 0;
+	return nonblank;
+}
+
+int smsaudit_note_ok(const char *s, size_t max)
+{
+	if (!s)
+		return 0;
+	size_t n = strlen(s);
+	if (n == 0 || n > max || !smsaudit_utf8_valid(s, n))
+		return 0;
+	int nonblank = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			return 0;
+		if (*p != ' ' && *p != '\n' && *p != '\t')
+			nonblank = 1;
+	}
 	return nonblank;
 }
 
@@ -324,6 +364,13 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 		add_text(body, ns, "evidence", rec->withdraw.evidence_id);
 		add_text(body, ns, "reason", rec->withdraw.reason);
 		break;
+	case SMSAUDIT_REC_ASSESSMENT:
+		add_text(body, ns, "clause", rec->assessment.clause);
+		add_text(body, ns, "result", smsaudit_assessment_result_name(rec->assessment.result));
+		if (rec->assessment.other_party)
+			add_text(body, ns, "other-party", rec->assessment.other_party);
+		add_text(body, ns, "note", rec->assessment.note);
+		break;
 	default:
 		break;
 	}
@@ -386,6 +433,8 @@ void smsaudit_record_free(smsaudit_record *r)
 	free(r->evidence.name);
 	free(r->supersede.reason);
 	free(r->withdraw.reason);
+	free(r->assessment.other_party);
+	free(r->assessment.note);
 	free(r);
 }
 
@@ -502,6 +551,15 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		snprintf(r->withdraw.evidence_id, SMSAUDIT_ID_MAX, "%s", ev ? ev : "");
 		free(ev);
 		r->withdraw.reason = child_text(body, "reason");
+	} else if (rc == 0 && type == SMSAUDIT_REC_ASSESSMENT) {
+		smsaudit_assessment_body *a = &r->assessment;
+		char *cl = child_text(body, "clause"), *res = child_text(body, "result");
+		snprintf(a->clause, sizeof(a->clause), "%s", cl ? cl : "");
+		rc = smsaudit_assessment_result_parse(&a->result, res);
+		free(cl);
+		free(res);
+		a->other_party = child_text(body, "other-party");
+		a->note = child_text(body, "note");
 	}
 	xmlFreeDoc(doc);
 	if (rc < 0) {

@@ -986,3 +986,35 @@ int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload)
 	git_revwalk_free(walk);
 	return rc;
 }
+
+typedef struct {
+	time_t when;
+	smsaudit_oid found;
+	int have;
+} commit_at_ctx;
+
+static int commit_at_cb(const smsaudit_oid *commit, time_t when, const char *summary, void *u)
+{
+	(void)summary;
+	commit_at_ctx *c = u;
+	if (when > c->when)
+		return 0;
+	c->found = *commit;
+	c->have = 1;
+	return 1; /* newest first: the first one at or before `when` is the answer */
+}
+
+int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
+{
+	commit_at_ctx c = { when, { { 0 } }, 0 };
+	int rc = smsaudit_repo_log(repo, commit_at_cb, &c);
+	if (rc < 0)
+		return rc;
+	if (!c.have) {
+		char t[21];
+		smsaudit_time_format(t, when);
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: the repository has no commit at or before %s", repo->path, t);
+	}
+	*out = c.found;
+	return 0;
+}

@@ -26,6 +26,7 @@ typedef struct {
 	int sig_ok;             /* signature verified, made-at matches */
 	int valid;              /* and the signer was allowed */
 	char signer_fp[65];
+	char signer_email[256];
 	time_t signed_at;
 } loaded;
 
@@ -93,6 +94,18 @@ size_t smsaudit_state_content_checked(const smsaudit_state *st) { return st->con
 const smsaudit_evidence_entry *smsaudit_state_evidence_at(const smsaudit_state *st, size_t i)
 {
 	return i < st->nevidence ? &st->evidence[i] : NULL;
+}
+
+void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *st, size_t i)
+{
+	memset(out, 0, sizeof(*out));
+	if (i >= st->nrecs)
+		return;
+	const loaded *l = &st->recs[i];
+	out->record = l->rec;
+	out->path = l->path;
+	out->valid = l->valid;
+	out->signer_email = l->signer_email;
 }
 
 const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, size_t i)
@@ -428,6 +441,7 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 	              (r->person.roles & SMSAUDIT_ROLE_QUALITY_MANAGER) && strcmp(r->person.email, store->created_by) == 0;
 	if (genesis) {
 		*have_genesis = 1;
+		snprintf(l->signer_email, sizeof(l->signer_email), "%s", r->person.email);
 	} else if (!g) {
 		if (!final)
 			return 1;
@@ -435,6 +449,7 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 		l->valid = 0;
 	} else {
 		const smsaudit_person_body *p = &g->grant->person;
+		snprintf(l->signer_email, sizeof(l->signer_email), "%s", p->email);
 		char when[21], roles[200];
 		smsaudit_time_format(when, l->signed_at);
 		smsaudit_roles_format(roles, sizeof(roles), p->roles);
@@ -647,6 +662,7 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 				        l->rec->withdraw.evidence_id);
 			} else {
 				t->status = SMSAUDIT_EV_WITHDRAWN;
+				t->changed_at = l->rec->made_at;
 				snprintf(t->changed_by, sizeof(t->changed_by), "%s", l->rec->id);
 			}
 		} else if (l->rec->type == SMSAUDIT_REC_SUPERSEDE) {
@@ -658,12 +674,33 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 				        !o ? l->rec->supersede.old_id : l->rec->supersede.new_id);
 			} else if (o->status == SMSAUDIT_EV_ACTIVE) {
 				o->status = SMSAUDIT_EV_SUPERSEDED;
+				o->changed_at = l->rec->made_at;
 				snprintf(o->changed_by, sizeof(o->changed_by), "%s", l->rec->id);
 				snprintf(o->superseded_by, sizeof(o->superseded_by), "%s", nw->record->id);
 			}
 		}
 	}
 	free(index);
+}
+
+/* A self-assessment names one assessable clause of the pinned catalogue. */
+static void check_assessments(smsaudit_state *st, smsaudit_store *store)
+{
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->rec || !l->valid || l->rec->type != SMSAUDIT_REC_ASSESSMENT)
+			continue;
+		const smsaudit_clause *cl = NULL;
+		const char *id = l->rec->assessment.clause;
+		if (smsaudit_catalogue_find(&cl, store->catalogue, id) < 0) {
+			problem(st, l->path, l->rec->id, "assesses clause '%s', which is not in the catalogue", id);
+			l->valid = 0;
+		} else if (!cl->assessable) {
+			problem(st, l->path, l->rec->id, "assesses clause '%s', a heading rather than an assessable clause",
+			        id);
+			l->valid = 0;
+		}
+	}
 }
 
 /* smsaudit.xml and trust/ca.pem are signed by a quality manager. */
@@ -762,6 +799,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	authority(st, store);
 	if (!(flags & STATE_PEOPLE_ONLY)) {
 		derive_evidence(st, store);
+		check_assessments(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
 		anchor_ctx ac = { st, store, &at };

@@ -694,9 +694,9 @@ static int check_input(smsaudit_store *store, const smsaudit_evidence_input *in)
 		return error_set(SMSAUDIT_EINVALID, "%s: the period ends before it starts", w);
 	if (in->valid_until && in->has_period && in->valid_until < in->period_from)
 		return error_set(SMSAUDIT_EINVALID, "%s: valid-until is before the period it covers", w);
-	if (in->note && (!smsaudit_utf8_valid(in->note, strlen(in->note)) || strlen(in->note) > 20000 ||
-	                 !*in->note))
-		return error_set(SMSAUDIT_EINVALID, "%s: the note must be valid UTF-8 text", w);
+	if (in->note && !smsaudit_note_ok(in->note, 20000))
+		return error_set(SMSAUDIT_EINVALID, "%s: the note must be valid UTF-8 text without control characters",
+		                 w);
 	if (in->name && !smsaudit_filename_ok(in->name))
 		return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not usable as a file name (no '/', '..', control characters; valid UTF-8)",
 		                 w, in->name);
@@ -945,5 +945,42 @@ int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
 	if (rc == 0)
 		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
 	smsaudit_state_free(st);
+	return rc;
+}
+
+int smsaudit_store_assess(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                          const char *clause, smsaudit_assessment_result result, const char *other_party,
+                          const char *note)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_ASSESSMENT);
+	if (rc < 0)
+		return rc;
+	const smsaudit_clause *cl = NULL;
+	if ((rc = smsaudit_catalogue_find(&cl, store->catalogue, clause)) < 0)
+		return rc;
+	if (!cl->assessable)
+		return error_set(SMSAUDIT_EINVALID, "clause %s (%s) is a heading; assess its sub-clauses", cl->id,
+		                 cl->title);
+	if ((unsigned)result > SMSAUDIT_RESULT_NONCONFORMANT)
+		return error_set(SMSAUDIT_EINVALID, "unknown assessment result %d", (int)result);
+	if (!smsaudit_note_ok(note, 20000))
+		return error_set(SMSAUDIT_EINVALID, "--note: give a note saying what the assessment found (text)");
+	if (other_party && !smsaudit_text_ok(other_party, 500))
+		return error_set(SMSAUDIT_EINVALID, "--other-party: give the name of the party (one line of text)");
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_ASSESSMENT;
+	rec.made_at = smsaudit_now();
+	rec.made_by = signer->email;
+	snprintf(rec.assessment.clause, sizeof(rec.assessment.clause), "%s", cl->id);
+	rec.assessment.result = result;
+	rec.assessment.other_party = (char *)other_party;
+	rec.assessment.note = (char *)note;
+	if ((rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at)) < 0)
+		return rc;
+	char summary[300];
+	snprintf(summary, sizeof(summary), "assess %s: %s", cl->id, smsaudit_assessment_result_name(result));
+	if ((rc = commit_one(store, signer, &rec, summary, "assess")) == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
 	return rc;
 }

@@ -136,3 +136,21 @@ time_t smsaudit_now(void)
 		return t;
 	return time(NULL);
 }
+
+time_t smsaudit_date_add_months(time_t date, int months)
+{
+	int y, m, d;
+	long long days = (long long)(date >= 0 ? date / 86400 : (date - 86399) / 86400);
+	civil_from_days(days, &y, &m, &d);
+	long long total = (long long)y * 12 + (m - 1) + months;
+	int ny = (int)(total >= 0 ? total / 12 : (total - 11) / 12);
+	int nm = (int)(total - (long long)ny * 12) + 1;
+	int dim = days_in_month(ny, nm);
+	/* 31 January + 1 month is the last day of February, as people count. */
+	return smsaudit_utc_mktime(ny, nm, d > dim ? dim : d, 0, 0, 0);
+}
+
+time_t smsaudit_date_of(time_t t)
+{
+	return (time_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400) * 86400;
+}

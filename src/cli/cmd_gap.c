@@ -1,0 +1,752 @@
+/*
+ * smsaudit gap [--at DATE] [--commit REF] [--stage stage1|stage2] [--clause ID]
+ *              [--explain ID] [--trend [--from DATE] [--every week|month|quarter]]
+ * smsaudit status [--at DATE]
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { O_AT = 1, O_COMMIT, O_STAGE, O_CLAUSE, O_EXPLAIN, O_TREND, O_FROM, O_EVERY };
+
+typedef struct {
+	const char *at, *commit, *stage, *clause, *explain, *from, *every;
+	int trend;
+} gap_args;
+
+static int on_opt(int id, const char *arg, void *u)
+{
+	gap_args *a = u;
+	switch (id) {
+	case O_AT: a->at = arg; break;
+	case O_COMMIT: a->commit = arg; break;
+	case O_STAGE: a->stage = arg; break;
+	case O_CLAUSE: a->clause = arg; break;
+	case O_EXPLAIN: a->explain = arg; break;
+	case O_TREND: a->trend = 1; break;
+	case O_FROM: a->from = arg; break;
+	case O_EVERY: a->every = arg; break;
+	default: break;
+	}
+	return -1;
+}
+
+/* What one analysis looks at: a commit, an as-of date and the state there. */
+typedef struct {
+	smsaudit_store *store;
+	smsaudit_oid commit;
+	char hex[41];
+	time_t as_of;
+	smsaudit_state *st;
+	smsaudit_gap *gap;
+} analysis;
+
+static void analysis_close(analysis *an)
+{
+	smsaudit_gap_free(an->gap);
+	smsaudit_state_free(an->st);
+	smsaudit_store_free(an->store);
+}
+
+static int parse_as_of(const char *command, const char *at, time_t *out)
+{
+	if (!at) {
+		*out = smsaudit_date_of(smsaudit_now());
+		return -1;
+	}
+	if (smsaudit_date_parse(out, at) < 0)
+		return cli_usage(command, "--at: '%s' is not a date (YYYY-MM-DD)", at);
+	return -1;
+}
+
+/* Open the store, pick the commit (--commit, else the one current at the end
+ * of --at, else head), load its state and compute the gap. */
+static int analysis_open(cli_ctx *ctx, analysis *an, const char *command, const char *at, const char *commit)
+{
+	memset(an, 0, sizeof(*an));
+	int rc = parse_as_of(command, at, &an->as_of);
+	if (rc >= 0)
+		return rc;
+	if ((rc = cli_open_store(ctx, &an->store)) >= 0)
+		return rc;
+	smsaudit_repo *repo = smsaudit_store_repo(an->store);
+	int r;
+	if (commit)
+		r = smsaudit_repo_resolve(&an->commit, repo, commit);
+	else if (at)
+		r = smsaudit_repo_commit_at(&an->commit, repo, an->as_of + 86399);
+	else
+		r = smsaudit_repo_head(&an->commit, repo);
+	if (r == 0)
+		r = smsaudit_state_load(&an->st, an->store, &an->commit, 0);
+	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
+	go.as_of = an->as_of;
+	if (r == 0)
+		r = smsaudit_gap_compute(&an->gap, smsaudit_store_catalogue(an->store), an->st, &go);
+	if (r < 0) {
+		analysis_close(an);
+		return cli_fail(r);
+	}
+	smsaudit_oid_fmt(an->hex, &an->commit);
+	return -1;
+}
+
+static const char *status_colour(smsaudit_gap_status s)
+{
+	switch (s) {
+	case SMSAUDIT_GAP_CONFORMANT: return "32";
+	case SMSAUDIT_GAP_PARTIAL: return "33";
+	case SMSAUDIT_GAP_GAP: return "31";
+	default: return "2";
+	}
+}
+
+/* "ev-1, ev-2 +3": the evidence that satisfies a clause's items. */
+static void satisfying_ids(char *out, size_t size, const smsaudit_gap_clause *c)
+{
+	size_t used = 0, shown = 0, more = 0;
+	out[0] = '\0';
+	for (size_t k = 0; k < c->nitems; k++)
+		for (size_t j = 0; j < c->items[k].ncandidates; j++) {
+			const smsaudit_gap_candidate *cd = &c->items[k].candidates[j];
+			if (cd->verdict != SMSAUDIT_CAND_OK)
+				break;
+			if (j > 0 || shown >= 3) {
+				more++;
+				continue;
+			}
+			int n = snprintf(out + used, size - used, "%s%s", shown ? " " : "", cd->evidence->record->id);
+			if (n > 0 && (size_t)n < size - used)
+				used += (size_t)n;
+			shown++;
+		}
+	if (more && used < size)
+		snprintf(out + used, size - used, " +%zu", more);
+}
+
+static void put_rollup(out_node *o, const smsaudit_gap_rollup *r)
+{
+	out_set_str(o, "clause", r->clause ? r->clause->id : "all");
+	out_set_str(o, "title", r->clause ? r->clause->title : "Whole SMS");
+	out_set_int(o, "clauses", (long long)r->total);
+	out_set_int(o, "conformant", (long long)r->conformant);
+	out_set_int(o, "partial", (long long)r->partial);
+	out_set_int(o, "gap", (long long)r->gap);
+	out_set_int(o, "not_assessed", (long long)r->not_assessed);
+	out_set_int(o, "readiness_percent", (long long)(r->readiness * 100 + 0.5));
+}
+
+static void put_stage(out_node *o, const smsaudit_gap_readiness *r)
+{
+	out_set_bool(o, "ready", r->ready);
+	out_node *arr = out_set_arr(o, "criteria", "criterion");
+	for (size_t i = 0; i < r->ncriteria; i++) {
+		out_node *c = out_push_obj(arr);
+		out_set_str(c, "requirement", r->criteria[i].text);
+		out_set_bool(c, "met", r->criteria[i].met);
+		out_set_str(c, "detail", r->criteria[i].detail);
+	}
+}
+
+static void put_item(out_node *o, const smsaudit_gap_item *it, int with_candidates)
+{
+	out_set_str(o, "id", it->id);
+	out_set_str(o, "kind", it->any_kind ? "any" : smsaudit_evidence_kind_name(it->kind));
+	out_set_bool(o, "required", it->is_explicit);
+	out_set_str(o, "stage", it->stage == SMSAUDIT_STAGE_1 ? "stage1" : "stage2");
+	out_set_int(o, "fresh_months", it->fresh_months);
+	out_set_bool(o, "satisfied", it->satisfied);
+	out_set_str(o, "reason", it->reason);
+	if (!with_candidates)
+		return;
+	out_node *arr = out_set_arr(o, "evidence", "evidence");
+	for (size_t j = 0; j < it->ncandidates; j++) {
+		const smsaudit_gap_candidate *cd = &it->candidates[j];
+		char why[300], d[11];
+		smsaudit_gap_candidate_explain(why, sizeof(why), cd);
+		out_node *e = out_push_obj(arr);
+		out_set_str(e, "id", cd->evidence->record->id);
+		out_set_str(e, "title", cd->evidence->record->evidence.title);
+		smsaudit_date_format(d, cd->evidence->record->made_at);
+		out_set_str(e, "signed_at", d);
+		out_set_str(e, "signer", cd->evidence->signer_name);
+		out_set_str(e, "sha256", cd->evidence->record->evidence.sha256);
+		out_set_bool(e, "counts", cd->verdict == SMSAUDIT_CAND_OK);
+		out_set_str(e, "why", why);
+	}
+}
+
+static void put_clause(out_node *o, const smsaudit_gap_clause *c, int full)
+{
+	out_set_str(o, "clause", c->clause->id);
+	out_set_str(o, "title", c->clause->title);
+	out_set_str(o, "status", smsaudit_gap_status_name(c->status));
+	out_node *rs = out_set_arr(o, "reasons", "reason");
+	for (size_t i = 0; i < c->nreasons; i++)
+		out_push_str(rs, c->reasons[i]);
+	char ids[600];
+	satisfying_ids(ids, sizeof(ids), c);
+	out_set_str(o, "evidence", ids);
+	out_set_int(o, "excluded", (long long)c->nexcluded);
+	out_set_str(o, "other_party", c->other_party);
+	if (c->assessment) {
+		out_node *a = out_set_obj(o, "assessment");
+		char t[21];
+		smsaudit_time_format(t, c->assessment->made_at);
+		out_set_str(a, "id", c->assessment->id);
+		out_set_str(a, "result", smsaudit_assessment_result_name(c->assessment->assessment.result));
+		out_set_str(a, "by", c->assessed_by);
+		out_set_str(a, "at", t);
+		out_set_str(a, "note", c->assessment->assessment.note);
+	} else {
+		out_set_str(o, "assessment", NULL);
+	}
+	out_node *items = out_set_arr(o, "items", "item");
+	for (size_t k = 0; k < c->nitems; k++)
+		put_item(out_push_obj(items), &c->items[k], full);
+}
+
+static int under(const smsaudit_clause *c, const char *id)
+{
+	for (; c; c = c->parent)
+		if (strcmp(c->id, id) == 0)
+			return 1;
+	return 0;
+}
+
+static void print_bar(const cli_ctx *ctx, double share, int width)
+{
+	int filled = (int)(share * width + 0.5);
+	fputs(cli_sgr(ctx, share >= 0.999 ? "32" : share >= 0.5 ? "33" : "31"), stdout);
+	for (int i = 0; i < width; i++)
+		fputs(i < filled ? "\xe2\x96\x88" : "\xe2\x96\x91", stdout);
+	fputs(cli_sgr(ctx, "0"), stdout);
+}
+
+static void print_stage(const cli_ctx *ctx, const char *name, const smsaudit_gap_readiness *r, int width)
+{
+	printf("%s%s: %s%s\n", cli_sgr(ctx, r->ready ? "32" : "31"), name, r->ready ? "ready" : "NOT READY",
+	       cli_sgr(ctx, "0"));
+	for (size_t i = 0; i < r->ncriteria; i++) {
+		const smsaudit_gap_criterion *c = &r->criteria[i];
+		char line[2048];
+		snprintf(line, sizeof(line), "%s %s%s%s", c->met ? "[ok]  " : "[MISS]", c->text, *c->detail ? " — " : "",
+		         c->detail);
+		fputs("  ", stdout);
+		out_wrap(stdout, line, 9, width);
+	}
+}
+
+static void print_header(const cli_ctx *ctx, const analysis *an, const char *what)
+{
+	char d[11];
+	smsaudit_date_format(d, an->as_of);
+	printf("%s%s — %s — as of %s, commit %.12s%s\n", cli_sgr(ctx, "1"), what,
+	       smsaudit_store_organisation(an->store), d, an->hex, cli_sgr(ctx, "0"));
+	size_t ex = smsaudit_gap_excluded_count(an->gap), np = smsaudit_gap_problem_count(an->gap);
+	if (np)
+		printf("%sWARNING%s: the repository fails verification (%zu problem%s); %zu evidence record%s not "
+		       "counted. Run 'smsaudit verify' for details.\n",
+		       cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), np, np == 1 ? "" : "s", ex, ex == 1 ? " is" : "s are");
+}
+
+static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
+{
+	const smsaudit_gap_clause *c = NULL;
+	if (smsaudit_gap_find(&c, an->gap, id) < 0)
+		return cli_fail(smsaudit_error_last()->code);
+	if (ctx->format != OUT_TEXT) {
+		out_node *o = out_object();
+		out_set_str(o, "commit", an->hex);
+		char d[11];
+		smsaudit_date_format(d, an->as_of);
+		out_set_str(o, "as_of", d);
+		put_clause(out_set_obj(o, "clause"), c, 1);
+		int rc = out_emit(stdout, o, ctx->format, "explanation");
+		out_free(o);
+		return rc < 0 ? EXIT_ENV : EXIT_OK;
+	}
+	int width = out_term_width(ctx);
+	print_header(ctx, an, "Gap explanation");
+	printf("\n%s%s %s%s: %s%s%s\n", cli_sgr(ctx, "1"), c->clause->id, c->clause->title, cli_sgr(ctx, "0"),
+	       cli_sgr(ctx, status_colour(c->status)), smsaudit_gap_status_name(c->status), cli_sgr(ctx, "0"));
+	for (size_t i = 0; i < c->nreasons; i++) {
+		fputs("  - ", stdout);
+		out_wrap(stdout, c->reasons[i], 4, width);
+	}
+	if (c->assessment) {
+		char t[21];
+		smsaudit_time_format(t, c->assessment->made_at);
+		printf("\nLatest self-assessment: %s, %s by %s (%s)%s%s\n",
+		       smsaudit_assessment_result_name(c->assessment->assessment.result), t, c->assessed_by,
+		       c->assessment->id, c->other_party ? "; operated by " : "", c->other_party ? c->other_party : "");
+		fputs("  ", stdout);
+		out_wrap(stdout, c->assessment->assessment.note, 2, width);
+	} else {
+		printf("\nNo self-assessment.\n");
+	}
+	for (size_t k = 0; k < c->nitems; k++) {
+		const smsaudit_gap_item *it = &c->items[k];
+		char fresh[64] = "";
+		if (it->fresh_months)
+			snprintf(fresh, sizeof(fresh), ", within %d months", it->fresh_months);
+		printf("\n%s%s%s  %s%s%s (%s%s, %s%s)\n", cli_sgr(ctx, "1"), it->id, cli_sgr(ctx, "0"),
+		       cli_sgr(ctx, it->satisfied ? "32" : "31"), it->satisfied ? "satisfied" : "NOT SATISFIED",
+		       cli_sgr(ctx, "0"), it->any_kind ? "any kind" : smsaudit_evidence_kind_name(it->kind),
+		       it->is_explicit ? ", required documented information" : "",
+		       it->stage == SMSAUDIT_STAGE_1 ? "stage 1" : "stage 2", fresh);
+		fputs("  ", stdout);
+		out_wrap(stdout, it->what, 2, width);
+		if (!it->ncandidates)
+			printf("  %s\n", it->reason);
+		for (size_t j = 0; j < it->ncandidates; j++) {
+			const smsaudit_gap_candidate *cd = &it->candidates[j];
+			char why[300], d[11];
+			smsaudit_gap_candidate_explain(why, sizeof(why), cd);
+			smsaudit_date_format(d, cd->evidence->record->made_at);
+			char line[1200];
+			snprintf(line, sizeof(line), "%s %s \"%s\" signed %s by %s, sha256 %.12s: %s",
+			         cd->verdict == SMSAUDIT_CAND_OK ? "+" : "-", cd->evidence->record->id,
+			         cd->evidence->record->evidence.title, d, cd->evidence->signer_name,
+			         cd->evidence->record->evidence.sha256, why);
+			fputs("  ", stdout);
+			out_wrap(stdout, line, 6, width);
+		}
+	}
+	return EXIT_OK;
+}
+
+static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
+{
+	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an->store);
+	if (a->clause) {
+		const smsaudit_clause *cl = NULL;
+		if (smsaudit_catalogue_find(&cl, cat, a->clause) < 0)
+			return cli_fail(smsaudit_error_last()->code);
+	}
+	char d[11];
+	smsaudit_date_format(d, an->as_of);
+	out_node *o = out_object();
+	out_set_str(o, "organisation", smsaudit_store_organisation(an->store));
+	out_set_str(o, "commit", an->hex);
+	out_set_str(o, "as_of", d);
+	out_set_str(o, "catalogue", smsaudit_catalogue_info_get(cat)->id);
+	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(an->gap));
+	out_set_int(o, "excluded_evidence", (long long)smsaudit_gap_excluded_count(an->gap));
+	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(an->gap));
+	out_node *rolls = out_set_arr(o, "rollups", "rollup");
+	for (size_t i = 0; i < smsaudit_gap_rollup_count(an->gap); i++)
+		put_rollup(out_push_obj(rolls), smsaudit_gap_rollup_at(an->gap, i));
+	out_node *stages = out_set_obj(o, "stages");
+	put_stage(out_set_obj(stages, "stage1"), smsaudit_gap_stage(an->gap, SMSAUDIT_STAGE_1));
+	put_stage(out_set_obj(stages, "stage2"), smsaudit_gap_stage(an->gap, SMSAUDIT_STAGE_2));
+	out_node *clauses = out_set_arr(o, "clauses", "clause");
+	/* CSV and the text table: one flat row per clause. */
+	out_node *rows = out_array("clause");
+	for (size_t i = 0; i < smsaudit_gap_clause_count(an->gap); i++) {
+		const smsaudit_gap_clause *c = smsaudit_gap_clause_at(an->gap, i);
+		if (a->clause && !under(c->clause, a->clause))
+			continue;
+		put_clause(out_push_obj(clauses), c, 0);
+		out_node *r = out_push_obj(rows);
+		char title[64], ids[600], reasons[4096];
+		snprintf(title, sizeof(title), "%.40s%s", c->clause->title, strlen(c->clause->title) > 40 ? "…" : "");
+		satisfying_ids(ids, sizeof(ids), c);
+		size_t used = 0;
+		reasons[0] = '\0';
+		for (size_t k = 0; k < c->nreasons && used < sizeof(reasons); k++)
+			used += (size_t)snprintf(reasons + used, sizeof(reasons) - used, "%s%s", k ? " | " : "", c->reasons[k]);
+		out_set_str(r, "clause", c->clause->id);
+		out_set_str(r, "title", ctx->format == OUT_TEXT ? title : c->clause->title);
+		out_set_str(r, "status", smsaudit_gap_status_name(c->status));
+		out_set_str(r, "evidence", ids);
+		out_set_str(r, "reasons", ctx->format == OUT_TEXT ? (c->nreasons ? c->reasons[0] : "") : reasons);
+	}
+	int rc = 0;
+	if (ctx->format == OUT_CSV) {
+		rc = out_emit(stdout, rows, OUT_CSV, "gap");
+	} else if (ctx->format != OUT_TEXT) {
+		rc = out_emit(stdout, o, ctx->format, "gap");
+	} else {
+		int width = out_term_width(ctx);
+		print_header(ctx, an, "Gap analysis");
+		putchar('\n');
+		static const char *const keys[] = { "clause", "title", "status", "evidence", "reasons" };
+		static const char *const heads[] = { "CLAUSE", "TITLE", "STATUS", "EVIDENCE", "REASON" };
+		out_table(stdout, ctx, rows, keys, heads, 5);
+		putchar('\n');
+		const smsaudit_gap_rollup *all = smsaudit_gap_overall(an->gap);
+		for (size_t i = 0; i < smsaudit_gap_rollup_count(an->gap); i++) {
+			const smsaudit_gap_rollup *r = smsaudit_gap_rollup_at(an->gap, i);
+			printf("%-3s %-36.36s ", r->clause->id, r->clause->title);
+			print_bar(ctx, r->readiness, 20);
+			printf(" %3d%%  (%zu/%zu conformant)\n", (int)(r->readiness * 100 + 0.5), r->conformant, r->total);
+		}
+		printf("%sReadiness %d%%%s: %zu conformant, %zu partial, %zu gap, %zu not assessed of %zu assessable "
+		       "clauses (partial counts half)\n\n",
+		       cli_sgr(ctx, "1"), (int)(all->readiness * 100 + 0.5), cli_sgr(ctx, "0"), all->conformant,
+		       all->partial, all->gap, all->not_assessed, all->total);
+		if (stage != 2)
+			print_stage(ctx, "Stage 1", smsaudit_gap_stage(an->gap, SMSAUDIT_STAGE_1), width);
+		if (stage != 1)
+			print_stage(ctx, "Stage 2", smsaudit_gap_stage(an->gap, SMSAUDIT_STAGE_2), width);
+	}
+	out_free(rows);
+	out_free(o);
+	if (rc < 0)
+		return EXIT_ENV;
+	if (stage && !smsaudit_gap_stage(an->gap, stage == 1 ? SMSAUDIT_STAGE_1 : SMSAUDIT_STAGE_2)->ready)
+		return EXIT_CHECK;
+	return EXIT_OK;
+}
+
+/* ---- trend ---- */
+
+typedef struct {
+	smsaudit_oid commit;
+	time_t when;
+} log_entry;
+
+typedef struct {
+	log_entry *v;
+	size_t n, a;
+} log_list;
+
+static int log_cb(const smsaudit_oid *commit, time_t when, const char *summary, void *u)
+{
+	(void)summary;
+	log_list *l = u;
+	if (l->n == l->a) {
+		size_t cap = l->a ? l->a * 2 : 256;
+		log_entry *p = realloc(l->v, cap * sizeof(*p));
+		if (!p)
+			return SMSAUDIT_ENOMEM;
+		l->v = p;
+		l->a = cap;
+	}
+	l->v[l->n].commit = *commit;
+	l->v[l->n].when = when;
+	l->n++;
+	return 0;
+}
+
+static time_t step(time_t t, const char *every)
+{
+	if (strcmp(every, "week") == 0)
+		return t + 7 * 86400;
+	if (strcmp(every, "day") == 0)
+		return t + 86400;
+	return smsaudit_date_add_months(t, strcmp(every, "quarter") == 0 ? 3 : 1);
+}
+
+static int gap_trend(cli_ctx *ctx, const gap_args *a)
+{
+	const char *every = a->every ? a->every : "month";
+	if (strcmp(every, "day") && strcmp(every, "week") && strcmp(every, "month") && strcmp(every, "quarter"))
+		return cli_usage("gap", "--every takes day, week, month or quarter, not '%s'", every);
+	if (a->commit || a->explain || a->clause)
+		return cli_usage("gap", "--trend evaluates each date at the commit current then; it takes --from, --at "
+		                        "and --every only");
+	time_t to, from = 0;
+	int rc = parse_as_of("gap", a->at, &to);
+	if (rc >= 0)
+		return rc;
+	if (a->from && smsaudit_date_parse(&from, a->from) < 0)
+		return cli_usage("gap", "--from: '%s' is not a date (YYYY-MM-DD)", a->from);
+	smsaudit_store *store = NULL;
+	if ((rc = cli_open_store(ctx, &store)) >= 0)
+		return rc;
+	log_list log = { NULL, 0, 0 };
+	int r = smsaudit_repo_log(smsaudit_store_repo(store), log_cb, &log);
+	if (r < 0) {
+		free(log.v);
+		smsaudit_store_free(store);
+		return cli_fail(r);
+	}
+	if (!a->from)
+		from = log.n ? smsaudit_date_of(log.v[log.n - 1].when) : to;
+	if (from > to) {
+		free(log.v);
+		smsaudit_store_free(store);
+		return cli_usage("gap", "--from is after --at");
+	}
+	out_node *rows = out_array("point");
+	const smsaudit_catalogue *cat = smsaudit_store_catalogue(store);
+	smsaudit_state *st = NULL;
+	smsaudit_oid st_commit;
+	size_t npoints = 0;
+	for (time_t d = from; d <= to && r == 0; d = step(d, every)) {
+		if (++npoints > 1000) {
+			r = cli_usage("gap", "more than 1000 points; choose a later --from or a longer --every");
+			break;
+		}
+		/* The log is newest first: the first commit at or before the end of d. */
+		const log_entry *at = NULL;
+		for (size_t i = 0; i < log.n && !at; i++)
+			if (log.v[i].when <= d + 86399)
+				at = &log.v[i];
+		char ds[11], hex[41] = "";
+		smsaudit_date_format(ds, d);
+		out_node *row = out_push_obj(rows);
+		out_set_str(row, "date", ds);
+		if (!at) {
+			out_set_str(row, "commit", "");
+			out_set_str(row, "readiness_percent", "");
+			continue;
+		}
+		if (!st || memcmp(&st_commit, &at->commit, sizeof(st_commit)) != 0) {
+			smsaudit_state_free(st);
+			st = NULL;
+			if ((r = smsaudit_state_load(&st, store, &at->commit, 0)) < 0)
+				break;
+			st_commit = at->commit;
+		}
+		smsaudit_gap *g = NULL;
+		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
+		go.as_of = d;
+		if ((r = smsaudit_gap_compute(&g, cat, st, &go)) < 0)
+			break;
+		const smsaudit_gap_rollup *all = smsaudit_gap_overall(g);
+		smsaudit_oid_fmt(hex, &at->commit);
+		hex[12] = '\0';
+		out_set_str(row, "commit", hex);
+		out_set_int(row, "readiness_percent", (long long)(all->readiness * 100 + 0.5));
+		out_set_int(row, "conformant", (long long)all->conformant);
+		out_set_int(row, "partial", (long long)all->partial);
+		out_set_int(row, "gap", (long long)all->gap);
+		out_set_int(row, "not_assessed", (long long)all->not_assessed);
+		out_set_str(row, "stage1", smsaudit_gap_stage(g, SMSAUDIT_STAGE_1)->ready ? "ready" : "not ready");
+		out_set_str(row, "stage2", smsaudit_gap_stage(g, SMSAUDIT_STAGE_2)->ready ? "ready" : "not ready");
+		out_set_int(row, "problems", (long long)smsaudit_gap_problem_count(g));
+		smsaudit_gap_free(g);
+		if (ctx->tty && ctx->format == OUT_TEXT)
+			fprintf(stderr, "\rtrend: %s", ds);
+	}
+	if (ctx->tty && ctx->format == OUT_TEXT)
+		fputs("\r\033[K", stderr);
+	smsaudit_state_free(st);
+	free(log.v);
+	if (r < 0 || r > 0) {
+		out_free(rows);
+		smsaudit_store_free(store);
+		return r > 0 ? r : cli_fail(r);
+	}
+	if (ctx->format == OUT_TEXT) {
+		printf("%sReadiness trend — %s — every %s%s\n\n", cli_sgr(ctx, "1"), smsaudit_store_organisation(store),
+		       every, cli_sgr(ctx, "0"));
+		static const char *const keys[] = { "date", "commit", "readiness_percent", "conformant", "partial", "gap",
+		                                    "not_assessed", "stage1", "stage2" };
+		static const char *const heads[] = { "DATE", "COMMIT", "READY%", "CONF", "PART", "GAP", "N/A", "STAGE 1",
+		                                     "STAGE 2" };
+		out_table(stdout, ctx, rows, keys, heads, 9);
+		rc = EXIT_OK;
+	} else {
+		rc = out_emit(stdout, rows, ctx->format, "trend") < 0 ? EXIT_ENV : EXIT_OK;
+	}
+	out_free(rows);
+	smsaudit_store_free(store);
+	return rc;
+}
+
+int cmd_gap(cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_option opts[] = {
+		{ "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, { "stage", 1, O_STAGE, 0 }, { "clause", 1, O_CLAUSE, 0 },
+		{ "explain", 1, O_EXPLAIN, 0 }, { "trend", 0, O_TREND, 0 }, { "from", 1, O_FROM, 0 },
+		{ "every", 1, O_EVERY, 0 }, { NULL, 0, 0, 0 }
+	};
+	gap_args a;
+	memset(&a, 0, sizeof(a));
+	char **pos = NULL;
+	int npos = 0;
+	int rc = cli_parse(ctx, "gap", argc, argv, opts, on_opt, &a, &pos, &npos);
+	if (rc >= 0)
+		return rc;
+	free(pos);
+	if (npos)
+		return cli_usage("gap", "unexpected argument; use --clause ID or --explain ID");
+	int stage = 0;
+	if (a.stage) {
+		if (strcmp(a.stage, "stage1") == 0 || strcmp(a.stage, "1") == 0)
+			stage = 1;
+		else if (strcmp(a.stage, "stage2") == 0 || strcmp(a.stage, "2") == 0)
+			stage = 2;
+		else
+			return cli_usage("gap", "--stage takes stage1 or stage2, not '%s'", a.stage);
+	}
+	if (a.trend)
+		return gap_trend(ctx, &a);
+	if (a.from || a.every)
+		return cli_usage("gap", "--from and --every go with --trend");
+	analysis an;
+	if ((rc = analysis_open(ctx, &an, "gap", a.at, a.commit)) >= 0)
+		return rc;
+	rc = a.explain ? gap_explain(ctx, &an, a.explain) : gap_report(ctx, &an, &a, stage);
+	analysis_close(&an);
+	return rc;
+}
+
+/* ---- status ---- */
+
+static int cmp_expiry(const void *x, const void *y)
+{
+	const smsaudit_evidence_entry *a = *(const smsaudit_evidence_entry *const *)x;
+	const smsaudit_evidence_entry *b = *(const smsaudit_evidence_entry *const *)y;
+	time_t ta = a->record->evidence.valid_until, tb = b->record->evidence.valid_until;
+	return ta < tb ? -1 : ta > tb;
+}
+
+int cmd_status(cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+	gap_args a;
+	memset(&a, 0, sizeof(a));
+	char **pos = NULL;
+	int npos = 0;
+	int rc = cli_parse(ctx, "status", argc, argv, opts, on_opt, &a, &pos, &npos);
+	if (rc >= 0)
+		return rc;
+	free(pos);
+	if (npos)
+		return cli_usage("status", "unexpected argument");
+	analysis an;
+	if ((rc = analysis_open(ctx, &an, "status", a.at, NULL)) >= 0)
+		return rc;
+	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an.store);
+	char d[11];
+	smsaudit_date_format(d, an.as_of);
+	out_node *o = out_object();
+	out_set_str(o, "organisation", smsaudit_store_organisation(an.store));
+	out_set_str(o, "commit", an.hex);
+	out_set_str(o, "as_of", d);
+	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(an.gap));
+	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(an.gap));
+	out_set_bool(o, "stage1_ready", smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_1)->ready);
+	out_set_bool(o, "stage2_ready", smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_2)->ready);
+	out_node *gaps = out_set_arr(o, "gaps", "clause");
+	size_t ngaps = 0;
+	for (size_t i = 0; i < smsaudit_gap_clause_count(an.gap); i++) {
+		const smsaudit_gap_clause *c = smsaudit_gap_clause_at(an.gap, i);
+		if (c->status != SMSAUDIT_GAP_GAP)
+			continue;
+		ngaps++;
+		out_node *g = out_push_obj(gaps);
+		out_set_str(g, "clause", c->clause->id);
+		out_set_str(g, "title", c->clause->title);
+		out_set_str(g, "reason", c->nreasons ? c->reasons[0] : "");
+	}
+	/* Evidence that counts today and expires within 90 days. */
+	size_t nev = smsaudit_state_evidence_count(an.st), nexp = 0;
+	const smsaudit_evidence_entry **exp = calloc(nev ? nev : 1, sizeof(*exp));
+	if (!exp) {
+		out_free(o);
+		analysis_close(&an);
+		return cli_error(EXIT_ENV, "out of memory");
+	}
+	for (size_t i = 0; i < nev; i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(an.st, i);
+		time_t vu = e->record->evidence.valid_until;
+		if (e->valid && e->status == SMSAUDIT_EV_ACTIVE && vu && vu >= an.as_of && vu <= an.as_of + 90 * 86400 &&
+		    e->record->made_at <= an.as_of + 86399)
+			exp[nexp++] = e;
+	}
+	if (nexp > 1)
+		qsort(exp, nexp, sizeof(*exp), cmp_expiry);
+	size_t windows[3] = { 0, 0, 0 };
+	out_node *ex = out_set_arr(o, "expiring", "evidence");
+	for (size_t i = 0; i < nexp; i++) {
+		long days = (long)((exp[i]->record->evidence.valid_until - an.as_of) / 86400);
+		windows[days <= 30 ? 0 : days <= 60 ? 1 : 2]++;
+		out_node *e = out_push_obj(ex);
+		char vu[11];
+		smsaudit_date_format(vu, exp[i]->record->evidence.valid_until);
+		out_set_str(e, "id", exp[i]->record->id);
+		out_set_str(e, "title", exp[i]->record->evidence.title);
+		out_set_str(e, "valid_until", vu);
+		out_set_int(e, "days_left", days);
+	}
+	out_set_int(o, "expiring_30", (long long)windows[0]);
+	out_set_int(o, "expiring_60", (long long)windows[1]);
+	out_set_int(o, "expiring_90", (long long)windows[2]);
+	/* Items satisfied today that lapse within 90 days (expiry or freshness). */
+	out_node *lapse = out_set_arr(o, "lapsing", "item");
+	out_node *lapse_rows = out_array("item");
+	size_t nlapse = 0;
+	static const int horizons[] = { 30, 60, 90 };
+	size_t nclauses = smsaudit_gap_clause_count(an.gap);
+	char *seen = calloc(nclauses * 64 + 1, 1);
+	for (size_t h = 0; h < 3 && seen; h++) {
+		smsaudit_gap *later = NULL;
+		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
+		go.as_of = an.as_of + horizons[h] * 86400;
+		if (smsaudit_gap_compute(&later, cat, an.st, &go) < 0)
+			break;
+		for (size_t i = 0; i < nclauses; i++) {
+			const smsaudit_gap_clause *now = smsaudit_gap_clause_at(an.gap, i);
+			const smsaudit_gap_clause *then = smsaudit_gap_clause_at(later, i);
+			for (size_t k = 0; k < now->nitems && k < then->nitems && k < 64; k++) {
+				if (!now->items[k].satisfied || then->items[k].satisfied || seen[i * 64 + k])
+					continue;
+				seen[i * 64 + k] = 1;
+				nlapse++;
+				for (int copy = 0; copy < 2; copy++) {
+					out_node *it = out_push_obj(copy ? lapse_rows : lapse);
+					out_set_str(it, "item", now->items[k].id);
+					out_set_str(it, "clause", now->clause->id);
+					out_set_int(it, "within_days", horizons[h]);
+					out_set_str(it, "then", then->items[k].reason);
+				}
+			}
+		}
+		smsaudit_gap_free(later);
+	}
+	free(seen);
+	if (ctx->format != OUT_TEXT) {
+		rc = out_emit(stdout, o, ctx->format, "status") < 0 ? EXIT_ENV : EXIT_OK;
+	} else {
+		int width = out_term_width(ctx);
+		print_header(ctx, &an, "SMS status");
+		const smsaudit_gap_rollup *all = smsaudit_gap_overall(an.gap);
+		printf("\nReadiness  ");
+		print_bar(ctx, all->readiness, 30);
+		printf(" %d%%  (%zu conformant, %zu partial, %zu gap, %zu not assessed of %zu)\n",
+		       (int)(all->readiness * 100 + 0.5), all->conformant, all->partial, all->gap, all->not_assessed,
+		       all->total);
+		int s1 = smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_1)->ready, s2 = smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_2)->ready;
+		printf("Stage 1    %s%s%s    Stage 2    %s%s%s    (smsaudit gap --stage stage1|stage2 for reasons)\n",
+		       cli_sgr(ctx, s1 ? "32" : "31"), s1 ? "ready" : "not ready", cli_sgr(ctx, "0"),
+		       cli_sgr(ctx, s2 ? "32" : "31"), s2 ? "ready" : "not ready", cli_sgr(ctx, "0"));
+		printf("\n%sClauses with gaps: %zu%s\n", cli_sgr(ctx, "1"), ngaps, cli_sgr(ctx, "0"));
+		for (size_t i = 0; i < smsaudit_gap_clause_count(an.gap); i++) {
+			const smsaudit_gap_clause *c = smsaudit_gap_clause_at(an.gap, i);
+			if (c->status != SMSAUDIT_GAP_GAP)
+				continue;
+			char line[1024];
+			snprintf(line, sizeof(line), "%-9s %s: %s", c->clause->id, c->clause->title,
+			         c->nreasons ? c->reasons[0] : "");
+			fputs("  ", stdout);
+			out_wrap(stdout, line, 12, width);
+		}
+		printf("\n%sEvidence expiring%s: %zu within 30 days, %zu in 31-60, %zu in 61-90\n", cli_sgr(ctx, "1"),
+		       cli_sgr(ctx, "0"), windows[0], windows[1], windows[2]);
+		for (size_t i = 0; i < nexp; i++) {
+			char vu[11];
+			smsaudit_date_format(vu, exp[i]->record->evidence.valid_until);
+			printf("  %s  %s  %s\n", vu, exp[i]->record->id, exp[i]->record->evidence.title);
+		}
+		printf("\n%sExpected items that stop being satisfied within 90 days%s: %zu\n", cli_sgr(ctx, "1"),
+		       cli_sgr(ctx, "0"), nlapse);
+		if (nlapse) {
+			static const char *const keys[] = { "item", "within_days", "then" };
+			static const char *const heads[] = { "ITEM", "DAYS", "THEN" };
+			out_table(stdout, ctx, lapse_rows, keys, heads, 3);
+		}
+		rc = EXIT_OK;
+	}
+	free(exp);
+	out_free(lapse_rows);
+	out_free(o);
+	analysis_close(&an);
+	return rc;
+}

@@ -1,0 +1,632 @@
+/*
+ * Gap analysis: a pure function of (catalogue, state at a commit, as-of date).
+ *
+ * Every status carries its reasons, and nothing is counted that does not
+ * verify. Evidence is bucketed by clause once, so the cost is linear in the
+ * number of (evidence, control) links.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "smsaudit/gap.h"
+
+#define DAY 86400
+#define OTHER_PARTY_CLAUSE "8.2.3"
+
+typedef struct {
+	smsaudit_gap_clause pub;
+	const char **reasons;
+	size_t nreasons, areasons;
+	smsaudit_gap_item *items;
+	const smsaudit_evidence_entry **linked;   /* evidence linked to this clause, made by the as-of date */
+	size_t nlinked, alinked;
+} clause_work;
+
+struct smsaudit_gap {
+	time_t as_of;
+	clause_work *clauses;
+	size_t nclauses;
+	smsaudit_gap_rollup rollups[16];
+	size_t nrollups;
+	smsaudit_gap_rollup overall;
+	smsaudit_gap_readiness stage[2];
+	smsaudit_gap_criterion criteria[2][8];
+	size_t excluded, problems;
+	char **strings;                           /* every string this result owns */
+	size_t nstrings, astrings;
+	int oom;
+};
+
+const char *smsaudit_gap_status_name(smsaudit_gap_status s)
+{
+	switch (s) {
+	case SMSAUDIT_GAP_CONFORMANT: return "conformant";
+	case SMSAUDIT_GAP_PARTIAL: return "partial";
+	case SMSAUDIT_GAP_GAP: return "gap";
+	default: return "not-assessed";
+	}
+}
+
+static const char *keep(smsaudit_gap *g, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
+
+/* A formatted string owned by the result. */
+static const char *keep(smsaudit_gap *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (s && g->nstrings == g->astrings) {
+		size_t cap = g->astrings ? g->astrings * 2 : 256;
+		char **p = realloc(g->strings, cap * sizeof(*p));
+		if (!p) {
+			free(s);
+			s = NULL;
+		} else {
+			g->strings = p;
+			g->astrings = cap;
+		}
+	}
+	if (!s) {
+		g->oom = 1;
+		return "";
+	}
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	g->strings[g->nstrings++] = s;
+	return s;
+}
+
+static void add_reason(smsaudit_gap *g, clause_work *cw, const char *text)
+{
+	if (cw->nreasons == cw->areasons) {
+		size_t cap = cw->areasons ? cw->areasons * 2 : 8;
+		const char **p = realloc(cw->reasons, cap * sizeof(*p));
+		if (!p) {
+			g->oom = 1;
+			return;
+		}
+		cw->reasons = p;
+		cw->areasons = cap;
+	}
+	cw->reasons[cw->nreasons++] = text;
+}
+
+void smsaudit_gap_free(smsaudit_gap *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nclauses; i++) {
+		clause_work *cw = &g->clauses[i];
+		for (size_t k = 0; k < cw->pub.nitems; k++)
+			free((void *)cw->items[k].candidates);
+		free(cw->items);
+		free(cw->reasons);
+		free(cw->linked);
+	}
+	free(g->clauses);
+	for (size_t i = 0; i < g->nstrings; i++)
+		free(g->strings[i]);
+	free(g->strings);
+	free(g);
+}
+
+time_t smsaudit_gap_as_of(const smsaudit_gap *g) { return g->as_of; }
+size_t smsaudit_gap_clause_count(const smsaudit_gap *g) { return g->nclauses; }
+size_t smsaudit_gap_rollup_count(const smsaudit_gap *g) { return g->nrollups; }
+const smsaudit_gap_rollup *smsaudit_gap_overall(const smsaudit_gap *g) { return &g->overall; }
+size_t smsaudit_gap_excluded_count(const smsaudit_gap *g) { return g->excluded; }
+size_t smsaudit_gap_problem_count(const smsaudit_gap *g) { return g->problems; }
+
+const smsaudit_gap_clause *smsaudit_gap_clause_at(const smsaudit_gap *g, size_t i)
+{
+	return i < g->nclauses ? &g->clauses[i].pub : NULL;
+}
+
+const smsaudit_gap_rollup *smsaudit_gap_rollup_at(const smsaudit_gap *g, size_t i)
+{
+	return i < g->nrollups ? &g->rollups[i] : NULL;
+}
+
+const smsaudit_gap_readiness *smsaudit_gap_stage(const smsaudit_gap *g, smsaudit_audit_stage stage)
+{
+	return stage == SMSAUDIT_STAGE_2 ? &g->stage[1] : &g->stage[0];
+}
+
+static clause_work *find_work(const smsaudit_gap *g, const char *id)
+{
+	for (size_t i = 0; i < g->nclauses; i++)
+		if (strcmp(g->clauses[i].pub.clause->id, id) == 0)
+			return &g->clauses[i];
+	return NULL;
+}
+
+int smsaudit_gap_find(const smsaudit_gap_clause **out, const smsaudit_gap *g, const char *id)
+{
+	*out = NULL;
+	clause_work *cw = find_work(g, id);
+	if (cw) {
+		*out = &cw->pub;
+		return 0;
+	}
+	for (size_t i = 0; i < g->nclauses; i++) {
+		const smsaudit_clause *p = g->clauses[i].pub.clause->parent;
+		for (; p; p = p->parent)
+			if (strcmp(p->id, id) == 0)
+				return error_set(SMSAUDIT_EINVALID, "clause %s (%s) is a heading; give one of its sub-clauses",
+				                 p->id, p->title);
+	}
+	return error_set(SMSAUDIT_ENOTFOUND, "no assessable clause '%s' in the catalogue", id);
+}
+
+void smsaudit_gap_candidate_explain(char *buf, size_t size, const smsaudit_gap_candidate *c)
+{
+	char d[11];
+	smsaudit_date_format(d, c->when);
+	switch (c->verdict) {
+	case SMSAUDIT_CAND_OK:
+		snprintf(buf, size, "counts");
+		break;
+	case SMSAUDIT_CAND_INVALID:
+		snprintf(buf, size, "fails verification (signature, signer or content; see smsaudit verify)");
+		break;
+	case SMSAUDIT_CAND_WITHDRAWN:
+		snprintf(buf, size, "withdrawn on %s (%s)", d, c->evidence->changed_by);
+		break;
+	case SMSAUDIT_CAND_SUPERSEDED:
+		snprintf(buf, size, "superseded by %s on %s", c->evidence->superseded_by, d);
+		break;
+	case SMSAUDIT_CAND_EXPIRED:
+		snprintf(buf, size, "expired on %s", d);
+		break;
+	case SMSAUDIT_CAND_STALE:
+		snprintf(buf, size, "too old: covers up to %s", d);
+		break;
+	}
+}
+
+static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, int fresh_months, time_t as_of)
+{
+	const smsaudit_evidence_body *b = &e->record->evidence;
+	time_t as_of_end = as_of + DAY - 1;
+	c->evidence = e;
+	c->verdict = SMSAUDIT_CAND_OK;
+	c->when = 0;
+	if (!e->valid) {
+		c->verdict = SMSAUDIT_CAND_INVALID;
+		c->when = e->record->made_at;
+	} else if (e->status == SMSAUDIT_EV_WITHDRAWN && e->changed_at <= as_of_end) {
+		c->verdict = SMSAUDIT_CAND_WITHDRAWN;
+		c->when = e->changed_at;
+	} else if (e->status == SMSAUDIT_EV_SUPERSEDED && e->changed_at <= as_of_end) {
+		c->verdict = SMSAUDIT_CAND_SUPERSEDED;
+		c->when = e->changed_at;
+	} else if (b->valid_until && b->valid_until < as_of) {
+		c->verdict = SMSAUDIT_CAND_EXPIRED;
+		c->when = b->valid_until;
+	} else if (fresh_months > 0) {
+		/* A record without a period stands for the day it was signed. */
+		time_t end = b->has_period ? b->period_to : smsaudit_date_of(e->record->made_at);
+		if (end < smsaudit_date_add_months(as_of, -fresh_months)) {
+			c->verdict = SMSAUDIT_CAND_STALE;
+			c->when = end;
+		}
+	}
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const smsaudit_gap_candidate *x = a, *y = b;
+	int ox = x->verdict == SMSAUDIT_CAND_OK, oy = y->verdict == SMSAUDIT_CAND_OK;
+	if (ox != oy)
+		return oy - ox;
+	time_t tx = x->evidence->record->made_at, ty = y->evidence->record->made_at;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	return strcmp(x->evidence->record->id, y->evidence->record->id);
+}
+
+static int has_control(const smsaudit_evidence_body *b, const char *id)
+{
+	for (size_t i = 0; i < b->ncontrols; i++)
+		if (strcmp(b->controls[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Collect and judge the candidates of one item; write its one-line reason. */
+static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *it, const char *also_control)
+{
+	smsaudit_gap_candidate *cands = calloc(cw->nlinked ? cw->nlinked : 1, sizeof(*cands));
+	if (!cands) {
+		g->oom = 1;
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < cw->nlinked; i++) {
+		const smsaudit_evidence_entry *e = cw->linked[i];
+		if (!it->any_kind && e->record->evidence.kind != it->kind)
+			continue;
+		if (also_control && !has_control(&e->record->evidence, also_control))
+			continue;
+		judge(&cands[n++], e, it->fresh_months, g->as_of);
+	}
+	if (n > 1)
+		qsort(cands, n, sizeof(*cands), cmp_candidate);
+	it->candidates = cands;
+	it->ncandidates = n;
+	it->satisfied = n > 0 && cands[0].verdict == SMSAUDIT_CAND_OK;
+	const char *kind = it->any_kind ? "" : smsaudit_evidence_kind_name(it->kind);
+	if (it->satisfied) {
+		size_t ok = 0;
+		while (ok < n && cands[ok].verdict == SMSAUDIT_CAND_OK)
+			ok++;
+		char d[11];
+		smsaudit_date_format(d, cands[0].evidence->record->made_at);
+		if (ok > 1)
+			snprintf(it->reason, sizeof(it->reason), "satisfied by %s (signed %s by %s) and %zu more",
+			         cands[0].evidence->record->id, d, cands[0].evidence->signer_name, ok - 1);
+		else
+			snprintf(it->reason, sizeof(it->reason), "satisfied by %s (signed %s by %s)",
+			         cands[0].evidence->record->id, d, cands[0].evidence->signer_name);
+	} else if (n == 0) {
+		if (also_control)
+			snprintf(it->reason, sizeof(it->reason), "missing: no evidence linked to both %s and %s",
+			         cw->pub.clause->id, also_control);
+		else
+			snprintf(it->reason, sizeof(it->reason), "missing: no %s evidence linked to %s", kind,
+			         cw->pub.clause->id);
+	} else {
+		size_t used = (size_t)snprintf(it->reason, sizeof(it->reason), "none of %zu %s%sevidence counts: ", n,
+		                               kind, *kind ? " " : "");
+		for (size_t i = 0; i < n && i < 3 && used < sizeof(it->reason); i++) {
+			char why[200];
+			smsaudit_gap_candidate_explain(why, sizeof(why), &cands[i]);
+			used += (size_t)snprintf(it->reason + used, sizeof(it->reason) - used, "%s%s %s", i ? "; " : "",
+			                         cands[i].evidence->record->id, why);
+		}
+		if (n > 3 && used < sizeof(it->reason))
+			snprintf(it->reason + used, sizeof(it->reason) - used, "; and %zu more", n - 3);
+	}
+}
+
+/* Evidence linked to each clause, made by the end of the as-of day. */
+static int bucket_evidence(smsaudit_gap *g, const smsaudit_state *st)
+{
+	time_t as_of_end = g->as_of + DAY - 1;
+	size_t n = smsaudit_state_evidence_count(st);
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+		if (e->record->made_at > as_of_end)
+			continue;
+		if (!e->valid)
+			g->excluded++;
+		const smsaudit_evidence_body *b = &e->record->evidence;
+		for (size_t k = 0; k < b->ncontrols; k++) {
+			clause_work *cw = find_work(g, b->controls[k]);
+			if (!cw)
+				continue; /* verify reports controls that are not in the catalogue */
+			if (cw->nlinked == cw->alinked) {
+				size_t cap = cw->alinked ? cw->alinked * 2 : 16;
+				const smsaudit_evidence_entry **p = realloc(cw->linked, cap * sizeof(*p));
+				if (!p)
+					return error_oom();
+				cw->linked = p;
+				cw->alinked = cap;
+			}
+			cw->linked[cw->nlinked++] = e;
+			if (!e->valid)
+				cw->pub.nexcluded++;
+		}
+	}
+	return 0;
+}
+
+static void latest_assessments(smsaudit_gap *g, const smsaudit_state *st)
+{
+	time_t as_of_end = g->as_of + DAY - 1;
+	size_t n = smsaudit_state_record_count(st);
+	for (size_t i = 0; i < n; i++) {
+		smsaudit_record_entry re;
+		smsaudit_state_record_at(&re, st, i);
+		if (!re.record || !re.valid || re.record->type != SMSAUDIT_REC_ASSESSMENT || re.record->made_at > as_of_end)
+			continue;
+		clause_work *cw = find_work(g, re.record->assessment.clause);
+		if (!cw)
+			continue;
+		/* Records are in time order: the last one wins. */
+		cw->pub.assessment = re.record;
+		cw->pub.assessed_by = re.signer_email;
+		cw->pub.other_party = re.record->assessment.other_party;
+	}
+}
+
+static void first_line(char *out, size_t size, const char *text, size_t max)
+{
+	size_t n = strcspn(text, "\n");
+	if (n > max)
+		n = max;
+	snprintf(out, size, "%.*s%s", (int)n, text, n < strlen(text) ? "..." : "");
+}
+
+static void decide(smsaudit_gap *g, clause_work *cw)
+{
+	smsaudit_gap_clause *c = &cw->pub;
+	size_t sat = 0;
+	int evaluated = 0;   /* something is known: evidence, or a declared other party to control */
+	for (size_t k = 0; k < c->nitems; k++) {
+		sat += cw->items[k].satisfied;
+		evaluated |= cw->items[k].ncandidates > 0 || cw->items[k].any_kind;
+	}
+	const smsaudit_record *a = c->assessment;
+	smsaudit_assessment_result res = a ? a->assessment.result : SMSAUDIT_RESULT_NOT_ASSESSED;
+	if (c->nitems && sat == c->nitems)
+		c->status = SMSAUDIT_GAP_CONFORMANT;
+	else if (sat > 0)
+		c->status = SMSAUDIT_GAP_PARTIAL;
+	else if (evaluated || cw->nlinked || res != SMSAUDIT_RESULT_NOT_ASSESSED)
+		c->status = SMSAUDIT_GAP_GAP;
+	else
+		c->status = SMSAUDIT_GAP_NOT_ASSESSED;
+
+	/* Self-assessment lowers, never raises. */
+	if (res == SMSAUDIT_RESULT_NONCONFORMANT)
+		c->status = SMSAUDIT_GAP_GAP;
+	else if (res == SMSAUDIT_RESULT_PARTIAL && c->status == SMSAUDIT_GAP_CONFORMANT)
+		c->status = SMSAUDIT_GAP_PARTIAL;
+
+	if (res == SMSAUDIT_RESULT_NONCONFORMANT || res == SMSAUDIT_RESULT_PARTIAL) {
+		char d[11], note[200];
+		smsaudit_date_format(d, a->made_at);
+		first_line(note, sizeof(note), a->assessment.note, 120);
+		add_reason(g, cw, keep(g, "self-assessed %s on %s by %s: %s", smsaudit_assessment_result_name(res), d,
+		                       c->assessed_by, note));
+	}
+	for (size_t k = 0; k < c->nitems; k++) {
+		const smsaudit_gap_item *it = &cw->items[k];
+		if (!it->satisfied)
+			add_reason(g, cw, keep(g, "%s (%s%s): %s", it->id, it->any_kind ? "any kind" :
+			                       smsaudit_evidence_kind_name(it->kind), it->is_explicit ? ", required" : "",
+			                       it->reason));
+	}
+	if (res == SMSAUDIT_RESULT_CONFORMANT && c->status != SMSAUDIT_GAP_CONFORMANT)
+		add_reason(g, cw, "self-assessed conformant, but a self-assessment alone never makes a clause "
+		                  "conformant: evidence does");
+	if (c->other_party)
+		add_reason(g, cw, keep(g, "operated by %s: evidence of control over it is expected under %s",
+		                       c->other_party, OTHER_PARTY_CLAUSE));
+	if (c->nexcluded)
+		add_reason(g, cw, keep(g, "%zu linked evidence record%s fail%s verification and %s not counted",
+		                       c->nexcluded, c->nexcluded == 1 ? "" : "s", c->nexcluded == 1 ? "s" : "",
+		                       c->nexcluded == 1 ? "is" : "are"));
+	if (c->status == SMSAUDIT_GAP_CONFORMANT)
+		add_reason(g, cw, keep(g, "all %zu expected item%s satisfied", c->nitems, c->nitems == 1 ? "" : "s"));
+	else if (c->status == SMSAUDIT_GAP_NOT_ASSESSED)
+		add_reason(g, cw, "nothing evaluated: no evidence linked and no self-assessment");
+	c->reasons = cw->reasons;
+	c->nreasons = cw->nreasons;
+}
+
+static void tally(smsaudit_gap_rollup *r, smsaudit_gap_status s)
+{
+	r->total++;
+	switch (s) {
+	case SMSAUDIT_GAP_CONFORMANT: r->conformant++; break;
+	case SMSAUDIT_GAP_PARTIAL: r->partial++; break;
+	case SMSAUDIT_GAP_GAP: r->gap++; break;
+	default: r->not_assessed++; break;
+	}
+	r->readiness = ((double)r->conformant + (double)r->partial / 2) / (double)r->total;
+}
+
+static const smsaudit_clause *top_of(const smsaudit_clause *c)
+{
+	while (c->parent)
+		c = c->parent;
+	return c;
+}
+
+/* Readiness criteria. `list` collects the ids that fail a criterion. */
+typedef struct {
+	char text[1024];
+	size_t used, count;
+} idlist;
+
+static void idlist_add(idlist *l, const char *id)
+{
+	l->count++;
+	if (l->count > 12 || l->used >= sizeof(l->text))
+		return;
+	l->used += (size_t)snprintf(l->text + l->used, sizeof(l->text) - l->used, "%s%s", l->used ? ", " : "", id);
+}
+
+static const char *idlist_detail(smsaudit_gap *g, const idlist *l, const char *what)
+{
+	if (!l->count)
+		return "";
+	if (l->count > 12)
+		return keep(g, "%s: %s and %zu more", what, l->text, l->count - 12);
+	return keep(g, "%s: %s", what, l->text);
+}
+
+static const smsaudit_gap_item *item_by_id(const smsaudit_gap *g, const char *clause, const char *item)
+{
+	clause_work *cw = find_work(g, clause);
+	for (size_t k = 0; cw && k < cw->pub.nitems; k++)
+		if (strcmp(cw->items[k].id, item) == 0)
+			return &cw->items[k];
+	return NULL;
+}
+
+static void criterion(smsaudit_gap *g, int stage, const char *text, int met, const char *detail)
+{
+	smsaudit_gap_readiness *r = &g->stage[stage];
+	smsaudit_gap_criterion *c = &g->criteria[stage][r->ncriteria++];
+	c->text = text;
+	c->met = met;
+	c->detail = detail;
+	if (!met)
+		r->ready = 0;
+}
+
+static void item_criterion(smsaudit_gap *g, int stage, const char *text, const char *clause,
+                           const char *const *items, size_t nitems)
+{
+	idlist missing = { "", 0, 0 };
+	for (size_t i = 0; i < nitems; i++) {
+		const smsaudit_gap_item *it = item_by_id(g, clause, items[i]);
+		if (!it || !it->satisfied)
+			idlist_add(&missing, items[i]);
+	}
+	if (missing.count)
+		criterion(g, stage, text, 0, idlist_detail(g, &missing, "not satisfied"));
+	else {
+		const smsaudit_gap_item *it = item_by_id(g, clause, items[nitems - 1]);
+		criterion(g, stage, text, 1, keep(g, "%s", it ? it->reason : ""));
+	}
+}
+
+static void readiness(smsaudit_gap *g)
+{
+	g->stage[0].ready = g->stage[1].ready = 1;
+	g->stage[0].criteria = g->criteria[0];
+	g->stage[1].criteria = g->criteria[1];
+
+	/* Stage 1: documented information. */
+	idlist docs = { "", 0, 0 };
+	size_t ndocs = 0;
+	for (size_t i = 0; i < g->nclauses; i++)
+		for (size_t k = 0; k < g->clauses[i].pub.nitems; k++) {
+			const smsaudit_gap_item *it = &g->clauses[i].items[k];
+			if (it->is_explicit && it->stage == SMSAUDIT_STAGE_1) {
+				ndocs++;
+				if (!it->satisfied)
+					idlist_add(&docs, it->id);
+			}
+		}
+	criterion(g, 0, keep(g, "all %zu items of required documented information present and valid", ndocs),
+	          docs.count == 0, docs.count ? idlist_detail(g, &docs, "missing or not valid") : "");
+	static const char *const ia_plan[] = { "9.2-a" }, *const ia_done[] = { "9.2-b" }, *const mr[] = { "9.3-a" };
+	item_criterion(g, 0, "internal audit planned (9.2-a: programme)", "9.2", ia_plan, 1);
+	item_criterion(g, 0, "internal audit performed (9.2-b: report)", "9.2", ia_done, 1);
+	item_criterion(g, 0, "management review performed (9.3-a: minutes)", "9.3", mr, 1);
+
+	/* Stage 2: implementation and effectiveness. */
+	criterion(g, 1, "stage 1 criteria met", g->stage[0].ready,
+	          g->stage[0].ready ? "" : "see the stage 1 verdict");
+	idlist ops = { "", 0, 0 };
+	size_t nops = 0;
+	for (size_t i = 0; i < g->nclauses; i++) {
+		if (strcmp(top_of(g->clauses[i].pub.clause)->id, "8") != 0)
+			continue;
+		for (size_t k = 0; k < g->clauses[i].pub.nitems; k++) {
+			const smsaudit_gap_item *it = &g->clauses[i].items[k];
+			if (it->kind == SMSAUDIT_KIND_RECORD && !it->any_kind) {
+				nops++;
+				if (!it->satisfied)
+					idlist_add(&ops, it->id);
+			}
+		}
+	}
+	criterion(g, 1, keep(g, "records of operation within their period for every clause 8 process (%zu items)", nops),
+	          ops.count == 0, ops.count ? idlist_detail(g, &ops, "missing, expired or too old") : "");
+	item_criterion(g, 1, "at least one internal audit completed (9.2-b)", "9.2", ia_done, 1);
+	item_criterion(g, 1, "at least one management review completed (9.3-a)", "9.3", mr, 1);
+	criterion(g, 1, "no open major nonconformity", 1, "no findings are recorded in this repository");
+}
+
+int smsaudit_gap_compute(smsaudit_gap **out, const smsaudit_catalogue *cat, const smsaudit_state *st,
+                         const smsaudit_gap_options *opts)
+{
+	*out = NULL;
+	smsaudit_gap *g = calloc(1, sizeof(*g));
+	if (!g)
+		return error_oom();
+	g->as_of = smsaudit_date_of(opts ? opts->as_of : smsaudit_now());
+	g->problems = smsaudit_state_problem_count(st);
+	size_t ncat = smsaudit_catalogue_count(cat);
+	g->clauses = calloc(ncat ? ncat : 1, sizeof(*g->clauses));
+	if (!g->clauses) {
+		free(g);
+		return error_oom();
+	}
+	for (size_t i = 0; i < ncat; i++) {
+		const smsaudit_clause *cl = smsaudit_catalogue_at(cat, i);
+		if (cl->assessable)
+			g->clauses[g->nclauses++].pub.clause = cl;
+	}
+	int rc = bucket_evidence(g, st);
+	if (rc < 0) {
+		smsaudit_gap_free(g);
+		return rc;
+	}
+	latest_assessments(g, st);
+
+	/* Items: the catalogue's, plus one under 8.2.3 per process run by another party. */
+	size_t nother = 0;
+	for (size_t i = 0; i < g->nclauses; i++)
+		nother += g->clauses[i].pub.other_party != NULL;
+	for (size_t i = 0; i < g->nclauses && !g->oom; i++) {
+		clause_work *cw = &g->clauses[i];
+		const smsaudit_clause *cl = cw->pub.clause;
+		int is_other = strcmp(cl->id, OTHER_PARTY_CLAUSE) == 0;
+		size_t n = cl->nexpected + (is_other ? nother : 0);
+		cw->items = calloc(n ? n : 1, sizeof(*cw->items));
+		if (!cw->items) {
+			g->oom = 1;
+			break;
+		}
+		for (size_t k = 0; k < cl->nexpected; k++) {
+			smsaudit_gap_item *it = &cw->items[cw->pub.nitems++];
+			const smsaudit_expected *e = &cl->expected[k];
+			snprintf(it->id, sizeof(it->id), "%s", e->id);
+			it->kind = e->kind;
+			it->is_explicit = e->is_explicit;
+			it->stage = e->stage;
+			it->fresh_months = e->fresh_months;
+			it->what = e->what;
+			evaluate_item(g, cw, it, NULL);
+		}
+		for (size_t j = 0; is_other && j < g->nclauses; j++) {
+			const smsaudit_gap_clause *op = &g->clauses[j].pub;
+			if (!op->other_party)
+				continue;
+			smsaudit_gap_item *it = &cw->items[cw->pub.nitems++];
+			snprintf(it->id, sizeof(it->id), "%s+%s", OTHER_PARTY_CLAUSE, op->clause->id);
+			it->any_kind = 1;
+			it->stage = SMSAUDIT_STAGE_2;
+			it->what = keep(g, "Evidence that the controls over %s, which operates %s (%s), are defined and applied.",
+			                op->other_party, op->clause->id, op->clause->title);
+			evaluate_item(g, cw, it, op->clause->id);
+		}
+		cw->pub.items = cw->items;
+	}
+	for (size_t i = 0; i < g->nclauses && !g->oom; i++) {
+		decide(g, &g->clauses[i]);
+		const smsaudit_clause *top = top_of(g->clauses[i].pub.clause);
+		smsaudit_gap_rollup *r = NULL;
+		for (size_t k = 0; k < g->nrollups; k++)
+			if (g->rollups[k].clause == top)
+				r = &g->rollups[k];
+		if (!r && g->nrollups < sizeof(g->rollups) / sizeof(g->rollups[0])) {
+			r = &g->rollups[g->nrollups++];
+			r->clause = top;
+		}
+		if (r)
+			tally(r, g->clauses[i].pub.status);
+		tally(&g->overall, g->clauses[i].pub.status);
+	}
+	if (!g->oom)
+		readiness(g);
+	if (g->oom) {
+		smsaudit_gap_free(g);
+		return error_oom();
+	}
+	*out = g;
+	return 0;
+}
