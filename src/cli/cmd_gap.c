@@ -231,7 +231,7 @@ static void print_stage(const cli_ctx *ctx, const char *name, const smsaudit_gap
 	for (size_t i = 0; i < r->ncriteria; i++) {
 		const smsaudit_gap_criterion *c = &r->criteria[i];
 		char line[2048];
-		snprintf(line, sizeof(line), "%s %s%s%s", c->met ? "[ok]  " : "[MISS]", c->text, *c->detail ? " — " : "",
+		snprintf(line, sizeof(line), "%s %s%s%s", c->met ? "[ok]" : "[MISS]", c->text, *c->detail ? " — " : "",
 		         c->detail);
 		fputs("  ", stdout);
 		out_wrap(stdout, line, 9, width);
@@ -491,8 +491,11 @@ static int gap_trend(cli_ctx *ctx, const gap_args *a)
 		out_node *row = out_push_obj(rows);
 		out_set_str(row, "date", ds);
 		if (!at) {
-			out_set_str(row, "commit", "");
-			out_set_str(row, "readiness_percent", "");
+			/* Before the first commit: an empty row, so every row has the same columns. */
+			static const char *const cols[] = { "commit", "readiness_percent", "conformant", "partial", "gap",
+			                                    "not_assessed", "stage1", "stage2", "problems" };
+			for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+				out_set_str(row, cols[i], "");
 			continue;
 		}
 		if (!st || memcmp(&st_commit, &at->commit, sizeof(st_commit)) != 0) {
