@@ -176,6 +176,13 @@ typedef struct {
 } smsaudit_problem;
 
 #define SMSAUDIT_STATE_CHECK_CONTENT 1u   /* stream every content blob through SHA-256 */
+/*
+ * Reuse earlier signature checks from the local verification cache (and add
+ * to it). A record's blobs, its signature's blobs and the trust anchors
+ * determine the result, so it is the same as checking again; `verify` does
+ * not use the cache, so an edited cache file can never hide a problem there.
+ */
+#define SMSAUDIT_STATE_USE_CACHE 2u
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
                         unsigned flags);
@@ -194,5 +201,7 @@ const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, 
 size_t smsaudit_state_problem_count(const smsaudit_state *st);
 const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_content_checked(const smsaudit_state *st);
+/* Records whose signature check came from the cache. */
+size_t smsaudit_state_cache_hits(const smsaudit_state *st);
 
 #endif

@@ -465,7 +465,7 @@ static int load_state(cli_ctx *ctx, ev_args *a, session *s, smsaudit_state **st)
 		}
 		atp = &at;
 	}
-	int r = smsaudit_state_load(st, s->store, atp, 0);
+	int r = smsaudit_state_load(st, s->store, atp, SMSAUDIT_STATE_USE_CACHE);
 	if (r < 0) {
 		close_session(s);
 		return cli_fail(r);

@@ -8,11 +8,11 @@
 
 #include "cli.h"
 
-enum { O_AT = 1, O_COMMIT, O_STAGE, O_CLAUSE, O_EXPLAIN, O_TREND, O_FROM, O_EVERY };
+enum { O_AT = 1, O_COMMIT, O_STAGE, O_CLAUSE, O_EXPLAIN, O_TREND, O_FROM, O_EVERY, O_NO_CACHE };
 
 typedef struct {
 	const char *at, *commit, *stage, *clause, *explain, *from, *every;
-	int trend;
+	int trend, no_cache;
 } gap_args;
 
 static int on_opt(int id, const char *arg, void *u)
@@ -27,6 +27,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_TREND: a->trend = 1; break;
 	case O_FROM: a->from = arg; break;
 	case O_EVERY: a->every = arg; break;
+	case O_NO_CACHE: a->no_cache = 1; break;
 	default: break;
 	}
 	return -1;
@@ -62,7 +63,8 @@ static int parse_as_of(const char *command, const char *at, time_t *out)
 
 /* Open the store, pick the commit (--commit, else the one current at the end
  * of --at, else head), load its state and compute the gap. */
-static int analysis_open(cli_ctx *ctx, analysis *an, const char *command, const char *at, const char *commit)
+static int analysis_open(cli_ctx *ctx, analysis *an, const char *command, const char *at, const char *commit,
+                         int no_cache)
 {
 	memset(an, 0, sizeof(*an));
 	int rc = parse_as_of(command, at, &an->as_of);
@@ -79,7 +81,7 @@ static int analysis_open(cli_ctx *ctx, analysis *an, const char *command, const 
 	else
 		r = smsaudit_repo_head(&an->commit, repo);
 	if (r == 0)
-		r = smsaudit_state_load(&an->st, an->store, &an->commit, 0);
+		r = smsaudit_state_load(&an->st, an->store, &an->commit, no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE);
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 	go.as_of = an->as_of;
 	if (r == 0)
@@ -501,7 +503,7 @@ static int gap_trend(cli_ctx *ctx, const gap_args *a)
 		if (!st || memcmp(&st_commit, &at->commit, sizeof(st_commit)) != 0) {
 			smsaudit_state_free(st);
 			st = NULL;
-			if ((r = smsaudit_state_load(&st, store, &at->commit, 0)) < 0)
+			if ((r = smsaudit_state_load(&st, store, &at->commit, a->no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE)) < 0)
 				break;
 			st_commit = at->commit;
 		}
@@ -557,7 +559,7 @@ int cmd_gap(cli_ctx *ctx, int argc, char **argv)
 	static const cli_option opts[] = {
 		{ "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, { "stage", 1, O_STAGE, 0 }, { "clause", 1, O_CLAUSE, 0 },
 		{ "explain", 1, O_EXPLAIN, 0 }, { "trend", 0, O_TREND, 0 }, { "from", 1, O_FROM, 0 },
-		{ "every", 1, O_EVERY, 0 }, { NULL, 0, 0, 0 }
+		{ "every", 1, O_EVERY, 0 }, { "no-cache", 0, O_NO_CACHE, 0 }, { NULL, 0, 0, 0 }
 	};
 	gap_args a;
 	memset(&a, 0, sizeof(a));
@@ -583,7 +585,7 @@ int cmd_gap(cli_ctx *ctx, int argc, char **argv)
 	if (a.from || a.every)
 		return cli_usage("gap", "--from and --every go with --trend");
 	analysis an;
-	if ((rc = analysis_open(ctx, &an, "gap", a.at, a.commit)) >= 0)
+	if ((rc = analysis_open(ctx, &an, "gap", a.at, a.commit, a.no_cache)) >= 0)
 		return rc;
 	rc = a.explain ? gap_explain(ctx, &an, a.explain) : gap_report(ctx, &an, &a, stage);
 	analysis_close(&an);
@@ -602,7 +604,7 @@ static int cmp_expiry(const void *x, const void *y)
 
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-cache", 0, O_NO_CACHE, 0 }, { NULL, 0, 0, 0 } };
 	gap_args a;
 	memset(&a, 0, sizeof(a));
 	char **pos = NULL;
@@ -614,7 +616,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	if (npos)
 		return cli_usage("status", "unexpected argument");
 	analysis an;
-	if ((rc = analysis_open(ctx, &an, "status", a.at, NULL)) >= 0)
+	if ((rc = analysis_open(ctx, &an, "status", a.at, NULL, a.no_cache)) >= 0)
 		return rc;
 	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an.store);
 	char d[11];

@@ -146,6 +146,7 @@ const cli_command cli_commands[] = {
 	  "      --note \"Service requests fulfilled by Acme under contract C-12\"\n" },
 	{ "gap", cmd_gap, "Gap analysis: the status of every clause, with reasons, and stage readiness",
 	  "usage: smsaudit gap [--at DATE] [--commit REV] [--stage stage1|stage2] [--clause ID]\n"
+	  "                    [--no-cache]\n"
 	  "       smsaudit gap --explain ID [--at DATE] [--commit REV]\n"
 	  "       smsaudit gap --trend [--from DATE] [--at DATE] [--every day|week|month|quarter]\n"
 	  "\n"
@@ -160,6 +161,8 @@ const cli_command cli_commands[] = {
 	  "sub-clauses. --explain shows every expected item of one clause and why each piece\n"
 	  "of evidence counts or not. --trend shows readiness over time, each date evaluated\n"
 	  "at the commit that was current then (default from the first commit, monthly).\n"
+	  "Signature checks are reused from a local cache in the repository directory\n"
+	  "(smsaudit-cache/, never committed); --no-cache checks every signature again.\n"
 	  "\n"
 	  "examples:\n"
 	  "  smsaudit gap\n"
@@ -167,7 +170,7 @@ const cli_command cli_commands[] = {
 	  "  smsaudit gap --explain 8.5.1.2\n"
 	  "  smsaudit gap --trend --from 2026-01-01 --format csv\n" },
 	{ "status", cmd_status, "One screen for the quality manager: readiness, gaps, what expires soon",
-	  "usage: smsaudit status [--at DATE]\n"
+	  "usage: smsaudit status [--at DATE] [--no-cache]\n"
 	  "\n"
 	  "Overall readiness with the stage 1 and stage 2 verdicts, the clauses with gaps and\n"
 	  "why, evidence expiring in the next 30/60/90 days, and the expected items that stop\n"

@@ -33,12 +33,21 @@ typedef struct {
 	time_t from, until;
 } verified_cert;
 
+/* A certificate met inside a signature, decoded once (see split_certs). */
+typedef struct {
+	unsigned char *der;
+	size_t len;
+	X509 *x509;
+} seen_cert;
+
 struct smsaudit_trust {
-	pthread_mutex_t lock;   /* the cache below is shared by verifying threads */
+	pthread_mutex_t lock;   /* the caches below are shared by verifying threads */
 	X509_STORE *store;
 	STACK_OF(X509) *anchors;
 	verified_cert *verified;
 	size_t nverified, averified;
+	seen_cert *seen;
+	size_t nseen, aseen;
 };
 
 /* The most useful OpenSSL reason for a failure, for one-line messages. */
@@ -500,6 +509,11 @@ void smsaudit_trust_free(smsaudit_trust *trust)
 	if (!trust)
 		return;
 	free(trust->verified);
+	for (size_t i = 0; i < trust->nseen; i++) {
+		free(trust->seen[i].der);
+		X509_free(trust->seen[i].x509);
+	}
+	free(trust->seen);
 	pthread_mutex_destroy(&trust->lock);
 	X509_STORE_free(trust->store);
 	sk_X509_pop_free(trust->anchors, X509_free);
@@ -581,15 +595,216 @@ static int signer_chain_ok(smsaudit_trust *trust, X509 *cert, time_t when)
 	return 0;
 }
 
+/*
+ * Why the certificates are taken out of a signature before OpenSSL decodes it:
+ * OpenSSL 3.0 decodes every certificate's public key through its provider
+ * decoders, behind process-wide locks, which made decoding the one certificate
+ * each signature carries 60 % of the time of a whole-repository check. The
+ * same few certificates sign every record, so each distinct one is decoded
+ * once and handed to CMS_verify; what is verified is unchanged (the
+ * certificates are not covered by the signature, and exactly the carried ones
+ * are offered). Any structure other than the plain one we write falls back to
+ * decoding the signature as it is.
+ */
+
+/* One DER TLV with a one-byte tag and a definite length: header and content sizes. */
+static int der_tlv(const unsigned char *p, const unsigned char *end, unsigned char *tag, size_t *hdr, size_t *len)
+{
+	if (end - p < 2)
+		return -1;
+	*tag = p[0];
+	if ((p[0] & 0x1f) == 0x1f)
+		return -1;
+	size_t n = p[1], h = 2;
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - p) < 2 + k)
+			return -1;
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			n = (n << 8) | p[2 + i];
+		h += k;
+	}
+	if ((size_t)(end - p) - h < n)
+		return -1;
+	*hdr = h;
+	*len = n;
+	return 0;
+}
+
+static size_t der_put_header(unsigned char *out, unsigned char tag, size_t len)
+{
+	out[0] = tag;
+	if (len < 0x80) {
+		out[1] = (unsigned char)len;
+		return 2;
+	}
+	size_t k = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
+	out[1] = (unsigned char)(0x80 | k);
+	for (size_t i = 0; i < k; i++)
+		out[2 + i] = (unsigned char)(len >> (8 * (k - 1 - i)));
+	return 2 + k;
+}
+
+static size_t der_header_size(size_t len)
+{
+	return len < 0x80 ? 2 : len > 0xffffff ? 6 : len > 0xffff ? 5 : len > 0xff ? 4 : 3;
+}
+
+/*
+ * ContentInfo { OID, [0] { SignedData { version, digestAlgorithms, encapContentInfo,
+ * [0] certificates, signerInfos } } }: copy it without the certificates field
+ * into *out (malloc'd) and point *certs at that field's content. 0 on success,
+ * -1 when the signature has another shape.
+ */
+static int split_certs(const unsigned char *der, size_t len, unsigned char **out, size_t *outlen,
+                       const unsigned char **certs, size_t *certslen)
+{
+	const unsigned char *end = der + len;
+	unsigned char tag;
+	size_t h1, l1, ho, lo, h2, l2, h3, l3;
+	if (der_tlv(der, end, &tag, &h1, &l1) < 0 || tag != 0x30 || h1 + l1 != len)
+		return -1;
+	const unsigned char *oid = der + h1;
+	if (der_tlv(oid, end, &tag, &ho, &lo) < 0 || tag != 0x06)
+		return -1;
+	const unsigned char *wrap = oid + ho + lo;
+	if (der_tlv(wrap, end, &tag, &h2, &l2) < 0 || tag != 0xa0 || wrap + h2 + l2 != end)
+		return -1;
+	const unsigned char *sd = wrap + h2;
+	if (der_tlv(sd, end, &tag, &h3, &l3) < 0 || tag != 0x30 || sd + h3 + l3 != end)
+		return -1;
+	/* The fields of SignedData up to the certificates. */
+	const unsigned char *f = sd + h3, *cf = NULL;
+	size_t cfh = 0, cfl = 0;
+	static const unsigned char before[] = { 0x02, 0x31, 0x30 };
+	for (int i = 0; i < 4; i++) {
+		size_t fh, fl;
+		if (der_tlv(f, end, &tag, &fh, &fl) < 0)
+			return -1;
+		if (i < 3 && tag != before[i])
+			return -1;
+		if (i == 3) {
+			if (tag != 0xa0)
+				return -1;
+			cf = f;
+			cfh = fh;
+			cfl = fl;
+			break;
+		}
+		f += fh + fl;
+	}
+	size_t new_l3 = l3 - (cfh + cfl);
+	size_t new_l2 = der_header_size(new_l3) + new_l3;
+	size_t new_l1 = ho + lo + der_header_size(new_l2) + new_l2;
+	size_t total = der_header_size(new_l1) + new_l1;
+	unsigned char *o = malloc(total);
+	if (!o)
+		return -1;
+	size_t k = der_put_header(o, 0x30, new_l1);
+	memcpy(o + k, oid, ho + lo);
+	k += ho + lo;
+	k += der_put_header(o + k, 0xa0, new_l2);
+	k += der_put_header(o + k, 0x30, new_l3);
+	memcpy(o + k, sd + h3, (size_t)(cf - (sd + h3)));
+	k += (size_t)(cf - (sd + h3));
+	memcpy(o + k, cf + cfh + cfl, (size_t)(end - (cf + cfh + cfl)));
+	k += (size_t)(end - (cf + cfh + cfl));
+	*out = o;
+	*outlen = k;
+	*certs = cf + cfh;
+	*certslen = cfl;
+	return k == total ? 0 : (free(o), -1);
+}
+
+/* The decoded certificate for these DER bytes (decoded once per trust set). */
+static X509 *seen_cert_get(smsaudit_trust *trust, const unsigned char *der, size_t len)
+{
+	pthread_mutex_lock(&trust->lock);
+	for (size_t i = 0; i < trust->nseen; i++)
+		if (trust->seen[i].len == len && memcmp(trust->seen[i].der, der, len) == 0) {
+			X509 *x = trust->seen[i].x509;
+			X509_up_ref(x);
+			pthread_mutex_unlock(&trust->lock);
+			return x;
+		}
+	pthread_mutex_unlock(&trust->lock);
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	if (!x || p != der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	X509_check_purpose(x, -1, 0); /* fill OpenSSL's lazy caches before threads share it */
+	unsigned char *copy = malloc(len);
+	pthread_mutex_lock(&trust->lock);
+	if (copy && trust->nseen == trust->aseen && trust->nseen < 4096) {
+		size_t n = trust->aseen ? trust->aseen * 2 : 16;
+		seen_cert *s = realloc(trust->seen, n * sizeof(*s));
+		if (s) {
+			trust->seen = s;
+			trust->aseen = n;
+		}
+	}
+	if (copy && trust->nseen < trust->aseen) {
+		memcpy(copy, der, len);
+		X509_up_ref(x);
+		trust->seen[trust->nseen++] = (seen_cert){ copy, len, x };
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&trust->lock);
+	free(copy);
+	return x;
+}
+
+/* Decode a signature, its carried certificates separately when it has the plain shape. */
+static CMS_ContentInfo *decode_signature(smsaudit_trust *trust, const void *sig, size_t siglen,
+                                         STACK_OF(X509) **certs)
+{
+	*certs = NULL;
+	unsigned char *stripped = NULL;
+	size_t slen = 0, clen = 0;
+	const unsigned char *c = NULL;
+	if (split_certs(sig, siglen, &stripped, &slen, &c, &clen) == 0) {
+		STACK_OF(X509) *sk = sk_X509_new_null();
+		const unsigned char *p = c, *end = c + clen;
+		int ok = sk != NULL;
+		while (ok && p < end) {
+			unsigned char tag;
+			size_t h, l;
+			X509 *x = NULL;
+			ok = der_tlv(p, end, &tag, &h, &l) == 0 && tag == 0x30 &&
+			     (x = seen_cert_get(trust, p, h + l)) != NULL && sk_X509_push(sk, x) > 0;
+			if (!ok)
+				X509_free(x);
+			p += ok ? h + l : 0;
+		}
+		const unsigned char *q = stripped;
+		CMS_ContentInfo *cms = ok ? d2i_CMS_ContentInfo(NULL, &q, (long)slen) : NULL;
+		int whole = cms && q == stripped + slen;
+		free(stripped);
+		if (whole) {
+			*certs = sk;
+			return cms;
+		}
+		CMS_ContentInfo_free(cms);
+		sk_X509_pop_free(sk, X509_free);
+		ERR_clear_error();
+	}
+	const unsigned char *q = sig;
+	return d2i_CMS_ContentInfo(NULL, &q, (long)siglen);
+}
+
 int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust)
 {
 	if (signer)
 		*signer = NULL;
 	int rc = 0;
-	BIO *sb = BIO_new_mem_buf(sig, (int)siglen);
 	BIO *db = BIO_new_mem_buf(data, (int)len);
-	CMS_ContentInfo *cms = sb ? d2i_CMS_bio(sb, NULL) : NULL;
+	STACK_OF(X509) *certs = NULL;
+	CMS_ContentInfo *cms = decode_signature(trust, sig, siglen, &certs);
 	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
 	if (!cms || !sis || sk_CMS_SignerInfo_num(sis) != 1) {
 		ERR_clear_error();
@@ -608,7 +823,7 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 		goto done;
 	}
 	/* The signature itself, against the certificate it carries ... */
-	if (CMS_verify(cms, NULL, trust->store, db, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+	if (CMS_verify(cms, certs, trust->store, db, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
 		unsigned long e = ERR_peek_last_error();
 		const char *why = ERR_reason_error_string(e);
 		int lib = ERR_GET_LIB(e);
@@ -645,7 +860,7 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 		*signed_at = when;
 done:
 	CMS_ContentInfo_free(cms);
-	BIO_free(sb);
+	sk_X509_pop_free(certs, X509_free);
 	BIO_free(db);
 	return rc;
 }

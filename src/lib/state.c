@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "internal.h"
 #include "store_internal.h"
 
@@ -43,6 +44,7 @@ struct smsaudit_state {
 	smsaudit_problem *problems;
 	size_t nproblems, aproblems;
 	size_t content_checked;
+	size_t cache_hits;
 };
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
@@ -90,6 +92,7 @@ size_t smsaudit_state_evidence_count(const smsaudit_state *st) { return st->nevi
 size_t smsaudit_state_person_count(const smsaudit_state *st) { return st->npeople; }
 size_t smsaudit_state_problem_count(const smsaudit_state *st) { return st->nproblems; }
 size_t smsaudit_state_content_checked(const smsaudit_state *st) { return st->content_checked; }
+size_t smsaudit_state_cache_hits(const smsaudit_state *st) { return st->cache_hits; }
 
 const smsaudit_evidence_entry *smsaudit_state_evidence_at(const smsaudit_state *st, size_t i)
 {
@@ -171,6 +174,8 @@ typedef struct {
 	unsigned flags;
 	content_entry *content;
 	size_t ncontent, acontent;
+	record_cache *cache;    /* NULL unless SMSAUDIT_STATE_USE_CACHE */
+	size_t cache_hits;
 } collect_ctx;
 
 static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
@@ -246,36 +251,54 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 	return 0;
 }
 
-/* Parse and check the signature of one record (no authority yet). */
-static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, smsaudit_buf *xml, smsaudit_buf *sig)
+static void check_content(collect_ctx *c, smsaudit_repo *repo, loaded *l);
+
+static int at_its_path(smsaudit_state *st, const loaded *l)
+{
+	char want[160];
+	if (smsaudit_record_path(want, sizeof(want), l->rec->id) < 0 || strcmp(want, l->path) != 0) {
+		problem(st, l->path, l->rec->id, "record stored at the wrong path (expected %s)", want);
+		return 0;
+	}
+	return 1;
+}
+
+/* Parse and check the signature of one record (no authority yet). Returns 1
+ * when the signature check came from the cache. */
+static int load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, smsaudit_buf *xml, smsaudit_buf *sig)
 {
 	smsaudit_state *st = c->st;
 	char id_from_name[SMSAUDIT_ID_MAX];
 	snprintf(id_from_name, sizeof(id_from_name), "%.*s", (int)(strlen(base_name(l->path)) - 4), base_name(l->path));
+	if (c->cache && l->have_sig &&
+	    record_cache_get(c->cache, &l->blob, &l->sig_blob, l->signer_fp, &l->signed_at, &l->rec)) {
+		if (!at_its_path(st, l))
+			return 1;
+		l->sig_ok = 1;
+		check_content(c, repo, l);
+		return 1;
+	}
 	if (smsaudit_repo_read_blob(xml, repo, &l->blob) < 0) {
 		problem(st, l->path, id_from_name, "cannot read: %s", smsaudit_error_last()->message);
-		return;
+		return 0;
 	}
 	if (smsaudit_record_parse(&l->rec, xml->ptr, xml->size, l->path) < 0) {
 		problem(st, l->path, id_from_name, "invalid record: %s", smsaudit_error_last()->message);
-		return;
+		return 0;
 	}
-	char want[160];
-	if (smsaudit_record_path(want, sizeof(want), l->rec->id) < 0 || strcmp(want, l->path) != 0) {
-		problem(st, l->path, l->rec->id, "record stored at the wrong path (expected %s)", want);
-		return;
-	}
+	if (!at_its_path(st, l))
+		return 0;
 	char sig_path[200];
 	snprintf(sig_path, sizeof(sig_path), "%s.p7s", l->path);
 	if (!l->have_sig || smsaudit_repo_read_blob(sig, repo, &l->sig_blob) < 0) {
 		problem(st, l->path, l->rec->id, "signature missing (%s)", sig_path);
-		return;
+		return 0;
 	}
 	smsaudit_cert *signer = NULL;
 	if (smsaudit_verify_detached(&signer, &l->signed_at, xml->ptr, xml->size, sig->ptr, sig->size,
 	                             c->store->trust) < 0) {
 		problem(st, sig_path, l->rec->id, "%s", smsaudit_error_last()->message);
-		return;
+		return 0;
 	}
 	smsaudit_cert_fingerprint(l->signer_fp, signer);
 	smsaudit_cert_free(signer);
@@ -284,12 +307,20 @@ static void load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, smsaudit_bu
 		smsaudit_time_format(a, l->signed_at);
 		smsaudit_time_format(b, l->rec->made_at);
 		problem(st, sig_path, l->rec->id, "signed at %s but the record says made-at %s", a, b);
-		return;
+		return 0;
 	}
 	l->sig_ok = 1;
+	if (c->cache)
+		record_cache_put(c->cache, &l->blob, &l->sig_blob, l->signer_fp, l->signed_at, l->rec);
+	check_content(c, repo, l);
+	return 0;
+}
+
+/* The content an evidence record vouches for: present, and (if asked) intact. */
+static void check_content(collect_ctx *c, smsaudit_repo *repo, loaded *l)
+{
 	if (l->rec->type != SMSAUDIT_REC_EVIDENCE)
 		return;
-	/* The content this record vouches for. */
 	const smsaudit_evidence_body *b = &l->rec->evidence;
 	const content_entry *ce = content_find(c, b->sha256);
 	if (!ce || strncmp(b->sha256, ce->sha, 64) != 0) {
@@ -331,6 +362,7 @@ static void *worker(void *arg)
 		return NULL;
 	}
 	smsaudit_buf xml = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
+	size_t hits = 0;
 	for (;;) {
 		pthread_mutex_lock(&st->lock);
 		size_t i = p->next;
@@ -340,8 +372,11 @@ static void *worker(void *arg)
 		if (i >= st->nrecs)
 			break;
 		for (size_t k = i; k < i + batch && k < st->nrecs; k++)
-			load_one(p->c, repo, &st->recs[k], &xml, &sig);
+			hits += (size_t)load_one(p->c, repo, &st->recs[k], &xml, &sig);
 	}
+	pthread_mutex_lock(&st->lock);
+	p->c->cache_hits += hits;
+	pthread_mutex_unlock(&st->lock);
 	smsaudit_buf_dispose(&xml);
 	smsaudit_buf_dispose(&sig);
 	smsaudit_repo_free(repo);
@@ -777,12 +812,21 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	}
 	if (commit)
 		at = *commit;
-	collect_ctx c = { st, store, flags, NULL, 0, 0 };
+	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0 };
+	if (flags & SMSAUDIT_STATE_USE_CACHE) {
+		char digest[65];
+		store_trust_digest(store, digest);
+		if ((rc = record_cache_open(&c.cache, smsaudit_repo_path(store->repo), digest)) < 0) {
+			smsaudit_state_free(st);
+			return rc;
+		}
+	}
 	rc = smsaudit_repo_walk(store->repo, &at, "records", collect_cb, &c);
 	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
 		rc = smsaudit_repo_walk(store->repo, &at, "content", content_cb, &c);
 	if (rc < 0) {
 		free(c.content);
+		record_cache_free(c.cache);
 		smsaudit_state_free(st);
 		return rc;
 	}
@@ -790,6 +834,13 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
 	rc = load_all(&c);
 	free(c.content);
+	if (c.cache) {
+		/* The cache only saves time: failing to write it changes no result. */
+		if (rc == 0 && record_cache_save(c.cache) < 0)
+			smsaudit_error_clear();
+		st->cache_hits = c.cache_hits;
+		record_cache_free(c.cache);
+	}
 	if (rc < 0) {
 		smsaudit_state_free(st);
 		return rc;

@@ -32,6 +32,7 @@ void smsaudit_store_free(smsaudit_store *s)
 	smsaudit_catalogue_free(s->catalogue);
 	smsaudit_cert_free(s->ca);
 	smsaudit_trust_free(s->trust);
+	smsaudit_buf_dispose(&s->trust_fps);
 	free(s->organisation);
 	free(s->created_by);
 	free(s);
@@ -366,6 +367,18 @@ done:
 
 /* ---- open ---- */
 
+int store_note_anchor(smsaudit_store *store, const smsaudit_cert *ca)
+{
+	char fp[65];
+	int rc = smsaudit_cert_fingerprint(fp, ca);
+	return rc < 0 ? rc : buf_put(&store->trust_fps, fp, 64);
+}
+
+void store_trust_digest(const smsaudit_store *store, char out[65])
+{
+	sha256_hex(out, store->trust_fps.ptr ? store->trust_fps.ptr : "", store->trust_fps.size);
+}
+
 static int load_anchor(const char *path, const smsaudit_oid *blob, void *u)
 {
 	smsaudit_store *s = u;
@@ -375,8 +388,9 @@ static int load_anchor(const char *path, const smsaudit_oid *blob, void *u)
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	smsaudit_cert *c = NULL;
 	int rc = smsaudit_repo_read_blob(&b, s->repo, blob);
-	if (rc == 0 && smsaudit_cert_from_pem(&c, b.ptr, b.size, path) == 0 && smsaudit_cert_is_ca(c))
-		smsaudit_trust_add(s->trust, c);
+	if (rc == 0 && smsaudit_cert_from_pem(&c, b.ptr, b.size, path) == 0 && smsaudit_cert_is_ca(c) &&
+	    smsaudit_trust_add(s->trust, c) == 0)
+		rc = store_note_anchor(s, c);
 	smsaudit_error_clear();
 	smsaudit_cert_free(c);
 	smsaudit_buf_dispose(&b);
@@ -427,6 +441,8 @@ int smsaudit_store_open(smsaudit_store **out, const char *path)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: %s is not the trust anchor named in %s", path, CA_PATH, SMS_PATH);
 	if (rc == 0 && (rc = smsaudit_trust_new(&s->trust)) == 0)
 		rc = smsaudit_trust_add(s->trust, s->ca);
+	if (rc == 0)
+		rc = store_note_anchor(s, s->ca);
 	/* Extra anchors (external auditors' CAs). Whether each was added by a
 	 * quality manager is judged by verify, which checks its signature. */
 	if (rc == 0)
@@ -456,7 +472,7 @@ int smsaudit_identity_load(smsaudit_identity **out, smsaudit_store *store, const
 	int rc = smsaudit_key_load(&id->key, key_path, passphrase);
 	smsaudit_state *st = NULL;
 	if (rc == 0)
-		rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY);
+		rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE);
 	const smsaudit_person_entry *match = NULL;
 	for (size_t i = 0; rc == 0 && i < smsaudit_state_person_count(st); i++) {
 		const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
@@ -573,7 +589,7 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 			                 "give its issuing CA with --issuer FILE", email);
 		if (!smsaudit_cert_is_ca(issuer))
 			return error_set(SMSAUDIT_EINVALID, "the issuer given for %s is not a CA certificate", email);
-		if ((rc = smsaudit_trust_add(store->trust, issuer)) < 0)
+		if ((rc = smsaudit_trust_add(store->trust, issuer)) < 0 || (rc = store_note_anchor(store, issuer)) < 0)
 			return rc;
 		if ((rc = smsaudit_trust_check_cert(store->trust, cert, now)) < 0)
 			return error_prefix(SMSAUDIT_EINVALID, "the certificate for %s is not usable here", email);
@@ -627,7 +643,7 @@ int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *s
 	if (strcmp(email, signer->email) == 0)
 		return error_set(SMSAUDIT_EINVALID, "you cannot revoke your own certificate; ask another quality manager");
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE)) < 0)
 		return rc;
 	const smsaudit_person_entry *cur = NULL;
 	for (size_t i = 0; i < smsaudit_state_person_count(st); i++) {
@@ -739,7 +755,7 @@ static int find_active_with_sha(char *id_out, char *title_out, size_t tsize, sms
 {
 	smsaudit_state *st = NULL;
 	int found = 0;
-	if (smsaudit_state_load(&st, store, NULL, 0) == 0) {
+	if (smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE) == 0) {
 		for (size_t i = 0; i < smsaudit_state_evidence_count(st) && !found; i++) {
 			const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
 			if (e->status == SMSAUDIT_EV_ACTIVE && strcmp(e->record->evidence.sha256, sha) == 0) {
@@ -888,7 +904,7 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 	if (!smsaudit_text_ok(reason, 500))
 		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, 0)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
 		return rc;
 	const smsaudit_evidence_entry *o = NULL, *nw = NULL;
 	if ((rc = load_active(&o, st, old_id)) == 0 && (rc = load_active(&nw, st, new_id)) == 0 && o == nw)
@@ -924,7 +940,7 @@ int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
 	if (!smsaudit_text_ok(reason, 500))
 		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, 0)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
 	smsaudit_record rec;

@@ -2,6 +2,7 @@
 #ifndef SMSAUDIT_STORE_INTERNAL_H
 #define SMSAUDIT_STORE_INTERNAL_H
 
+#include "internal.h"
 #include "smsaudit/store.h"
 
 #define SMS_PATH "smsaudit.xml"
@@ -16,7 +17,13 @@ struct smsaudit_store {
 	smsaudit_trust *trust;
 	char *organisation;
 	char *created_by;   /* email of the first quality manager */
+	smsaudit_buf trust_fps;  /* fingerprints of every trust anchor loaded, in order */
 };
+
+/* SHA-256 (hex) naming the set of trust anchors: the verification cache is kept per set. */
+void store_trust_digest(const smsaudit_store *store, char out[65]);
+/* Note an anchor added to store->trust. */
+int store_note_anchor(smsaudit_store *store, const smsaudit_cert *ca);
 
 struct smsaudit_identity {
 	smsaudit_key *key;

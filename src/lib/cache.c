@@ -1,0 +1,499 @@
+/*
+ * The verification cache: what checking one record's signature established,
+ * keyed by the git blob ids of the record and of its signature.
+ *
+ * Whether a signature verifies is a pure function of the two blobs and the set
+ * of trust anchors, so the result can be reused at any commit that holds the
+ * same blobs. The cache stores the parsed record with it, so an analysis of an
+ * unchanged repository neither parses nor verifies anything again.
+ *
+ * It lives in the local repository directory (smsaudit-cache/, never committed
+ * or cloned), one file per trust-anchor set, written whole to a temporary file
+ * and renamed, with a SHA-256 trailer: a torn or edited file is ignored, never
+ * half-read. Only successful verifications are cached; `verify` never uses it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "internal.h"
+
+#define MAGIC "smsaudit-cache\n"
+#define FORMAT 1
+#define CACHE_DIR "smsaudit-cache"
+#define MAX_CACHE (2u << 30)
+
+typedef struct {
+	smsaudit_oid xml, sig;
+	size_t off, len;   /* the encoded entry in `data` */
+	int used;
+} slot;
+
+struct record_cache {
+	char path[1100];
+	smsaudit_buf data;       /* loaded entries: read-only while workers look things up */
+	smsaudit_buf fresh;      /* entries added by this run, appended at save */
+	size_t loaded_len;
+	slot *slots;
+	size_t nslots, count;
+	size_t added;
+	pthread_mutex_t lock;
+};
+
+/* ---- encoding ---- */
+
+static int put_u64(smsaudit_buf *b, uint64_t v)
+{
+	unsigned char x[8];
+	for (int i = 0; i < 8; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	return buf_put(b, (const char *)x, 8);
+}
+
+static int put_str(smsaudit_buf *b, const char *s)
+{
+	/* NULL and "" differ: optional fields are NULL when absent. */
+	if (!s)
+		return put_u64(b, UINT64_MAX);
+	size_t n = strlen(s);
+	int rc = put_u64(b, n);
+	return rc ? rc : buf_put(b, s, n);
+}
+
+static int put_fixed(smsaudit_buf *b, const char *s)
+{
+	return put_str(b, s ? s : "");
+}
+
+typedef struct {
+	const unsigned char *p, *end;
+	int bad;
+} reader;
+
+static uint64_t get_u64(reader *r)
+{
+	if (r->bad || r->end - r->p < 8) {
+		r->bad = 1;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += 8;
+	return v;
+}
+
+static char *get_str(reader *r)
+{
+	uint64_t n = get_u64(r);
+	if (r->bad || n == UINT64_MAX)
+		return NULL;
+	if ((uint64_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	char *s = malloc((size_t)n + 1);
+	if (!s) {
+		r->bad = 1;
+		return NULL;
+	}
+	memcpy(s, r->p, (size_t)n);
+	s[n] = '\0';
+	r->p += n;
+	return s;
+}
+
+static void get_fixed(reader *r, char *out, size_t size)
+{
+	char *s = get_str(r);
+	snprintf(out, size, "%s", s ? s : "");
+	free(s);
+}
+
+static int encode(smsaudit_buf *b, const smsaudit_oid *xml, const smsaudit_oid *sig, const char *signer_fp,
+                  time_t signed_at, const smsaudit_record *r)
+{
+	int rc = buf_put(b, (const char *)xml->id, 20);
+	rc = rc ? rc : buf_put(b, (const char *)sig->id, 20);
+	rc = rc ? rc : put_fixed(b, signer_fp);
+	rc = rc ? rc : put_u64(b, (uint64_t)signed_at);
+	rc = rc ? rc : put_u64(b, (uint64_t)r->type);
+	rc = rc ? rc : put_fixed(b, r->id);
+	rc = rc ? rc : put_u64(b, (uint64_t)r->made_at);
+	rc = rc ? rc : put_str(b, r->made_by);
+	if (rc)
+		return rc;
+	switch (r->type) {
+	case SMSAUDIT_REC_PERSON: {
+		const smsaudit_person_body *p = &r->person;
+		rc = put_str(b, p->name);
+		rc = rc ? rc : put_str(b, p->email);
+		rc = rc ? rc : put_u64(b, p->roles);
+		rc = rc ? rc : put_u64(b, (uint64_t)p->valid_from);
+		rc = rc ? rc : put_u64(b, (uint64_t)p->valid_until);
+		rc = rc ? rc : put_fixed(b, p->fingerprint);
+		rc = rc ? rc : put_str(b, p->certificate);
+		break;
+	}
+	case SMSAUDIT_REC_REVOCATION:
+		rc = put_str(b, r->revocation.email);
+		rc = rc ? rc : put_fixed(b, r->revocation.fingerprint);
+		rc = rc ? rc : put_u64(b, (uint64_t)r->revocation.effective);
+		rc = rc ? rc : put_str(b, r->revocation.reason);
+		break;
+	case SMSAUDIT_REC_EVIDENCE: {
+		const smsaudit_evidence_body *e = &r->evidence;
+		rc = put_str(b, e->title);
+		rc = rc ? rc : put_u64(b, (uint64_t)e->kind);
+		rc = rc ? rc : put_u64(b, e->ncontrols);
+		for (size_t i = 0; rc == 0 && i < e->ncontrols; i++)
+			rc = put_str(b, e->controls[i]);
+		rc = rc ? rc : put_u64(b, (uint64_t)e->has_period);
+		rc = rc ? rc : put_u64(b, (uint64_t)e->period_from);
+		rc = rc ? rc : put_u64(b, (uint64_t)e->period_to);
+		rc = rc ? rc : put_u64(b, (uint64_t)e->valid_until);
+		rc = rc ? rc : put_str(b, e->note);
+		rc = rc ? rc : put_fixed(b, e->sha256);
+		rc = rc ? rc : put_u64(b, e->size);
+		rc = rc ? rc : put_str(b, e->media_type);
+		rc = rc ? rc : put_str(b, e->name);
+		break;
+	}
+	case SMSAUDIT_REC_SUPERSEDE:
+		rc = put_fixed(b, r->supersede.old_id);
+		rc = rc ? rc : put_fixed(b, r->supersede.new_id);
+		rc = rc ? rc : put_str(b, r->supersede.reason);
+		break;
+	case SMSAUDIT_REC_WITHDRAW:
+		rc = put_fixed(b, r->withdraw.evidence_id);
+		rc = rc ? rc : put_str(b, r->withdraw.reason);
+		break;
+	case SMSAUDIT_REC_ASSESSMENT:
+		rc = put_fixed(b, r->assessment.clause);
+		rc = rc ? rc : put_u64(b, (uint64_t)r->assessment.result);
+		rc = rc ? rc : put_str(b, r->assessment.other_party);
+		rc = rc ? rc : put_str(b, r->assessment.note);
+		break;
+	default:
+		return SMSAUDIT_EINVALID;
+	}
+	return rc;
+}
+
+/* Decode one entry; the oids have been read already. */
+static int decode(reader *r, char signer_fp[65], time_t *signed_at, smsaudit_record **out)
+{
+	*out = NULL;
+	get_fixed(r, signer_fp, 65);
+	*signed_at = (time_t)get_u64(r);
+	uint64_t type = get_u64(r);
+	if (r->bad || type >= SMSAUDIT_REC__COUNT)
+		return -1;
+	smsaudit_record *rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return -1;
+	rec->type = (smsaudit_record_type)type;
+	get_fixed(r, rec->id, sizeof(rec->id));
+	rec->made_at = (time_t)get_u64(r);
+	rec->made_by = get_str(r);
+	switch (rec->type) {
+	case SMSAUDIT_REC_PERSON: {
+		smsaudit_person_body *p = &rec->person;
+		p->name = get_str(r);
+		p->email = get_str(r);
+		p->roles = (unsigned)get_u64(r);
+		p->valid_from = (time_t)get_u64(r);
+		p->valid_until = (time_t)get_u64(r);
+		get_fixed(r, p->fingerprint, sizeof(p->fingerprint));
+		p->certificate = get_str(r);
+		r->bad |= !p->name || !p->email || !p->certificate;
+		break;
+	}
+	case SMSAUDIT_REC_REVOCATION:
+		rec->revocation.email = get_str(r);
+		get_fixed(r, rec->revocation.fingerprint, sizeof(rec->revocation.fingerprint));
+		rec->revocation.effective = (time_t)get_u64(r);
+		rec->revocation.reason = get_str(r);
+		r->bad |= !rec->revocation.email || !rec->revocation.reason;
+		break;
+	case SMSAUDIT_REC_EVIDENCE: {
+		smsaudit_evidence_body *e = &rec->evidence;
+		e->title = get_str(r);
+		e->kind = (smsaudit_evidence_kind)get_u64(r);
+		uint64_t n = get_u64(r);
+		if (r->bad || n > 1000 || e->kind >= SMSAUDIT_KIND__COUNT) {
+			r->bad = 1;
+			break;
+		}
+		e->controls = calloc(n ? n : 1, sizeof(char *));
+		if (!e->controls) {
+			r->bad = 1;
+			break;
+		}
+		for (uint64_t i = 0; i < n && !r->bad; i++) {
+			e->controls[i] = get_str(r);
+			e->ncontrols++;
+			r->bad |= !e->controls[i];
+		}
+		e->has_period = (int)get_u64(r);
+		e->period_from = (time_t)get_u64(r);
+		e->period_to = (time_t)get_u64(r);
+		e->valid_until = (time_t)get_u64(r);
+		e->note = get_str(r);
+		get_fixed(r, e->sha256, sizeof(e->sha256));
+		e->size = get_u64(r);
+		e->media_type = get_str(r);
+		e->name = get_str(r);
+		r->bad |= !e->title || !e->media_type || !e->name;
+		break;
+	}
+	case SMSAUDIT_REC_SUPERSEDE:
+		get_fixed(r, rec->supersede.old_id, sizeof(rec->supersede.old_id));
+		get_fixed(r, rec->supersede.new_id, sizeof(rec->supersede.new_id));
+		rec->supersede.reason = get_str(r);
+		r->bad |= !rec->supersede.reason;
+		break;
+	case SMSAUDIT_REC_WITHDRAW:
+		get_fixed(r, rec->withdraw.evidence_id, sizeof(rec->withdraw.evidence_id));
+		rec->withdraw.reason = get_str(r);
+		r->bad |= !rec->withdraw.reason;
+		break;
+	case SMSAUDIT_REC_ASSESSMENT:
+		get_fixed(r, rec->assessment.clause, sizeof(rec->assessment.clause));
+		rec->assessment.result = (smsaudit_assessment_result)get_u64(r);
+		rec->assessment.other_party = get_str(r);
+		rec->assessment.note = get_str(r);
+		r->bad |= !rec->assessment.note || rec->assessment.result > SMSAUDIT_RESULT_NONCONFORMANT;
+		break;
+	default:
+		r->bad = 1;
+		break;
+	}
+	if (r->bad || !rec->made_by) {
+		smsaudit_record_free(rec);
+		return -1;
+	}
+	*out = rec;
+	return 0;
+}
+
+/* ---- the table ---- */
+
+static size_t hash_oid(const smsaudit_oid *o)
+{
+	size_t h;
+	memcpy(&h, o->id, sizeof(h)); /* git ids are already uniformly distributed */
+	return h;
+}
+
+static int table_insert(record_cache *c, const smsaudit_oid *xml, const smsaudit_oid *sig, size_t off, size_t len)
+{
+	if ((c->count + 1) * 2 > c->nslots) {
+		size_t n = c->nslots ? c->nslots * 2 : 1024;
+		slot *s = calloc(n, sizeof(*s));
+		if (!s)
+			return SMSAUDIT_ENOMEM;
+		for (size_t i = 0; i < c->nslots; i++)
+			if (c->slots[i].used) {
+				size_t j = hash_oid(&c->slots[i].xml) & (n - 1);
+				while (s[j].used)
+					j = (j + 1) & (n - 1);
+				s[j] = c->slots[i];
+			}
+		free(c->slots);
+		c->slots = s;
+		c->nslots = n;
+	}
+	size_t j = hash_oid(xml) & (c->nslots - 1);
+	while (c->slots[j].used) {
+		if (memcmp(&c->slots[j].xml, xml, sizeof(*xml)) == 0 && memcmp(&c->slots[j].sig, sig, sizeof(*sig)) == 0)
+			return 0; /* already known */
+		j = (j + 1) & (c->nslots - 1);
+	}
+	c->slots[j] = (slot){ *xml, *sig, off, len, 1 };
+	c->count++;
+	return 0;
+}
+
+static const slot *table_find(const record_cache *c, const smsaudit_oid *xml, const smsaudit_oid *sig)
+{
+	if (!c->nslots)
+		return NULL;
+	size_t j = hash_oid(xml) & (c->nslots - 1);
+	while (c->slots[j].used) {
+		if (memcmp(&c->slots[j].xml, xml, sizeof(*xml)) == 0 && memcmp(&c->slots[j].sig, sig, sizeof(*sig)) == 0)
+			return &c->slots[j];
+		j = (j + 1) & (c->nslots - 1);
+	}
+	return NULL;
+}
+
+/* ---- file ---- */
+
+/* Index every entry of data[from..to): u64 length, then the entry. */
+static int index_entries(record_cache *c, size_t from, size_t to)
+{
+	size_t p = from;
+	while (p < to) {
+		reader r = { (const unsigned char *)c->data.ptr + p, (const unsigned char *)c->data.ptr + to, 0 };
+		uint64_t len = get_u64(&r);
+		if (r.bad || len < 40 || len > (uint64_t)(to - p - 8))
+			return -1;
+		smsaudit_oid xml, sig;
+		memcpy(xml.id, r.p, 20);
+		memcpy(sig.id, r.p + 20, 20);
+		if (table_insert(c, &xml, &sig, p + 8, (size_t)len) < 0)
+			return -1;
+		p += 8 + (size_t)len;
+	}
+	return 0;
+}
+
+int record_cache_open(record_cache **out, const char *repo_path, const char *trust_digest)
+{
+	*out = NULL;
+	record_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return error_oom();
+	pthread_mutex_init(&c->lock, NULL);
+	snprintf(c->path, sizeof(c->path), "%s/" CACHE_DIR "/records-%.16s", repo_path, trust_digest);
+	char header[64];
+	int hn = snprintf(header, sizeof(header), MAGIC "%d\n", FORMAT);
+	/* Anything wrong with the file (missing, short, other format, checksum):
+	 * start empty; the analysis then verifies everything itself. */
+	if (file_read_all(&c->data, c->path, MAX_CACHE) == 0 && c->data.size >= (size_t)hn + 64 &&
+	    memcmp(c->data.ptr, header, (size_t)hn) == 0) {
+		size_t body = c->data.size - 64;
+		char sum[65];
+		sha256_hex(sum, c->data.ptr, body);
+		if (memcmp(sum, c->data.ptr + body, 64) == 0 && index_entries(c, (size_t)hn, body) == 0) {
+			c->data.size = body;
+			c->loaded_len = body;
+		} else {
+			c->count = 0;
+			memset(c->slots, 0, c->nslots * sizeof(*c->slots));
+			c->data.size = 0;
+		}
+	} else {
+		c->data.size = 0;
+	}
+	smsaudit_error_clear();
+	if (c->data.size == 0) {
+		if (buf_put(&c->data, header, (size_t)hn) < 0) {
+			record_cache_free(c);
+			return error_oom();
+		}
+		c->loaded_len = c->data.size;
+	}
+	*out = c;
+	return 0;
+}
+
+void record_cache_free(record_cache *c)
+{
+	if (!c)
+		return;
+	smsaudit_buf_dispose(&c->data);
+	smsaudit_buf_dispose(&c->fresh);
+	free(c->slots);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+int record_cache_get(const record_cache *c, const smsaudit_oid *xml, const smsaudit_oid *sig, char signer_fp[65],
+                     time_t *signed_at, smsaudit_record **rec)
+{
+	*rec = NULL;
+	/* Lookups happen from worker threads while no entry is being added. */
+	const slot *s = table_find(c, xml, sig);
+	if (!s)
+		return 0;
+	reader r = { (const unsigned char *)c->data.ptr + s->off + 40,
+	             (const unsigned char *)c->data.ptr + s->off + s->len, 0 };
+	if (decode(&r, signer_fp, signed_at, rec) < 0 || r.p != r.end) {
+		smsaudit_record_free(*rec);
+		*rec = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+int record_cache_put(record_cache *c, const smsaudit_oid *xml, const smsaudit_oid *sig, const char *signer_fp,
+                     time_t signed_at, const smsaudit_record *rec)
+{
+	smsaudit_buf e = SMSAUDIT_BUF_INIT;
+	int rc = encode(&e, xml, sig, signer_fp, signed_at, rec);
+	if (rc == 0) {
+		pthread_mutex_lock(&c->lock);
+		size_t off = c->fresh.size;
+		rc = put_u64(&c->fresh, e.size);
+		if (rc == 0)
+			rc = buf_put(&c->fresh, e.ptr, e.size);
+		if (rc == 0)
+			c->added++;
+		else
+			c->fresh.size = off;
+		pthread_mutex_unlock(&c->lock);
+	}
+	smsaudit_buf_dispose(&e);
+	return rc;
+}
+
+int record_cache_save(record_cache *c)
+{
+	if (!c->added)
+		return 0;
+	char dir[1100], tmp[1200];
+	snprintf(dir, sizeof(dir), "%s", c->path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
+	size_t before = c->data.size;
+	if (buf_put(&c->data, c->fresh.ptr, c->fresh.size) < 0)
+		return error_oom();
+	/* Index the new entries too, so lookups after a save still see them. */
+	if (index_entries(c, before, c->data.size) < 0) {
+		c->data.size = before;
+		return error_set(SMSAUDIT_ERROR, "%s: cannot index new cache entries", c->path);
+	}
+	c->fresh.size = 0;
+	char sum[65];
+	sha256_hex(sum, c->data.ptr, c->data.size);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
+	int ok = 1;
+	const char *p = c->data.ptr;
+	size_t left = c->data.size;
+	while (ok && left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		if (ok) {
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+	ok = ok && write(fd, sum, 64) == 64;
+	ok = close(fd) == 0 && ok;
+	/* Several processes may save at once: each renames a complete file, and
+	 * the last one wins. Nothing is lost that the next run cannot recompute. */
+	if (!ok || rename(tmp, c->path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return error_set(SMSAUDIT_EIO, "%s: %s", c->path, strerror(e));
+	}
+	c->added = 0;
+	return 0;
+}
