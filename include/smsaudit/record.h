@@ -113,12 +113,14 @@ typedef struct {
 	char id[SMSAUDIT_ID_MAX];
 	time_t made_at;
 	char *made_by;  /* email of the signer */
-	smsaudit_person_body person;
-	smsaudit_revocation_body revocation;
-	smsaudit_evidence_body evidence;
-	smsaudit_supersede_body supersede;
-	smsaudit_withdraw_body withdraw;
-	smsaudit_assessment_body assessment;
+	union {                 /* the body for `type`; only that member is set */
+		smsaudit_person_body person;
+		smsaudit_revocation_body revocation;
+		smsaudit_evidence_body evidence;
+		smsaudit_supersede_body supersede;
+		smsaudit_withdraw_body withdraw;
+		smsaudit_assessment_body assessment;
+	};
 } smsaudit_record;
 
 /* A fresh id for a record of `type` made at `when`. */

@@ -145,9 +145,9 @@ typedef enum {
 
 typedef struct {
 	const smsaudit_record *record;
-	char path[160];
+	const char *path;                 /* records/YYYY/MM/XX/<id>.xml */
 	int valid;                        /* signature verifies and the signer was allowed */
-	char signer_name[256];
+	const char *signer_name;          /* the signer's name, or made-by when unknown */
 	smsaudit_evidence_status status;
 	char changed_by[SMSAUDIT_ID_MAX]; /* the supersede or withdraw record */
 	char superseded_by[SMSAUDIT_ID_MAX];

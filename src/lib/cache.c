@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "cache.h"
 #include "internal.h"
 
@@ -378,7 +380,8 @@ int record_cache_open(record_cache **out, const char *repo_path, const char *tru
 			c->loaded_len = body;
 		} else {
 			c->count = 0;
-			memset(c->slots, 0, c->nslots * sizeof(*c->slots));
+			if (c->slots)
+				memset(c->slots, 0, c->nslots * sizeof(*c->slots));
 			c->data.size = 0;
 		}
 	} else {
@@ -446,6 +449,20 @@ int record_cache_put(record_cache *c, const smsaudit_oid *xml, const smsaudit_oi
 	return rc;
 }
 
+static int write_all(int fd, const char *p, size_t left)
+{
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		left -= (size_t)w;
+	}
+	return 0;
+}
+
 int record_cache_save(record_cache *c)
 {
 	if (!c->added)
@@ -458,34 +475,24 @@ int record_cache_save(record_cache *c)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
-	size_t before = c->data.size;
-	if (buf_put(&c->data, c->fresh.ptr, c->fresh.size) < 0)
-		return error_oom();
-	/* Index the new entries too, so lookups after a save still see them. */
-	if (index_entries(c, before, c->data.size) < 0) {
-		c->data.size = before;
-		return error_set(SMSAUDIT_ERROR, "%s: cannot index new cache entries", c->path);
-	}
-	c->fresh.size = 0;
+	/* The old entries, the new ones, and the SHA-256 of both, without joining them in memory. */
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, c->data.ptr, c->data.size) &&
+	         EVP_DigestUpdate(ctx, c->fresh.ptr ? c->fresh.ptr : "", c->fresh.size) &&
+	         EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return error_set(SMSAUDIT_ERROR, "%s: cannot compute a digest", c->path);
 	char sum[65];
-	sha256_hex(sum, c->data.ptr, c->data.size);
+	for (int i = 0; i < 32; i++)
+		snprintf(sum + 2 * i, 3, "%02x", md[i]);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
-	int ok = 1;
-	const char *p = c->data.ptr;
-	size_t left = c->data.size;
-	while (ok && left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		ok = w > 0;
-		if (ok) {
-			p += w;
-			left -= (size_t)w;
-		}
-	}
-	ok = ok && write(fd, sum, 64) == 64;
+	ok = write_all(fd, c->data.ptr, c->data.size) == 0 && write_all(fd, c->fresh.ptr, c->fresh.size) == 0 &&
+	     write_all(fd, sum, 64) == 0;
 	ok = close(fd) == 0 && ok;
 	/* Several processes may save at once: each renames a complete file, and
 	 * the last one wins. Nothing is lost that the next run cannot recompute. */

@@ -419,22 +419,38 @@ void smsaudit_record_free(smsaudit_record *r)
 	if (!r)
 		return;
 	free(r->made_by);
-	free(r->person.name);
-	free(r->person.email);
-	free(r->person.certificate);
-	free(r->revocation.email);
-	free(r->revocation.reason);
-	free(r->evidence.title);
-	for (size_t i = 0; i < r->evidence.ncontrols; i++)
-		free(r->evidence.controls[i]);
-	free(r->evidence.controls);
-	free(r->evidence.note);
-	free(r->evidence.media_type);
-	free(r->evidence.name);
-	free(r->supersede.reason);
-	free(r->withdraw.reason);
-	free(r->assessment.other_party);
-	free(r->assessment.note);
+	switch (r->type) {
+	case SMSAUDIT_REC_PERSON:
+		free(r->person.name);
+		free(r->person.email);
+		free(r->person.certificate);
+		break;
+	case SMSAUDIT_REC_REVOCATION:
+		free(r->revocation.email);
+		free(r->revocation.reason);
+		break;
+	case SMSAUDIT_REC_EVIDENCE:
+		free(r->evidence.title);
+		for (size_t i = 0; i < r->evidence.ncontrols; i++)
+			free(r->evidence.controls[i]);
+		free(r->evidence.controls);
+		free(r->evidence.note);
+		free(r->evidence.media_type);
+		free(r->evidence.name);
+		break;
+	case SMSAUDIT_REC_SUPERSEDE:
+		free(r->supersede.reason);
+		break;
+	case SMSAUDIT_REC_WITHDRAW:
+		free(r->withdraw.reason);
+		break;
+	case SMSAUDIT_REC_ASSESSMENT:
+		free(r->assessment.other_party);
+		free(r->assessment.note);
+		break;
+	default:
+		break;
+	}
 	free(r);
 }
 

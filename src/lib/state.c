@@ -27,7 +27,7 @@ typedef struct {
 	int sig_ok;             /* signature verified, made-at matches */
 	int valid;              /* and the signer was allowed */
 	char signer_fp[65];
-	char signer_email[256];
+	const char *signer_email;   /* the granting record's email, once judged */
 	time_t signed_at;
 } loaded;
 
@@ -108,7 +108,7 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	out->record = l->rec;
 	out->path = l->path;
 	out->valid = l->valid;
-	out->signer_email = l->signer_email;
+	out->signer_email = l->signer_email ? l->signer_email : "";
 }
 
 const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, size_t i)
@@ -476,7 +476,7 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 	              (r->person.roles & SMSAUDIT_ROLE_QUALITY_MANAGER) && strcmp(r->person.email, store->created_by) == 0;
 	if (genesis) {
 		*have_genesis = 1;
-		snprintf(l->signer_email, sizeof(l->signer_email), "%s", r->person.email);
+		l->signer_email = r->person.email;
 	} else if (!g) {
 		if (!final)
 			return 1;
@@ -484,7 +484,7 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 		l->valid = 0;
 	} else {
 		const smsaudit_person_body *p = &g->grant->person;
-		snprintf(l->signer_email, sizeof(l->signer_email), "%s", p->email);
+		l->signer_email = p->email;
 		char when[21], roles[200];
 		smsaudit_time_format(when, l->signed_at);
 		smsaudit_roles_format(roles, sizeof(roles), p->roles);
@@ -610,12 +610,13 @@ static smsaudit_evidence_entry *evidence_by_id(smsaudit_evidence_entry **index, 
 	return hit ? *hit : NULL;
 }
 
-static void signer_name(char *out, size_t size, smsaudit_state *st, const loaded *l)
+static const char *signer_name(smsaudit_state *st, const loaded *l)
 {
-	snprintf(out, size, "%s", l->rec->made_by);
+	const char *name = l->rec->made_by;
 	for (size_t i = 0; i < st->npeople; i++)
 		if (strcmp(st->people[i].record->person.fingerprint, l->signer_fp) == 0)
-			snprintf(out, size, "%s", st->people[i].record->person.name);
+			name = st->people[i].record->person.name;
+	return name;
 }
 
 static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
@@ -634,9 +635,9 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 			continue;
 		smsaudit_evidence_entry *e = &st->evidence[st->nevidence++];
 		e->record = l->rec;
-		snprintf(e->path, sizeof(e->path), "%s", l->path);
+		e->path = l->path;
 		e->valid = l->valid;
-		signer_name(e->signer_name, sizeof(e->signer_name), st, l);
+		e->signer_name = signer_name(st, l);
 		if (!l->valid)
 			continue;
 		const smsaudit_evidence_body *b = &l->rec->evidence;

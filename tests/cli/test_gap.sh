@@ -218,3 +218,45 @@ test_status_dashboard() {
 	expect_rc 2
 	expect_err_one_line
 }
+
+# The verification cache speeds analyses up and never changes an answer: a
+# damaged cache file is ignored, and a record changed after it was cached is
+# judged afresh (its blob is different).
+test_cache_never_changes_an_answer() {
+	gap_repo || return
+	run gap --at 2026-02-10 --format csv
+	expect_rc 0
+	cp "$out" "$TMPD/first.csv"
+	cache=$(ls "$SMSAUDIT_REPO"/smsaudit-cache/records-* 2>/dev/null | head -1)
+	[ -n "$cache" ] || { fail "gap wrote no verification cache"; return; }
+	[ "$(stat -c %a "$cache")" = 600 ] || fail "cache file is not private (mode $(stat -c %a "$cache"))"
+	run gap --at 2026-02-10 --format csv
+	cmp -s "$out" "$TMPD/first.csv" || fail "a warm run gave another answer"
+	run gap --at 2026-02-10 --format csv --no-cache
+	cmp -s "$out" "$TMPD/first.csv" || fail "--no-cache gave another answer"
+	# Damaged in the middle, truncated, emptied: ignored and rebuilt.
+	size=$(stat -c %s "$cache")
+	printf 'XXXX' | dd of="$cache" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	run gap --at 2026-02-10 --format csv
+	expect_rc 0
+	cmp -s "$out" "$TMPD/first.csv" || fail "a damaged cache changed the answer"
+	head -c 100 "$cache" >"$cache.short" && mv "$cache.short" "$cache"
+	run gap --at 2026-02-10 --format csv
+	cmp -s "$out" "$TMPD/first.csv" || fail "a truncated cache changed the answer"
+	: >"$cache"
+	run gap --at 2026-02-10 --format csv
+	cmp -s "$out" "$TMPD/first.csv" || fail "an empty cache changed the answer"
+	[ "$(stat -c %s "$cache")" -gt 100 ] || fail "the cache was not rebuilt"
+	# A record tampered with after it was cached does not count.
+	rec=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/ev-.*\.xml$' |
+		while read -r p; do repo_cat "$p" | grep -q "<kind>report</kind>" && echo "$p"; done | head -1)
+	repo_cat "$rec" | sed 's/<title>[^<]*</<title>Forged report</' >"$TMPD/rec.xml"
+	tamper_put "$rec" "$TMPD/rec.xml"
+	run gap --commit main --at 2026-02-10 --clause 9.2 --format csv
+	expect_out "9.2,Internal audit,partial"
+	# verify does not use the cache at all.
+	rm -rf "$SMSAUDIT_REPO/smsaudit-cache"
+	run verify
+	expect_rc 1
+	[ ! -e "$SMSAUDIT_REPO/smsaudit-cache" ] || fail "verify wrote a cache"
+}
