@@ -87,7 +87,7 @@ timed "smsaudit verify --no-content" "$bin" verify --no-content
 rm -rf "$REPO/smsaudit-cache"
 timed "smsaudit gap, cold (no cache)" "$bin" gap --at 2026-12-31
 timed "smsaudit gap, warm (unchanged repository)" "$bin" gap --at 2026-12-31
-echo "one more record" >"$work/one.txt"
+echo "one more record $(date +%s%N)" >"$work/one.txt"
 SMSAUDIT_NOW=2026-12-01T09:00:00Z "$bin" evidence add "$work/one.txt" --control 8.6.1 --kind record \
 	--title "One more" --period 2026-11-01..2026-11-30 >/dev/null
 timed "smsaudit gap, after one new record" "$bin" gap --at 2026-12-31

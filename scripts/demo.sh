@@ -43,6 +43,19 @@ new=$("$bin" --as ada@northwind.example evidence add "$out/sm-policy-v4.md" --co
 old=$("$bin" evidence list --format csv | grep "policy v3" | cut -d, -f1)
 "$bin" --as ada@northwind.example evidence supersede "$old" "$new" --reason "annual review"
 
+say "Self-assessments by the process owner"
+"$bin" --as ben@northwind.example assess 8.5.1.2 --result partial \
+	--note "RFCs are recorded, but a third are not classified yet"
+"$bin" --as ben@northwind.example assess 8.6.2 --result conformant --other-party "Acme Hosting Ltd" \
+	--note "Service requests are fulfilled by Acme under contract C-12"
+
+say "Gap analysis: every clause with its reasons, roll-ups, stage verdicts"
+"$bin" gap || true
+say "Why one clause is where it is"
+"$bin" gap --explain 8.2.3
+say "The quality manager's dashboard"
+"$bin" status
+
 say "Verification with smsaudit: every record, signature, role and content digest"
 "$bin" verify
 
