@@ -322,11 +322,9 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 {
 	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an->store);
-	if (a->clause) {
-		const smsaudit_clause *cl = NULL;
-		if (smsaudit_catalogue_find(&cl, cat, a->clause) < 0)
-			return cli_fail(smsaudit_error_last()->code);
-	}
+	const smsaudit_clause *selected = NULL;
+	if (a->clause && smsaudit_catalogue_find(&selected, cat, a->clause) < 0)
+		return cli_fail(smsaudit_error_last()->code);
 	char d[11];
 	smsaudit_date_format(d, an->as_of);
 	out_node *o = out_object();
@@ -381,6 +379,8 @@ static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 		const smsaudit_gap_rollup *all = smsaudit_gap_overall(an->gap);
 		for (size_t i = 0; i < smsaudit_gap_rollup_count(an->gap); i++) {
 			const smsaudit_gap_rollup *r = smsaudit_gap_rollup_at(an->gap, i);
+			if (a->clause && !under(r->clause, a->clause) && !under(selected, r->clause->id))
+				continue; /* --clause: only the part of the standard asked about */
 			printf("%-3s %-36.36s ", r->clause->id, r->clause->title);
 			print_bar(ctx, r->readiness, 20);
 			printf(" %3d%%  (%zu/%zu conformant)\n", (int)(r->readiness * 100 + 0.5), r->conformant, r->total);

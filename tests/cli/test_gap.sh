@@ -99,6 +99,10 @@ test_gap_report_and_stages() {
 	run gap --at 2026-02-16 --clause 5.2.1 --format csv
 	expect_out "5.2.1,Establishing the service management policy,gap,,"
 	expect_out "expired on 2026-02-15"
+	# --clause shows that part of the standard only, roll-up included.
+	run gap --at 2026-02-10 --clause 9
+	expect_out "9   Performance evaluation"
+	expect_no_out "Context of the organization"
 	# --clause on a heading shows its sub-clauses.
 	run gap --at 2026-02-10 --clause 5.2 --format csv
 	expect_out_lines 3
