@@ -42,7 +42,6 @@ struct record_cache {
 	char path[1100];
 	smsaudit_buf data;       /* loaded entries: read-only while workers look things up */
 	smsaudit_buf fresh;      /* entries added by this run, appended at save */
-	size_t loaded_len;
 	slot *slots;
 	size_t nslots, count;
 	size_t added;
@@ -377,7 +376,6 @@ int record_cache_open(record_cache **out, const char *repo_path, const char *tru
 		sha256_hex(sum, c->data.ptr, body);
 		if (memcmp(sum, c->data.ptr + body, 64) == 0 && index_entries(c, (size_t)hn, body) == 0) {
 			c->data.size = body;
-			c->loaded_len = body;
 		} else {
 			c->count = 0;
 			if (c->slots)
@@ -393,7 +391,6 @@ int record_cache_open(record_cache **out, const char *repo_path, const char *tru
 			record_cache_free(c);
 			return error_oom();
 		}
-		c->loaded_len = c->data.size;
 	}
 	*out = c;
 	return 0;

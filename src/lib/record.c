@@ -164,7 +164,9 @@ int smsaudit_record_path(char *out, size_t size, const char *id)
 
 /* ---- text checks ---- */
 
-int smsaudit_text_ok(const char *s, size_t max)
+/* Valid UTF-8 of 1..max bytes, not blank, no C0/C1 controls or DEL except the
+ * newline and tab of multi-line text. */
+static int text_check(const char *s, size_t max, int multiline)
 {
 	if (!s)
 		return 0;
@@ -173,9 +175,10 @@ int smsaudit_text_ok(const char *s, size_t max)
 		return 0;
 	int nonblank = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
+		int layout = multiline && (*p == '\n' || *p == '\t');
+		if ((*p < 0x20 && !layout) || *p == 0x7f)
 			return 0;
-		if (*p != ' ')
+		if (*p != ' ' && !layout)
 			nonblank = 1;
 	}
 	/* C1 controls (U+0080..U+009F) are as invisible as C0 ones. */
@@ -185,21 +188,14 @@ int smsaudit_text_ok(const char *s, size_t max)
 	return nonblank;
 }
 
+int smsaudit_text_ok(const char *s, size_t max)
+{
+	return text_check(s, max, 0);
+}
+
 int smsaudit_note_ok(const char *s, size_t max)
 {
-	if (!s)
-		return 0;
-	size_t n = strlen(s);
-	if (n == 0 || n > max || !smsaudit_utf8_valid(s, n))
-		return 0;
-	int nonblank = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-			return 0;
-		if (*p != ' ' && *p != '\n' && *p != '\t')
-			nonblank = 1;
-	}
-	return nonblank;
+	return text_check(s, max, 1);
 }
 
 int smsaudit_filename_ok(const char *s)
