@@ -18,19 +18,8 @@ set -eu
 COUNT=${1:-10000}
 BIG=${2:-1024}
 ONLY=${3:-all}   # "big" runs part 2 alone
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/build/smsaudit"
-[ -x "$bin" ] || { echo "build first: make" >&2; exit 4; }
-[ -x /usr/bin/time ] || { echo "GNU time is needed: scripts/install-deps" >&2; exit 4; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
 export SMSAUDIT_KEYS="$work/keys" SMSAUDIT_REPO="$work/ev.git"
-
-now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc -l 2>/dev/null || awk "BEGIN{print $2 - $1}"; }
-ratio() { awk "BEGIN{printf \"%.1f\", $1 / $2}"; }
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "files: $COUNT x 10 KiB"
 
 mkdir "$work/files"

@@ -18,18 +18,9 @@
 set -eu
 COUNT=${1:-100000}
 REPO=${2:-}
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/build/smsaudit"
-[ -x "$bin" ] || { echo "build first: make" >&2; exit 4; }
-[ -x /usr/bin/time ] || { echo "GNU time is needed: scripts/install-deps" >&2; exit 4; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
 [ -n "$REPO" ] || REPO="$work/ev.git"
 export SMSAUDIT_KEYS="${REPO%.git}.keys" SMSAUDIT_REPO="$REPO"
-
-now() { date +%s.%N; }
-secs() { awk "BEGIN{printf \"%.2f\", $2 - $1}"; }
-ratio() { awk "BEGIN{printf \"%.1f\", $1 / $2}"; }
 # timed LABEL CMD...: wall time and peak RSS of one command
 timed() {
 	label=$1
@@ -39,8 +30,6 @@ timed() {
 	t1=$(now)
 	echo "$label: $(secs "$t0" "$t1") s, peak RSS $(($(cat "$work/rss") / 1024)) MiB"
 }
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 
 if [ ! -d "$REPO" ]; then
 	echo "building a repository with $COUNT evidence records in $REPO ..."

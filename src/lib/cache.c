@@ -411,7 +411,7 @@ int record_cache_get(const record_cache *c, const smsaudit_oid *xml, const smsau
                      time_t *signed_at, smsaudit_record **rec)
 {
 	*rec = NULL;
-	/* Lookups happen from worker threads while no entry is being added. */
+	/* Lookups read only what was loaded at open; puts go to `fresh`. */
 	const slot *s = table_find(c, xml, sig);
 	if (!s)
 		return 0;

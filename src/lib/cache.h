@@ -14,10 +14,11 @@ typedef struct record_cache record_cache;
 int record_cache_open(record_cache **out, const char *repo_path, const char *trust_digest);
 void record_cache_free(record_cache *c);
 /* 1 and the record with its signer when the pair of blobs verified before; 0 otherwise.
- * Safe from several threads as long as no record_cache_put runs at the same time. */
+ * Safe from several threads, also while others call record_cache_put (new entries go
+ * to a separate buffer and are only seen after the next open). */
 int record_cache_get(const record_cache *c, const smsaudit_oid *xml, const smsaudit_oid *sig, char signer_fp[65],
                      time_t *signed_at, smsaudit_record **rec);
-/* Remember a record whose signature verified (thread-safe; indexed on the next open). */
+/* Remember a record whose signature verified (thread-safe). */
 int record_cache_put(record_cache *c, const smsaudit_oid *xml, const smsaudit_oid *sig, const char *signer_fp,
                      time_t signed_at, const smsaudit_record *rec);
 /* Write the cache if anything was added (atomically: temporary file, rename). */
