@@ -7,7 +7,9 @@
  * of that kind linked to the clause that verifies, is neither withdrawn nor
  * superseded, has not expired and — for records — covers a recent enough
  * period. Evidence that fails verification is never counted; it is listed as
- * excluded. A self-assessment can lower a clause's status, never raise it.
+ * excluded. A self-assessment can lower a clause's status, never raise it;
+ * so can an open nonconformity (a major makes its clauses gaps, a minor keeps
+ * them at most partial).
  */
 #ifndef SMSAUDIT_GAP_H
 #define SMSAUDIT_GAP_H
@@ -74,6 +76,7 @@ typedef struct {
 	const char *assessed_by;           /* its signer's email */
 	const char *other_party;           /* who operates the process (from that assessment), or NULL */
 	size_t nexcluded;                  /* linked evidence not counted because it fails verification */
+	size_t nopen_major, nopen_minor;   /* open nonconformities naming this clause (a major: gap; a minor: at most partial) */
 } smsaudit_gap_clause;
 
 typedef struct {

@@ -24,6 +24,8 @@ typedef enum {
 	SMSAUDIT_REC_SUPERSEDE,
 	SMSAUDIT_REC_WITHDRAW,
 	SMSAUDIT_REC_ASSESSMENT,
+	SMSAUDIT_REC_FINDING,
+	SMSAUDIT_REC_STEP,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -108,6 +110,87 @@ typedef struct {
 	char *note;
 } smsaudit_assessment_body;
 
+/* Evidence cited by a finding or a step, pinned to the commit it was cited
+ * at and to its content's SHA-256. */
+typedef struct {
+	char id[SMSAUDIT_ID_MAX];
+	char commit[41];
+	char sha256[65];
+} smsaudit_evidence_ref;
+
+typedef enum {
+	SMSAUDIT_SOURCE_INTERNAL_AUDIT,
+	SMSAUDIT_SOURCE_STAGE1,
+	SMSAUDIT_SOURCE_STAGE2,
+	SMSAUDIT_SOURCE_SURVEILLANCE,
+	SMSAUDIT_SOURCE_RECERTIFICATION,
+	SMSAUDIT_SOURCE_COMPLAINT,
+	SMSAUDIT_SOURCE_INCIDENT,
+	SMSAUDIT_SOURCE_MANAGEMENT_REVIEW,
+	SMSAUDIT_SOURCE_SELF_IDENTIFIED,
+	SMSAUDIT_SOURCE__COUNT
+} smsaudit_finding_source;
+
+/* "internal-audit", "stage1", ... */
+const char *smsaudit_finding_source_name(smsaudit_finding_source s);
+/* Parse a source name; SMSAUDIT_EINVALID lists the accepted ones. */
+int smsaudit_finding_source_parse(smsaudit_finding_source *out, const char *name);
+/* 1 for the certification body's audits (stage 1, stage 2, surveillance, recertification). */
+int smsaudit_finding_source_external(smsaudit_finding_source s);
+
+typedef struct {
+	smsaudit_finding_source source;
+	char grade[33];                 /* an id of the grade scale in smsaudit.xml */
+	time_t raised_on;               /* date */
+	char audit[SMSAUDIT_ID_MAX];    /* "" when not from a recorded audit */
+	char **clauses;
+	size_t nclauses;
+	char *statement;
+	smsaudit_evidence_ref *evidence;
+	size_t nevidence;
+} smsaudit_finding_body;
+
+/* The steps in a finding's life. */
+typedef enum {
+	SMSAUDIT_STEP_CORRECTION,       /* what was done at once */
+	SMSAUDIT_STEP_CAUSE,            /* root cause, with a method */
+	SMSAUDIT_STEP_PLAN,             /* corrective actions, each with owner and due date */
+	SMSAUDIT_STEP_IMPLEMENTED,      /* one action done, by its owner */
+	SMSAUDIT_STEP_VERIFIED,         /* effectiveness verified (or found not effective) */
+	SMSAUDIT_STEP_CLOSED,
+	SMSAUDIT_STEP_REOPENED,
+	SMSAUDIT_STEP__COUNT
+} smsaudit_step_kind;
+
+/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened" */
+const char *smsaudit_step_kind_name(smsaudit_step_kind k);
+
+typedef enum { SMSAUDIT_CAUSE_5WHYS, SMSAUDIT_CAUSE_FISHBONE, SMSAUDIT_CAUSE_OTHER } smsaudit_cause_method;
+
+/* "5-whys", "fishbone", "other" */
+const char *smsaudit_cause_method_name(smsaudit_cause_method m);
+int smsaudit_cause_method_parse(smsaudit_cause_method *out, const char *name);
+
+typedef struct {
+	char *description;
+	char *owner;                    /* email of the person who will do it */
+	time_t due;                     /* date */
+} smsaudit_action;
+
+typedef struct {
+	char finding[SMSAUDIT_ID_MAX];  /* the finding record this step belongs to */
+	smsaudit_step_kind kind;
+	char *text;                     /* what was done / found / decided; the response when closing */
+	smsaudit_cause_method method;   /* CAUSE */
+	smsaudit_action *actions;       /* PLAN */
+	size_t nactions;
+	char plan[SMSAUDIT_ID_MAX];     /* IMPLEMENTED: the plan step ... */
+	unsigned action;                /* ... and the action's number in it (1-based) */
+	int effective;                  /* VERIFIED: 1 effective, 0 not effective */
+	smsaudit_evidence_ref *evidence;    /* IMPLEMENTED, VERIFIED */
+	size_t nevidence;
+} smsaudit_step_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -120,6 +203,8 @@ typedef struct {
 		smsaudit_supersede_body supersede;
 		smsaudit_withdraw_body withdraw;
 		smsaudit_assessment_body assessment;
+		smsaudit_finding_body finding;
+		smsaudit_step_body step;
 	};
 } smsaudit_record;
 

@@ -10,5 +10,6 @@
 #include "record.h"
 #include "store.h"
 #include "gap.h"
+#include "finding.h"
 
 #endif

@@ -160,6 +160,7 @@ typedef struct {
 	const char *path;
 	int valid;                        /* signature, signer's authority and references check out */
 	const char *signer_email;         /* of the certificate that signed it; "" if unknown */
+	unsigned signer_roles;            /* the signer's roles when it was signed (0 if unknown) */
 } smsaudit_record_entry;
 
 typedef struct {

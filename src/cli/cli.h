@@ -113,6 +113,20 @@ void cli_progress(size_t done, size_t total, void *payload);
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **list);
 
+/* The repository as of a date: the commit current at the end of --at (or
+ * --commit, or head), its verified state, and the as-of date (today by default). */
+typedef struct {
+	smsaudit_store *store;
+	smsaudit_oid commit;
+	char hex[41];
+	time_t as_of;
+	smsaudit_state *st;
+} cli_view;
+
+/* Returns -1 to go on, or an exit code (the error has been printed). */
+int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at, const char *commit, int no_cache);
+void cli_view_close(cli_view *v);
+
 /* Commands. */
 int cmd_catalogue(cli_ctx *ctx, int argc, char **argv);
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
@@ -122,6 +136,7 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv);
 int cmd_assess(cli_ctx *ctx, int argc, char **argv);
 int cmd_gap(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
+int cmd_finding(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

@@ -50,47 +50,28 @@ static void analysis_close(analysis *an)
 	smsaudit_store_free(an->store);
 }
 
-static int parse_as_of(const char *command, const char *at, time_t *out)
-{
-	if (!at) {
-		*out = smsaudit_date_of(smsaudit_now());
-		return -1;
-	}
-	if (smsaudit_date_parse(out, at) < 0)
-		return cli_usage(command, "--at: '%s' is not a date (YYYY-MM-DD)", at);
-	return -1;
-}
-
 /* Open the store, pick the commit (--commit, else the one current at the end
  * of --at, else head), load its state and compute the gap. */
 static int analysis_open(cli_ctx *ctx, analysis *an, const char *command, const char *at, const char *commit,
                          int no_cache)
 {
 	memset(an, 0, sizeof(*an));
-	int rc = parse_as_of(command, at, &an->as_of);
+	cli_view v;
+	int rc = cli_view_open(ctx, &v, command, at, commit, no_cache);
 	if (rc >= 0)
 		return rc;
-	if ((rc = cli_open_store(ctx, &an->store)) >= 0)
-		return rc;
-	smsaudit_repo *repo = smsaudit_store_repo(an->store);
-	int r;
-	if (commit)
-		r = smsaudit_repo_resolve(&an->commit, repo, commit);
-	else if (at)
-		r = smsaudit_repo_commit_at(&an->commit, repo, an->as_of + 86399);
-	else
-		r = smsaudit_repo_head(&an->commit, repo);
-	if (r == 0)
-		r = smsaudit_state_load(&an->st, an->store, &an->commit, no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE);
+	an->store = v.store;
+	an->commit = v.commit;
+	memcpy(an->hex, v.hex, sizeof(an->hex));
+	an->as_of = v.as_of;
+	an->st = v.st;
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 	go.as_of = an->as_of;
-	if (r == 0)
-		r = smsaudit_gap_compute(&an->gap, smsaudit_store_catalogue(an->store), an->st, &go);
+	int r = smsaudit_gap_compute(&an->gap, smsaudit_store_catalogue(an->store), an->st, &go);
 	if (r < 0) {
 		analysis_close(an);
 		return cli_fail(r);
 	}
-	smsaudit_oid_fmt(an->hex, &an->commit);
 	return -1;
 }
 
@@ -442,6 +423,17 @@ static time_t step(time_t t, const char *every)
 	return smsaudit_date_add_months(t, strcmp(every, "quarter") == 0 ? 3 : 1);
 }
 
+static int parse_as_of(const char *command, const char *at, time_t *out)
+{
+	if (!at) {
+		*out = smsaudit_date_of(smsaudit_now());
+		return -1;
+	}
+	if (smsaudit_date_parse(out, at) < 0)
+		return cli_usage(command, "--at: '%s' is not a date (YYYY-MM-DD)", at);
+	return -1;
+}
+
 static int gap_trend(cli_ctx *ctx, const gap_args *a)
 {
 	const char *every = a->every ? a->every : "month";
@@ -674,6 +666,48 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	out_set_int(o, "expiring_30", (long long)windows[0]);
 	out_set_int(o, "expiring_60", (long long)windows[1]);
 	out_set_int(o, "expiring_90", (long long)windows[2]);
+	/* Findings: open ones by class, and deadlines overdue or due within 30 days. */
+	smsaudit_findings *fs = NULL;
+	if (smsaudit_findings_compute(&fs, an.st, an.as_of) < 0) {
+		free(exp);
+		out_free(o);
+		analysis_close(&an);
+		return cli_fail(SMSAUDIT_ENOMEM);
+	}
+	size_t open_by_class[4] = { 0, 0, 0, 0 }, noverdue = 0, nsoon = 0;
+	out_node *dues = out_set_arr(o, "deadlines", "deadline");
+	out_node *due_rows = out_array("deadline");
+	for (size_t i = 0; i < smsaudit_findings_count(fs); i++) {
+		const smsaudit_finding *f = smsaudit_findings_at(fs, i);
+		if (f->phase == SMSAUDIT_PHASE_CLOSED)
+			continue;
+		open_by_class[f->grade->cls]++;
+		smsaudit_deadline dl[64];
+		size_t n = smsaudit_finding_deadlines(dl, 64, f, smsaudit_state_policy(an.st));
+		for (size_t k = 0; k < n; k++) {
+			smsaudit_due_status ds = smsaudit_deadline_status(&dl[k], an.as_of, 30);
+			if (ds != SMSAUDIT_DUE_OVERDUE && ds != SMSAUDIT_DUE_SOON)
+				continue;
+			noverdue += ds == SMSAUDIT_DUE_OVERDUE;
+			nsoon += ds == SMSAUDIT_DUE_SOON;
+			char due[11];
+			smsaudit_date_format(due, dl[k].due);
+			for (int copy = 0; copy < 2; copy++) {
+				out_node *row = out_push_obj(copy ? due_rows : dues);
+				out_set_str(row, "finding", f->number);
+				out_set_str(row, "due", due);
+				out_set_str(row, "status", ds == SMSAUDIT_DUE_OVERDUE ? "OVERDUE" : "due soon");
+				out_set_str(row, "what", dl[k].what);
+			}
+		}
+	}
+	out_set_int(o, "open_major", (long long)open_by_class[SMSAUDIT_GRADE_MAJOR]);
+	out_set_int(o, "open_minor", (long long)open_by_class[SMSAUDIT_GRADE_MINOR]);
+	out_set_int(o, "open_other", (long long)(open_by_class[SMSAUDIT_GRADE_OBSERVATION] +
+	                                         open_by_class[SMSAUDIT_GRADE_IMPROVEMENT]));
+	out_set_int(o, "deadlines_overdue", (long long)noverdue);
+	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
+	smsaudit_findings_free(fs);
 	/* Items satisfied today that lapse within 90 days (expiry or freshness). */
 	out_node *lapse = out_set_arr(o, "lapsing", "item");
 	out_node *lapse_rows = out_array("item");
@@ -733,6 +767,16 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			fputs("  ", stdout);
 			out_wrap(stdout, line, 12, width);
 		}
+		printf("\n%sOpen findings%s: %zu major, %zu minor, %zu observation/OFI; deadlines: %s%zu overdue%s, %zu due "
+		       "within 30 days\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), open_by_class[SMSAUDIT_GRADE_MAJOR],
+		       open_by_class[SMSAUDIT_GRADE_MINOR],
+		       open_by_class[SMSAUDIT_GRADE_OBSERVATION] + open_by_class[SMSAUDIT_GRADE_IMPROVEMENT],
+		       cli_sgr(ctx, noverdue ? "31" : "0"), noverdue, cli_sgr(ctx, "0"), nsoon);
+		if (noverdue + nsoon) {
+			static const char *const keys[] = { "finding", "due", "status", "what" };
+			static const char *const heads[] = { "FINDING", "DUE", "STATUS", "WHAT" };
+			out_table(stdout, ctx, due_rows, keys, heads, 4);
+		}
 		printf("\n%sEvidence expiring%s: %zu within 30 days, %zu in 31-60, %zu in 61-90\n", cli_sgr(ctx, "1"),
 		       cli_sgr(ctx, "0"), windows[0], windows[1], windows[2]);
 		for (size_t i = 0; i < nexp; i++) {
@@ -750,6 +794,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		rc = EXIT_OK;
 	}
 	free(exp);
+	out_free(due_rows);
 	out_free(lapse_rows);
 	out_free(o);
 	analysis_close(&an);

@@ -190,3 +190,38 @@ void cli_free_list(char **list)
 		free(*p);
 	free(list);
 }
+
+int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at, const char *commit, int no_cache)
+{
+	memset(v, 0, sizeof(*v));
+	if (!at)
+		v->as_of = smsaudit_date_of(smsaudit_now());
+	else if (smsaudit_date_parse(&v->as_of, at) < 0)
+		return cli_usage(command, "--at: '%s' is not a date (YYYY-MM-DD)", at);
+	int rc = cli_open_store(ctx, &v->store);
+	if (rc >= 0)
+		return rc;
+	smsaudit_repo *repo = smsaudit_store_repo(v->store);
+	int r;
+	if (commit)
+		r = smsaudit_repo_resolve(&v->commit, repo, commit);
+	else if (at)
+		r = smsaudit_repo_commit_at(&v->commit, repo, v->as_of + 86399);
+	else
+		r = smsaudit_repo_head(&v->commit, repo);
+	if (r == 0)
+		r = smsaudit_state_load(&v->st, v->store, &v->commit, no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE);
+	if (r < 0) {
+		cli_view_close(v);
+		return cli_fail(r);
+	}
+	smsaudit_oid_fmt(v->hex, &v->commit);
+	return -1;
+}
+
+void cli_view_close(cli_view *v)
+{
+	smsaudit_state_free(v->st);
+	smsaudit_store_free(v->store);
+	memset(v, 0, sizeof(*v));
+}

@@ -118,6 +118,32 @@ static void get_fixed(reader *r, char *out, size_t size)
 	free(s);
 }
 
+static int put_refs(smsaudit_buf *b, const smsaudit_evidence_ref *refs, size_t n)
+{
+	int rc = put_u64(b, n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = put_fixed(b, refs[i].id);
+		rc = rc ? rc : put_fixed(b, refs[i].commit);
+		rc = rc ? rc : put_fixed(b, refs[i].sha256);
+	}
+	return rc;
+}
+
+static void get_refs(reader *r, smsaudit_evidence_ref **out, size_t *n)
+{
+	uint64_t count = get_u64(r);
+	if (r->bad || count > 1000 || !(*out = calloc(count ? count : 1, sizeof(**out)))) {
+		r->bad = 1;
+		return;
+	}
+	for (uint64_t i = 0; i < count && !r->bad; i++) {
+		smsaudit_evidence_ref *ref = &(*out)[(*n)++];
+		get_fixed(r, ref->id, sizeof(ref->id));
+		get_fixed(r, ref->commit, sizeof(ref->commit));
+		get_fixed(r, ref->sha256, sizeof(ref->sha256));
+	}
+}
+
 static int encode(smsaudit_buf *b, const smsaudit_oid *xml, const smsaudit_oid *sig, const char *signer_fp,
                   time_t signed_at, const smsaudit_record *r)
 {
@@ -182,6 +208,37 @@ static int encode(smsaudit_buf *b, const smsaudit_oid *xml, const smsaudit_oid *
 		rc = rc ? rc : put_str(b, r->assessment.other_party);
 		rc = rc ? rc : put_str(b, r->assessment.note);
 		break;
+	case SMSAUDIT_REC_FINDING: {
+		const smsaudit_finding_body *f = &r->finding;
+		rc = put_u64(b, (uint64_t)f->source);
+		rc = rc ? rc : put_fixed(b, f->grade);
+		rc = rc ? rc : put_u64(b, (uint64_t)f->raised_on);
+		rc = rc ? rc : put_fixed(b, f->audit);
+		rc = rc ? rc : put_u64(b, f->nclauses);
+		for (size_t i = 0; rc == 0 && i < f->nclauses; i++)
+			rc = put_str(b, f->clauses[i]);
+		rc = rc ? rc : put_str(b, f->statement);
+		rc = rc ? rc : put_refs(b, f->evidence, f->nevidence);
+		break;
+	}
+	case SMSAUDIT_REC_STEP: {
+		const smsaudit_step_body *st = &r->step;
+		rc = put_fixed(b, st->finding);
+		rc = rc ? rc : put_u64(b, (uint64_t)st->kind);
+		rc = rc ? rc : put_str(b, st->text);
+		rc = rc ? rc : put_u64(b, (uint64_t)st->method);
+		rc = rc ? rc : put_u64(b, st->nactions);
+		for (size_t i = 0; rc == 0 && i < st->nactions; i++) {
+			rc = put_str(b, st->actions[i].description);
+			rc = rc ? rc : put_str(b, st->actions[i].owner);
+			rc = rc ? rc : put_u64(b, (uint64_t)st->actions[i].due);
+		}
+		rc = rc ? rc : put_fixed(b, st->plan);
+		rc = rc ? rc : put_u64(b, st->action);
+		rc = rc ? rc : put_u64(b, (uint64_t)st->effective);
+		rc = rc ? rc : put_refs(b, st->evidence, st->nevidence);
+		break;
+	}
 	default:
 		return SMSAUDIT_EINVALID;
 	}
@@ -273,6 +330,53 @@ static int decode(reader *r, char signer_fp[65], time_t *signed_at, smsaudit_rec
 		rec->assessment.note = get_str(r);
 		r->bad |= !rec->assessment.note || rec->assessment.result > SMSAUDIT_RESULT_NONCONFORMANT;
 		break;
+	case SMSAUDIT_REC_FINDING: {
+		smsaudit_finding_body *f = &rec->finding;
+		f->source = (smsaudit_finding_source)get_u64(r);
+		get_fixed(r, f->grade, sizeof(f->grade));
+		f->raised_on = (time_t)get_u64(r);
+		get_fixed(r, f->audit, sizeof(f->audit));
+		uint64_t n = get_u64(r);
+		if (r->bad || n > 1000 || f->source >= SMSAUDIT_SOURCE__COUNT ||
+		    !(f->clauses = calloc(n ? n : 1, sizeof(char *)))) {
+			r->bad = 1;
+			break;
+		}
+		for (uint64_t i = 0; i < n && !r->bad; i++) {
+			f->clauses[f->nclauses++] = get_str(r);
+			r->bad |= !f->clauses[i];
+		}
+		f->statement = get_str(r);
+		r->bad |= !f->statement;
+		get_refs(r, &f->evidence, &f->nevidence);
+		break;
+	}
+	case SMSAUDIT_REC_STEP: {
+		smsaudit_step_body *st = &rec->step;
+		get_fixed(r, st->finding, sizeof(st->finding));
+		st->kind = (smsaudit_step_kind)get_u64(r);
+		st->text = get_str(r);
+		st->method = (smsaudit_cause_method)get_u64(r);
+		uint64_t n = get_u64(r);
+		if (r->bad || n > 1000 || st->kind >= SMSAUDIT_STEP__COUNT || st->method > SMSAUDIT_CAUSE_OTHER ||
+		    !(st->actions = calloc(n ? n : 1, sizeof(*st->actions)))) {
+			r->bad = 1;
+			break;
+		}
+		for (uint64_t i = 0; i < n && !r->bad; i++) {
+			smsaudit_action *a = &st->actions[st->nactions++];
+			a->description = get_str(r);
+			a->owner = get_str(r);
+			a->due = (time_t)get_u64(r);
+			r->bad |= !a->description || !a->owner;
+		}
+		get_fixed(r, st->plan, sizeof(st->plan));
+		st->action = (unsigned)get_u64(r);
+		st->effective = (int)get_u64(r);
+		get_refs(r, &st->evidence, &st->nevidence);
+		r->bad |= st->kind != SMSAUDIT_STEP_PLAN && !st->text;
+		break;
+	}
 	default:
 		r->bad = 1;
 		break;

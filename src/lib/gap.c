@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "smsaudit/finding.h"
 #include "smsaudit/gap.h"
 
 #define DAY 86400
@@ -35,6 +36,7 @@ struct smsaudit_gap {
 	smsaudit_gap_readiness stage[2];
 	smsaudit_gap_criterion criteria[2][8];
 	size_t excluded, problems;
+	smsaudit_findings *findings;              /* at the as-of date */
 	char **strings;                           /* every string this result owns */
 	size_t nstrings, astrings;
 	int oom;
@@ -110,6 +112,7 @@ void smsaudit_gap_free(smsaudit_gap *g)
 		free(cw->linked);
 	}
 	free(g->clauses);
+	smsaudit_findings_free(g->findings);
 	for (size_t i = 0; i < g->nstrings; i++)
 		free(g->strings[i]);
 	free(g->strings);
@@ -354,6 +357,40 @@ static void first_line(char *out, size_t size, const char *text, size_t max)
 	snprintf(out, size, "%.*s%s", (int)n, text, n < strlen(text) ? "..." : "");
 }
 
+static int names_clause(const smsaudit_finding *f, const char *id)
+{
+	for (size_t i = 0; i < f->record->finding.nclauses; i++)
+		if (strcmp(f->record->finding.clauses[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Open nonconformities against the clause: a major makes it a gap, a minor at most partial. */
+static void open_findings(smsaudit_gap *g, clause_work *cw)
+{
+	smsaudit_gap_clause *c = &cw->pub;
+	for (size_t i = 0; i < smsaudit_findings_count(g->findings); i++) {
+		const smsaudit_finding *f = smsaudit_findings_at(g->findings, i);
+		if (f->phase == SMSAUDIT_PHASE_CLOSED || !smsaudit_grade_class_is_nc(f->grade->cls) ||
+		    !names_clause(f, c->clause->id))
+			continue;
+		int major = f->grade->cls == SMSAUDIT_GRADE_MAJOR;
+		if (major) {
+			c->nopen_major++;
+			c->status = SMSAUDIT_GAP_GAP;
+		} else {
+			c->nopen_minor++;
+			if (c->status == SMSAUDIT_GAP_CONFORMANT)
+				c->status = SMSAUDIT_GAP_PARTIAL;
+		}
+		char d[11], st[200];
+		smsaudit_date_format(d, f->record->finding.raised_on);
+		first_line(st, sizeof(st), f->record->finding.statement, 120);
+		add_reason(g, cw, keep(g, "%s nonconformity %s is open (raised %s, %s): %s", major ? "major" : "minor",
+		                       f->number, d, smsaudit_finding_phase_name(f->phase), st));
+	}
+}
+
 static void decide(smsaudit_gap *g, clause_work *cw)
 {
 	smsaudit_gap_clause *c = &cw->pub;
@@ -379,6 +416,7 @@ static void decide(smsaudit_gap *g, clause_work *cw)
 		c->status = SMSAUDIT_GAP_GAP;
 	else if (res == SMSAUDIT_RESULT_PARTIAL && c->status == SMSAUDIT_GAP_CONFORMANT)
 		c->status = SMSAUDIT_GAP_PARTIAL;
+	open_findings(g, cw);
 
 	if (res == SMSAUDIT_RESULT_NONCONFORMANT || res == SMSAUDIT_RESULT_PARTIAL) {
 		char d[11], note[200];
@@ -537,7 +575,16 @@ static void readiness(smsaudit_gap *g)
 	          ops.count == 0, ops.count ? idlist_detail(g, &ops, "missing, expired or too old") : "");
 	item_criterion(g, 1, "at least one internal audit completed (9.2-b)", "9.2", ia_done, 1);
 	item_criterion(g, 1, "at least one management review completed (9.3-a)", "9.3", mr, 1);
-	criterion(g, 1, "no open major nonconformity", 1, "no findings are recorded in this repository");
+	idlist majors = { "", 0, 0 };
+	size_t nfindings = smsaudit_findings_count(g->findings);
+	for (size_t i = 0; i < nfindings; i++) {
+		const smsaudit_finding *f = smsaudit_findings_at(g->findings, i);
+		if (f->phase != SMSAUDIT_PHASE_CLOSED && f->grade->cls == SMSAUDIT_GRADE_MAJOR)
+			idlist_add(&majors, f->number);
+	}
+	criterion(g, 1, "no open major nonconformity", majors.count == 0,
+	          majors.count ? idlist_detail(g, &majors, "open")
+	                       : keep(g, "%zu finding%s recorded, no major open", nfindings, nfindings == 1 ? "" : "s"));
 }
 
 int smsaudit_gap_compute(smsaudit_gap **out, const smsaudit_catalogue *cat, const smsaudit_state *st,
@@ -566,6 +613,10 @@ int smsaudit_gap_compute(smsaudit_gap **out, const smsaudit_catalogue *cat, cons
 		return rc;
 	}
 	latest_assessments(g, st);
+	if ((rc = smsaudit_findings_compute(&g->findings, st, g->as_of)) < 0) {
+		smsaudit_gap_free(g);
+		return rc;
+	}
 
 	/* Items: the catalogue's, plus one under 8.2.3 per process run by another party. */
 	size_t nother = 0;

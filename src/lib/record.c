@@ -13,11 +13,66 @@
 #define RECORD_VERSION "1"
 
 static const char *const type_names[SMSAUDIT_REC__COUNT] = {
-	"person", "revocation", "evidence", "supersede", "withdraw", "assessment"
+	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step"
 };
 static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step"
 };
+
+static const char *const source_names[SMSAUDIT_SOURCE__COUNT] = {
+	"internal-audit", "stage1", "stage2", "surveillance", "recertification",
+	"complaint", "incident", "management-review", "self-identified"
+};
+
+static const char *const step_names[SMSAUDIT_STEP__COUNT] = {
+	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened"
+};
+
+static const char *const method_names[] = { "5-whys", "fishbone", "other" };
+
+const char *smsaudit_finding_source_name(smsaudit_finding_source s)
+{
+	return (unsigned)s < SMSAUDIT_SOURCE__COUNT ? source_names[s] : "unknown";
+}
+
+int smsaudit_finding_source_parse(smsaudit_finding_source *out, const char *name)
+{
+	for (int i = 0; i < SMSAUDIT_SOURCE__COUNT; i++)
+		if (name && strcmp(name, source_names[i]) == 0) {
+			*out = (smsaudit_finding_source)i;
+			return 0;
+		}
+	return error_set(SMSAUDIT_EINVALID, "unknown source '%s' (sources: internal-audit, stage1, stage2, "
+	                 "surveillance, recertification, complaint, incident, management-review, self-identified)",
+	                 name ? name : "");
+}
+
+int smsaudit_finding_source_external(smsaudit_finding_source s)
+{
+	return s == SMSAUDIT_SOURCE_STAGE1 || s == SMSAUDIT_SOURCE_STAGE2 || s == SMSAUDIT_SOURCE_SURVEILLANCE ||
+	       s == SMSAUDIT_SOURCE_RECERTIFICATION;
+}
+
+const char *smsaudit_step_kind_name(smsaudit_step_kind k)
+{
+	return (unsigned)k < SMSAUDIT_STEP__COUNT ? step_names[k] : "unknown";
+}
+
+const char *smsaudit_cause_method_name(smsaudit_cause_method m)
+{
+	return (unsigned)m < 3 ? method_names[m] : "unknown";
+}
+
+int smsaudit_cause_method_parse(smsaudit_cause_method *out, const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (name && strcmp(name, method_names[i]) == 0) {
+			*out = (smsaudit_cause_method)i;
+			return 0;
+		}
+	return error_set(SMSAUDIT_EINVALID, "unknown root-cause method '%s' (methods: 5-whys, fishbone, other)",
+	                 name ? name : "");
+}
 
 static const char *const result_names[] = { "not-assessed", "conformant", "partial", "nonconformant" };
 
@@ -67,6 +122,13 @@ unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
 		       SMSAUDIT_ROLE_INTERNAL_AUDITOR;
 	case SMSAUDIT_REC_ASSESSMENT:
 		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER;
+	/* Which of these may sign which finding or step is decided by the
+	 * finding rules (finding.c), which know the source and the step. */
+	case SMSAUDIT_REC_FINDING:
+		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	case SMSAUDIT_REC_STEP:
+		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER | SMSAUDIT_ROLE_INTERNAL_AUDITOR |
+		       SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
 	default:
 		return 0;
 	}
@@ -285,6 +347,17 @@ static void set_attr(xmlNodePtr n, const char *name, const char *value)
 	xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value);
 }
 
+static void add_refs(xmlNodePtr parent, xmlNsPtr ns, const char *name, const smsaudit_evidence_ref *refs, size_t n)
+{
+	xmlNodePtr list = xmlNewChild(parent, ns, (const xmlChar *)name, NULL);
+	for (size_t i = 0; i < n; i++) {
+		xmlNodePtr e = xmlNewChild(list, ns, (const xmlChar *)"evidence", NULL);
+		set_attr(e, "id", refs[i].id);
+		set_attr(e, "commit", refs[i].commit);
+		set_attr(e, "sha256", refs[i].sha256);
+	}
+}
+
 int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 {
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -367,6 +440,52 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 			add_text(body, ns, "other-party", rec->assessment.other_party);
 		add_text(body, ns, "note", rec->assessment.note);
 		break;
+	case SMSAUDIT_REC_FINDING: {
+		const smsaudit_finding_body *f = &rec->finding;
+		add_text(body, ns, "source", smsaudit_finding_source_name(f->source));
+		add_text(body, ns, "grade", f->grade);
+		add_date(body, ns, "raised-on", f->raised_on);
+		if (f->audit[0])
+			add_text(body, ns, "audit", f->audit);
+		xmlNodePtr cs = xmlNewChild(body, ns, (const xmlChar *)"clauses", NULL);
+		for (size_t i = 0; i < f->nclauses; i++)
+			add_text(cs, ns, "clause", f->clauses[i]);
+		add_text(body, ns, "statement", f->statement);
+		if (f->nevidence)
+			add_refs(body, ns, "objective-evidence", f->evidence, f->nevidence);
+		break;
+	}
+	case SMSAUDIT_REC_STEP: {
+		const smsaudit_step_body *st = &rec->step;
+		add_text(body, ns, "finding", st->finding);
+		xmlNodePtr k = xmlNewChild(body, ns, (const xmlChar *)smsaudit_step_kind_name(st->kind), NULL);
+		if (st->kind == SMSAUDIT_STEP_CAUSE)
+			set_attr(k, "method", smsaudit_cause_method_name(st->method));
+		if (st->kind == SMSAUDIT_STEP_IMPLEMENTED) {
+			set_attr(k, "plan", st->plan);
+			snprintf(buf, sizeof(buf), "%u", st->action);
+			set_attr(k, "action", buf);
+		}
+		if (st->kind == SMSAUDIT_STEP_VERIFIED)
+			set_attr(k, "result", st->effective ? "effective" : "not-effective");
+		if (st->kind == SMSAUDIT_STEP_PLAN) {
+			for (size_t i = 0; i < st->nactions; i++) {
+				xmlNodePtr a = xmlNewChild(k, ns, (const xmlChar *)"action", NULL);
+				set_attr(a, "owner", st->actions[i].owner);
+				char d[11];
+				smsaudit_date_format(d, st->actions[i].due);
+				set_attr(a, "due", d);
+				add_text(a, ns, "description", st->actions[i].description);
+			}
+			if (st->text)
+				add_text(k, ns, "text", st->text);
+		} else {
+			add_text(k, ns, "text", st->text);
+		}
+		if ((st->kind == SMSAUDIT_STEP_IMPLEMENTED || st->kind == SMSAUDIT_STEP_VERIFIED) && st->nevidence)
+			add_refs(k, ns, "evidence-refs", st->evidence, st->nevidence);
+		break;
+	}
 	default:
 		break;
 	}
@@ -444,10 +563,139 @@ void smsaudit_record_free(smsaudit_record *r)
 		free(r->assessment.other_party);
 		free(r->assessment.note);
 		break;
+	case SMSAUDIT_REC_FINDING:
+		for (size_t i = 0; i < r->finding.nclauses; i++)
+			free(r->finding.clauses[i]);
+		free(r->finding.clauses);
+		free(r->finding.statement);
+		free(r->finding.evidence);
+		break;
+	case SMSAUDIT_REC_STEP:
+		free(r->step.text);
+		for (size_t i = 0; i < r->step.nactions; i++) {
+			free(r->step.actions[i].description);
+			free(r->step.actions[i].owner);
+		}
+		free(r->step.actions);
+		free(r->step.evidence);
+		break;
 	default:
 		break;
 	}
 	free(r);
+}
+
+static size_t count_children(xmlNodePtr parent)
+{
+	size_t n = 0;
+	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
+		n++;
+	return n;
+}
+
+static void copy_attr(char *dst, size_t size, xmlNodePtr n, const char *name)
+{
+	char *v = smsaudit_xml_attr(n, name);
+	snprintf(dst, size, "%s", v ? v : "");
+	xmlFree(v);
+}
+
+/* The schema has vouched for the shape; only allocation can fail here. */
+static int parse_refs(smsaudit_evidence_ref **out, size_t *n, xmlNodePtr list)
+{
+	*n = 0;
+	*out = NULL;
+	if (!list)
+		return 0;
+	size_t count = count_children(list);
+	if (!(*out = calloc(count ? count : 1, sizeof(**out))))
+		return error_oom();
+	for (xmlNodePtr c = smsaudit_xml_first_element(list); c; c = smsaudit_xml_next_element(c)) {
+		smsaudit_evidence_ref *ref = &(*out)[(*n)++];
+		copy_attr(ref->id, sizeof(ref->id), c, "id");
+		copy_attr(ref->commit, sizeof(ref->commit), c, "commit");
+		copy_attr(ref->sha256, sizeof(ref->sha256), c, "sha256");
+	}
+	return 0;
+}
+
+static int parse_finding(smsaudit_finding_body *f, xmlNodePtr body, const char *name)
+{
+	char *src = child_text(body, "source");
+	int rc = smsaudit_finding_source_parse(&f->source, src);
+	free(src);
+	char *g = child_text(body, "grade"), *raised = child_text(body, "raised-on"), *audit = child_text(body, "audit");
+	snprintf(f->grade, sizeof(f->grade), "%s", g ? g : "");
+	snprintf(f->audit, sizeof(f->audit), "%s", audit ? audit : "");
+	if (rc == 0 && smsaudit_date_parse(&f->raised_on, raised) < 0)
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: raised-on", name);
+	free(g);
+	free(raised);
+	free(audit);
+	xmlNodePtr cs = smsaudit_xml_child(body, "clauses");
+	size_t n = count_children(cs);
+	f->clauses = calloc(n ? n : 1, sizeof(char *));
+	if (rc == 0 && !f->clauses)
+		rc = error_oom();
+	for (xmlNodePtr c = smsaudit_xml_first_element(cs); rc == 0 && c; c = smsaudit_xml_next_element(c))
+		f->clauses[f->nclauses++] = smsaudit_xml_text(c);
+	f->statement = child_text(body, "statement");
+	if (rc == 0)
+		rc = parse_refs(&f->evidence, &f->nevidence, smsaudit_xml_child(body, "objective-evidence"));
+	return rc;
+}
+
+static int parse_step(smsaudit_step_body *st, xmlNodePtr body, const char *name)
+{
+	char *fid = child_text(body, "finding");
+	snprintf(st->finding, sizeof(st->finding), "%s", fid ? fid : "");
+	free(fid);
+	xmlNodePtr k = smsaudit_xml_next_element(smsaudit_xml_child(body, "finding"));
+	st->kind = SMSAUDIT_STEP__COUNT;
+	for (int i = 0; i < SMSAUDIT_STEP__COUNT; i++)
+		if (smsaudit_xml_is(k, step_names[i]))
+			st->kind = (smsaudit_step_kind)i;
+	if (st->kind == SMSAUDIT_STEP__COUNT)
+		return error_set(SMSAUDIT_EINVALID, "%s: unknown step", name);
+	st->text = child_text(k, "text");
+	int rc = 0;
+	if (st->kind == SMSAUDIT_STEP_CAUSE) {
+		char *m = smsaudit_xml_attr(k, "method");
+		rc = smsaudit_cause_method_parse(&st->method, m);
+		xmlFree(m);
+	} else if (st->kind == SMSAUDIT_STEP_PLAN) {
+		size_t n = 0;
+		for (xmlNodePtr c = smsaudit_xml_first_element(k); c; c = smsaudit_xml_next_element(c))
+			n += smsaudit_xml_is(c, "action");
+		if (!(st->actions = calloc(n ? n : 1, sizeof(*st->actions))))
+			return error_oom();
+		for (xmlNodePtr c = smsaudit_xml_first_element(k); rc == 0 && c; c = smsaudit_xml_next_element(c)) {
+			if (!smsaudit_xml_is(c, "action"))
+				continue;
+			smsaudit_action *a = &st->actions[st->nactions++];
+			char *owner = smsaudit_xml_attr(c, "owner");
+			a->owner = xstrdup(owner);
+			xmlFree(owner);
+			a->description = child_text(c, "description");
+			if (attr_date(&a->due, c, "due") < 0)
+				rc = error_prefix(SMSAUDIT_EINVALID, "%s: action %zu due date", name, st->nactions);
+		}
+	} else if (st->kind == SMSAUDIT_STEP_IMPLEMENTED) {
+		copy_attr(st->plan, sizeof(st->plan), k, "plan");
+		char *a = smsaudit_xml_attr(k, "action");
+		unsigned long v = a ? strtoul(a, NULL, 10) : 0;
+		xmlFree(a);
+		if (v == 0 || v > 1000)
+			rc = error_set(SMSAUDIT_EINVALID, "%s: action number out of range", name);
+		st->action = (unsigned)v;
+	} else if (st->kind == SMSAUDIT_STEP_VERIFIED) {
+		char *res = smsaudit_xml_attr(k, "result");
+		st->effective = res && strcmp(res, "effective") == 0;
+		xmlFree(res);
+	}
+	if (rc == 0 && (st->kind == SMSAUDIT_STEP_IMPLEMENTED || st->kind == SMSAUDIT_STEP_VERIFIED))
+		rc = parse_refs(&st->evidence, &st->nevidence, smsaudit_xml_child(k, "evidence-refs"));
+	return rc;
 }
 
 int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, const char *name)
@@ -572,6 +820,10 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		free(res);
 		a->other_party = child_text(body, "other-party");
 		a->note = child_text(body, "note");
+	} else if (rc == 0 && type == SMSAUDIT_REC_FINDING) {
+		rc = parse_finding(&r->finding, body, name);
+	} else if (rc == 0 && type == SMSAUDIT_REC_STEP) {
+		rc = parse_step(&r->step, body, name);
 	}
 	xmlFreeDoc(doc);
 	if (rc < 0) {

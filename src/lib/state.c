@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "finding_internal.h"
 #include "internal.h"
 #include "store_internal.h"
 
@@ -28,6 +29,7 @@ typedef struct {
 	int valid;              /* and the signer was allowed */
 	char signer_fp[65];
 	const char *signer_email;   /* the granting record's email, once judged */
+	unsigned signer_roles;      /* and the roles it granted */
 	time_t signed_at;
 } loaded;
 
@@ -45,6 +47,7 @@ struct smsaudit_state {
 	size_t nproblems, aproblems;
 	size_t content_checked;
 	size_t cache_hits;
+	smsaudit_sms_policy policy;
 };
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
@@ -109,6 +112,12 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	out->path = l->path;
 	out->valid = l->valid;
 	out->signer_email = l->signer_email ? l->signer_email : "";
+	out->signer_roles = l->signer_roles;
+}
+
+const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st)
+{
+	return &st->policy;
 }
 
 const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, size_t i)
@@ -477,6 +486,7 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 	if (genesis) {
 		*have_genesis = 1;
 		l->signer_email = r->person.email;
+		l->signer_roles = r->person.roles;
 	} else if (!g) {
 		if (!final)
 			return 1;
@@ -485,6 +495,7 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 	} else {
 		const smsaudit_person_body *p = &g->grant->person;
 		l->signer_email = p->email;
+		l->signer_roles = p->roles;
 		char when[21], roles[200];
 		smsaudit_time_format(when, l->signed_at);
 		smsaudit_roles_format(roles, sizeof(roles), p->roles);
@@ -739,6 +750,62 @@ static void check_assessments(smsaudit_state *st, smsaudit_store *store)
 	}
 }
 
+static void reject_finding(void *u, const finding_event *ev, const char *message)
+{
+	smsaudit_state *st = u;
+	problem(st, ev->path, ev->rec->id, "%s", message);
+	for (size_t i = 0; i < st->nrecs; i++)
+		if (st->recs[i].rec == ev->rec)
+			st->recs[i].valid = 0;
+}
+
+/* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
+static void check_findings(smsaudit_state *st, smsaudit_store *store)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->nrecs; i++)
+		n += st->recs[i].rec && st->recs[i].valid &&
+		     (st->recs[i].rec->type == SMSAUDIT_REC_FINDING || st->recs[i].rec->type == SMSAUDIT_REC_STEP);
+	if (!n)
+		return;
+	finding_event *ev = calloc(n, sizeof(*ev));
+	if (!ev) {
+		error_oom();
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->rec || !l->valid || (l->rec->type != SMSAUDIT_REC_FINDING && l->rec->type != SMSAUDIT_REC_STEP))
+			continue;
+		ev[k].rec = l->rec;
+		ev[k].path = l->path;
+		ev[k].signer_email = l->signer_email;
+		ev[k].signer_roles = l->signer_roles;
+		k++;
+	}
+	smsaudit_findings *fs = NULL;
+	findings_replay(&fs, st, store->catalogue, store->repo, ev, k, reject_finding, st);
+	smsaudit_findings_free(fs);
+	free(ev);
+}
+
+/* The deadline policy and grade scale of smsaudit.xml at the commit (defaults if unreadable). */
+static void load_policy(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit)
+{
+	sms_policy_default(&st->policy);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	if (smsaudit_repo_read(&b, store->repo, commit, SMS_PATH) == 0 &&
+	    smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH) == 0 && record_schema_validate(doc, SMS_PATH) == 0)
+		sms_policy_parse(&st->policy, xmlDocGetRootElement(doc));
+	else
+		problem(st, SMS_PATH, "", "cannot be read: %s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
+	smsaudit_error_clear();
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&b);
+}
+
 /* smsaudit.xml and trust/ca.pem are signed by a quality manager. */
 static void check_signed_file(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit,
                               const char *path)
@@ -850,8 +917,10 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 	authority(st, store);
 	if (!(flags & STATE_PEOPLE_ONLY)) {
+		load_policy(st, store, &at);
 		derive_evidence(st, store);
 		check_assessments(st, store);
+		check_findings(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
 		anchor_ctx ac = { st, store, &at };

@@ -557,6 +557,12 @@ static int commit_signed(smsaudit_store *store, smsaudit_identity *signer, smsau
 	return rc;
 }
 
+int store_commit_record(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                        const char *summary, const char *action)
+{
+	return commit_signed(store, signer, rec, summary, action, NULL, NULL);
+}
+
 static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
                       const char *summary, const char *action)
 {

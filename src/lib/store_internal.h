@@ -36,6 +36,10 @@ struct smsaudit_identity {
 /* Only person and revocation records: enough to know who may sign what. */
 #define STATE_PEOPLE_ONLY 0x100u
 
+/* Sign one record and commit it with a structured message. */
+int store_commit_record(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                        const char *summary, const char *action);
+
 /* Remove a directory tree we created (best effort). */
 void remove_tree(const char *path);
 

@@ -1,0 +1,682 @@
+/*
+ * Findings and their corrective actions: the rules of a finding's life.
+ *
+ * One replay applies finding and step records in time order and refuses any
+ * that breaks a rule. verify runs it over the whole history (a refused record
+ * is a problem); recording a step runs it over the history plus the new step
+ * (a refused step is an error and nothing is written). So the gates at write
+ * time and in verify cannot drift apart.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "finding_internal.h"
+
+/* ---- grades and policy ---- */
+
+static const char *const class_names[] = { "major", "minor", "observation", "improvement" };
+
+const char *smsaudit_grade_class_name(smsaudit_grade_class c)
+{
+	return (unsigned)c < 4 ? class_names[c] : "unknown";
+}
+
+int smsaudit_grade_class_is_nc(smsaudit_grade_class c)
+{
+	return c == SMSAUDIT_GRADE_MAJOR || c == SMSAUDIT_GRADE_MINOR;
+}
+
+void sms_policy_default(smsaudit_sms_policy *p)
+{
+	static const struct { const char *id; smsaudit_grade_class cls; const char *label; } scale[] = {
+		{ "major", SMSAUDIT_GRADE_MAJOR, "Major nonconformity" },
+		{ "minor", SMSAUDIT_GRADE_MINOR, "Minor nonconformity" },
+		{ "observation", SMSAUDIT_GRADE_OBSERVATION, "Observation" },
+		{ "ofi", SMSAUDIT_GRADE_IMPROVEMENT, "Opportunity for improvement" },
+	};
+	memset(p, 0, sizeof(*p));
+	p->major_verify_days = 90;
+	p->major_after_stage2_months = 6;
+	p->minor_plan_days = 30;
+	for (size_t i = 0; i < 4; i++) {
+		smsaudit_grade *g = &p->grades[p->ngrades++];
+		snprintf(g->id, sizeof(g->id), "%s", scale[i].id);
+		g->cls = scale[i].cls;
+		snprintf(g->label, sizeof(g->label), "%s", scale[i].label);
+	}
+}
+
+static int child_int(xmlNodePtr parent, const char *name, int fallback)
+{
+	char *s = smsaudit_xml_text(smsaudit_xml_child(parent, name));
+	long v = s ? strtol(s, NULL, 10) : 0;
+	free(s);
+	return v > 0 && v < 100000 ? (int)v : fallback;
+}
+
+static time_t child_date(xmlNodePtr parent, const char *name)
+{
+	char *s = smsaudit_xml_text(smsaudit_xml_child(parent, name));
+	time_t t = 0;
+	if (s && smsaudit_date_parse(&t, s) < 0)
+		t = 0;
+	free(s);
+	return t;
+}
+
+void sms_policy_parse(smsaudit_sms_policy *p, xmlNodePtr root)
+{
+	sms_policy_default(p);
+	xmlNodePtr dp = smsaudit_xml_child(root, "deadline-policy");
+	p->major_verify_days = child_int(dp, "major-verify-days", p->major_verify_days);
+	p->major_after_stage2_months = child_int(dp, "major-after-stage2-months", p->major_after_stage2_months);
+	p->minor_plan_days = child_int(dp, "minor-plan-days", p->minor_plan_days);
+	xmlNodePtr cy = smsaudit_xml_child(root, "cycle");
+	p->certification_decision = child_date(cy, "certification-decision");
+	p->certificate_expiry = child_date(cy, "certificate-expiry");
+	xmlNodePtr gs = smsaudit_xml_child(root, "grades");
+	if (!gs)
+		return;
+	p->ngrades = 0;
+	for (xmlNodePtr g = smsaudit_xml_first_element(gs); g && p->ngrades < SMSAUDIT_MAX_GRADES;
+	     g = smsaudit_xml_next_element(g)) {
+		char *id = smsaudit_xml_attr(g, "id"), *cls = smsaudit_xml_attr(g, "class");
+		char *label = smsaudit_xml_text(g);
+		smsaudit_grade *gr = &p->grades[p->ngrades];
+		snprintf(gr->id, sizeof(gr->id), "%s", id ? id : "");
+		snprintf(gr->label, sizeof(gr->label), "%s", label ? label : "");
+		gr->cls = SMSAUDIT_GRADE_OBSERVATION;
+		for (int c = 0; c < 4; c++)
+			if (cls && strcmp(cls, class_names[c]) == 0)
+				gr->cls = (smsaudit_grade_class)c;
+		if (id)
+			p->ngrades++;
+		xmlFree(id);
+		xmlFree(cls);
+		free(label);
+	}
+}
+
+const smsaudit_grade *smsaudit_policy_grade(const smsaudit_sms_policy *p, const char *id)
+{
+	for (size_t i = 0; id && i < p->ngrades; i++)
+		if (strcmp(p->grades[i].id, id) == 0)
+			return &p->grades[i];
+	return NULL;
+}
+
+void smsaudit_policy_grade_list(char *buf, size_t size, const smsaudit_sms_policy *p)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->ngrades && used < size; i++) {
+		int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", p->grades[i].id);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static const char *const phase_names[] = { "open", "planned", "implemented", "verified", "closed" };
+
+const char *smsaudit_finding_phase_name(smsaudit_finding_phase p)
+{
+	return (unsigned)p < 5 ? phase_names[p] : "unknown";
+}
+
+/* ---- the replay ---- */
+
+typedef struct {
+	smsaudit_finding pub;
+	const smsaudit_record **steps;
+	size_t nsteps, asteps;
+	smsaudit_finding_action *actions;
+	size_t nactions, aactions;
+	int has_cause;
+	int need_plan;          /* found not effective: new actions must be planned */
+	time_t last_at;         /* made-at of the latest record of this finding */
+} fwork;
+
+struct smsaudit_findings {
+	fwork *f;
+	size_t n, a;
+};
+
+typedef struct {
+	const smsaudit_state *st;
+	const smsaudit_catalogue *cat;
+	smsaudit_repo *repo;
+	char msg[512];
+} replay_env;
+
+static int reject(replay_env *env, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
+
+static int reject(replay_env *env, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(env->msg, sizeof(env->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static fwork *find_by_id(smsaudit_findings *fs, const char *id)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].pub.record->id, id) == 0)
+			return &fs->f[i];
+	return NULL;
+}
+
+/* The person holding `email` at `at`: the latest valid grant made by then, not revoked. */
+static const smsaudit_person_body *person_at(const smsaudit_state *st, const char *email, time_t at)
+{
+	const smsaudit_person_entry *best = NULL;
+	for (size_t i = 0; i < smsaudit_state_person_count(st); i++) {
+		const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
+		if (pe->valid && strcmp(pe->record->person.email, email) == 0 && pe->record->made_at <= at)
+			best = pe;
+	}
+	if (!best || (best->revoked_at && at >= best->revoked_at))
+		return NULL;
+	const smsaudit_person_body *p = &best->record->person;
+	if (at < p->valid_from || (p->valid_until && at >= p->valid_until))
+		return NULL;
+	return p;
+}
+
+static int check_refs(replay_env *env, const smsaudit_evidence_ref *refs, size_t n, time_t at)
+{
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = NULL;
+		if (smsaudit_state_find_evidence(&e, env->st, refs[i].id) < 0 || strcmp(e->record->id, refs[i].id) != 0)
+			return reject(env, "cites evidence %s, which does not exist", refs[i].id);
+		if (!e->valid)
+			return reject(env, "cites evidence %s, which does not verify", refs[i].id);
+		if (strcmp(e->record->evidence.sha256, refs[i].sha256) != 0)
+			return reject(env, "cites evidence %s with SHA-256 %.12s..., but its content is %.12s...", refs[i].id,
+			              refs[i].sha256, e->record->evidence.sha256);
+		if (e->record->made_at > at)
+			return reject(env, "cites evidence %s, which was recorded after it", refs[i].id);
+		if (env->repo) {
+			smsaudit_oid c;
+			if (smsaudit_repo_resolve(&c, env->repo, refs[i].commit) < 0 || !smsaudit_repo_exists(env->repo, &c, e->path))
+				return reject(env, "cites evidence %s at commit %.12s, which does not hold it", refs[i].id,
+				              refs[i].commit);
+			smsaudit_error_clear();
+		}
+	}
+	return 0;
+}
+
+static int only_roles(replay_env *env, const finding_event *ev, unsigned allowed, const char *what)
+{
+	if (ev->signer_roles & allowed)
+		return 0;
+	char need[200], have[200];
+	smsaudit_roles_format(need, sizeof(need), allowed);
+	smsaudit_roles_format(have, sizeof(have), ev->signer_roles);
+	return reject(env, "%s is signed by one of: %s; %s is %s", what, need, ev->signer_email, *have ? have : "no role");
+}
+
+static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
+{
+	const smsaudit_record *r = ev->rec;
+	const smsaudit_finding_body *f = &r->finding;
+	const smsaudit_sms_policy *p = smsaudit_state_policy(env->st);
+	const smsaudit_grade *g = smsaudit_policy_grade(p, f->grade);
+	if (!g) {
+		char list[400];
+		smsaudit_policy_grade_list(list, sizeof(list), p);
+		return reject(env, "grade '%s' is not in the grade scale of smsaudit.xml (%s)", f->grade, list);
+	}
+	unsigned allowed;
+	const char *who;
+	if (smsaudit_finding_source_external(f->source)) {
+		allowed = SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+		who = "a finding from a certification audit";
+	} else if (f->source == SMSAUDIT_SOURCE_INTERNAL_AUDIT) {
+		allowed = SMSAUDIT_ROLE_INTERNAL_AUDITOR;
+		who = "a finding from an internal audit";
+	} else {
+		allowed = SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_QUALITY_MANAGER;
+		who = "a finding";
+	}
+	if (only_roles(env, ev, allowed, who) < 0)
+		return -1;
+	if (f->raised_on > smsaudit_date_of(r->made_at)) {
+		char d[11];
+		smsaudit_date_format(d, f->raised_on);
+		return reject(env, "raised on %s, after it was signed", d);
+	}
+	for (size_t i = 0; env->cat && i < f->nclauses; i++) {
+		const smsaudit_clause *cl = NULL;
+		if (smsaudit_catalogue_find(&cl, env->cat, f->clauses[i]) < 0)
+			return reject(env, "clause '%s' is not in the catalogue", f->clauses[i]);
+		if (!cl->assessable)
+			return reject(env, "clause '%s' is a heading; name the sub-clause that is not met", f->clauses[i]);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(f->clauses[k], f->clauses[i]) == 0)
+				return reject(env, "clause '%s' is named twice", f->clauses[i]);
+	}
+	if (f->audit[0])
+		return reject(env, "names audit %s, which is not a recorded audit", f->audit);
+	if (check_refs(env, f->evidence, f->nevidence, r->made_at) < 0)
+		return -1;
+	if (find_by_id(fs, r->id))
+		return reject(env, "finding %s is recorded twice", r->id);
+	if (fs->n == fs->a) {
+		size_t na = fs->a ? fs->a * 2 : 16;
+		fwork *nf = realloc(fs->f, na * sizeof(*nf));
+		if (!nf)
+			return reject(env, "out of memory");
+		fs->f = nf;
+		fs->a = na;
+	}
+	fwork *w = &fs->f[fs->n++];
+	memset(w, 0, sizeof(*w));
+	w->pub.record = r;
+	w->pub.grade = g;
+	w->last_at = r->made_at;
+	/* NC-2027-004: numbered per year of raising, in signing order. */
+	char year[11];
+	smsaudit_date_format(year, f->raised_on);
+	unsigned seq = 1;
+	for (size_t i = 0; i + 1 < fs->n; i++) {
+		char y[11];
+		smsaudit_date_format(y, fs->f[i].pub.record->finding.raised_on);
+		seq += strncmp(y, year, 4) == 0;
+	}
+	const char *prefix = smsaudit_grade_class_is_nc(g->cls) ? "NC" : g->cls == SMSAUDIT_GRADE_OBSERVATION ? "OBS" : "OFI";
+	snprintf(w->pub.number, sizeof(w->pub.number), "%s-%.4s-%03u", prefix, year, seq);
+	return 0;
+}
+
+static int add_step(replay_env *env, fwork *w, const smsaudit_record *r)
+{
+	if (w->nsteps == w->asteps) {
+		size_t na = w->asteps ? w->asteps * 2 : 8;
+		const smsaudit_record **ns = realloc(w->steps, na * sizeof(*ns));
+		if (!ns)
+			return reject(env, "out of memory");
+		w->steps = ns;
+		w->asteps = na;
+	}
+	w->steps[w->nsteps++] = r;
+	w->last_at = r->made_at;
+	return 0;
+}
+
+static smsaudit_finding_action *action_by_ref(fwork *w, const char *plan, unsigned index)
+{
+	for (size_t i = 0; i < w->nactions; i++)
+		if (strcmp(w->actions[i].plan->id, plan) == 0 && w->actions[i].index == index)
+			return &w->actions[i];
+	return NULL;
+}
+
+static size_t open_actions(const fwork *w, char *list, size_t size)
+{
+	size_t n = 0, used = 0;
+	list[0] = '\0';
+	for (size_t i = 0; i < w->nactions; i++)
+		if (!w->actions[i].implemented) {
+			n++;
+			int k = snprintf(list + used, size - used, "%sA%u", used ? ", " : "", w->actions[i].number);
+			if (k > 0 && (size_t)k < size - used)
+				used += (size_t)k;
+		}
+	return n;
+}
+
+static const smsaudit_finding_action *implemented_by(const fwork *w, const char *email)
+{
+	for (size_t i = 0; i < w->nactions; i++)
+		if (w->actions[i].implemented && strcmp(w->actions[i].implemented->made_by, email) == 0)
+			return &w->actions[i];
+	return NULL;
+}
+
+static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
+{
+	const smsaudit_record *r = ev->rec;
+	const smsaudit_step_body *s = &r->step;
+	const char *kind = smsaudit_step_kind_name(s->kind);
+	fwork *w = find_by_id(fs, s->finding);
+	if (!w)
+		return reject(env, "%s step for finding %s, which does not exist or does not verify", kind, s->finding);
+	const char *num = w->pub.number;
+	int nc = smsaudit_grade_class_is_nc(w->pub.grade->cls);
+	unsigned org = SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER;
+	unsigned auditors = SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	char what[160], list[200];
+	snprintf(what, sizeof(what), "the %s step of %s", kind, num);
+	if (r->made_at <= w->last_at)
+		return reject(env, "%s is not later than the step before it; steps are ordered by their signing time", what);
+	if (w->pub.closed_at && s->kind != SMSAUDIT_STEP_REOPENED)
+		return reject(env, "%s is closed; reopen it before recording a %s step", num, kind);
+	switch (s->kind) {
+	case SMSAUDIT_STEP_CORRECTION:
+		if (only_roles(env, ev, org, what) < 0)
+			return -1;
+		break;
+	case SMSAUDIT_STEP_CAUSE:
+		if (only_roles(env, ev, org, what) < 0)
+			return -1;
+		w->has_cause = 1;
+		break;
+	case SMSAUDIT_STEP_PLAN:
+		if (only_roles(env, ev, org, what) < 0)
+			return -1;
+		if (nc && !w->has_cause)
+			return reject(env, "%s plans corrective action before a root cause is recorded; record the cause first",
+			              num);
+		if (s->nactions == 0)
+			return reject(env, "%s: a plan needs at least one action", what);
+		for (size_t i = 0; i < s->nactions; i++) {
+			const smsaudit_action *a = &s->actions[i];
+			const smsaudit_person_body *owner = person_at(env->st, a->owner, r->made_at);
+			char due[11], raised[11];
+			smsaudit_date_format(due, a->due);
+			smsaudit_date_format(raised, w->pub.record->finding.raised_on);
+			if (!owner)
+				return reject(env, "%s: action %zu is owned by %s, who is not a person of this repository", what,
+				              i + 1, a->owner);
+			if (!(owner->roles & ~(unsigned)SMSAUDIT_ROLE_VIEWER))
+				return reject(env, "%s: action %zu is owned by %s, a viewer, who cannot sign its implementation",
+				              what, i + 1, a->owner);
+			if (a->due < w->pub.record->finding.raised_on)
+				return reject(env, "%s: action %zu is due %s, before the finding was raised (%s)", what, i + 1, due,
+				              raised);
+		}
+		for (size_t i = 0; i < s->nactions; i++) {
+			if (w->nactions == w->aactions) {
+				size_t na = w->aactions ? w->aactions * 2 : 8;
+				smsaudit_finding_action *nw = realloc(w->actions, na * sizeof(*nw));
+				if (!nw)
+					return reject(env, "out of memory");
+				w->actions = nw;
+				w->aactions = na;
+			}
+			smsaudit_finding_action *fa = &w->actions[w->nactions++];
+			fa->plan = r;
+			fa->index = (unsigned)i + 1;
+			fa->number = (unsigned)w->nactions;
+			fa->action = &s->actions[i];
+			fa->implemented = NULL;
+		}
+		if (!w->pub.planned_at)
+			w->pub.planned_at = r->made_at;
+		w->need_plan = 0;
+		w->pub.verified_at = 0;   /* new actions need a new verification */
+		break;
+	case SMSAUDIT_STEP_IMPLEMENTED: {
+		smsaudit_finding_action *fa = action_by_ref(w, s->plan, s->action);
+		if (!fa)
+			return reject(env, "%s marks action %u of plan %s implemented, but %s has no such planned action", what,
+			              s->action, s->plan, num);
+		if (fa->implemented)
+			return reject(env, "%s: action A%u is already implemented (%s)", what, fa->number, fa->implemented->id);
+		if (strcmp(ev->signer_email, fa->action->owner) != 0)
+			return reject(env, "%s: action A%u is owned by %s, so %s cannot sign its implementation", what,
+			              fa->number, fa->action->owner, ev->signer_email);
+		if (check_refs(env, s->evidence, s->nevidence, r->made_at) < 0)
+			return -1;
+		fa->implemented = r;
+		break;
+	}
+	case SMSAUDIT_STEP_VERIFIED: {
+		if (only_roles(env, ev, auditors, what) < 0)
+			return -1;
+		const smsaudit_finding_action *own = implemented_by(w, ev->signer_email);
+		if (own)
+			return reject(env, "%s implemented action A%u of %s, so cannot verify its effectiveness (separation of "
+			              "duties)", ev->signer_email, own->number, num);
+		if (w->need_plan)
+			return reject(env, "%s: the last verification found the actions not effective; plan new actions first",
+			              what);
+		if (w->nactions == 0)
+			return reject(env, "%s has no corrective action to verify; plan and implement actions first", num);
+		if (open_actions(w, list, sizeof(list)))
+			return reject(env, "%s cannot be verified while actions are open (%s)", num, list);
+		if (check_refs(env, s->evidence, s->nevidence, r->made_at) < 0)
+			return -1;
+		if (s->effective) {
+			w->pub.verified_at = r->made_at;
+			w->pub.not_effective = 0;
+		} else {
+			w->pub.verified_at = 0;
+			w->pub.not_effective = 1;
+			w->need_plan = 1;
+		}
+		break;
+	}
+	case SMSAUDIT_STEP_CLOSED:
+		if (only_roles(env, ev, auditors, what) < 0)
+			return -1;
+		if (open_actions(w, list, sizeof(list)))
+			return reject(env, "%s cannot be closed while actions are open (%s)", num, list);
+		if (w->need_plan)
+			return reject(env, "%s cannot be closed: its actions were found not effective and no new ones are planned",
+			              num);
+		if (nc && !w->pub.verified_at)
+			return reject(env, "%s cannot be closed without an effectiveness verification of its corrective actions",
+			              num);
+		w->pub.closed_at = r->made_at;
+		break;
+	case SMSAUDIT_STEP_REOPENED:
+		if (only_roles(env, ev, auditors | SMSAUDIT_ROLE_QUALITY_MANAGER, what) < 0)
+			return -1;
+		if (!w->pub.closed_at)
+			return reject(env, "%s is not closed, so it cannot be reopened", num);
+		w->pub.closed_at = 0;
+		w->pub.verified_at = 0;   /* whatever was verified did not hold */
+		break;
+	default:
+		return reject(env, "unknown step");
+	}
+	return add_step(env, w, r);
+}
+
+static void finish(smsaudit_findings *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		fwork *w = &fs->f[i];
+		smsaudit_finding *p = &w->pub;
+		p->steps = w->steps;
+		p->nsteps = w->nsteps;
+		p->actions = w->actions;
+		p->nactions = w->nactions;
+		char list[8];
+		if (p->closed_at)
+			p->phase = SMSAUDIT_PHASE_CLOSED;
+		else if (p->verified_at)
+			p->phase = SMSAUDIT_PHASE_VERIFIED;
+		else if (w->nactions == 0 || w->need_plan)
+			p->phase = SMSAUDIT_PHASE_OPEN;
+		else if (open_actions(w, list, sizeof(list)))
+			p->phase = SMSAUDIT_PHASE_PLANNED;
+		else
+			p->phase = SMSAUDIT_PHASE_IMPLEMENTED;
+	}
+}
+
+void smsaudit_findings_free(smsaudit_findings *fs)
+{
+	if (!fs)
+		return;
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->f[i].steps);
+		free(fs->f[i].actions);
+	}
+	free(fs->f);
+	free(fs);
+}
+
+int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
+                    smsaudit_repo *repo, const finding_event *ev, size_t n, finding_reject_fn on_reject, void *u)
+{
+	*out = NULL;
+	smsaudit_findings *fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return error_oom();
+	replay_env env;
+	memset(&env, 0, sizeof(env));
+	env.st = st;
+	env.cat = cat;
+	env.repo = repo;
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_record *r = ev[i].rec;
+		int rc = r->type == SMSAUDIT_REC_FINDING ? apply_raise(&env, fs, &ev[i])
+		         : r->type == SMSAUDIT_REC_STEP  ? apply_step(&env, fs, &ev[i])
+		                                         : 0;
+		if (rc < 0 && on_reject)
+			on_reject(u, &ev[i], env.msg);
+		if (rc < 0 && strcmp(env.msg, "out of memory") == 0) {
+			smsaudit_findings_free(fs);
+			return error_oom();
+		}
+	}
+	finish(fs);
+	*out = fs;
+	return 0;
+}
+
+int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st, time_t as_of)
+{
+	*out = NULL;
+	size_t n = smsaudit_state_record_count(st), k = 0;
+	finding_event *ev = calloc(n ? n : 1, sizeof(*ev));
+	if (!ev)
+		return error_oom();
+	time_t until = as_of ? smsaudit_date_of(as_of) + 86400 : 0;
+	for (size_t i = 0; i < n; i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (!e.record || !e.valid || (e.record->type != SMSAUDIT_REC_FINDING && e.record->type != SMSAUDIT_REC_STEP))
+			continue;
+		if (until && e.record->made_at >= until)
+			continue;
+		ev[k].rec = e.record;
+		ev[k].path = e.path;
+		ev[k].signer_email = e.signer_email;
+		ev[k].signer_roles = e.signer_roles;
+		k++;
+	}
+	/* verify has already refused what breaks a rule; what is left replays cleanly. */
+	int rc = findings_replay(out, st, NULL, NULL, ev, k, NULL, NULL);
+	free(ev);
+	return rc;
+}
+
+size_t smsaudit_findings_count(const smsaudit_findings *fs)
+{
+	return fs->n;
+}
+
+const smsaudit_finding *smsaudit_findings_at(const smsaudit_findings *fs, size_t i)
+{
+	return i < fs->n ? &fs->f[i].pub : NULL;
+}
+
+int smsaudit_findings_find(const smsaudit_finding **out, const smsaudit_findings *fs, const char *key)
+{
+	*out = NULL;
+	size_t n = strlen(key);
+	const smsaudit_finding *hit = NULL;
+	int count = 0;
+	for (size_t i = 0; i < fs->n; i++) {
+		const smsaudit_finding *f = &fs->f[i].pub;
+		if (strcasecmp(f->number, key) == 0 || strcmp(f->record->id, key) == 0) {
+			*out = f;
+			return 0;
+		}
+		if (n >= 10 && strncmp(f->record->id, key, n) == 0) {
+			hit = f;
+			count++;
+		}
+	}
+	if (count == 1) {
+		*out = hit;
+		return 0;
+	}
+	if (count > 1)
+		return error_set(SMSAUDIT_EINVALID, "finding '%s' is ambiguous: give more of its id", key);
+	return error_set(SMSAUDIT_ENOTFOUND, "finding '%s' does not exist (give its number, e.g. NC-2027-004, or id)",
+	                 key);
+}
+
+/* ---- deadlines ---- */
+
+static const char *const due_names[] = { "pending", "due-soon", "overdue", "met", "met-late" };
+
+const char *smsaudit_due_status_name(smsaudit_due_status s)
+{
+	return (unsigned)s < 5 ? due_names[s] : "unknown";
+}
+
+static void deadline(smsaudit_deadline *out, size_t max, size_t *n, const char *what, time_t due, time_t met,
+                     unsigned action)
+{
+	if (*n >= max)
+		return;
+	smsaudit_deadline *d = &out[(*n)++];
+	snprintf(d->what, sizeof(d->what), "%s", what);
+	d->due = due;
+	d->met_at = met;
+	d->action = action;
+}
+
+size_t smsaudit_finding_deadlines(smsaudit_deadline *out, size_t max, const smsaudit_finding *f,
+                                  const smsaudit_sms_policy *p)
+{
+	size_t n = 0;
+	const smsaudit_finding_body *b = &f->record->finding;
+	char what[120];
+	/* A verification stands for the deadline only until it is voided (reopen,
+	 * new plan); a closed finding was verified when it was closed. */
+	time_t verified = f->verified_at ? f->verified_at : f->closed_at;
+	if (f->grade->cls == SMSAUDIT_GRADE_MAJOR) {
+		snprintf(what, sizeof(what), "corrective action verified within %d days", p->major_verify_days);
+		deadline(out, max, &n, what, b->raised_on + (time_t)p->major_verify_days * 86400, verified, 0);
+		if (b->source == SMSAUDIT_SOURCE_STAGE2) {
+			snprintf(what, sizeof(what), "verified within %d months of stage 2 (else a new stage 2)",
+			         p->major_after_stage2_months);
+			deadline(out, max, &n, what, smsaudit_date_add_months(b->raised_on, p->major_after_stage2_months),
+			         verified, 0);
+		}
+		if (p->certification_decision && p->certification_decision > b->raised_on)
+			deadline(out, max, &n, "verified before the certification decision", p->certification_decision - 86400,
+			         verified, 0);
+	} else if (f->grade->cls == SMSAUDIT_GRADE_MINOR) {
+		snprintf(what, sizeof(what), "corrective action planned within %d days", p->minor_plan_days);
+		deadline(out, max, &n, what, b->raised_on + (time_t)p->minor_plan_days * 86400, f->planned_at, 0);
+		deadline(out, max, &n, "implementation verified at the next audit", 0, verified, 0);
+	}
+	for (size_t i = 0; i < f->nactions; i++) {
+		const smsaudit_finding_action *a = &f->actions[i];
+		snprintf(what, sizeof(what), "A%u: %.100s", a->number, a->action->description);
+		for (char *c = what; *c; c++)
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
+		deadline(out, max, &n, what, a->action->due, a->implemented ? a->implemented->made_at : 0, a->number);
+	}
+	return n;
+}
+
+smsaudit_due_status smsaudit_deadline_status(const smsaudit_deadline *d, time_t as_of, int soon_days)
+{
+	time_t day = smsaudit_date_of(as_of);
+	if (d->met_at)
+		return d->due && smsaudit_date_of(d->met_at) > d->due ? SMSAUDIT_DUE_MET_LATE : SMSAUDIT_DUE_MET;
+	if (!d->due)
+		return SMSAUDIT_DUE_PENDING;
+	if (day > d->due)
+		return SMSAUDIT_DUE_OVERDUE;
+	if (d->due - day <= (time_t)soon_days * 86400)
+		return SMSAUDIT_DUE_SOON;
+	return SMSAUDIT_DUE_PENDING;
+}

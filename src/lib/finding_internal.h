@@ -1,0 +1,33 @@
+/* Internals of findings shared by finding.c, state.c (verify) and store.c (recording). */
+#ifndef SMSAUDIT_FINDING_INTERNAL_H
+#define SMSAUDIT_FINDING_INTERNAL_H
+
+#include <libxml/tree.h>
+
+#include "internal.h"
+#include "smsaudit/finding.h"
+
+/* One finding or step record as the replay sees it. */
+typedef struct {
+	const smsaudit_record *rec;
+	const char *path;
+	const char *signer_email;
+	unsigned signer_roles;   /* the signer's roles when it was signed */
+} finding_event;
+
+typedef void (*finding_reject_fn)(void *u, const finding_event *ev, const char *message);
+
+/*
+ * Apply the events (in time order) and build the findings. An event that
+ * breaks a rule is left out and reported to `on_reject` with a one-line
+ * message. `cat` (clauses) and `repo` (pinned commits) may be NULL to skip
+ * those checks when the records have been verified already.
+ */
+int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
+                    smsaudit_repo *repo, const finding_event *ev, size_t n, finding_reject_fn on_reject, void *u);
+
+/* The policy of an SMS description (defaults for what it leaves out). */
+void sms_policy_default(smsaudit_sms_policy *p);
+void sms_policy_parse(smsaudit_sms_policy *p, xmlNodePtr sms_root);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * Recording findings and their steps. Each candidate record is run through
+ * the same replay verify uses, on top of the repository's history, before it
+ * is signed: a step that breaks a rule is refused with verify's message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "finding_internal.h"
+#include "store_internal.h"
+
+typedef struct {
+	const smsaudit_record *candidate;
+	char message[512];
+	int refused;
+} candidate_check;
+
+static void on_reject(void *u, const finding_event *ev, const char *message)
+{
+	candidate_check *c = u;
+	if (ev->rec == c->candidate) {
+		c->refused = 1;
+		snprintf(c->message, sizeof(c->message), "%s", message);
+	}
+}
+
+/* Replay the valid history plus `rec`; SMSAUDIT_EINVALID with the rule's message if it is refused. */
+static int check_candidate(smsaudit_findings **out, smsaudit_state *st, smsaudit_store *store,
+                           const smsaudit_identity *signer, const smsaudit_record *rec)
+{
+	*out = NULL;
+	size_t n = smsaudit_state_record_count(st), k = 0;
+	finding_event *ev = calloc(n + 1, sizeof(*ev));
+	if (!ev)
+		return error_oom();
+	for (size_t i = 0; i < n; i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (!e.record || !e.valid || (e.record->type != SMSAUDIT_REC_FINDING && e.record->type != SMSAUDIT_REC_STEP))
+			continue;
+		ev[k].rec = e.record;
+		ev[k].path = e.path;
+		ev[k].signer_email = e.signer_email;
+		ev[k].signer_roles = e.signer_roles;
+		k++;
+	}
+	ev[k].rec = rec;
+	ev[k].path = rec->id;
+	ev[k].signer_email = smsaudit_identity_email(signer);
+	ev[k].signer_roles = smsaudit_identity_roles(signer);
+	k++;
+	candidate_check c = { rec, "", 0 };
+	int rc = findings_replay(out, st, smsaudit_store_catalogue(store), NULL, ev, k, on_reject, &c);
+	free(ev);
+	if (rc == 0 && c.refused) {
+		smsaudit_findings_free(*out);
+		*out = NULL;
+		rc = error_set(SMSAUDIT_EINVALID, "%s", c.message);
+	}
+	return rc;
+}
+
+/* Evidence ids (or prefixes) into references pinned at the head commit. */
+static int resolve_refs(smsaudit_evidence_ref **out, const smsaudit_state *st, smsaudit_store *store,
+                        const char *const *ids, size_t n)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	smsaudit_oid head;
+	char hex[41];
+	int rc = smsaudit_repo_head(&head, smsaudit_store_repo(store));
+	if (rc < 0)
+		return rc;
+	smsaudit_oid_fmt(hex, &head);
+	smsaudit_evidence_ref *refs = calloc(n, sizeof(*refs));
+	if (!refs)
+		return error_oom();
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = NULL;
+		if ((rc = smsaudit_state_find_evidence(&e, st, ids[i])) < 0) {
+			rc = error_prefix(rc, "--evidence %s", ids[i]);
+			break;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(refs[k].id, e->record->id) == 0)
+				rc = error_set(SMSAUDIT_EINVALID, "--evidence %s is given twice", e->record->id);
+		if (rc < 0)
+			break;
+		snprintf(refs[i].id, sizeof(refs[i].id), "%s", e->record->id);
+		snprintf(refs[i].commit, sizeof(refs[i].commit), "%s", hex);
+		snprintf(refs[i].sha256, sizeof(refs[i].sha256), "%s", e->record->evidence.sha256);
+	}
+	if (rc < 0) {
+		free(refs);
+		return rc;
+	}
+	*out = refs;
+	return 0;
+}
+
+int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                         const smsaudit_finding_input *in)
+{
+	if ((unsigned)in->source >= SMSAUDIT_SOURCE__COUNT)
+		return error_set(SMSAUDIT_EINVALID, "unknown finding source %d", (int)in->source);
+	if (!in->grade || !*in->grade)
+		return error_set(SMSAUDIT_EINVALID, "--grade: give the finding's grade");
+	if (!in->nclauses)
+		return error_set(SMSAUDIT_EINVALID, "--clause: name at least one clause the finding is against");
+	if (in->nclauses > 100 || in->nevidence > 100)
+		return error_set(SMSAUDIT_EINVALID, "a finding names at most 100 clauses and 100 pieces of evidence");
+	if (!smsaudit_note_ok(in->statement, 20000))
+		return error_set(SMSAUDIT_EINVALID, "--statement: give the statement of the finding (text)");
+	time_t now = smsaudit_now();
+	if (in->raised_on && in->raised_on > smsaudit_date_of(now))
+		return error_set(SMSAUDIT_EINVALID, "--date: a finding cannot be raised on a future date");
+	for (size_t i = 0; i < in->nclauses; i++) {
+		const smsaudit_clause *cl = NULL;
+		if (smsaudit_catalogue_find(&cl, smsaudit_store_catalogue(store), in->clauses[i]) < 0)
+			return error_prefix(SMSAUDIT_ENOTFOUND, "--clause %s", in->clauses[i]);
+	}
+	smsaudit_state *st = NULL;
+	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	if (rc < 0)
+		return rc;
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_FINDING;
+	rec.made_at = now;
+	rec.made_by = (char *)smsaudit_identity_email(signer);
+	smsaudit_finding_body *f = &rec.finding;
+	f->source = in->source;
+	snprintf(f->grade, sizeof(f->grade), "%s", in->grade);
+	f->raised_on = in->raised_on ? smsaudit_date_of(in->raised_on) : smsaudit_date_of(now);
+	if (in->audit)
+		snprintf(f->audit, sizeof(f->audit), "%s", in->audit);
+	f->clauses = (char **)in->clauses;
+	f->nclauses = in->nclauses;
+	f->statement = (char *)in->statement;
+	f->nevidence = in->nevidence;
+	rc = resolve_refs(&f->evidence, st, store, in->evidence, in->nevidence);
+	if (rc == 0 && strlen(in->grade) >= sizeof(f->grade))
+		rc = error_set(SMSAUDIT_EINVALID, "--grade '%s' is not in the grade scale", in->grade);
+	if (rc == 0)
+		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+	smsaudit_findings *fs = NULL;
+	if (rc == 0)
+		rc = check_candidate(&fs, st, store, signer, &rec);
+	if (rc == 0) {
+		const smsaudit_finding *nf = NULL;
+		smsaudit_findings_find(&nf, fs, rec.id);
+		char summary[300];
+		snprintf(summary, sizeof(summary), "finding raise: %s (%s, %s)", nf ? nf->number : rec.id, f->grade,
+		         f->clauses[0]);
+		rc = store_commit_record(store, signer, &rec, summary, "finding-raise");
+	}
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	smsaudit_findings_free(fs);
+	free(f->evidence);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+static int check_step_input(const smsaudit_step_input *in)
+{
+	if ((unsigned)in->kind >= SMSAUDIT_STEP__COUNT)
+		return error_set(SMSAUDIT_EINVALID, "unknown step %d", (int)in->kind);
+	if (in->kind != SMSAUDIT_STEP_PLAN && !smsaudit_note_ok(in->text, 20000))
+		return error_set(SMSAUDIT_EINVALID, "the %s step needs its text (what was done, found or decided)",
+		                 smsaudit_step_kind_name(in->kind));
+	if (in->kind == SMSAUDIT_STEP_PLAN && in->text && !smsaudit_note_ok(in->text, 20000))
+		return error_set(SMSAUDIT_EINVALID, "--note: the plan's note is not valid text");
+	if (in->kind == SMSAUDIT_STEP_CAUSE && (unsigned)in->method > SMSAUDIT_CAUSE_OTHER)
+		return error_set(SMSAUDIT_EINVALID, "unknown root-cause method");
+	if (in->kind == SMSAUDIT_STEP_PLAN) {
+		if (!in->nactions)
+			return error_set(SMSAUDIT_EINVALID, "a plan needs at least one action (--action TEXT --owner EMAIL --due DATE)");
+		if (in->nactions > 50)
+			return error_set(SMSAUDIT_EINVALID, "a plan has at most 50 actions");
+		for (size_t i = 0; i < in->nactions; i++) {
+			const smsaudit_action *a = &in->actions[i];
+			if (!smsaudit_note_ok(a->description, 20000))
+				return error_set(SMSAUDIT_EINVALID, "action %zu: describe what will be done", i + 1);
+			if (!a->owner || !smsaudit_text_ok(a->owner, 254) || !strchr(a->owner, '@'))
+				return error_set(SMSAUDIT_EINVALID, "action %zu: --owner needs the email of the person who will do it",
+				                 i + 1);
+			if (!a->due)
+				return error_set(SMSAUDIT_EINVALID, "action %zu: --due needs a date", i + 1);
+		}
+	}
+	if (in->nevidence > 100)
+		return error_set(SMSAUDIT_EINVALID, "a step cites at most 100 pieces of evidence");
+	if (in->nevidence && in->kind != SMSAUDIT_STEP_IMPLEMENTED && in->kind != SMSAUDIT_STEP_VERIFIED)
+		return error_set(SMSAUDIT_EINVALID, "--evidence belongs to the implement and verify steps");
+	return 0;
+}
+
+int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                        const char *finding, const smsaudit_step_input *in)
+{
+	int rc = check_step_input(in);
+	if (rc < 0)
+		return rc;
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	smsaudit_findings *now_fs = NULL, *fs = NULL;
+	const smsaudit_finding *f = NULL;
+	rc = smsaudit_findings_compute(&now_fs, st, 0);
+	if (rc == 0)
+		rc = smsaudit_findings_find(&f, now_fs, finding);
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_STEP;
+	rec.made_by = (char *)smsaudit_identity_email(signer);
+	smsaudit_step_body *s = &rec.step;
+	char number[24] = "";
+	if (rc == 0) {
+		snprintf(number, sizeof(number), "%s", f->number);
+		/* Steps are ordered by signing time: never sign in the same second as the step before. */
+		time_t last = f->nsteps ? f->steps[f->nsteps - 1]->made_at : f->record->made_at;
+		rec.made_at = smsaudit_now();
+		if (rec.made_at <= last)
+			rec.made_at = last + 1;
+		snprintf(s->finding, sizeof(s->finding), "%s", f->record->id);
+		s->kind = in->kind;
+		s->text = (char *)in->text;
+		s->method = in->method;
+		s->actions = (smsaudit_action *)in->actions;
+		s->nactions = in->kind == SMSAUDIT_STEP_PLAN ? in->nactions : 0;
+		s->effective = in->effective;
+		s->nevidence = in->nevidence;
+		if (in->kind == SMSAUDIT_STEP_IMPLEMENTED) {
+			const smsaudit_finding_action *a = NULL;
+			for (size_t i = 0; i < f->nactions; i++)
+				if (f->actions[i].number == in->action)
+					a = &f->actions[i];
+			if (!a)
+				rc = error_set(SMSAUDIT_EINVALID, "%s has no action A%u%s", f->number, in->action,
+				               f->nactions ? "" : " (no corrective action is planned yet)");
+			else {
+				snprintf(s->plan, sizeof(s->plan), "%s", a->plan->id);
+				s->action = a->index;
+			}
+		}
+	}
+	if (rc == 0)
+		rc = resolve_refs(&s->evidence, st, store, in->evidence, in->nevidence);
+	if (rc == 0)
+		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+	if (rc == 0)
+		rc = check_candidate(&fs, st, store, signer, &rec);
+	if (rc == 0) {
+		char summary[300];
+		if (in->kind == SMSAUDIT_STEP_VERIFIED)
+			snprintf(summary, sizeof(summary), "finding verified: %s (%s)", number,
+			         in->effective ? "effective" : "not effective");
+		else
+			snprintf(summary, sizeof(summary), "finding %s: %s", smsaudit_step_kind_name(in->kind), number);
+		char action[40];
+		snprintf(action, sizeof(action), "finding-%s", smsaudit_step_kind_name(in->kind));
+		rc = store_commit_record(store, signer, &rec, summary, action);
+	}
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	free(s->evidence);
+	smsaudit_findings_free(fs);
+	smsaudit_findings_free(now_fs);
+	smsaudit_state_free(st);
+	return rc;
+}
