@@ -30,6 +30,8 @@ typedef enum {
 
 /* "major", "minor", "observation", "improvement" */
 const char *smsaudit_grade_class_name(smsaudit_grade_class c);
+/* Parse a class name; SMSAUDIT_EINVALID lists the accepted ones. */
+int smsaudit_grade_class_parse(smsaudit_grade_class *out, const char *name);
 /* 1 for the nonconformity classes (major, minor). */
 int smsaudit_grade_class_is_nc(smsaudit_grade_class c);
 
@@ -138,6 +140,14 @@ size_t smsaudit_finding_deadlines(smsaudit_deadline *out, size_t max, const smsa
 smsaudit_due_status smsaudit_deadline_status(const smsaudit_deadline *d, time_t as_of, int soon_days);
 
 /* ---- recording (each call signs one record and commits it) ---- */
+
+/*
+ * Replace the grade scale in smsaudit.xml (signed by a quality manager). The
+ * scale needs at least one nonconformity grade; a grade a finding uses must
+ * stay, with its class, so no finding changes its rules after the fact.
+ */
+int smsaudit_store_set_grades(smsaudit_store *store, smsaudit_identity *signer, const smsaudit_grade *grades,
+                              size_t n);
 
 typedef struct {
 	smsaudit_finding_source source;

@@ -72,6 +72,9 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 int smsaudit_txn_new(smsaudit_txn **out, smsaudit_repo *repo);
 /* Add a file from memory (written as a blob now). */
 int smsaudit_txn_add(smsaudit_txn *txn, const char *path, const void *data, size_t len);
+/* Add a file that may replace the one at `path` (for the SMS description and
+ * its signature; records and content are only ever added). */
+int smsaudit_txn_replace(smsaudit_txn *txn, const char *path, const void *data, size_t len);
 /* Add an already stored blob. */
 int smsaudit_txn_add_blob(smsaudit_txn *txn, const char *path, const smsaudit_oid *blob);
 size_t smsaudit_txn_count(const smsaudit_txn *txn);

@@ -225,6 +225,22 @@ const cli_command cli_commands[] = {
 	  "      --owner ben@example.org --due 2027-03-31\n"
 	  "  smsaudit finding list --open --overdue\n"
 	  "  smsaudit finding export > nc-register.csv\n" },
+	{ "sms", cmd_sms, "Show the SMS description's policy and grade scale, or replace the scale",
+	  "usage: smsaudit sms show [--format F]\n"
+	  "       smsaudit sms set-grades FILE\n"
+	  "\n"
+	  "smsaudit.xml describes the service management system; it is signed by a\n"
+	  "quality manager. 'show' prints its deadline policy and grade scale.\n"
+	  "'set-grades' replaces the grade scale for findings to match a certification\n"
+	  "body. FILE (or - for stdin) has one grade per line, 'id,class,label', where\n"
+	  "class is major, minor (nonconformities), observation or improvement (not\n"
+	  "nonconformities); the class sets the rules and deadlines the grade follows.\n"
+	  "The scale needs a nonconformity grade, and a grade a finding uses must stay\n"
+	  "with its class. The default scale: major, minor, observation, ofi.\n"
+	  "\n"
+	  "example:\n"
+	  "  printf 'cat1,major,Category 1 NC\\ncat2,minor,Category 2 NC\\nofi,improvement,OFI\\n' \\\n"
+	  "      | smsaudit --as ada@example.org sms set-grades -\n" },
 	{ "help", cmd_help, "Show help for smsaudit or for one command",
 	  "usage: smsaudit help [COMMAND]\n"
 	  "\n"

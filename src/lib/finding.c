@@ -24,6 +24,17 @@ const char *smsaudit_grade_class_name(smsaudit_grade_class c)
 	return (unsigned)c < 4 ? class_names[c] : "unknown";
 }
 
+int smsaudit_grade_class_parse(smsaudit_grade_class *out, const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, class_names[i]) == 0) {
+			*out = (smsaudit_grade_class)i;
+			return 0;
+		}
+	return error_set(SMSAUDIT_EINVALID, "unknown grade class '%s' (classes: major, minor, observation, improvement)",
+	                 name ? name : "");
+}
+
 int smsaudit_grade_class_is_nc(smsaudit_grade_class c)
 {
 	return c == SMSAUDIT_GRADE_MAJOR || c == SMSAUDIT_GRADE_MINOR;

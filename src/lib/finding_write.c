@@ -272,3 +272,96 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 	smsaudit_state_free(st);
 	return rc;
 }
+
+typedef struct {
+	const smsaudit_grade *grades;
+	size_t n;
+} grades_edit;
+
+static int put_grades(xmlDocPtr doc, xmlNodePtr root, xmlNsPtr ns, void *u)
+{
+	(void)doc;
+	const grades_edit *e = u;
+	xmlNodePtr old = smsaudit_xml_child(root, "grades");
+	if (old) {
+		xmlUnlinkNode(old);
+		xmlFreeNode(old);
+	}
+	/* The schema's order: right after deadline-policy. */
+	xmlNodePtr after = smsaudit_xml_child(root, "deadline-policy");
+	xmlNodePtr gs = xmlNewNode(ns, (const xmlChar *)"grades");
+	if (!gs || !after || !xmlAddNextSibling(after, gs)) {
+		xmlFreeNode(gs);
+		return error_set(SMSAUDIT_EINVALID, "smsaudit.xml has no deadline-policy to put the grades after");
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		xmlNodePtr g = xmlNewTextChild(gs, ns, (const xmlChar *)"grade", (const xmlChar *)e->grades[i].label);
+		xmlNewProp(g, (const xmlChar *)"id", (const xmlChar *)e->grades[i].id);
+		xmlNewProp(g, (const xmlChar *)"class", (const xmlChar *)smsaudit_grade_class_name(e->grades[i].cls));
+	}
+	return 0;
+}
+
+static int grade_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+int smsaudit_store_set_grades(smsaudit_store *store, smsaudit_identity *signer, const smsaudit_grade *grades,
+                              size_t n)
+{
+	if (n == 0 || n > SMSAUDIT_MAX_GRADES)
+		return error_set(SMSAUDIT_EINVALID, "a grade scale has 1 to %d grades, not %zu", SMSAUDIT_MAX_GRADES, n);
+	int have_nc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!grade_id_ok(grades[i].id))
+			return error_set(SMSAUDIT_EINVALID, "grade %zu: id '%s' must be 1-32 of a-z, 0-9 and '-'", i + 1,
+			                 grades[i].id);
+		if ((unsigned)grades[i].cls > SMSAUDIT_GRADE_IMPROVEMENT)
+			return error_set(SMSAUDIT_EINVALID, "grade %s: unknown class", grades[i].id);
+		if (!smsaudit_text_ok(grades[i].label, 200))
+			return error_set(SMSAUDIT_EINVALID, "grade %s: give a label (one line of text)", grades[i].id);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(grades[k].id, grades[i].id) == 0)
+				return error_set(SMSAUDIT_EINVALID, "grade %s is listed twice", grades[i].id);
+		have_nc |= smsaudit_grade_class_is_nc(grades[i].cls);
+	}
+	if (!have_nc)
+		return error_set(SMSAUDIT_EINVALID, "the scale has no nonconformity grade (class major or minor)");
+	smsaudit_state *st = NULL;
+	smsaudit_findings *fs = NULL;
+	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	if (rc == 0)
+		rc = smsaudit_findings_compute(&fs, st, 0);
+	for (size_t i = 0; rc == 0 && i < smsaudit_findings_count(fs); i++) {
+		const smsaudit_finding *f = smsaudit_findings_at(fs, i);
+		const smsaudit_grade *g = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(grades[k].id, f->grade->id) == 0)
+				g = &grades[k];
+		if (!g)
+			rc = error_set(SMSAUDIT_EINVALID, "grade %s is used by %s; the new scale must keep it", f->grade->id,
+			               f->number);
+		else if (g->cls != f->grade->cls)
+			rc = error_set(SMSAUDIT_EINVALID, "grade %s is used by %s as %s; its class cannot change to %s",
+			               f->grade->id, f->number, smsaudit_grade_class_name(f->grade->cls),
+			               smsaudit_grade_class_name(g->cls));
+	}
+	smsaudit_findings_free(fs);
+	smsaudit_state_free(st);
+	if (rc < 0)
+		return rc;
+	grades_edit e = { grades, n };
+	char summary[100];
+	snprintf(summary, sizeof(summary), "sms: grade scale replaced (%zu grades)", n);
+	return store_rewrite_sms(store, signer, put_grades, &e, summary, "sms-grades");
+}

@@ -42,6 +42,7 @@ static int fresh_add(smsaudit_repo *repo, const git_oid *id, size_t bytes);
 typedef struct {
 	char *path;
 	git_oid oid;
+	int replace;    /* may overwrite what is there (the SMS description, never a record) */
 } txn_entry;
 
 struct smsaudit_txn {
@@ -785,8 +786,17 @@ int smsaudit_txn_add_blob(smsaudit_txn *txn, const char *path, const smsaudit_oi
 	if (!e->path)
 		return error_oom();
 	to_git(&e->oid, blob);
+	e->replace = 0;
 	txn->n++;
 	return 0;
+}
+
+int smsaudit_txn_replace(smsaudit_txn *txn, const char *path, const void *data, size_t len)
+{
+	int rc = smsaudit_txn_add(txn, path, data, len);
+	if (rc == 0)
+		txn->entries[txn->n - 1].replace = 1;
+	return rc;
 }
 
 int smsaudit_txn_add(smsaudit_txn *txn, const char *path, const void *data, size_t len)
@@ -823,7 +833,11 @@ static int build_tree(git_oid *out, smsaudit_repo *repo, const git_tree *base, t
 		const char *slash = strchr(rel, '/');
 		if (!slash) {
 			const git_tree_entry *old = git_treebuilder_get(bld, rel);
-			if (old) {
+			if (old && entries[i].replace) {
+				if (git_treebuilder_insert(NULL, bld, rel, &entries[i].oid, GIT_FILEMODE_BLOB) < 0)
+					rc = error_set(SMSAUDIT_EIO, "%s: cannot replace '%s': %s", repo->path, entries[i].path,
+					               git_reason());
+			} else if (old) {
 				if (git_oid_equal(git_tree_entry_id(old), &entries[i].oid))
 					; /* same content already there: deduplicated */
 				else

@@ -40,6 +40,12 @@ struct smsaudit_identity {
 int store_commit_record(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
                         const char *summary, const char *action);
 
+/* Change smsaudit.xml (at head) with `edit`, validate it, and commit it signed
+ * by `signer`, who must be a quality manager. */
+typedef int (*sms_edit_fn)(xmlDocPtr doc, xmlNodePtr root, xmlNsPtr ns, void *u);
+int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit_fn edit, void *u,
+                      const char *summary, const char *action);
+
 /* Remove a directory tree we created (best effort). */
 void remove_tree(const char *path);
 

@@ -1,0 +1,158 @@
+/* smsaudit sms show | set-grades FILE */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* A grade scale file: one grade per line, "id,class,label"; '#' starts a comment. */
+static int read_grades(const char *path, smsaudit_grade *out, size_t *n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f)
+		return cli_error(EXIT_ENV, "%s: cannot open the grade scale", path);
+	char line[1024];
+	int lineno = 0, rc = -1;
+	*n = 0;
+	while (rc < 0 && fgets(line, sizeof(line), f)) {
+		lineno++;
+		size_t len = strcspn(line, "\r\n");
+		if (line[len] == '\0' && !feof(f)) {
+			rc = cli_error(EXIT_DATA, "%s:%d: line too long", path, lineno);
+			break;
+		}
+		line[len] = '\0';
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		char *c1 = strchr(p, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+		if (!c2) {
+			rc = cli_error(EXIT_DATA, "%s:%d: expected 'id,class,label'", path, lineno);
+			break;
+		}
+		if (*n == SMSAUDIT_MAX_GRADES) {
+			rc = cli_error(EXIT_DATA, "%s:%d: more than %d grades", path, lineno, SMSAUDIT_MAX_GRADES);
+			break;
+		}
+		*c1 = *c2 = '\0';
+		smsaudit_grade *g = &out[*n];
+		memset(g, 0, sizeof(*g));
+		if (strlen(p) >= sizeof(g->id) || strlen(c2 + 1) >= sizeof(g->label)) {
+			rc = cli_error(EXIT_DATA, "%s:%d: id or label too long", path, lineno);
+			break;
+		}
+		snprintf(g->id, sizeof(g->id), "%s", p);
+		snprintf(g->label, sizeof(g->label), "%s", c2 + 1);
+		if (smsaudit_grade_class_parse(&g->cls, c1 + 1) < 0) {
+			rc = cli_error(EXIT_DATA, "%s:%d: %s", path, lineno, smsaudit_error_last()->message);
+			break;
+		}
+		(*n)++;
+	}
+	if (rc < 0 && ferror(f))
+		rc = cli_error(EXIT_ENV, "%s: read error", path);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0 && *n == 0)
+		rc = cli_error(EXIT_DATA, "%s: no grades", path);
+	return rc;
+}
+
+static int sms_set_grades(cli_ctx *ctx, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("sms", "'sms set-grades' needs one file (id,class,label per line; - for stdin)");
+	smsaudit_grade grades[SMSAUDIT_MAX_GRADES];
+	size_t n = 0;
+	int rc = read_grades(pos[0], grades, &n);
+	if (rc >= 0)
+		return rc;
+	smsaudit_store *store = NULL;
+	smsaudit_identity *me = NULL;
+	if ((rc = cli_open_store(ctx, &store)) >= 0)
+		return rc;
+	if ((rc = cli_identity(ctx, store, &me)) >= 0) {
+		smsaudit_store_free(store);
+		return rc;
+	}
+	int r = smsaudit_store_set_grades(store, me, grades, n);
+	if (r < 0)
+		rc = cli_fail(r);
+	else {
+		printf("Grade scale replaced: %zu grades.\n", n);
+		rc = EXIT_OK;
+	}
+	smsaudit_identity_free(me);
+	smsaudit_store_free(store);
+	return rc;
+}
+
+static int sms_show(cli_ctx *ctx, int npos)
+{
+	if (npos)
+		return cli_usage("sms", "'sms show' takes no arguments");
+	cli_view v;
+	int rc = cli_view_open(ctx, &v, "sms", NULL, NULL, 0);
+	if (rc >= 0)
+		return rc;
+	const smsaudit_sms_policy *p = smsaudit_state_policy(v.st);
+	out_node *o = out_object();
+	char d[11];
+	out_set_str(o, "organisation", smsaudit_store_organisation(v.store));
+	out_set_str(o, "commit", v.hex);
+	if (p->certification_decision)
+		smsaudit_date_format(d, p->certification_decision);
+	out_set_str(o, "certification_decision", p->certification_decision ? d : NULL);
+	if (p->certificate_expiry)
+		smsaudit_date_format(d, p->certificate_expiry);
+	out_set_str(o, "certificate_expiry", p->certificate_expiry ? d : NULL);
+	out_set_int(o, "major_verify_days", p->major_verify_days);
+	out_set_int(o, "major_after_stage2_months", p->major_after_stage2_months);
+	out_set_int(o, "minor_plan_days", p->minor_plan_days);
+	out_node *gs = out_set_arr(o, "grades", "grade");
+	for (size_t i = 0; i < p->ngrades; i++) {
+		out_node *g = out_push_obj(gs);
+		out_set_str(g, "id", p->grades[i].id);
+		out_set_str(g, "class", smsaudit_grade_class_name(p->grades[i].cls));
+		out_set_str(g, "label", p->grades[i].label);
+	}
+	if (ctx->format != OUT_TEXT) {
+		rc = out_emit(stdout, o, ctx->format, "sms") < 0 ? EXIT_ENV : EXIT_OK;
+	} else {
+		printf("%s (commit %.12s)\n\n", smsaudit_store_organisation(v.store), v.hex);
+		printf("Deadline policy\n");
+		printf("  major: corrective action verified within %d days, and within %d months of stage 2\n",
+		       p->major_verify_days, p->major_after_stage2_months);
+		printf("  minor: corrective action planned within %d days, verified at the next audit\n", p->minor_plan_days);
+		printf("\nGrade scale\n");
+		static const char *const keys[] = { "id", "class", "label" };
+		static const char *const heads[] = { "ID", "CLASS", "LABEL" };
+		out_table(stdout, ctx, gs, keys, heads, 3);
+		rc = EXIT_OK;
+	}
+	out_free(o);
+	cli_view_close(&v);
+	return rc;
+}
+
+int cmd_sms(cli_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage("sms", "'sms' needs a sub-command: show, set-grades");
+	const char *sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		cli_print_help(cli_find_command("sms"), stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "show") != 0 && strcmp(sub, "set-grades") != 0)
+		return cli_usage("sms", "unknown sub-command 'sms %s'", sub);
+	char **pos = NULL;
+	int npos = 0;
+	int rc = cli_parse(ctx, "sms", argc - 1, argv + 1, NULL, NULL, NULL, &pos, &npos);
+	if (rc >= 0)
+		return rc;
+	rc = strcmp(sub, "show") == 0 ? sms_show(ctx, npos) : sms_set_grades(ctx, pos, npos);
+	free(pos);
+	return rc;
+}
