@@ -49,6 +49,31 @@ say "Self-assessments by the process owner"
 "$bin" --as ben@northwind.example assess 8.6.2 --result conformant --other-party "Acme Hosting Ltd" \
 	--note "Service requests are fulfilled by Acme under contract C-12"
 
+say "An internal audit finds a nonconformity; it is corrected, planned, implemented, verified and closed"
+rfc=$("$bin" evidence list --control 8.5.1.2 --format csv | sed -n '2s/,.*//p')
+"$bin" --as carla@northwind.example finding raise --source internal-audit --grade minor --clause 8.5.1.2 \
+	--statement "3 of 25 sampled RFCs (RFC-1043, RFC-1077, RFC-1102) had no risk assessment" --evidence "$rfc"
+"$bin" --as ben@northwind.example finding correct NC-$(date -u +%Y)-001 --text "The 3 changes were assessed retrospectively"
+"$bin" --as ben@northwind.example finding cause NC-$(date -u +%Y)-001 --method 5-whys \
+	--text "The RFC form lets a change be submitted without the risk field"
+"$bin" --as ben@northwind.example finding plan NC-$(date -u +%Y)-001 \
+	--action "Make the risk field mandatory in the RFC form" --owner ben@northwind.example --due 2099-12-31
+"$bin" --as ben@northwind.example finding implement NC-$(date -u +%Y)-001 --action A1 --note "Field mandatory since release 4.2"
+"$bin" --as carla@northwind.example finding verify NC-$(date -u +%Y)-001 --effective \
+	--note "Sampled 20 RFCs raised since the release: all have a risk assessment"
+"$bin" --as carla@northwind.example finding close NC-$(date -u +%Y)-001 --note "Closed after verification"
+say "Two more findings stay open"
+"$bin" --as carla@northwind.example finding raise --source internal-audit --grade minor --clause 8.6.1 \
+	--statement "Major incident reviews are not recorded for 2 of 4 major incidents"
+"$bin" --as ben@northwind.example finding cause NC-$(date -u +%Y)-002 --method fishbone \
+	--text "No owner for the review step after a major incident"
+"$bin" --as ben@northwind.example finding plan NC-$(date -u +%Y)-002 \
+	--action "Name the incident manager as review owner" --owner ben@northwind.example --due 2099-12-31
+"$bin" --as ada@northwind.example finding raise --source self-identified --grade ofi --clause 9.1 \
+	--statement "Service reports could show 12-month trends"
+"$bin" finding list
+"$bin" finding show NC-$(date -u +%Y)-001
+
 say "Gap analysis: every clause with its reasons, roll-ups, stage verdicts"
 "$bin" gap || true
 say "Why one clause is where it is"

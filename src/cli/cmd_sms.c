@@ -42,8 +42,8 @@ static int read_grades(const char *path, smsaudit_grade *out, size_t *n)
 			rc = cli_error(EXIT_DATA, "%s:%d: id or label too long", path, lineno);
 			break;
 		}
-		snprintf(g->id, sizeof(g->id), "%s", p);
-		snprintf(g->label, sizeof(g->label), "%s", c2 + 1);
+		snprintf(g->id, sizeof(g->id), "%.*s", (int)sizeof(g->id) - 1, p);
+		snprintf(g->label, sizeof(g->label), "%.*s", (int)sizeof(g->label) - 1, c2 + 1);
 		if (smsaudit_grade_class_parse(&g->cls, c1 + 1) < 0) {
 			rc = cli_error(EXIT_DATA, "%s:%d: %s", path, lineno, smsaudit_error_last()->message);
 			break;

@@ -226,6 +226,13 @@ test_observation_and_ofi_close_with_a_response() {
 	expect_out "Opportunity for improvement (ofi)"
 	expect_no_out "Deadlines"
 	expect_verify_ok
+	# Findings and steps read from the verification cache give the same answers.
+	run finding export --no-cache
+	cp "$out" "$TMPD/cold"
+	run finding export
+	run finding export
+	cmp -s "$out" "$TMPD/cold" || fail "finding export differs between a cold and a warm cache"
+	ls "$SMSAUDIT_REPO"/smsaudit-cache/records-* >/dev/null 2>&1 || fail "no verification cache was written"
 }
 
 test_not_effective_goes_back_to_planning_and_reopen_needs_a_new_verification() {
