@@ -93,6 +93,9 @@ typedef struct {
 	time_t planned_at;                  /* first plan step, 0: none */
 	time_t verified_at;                 /* the effectiveness verification that stands, 0: none */
 	time_t closed_at;                   /* 0: open */
+	const smsaudit_record *audit;       /* the plan of the audit it came from, or NULL */
+	time_t audit_end;                   /* that audit's last day (actual once concluded, else planned) */
+	time_t next_audit;                  /* first day of the next certification audit planned after it, 0: none */
 } smsaudit_finding;
 
 typedef struct smsaudit_findings smsaudit_findings;

@@ -26,6 +26,7 @@ typedef enum {
 	SMSAUDIT_REC_ASSESSMENT,
 	SMSAUDIT_REC_FINDING,
 	SMSAUDIT_REC_STEP,
+	SMSAUDIT_REC_AUDIT,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -191,6 +192,60 @@ typedef struct {
 	size_t nevidence;
 } smsaudit_step_body;
 
+typedef enum {
+	SMSAUDIT_AUDIT_STAGE1,
+	SMSAUDIT_AUDIT_STAGE2,
+	SMSAUDIT_AUDIT_SURVEILLANCE,
+	SMSAUDIT_AUDIT_RECERTIFICATION,
+	SMSAUDIT_AUDIT_SPECIAL,
+	SMSAUDIT_AUDIT_INTERNAL,
+	SMSAUDIT_AUDIT__COUNT
+} smsaudit_audit_type;
+
+/* "stage1", "stage2", "surveillance", "recertification", "special", "internal" */
+const char *smsaudit_audit_type_name(smsaudit_audit_type t);
+int smsaudit_audit_type_parse(smsaudit_audit_type *out, const char *name);
+
+/* An audit record is one of three events. The plan's id is the audit's id. */
+typedef enum { SMSAUDIT_AUDIT_PLAN, SMSAUDIT_AUDIT_START, SMSAUDIT_AUDIT_CONCLUDE } smsaudit_audit_event;
+
+typedef enum {
+	SMSAUDIT_REC_NONE,                  /* no recommendation (internal audits, stage 1, special) */
+	SMSAUDIT_REC_RECOMMENDED,           /* recommended for (continued) certification */
+	SMSAUDIT_REC_CONDITIONAL,           /* recommended once conditions are met */
+	SMSAUDIT_REC_NOT_RECOMMENDED
+} smsaudit_recommendation;
+
+/* "none", "recommended", "conditional", "not-recommended" */
+const char *smsaudit_recommendation_name(smsaudit_recommendation r);
+int smsaudit_recommendation_parse(smsaudit_recommendation *out, const char *name);
+
+typedef struct {
+	smsaudit_audit_event event;
+	char audit[SMSAUDIT_ID_MAX];        /* START, CONCLUDE: the planned audit */
+	/* PLAN */
+	smsaudit_audit_type type;
+	time_t planned_from, planned_to;    /* dates */
+	char *body;                         /* the certification body, or the internal audit team */
+	char *lead;                         /* email of the lead auditor */
+	char **team;                        /* emails of the other auditors */
+	size_t nteam;
+	char **clauses;                     /* scope: clauses (none: the whole standard) */
+	size_t nclauses;
+	char **services;
+	size_t nservices;
+	char **sites;
+	size_t nsites;
+	/* START: actual first day; CONCLUDE: actual first and last day */
+	time_t actual_from, actual_to;
+	/* CONCLUDE */
+	smsaudit_recommendation recommendation;
+	char *conditions;                   /* NULL: none */
+	char **concerns;                    /* stage 1 areas of concern */
+	size_t nconcerns;
+	char *summary;
+} smsaudit_audit_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -205,6 +260,7 @@ typedef struct {
 		smsaudit_assessment_body assessment;
 		smsaudit_finding_body finding;
 		smsaudit_step_body step;
+		smsaudit_audit_body audit;
 	};
 } smsaudit_record;
 

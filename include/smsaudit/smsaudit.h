@@ -11,5 +11,6 @@
 #include "store.h"
 #include "gap.h"
 #include "finding.h"
+#include "audit.h"
 
 #endif

@@ -138,6 +138,7 @@ int cmd_gap(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_finding(cli_ctx *ctx, int argc, char **argv);
 int cmd_sms(cli_ctx *ctx, int argc, char **argv);
+int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_command cli_commands[];
 

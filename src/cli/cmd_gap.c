@@ -705,6 +705,30 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	out_set_int(o, "open_minor", (long long)open_by_class[SMSAUDIT_GRADE_MINOR]);
 	out_set_int(o, "open_other", (long long)(open_by_class[SMSAUDIT_GRADE_OBSERVATION] +
 	                                         open_by_class[SMSAUDIT_GRADE_IMPROVEMENT]));
+	/* The next audit: the first not concluded, planned to end on or after the as-of date. */
+	smsaudit_audits *as = NULL;
+	const smsaudit_audit *next = NULL;
+	if (smsaudit_audits_compute(&as, an.st, an.as_of) == 0)
+		for (size_t i = 0; i < smsaudit_audits_count(as) && !next; i++) {
+			const smsaudit_audit *au = smsaudit_audits_at(as, i);
+			if (au->status != SMSAUDIT_AUDIT_CONCLUDED && au->plan->audit.planned_to >= an.as_of)
+				next = au;
+		}
+	out_node *na = out_set_obj(o, "next_audit");
+	char next_line[300] = "none planned (smsaudit audit plan --help)";
+	if (next) {
+		char f[11], t[11];
+		smsaudit_date_format(f, next->plan->audit.planned_from);
+		smsaudit_date_format(t, next->plan->audit.planned_to);
+		out_set_str(na, "id", next->plan->id);
+		out_set_str(na, "type", smsaudit_audit_type_name(next->plan->audit.type));
+		out_set_str(na, "from", f);
+		out_set_str(na, "to", t);
+		out_set_int(na, "days_to_go", (long long)((next->plan->audit.planned_from - an.as_of) / 86400));
+		snprintf(next_line, sizeof(next_line), "%s %s..%s (%s), %s", smsaudit_audit_type_name(next->plan->audit.type),
+		         f, t, next->plan->audit.body, next->plan->id);
+	}
+	smsaudit_audits_free(as);
 	out_set_int(o, "deadlines_overdue", (long long)noverdue);
 	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
 	smsaudit_findings_free(fs);
@@ -767,6 +791,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			fputs("  ", stdout);
 			out_wrap(stdout, line, 12, width);
 		}
+		printf("\n%sNext audit%s: %s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), next_line);
 		printf("\n%sOpen findings%s: %zu major, %zu minor, %zu observation/OFI; deadlines: %s%zu overdue%s, %zu due "
 		       "within 30 days\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), open_by_class[SMSAUDIT_GRADE_MAJOR],
 		       open_by_class[SMSAUDIT_GRADE_MINOR],

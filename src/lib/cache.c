@@ -240,6 +240,7 @@ static int encode(smsaudit_buf *b, const smsaudit_oid *xml, const smsaudit_oid *
 		break;
 	}
 	default:
+		/* Audit records are few: they are checked every time, not cached. */
 		return SMSAUDIT_EINVALID;
 	}
 	return rc;

@@ -160,8 +160,48 @@ typedef struct {
 	const smsaudit_state *st;
 	const smsaudit_catalogue *cat;
 	smsaudit_repo *repo;
+	time_t until;           /* records made from then on do not count (0: all) */
 	char msg[512];
 } replay_env;
+
+/* The audit a finding names: its plan, its last day and the next certification audit after `day`. */
+static const smsaudit_record *audit_facts(const replay_env *env, const char *id, time_t day, time_t *end, time_t *next)
+{
+	const smsaudit_record *plan = NULL;
+	*end = *next = 0;
+	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, env->st, i);
+		if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_AUDIT ||
+		    (env->until && e.record->made_at >= env->until))
+			continue;
+		const smsaudit_audit_body *b = &e.record->audit;
+		if (b->event == SMSAUDIT_AUDIT_PLAN && id && strcmp(e.record->id, id) == 0) {
+			plan = e.record;
+			if (!*end)
+				*end = b->planned_to;
+		}
+		if (b->event == SMSAUDIT_AUDIT_CONCLUDE && id && strcmp(b->audit, id) == 0)
+			*end = b->actual_to;
+		if (b->event == SMSAUDIT_AUDIT_PLAN && b->type != SMSAUDIT_AUDIT_INTERNAL && b->planned_from > day &&
+		    (!*next || b->planned_from < *next))
+			*next = b->planned_from;
+	}
+	return plan;
+}
+
+/* The source a finding from an audit of this type has. */
+static smsaudit_finding_source source_of(smsaudit_audit_type t)
+{
+	switch (t) {
+	case SMSAUDIT_AUDIT_STAGE1: return SMSAUDIT_SOURCE_STAGE1;
+	case SMSAUDIT_AUDIT_STAGE2: return SMSAUDIT_SOURCE_STAGE2;
+	case SMSAUDIT_AUDIT_SURVEILLANCE: return SMSAUDIT_SOURCE_SURVEILLANCE;
+	case SMSAUDIT_AUDIT_RECERTIFICATION: return SMSAUDIT_SOURCE_RECERTIFICATION;
+	case SMSAUDIT_AUDIT_INTERNAL: return SMSAUDIT_SOURCE_INTERNAL_AUDIT;
+	default: return SMSAUDIT_SOURCE__COUNT;   /* special audits: any external source */
+	}
+}
 
 static int reject(replay_env *env, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
 
@@ -273,8 +313,18 @@ static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_eve
 			if (strcmp(f->clauses[k], f->clauses[i]) == 0)
 				return reject(env, "clause '%s' is named twice", f->clauses[i]);
 	}
-	if (f->audit[0])
+	time_t audit_end = 0, next_audit = 0;
+	const smsaudit_record *audit = audit_facts(env, f->audit[0] ? f->audit : NULL, f->raised_on, &audit_end,
+	                                           &next_audit);
+	if (f->audit[0] && !audit)
 		return reject(env, "names audit %s, which is not a recorded audit", f->audit);
+	if (audit) {
+		smsaudit_finding_source want = source_of(audit->audit.type);
+		if (want == SMSAUDIT_SOURCE__COUNT ? !smsaudit_finding_source_external(f->source) : want != f->source)
+			return reject(env, "a finding from source %s cannot come from a %s audit (%s)",
+			              smsaudit_finding_source_name(f->source), smsaudit_audit_type_name(audit->audit.type),
+			              f->audit);
+	}
 	if (check_refs(env, f->evidence, f->nevidence, r->made_at) < 0)
 		return -1;
 	if (find_by_id(fs, r->id))
@@ -291,6 +341,9 @@ static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_eve
 	memset(w, 0, sizeof(*w));
 	w->pub.record = r;
 	w->pub.grade = g;
+	w->pub.audit = audit;
+	w->pub.audit_end = audit_end;
+	w->pub.next_audit = next_audit;
 	w->last_at = r->made_at;
 	/* NC-2027-004: numbered per year of raising, in signing order. */
 	char year[11];
@@ -528,7 +581,8 @@ void smsaudit_findings_free(smsaudit_findings *fs)
 }
 
 int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
-                    smsaudit_repo *repo, const finding_event *ev, size_t n, finding_reject_fn on_reject, void *u)
+                    smsaudit_repo *repo, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
+                    void *u)
 {
 	*out = NULL;
 	smsaudit_findings *fs = calloc(1, sizeof(*fs));
@@ -539,6 +593,7 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 	env.st = st;
 	env.cat = cat;
 	env.repo = repo;
+	env.until = until;
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_record *r = ev[i].rec;
 		int rc = r->type == SMSAUDIT_REC_FINDING ? apply_raise(&env, fs, &ev[i])
@@ -578,7 +633,7 @@ int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st,
 		k++;
 	}
 	/* verify has already refused what breaks a rule; what is left replays cleanly. */
-	int rc = findings_replay(out, st, NULL, NULL, ev, k, NULL, NULL);
+	int rc = findings_replay(out, st, NULL, NULL, until, ev, k, NULL, NULL);
 	free(ev);
 	return rc;
 }
@@ -656,7 +711,8 @@ size_t smsaudit_finding_deadlines(smsaudit_deadline *out, size_t max, const smsa
 		if (b->source == SMSAUDIT_SOURCE_STAGE2) {
 			snprintf(what, sizeof(what), "verified within %d months of stage 2 (else a new stage 2)",
 			         p->major_after_stage2_months);
-			deadline(out, max, &n, what, smsaudit_date_add_months(b->raised_on, p->major_after_stage2_months),
+			time_t stage2_end = f->audit_end ? f->audit_end : b->raised_on;
+			deadline(out, max, &n, what, smsaudit_date_add_months(stage2_end, p->major_after_stage2_months),
 			         verified, 0);
 		}
 		if (p->certification_decision && p->certification_decision > b->raised_on)
@@ -665,7 +721,7 @@ size_t smsaudit_finding_deadlines(smsaudit_deadline *out, size_t max, const smsa
 	} else if (f->grade->cls == SMSAUDIT_GRADE_MINOR) {
 		snprintf(what, sizeof(what), "corrective action planned within %d days", p->minor_plan_days);
 		deadline(out, max, &n, what, b->raised_on + (time_t)p->minor_plan_days * 86400, f->planned_at, 0);
-		deadline(out, max, &n, "implementation verified at the next audit", 0, verified, 0);
+		deadline(out, max, &n, "implementation verified at the next audit", f->next_audit, verified, 0);
 	}
 	for (size_t i = 0; i < f->nactions; i++) {
 		const smsaudit_finding_action *a = &f->actions[i];

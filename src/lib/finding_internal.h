@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include "internal.h"
+#include "smsaudit/audit.h"
 #include "smsaudit/finding.h"
 
 /* One finding or step record as the replay sees it. */
@@ -24,7 +25,16 @@ typedef void (*finding_reject_fn)(void *u, const finding_event *ev, const char *
  * those checks when the records have been verified already.
  */
 int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
-                    smsaudit_repo *repo, const finding_event *ev, size_t n, finding_reject_fn on_reject, void *u);
+                    smsaudit_repo *repo, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
+                    void *u);
+
+/* The same for audit records (audit.c). */
+int audits_replay(smsaudit_audits **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
+                  const finding_event *ev, size_t n, finding_reject_fn on_reject, void *u);
+
+/* Valid records of either type made before `until` (0: all), in time order, with one spare slot at the end. */
+int replay_events(finding_event **out, size_t *n, const smsaudit_state *st, smsaudit_record_type type1,
+                  smsaudit_record_type type2, time_t until);
 
 /* The policy of an SMS description (defaults for what it leaves out). */
 void sms_policy_default(smsaudit_sms_policy *p);

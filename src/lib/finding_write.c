@@ -51,7 +51,7 @@ static int check_candidate(smsaudit_findings **out, smsaudit_state *st, smsaudit
 	ev[k].signer_roles = smsaudit_identity_roles(signer);
 	k++;
 	candidate_check c = { rec, "", 0 };
-	int rc = findings_replay(out, st, smsaudit_store_catalogue(store), NULL, ev, k, on_reject, &c);
+	int rc = findings_replay(out, st, smsaudit_store_catalogue(store), NULL, 0, ev, k, on_reject, &c);
 	free(ev);
 	if (rc == 0 && c.refused) {
 		smsaudit_findings_free(*out);

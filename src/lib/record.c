@@ -13,11 +13,48 @@
 #define RECORD_VERSION "1"
 
 static const char *const type_names[SMSAUDIT_REC__COUNT] = {
-	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step"
+	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step", "audit"
 };
 static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit"
 };
+
+static const char *const audit_type_names[SMSAUDIT_AUDIT__COUNT] = {
+	"stage1", "stage2", "surveillance", "recertification", "special", "internal"
+};
+static const char *const recommendation_names[] = { "none", "recommended", "conditional", "not-recommended" };
+
+const char *smsaudit_audit_type_name(smsaudit_audit_type t)
+{
+	return (unsigned)t < SMSAUDIT_AUDIT__COUNT ? audit_type_names[t] : "unknown";
+}
+
+int smsaudit_audit_type_parse(smsaudit_audit_type *out, const char *name)
+{
+	for (int i = 0; i < SMSAUDIT_AUDIT__COUNT; i++)
+		if (name && strcmp(name, audit_type_names[i]) == 0) {
+			*out = (smsaudit_audit_type)i;
+			return 0;
+		}
+	return error_set(SMSAUDIT_EINVALID, "unknown audit type '%s' (types: stage1, stage2, surveillance, "
+	                 "recertification, special, internal)", name ? name : "");
+}
+
+const char *smsaudit_recommendation_name(smsaudit_recommendation r)
+{
+	return (unsigned)r < 4 ? recommendation_names[r] : "unknown";
+}
+
+int smsaudit_recommendation_parse(smsaudit_recommendation *out, const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, recommendation_names[i]) == 0) {
+			*out = (smsaudit_recommendation)i;
+			return 0;
+		}
+	return error_set(SMSAUDIT_EINVALID, "unknown recommendation '%s' (none, recommended, conditional, "
+	                 "not-recommended)", name ? name : "");
+}
 
 static const char *const source_names[SMSAUDIT_SOURCE__COUNT] = {
 	"internal-audit", "stage1", "stage2", "surveillance", "recertification",
@@ -129,6 +166,8 @@ unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
 	case SMSAUDIT_REC_STEP:
 		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER | SMSAUDIT_ROLE_INTERNAL_AUDITOR |
 		       SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	case SMSAUDIT_REC_AUDIT:  /* plan: quality manager; conclude: an auditor of the audit (audit.c) */
+		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
 	default:
 		return 0;
 	}
@@ -358,6 +397,58 @@ static void add_refs(xmlNodePtr parent, xmlNsPtr ns, const char *name, const sms
 	}
 }
 
+static void add_dates(xmlNodePtr parent, xmlNsPtr ns, const char *name, time_t from, time_t to)
+{
+	xmlNodePtr n = xmlNewChild(parent, ns, (const xmlChar *)name, NULL);
+	char d[11];
+	smsaudit_date_format(d, from);
+	set_attr(n, "from", d);
+	smsaudit_date_format(d, to);
+	set_attr(n, "to", d);
+}
+
+static void add_list(xmlNodePtr parent, xmlNsPtr ns, const char *item, char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		add_text(parent, ns, item, v[i]);
+}
+
+static void write_audit(xmlNodePtr body, xmlNsPtr ns, const smsaudit_audit_body *a)
+{
+	char d[11];
+	if (a->event == SMSAUDIT_AUDIT_PLAN) {
+		xmlNodePtr p = xmlNewChild(body, ns, (const xmlChar *)"plan", NULL);
+		add_text(p, ns, "type", smsaudit_audit_type_name(a->type));
+		add_dates(p, ns, "planned", a->planned_from, a->planned_to);
+		add_text(p, ns, "body", a->body);
+		add_text(p, ns, "lead", a->lead);
+		if (a->nteam)
+			add_list(xmlNewChild(p, ns, (const xmlChar *)"team", NULL), ns, "member", a->team, a->nteam);
+		if (a->nclauses || a->nservices) {
+			xmlNodePtr sc = xmlNewChild(p, ns, (const xmlChar *)"scope", NULL);
+			add_list(sc, ns, "clause", a->clauses, a->nclauses);
+			add_list(sc, ns, "service", a->services, a->nservices);
+		}
+		if (a->nsites)
+			add_list(xmlNewChild(p, ns, (const xmlChar *)"sites", NULL), ns, "site", a->sites, a->nsites);
+	} else if (a->event == SMSAUDIT_AUDIT_START) {
+		xmlNodePtr st = xmlNewChild(body, ns, (const xmlChar *)"started", NULL);
+		set_attr(st, "audit", a->audit);
+		smsaudit_date_format(d, a->actual_from);
+		set_attr(st, "on", d);
+	} else {
+		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"concluded", NULL);
+		set_attr(c, "audit", a->audit);
+		add_dates(c, ns, "actual", a->actual_from, a->actual_to);
+		add_text(c, ns, "recommendation", smsaudit_recommendation_name(a->recommendation));
+		if (a->conditions)
+			add_text(c, ns, "conditions", a->conditions);
+		if (a->nconcerns)
+			add_list(xmlNewChild(c, ns, (const xmlChar *)"concerns", NULL), ns, "concern", a->concerns, a->nconcerns);
+		add_text(c, ns, "summary", a->summary);
+	}
+}
+
 int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 {
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -486,6 +577,9 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 			add_refs(k, ns, "evidence-refs", st->evidence, st->nevidence);
 		break;
 	}
+	case SMSAUDIT_REC_AUDIT:
+		write_audit(body, ns, &rec->audit);
+		break;
 	default:
 		break;
 	}
@@ -527,6 +621,13 @@ static int attr_date(time_t *out, xmlNodePtr n, const char *name)
 	int rc = v ? smsaudit_date_parse(out, v) : SMSAUDIT_EINVALID;
 	xmlFree(v);
 	return rc;
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void smsaudit_record_free(smsaudit_record *r)
@@ -579,6 +680,19 @@ void smsaudit_record_free(smsaudit_record *r)
 		free(r->step.actions);
 		free(r->step.evidence);
 		break;
+	case SMSAUDIT_REC_AUDIT: {
+		smsaudit_audit_body *a = &r->audit;
+		free(a->body);
+		free(a->lead);
+		free_list(a->team, a->nteam);
+		free_list(a->clauses, a->nclauses);
+		free_list(a->services, a->nservices);
+		free_list(a->sites, a->nsites);
+		free(a->conditions);
+		free_list(a->concerns, a->nconcerns);
+		free(a->summary);
+		break;
+	}
 	default:
 		break;
 	}
@@ -695,6 +809,67 @@ static int parse_step(smsaudit_step_body *st, xmlNodePtr body, const char *name)
 	}
 	if (rc == 0 && (st->kind == SMSAUDIT_STEP_IMPLEMENTED || st->kind == SMSAUDIT_STEP_VERIFIED))
 		rc = parse_refs(&st->evidence, &st->nevidence, smsaudit_xml_child(k, "evidence-refs"));
+	return rc;
+}
+
+/* The texts of the children named `item` of `parent` (which may be NULL). */
+static int parse_list(char ***out, size_t *n, xmlNodePtr parent, const char *item)
+{
+	*n = 0;
+	size_t count = 0;
+	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
+		count += smsaudit_xml_is(c, item);
+	if (!(*out = calloc(count ? count : 1, sizeof(char *))))
+		return error_oom();
+	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
+		if (smsaudit_xml_is(c, item))
+			(*out)[(*n)++] = smsaudit_xml_text(c);
+	return 0;
+}
+
+static int parse_audit(smsaudit_audit_body *a, xmlNodePtr body, const char *name)
+{
+	xmlNodePtr e = smsaudit_xml_first_element(body);
+	int rc = 0;
+	if (smsaudit_xml_is(e, "plan")) {
+		a->event = SMSAUDIT_AUDIT_PLAN;
+		char *t = child_text(e, "type");
+		rc = smsaudit_audit_type_parse(&a->type, t);
+		free(t);
+		xmlNodePtr pl = smsaudit_xml_child(e, "planned");
+		if (rc == 0 && (attr_date(&a->planned_from, pl, "from") < 0 || attr_date(&a->planned_to, pl, "to") < 0))
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: planned dates", name);
+		a->body = child_text(e, "body");
+		a->lead = child_text(e, "lead");
+		xmlNodePtr sc = smsaudit_xml_child(e, "scope");
+		if (rc == 0)
+			rc = parse_list(&a->team, &a->nteam, smsaudit_xml_child(e, "team"), "member");
+		if (rc == 0)
+			rc = parse_list(&a->clauses, &a->nclauses, sc, "clause");
+		if (rc == 0)
+			rc = parse_list(&a->services, &a->nservices, sc, "service");
+		if (rc == 0)
+			rc = parse_list(&a->sites, &a->nsites, smsaudit_xml_child(e, "sites"), "site");
+	} else if (smsaudit_xml_is(e, "started")) {
+		a->event = SMSAUDIT_AUDIT_START;
+		copy_attr(a->audit, sizeof(a->audit), e, "audit");
+		if (attr_date(&a->actual_from, e, "on") < 0)
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: start date", name);
+	} else {
+		a->event = SMSAUDIT_AUDIT_CONCLUDE;
+		copy_attr(a->audit, sizeof(a->audit), e, "audit");
+		xmlNodePtr ac = smsaudit_xml_child(e, "actual");
+		if (attr_date(&a->actual_from, ac, "from") < 0 || attr_date(&a->actual_to, ac, "to") < 0)
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: actual dates", name);
+		char *r = child_text(e, "recommendation");
+		if (rc == 0)
+			rc = smsaudit_recommendation_parse(&a->recommendation, r);
+		free(r);
+		a->conditions = child_text(e, "conditions");
+		a->summary = child_text(e, "summary");
+		if (rc == 0)
+			rc = parse_list(&a->concerns, &a->nconcerns, smsaudit_xml_child(e, "concerns"), "concern");
+	}
 	return rc;
 }
 
@@ -824,6 +999,8 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		rc = parse_finding(&r->finding, body, name);
 	} else if (rc == 0 && type == SMSAUDIT_REC_STEP) {
 		rc = parse_step(&r->step, body, name);
+	} else if (rc == 0 && type == SMSAUDIT_REC_AUDIT) {
+		rc = parse_audit(&r->audit, body, name);
 	}
 	xmlFreeDoc(doc);
 	if (rc < 0) {

@@ -759,6 +759,20 @@ static void reject_finding(void *u, const finding_event *ev, const char *message
 			st->recs[i].valid = 0;
 }
 
+/* Audits follow the rules of audit.c; what breaks one is a problem. */
+static void check_audits(smsaudit_state *st, smsaudit_store *store)
+{
+	finding_event *ev = NULL;
+	size_t n = 0;
+	if (replay_events(&ev, &n, st, SMSAUDIT_REC_AUDIT, SMSAUDIT_REC_AUDIT, 0) < 0)
+		return;
+	smsaudit_audits *as = NULL;
+	if (n)
+		audits_replay(&as, st, store->catalogue, ev, n, reject_finding, st);
+	smsaudit_audits_free(as);
+	free(ev);
+}
+
 /* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
 static void check_findings(smsaudit_state *st, smsaudit_store *store)
 {
@@ -785,7 +799,7 @@ static void check_findings(smsaudit_state *st, smsaudit_store *store)
 		k++;
 	}
 	smsaudit_findings *fs = NULL;
-	findings_replay(&fs, st, store->catalogue, store->repo, ev, k, reject_finding, st);
+	findings_replay(&fs, st, store->catalogue, store->repo, 0, ev, k, reject_finding, st);
 	smsaudit_findings_free(fs);
 	free(ev);
 }
@@ -920,6 +934,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		load_policy(st, store, &at);
 		derive_evidence(st, store);
 		check_assessments(st, store);
+		check_audits(st, store);
 		check_findings(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);

@@ -1,0 +1,358 @@
+/* smsaudit audit plan|start|conclude|list|show */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	O_TYPE = 1, O_DATES, O_BODY, O_LEAD, O_TEAM, O_CLAUSE, O_SERVICE, O_SITE, O_DATE, O_RECOMMENDATION,
+	O_SUMMARY, O_CONDITIONS, O_CONCERN, O_AT
+};
+
+#define MAX_LIST 200
+
+typedef struct {
+	const char *type, *dates, *body, *lead, *date, *recommendation, *summary, *conditions, *at;
+	const char *team[MAX_LIST], *clauses[MAX_LIST], *services[MAX_LIST], *sites[MAX_LIST], *concerns[MAX_LIST];
+	size_t nteam, nclauses, nservices, nsites, nconcerns;
+	int too_many;
+} audit_args;
+
+static void push(const char **v, size_t *n, const char *arg, int *too_many)
+{
+	if (*n < MAX_LIST)
+		v[(*n)++] = arg;
+	else
+		*too_many = 1;
+}
+
+static int on_opt(int id, const char *arg, void *u)
+{
+	audit_args *a = u;
+	switch (id) {
+	case O_TYPE: a->type = arg; break;
+	case O_DATES: a->dates = arg; break;
+	case O_BODY: a->body = arg; break;
+	case O_LEAD: a->lead = arg; break;
+	case O_DATE: a->date = arg; break;
+	case O_RECOMMENDATION: a->recommendation = arg; break;
+	case O_SUMMARY: a->summary = arg; break;
+	case O_CONDITIONS: a->conditions = arg; break;
+	case O_AT: a->at = arg; break;
+	case O_TEAM: push(a->team, &a->nteam, arg, &a->too_many); break;
+	case O_CLAUSE: push(a->clauses, &a->nclauses, arg, &a->too_many); break;
+	case O_SERVICE: push(a->services, &a->nservices, arg, &a->too_many); break;
+	case O_SITE: push(a->sites, &a->nsites, arg, &a->too_many); break;
+	case O_CONCERN: push(a->concerns, &a->nconcerns, arg, &a->too_many); break;
+	default: break;
+	}
+	return -1;
+}
+
+typedef struct {
+	smsaudit_store *store;
+	smsaudit_identity *me;
+} signer_session;
+
+static int open_signer(cli_ctx *ctx, signer_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	int rc = cli_open_store(ctx, &s->store);
+	if (rc >= 0)
+		return rc;
+	if ((rc = cli_identity(ctx, s->store, &s->me)) >= 0) {
+		smsaudit_store_free(s->store);
+		return rc;
+	}
+	return -1;
+}
+
+static void close_signer(signer_session *s)
+{
+	smsaudit_identity_free(s->me);
+	smsaudit_store_free(s->store);
+}
+
+static int audit_plan(cli_ctx *ctx, const audit_args *a, int npos)
+{
+	if (npos)
+		return cli_usage("audit", "'audit plan' takes no arguments, only options");
+	smsaudit_audit_plan_input in;
+	memset(&in, 0, sizeof(in));
+	if (!a->type)
+		return cli_usage("audit", "--type is required (stage1, stage2, surveillance, recertification, special, internal)");
+	if (smsaudit_audit_type_parse(&in.type, a->type) < 0)
+		return cli_usage("audit", "--type: %s", smsaudit_error_last()->message);
+	if (!a->dates || smsaudit_period_parse(&in.planned_from, &in.planned_to, a->dates) < 0)
+		return cli_usage("audit", "--dates FROM..TO is required: the planned first and last day (YYYY-MM-DD..YYYY-MM-DD)");
+	if (!a->body)
+		return cli_usage("audit", "--body is required: the certification body, or the internal audit team");
+	if (!a->lead)
+		return cli_usage("audit", "--lead is required: the lead auditor's email");
+	in.body = a->body;
+	in.lead = a->lead;
+	in.team = a->team;
+	in.nteam = a->nteam;
+	in.clauses = a->clauses;
+	in.nclauses = a->nclauses;
+	in.services = a->services;
+	in.nservices = a->nservices;
+	in.sites = a->sites;
+	in.nsites = a->nsites;
+	signer_session s;
+	int rc = open_signer(ctx, &s);
+	if (rc >= 0)
+		return rc;
+	char id[SMSAUDIT_ID_MAX];
+	int r = smsaudit_store_audit_plan(id, s.store, s.me, &in);
+	if (r < 0) {
+		rc = cli_fail(r);
+	} else {
+		printf("Planned %s audit %s (%s).\n", a->type, id, a->dates);
+		rc = EXIT_OK;
+	}
+	close_signer(&s);
+	return rc;
+}
+
+static int audit_start(cli_ctx *ctx, const audit_args *a, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("audit", "'audit start' needs one audit id");
+	time_t on = 0;
+	if (a->date && smsaudit_date_parse(&on, a->date) < 0)
+		return cli_usage("audit", "--date: '%s' is not a date (YYYY-MM-DD)", a->date);
+	signer_session s;
+	int rc = open_signer(ctx, &s);
+	if (rc >= 0)
+		return rc;
+	char id[SMSAUDIT_ID_MAX];
+	int r = smsaudit_store_audit_start(id, s.store, s.me, pos[0], on);
+	if (r < 0) {
+		rc = cli_fail(r);
+	} else {
+		printf("Started audit %s (%s).\n", pos[0], id);
+		rc = EXIT_OK;
+	}
+	close_signer(&s);
+	return rc;
+}
+
+static int audit_conclude(cli_ctx *ctx, const audit_args *a, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("audit", "'audit conclude' needs one audit id");
+	smsaudit_audit_conclusion c;
+	memset(&c, 0, sizeof(c));
+	if (!a->dates || smsaudit_period_parse(&c.from, &c.to, a->dates) < 0)
+		return cli_usage("audit", "--dates FROM..TO is required: the actual first and last day");
+	if (!a->recommendation)
+		return cli_usage("audit", "--recommendation is required (none, recommended, conditional, not-recommended)");
+	if (smsaudit_recommendation_parse(&c.recommendation, a->recommendation) < 0)
+		return cli_usage("audit", "--recommendation: %s", smsaudit_error_last()->message);
+	if (!a->summary)
+		return cli_usage("audit", "--summary is required: the audit's conclusion");
+	c.summary = a->summary;
+	c.conditions = a->conditions;
+	c.concerns = a->concerns;
+	c.nconcerns = a->nconcerns;
+	signer_session s;
+	int rc = open_signer(ctx, &s);
+	if (rc >= 0)
+		return rc;
+	char id[SMSAUDIT_ID_MAX];
+	int r = smsaudit_store_audit_conclude(id, s.store, s.me, pos[0], &c);
+	if (r < 0) {
+		rc = cli_fail(r);
+	} else {
+		printf("Concluded audit %s (%s): %s.\n", pos[0], id, a->recommendation);
+		rc = EXIT_OK;
+	}
+	close_signer(&s);
+	return rc;
+}
+
+static void put_dates(out_node *o, const char *key, time_t from, time_t to)
+{
+	char f[11], t[11], both[24];
+	smsaudit_date_format(f, from);
+	smsaudit_date_format(t, to);
+	snprintf(both, sizeof(both), "%s..%s", f, t);
+	out_set_str(o, key, both);
+}
+
+static void audit_row(out_node *o, const smsaudit_audit *au)
+{
+	const smsaudit_audit_body *p = &au->plan->audit;
+	out_set_str(o, "id", au->plan->id);
+	out_set_str(o, "type", smsaudit_audit_type_name(p->type));
+	out_set_str(o, "status", smsaudit_audit_status_name(au->status));
+	put_dates(o, "planned", p->planned_from, p->planned_to);
+	if (au->concluded)
+		put_dates(o, "actual", au->concluded->audit.actual_from, au->concluded->audit.actual_to);
+	else
+		out_set_str(o, "actual", "");
+	out_set_str(o, "body", p->body);
+	out_set_str(o, "lead", p->lead);
+	out_set_str(o, "recommendation",
+	            au->concluded ? smsaudit_recommendation_name(au->concluded->audit.recommendation) : "");
+}
+
+static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, int show)
+{
+	if (show ? npos != 1 : npos != 0)
+		return cli_usage("audit", show ? "'audit show' needs one audit id" : "'audit list' takes no arguments");
+	smsaudit_audit_type only = SMSAUDIT_AUDIT__COUNT;
+	if (a->type && smsaudit_audit_type_parse(&only, a->type) < 0)
+		return cli_usage("audit", "--type: %s", smsaudit_error_last()->message);
+	cli_view v;
+	int rc = cli_view_open(ctx, &v, "audit", a->at, NULL, 0);
+	if (rc >= 0)
+		return rc;
+	smsaudit_audits *as = NULL;
+	int r = smsaudit_audits_compute(&as, v.st, v.as_of);
+	const smsaudit_audit *one = NULL;
+	if (r == 0 && show)
+		r = smsaudit_audits_find(&one, as, pos[0]);
+	if (r < 0) {
+		smsaudit_audits_free(as);
+		cli_view_close(&v);
+		return cli_fail(r);
+	}
+	if (show) {
+		const smsaudit_audit_body *p = &one->plan->audit;
+		out_node *o = out_object();
+		audit_row(o, one);
+		out_node *team = out_set_arr(o, "team", "member");
+		for (size_t i = 0; i < p->nteam; i++)
+			out_push_str(team, p->team[i]);
+		out_node *sc = out_set_arr(o, "clauses", "clause");
+		for (size_t i = 0; i < p->nclauses; i++)
+			out_push_str(sc, p->clauses[i]);
+		out_node *sv = out_set_arr(o, "services", "service");
+		for (size_t i = 0; i < p->nservices; i++)
+			out_push_str(sv, p->services[i]);
+		out_node *si = out_set_arr(o, "sites", "site");
+		for (size_t i = 0; i < p->nsites; i++)
+			out_push_str(si, p->sites[i]);
+		const smsaudit_audit_body *c = one->concluded ? &one->concluded->audit : NULL;
+		out_set_str(o, "summary", c ? c->summary : NULL);
+		out_set_str(o, "conditions", c ? c->conditions : NULL);
+		out_node *cc = out_set_arr(o, "concerns", "concern");
+		for (size_t i = 0; c && i < c->nconcerns; i++)
+			out_push_str(cc, c->concerns[i]);
+		out_set_str(o, "planned_by", one->plan->made_by);
+		out_set_str(o, "concluded_by", one->concluded ? one->concluded->made_by : NULL);
+		if (ctx->format != OUT_TEXT) {
+			rc = out_emit(stdout, o, ctx->format, "audit") < 0 ? EXIT_ENV : EXIT_OK;
+		} else {
+			int width = out_term_width(ctx);
+			char f[11], t[11];
+			smsaudit_date_format(f, p->planned_from);
+			smsaudit_date_format(t, p->planned_to);
+			printf("%s%s audit%s  %s\n", cli_sgr(ctx, "1"), smsaudit_audit_type_name(p->type), cli_sgr(ctx, "0"),
+			       one->plan->id);
+			printf("  Status     %s\n", smsaudit_audit_status_name(one->status));
+			printf("  Planned    %s..%s by %s\n", f, t, one->plan->made_by);
+			if (c) {
+				smsaudit_date_format(f, c->actual_from);
+				smsaudit_date_format(t, c->actual_to);
+				printf("  Held       %s..%s\n", f, t);
+			}
+			printf("  Body       %s\n  Lead       %s\n", p->body, p->lead);
+			for (size_t i = 0; i < p->nteam; i++)
+				printf("  Team       %s\n", p->team[i]);
+			printf("  Scope     ");
+			if (!p->nclauses)
+				printf(" the whole standard");
+			for (size_t i = 0; i < p->nclauses; i++)
+				printf(" %s", p->clauses[i]);
+			for (size_t i = 0; i < p->nservices; i++)
+				printf("%s%s", i ? ", " : "; services: ", p->services[i]);
+			printf("\n");
+			for (size_t i = 0; i < p->nsites; i++)
+				printf("  Site       %s\n", p->sites[i]);
+			if (c) {
+				printf("  Concluded  by %s: %s\n", one->concluded->made_by,
+				       smsaudit_recommendation_name(c->recommendation));
+				if (c->conditions) {
+					printf("  Conditions ");
+					out_wrap(stdout, c->conditions, 13, width);
+				}
+				for (size_t i = 0; i < c->nconcerns; i++) {
+					printf("  Concern    ");
+					out_wrap(stdout, c->concerns[i], 13, width);
+				}
+				printf("  Summary    ");
+				out_wrap(stdout, c->summary, 13, width);
+			}
+			rc = EXIT_OK;
+		}
+		out_free(o);
+	} else {
+		out_node *rows = out_array("audit");
+		for (size_t i = 0; i < smsaudit_audits_count(as); i++) {
+			const smsaudit_audit *au = smsaudit_audits_at(as, i);
+			if (only == SMSAUDIT_AUDIT__COUNT || au->plan->audit.type == only)
+				audit_row(out_push_obj(rows), au);
+		}
+		if (ctx->format != OUT_TEXT) {
+			rc = out_emit(stdout, rows, ctx->format, "audits") < 0 ? EXIT_ENV : EXIT_OK;
+		} else if (!smsaudit_audits_count(as)) {
+			printf("No audits are recorded (smsaudit audit plan --help).\n");
+			rc = EXIT_OK;
+		} else {
+			static const char *const keys[] = { "id", "type", "status", "planned", "actual", "lead", "body" };
+			static const char *const heads[] = { "ID", "TYPE", "STATUS", "PLANNED", "HELD", "LEAD", "BODY" };
+			out_table(stdout, ctx, rows, keys, heads, 7);
+			rc = EXIT_OK;
+		}
+		out_free(rows);
+	}
+	smsaudit_audits_free(as);
+	cli_view_close(&v);
+	return rc;
+}
+
+int cmd_audit(cli_ctx *ctx, int argc, char **argv)
+{
+	static const char *const subs[] = { "plan", "start", "conclude", "list", "show" };
+	static const cli_option opts[] = {
+		{ "type", 1, O_TYPE, 0 }, { "dates", 1, O_DATES, 0 }, { "body", 1, O_BODY, 0 }, { "lead", 1, O_LEAD, 0 },
+		{ "team", 1, O_TEAM, 0 }, { "clause", 1, O_CLAUSE, 0 }, { "service", 1, O_SERVICE, 0 },
+		{ "site", 1, O_SITE, 0 }, { "date", 1, O_DATE, 0 }, { "recommendation", 1, O_RECOMMENDATION, 0 },
+		{ "summary", 1, O_SUMMARY, 0 }, { "conditions", 1, O_CONDITIONS, 0 }, { "concern", 1, O_CONCERN, 0 },
+		{ "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 }
+	};
+	if (argc < 2)
+		return cli_usage("audit", "'audit' needs a sub-command: plan, start, conclude, list, show");
+	const char *sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		cli_print_help(cli_find_command("audit"), stdout);
+		return EXIT_OK;
+	}
+	int known = 0;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		known |= strcmp(sub, subs[i]) == 0;
+	if (!known)
+		return cli_usage("audit", "unknown sub-command 'audit %s'", sub);
+	audit_args a;
+	memset(&a, 0, sizeof(a));
+	char **pos = NULL;
+	int npos = 0;
+	int rc = cli_parse(ctx, "audit", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (a.too_many)
+		rc = cli_usage("audit", "at most %d of each repeated option", MAX_LIST);
+	else if (strcmp(sub, "plan") == 0)
+		rc = audit_plan(ctx, &a, npos);
+	else if (strcmp(sub, "start") == 0)
+		rc = audit_start(ctx, &a, pos, npos);
+	else if (strcmp(sub, "conclude") == 0)
+		rc = audit_conclude(ctx, &a, pos, npos);
+	else
+		rc = audit_list(ctx, &a, pos, npos, strcmp(sub, "show") == 0);
+	free(pos);
+	return rc;
+}
