@@ -89,7 +89,7 @@ test_certification_audits_and_their_findings() {
 		--clause 8.5.1.1 --statement "x"
 	ok_run 2026-04-10T09:00:00Z --as eve@cb.example finding raise --source stage2 --audit "$s2" --grade major \
 		--clause 8.5.1.1 --statement "No emergency change review" --date 2026-04-08
-	ok_run 2026-04-10T09:00:00Z --as eve@cb.example finding raise --source stage2 --audit "$s2" --grade minor \
+	ok_run 2026-04-10T09:01:00Z --as eve@cb.example finding raise --source stage2 --audit "$s2" --grade minor \
 		--clause 8.6.1 --statement "Two incidents without priority" --date 2026-04-08
 	# The 6-month limit runs from the stage 2's last day; a minor is verified at the next audit.
 	run finding show NC-2026-001 --at 2026-04-10
