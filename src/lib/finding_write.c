@@ -125,6 +125,19 @@ int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sm
 	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
 	if (rc < 0)
 		return rc;
+	/* Display numbers follow signing order: never sign a finding in the same
+	 * second as an earlier one, where ids (random) would decide the order. */
+	smsaudit_findings *before = NULL;
+	if ((rc = smsaudit_findings_compute(&before, st, 0)) < 0) {
+		smsaudit_state_free(st);
+		return rc;
+	}
+	for (size_t i = 0; i < smsaudit_findings_count(before); i++) {
+		time_t t = smsaudit_findings_at(before, i)->record->made_at;
+		if (t >= now)
+			now = t + 1;
+	}
+	smsaudit_findings_free(before);
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
 	rec.type = SMSAUDIT_REC_FINDING;
