@@ -164,8 +164,9 @@ typedef struct {
 	size_t nevidence;
 } smsaudit_finding_input;
 
-int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
-                         const smsaudit_finding_input *in);
+/* `number_out` (NULL: not wanted) receives the display number, e.g. NC-2027-004. */
+int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], char number_out[24], smsaudit_store *store,
+                         smsaudit_identity *signer, const smsaudit_finding_input *in);
 
 typedef struct {
 	smsaudit_step_kind kind;

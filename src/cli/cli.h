@@ -112,6 +112,18 @@ void cli_progress(size_t done, size_t total, void *payload);
 /* Split "a,b c" into a NULL-terminated array of strings (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **list);
+/* Append `arg` to a repeated option's values; -1 when `max` are there already. */
+int cli_push(const char **values, size_t *n, size_t max, const char *arg);
+
+/* The repository and, for commands that sign, who signs. */
+typedef struct {
+	smsaudit_store *store;
+	smsaudit_identity *me;   /* NULL unless opened with `sign` */
+} cli_session;
+
+/* Returns -1 to go on, or an exit code (the error has been printed). */
+int cli_session_open(cli_ctx *ctx, cli_session *s, int sign);
+void cli_session_close(cli_session *s);
 
 /* The repository as of a date: the commit current at the end of --at (or
  * --commit, or head), its verified state, and the as-of date (today by default). */

@@ -44,16 +44,11 @@ int cmd_assess(cli_ctx *ctx, int argc, char **argv)
 	smsaudit_assessment_result result;
 	if (smsaudit_assessment_result_parse(&result, a.result) < 0)
 		return cli_usage("assess", "%s", smsaudit_error_last()->message);
-	smsaudit_store *store = NULL;
-	smsaudit_identity *me = NULL;
-	if ((rc = cli_open_store(ctx, &store)) >= 0)
+	cli_session s;
+	if ((rc = cli_session_open(ctx, &s, 1)) >= 0)
 		return rc;
-	if ((rc = cli_identity(ctx, store, &me)) >= 0) {
-		smsaudit_store_free(store);
-		return rc;
-	}
 	char id[SMSAUDIT_ID_MAX];
-	int r = smsaudit_store_assess(id, store, me, clause, result, a.other, a.note);
+	int r = smsaudit_store_assess(id, s.store, s.me, clause, result, a.other, a.note);
 	if (r < 0) {
 		rc = cli_fail(r);
 	} else {
@@ -61,7 +56,6 @@ int cmd_assess(cli_ctx *ctx, int argc, char **argv)
 		       a.other ? a.other : "");
 		rc = EXIT_OK;
 	}
-	smsaudit_identity_free(me);
-	smsaudit_store_free(store);
+	cli_session_close(&s);
 	return rc;
 }

@@ -18,14 +18,6 @@ typedef struct {
 	int too_many;
 } audit_args;
 
-static void push(const char **v, size_t *n, const char *arg, int *too_many)
-{
-	if (*n < MAX_LIST)
-		v[(*n)++] = arg;
-	else
-		*too_many = 1;
-}
-
 static int on_opt(int id, const char *arg, void *u)
 {
 	audit_args *a = u;
@@ -39,38 +31,14 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_SUMMARY: a->summary = arg; break;
 	case O_CONDITIONS: a->conditions = arg; break;
 	case O_AT: a->at = arg; break;
-	case O_TEAM: push(a->team, &a->nteam, arg, &a->too_many); break;
-	case O_CLAUSE: push(a->clauses, &a->nclauses, arg, &a->too_many); break;
-	case O_SERVICE: push(a->services, &a->nservices, arg, &a->too_many); break;
-	case O_SITE: push(a->sites, &a->nsites, arg, &a->too_many); break;
-	case O_CONCERN: push(a->concerns, &a->nconcerns, arg, &a->too_many); break;
+	case O_TEAM: a->too_many |= cli_push(a->team, &a->nteam, MAX_LIST, arg) < 0; break;
+	case O_CLAUSE: a->too_many |= cli_push(a->clauses, &a->nclauses, MAX_LIST, arg) < 0; break;
+	case O_SERVICE: a->too_many |= cli_push(a->services, &a->nservices, MAX_LIST, arg) < 0; break;
+	case O_SITE: a->too_many |= cli_push(a->sites, &a->nsites, MAX_LIST, arg) < 0; break;
+	case O_CONCERN: a->too_many |= cli_push(a->concerns, &a->nconcerns, MAX_LIST, arg) < 0; break;
 	default: break;
 	}
 	return -1;
-}
-
-typedef struct {
-	smsaudit_store *store;
-	smsaudit_identity *me;
-} signer_session;
-
-static int open_signer(cli_ctx *ctx, signer_session *s)
-{
-	memset(s, 0, sizeof(*s));
-	int rc = cli_open_store(ctx, &s->store);
-	if (rc >= 0)
-		return rc;
-	if ((rc = cli_identity(ctx, s->store, &s->me)) >= 0) {
-		smsaudit_store_free(s->store);
-		return rc;
-	}
-	return -1;
-}
-
-static void close_signer(signer_session *s)
-{
-	smsaudit_identity_free(s->me);
-	smsaudit_store_free(s->store);
 }
 
 static int audit_plan(cli_ctx *ctx, const audit_args *a, int npos)
@@ -99,8 +67,8 @@ static int audit_plan(cli_ctx *ctx, const audit_args *a, int npos)
 	in.nservices = a->nservices;
 	in.sites = a->sites;
 	in.nsites = a->nsites;
-	signer_session s;
-	int rc = open_signer(ctx, &s);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
 	char id[SMSAUDIT_ID_MAX];
@@ -111,7 +79,7 @@ static int audit_plan(cli_ctx *ctx, const audit_args *a, int npos)
 		printf("Planned %s audit %s (%s).\n", a->type, id, a->dates);
 		rc = EXIT_OK;
 	}
-	close_signer(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -122,8 +90,8 @@ static int audit_start(cli_ctx *ctx, const audit_args *a, char **pos, int npos)
 	time_t on = 0;
 	if (a->date && smsaudit_date_parse(&on, a->date) < 0)
 		return cli_usage("audit", "--date: '%s' is not a date (YYYY-MM-DD)", a->date);
-	signer_session s;
-	int rc = open_signer(ctx, &s);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
 	char id[SMSAUDIT_ID_MAX];
@@ -134,7 +102,7 @@ static int audit_start(cli_ctx *ctx, const audit_args *a, char **pos, int npos)
 		printf("Started audit %s (%s).\n", pos[0], id);
 		rc = EXIT_OK;
 	}
-	close_signer(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -156,8 +124,8 @@ static int audit_conclude(cli_ctx *ctx, const audit_args *a, char **pos, int npo
 	c.conditions = a->conditions;
 	c.concerns = a->concerns;
 	c.nconcerns = a->nconcerns;
-	signer_session s;
-	int rc = open_signer(ctx, &s);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
 	char id[SMSAUDIT_ID_MAX];
@@ -168,7 +136,7 @@ static int audit_conclude(cli_ctx *ctx, const audit_args *a, char **pos, int npo
 		printf("Concluded audit %s (%s): %s.\n", pos[0], id, a->recommendation);
 		rc = EXIT_OK;
 	}
-	close_signer(&s);
+	cli_session_close(&s);
 	return rc;
 }
 

@@ -55,31 +55,6 @@ static const cli_option opts[] = {
 	{ NULL, 0, 0, 0 }
 };
 
-typedef struct {
-	smsaudit_store *store;
-	smsaudit_identity *me;
-} session;
-
-static int open_session(cli_ctx *ctx, session *s, int need_identity)
-{
-	memset(s, 0, sizeof(*s));
-	int rc = cli_open_store(ctx, &s->store);
-	if (rc >= 0)
-		return rc;
-	if (need_identity && (rc = cli_identity(ctx, s->store, &s->me)) >= 0) {
-		smsaudit_store_free(s->store);
-		s->store = NULL;
-		return rc;
-	}
-	return -1;
-}
-
-static void close_session(session *s)
-{
-	smsaudit_identity_free(s->me);
-	smsaudit_store_free(s->store);
-}
-
 /* Fill the descriptive fields of an input from strings; messages name `where`. */
 static int fill_input(smsaudit_evidence_input *in, char ***controls, const char *control, const char *kind,
                       const char *title, const char *period, const char *until, const char *note,
@@ -152,8 +127,8 @@ static int ev_add(cli_ctx *ctx, ev_args *a, char **files, int nfiles)
 		in[i] = proto;
 		in[i].file = files[i];
 	}
-	session s;
-	if ((rc = open_session(ctx, &s, 1)) >= 0)
+	cli_session s;
+	if ((rc = cli_session_open(ctx, &s, 1)) >= 0)
 		goto out;
 	int r = smsaudit_store_add_evidence(s.store, s.me, in, (size_t)nfiles, a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0,
 	                                    ids, cli_progress, ctx);
@@ -163,7 +138,7 @@ static int ev_add(cli_ctx *ctx, ev_args *a, char **files, int nfiles)
 		print_added(ctx, in, ids, (size_t)nfiles);
 		rc = EXIT_OK;
 	}
-	close_session(&s);
+	cli_session_close(&s);
 out:
 	cli_free_list(controls);
 	free(in);
@@ -372,8 +347,8 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	}
 	if (rc < 0 && n == 0)
 		rc = cli_error(EXIT_DATA, "%s: no rows after the header", csv);
-	session s;
-	if (rc < 0 && (rc = open_session(ctx, &s, 1)) < 0) {
+	cli_session s;
+	if (rc < 0 && (rc = cli_session_open(ctx, &s, 1)) < 0) {
 		int r = smsaudit_store_add_evidence(s.store, s.me, in, n, a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0, ids,
 		                                    cli_progress, ctx);
 		if (r < 0) {
@@ -385,7 +360,7 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 				printf("Imported %zu evidence file%s from %s in one commit.\n", n, n == 1 ? "" : "s", csv);
 			rc = EXIT_OK;
 		}
-		close_session(&s);
+		cli_session_close(&s);
 	}
 	for (size_t i = 0; i < n; i++)
 		free_row(&rows[i]);
@@ -451,23 +426,23 @@ static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 	out_set_str(o, "sha256", b->sha256);
 }
 
-static int load_state(cli_ctx *ctx, ev_args *a, session *s, smsaudit_state **st)
+static int load_state(cli_ctx *ctx, ev_args *a, cli_session *s, smsaudit_state **st)
 {
-	int rc = open_session(ctx, s, 0);
+	int rc = cli_session_open(ctx, s, 0);
 	if (rc >= 0)
 		return rc;
 	smsaudit_oid at, *atp = NULL;
 	if (a->at) {
 		int r = smsaudit_repo_resolve(&at, smsaudit_store_repo(s->store), a->at);
 		if (r < 0) {
-			close_session(s);
+			cli_session_close(s);
 			return cli_fail(r);
 		}
 		atp = &at;
 	}
 	int r = smsaudit_state_load(st, s->store, atp, SMSAUDIT_STATE_USE_CACHE);
 	if (r < 0) {
-		close_session(s);
+		cli_session_close(s);
 		return cli_fail(r);
 	}
 	return -1;
@@ -480,7 +455,7 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 		if (smsaudit_evidence_kind_parse(&k, a->kind) < 0)
 			return cli_fail(SMSAUDIT_EINVALID);
 	}
-	session s;
+	cli_session s;
 	smsaudit_state *st = NULL;
 	int rc = load_state(ctx, a, &s, &st);
 	if (rc >= 0)
@@ -532,7 +507,7 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 	rc = EXIT_OK;
 out:
 	smsaudit_state_free(st);
-	close_session(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -540,7 +515,7 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1)
 		return cli_usage("evidence", "'evidence show' takes one evidence id");
-	session s;
+	cli_session s;
 	smsaudit_state *st = NULL;
 	int rc = load_state(ctx, a, &s, &st);
 	if (rc >= 0)
@@ -589,7 +564,7 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		rc = EXIT_OK;
 	}
 	smsaudit_state_free(st);
-	close_session(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -600,7 +575,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	struct stat st_out;
 	if (!a->force && lstat(a->out, &st_out) == 0)
 		return cli_error(EXIT_ENV, "%s: already exists (use --force to replace it)", a->out);
-	session s;
+	cli_session s;
 	smsaudit_state *st = NULL;
 	int rc = load_state(ctx, a, &s, &st);
 	if (rc >= 0)
@@ -654,7 +629,7 @@ out:
 	if (tmp[0])
 		unlink(tmp);
 	smsaudit_state_free(st);
-	close_session(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -662,8 +637,8 @@ static int ev_supersede(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 2 || !a->reason)
 		return cli_usage("evidence", "'evidence supersede' takes OLD NEW and --reason TEXT");
-	session s;
-	int rc = open_session(ctx, &s, 1);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
 	char id[SMSAUDIT_ID_MAX];
@@ -674,7 +649,7 @@ static int ev_supersede(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		printf("%s supersedes %s (%s).\n", pos[1], pos[0], id);
 		rc = EXIT_OK;
 	}
-	close_session(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -682,8 +657,8 @@ static int ev_withdraw(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1 || !a->reason)
 		return cli_usage("evidence", "'evidence withdraw' takes one evidence id and --reason TEXT");
-	session s;
-	int rc = open_session(ctx, &s, 1);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
 	char id[SMSAUDIT_ID_MAX];
@@ -694,7 +669,7 @@ static int ev_withdraw(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		printf("Withdrew %s (%s); its content stays in history.\n", pos[0], id);
 		rc = EXIT_OK;
 	}
-	close_session(&s);
+	cli_session_close(&s);
 	return rc;
 }
 

@@ -46,23 +46,17 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_OVERDUE: a->overdue = 1; break;
 	case O_NO_CACHE: a->no_cache = 1; break;
 	case O_CLAUSE:
-		if (a->nclauses < MAX_LIST)
-			a->clauses[a->nclauses++] = arg;
-		else
+		if (cli_push(a->clauses, &a->nclauses, MAX_LIST, arg) < 0)
 			a->error = "at most 100 --clause options";
 		break;
 	case O_EVIDENCE:
-		if (a->nevidence < MAX_LIST)
-			a->evidence[a->nevidence++] = arg;
-		else
+		if (cli_push(a->evidence, &a->nevidence, MAX_LIST, arg) < 0)
 			a->error = "at most 100 --evidence options";
 		break;
 	case O_ACTION:
 		if (a->sub && strcmp(a->sub, "implement") == 0)
 			a->action_number = arg;
-		else if (a->nacts < 50)
-			a->act_text[a->nacts++] = arg;
-		else
+		else if (cli_push(a->act_text, &a->nacts, 50, arg) < 0)
 			a->error = "a plan has at most 50 actions";
 		break;
 	case O_OWNER:
@@ -83,45 +77,6 @@ static int on_opt(int id, const char *arg, void *u)
 }
 
 /* ---- recording ---- */
-
-typedef struct {
-	smsaudit_store *store;
-	smsaudit_identity *me;
-} signer_session;
-
-static int open_signer(cli_ctx *ctx, signer_session *s)
-{
-	memset(s, 0, sizeof(*s));
-	int rc = cli_open_store(ctx, &s->store);
-	if (rc >= 0)
-		return rc;
-	if ((rc = cli_identity(ctx, s->store, &s->me)) >= 0) {
-		smsaudit_store_free(s->store);
-		return rc;
-	}
-	return -1;
-}
-
-static void close_signer(signer_session *s)
-{
-	smsaudit_identity_free(s->me);
-	smsaudit_store_free(s->store);
-}
-
-/* The display number of a finding just written (its id if it cannot be read back). */
-static void number_of(smsaudit_store *store, const char *id, char out[24])
-{
-	snprintf(out, 24, "%.23s", id);
-	smsaudit_state *st = NULL;
-	smsaudit_findings *fs = NULL;
-	const smsaudit_finding *f = NULL;
-	if (smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE) == 0 &&
-	    smsaudit_findings_compute(&fs, st, 0) == 0 && smsaudit_findings_find(&f, fs, id) == 0)
-		snprintf(out, 24, "%s", f->number);
-	smsaudit_error_clear();
-	smsaudit_findings_free(fs);
-	smsaudit_state_free(st);
-}
 
 static int do_raise(cli_ctx *ctx, finding_args *a, int npos)
 {
@@ -149,21 +104,19 @@ static int do_raise(cli_ctx *ctx, finding_args *a, int npos)
 	in.statement = a->statement;
 	in.evidence = a->evidence;
 	in.nevidence = a->nevidence;
-	signer_session s;
-	int rc = open_signer(ctx, &s);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
-	char id[SMSAUDIT_ID_MAX];
-	int r = smsaudit_store_raise(id, s.store, s.me, &in);
+	char id[SMSAUDIT_ID_MAX], number[24];
+	int r = smsaudit_store_raise(id, number, s.store, s.me, &in);
 	if (r < 0) {
 		rc = cli_fail(r);
 	} else {
-		char number[24];
-		number_of(s.store, id, number);
 		printf("Raised %s (%s): %s against %s.\n", number, id, a->grade, a->clauses[0]);
 		rc = EXIT_OK;
 	}
-	close_signer(&s);
+	cli_session_close(&s);
 	return rc;
 }
 
@@ -246,8 +199,8 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		return cli_usage("finding", "--evidence belongs to 'finding raise', 'implement' and 'verify'");
 	in.evidence = a->evidence;
 	in.nevidence = a->nevidence;
-	signer_session s;
-	int rc = open_signer(ctx, &s);
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)
 		return rc;
 	char id[SMSAUDIT_ID_MAX];
@@ -266,7 +219,7 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		printf(".\n");
 		rc = EXIT_OK;
 	}
-	close_signer(&s);
+	cli_session_close(&s);
 	return rc;
 }
 

@@ -35,19 +35,14 @@ static int on_opt(int id, const char *arg, void *u)
 
 /* What one analysis looks at: a commit, an as-of date and the state there. */
 typedef struct {
-	smsaudit_store *store;
-	smsaudit_oid commit;
-	char hex[41];
-	time_t as_of;
-	smsaudit_state *st;
+	cli_view v;
 	smsaudit_gap *gap;
 } analysis;
 
 static void analysis_close(analysis *an)
 {
 	smsaudit_gap_free(an->gap);
-	smsaudit_state_free(an->st);
-	smsaudit_store_free(an->store);
+	cli_view_close(&an->v);
 }
 
 /* Open the store, pick the commit (--commit, else the one current at the end
@@ -56,18 +51,12 @@ static int analysis_open(cli_ctx *ctx, analysis *an, const char *command, const 
                          int no_cache)
 {
 	memset(an, 0, sizeof(*an));
-	cli_view v;
-	int rc = cli_view_open(ctx, &v, command, at, commit, no_cache);
+	int rc = cli_view_open(ctx, &an->v, command, at, commit, no_cache);
 	if (rc >= 0)
 		return rc;
-	an->store = v.store;
-	an->commit = v.commit;
-	memcpy(an->hex, v.hex, sizeof(an->hex));
-	an->as_of = v.as_of;
-	an->st = v.st;
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
-	go.as_of = an->as_of;
-	int r = smsaudit_gap_compute(&an->gap, smsaudit_store_catalogue(an->store), an->st, &go);
+	go.as_of = an->v.as_of;
+	int r = smsaudit_gap_compute(&an->gap, smsaudit_store_catalogue(an->v.store), an->v.st, &go);
 	if (r < 0) {
 		analysis_close(an);
 		return cli_fail(r);
@@ -224,9 +213,9 @@ static void print_stage(const cli_ctx *ctx, const char *name, const smsaudit_gap
 static void print_header(const cli_ctx *ctx, const analysis *an, const char *what)
 {
 	char d[11];
-	smsaudit_date_format(d, an->as_of);
+	smsaudit_date_format(d, an->v.as_of);
 	printf("%s%s — %s — as of %s, commit %.12s%s\n", cli_sgr(ctx, "1"), what,
-	       smsaudit_store_organisation(an->store), d, an->hex, cli_sgr(ctx, "0"));
+	       smsaudit_store_organisation(an->v.store), d, an->v.hex, cli_sgr(ctx, "0"));
 	size_t ex = smsaudit_gap_excluded_count(an->gap), np = smsaudit_gap_problem_count(an->gap);
 	if (np)
 		printf("%sWARNING%s: the repository fails verification (%zu problem%s); %zu evidence record%s not "
@@ -241,9 +230,9 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 		return cli_fail(smsaudit_error_last()->code);
 	if (ctx->format != OUT_TEXT) {
 		out_node *o = out_object();
-		out_set_str(o, "commit", an->hex);
+		out_set_str(o, "commit", an->v.hex);
 		char d[11];
-		smsaudit_date_format(d, an->as_of);
+		smsaudit_date_format(d, an->v.as_of);
 		out_set_str(o, "as_of", d);
 		put_clause(out_set_obj(o, "clause"), c, 1);
 		int rc = out_emit(stdout, o, ctx->format, "explanation");
@@ -302,15 +291,15 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 
 static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 {
-	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an->store);
+	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an->v.store);
 	const smsaudit_clause *selected = NULL;
 	if (a->clause && smsaudit_catalogue_find(&selected, cat, a->clause) < 0)
 		return cli_fail(smsaudit_error_last()->code);
 	char d[11];
-	smsaudit_date_format(d, an->as_of);
+	smsaudit_date_format(d, an->v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(an->store));
-	out_set_str(o, "commit", an->hex);
+	out_set_str(o, "organisation", smsaudit_store_organisation(an->v.store));
+	out_set_str(o, "commit", an->v.hex);
 	out_set_str(o, "as_of", d);
 	out_set_str(o, "catalogue", smsaudit_catalogue_info_get(cat)->id);
 	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(an->gap));
@@ -610,12 +599,12 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	analysis an;
 	if ((rc = analysis_open(ctx, &an, "status", a.at, NULL, a.no_cache)) >= 0)
 		return rc;
-	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an.store);
+	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an.v.store);
 	char d[11];
-	smsaudit_date_format(d, an.as_of);
+	smsaudit_date_format(d, an.v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(an.store));
-	out_set_str(o, "commit", an.hex);
+	out_set_str(o, "organisation", smsaudit_store_organisation(an.v.store));
+	out_set_str(o, "commit", an.v.hex);
 	out_set_str(o, "as_of", d);
 	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(an.gap));
 	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(an.gap));
@@ -634,7 +623,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		out_set_str(g, "reason", c->nreasons ? c->reasons[0] : "");
 	}
 	/* Evidence that counts today and expires within 90 days. */
-	size_t nev = smsaudit_state_evidence_count(an.st), nexp = 0;
+	size_t nev = smsaudit_state_evidence_count(an.v.st), nexp = 0;
 	const smsaudit_evidence_entry **exp = calloc(nev ? nev : 1, sizeof(*exp));
 	if (!exp) {
 		out_free(o);
@@ -642,10 +631,10 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		return cli_error(EXIT_ENV, "out of memory");
 	}
 	for (size_t i = 0; i < nev; i++) {
-		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(an.st, i);
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(an.v.st, i);
 		time_t vu = e->record->evidence.valid_until;
-		if (e->valid && e->status == SMSAUDIT_EV_ACTIVE && vu && vu >= an.as_of && vu <= an.as_of + 90 * 86400 &&
-		    e->record->made_at <= an.as_of + 86399)
+		if (e->valid && e->status == SMSAUDIT_EV_ACTIVE && vu && vu >= an.v.as_of && vu <= an.v.as_of + 90 * 86400 &&
+		    e->record->made_at <= an.v.as_of + 86399)
 			exp[nexp++] = e;
 	}
 	if (nexp > 1)
@@ -653,7 +642,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	size_t windows[3] = { 0, 0, 0 };
 	out_node *ex = out_set_arr(o, "expiring", "evidence");
 	for (size_t i = 0; i < nexp; i++) {
-		long days = (long)((exp[i]->record->evidence.valid_until - an.as_of) / 86400);
+		long days = (long)((exp[i]->record->evidence.valid_until - an.v.as_of) / 86400);
 		windows[days <= 30 ? 0 : days <= 60 ? 1 : 2]++;
 		out_node *e = out_push_obj(ex);
 		char vu[11];
@@ -668,7 +657,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	out_set_int(o, "expiring_90", (long long)windows[2]);
 	/* Findings: open ones by class, and deadlines overdue or due within 30 days. */
 	smsaudit_findings *fs = NULL;
-	if (smsaudit_findings_compute(&fs, an.st, an.as_of) < 0) {
+	if (smsaudit_findings_compute(&fs, an.v.st, an.v.as_of) < 0) {
 		free(exp);
 		out_free(o);
 		analysis_close(&an);
@@ -683,9 +672,9 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			continue;
 		open_by_class[f->grade->cls]++;
 		smsaudit_deadline dl[64];
-		size_t n = smsaudit_finding_deadlines(dl, 64, f, smsaudit_state_policy(an.st));
+		size_t n = smsaudit_finding_deadlines(dl, 64, f, smsaudit_state_policy(an.v.st));
 		for (size_t k = 0; k < n; k++) {
-			smsaudit_due_status ds = smsaudit_deadline_status(&dl[k], an.as_of, 30);
+			smsaudit_due_status ds = smsaudit_deadline_status(&dl[k], an.v.as_of, 30);
 			if (ds != SMSAUDIT_DUE_OVERDUE && ds != SMSAUDIT_DUE_SOON)
 				continue;
 			noverdue += ds == SMSAUDIT_DUE_OVERDUE;
@@ -708,10 +697,10 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	/* The next audit: the first not concluded, planned to end on or after the as-of date. */
 	smsaudit_audits *as = NULL;
 	const smsaudit_audit *next = NULL;
-	if (smsaudit_audits_compute(&as, an.st, an.as_of) == 0)
+	if (smsaudit_audits_compute(&as, an.v.st, an.v.as_of) == 0)
 		for (size_t i = 0; i < smsaudit_audits_count(as) && !next; i++) {
 			const smsaudit_audit *au = smsaudit_audits_at(as, i);
-			if (au->status != SMSAUDIT_AUDIT_CONCLUDED && au->plan->audit.planned_to >= an.as_of)
+			if (au->status != SMSAUDIT_AUDIT_CONCLUDED && au->plan->audit.planned_to >= an.v.as_of)
 				next = au;
 		}
 	out_node *na = out_set_obj(o, "next_audit");
@@ -724,7 +713,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		out_set_str(na, "type", smsaudit_audit_type_name(next->plan->audit.type));
 		out_set_str(na, "from", f);
 		out_set_str(na, "to", t);
-		out_set_int(na, "days_to_go", (long long)((next->plan->audit.planned_from - an.as_of) / 86400));
+		out_set_int(na, "days_to_go", (long long)((next->plan->audit.planned_from - an.v.as_of) / 86400));
 		snprintf(next_line, sizeof(next_line), "%s %s..%s (%s), %s", smsaudit_audit_type_name(next->plan->audit.type),
 		         f, t, next->plan->audit.body, next->plan->id);
 	}
@@ -742,8 +731,8 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	for (size_t h = 0; h < 3 && seen; h++) {
 		smsaudit_gap *later = NULL;
 		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
-		go.as_of = an.as_of + horizons[h] * 86400;
-		if (smsaudit_gap_compute(&later, cat, an.st, &go) < 0)
+		go.as_of = an.v.as_of + horizons[h] * 86400;
+		if (smsaudit_gap_compute(&later, cat, an.v.st, &go) < 0)
 			break;
 		for (size_t i = 0; i < nclauses; i++) {
 			const smsaudit_gap_clause *now = smsaudit_gap_clause_at(an.gap, i);

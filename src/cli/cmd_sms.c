@@ -68,23 +68,17 @@ static int sms_set_grades(cli_ctx *ctx, char **pos, int npos)
 	int rc = read_grades(pos[0], grades, &n);
 	if (rc >= 0)
 		return rc;
-	smsaudit_store *store = NULL;
-	smsaudit_identity *me = NULL;
-	if ((rc = cli_open_store(ctx, &store)) >= 0)
+	cli_session s;
+	if ((rc = cli_session_open(ctx, &s, 1)) >= 0)
 		return rc;
-	if ((rc = cli_identity(ctx, store, &me)) >= 0) {
-		smsaudit_store_free(store);
-		return rc;
-	}
-	int r = smsaudit_store_set_grades(store, me, grades, n);
+	int r = smsaudit_store_set_grades(s.store, s.me, grades, n);
 	if (r < 0)
 		rc = cli_fail(r);
 	else {
 		printf("Grade scale replaced: %zu grades.\n", n);
 		rc = EXIT_OK;
 	}
-	smsaudit_identity_free(me);
-	smsaudit_store_free(store);
+	cli_session_close(&s);
 	return rc;
 }
 

@@ -225,3 +225,32 @@ void cli_view_close(cli_view *v)
 	smsaudit_store_free(v->store);
 	memset(v, 0, sizeof(*v));
 }
+
+int cli_session_open(cli_ctx *ctx, cli_session *s, int sign)
+{
+	memset(s, 0, sizeof(*s));
+	int rc = cli_open_store(ctx, &s->store);
+	if (rc >= 0)
+		return rc;
+	if (sign && (rc = cli_identity(ctx, s->store, &s->me)) >= 0) {
+		smsaudit_store_free(s->store);
+		s->store = NULL;
+		return rc;
+	}
+	return -1;
+}
+
+void cli_session_close(cli_session *s)
+{
+	smsaudit_identity_free(s->me);
+	smsaudit_store_free(s->store);
+	memset(s, 0, sizeof(*s));
+}
+
+int cli_push(const char **values, size_t *n, size_t max, const char *arg)
+{
+	if (*n >= max)
+		return -1;
+	values[(*n)++] = arg;
+	return 0;
+}

@@ -178,32 +178,6 @@ int audits_replay(smsaudit_audits **out, const smsaudit_state *st, const smsaudi
 	return 0;
 }
 
-/* Valid records of `type1` or `type2`, made before `until` (0: all), as replay events. */
-int replay_events(finding_event **out, size_t *n, const smsaudit_state *st, smsaudit_record_type type1,
-                  smsaudit_record_type type2, time_t until)
-{
-	size_t total = smsaudit_state_record_count(st), k = 0;
-	finding_event *ev = calloc(total + 1, sizeof(*ev));
-	if (!ev)
-		return error_oom();
-	for (size_t i = 0; i < total; i++) {
-		smsaudit_record_entry e;
-		smsaudit_state_record_at(&e, st, i);
-		if (!e.record || !e.valid || (e.record->type != type1 && e.record->type != type2))
-			continue;
-		if (until && e.record->made_at >= until)
-			continue;
-		ev[k].rec = e.record;
-		ev[k].path = e.path;
-		ev[k].signer_email = e.signer_email;
-		ev[k].signer_roles = e.signer_roles;
-		k++;
-	}
-	*out = ev;
-	*n = k;
-	return 0;
-}
-
 int smsaudit_audits_compute(smsaudit_audits **out, const smsaudit_state *st, time_t as_of)
 {
 	finding_event *ev = NULL;
@@ -259,37 +233,17 @@ int smsaudit_audits_find(const smsaudit_audit **out, const smsaudit_audits *as, 
 
 /* ---- writing ---- */
 
-typedef struct {
-	const smsaudit_record *candidate;
-	char message[512];
-	int refused;
-} candidate_check;
-
-static void on_candidate(void *u, const finding_event *ev, const char *message)
-{
-	candidate_check *c = u;
-	if (ev->rec == c->candidate) {
-		c->refused = 1;
-		snprintf(c->message, sizeof(c->message), "%s", message);
-	}
-}
-
 static int write_audit_record(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
                               smsaudit_state *st, smsaudit_record *rec, const char *summary, const char *action)
 {
 	finding_event *ev = NULL;
 	size_t n = 0;
-	int rc = replay_events(&ev, &n, st, SMSAUDIT_REC_AUDIT, SMSAUDIT_REC_AUDIT, 0);
+	int rc = candidate_events(&ev, &n, st, SMSAUDIT_REC_AUDIT, SMSAUDIT_REC_AUDIT, rec, signer);
 	if (rc < 0)
 		return rc;
-	ev[n].rec = rec;
-	ev[n].path = rec->id;
-	ev[n].signer_email = signer->email;
-	ev[n].signer_roles = signer->roles;
-	n++;
 	candidate_check c = { rec, "", 0 };
 	smsaudit_audits *as = NULL;
-	rc = audits_replay(&as, st, store->catalogue, ev, n, on_candidate, &c);
+	rc = audits_replay(&as, st, store->catalogue, ev, n, candidate_on_reject, &c);
 	free(ev);
 	smsaudit_audits_free(as);
 	if (rc == 0 && c.refused)
@@ -365,51 +319,51 @@ int smsaudit_store_audit_plan(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 	return rc;
 }
 
-/* The audit named by `key`, as of now; the next record about it is signed after its last one. */
-static int resolve(const smsaudit_audit **out, smsaudit_audits **as, smsaudit_state *st, const char *key)
-{
-	int rc = smsaudit_audits_compute(as, st, 0);
-	return rc < 0 ? rc : smsaudit_audits_find(out, *as, key);
-}
-
-static time_t after(const smsaudit_audit *a)
-{
-	time_t last = a->plan->made_at;
-	if (a->started && a->started->made_at > last)
-		last = a->started->made_at;
-	time_t now = smsaudit_now();
-	return now > last ? now : last + 1;
-}
-
-int smsaudit_store_audit_start(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
-                               const char *audit, time_t on)
+/* Sign a start or conclusion of the audit named by `key`: `rec` has its body
+ * filled in; the audit's id, the signer and the time are set here. A record
+ * about an audit is signed after the last one about it, so their order is sure. */
+static int record_event(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                        const char *key, smsaudit_record *rec, const char *detail)
 {
 	smsaudit_state *st = NULL;
 	smsaudit_audits *as = NULL;
 	const smsaudit_audit *a = NULL;
 	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
 	if (rc == 0)
-		rc = resolve(&a, &as, st, audit);
-	smsaudit_record rec;
-	memset(&rec, 0, sizeof(rec));
+		rc = smsaudit_audits_compute(&as, st, 0);
+	if (rc == 0)
+		rc = smsaudit_audits_find(&a, as, key);
 	if (rc == 0) {
-		rec.type = SMSAUDIT_REC_AUDIT;
-		rec.made_at = after(a);
-		rec.made_by = signer->email;
-		rec.audit.event = SMSAUDIT_AUDIT_START;
-		snprintf(rec.audit.audit, sizeof(rec.audit.audit), "%s", a->plan->id);
-		rec.audit.actual_from = on ? smsaudit_date_of(on) : smsaudit_date_of(rec.made_at);
-		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+		time_t last = a->started && a->started->made_at > a->plan->made_at ? a->started->made_at : a->plan->made_at;
+		rec->type = SMSAUDIT_REC_AUDIT;
+		time_t now = smsaudit_now();
+		rec->made_at = now > last ? now : last + 1;
+		rec->made_by = signer->email;
+		snprintf(rec->audit.audit, sizeof(rec->audit.audit), "%s", a->plan->id);
+		if (rec->audit.event == SMSAUDIT_AUDIT_START && !rec->audit.actual_from)
+			rec->audit.actual_from = smsaudit_date_of(rec->made_at);
+		rc = smsaudit_record_new_id(rec->id, rec->type, rec->made_at);
 	}
 	if (rc == 0) {
+		int start = rec->audit.event == SMSAUDIT_AUDIT_START;
 		char summary[200];
-		snprintf(summary, sizeof(summary), "audit start: %s (%s)", a->plan->id,
-		         smsaudit_audit_type_name(a->plan->audit.type));
-		rc = write_audit_record(id_out, store, signer, st, &rec, summary, "audit-start");
+		snprintf(summary, sizeof(summary), "audit %s: %s (%s%s%s)", start ? "start" : "conclude", a->plan->id,
+		         smsaudit_audit_type_name(a->plan->audit.type), detail ? ", " : "", detail ? detail : "");
+		rc = write_audit_record(id_out, store, signer, st, rec, summary, start ? "audit-start" : "audit-conclude");
 	}
 	smsaudit_audits_free(as);
 	smsaudit_state_free(st);
 	return rc;
+}
+
+int smsaudit_store_audit_start(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                               const char *audit, time_t on)
+{
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.audit.event = SMSAUDIT_AUDIT_START;
+	rec.audit.actual_from = on ? smsaudit_date_of(on) : 0;
+	return record_event(id_out, store, signer, audit, &rec, NULL);
 }
 
 int smsaudit_store_audit_conclude(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
@@ -426,37 +380,16 @@ int smsaudit_store_audit_conclude(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *
 	for (size_t i = 0; i < c->nconcerns; i++)
 		if (!smsaudit_note_ok(c->concerns[i], 20000))
 			return error_set(SMSAUDIT_EINVALID, "--concern %zu: not valid text", i + 1);
-	smsaudit_state *st = NULL;
-	smsaudit_audits *as = NULL;
-	const smsaudit_audit *a = NULL;
-	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
-	if (rc == 0)
-		rc = resolve(&a, &as, st, audit);
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
-	if (rc == 0) {
-		rec.type = SMSAUDIT_REC_AUDIT;
-		rec.made_at = after(a);
-		rec.made_by = signer->email;
-		smsaudit_audit_body *b = &rec.audit;
-		b->event = SMSAUDIT_AUDIT_CONCLUDE;
-		snprintf(b->audit, sizeof(b->audit), "%s", a->plan->id);
-		b->actual_from = smsaudit_date_of(c->from);
-		b->actual_to = smsaudit_date_of(c->to);
-		b->recommendation = c->recommendation;
-		b->conditions = (char *)c->conditions;
-		b->concerns = (char **)c->concerns;
-		b->nconcerns = c->nconcerns;
-		b->summary = (char *)c->summary;
-		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
-	}
-	if (rc == 0) {
-		char summary[200];
-		snprintf(summary, sizeof(summary), "audit conclude: %s (%s, %s)", a->plan->id,
-		         smsaudit_audit_type_name(a->plan->audit.type), smsaudit_recommendation_name(c->recommendation));
-		rc = write_audit_record(id_out, store, signer, st, &rec, summary, "audit-conclude");
-	}
-	smsaudit_audits_free(as);
-	smsaudit_state_free(st);
-	return rc;
+	smsaudit_audit_body *b = &rec.audit;
+	b->event = SMSAUDIT_AUDIT_CONCLUDE;
+	b->actual_from = smsaudit_date_of(c->from);
+	b->actual_to = smsaudit_date_of(c->to);
+	b->recommendation = c->recommendation;
+	b->conditions = (char *)c->conditions;
+	b->concerns = (char **)c->concerns;
+	b->nconcerns = c->nconcerns;
+	b->summary = (char *)c->summary;
+	return record_event(id_out, store, signer, audit, &rec, smsaudit_recommendation_name(c->recommendation));
 }

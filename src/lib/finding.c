@@ -614,26 +614,13 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st, time_t as_of)
 {
 	*out = NULL;
-	size_t n = smsaudit_state_record_count(st), k = 0;
-	finding_event *ev = calloc(n ? n : 1, sizeof(*ev));
-	if (!ev)
-		return error_oom();
+	finding_event *ev = NULL;
+	size_t k = 0;
 	time_t until = as_of ? smsaudit_date_of(as_of) + 86400 : 0;
-	for (size_t i = 0; i < n; i++) {
-		smsaudit_record_entry e;
-		smsaudit_state_record_at(&e, st, i);
-		if (!e.record || !e.valid || (e.record->type != SMSAUDIT_REC_FINDING && e.record->type != SMSAUDIT_REC_STEP))
-			continue;
-		if (until && e.record->made_at >= until)
-			continue;
-		ev[k].rec = e.record;
-		ev[k].path = e.path;
-		ev[k].signer_email = e.signer_email;
-		ev[k].signer_roles = e.signer_roles;
-		k++;
-	}
+	int rc = replay_events(&ev, &k, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, until);
 	/* verify has already refused what breaks a rule; what is left replays cleanly. */
-	int rc = findings_replay(out, st, NULL, NULL, until, ev, k, NULL, NULL);
+	if (rc == 0)
+		rc = findings_replay(out, st, NULL, NULL, until, ev, k, NULL, NULL);
 	free(ev);
 	return rc;
 }

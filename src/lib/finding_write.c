@@ -10,48 +10,18 @@
 #include "finding_internal.h"
 #include "store_internal.h"
 
-typedef struct {
-	const smsaudit_record *candidate;
-	char message[512];
-	int refused;
-} candidate_check;
-
-static void on_reject(void *u, const finding_event *ev, const char *message)
-{
-	candidate_check *c = u;
-	if (ev->rec == c->candidate) {
-		c->refused = 1;
-		snprintf(c->message, sizeof(c->message), "%s", message);
-	}
-}
-
 /* Replay the valid history plus `rec`; SMSAUDIT_EINVALID with the rule's message if it is refused. */
 static int check_candidate(smsaudit_findings **out, smsaudit_state *st, smsaudit_store *store,
                            const smsaudit_identity *signer, const smsaudit_record *rec)
 {
 	*out = NULL;
-	size_t n = smsaudit_state_record_count(st), k = 0;
-	finding_event *ev = calloc(n + 1, sizeof(*ev));
-	if (!ev)
-		return error_oom();
-	for (size_t i = 0; i < n; i++) {
-		smsaudit_record_entry e;
-		smsaudit_state_record_at(&e, st, i);
-		if (!e.record || !e.valid || (e.record->type != SMSAUDIT_REC_FINDING && e.record->type != SMSAUDIT_REC_STEP))
-			continue;
-		ev[k].rec = e.record;
-		ev[k].path = e.path;
-		ev[k].signer_email = e.signer_email;
-		ev[k].signer_roles = e.signer_roles;
-		k++;
-	}
-	ev[k].rec = rec;
-	ev[k].path = rec->id;
-	ev[k].signer_email = smsaudit_identity_email(signer);
-	ev[k].signer_roles = smsaudit_identity_roles(signer);
-	k++;
+	finding_event *ev = NULL;
+	size_t k = 0;
+	int rc = candidate_events(&ev, &k, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, rec, signer);
+	if (rc < 0)
+		return rc;
 	candidate_check c = { rec, "", 0 };
-	int rc = findings_replay(out, st, smsaudit_store_catalogue(store), NULL, 0, ev, k, on_reject, &c);
+	rc = findings_replay(out, st, store->catalogue, NULL, 0, ev, k, candidate_on_reject, &c);
 	free(ev);
 	if (rc == 0 && c.refused) {
 		smsaudit_findings_free(*out);
@@ -100,8 +70,8 @@ static int resolve_refs(smsaudit_evidence_ref **out, const smsaudit_state *st, s
 	return 0;
 }
 
-int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
-                         const smsaudit_finding_input *in)
+int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], char number_out[24], smsaudit_store *store,
+                         smsaudit_identity *signer, const smsaudit_finding_input *in)
 {
 	if ((unsigned)in->source >= SMSAUDIT_SOURCE__COUNT)
 		return error_set(SMSAUDIT_EINVALID, "unknown finding source %d", (int)in->source);
@@ -161,16 +131,21 @@ int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sm
 	smsaudit_findings *fs = NULL;
 	if (rc == 0)
 		rc = check_candidate(&fs, st, store, signer, &rec);
+	char number[24] = "";
 	if (rc == 0) {
 		const smsaudit_finding *nf = NULL;
 		smsaudit_findings_find(&nf, fs, rec.id);
+		snprintf(number, sizeof(number), "%s", nf ? nf->number : "");
 		char summary[300];
 		snprintf(summary, sizeof(summary), "finding raise: %s (%s, %s)", nf ? nf->number : rec.id, f->grade,
 		         f->clauses[0]);
 		rc = store_commit_record(store, signer, &rec, summary, "finding-raise");
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+		if (number_out)
+			memcpy(number_out, number, sizeof(number));
+	}
 	smsaudit_findings_free(fs);
 	free(f->evidence);
 	smsaudit_state_free(st);

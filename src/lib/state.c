@@ -776,30 +776,13 @@ static void check_audits(smsaudit_state *st, smsaudit_store *store)
 /* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
 static void check_findings(smsaudit_state *st, smsaudit_store *store)
 {
+	finding_event *ev = NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < st->nrecs; i++)
-		n += st->recs[i].rec && st->recs[i].valid &&
-		     (st->recs[i].rec->type == SMSAUDIT_REC_FINDING || st->recs[i].rec->type == SMSAUDIT_REC_STEP);
-	if (!n)
+	if (replay_events(&ev, &n, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, 0) < 0)
 		return;
-	finding_event *ev = calloc(n, sizeof(*ev));
-	if (!ev) {
-		error_oom();
-		return;
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < st->nrecs; i++) {
-		loaded *l = &st->recs[i];
-		if (!l->rec || !l->valid || (l->rec->type != SMSAUDIT_REC_FINDING && l->rec->type != SMSAUDIT_REC_STEP))
-			continue;
-		ev[k].rec = l->rec;
-		ev[k].path = l->path;
-		ev[k].signer_email = l->signer_email;
-		ev[k].signer_roles = l->signer_roles;
-		k++;
-	}
 	smsaudit_findings *fs = NULL;
-	findings_replay(&fs, st, store->catalogue, store->repo, 0, ev, k, reject_finding, st);
+	if (n)
+		findings_replay(&fs, st, store->catalogue, store->repo, 0, ev, n, reject_finding, st);
 	smsaudit_findings_free(fs);
 	free(ev);
 }

@@ -61,3 +61,34 @@ repo_cat() {
 record_path() {
 	git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep "/$1[^/]*\.xml$" | head -1
 }
+
+# add_people WHEN "Name:email:role[,role]"...: grants signed by Ada at WHEN.
+add_people() {
+	when=$1
+	shift
+	for p in "$@"; do
+		name=${p%%:*} rest=${p#*:}
+		email=${rest%%:*} role=${rest#*:}
+		SMSAUDIT_NOW=$when "$SMSAUDIT" --as ada@example.org person add --name "$name" --email "$email" \
+			--role "$role" >/dev/null 2>"$TMPD/p.err" || { fail "person add $email: $(cat "$TMPD/p.err")"; return 1; }
+	done
+}
+
+# at WHEN ARGS...: run smsaudit with the clock at WHEN.
+at() {
+	when=$1
+	shift
+	SMSAUDIT_NOW=$when run "$@"
+}
+
+# refused EXPECTED-TEXT WHEN ARGS...: exit 3, one line naming the rule, nothing written.
+refused() {
+	text=$1
+	shift
+	before=$(commits)
+	at "$@"
+	expect_rc 3
+	expect_err "$text"
+	expect_err_one_line
+	expect_commits "$before"
+}

@@ -5,19 +5,9 @@
 audit_repo() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
-	for p in "Ida Ng:ida@example.org:internal-auditor" "Eve Cole:eve@cb.example:external-auditor" \
-		"Finn Roe:finn@cb.example:external-auditor"; do
-		name=${p%%:*} rest=${p#*:}
-		email=${rest%%:*} role=${rest#*:}
-		SMSAUDIT_NOW=2026-01-05T09:05:00Z "$SMSAUDIT" --as ada@example.org person add --name "$name" --email "$email" \
-			--role "$role" >/dev/null 2>"$TMPD/p.err" || { fail "person add $email: $(cat "$TMPD/p.err")"; return 1; }
-	done
-}
-
-at() {
-	when=$1
-	shift
-	SMSAUDIT_NOW=$when run "$@"
+	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \
+		"Eve Cole:eve@cb.example:external-auditor" \
+		"Finn Roe:finn@cb.example:external-auditor" || return 1
 }
 
 # plan WHEN TYPE DATES [more options]: plan an audit as Ada; sets $AUDIT.
@@ -27,17 +17,6 @@ plan() {
 	at "$when" --as ada@example.org audit plan --type "$type" --dates "$dates" --body "Example Certification Ltd" "$@"
 	[ "$rc" = 0 ] || { fail "audit plan $type: $(cat "$err")"; return 1; }
 	AUDIT=$(sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p' "$out")
-}
-
-refused() {
-	text=$1
-	shift
-	before=$(commits)
-	at "$@"
-	expect_rc 3
-	expect_err "$text"
-	expect_err_one_line
-	expect_commits "$before"
 }
 
 test_certification_audits_and_their_findings() {

@@ -10,13 +10,9 @@
 finding_repo() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
-	for p in "Ida Ng:ida@example.org:internal-auditor" "Eve Cole:eve@cb.example:external-auditor" \
-		"Pat Lee:pat@example.org:process-owner,internal-auditor"; do
-		name=${p%%:*} rest=${p#*:}
-		email=${rest%%:*} role=${rest#*:}
-		SMSAUDIT_NOW=2026-01-05T09:05:00Z "$SMSAUDIT" --as ada@example.org person add --name "$name" --email "$email" \
-			--role "$role" >/dev/null 2>"$TMPD/p.err" || { fail "person add $email: $(cat "$TMPD/p.err")"; return 1; }
-	done
+	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \
+		"Eve Cole:eve@cb.example:external-auditor" \
+		"Pat Lee:pat@example.org:process-owner,internal-auditor" || return 1
 	echo "RFC log" >"$TMPD/rfc.txt"
 	SMSAUDIT_NOW=2026-01-06T09:00:00Z "$SMSAUDIT" --as ben@example.org evidence add "$TMPD/rfc.txt" --control 8.5.1.2 \
 		--kind record --title "RFC log January" --period 2026-01-01..2026-01-05 >"$TMPD/ev.out" 2>&1 ||
@@ -24,29 +20,10 @@ finding_repo() {
 	EV=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$TMPD/ev.out")
 }
 
-# at WHEN ARGS...: run smsaudit with the clock at WHEN.
-at() {
-	when=$1
-	shift
-	SMSAUDIT_NOW=$when run "$@"
-}
-
 # ok WHEN ARGS...: a step that must succeed.
 ok() {
 	at "$@"
 	[ "$rc" = 0 ] || { fail "smsaudit $*: exit $rc: $(cat "$err")"; return 1; }
-}
-
-# refused EXPECTED-TEXT WHEN ARGS...: exit 3, one line naming the rule, nothing written.
-refused() {
-	text=$1
-	shift
-	before=$(commits)
-	at "$@"
-	expect_rc 3
-	expect_err "$text"
-	expect_err_one_line
-	expect_commits "$before"
 }
 
 # csv_field N < file: field N (1-based) of the second line of a CSV file (quotes honoured).

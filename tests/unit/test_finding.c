@@ -168,25 +168,12 @@ static void test_quality_manager_alone(void **state)
 {
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	char repo[600], keys[600];
-	snprintf(repo, sizeof(repo), "%s/ev.git", dir);
-	snprintf(keys, sizeof(keys), "%s/keys", dir);
 	smsaudit_catalogue *cat = NULL;
 	assert_int_equal(smsaudit_catalogue_load_default(&cat), 0);
 	setenv("SMSAUDIT_NOW", "2027-01-10T09:00:00Z", 1);
-	smsaudit_init_options o = SMSAUDIT_INIT_OPTIONS_INIT;
-	o.path = repo;
-	o.organisation = "Finding Test Ltd";
-	o.scope = "Testing";
-	o.name = "Ada Quinn";
-	o.email = "ada@example.org";
-	o.keys_dir = keys;
-	o.catalogue = cat;
-	smsaudit_init_result res;
 	smsaudit_store *store = NULL;
 	smsaudit_identity *ada = NULL;
-	assert_int_equal(smsaudit_store_init(&store, &o, &res), 0);
-	assert_int_equal(smsaudit_identity_load(&ada, store, res.person_key_path, NULL), 0);
+	test_store_new(dir, "Finding Test Ltd", cat, &store, &ada);
 
 	/* The default policy and scale. */
 	smsaudit_state *st = NULL;
@@ -222,13 +209,13 @@ static void test_quality_manager_alone(void **state)
 	in.nclauses = 1;
 	in.statement = "RFCs without risk assessment";
 	char fid[SMSAUDIT_ID_MAX], sid[SMSAUDIT_ID_MAX];
-	assert_int_equal(smsaudit_store_raise(fid, store, ada, &in), 0);
+	assert_int_equal(smsaudit_store_raise(fid, NULL, store, ada, &in), 0);
 	in.grade = "minor";
-	assert_int_equal(smsaudit_store_raise(sid, store, ada, &in), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_store_raise(sid, NULL, store, ada, &in), SMSAUDIT_EINVALID);
 	assert_error_contains("grade 'minor' is not in the grade scale of smsaudit.xml (cat1, cat2)");
 	in.grade = "cat2";
 	in.source = SMSAUDIT_SOURCE_STAGE1;
-	assert_int_equal(smsaudit_store_raise(sid, store, ada, &in), SMSAUDIT_EINVALID);
+	assert_int_equal(smsaudit_store_raise(sid, NULL, store, ada, &in), SMSAUDIT_EINVALID);
 	assert_error_contains("a finding from a certification audit is signed by one of: external-auditor");
 
 	smsaudit_step_input s;

@@ -100,23 +100,9 @@ static int setup(void **state)
 {
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	char repo[600], keys[600];
-	snprintf(repo, sizeof(repo), "%s/ev.git", dir);
-	snprintf(keys, sizeof(keys), "%s/keys", dir);
 	assert_int_equal(smsaudit_catalogue_load_default(&cat), 0);
 	at("2026-05-01T09:00:00Z");
-	smsaudit_init_options o = SMSAUDIT_INIT_OPTIONS_INIT;
-	o.path = repo;
-	o.organisation = "Gap Test Ltd";
-	o.scope = "Testing";
-	o.name = "Ada Quinn";
-	o.email = "ada@example.org";
-	o.keys_dir = keys;
-	o.catalogue = cat;
-	smsaudit_init_result res;
-	if (smsaudit_store_init(&store, &o, &res) < 0)
-		fail_msg("init: %s", smsaudit_error_last()->message);
-	assert_int_equal(smsaudit_identity_load(&ada, store, res.person_key_path, NULL), 0);
+	test_store_new(dir, "Gap Test Ltd", cat, &store, &ada);
 
 	at("2026-06-01T09:00:00Z");
 	for (size_t i = 0; i < smsaudit_catalogue_count(cat); i++) {

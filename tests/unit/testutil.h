@@ -51,4 +51,26 @@ static inline char *write_temp(const char *data)
 	return path;
 }
 
+/* A new repository in `dir`/ev.git (keys in `dir`/keys) with Ada Quinn as its
+ * quality manager, at the clock SMSAUDIT_NOW says. */
+static inline void test_store_new(const char *dir, const char *org, const smsaudit_catalogue *cat,
+                                  smsaudit_store **store, smsaudit_identity **ada)
+{
+	char repo[600], keys[600];
+	snprintf(repo, sizeof(repo), "%s/ev.git", dir);
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	smsaudit_init_options o = SMSAUDIT_INIT_OPTIONS_INIT;
+	o.path = repo;
+	o.organisation = org;
+	o.scope = "Testing";
+	o.name = "Ada Quinn";
+	o.email = "ada@example.org";
+	o.keys_dir = keys;
+	o.catalogue = cat;
+	smsaudit_init_result res;
+	if (smsaudit_store_init(store, &o, &res) < 0)
+		fail_msg("init: %s", smsaudit_error_last()->message);
+	assert_int_equal(smsaudit_identity_load(ada, *store, res.person_key_path, NULL), 0);
+}
+
 #endif
