@@ -43,6 +43,14 @@ typedef struct {
 
 #define SMSAUDIT_MAX_GRADES 20
 
+#define SMSAUDIT_MAX_PINS 200
+
+/* A clause the quality manager pinned to the n-th surveillance of the cycle. */
+typedef struct {
+	char clause[32];
+	int surveillance;               /* 1-based */
+} smsaudit_rotation_pin;
+
 /* What smsaudit.xml says about deadlines, grades and the certification cycle. */
 typedef struct {
 	int major_verify_days;          /* major: effectiveness verified within N days of raising */
@@ -50,6 +58,10 @@ typedef struct {
 	int minor_plan_days;            /* minor: corrective action planned within N days */
 	time_t certification_decision;  /* 0: not decided yet */
 	time_t certificate_expiry;      /* 0: none */
+	int surveillances;              /* surveillance audits per cycle; 0: one a year before the expiry */
+	int internal_audit_months;      /* every clause internally audited within N months (12) */
+	smsaudit_rotation_pin pins[SMSAUDIT_MAX_PINS];  /* clauses pinned to a surveillance */
+	size_t npins;
 	smsaudit_grade grades[SMSAUDIT_MAX_GRADES];
 	size_t ngrades;
 } smsaudit_sms_policy;

@@ -12,5 +12,6 @@
 #include "gap.h"
 #include "finding.h"
 #include "audit.h"
+#include "cycle.h"
 
 #endif

@@ -151,6 +151,11 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_finding(cli_ctx *ctx, int argc, char **argv);
 int cmd_sms(cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);
+int cmd_cycle(cli_ctx *ctx, int argc, char **argv);
+/* 'audit programme --year YYYY': the internal audits of a year and what they cover. */
+int cli_programme(cli_ctx *ctx, const char *year, const char *at);
+/* "surveillance 2", "certification decision", ... */
+void cli_cycle_item_name(char *buf, size_t size, const smsaudit_cycle_item *it);
 
 extern const cli_command cli_commands[];
 

@@ -6,13 +6,13 @@
 
 enum {
 	O_TYPE = 1, O_DATES, O_BODY, O_LEAD, O_TEAM, O_CLAUSE, O_SERVICE, O_SITE, O_DATE, O_RECOMMENDATION,
-	O_SUMMARY, O_CONDITIONS, O_CONCERN, O_AT
+	O_SUMMARY, O_CONDITIONS, O_CONCERN, O_AT, O_YEAR
 };
 
 #define MAX_LIST 200
 
 typedef struct {
-	const char *type, *dates, *body, *lead, *date, *recommendation, *summary, *conditions, *at;
+	const char *type, *dates, *body, *lead, *date, *recommendation, *summary, *conditions, *at, *year;
 	const char *team[MAX_LIST], *clauses[MAX_LIST], *services[MAX_LIST], *sites[MAX_LIST], *concerns[MAX_LIST];
 	size_t nteam, nclauses, nservices, nsites, nconcerns;
 	int too_many;
@@ -31,6 +31,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_SUMMARY: a->summary = arg; break;
 	case O_CONDITIONS: a->conditions = arg; break;
 	case O_AT: a->at = arg; break;
+	case O_YEAR: a->year = arg; break;
 	case O_TEAM: a->too_many |= cli_push(a->team, &a->nteam, MAX_LIST, arg) < 0; break;
 	case O_CLAUSE: a->too_many |= cli_push(a->clauses, &a->nclauses, MAX_LIST, arg) < 0; break;
 	case O_SERVICE: a->too_many |= cli_push(a->services, &a->nservices, MAX_LIST, arg) < 0; break;
@@ -284,16 +285,16 @@ static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, i
 
 int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const subs[] = { "plan", "start", "conclude", "list", "show" };
+	static const char *const subs[] = { "plan", "start", "conclude", "list", "show", "programme" };
 	static const cli_option opts[] = {
 		{ "type", 1, O_TYPE, 0 }, { "dates", 1, O_DATES, 0 }, { "body", 1, O_BODY, 0 }, { "lead", 1, O_LEAD, 0 },
 		{ "team", 1, O_TEAM, 0 }, { "clause", 1, O_CLAUSE, 0 }, { "service", 1, O_SERVICE, 0 },
 		{ "site", 1, O_SITE, 0 }, { "date", 1, O_DATE, 0 }, { "recommendation", 1, O_RECOMMENDATION, 0 },
 		{ "summary", 1, O_SUMMARY, 0 }, { "conditions", 1, O_CONDITIONS, 0 }, { "concern", 1, O_CONCERN, 0 },
-		{ "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 }
+		{ "at", 1, O_AT, 0 }, { "year", 1, O_YEAR, 0 }, { NULL, 0, 0, 0 }
 	};
 	if (argc < 2)
-		return cli_usage("audit", "'audit' needs a sub-command: plan, start, conclude, list, show");
+		return cli_usage("audit", "'audit' needs a sub-command: plan, start, conclude, list, show, programme");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		cli_print_help(cli_find_command("audit"), stdout);
@@ -319,6 +320,8 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		rc = audit_start(ctx, &a, pos, npos);
 	else if (strcmp(sub, "conclude") == 0)
 		rc = audit_conclude(ctx, &a, pos, npos);
+	else if (strcmp(sub, "programme") == 0)
+		rc = npos ? cli_usage("audit", "'audit programme' takes no arguments") : cli_programme(ctx, a.year, a.at);
 	else
 		rc = audit_list(ctx, &a, pos, npos, strcmp(sub, "show") == 0);
 	free(pos);

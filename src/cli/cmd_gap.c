@@ -717,6 +717,43 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		snprintf(next_line, sizeof(next_line), "%s %s..%s (%s), %s", smsaudit_audit_type_name(next->plan->audit.type),
 		         f, t, next->plan->audit.body, next->plan->id);
 	}
+	/* The cycle: its next deadline, and clauses the cycle's audits or this
+	 * year's internal audits leave uncovered. */
+	const smsaudit_sms_policy *pol = smsaudit_state_policy(an.v.st);
+	smsaudit_cycle *cy = NULL;
+	smsaudit_coverage *rot = NULL, *prog = NULL;
+	char cycle_line[400] = "";
+	struct tm tm;
+	gmtime_r(&an.v.as_of, &tm);
+	if (as && smsaudit_cycle_compute(&cy, pol, as, an.v.as_of) == 0 &&
+	    smsaudit_rotation_compute(&rot, cat, pol, cy, 0) == 0 &&
+	    smsaudit_programme_compute(&prog, cat, pol, as, tm.tm_year + 1900) == 0) {
+		out_node *co = out_set_obj(o, "cycle");
+		const smsaudit_cycle_item *nx = smsaudit_cycle_next(cy);
+		char name[40] = "", due[11] = "", x[11] = "";
+		if (nx)
+			cli_cycle_item_name(name, sizeof(name), nx);
+		if (nx && nx->due)
+			smsaudit_date_format(due, nx->due);
+		if (smsaudit_cycle_expiry(cy))
+			smsaudit_date_format(x, smsaudit_cycle_expiry(cy));
+		out_set_str(co, "phase", smsaudit_cycle_phase_name(smsaudit_cycle_phase_get(cy)));
+		out_set_str(co, "expiry", x);
+		out_set_str(co, "next", name);
+		out_set_str(co, "next_due", due);
+		out_set_str(co, "next_status", nx ? smsaudit_item_status_name(nx->status) : "");
+		out_set_int(co, "coverage_holes", (long long)smsaudit_coverage_holes(rot));
+		out_set_int(co, "programme_holes", (long long)smsaudit_coverage_holes(prog));
+		snprintf(cycle_line, sizeof(cycle_line), "%s%s%s; next: %s%s%s%s%s; clauses uncovered: %zu by the cycle's audits, "
+		         "%zu by internal audits in %d",
+		         smsaudit_cycle_phase_name(smsaudit_cycle_phase_get(cy)), x[0] ? " until " : "", x,
+		         nx ? name : "nothing due", due[0] ? " due " : "", due, nx ? ", " : "",
+		         nx ? smsaudit_item_status_name(nx->status) : "", smsaudit_coverage_holes(rot),
+		         smsaudit_coverage_holes(prog), tm.tm_year + 1900);
+	}
+	smsaudit_coverage_free(prog);
+	smsaudit_coverage_free(rot);
+	smsaudit_cycle_free(cy);
 	smsaudit_audits_free(as);
 	out_set_int(o, "deadlines_overdue", (long long)noverdue);
 	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
@@ -781,6 +818,10 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			out_wrap(stdout, line, 12, width);
 		}
 		printf("\n%sNext audit%s: %s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), next_line);
+		if (cycle_line[0]) {
+			printf("%sCycle%s: ", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"));
+			out_wrap(stdout, cycle_line, 2, width);
+		}
 		printf("\n%sOpen findings%s: %zu major, %zu minor, %zu observation/OFI; deadlines: %s%zu overdue%s, %zu due "
 		       "within 30 days\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), open_by_class[SMSAUDIT_GRADE_MAJOR],
 		       open_by_class[SMSAUDIT_GRADE_MINOR],

@@ -1,4 +1,4 @@
-/* smsaudit sms show | set-grades FILE */
+/* smsaudit sms show | set-grades FILE | set-cycle */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +82,68 @@ static int sms_set_grades(cli_ctx *ctx, char **pos, int npos)
 	return rc;
 }
 
+enum { O_DECISION = 1, O_EXPIRY, O_SURVEILLANCES, O_INTERNAL_MONTHS };
+
+typedef struct {
+	const char *decision, *expiry, *surveillances, *internal_months;
+} sms_args;
+
+static int on_opt(int id, const char *arg, void *u)
+{
+	sms_args *a = u;
+	switch (id) {
+	case O_DECISION: a->decision = arg; break;
+	case O_EXPIRY: a->expiry = arg; break;
+	case O_SURVEILLANCES: a->surveillances = arg; break;
+	case O_INTERNAL_MONTHS: a->internal_months = arg; break;
+	default: break;
+	}
+	return -1;
+}
+
+static int parse_count(int *out, const char *opt, const char *s, int max)
+{
+	char *end = NULL;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 1 || v > max)
+		return cli_usage("sms", "--%s: expected a number from 1 to %d, not '%s'", opt, max, s);
+	*out = (int)v;
+	return -1;
+}
+
+static int sms_set_cycle(cli_ctx *ctx, const sms_args *a, int npos)
+{
+	if (npos)
+		return cli_usage("sms", "'sms set-cycle' takes options only");
+	if (!a->decision && !a->expiry && !a->surveillances && !a->internal_months)
+		return cli_usage("sms", "'sms set-cycle' needs --decision, --expiry, --surveillances or --internal-audit-months");
+	smsaudit_cycle_settings cs = SMSAUDIT_CYCLE_SETTINGS_INIT;
+	int rc = -1;
+	if (a->decision && smsaudit_date_parse(&cs.decision, a->decision) < 0)
+		return cli_usage("sms", "--decision: %s", smsaudit_error_last()->message);
+	if (a->expiry && smsaudit_date_parse(&cs.expiry, a->expiry) < 0)
+		return cli_usage("sms", "--expiry: %s", smsaudit_error_last()->message);
+	if (a->surveillances && strcmp(a->surveillances, "default") == 0)
+		cs.surveillances = -1;
+	else if (a->surveillances && (rc = parse_count(&cs.surveillances, "surveillances", a->surveillances, 10)) >= 0)
+		return rc;
+	if (a->internal_months &&
+	    (rc = parse_count(&cs.internal_audit_months, "internal-audit-months", a->internal_months, 36)) >= 0)
+		return rc;
+	cli_session s;
+	if ((rc = cli_session_open(ctx, &s, 1)) >= 0)
+		return rc;
+	int r = smsaudit_store_set_cycle(s.store, s.me, &cs);
+	if (r < 0) {
+		rc = cli_fail(r);
+	} else {
+		printf("Certification cycle updated.\n");
+		rc = EXIT_OK;
+	}
+	cli_session_close(&s);
+	return rc;
+}
+
 static int sms_show(cli_ctx *ctx, int npos)
 {
 	if (npos)
@@ -101,6 +163,14 @@ static int sms_show(cli_ctx *ctx, int npos)
 	if (p->certificate_expiry)
 		smsaudit_date_format(d, p->certificate_expiry);
 	out_set_str(o, "certificate_expiry", p->certificate_expiry ? d : NULL);
+	out_set_int(o, "surveillances", p->surveillances);
+	out_set_int(o, "internal_audit_months", p->internal_audit_months);
+	out_node *pins = out_set_arr(o, "pins", "pin");
+	for (size_t i = 0; i < p->npins; i++) {
+		out_node *pn = out_push_obj(pins);
+		out_set_str(pn, "clause", p->pins[i].clause);
+		out_set_int(pn, "surveillance", p->pins[i].surveillance);
+	}
 	out_set_int(o, "major_verify_days", p->major_verify_days);
 	out_set_int(o, "major_after_stage2_months", p->major_after_stage2_months);
 	out_set_int(o, "minor_plan_days", p->minor_plan_days);
@@ -115,7 +185,22 @@ static int sms_show(cli_ctx *ctx, int npos)
 		rc = out_emit(stdout, o, ctx->format, "sms") < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
 		printf("%s (commit %.12s)\n\n", smsaudit_store_organisation(v.store), v.hex);
-		printf("Deadline policy\n");
+		printf("Certification cycle\n");
+		if (p->certification_decision) {
+			char x[11];
+			smsaudit_date_format(d, p->certification_decision);
+			smsaudit_date_format(x, p->certificate_expiry ? p->certificate_expiry
+			                                             : smsaudit_date_add_months(p->certification_decision, 36) - 86400);
+			printf("  decided %s, certificate expires %s\n", d, x);
+		} else {
+			printf("  no certification decision recorded\n");
+		}
+		if (p->surveillances)
+			printf("  %d surveillances per cycle\n", p->surveillances);
+		printf("  internal audits cover every clause within %d months\n", p->internal_audit_months);
+		for (size_t i = 0; i < p->npins; i++)
+			printf("  clause %s pinned to surveillance %d\n", p->pins[i].clause, p->pins[i].surveillance);
+		printf("\nDeadline policy\n");
 		printf("  major: corrective action verified within %d days, and within %d months of stage 2\n",
 		       p->major_verify_days, p->major_after_stage2_months);
 		printf("  minor: corrective action planned within %d days, verified at the next audit\n", p->minor_plan_days);
@@ -132,21 +217,31 @@ static int sms_show(cli_ctx *ctx, int npos)
 
 int cmd_sms(cli_ctx *ctx, int argc, char **argv)
 {
+	static const cli_option opts[] = { { "decision", 1, O_DECISION, 0 },
+		                               { "expiry", 1, O_EXPIRY, 0 },
+		                               { "surveillances", 1, O_SURVEILLANCES, 0 },
+		                               { "internal-audit-months", 1, O_INTERNAL_MONTHS, 0 },
+		                               { NULL, 0, 0, 0 } };
 	if (argc < 2)
-		return cli_usage("sms", "'sms' needs a sub-command: show, set-grades");
+		return cli_usage("sms", "'sms' needs a sub-command: show, set-grades, set-cycle");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		cli_print_help(cli_find_command("sms"), stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(sub, "show") != 0 && strcmp(sub, "set-grades") != 0)
+	int cycle = strcmp(sub, "set-cycle") == 0;
+	if (strcmp(sub, "show") != 0 && strcmp(sub, "set-grades") != 0 && !cycle)
 		return cli_usage("sms", "unknown sub-command 'sms %s'", sub);
 	char **pos = NULL;
 	int npos = 0;
-	int rc = cli_parse(ctx, "sms", argc - 1, argv + 1, NULL, NULL, NULL, &pos, &npos);
+	sms_args a = { NULL, NULL, NULL, NULL };
+	int rc = cli_parse(ctx, "sms", argc - 1, argv + 1, cycle ? opts : NULL, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
-	rc = strcmp(sub, "show") == 0 ? sms_show(ctx, npos) : sms_set_grades(ctx, pos, npos);
+	if (cycle)
+		rc = sms_set_cycle(ctx, &a, npos);
+	else
+		rc = strcmp(sub, "show") == 0 ? sms_show(ctx, npos) : sms_set_grades(ctx, pos, npos);
 	free(pos);
 	return rc;
 }

@@ -52,6 +52,7 @@ void sms_policy_default(smsaudit_sms_policy *p)
 	p->major_verify_days = 90;
 	p->major_after_stage2_months = 6;
 	p->minor_plan_days = 30;
+	p->internal_audit_months = 12;
 	for (size_t i = 0; i < 4; i++) {
 		smsaudit_grade *g = &p->grades[p->ngrades++];
 		snprintf(g->id, sizeof(g->id), "%s", scale[i].id);
@@ -88,6 +89,22 @@ void sms_policy_parse(smsaudit_sms_policy *p, xmlNodePtr root)
 	xmlNodePtr cy = smsaudit_xml_child(root, "cycle");
 	p->certification_decision = child_date(cy, "certification-decision");
 	p->certificate_expiry = child_date(cy, "certificate-expiry");
+	p->surveillances = child_int(cy, "surveillances", 0);
+	p->internal_audit_months = child_int(cy, "internal-audit-months", p->internal_audit_months);
+	p->npins = 0;
+	for (xmlNodePtr n = smsaudit_xml_first_element(cy); n && p->npins < SMSAUDIT_MAX_PINS;
+	     n = smsaudit_xml_next_element(n)) {
+		if (!xmlStrEqual(n->name, (const xmlChar *)"pin"))
+			continue;
+		char *cl = smsaudit_xml_attr(n, "clause"), *sv = smsaudit_xml_attr(n, "surveillance");
+		smsaudit_rotation_pin *pin = &p->pins[p->npins];
+		snprintf(pin->clause, sizeof(pin->clause), "%.*s", (int)sizeof(pin->clause) - 1, cl ? cl : "");
+		pin->surveillance = sv ? atoi(sv) : 0;
+		if (cl && pin->surveillance > 0)
+			p->npins++;
+		xmlFree(cl);
+		xmlFree(sv);
+	}
 	xmlNodePtr gs = smsaudit_xml_child(root, "grades");
 	if (!gs)
 		return;
