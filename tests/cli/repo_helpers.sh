@@ -1,11 +1,11 @@
 # Helpers for tests that need an evidence repository (sourced by test files).
 
 # A fresh repository in $TMPD/ev.git with Ada (quality manager) and Ben
-# (process owner); keys in $TMPD/keys.
+# (process owner); keys in $TMPD/keys. Extra arguments go to init.
 make_repo() {
 	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git"
 	"$SMSAUDIT" init "$TMPD/ev.git" --org "Example Services Ltd" --scope "Managed hosting" \
-		--service Hosting --site Leeds --name "Ada Quinn" --email ada@example.org >/dev/null 2>"$TMPD/init.err" \
+		--service Hosting --site Leeds --name "Ada Quinn" --email ada@example.org "$@" >/dev/null 2>"$TMPD/init.err" \
 		|| { fail "init failed: $(cat "$TMPD/init.err")"; return 1; }
 	"$SMSAUDIT" --as ada@example.org person add --name "Ben Ortiz" --email ben@example.org \
 		--role process-owner >/dev/null 2>"$TMPD/init.err" || { fail "person add failed: $(cat "$TMPD/init.err")"; return 1; }
