@@ -74,6 +74,24 @@ say "Two more findings stay open"
 "$bin" finding list
 "$bin" finding show NC-$(date -u +%Y)-001
 
+say "Audits: this year's internal audit programme and the certification audits ahead"
+"$bin" --as ada@northwind.example person add --name "Eve Cole" --email eve@cb.example --role external-auditor
+today=$(date -u +%Y-%m-%d)
+"$bin" --as ada@northwind.example audit plan --type internal --dates "$today..$today" --body "Internal audit team" \
+	--lead carla@northwind.example --clause 4 --clause 5 --clause 6 --clause 7 --clause 8
+"$bin" audit programme --year "$(date -u +%Y)"
+"$bin" --as ada@northwind.example audit plan --type stage1 \
+	--dates "$(date -u -d '+30 days' +%Y-%m-%d)..$(date -u -d '+31 days' +%Y-%m-%d)" \
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds
+"$bin" --as ada@northwind.example audit plan --type stage2 \
+	--dates "$(date -u -d '+60 days' +%Y-%m-%d)..$(date -u -d '+62 days' +%Y-%m-%d)" \
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds --site Porto
+"$bin" audit list
+say "The certification cycle: what is due when (the decision follows stage 2)"
+"$bin" cycle
+say "What each surveillance will cover once certified"
+"$bin" cycle plan-surveillance
+
 say "Gap analysis: every clause with its reasons, roll-ups, stage verdicts"
 "$bin" gap || true
 say "Why one clause is where it is"

@@ -115,3 +115,48 @@ test_internal_audit_concluded_by_an_internal_auditor_only() {
 	expect_rc 0
 	expect_verify_ok
 }
+
+test_handmade_audit_records_are_caught_by_verify() {
+	audit_repo || return
+	# Wall-clock times: the hand-made records are signed now.
+	run --as ada@example.org audit plan --type stage1 --dates 2026-02-02..2026-02-03 --body CB --lead eve@cb.example
+	expect_rc 0
+	s1=$(sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p' "$out")
+	handmade audit ben@example.org "  <audit>
+    <plan>
+      <type>internal</type>
+      <planned from=\"2026-05-01\" to=\"2026-05-01\"/>
+      <body>Internal team</body>
+      <lead>ida@example.org</lead>
+    </plan>
+  </audit>" || return
+	by_ben=$HAND
+	handmade audit ida@example.org "  <audit>
+    <concluded audit=\"$s1\">
+      <actual from=\"2026-02-02\" to=\"2026-02-03\"/>
+      <recommendation>none</recommendation>
+      <summary>concluded by someone not on the audit</summary>
+    </concluded>
+  </audit>" || return
+	handmade audit ada@example.org "  <audit>
+    <plan>
+      <type>stage2</type>
+      <planned from=\"2026-02-03\" to=\"2026-02-04\"/>
+      <body>CB</body>
+      <lead>eve@cb.example</lead>
+      <scope>
+        <clause>12.1</clause>
+      </scope>
+    </plan>
+  </audit>" || return
+	run verify
+	expect_rc 1
+	expect_out "audit record signed by ben@example.org (roles: process-owner); it needs one of"
+	expect_out "ida@example.org is not on audit $s1 (lead eve@cb.example), so cannot conclude it"
+	expect_out "the audit's scope names clause '12.1', which is not in the catalogue"
+	# Refused records count for nothing: stage 1 is still planned, Ben's audit does not exist.
+	run audit list --format csv
+	expect_out "$s1,stage1,planned,"
+	expect_no_out "$by_ben"
+	expect_out_lines 2
+}

@@ -39,7 +39,7 @@ expect_item() {
 	line=$(grep "^$2," "$out")
 	got=$(printf '%s' "$line" | cut -d, -f5)
 	[ "$got" = "$3" ] || fail "at $1: '$2' is '$got', expected '$3' ($line)"
-	if [ -n "$4" ]; then
+	if [ -n "${4:-}" ]; then
 		due=$(printf '%s' "$line" | cut -d, -f4)
 		[ "$due" = "$4" ] || fail "at $1: '$2' due '$due', expected '$4'"
 	fi

@@ -328,29 +328,6 @@ test_misuse_is_refused_and_nothing_is_written() {
 	expect_verify_ok
 }
 
-# handmade ID SIGNER BODY: a record written and signed by hand with stock
-# openssl and committed with stock git, as anyone holding a key could.
-handmade() {
-	id=$1 signer=$2 body=$3
-	grant=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' | while read -r p; do
-		repo_cat "$p" | grep -q "<email>$signer</email>" && echo "$p"; done | tail -1)
-	repo_cat "$grant" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/signer.pem"
-	# openssl stamps the signing time itself and verify insists it equals
-	# made-at: start at the beginning of a second so both fall in the same one.
-	s=$(date +%s)
-	while [ "$(date +%s)" = "$s" ]; do sleep 0.02; done
-	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	full="$id-$(date -u +%Y%m%d)-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-	printf '<?xml version="1.0" encoding="UTF-8"?>\n<record xmlns="urn:smsaudit:record:1" id="%s" version="1">\n  <made-at>%s</made-at>\n  <made-by>%s</made-by>\n%s\n</record>\n' \
-		"$full" "$now" "$signer" "$body" >"$TMPD/hand.xml"
-	openssl cms -sign -binary -outform DER -in "$TMPD/hand.xml" -signer "$TMPD/signer.pem" \
-		-inkey "$TMPD/keys/$signer.key" -out "$TMPD/hand.p7s" 2>"$TMPD/cms.err" || { fail "openssl: $(cat "$TMPD/cms.err")"; return 1; }
-	path="records/$(date -u +%Y/%m)/$(echo "$full" | sed 's/.*-\(..\)[0-9a-f]*$/\1/')/$full.xml"
-	tamper_put "$path" "$TMPD/hand.xml"
-	tamper_put "$path.p7s" "$TMPD/hand.p7s"
-	HAND=$full
-}
-
 test_handmade_records_that_skip_the_gates_are_caught_by_verify() {
 	finding_repo || return
 	# Wall-clock times here: the hand-made records are signed now.
