@@ -5,21 +5,6 @@
  */
 #include "testutil.h"
 
-static time_t date(const char *s)
-{
-	time_t t;
-	assert_int_equal(smsaudit_date_parse(&t, s), 0);
-	return t;
-}
-
-static void expect_date(time_t got, const char *want)
-{
-	char d[11];
-	smsaudit_date_format(d, got);
-	if (strcmp(d, want) != 0)
-		fail_msg("date %s, expected %s", d, want);
-}
-
 /* A finding raised on `raised` from `source`, with one action due `due` (NULL: none). */
 typedef struct {
 	smsaudit_record raise, plan, implemented;

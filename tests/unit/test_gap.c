@@ -30,13 +30,6 @@ static void at(const char *when)
 	setenv("SMSAUDIT_NOW", when, 1);
 }
 
-static time_t date(const char *s)
-{
-	time_t t;
-	assert_int_equal(smsaudit_date_parse(&t, s), 0);
-	return t;
-}
-
 /* Add one evidence file; returns its id in `id`. */
 static void add(char id[SMSAUDIT_ID_MAX], const char *clause, smsaudit_evidence_kind kind, const char *from,
                 const char *to, const char *until)

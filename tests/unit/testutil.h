@@ -51,6 +51,22 @@ static inline char *write_temp(const char *data)
 	return path;
 }
 
+/* A date (YYYY-MM-DD) the test relies on. */
+static inline time_t date(const char *s)
+{
+	time_t t;
+	assert_int_equal(smsaudit_date_parse(&t, s), 0);
+	return t;
+}
+
+static inline void expect_date(time_t got, const char *want)
+{
+	char d[11];
+	smsaudit_date_format(d, got);
+	if (strcmp(d, want) != 0)
+		fail_msg("date %s, expected %s", d, want);
+}
+
 /* A new repository in `dir`/ev.git (keys in `dir`/keys) with Ada Quinn as its
  * quality manager, at the clock SMSAUDIT_NOW says. */
 static inline void test_store_new(const char *dir, const char *org, const smsaudit_catalogue *cat,
