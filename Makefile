@@ -34,7 +34,7 @@ CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 HEADERS := $(wildcard include/smsaudit/*.h src/lib/*.h src/cli/*.h tests/unit/*.h)
 
-EMBED := iso20000-1-2018.xml=controls/iso20000-1-2018.xml \
+EMBED := iso20000-1-2018.xml=controls/iso20000-1-2018.xml manifest.xsd=evidence-schemas/manifest.xsd \
          catalogue.xsd=evidence-schemas/catalogue.xsd \
          records.xsd=evidence-schemas/records.xsd
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))

@@ -13,5 +13,6 @@
 #include "finding.h"
 #include "audit.h"
 #include "cycle.h"
+#include "pack.h"
 
 #endif

@@ -184,6 +184,10 @@ typedef struct {
  * not use the cache, so an edited cache file can never hide a problem there.
  */
 #define SMSAUDIT_STATE_USE_CACHE 2u
+/* The commit stands alone, without its history (an audit pack imported for
+ * verification): a finding's evidence citation is checked against the
+ * evidence and its digest, not looked up at the commit it names. */
+#define SMSAUDIT_STATE_SNAPSHOT 4u
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
                         unsigned flags);

@@ -152,6 +152,8 @@ int cmd_finding(cli_ctx *ctx, int argc, char **argv);
 int cmd_sms(cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cmd_cycle(cli_ctx *ctx, int argc, char **argv);
+int cmd_pack(cli_ctx *ctx, int argc, char **argv);
+int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv);
 /* 'audit programme --year YYYY': the internal audits of a year and what they cover. */
 int cli_programme(cli_ctx *ctx, const char *year, const char *at);
 /* "surveillance 2", "certification decision", ... */

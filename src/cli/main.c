@@ -283,6 +283,34 @@ const cli_command cli_commands[] = {
 	  "examples:\n"
 	  "  smsaudit cycle --at 2027-01-15\n"
 	  "  smsaudit --as ada@example.org cycle plan-surveillance --pin 8.5.1=1 --pin 8.7.2=2\n" },
+	{ "pack", cmd_pack, "Seal an audit pack: the repository at a date plus a signed manifest",
+	  "usage: smsaudit pack AUDIT -o DIR [--as-of DATE] [--force]\n"
+	  "\n"
+	  "Writes DIR with every file of the repository as it stood at the end of DATE\n"
+	  "(default: head, today): records and their signatures, evidence content, the\n"
+	  "SMS description, the pinned catalogue and trust/ (the trust anchors); then\n"
+	  "manifest.xml (each file's SHA-256 and size, the source commit, the audit, the\n"
+	  "as-of date, the tool) and manifest.xml.p7s, its detached signature by you (a\n"
+	  "quality manager). The pack is built beside DIR and moved into place only when\n"
+	  "complete. DIR must not exist or be empty unless --force. Give the auditor the\n"
+	  "trust-anchor fingerprint printed at the end through another channel.\n"
+	  "Not yet in the pack: pack.pdf (the rendered report) and the seal record.\n"
+	  "\n"
+	  "example:\n"
+	  "  smsaudit --as ada@example.org pack audit-20270201-3fa9 -o stage2-pack --as-of 2027-03-01\n" },
+	{ "verify-pack", cmd_verify_pack, "Verify an audit pack offline (for external auditors)",
+	  "usage: smsaudit verify-pack DIR [--anchor SHA256]\n"
+	  "\n"
+	  "Needs nothing but the folder: checks manifest.xml.p7s against trust/ca.pem,\n"
+	  "that the signer is a quality manager of the pack, every file's SHA-256 and\n"
+	  "size, that nothing unlisted was added and nothing listed is missing, and every\n"
+	  "record's signature, signer's authority and content digest (the same checks as\n"
+	  "'verify'). --anchor compares trust/ca.pem's fingerprint with the one the\n"
+	  "organisation gave you. Prints one FAIL line per problem naming the file;\n"
+	  "exit 1 on any.\n"
+	  "\n"
+	  "example:\n"
+	  "  smsaudit verify-pack stage2-pack --anchor 3fa9...\n" },
 	{ "sms", cmd_sms, "Show the SMS description's policy and grade scale, or replace the scale",
 	  "usage: smsaudit sms show [--format F]\n"
 	  "       smsaudit sms set-grades FILE\n"

@@ -774,7 +774,7 @@ static void check_audits(smsaudit_state *st, smsaudit_store *store)
 }
 
 /* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
-static void check_findings(smsaudit_state *st, smsaudit_store *store)
+static void check_findings(smsaudit_state *st, smsaudit_store *store, unsigned flags)
 {
 	finding_event *ev = NULL;
 	size_t n = 0;
@@ -782,7 +782,8 @@ static void check_findings(smsaudit_state *st, smsaudit_store *store)
 		return;
 	smsaudit_findings *fs = NULL;
 	if (n)
-		findings_replay(&fs, st, store->catalogue, store->repo, 0, ev, n, reject_finding, st);
+		findings_replay(&fs, st, store->catalogue, flags & SMSAUDIT_STATE_SNAPSHOT ? NULL : store->repo, 0, ev, n,
+		                reject_finding, st);
 	smsaudit_findings_free(fs);
 	free(ev);
 }
@@ -918,7 +919,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		derive_evidence(st, store);
 		check_assessments(st, store);
 		check_audits(st, store);
-		check_findings(st, store);
+		check_findings(st, store, flags);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
 		anchor_ctx ac = { st, store, &at };

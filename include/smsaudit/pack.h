@@ -1,0 +1,70 @@
+/*
+ * smsaudit — audit packs: a folder an external auditor verifies offline.
+ *
+ * A pack holds the repository's files at one commit (records and their
+ * signatures, evidence content, the SMS description, the pinned catalogue, the
+ * trust anchors), a manifest listing every file with its SHA-256 and size, the
+ * source commit, the audit, the as-of date and the tool, and the manifest's
+ * detached signature by a quality manager. Verification needs nothing but the
+ * folder: the manifest signature, every digest, nothing unlisted, and every
+ * record's signature and authority, checked by the same code as `verify`.
+ */
+#ifndef SMSAUDIT_PACK_H
+#define SMSAUDIT_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common.h"
+#include "store.h"
+
+typedef struct {
+	const char *audit;     /* the audit's id or a unique prefix */
+	const char *out_dir;   /* created; must not exist or be empty unless `force` */
+	time_t as_of;          /* the repository as it stood at the end of this day; 0: head, today */
+	int force;             /* replace a non-empty out_dir */
+} smsaudit_pack_options;
+
+#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0 }
+
+typedef struct {
+	char pack_id[80];
+	char commit[41];
+	char manifest_sha256[65];
+	char anchor_sha256[65];
+	size_t nfiles;
+	uint64_t bytes;
+} smsaudit_pack_result;
+
+/*
+ * Build the pack into a temporary sibling of out_dir and move it into place
+ * only when complete, so a failure (disk full, unwritable) never leaves a pack
+ * that looks complete. The signer must be a quality manager.
+ */
+int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaudit_identity *signer,
+                        const smsaudit_pack_options *o);
+
+typedef struct {
+	char pack_id[80];
+	char audit[80];
+	char commit[41];
+	char as_of[11];
+	char signer[256];
+	char anchor_sha256[65];      /* SHA-256 of trust/ca.pem's DER: compare with the organisation's */
+	size_t nfiles;
+	size_t nrecords;
+	size_t nproblems;
+} smsaudit_pack_check;
+
+/* Called once per problem, naming the file at fault. */
+typedef void (*smsaudit_pack_problem_fn)(const char *file, const char *message, void *u);
+
+/*
+ * Verify a pack folder offline. Returns 0 when it could be examined (problems
+ * are counted in out->nproblems and reported through `fn`), a negative error
+ * when the folder cannot be read at all.
+ */
+int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u);
+
+#endif

@@ -1,0 +1,582 @@
+/*
+ * Audit packs: the repository's files at one commit plus a signed manifest,
+ * written so that a failure never leaves a complete-looking pack, and
+ * verified offline by re-importing the folder as a one-commit repository and
+ * running the same verification as `verify`.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "smsaudit/audit.h"
+#include "smsaudit/pack.h"
+#include "internal.h"
+#include "store_internal.h"
+
+#define MANIFEST "manifest.xml"
+#define MANIFEST_SIG "manifest.xml.p7s"
+#define MANIFEST_NS "urn:smsaudit:manifest:1"
+#define MAX_MANIFEST (256u << 20)
+
+typedef struct {
+	char *path;
+	char sha256[65];
+	uint64_t size;
+} pack_file;
+
+typedef struct {
+	pack_file *f;
+	size_t n, cap;
+} file_list;
+
+static void files_free(file_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->f[i].path);
+	free(l->f);
+	memset(l, 0, sizeof(*l));
+}
+
+static int files_add(file_list *l, const char *path, const char *sha, uint64_t size)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		pack_file *f = realloc(l->f, cap * sizeof(*f));
+		if (!f)
+			return error_oom();
+		l->f = f;
+		l->cap = cap;
+	}
+	pack_file *e = &l->f[l->n];
+	if (!(e->path = strdup(path)))
+		return error_oom();
+	snprintf(e->sha256, sizeof(e->sha256), "%s", sha ? sha : "");
+	e->size = size;
+	l->n++;
+	return 0;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const pack_file *)a)->path, ((const pack_file *)b)->path);
+}
+
+/* mkdir -p for the directories of `path` below `root`. */
+static int make_parents(const char *root, const char *path)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "%s/%s", root, path);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return error_set(SMSAUDIT_EIO, "%s/%s: path too long", root, path);
+	for (char *p = buf + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return error_set(SMSAUDIT_EIO, "%s: cannot create: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	return 0;
+}
+
+typedef struct {
+	smsaudit_repo *repo;
+	const char *root;
+	file_list *files;
+	uint64_t bytes;
+} export_ctx;
+
+static int export_cb(const char *path, const smsaudit_oid *blob, void *u)
+{
+	export_ctx *x = u;
+	char full[4096], sha[65];
+	uint64_t size = 0;
+	int rc = make_parents(x->root, path);
+	if (rc < 0)
+		return rc;
+	snprintf(full, sizeof(full), "%s/%s", x->root, path);
+	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot create: %s", full, strerror(errno));
+	rc = smsaudit_repo_blob_to_fd(x->repo, blob, fd, NULL, &size);
+	if (close(fd) < 0 && rc == 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", full, strerror(errno));
+	if (rc == 0)
+		rc = smsaudit_repo_blob_sha256(sha, NULL, x->repo, blob);
+	if (rc == 0)
+		rc = files_add(x->files, path, sha, size);
+	x->bytes += size;
+	return rc;
+}
+
+static int write_file(const char *root, const char *name, const void *data, size_t len)
+{
+	char full[4096];
+	snprintf(full, sizeof(full), "%s/%s", root, name);
+	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot create: %s", full, strerror(errno));
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = errno;
+			close(fd);
+			return error_set(SMSAUDIT_EIO, "%s: cannot write: %s", full, strerror(e));
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot write: %s", full, strerror(errno));
+	return 0;
+}
+
+static int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	int empty = 1;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+static int build_manifest(smsaudit_buf *out, const smsaudit_pack_result *r, const char *org,
+                          const smsaudit_audit *a, time_t as_of, const char *signer, const file_list *files)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = doc ? xmlNewNode(NULL, (const xmlChar *)"manifest") : NULL;
+	if (!root) {
+		xmlFreeDoc(doc);
+		return error_oom();
+	}
+	xmlDocSetRootElement(doc, root);
+	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)MANIFEST_NS, NULL);
+	xmlSetNs(root, ns);
+	xmlNewProp(root, (const xmlChar *)"version", (const xmlChar *)"1");
+	char d[11], f[11], t[11];
+	smsaudit_date_format(d, as_of);
+	smsaudit_date_format(f, a->from);
+	smsaudit_date_format(t, a->to);
+	xmlNewTextChild(root, ns, (const xmlChar *)"pack", (const xmlChar *)r->pack_id);
+	xmlNewTextChild(root, ns, (const xmlChar *)"organisation", (const xmlChar *)org);
+	xmlNodePtr au = xmlNewChild(root, ns, (const xmlChar *)"audit", NULL);
+	xmlNewProp(au, (const xmlChar *)"id", (const xmlChar *)a->plan->id);
+	xmlNewProp(au, (const xmlChar *)"type", (const xmlChar *)smsaudit_audit_type_name(a->plan->audit.type));
+	xmlNewProp(au, (const xmlChar *)"from", (const xmlChar *)f);
+	xmlNewProp(au, (const xmlChar *)"to", (const xmlChar *)t);
+	xmlNewTextChild(root, ns, (const xmlChar *)"source-commit", (const xmlChar *)r->commit);
+	xmlNewTextChild(root, ns, (const xmlChar *)"as-of", (const xmlChar *)d);
+	xmlNewTextChild(root, ns, (const xmlChar *)"tool", (const xmlChar *)"smsaudit " SMSAUDIT_VERSION);
+	xmlNewTextChild(root, ns, (const xmlChar *)"trust-anchor", (const xmlChar *)r->anchor_sha256);
+	xmlNewTextChild(root, ns, (const xmlChar *)"signer", (const xmlChar *)signer);
+	xmlNodePtr fs = xmlNewChild(root, ns, (const xmlChar *)"files", NULL);
+	for (size_t i = 0; i < files->n; i++) {
+		char size[24];
+		snprintf(size, sizeof(size), "%llu", (unsigned long long)files->f[i].size);
+		xmlNodePtr fe = xmlNewChild(fs, ns, (const xmlChar *)"file", NULL);
+		if (!fe || !xmlNewProp(fe, (const xmlChar *)"path", (const xmlChar *)files->f[i].path) ||
+		    !xmlNewProp(fe, (const xmlChar *)"sha256", (const xmlChar *)files->f[i].sha256) ||
+		    !xmlNewProp(fe, (const xmlChar *)"size", (const xmlChar *)size)) {
+			xmlFreeDoc(doc);
+			return error_oom();
+		}
+	}
+	smsaudit_xml_schema *schema = NULL;
+	int rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
+	if (rc == 0)
+		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(out, doc);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaudit_identity *signer,
+                        const smsaudit_pack_options *o)
+{
+	memset(out, 0, sizeof(*out));
+	if (!o->audit || !o->out_dir || !*o->out_dir)
+		return error_set(SMSAUDIT_EUSAGE, "a pack needs an audit and an output folder");
+	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
+		return error_set(SMSAUDIT_EINVALID, "%s may not seal a pack: only a quality manager signs its manifest",
+		                 signer->email);
+	struct stat sb;
+	int exists = stat(o->out_dir, &sb) == 0;
+	if (exists && !S_ISDIR(sb.st_mode))
+		return error_set(SMSAUDIT_EEXISTS, "%s exists and is not a folder", o->out_dir);
+	if (exists && !o->force && dir_is_empty(o->out_dir) != 1)
+		return error_set(SMSAUDIT_EEXISTS, "%s exists and is not empty (--force replaces it)", o->out_dir);
+
+	smsaudit_repo *repo = store->repo;
+	smsaudit_oid commit;
+	time_t as_of = smsaudit_date_of(o->as_of ? o->as_of : smsaudit_now());
+	int rc = o->as_of ? smsaudit_repo_commit_at(&commit, repo, as_of + 86399) : smsaudit_repo_head(&commit, repo);
+	smsaudit_state *st = NULL;
+	smsaudit_audits *as = NULL;
+	const smsaudit_audit *a = NULL;
+	if (rc == 0)
+		rc = smsaudit_state_load(&st, store, &commit, SMSAUDIT_STATE_USE_CACHE);
+	if (rc == 0)
+		rc = smsaudit_audits_compute(&as, st, as_of);
+	if (rc == 0)
+		rc = smsaudit_audits_find(&a, as, o->audit);
+	if (rc < 0) {
+		smsaudit_audits_free(as);
+		smsaudit_state_free(st);
+		return rc;
+	}
+	smsaudit_oid_fmt(out->commit, &commit);
+	char day[11];
+	smsaudit_date_format(day, as_of);
+	snprintf(out->pack_id, sizeof(out->pack_id), "PACK-%s-%.4s%.2s%.2s-%.8s",
+	         smsaudit_audit_type_name(a->plan->audit.type), day, day + 5, day + 8, out->commit);
+	rc = smsaudit_cert_fingerprint(out->anchor_sha256, store->ca);
+
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", o->out_dir);
+	if (rc == 0 && !mkdtemp(tmp))
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot create a folder beside it: %s", o->out_dir, strerror(errno));
+	int made_tmp = rc == 0;
+	file_list files = { NULL, 0, 0 };
+	export_ctx x = { repo, tmp, &files, 0 };
+	static const char *const trees[] = { "catalogue", "content", "records", "trust" };
+	for (size_t i = 0; rc == 0 && i < sizeof(trees) / sizeof(trees[0]); i++)
+		rc = smsaudit_repo_walk(repo, &commit, trees[i], export_cb, &x);
+	static const char *const singles[] = { "smsaudit.xml", "smsaudit.xml.p7s" };
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		smsaudit_oid blob;
+		rc = smsaudit_repo_path_oid(&blob, repo, &commit, singles[i]);
+		if (rc == 0)
+			rc = export_cb(singles[i], &blob, &x);
+	}
+	if (rc == 0)
+		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
+	smsaudit_buf manifest = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = build_manifest(&manifest, out, smsaudit_store_organisation(store), a, as_of, signer->email, &files);
+	if (rc == 0)
+		rc = write_file(tmp, MANIFEST, manifest.ptr, manifest.size);
+	if (rc == 0)
+		rc = smsaudit_sign_detached(&sig, manifest.ptr, manifest.size, signer->cert, signer->key, smsaudit_now());
+	if (rc == 0)
+		rc = write_file(tmp, MANIFEST_SIG, sig.ptr, sig.size);
+	if (rc == 0)
+		rc = sha256_hex(out->manifest_sha256, manifest.ptr, manifest.size);
+	out->nfiles = files.n;
+	out->bytes = x.bytes;
+	/* Into place only when complete. */
+	if (rc == 0) {
+		char old[4200] = "";
+		if (exists) {
+			snprintf(old, sizeof(old), "%s.old-XXXXXX", o->out_dir);
+			if (!mkdtemp(old) || rmdir(old) < 0 || rename(o->out_dir, old) < 0)
+				rc = error_set(SMSAUDIT_EIO, "%s: cannot move aside: %s", o->out_dir, strerror(errno));
+		}
+		if (rc == 0 && rename(tmp, o->out_dir) < 0) {
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot move into place: %s", o->out_dir, strerror(errno));
+			if (exists)
+				(void)rename(old, o->out_dir);
+		}
+		if (rc == 0 && exists)
+			remove_tree(old);
+	}
+	if (rc < 0 && made_tmp)
+		remove_tree(tmp);
+	smsaudit_buf_dispose(&manifest);
+	smsaudit_buf_dispose(&sig);
+	files_free(&files);
+	smsaudit_audits_free(as);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ verify */
+
+typedef struct {
+	smsaudit_pack_check *out;
+	smsaudit_pack_problem_fn fn;
+	void *u;
+} reporter;
+
+static void problem(reporter *r, const char *file, const char *fmt, ...) SMSAUDIT_PRINTF(3, 4);
+static void problem(reporter *r, const char *file, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->out->nproblems++;
+	if (r->fn)
+		r->fn(file, msg, r->u);
+}
+
+/* Every regular file below `dir` (relative paths); anything else is a problem. */
+static int list_dir(file_list *l, const char *root, const char *rel, reporter *r)
+{
+	char full[4096];
+	snprintf(full, sizeof(full), "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *d = opendir(full);
+	if (!d)
+		return error_set(SMSAUDIT_EIO, "%s: cannot read: %s", full, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char sub[2048], path[4096];
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", root, sub);
+		struct stat sb;
+		if (lstat(path, &sb) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+		else if (S_ISDIR(sb.st_mode))
+			rc = list_dir(l, root, sub, r);
+		else if (S_ISREG(sb.st_mode))
+			rc = files_add(l, sub, NULL, (uint64_t)sb.st_size);
+		else
+			problem(r, sub, "not a regular file (links and devices have no place in a pack)");
+	}
+	closedir(d);
+	return rc;
+}
+
+static int find_file(const file_list *l, const char *path)
+{
+	pack_file key = { (char *)path, "", 0 };
+	pack_file *f = bsearch(&key, l->f, l->n, sizeof(*l->f), cmp_file);
+	return f ? (int)(f - l->f) : -1;
+}
+
+/* The manifest's file entries, after the signature has been checked. */
+static int read_manifest(file_list *l, smsaudit_pack_check *out, xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	char *s;
+#define TEXT(field, name)                                                             \
+	if ((s = smsaudit_xml_text(smsaudit_xml_child(root, name)))) {                 \
+		snprintf(out->field, sizeof(out->field), "%.*s", (int)sizeof(out->field) - 1, s); \
+		free(s);                                                                   \
+	}
+	TEXT(pack_id, "pack")
+	TEXT(commit, "source-commit")
+	TEXT(as_of, "as-of")
+	TEXT(signer, "signer")
+#undef TEXT
+	char *id = smsaudit_xml_attr(smsaudit_xml_child(root, "audit"), "id");
+	snprintf(out->audit, sizeof(out->audit), "%.*s", (int)sizeof(out->audit) - 1, id ? id : "");
+	xmlFree(id);
+	for (xmlNodePtr f = smsaudit_xml_first_element(smsaudit_xml_child(root, "files")); f;
+	     f = smsaudit_xml_next_element(f)) {
+		char *path = smsaudit_xml_attr(f, "path"), *sha = smsaudit_xml_attr(f, "sha256"),
+		     *size = smsaudit_xml_attr(f, "size");
+		int rc = files_add(l, path ? path : "", sha, size ? strtoull(size, NULL, 10) : 0);
+		xmlFree(path);
+		xmlFree(sha);
+		xmlFree(size);
+		if (rc < 0)
+			return rc;
+	}
+	qsort(l->f, l->n, sizeof(*l->f), cmp_file);
+	return 0;
+}
+
+typedef struct {
+	reporter *r;
+	const char *root;
+	smsaudit_repo *repo;
+	smsaudit_txn *txn;
+} import_ctx;
+
+/* Hash one listed file while storing it in the scratch repository. */
+static int import_file(import_ctx *im, const pack_file *want)
+{
+	char full[4096], sha[65];
+	uint64_t size = 0;
+	snprintf(full, sizeof(full), "%s/%s", im->root, want->path);
+	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		problem(im->r, want->path, "listed in the manifest but missing");
+		return 0;
+	}
+	smsaudit_oid blob;
+	int rc = smsaudit_repo_store_fd(&blob, sha, &size, im->repo, fd, want->path);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (size != want->size || strcmp(sha, want->sha256) != 0) {
+		problem(im->r, want->path, "content differs from the manifest (SHA-256 %.12s..., expected %.12s...)", sha,
+		        want->sha256);
+		return 0;
+	}
+	if (strcmp(want->path, MANIFEST) == 0 || strcmp(want->path, MANIFEST_SIG) == 0) {
+		problem(im->r, want->path, "the manifest cannot list itself");
+		return 0;
+	}
+	return smsaudit_txn_add_blob(im->txn, want->path, &blob);
+}
+
+static int load_trust(smsaudit_trust **trust, smsaudit_cert **ca, const char *dir, reporter *r, char anchor[65])
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/trust/ca.pem", dir);
+	int rc = smsaudit_cert_load(ca, path);
+	if (rc < 0) {
+		problem(r, "trust/ca.pem", "the trust anchor is missing or unreadable");
+		return 1;
+	}
+	if ((rc = smsaudit_cert_fingerprint(anchor, *ca)) < 0 || (rc = smsaudit_trust_new(trust)) < 0 ||
+	    (rc = smsaudit_trust_add(*trust, *ca)) < 0)
+		return rc;
+	/* Other CAs granted by the organisation (an external auditor's). */
+	snprintf(path, sizeof(path), "%s/trust/anchors", dir);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".pem") != 0)
+			continue;
+		char file[4400];
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		smsaudit_cert *extra = NULL;
+		if (smsaudit_cert_load(&extra, file) == 0)
+			smsaudit_trust_add(*trust, extra);
+		smsaudit_cert_free(extra);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u)
+{
+	memset(out, 0, sizeof(*out));
+	reporter r = { out, fn, u };
+	struct stat sb;
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return error_set(SMSAUDIT_EIO, "%s: not a folder", dir);
+	char path[4096];
+	smsaudit_buf m = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	if (file_read_all(&m, path, MAX_MANIFEST) < 0) {
+		problem(&r, MANIFEST, "missing or unreadable: this is not a pack");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST_SIG);
+	int have_sig = file_read_all(&sig, path, 1u << 20) == 0;
+	if (!have_sig)
+		problem(&r, MANIFEST_SIG, "missing or unreadable: the manifest is not signed");
+
+	smsaudit_trust *trust = NULL;
+	smsaudit_cert *ca = NULL, *signer = NULL;
+	time_t signed_at = 0;
+	int rc = load_trust(&trust, &ca, dir, &r, out->anchor_sha256);
+	if (rc == 0 && have_sig && smsaudit_verify_detached(&signer, &signed_at, m.ptr, m.size, sig.ptr, sig.size, trust) < 0)
+		problem(&r, MANIFEST_SIG, "does not verify: %s", smsaudit_error_last()->message);
+	rc = rc > 0 ? 0 : rc;
+
+	xmlDocPtr doc = NULL;
+	smsaudit_xml_schema *schema = NULL;
+	file_list listed = { NULL, 0, 0 }, present = { NULL, 0, 0 };
+	int manifest_ok = 0;
+	if (rc == 0 && smsaudit_xml_parse_memory(&doc, m.ptr, m.size, MANIFEST) == 0 &&
+	    smsaudit_xml_schema_builtin(&schema, "manifest.xsd") == 0 &&
+	    smsaudit_xml_schema_validate(schema, doc, MANIFEST) == 0)
+		manifest_ok = 1;
+	else if (rc == 0)
+		problem(&r, MANIFEST, "%s", smsaudit_error_last()->message);
+	if (manifest_ok)
+		rc = read_manifest(&listed, out, doc);
+	out->nfiles = listed.n;
+	if (signer) {
+		char email[256];
+		smsaudit_cert_email(email, sizeof(email), signer);
+		if (manifest_ok && strcmp(email, out->signer) != 0)
+			problem(&r, MANIFEST_SIG, "signed by %s, but the manifest names %s", email, out->signer);
+	}
+
+	/* Nothing unlisted, nothing missing, every digest; then the records. */
+	if (rc == 0)
+		rc = list_dir(&present, dir, "", &r);
+	if (rc == 0) {
+		qsort(present.f, present.n, sizeof(*present.f), cmp_file);
+		for (size_t i = 0; i < present.n; i++)
+			if (strcmp(present.f[i].path, MANIFEST) != 0 && strcmp(present.f[i].path, MANIFEST_SIG) != 0 &&
+			    manifest_ok && find_file(&listed, present.f[i].path) < 0)
+				problem(&r, present.f[i].path, "not listed in the manifest (added after sealing)");
+	}
+	char scratch[] = "/tmp/smsaudit-pack-XXXXXX";
+	int made_scratch = 0;
+	smsaudit_repo *repo = NULL;
+	smsaudit_txn *txn = NULL;
+	if (rc == 0 && manifest_ok) {
+		if (!mkdtemp(scratch))
+			rc = error_set(SMSAUDIT_EIO, "cannot create a scratch folder: %s", strerror(errno));
+		made_scratch = rc == 0;
+		if (rc == 0)
+			rc = smsaudit_repo_init(&repo, scratch);
+		if (rc == 0)
+			rc = smsaudit_txn_new(&txn, repo);
+		import_ctx im = { &r, dir, repo, txn };
+		for (size_t i = 0; rc == 0 && i < listed.n; i++)
+			rc = import_file(&im, &listed.f[i]);
+	}
+	smsaudit_store *store = NULL;
+	smsaudit_state *st = NULL;
+	smsaudit_oid commit;
+	if (rc == 0 && txn && smsaudit_txn_count(txn) > 0 &&
+	    (rc = smsaudit_txn_commit(&commit, txn, "pack import", "smsaudit", "verify-pack@localhost",
+	                              smsaudit_now())) == 0) {
+		if (smsaudit_store_open(&store, scratch) < 0)
+			problem(&r, "smsaudit.xml", "the pack's repository files do not open: %s", smsaudit_error_last()->message);
+		else if ((rc = smsaudit_state_load(&st, store, &commit, SMSAUDIT_STATE_CHECK_CONTENT | SMSAUDIT_STATE_SNAPSHOT)) ==
+		         0) {
+			out->nrecords = smsaudit_state_record_count(st);
+			for (size_t i = 0; i < smsaudit_state_problem_count(st); i++) {
+				const smsaudit_problem *p = smsaudit_state_problem_at(st, i);
+				problem(&r, p->path, "%s", p->message);
+			}
+			/* The manifest's signer must be a quality manager of the pack's repository. */
+			int qm = 0;
+			char fp[65] = "";
+			if (signer)
+				smsaudit_cert_fingerprint(fp, signer);
+			for (size_t i = 0; signer && i < smsaudit_state_person_count(st); i++) {
+				const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
+				const smsaudit_person_body *pb = &pe->record->person;
+				if (pe->valid && strcmp(pb->fingerprint, fp) == 0 && (pb->roles & SMSAUDIT_ROLE_QUALITY_MANAGER) &&
+				    (!pe->revoked_at || signed_at < pe->revoked_at))
+					qm = 1;
+			}
+			if (signer && !qm)
+				problem(&r, MANIFEST_SIG, "signed by a certificate that is not a quality manager's in the pack");
+		}
+	}
+	smsaudit_state_free(st);
+	smsaudit_store_free(store);
+	smsaudit_txn_free(txn);
+	smsaudit_repo_free(repo);
+	if (made_scratch)
+		remove_tree(scratch);
+	files_free(&listed);
+	files_free(&present);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	smsaudit_cert_free(signer);
+	smsaudit_cert_free(ca);
+	smsaudit_trust_free(trust);
+	smsaudit_buf_dispose(&m);
+	smsaudit_buf_dispose(&sig);
+	return rc;
+}
