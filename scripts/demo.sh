@@ -80,9 +80,10 @@ today=$(date -u +%Y-%m-%d)
 "$bin" --as ada@northwind.example audit plan --type internal --dates "$today..$today" --body "Internal audit team" \
 	--lead carla@northwind.example --clause 4 --clause 5 --clause 6 --clause 7 --clause 8
 "$bin" audit programme --year "$(date -u +%Y)"
-"$bin" --as ada@northwind.example audit plan --type stage1 \
+stage1=$("$bin" --as ada@northwind.example audit plan --type stage1 \
 	--dates "$(date -u -d '+30 days' +%Y-%m-%d)..$(date -u -d '+31 days' +%Y-%m-%d)" \
-	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds | tee /dev/stderr |
+	sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p')
 "$bin" --as ada@northwind.example audit plan --type stage2 \
 	--dates "$(date -u -d '+60 days' +%Y-%m-%d)..$(date -u -d '+62 days' +%Y-%m-%d)" \
 	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds --site Porto
@@ -101,6 +102,10 @@ say "The quality manager's dashboard"
 
 say "Verification with smsaudit: every record, signature, role and content digest"
 "$bin" verify
+
+say "The stage 1 pack (files and signed manifest; the PDF report comes next), verified offline"
+"$bin" --as ada@northwind.example pack "$stage1" -o "$out/stage1-pack"
+"$bin" verify-pack "$out/stage1-pack"
 
 say "The same repository as stock git sees it"
 git --git-dir="$SMSAUDIT_REPO" log --format='%h %an: %s' main
