@@ -255,7 +255,8 @@ const cli_command cli_commands[] = {
 	  "  smsaudit --as ada@example.org audit plan --type stage2 --dates 2027-03-08..2027-03-10 \\\n"
 	  "      --body \"Example Certification Ltd\" --lead eve@cb.example --clause 8.5\n"
 	  "  smsaudit --as eve@cb.example audit conclude audit-20270201-3fa9 --dates 2027-03-08..2027-03-10 \\\n"
-	  "      --recommendation conditional --summary \"Recommended once NC-2027-004 is closed\"\n" },
+	  "      --recommendation conditional --summary \"Recommended once NC-2027-004 is closed\"\n"
+	  "  smsaudit audit programme --year 2027\n" },
 	{ "cycle", cmd_cycle, "The certification cycle: what is due when, and the surveillance rotation",
 	  "usage: smsaudit cycle [show] [--at DATE] [--format F]\n"
 	  "       smsaudit cycle plan-surveillance [--surveillances N] [--pin CLAUSE=N]... [--unpin CLAUSE]...\n"
