@@ -51,9 +51,10 @@ int smsaudit_repo_walk(smsaudit_repo *repo, const smsaudit_oid *commit, const ch
                        smsaudit_walk_fn fn, void *payload);
 
 /* Stream a blob into a file descriptor, checking its SHA-256 against `sha256`
- * (hex) when not NULL; memory stays bounded whatever the size. */
+ * (hex) when not NULL and returning it in `digest_out` when not NULL; memory
+ * stays bounded whatever the size. */
 int smsaudit_repo_blob_to_fd(smsaudit_repo *repo, const smsaudit_oid *blob, int fd,
-                             const char *sha256, uint64_t *size_out);
+                             const char *sha256, char digest_out[65], uint64_t *size_out);
 /* The size of a blob without reading it. */
 int smsaudit_repo_blob_size(uint64_t *out, smsaudit_repo *repo, const smsaudit_oid *blob);
 /* Stream a blob's bytes through SHA-256. */

@@ -605,7 +605,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	}
 	fchmod(fd, 0644);
 	uint64_t size = 0;
-	r = smsaudit_repo_blob_to_fd(smsaudit_store_repo(s.store), &blob, fd, b->sha256, &size);
+	r = smsaudit_repo_blob_to_fd(smsaudit_store_repo(s.store), &blob, fd, b->sha256, NULL, &size);
 	if (close(fd) < 0 && r == 0)
 		r = SMSAUDIT_EIO;
 	if (r == 0 && size != b->size)

@@ -101,11 +101,10 @@ static int export_cb(const char *path, const smsaudit_oid *blob, void *u)
 	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: cannot create: %s", full, strerror(errno));
-	rc = smsaudit_repo_blob_to_fd(x->repo, blob, fd, NULL, &size);
+	/* One read of the blob: written and hashed together. */
+	rc = smsaudit_repo_blob_to_fd(x->repo, blob, fd, NULL, sha, &size);
 	if (close(fd) < 0 && rc == 0)
 		rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", full, strerror(errno));
-	if (rc == 0)
-		rc = smsaudit_repo_blob_sha256(sha, NULL, x->repo, blob);
 	if (rc == 0)
 		rc = files_add(x->files, path, sha, size);
 	x->bytes += size;

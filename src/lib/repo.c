@@ -456,7 +456,7 @@ int smsaudit_repo_blob_sha256(char out[65], uint64_t *size_out, smsaudit_repo *r
 }
 
 int smsaudit_repo_blob_to_fd(smsaudit_repo *repo, const smsaudit_oid *blob, int fd,
-                             const char *sha256, uint64_t *size_out)
+                             const char *sha256, char digest_out[65], uint64_t *size_out)
 {
 	sink_state s = { EVP_MD_CTX_new(), fd, "output" };
 	if (!s.md || !EVP_DigestInit_ex(s.md, EVP_sha256(), NULL)) {
@@ -464,9 +464,12 @@ int smsaudit_repo_blob_to_fd(smsaudit_repo *repo, const smsaudit_oid *blob, int 
 		return error_oom();
 	}
 	int rc = blob_stream(repo, blob, sink_hash_write, &s, size_out);
-	if (rc == 0 && sha256) {
-		char got[65];
+	char got[65];
+	if (rc == 0)
 		hex_digest(got, s.md);
+	if (rc == 0 && digest_out)
+		memcpy(digest_out, got, sizeof(got));
+	if (rc == 0 && sha256) {
 		if (strcmp(got, sha256) != 0)
 			rc = error_set(SMSAUDIT_EINVALID, "content digest mismatch: expected %s, got %s", sha256, got);
 	}

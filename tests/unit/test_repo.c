@@ -148,13 +148,13 @@ static void stream_content(void **state)
 	snprintf(dst, sizeof(dst), "%s/out.bin", dir);
 	int out = open(dst, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	uint64_t got = 0;
-	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, sha, &got), 0);
+	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, sha, NULL, &got), 0);
 	close(out);
 	assert_int_equal(got, size);
 	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", src, dst);
 	assert_int_equal(system(cmd), 0);
 	out = open("/dev/null", O_WRONLY);
-	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, "00" "00000000000000000000000000000000000000000000000000000000000000", NULL),
+	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, "00" "00000000000000000000000000000000000000000000000000000000000000", NULL, NULL),
 	                 SMSAUDIT_EINVALID);
 	assert_error_contains("digest mismatch");
 	close(out);
