@@ -36,7 +36,10 @@ HEADERS := $(wildcard include/smsaudit/*.h src/lib/*.h src/cli/*.h tests/unit/*.
 
 EMBED := iso20000-1-2018.xml=controls/iso20000-1-2018.xml manifest.xsd=evidence-schemas/manifest.xsd \
          catalogue.xsd=evidence-schemas/catalogue.xsd \
-         records.xsd=evidence-schemas/records.xsd
+         records.xsd=evidence-schemas/records.xsd report.xsd=evidence-schemas/report.xsd \
+         stage1.xml=reports/stage1.xml stage2.xml=reports/stage2.xml \
+         surveillance.xml=reports/surveillance.xml recertification.xml=reports/recertification.xml \
+         internal.xml=reports/internal.xml special.xml=reports/special.xml
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o

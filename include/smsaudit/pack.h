@@ -1,9 +1,12 @@
 /*
  * smsaudit — audit packs: a folder an external auditor verifies offline.
  *
- * A pack holds the repository's files at one commit (records and their
+ * A pack holds pack.pdf (the report, laid out by the pack definition for the
+ * audit's type: see report.h), the repository's files at one commit (records and their
  * signatures, evidence content, the SMS description, the pinned catalogue, the
- * trust anchors), a manifest listing every file with its SHA-256 and size, the
+ * trust anchors), SHA256SUMS (every file but the PDF and the manifest, in
+ * sha256sum's format; its digest is printed on every page of the PDF), a
+ * manifest listing every file with its SHA-256 and size, the
  * source commit, the audit, the as-of date and the tool, and the manifest's
  * detached signature by a quality manager. Verification needs nothing but the
  * folder: the manifest signature, every digest, nothing unlisted, and every
@@ -24,17 +27,23 @@ typedef struct {
 	const char *out_dir;   /* created; must not exist or be empty unless `force` */
 	time_t as_of;          /* the repository as it stood at the end of this day; 0: head, today */
 	int force;             /* replace a non-empty out_dir */
+	const char *commit;    /* an exact source commit (a revision); overrides as_of's commit */
+	const char *definition;/* a pack definition file; NULL: the one shipped for the audit's type */
 } smsaudit_pack_options;
 
-#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0 }
+#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, NULL }
 
 typedef struct {
 	char pack_id[80];
 	char commit[41];
 	char manifest_sha256[65];
 	char anchor_sha256[65];
+	char sums_sha256[65];      /* SHA-256 of SHA256SUMS: the digest on the PDF's cover and footers */
+	char pdf_sha256[65];
 	size_t nfiles;
 	uint64_t bytes;
+	int pages;                 /* of pack.pdf */
+	size_t replaced;           /* characters shown as [U+XXXX] because no embedded font has them */
 } smsaudit_pack_result;
 
 /*

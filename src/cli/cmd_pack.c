@@ -4,10 +4,10 @@
 
 #include "cli.h"
 
-enum { O_OUT = 1, O_AS_OF, O_FORCE, O_ANCHOR };
+enum { O_OUT = 1, O_AS_OF, O_FORCE, O_ANCHOR, O_COMMIT, O_DEFINITION };
 
 typedef struct {
-	const char *out, *as_of, *anchor;
+	const char *out, *as_of, *anchor, *commit, *definition;
 	int force;
 } pack_args;
 
@@ -19,6 +19,8 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_AS_OF: a->as_of = arg; break;
 	case O_FORCE: a->force = 1; break;
 	case O_ANCHOR: a->anchor = arg; break;
+	case O_COMMIT: a->commit = arg; break;
+	case O_DEFINITION: a->definition = arg; break;
 	default: break;
 	}
 	return -1;
@@ -29,8 +31,10 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 	static const cli_option opts[] = { { "output", 1, O_OUT, 'o' },
 		                               { "as-of", 1, O_AS_OF, 0 },
 		                               { "force", 0, O_FORCE, 0 },
+		                               { "commit", 1, O_COMMIT, 0 },
+		                               { "definition", 1, O_DEFINITION, 0 },
 		                               { NULL, 0, 0, 0 } };
-	pack_args a = { NULL, NULL, NULL, 0 };
+	pack_args a = { NULL, NULL, NULL, NULL, NULL, 0 };
 	char **pos = NULL;
 	int npos = 0;
 	int rc = cli_parse(ctx, "pack", argc, argv, opts, on_opt, &a, &pos, &npos);
@@ -40,6 +44,8 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 	o.audit = npos == 1 ? pos[0] : NULL;
 	o.out_dir = a.out;
 	o.force = a.force;
+	o.commit = a.commit;
+	o.definition = a.definition;
 	if (npos != 1)
 		rc = cli_usage("pack", "'pack' needs one audit id");
 	else if (!a.out)
@@ -59,8 +65,12 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 	} else {
 		printf("Pack %s written to %s: %zu files, %llu bytes, from commit %.12s.\n", res.pack_id, o.out_dir,
 		       res.nfiles, (unsigned long long)res.bytes, res.commit);
-		printf("Manifest SHA-256  %s\nTrust anchor      %s (give this fingerprint to the auditor separately)\n",
-		       res.manifest_sha256, res.anchor_sha256);
+		printf("Report            %s/pack.pdf, %d pages\n", o.out_dir, res.pages);
+		if (res.replaced)
+			printf("Note              %zu characters the embedded fonts lack are shown as [U+XXXX]\n", res.replaced);
+		printf("Manifest SHA-256  %s\nSHA256SUMS        %s (printed on every page of the report)\n"
+		       "Trust anchor      %s (give this fingerprint to the auditor separately)\n",
+		       res.manifest_sha256, res.sums_sha256, res.anchor_sha256);
 		rc = EXIT_OK;
 	}
 	cli_session_close(&s);
@@ -76,7 +86,7 @@ static void on_problem(const char *file, const char *message, void *u)
 int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = { { "anchor", 1, O_ANCHOR, 0 }, { NULL, 0, 0, 0 } };
-	pack_args a = { NULL, NULL, NULL, 0 };
+	pack_args a = { NULL, NULL, NULL, NULL, NULL, 0 };
 	char **pos = NULL;
 	int npos = 0;
 	int rc = cli_parse(ctx, "verify-pack", argc, argv, opts, on_opt, &a, &pos, &npos);

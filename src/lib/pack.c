@@ -15,12 +15,15 @@
 
 #include "smsaudit/audit.h"
 #include "smsaudit/pack.h"
+#include "smsaudit/report.h"
 #include "internal.h"
 #include "store_internal.h"
 
 #define MANIFEST "manifest.xml"
 #define MANIFEST_SIG "manifest.xml.p7s"
 #define MANIFEST_NS "urn:smsaudit:manifest:1"
+#define SUMS "SHA256SUMS"
+#define REPORT "pack.pdf"
 #define MAX_MANIFEST (256u << 20)
 
 typedef struct {
@@ -201,6 +204,57 @@ static int build_manifest(smsaudit_buf *out, const smsaudit_pack_result *r, cons
 	return rc;
 }
 
+/* sha256sum's format, so `sha256sum -c SHA256SUMS` checks the pack with stock tools. */
+static int build_sums(smsaudit_buf *out, const file_list *files)
+{
+	for (size_t i = 0; i < files->n; i++)
+		if (buf_printf(out, "%s  %s\n", files->f[i].sha256, files->f[i].path) < 0)
+			return error_oom();
+	return 0;
+}
+
+/* SOURCE_DATE_EPOCH when set (reproducible-builds.org), else the as-of date. */
+static time_t report_time(time_t as_of)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	if (s && *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 12)
+		return (time_t)strtoll(s, NULL, 10);
+	return as_of;
+}
+
+/* The state at the previous certification audit, for "changes since": its tag, else its last day. */
+static int previous_state(smsaudit_state **out, char commit_hex[41], const char **audit_id, smsaudit_store *store,
+                          const smsaudit_audits *as, const smsaudit_audit *a)
+{
+	*out = NULL;
+	const smsaudit_audit *prev = NULL;
+	for (size_t i = 0; i < smsaudit_audits_count(as); i++) {
+		const smsaudit_audit *p = smsaudit_audits_at(as, i);
+		if (p != a && p->plan->audit.type != SMSAUDIT_AUDIT_INTERNAL && p->status == SMSAUDIT_AUDIT_CONCLUDED &&
+		    p->to <= a->from && (!prev || p->to >= prev->to))
+			prev = p;
+	}
+	if (!prev)
+		return 0;
+	char tag[SMSAUDIT_ID_MAX + 16];
+	snprintf(tag, sizeof(tag), "refs/tags/audit/%s", prev->plan->id);
+	smsaudit_oid c;
+	if (smsaudit_repo_resolve(&c, store->repo, tag) < 0 && smsaudit_repo_commit_at(&c, store->repo, prev->to + 86399) < 0)
+		return 0;
+	smsaudit_error_clear();
+	smsaudit_oid_fmt(commit_hex, &c);
+	*audit_id = prev->plan->id;
+	return smsaudit_state_load(out, store, &c, SMSAUDIT_STATE_USE_CACHE);
+}
+
+static int has_section(const smsaudit_report_def *def, smsaudit_section_kind k)
+{
+	for (size_t i = 0; i < smsaudit_report_def_count(def); i++)
+		if (smsaudit_report_def_at(def, i)->kind == k)
+			return 1;
+	return 0;
+}
+
 int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaudit_identity *signer,
                         const smsaudit_pack_options *o)
 {
@@ -220,8 +274,11 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	smsaudit_repo *repo = store->repo;
 	smsaudit_oid commit;
 	time_t as_of = smsaudit_date_of(o->as_of ? o->as_of : smsaudit_now());
-	int rc = o->as_of ? smsaudit_repo_commit_at(&commit, repo, as_of + 86399) : smsaudit_repo_head(&commit, repo);
-	smsaudit_state *st = NULL;
+	int rc = o->commit ? smsaudit_repo_resolve(&commit, repo, o->commit)
+	         : o->as_of ? smsaudit_repo_commit_at(&commit, repo, as_of + 86399)
+	                    : smsaudit_repo_head(&commit, repo);
+	smsaudit_state *st = NULL, *prev_st = NULL;
+	smsaudit_report_def *def = NULL;
 	smsaudit_audits *as = NULL;
 	const smsaudit_audit *a = NULL;
 	if (rc == 0)
@@ -230,7 +287,16 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		rc = smsaudit_audits_compute(&as, st, as_of);
 	if (rc == 0)
 		rc = smsaudit_audits_find(&a, as, o->audit);
+	/* A broken definition is refused before anything is written. */
+	if (rc == 0)
+		rc = smsaudit_report_def_load(&def, o->definition, a->plan->audit.type);
+	char prev_commit[41] = "";
+	const char *prev_audit = NULL;
+	if (rc == 0 && has_section(def, SMSAUDIT_SEC_CHANGES))
+		rc = previous_state(&prev_st, prev_commit, &prev_audit, store, as, a);
 	if (rc < 0) {
+		smsaudit_report_def_free(def);
+		smsaudit_state_free(prev_st);
 		smsaudit_audits_free(as);
 		smsaudit_state_free(st);
 		return rc;
@@ -261,6 +327,36 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	}
 	if (rc == 0)
 		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
+	/* SHA256SUMS, whose digest the PDF prints, then the PDF; the manifest lists both. */
+	smsaudit_buf sums = SMSAUDIT_BUF_INIT, pdf = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = build_sums(&sums, &files);
+	if (rc == 0)
+		rc = sha256_hex(out->sums_sha256, sums.ptr, sums.size);
+	if (rc == 0)
+		rc = write_file(tmp, SUMS, sums.ptr, sums.size);
+	if (rc == 0) {
+		smsaudit_report_input in = { store, st, a->plan->id, out->commit, as_of, report_time(as_of), out->pack_id,
+			                     out->sums_sha256, out->anchor_sha256, signer->email, prev_st,
+			                     prev_st ? prev_commit : NULL, prev_audit };
+		smsaudit_report_stats stats = { 0, 0 };
+		rc = smsaudit_report_render(&pdf, &stats, def, &in);
+		out->pages = stats.pages;
+		out->replaced = stats.replaced;
+	}
+	if (rc == 0)
+		rc = write_file(tmp, REPORT, pdf.ptr, pdf.size);
+	if (rc == 0)
+		rc = sha256_hex(out->pdf_sha256, pdf.ptr, pdf.size);
+	if (rc == 0)
+		rc = files_add(&files, SUMS, out->sums_sha256, sums.size);
+	if (rc == 0)
+		rc = files_add(&files, REPORT, out->pdf_sha256, pdf.size);
+	x.bytes += sums.size + pdf.size;
+	if (rc == 0)
+		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
+	smsaudit_buf_dispose(&sums);
+	smsaudit_buf_dispose(&pdf);
 	smsaudit_buf manifest = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
 	if (rc == 0)
 		rc = build_manifest(&manifest, out, smsaudit_store_organisation(store), a, as_of, signer->email, &files);
@@ -295,6 +391,8 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	smsaudit_buf_dispose(&manifest);
 	smsaudit_buf_dispose(&sig);
 	files_free(&files);
+	smsaudit_report_def_free(def);
+	smsaudit_state_free(prev_st);
 	smsaudit_audits_free(as);
 	smsaudit_state_free(st);
 	return rc;
@@ -458,6 +556,51 @@ static int load_trust(smsaudit_trust **trust, smsaudit_cert **ca, const char *di
 	return 0;
 }
 
+/*
+ * SHA256SUMS must say exactly what the signed manifest says about every file
+ * but pack.pdf and itself: the PDF prints SHA256SUMS's digest, so this ties
+ * the report's footer to the manifest.
+ */
+static void check_sums(reporter *r, const char *dir, const file_list *listed)
+{
+	if (find_file(listed, SUMS) < 0) {
+		problem(r, SUMS, "not listed in the manifest: the report's digest cannot be checked");
+		return;
+	}
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, SUMS);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	if (file_read_all(&b, path, MAX_MANIFEST) < 0) {
+		smsaudit_buf_dispose(&b);
+		return; /* reported as missing by the digest check */
+	}
+	size_t next = 0, line = 0;
+	const char *p = b.ptr, *end = b.ptr + b.size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		line++;
+		/* the manifest's entries in path order, skipping the two that SHA256SUMS cannot list */
+		while (next < listed->n && (strcmp(listed->f[next].path, SUMS) == 0 || strcmp(listed->f[next].path, REPORT) == 0))
+			next++;
+		const pack_file *f = next < listed->n ? &listed->f[next] : NULL;
+		if (!f || len < 67 || memcmp(p, f->sha256, 64) != 0 || p[64] != ' ' || p[65] != ' ' ||
+		    strlen(f->path) != len - 66 || memcmp(p + 66, f->path, len - 66) != 0) {
+			problem(r, SUMS, "line %zu differs from the signed manifest%s%s%s", line, f ? " (expected " : "",
+			        f ? f->path : "", f ? ")" : "");
+			smsaudit_buf_dispose(&b);
+			return;
+		}
+		next++;
+		p += len + 1;
+	}
+	while (next < listed->n && (strcmp(listed->f[next].path, SUMS) == 0 || strcmp(listed->f[next].path, REPORT) == 0))
+		next++;
+	if (next < listed->n)
+		problem(r, SUMS, "does not list %s, which the manifest lists", listed->f[next].path);
+	smsaudit_buf_dispose(&b);
+}
+
 int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u)
 {
 	memset(out, 0, sizeof(*out));
@@ -497,6 +640,8 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 		problem(&r, MANIFEST, "%s", smsaudit_error_last()->message);
 	if (manifest_ok)
 		rc = read_manifest(&listed, out, doc);
+	if (rc == 0 && manifest_ok)
+		check_sums(&r, dir, &listed);
 	out->nfiles = listed.n;
 	if (signer) {
 		char email[256];

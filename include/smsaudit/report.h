@@ -1,0 +1,108 @@
+/*
+ * smsaudit — pack definitions and the pack report (pack.pdf).
+ *
+ * What a pack's PDF contains for each audit type is declared in the XML files of reports/
+ * (evidence-schemas/report.xsd): an ordered list of sections, each with the
+ * clauses, evidence kinds and period it draws on. The definitions ship inside
+ * the library; a custom one can be given as a file. One renderer lays out any
+ * definition from the repository state at the pack's commit.
+ */
+#ifndef SMSAUDIT_REPORT_H
+#define SMSAUDIT_REPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "common.h"
+#include "record.h"
+#include "store.h"
+
+typedef enum {
+	SMSAUDIT_SEC_COVER,
+	SMSAUDIT_SEC_CONTENTS,
+	SMSAUDIT_SEC_ORGANISATION,
+	SMSAUDIT_SEC_CLAUSE_STATUS,
+	SMSAUDIT_SEC_EVIDENCE_INDEX,
+	SMSAUDIT_SEC_FINDINGS,
+	SMSAUDIT_SEC_DOCUMENTED_INFO,
+	SMSAUDIT_SEC_READINESS,
+	SMSAUDIT_SEC_AUDITS,
+	SMSAUDIT_SEC_CLAUSE_DETAIL,
+	SMSAUDIT_SEC_SAMPLES,
+	SMSAUDIT_SEC_STAGE1_CONCERNS,
+	SMSAUDIT_SEC_CHANGES,
+	SMSAUDIT_SEC_PREVIOUS_FINDINGS,
+	SMSAUDIT_SEC_ROTATION,
+	SMSAUDIT_SEC_MANDATORY,
+	SMSAUDIT_SEC_CYCLE_SUMMARY,
+	SMSAUDIT_SEC_VERIFICATION,
+	SMSAUDIT_SEC__COUNT
+} smsaudit_section_kind;
+
+/* "cover", "contents", ... as written in the definitions. */
+const char *smsaudit_section_kind_name(smsaudit_section_kind k);
+
+typedef enum {
+	SMSAUDIT_PERIOD_ALL,
+	SMSAUDIT_PERIOD_SINCE_PREVIOUS,   /* from the last day of the previous certification audit */
+	SMSAUDIT_PERIOD_CYCLE,            /* from the certification decision (3 years back if none) */
+	SMSAUDIT_PERIOD_TWELVE_MONTHS,
+	SMSAUDIT_PERIOD_OPEN              /* findings still open */
+} smsaudit_report_period;
+
+typedef struct {
+	smsaudit_section_kind kind;
+	char title[121];
+	char *intro;                      /* NULL: none */
+	char **clauses;                   /* clause ids, "audit-scope" or "rotation"; none: every clause */
+	size_t nclauses;
+	unsigned kinds;                   /* bit per smsaudit_evidence_kind; 0: every kind */
+	unsigned audit_types;             /* bit per smsaudit_audit_type; 0: every type */
+	smsaudit_report_period period;
+	int explicit_only;
+	int stage;                        /* readiness: 1 or 2 */
+} smsaudit_report_section;
+
+typedef struct smsaudit_report_def smsaudit_report_def;
+
+/*
+ * The definition for an audit type: from `path` when given (it must declare
+ * that type), else the one shipped with the library. A file that breaks the
+ * schema is SMSAUDIT_EINVALID naming the file and line.
+ */
+int smsaudit_report_def_load(smsaudit_report_def **out, const char *path, smsaudit_audit_type type);
+void smsaudit_report_def_free(smsaudit_report_def *def);
+smsaudit_audit_type smsaudit_report_def_type(const smsaudit_report_def *def);
+const char *smsaudit_report_def_title(const smsaudit_report_def *def);
+const char *smsaudit_report_def_source(const smsaudit_report_def *def);  /* the file, or "reports/<type>.xml" */
+size_t smsaudit_report_def_count(const smsaudit_report_def *def);
+const smsaudit_report_section *smsaudit_report_def_at(const smsaudit_report_def *def, size_t i);
+
+/* What the report is about; everything it shows comes from these. */
+typedef struct {
+	smsaudit_store *store;
+	const smsaudit_state *state;      /* at `commit` */
+	const char *audit;                /* the audit's id */
+	const char *commit;               /* 40 hex */
+	time_t as_of;                     /* date */
+	time_t created;                   /* PDF dates: SOURCE_DATE_EPOCH, else the as-of date */
+	const char *pack_id;
+	const char *sums_sha256;          /* SHA-256 of the pack's SHA256SUMS (the footer digest) */
+	const char *anchor_sha256;
+	const char *signer;               /* the quality manager who seals it */
+	/* The state at the previous certification audit's tagged commit, for "changes since"; NULL: none. */
+	const smsaudit_state *previous;
+	const char *previous_commit;
+	const char *previous_audit;
+} smsaudit_report_input;
+
+typedef struct {
+	int pages;
+	size_t replaced;                  /* characters the fonts cannot draw, shown as [U+XXXX] */
+} smsaudit_report_stats;
+
+/* Lay out the report (twice: the second pass knows every page number) into `pdf`. */
+int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const smsaudit_report_def *def,
+                           const smsaudit_report_input *in);
+
+#endif

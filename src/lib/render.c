@@ -1,0 +1,1307 @@
+/*
+ * The pack report: one renderer for every pack definition. Each section kind
+ * is a function of the repository state at the pack's commit, the audit and
+ * the as-of date — nothing reads the clock, the environment (other than
+ * SOURCE_DATE_EPOCH, applied by the caller) or anything outside the pack, so
+ * the same inputs give the same bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smsaudit/audit.h"
+#include "smsaudit/catalogue.h"
+#include "smsaudit/cycle.h"
+#include "smsaudit/finding.h"
+#include "smsaudit/gap.h"
+#include "smsaudit/repo.h"
+#include "smsaudit/report.h"
+#include "internal.h"
+#include "pdf.h"
+
+#define DAY 86400
+
+static const pdf_rgb C_OK = { 0.16, 0.55, 0.27 }, C_PARTIAL = { 0.85, 0.6, 0.1 }, C_GAP = { 0.8, 0.15, 0.15 },
+                     C_NONE = { 0.6, 0.6, 0.6 };
+
+typedef struct {
+	const smsaudit_report_input *in;
+	const smsaudit_report_def *def;
+	pdf_doc *pdf;
+	const pdf_doc *first;          /* the first pass, for contents and page numbers */
+	int shift;                     /* pages the contents gained since the first pass */
+	const smsaudit_catalogue *cat;
+	const smsaudit_catalogue_info *ci;
+	const smsaudit_sms_policy *policy;
+	smsaudit_gap *gap;
+	smsaudit_findings *findings;
+	smsaudit_audits *audits;
+	const smsaudit_audit *audit;
+	const smsaudit_audit *prev;    /* the previous certification audit, concluded before this one */
+	smsaudit_cycle *cycle;
+	int surveillance;              /* this audit's surveillance number, 0: not a surveillance */
+	smsaudit_coverage *rotation;
+	/* smsaudit.xml at the commit */
+	char *organisation, *scope, *body;
+	char **services, **sites;
+	size_t nservices, nsites;
+	const smsaudit_report_section *sec;
+	time_t from, to;               /* the section's period window */
+	char text[8192];
+} ctx;
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *date_str(char out[11], time_t t)
+{
+	if (!t)
+		snprintf(out, 11, "—");
+	else
+		smsaudit_date_format(out, t);
+	return out;
+}
+
+static const pdf_rgb *status_colour(smsaudit_gap_status s)
+{
+	return s == SMSAUDIT_GAP_CONFORMANT ? &C_OK : s == SMSAUDIT_GAP_PARTIAL ? &C_PARTIAL
+	       : s == SMSAUDIT_GAP_GAP      ? &C_GAP
+	                                    : &C_NONE;
+}
+
+/* `id` equals `sel` or lies below it ("8.5" selects "8.5.1.2", not "8.50"). */
+static int clause_under(const char *id, const char *sel)
+{
+	size_t n = strlen(sel);
+	return strncmp(id, sel, n) == 0 && (id[n] == '\0' || id[n] == '.');
+}
+
+static int rotation_has(const ctx *c, const char *id)
+{
+	if (!c->rotation || c->surveillance <= 0)
+		return 0;
+	for (size_t i = 0; i < smsaudit_coverage_count(c->rotation); i++) {
+		const smsaudit_coverage_row *r = smsaudit_coverage_at(c->rotation, i);
+		if ((r->covered & (1u << (c->surveillance - 1))) && (clause_under(id, r->unit->id) || clause_under(r->unit->id, id)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether the section selects this clause. */
+static int selected(const ctx *c, const char *id)
+{
+	const smsaudit_report_section *s = c->sec;
+	if (!s->nclauses)
+		return 1;
+	for (size_t i = 0; i < s->nclauses; i++) {
+		const char *t = s->clauses[i];
+		if (strcmp(t, "rotation") == 0) {
+			if (rotation_has(c, id))
+				return 1;
+		} else if (strcmp(t, "audit-scope") == 0) {
+			const smsaudit_audit_body *p = &c->audit->plan->audit;
+			if (!p->nclauses)
+				return 1;
+			for (size_t k = 0; k < p->nclauses; k++)
+				if (clause_under(id, p->clauses[k]) || clause_under(p->clauses[k], id))
+					return 1;
+		} else if (clause_under(id, t)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int kind_selected(const ctx *c, smsaudit_evidence_kind k)
+{
+	return !c->sec->kinds || (c->sec->kinds & (1u << k));
+}
+
+/* Evidence inside the section's period: its period overlaps the window, or it was signed in it. */
+static int in_window(const ctx *c, const smsaudit_evidence_body *b, time_t made_at)
+{
+	if (!c->from)
+		return 1;
+	if (b->has_period)
+		return b->period_to >= c->from && b->period_from <= c->to;
+	return made_at >= c->from && made_at < c->to + DAY;
+}
+
+static const char *problem_of(const ctx *c, const char *id)
+{
+	for (size_t i = 0; i < smsaudit_state_problem_count(c->in->state); i++) {
+		const smsaudit_problem *p = smsaudit_state_problem_at(c->in->state, i);
+		if (strcmp(p->id, id) == 0)
+			return p->message;
+	}
+	return "signature or signer does not verify";
+}
+
+static void evidence_status(const ctx *c, const smsaudit_evidence_entry *e, char *out, size_t size)
+{
+	char d[11];
+	if (!e->valid)
+		snprintf(out, size, "FAILED: %s", problem_of(c, e->record->id));
+	else if (e->status == SMSAUDIT_EV_SUPERSEDED)
+		snprintf(out, size, "valid; superseded %s", date_str(d, e->changed_at));
+	else if (e->status == SMSAUDIT_EV_WITHDRAWN)
+		snprintf(out, size, "valid; withdrawn %s", date_str(d, e->changed_at));
+	else
+		snprintf(out, size, "valid");
+}
+
+static void period_str(char *out, size_t size, const smsaudit_evidence_body *b)
+{
+	char f[11], t[11];
+	if (b->has_period)
+		snprintf(out, size, "%s..%s", date_str(f, b->period_from), date_str(t, b->period_to));
+	else if (b->valid_until)
+		snprintf(out, size, "until %s", date_str(t, b->valid_until));
+	else
+		snprintf(out, size, "—");
+}
+
+static void section_window(ctx *c)
+{
+	time_t as_of = c->in->as_of;
+	c->to = as_of;
+	switch (c->sec->period) {
+	case SMSAUDIT_PERIOD_ALL:
+	case SMSAUDIT_PERIOD_OPEN:
+		c->from = 0;
+		break;
+	case SMSAUDIT_PERIOD_SINCE_PREVIOUS:
+		c->from = c->prev ? c->prev->to + DAY : smsaudit_date_add_months(as_of, -12);
+		break;
+	case SMSAUDIT_PERIOD_CYCLE: {
+		time_t d = smsaudit_cycle_decision(c->cycle);
+		c->from = d ? d : smsaudit_date_add_months(as_of, -36);
+		break;
+	}
+	case SMSAUDIT_PERIOD_TWELVE_MONTHS:
+		c->from = smsaudit_date_add_months(as_of, -12);
+		break;
+	}
+}
+
+static void window_note(ctx *c)
+{
+	char f[11], t[11];
+	if (c->from)
+		pdf_paraf(c->pdf, PDF_MUTED, "Period: %s to %s.", date_str(f, c->from), date_str(t, c->to));
+}
+
+static const char *person_name(const ctx *c, const char *email)
+{
+	for (size_t i = 0; email && i < smsaudit_state_person_count(c->in->state); i++) {
+		const smsaudit_person_entry *p = smsaudit_state_person_at(c->in->state, i);
+		if (p->current && strcmp(p->record->person.email, email) == 0)
+			return p->record->person.name;
+	}
+	return email ? email : "";
+}
+
+/* ---------------------------------------------------------------- smsaudit.xml */
+
+static void read_sms(ctx *c)
+{
+	smsaudit_repo *repo = smsaudit_store_repo(c->in->store);
+	smsaudit_oid oid;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	if (smsaudit_repo_resolve(&oid, repo, c->in->commit) < 0 || smsaudit_repo_read(&b, repo, &oid, "smsaudit.xml") < 0 ||
+	    smsaudit_xml_parse_memory(&doc, b.ptr, b.size, "smsaudit.xml") < 0) {
+		smsaudit_buf_dispose(&b);
+		return;
+	}
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	c->organisation = smsaudit_xml_text(smsaudit_xml_child(root, "organisation"));
+	c->scope = smsaudit_xml_text(smsaudit_xml_child(root, "scope"));
+	c->body = smsaudit_xml_text(smsaudit_xml_child(root, "certification-body"));
+	static const char *const lists[2][2] = { { "services", "service" }, { "sites", "site" } };
+	for (int l = 0; l < 2; l++) {
+		char ***out = l == 0 ? &c->services : &c->sites;
+		size_t *n = l == 0 ? &c->nservices : &c->nsites;
+		xmlNodePtr parent = smsaudit_xml_child(root, lists[l][0]);
+		size_t count = 0;
+		for (xmlNodePtr e = smsaudit_xml_first_element(parent); e; e = smsaudit_xml_next_element(e))
+			count++;
+		*out = calloc(count ? count : 1, sizeof(char *));
+		for (xmlNodePtr e = smsaudit_xml_first_element(parent); *out && e; e = smsaudit_xml_next_element(e))
+			(*out)[(*n)++] = smsaudit_xml_text(e);
+	}
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&b);
+}
+
+static void join(char *out, size_t size, char *const *items, size_t n, const char *sep)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++) {
+		int w = snprintf(out + used, size - used, "%s%s", i ? sep : "", items[i] ? items[i] : "");
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static void sec_heading(ctx *c, const char *fallback)
+{
+	pdf_heading(c->pdf, 1, c->sec->title[0] ? c->sec->title : fallback);
+	if (c->sec->intro)
+		pdf_para(c->pdf, PDF_REGULAR, c->sec->intro);
+}
+
+static void do_cover(ctx *c)
+{
+	const smsaudit_report_input *in = c->in;
+	const smsaudit_audit_body *p = &c->audit->plan->audit;
+	char f[11], t[11], buf[2048];
+	pdf_new_page(c->pdf);
+	pdf_space(c->pdf, 40);
+	pdf_para(c->pdf, PDF_TITLE, smsaudit_report_def_title(c->def));
+	pdf_space(c->pdf, 6);
+	pdf_para(c->pdf, PDF_BOLD, c->organisation ? c->organisation : smsaudit_store_organisation(in->store));
+	pdf_space(c->pdf, 14);
+	pdf_field(c->pdf, "Audit", c->audit->plan->id);
+	pdf_field(c->pdf, "Audit type", smsaudit_audit_type_name(p->type));
+	snprintf(buf, sizeof(buf), "%s to %s (%s)", date_str(f, c->audit->from), date_str(t, c->audit->to),
+	         smsaudit_audit_status_name(c->audit->status));
+	pdf_field(c->pdf, "Dates", buf);
+	pdf_field(c->pdf, "Certification body", p->body && *p->body ? p->body : c->body);
+	snprintf(buf, sizeof(buf), "%s", person_name(c, p->lead));
+	pdf_field(c->pdf, "Lead auditor", p->lead ? buf : NULL);
+	/* "Amd 1:2024" of "Amd 1:2024: what it changed". */
+	const char *amd = c->ci->namendments ? c->ci->amendments[0] : "";
+	const char *cut = strstr(amd, ": ");
+	snprintf(buf, sizeof(buf), "%s:%s%s%.*s", c->ci->standard, c->ci->edition, *amd ? " + " : "",
+	         (int)(cut ? (size_t)(cut - amd) : strlen(amd)), amd);
+	pdf_field(c->pdf, "Standard", buf);
+	snprintf(buf, sizeof(buf), "%s %s (SHA-256 %.16s…)", c->ci->id, c->ci->version, c->ci->sha256);
+	pdf_field(c->pdf, "Control catalogue", buf);
+	pdf_field(c->pdf, "Scope", c->scope);
+	join(buf, sizeof(buf), p->nservices ? p->services : c->services, p->nservices ? p->nservices : c->nservices, "; ");
+	pdf_field(c->pdf, "Services", buf);
+	join(buf, sizeof(buf), p->nsites ? p->sites : c->sites, p->nsites ? p->nsites : c->nsites, "; ");
+	pdf_field(c->pdf, "Sites", buf);
+	pdf_space(c->pdf, 10);
+	pdf_field(c->pdf, "Pack", in->pack_id);
+	pdf_field(c->pdf, "As of", date_str(f, in->as_of));
+	pdf_field(c->pdf, "Source commit", in->commit);
+	pdf_field(c->pdf, "Sealed by", in->signer);
+	pdf_field(c->pdf, "Trust anchor SHA-256", in->anchor_sha256);
+	pdf_field(c->pdf, "Manifest digest (SHA256SUMS)", in->sums_sha256);
+	pdf_field(c->pdf, "Tool", "smsaudit " SMSAUDIT_VERSION);
+	pdf_space(c->pdf, 10);
+	pdf_para(c->pdf, PDF_SMALL,
+	         "Compare the trust anchor's fingerprint with the one the organisation gave you by another channel. "
+	         "The manifest digest printed here and in every footer is the SHA-256 of the file SHA256SUMS in this "
+	         "pack, which lists every other file of the pack with its SHA-256; manifest.xml, signed by the quality "
+	         "manager in manifest.xml.p7s, lists every file including this PDF. The appendix gives the commands.");
+	if (pdf_replaced_count(c->pdf) || (c->first && pdf_replaced_count(c->first)))
+		pdf_para(c->pdf, PDF_SMALL,
+		         "Characters the embedded fonts cannot draw are shown as [U+XXXX] with their Unicode code point.");
+}
+
+static void do_contents(ctx *c)
+{
+	sec_heading(c, "Contents");
+	if (!c->first) {
+		pdf_para(c->pdf, PDF_MUTED, "(contents)");
+		return;
+	}
+	for (size_t i = 0; i < pdf_toc_count(c->first); i++) {
+		int level, page;
+		const char *title;
+		pdf_toc_at(c->first, i, &level, &title, &page);
+		if (i == 0)
+			continue; /* the contents itself */
+		pdf_contents_line(c->pdf, level, title, page + c->shift);
+	}
+}
+
+static void do_organisation(ctx *c)
+{
+	char buf[4096], d1[11], d2[11];
+	sec_heading(c, "Organisation, scope and services");
+	pdf_field(c->pdf, "Organisation", c->organisation);
+	pdf_field(c->pdf, "Scope statement", c->scope);
+	join(buf, sizeof(buf), c->services, c->nservices, "; ");
+	pdf_field(c->pdf, "Services", buf);
+	join(buf, sizeof(buf), c->sites, c->nsites, "; ");
+	pdf_field(c->pdf, "Sites", buf);
+	pdf_field(c->pdf, "Certification body", c->body);
+	/* Processes operated by other parties (8.2.3), from the latest self-assessments. */
+	size_t others = 0;
+	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
+		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+		if (g->other_party) {
+			if (!others++)
+				pdf_heading(c->pdf, 2, "Processes operated by other parties");
+			pdf_paraf(c->pdf, PDF_REGULAR, "%s %s: %s", g->clause->id, g->clause->title, g->other_party);
+		}
+	}
+	pdf_heading(c->pdf, 2, "People and roles");
+	pdf_para(c->pdf, PDF_SMALL, "Everyone who may sign records, with the roles their grant gives them.");
+	static const char *const h[] = { "Name", "Email", "Roles", "Valid", "Status" };
+	static const double w[] = { 0.2, 0.27, 0.25, 0.17, 0.11 };
+	pdf_table_begin(c->pdf, 5, h, w);
+	for (size_t i = 0; i < smsaudit_state_person_count(c->in->state); i++) {
+		const smsaudit_person_entry *p = smsaudit_state_person_at(c->in->state, i);
+		if (!p->current)
+			continue;
+		const smsaudit_person_body *b = &p->record->person;
+		char roles[200], valid[40], status[60];
+		smsaudit_roles_format(roles, sizeof(roles), b->roles);
+		snprintf(valid, sizeof(valid), "%s..%s", date_str(d1, b->valid_from), b->valid_until ? date_str(d2, b->valid_until) : "");
+		snprintf(status, sizeof(status), "%s", !p->valid ? "FAILED" : p->revoked_at ? "revoked" : "active");
+		const char *cells[] = { b->name, b->email, roles, valid, status };
+		pdf_table_row(c->pdf, cells);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_clause_status(ctx *c)
+{
+	sec_heading(c, "Clause status and readiness");
+	pdf_para(c->pdf, PDF_SMALL,
+	         "Readiness per clause 4–10: the share of assessable clauses conformant (green), partial (amber), "
+	         "with a gap (red) and not assessed (grey). Readiness counts a partial clause as half.");
+	for (size_t i = 0; i <= smsaudit_gap_rollup_count(c->gap); i++) {
+		const smsaudit_gap_rollup *r =
+		    i < smsaudit_gap_rollup_count(c->gap) ? smsaudit_gap_rollup_at(c->gap, i) : smsaudit_gap_overall(c->gap);
+		char label[160], cap[80];
+		if (r->clause)
+			snprintf(label, sizeof(label), "%s %s", r->clause->id, r->clause->title);
+		else
+			snprintf(label, sizeof(label), "Whole SMS");
+		double t = r->total ? (double)r->total : 1;
+		double parts[] = { r->conformant / t, r->partial / t, r->gap / t, r->not_assessed / t };
+		pdf_rgb cols[] = { C_OK, C_PARTIAL, C_GAP, C_NONE };
+		snprintf(cap, sizeof(cap), "%.0f%%  (%zu/%zu/%zu/%zu)", r->readiness * 100, r->conformant, r->partial, r->gap,
+		         r->not_assessed);
+		pdf_bar(c->pdf, label, parts, cols, 4, cap);
+	}
+	pdf_space(c->pdf, 10);
+	static const char *const h[] = { "Clause", "Title", "Status", "Why", "Evidence", "Open NCs" };
+	static const double w[] = { 0.08, 0.22, 0.11, 0.43, 0.08, 0.08 };
+	pdf_table_begin(c->pdf, 6, h, w);
+	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
+		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+		size_t ok = 0;
+		for (size_t k = 0; k < g->nitems; k++)
+			ok += g->items[k].satisfied;
+		char ev[32], nc[32];
+		snprintf(ev, sizeof(ev), "%zu/%zu", ok, g->nitems);
+		snprintf(nc, sizeof(nc), "%zu", g->nopen_major + g->nopen_minor);
+		const char *cells[] = { g->clause->id, g->clause->title, smsaudit_gap_status_name(g->status),
+			                g->nreasons ? g->reasons[0] : "", ev, nc };
+		pdf_table_row_marked(c->pdf, cells, 2, status_colour(g->status));
+	}
+	pdf_table_end(c->pdf);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const smsaudit_evidence_entry *x = *(const smsaudit_evidence_entry *const *)a,
+	                              *y = *(const smsaudit_evidence_entry *const *)b;
+	return strcmp(x->record->id, y->record->id);
+}
+
+/* Evidence linked to a clause, filtered by the section, sorted by id. */
+static size_t clause_evidence(ctx *c, const char *clause, const smsaudit_evidence_entry ***out)
+{
+	size_t n = smsaudit_state_evidence_count(c->in->state), k = 0;
+	*out = NULL;
+	const smsaudit_evidence_entry **v = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(c->in->state, i);
+		const smsaudit_evidence_body *b = &e->record->evidence;
+		if (!kind_selected(c, b->kind) || !in_window(c, b, e->record->made_at))
+			continue;
+		int linked = 0;
+		for (size_t j = 0; j < b->ncontrols && !linked; j++)
+			linked = strcmp(b->controls[j], clause) == 0;
+		if (!linked)
+			continue;
+		if (!v && !(v = malloc(n * sizeof(*v))))
+			return 0;
+		v[k++] = e;
+	}
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_entry);
+	*out = v;
+	return k;
+}
+
+static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
+{
+	static const char *const h[] = { "Id", "Title", "Kind", "Period", "Signer", "Signed at", "Signature", "SHA-256",
+		                         "Commit" };
+	static const double w[] = { 0.2, 0.165, 0.075, 0.1, 0.1, 0.1, 0.1, 0.085, 0.075 };
+	pdf_table_begin(c->pdf, 9, h, w);
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_body *b = &v[i]->record->evidence;
+		char period[40], at[21], status[600], sha[16], commit[12];
+		period_str(period, sizeof(period), b);
+		smsaudit_time_format(at, v[i]->record->made_at);
+		evidence_status(c, v[i], status, sizeof(status));
+		snprintf(sha, sizeof(sha), "%.10s", b->sha256);
+		snprintf(commit, sizeof(commit), "%.8s", c->in->commit);
+		const char *cells[] = { v[i]->record->id, b->title, smsaudit_evidence_kind_name(b->kind), period,
+			                v[i]->signer_name, at, status, sha, commit };
+		pdf_table_row_marked(c->pdf, cells, 6, v[i]->valid ? NULL : &C_GAP);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_evidence_index(ctx *c)
+{
+	sec_heading(c, "Evidence index");
+	window_note(c);
+	pdf_paraf(c->pdf, PDF_SMALL,
+	          "Each record as it stands at commit %.12s: its content's SHA-256 (first 10 hex digits; the full digest is "
+	          "in the record and in SHA256SUMS) and whether its signature and signer verify. A record that fails "
+	          "verification is listed as FAILED and counts for nothing in this report.",
+	          c->in->commit);
+	size_t shown = 0;
+	for (size_t i = 0; i < smsaudit_catalogue_count(c->cat); i++) {
+		const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
+		if (!cl->assessable || !selected(c, cl->id))
+			continue;
+		const smsaudit_evidence_entry **v = NULL;
+		size_t n = clause_evidence(c, cl->id, &v);
+		if (n) {
+			snprintf(c->text, sizeof(c->text), "%s %s", cl->id, cl->title);
+			pdf_heading(c->pdf, 3, c->text);
+			evidence_table(c, v, n);
+			shown += n;
+		}
+		free(v);
+	}
+	if (!shown)
+		pdf_para(c->pdf, PDF_REGULAR, "No evidence in this selection.");
+}
+
+static int finding_in_window(const ctx *c, const smsaudit_finding *f)
+{
+	if (c->sec->period == SMSAUDIT_PERIOD_OPEN)
+		return f->phase != SMSAUDIT_PHASE_CLOSED;
+	if (!c->from)
+		return 1;
+	return f->record->finding.raised_on >= c->from || f->phase != SMSAUDIT_PHASE_CLOSED ||
+	       f->closed_at >= c->from;
+}
+
+static void finding_row(ctx *c, const smsaudit_finding *f)
+{
+	const smsaudit_finding_body *b = &f->record->finding;
+	char raised[11], closed[11], age[24], clauses[200], due[200], grade[64];
+	time_t end = f->closed_at ? smsaudit_date_of(f->closed_at) : c->in->as_of;
+	long days = (long)((end - b->raised_on) / DAY);
+	snprintf(age, sizeof(age), "%ld d%s", days < 0 ? 0 : days, f->closed_at ? "" : " open");
+	join(clauses, sizeof(clauses), b->clauses, b->nclauses, " ");
+	smsaudit_deadline dl[16];
+	size_t nd = smsaudit_finding_deadlines(dl, 16, f, c->policy);
+	due[0] = '\0';
+	for (size_t i = 0; i < nd; i++) {
+		smsaudit_due_status s = smsaudit_deadline_status(&dl[i], c->in->as_of, 14);
+		if (s == SMSAUDIT_DUE_MET)
+			continue;
+		char d[11];
+		snprintf(due, sizeof(due), "%s %s: %.120s", dl[i].due ? date_str(d, dl[i].due) : "next audit",
+		         smsaudit_due_status_name(s), dl[i].what);
+		break;
+	}
+	snprintf(grade, sizeof(grade), "%s", f->grade ? f->grade->id : b->grade);
+	const char *cells[] = { f->number, grade, smsaudit_finding_source_name(b->source), date_str(raised, b->raised_on),
+		                clauses, b->statement, smsaudit_finding_phase_name(f->phase),
+		                f->closed_at ? date_str(closed, f->closed_at) : "", age, due };
+	const pdf_rgb *col = f->phase == SMSAUDIT_PHASE_CLOSED ? &C_OK : f->grade && f->grade->cls == SMSAUDIT_GRADE_MAJOR ? &C_GAP : NULL;
+	pdf_table_row_marked(c->pdf, cells, 6, col);
+}
+
+static void findings_table(ctx *c, int (*keep)(const ctx *, const smsaudit_finding *))
+{
+	static const char *const h[] = { "Number", "Grade", "Source", "Raised", "Clauses", "Statement", "Phase", "Closed",
+		                         "Age", "Next deadline" };
+	static const double w[] = { 0.1, 0.07, 0.09, 0.08, 0.06, 0.24, 0.08, 0.08, 0.07, 0.13 };
+	size_t n = 0;
+	for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++)
+		n += keep(c, smsaudit_findings_at(c->findings, i));
+	if (!n) {
+		pdf_para(c->pdf, PDF_REGULAR, "None.");
+		return;
+	}
+	pdf_table_begin(c->pdf, 10, h, w);
+	for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
+		const smsaudit_finding *f = smsaudit_findings_at(c->findings, i);
+		if (keep(c, f))
+			finding_row(c, f);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_findings(ctx *c)
+{
+	sec_heading(c, "Nonconformity and corrective action register");
+	window_note(c);
+	/* Ageing of the open ones. */
+	size_t bucket[4] = { 0 }, open = 0, closed = 0;
+	for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
+		const smsaudit_finding *f = smsaudit_findings_at(c->findings, i);
+		if (!finding_in_window(c, f))
+			continue;
+		if (f->phase == SMSAUDIT_PHASE_CLOSED) {
+			closed++;
+			continue;
+		}
+		long days = (long)((c->in->as_of - f->record->finding.raised_on) / DAY);
+		bucket[days <= 30 ? 0 : days <= 90 ? 1 : days <= 180 ? 2 : 3]++;
+		open++;
+	}
+	pdf_paraf(c->pdf, PDF_REGULAR, "%zu open, %zu closed. Ageing of the open ones: %zu up to 30 days, %zu 31–90 days, "
+	          "%zu 91–180 days, %zu older.", open, closed, bucket[0], bucket[1], bucket[2], bucket[3]);
+	findings_table(c, finding_in_window);
+}
+
+static void do_documented_info(ctx *c)
+{
+	sec_heading(c, "Documented information checklist");
+	static const char *const h[] = { "Item", "Required", "Present", "Evidence or reason" };
+	static const double w[] = { 0.1, 0.42, 0.1, 0.38 };
+	size_t total = 0, missing = 0;
+	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
+		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+		for (size_t k = 0; k < g->nitems; k++)
+			if (selected(c, g->clause->id) && (!c->sec->explicit_only || g->items[k].is_explicit)) {
+				total++;
+				missing += !g->items[k].satisfied;
+			}
+	}
+	pdf_paraf(c->pdf, PDF_BOLD, "%zu of %zu items present; %zu missing.", total - missing, total, missing);
+	pdf_table_begin(c->pdf, 4, h, w);
+	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
+		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+		if (!selected(c, g->clause->id))
+			continue;
+		for (size_t k = 0; k < g->nitems; k++) {
+			const smsaudit_gap_item *it = &g->items[k];
+			if (c->sec->explicit_only && !it->is_explicit)
+				continue;
+			const char *cells[] = { it->id, it->what, it->satisfied ? "present" : "MISSING", it->reason };
+			pdf_table_row_marked(c->pdf, cells, 2, it->satisfied ? &C_OK : &C_GAP);
+		}
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_readiness(ctx *c)
+{
+	sec_heading(c, "Readiness");
+	const smsaudit_gap_readiness *r =
+	    smsaudit_gap_stage(c->gap, c->sec->stage == 1 ? SMSAUDIT_STAGE_1 : SMSAUDIT_STAGE_2);
+	pdf_paraf(c->pdf, PDF_BOLD, "Verdict: %s for stage %d.", r->ready ? "READY" : "NOT READY", c->sec->stage);
+	static const char *const h[] = { "Criterion", "Met", "Reasons" };
+	static const double w[] = { 0.4, 0.08, 0.52 };
+	pdf_table_begin(c->pdf, 3, h, w);
+	for (size_t i = 0; i < r->ncriteria; i++) {
+		const char *cells[] = { r->criteria[i].text, r->criteria[i].met ? "yes" : "NO", r->criteria[i].detail };
+		pdf_table_row_marked(c->pdf, cells, 1, r->criteria[i].met ? &C_OK : &C_GAP);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
+{
+	static const char *const h[] = { "Audit", "Type", "Dates", "Status", "Body / lead", "Scope", "Outcome" };
+	static const double w[] = { 0.19, 0.1, 0.14, 0.09, 0.16, 0.14, 0.18 };
+	size_t n = 0;
+	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++)
+		n += keep(c, smsaudit_audits_at(c->audits, i));
+	if (!n) {
+		pdf_para(c->pdf, PDF_REGULAR, "None recorded.");
+		return;
+	}
+	pdf_table_begin(c->pdf, 7, h, w);
+	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++) {
+		const smsaudit_audit *a = smsaudit_audits_at(c->audits, i);
+		if (!keep(c, a))
+			continue;
+		const smsaudit_audit_body *p = &a->plan->audit;
+		char dates[32], f[11], t[11], who[300], scope[300], outcome[600];
+		snprintf(dates, sizeof(dates), "%s..%s", date_str(f, a->from), date_str(t, a->to));
+		snprintf(who, sizeof(who), "%s / %s", p->body ? p->body : "", person_name(c, p->lead));
+		join(scope, sizeof(scope), p->clauses, p->nclauses, " ");
+		if (!p->nclauses)
+			snprintf(scope, sizeof(scope), "whole standard");
+		outcome[0] = '\0';
+		if (a->concluded) {
+			const smsaudit_audit_body *k = &a->concluded->audit;
+			snprintf(outcome, sizeof(outcome), "%s%s%.500s", k->recommendation != SMSAUDIT_REC_NONE ? smsaudit_recommendation_name(k->recommendation) : "",
+			         k->recommendation != SMSAUDIT_REC_NONE && k->summary ? ": " : "", k->summary ? k->summary : "");
+		}
+		const char *cells[] = { a->plan->id, smsaudit_audit_type_name(p->type), dates,
+			                smsaudit_audit_status_name(a->status), who, scope, outcome };
+		pdf_table_row(c->pdf, cells);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static int audit_kept(const ctx *c, const smsaudit_audit *a)
+{
+	if (c->sec->audit_types && !(c->sec->audit_types & (1u << a->plan->audit.type)))
+		return 0;
+	if (c->from && a->to < c->from)
+		return 0;
+	return a->from <= c->in->as_of;
+}
+
+static void do_audits(ctx *c)
+{
+	sec_heading(c, "Audits");
+	window_note(c);
+	audit_rows(c, audit_kept);
+}
+
+static void clause_items(ctx *c, const smsaudit_gap_clause *g)
+{
+	static const char *const h[] = { "Item", "Expected", "Kind", "Met", "Evidence or reason" };
+	static const double w[] = { 0.1, 0.36, 0.09, 0.07, 0.38 };
+	pdf_table_begin(c->pdf, 5, h, w);
+	for (size_t k = 0; k < g->nitems; k++) {
+		const smsaudit_gap_item *it = &g->items[k];
+		const char *cells[] = { it->id, it->what, it->any_kind ? "any" : smsaudit_evidence_kind_name(it->kind),
+			                it->satisfied ? "yes" : "NO", it->reason };
+		pdf_table_row_marked(c->pdf, cells, 3, it->satisfied ? &C_OK : &C_GAP);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_clause_detail(ctx *c)
+{
+	sec_heading(c, "Clause by clause");
+	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
+		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+		if (!selected(c, g->clause->id))
+			continue;
+		snprintf(c->text, sizeof(c->text), "%s %s — %s", g->clause->id, g->clause->title,
+		         smsaudit_gap_status_name(g->status));
+		pdf_heading(c->pdf, 3, c->text);
+		for (size_t r = 0; r < g->nreasons; r++)
+			pdf_paraf(c->pdf, PDF_SMALL, "• %s", g->reasons[r]);
+		if (g->assessment) {
+			const smsaudit_assessment_body *a = &g->assessment->assessment;
+			char d[11];
+			smsaudit_date_format(d, smsaudit_date_of(g->assessment->made_at));
+			pdf_paraf(c->pdf, PDF_SMALL, "Self-assessment %s by %s on %s: %s%s%.1500s", g->assessment->id,
+			          g->assessed_by ? g->assessed_by : "", d, smsaudit_assessment_result_name(a->result),
+			          a->note ? " — " : "", a->note ? a->note : "");
+		}
+		if (g->nexcluded)
+			pdf_paraf(c->pdf, PDF_SMALL, "%zu linked evidence record(s) fail verification and are not counted.",
+			          g->nexcluded);
+		if (g->nitems)
+			clause_items(c, g);
+	}
+}
+
+static int is_process(const smsaudit_clause *cl)
+{
+	return strncmp(cl->id, "8.", 2) == 0 && (cl->depth == 3 || (cl->depth == 2 && cl->nchildren == 0));
+}
+
+static void do_samples(ctx *c)
+{
+	sec_heading(c, "Process samples");
+	window_note(c);
+	size_t shown = 0;
+	for (size_t i = 0; i < smsaudit_catalogue_count(c->cat); i++) {
+		const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
+		if (!is_process(cl) || !selected(c, cl->id))
+			continue;
+		/* Every assessable clause under this process. */
+		const smsaudit_evidence_entry **all = NULL;
+		size_t nall = 0;
+		for (size_t j = i; j < smsaudit_catalogue_count(c->cat); j++) {
+			const smsaudit_clause *sub = smsaudit_catalogue_at(c->cat, j);
+			if (!clause_under(sub->id, cl->id))
+				break;
+			if (!sub->assessable)
+				continue;
+			const smsaudit_evidence_entry **v = NULL;
+			size_t n = clause_evidence(c, sub->id, &v);
+			if (n) {
+				const smsaudit_evidence_entry **m = realloc(all, (nall + n) * sizeof(*m));
+				if (m) {
+					all = m;
+					memcpy(all + nall, v, n * sizeof(*v));
+					nall += n;
+				}
+			}
+			free(v);
+		}
+		/* One record linked to two sub-clauses is one sample. */
+		if (nall)
+			qsort(all, nall, sizeof(*all), cmp_entry);
+		size_t u = 0;
+		for (size_t k = 0; k < nall; k++)
+			if (!u || all[u - 1] != all[k])
+				all[u++] = all[k];
+		snprintf(c->text, sizeof(c->text), "%s %s — population %zu", cl->id, cl->title, u);
+		pdf_heading(c->pdf, 3, c->text);
+		if (u)
+			evidence_table(c, all, u);
+		else
+			pdf_para(c->pdf, PDF_SMALL, "No records of operation in this period.");
+		shown += u;
+		free(all);
+	}
+	if (!shown)
+		pdf_para(c->pdf, PDF_REGULAR, "No records in this selection.");
+}
+
+static const smsaudit_audit *latest_of(const ctx *c, smsaudit_audit_type type)
+{
+	const smsaudit_audit *best = NULL;
+	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++) {
+		const smsaudit_audit *a = smsaudit_audits_at(c->audits, i);
+		if (a->plan->audit.type == type && a != c->audit && a->from <= c->audit->from)
+			best = a;
+	}
+	return best;
+}
+
+static const char *from_audit;
+static int from_that_audit(const ctx *c, const smsaudit_finding *f)
+{
+	(void)c;
+	return from_audit && f->audit && strcmp(f->audit->id, from_audit) == 0;
+}
+
+static void do_stage1_concerns(ctx *c)
+{
+	sec_heading(c, "Stage 1 concerns");
+	const smsaudit_audit *s1 = latest_of(c, SMSAUDIT_AUDIT_STAGE1);
+	if (!s1) {
+		pdf_para(c->pdf, PDF_REGULAR, "No stage 1 audit is recorded.");
+		return;
+	}
+	char f[11], t[11];
+	pdf_paraf(c->pdf, PDF_REGULAR, "Stage 1 audit %s, %s to %s (%s).", s1->plan->id, date_str(f, s1->from),
+	          date_str(t, s1->to), smsaudit_audit_status_name(s1->status));
+	if (s1->concluded && s1->concluded->audit.nconcerns) {
+		pdf_heading(c->pdf, 2, "Areas of concern raised at stage 1");
+		for (size_t i = 0; i < s1->concluded->audit.nconcerns; i++)
+			pdf_paraf(c->pdf, PDF_REGULAR, "%zu. %s", i + 1, s1->concluded->audit.concerns[i]);
+	} else {
+		pdf_para(c->pdf, PDF_REGULAR, "The stage 1 conclusion records no areas of concern.");
+	}
+	pdf_heading(c->pdf, 2, "Findings from stage 1 and their closure");
+	from_audit = s1->plan->id;
+	findings_table(c, from_that_audit);
+	from_audit = NULL;
+}
+
+static int external_before(const ctx *c, const smsaudit_finding *f)
+{
+	const smsaudit_finding_body *b = &f->record->finding;
+	if (!smsaudit_finding_source_external(b->source) || (f->audit && strcmp(f->audit->id, c->audit->plan->id) == 0))
+		return 0;
+	if (c->from && b->raised_on < c->from && f->phase == SMSAUDIT_PHASE_CLOSED && f->closed_at < c->from)
+		return 0;
+	return b->raised_on <= c->audit->from;
+}
+
+static void do_previous_findings(ctx *c)
+{
+	sec_heading(c, "Previous nonconformities");
+	window_note(c);
+	pdf_para(c->pdf, PDF_SMALL, "Findings raised by the certification body's earlier audits, with their phase, "
+	                            "closing date and next deadline.");
+	findings_table(c, external_before);
+}
+
+static void do_rotation(ctx *c)
+{
+	sec_heading(c, "Rotation");
+	if (c->surveillance <= 0) {
+		pdf_para(c->pdf, PDF_REGULAR, "This audit is not one of the cycle's surveillances; it has no rotation.");
+		return;
+	}
+	pdf_paraf(c->pdf, PDF_REGULAR, "Surveillance %d of %d in the cycle. Units marked mandatory are examined at every "
+	          "surveillance; the others rotate so that the cycle covers every clause.", c->surveillance,
+	          smsaudit_cycle_surveillances(c->cycle));
+	static const char *const h[] = { "Unit", "Title", "Why in this visit", "Also in" };
+	static const double w[] = { 0.1, 0.45, 0.25, 0.2 };
+	pdf_table_begin(c->pdf, 4, h, w);
+	for (size_t i = 0; i < smsaudit_coverage_count(c->rotation); i++) {
+		const smsaudit_coverage_row *r = smsaudit_coverage_at(c->rotation, i);
+		if (!(r->covered & (1u << (c->surveillance - 1))))
+			continue;
+		char why[64], also[120];
+		snprintf(why, sizeof(why), "%s", r->mandatory ? "mandatory" : r->pinned ? "pinned" : "rotation");
+		size_t used = 0;
+		also[0] = '\0';
+		for (int k = 1; k <= 30 && used < sizeof(also); k++)
+			if (k != c->surveillance && (r->covered & (1u << (k - 1)))) {
+				int wr = snprintf(also + used, sizeof(also) - used, "%sS%d", used ? " " : "", k);
+				used += wr > 0 ? (size_t)wr : 0;
+			}
+		if ((r->covered & (1u << SMSAUDIT_COVERAGE_RECERT_BIT)) && used < sizeof(also))
+			snprintf(also + used, sizeof(also) - used, "%srecert.", used ? " " : "");
+		const char *cells[] = { r->unit->id, r->unit->title, why, also };
+		pdf_table_row(c->pdf, cells);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_mandatory(ctx *c)
+{
+	sec_heading(c, "Mandatory surveillance items");
+	size_t n = 0;
+	const smsaudit_mandatory_item *m = smsaudit_mandatory_items(&n);
+	static const char *const h[] = { "Item", "Clauses", "Status now" };
+	static const double w[] = { 0.45, 0.15, 0.4 };
+	pdf_table_begin(c->pdf, 3, h, w);
+	for (size_t i = 0; i < n; i++) {
+		char status[600] = "";
+		size_t used = 0;
+		char ids[64];
+		snprintf(ids, sizeof(ids), "%s", m[i].clauses);
+		for (char *save = NULL, *tok = strtok_r(ids, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			/* The worst status of the assessable clauses under it. */
+			int worst = -1;
+			for (size_t k = 0; k < smsaudit_gap_clause_count(c->gap); k++) {
+				const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, k);
+				if (clause_under(g->clause->id, tok)) {
+					int rank = g->status == SMSAUDIT_GAP_GAP ? 3 : g->status == SMSAUDIT_GAP_NOT_ASSESSED ? 2
+					           : g->status == SMSAUDIT_GAP_PARTIAL ? 1 : 0;
+					static const smsaudit_gap_status by_rank[] = { SMSAUDIT_GAP_CONFORMANT, SMSAUDIT_GAP_PARTIAL,
+						                                       SMSAUDIT_GAP_NOT_ASSESSED, SMSAUDIT_GAP_GAP };
+					if (rank > worst)
+						worst = rank;
+					(void)by_rank;
+				}
+			}
+			static const char *const names[] = { "conformant", "partial", "not assessed", "gap" };
+			int wr = snprintf(status + used, sizeof(status) - used, "%s%s %s", used ? "; " : "", tok,
+			                  worst < 0 ? "—" : names[worst]);
+			used += wr > 0 && (size_t)wr < sizeof(status) - used ? (size_t)wr : 0;
+		}
+		if (!m[i].clauses[0])
+			snprintf(status, sizeof(status), "outside the standard: shown to the auditor on site");
+		const char *cells[] = { m[i].what, m[i].clauses, status };
+		pdf_table_row(c->pdf, cells);
+	}
+	pdf_table_end(c->pdf);
+}
+
+static void do_changes(ctx *c)
+{
+	sec_heading(c, "Changes since the previous audit");
+	const smsaudit_state *old = c->in->previous;
+	if (!old) {
+		pdf_para(c->pdf, PDF_REGULAR, "No earlier certification audit to compare with: everything in this pack is new to "
+		                              "the certification body.");
+		return;
+	}
+	pdf_paraf(c->pdf, PDF_REGULAR, "From commit %.12s (previous audit %s) to commit %.12s.",
+	          c->in->previous_commit ? c->in->previous_commit : "", c->in->previous_audit ? c->in->previous_audit : "",
+	          c->in->commit);
+	/* Evidence: added, superseded, withdrawn. */
+	static const char *const h[] = { "Change", "Id", "Title", "Kind", "When", "By" };
+	static const double w[] = { 0.11, 0.2, 0.33, 0.09, 0.1, 0.17 };
+	size_t added = 0, superseded = 0, withdrawn = 0;
+	pdf_heading(c->pdf, 2, "Evidence");
+	pdf_table_begin(c->pdf, 6, h, w);
+	for (size_t i = 0; i < smsaudit_state_evidence_count(c->in->state); i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(c->in->state, i), *was = NULL;
+		smsaudit_state_find_evidence(&was, old, e->record->id);
+		const char *what = NULL;
+		char when[11];
+		time_t t = 0;
+		if (!was) {
+			what = "added";
+			t = e->record->made_at;
+			added++;
+		} else if (e->status != was->status) {
+			what = e->status == SMSAUDIT_EV_SUPERSEDED ? "superseded" : e->status == SMSAUDIT_EV_WITHDRAWN ? "withdrawn"
+			                                                                                            : "restored";
+			t = e->changed_at;
+			superseded += e->status == SMSAUDIT_EV_SUPERSEDED;
+			withdrawn += e->status == SMSAUDIT_EV_WITHDRAWN;
+		}
+		if (!what)
+			continue;
+		const char *cells[] = { what, e->record->id, e->record->evidence.title,
+			                smsaudit_evidence_kind_name(e->record->evidence.kind), date_str(when, smsaudit_date_of(t)),
+			                e->signer_name };
+		pdf_table_row(c->pdf, cells);
+	}
+	if (!added && !superseded && !withdrawn)
+		pdf_para(c->pdf, PDF_SMALL, "No evidence added, superseded or withdrawn.");
+	pdf_table_end(c->pdf);
+	pdf_paraf(c->pdf, PDF_REGULAR, "%zu added, %zu superseded, %zu withdrawn.", added, superseded, withdrawn);
+
+	/* Findings raised and closed. */
+	smsaudit_findings *then = NULL;
+	size_t raised = 0, closed = 0;
+	pdf_heading(c->pdf, 2, "Findings raised and closed");
+	static const char *const fh[] = { "Change", "Number", "Grade", "Statement", "Phase now" };
+	static const double fw[] = { 0.1, 0.13, 0.09, 0.53, 0.15 };
+	if (smsaudit_findings_compute(&then, old, c->in->as_of) == 0) {
+		pdf_table_begin(c->pdf, 5, fh, fw);
+		for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
+			const smsaudit_finding *f = smsaudit_findings_at(c->findings, i), *was = NULL;
+			smsaudit_findings_find(&was, then, f->record->id);
+			const char *what = !was ? "raised"
+			                   : f->phase == SMSAUDIT_PHASE_CLOSED && was->phase != SMSAUDIT_PHASE_CLOSED ? "closed"
+			                   : f->phase != was->phase ? "progressed"
+			                                            : NULL;
+			if (!what)
+				continue;
+			raised += !was;
+			closed += strcmp(what, "closed") == 0;
+			const char *cells[] = { what, f->number, f->grade ? f->grade->id : f->record->finding.grade,
+				                f->record->finding.statement, smsaudit_finding_phase_name(f->phase) };
+			pdf_table_row(c->pdf, cells);
+		}
+		pdf_table_end(c->pdf);
+	}
+	smsaudit_findings_free(then);
+	pdf_paraf(c->pdf, PDF_REGULAR, "%zu raised, %zu closed.", raised, closed);
+
+	/* People: new grants and revocations. */
+	pdf_heading(c->pdf, 2, "People, scope and services");
+	size_t people = 0;
+	for (size_t i = 0; i < smsaudit_state_person_count(c->in->state); i++) {
+		const smsaudit_person_entry *p = smsaudit_state_person_at(c->in->state, i);
+		int known = 0, was_revoked = 0;
+		for (size_t k = 0; k < smsaudit_state_person_count(old); k++) {
+			const smsaudit_person_entry *q = smsaudit_state_person_at(old, k);
+			if (strcmp(q->record->id, p->record->id) == 0) {
+				known = 1;
+				was_revoked = q->revoked_at != 0;
+			}
+		}
+		if (!known || (p->revoked_at && !was_revoked)) {
+			char roles[200];
+			smsaudit_roles_format(roles, sizeof(roles), p->record->person.roles);
+			pdf_paraf(c->pdf, PDF_REGULAR, "%s: %s <%s> (%s)", !known ? "Granted" : "Revoked", p->record->person.name,
+			          p->record->person.email, roles);
+			people++;
+		}
+	}
+	if (!people)
+		pdf_para(c->pdf, PDF_REGULAR, "No one was granted or lost a role.");
+	/* Scope and services: this audit's plan against the previous audit's. */
+	if (c->prev) {
+		const smsaudit_audit_body *a = &c->prev->plan->audit, *b = &c->audit->plan->audit;
+		char was[2048], now[2048];
+		join(was, sizeof(was), a->services, a->nservices, "; ");
+		join(now, sizeof(now), b->services, b->nservices, "; ");
+		if (strcmp(was, now) != 0)
+			pdf_paraf(c->pdf, PDF_REGULAR, "Services in the audit scope changed: was \"%.900s\", now \"%.900s\".", was, now);
+		join(was, sizeof(was), a->sites, a->nsites, "; ");
+		join(now, sizeof(now), b->sites, b->nsites, "; ");
+		if (strcmp(was, now) != 0)
+			pdf_paraf(c->pdf, PDF_REGULAR, "Sites in the audit scope changed: was \"%.900s\", now \"%.900s\".", was, now);
+	}
+	pdf_para(c->pdf, PDF_SMALL, "The scope statement and services of smsaudit.xml at this commit are in the "
+	                            "organisation section; `git diff` between the two audit tags shows every change.");
+}
+
+static void do_cycle_summary(ctx *c)
+{
+	char d1[11], d2[11], buf[200];
+	sec_heading(c, "The certification cycle");
+	time_t dec = smsaudit_cycle_decision(c->cycle), exp = smsaudit_cycle_expiry(c->cycle);
+	pdf_paraf(c->pdf, PDF_REGULAR, "Phase: %s. Certification decision %s, certificate expiry %s.",
+	          smsaudit_cycle_phase_name(smsaudit_cycle_phase_get(c->cycle)), date_str(d1, dec), date_str(d2, exp));
+	pdf_heading(c->pdf, 2, "Timeline");
+	static const char *const h[] = { "Item", "Due", "Done", "Status", "Audit", "Note" };
+	static const double w[] = { 0.18, 0.1, 0.1, 0.1, 0.22, 0.3 };
+	pdf_table_begin(c->pdf, 6, h, w);
+	for (size_t i = 0; i < smsaudit_cycle_count(c->cycle); i++) {
+		const smsaudit_cycle_item *it = smsaudit_cycle_at(c->cycle, i);
+		snprintf(buf, sizeof(buf), "%s%s", smsaudit_cycle_item_kind_name(it->kind), "");
+		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE || it->kind == SMSAUDIT_ITEM_YEAR)
+			snprintf(buf, sizeof(buf), "%s %d", smsaudit_cycle_item_kind_name(it->kind), it->number);
+		const char *cells[] = { buf, date_str(d1, it->due), date_str(d2, it->done_on), smsaudit_item_status_name(it->status),
+			                it->audit ? it->audit->plan->id : "", it->note };
+		pdf_table_row(c->pdf, cells);
+	}
+	pdf_table_end(c->pdf);
+
+	/* Readiness at each certification audit of the cycle, and now. */
+	pdf_heading(c->pdf, 2, "Readiness trend");
+	static const char *const rh[] = { "At", "Audit", "Readiness", "Conformant", "Partial", "Gap", "Not assessed" };
+	static const double rw[] = { 0.12, 0.28, 0.12, 0.12, 0.12, 0.12, 0.12 };
+	pdf_table_begin(c->pdf, 7, rh, rw);
+	for (size_t i = 0; i <= smsaudit_audits_count(c->audits); i++) {
+		const smsaudit_audit *a = i < smsaudit_audits_count(c->audits) ? smsaudit_audits_at(c->audits, i) : NULL;
+		time_t at = a ? a->to : c->in->as_of;
+		if (a && (a->plan->audit.type == SMSAUDIT_AUDIT_INTERNAL || a->status != SMSAUDIT_AUDIT_CONCLUDED ||
+		          a->to < c->from || a->to > c->in->as_of))
+			continue;
+		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
+		go.as_of = at;
+		smsaudit_gap *g = NULL;
+		if (smsaudit_gap_compute(&g, c->cat, c->in->state, &go) < 0)
+			continue;
+		const smsaudit_gap_rollup *r = smsaudit_gap_overall(g);
+		char pct[24], n1[24], n2[24], n3[24], n4[24], who[120];
+		snprintf(pct, sizeof(pct), "%.0f%%", r->readiness * 100);
+		snprintf(n1, sizeof(n1), "%zu", r->conformant);
+		snprintf(n2, sizeof(n2), "%zu", r->partial);
+		snprintf(n3, sizeof(n3), "%zu", r->gap);
+		snprintf(n4, sizeof(n4), "%zu", r->not_assessed);
+		snprintf(who, sizeof(who), "%s%s%s", a ? smsaudit_audit_type_name(a->plan->audit.type) : "this pack",
+		         a ? " " : "", a ? a->plan->id : "");
+		const char *cells[] = { date_str(d1, at), who, pct, n1, n2, n3, n4 };
+		pdf_table_row(c->pdf, cells);
+		smsaudit_gap_free(g);
+	}
+	pdf_table_end(c->pdf);
+
+	/* Findings by grade per calendar year. */
+	pdf_heading(c->pdf, 2, "Findings by grade and year");
+	int y0 = 0, y1 = 0;
+	struct tm tm;
+	time_t from = c->from ? c->from : smsaudit_date_add_months(c->in->as_of, -36);
+	gmtime_r(&from, &tm);
+	y0 = tm.tm_year + 1900;
+	time_t to = c->in->as_of;
+	gmtime_r(&to, &tm);
+	y1 = tm.tm_year + 1900;
+	static const char *const gh[] = { "Year", "Grade", "Raised", "Closed", "Still open" };
+	static const double gw[] = { 0.15, 0.25, 0.2, 0.2, 0.2 };
+	pdf_table_begin(c->pdf, 5, gh, gw);
+	for (int y = y0; y <= y1 && y - y0 < 10; y++) {
+		for (size_t g = 0; g < c->policy->ngrades; g++) {
+			size_t raised = 0, closed = 0, open = 0;
+			for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
+				const smsaudit_finding *f = smsaudit_findings_at(c->findings, i);
+				time_t r = f->record->finding.raised_on;
+				gmtime_r(&r, &tm);
+				if (tm.tm_year + 1900 != y || !f->grade || strcmp(f->grade->id, c->policy->grades[g].id) != 0)
+					continue;
+				raised++;
+				closed += f->phase == SMSAUDIT_PHASE_CLOSED;
+				open += f->phase != SMSAUDIT_PHASE_CLOSED;
+			}
+			if (!raised)
+				continue;
+			char ys[24], a[24], b[24], o[24];
+			snprintf(ys, sizeof(ys), "%d", y);
+			snprintf(a, sizeof(a), "%zu", raised);
+			snprintf(b, sizeof(b), "%zu", closed);
+			snprintf(o, sizeof(o), "%zu", open);
+			const char *cells[] = { ys, c->policy->grades[g].id, a, b, o };
+			pdf_table_row(c->pdf, cells);
+		}
+	}
+	pdf_table_end(c->pdf);
+
+	/* Coverage across the cycle's audits. */
+	if (c->rotation) {
+		pdf_heading(c->pdf, 2, "Coverage across the cycle");
+		static const char *const ch[] = { "Unit", "Title", "Covered by" };
+		static const double cw[] = { 0.1, 0.5, 0.4 };
+		pdf_table_begin(c->pdf, 3, ch, cw);
+		for (size_t i = 0; i < smsaudit_coverage_count(c->rotation); i++) {
+			const smsaudit_coverage_row *r = smsaudit_coverage_at(c->rotation, i);
+			char by[160] = "";
+			size_t used = 0;
+			for (int k = 1; k <= 30 && used < sizeof(by); k++)
+				if (r->covered & (1u << (k - 1))) {
+					int wr = snprintf(by + used, sizeof(by) - used, "%ssurveillance %d", used ? ", " : "", k);
+					used += wr > 0 ? (size_t)wr : 0;
+				}
+			if ((r->covered & (1u << SMSAUDIT_COVERAGE_RECERT_BIT)) && used < sizeof(by))
+				snprintf(by + used, sizeof(by) - used, "%srecertification", used ? ", " : "");
+			const char *cells[] = { r->unit->id, r->unit->title, by[0] ? by : "NOT COVERED" };
+			pdf_table_row_marked(c->pdf, cells, 2, by[0] ? NULL : &C_GAP);
+		}
+		pdf_table_end(c->pdf);
+	}
+}
+
+static void do_verification(ctx *c)
+{
+	sec_heading(c, "How to verify this pack");
+	pdf_para(c->pdf, PDF_REGULAR,
+	         "Everything below works offline, in the pack folder, with nothing but the folder. First compare the trust "
+	         "anchor's fingerprint with the one the organisation gave you by another channel:");
+	pdf_para(c->pdf, PDF_MONO, "openssl x509 -in trust/ca.pem -outform DER | sha256sum");
+	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->in->anchor_sha256);
+	pdf_para(c->pdf, PDF_REGULAR, "With smsaudit installed, one command checks everything (manifest signature, "
+	                              "every digest, nothing added, every record's signature, role and separation of duties):");
+	pdf_paraf(c->pdf, PDF_MONO, "smsaudit verify-pack . --anchor %s", c->in->anchor_sha256);
+	pdf_para(c->pdf, PDF_REGULAR, "With stock tools only:");
+	pdf_para(c->pdf, PDF_BOLD, "1. The manifest is signed by the quality manager:");
+	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in manifest.xml.p7s -content manifest.xml "
+	                           "-CAfile trust/ca.pem -purpose any -out /dev/null");
+	pdf_para(c->pdf, PDF_BOLD, "2. The digest in this report's footer is SHA256SUMS's:");
+	pdf_para(c->pdf, PDF_MONO, "sha256sum SHA256SUMS");
+	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->in->sums_sha256);
+	pdf_para(c->pdf, PDF_BOLD, "3. Every file matches SHA256SUMS:");
+	pdf_para(c->pdf, PDF_MONO, "sha256sum --quiet -c SHA256SUMS");
+	pdf_para(c->pdf, PDF_BOLD, "4. The signed manifest lists this PDF and SHA256SUMS with their digests:");
+	pdf_para(c->pdf, PDF_MONO, "grep -E 'path=\"(pack.pdf|SHA256SUMS)\"' manifest.xml; sha256sum pack.pdf SHA256SUMS");
+	pdf_para(c->pdf, PDF_BOLD, "5. Nothing was added: the files present are the files listed:");
+	pdf_para(c->pdf, PDF_MONO,
+	         "find . -type f ! -name manifest.xml ! -name manifest.xml.p7s | sed 's|^\\./||' | sort > /tmp/present; "
+	         "grep -o 'path=\"[^\"]*\"' manifest.xml | sed 's/path=\"//; s/\"$//' | sort > /tmp/listed; "
+	         "diff /tmp/listed /tmp/present");
+	pdf_para(c->pdf, PDF_BOLD, "6. Any record's signature (each record R has R.p7s beside it):");
+	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in records/…/R.xml.p7s -content "
+	                           "records/…/R.xml -CAfile trust/ca.pem -purpose any -out /dev/null");
+	pdf_para(c->pdf, PDF_REGULAR,
+	         "A record's content file is named by its SHA-256 under content/, so `sha256sum content/…` is the digest the "
+	         "signed record states. Roles and separation of duties are checked by smsaudit verify-pack; the person "
+	         "records under records/ state each signer's roles and certificate.");
+}
+
+typedef void (*section_fn)(ctx *c);
+static const section_fn sections[SMSAUDIT_SEC__COUNT] = {
+	[SMSAUDIT_SEC_COVER] = do_cover,
+	[SMSAUDIT_SEC_CONTENTS] = do_contents,
+	[SMSAUDIT_SEC_ORGANISATION] = do_organisation,
+	[SMSAUDIT_SEC_CLAUSE_STATUS] = do_clause_status,
+	[SMSAUDIT_SEC_EVIDENCE_INDEX] = do_evidence_index,
+	[SMSAUDIT_SEC_FINDINGS] = do_findings,
+	[SMSAUDIT_SEC_DOCUMENTED_INFO] = do_documented_info,
+	[SMSAUDIT_SEC_READINESS] = do_readiness,
+	[SMSAUDIT_SEC_AUDITS] = do_audits,
+	[SMSAUDIT_SEC_CLAUSE_DETAIL] = do_clause_detail,
+	[SMSAUDIT_SEC_SAMPLES] = do_samples,
+	[SMSAUDIT_SEC_STAGE1_CONCERNS] = do_stage1_concerns,
+	[SMSAUDIT_SEC_CHANGES] = do_changes,
+	[SMSAUDIT_SEC_PREVIOUS_FINDINGS] = do_previous_findings,
+	[SMSAUDIT_SEC_ROTATION] = do_rotation,
+	[SMSAUDIT_SEC_MANDATORY] = do_mandatory,
+	[SMSAUDIT_SEC_CYCLE_SUMMARY] = do_cycle_summary,
+	[SMSAUDIT_SEC_VERIFICATION] = do_verification,
+};
+
+/* ---------------------------------------------------------------- driver */
+
+static void ctx_free(ctx *c)
+{
+	smsaudit_gap_free(c->gap);
+	smsaudit_findings_free(c->findings);
+	smsaudit_coverage_free(c->rotation);
+	smsaudit_cycle_free(c->cycle);
+	smsaudit_audits_free(c->audits);
+	free(c->organisation);
+	free(c->scope);
+	free(c->body);
+	for (size_t i = 0; i < c->nservices; i++)
+		free(c->services[i]);
+	for (size_t i = 0; i < c->nsites; i++)
+		free(c->sites[i]);
+	free(c->services);
+	free(c->sites);
+}
+
+static int ctx_init(ctx *c, const smsaudit_report_def *def, const smsaudit_report_input *in)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	c->def = def;
+	c->cat = smsaudit_store_catalogue(in->store);
+	c->ci = smsaudit_catalogue_info_get(c->cat);
+	c->policy = smsaudit_state_policy(in->state);
+	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
+	go.as_of = in->as_of;
+	int rc = smsaudit_gap_compute(&c->gap, c->cat, in->state, &go);
+	if (rc == 0)
+		rc = smsaudit_findings_compute(&c->findings, in->state, in->as_of);
+	if (rc == 0)
+		rc = smsaudit_audits_compute(&c->audits, in->state, in->as_of);
+	if (rc == 0)
+		rc = smsaudit_audits_find(&c->audit, c->audits, in->audit);
+	if (rc == 0)
+		rc = smsaudit_cycle_compute(&c->cycle, c->policy, c->audits, in->as_of);
+	if (rc == 0)
+		rc = smsaudit_rotation_compute(&c->rotation, c->cat, c->policy, c->cycle, 0);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < smsaudit_cycle_count(c->cycle); i++) {
+		const smsaudit_cycle_item *it = smsaudit_cycle_at(c->cycle, i);
+		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE && it->audit == c->audit)
+			c->surveillance = it->number;
+	}
+	/* The previous certification audit: the last one concluded before this one began. */
+	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++) {
+		const smsaudit_audit *a = smsaudit_audits_at(c->audits, i);
+		if (a != c->audit && a->plan->audit.type != SMSAUDIT_AUDIT_INTERNAL && a->status == SMSAUDIT_AUDIT_CONCLUDED &&
+		    a->to <= c->audit->from && (!c->prev || a->to >= c->prev->to))
+			c->prev = a;
+	}
+	read_sms(c);
+	return 0;
+}
+
+static int render_pass(pdf_doc **out, const smsaudit_report_def *def, const smsaudit_report_input *in,
+                       const pdf_doc *first, int shift)
+{
+	ctx c;
+	int rc = ctx_init(&c, def, in);
+	char title[300], header[600], footer[300];
+	snprintf(title, sizeof(title), "%s — %s", smsaudit_report_def_title(def),
+	         c.organisation ? c.organisation : smsaudit_store_organisation(in->store));
+	snprintf(header, sizeof(header), "%.200s · %s · %s", c.organisation ? c.organisation : "",
+	         smsaudit_report_def_title(def), in->audit);
+	snprintf(footer, sizeof(footer), "%s · manifest SHA256SUMS %.32s…", in->pack_id, in->sums_sha256);
+	pdf_options po = { title, in->pack_id, in->signer, in->sums_sha256, in->created, header, footer,
+		           first ? pdf_page_count(first) + shift : 0, NULL };
+	if (rc == 0)
+		rc = pdf_open(out, &po);
+	if (rc == 0) {
+		c.pdf = *out;
+		c.first = first;
+		c.shift = shift;
+		for (size_t i = 0; i < smsaudit_report_def_count(def); i++) {
+			c.sec = smsaudit_report_def_at(def, i);
+			section_window(&c);
+			sections[c.sec->kind](&c);
+		}
+	}
+	ctx_free(&c);
+	return rc;
+}
+
+int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const smsaudit_report_def *def,
+                           const smsaudit_report_input *in)
+{
+	pdf_doc *first = NULL, *final = NULL;
+	int rc = render_pass(&first, def, in, NULL, 0);
+	/* The contents of the first pass had no entries: the second pass's grows by its own pages. */
+	int shift = 0;
+	if (rc == 0) {
+		size_t entries = pdf_toc_count(first);
+		const double per_page = 44;   /* contents lines that fit on a page after its heading */
+		shift = entries > 1 ? (int)((entries - 1 + per_page - 1) / per_page) - 1 : 0;
+		if (shift < 0)
+			shift = 0;
+		rc = render_pass(&final, def, in, first, shift);
+	}
+	if (rc == 0 && pdf_page_count(final) != pdf_page_count(first) + shift)
+		rc = error_set(SMSAUDIT_ERROR, "report layout: the contents took %d pages more, %d expected",
+		               pdf_page_count(final) - pdf_page_count(first), shift);
+	if (rc == 0)
+		rc = pdf_save(final, pdf);
+	if (stats) {
+		stats->pages = final ? pdf_page_count(final) : 0;
+		stats->replaced = final ? pdf_replaced_count(final) : 0;
+	}
+	pdf_close(first);
+	pdf_close(final);
+	return rc;
+}
