@@ -16,6 +16,14 @@ mkdir -p "$out"
 export SMSAUDIT_KEYS="$out/keys" SMSAUDIT_REPO="$out/northwind.git"
 unset SMSAUDIT_AS SMSAUDIT_KEY SMSAUDIT_PASSPHRASE
 
+# The story starts 400 days ago, so that stage 1 and stage 2 are behind us and
+# the first surveillance is coming. SMSAUDIT_NOW sets the clock records are
+# signed with; day N is N days after the start.
+day() { date -u -d "@$(( $(date -u +%s) - 400 * 86400 + $1 * 86400 ))" +%Y-%m-%d; }
+at() { SMSAUDIT_NOW=$(day "$1"); export SMSAUDIT_NOW; }
+at 0
+Y=$(day 0 | cut -c1-4)
+
 say "The ISO/IEC 20000-1:2018 control catalogue"
 "$bin" catalogue info
 say "One clause in detail: 8.5.1.2 Change management initiation"
@@ -53,45 +61,45 @@ say "An internal audit finds a nonconformity; it is corrected, planned, implemen
 rfc=$("$bin" evidence list --control 8.5.1.2 --format csv | sed -n '2s/,.*//p')
 "$bin" --as carla@northwind.example finding raise --source internal-audit --grade minor --clause 8.5.1.2 \
 	--statement "3 of 25 sampled RFCs (RFC-1043, RFC-1077, RFC-1102) had no risk assessment" --evidence "$rfc"
-"$bin" --as ben@northwind.example finding correct NC-$(date -u +%Y)-001 --text "The 3 changes were assessed retrospectively"
-"$bin" --as ben@northwind.example finding cause NC-$(date -u +%Y)-001 --method 5-whys \
+"$bin" --as ben@northwind.example finding correct NC-$Y-001 --text "The 3 changes were assessed retrospectively"
+"$bin" --as ben@northwind.example finding cause NC-$Y-001 --method 5-whys \
 	--text "The RFC form lets a change be submitted without the risk field"
-"$bin" --as ben@northwind.example finding plan NC-$(date -u +%Y)-001 \
+"$bin" --as ben@northwind.example finding plan NC-$Y-001 \
 	--action "Make the risk field mandatory in the RFC form" --owner ben@northwind.example --due 2099-12-31
-"$bin" --as ben@northwind.example finding implement NC-$(date -u +%Y)-001 --action A1 --note "Field mandatory since release 4.2"
-"$bin" --as carla@northwind.example finding verify NC-$(date -u +%Y)-001 --effective \
+"$bin" --as ben@northwind.example finding implement NC-$Y-001 --action A1 --note "Field mandatory since release 4.2"
+"$bin" --as carla@northwind.example finding verify NC-$Y-001 --effective \
 	--note "Sampled 20 RFCs raised since the release: all have a risk assessment"
-"$bin" --as carla@northwind.example finding close NC-$(date -u +%Y)-001 --note "Closed after verification"
+"$bin" --as carla@northwind.example finding close NC-$Y-001 --note "Closed after verification"
 say "Two more findings stay open"
 "$bin" --as carla@northwind.example finding raise --source internal-audit --grade minor --clause 8.6.1 \
 	--statement "Major incident reviews are not recorded for 2 of 4 major incidents"
-"$bin" --as ben@northwind.example finding cause NC-$(date -u +%Y)-002 --method fishbone \
+"$bin" --as ben@northwind.example finding cause NC-$Y-002 --method fishbone \
 	--text "No owner for the review step after a major incident"
-"$bin" --as ben@northwind.example finding plan NC-$(date -u +%Y)-002 \
+"$bin" --as ben@northwind.example finding plan NC-$Y-002 \
 	--action "Name the incident manager as review owner" --owner ben@northwind.example --due 2099-12-31
 "$bin" --as ada@northwind.example finding raise --source self-identified --grade ofi --clause 9.1 \
 	--statement "Service reports could show 12-month trends"
 "$bin" finding list
-"$bin" finding show NC-$(date -u +%Y)-001
+"$bin" finding show NC-$Y-001
 
 say "Audits: this year's internal audit programme and the certification audits ahead"
 "$bin" --as ada@northwind.example person add --name "Eve Cole" --email eve@cb.example --role external-auditor
-today=$(date -u +%Y-%m-%d)
-"$bin" --as ada@northwind.example audit plan --type internal --dates "$today..$today" --body "Internal audit team" \
+# Plan an audit, show what was recorded, print its id.
+plan() {
+	o=$("$bin" --as ada@northwind.example audit plan "$@") || exit 1
+	printf '%s\n' "$o" >&2
+	printf '%s\n' "$o" | sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p'
+}
+"$bin" --as ada@northwind.example audit plan --type internal --dates "$(day 0)..$(day 0)" --body "Internal audit team" \
 	--lead carla@northwind.example --clause 4 --clause 5 --clause 6 --clause 7 --clause 8
-"$bin" audit programme --year "$(date -u +%Y)"
-stage1=$("$bin" --as ada@northwind.example audit plan --type stage1 \
-	--dates "$(date -u -d '+30 days' +%Y-%m-%d)..$(date -u -d '+31 days' +%Y-%m-%d)" \
-	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds | tee /dev/stderr |
-	sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p')
-"$bin" --as ada@northwind.example audit plan --type stage2 \
-	--dates "$(date -u -d '+60 days' +%Y-%m-%d)..$(date -u -d '+62 days' +%Y-%m-%d)" \
-	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds --site Porto
+"$bin" audit programme --year "$Y"
+stage1=$(plan --type stage1 --dates "$(day 30)..$(day 31)" \
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds)
+stage2=$(plan --type stage2 --dates "$(day 60)..$(day 62)" \
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds --site Porto)
 "$bin" audit list
-say "The certification cycle: what is due when (the decision follows stage 2)"
+say "The certification cycle before stage 1: what is due when (the decision follows stage 2)"
 "$bin" cycle
-say "What each surveillance will cover once certified"
-"$bin" cycle plan-surveillance
 
 say "Gap analysis: every clause with its reasons, roll-ups, stage verdicts"
 "$bin" gap || true
@@ -103,9 +111,63 @@ say "The quality manager's dashboard"
 say "Verification with smsaudit: every record, signature, role and content digest"
 "$bin" verify
 
-say "The stage 1 pack (files and signed manifest; the PDF report comes next), verified offline"
-"$bin" --as ada@northwind.example pack "$stage1" -o "$out/stage1-pack"
-"$bin" verify-pack "$out/stage1-pack"
+say "Day 29: the stage 1 pack, sealed by the quality manager (PDF report, SHA256SUMS, signed manifest)"
+at 29
+mkdir -p "$out/packs"
+"$bin" --as ada@northwind.example pack "$stage1" -o "$out/packs/stage1"
+
+say "Day 31: stage 1 concluded with one area of concern, which is then addressed"
+at 31
+"$bin" --as eve@cb.example audit conclude "$stage1" --dates "$(day 30)..$(day 31)" --recommendation none \
+	--summary "Documented SMS in place; ready for stage 2 once the concern is addressed" \
+	--concern "Service request records (8.6.2) are not retained for the outsourced desk"
+at 40
+printf 'request,opened,closed,by\nSR-2201,%s,%s,Acme desk\nSR-2202,%s,%s,Acme desk\n' \
+	"$(day 2)" "$(day 3)" "$(day 20)" "$(day 20)" >"$out/service-requests-acme.csv"
+"$bin" --as ben@northwind.example evidence add "$out/service-requests-acme.csv" --control 8.6.2 \
+	--kind record --title "Service request log, Acme desk, first half" --period "$(day 0)..$(day 38)"
+
+say "Day 58: the stage 2 pack; day 62: stage 2 concluded, certification recommended"
+at 58
+"$bin" --as ada@northwind.example pack "$stage2" -o "$out/packs/stage2"
+at 62
+"$bin" --as eve@cb.example audit conclude "$stage2" --dates "$(day 60)..$(day 62)" --recommendation recommended \
+	--summary "SMS implemented and effective; one minor nonconformity on incident reviews"
+"$bin" --as eve@cb.example finding raise --source stage2 --audit "$stage2" --grade minor --clause 8.6.1 \
+	--statement "Two major-incident reviews lacked the customer impact section"
+
+say "Day 80: the certification body decides; the cycle and the surveillance rotation follow"
+at 80
+"$bin" --as ada@northwind.example sms set-cycle --decision "$(day 80)"
+at 300
+surv=$(plan --type surveillance --dates "$(day 430)..$(day 431)" \
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds)
+recert=$(plan --type recertification --dates "$(day 1100)..$(day 1102)" \
+	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds --site Porto)
+"$bin" --as ben@northwind.example finding cause NC-$Y-004 --method 5-whys \
+	--text "The review template has no customer impact section"
+"$bin" --as ben@northwind.example finding plan NC-$Y-004 --action "Add the customer impact section to the review template" \
+	--owner ben@northwind.example --due "$(day 330)"
+at 320
+"$bin" --as ada@northwind.example evidence add "$root/examples/northwind/mgmt-review-2026q2.md" --control 9.3 \
+	--kind record --title "Management review minutes, after certification" --period "$(day 300)..$(day 300)" \
+	--allow-duplicate
+"$bin" finding list
+
+say "Today: the cycle, with the first surveillance coming"
+at 400
+"$bin" cycle
+"$bin" cycle plan-surveillance
+
+say "Today: the surveillance pack (changes since stage 2 from the audit tags) and the recertification pack"
+"$bin" --as ada@northwind.example pack "$surv" -o "$out/packs/surveillance"
+"$bin" --as ada@northwind.example pack "$recert" -o "$out/packs/recertification"
+
+say "An external auditor verifies every pack offline"
+anchor=$(openssl x509 -in "$out/packs/stage1/trust/ca.pem" -outform DER | sha256sum | cut -c1-64)
+for p in stage1 stage2 surveillance recertification; do
+	"$bin" verify-pack "$out/packs/$p" --anchor "$anchor"
+done
 
 say "The same repository as stock git sees it"
 git --git-dir="$SMSAUDIT_REPO" log --format='%h %an: %s' main
@@ -121,4 +183,8 @@ openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$rec" -CAfile t
 sha=$(sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p' "$rec")
 echo "$sha  content/$(echo "$sha" | cut -c1-2)/$sha" | sha256sum -c
 
-say "Done. The repository is $SMSAUDIT_REPO (keys in $SMSAUDIT_KEYS)."
+say "Done."
+echo "Repository: $SMSAUDIT_REPO (keys in $SMSAUDIT_KEYS)"
+for p in stage1 stage2 surveillance recertification; do
+	echo "$p pack: $out/packs/$p/pack.pdf ($(pdfinfo "$out/packs/$p/pack.pdf" 2>/dev/null | sed -n 's/^Pages: *//p') pages)"
+done

@@ -29,9 +29,10 @@ typedef struct {
 	int force;             /* replace a non-empty out_dir */
 	const char *commit;    /* an exact source commit (a revision); overrides as_of's commit */
 	const char *definition;/* a pack definition file; NULL: the one shipped for the audit's type */
+	int no_seal;           /* a draft: no seal record, no tag */
 } smsaudit_pack_options;
 
-#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, NULL }
+#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, NULL, 0 }
 
 typedef struct {
 	char pack_id[80];
@@ -42,6 +43,8 @@ typedef struct {
 	char pdf_sha256[65];
 	size_t nfiles;
 	uint64_t bytes;
+	char seal_id[SMSAUDIT_ID_MAX];  /* the seal record committed ("" for a draft) */
+	char tag[SMSAUDIT_ID_MAX + 8];  /* audit/<audit-id>, now at the source commit */
 	int pages;                 /* of pack.pdf */
 	size_t replaced;           /* characters shown as [U+XXXX] because no embedded font has them */
 } smsaudit_pack_result;

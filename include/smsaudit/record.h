@@ -27,6 +27,7 @@ typedef enum {
 	SMSAUDIT_REC_FINDING,
 	SMSAUDIT_REC_STEP,
 	SMSAUDIT_REC_AUDIT,
+	SMSAUDIT_REC_SEAL,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -246,6 +247,17 @@ typedef struct {
 	char *summary;
 } smsaudit_audit_body;
 
+/* A sealed audit pack: what the quality manager handed to the auditor. */
+typedef struct {
+	char audit[SMSAUDIT_ID_MAX];
+	char pack[80];                  /* PACK-<type>-<yyyymmdd>-<commit8> */
+	char commit[41];                /* the source commit */
+	time_t as_of;                   /* date */
+	char manifest_sha256[65];
+	char sums_sha256[65];           /* SHA256SUMS: the digest printed in the PDF */
+	char pdf_sha256[65];
+} smsaudit_seal_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -261,6 +273,7 @@ typedef struct {
 		smsaudit_finding_body finding;
 		smsaudit_step_body step;
 		smsaudit_audit_body audit;
+		smsaudit_seal_body seal;
 	};
 } smsaudit_record;
 

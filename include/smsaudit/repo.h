@@ -92,6 +92,8 @@ void smsaudit_txn_free(smsaudit_txn *txn);
 
 /* Create a lightweight tag refs/tags/<name> -> commit (fails if it exists). */
 int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit);
+/* Create or move a lightweight tag (an audit's tag follows its latest sealed pack). */
+int smsaudit_repo_tag_set(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit);
 
 /* First-parent history of head, newest first: calls fn(commit, time, payload). */
 typedef int (*smsaudit_log_fn)(const smsaudit_oid *commit, time_t when, const char *summary,

@@ -4,11 +4,11 @@
 
 #include "cli.h"
 
-enum { O_OUT = 1, O_AS_OF, O_FORCE, O_ANCHOR, O_COMMIT, O_DEFINITION };
+enum { O_OUT = 1, O_AS_OF, O_FORCE, O_ANCHOR, O_COMMIT, O_DEFINITION, O_DRAFT };
 
 typedef struct {
 	const char *out, *as_of, *anchor, *commit, *definition;
-	int force;
+	int force, draft;
 } pack_args;
 
 static int on_opt(int id, const char *arg, void *u)
@@ -18,6 +18,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_OUT: a->out = arg; break;
 	case O_AS_OF: a->as_of = arg; break;
 	case O_FORCE: a->force = 1; break;
+	case O_DRAFT: a->draft = 1; break;
 	case O_ANCHOR: a->anchor = arg; break;
 	case O_COMMIT: a->commit = arg; break;
 	case O_DEFINITION: a->definition = arg; break;
@@ -33,8 +34,9 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 		                               { "force", 0, O_FORCE, 0 },
 		                               { "commit", 1, O_COMMIT, 0 },
 		                               { "definition", 1, O_DEFINITION, 0 },
+		                               { "draft", 0, O_DRAFT, 0 },
 		                               { NULL, 0, 0, 0 } };
-	pack_args a = { NULL, NULL, NULL, NULL, NULL, 0 };
+	pack_args a = { NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	char **pos = NULL;
 	int npos = 0;
 	int rc = cli_parse(ctx, "pack", argc, argv, opts, on_opt, &a, &pos, &npos);
@@ -46,6 +48,7 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 	o.force = a.force;
 	o.commit = a.commit;
 	o.definition = a.definition;
+	o.no_seal = a.draft;
 	if (npos != 1)
 		rc = cli_usage("pack", "'pack' needs one audit id");
 	else if (!a.out)
@@ -71,6 +74,10 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 		printf("Manifest SHA-256  %s\nSHA256SUMS        %s (printed on every page of the report)\n"
 		       "Trust anchor      %s (give this fingerprint to the auditor separately)\n",
 		       res.manifest_sha256, res.sums_sha256, res.anchor_sha256);
+		if (res.seal_id[0])
+			printf("Sealed            %s; tag %s -> %.12s\n", res.seal_id, res.tag, res.commit);
+		else
+			printf("Draft             not sealed: no seal record, no tag\n");
 		rc = EXIT_OK;
 	}
 	cli_session_close(&s);
@@ -86,7 +93,7 @@ static void on_problem(const char *file, const char *message, void *u)
 int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = { { "anchor", 1, O_ANCHOR, 0 }, { NULL, 0, 0, 0 } };
-	pack_args a = { NULL, NULL, NULL, NULL, NULL, 0 };
+	pack_args a = { NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	char **pos = NULL;
 	int npos = 0;
 	int rc = cli_parse(ctx, "verify-pack", argc, argv, opts, on_opt, &a, &pos, &npos);

@@ -370,6 +370,35 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		rc = sha256_hex(out->manifest_sha256, manifest.ptr, manifest.size);
 	out->nfiles = files.n;
 	out->bytes = x.bytes;
+	/* The seal record and the audit's tag, before the pack is moved into place: a seal
+	 * whose pack failed to move can be honoured by rebuilding (manifest.xml is reproducible). */
+	if (rc == 0 && !o->no_seal) {
+		smsaudit_record rec;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = SMSAUDIT_REC_SEAL;
+		rec.made_at = smsaudit_now();
+		rec.made_by = (char *)smsaudit_identity_email(signer);
+		smsaudit_seal_body *seal = &rec.seal;
+		snprintf(seal->audit, sizeof(seal->audit), "%s", a->plan->id);
+		snprintf(seal->pack, sizeof(seal->pack), "%s", out->pack_id);
+		memcpy(seal->commit, out->commit, sizeof(seal->commit));
+		seal->as_of = as_of;
+		memcpy(seal->manifest_sha256, out->manifest_sha256, 65);
+		memcpy(seal->sums_sha256, out->sums_sha256, 65);
+		memcpy(seal->pdf_sha256, out->pdf_sha256, 65);
+		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+		char summary[200], tag[SMSAUDIT_ID_MAX + 8];
+		snprintf(summary, sizeof(summary), "pack seal: %s for %s", out->pack_id, a->plan->id);
+		if (rc == 0)
+			rc = store_commit_record(store, signer, &rec, summary, "pack-seal");
+		snprintf(tag, sizeof(tag), "audit/%s", a->plan->id);
+		if (rc == 0)
+			rc = smsaudit_repo_tag_set(repo, tag, &commit);
+		if (rc == 0) {
+			memcpy(out->seal_id, rec.id, SMSAUDIT_ID_MAX);
+			snprintf(out->tag, sizeof(out->tag), "%s", tag);
+		}
+	}
 	/* Into place only when complete. */
 	if (rc == 0) {
 		char old[4200] = "";

@@ -13,10 +13,10 @@
 #define RECORD_VERSION "1"
 
 static const char *const type_names[SMSAUDIT_REC__COUNT] = {
-	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step", "audit"
+	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step", "audit", "seal"
 };
 static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal"
 };
 
 static const char *const audit_type_names[SMSAUDIT_AUDIT__COUNT] = {
@@ -168,6 +168,8 @@ unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
 		       SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
 	case SMSAUDIT_REC_AUDIT:  /* plan: quality manager; conclude: an auditor of the audit (audit.c) */
 		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	case SMSAUDIT_REC_SEAL:
+		return SMSAUDIT_ROLE_QUALITY_MANAGER;
 	default:
 		return 0;
 	}
@@ -579,6 +581,15 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 	}
 	case SMSAUDIT_REC_AUDIT:
 		write_audit(body, ns, &rec->audit);
+		break;
+	case SMSAUDIT_REC_SEAL:
+		add_text(body, ns, "audit", rec->seal.audit);
+		add_text(body, ns, "pack", rec->seal.pack);
+		add_text(body, ns, "source-commit", rec->seal.commit);
+		add_date(body, ns, "as-of", rec->seal.as_of);
+		add_text(body, ns, "manifest-sha256", rec->seal.manifest_sha256);
+		add_text(body, ns, "sums-sha256", rec->seal.sums_sha256);
+		add_text(body, ns, "pdf-sha256", rec->seal.pdf_sha256);
 		break;
 	default:
 		break;
@@ -1001,6 +1012,25 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		rc = parse_step(&r->step, body, name);
 	} else if (rc == 0 && type == SMSAUDIT_REC_AUDIT) {
 		rc = parse_audit(&r->audit, body, name);
+	} else if (rc == 0 && type == SMSAUDIT_REC_SEAL) {
+		smsaudit_seal_body *s = &r->seal;
+		static const struct { const char *name; size_t off, size; } fields[] = {
+			{ "audit", offsetof(smsaudit_seal_body, audit), SMSAUDIT_ID_MAX },
+			{ "pack", offsetof(smsaudit_seal_body, pack), 80 },
+			{ "source-commit", offsetof(smsaudit_seal_body, commit), 41 },
+			{ "manifest-sha256", offsetof(smsaudit_seal_body, manifest_sha256), 65 },
+			{ "sums-sha256", offsetof(smsaudit_seal_body, sums_sha256), 65 },
+			{ "pdf-sha256", offsetof(smsaudit_seal_body, pdf_sha256), 65 },
+		};
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			char *v = child_text(body, fields[i].name);
+			snprintf((char *)s + fields[i].off, fields[i].size, "%s", v ? v : "");
+			free(v);
+		}
+		char *d = child_text(body, "as-of");
+		if (!d || smsaudit_date_parse(&s->as_of, d) < 0)
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: as-of", name);
+		free(d);
 	}
 	xmlFreeDoc(doc);
 	if (rc < 0) {

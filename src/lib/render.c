@@ -917,34 +917,45 @@ static void do_changes(ctx *c)
 	static const double w[] = { 0.11, 0.2, 0.33, 0.09, 0.1, 0.17 };
 	size_t added = 0, superseded = 0, withdrawn = 0;
 	pdf_heading(c->pdf, 2, "Evidence");
-	pdf_table_begin(c->pdf, 6, h, w);
-	for (size_t i = 0; i < smsaudit_state_evidence_count(c->in->state); i++) {
-		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(c->in->state, i), *was = NULL;
-		smsaudit_state_find_evidence(&was, old, e->record->id);
-		const char *what = NULL;
-		char when[11];
-		time_t t = 0;
-		if (!was) {
-			what = "added";
-			t = e->record->made_at;
-			added++;
-		} else if (e->status != was->status) {
-			what = e->status == SMSAUDIT_EV_SUPERSEDED ? "superseded" : e->status == SMSAUDIT_EV_WITHDRAWN ? "withdrawn"
-			                                                                                            : "restored";
-			t = e->changed_at;
-			superseded += e->status == SMSAUDIT_EV_SUPERSEDED;
-			withdrawn += e->status == SMSAUDIT_EV_WITHDRAWN;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && added + superseded + withdrawn == 0) {
+			pdf_para(c->pdf, PDF_REGULAR, "No evidence added, superseded or withdrawn.");
+			break;
 		}
-		if (!what)
-			continue;
-		const char *cells[] = { what, e->record->id, e->record->evidence.title,
-			                smsaudit_evidence_kind_name(e->record->evidence.kind), date_str(when, smsaudit_date_of(t)),
-			                e->signer_name };
-		pdf_table_row(c->pdf, cells);
+		if (pass == 1)
+			pdf_table_begin(c->pdf, 6, h, w);
+		for (size_t i = 0; i < smsaudit_state_evidence_count(c->in->state); i++) {
+			const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(c->in->state, i), *was = NULL;
+			smsaudit_state_find_evidence(&was, old, e->record->id);
+			smsaudit_error_clear();
+			const char *what = NULL;
+			char when[11];
+			time_t t = 0;
+			if (!was) {
+				what = "added";
+				t = e->record->made_at;
+			} else if (e->status != was->status) {
+				what = e->status == SMSAUDIT_EV_SUPERSEDED ? "superseded"
+				       : e->status == SMSAUDIT_EV_WITHDRAWN ? "withdrawn"
+				                                            : "restored";
+				t = e->changed_at;
+			}
+			if (!what)
+				continue;
+			if (pass == 0) {
+				added += !was;
+				superseded += was && e->status == SMSAUDIT_EV_SUPERSEDED;
+				withdrawn += was && e->status == SMSAUDIT_EV_WITHDRAWN;
+				continue;
+			}
+			const char *cells[] = { what, e->record->id, e->record->evidence.title,
+				                smsaudit_evidence_kind_name(e->record->evidence.kind),
+				                date_str(when, smsaudit_date_of(t)), e->signer_name };
+			pdf_table_row(c->pdf, cells);
+		}
+		if (pass == 1)
+			pdf_table_end(c->pdf);
 	}
-	if (!added && !superseded && !withdrawn)
-		pdf_para(c->pdf, PDF_SMALL, "No evidence added, superseded or withdrawn.");
-	pdf_table_end(c->pdf);
 	pdf_paraf(c->pdf, PDF_REGULAR, "%zu added, %zu superseded, %zu withdrawn.", added, superseded, withdrawn);
 
 	/* Findings raised and closed. */

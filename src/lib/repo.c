@@ -978,6 +978,20 @@ int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid 
 	return 0;
 }
 
+int smsaudit_repo_tag_set(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit)
+{
+	char refname[256];
+	snprintf(refname, sizeof(refname), "refs/tags/%s", name);
+	git_oid id;
+	to_git(&id, commit);
+	git_reference *ref = NULL;
+	int rc = git_reference_create(&ref, repo->git, refname, &id, 1, "smsaudit tag");
+	git_reference_free(ref);
+	if (rc < 0)
+		return error_set(SMSAUDIT_EINVALID, "cannot set tag '%s': %s", name, git_reason());
+	return 0;
+}
+
 int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload)
 {
 	git_revwalk *walk = NULL;
