@@ -1,0 +1,247 @@
+# The pack report (pack.pdf): its sections per audit type, checked through
+# pdftotext, qpdf and pdfinfo; reproducible bytes; the seal record and the
+# audit tag; pack definitions; failing evidence shown as failed; text outside
+# Latin-1; a full disk; a changed PDF caught by verify-pack.
+. "$ROOT/tests/cli/repo_helpers.sh"
+
+pdf_text() {
+	pdftotext -layout "$1" - 2>/dev/null
+}
+
+expect_pdf() {
+	grep -q -F -- "$2" "$TMPD/$1.txt" || fail "$1 pack.pdf lacks '$2'"
+}
+
+# A certification cycle walked through time: stage 1 (with a concern), stage 2,
+# the decision, a surveillance and a recertification planned.
+cycle_repo() {
+	export SMSAUDIT_NOW=2026-01-05
+	make_repo || return 1
+	add_people 2026-01-05 "Eve Cole:eve@cb.example:external-auditor" || return 1
+	echo "Service management policy v3" >"$TMPD/policy.txt"
+	printf 'id,summary\n1,disk full\n2,network\n' >"$TMPD/incidents.csv"
+	printf 'Müşteri memnuniyeti – İşlem Yönetimi\n' >"$TMPD/tr.txt"
+	run --as ben@example.org evidence add "$TMPD/policy.txt" --control 5.2.1 --kind policy --title "SM policy"
+	expect_rc 0
+	run --as ben@example.org evidence add "$TMPD/incidents.csv" --control 8.6.1 --kind record \
+		--title "Incidents" --period 2025-10-01..2025-12-31
+	expect_rc 0
+	# Turkish, German, Greek and CJK in one title: drawn, or shown as [U+XXXX].
+	run --as ben@example.org evidence add "$TMPD/tr.txt" --control 9.1 --kind report \
+		--title "İşlem Yönetimi – Änderung – Υπηρεσία – 数据中心"
+	expect_rc 0
+	for spec in "stage1 2026-02-02..2026-02-03" "stage2 2026-03-02..2026-03-04"; do
+		run --as ada@example.org audit plan --type ${spec% *} --dates ${spec#* } --body "Example CB" --lead eve@cb.example
+		expect_rc 0
+	done
+	S1=$("$SMSAUDIT" audit list --type stage1 --format csv | sed -n '2s/,.*//p')
+	S2=$("$SMSAUDIT" audit list --type stage2 --format csv | sed -n '2s/,.*//p')
+	SMSAUDIT_NOW=2026-02-01 run --as ada@example.org pack "$S1" -o "$TMPD/p-stage1"
+	expect_rc 0
+	cp "$out" "$TMPD/p-stage1.out"
+	SMSAUDIT_NOW=2026-02-03 run --as eve@cb.example audit conclude "$S1" --dates 2026-02-02..2026-02-03 \
+		--recommendation none --summary "Ready" --concern "Supplier register incomplete"
+	expect_rc 0
+	SMSAUDIT_NOW=2026-03-01 run --as ada@example.org pack "$S2" -o "$TMPD/p-stage2"
+	expect_rc 0
+	cp "$out" "$TMPD/p-stage2.out"
+	SMSAUDIT_NOW=2026-03-04 run --as eve@cb.example audit conclude "$S2" --dates 2026-03-02..2026-03-04 \
+		--recommendation recommended --summary "Recommended"
+	expect_rc 0
+	SMSAUDIT_NOW=2026-03-04 run --as eve@cb.example finding raise --source stage2 --audit "$S2" --grade minor \
+		--clause 8.6.1 --statement "Incident reviews incomplete"
+	expect_rc 0
+	SMSAUDIT_NOW=2026-03-20 run --as ada@example.org sms set-cycle --decision 2026-03-20
+	expect_rc 0
+	export SMSAUDIT_NOW=2026-12-01
+	run --as ada@example.org audit plan --type surveillance --dates 2027-03-01..2027-03-02 --body "Example CB" \
+		--lead eve@cb.example
+	expect_rc 0
+	run --as ada@example.org audit plan --type recertification --dates 2028-12-01..2028-12-03 --body "Example CB" \
+		--lead eve@cb.example
+	expect_rc 0
+	SV=$("$SMSAUDIT" audit list --type surveillance --format csv | sed -n '2s/,.*//p')
+	RC=$("$SMSAUDIT" audit list --type recertification --format csv | sed -n '2s/,.*//p')
+	echo "Management review minutes" >"$TMPD/mr.txt"
+	run --as ada@example.org evidence add "$TMPD/mr.txt" --control 9.3 --kind record --title "Management review 2026"
+	expect_rc 0
+}
+
+# qpdf clean, pdfinfo's page count equal to what pack printed, the footer on every page.
+check_pdf() {
+	name=$1 dir=$2
+	pages=$(sed -n 's/^Report .*, \([0-9]*\) pages$/\1/p' "$dir.out")
+	[ -n "$pages" ] || fail "$name: pack printed no page count"
+	qpdf --check "$dir/pack.pdf" >"$TMPD/qpdf.out" 2>&1 || { fail "qpdf --check $name"; head -5 "$TMPD/qpdf.out"; }
+	grep -q "No syntax or stream encoding errors" "$TMPD/qpdf.out" || fail "qpdf found errors in $name"
+	pdfinfo "$dir/pack.pdf" >"$TMPD/info" 2>/dev/null
+	grep -q "^Pages: *$pages$" "$TMPD/info" || fail "$name: pdfinfo pages differ from $pages"
+	grep -q "^Page size: *595.276 x 841.89 pts (A4)" "$TMPD/info" || fail "$name: not A4"
+	pdf_text "$dir/pack.pdf" >"$TMPD/$name.txt"
+	sums=$(sha256sum "$dir/SHA256SUMS" | cut -c1-64)
+	n=$(grep -c "manifest SHA256SUMS $(echo "$sums" | cut -c1-32)" "$TMPD/$name.txt")
+	[ "$n" = "$pages" ] || fail "$name: footer with the SHA256SUMS digest on $n of $pages pages"
+	expect_pdf "$name" "page $pages of $pages"
+	expect_pdf "$name" "$sums"
+}
+
+test_pack_report_each_type() {
+	cycle_repo || return
+	check_pdf stage1 "$TMPD/p-stage1"
+	for s in "Stage 1 audit pack" "Contents" "Organisation, scope and services" "Clause status and readiness" \
+		"Documented information checklist" "MISSING" "Stage 2 readiness" "NOT READY" \
+		"Nonconformity and corrective action register" "Appendix: how to verify this pack" \
+		"Example CB" "ISO/IEC 20000-1:2018" "Managed hosting" "Ada Quinn"; do
+		expect_pdf stage1 "$s"
+	done
+
+	check_pdf stage2 "$TMPD/p-stage2"
+	for s in "Stage 2 audit pack" "Stage 1 concerns and how they were closed" "Supplier register incomplete" \
+		"Clause by clause" "Process samples for clause 8" "8.6.1 Incident management — population 1" \
+		"Evidence index"; do
+		expect_pdf stage2 "$s"
+	done
+	# Text outside Latin-1: Turkish, German and Greek drawn; CJK shown by code point
+	# (the title wraps in its column: compare with the line breaks taken out).
+	pdftotext -raw "$TMPD/p-stage2/pack.pdf" - 2>/dev/null | tr -d '\n' >"$TMPD/raw.txt"
+	grep -q -F "İşlem Yönetimi –Änderung –Υπηρεσία –[U+6570][U+636E][U+4E2D][U+5FC3]" "$TMPD/raw.txt" ||
+		fail "the Turkish/German/Greek/CJK title is not rendered or visibly replaced"
+	grep -q "characters the embedded fonts lack are shown as" "$TMPD/p-stage2.out" || fail "pack did not say so"
+
+	run --as ada@example.org pack "$SV" -o "$TMPD/p-surv"
+	expect_rc 0
+	cp "$out" "$TMPD/p-surv.out"
+	check_pdf surv "$TMPD/p-surv"
+	tagged=$(git --git-dir="$SMSAUDIT_REPO" rev-parse "refs/tags/audit/$S2")
+	for s in "Surveillance audit pack" "Changes since the previous audit" "From commit $(echo "$tagged" | cut -c1-12)" \
+		"Management review 2026" "1 added, 0 superseded, 0 withdrawn." "Incident reviews incomplete" \
+		"Previous nonconformities and their closure" "Clauses in this visit's rotation" "Surveillance 1 of" \
+		"Items examined at every surveillance" "Use of marks"; do
+		expect_pdf surv "$s"
+	done
+
+	run --as ada@example.org pack "$RC" -o "$TMPD/p-recert"
+	expect_rc 0
+	cp "$out" "$TMPD/p-recert.out"
+	check_pdf recert "$TMPD/p-recert"
+	for s in "Recertification audit pack" "The certification cycle in summary" "Readiness trend" \
+		"Findings by grade and year" "Coverage across the cycle" "Clause by clause"; do
+		expect_pdf recert "$s"
+	done
+	for p in p-stage1 p-stage2 p-surv p-recert; do
+		run verify-pack "$TMPD/$p"
+		expect_rc 0
+	done
+	expect_verify_ok
+}
+
+test_pack_seal_tag_reproducible_and_appendix() {
+	cycle_repo || return
+	# Each sealed pack left a seal record signed by the quality manager and its audit's tag.
+	n=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep -c '/seal-.*\.xml$')
+	[ "$n" = 2 ] || fail "$n seal records, expected 2"
+	seal=$(record_path seal-)
+	repo_cat "$seal" | grep -q "<manifest-sha256>$(sha256sum "$TMPD/p-stage2/manifest.xml" | cut -c1-64)<" ||
+		repo_cat "$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/seal-.*\.xml$' | tail -1)" |
+		grep -q "<manifest-sha256>$(sha256sum "$TMPD/p-stage2/manifest.xml" | cut -c1-64)<" ||
+		fail "no seal record names the stage 2 manifest's digest"
+	git --git-dir="$SMSAUDIT_REPO" rev-parse -q --verify "refs/tags/audit/$S1" >/dev/null || fail "no tag audit/$S1"
+	c=$(sed -n 's/.*<source-commit>\([0-9a-f]*\)<.*/\1/p' "$TMPD/p-stage2/manifest.xml")
+	[ "$(git --git-dir="$SMSAUDIT_REPO" rev-parse "refs/tags/audit/$S2")" = "$c" ] || fail "tag audit/$S2 is not the source commit"
+
+	# A draft neither seals nor tags; same commit and date: byte-identical but for the signature.
+	before=$(commits)
+	run --as ada@example.org pack "$S2" -o "$TMPD/d1" --commit "$c" --as-of 2026-03-01 --draft
+	expect_rc 0
+	expect_out "Draft             not sealed"
+	[ "$(commits)" = "$before" ] || fail "a draft committed something"
+	SOURCE_DATE_EPOCH=1772323200 run --as ada@example.org pack "$S2" -o "$TMPD/d2" --commit "$c" --as-of 2026-03-01 --draft
+	expect_rc 0
+	for f in pack.pdf SHA256SUMS manifest.xml; do
+		cmp -s "$TMPD/p-stage2/$f" "$TMPD/d1/$f" || fail "rebuilt $f differs from the sealed pack's"
+	done
+	diff -r -q -x manifest.xml.p7s "$TMPD/p-stage2" "$TMPD/d1" >/dev/null || fail "rebuilt pack differs"
+	pdfinfo "$TMPD/d2/pack.pdf" 2>/dev/null | grep -q "^CreationDate: .*2026 UTC" || fail "no creation date"
+	pdfinfo "$TMPD/d2/pack.pdf" 2>/dev/null | grep -q "Mar  1 00:00:00 2026" || fail "SOURCE_DATE_EPOCH not honoured"
+
+	# The appendix's stock-tool commands, run as written in the pack folder.
+	pdf_text "$TMPD/p-stage2/pack.pdf" >"$TMPD/s2.txt"
+	grep -q "sha256sum --quiet -c SHA256SUMS" "$TMPD/s2.txt" || fail "appendix lacks the sha256sum command"
+	(cd "$TMPD/p-stage2" && sha256sum --quiet -c SHA256SUMS) || fail "sha256sum -c SHA256SUMS failed"
+	(cd "$TMPD/p-stage2" && openssl cms -verify -binary -inform DER -in manifest.xml.p7s -content manifest.xml \
+		-CAfile trust/ca.pem -purpose any -out /dev/null 2>/dev/null) || fail "appendix: cms -verify failed"
+	(cd "$TMPD/p-stage2" &&
+		find . -type f ! -name manifest.xml ! -name manifest.xml.p7s | sed 's|^\./||' | sort >"$TMPD/present" &&
+		grep -o 'path="[^"]*"' manifest.xml | sed 's/path="//; s/"$//' | sort >"$TMPD/listed" &&
+		diff "$TMPD/listed" "$TMPD/present" >/dev/null) || fail "appendix: listed and present files differ"
+	grep -q "path=\"pack.pdf\" sha256=\"$(sha256sum "$TMPD/p-stage2/pack.pdf" | cut -c1-64)\"" "$TMPD/p-stage2/manifest.xml" ||
+		fail "the manifest does not list pack.pdf's digest"
+
+	# A changed PDF, a SHA256SUMS that disagrees with the manifest: caught and named.
+	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t"
+	printf '%%%% appended\n' >>"$TMPD/t/pack.pdf"
+	run verify-pack "$TMPD/t"
+	expect_rc 1
+	expect_out "FAIL pack.pdf: content differs from the manifest"
+	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t"
+	sed -i '2d' "$TMPD/t/SHA256SUMS"
+	run verify-pack "$TMPD/t"
+	expect_rc 1
+	expect_out "FAIL SHA256SUMS: line 2 differs from the signed manifest"
+	expect_verify_ok
+}
+
+test_pack_failed_evidence_definitions_and_full_disk() {
+	cycle_repo || return
+	# Evidence whose signature fails is listed as FAILED, never as valid.
+	ev=$(record_path ev-)
+	other=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/ev-.*\.xml$' | sed -n 2p)
+	repo_cat "$other.p7s" >"$TMPD/wrong.p7s"
+	tamper_put "$ev.p7s" "$TMPD/wrong.p7s"
+	id=$(basename "$ev" .xml)
+	run --as ada@example.org pack "$S2" -o "$TMPD/pf" --draft
+	expect_rc 0
+	pdf_text "$TMPD/pf/pack.pdf" >"$TMPD/pf.txt"
+	grep -q "FAILED" "$TMPD/pf.txt" || fail "the failing record is not shown as FAILED"
+	# pdftotext wraps the id inside its column: the row with its first half says FAILED.
+	grep "$(echo "$id" | cut -c1-20)" "$TMPD/pf.txt" | grep -q FAILED || fail "$id not marked FAILED in its row"
+	run verify-pack "$TMPD/pf"
+	expect_rc 1
+	expect_out "FAIL $ev.p7s"
+
+	# A custom definition: only its sections; a broken one refused with file and line, nothing written.
+	cat >"$TMPD/mine.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<report xmlns="urn:smsaudit:report:1" version="1" audit-type="stage2">
+  <title>Our short stage 2 pack</title>
+  <section kind="cover"/>
+  <section kind="findings" title="Open findings only" period="open"/>
+</report>
+XML
+	run --as ada@example.org pack "$S2" -o "$TMPD/pc" --definition "$TMPD/mine.xml" --draft
+	expect_rc 0
+	pdf_text "$TMPD/pc/pack.pdf" >"$TMPD/pc.txt"
+	grep -q "Our short stage 2 pack" "$TMPD/pc.txt" || fail "custom title missing"
+	grep -q "Open findings only" "$TMPD/pc.txt" || fail "custom section missing"
+	grep -q "Clause by clause" "$TMPD/pc.txt" && fail "a section the definition lacks was rendered"
+	sed 's/kind="findings"/kind="horoscope"/' "$TMPD/mine.xml" >"$TMPD/bad.xml"
+	run --as ada@example.org pack "$S2" -o "$TMPD/pb" --definition "$TMPD/bad.xml"
+	expect_rc 3
+	expect_err "$TMPD/bad.xml:5"
+	expect_err_one_line
+	[ -e "$TMPD/pb" ] && fail "a refused definition left a folder"
+	ls "$TMPD" | grep -q "pb.partial" && fail "a refused definition left a partial folder"
+	run --as ada@example.org pack "$S1" -o "$TMPD/pb" --definition "$TMPD/mine.xml"
+	expect_rc 3
+	expect_err "audit-type is stage2, but the audit is a stage1 audit"
+
+	# A full disk (a file size limit): a clear error, no pack, no partial folder, no seal.
+	before=$(commits)
+	(trap '' XFSZ; ulimit -f 64; "$SMSAUDIT" --as ada@example.org pack "$S2" -o "$TMPD/pd" >"$TMPD/out" 2>"$TMPD/err")
+	rc=$?
+	[ "$rc" = 4 ] || fail "full disk: exit $rc, expected 4"
+	grep -q "cannot write" "$TMPD/err" || fail "full disk: no 'cannot write' error: $(cat "$TMPD/err")"
+	[ -e "$TMPD/pd" ] && fail "a failed pack was left in place"
+	ls "$TMPD" | grep -q "pd.partial" && fail "a failed pack left a partial folder"
+	[ "$(commits)" = "$before" ] || fail "a failed pack committed a seal"
+}
