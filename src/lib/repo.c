@@ -962,34 +962,30 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 	return rc;
 }
 
-int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit)
+static int set_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit, int move)
 {
 	char refname[256];
 	snprintf(refname, sizeof(refname), "refs/tags/%s", name);
 	git_oid id;
 	to_git(&id, commit);
 	git_reference *ref = NULL;
-	int rc = git_reference_create(&ref, repo->git, refname, &id, 0, "smsaudit tag");
+	int rc = git_reference_create(&ref, repo->git, refname, &id, move, "smsaudit tag");
 	git_reference_free(ref);
 	if (rc == GIT_EEXISTS)
 		return error_set(SMSAUDIT_EEXISTS, "tag '%s' already exists", name);
 	if (rc < 0)
-		return error_set(SMSAUDIT_EINVALID, "cannot create tag '%s': %s", name, git_reason());
+		return error_set(SMSAUDIT_EINVALID, "cannot set tag '%s': %s", name, git_reason());
 	return 0;
+}
+
+int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit)
+{
+	return set_tag(repo, name, commit, 0);
 }
 
 int smsaudit_repo_tag_set(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit)
 {
-	char refname[256];
-	snprintf(refname, sizeof(refname), "refs/tags/%s", name);
-	git_oid id;
-	to_git(&id, commit);
-	git_reference *ref = NULL;
-	int rc = git_reference_create(&ref, repo->git, refname, &id, 1, "smsaudit tag");
-	git_reference_free(ref);
-	if (rc < 0)
-		return error_set(SMSAUDIT_EINVALID, "cannot set tag '%s': %s", name, git_reason());
-	return 0;
+	return set_tag(repo, name, commit, 1);
 }
 
 int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload)
