@@ -44,6 +44,9 @@ size_t smsaudit_audits_count(const smsaudit_audits *a);
 const smsaudit_audit *smsaudit_audits_at(const smsaudit_audits *a, size_t i);
 /* By full id or unique id prefix. */
 int smsaudit_audits_find(const smsaudit_audit **out, const smsaudit_audits *a, const char *id);
+/* The certification audit before `a`: the latest concluded one (not internal) that ended
+ * by the day `a` begins; NULL if none. */
+const smsaudit_audit *smsaudit_audits_previous(const smsaudit_audits *as, const smsaudit_audit *a);
 
 typedef struct {
 	smsaudit_audit_type type;

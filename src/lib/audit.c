@@ -393,3 +393,15 @@ int smsaudit_store_audit_conclude(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *
 	b->summary = (char *)c->summary;
 	return record_event(id_out, store, signer, audit, &rec, smsaudit_recommendation_name(c->recommendation));
 }
+
+const smsaudit_audit *smsaudit_audits_previous(const smsaudit_audits *as, const smsaudit_audit *a)
+{
+	const smsaudit_audit *prev = NULL;
+	for (size_t i = 0; i < smsaudit_audits_count(as); i++) {
+		const smsaudit_audit *p = smsaudit_audits_at(as, i);
+		if (p != a && p->plan->audit.type != SMSAUDIT_AUDIT_INTERNAL && p->status == SMSAUDIT_AUDIT_CONCLUDED &&
+		    p->to <= a->from && (!prev || p->to >= prev->to))
+			prev = p;
+	}
+	return prev;
+}

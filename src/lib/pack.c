@@ -227,13 +227,7 @@ static int previous_state(smsaudit_state **out, char commit_hex[41], const char 
                           const smsaudit_audits *as, const smsaudit_audit *a)
 {
 	*out = NULL;
-	const smsaudit_audit *prev = NULL;
-	for (size_t i = 0; i < smsaudit_audits_count(as); i++) {
-		const smsaudit_audit *p = smsaudit_audits_at(as, i);
-		if (p != a && p->plan->audit.type != SMSAUDIT_AUDIT_INTERNAL && p->status == SMSAUDIT_AUDIT_CONCLUDED &&
-		    p->to <= a->from && (!prev || p->to >= prev->to))
-			prev = p;
-	}
+	const smsaudit_audit *prev = smsaudit_audits_previous(as, a);
 	if (!prev)
 		return 0;
 	char tag[SMSAUDIT_ID_MAX + 16];

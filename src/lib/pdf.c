@@ -185,7 +185,7 @@ typedef struct {
 	size_t len;
 } span;
 
-/* Wrap cleaned text into lines of at most `width`; honours '\n' (kept by clean_text? no: callers split). */
+/* Wrap cleaned text (one paragraph: callers split at '\n') into lines of at most `width`. */
 static size_t wrap(pdf_doc *d, HPDF_Font f, double size, const char *s, double width, span **lines)
 {
 	size_t n = 0, cap = 0, len = strlen(s);
@@ -387,7 +387,7 @@ size_t pdf_replaced_count(const pdf_doc *d)
 
 /* ---------------------------------------------------------------- blocks */
 
-/* Draw wrapped text in a column; returns the number of lines drawn. */
+/* Draw wrapped text in a column, starting new pages as needed. */
 static void lines_out(pdf_doc *d, HPDF_Font f, double size, double x, double width, const char *text, double leading)
 {
 	const char *clean = clean_text(d, text, def_of(d, f));
@@ -442,12 +442,10 @@ void pdf_paraf(pdf_doc *d, pdf_style style, const char *fmt, ...)
 void pdf_field(pdf_doc *d, const char *label, const char *value)
 {
 	static const double w[] = { 0.28, 0.72 };
-	const char *cells[] = { label, value };
 	/* A borderless two-column row. */
 	double size = 9, leading = size * 1.35;
 	if (!d->page)
 		pdf_new_page(d);
-	double top = d->y;
 	char *l = strdup(clean_text(d, label, d->regular_def));
 	span *ll = NULL;
 	size_t nl = l ? wrap(d, d->bold, size, l, TEXT_W * w[0] - 6, &ll) : 0;
@@ -455,12 +453,9 @@ void pdf_field(pdf_doc *d, const char *label, const char *value)
 	span *vl = NULL;
 	size_t nv = v ? wrap(d, d->regular, size, v, TEXT_W * w[1], &vl) : 0;
 	size_t n = nl > nv ? nl : nv;
-	(void)cells;
 	for (size_t i = 0; i < n; i++) {
-		if (d->y - leading < BOTTOM) {
+		if (d->y - leading < BOTTOM)
 			pdf_new_page(d);
-			top = d->y;
-		}
 		d->y -= leading;
 		double base = d->y + (leading - size) * 0.5 + 1;
 		if (i < nl)
@@ -468,7 +463,6 @@ void pdf_field(pdf_doc *d, const char *label, const char *value)
 		if (i < nv)
 			draw_text(d, d->regular, size, MARGIN_L + TEXT_W * w[0], base, vl[i].p, vl[i].len);
 	}
-	(void)top;
 	free(ll);
 	free(vl);
 	free(l);
@@ -625,10 +619,9 @@ void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_co
 	span *lines[MAX_COLS] = { 0 };
 	size_t nlines[MAX_COLS] = { 0 }, done[MAX_COLS] = { 0 }, most = 0;
 	for (size_t c = 0; c < d->ncols; c++) {
-		HPDF_Font f = c == 0 ? d->regular : d->regular;
 		text[c] = strdup(clean_text(d, cells[c] ? cells[c] : "", d->regular_def));
 		if (text[c])
-			nlines[c] = wrap(d, f, T_SIZE, text[c], d->widths[c] * TEXT_W - 2 * CELL_PAD, &lines[c]);
+			nlines[c] = wrap(d, d->regular, T_SIZE, text[c], d->widths[c] * TEXT_W - 2 * CELL_PAD, &lines[c]);
 		if (nlines[c] > most)
 			most = nlines[c];
 	}

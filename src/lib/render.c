@@ -47,6 +47,7 @@ typedef struct {
 	size_t nservices, nsites;
 	const smsaudit_report_section *sec;
 	time_t from, to;               /* the section's period window */
+	const char *from_audit;        /* findings tables of one audit's findings */
 	char text[8192];
 } ctx;
 
@@ -775,11 +776,9 @@ static const smsaudit_audit *latest_of(const ctx *c, smsaudit_audit_type type)
 	return best;
 }
 
-static const char *from_audit;
 static int from_that_audit(const ctx *c, const smsaudit_finding *f)
 {
-	(void)c;
-	return from_audit && f->audit && strcmp(f->audit->id, from_audit) == 0;
+	return c->from_audit && f->audit && strcmp(f->audit->id, c->from_audit) == 0;
 }
 
 static void do_stage1_concerns(ctx *c)
@@ -801,9 +800,9 @@ static void do_stage1_concerns(ctx *c)
 		pdf_para(c->pdf, PDF_REGULAR, "The stage 1 conclusion records no areas of concern.");
 	}
 	pdf_heading(c->pdf, 2, "Findings from stage 1 and their closure");
-	from_audit = s1->plan->id;
+	c->from_audit = s1->plan->id;
 	findings_table(c, from_that_audit);
-	from_audit = NULL;
+	c->from_audit = NULL;
 }
 
 static int external_before(const ctx *c, const smsaudit_finding *f)
@@ -880,11 +879,8 @@ static void do_mandatory(ctx *c)
 				if (clause_under(g->clause->id, tok)) {
 					int rank = g->status == SMSAUDIT_GAP_GAP ? 3 : g->status == SMSAUDIT_GAP_NOT_ASSESSED ? 2
 					           : g->status == SMSAUDIT_GAP_PARTIAL ? 1 : 0;
-					static const smsaudit_gap_status by_rank[] = { SMSAUDIT_GAP_CONFORMANT, SMSAUDIT_GAP_PARTIAL,
-						                                       SMSAUDIT_GAP_NOT_ASSESSED, SMSAUDIT_GAP_GAP };
 					if (rank > worst)
 						worst = rank;
-					(void)by_rank;
 				}
 			}
 			static const char *const names[] = { "conformant", "partial", "not assessed", "gap" };
@@ -1248,43 +1244,36 @@ static int ctx_init(ctx *c, const smsaudit_report_def *def, const smsaudit_repor
 		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE && it->audit == c->audit)
 			c->surveillance = it->number;
 	}
-	/* The previous certification audit: the last one concluded before this one began. */
-	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++) {
-		const smsaudit_audit *a = smsaudit_audits_at(c->audits, i);
-		if (a != c->audit && a->plan->audit.type != SMSAUDIT_AUDIT_INTERNAL && a->status == SMSAUDIT_AUDIT_CONCLUDED &&
-		    a->to <= c->audit->from && (!c->prev || a->to >= c->prev->to))
-			c->prev = a;
-	}
+	c->prev = smsaudit_audits_previous(c->audits, c->audit);
 	read_sms(c);
 	return 0;
 }
 
-static int render_pass(pdf_doc **out, const smsaudit_report_def *def, const smsaudit_report_input *in,
-                       const pdf_doc *first, int shift)
+/* One layout pass over analyses computed once (ctx_init). */
+static int render_pass(pdf_doc **out, ctx *c, const pdf_doc *first, int shift)
 {
-	ctx c;
-	int rc = ctx_init(&c, def, in);
+	const smsaudit_report_input *in = c->in;
+	const smsaudit_report_def *def = c->def;
 	char title[300], header[600], footer[300];
 	snprintf(title, sizeof(title), "%s — %s", smsaudit_report_def_title(def),
-	         c.organisation ? c.organisation : smsaudit_store_organisation(in->store));
-	snprintf(header, sizeof(header), "%.200s · %s · %s", c.organisation ? c.organisation : "",
+	         c->organisation ? c->organisation : smsaudit_store_organisation(in->store));
+	snprintf(header, sizeof(header), "%.200s · %s · %s", c->organisation ? c->organisation : "",
 	         smsaudit_report_def_title(def), in->audit);
 	snprintf(footer, sizeof(footer), "%s · manifest SHA256SUMS %.32s…", in->pack_id, in->sums_sha256);
 	pdf_options po = { title, in->pack_id, in->signer, in->sums_sha256, in->created, header, footer,
 		           first ? pdf_page_count(first) + shift : 0, NULL };
-	if (rc == 0)
-		rc = pdf_open(out, &po);
+	int rc = pdf_open(out, &po);
 	if (rc == 0) {
-		c.pdf = *out;
-		c.first = first;
-		c.shift = shift;
+		c->pdf = *out;
+		c->first = first;
+		c->shift = shift;
 		for (size_t i = 0; i < smsaudit_report_def_count(def); i++) {
-			c.sec = smsaudit_report_def_at(def, i);
-			section_window(&c);
-			sections[c.sec->kind](&c);
+			c->sec = smsaudit_report_def_at(def, i);
+			section_window(c);
+			sections[c->sec->kind](c);
 		}
 	}
-	ctx_free(&c);
+	c->pdf = NULL;
 	return rc;
 }
 
@@ -1292,7 +1281,10 @@ int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, cons
                            const smsaudit_report_input *in)
 {
 	pdf_doc *first = NULL, *final = NULL;
-	int rc = render_pass(&first, def, in, NULL, 0);
+	ctx c;
+	int rc = ctx_init(&c, def, in);
+	if (rc == 0)
+		rc = render_pass(&first, &c, NULL, 0);
 	/* The contents of the first pass had no entries: the second pass's grows by its own pages. */
 	int shift = 0;
 	if (rc == 0) {
@@ -1301,7 +1293,7 @@ int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, cons
 		shift = entries > 1 ? (int)((entries - 1 + per_page - 1) / per_page) - 1 : 0;
 		if (shift < 0)
 			shift = 0;
-		rc = render_pass(&final, def, in, first, shift);
+		rc = render_pass(&final, &c, first, shift);
 	}
 	if (rc == 0 && pdf_page_count(final) != pdf_page_count(first) + shift)
 		rc = error_set(SMSAUDIT_ERROR, "report layout: the contents took %d pages more, %d expected",
@@ -1314,5 +1306,6 @@ int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, cons
 	}
 	pdf_close(first);
 	pdf_close(final);
+	ctx_free(&c);
 	return rc;
 }
