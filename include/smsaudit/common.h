@@ -20,7 +20,8 @@ typedef enum {
 	SMSAUDIT_EIO = -4,        /* the environment failed: file, permission, disk */
 	SMSAUDIT_ENOMEM = -5,     /* out of memory */
 	SMSAUDIT_EEXISTS = -6,    /* the thing to create is already there */
-	SMSAUDIT_EUSAGE = -7      /* the caller passed arguments that make no sense */
+	SMSAUDIT_EUSAGE = -7,     /* the caller passed arguments that make no sense */
+	SMSAUDIT_EDAMAGED = -8    /* the repository is damaged: an object is missing or corrupt */
 } smsaudit_error_code;
 
 typedef struct {

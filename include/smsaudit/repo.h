@@ -102,4 +102,35 @@ int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload);
 /* The newest first-parent commit of head made at or before `when`; SMSAUDIT_ENOTFOUND if none. */
 int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when);
 
+/*
+ * History: every commit reachable from `tip`, all parents, parents before
+ * children (topological order, from the root). For each commit the walk
+ * reports what it changes against its parents, path by path:
+ *   ADDED     the path is in none of its parents (the commit adds it);
+ *   MODIFIED  the path is in a parent with other bytes (or mode), and no
+ *             parent has what the commit has (a merge that takes one side's
+ *             version changes nothing);
+ *   DELETED   a parent has the path and the commit does not.
+ * `blob` is the commit's object for ADDED and MODIFIED, the parent's for
+ * DELETED. A missing or unreadable commit or tree is SMSAUDIT_EDAMAGED naming
+ * the object.
+ */
+typedef enum { SMSAUDIT_PATH_ADDED, SMSAUDIT_PATH_MODIFIED, SMSAUDIT_PATH_DELETED } smsaudit_path_change;
+typedef struct smsaudit_history smsaudit_history;
+typedef int (*smsaudit_change_fn)(const smsaudit_history *h, size_t commit, const char *path,
+                                  smsaudit_path_change change, const smsaudit_oid *blob, void *payload);
+
+int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip,
+                          smsaudit_change_fn fn, void *payload);
+void smsaudit_history_free(smsaudit_history *h);
+size_t smsaudit_history_count(const smsaudit_history *h);
+const smsaudit_oid *smsaudit_history_commit(const smsaudit_history *h, size_t i);
+/* The committer time of commit i. */
+time_t smsaudit_history_time(const smsaudit_history *h, size_t i);
+size_t smsaudit_history_parent_count(const smsaudit_history *h, size_t i);
+/* Index of commit i's k-th parent (always < i). */
+size_t smsaudit_history_parent(const smsaudit_history *h, size_t i, size_t k);
+/* The index of `commit` in the history; SMSAUDIT_ENOTFOUND if it is not in it. */
+int smsaudit_history_find(size_t *out, const smsaudit_history *h, const smsaudit_oid *commit);
+
 #endif

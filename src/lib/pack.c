@@ -544,6 +544,9 @@ static int import_file(import_ctx *im, const pack_file *want)
 		problem(im->r, want->path, "the manifest cannot list itself");
 		return 0;
 	}
+	/* The report and its checksums belong to the pack, not to the repository. */
+	if (strcmp(want->path, SUMS) == 0 || strcmp(want->path, REPORT) == 0)
+		return 0;
 	return smsaudit_txn_add_blob(im->txn, want->path, &blob);
 }
 

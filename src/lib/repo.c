@@ -1045,3 +1045,398 @@ int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
 	*out = c.found;
 	return 0;
 }
+
+/* ---- history ---- */
+
+typedef struct {
+	git_oid id;
+	time_t time;
+	size_t parent0;     /* index in parents[] of its first parent */
+	size_t nparents;
+} history_commit;
+
+struct smsaudit_history {
+	history_commit *c;
+	size_t n;
+	size_t *parents;
+	size_t nparents_all;
+	size_t *slots;      /* open addressing: index + 1, 0 = empty */
+	size_t nslots;
+};
+
+void smsaudit_history_free(smsaudit_history *h)
+{
+	if (!h)
+		return;
+	free(h->c);
+	free(h->parents);
+	free(h->slots);
+	free(h);
+}
+
+size_t smsaudit_history_count(const smsaudit_history *h) { return h->n; }
+time_t smsaudit_history_time(const smsaudit_history *h, size_t i) { return h->c[i].time; }
+size_t smsaudit_history_parent_count(const smsaudit_history *h, size_t i) { return h->c[i].nparents; }
+
+size_t smsaudit_history_parent(const smsaudit_history *h, size_t i, size_t k)
+{
+	return h->parents[h->c[i].parent0 + k];
+}
+
+const smsaudit_oid *smsaudit_history_commit(const smsaudit_history *h, size_t i)
+{
+	/* smsaudit_oid and git_oid are both the 20 raw bytes of the id. */
+	return (const smsaudit_oid *)(const void *)h->c[i].id.id;
+}
+
+static size_t oid_hash(const unsigned char *id)
+{
+	size_t v = 0;
+	memcpy(&v, id, sizeof(v));
+	return v;
+}
+
+static int history_lookup(size_t *out, const smsaudit_history *h, const unsigned char *id)
+{
+	if (!h->nslots)
+		return 0;
+	for (size_t s = oid_hash(id) & (h->nslots - 1);; s = (s + 1) & (h->nslots - 1)) {
+		if (!h->slots[s])
+			return 0;
+		if (memcmp(h->c[h->slots[s] - 1].id.id, id, 20) == 0) {
+			*out = h->slots[s] - 1;
+			return 1;
+		}
+	}
+}
+
+int smsaudit_history_find(size_t *out, const smsaudit_history *h, const smsaudit_oid *commit)
+{
+	if (history_lookup(out, h, commit->id))
+		return 0;
+	char hex[41];
+	smsaudit_oid_fmt(hex, commit);
+	return error_set(SMSAUDIT_ENOTFOUND, "commit %.12s is not in the history", hex);
+}
+
+static int damaged(smsaudit_repo *repo, const char *what, const git_oid *id)
+{
+	char hex[41];
+	git_oid_tostr(hex, sizeof(hex), id);
+	return error_set(SMSAUDIT_EDAMAGED, "%s: damaged repository: %s %s cannot be read (%s)", repo->path, what, hex,
+	                 git_reason());
+}
+
+/* One change against one parent, collected before the merge rules apply. */
+typedef struct {
+	char *path;
+	git_oid id;         /* the commit's object (added, modified) or the parent's (deleted) */
+	int change;
+} tree_change;
+
+typedef struct {
+	smsaudit_repo *repo;
+	tree_change *v;
+	size_t n, alloc;
+	int deletions_only;
+} change_list;
+
+static int change_push(change_list *l, const char *path, const git_oid *id, int change)
+{
+	if (l->deletions_only && change != SMSAUDIT_PATH_DELETED)
+		return 0;
+	if (l->n == l->alloc) {
+		size_t n = l->alloc ? l->alloc * 2 : 64;
+		tree_change *v = realloc(l->v, n * sizeof(*v));
+		if (!v)
+			return error_oom();
+		l->v = v;
+		l->alloc = n;
+	}
+	char *p = strdup(path);
+	if (!p)
+		return error_oom();
+	l->v[l->n].path = p;
+	l->v[l->n].id = *id;
+	l->v[l->n].change = change;
+	l->n++;
+	return 0;
+}
+
+static void change_clear(change_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	l->n = 0;
+}
+
+static int tree_changes(change_list *l, const git_tree *old, const git_tree *new, char *prefix, size_t plen);
+
+/* Everything below a tree that appeared or disappeared as a whole. */
+static int subtree_all(change_list *l, const git_oid *tree_id, int change, char *prefix, size_t plen)
+{
+	git_tree *t = NULL;
+	if (git_tree_lookup(&t, l->repo->git, tree_id) < 0)
+		return damaged(l->repo, "tree", tree_id);
+	int rc = change == SMSAUDIT_PATH_ADDED ? tree_changes(l, NULL, t, prefix, plen) : tree_changes(l, t, NULL, prefix, plen);
+	git_tree_free(t);
+	return rc;
+}
+
+static int entry_is_tree(const git_tree_entry *e)
+{
+	return git_tree_entry_type(e) == GIT_OBJECT_TREE;
+}
+
+/* Append "name" (and "/" for a folder) to the prefix; 0 if it does not fit. */
+static size_t path_join(char *prefix, size_t plen, const char *name)
+{
+	size_t n = strlen(name);
+	if (plen + n + 2 > 1024)
+		return 0;
+	memcpy(prefix + plen, name, n + 1);
+	return plen + n;
+}
+
+static int tree_changes(change_list *l, const git_tree *old, const git_tree *new, char *prefix, size_t plen)
+{
+	int rc = 0;
+	size_t nn = new ? git_tree_entrycount(new) : 0, no = old ? git_tree_entrycount(old) : 0;
+	for (size_t i = 0; rc == 0 && i < nn; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(new, i);
+		const git_tree_entry *o = old ? git_tree_entry_byname(old, git_tree_entry_name(e)) : NULL;
+		size_t len = path_join(prefix, plen, git_tree_entry_name(e));
+		if (!len)
+			return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long (%.100s...)", l->repo->path,
+			                 prefix);
+		if (o && git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)) &&
+		    git_tree_entry_filemode(o) == git_tree_entry_filemode(e))
+			continue;
+		if (entry_is_tree(e)) {
+			prefix[len] = '/';
+			prefix[len + 1] = '\0';
+			if (o && entry_is_tree(o)) {
+				git_tree *a = NULL, *b = NULL;
+				if (git_tree_lookup(&a, l->repo->git, git_tree_entry_id(o)) < 0)
+					rc = damaged(l->repo, "tree", git_tree_entry_id(o));
+				else if (git_tree_lookup(&b, l->repo->git, git_tree_entry_id(e)) < 0)
+					rc = damaged(l->repo, "tree", git_tree_entry_id(e));
+				else
+					rc = tree_changes(l, a, b, prefix, len + 1);
+				git_tree_free(a);
+				git_tree_free(b);
+			} else {
+				prefix[len] = '\0';
+				if (o)
+					rc = change_push(l, prefix, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED);
+				prefix[len] = '/';
+				if (rc == 0)
+					rc = subtree_all(l, git_tree_entry_id(e), SMSAUDIT_PATH_ADDED, prefix, len + 1);
+			}
+		} else if (o && entry_is_tree(o)) {
+			prefix[len] = '/';
+			prefix[len + 1] = '\0';
+			rc = subtree_all(l, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED, prefix, len + 1);
+			prefix[len] = '\0';
+			if (rc == 0)
+				rc = change_push(l, prefix, git_tree_entry_id(e), SMSAUDIT_PATH_ADDED);
+		} else {
+			rc = change_push(l, prefix, git_tree_entry_id(e), o ? SMSAUDIT_PATH_MODIFIED : SMSAUDIT_PATH_ADDED);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < no; i++) {
+		const git_tree_entry *o = git_tree_entry_byindex(old, i);
+		if (new && git_tree_entry_byname(new, git_tree_entry_name(o)))
+			continue;
+		size_t len = path_join(prefix, plen, git_tree_entry_name(o));
+		if (!len)
+			return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long", l->repo->path);
+		if (entry_is_tree(o)) {
+			prefix[len] = '/';
+			prefix[len + 1] = '\0';
+			rc = subtree_all(l, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED, prefix, len + 1);
+		} else {
+			rc = change_push(l, prefix, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED);
+		}
+	}
+	prefix[plen] = '\0';
+	return rc;
+}
+
+static int commit_tree(git_tree **out, smsaudit_repo *repo, const git_oid *commit_id)
+{
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, repo->git, commit_id) < 0)
+		return damaged(repo, "commit", commit_id);
+	int rc = git_commit_tree(out, c);
+	git_oid tid = *git_commit_tree_id(c);
+	git_commit_free(c);
+	return rc < 0 ? damaged(repo, "tree", &tid) : 0;
+}
+
+/* 1 if `tree` has exactly `id` at `path`. */
+static int tree_has(const git_tree *tree, const char *path, const git_oid *id)
+{
+	git_tree_entry *e = NULL;
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
+		return 0;
+	int same = git_oid_equal(git_tree_entry_id(e), id);
+	git_tree_entry_free(e);
+	return same;
+}
+
+static int tree_has_path(const git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
+		return 0;
+	git_tree_entry_free(e);
+	return 1;
+}
+
+/* The changes of commit i against its parents, reported through fn. */
+static int history_commit_changes(smsaudit_history *h, smsaudit_repo *repo, size_t i, change_list *l,
+                                  smsaudit_change_fn fn, void *payload)
+{
+	git_tree *tree = NULL, *ptrees[16] = { NULL };
+	const history_commit *hc = &h->c[i];
+	size_t np = hc->nparents < 16 ? hc->nparents : 16;
+	char prefix[1040] = "";
+	int rc = commit_tree(&tree, repo, &hc->id);
+	for (size_t k = 0; rc == 0 && k < np; k++)
+		rc = commit_tree(&ptrees[k], repo, &h->c[smsaudit_history_parent(h, i, k)].id);
+	l->deletions_only = 0;
+	change_clear(l);
+	if (rc == 0)
+		rc = tree_changes(l, np ? ptrees[0] : NULL, tree, prefix, 0);
+	for (size_t k = 0; rc == 0 && k < l->n; k++) {
+		tree_change *c = &l->v[k];
+		int report = 1;
+		if (c->change != SMSAUDIT_PATH_DELETED)
+			for (size_t p = 1; p < np && report; p++) {
+				if (tree_has(ptrees[p], c->path, &c->id))
+					report = 0; /* the commit takes this parent's version */
+				else if (c->change == SMSAUDIT_PATH_ADDED && tree_has_path(ptrees[p], c->path))
+					c->change = SMSAUDIT_PATH_MODIFIED;
+			}
+		smsaudit_oid o;
+		from_git(&o, &c->id);
+		if (report)
+			rc = fn(h, i, c->path, (smsaudit_path_change)c->change, &o, payload);
+	}
+	/* Against the other parents only deletions are new information. */
+	for (size_t p = 1; rc == 0 && p < np; p++) {
+		change_clear(l);
+		l->deletions_only = 1;
+		rc = tree_changes(l, ptrees[p], tree, prefix, 0);
+		for (size_t k = 0; rc == 0 && k < l->n; k++) {
+			if (tree_has_path(ptrees[0], l->v[k].path))
+				continue; /* reported against the first parent */
+			smsaudit_oid o;
+			from_git(&o, &l->v[k].id);
+			rc = fn(h, i, l->v[k].path, SMSAUDIT_PATH_DELETED, &o, payload);
+		}
+	}
+	change_clear(l);
+	for (size_t k = 0; k < np; k++)
+		git_tree_free(ptrees[k]);
+	git_tree_free(tree);
+	return rc;
+}
+
+static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, git_commit *c)
+{
+	if (h->n == *alloc) {
+		size_t n = *alloc ? *alloc * 2 : 256;
+		history_commit *v = realloc(h->c, n * sizeof(*v));
+		if (!v)
+			return error_oom();
+		h->c = v;
+		*alloc = n;
+	}
+	history_commit *hc = &h->c[h->n];
+	hc->id = *id;
+	hc->time = (time_t)git_commit_time(c);
+	hc->nparents = git_commit_parentcount(c);
+	hc->parent0 = h->nparents_all;
+	size_t *p = realloc(h->parents, (h->nparents_all + hc->nparents + 1) * sizeof(*p));
+	if (!p)
+		return error_oom();
+	h->parents = p;
+	for (size_t k = 0; k < hc->nparents; k++) {
+		size_t idx;
+		if (!history_lookup(&idx, h, git_commit_parent_id(c, (unsigned)k)->id))
+			return error_set(SMSAUDIT_EDAMAGED, "a parent commit is not in the history");
+		h->parents[h->nparents_all++] = idx;
+	}
+	/* Index it (grow the table at half full). */
+	if ((h->n + 1) * 2 > h->nslots) {
+		size_t ns = h->nslots ? h->nslots * 2 : 1024;
+		size_t *slots = calloc(ns, sizeof(*slots));
+		if (!slots)
+			return error_oom();
+		for (size_t k = 0; k < h->n; k++) {
+			size_t s = oid_hash(h->c[k].id.id) & (ns - 1);
+			while (slots[s])
+				s = (s + 1) & (ns - 1);
+			slots[s] = k + 1;
+		}
+		free(h->slots);
+		h->slots = slots;
+		h->nslots = ns;
+	}
+	size_t s = oid_hash(id->id) & (h->nslots - 1);
+	while (h->slots[s])
+		s = (s + 1) & (h->nslots - 1);
+	h->slots[s] = h->n + 1;
+	h->n++;
+	return 0;
+}
+
+int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip,
+                          smsaudit_change_fn fn, void *payload)
+{
+	*out = NULL;
+	smsaudit_history *h = calloc(1, sizeof(*h));
+	git_revwalk *walk = NULL;
+	if (!h)
+		return error_oom();
+	int rc = 0;
+	if (git_revwalk_new(&walk, repo->git) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	git_oid tid;
+	to_git(&tid, tip);
+	if (rc == 0) {
+		git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+		if (git_revwalk_push(walk, &tid) < 0)
+			rc = damaged(repo, "commit", &tid);
+	}
+	size_t alloc = 0;
+	git_oid id;
+	int wrc = 0;
+	while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo->git, &id) < 0) {
+			rc = damaged(repo, "commit", &id);
+			break;
+		}
+		rc = history_add(h, &alloc, &id, c);
+		if (rc == SMSAUDIT_EDAMAGED)
+			rc = damaged(repo, "parent of commit", &id);
+		git_commit_free(c);
+	}
+	if (rc == 0 && wrc != GIT_ITEROVER)
+		rc = damaged(repo, "history below commit", &tid);
+	git_revwalk_free(walk);
+	change_list l = { repo, NULL, 0, 0, 0 };
+	for (size_t i = 0; rc == 0 && fn && i < h->n; i++)
+		rc = history_commit_changes(h, repo, i, &l, fn, payload);
+	change_clear(&l);
+	free(l.v);
+	if (rc < 0) {
+		smsaudit_history_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}

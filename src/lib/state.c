@@ -31,6 +31,7 @@ typedef struct {
 	const char *signer_email;   /* the granting record's email, once judged */
 	unsigned signer_roles;      /* and the roles it granted */
 	time_t signed_at;
+	size_t commit;          /* index in the history of the commit that added it */
 } loaded;
 
 enum { CONTENT_UNCHECKED, CONTENT_OK, CONTENT_MISSING, CONTENT_CHANGED, CONTENT_SIZE, CONTENT_UNREADABLE };
@@ -48,6 +49,8 @@ struct smsaudit_state {
 	size_t content_checked;
 	size_t cache_hits;
 	smsaudit_sms_policy policy;
+	smsaudit_history *history;  /* every commit reachable from the one loaded */
+	unsigned flags;
 };
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
@@ -86,6 +89,7 @@ void smsaudit_state_free(smsaudit_state *st)
 	free(st->evidence);
 	free(st->people);
 	free(st->problems);
+	smsaudit_history_free(st->history);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -157,6 +161,183 @@ int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsa
 	return error_set(SMSAUDIT_ENOTFOUND, "no evidence record '%s'", id);
 }
 
+/* ---- the ledger: which commit added each path, and what no commit may do ---- */
+
+/* Clock skew tolerated between a record's signing time and the commit that
+ * added it, or the verifier's clock. */
+#define CLOCK_SKEW 300
+
+typedef struct {
+	char *path;
+	size_t commit;
+} added_path;
+
+typedef struct {
+	added_path *slots;
+	size_t nslots, n;
+} path_map;
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void path_map_free(path_map *m)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		free(m->slots[i].path);
+	free(m->slots);
+}
+
+/* 1 and the commit that added `path`, or 0. */
+static int path_map_get(const path_map *m, const char *path, size_t *commit)
+{
+	if (!m->nslots)
+		return 0;
+	for (size_t s = str_hash(path) & (m->nslots - 1);; s = (s + 1) & (m->nslots - 1)) {
+		if (!m->slots[s].path)
+			return 0;
+		if (strcmp(m->slots[s].path, path) == 0) {
+			*commit = m->slots[s].commit;
+			return 1;
+		}
+	}
+}
+
+/* The first commit to add a path keeps it (two branches may add the same content). */
+static int path_map_put(path_map *m, const char *path, size_t commit)
+{
+	size_t have;
+	if (path_map_get(m, path, &have))
+		return 0;
+	if ((m->n + 1) * 2 > m->nslots) {
+		size_t ns = m->nslots ? m->nslots * 2 : 4096;
+		added_path *slots = calloc(ns, sizeof(*slots));
+		if (!slots)
+			return error_oom();
+		for (size_t i = 0; i < m->nslots; i++) {
+			if (!m->slots[i].path)
+				continue;
+			size_t s = str_hash(m->slots[i].path) & (ns - 1);
+			while (slots[s].path)
+				s = (s + 1) & (ns - 1);
+			slots[s] = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = slots;
+		m->nslots = ns;
+	}
+	char *p = strdup(path);
+	if (!p)
+		return error_oom();
+	size_t s = str_hash(path) & (m->nslots - 1);
+	while (m->slots[s].path)
+		s = (s + 1) & (m->nslots - 1);
+	m->slots[s].path = p;
+	m->slots[s].commit = commit;
+	m->n++;
+	return 0;
+}
+
+typedef struct {
+	smsaudit_state *st;
+	smsaudit_store *store;
+	path_map added;
+	size_t sms_changed[2];   /* commits + 1 that changed smsaudit.xml / its signature last */
+} ledger_ctx;
+
+static int is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+/* Whether a path has a place in an smsaudit repository at all; what is at the
+ * place is judged by the record checks (records/, trust/anchors/) and by the
+ * content check (content/ must be named by an evidence record). */
+static int path_has_a_place(const smsaudit_store *store, const char *path)
+{
+	if (strcmp(path, SMS_PATH) == 0 || strcmp(path, SMS_PATH ".p7s") == 0 || strcmp(path, CA_PATH) == 0 ||
+	    strcmp(path, CA_PATH ".p7s") == 0 || strcmp(path, store->catalogue_path) == 0)
+		return 1;
+	if (strncmp(path, "records/", 8) == 0 || strncmp(path, ANCHORS_DIR "/", sizeof(ANCHORS_DIR)) == 0)
+		return 1;
+	/* content/<aa>/<sha256>, aa being the digest's first two digits */
+	return strncmp(path, "content/", 8) == 0 && strlen(path) == 8 + 3 + 64 && path[10] == '/' &&
+	       strncmp(path + 8, path + 11, 2) == 0 && is_hex(path + 11, 64);
+}
+
+static int ledger_change(const smsaudit_history *h, size_t i, const char *path, smsaudit_path_change change,
+                         const smsaudit_oid *blob, void *u)
+{
+	(void)blob;
+	ledger_ctx *lc = u;
+	char hex[41];
+	smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
+	if (change == SMSAUDIT_PATH_ADDED) {
+		if (!path_has_a_place(lc->store, path) && !(lc->st->flags & STATE_PEOPLE_ONLY))
+			problem(lc->st, path, "", "added in commit %.12s, but no record accounts for it and it has no place in "
+			        "an smsaudit repository", hex);
+		return path_map_put(&lc->added, path, i);
+	}
+	size_t first = 0;
+	char was[41] = "an earlier commit";
+	if (path_map_get(&lc->added, path, &first)) {
+		smsaudit_oid_fmt(was, smsaudit_history_commit(h, first));
+		was[12] = '\0';
+	}
+	/* The SMS description is (for now) the one file a quality manager may
+	 * replace, together with its signature; check_signed_file judges it. */
+	int sms = strcmp(path, SMS_PATH) == 0 ? 0 : strcmp(path, SMS_PATH ".p7s") == 0 ? 1 : -1;
+	if (change == SMSAUDIT_PATH_MODIFIED && sms >= 0) {
+		lc->sms_changed[sms] = i + 1;
+		return 0;
+	}
+	if (lc->st->flags & STATE_PEOPLE_ONLY)
+		return 0;
+	if (change == SMSAUDIT_PATH_MODIFIED)
+		problem(lc->st, path, "", "changed by commit %.12s after %s added it: what the history holds is never changed",
+		        hex, was);
+	else
+		problem(lc->st, path, "", "removed by commit %.12s (added by %s): nothing is ever taken out of the history",
+		        hex, was);
+	return 0;
+}
+
+/* Walk the history up to `at`: which commit added each path, and every change
+ * or removal of what an earlier commit added. */
+static int ledger_walk(ledger_ctx *lc, const smsaudit_oid *at)
+{
+	smsaudit_state *st = lc->st;
+	int rc = smsaudit_repo_history(&st->history, lc->store->repo, at, ledger_change, lc);
+	if (rc < 0)
+		return rc;
+	const smsaudit_history *h = st->history;
+	for (size_t i = 1; i < smsaudit_history_count(h); i++)
+		if (smsaudit_history_parent_count(h, i) == 0) {
+			char hex[41];
+			smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
+			problem(st, "", "", "commit %.12s starts a second history (it has no parent): only the first commit "
+			        "of the repository may", hex);
+		}
+	for (size_t i = 0; i < smsaudit_history_count(h); i++) {
+		/* smsaudit.xml and its signature change together or not at all */
+		if ((lc->sms_changed[0] == i + 1) != (lc->sms_changed[1] == i + 1)) {
+			char hex[41];
+			smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
+			problem(st, lc->sms_changed[0] == i + 1 ? SMS_PATH : SMS_PATH ".p7s", "",
+			        "changed by commit %.12s without %s", hex,
+			        lc->sms_changed[0] == i + 1 ? "its signature" : "the file it signs");
+		}
+	}
+	return 0;
+}
+
 /* ---- collecting ---- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -175,6 +356,7 @@ static const char *base_name(const char *path)
 typedef struct {
 	char sha[65];
 	smsaudit_oid blob;
+	int referenced;         /* by an evidence record */
 } content_entry;
 
 typedef struct {
@@ -185,6 +367,7 @@ typedef struct {
 	size_t ncontent, acontent;
 	record_cache *cache;    /* NULL unless SMSAUDIT_STATE_USE_CACHE */
 	size_t cache_hits;
+	const path_map *added;  /* which commit added each path */
 } collect_ctx;
 
 static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
@@ -203,6 +386,7 @@ static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
 	}
 	memcpy(c->content[c->ncontent].sha, name, 65);
 	c->content[c->ncontent].blob = *blob;
+	c->content[c->ncontent].referenced = 0;
 	c->ncontent++;
 	return 0;
 }
@@ -256,6 +440,8 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 	memset(l, 0, sizeof(*l));
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->blob = *blob;
+	if (!path_map_get(c->added, path, &l->commit))
+		l->commit = smsaudit_history_count(st->history) - 1;
 	st->nrecs++;
 	return 0;
 }
@@ -350,6 +536,25 @@ static void check_content(collect_ctx *c, smsaudit_repo *repo, loaded *l)
 		l->content = CONTENT_OK;
 }
 
+/* Every content file is there because an evidence record names it. */
+static void account_for_content(collect_ctx *c)
+{
+	for (size_t i = 0; i < c->st->nrecs; i++) {
+		const loaded *l = &c->st->recs[i];
+		if (!l->rec || l->rec->type != SMSAUDIT_REC_EVIDENCE)
+			continue;
+		content_entry *ce = (content_entry *)content_find(c, l->rec->evidence.sha256);
+		if (ce)
+			ce->referenced = 1;
+	}
+	for (size_t i = 0; i < c->ncontent; i++)
+		if (!c->content[i].referenced) {
+			char path[100];
+			snprintf(path, sizeof(path), "content/%.2s/%s", c->content[i].sha, c->content[i].sha);
+			problem(c->st, path, "", "no evidence record names this content");
+		}
+}
+
 /* ---- parallel loading ---- */
 
 typedef struct {
@@ -429,22 +634,100 @@ static int cmp_loaded(const void *a, const void *b)
 	return strcmp(x->rec->id, y->rec->id);
 }
 
+/* The ledger's order: the commit that added a record first, then time. */
+static int cmp_ledger(const void *a, const void *b)
+{
+	const loaded *x = a, *y = b;
+	if (x->commit != y->commit)
+		return x->commit < y->commit ? -1 : 1;
+	return cmp_loaded(a, b);
+}
+
 /* ---- authority ---- */
 
-typedef struct {
-	const smsaudit_record *grant;
-	time_t revoked_at;
-} grant_state;
+/*
+ * Authority is judged in the ledger's order: a record counts only against the
+ * grants, revocations and replacements in effect at the commit that added it
+ * (its ancestors, and what came before it in the same commit by time). The
+ * time a record claims never moves it before its commit.
+ */
 
-static grant_state *grant_by_fp(grant_state *g, size_t n, const char *fp, time_t at)
+typedef struct {
+	const smsaudit_record *rec;  /* a grant or a revocation */
+	size_t commit;
+	time_t revoked_at;           /* grants: 0, or when (the earliest revocation in effect at the tip) */
+} authority_entry;
+
+/* For each commit, the set of commits holding authority records that are it
+ * or its ancestors: one bit per such commit. */
+typedef struct {
+	size_t *bit_of;          /* commit -> bit + 1, 0 when it holds no authority record */
+	uint64_t *reach;         /* commit -> words of bits */
+	size_t words;
+} ancestry;
+
+static void ancestry_free(ancestry *a)
 {
-	/* The latest grant for this certificate made at or before `at`. */
-	grant_state *best = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(g[i].grant->person.fingerprint, fp) == 0 && g[i].grant->made_at <= at)
-			best = &g[i];
-	return best;
+	free(a->bit_of);
+	free(a->reach);
 }
+
+static int ancestry_build(ancestry *a, const smsaudit_state *st)
+{
+	const smsaudit_history *h = st->history;
+	size_t n = smsaudit_history_count(h), bits = 0;
+	memset(a, 0, sizeof(*a));
+	if (!(a->bit_of = calloc(n ? n : 1, sizeof(*a->bit_of))))
+		return error_oom();
+	for (size_t i = 0; i < st->nrecs; i++) {
+		const loaded *l = &st->recs[i];
+		if (l->rec && (l->rec->type == SMSAUDIT_REC_PERSON || l->rec->type == SMSAUDIT_REC_REVOCATION) &&
+		    !a->bit_of[l->commit])
+			a->bit_of[l->commit] = ++bits;
+	}
+	a->words = (bits + 63) / 64 + 1;
+	if (!(a->reach = calloc(n ? n * a->words : 1, sizeof(*a->reach))))
+		return error_oom();
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *r = &a->reach[i * a->words];
+		for (size_t k = 0; k < smsaudit_history_parent_count(h, i); k++) {
+			const uint64_t *p = &a->reach[smsaudit_history_parent(h, i, k) * a->words];
+			for (size_t w = 0; w < a->words; w++)
+				r[w] |= p[w];
+		}
+		if (a->bit_of[i]) {
+			size_t bit = a->bit_of[i] - 1;
+			r[bit / 64] |= (uint64_t)1 << (bit % 64);
+		}
+	}
+	return 0;
+}
+
+/* 1 if commit `anc` is `c` or one of its ancestors (`anc` holds authority records). */
+static int reaches(const ancestry *a, size_t anc, size_t c)
+{
+	if (!a->bit_of[anc])
+		return 0;
+	size_t bit = a->bit_of[anc] - 1;
+	return (a->reach[c * a->words + bit / 64] >> (bit % 64)) & 1;
+}
+
+/* In effect for a record of commit `c` signed at `at`: from an earlier commit
+ * it reaches, or from the same commit and made no later than it was signed. */
+static int in_effect(const ancestry *a, const authority_entry *e, size_t c, time_t at)
+{
+	if (e->commit == c)
+		return e->rec->made_at <= at;
+	return reaches(a, e->commit, c);
+}
+
+typedef struct {
+	authority_entry *v;
+	size_t n;
+	ancestry anc;
+	int have_genesis;
+	time_t now;
+} authority_ctx;
 
 static void check_person_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
 {
@@ -471,37 +754,98 @@ static void check_person_record(smsaudit_state *st, smsaudit_store *store, loade
 	smsaudit_cert_free(cert);
 }
 
-/* Judge one record's signer against the grants known so far; apply it if it
- * is a grant or a revocation. Returns 0 when decided, 1 when the signer is
- * not (yet) known and the record should wait for the rest of its second. */
-static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_state *grants, size_t *ngrants,
-                 int *have_genesis, int final)
+static void short_commit(char out[13], const smsaudit_state *st, size_t commit)
+{
+	char hex[41];
+	smsaudit_oid_fmt(hex, smsaudit_history_commit(st->history, commit));
+	snprintf(out, 13, "%.12s", hex);
+}
+
+/* The times a record claims, held against its commit and the verifier's clock. */
+static int time_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l)
+{
+	char when[21], other[21], commit[13];
+	smsaudit_time_format(when, l->signed_at);
+	if (l->signed_at > ac->now + CLOCK_SKEW) {
+		smsaudit_time_format(other, ac->now);
+		problem(st, l->path, l->rec->id, "signed at %s, in the future of this verifier's clock (%s; %d s skew allowed)",
+		        when, other, CLOCK_SKEW);
+		return 0;
+	}
+	time_t ct = smsaudit_history_time(st->history, l->commit);
+	if (!(st->flags & SMSAUDIT_STATE_SNAPSHOT) && l->signed_at > ct + CLOCK_SKEW) {
+		smsaudit_time_format(other, ct);
+		short_commit(commit, st, l->commit);
+		problem(st, l->path, l->rec->id, "signed at %s, after the commit that added it (%s at %s; %d s skew allowed)",
+		        when, commit, other, CLOCK_SKEW);
+		return 0;
+	}
+	return 1;
+}
+
+/* Judge one record's signer against the authority in effect at its commit;
+ * apply it if it is a grant or a revocation. Returns 0 when decided, 1 when
+ * the signer is not (yet) known and the record should wait for the rest of
+ * its commit's second. */
+static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac, int final)
 {
 	const smsaudit_record *r = l->rec;
 	l->valid = 1;
-	grant_state *g = grant_by_fp(grants, *ngrants, l->signer_fp, l->signed_at);
-	int genesis = !*have_genesis && r->type == SMSAUDIT_REC_PERSON &&
+	/* The latest grant of this certificate in effect. */
+	const authority_entry *g = NULL;
+	for (size_t i = 0; i < ac->n; i++) {
+		const authority_entry *e = &ac->v[i];
+		if (e->rec->type == SMSAUDIT_REC_PERSON && strcmp(e->rec->person.fingerprint, l->signer_fp) == 0 &&
+		    in_effect(&ac->anc, e, l->commit, l->signed_at))
+			g = e;
+	}
+	int genesis = !ac->have_genesis && l->commit == 0 && r->type == SMSAUDIT_REC_PERSON &&
 	              strcmp(r->person.fingerprint, l->signer_fp) == 0 &&
 	              (r->person.roles & SMSAUDIT_ROLE_QUALITY_MANAGER) && strcmp(r->person.email, store->created_by) == 0;
-	if (genesis) {
-		*have_genesis = 1;
+	if (!time_ok(st, ac, l)) {
+		l->valid = 0;
+	} else if (genesis) {
+		ac->have_genesis = 1;
 		l->signer_email = r->person.email;
 		l->signer_roles = r->person.roles;
 	} else if (!g) {
 		if (!final)
 			return 1;
-		problem(st, l->path, r->id, "signed by a certificate that no person record grants (%.16s)", l->signer_fp);
+		char commit[13];
+		short_commit(commit, st, l->commit);
+		problem(st, l->path, r->id, "signed by a certificate that no person record grants in commit %s or before "
+		        "(%.16s)", commit, l->signer_fp);
 		l->valid = 0;
 	} else {
-		const smsaudit_person_body *p = &g->grant->person;
+		const smsaudit_person_body *p = &g->rec->person;
 		l->signer_email = p->email;
 		l->signer_roles = p->roles;
-		char when[21], roles[200];
+		char when[21], roles[200], commit[13];
 		smsaudit_time_format(when, l->signed_at);
 		smsaudit_roles_format(roles, sizeof(roles), p->roles);
 		unsigned need = smsaudit_record_signer_roles(r->type);
-		if (g->revoked_at && l->signed_at >= g->revoked_at) {
-			problem(st, l->path, r->id, "signed by %s at %s, after their certificate was revoked", p->email, when);
+		const authority_entry *revoked = NULL, *replaced = NULL;
+		for (size_t i = 0; i < ac->n; i++) {
+			const authority_entry *e = &ac->v[i];
+			if (!in_effect(&ac->anc, e, l->commit, l->signed_at))
+				continue;
+			if (e->rec->type == SMSAUDIT_REC_REVOCATION && strcmp(e->rec->revocation.fingerprint, l->signer_fp) == 0 &&
+			    (l->signed_at >= e->rec->revocation.effective ||
+			     (e->commit != l->commit && e->rec->revocation.effective <= e->rec->made_at)))
+				revoked = e;
+			else if (e > g && e->rec->type == SMSAUDIT_REC_PERSON && strcmp(e->rec->person.email, p->email) == 0 &&
+			         strcmp(e->rec->person.fingerprint, l->signer_fp) != 0)
+				replaced = e;
+		}
+		if (revoked) {
+			short_commit(commit, st, revoked->commit);
+			problem(st, l->path, r->id, "signed by %s at %s, after their certificate was revoked (%s, commit %s)",
+			        p->email, when, revoked->rec->id, commit);
+			l->valid = 0;
+		} else if (replaced) {
+			short_commit(commit, st, replaced->commit);
+			problem(st, l->path, r->id, "signed by %s at %s with a certificate that a later grant replaced (%s, commit %s)",
+			        p->email, when, replaced->rec->id, commit);
 			l->valid = 0;
 		} else if (l->signed_at < p->valid_from || (p->valid_until && l->signed_at >= p->valid_until)) {
 			problem(st, l->path, r->id, "signed by %s at %s, outside their grant's validity", p->email, when);
@@ -521,24 +865,25 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 		return 0;
 	if (r->type == SMSAUDIT_REC_PERSON) {
 		check_person_record(st, store, l);
-		if (l->valid) {
-			grants[*ngrants].grant = r;
-			grants[*ngrants].revoked_at = 0;
-			(*ngrants)++;
-		}
+		if (l->valid)
+			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
 	} else if (r->type == SMSAUDIT_REC_REVOCATION) {
 		int found = 0;
-		for (size_t k = 0; k < *ngrants; k++)
-			if (strcmp(grants[k].grant->person.fingerprint, r->revocation.fingerprint) == 0) {
+		for (size_t k = 0; k < ac->n; k++)
+			if (ac->v[k].rec->type == SMSAUDIT_REC_PERSON &&
+			    strcmp(ac->v[k].rec->person.fingerprint, r->revocation.fingerprint) == 0 &&
+			    in_effect(&ac->anc, &ac->v[k], l->commit, l->signed_at)) {
 				found = 1;
-				if (!grants[k].revoked_at || r->revocation.effective < grants[k].revoked_at)
-					grants[k].revoked_at = r->revocation.effective;
+				if (!ac->v[k].revoked_at || r->revocation.effective < ac->v[k].revoked_at)
+					ac->v[k].revoked_at = r->revocation.effective;
 			}
 		if (!found) {
 			if (!final)
 				return 1;
 			problem(st, l->path, r->id, "revokes a certificate that no person record grants");
 			l->valid = 0;
+		} else {
+			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
 		}
 	}
 	return 0;
@@ -546,23 +891,26 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, grant_sta
 
 static void authority(smsaudit_state *st, smsaudit_store *store)
 {
-	grant_state *grants = calloc(st->nrecs ? st->nrecs : 1, sizeof(*grants));
+	authority_ctx ac;
+	memset(&ac, 0, sizeof(ac));
+	ac.now = smsaudit_now();
+	ac.v = calloc(st->nrecs ? st->nrecs : 1, sizeof(*ac.v));
 	char *done = calloc(st->nrecs ? st->nrecs : 1, 1);
-	size_t ngrants = 0;
-	int have_genesis = 0;
-	if (!grants || !done) {
-		free(grants);
+	if (!ac.v || !done || ancestry_build(&ac.anc, st) < 0) {
+		free(ac.v);
 		free(done);
+		ancestry_free(&ac.anc);
 		error_oom();
 		return;
 	}
-	/* Records are in time order. Within one second the order of ids says
-	 * nothing about causality, so a second's records are replayed until no
-	 * more can be decided: a grant is applied before the records it enables. */
+	/* Records are in the ledger's order. Within one commit and one second the
+	 * order of ids says nothing about causality, so those records are replayed
+	 * until no more can be decided: a grant is applied before the records it
+	 * enables. */
 	size_t i = 0;
 	while (i < st->nrecs) {
 		size_t j = i;
-		while (j < st->nrecs && st->recs[j].rec && st->recs[i].rec &&
+		while (j < st->nrecs && st->recs[j].rec && st->recs[i].rec && st->recs[j].commit == st->recs[i].commit &&
 		       st->recs[j].rec->made_at == st->recs[i].rec->made_at)
 			j++;
 		if (j == i)
@@ -570,34 +918,40 @@ static void authority(smsaudit_state *st, smsaudit_store *store)
 		for (int progress = 1; progress;) {
 			progress = 0;
 			for (size_t k = i; k < j; k++)
-				if (!done[k] && st->recs[k].sig_ok &&
-				    judge(st, store, &st->recs[k], grants, &ngrants, &have_genesis, 0) == 0) {
+				if (!done[k] && st->recs[k].sig_ok && judge(st, store, &st->recs[k], &ac, 0) == 0) {
 					done[k] = 1;
 					progress = 1;
 				}
 		}
 		for (size_t k = i; k < j; k++)
 			if (!done[k] && st->recs[k].sig_ok)
-				judge(st, store, &st->recs[k], grants, &ngrants, &have_genesis, 1);
+				judge(st, store, &st->recs[k], &ac, 1);
 		i = j;
 	}
 	free(done);
-	if (!have_genesis && st->nrecs)
-		problem(st, SMS_PATH, "", "no valid first grant for the quality manager who created the repository (%s)",
-		        store->created_by);
+	ancestry_free(&ac.anc);
+	if (!ac.have_genesis && st->nrecs)
+		problem(st, SMS_PATH, "", "the first commit holds no valid first grant for the quality manager who created "
+		        "the repository (%s)", store->created_by);
 	/* People: one entry per valid grant, newest grant per email marked current. */
+	size_t ngrants = 0;
+	for (size_t k = 0; k < ac.n; k++)
+		ngrants += ac.v[k].rec->type == SMSAUDIT_REC_PERSON;
 	st->people = calloc(ngrants ? ngrants : 1, sizeof(*st->people));
-	for (size_t k = 0; st->people && k < ngrants; k++) {
+	for (size_t k = 0; st->people && k < ac.n; k++) {
+		if (ac.v[k].rec->type != SMSAUDIT_REC_PERSON)
+			continue;
 		smsaudit_person_entry *pe = &st->people[st->npeople++];
-		pe->record = grants[k].grant;
+		pe->record = ac.v[k].rec;
 		pe->valid = 1;
-		pe->revoked_at = grants[k].revoked_at;
+		pe->revoked_at = ac.v[k].revoked_at;
 		pe->current = 1;
-		for (size_t j = k + 1; j < ngrants; j++)
-			if (strcmp(grants[j].grant->person.email, grants[k].grant->person.email) == 0)
+		for (size_t j = k + 1; j < ac.n; j++)
+			if (ac.v[j].rec->type == SMSAUDIT_REC_PERSON &&
+			    strcmp(ac.v[j].rec->person.email, ac.v[k].rec->person.email) == 0)
 				pe->current = 0;
 	}
-	free(grants);
+	free(ac.v);
 }
 
 /* ---- evidence ---- */
@@ -878,7 +1232,17 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	}
 	if (commit)
 		at = *commit;
-	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0 };
+	st->flags = flags;
+	ledger_ctx lc;
+	memset(&lc, 0, sizeof(lc));
+	lc.st = st;
+	lc.store = store;
+	if ((rc = ledger_walk(&lc, &at)) < 0) {
+		path_map_free(&lc.added);
+		smsaudit_state_free(st);
+		return rc;
+	}
+	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0, &lc.added };
 	if (flags & SMSAUDIT_STATE_USE_CACHE) {
 		char digest[65];
 		store_trust_digest(store, digest);
@@ -893,12 +1257,16 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	if (rc < 0) {
 		free(c.content);
 		record_cache_free(c.cache);
+		path_map_free(&lc.added);
 		smsaudit_state_free(st);
 		return rc;
 	}
 	if (c.ncontent > 1)
 		qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
 	rc = load_all(&c);
+	path_map_free(&lc.added);
+	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
+		account_for_content(&c);
 	free(c.content);
 	if (c.cache) {
 		/* The cache only saves time: failing to write it changes no result. */
@@ -912,8 +1280,11 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		return rc;
 	}
 	if (st->nrecs > 1)
-		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
+		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
 	authority(st, store);
+	/* Everything after authority reads the records in time order. */
+	if (st->nrecs > 1)
+		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 	if (!(flags & STATE_PEOPLE_ONLY)) {
 		load_policy(st, store, &at);
 		derive_evidence(st, store);

@@ -35,6 +35,7 @@ void smsaudit_store_free(smsaudit_store *s)
 	smsaudit_buf_dispose(&s->trust_fps);
 	free(s->organisation);
 	free(s->created_by);
+	free(s->catalogue_path);
 	free(s);
 }
 
@@ -426,6 +427,8 @@ int smsaudit_store_open(smsaudit_store **out, const char *path)
 		if (!s->organisation || !s->created_by || !cat_path || !cat_sha || !ca_fp)
 			rc = error_oom();
 	}
+	if (rc == 0 && !(s->catalogue_path = xstrdup(cat_path)))
+		rc = SMSAUDIT_ENOMEM;
 	if (rc == 0 && (rc = smsaudit_repo_read(&b, s->repo, NULL, cat_path)) == 0) {
 		char name[300];
 		snprintf(name, sizeof(name), "%s:%s", path, cat_path);

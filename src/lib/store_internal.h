@@ -17,6 +17,7 @@ struct smsaudit_store {
 	smsaudit_trust *trust;
 	char *organisation;
 	char *created_by;   /* email of the first quality manager */
+	char *catalogue_path;   /* the pinned catalogue's path in the repository */
 	smsaudit_buf trust_fps;  /* fingerprints of every trust anchor loaded, in order */
 };
 

@@ -20,8 +20,11 @@ expect_commits() {
 	[ "$n" = "$1" ] || fail "repository has $n commits, expected $1"
 }
 
+# expect_verify_ok [NOW]: verify passes (judged with the clock at NOW when the
+# test has moved its clock past the real one: records signed in the future of
+# the verifier's clock fail).
 expect_verify_ok() {
-	"$SMSAUDIT" verify >"$TMPD/verify.out" 2>&1 || { fail "verify failed:"; sed 's/^/      /' "$TMPD/verify.out" | head -10; }
+	SMSAUDIT_NOW=${1:-${SMSAUDIT_NOW:-}} "$SMSAUDIT" verify >"$TMPD/verify.out" 2>&1 || { fail "verify failed:"; sed 's/^/      /' "$TMPD/verify.out" | head -10; }
 	git --git-dir="$SMSAUDIT_REPO" fsck --strict >/dev/null 2>&1 || fail "git fsck --strict failed"
 }
 

@@ -159,7 +159,7 @@ test_cycle_timeline_day_by_day() {
 	expect_out "Cycle: certified until 2032-03-31; next: surveillance 1 due 2030-02-20, open"
 	at 2029-04-01T12:00:00Z status --format json
 	expect_out '"next_due": "2030-02-20"'
-	expect_verify_ok
+	expect_verify_ok 2029-04-01T12:00:00Z
 }
 
 # coverage_check N: the rotation for N surveillances covers every clause,

@@ -170,14 +170,15 @@ test_gap_excludes_evidence_that_fails_verification() {
 	# The tampering commit is dated now: name it, and judge at the chosen date.
 	run gap --commit main --at 2026-02-10 --clause 9.2
 	expect_rc 0
-	expect_out "WARNING: the repository fails verification (1 problem); 1 evidence record is not counted"
+	# Two problems: the signature no longer matches, and the commit changed a record.
+	expect_out "WARNING: the repository fails verification (2 problems); 1 evidence record is not counted"
 	expect_out "9.2     Internal audit  partial"
 	expect_out "partial"
 	run gap --commit main --at 2026-02-10 --explain 9.2
 	expect_out "fails verification"
 	expect_out "1 linked evidence record fails verification and is not counted"
 	run gap --commit main --at 2026-02-10 --stage stage1 --format json
-	expect_out '"problems": 1'
+	expect_out '"problems": 2'
 	expect_out '"excluded_evidence": 1'
 }
 
