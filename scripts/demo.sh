@@ -13,7 +13,7 @@ say() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
 
 rm -rf "$out"
 mkdir -p "$out"
-export SMSAUDIT_KEYS="$out/keys" SMSAUDIT_REPO="$out/northwind.git"
+export SMSAUDIT_KEYS="$out/keys" SMSAUDIT_REPO="$out/northwind.git" SMSAUDIT_CONFIG="$out/config"
 unset SMSAUDIT_AS SMSAUDIT_KEY SMSAUDIT_PASSPHRASE
 
 # The story starts 400 days ago, so that stage 1 and stage 2 are behind us and

@@ -21,7 +21,8 @@ typedef enum {
 	SMSAUDIT_ENOMEM = -5,     /* out of memory */
 	SMSAUDIT_EEXISTS = -6,    /* the thing to create is already there */
 	SMSAUDIT_EUSAGE = -7,     /* the caller passed arguments that make no sense */
-	SMSAUDIT_EDAMAGED = -8    /* the repository is damaged: an object is missing or corrupt */
+	SMSAUDIT_EDAMAGED = -8,   /* the repository is damaged: an object is missing or corrupt */
+	SMSAUDIT_EVERIFY = -9     /* the repository fails verification, so the operation is refused */
 } smsaudit_error_code;
 
 typedef struct {

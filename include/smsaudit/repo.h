@@ -95,6 +95,10 @@ int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid 
 /* Create or move a lightweight tag (an audit's tag follows its latest sealed pack). */
 int smsaudit_repo_tag_set(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit);
 
+/* Every tag refs/tags/<prefix>*: fn(name without refs/tags/, commit it points at). */
+typedef int (*smsaudit_tag_fn)(const char *name, const smsaudit_oid *commit, void *payload);
+int smsaudit_repo_each_tag(smsaudit_repo *repo, const char *prefix, smsaudit_tag_fn fn, void *payload);
+
 /* First-parent history of head, newest first: calls fn(commit, time, payload). */
 typedef int (*smsaudit_log_fn)(const smsaudit_oid *commit, time_t when, const char *summary,
                                void *payload);

@@ -161,6 +161,7 @@ typedef struct {
 	int valid;                        /* signature, signer's authority and references check out */
 	const char *signer_email;         /* of the certificate that signed it; "" if unknown */
 	unsigned signer_roles;            /* the signer's roles when it was signed (0 if unknown) */
+	smsaudit_oid blob;                /* the record file's git object */
 } smsaudit_record_entry;
 
 typedef struct {
@@ -188,6 +189,9 @@ typedef struct {
  * verification): a finding's evidence citation is checked against the
  * evidence and its digest, not looked up at the commit it names. */
 #define SMSAUDIT_STATE_SNAPSHOT 4u
+/* Report objects that cannot be read (a damaged repository) as problems and
+ * go on, as verify does; without it the load fails with SMSAUDIT_EDAMAGED. */
+#define SMSAUDIT_STATE_REPORT_DAMAGE 8u
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
                         unsigned flags);
@@ -206,6 +210,10 @@ const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, 
 size_t smsaudit_state_problem_count(const smsaudit_state *st);
 const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_content_checked(const smsaudit_state *st);
+/* The first commit of the history the state was loaded from. */
+const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st);
+/* 1 if `commit` is the commit the state was loaded at or one of its ancestors. */
+int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *commit);
 /* Records whose signature check came from the cache. */
 size_t smsaudit_state_cache_hits(const smsaudit_state *st);
 

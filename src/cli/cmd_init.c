@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "smsaudit/pin.h"
 
 enum { O_ORG = 1, O_SCOPE, O_NAME, O_EMAIL, O_SERVICE, O_SITE, O_CB, O_CA, O_CA_KEY, O_PASS, O_DAYS };
 
@@ -98,6 +99,11 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	smsaudit_catalogue_free(cat);
 	if (rc < 0)
 		return cli_fail(rc);
+	/* Pin the new repository's trust anchor on this machine: a history later
+	 * rebuilt under another anchor fails verify here. */
+	smsaudit_oid root;
+	if (smsaudit_repo_head(&root, smsaudit_store_repo(store)) < 0 || smsaudit_pin_save(store, NULL, &root) < 0)
+		fprintf(stderr, "smsaudit: warning: the trust anchor was not pinned: %s\n", smsaudit_error_last()->message);
 	smsaudit_store_free(store);
 
 	out_node *o = out_object();

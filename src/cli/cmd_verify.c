@@ -1,13 +1,16 @@
-/* smsaudit verify [--at COMMIT] [--no-content] */
+/* smsaudit verify [--at REV] [--no-content] [--anchor SHA256] */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "smsaudit/pin.h"
 
-enum { O_AT = 1, O_NO_CONTENT };
+enum { O_AT = 1, O_NO_CONTENT, O_ANCHOR };
 
 typedef struct {
 	const char *at;
+	const char *anchor;
 	int no_content;
 } verify_args;
 
@@ -18,13 +21,44 @@ static int on_opt(int id, const char *arg, void *u)
 		a->at = arg;
 	else if (id == O_NO_CONTENT)
 		a->no_content = 1;
+	else if (id == O_ANCHOR)
+		a->anchor = arg;
 	return -1;
+}
+
+static int anchor_ok(const char *s)
+{
+	if (strlen(s) != 64)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!strchr("0123456789abcdefABCDEF", *p))
+			return 0;
+	return 1;
+}
+
+/* A damaged repository is a failed check, said as one: what cannot be read. */
+static int damaged(cli_ctx *ctx)
+{
+	const smsaudit_error *e = smsaudit_error_last();
+	if (ctx->format == OUT_TEXT) {
+		printf("%sFAIL%s %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), e ? e->message : "damaged repository");
+		printf("%sverify failed%s: the repository is damaged; restore it from a clone or a backup\n",
+		       cli_sgr(ctx, "31"), cli_sgr(ctx, "0"));
+	} else {
+		out_node *o = out_object();
+		out_set_str(o, "damaged", e ? e->message : "damaged repository");
+		out_set_int(o, "problems", 1);
+		out_emit(stdout, o, ctx->format, "verification");
+		out_free(o);
+	}
+	return EXIT_CHECK;
 }
 
 int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-content", 0, O_NO_CONTENT, 0 }, { NULL, 0, 0, 0 } };
-	verify_args a = { NULL, 0 };
+	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-content", 0, O_NO_CONTENT, 0 },
+		                           { "anchor", 1, O_ANCHOR, 0 }, { NULL, 0, 0, 0 } };
+	verify_args a = { NULL, NULL, 0 };
 	char **pos = NULL;
 	int npos = 0;
 	int rc = cli_parse(ctx, "verify", argc, argv, opts, on_opt, &a, &pos, &npos);
@@ -33,47 +67,84 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	free(pos);
 	if (npos)
 		return cli_usage("verify", "unexpected argument");
+	if (a.anchor && !anchor_ok(a.anchor))
+		return cli_usage("verify", "--anchor takes the 64 hex digits of the trust anchor's SHA-256 fingerprint");
 	smsaudit_store *store = NULL;
 	if ((rc = cli_open_store(ctx, &store)) >= 0)
 		return rc;
-	smsaudit_oid at;
-	int r = a.at ? smsaudit_repo_resolve(&at, smsaudit_store_repo(store), a.at)
-	             : smsaudit_repo_head(&at, smsaudit_store_repo(store));
+	smsaudit_oid at, head;
+	int r = smsaudit_repo_head(&head, smsaudit_store_repo(store));
+	if (r == 0)
+		r = a.at ? smsaudit_repo_resolve(&at, smsaudit_store_repo(store), a.at) : 0;
+	if (r == 0 && !a.at)
+		at = head;
 	smsaudit_state *st = NULL;
 	if (r == 0)
-		r = smsaudit_state_load(&st, store, &at, a.no_content ? 0 : SMSAUDIT_STATE_CHECK_CONTENT);
+		r = smsaudit_state_load(&st, store, &at, SMSAUDIT_STATE_REPORT_DAMAGE | (a.no_content ? 0 : SMSAUDIT_STATE_CHECK_CONTENT));
+	if (r == SMSAUDIT_EDAMAGED) {
+		smsaudit_store_free(store);
+		return damaged(ctx);
+	}
 	if (r < 0) {
+		smsaudit_store_free(store);
+		return cli_fail(r);
+	}
+	/* The pin and the checkpoints: what this machine saw before. */
+	int at_main = memcmp(at.id, head.id, sizeof(at.id)) == 0;
+	smsaudit_problem *extra = NULL;
+	size_t nextra = 0;
+	smsaudit_pin_status pin;
+	if ((r = smsaudit_pin_check(&pin, &extra, &nextra, store, st, a.anchor, at_main)) < 0) {
+		free(extra);
+		smsaudit_state_free(st);
 		smsaudit_store_free(store);
 		return cli_fail(r);
 	}
 	char hex[41];
 	smsaudit_oid_fmt(hex, &at);
-	size_t np = smsaudit_state_problem_count(st);
+	size_t nstate = smsaudit_state_problem_count(st), np = nstate + nextra;
 	out_node *o = out_object();
 	out_set_str(o, "commit", hex);
+	out_set_str(o, "anchor", pin.anchor);
+	out_set_str(o, "pinned", pin.pinned ? "yes" : "no");
 	out_set_int(o, "records", (long long)smsaudit_state_record_count(st));
 	out_set_int(o, "evidence", (long long)smsaudit_state_evidence_count(st));
 	out_set_int(o, "content_checked", (long long)smsaudit_state_content_checked(st));
 	out_set_int(o, "problems", (long long)np);
 	out_node *arr = out_set_arr(o, "problem_list", "problem");
+	if (ctx->format == OUT_TEXT)
+		printf("trust anchor: %s%s\n", pin.anchor,
+		       a.anchor ? " (checked against --anchor)" : pin.pinned ? " (pinned on this machine)" : " (not pinned yet)");
 	for (size_t i = 0; i < np; i++) {
-		const smsaudit_problem *p = smsaudit_state_problem_at(st, i);
+		const smsaudit_problem *p = i < nstate ? smsaudit_state_problem_at(st, i) : &extra[i - nstate];
 		out_node *po = out_push_obj(arr);
-		out_set_str(po, "path", p->path);
+		out_set_str(po, "path", p->path[0] ? p->path : NULL);
 		out_set_str(po, "id", p->id[0] ? p->id : NULL);
 		out_set_str(po, "message", p->message);
+		/* path: id: message; a problem of the history as a whole names neither */
+		const char *where = p->path[0] ? p->path : p->id[0] ? p->id : "history";
 		if (ctx->format == OUT_TEXT)
-			printf("%sFAIL%s %s%s%s: %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), p->path, p->id[0] ? ": " : "",
-			       p->id, p->message);
+			printf("%sFAIL%s %s%s%s: %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), where,
+			       p->path[0] && p->id[0] ? ": " : "", p->path[0] ? p->id : "", p->message);
+	}
+	/* A clean verify of main pins what it accepted; a failing one changes nothing. */
+	int pinned_now = 0;
+	if (np == 0 && at_main) {
+		if (smsaudit_pin_save(store, st, smsaudit_state_root(st)) == 0)
+			pinned_now = 1;
+		else
+			fprintf(stderr, "smsaudit: warning: the pin was not saved: %s\n", smsaudit_error_last()->message);
 	}
 	if (ctx->format == OUT_TEXT)
-		printf("%s%s%s: %zu records, %zu evidence files (%zu content digests checked) at %.12s: %zu problem%s\n",
+		printf("%s%s%s: %zu records, %zu evidence files (%zu content digests checked) at %.12s: %zu problem%s%s\n",
 		       cli_sgr(ctx, np ? "31" : "32"), np ? "verify failed" : "verify ok", cli_sgr(ctx, "0"),
 		       smsaudit_state_record_count(st), smsaudit_state_evidence_count(st),
-		       smsaudit_state_content_checked(st), hex, np, np == 1 ? "" : "s");
+		       smsaudit_state_content_checked(st), hex, np, np == 1 ? "" : "s",
+		       pinned_now ? "; pinned" : "");
 	else
 		out_emit(stdout, o, ctx->format, "verification");
 	out_free(o);
+	free(extra);
 	smsaudit_state_free(st);
 	smsaudit_store_free(store);
 	return np ? EXIT_CHECK : EXIT_OK;

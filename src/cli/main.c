@@ -378,6 +378,9 @@ static int map_error_code(int rc)
 		return EXIT_DATA;
 	case SMSAUDIT_EUSAGE:
 		return EXIT_USAGE;
+	case SMSAUDIT_EVERIFY:
+	case SMSAUDIT_EDAMAGED:
+		return EXIT_CHECK;
 	default:
 		return EXIT_ENV;
 	}
@@ -386,7 +389,11 @@ static int map_error_code(int rc)
 int cli_fail(int rc)
 {
 	const smsaudit_error *e = smsaudit_error_last();
-	fprintf(stderr, "smsaudit: %s\n", e && e->message[0] ? e->message : "unexpected error");
+	if (rc == SMSAUDIT_EDAMAGED)
+		fprintf(stderr, "smsaudit: %s; the repository is damaged: run 'smsaudit verify'\n",
+		        e && e->message[0] ? e->message : "an object cannot be read");
+	else
+		fprintf(stderr, "smsaudit: %s\n", e && e->message[0] ? e->message : "unexpected error");
 	return map_error_code(rc);
 }
 

@@ -9,8 +9,10 @@
  *
  * It lives in the local repository directory (smsaudit-cache/, never committed
  * or cloned), one file per trust-anchor set, written whole to a temporary file
- * and renamed, with a SHA-256 trailer: a torn or edited file is ignored, never
- * half-read. Only successful verifications are cached; `verify` never uses it.
+ * and renamed, with an HMAC-SHA256 trailer keyed by a secret in the user's
+ * configuration (never in the repository): a torn file, or one edited by
+ * anyone without that secret (who could recompute a plain digest), is ignored
+ * and rebuilt, never half-read. Only successful verifications are cached; `verify` never uses it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +24,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "cache.h"
 #include "internal.h"
+#include "smsaudit/config.h"
 
 #define MAGIC "smsaudit-cache\n"
-#define FORMAT 1
+#define FORMAT 2
 #define CACHE_DIR "smsaudit-cache"
 #define MAX_CACHE (2u << 30)
 
@@ -46,7 +51,29 @@ struct record_cache {
 	size_t nslots, count;
 	size_t added;
 	pthread_mutex_t lock;
+	unsigned char key[32];   /* the MAC key, from the user's configuration */
 };
+
+/* HMAC-SHA256 of a then b, as 64 hex digits. */
+static int cache_mac(char out[65], const unsigned char key[32], const void *a, size_t alen, const void *b,
+                     size_t blen)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		                OSSL_PARAM_construct_end() };
+	unsigned char md[32];
+	size_t mdlen = 0;
+	int ok = ctx && EVP_MAC_init(ctx, key, 32, params) && EVP_MAC_update(ctx, a, alen) &&
+	         (!blen || EVP_MAC_update(ctx, b, blen)) && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == 32;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	if (!ok)
+		return error_set(SMSAUDIT_ERROR, "cannot compute the cache's MAC");
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
 
 /* ---- encoding ---- */
 
@@ -469,6 +496,11 @@ int record_cache_open(record_cache **out, const char *repo_path, const char *tru
 	if (!c)
 		return error_oom();
 	pthread_mutex_init(&c->lock, NULL);
+	int krc = smsaudit_config_secret(c->key, "cache.key");
+	if (krc < 0) {
+		record_cache_free(c);
+		return krc;
+	}
 	snprintf(c->path, sizeof(c->path), "%s/" CACHE_DIR "/records-%.16s", repo_path, trust_digest);
 	char header[64];
 	int hn = snprintf(header, sizeof(header), MAGIC "%d\n", FORMAT);
@@ -478,8 +510,8 @@ int record_cache_open(record_cache **out, const char *repo_path, const char *tru
 	    memcmp(c->data.ptr, header, (size_t)hn) == 0) {
 		size_t body = c->data.size - 64;
 		char sum[65];
-		sha256_hex(sum, c->data.ptr, body);
-		if (memcmp(sum, c->data.ptr + body, 64) == 0 && index_entries(c, (size_t)hn, body) == 0) {
+		if (cache_mac(sum, c->key, c->data.ptr, body, NULL, 0) == 0 && memcmp(sum, c->data.ptr + body, 64) == 0 &&
+		    index_entries(c, (size_t)hn, body) == 0) {
 			c->data.size = body;
 		} else {
 			c->count = 0;
@@ -577,19 +609,11 @@ int record_cache_save(record_cache *c)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
-	/* The old entries, the new ones, and the SHA-256 of both, without joining them in memory. */
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, c->data.ptr, c->data.size) &&
-	         EVP_DigestUpdate(ctx, c->fresh.ptr ? c->fresh.ptr : "", c->fresh.size) &&
-	         EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return error_set(SMSAUDIT_ERROR, "%s: cannot compute a digest", c->path);
+	/* The old entries, the new ones, and the MAC of both, without joining them in memory. */
 	char sum[65];
-	for (int i = 0; i < 32; i++)
-		snprintf(sum + 2 * i, 3, "%02x", md[i]);
+	if (cache_mac(sum, c->key, c->data.ptr, c->data.size, c->fresh.ptr, c->fresh.size) < 0)
+		return SMSAUDIT_ERROR;
+	int ok;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));

@@ -35,6 +35,12 @@ int file_read_all(smsaudit_buf *out, const char *path, size_t max);
 /* The same from an open descriptor; `path` is for messages. */
 int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max);
 
+/* mkdir with mode 0700; an existing directory is fine. */
+int mkdir_0700(const char *dir);
+/* Write `data` to `tmp` (0600), fsync it, and rename it over `path`; nothing
+ * half-written is ever at `path`. */
+int file_write_replace(const char *path, const char *tmp, const void *data, size_t len);
+
 /* Built-in data compiled into the library (schemas, default catalogue). */
 const unsigned char *embedded_get(const char *name, size_t *len);
 

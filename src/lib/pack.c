@@ -17,6 +17,7 @@
 #include "smsaudit/pack.h"
 #include "smsaudit/report.h"
 #include "internal.h"
+#include "smsaudit/pin.h"
 #include "store_internal.h"
 
 #define MANIFEST "manifest.xml"
@@ -241,6 +242,27 @@ static int previous_state(smsaudit_state **out, char commit_hex[41], const char 
 	return smsaudit_state_load(out, store, &c, SMSAUDIT_STATE_USE_CACHE);
 }
 
+/* A seal vouches for the repository: the same checks as verify (records,
+ * history, the pin and the checkpoints), or nothing is written. */
+static int refuse_unverified(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit)
+{
+	smsaudit_problem *extra = NULL;
+	size_t nextra = 0;
+	smsaudit_oid head;
+	smsaudit_pin_status pin;
+	int at_main = smsaudit_repo_head(&head, store->repo) == 0 && memcmp(head.id, commit->id, sizeof(head.id)) == 0;
+	int rc = smsaudit_pin_check(&pin, &extra, &nextra, store, st, NULL, at_main);
+	size_t n = smsaudit_state_problem_count(st) + nextra;
+	if (rc == 0 && n) {
+		const smsaudit_problem *p = smsaudit_state_problem_count(st) ? smsaudit_state_problem_at(st, 0) : &extra[0];
+		rc = error_set(SMSAUDIT_EVERIFY, "the repository fails verification (%zu problem%s), so no pack is sealed; "
+		               "first: %s%s%s: %s; run 'smsaudit verify' for all", n, n == 1 ? "" : "s", p->path,
+		               p->path[0] && p->id[0] ? ": " : "", p->id, p->message);
+	}
+	free(extra);
+	return rc;
+}
+
 static int has_section(const smsaudit_report_def *def, smsaudit_section_kind k)
 {
 	for (size_t i = 0; i < smsaudit_report_def_count(def); i++)
@@ -284,6 +306,9 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	/* A broken definition is refused before anything is written. */
 	if (rc == 0)
 		rc = smsaudit_report_def_load(&def, o->definition, a->plan->audit.type);
+	/* Nothing is sealed that verify would refuse. */
+	if (rc == 0 && !o->no_seal)
+		rc = refuse_unverified(store, st, &commit);
 	char prev_commit[41] = "";
 	const char *prev_audit = NULL;
 	if (rc == 0 && has_section(def, SMSAUDIT_SEC_CHANGES))
@@ -710,7 +735,8 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 	                              smsaudit_now())) == 0) {
 		if (smsaudit_store_open(&store, scratch) < 0)
 			problem(&r, "smsaudit.xml", "the pack's repository files do not open: %s", smsaudit_error_last()->message);
-		else if ((rc = smsaudit_state_load(&st, store, &commit, SMSAUDIT_STATE_CHECK_CONTENT | SMSAUDIT_STATE_SNAPSHOT)) ==
+		else if ((rc = smsaudit_state_load(&st, store, &commit, SMSAUDIT_STATE_CHECK_CONTENT | SMSAUDIT_STATE_SNAPSHOT |
+		                                                            SMSAUDIT_STATE_REPORT_DAMAGE)) ==
 		         0) {
 			out->nrecords = smsaudit_state_record_count(st);
 			for (size_t i = 0; i < smsaudit_state_problem_count(st); i++) {

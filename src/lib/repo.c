@@ -38,6 +38,7 @@ struct smsaudit_repo {
 };
 
 static int fresh_add(smsaudit_repo *repo, const git_oid *id, size_t bytes);
+static int damaged(smsaudit_repo *repo, const char *what, const git_oid *id);
 
 typedef struct {
 	char *path;
@@ -205,9 +206,10 @@ static int tree_at(git_tree **out, smsaudit_repo *repo, const smsaudit_oid *comm
 		smsaudit_oid_fmt(hex, commit);
 		return error_set(SMSAUDIT_ENOTFOUND, "no commit %s in %s", hex, repo->path);
 	}
+	git_oid tid = *git_commit_tree_id(c);
 	int rc = git_commit_tree(out, c);
 	git_commit_free(c);
-	return rc < 0 ? error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason()) : 0;
+	return rc < 0 ? damaged(repo, "tree", &tid) : 0;
 }
 
 static int entry_at(git_tree_entry **out, smsaudit_repo *repo, const smsaudit_oid *commit,
@@ -253,7 +255,7 @@ int smsaudit_repo_read_blob(smsaudit_buf *out, smsaudit_repo *repo, const smsaud
 	to_git(&id, blob);
 	git_blob *b = NULL;
 	if (git_blob_lookup(&b, repo->git, &id) < 0)
-		return error_set(SMSAUDIT_ENOTFOUND, "%s: missing object: %s", repo->path, git_reason());
+		return damaged(repo, "object", &id);
 	out->size = 0;
 	int rc = buf_put(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
 	git_blob_free(b);
@@ -268,10 +270,14 @@ int smsaudit_repo_read(smsaudit_buf *out, smsaudit_repo *repo, const smsaudit_oi
 	if (rc < 0)
 		return rc;
 	git_blob *blob = NULL;
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		git_tree_entry_free(e);
 		return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not a file", repo->path, path);
+	}
+	if (git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+		rc = damaged(repo, path, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+		return rc;
 	}
 	out->size = 0;
 	rc = buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
@@ -334,7 +340,8 @@ int smsaudit_repo_walk(smsaudit_repo *repo, const smsaudit_oid *commit, const ch
 	git_tree_free(root);
 	if (w.result)
 		return w.result;
-	return rc < 0 ? error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason()) : 0;
+	return rc < 0 ? error_set(SMSAUDIT_EDAMAGED, "%s: damaged repository: a tree below %s cannot be read (%s)",
+	                          repo->path, prefix && *prefix ? prefix : "the top", git_reason()) : 0;
 }
 
 int smsaudit_repo_blob_size(uint64_t *out, smsaudit_repo *repo, const smsaudit_oid *blob)
@@ -377,7 +384,7 @@ static int blob_stream(smsaudit_repo *repo, const smsaudit_oid *blob,
 		while (rc == 0) {
 			int n = git_odb_stream_read(st, chunk, STREAM_CHUNK);
 			if (n < 0) {
-				rc = error_set(SMSAUDIT_EIO, "%s: cannot read object: %s", repo->path, git_reason());
+				rc = damaged(repo, "object", &id);
 				break;
 			}
 			if (n == 0)
@@ -391,8 +398,9 @@ static int blob_stream(smsaudit_repo *repo, const smsaudit_oid *blob,
 		git_error_clear();
 		git_odb_object *obj = NULL;
 		if (git_odb_read(&obj, odb, &id) < 0) {
+			rc = damaged(repo, "object", &id);
 			git_odb_free(odb);
-			return error_set(SMSAUDIT_ENOTFOUND, "%s: missing object: %s", repo->path, git_reason());
+			return rc;
 		}
 		total = git_odb_object_size(obj);
 		rc = sink(git_odb_object_data(obj), (size_t)total, u);
@@ -1439,4 +1447,39 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 	}
 	*out = h;
 	return 0;
+}
+
+typedef struct {
+	smsaudit_repo *repo;
+	smsaudit_tag_fn fn;
+	void *payload;
+	int result;
+} tag_walk;
+
+static int each_tag_cb(const char *name, void *u)
+{
+	tag_walk *t = u;
+	git_object *obj = NULL, *commit = NULL;
+	if (git_revparse_single(&obj, t->repo->git, name) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(obj);
+		return 0; /* a tag that names no commit is no checkpoint */
+	}
+	smsaudit_oid id;
+	from_git(&id, git_object_id(commit));
+	git_object_free(commit);
+	git_object_free(obj);
+	t->result = t->fn(name + strlen("refs/tags/"), &id, t->payload);
+	return t->result ? -1 : 0;
+}
+
+int smsaudit_repo_each_tag(smsaudit_repo *repo, const char *prefix, smsaudit_tag_fn fn, void *payload)
+{
+	char glob[300];
+	snprintf(glob, sizeof(glob), "refs/tags/%s*", prefix);
+	tag_walk t = { repo, fn, payload, 0 };
+	int rc = git_reference_foreach_glob(repo->git, glob, each_tag_cb, &t);
+	if (t.result)
+		return t.result;
+	return rc < 0 && rc != GIT_EUSER ? error_set(SMSAUDIT_EIO, "%s: cannot list tags: %s", repo->path, git_reason()) : 0;
 }

@@ -51,6 +51,8 @@ struct smsaudit_state {
 	smsaudit_sms_policy policy;
 	smsaudit_history *history;  /* every commit reachable from the one loaded */
 	unsigned flags;
+	size_t damaged;             /* objects that could not be read */
+	char damage[512];           /* the first such message */
 };
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
@@ -117,6 +119,20 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	out->valid = l->valid;
 	out->signer_email = l->signer_email ? l->signer_email : "";
 	out->signer_roles = l->signer_roles;
+	out->blob = l->blob;
+}
+
+const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st)
+{
+	return smsaudit_history_commit(st->history, 0);
+}
+
+int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *commit)
+{
+	size_t i;
+	int rc = smsaudit_history_find(&i, st->history, commit) == 0;
+	smsaudit_error_clear();
+	return rc;
 }
 
 const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st)
@@ -448,6 +464,18 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 
 static void check_content(collect_ctx *c, smsaudit_repo *repo, loaded *l);
 
+/* An object could not be read (called right after the failing read). */
+static void note_damage(smsaudit_state *st)
+{
+	const smsaudit_error *e = smsaudit_error_last();
+	if (!e || e->code != SMSAUDIT_EDAMAGED)
+		return;
+	pthread_mutex_lock(&st->lock);
+	if (!st->damaged++)
+		snprintf(st->damage, sizeof(st->damage), "%s", e->message);
+	pthread_mutex_unlock(&st->lock);
+}
+
 static int at_its_path(smsaudit_state *st, const loaded *l)
 {
 	char want[160];
@@ -474,6 +502,7 @@ static int load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, smsaudit_buf
 		return 1;
 	}
 	if (smsaudit_repo_read_blob(xml, repo, &l->blob) < 0) {
+		note_damage(st);
 		problem(st, l->path, id_from_name, "cannot read: %s", smsaudit_error_last()->message);
 		return 0;
 	}
@@ -485,7 +514,12 @@ static int load_one(collect_ctx *c, smsaudit_repo *repo, loaded *l, smsaudit_buf
 		return 0;
 	char sig_path[200];
 	snprintf(sig_path, sizeof(sig_path), "%s.p7s", l->path);
-	if (!l->have_sig || smsaudit_repo_read_blob(sig, repo, &l->sig_blob) < 0) {
+	if (l->have_sig && smsaudit_repo_read_blob(sig, repo, &l->sig_blob) < 0) {
+		note_damage(st);
+		problem(st, sig_path, l->rec->id, "cannot read: %s", smsaudit_error_last()->message);
+		return 0;
+	}
+	if (!l->have_sig) {
 		problem(st, l->path, l->rec->id, "signature missing (%s)", sig_path);
 		return 0;
 	}
@@ -526,8 +560,10 @@ static void check_content(collect_ctx *c, smsaudit_repo *repo, loaded *l)
 	if (!(c->flags & SMSAUDIT_STATE_CHECK_CONTENT))
 		return;
 	char sha[65];
-	if (smsaudit_repo_blob_sha256(sha, &l->content_size, repo, &cblob) < 0)
+	if (smsaudit_repo_blob_sha256(sha, &l->content_size, repo, &cblob) < 0) {
+		note_damage(c->st);
 		l->content = CONTENT_UNREADABLE;
+	}
 	else if (strcmp(sha, b->sha256) != 0)
 		l->content = CONTENT_CHANGED;
 	else if (l->content_size != b->size)
@@ -1246,9 +1282,11 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	if (flags & SMSAUDIT_STATE_USE_CACHE) {
 		char digest[65];
 		store_trust_digest(store, digest);
-		if ((rc = record_cache_open(&c.cache, smsaudit_repo_path(store->repo), digest)) < 0) {
-			smsaudit_state_free(st);
-			return rc;
+		/* Without a cache (no configuration directory for its key) everything is
+		 * simply checked again. */
+		if (record_cache_open(&c.cache, smsaudit_repo_path(store->repo), digest) < 0) {
+			c.cache = NULL;
+			smsaudit_error_clear();
 		}
 	}
 	rc = smsaudit_repo_walk(store->repo, &at, "records", collect_cb, &c);
@@ -1275,6 +1313,8 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		st->cache_hits = c.cache_hits;
 		record_cache_free(c.cache);
 	}
+	if (rc == 0 && st->damaged && !(flags & SMSAUDIT_STATE_REPORT_DAMAGE))
+		rc = error_set(SMSAUDIT_EDAMAGED, "%s", st->damage);
 	if (rc < 0) {
 		smsaudit_state_free(st);
 		return rc;

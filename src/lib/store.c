@@ -407,7 +407,7 @@ int smsaudit_store_open(smsaudit_store **out, const char *path)
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	xmlDocPtr doc = NULL;
 	int rc = smsaudit_repo_open(&s->repo, path);
-	if (rc == 0 && (rc = smsaudit_repo_read(&b, s->repo, NULL, SMS_PATH)) < 0)
+	if (rc == 0 && (rc = smsaudit_repo_read(&b, s->repo, NULL, SMS_PATH)) < 0 && rc != SMSAUDIT_EDAMAGED)
 		rc = error_prefix(SMSAUDIT_ENOTFOUND, "%s: not an smsaudit repository", path);
 	if (rc == 0)
 		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH);

@@ -12,6 +12,13 @@
 
 T_FAILED=0
 
+# Each test has its own user configuration (pins, the cache key): nothing
+# leaks from one test to another or from the person running the tests.
+if [ -n "${TMPD:-}" ]; then
+	SMSAUDIT_CONFIG="$TMPD/config"
+	export SMSAUDIT_CONFIG
+fi
+
 fail() {
 	printf '    FAIL: %s\n' "$*"
 	T_FAILED=1

@@ -197,6 +197,7 @@ test_pack_failed_evidence_definitions_and_full_disk() {
 	ev=$(record_path ev-)
 	other=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/ev-.*\.xml$' | sed -n 2p)
 	repo_cat "$other.p7s" >"$TMPD/wrong.p7s"
+	good=$(git --git-dir="$SMSAUDIT_REPO" rev-parse main)
 	tamper_put "$ev.p7s" "$TMPD/wrong.p7s"
 	id=$(basename "$ev" .xml)
 	run --as ada@example.org pack "$S2" -o "$TMPD/pf" --draft
@@ -208,6 +209,15 @@ test_pack_failed_evidence_definitions_and_full_disk() {
 	run verify-pack "$TMPD/pf"
 	expect_rc 1
 	expect_out "FAIL $ev.p7s"
+	# Sealing such a repository is refused; nothing is written.
+	before=$(commits)
+	run --as ada@example.org pack "$S2" -o "$TMPD/pf2"
+	expect_rc 1
+	expect_err "fails verification"
+	[ -e "$TMPD/pf2" ] && fail "a refused seal left a folder"
+	[ "$(commits)" = "$before" ] || fail "a refused seal committed"
+	# Back to the history before the tampering, for what follows.
+	git --git-dir="$SMSAUDIT_REPO" update-ref refs/heads/main "$good"
 
 	# A custom definition: only its sections; a broken one refused with file and line, nothing written.
 	cat >"$TMPD/mine.xml" <<'XML'

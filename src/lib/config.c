@@ -1,0 +1,94 @@
+/* The user's configuration directory and the secrets kept in it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "internal.h"
+#include "smsaudit/config.h"
+
+int smsaudit_config_dir(char *out, size_t size)
+{
+	const char *env = getenv("SMSAUDIT_CONFIG");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	if (env && *env)
+		n = snprintf(out, size, "%s", env);
+	else if (xdg && *xdg == '/')
+		n = snprintf(out, size, "%s/smsaudit", xdg);
+	else if (home && *home)
+		n = snprintf(out, size, "%s/.config/smsaudit", home);
+	else
+		return error_set(SMSAUDIT_EIO, "no configuration directory: set SMSAUDIT_CONFIG or HOME");
+	if (n < 0 || (size_t)n >= size)
+		return error_set(SMSAUDIT_EIO, "the configuration directory's path is too long");
+	return 0;
+}
+
+static int mkdirs(const char *dir)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
+	return 0;
+}
+
+int smsaudit_config_dir_make(char *out, size_t size)
+{
+	int rc = smsaudit_config_dir(out, size);
+	return rc < 0 ? rc : mkdirs(out);
+}
+
+int smsaudit_config_secret(unsigned char out[32], const char *name)
+{
+	char dir[4096], path[4200];
+	int rc = smsaudit_config_dir_make(dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		ssize_t got = read(fd, out, 32);
+		close(fd);
+		if (got == 32)
+			return 0;
+		return error_set(SMSAUDIT_EIO, "%s: not a 32-byte secret; remove it to make a new one", path);
+	}
+	if (errno != ENOENT)
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	unsigned char key[32];
+	if (RAND_bytes(key, sizeof(key)) != 1)
+		return error_set(SMSAUDIT_ERROR, "no random bytes for %s", path);
+	/* Made beside and linked into place: two processes never both win, and
+	 * the loser reads the winner's secret. */
+	char tmp[4300];
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
+	int ok = write(fd, key, sizeof(key)) == (ssize_t)sizeof(key);
+	ok = close(fd) == 0 && ok;
+	int linked = ok && link(tmp, path) == 0;
+	unlink(tmp);
+	if (!linked && !(ok && errno == EEXIST))
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	if (!linked)
+		return smsaudit_config_secret(out, name);
+	memcpy(out, key, sizeof(key));
+	return 0;
+}

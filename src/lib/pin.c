@@ -1,0 +1,256 @@
+/* The pin: the trust anchor and accepted records, kept outside the repository. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "smsaudit/config.h"
+#include "smsaudit/pin.h"
+#include "store_internal.h"
+
+#define PIN_MAGIC "smsaudit-pin 1\n"
+#define PIN_MAX (512u << 20)
+
+typedef struct {
+	char id[SMSAUDIT_ID_MAX];
+	char blob[41];
+} pinned_record;
+
+typedef struct {
+	char anchor[65];
+	pinned_record *r;
+	size_t n, alloc;
+} pin_file;
+
+static int cmp_pinned(const void *a, const void *b)
+{
+	return strcmp(((const pinned_record *)a)->id, ((const pinned_record *)b)->id);
+}
+
+static int pin_path(char *out, size_t size, const smsaudit_oid *root, int make)
+{
+	char dir[4096], hex[41];
+	int rc = make ? smsaudit_config_dir_make(dir, sizeof(dir)) : smsaudit_config_dir(dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	smsaudit_oid_fmt(hex, root);
+	if (make) {
+		char pins[4200];
+		snprintf(pins, sizeof(pins), "%s/pins", dir);
+		if (mkdir_0700(pins) < 0)
+			return SMSAUDIT_EIO;
+	}
+	snprintf(out, size, "%s/pins/%s", dir, hex);
+	return 0;
+}
+
+static int pin_push(pin_file *p, const char *id, const char *blob)
+{
+	if (p->n == p->alloc) {
+		size_t n = p->alloc ? p->alloc * 2 : 256;
+		pinned_record *r = realloc(p->r, n * sizeof(*r));
+		if (!r)
+			return error_oom();
+		p->r = r;
+		p->alloc = n;
+	}
+	snprintf(p->r[p->n].id, sizeof(p->r[p->n].id), "%s", id);
+	snprintf(p->r[p->n].blob, sizeof(p->r[p->n].blob), "%s", blob);
+	p->n++;
+	return 0;
+}
+
+/* 0 and the pin; SMSAUDIT_ENOTFOUND when there is none; EINVALID naming the line when it is damaged. */
+static int pin_load(pin_file *p, const char *path)
+{
+	memset(p, 0, sizeof(*p));
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? SMSAUDIT_ENOTFOUND : error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	int rc = fd_read_all(&b, fd, path, PIN_MAX);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (b.size < sizeof(PIN_MAGIC) - 1 || memcmp(b.ptr, PIN_MAGIC, sizeof(PIN_MAGIC) - 1) != 0)
+		rc = error_set(SMSAUDIT_EINVALID, "%s:1: not a pin file", path);
+	size_t line = 1;
+	for (char *s = b.ptr + sizeof(PIN_MAGIC) - 1; rc == 0 && s < b.ptr + b.size;) {
+		char *nl = memchr(s, '\n', (size_t)(b.ptr + b.size - s));
+		line++;
+		if (!nl) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: the last line is cut short", path, line);
+			break;
+		}
+		*nl = '\0';
+		char id[SMSAUDIT_ID_MAX + 1], blob[42];
+		if (strncmp(s, "anchor ", 7) == 0 && strlen(s + 7) == 64)
+			memcpy(p->anchor, s + 7, 65);
+		else if (sscanf(s, "r %64s %41s", id, blob) == 2 && strlen(blob) == 40)
+			rc = pin_push(p, id, blob);
+		else
+			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: not a pin line", path, line);
+		s = nl + 1;
+	}
+	smsaudit_buf_dispose(&b);
+	if (rc == 0 && !p->anchor[0])
+		rc = error_set(SMSAUDIT_EINVALID, "%s: names no trust anchor", path);
+	if (rc == 0 && p->n > 1)
+		qsort(p->r, p->n, sizeof(*p->r), cmp_pinned);
+	return rc;
+}
+
+static int add_problem(smsaudit_problem **v, size_t *n, const char *path, const char *id, const char *fmt, ...)
+	SMSAUDIT_PRINTF(5, 6);
+
+static int add_problem(smsaudit_problem **v, size_t *n, const char *path, const char *id, const char *fmt, ...)
+{
+	smsaudit_problem *p = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!p)
+		return error_oom();
+	*v = p;
+	p = &p[(*n)++];
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+typedef struct {
+	const smsaudit_state *st;
+	smsaudit_problem **v;
+	size_t *n;
+} tag_ctx;
+
+static int check_tag(const char *name, const smsaudit_oid *commit, void *u)
+{
+	tag_ctx *t = u;
+	if (smsaudit_state_has_commit(t->st, commit))
+		return 0;
+	char hex[41];
+	smsaudit_oid_fmt(hex, commit);
+	return add_problem(t->v, t->n, "", "", "tag %s points to commit %.12s, which is not in main's history (history "
+	                   "rewritten after the pack was sealed)", name, hex) < 0 ? -1 : 0;
+}
+
+/* The records the state accepted, sorted by id. */
+static int accepted_records(pin_file *out, const smsaudit_state *st)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (!e.record || !e.valid)
+			continue;
+		char hex[41];
+		smsaudit_oid_fmt(hex, &e.blob);
+		if (pin_push(out, e.record->id, hex) < 0)
+			return SMSAUDIT_ENOMEM;
+	}
+	if (out->n > 1)
+		qsort(out->r, out->n, sizeof(*out->r), cmp_pinned);
+	return 0;
+}
+
+int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, size_t *n, smsaudit_store *store,
+                       const smsaudit_state *st, const char *expected_anchor, int at_main)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = smsaudit_cert_fingerprint(out->anchor, store->ca);
+	if (rc < 0)
+		return rc;
+	if (expected_anchor && strcasecmp(expected_anchor, out->anchor) != 0 &&
+	    (rc = add_problem(problems, n, CA_PATH, "", "the repository's trust anchor is %s, not %s as given with "
+	                      "--anchor", out->anchor, expected_anchor)) < 0)
+		return rc;
+	if ((rc = pin_path(out->path, sizeof(out->path), smsaudit_state_root(st), 0)) < 0) {
+		smsaudit_error_clear(); /* no configuration directory: nothing pinned to hold it against */
+		out->path[0] = '\0';
+	}
+	pin_file pin;
+	rc = out->path[0] ? pin_load(&pin, out->path) : SMSAUDIT_ENOTFOUND;
+	if (rc == SMSAUDIT_ENOTFOUND) {
+		rc = 0;
+	} else if (rc < 0) {
+		return rc;
+	} else {
+		out->pinned = 1;
+		memcpy(out->pinned_anchor, pin.anchor, 65);
+		out->pinned_records = pin.n;
+		if (strcmp(pin.anchor, out->anchor) != 0)
+			rc = add_problem(problems, n, CA_PATH, "", "the repository's trust anchor is %s, but this machine "
+			                 "pinned %s for it (%s): the history was rebuilt under another anchor", out->anchor,
+			                 pin.anchor, out->path);
+		pin_file now;
+		if (rc == 0 && at_main && (rc = accepted_records(&now, st)) == 0) {
+			for (size_t i = 0; rc == 0 && i < pin.n; i++) {
+				pinned_record *hit = now.n ? bsearch(&pin.r[i], now.r, now.n, sizeof(*now.r), cmp_pinned) : NULL;
+				if (!hit)
+					rc = add_problem(problems, n, "", pin.r[i].id, "accepted by an earlier verify on this machine "
+					                 "but no longer in main's history: the history was rewritten or the record "
+					                 "dropped");
+				else if (strcmp(hit->blob, pin.r[i].blob) != 0)
+					rc = add_problem(problems, n, "", pin.r[i].id, "changed since an earlier verify on this machine "
+					                 "accepted it (object %.12s, now %.12s)", pin.r[i].blob, hit->blob);
+			}
+			free(now.r);
+		}
+		free(pin.r);
+	}
+	if (rc < 0 || !at_main)
+		return rc;
+	/* Checkpoints: audit tags and the source commits of pack seals. */
+	tag_ctx t = { st, problems, n };
+	if ((rc = smsaudit_repo_each_tag(store->repo, "audit/", check_tag, &t)) != 0)
+		return rc < 0 ? rc : SMSAUDIT_ENOMEM;
+	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_SEAL)
+			continue;
+		smsaudit_oid c;
+		if (smsaudit_repo_resolve(&c, store->repo, e.record->seal.commit) == 0 && smsaudit_state_has_commit(st, &c))
+			continue;
+		smsaudit_error_clear();
+		if ((rc = add_problem(problems, n, e.path, e.record->id, "seals pack %s made from commit %.12s, which is not "
+		                      "in main's history (history rewritten after the pack was sealed)",
+		                      e.record->seal.pack, e.record->seal.commit)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *root)
+{
+	char path[4200], tmp[4300], anchor[65];
+	int rc = pin_path(path, sizeof(path), root, 1);
+	if (rc < 0)
+		return rc;
+	if ((rc = smsaudit_cert_fingerprint(anchor, store->ca)) < 0)
+		return rc;
+	pin_file keep;
+	memset(&keep, 0, sizeof(keep));
+	if (st)
+		rc = accepted_records(&keep, st);
+	else if ((rc = pin_load(&keep, path)) == SMSAUDIT_ENOTFOUND)
+		rc = 0;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = buf_printf(&b, PIN_MAGIC "anchor %s\n", anchor);
+	for (size_t i = 0; rc == 0 && i < keep.n; i++)
+		rc = buf_printf(&b, "r %s %s\n", keep.r[i].id, keep.r[i].blob);
+	free(keep.r);
+	if (rc == 0) {
+		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+		rc = file_write_replace(path, tmp, b.ptr, b.size);
+	}
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
