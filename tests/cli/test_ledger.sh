@@ -453,20 +453,26 @@ test_damaged_pack_file() {
 	expect_err_one_line
 }
 
+# Garbage written over one record's object inside its pack (the record of the
+# first evidence: the head commit and trees stay readable).
 test_corrupted_pack_bytes() {
 	ledger_repo || return
-	# Every pack of the repository gets a run of garbage in its middle.
-	for pack in "$TMPD"/ev.git/objects/pack/*.pack; do
-		size=$(wc -c <"$pack")
-		chmod u+w "$pack"
-		head -c 64 /dev/zero | tr '\0' '\377' | dd of="$pack" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	blob=$(g rev-parse "main:$EV1_PATH")
+	pack="" off=""
+	for idx in "$TMPD"/ev.git/objects/pack/*.idx; do
+		o=$(git show-index <"$idx" | awk -v b="$blob" '$2 == b { print $1 }')
+		[ -n "$o" ] && pack=${idx%.idx}.pack off=$o
 	done
+	[ -n "$pack" ] || { fail "no pack holds $blob"; return; }
+	chmod u+w "$pack"
+	head -c 24 /dev/zero | tr '\0' '\377' | dd of="$pack" bs=1 seek=$((off + 6)) conv=notrunc 2>/dev/null
 	run verify
 	expect_rc 1
-	said "damaged"
+	expect_line "$EV1_PATH" "damaged"
 	run evidence list
 	[ "$rc" != 0 ] || fail "evidence list on a damaged repository exited 0"
 	expect_err "damaged"
+	expect_err "verify"
 	expect_err_one_line
 }
 
