@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include "internal.h"
@@ -90,5 +93,28 @@ int smsaudit_config_secret(unsigned char out[32], const char *name)
 	if (!linked)
 		return smsaudit_config_secret(out, name);
 	memcpy(out, key, sizeof(key));
+	return 0;
+}
+
+int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t blen)
+{
+	unsigned char key[32];
+	int rc = smsaudit_config_secret(key, "cache.key");
+	if (rc < 0)
+		return rc;
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		                OSSL_PARAM_construct_end() };
+	unsigned char md[32];
+	size_t mdlen = 0;
+	int ok = ctx && EVP_MAC_init(ctx, key, sizeof(key), params) && EVP_MAC_update(ctx, a, alen) &&
+	         (!blen || EVP_MAC_update(ctx, b, blen)) && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == 32;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	if (!ok)
+		return error_set(SMSAUDIT_ERROR, "cannot compute a MAC");
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }

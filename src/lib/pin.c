@@ -1,7 +1,9 @@
 /* The pin: the trust anchor and accepted records, kept outside the repository. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,6 +47,28 @@ static int pin_path(char *out, size_t size, const smsaudit_oid *root, int make)
 			return SMSAUDIT_EIO;
 	}
 	snprintf(out, size, "%s/pins/%s", dir, hex);
+	return 0;
+}
+
+/* The second index: the repository's folder on this machine -> its first
+ * commit and anchor, so that a history rebuilt from its first commit at the
+ * same place is not taken for a new repository. */
+static int path_pin_path(char *out, size_t size, smsaudit_store *store, int make)
+{
+	char dir[4096], real[4096], digest[65];
+	int rc = make ? smsaudit_config_dir_make(dir, sizeof(dir)) : smsaudit_config_dir(dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	if (!realpath(smsaudit_repo_path(store->repo), real))
+		snprintf(real, sizeof(real), "%s", smsaudit_repo_path(store->repo));
+	sha256_hex(digest, real, strlen(real));
+	if (make) {
+		char pins[4200];
+		snprintf(pins, sizeof(pins), "%s/places", dir);
+		if (mkdir_0700(pins) < 0)
+			return SMSAUDIT_EIO;
+	}
+	snprintf(out, size, "%s/places/%.40s", dir, digest);
 	return 0;
 }
 
@@ -174,6 +198,36 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 		smsaudit_error_clear(); /* no configuration directory: nothing pinned to hold it against */
 		out->path[0] = '\0';
 	}
+	/* The same folder, another first commit: the history was rebuilt in place.
+	 * Hold it against what was pinned for the old first commit. */
+	char place[4200], root_hex[41];
+	smsaudit_oid_fmt(root_hex, smsaudit_state_root(st));
+	if (out->path[0] && path_pin_path(place, sizeof(place), store, 0) == 0) {
+		smsaudit_buf b = SMSAUDIT_BUF_INIT;
+		char was_root[41] = "", was_anchor[65] = "";
+		if (file_read_all(&b, place, 4096) == 0 &&
+		    sscanf(b.ptr ? b.ptr : "", "root %40s anchor %64s", was_root, was_anchor) == 2 &&
+		    strcmp(was_root, root_hex) != 0) {
+			rc = add_problem(problems, n, "", "", "this repository's folder was pinned with first commit %.12s "
+			                 "(trust anchor %s); it now starts at %.12s: its history was rebuilt (if it was "
+			                 "re-created on purpose, remove %s)", was_root, was_anchor, root_hex, place);
+			smsaudit_oid old;
+			char hexpath[4200];
+			if (rc == 0 && strlen(was_root) == 40) {
+				for (int i = 0; i < 20; i++) {
+					unsigned v = 0;
+					sscanf(was_root + 2 * i, "%2x", &v);
+					old.id[i] = (unsigned char)v;
+				}
+				if (pin_path(hexpath, sizeof(hexpath), &old, 0) == 0)
+					snprintf(out->path, sizeof(out->path), "%s", hexpath);
+			}
+		}
+		smsaudit_buf_dispose(&b);
+		smsaudit_error_clear();
+		if (rc < 0)
+			return rc;
+	}
 	pin_file pin;
 	rc = out->path[0] ? pin_load(&pin, out->path) : SMSAUDIT_ENOTFOUND;
 	if (rc == SMSAUDIT_ENOTFOUND) {
@@ -250,6 +304,15 @@ int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const sms
 	if (rc == 0) {
 		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 		rc = file_write_replace(path, tmp, b.ptr, b.size);
+	}
+	/* and the folder's own pin */
+	char place[4200], root_hex[41];
+	smsaudit_oid_fmt(root_hex, root);
+	b.size = 0;
+	if (rc == 0 && (rc = path_pin_path(place, sizeof(place), store, 1)) == 0 &&
+	    (rc = buf_printf(&b, "root %s anchor %s\n", root_hex, anchor)) == 0) {
+		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", place, (long)getpid());
+		rc = file_write_replace(place, tmp, b.ptr, b.size);
 	}
 	smsaudit_buf_dispose(&b);
 	return rc;

@@ -201,11 +201,8 @@ static int tree_at(git_tree **out, smsaudit_repo *repo, const smsaudit_oid *comm
 	git_oid id;
 	to_git(&id, commit);
 	git_commit *c = NULL;
-	if (git_commit_lookup(&c, repo->git, &id) < 0) {
-		char hex[41];
-		smsaudit_oid_fmt(hex, commit);
-		return error_set(SMSAUDIT_ENOTFOUND, "no commit %s in %s", hex, repo->path);
-	}
+	if (git_commit_lookup(&c, repo->git, &id) < 0)
+		return damaged(repo, "commit", &id); /* ids come from refs or resolved revisions: they existed */
 	git_oid tid = *git_commit_tree_id(c);
 	int rc = git_commit_tree(out, c);
 	git_commit_free(c);
@@ -1206,65 +1203,93 @@ static size_t path_join(char *prefix, size_t plen, const char *name)
 	return plen + n;
 }
 
+/* git's order of tree entries: by name, a folder's name as if it ended in '/'. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *x = git_tree_entry_name(a), *y = git_tree_entry_name(b);
+	size_t i = 0;
+	while (x[i] && x[i] == y[i])
+		i++;
+	unsigned char cx = (unsigned char)(x[i] ? x[i] : entry_is_tree(a) ? '/' : '\0');
+	unsigned char cy = (unsigned char)(y[i] ? y[i] : entry_is_tree(b) ? '/' : '\0');
+	return cx < cy ? -1 : cx > cy;
+}
+
+/* One entry only in the old tree (removed) or only in the new one (added). */
+static int entry_alone(change_list *l, const git_tree_entry *e, int change, char *prefix, size_t plen)
+{
+	size_t len = path_join(prefix, plen, git_tree_entry_name(e));
+	if (!len)
+		return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long (%.100s...)", l->repo->path, prefix);
+	int rc;
+	if (entry_is_tree(e)) {
+		prefix[len] = '/';
+		prefix[len + 1] = '\0';
+		rc = subtree_all(l, git_tree_entry_id(e), change, prefix, len + 1);
+	} else {
+		rc = change_push(l, prefix, git_tree_entry_id(e), change);
+	}
+	prefix[plen] = '\0';
+	return rc;
+}
+
+/* The same name on both sides, with other content. */
+static int entry_changed(change_list *l, const git_tree_entry *o, const git_tree_entry *e, char *prefix, size_t plen)
+{
+	if (!entry_is_tree(e) || !entry_is_tree(o)) {
+		/* a file changed, or a file and a folder swapped places */
+		if (entry_is_tree(e) != entry_is_tree(o)) {
+			int rc = entry_alone(l, o, SMSAUDIT_PATH_DELETED, prefix, plen);
+			return rc ? rc : entry_alone(l, e, SMSAUDIT_PATH_ADDED, prefix, plen);
+		}
+		size_t len = path_join(prefix, plen, git_tree_entry_name(e));
+		if (!len)
+			return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long", l->repo->path);
+		int rc = change_push(l, prefix, git_tree_entry_id(e), SMSAUDIT_PATH_MODIFIED);
+		prefix[plen] = '\0';
+		return rc;
+	}
+	size_t len = path_join(prefix, plen, git_tree_entry_name(e));
+	if (!len)
+		return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long", l->repo->path);
+	prefix[len] = '/';
+	prefix[len + 1] = '\0';
+	git_tree *a = NULL, *b = NULL;
+	int rc;
+	if (git_tree_lookup(&a, l->repo->git, git_tree_entry_id(o)) < 0)
+		rc = damaged(l->repo, "tree", git_tree_entry_id(o));
+	else if (git_tree_lookup(&b, l->repo->git, git_tree_entry_id(e)) < 0)
+		rc = damaged(l->repo, "tree", git_tree_entry_id(e));
+	else
+		rc = tree_changes(l, a, b, prefix, len + 1);
+	git_tree_free(a);
+	git_tree_free(b);
+	prefix[plen] = '\0';
+	return rc;
+}
+
+/* Both trees are sorted the same way: walk them side by side, and go down
+ * only into folders whose ids differ (most of a commit's tree is shared). */
 static int tree_changes(change_list *l, const git_tree *old, const git_tree *new, char *prefix, size_t plen)
 {
 	int rc = 0;
-	size_t nn = new ? git_tree_entrycount(new) : 0, no = old ? git_tree_entrycount(old) : 0;
-	for (size_t i = 0; rc == 0 && i < nn; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(new, i);
-		const git_tree_entry *o = old ? git_tree_entry_byname(old, git_tree_entry_name(e)) : NULL;
-		size_t len = path_join(prefix, plen, git_tree_entry_name(e));
-		if (!len)
-			return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long (%.100s...)", l->repo->path,
-			                 prefix);
-		if (o && git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)) &&
-		    git_tree_entry_filemode(o) == git_tree_entry_filemode(e))
-			continue;
-		if (entry_is_tree(e)) {
-			prefix[len] = '/';
-			prefix[len + 1] = '\0';
-			if (o && entry_is_tree(o)) {
-				git_tree *a = NULL, *b = NULL;
-				if (git_tree_lookup(&a, l->repo->git, git_tree_entry_id(o)) < 0)
-					rc = damaged(l->repo, "tree", git_tree_entry_id(o));
-				else if (git_tree_lookup(&b, l->repo->git, git_tree_entry_id(e)) < 0)
-					rc = damaged(l->repo, "tree", git_tree_entry_id(e));
-				else
-					rc = tree_changes(l, a, b, prefix, len + 1);
-				git_tree_free(a);
-				git_tree_free(b);
-			} else {
-				prefix[len] = '\0';
-				if (o)
-					rc = change_push(l, prefix, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED);
-				prefix[len] = '/';
-				if (rc == 0)
-					rc = subtree_all(l, git_tree_entry_id(e), SMSAUDIT_PATH_ADDED, prefix, len + 1);
-			}
-		} else if (o && entry_is_tree(o)) {
-			prefix[len] = '/';
-			prefix[len + 1] = '\0';
-			rc = subtree_all(l, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED, prefix, len + 1);
-			prefix[len] = '\0';
-			if (rc == 0)
-				rc = change_push(l, prefix, git_tree_entry_id(e), SMSAUDIT_PATH_ADDED);
+	size_t nn = new ? git_tree_entrycount(new) : 0, no = old ? git_tree_entrycount(old) : 0, i = 0, j = 0;
+	while (rc == 0 && (i < no || j < nn)) {
+		const git_tree_entry *o = i < no ? git_tree_entry_byindex(old, i) : NULL;
+		const git_tree_entry *e = j < nn ? git_tree_entry_byindex(new, j) : NULL;
+		int c = !o ? 1 : !e ? -1 : entry_cmp(o, e);
+		if (c < 0) {
+			rc = entry_alone(l, o, SMSAUDIT_PATH_DELETED, prefix, plen);
+			i++;
+		} else if (c > 0) {
+			rc = entry_alone(l, e, SMSAUDIT_PATH_ADDED, prefix, plen);
+			j++;
 		} else {
-			rc = change_push(l, prefix, git_tree_entry_id(e), o ? SMSAUDIT_PATH_MODIFIED : SMSAUDIT_PATH_ADDED);
-		}
-	}
-	for (size_t i = 0; rc == 0 && i < no; i++) {
-		const git_tree_entry *o = git_tree_entry_byindex(old, i);
-		if (new && git_tree_entry_byname(new, git_tree_entry_name(o)))
-			continue;
-		size_t len = path_join(prefix, plen, git_tree_entry_name(o));
-		if (!len)
-			return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long", l->repo->path);
-		if (entry_is_tree(o)) {
-			prefix[len] = '/';
-			prefix[len + 1] = '\0';
-			rc = subtree_all(l, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED, prefix, len + 1);
-		} else {
-			rc = change_push(l, prefix, git_tree_entry_id(o), SMSAUDIT_PATH_DELETED);
+			if (!git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)) ||
+			    git_tree_entry_filemode(o) != git_tree_entry_filemode(e))
+				rc = entry_changed(l, o, e, prefix, plen);
+			i++;
+			j++;
 		}
 	}
 	prefix[plen] = '\0';
