@@ -1377,6 +1377,8 @@ static int history_commit_changes(smsaudit_history *h, smsaudit_repo *repo, size
 	return rc;
 }
 
+static int history_index(smsaudit_history *h, const git_oid *id);
+
 static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, git_commit *c)
 {
 	if (h->n == *alloc) {
@@ -1402,7 +1404,12 @@ static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, gi
 			return error_set(SMSAUDIT_EDAMAGED, "a parent commit is not in the history");
 		h->parents[h->nparents_all++] = idx;
 	}
-	/* Index it (grow the table at half full). */
+	return history_index(h, id);
+}
+
+/* Index commit h->n (already in h->c) and count it (grow the table at half full). */
+static int history_index(smsaudit_history *h, const git_oid *id)
+{
 	if ((h->n + 1) * 2 > h->nslots) {
 		size_t ns = h->nslots ? h->nslots * 2 : 1024;
 		size_t *slots = calloc(ns, sizeof(*slots));
@@ -1426,6 +1433,211 @@ static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, gi
 	return 0;
 }
 
+/*
+ * The history cache: the commits and changes of the history up to one tip,
+ * so that a command after one new commit diffs that commit only. It lives in
+ * smsaudit-cache/history (never committed or cloned), protected by an
+ * HMAC-SHA256 keyed by the user's own secret: an edited or torn file is
+ * ignored and the history walked again.
+ */
+#define HISTORY_MAGIC "smsaudit-history 1\n"
+
+typedef struct {
+	uint32_t commit;
+	unsigned char change;
+	git_oid blob;
+	char *path;
+} history_event;
+
+typedef struct {
+	history_event *v;
+	size_t n, alloc;
+} event_list;
+
+static void events_free(event_list *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].path);
+	free(e->v);
+	e->v = NULL;
+	e->n = e->alloc = 0;
+}
+
+static int events_push(event_list *e, uint32_t commit, int change, const git_oid *blob, const char *path, size_t len)
+{
+	if (e->n == e->alloc) {
+		size_t n = e->alloc ? e->alloc * 2 : 1024;
+		history_event *v = realloc(e->v, n * sizeof(*v));
+		if (!v)
+			return error_oom();
+		e->v = v;
+		e->alloc = n;
+	}
+	char *p = malloc(len + 1);
+	if (!p)
+		return error_oom();
+	memcpy(p, path, len);
+	p[len] = '\0';
+	e->v[e->n++] = (history_event){ commit, (unsigned char)change, *blob, p };
+	return 0;
+}
+
+typedef struct {
+	event_list *events;
+	smsaudit_change_fn fn;
+	void *payload;
+} recorder;
+
+static int record_change(const smsaudit_history *h, size_t commit, const char *path, smsaudit_path_change change,
+                         const smsaudit_oid *blob, void *u)
+{
+	recorder *r = u;
+	git_oid g;
+	to_git(&g, blob);
+	int rc = events_push(r->events, (uint32_t)commit, change, &g, path, strlen(path));
+	return rc ? rc : r->fn ? r->fn(h, commit, path, change, blob, r->payload) : 0;
+}
+
+static void cache_path(char *out, size_t size, const smsaudit_repo *repo)
+{
+	snprintf(out, size, "%s/smsaudit-cache/history", repo->path);
+}
+
+static int get_bytes(const unsigned char **p, const unsigned char *end, void *out, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return -1;
+	memcpy(out, *p, n);
+	*p += n;
+	return 0;
+}
+
+/* Load the cache into `h` (its commits) and `ev`; -1 when there is none or it does not check out. */
+static int history_cache_load(smsaudit_history *h, event_list *ev, git_oid *tip, smsaudit_repo *repo)
+{
+	char path[4200];
+	cache_path(path, sizeof(path), repo);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	int ok = file_read_all(&b, path, (size_t)1 << 31) == 0 && b.size > sizeof(HISTORY_MAGIC) - 1 + 64 &&
+	         memcmp(b.ptr, HISTORY_MAGIC, sizeof(HISTORY_MAGIC) - 1) == 0;
+	char mac[65];
+	ok = ok && config_mac(mac, b.ptr, b.size - 64, NULL, 0) == 0 && memcmp(mac, b.ptr + b.size - 64, 64) == 0;
+	smsaudit_error_clear();
+	const unsigned char *p = (const unsigned char *)b.ptr + sizeof(HISTORY_MAGIC) - 1;
+	const unsigned char *end = (const unsigned char *)b.ptr + (ok ? b.size - 64 : 0);
+	uint64_t ncommits = 0, nevents = 0;
+	ok = ok && get_bytes(&p, end, tip->id, 20) == 0 && get_bytes(&p, end, &ncommits, 8) == 0;
+	size_t alloc = 0;
+	for (uint64_t i = 0; ok && i < ncommits; i++) {
+		git_oid id;
+		int64_t t;
+		uint32_t np;
+		ok = get_bytes(&p, end, id.id, 20) == 0 && get_bytes(&p, end, &t, 8) == 0 && get_bytes(&p, end, &np, 4) == 0;
+		if (!ok)
+			break;
+		if (h->n == alloc) {
+			alloc = alloc ? alloc * 2 : 1024;
+			history_commit *v = realloc(h->c, alloc * sizeof(*v));
+			if (!v) {
+				ok = 0;
+				break;
+			}
+			h->c = v;
+		}
+		size_t *pp = realloc(h->parents, (h->nparents_all + np + 1) * sizeof(*pp));
+		if (!pp) {
+			ok = 0;
+			break;
+		}
+		h->parents = pp;
+		h->c[h->n] = (history_commit){ id, (time_t)t, h->nparents_all, np };
+		for (uint32_t k = 0; ok && k < np; k++) {
+			uint32_t idx;
+			ok = get_bytes(&p, end, &idx, 4) == 0 && idx < h->n;
+			if (ok)
+				h->parents[h->nparents_all++] = idx;
+		}
+		if (ok)
+			ok = history_index(h, &id) == 0;
+	}
+	ok = ok && get_bytes(&p, end, &nevents, 8) == 0;
+	for (uint64_t i = 0; ok && i < nevents; i++) {
+		uint32_t commit;
+		unsigned char change;
+		git_oid blob;
+		uint16_t len;
+		ok = get_bytes(&p, end, &commit, 4) == 0 && get_bytes(&p, end, &change, 1) == 0 &&
+		     get_bytes(&p, end, blob.id, 20) == 0 && get_bytes(&p, end, &len, 2) == 0 && (size_t)(end - p) >= len &&
+		     commit < h->n && change <= SMSAUDIT_PATH_DELETED;
+		if (ok) {
+			ok = events_push(ev, commit, change, &blob, (const char *)p, len) == 0;
+			p += len;
+		}
+	}
+	ok = ok && p == end;
+	smsaudit_buf_dispose(&b);
+	if (!ok) {
+		events_free(ev);
+		free(h->c);
+		free(h->parents);
+		free(h->slots);
+		memset(h, 0, sizeof(*h));
+		return -1;
+	}
+	return 0;
+}
+
+static int history_cache_save(const smsaudit_history *h, const event_list *ev, const git_oid *tip,
+                              smsaudit_repo *repo)
+{
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	uint64_t n = h->n, ne = ev->n;
+	int rc = buf_put(&b, HISTORY_MAGIC, sizeof(HISTORY_MAGIC) - 1);
+	rc = rc ? rc : buf_put(&b, (const char *)tip->id, 20);
+	rc = rc ? rc : buf_put(&b, (const char *)&n, 8);
+	for (size_t i = 0; rc == 0 && i < h->n; i++) {
+		int64_t t = (int64_t)h->c[i].time;
+		uint32_t np = (uint32_t)h->c[i].nparents;
+		rc = buf_put(&b, (const char *)h->c[i].id.id, 20);
+		rc = rc ? rc : buf_put(&b, (const char *)&t, 8);
+		rc = rc ? rc : buf_put(&b, (const char *)&np, 4);
+		for (uint32_t k = 0; rc == 0 && k < np; k++) {
+			uint32_t idx = (uint32_t)smsaudit_history_parent(h, i, k);
+			rc = buf_put(&b, (const char *)&idx, 4);
+		}
+	}
+	rc = rc ? rc : buf_put(&b, (const char *)&ne, 8);
+	for (size_t i = 0; rc == 0 && i < ev->n; i++) {
+		size_t len = strlen(ev->v[i].path);
+		uint16_t l16 = (uint16_t)len;
+		if (len > 0xffff)
+			continue;
+		rc = buf_put(&b, (const char *)&ev->v[i].commit, 4);
+		rc = rc ? rc : buf_put(&b, (const char *)&ev->v[i].change, 1);
+		rc = rc ? rc : buf_put(&b, (const char *)ev->v[i].blob.id, 20);
+		rc = rc ? rc : buf_put(&b, (const char *)&l16, 2);
+		rc = rc ? rc : buf_put(&b, ev->v[i].path, len);
+	}
+	char mac[65], dir[4200], path[4200], tmp[4300];
+	if (rc == 0)
+		rc = config_mac(mac, b.ptr, b.size, NULL, 0);
+	rc = rc ? rc : buf_put(&b, mac, 64);
+	snprintf(dir, sizeof(dir), "%s/smsaudit-cache", repo->path);
+	cache_path(path, sizeof(path), repo);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (rc == 0 && (rc = mkdir_0700(dir)) == 0)
+		rc = file_write_replace(path, tmp, b.ptr, b.size);
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
+static int access_cache_absent(const smsaudit_repo *repo)
+{
+	char path[4200];
+	cache_path(path, sizeof(path), repo);
+	return access(path, F_OK) != 0;
+}
+
 int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip,
                           smsaudit_change_fn fn, void *payload)
 {
@@ -1434,38 +1646,64 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 	git_revwalk *walk = NULL;
 	if (!h)
 		return error_oom();
-	int rc = 0;
-	if (git_revwalk_new(&walk, repo->git) < 0)
-		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
-	git_oid tid;
+	git_oid tid, cached_tip;
 	to_git(&tid, tip);
-	if (rc == 0) {
-		git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-		if (git_revwalk_push(walk, &tid) < 0)
-			rc = damaged(repo, "commit", &tid);
+	/* What an earlier run walked, if it is part of this history. */
+	event_list ev = { NULL, 0, 0 };
+	int have = fn && history_cache_load(h, &ev, &cached_tip, repo) == 0;
+	if (have && !git_oid_equal(&cached_tip, &tid) && git_graph_descendant_of(repo->git, &tid, &cached_tip) != 1) {
+		events_free(&ev);
+		smsaudit_history_free(h);
+		if (!(h = calloc(1, sizeof(*h))))
+			return error_oom();
+		have = 0;
 	}
-	size_t alloc = 0;
-	git_oid id;
-	int wrc = 0;
-	while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, repo->git, &id) < 0) {
-			rc = damaged(repo, "commit", &id);
-			break;
+	/* Nothing replaces a cache of a later tip with one of an earlier (gap --at). */
+	int may_save = fn && (have || access_cache_absent(repo));
+	size_t base = h->n, alloc = h->n;
+	int rc = 0;
+	if (!(have && git_oid_equal(&cached_tip, &tid))) {
+		if (git_revwalk_new(&walk, repo->git) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+		if (rc == 0) {
+			git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+			if (git_revwalk_push(walk, &tid) < 0)
+				rc = damaged(repo, "commit", &tid);
+			else if (have && git_revwalk_hide(walk, &cached_tip) < 0)
+				rc = damaged(repo, "commit", &cached_tip);
 		}
-		rc = history_add(h, &alloc, &id, c);
-		if (rc == SMSAUDIT_EDAMAGED)
-			rc = damaged(repo, "parent of commit", &id);
-		git_commit_free(c);
+		git_oid id;
+		int wrc = 0;
+		while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
+			git_commit *c = NULL;
+			if (git_commit_lookup(&c, repo->git, &id) < 0) {
+				rc = damaged(repo, "commit", &id);
+				break;
+			}
+			rc = history_add(h, &alloc, &id, c);
+			if (rc == SMSAUDIT_EDAMAGED)
+				rc = damaged(repo, "parent of commit", &id);
+			git_commit_free(c);
+		}
+		if (rc == 0 && wrc != GIT_ITEROVER)
+			rc = damaged(repo, "history below commit", &tid);
+		git_revwalk_free(walk);
 	}
-	if (rc == 0 && wrc != GIT_ITEROVER)
-		rc = damaged(repo, "history below commit", &tid);
-	git_revwalk_free(walk);
+	/* The cached changes first, then the new commits' own. */
+	for (size_t i = 0; rc == 0 && fn && i < ev.n; i++) {
+		smsaudit_oid o;
+		from_git(&o, &ev.v[i].blob);
+		rc = fn(h, ev.v[i].commit, ev.v[i].path, (smsaudit_path_change)ev.v[i].change, &o, payload);
+	}
+	recorder rec = { &ev, fn, payload };
 	change_list l = { repo, NULL, 0, 0, 0 };
-	for (size_t i = 0; rc == 0 && fn && i < h->n; i++)
-		rc = history_commit_changes(h, repo, i, &l, fn, payload);
+	for (size_t i = base; rc == 0 && fn && i < h->n; i++)
+		rc = history_commit_changes(h, repo, i, &l, record_change, &rec);
 	change_clear(&l);
 	free(l.v);
+	if (rc == 0 && may_save && h->n > base && history_cache_save(h, &ev, &tid, repo) < 0)
+		smsaudit_error_clear(); /* the cache only saves time */
+	events_free(&ev);
 	if (rc < 0) {
 		smsaudit_history_free(h);
 		return rc;
