@@ -124,7 +124,10 @@ typedef struct smsaudit_history smsaudit_history;
 typedef int (*smsaudit_change_fn)(const smsaudit_history *h, size_t commit, const char *path,
                                   smsaudit_path_change change, const smsaudit_oid *blob, void *payload);
 
-int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip,
+/* Walk every commit again rather than reuse the local history cache
+ * (smsaudit-cache/history, keyed by the user's secret). */
+#define SMSAUDIT_HISTORY_NO_CACHE 1u
+int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip, unsigned flags,
                           smsaudit_change_fn fn, void *payload);
 void smsaudit_history_free(smsaudit_history *h);
 size_t smsaudit_history_count(const smsaudit_history *h);

@@ -192,6 +192,8 @@ typedef struct {
 /* Report objects that cannot be read (a damaged repository) as problems and
  * go on, as verify does; without it the load fails with SMSAUDIT_EDAMAGED. */
 #define SMSAUDIT_STATE_REPORT_DAMAGE 8u
+/* Walk the whole history again instead of reusing the history cache. */
+#define SMSAUDIT_STATE_NO_HISTORY_CACHE 16u
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
                         unsigned flags);

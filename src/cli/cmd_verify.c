@@ -1,4 +1,4 @@
-/* smsaudit verify [--at REV] [--no-content] [--anchor SHA256] */
+/* smsaudit verify [--at REV] [--no-content] [--no-cache] [--anchor SHA256] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,12 +6,13 @@
 #include "cli.h"
 #include "smsaudit/pin.h"
 
-enum { O_AT = 1, O_NO_CONTENT, O_ANCHOR };
+enum { O_AT = 1, O_NO_CONTENT, O_ANCHOR, O_NO_CACHE };
 
 typedef struct {
 	const char *at;
 	const char *anchor;
 	int no_content;
+	int no_cache;
 } verify_args;
 
 static int on_opt(int id, const char *arg, void *u)
@@ -23,6 +24,8 @@ static int on_opt(int id, const char *arg, void *u)
 		a->no_content = 1;
 	else if (id == O_ANCHOR)
 		a->anchor = arg;
+	else if (id == O_NO_CACHE)
+		a->no_cache = 1;
 	return -1;
 }
 
@@ -57,8 +60,9 @@ static int damaged(cli_ctx *ctx)
 int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-content", 0, O_NO_CONTENT, 0 },
-		                           { "anchor", 1, O_ANCHOR, 0 }, { NULL, 0, 0, 0 } };
-	verify_args a = { NULL, NULL, 0 };
+		                           { "anchor", 1, O_ANCHOR, 0 }, { "no-cache", 0, O_NO_CACHE, 0 },
+		                           { NULL, 0, 0, 0 } };
+	verify_args a = { NULL, NULL, 0, 0 };
 	char **pos = NULL;
 	int npos = 0;
 	int rc = cli_parse(ctx, "verify", argc, argv, opts, on_opt, &a, &pos, &npos);
@@ -80,7 +84,12 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		at = head;
 	smsaudit_state *st = NULL;
 	if (r == 0)
-		r = smsaudit_state_load(&st, store, &at, SMSAUDIT_STATE_REPORT_DAMAGE | (a.no_content ? 0 : SMSAUDIT_STATE_CHECK_CONTENT));
+		/* The signature cache is this user's own earlier work, keyed by a secret
+		 * of theirs (an edited cache is not believed); --no-cache checks every
+		 * signature again. */
+		r = smsaudit_state_load(&st, store, &at,
+		                        SMSAUDIT_STATE_REPORT_DAMAGE | (a.no_content ? 0 : SMSAUDIT_STATE_CHECK_CONTENT) |
+		                                (a.no_cache ? SMSAUDIT_STATE_NO_HISTORY_CACHE : SMSAUDIT_STATE_USE_CACHE));
 	if (r == SMSAUDIT_EDAMAGED) {
 		smsaudit_store_free(store);
 		return damaged(ctx);

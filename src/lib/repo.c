@@ -1631,6 +1631,87 @@ static int history_cache_save(const smsaudit_history *h, const event_list *ev, c
 	return rc;
 }
 
+/* Diffing commits is independent work: ranges of commits on separate threads,
+ * each with its own libgit2 handle (a repository is not shared between
+ * threads), each recording its events; they are joined in commit order. */
+typedef struct {
+	smsaudit_history *h;
+	const char *path;
+	size_t from, to;
+	event_list ev;
+	int rc;
+	char err[600];
+} diff_job;
+
+static void *diff_worker(void *arg)
+{
+	diff_job *j = arg;
+	smsaudit_repo *repo = NULL;
+	j->rc = smsaudit_repo_open(&repo, j->path);
+	recorder rec = { &j->ev, NULL, NULL };
+	change_list l = { repo, NULL, 0, 0, 0 };
+	for (size_t i = j->from; j->rc == 0 && i < j->to; i++)
+		j->rc = history_commit_changes(j->h, repo, i, &l, record_change, &rec);
+	change_clear(&l);
+	free(l.v);
+	if (j->rc < 0)
+		snprintf(j->err, sizeof(j->err), "%s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
+	smsaudit_repo_free(repo);
+	return NULL;
+}
+
+static int diff_commits(smsaudit_history *h, smsaudit_repo *repo, size_t base, event_list *ev)
+{
+	size_t todo = h->n - base;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = todo < 256 ? 1 : cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
+	if (nthreads == 1) {
+		recorder rec = { ev, NULL, NULL };
+		change_list l = { repo, NULL, 0, 0, 0 };
+		int rc = 0;
+		for (size_t i = base; rc == 0 && i < h->n; i++)
+			rc = history_commit_changes(h, repo, i, &l, record_change, &rec);
+		change_clear(&l);
+		free(l.v);
+		return rc;
+	}
+	diff_job jobs[8];
+	pthread_t tids[8];
+	int started[8] = { 0 };
+	memset(jobs, 0, sizeof(jobs));
+	for (size_t t = 0; t < nthreads; t++) {
+		jobs[t] = (diff_job){ h, repo->path, base + todo * t / nthreads, base + todo * (t + 1) / nthreads,
+			              { NULL, 0, 0 }, 0, "" };
+		started[t] = pthread_create(&tids[t], NULL, diff_worker, &jobs[t]) == 0;
+		if (!started[t])
+			diff_worker(&jobs[t]);
+	}
+	int rc = 0;
+	for (size_t t = 0; t < nthreads; t++) {
+		if (started[t])
+			pthread_join(tids[t], NULL);
+		if (rc == 0 && jobs[t].rc < 0)
+			rc = error_set(jobs[t].rc, "%s", jobs[t].err);
+		for (size_t k = 0; rc == 0 && k < jobs[t].ev.n; k++) {
+			/* move the event (its path) into the joined list */
+			if (ev->n == ev->alloc) {
+				size_t na = ev->alloc ? ev->alloc * 2 : 1024;
+				history_event *v = realloc(ev->v, na * sizeof(*v));
+				if (!v) {
+					rc = error_oom();
+					break;
+				}
+				ev->v = v;
+				ev->alloc = na;
+			}
+			ev->v[ev->n++] = jobs[t].ev.v[k];
+			jobs[t].ev.v[k].path = NULL;
+		}
+		events_free(&jobs[t].ev);
+	}
+	return rc;
+}
+
 static int access_cache_absent(const smsaudit_repo *repo)
 {
 	char path[4200];
@@ -1638,7 +1719,7 @@ static int access_cache_absent(const smsaudit_repo *repo)
 	return access(path, F_OK) != 0;
 }
 
-int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip,
+int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip, unsigned flags,
                           smsaudit_change_fn fn, void *payload)
 {
 	*out = NULL;
@@ -1650,7 +1731,7 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 	to_git(&tid, tip);
 	/* What an earlier run walked, if it is part of this history. */
 	event_list ev = { NULL, 0, 0 };
-	int have = fn && history_cache_load(h, &ev, &cached_tip, repo) == 0;
+	int have = fn && !(flags & SMSAUDIT_HISTORY_NO_CACHE) && history_cache_load(h, &ev, &cached_tip, repo) == 0;
 	if (have && !git_oid_equal(&cached_tip, &tid) && git_graph_descendant_of(repo->git, &tid, &cached_tip) != 1) {
 		events_free(&ev);
 		smsaudit_history_free(h);
@@ -1689,18 +1770,15 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 			rc = damaged(repo, "history below commit", &tid);
 		git_revwalk_free(walk);
 	}
-	/* The cached changes first, then the new commits' own. */
+	/* The new commits' changes (on all cores), after the cached ones; then
+	 * all of them, in order, to the caller. */
+	if (rc == 0 && fn)
+		rc = diff_commits(h, repo, base, &ev);
 	for (size_t i = 0; rc == 0 && fn && i < ev.n; i++) {
 		smsaudit_oid o;
 		from_git(&o, &ev.v[i].blob);
 		rc = fn(h, ev.v[i].commit, ev.v[i].path, (smsaudit_path_change)ev.v[i].change, &o, payload);
 	}
-	recorder rec = { &ev, fn, payload };
-	change_list l = { repo, NULL, 0, 0, 0 };
-	for (size_t i = base; rc == 0 && fn && i < h->n; i++)
-		rc = history_commit_changes(h, repo, i, &l, record_change, &rec);
-	change_clear(&l);
-	free(l.v);
 	if (rc == 0 && may_save && h->n > base && history_cache_save(h, &ev, &tid, repo) < 0)
 		smsaudit_error_clear(); /* the cache only saves time */
 	events_free(&ev);

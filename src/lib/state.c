@@ -330,7 +330,9 @@ static int ledger_change(const smsaudit_history *h, size_t i, const char *path, 
 static int ledger_walk(ledger_ctx *lc, const smsaudit_oid *at)
 {
 	smsaudit_state *st = lc->st;
-	int rc = smsaudit_repo_history(&st->history, lc->store->repo, at, ledger_change, lc);
+	int rc = smsaudit_repo_history(&st->history, lc->store->repo, at,
+	                               st->flags & SMSAUDIT_STATE_NO_HISTORY_CACHE ? SMSAUDIT_HISTORY_NO_CACHE : 0,
+	                               ledger_change, lc);
 	if (rc < 0)
 		return rc;
 	const smsaudit_history *h = st->history;

@@ -259,9 +259,16 @@ test_cache_never_changes_an_answer() {
 	tamper_put "$rec" "$TMPD/rec.xml"
 	run gap --commit main --at 2026-02-10 --clause 9.2 --format csv
 	expect_out "9.2,Internal audit,partial"
-	# verify does not use the cache at all.
+	# verify --no-cache checks every signature afresh and keeps no signature cache;
+	# verify with the (keyed) cache reaches the same verdict.
 	rm -rf "$SMSAUDIT_REPO/smsaudit-cache"
+	run verify --no-cache
+	expect_rc 1
+	cp "$out" "$TMPD/cold.txt"
+	ls "$SMSAUDIT_REPO"/smsaudit-cache/records-* >/dev/null 2>&1 && fail "verify --no-cache wrote a signature cache"
 	run verify
 	expect_rc 1
-	[ ! -e "$SMSAUDIT_REPO/smsaudit-cache" ] || fail "verify wrote a cache"
+	run verify
+	expect_rc 1
+	cmp -s "$out" "$TMPD/cold.txt" || fail "verify from the cache said something else than verify --no-cache"
 }

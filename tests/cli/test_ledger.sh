@@ -62,6 +62,31 @@ test_changed_trust_anchor_in_place() {
 
 # ---- every path has a place, every content file a record ----
 
+# The history cache (smsaudit-cache/history) is keyed by the user's secret:
+# rewriting what it says about a commit, even keeping its length, is not believed.
+test_edited_history_cache_not_believed() {
+	ledger_repo || return
+	echo "not evidence" >"$TMPD/junk"
+	plant notes.txt "$TMPD/junk"
+	run verify
+	expect_rc 1
+	expect_line "FAIL notes.txt:" "no record accounts for it"
+	cache="$SMSAUDIT_REPO/smsaudit-cache/history"
+	[ -s "$cache" ] || { fail "verify kept no history cache"; return; }
+	# Turn the planted path into a record-looking one of the same length, and
+	# recompute a plain SHA-256 trailer as an attacker without the key would.
+	sed 's|notes\.txt|records/x|' "$cache" >"$TMPD/h" && head -c -64 "$TMPD/h" >"$TMPD/h2"
+	sha256sum "$TMPD/h2" | cut -c1-64 | tr -d '\n' >>"$TMPD/h2"
+	cp "$TMPD/h2" "$cache"
+	run verify
+	expect_rc 1
+	expect_line "FAIL notes.txt:" "no record accounts for it"
+	# And with everything walked again from scratch.
+	run verify --no-cache
+	expect_rc 1
+	expect_line "FAIL notes.txt:" "no record accounts for it"
+}
+
 test_planted_files() {
 	ledger_repo || return
 	echo "not evidence" >"$TMPD/junk"
