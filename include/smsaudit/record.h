@@ -28,6 +28,7 @@ typedef enum {
 	SMSAUDIT_REC_STEP,
 	SMSAUDIT_REC_AUDIT,
 	SMSAUDIT_REC_SEAL,
+	SMSAUDIT_REC_SMS,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -258,6 +259,13 @@ typedef struct {
 	char pdf_sha256[65];
 } smsaudit_seal_body;
 
+/* A new version of the SMS description (what smsaudit.xml held at the first
+ * commit): organisation, scope, services, sites, certification body, cycle,
+ * deadlines, grades. The latest in the ledger's order is in force. */
+typedef struct {
+	char *xml;                      /* the whole <sms> description, as a canonical document */
+} smsaudit_sms_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -274,6 +282,7 @@ typedef struct {
 		smsaudit_step_body step;
 		smsaudit_audit_body audit;
 		smsaudit_seal_body seal;
+		smsaudit_sms_body sms;
 	};
 } smsaudit_record;
 

@@ -212,6 +212,10 @@ const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, 
 size_t smsaudit_state_problem_count(const smsaudit_state *st);
 const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_content_checked(const smsaudit_state *st);
+/* The SMS description in force at the state's commit (a standalone <sms>
+ * document): the latest valid sms record in the ledger's order, else the
+ * smsaudit.xml of the first commit. */
+int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st);
 /* The first commit of the history the state was loaded from. */
 const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st);
 /* 1 if `commit` is the commit the state was loaded at or one of its ancestors. */

@@ -13,10 +13,11 @@
 #define RECORD_VERSION "1"
 
 static const char *const type_names[SMSAUDIT_REC__COUNT] = {
-	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step", "audit", "seal"
+	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step", "audit", "seal",
+	"sms"
 };
 static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms"
 };
 
 static const char *const audit_type_names[SMSAUDIT_AUDIT__COUNT] = {
@@ -169,6 +170,7 @@ unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
 	case SMSAUDIT_REC_AUDIT:  /* plan: quality manager; conclude: an auditor of the audit (audit.c) */
 		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
 	case SMSAUDIT_REC_SEAL:
+	case SMSAUDIT_REC_SMS:
 		return SMSAUDIT_ROLE_QUALITY_MANAGER;
 	default:
 		return 0;
@@ -451,6 +453,80 @@ static void write_audit(xmlNodePtr body, xmlNsPtr ns, const smsaudit_audit_body 
 	}
 }
 
+/* Deep-copy element `src` (and its descendants) under `parent`, in namespace `ns`. */
+static int copy_element(xmlNodePtr parent, xmlNsPtr ns, xmlNodePtr src)
+{
+	xmlNodePtr e = xmlNewChild(parent, ns, src->name, NULL);
+	if (!e)
+		return error_oom();
+	for (xmlAttrPtr a = src->properties; a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+		xmlNewProp(e, a->name, v);
+		xmlFree(v);
+	}
+	int any = 0;
+	for (xmlNodePtr c = src->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE) {
+			any = 1;
+			int rc = copy_element(e, ns, c);
+			if (rc < 0)
+				return rc;
+		}
+	if (!any) {
+		xmlChar *t = xmlNodeGetContent(src);
+		if (t && *t)
+			xmlNodeAddContent(e, t);
+		xmlFree(t);
+	}
+	return 0;
+}
+
+/* The SMS description (a standalone <sms> document) as the record's body. */
+static int add_sms(xmlNodePtr root, xmlNsPtr ns, const char *xml, const char *name)
+{
+	xmlDocPtr d = NULL;
+	int rc = smsaudit_xml_parse_memory(&d, xml ? xml : "", xml ? strlen(xml) : 0, name);
+	xmlNodePtr src = d ? xmlDocGetRootElement(d) : NULL;
+	if (rc == 0 && !smsaudit_xml_is(src, "sms"))
+		rc = error_set(SMSAUDIT_EINVALID, "%s: the SMS description is not an <sms> element", name);
+	if (rc == 0)
+		rc = copy_element(root, ns, src);
+	xmlFreeDoc(d);
+	return rc;
+}
+
+/* The body of an sms record back to a standalone canonical document. */
+static int sms_from_body(char **out, xmlNodePtr body)
+{
+	*out = NULL;
+	xmlDocPtr d = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = d ? xmlNewNode(NULL, (const xmlChar *)"sms") : NULL;
+	if (!root) {
+		xmlFreeDoc(d);
+		return error_oom();
+	}
+	xmlDocSetRootElement(d, root);
+	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
+	xmlSetNs(root, ns);
+	for (xmlAttrPtr a = body->properties; a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+		xmlNewProp(root, a->name, v);
+		xmlFree(v);
+	}
+	int rc = 0;
+	for (xmlNodePtr c = body->children; rc == 0 && c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			rc = copy_element(root, ns, c);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(&b, d);
+	xmlFreeDoc(d);
+	if (rc == 0 && !(*out = strndup(b.ptr, b.size)))
+		rc = error_oom();
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
 int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 {
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -466,6 +542,15 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 	set_attr(root, "version", RECORD_VERSION);
 	add_time(root, ns, "made-at", rec->made_at);
 	add_text(root, ns, "made-by", rec->made_by);
+	if (rec->type == SMSAUDIT_REC_SMS) {
+		int rc = add_sms(root, ns, rec->sms.xml, rec->id);
+		if (rc == 0)
+			rc = record_schema_validate(doc, rec->id);
+		if (rc == 0)
+			rc = smsaudit_xml_write_canonical(out, doc);
+		xmlFreeDoc(doc);
+		return rc;
+	}
 	xmlNodePtr body = xmlNewChild(root, ns, (const xmlChar *)type_names[rec->type], NULL);
 	char buf[64];
 	switch (rec->type) {
@@ -704,6 +789,9 @@ void smsaudit_record_free(smsaudit_record *r)
 		free(a->summary);
 		break;
 	}
+	case SMSAUDIT_REC_SMS:
+		free(r->sms.xml);
+		break;
 	default:
 		break;
 	}
@@ -1012,6 +1100,8 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		rc = parse_step(&r->step, body, name);
 	} else if (rc == 0 && type == SMSAUDIT_REC_AUDIT) {
 		rc = parse_audit(&r->audit, body, name);
+	} else if (rc == 0 && type == SMSAUDIT_REC_SMS) {
+		rc = sms_from_body(&r->sms.xml, body);
 	} else if (rc == 0 && type == SMSAUDIT_REC_SEAL) {
 		smsaudit_seal_body *s = &r->seal;
 		static const struct { const char *name; size_t off, size; } fields[] = {

@@ -206,11 +206,10 @@ static const char *person_name(const ctx *c, const char *email)
 
 static void read_sms(ctx *c)
 {
-	smsaudit_repo *repo = smsaudit_store_repo(c->in->store);
-	smsaudit_oid oid;
+	/* The description in force at the pack's commit (the latest sms record). */
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	xmlDocPtr doc = NULL;
-	if (smsaudit_repo_resolve(&oid, repo, c->in->commit) < 0 || smsaudit_repo_read(&b, repo, &oid, "smsaudit.xml") < 0 ||
+	if (smsaudit_state_sms(&b, c->in->store, c->in->state) < 0 ||
 	    smsaudit_xml_parse_memory(&doc, b.ptr, b.size, "smsaudit.xml") < 0) {
 		smsaudit_buf_dispose(&b);
 		return;

@@ -52,6 +52,8 @@ struct smsaudit_state {
 	smsaudit_history *history;  /* every commit reachable from the one loaded */
 	unsigned flags;
 	size_t damaged;             /* objects that could not be read */
+	smsaudit_oid at;            /* the commit loaded */
+	const smsaudit_record *sms; /* the SMS description in force: the latest valid sms record, or NULL */
 	char damage[512];           /* the first such message */
 };
 
@@ -262,7 +264,6 @@ typedef struct {
 	smsaudit_state *st;
 	smsaudit_store *store;
 	path_map added;
-	size_t sms_changed[2];   /* commits + 1 that changed smsaudit.xml / its signature last */
 } ledger_ctx;
 
 static int is_hex(const char *s, size_t n)
@@ -307,13 +308,6 @@ static int ledger_change(const smsaudit_history *h, size_t i, const char *path, 
 		smsaudit_oid_fmt(was, smsaudit_history_commit(h, first));
 		was[12] = '\0';
 	}
-	/* The SMS description is (for now) the one file a quality manager may
-	 * replace, together with its signature; check_signed_file judges it. */
-	int sms = strcmp(path, SMS_PATH) == 0 ? 0 : strcmp(path, SMS_PATH ".p7s") == 0 ? 1 : -1;
-	if (change == SMSAUDIT_PATH_MODIFIED && sms >= 0) {
-		lc->sms_changed[sms] = i + 1;
-		return 0;
-	}
 	if (lc->st->flags & STATE_PEOPLE_ONLY)
 		return 0;
 	if (change == SMSAUDIT_PATH_MODIFIED)
@@ -343,16 +337,6 @@ static int ledger_walk(ledger_ctx *lc, const smsaudit_oid *at)
 			problem(st, "", "", "commit %.12s starts a second history (it has no parent): only the first commit "
 			        "of the repository may", hex);
 		}
-	for (size_t i = 0; i < smsaudit_history_count(h); i++) {
-		/* smsaudit.xml and its signature change together or not at all */
-		if ((lc->sms_changed[0] == i + 1) != (lc->sms_changed[1] == i + 1)) {
-			char hex[41];
-			smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
-			problem(st, lc->sms_changed[0] == i + 1 ? SMS_PATH : SMS_PATH ".p7s", "",
-			        "changed by commit %.12s without %s", hex,
-			        lc->sms_changed[0] == i + 1 ? "its signature" : "the file it signs");
-		}
-	}
 	return 0;
 }
 
@@ -444,7 +428,8 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 		return 0;
 	}
 	const char *bn = base_name(path);
-	if ((c->flags & STATE_PEOPLE_ONLY) && strncmp(bn, "person-", 7) != 0 && strncmp(bn, "revoke-", 7) != 0)
+	if ((c->flags & STATE_PEOPLE_ONLY) && strncmp(bn, "person-", 7) != 0 && strncmp(bn, "revoke-", 7) != 0 &&
+	    strncmp(bn, "sms-", 4) != 0)
 		return 0;
 	if (st->nrecs == st->arecs) {
 		size_t n = st->arecs ? st->arecs * 2 : 256;
@@ -1181,13 +1166,67 @@ static void check_findings(smsaudit_state *st, smsaudit_store *store, unsigned f
 }
 
 /* The deadline policy and grade scale of smsaudit.xml at the commit (defaults if unreadable). */
+int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st)
+{
+	out->size = 0;
+	if (st->sms)
+		return buf_puts(out, st->sms->sms.xml);
+	return smsaudit_repo_read(out, store->repo, &st->at, SMS_PATH);
+}
+
+/*
+ * The SMS description changes through sms records, never in place: the latest
+ * valid one in the ledger's order is in force. What makes the repository what
+ * it is — who created it, its catalogue, its trust anchor — never changes.
+ */
+static void choose_sms(smsaudit_state *st, smsaudit_store *store)
+{
+	char anchor[65] = "";
+	smsaudit_cert_fingerprint(anchor, store->ca);
+	const char *cat_sha = smsaudit_catalogue_info_get(store->catalogue)->sha256;
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->rec || !l->valid || l->rec->type != SMSAUDIT_REC_SMS)
+			continue;
+		xmlDocPtr doc = NULL;
+		const char *xml = l->rec->sms.xml;
+		if (smsaudit_xml_parse_memory(&doc, xml, strlen(xml), l->path) < 0) {
+			problem(st, l->path, l->rec->id, "%s", smsaudit_error_last()->message);
+			l->valid = 0;
+			continue;
+		}
+		xmlNodePtr root = xmlDocGetRootElement(doc);
+		char *created = smsaudit_xml_text(smsaudit_xml_child(root, "created-by"));
+		char *cpath = smsaudit_xml_attr(smsaudit_xml_child(root, "catalogue"), "path");
+		char *csha = smsaudit_xml_attr(smsaudit_xml_child(root, "catalogue"), "sha256");
+		char *fp = smsaudit_xml_attr(smsaudit_xml_child(root, "trust-anchor"), "fingerprint");
+		const char *what = !created || strcmp(created, store->created_by) != 0 ? "created-by"
+		                 : !cpath || strcmp(cpath, store->catalogue_path) != 0 || !csha || strcmp(csha, cat_sha) != 0
+		                         ? "the catalogue"
+		                 : !fp || strcmp(fp, anchor) != 0 ? "the trust anchor" : NULL;
+		if (what) {
+			problem(st, l->path, l->rec->id, "changes %s of the repository, which the first commit fixed", what);
+			l->valid = 0;
+		} else {
+			st->sms = l->rec; /* records are in the ledger's order: the last one wins */
+		}
+		free(created);
+		xmlFree(cpath);
+		xmlFree(csha);
+		xmlFree(fp);
+		xmlFreeDoc(doc);
+	}
+}
+
 static void load_policy(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit)
 {
+	(void)commit;
 	sms_policy_default(&st->policy);
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	xmlDocPtr doc = NULL;
-	if (smsaudit_repo_read(&b, store->repo, commit, SMS_PATH) == 0 &&
-	    smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH) == 0 && record_schema_validate(doc, SMS_PATH) == 0)
+	const char *name = st->sms ? st->sms->id : SMS_PATH;
+	if (smsaudit_state_sms(&b, store, st) == 0 && smsaudit_xml_parse_memory(&doc, b.ptr, b.size, name) == 0 &&
+	    record_schema_validate(doc, name) == 0)
 		sms_policy_parse(&st->policy, xmlDocGetRootElement(doc));
 	else
 		problem(st, SMS_PATH, "", "cannot be read: %s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
@@ -1271,6 +1310,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	if (commit)
 		at = *commit;
 	st->flags = flags;
+	st->at = at;
 	ledger_ctx lc;
 	memset(&lc, 0, sizeof(lc));
 	lc.st = st;
@@ -1324,6 +1364,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	if (st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
 	authority(st, store);
+	choose_sms(st, store);
 	/* Everything after authority reads the records in time order. */
 	if (st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);

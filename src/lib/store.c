@@ -564,13 +564,15 @@ int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit
                       const char *summary, const char *action)
 {
 	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
-		return error_set(SMSAUDIT_EINVALID, "%s may not change %s: only a quality manager signs it", signer->email,
-		                 SMS_PATH);
-	smsaudit_buf b = SMSAUDIT_BUF_INIT, out = SMSAUDIT_BUF_INIT, msg = SMSAUDIT_BUF_INIT;
+		return error_set(SMSAUDIT_EINVALID, "%s may not change the SMS description: only a quality manager signs it",
+		                 signer->email);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT, out = SMSAUDIT_BUF_INIT;
 	xmlDocPtr doc = NULL;
-	smsaudit_txn *txn = NULL;
-	time_t now = smsaudit_now();
-	int rc = smsaudit_repo_read(&b, store->repo, NULL, SMS_PATH);
+	smsaudit_state *st = NULL;
+	/* The description in force now: the latest sms record, else smsaudit.xml. */
+	int rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE);
+	if (rc == 0)
+		rc = smsaudit_state_sms(&b, store, st);
 	if (rc == 0)
 		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -582,27 +584,22 @@ int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit
 	if (rc == 0)
 		rc = smsaudit_xml_write_canonical(&out, doc);
 	if (rc == 0 && out.size == b.size && memcmp(out.ptr, b.ptr, b.size) == 0)
-		rc = error_set(SMSAUDIT_EINVALID, "%s already says that; nothing to change", SMS_PATH);
-	if (rc == 0)
-		rc = smsaudit_txn_new(&txn, store->repo);
-	smsaudit_buf sig = SMSAUDIT_BUF_INIT;
-	if (rc == 0)
-		rc = smsaudit_sign_detached(&sig, out.ptr, out.size, signer->cert, signer->key, now);
-	if (rc == 0)
-		rc = smsaudit_txn_replace(txn, SMS_PATH, out.ptr, out.size);
-	if (rc == 0)
-		rc = smsaudit_txn_replace(txn, SMS_PATH ".p7s", sig.ptr, sig.size);
-	smsaudit_buf_dispose(&sig);
-	if (rc == 0)
-		rc = commit_message(&msg, summary, action, NULL, 0, signer->name, signer->email, signer->fingerprint);
-	smsaudit_oid commit;
-	if (rc == 0)
-		rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, now);
-	smsaudit_txn_free(txn);
+		rc = error_set(SMSAUDIT_EINVALID, "the SMS description already says that; nothing to change");
+	/* A new version is a new record, never an edit of smsaudit.xml: two people
+	 * changing it offline add two records, and the later one counts. */
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_SMS;
+	rec.made_at = smsaudit_now();
+	rec.made_by = signer->email;
+	if (rc == 0 && (rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at)) == 0 && (rc = buf_put(&out, "", 1)) == 0) {
+		rec.sms.xml = out.ptr;
+		rc = commit_signed(store, signer, &rec, summary, action, NULL, NULL);
+	}
+	smsaudit_state_free(st);
 	xmlFreeDoc(doc);
 	smsaudit_buf_dispose(&b);
 	smsaudit_buf_dispose(&out);
-	smsaudit_buf_dispose(&msg);
 	return rc;
 }
 

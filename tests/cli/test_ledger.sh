@@ -584,3 +584,73 @@ test_grant_validity_ended_after_signing() {
 	expect_out "$early"
 	expect_no_out "INVALID"
 }
+
+# ---- the SMS description changes through signed records, never in place ----
+
+test_sms_description_changes_by_record() {
+	ledger_repo || return
+	before=$(g rev-parse main:smsaudit.xml)
+	run --as ada@example.org sms set-cycle --internal-audit-months 24
+	expect_rc 0
+	[ "$(g rev-parse main:smsaudit.xml)" = "$before" ] || fail "smsaudit.xml was edited in place"
+	g ls-tree -r --name-only main records | grep -q '/sms-[0-9a-f-]*\.xml$' || fail "no sms record was committed"
+	run sms show --format json
+	expect_out '"internal_audit_months": 24'
+	expect_verify_ok
+	# The record verifies with stock openssl like any other.
+	rec=$(g ls-tree -r --name-only main records | grep '/sms-[0-9a-f-]*\.xml$' | head -1)
+	g show "main:$rec" >"$TMPD/sms.xml"
+	g show "main:$rec.p7s" >"$TMPD/sms.p7s"
+	g show main:trust/ca.pem >"$TMPD/ca.pem"
+	openssl cms -verify -binary -inform DER -in "$TMPD/sms.p7s" -content "$TMPD/sms.xml" -CAfile "$TMPD/ca.pem" \
+		-out /dev/null 2>/dev/null || fail "openssl cms -verify refused the sms record"
+}
+
+test_sms_description_edited_in_place() {
+	ledger_repo || return
+	g show main:smsaudit.xml | sed 's|<organisation>[^<]*<|<organisation>Someone Else Ltd<|' >"$TMPD/sms.xml"
+	tamper_put smsaudit.xml "$TMPD/sms.xml"
+	c=$(g rev-parse main)
+	run verify
+	expect_rc 1
+	expect_line "FAIL smsaudit.xml:" "changed by commit $(short "$c")"
+}
+
+test_sms_record_by_a_process_owner() {
+	ledger_repo || return
+	body=$(g show main:smsaudit.xml | sed '1d' | sed 's|<organisation>[^<]*<|<organisation>Taken Over Ltd<|')
+	handmade sms ben@example.org "$body" || return
+	run verify
+	expect_rc 1
+	expect_line "$HAND" "sms record signed by ben@example.org" "needs one of: quality-manager"
+}
+
+# A quality manager's record may not change who created the repository.
+test_sms_record_changing_identity() {
+	ledger_repo || return
+	body=$(g show main:smsaudit.xml | sed '1d' | sed 's|<created-by>[^<]*<|<created-by>mallory@example.org<|')
+	handmade sms ada@example.org "$body" || return
+	run verify
+	expect_rc 1
+	expect_line "$HAND" "changes created-by"
+}
+
+test_sms_changed_offline_in_two_clones_merges() {
+	ledger_repo || return
+	git clone -q --bare "$SMSAUDIT_REPO" "$TMPD/laptop.git" || { fail "clone --bare"; return; }
+	SMSAUDIT_REPO="$TMPD/laptop.git" run --as ada@example.org sms set-cycle --internal-audit-months 24
+	expect_rc 0
+	SMSAUDIT_NOW=$(iso 60) run --as ada@example.org sms set-cycle --internal-audit-months 18
+	expect_rc 0
+	git clone -q "$SMSAUDIT_REPO" "$TMPD/work" || { fail "clone"; return; }
+	(cd "$TMPD/work" && git pull -q --no-rebase --no-edit "$TMPD/laptop.git" main >/dev/null 2>&1 &&
+		git push -q origin HEAD:main) || { fail "the two changes did not merge without a conflict"; return; }
+	SMSAUDIT_NOW=$(iso 120) run verify
+	expect_rc 0
+	# Both records are kept; the one later in the history's order is in force.
+	n=$(g ls-tree -r --name-only main records | grep -c '/sms-[0-9a-f-]*\.xml$')
+	[ "$n" = 2 ] || fail "expected both sms records, found $n"
+	SMSAUDIT_NOW=$(iso 120) run sms show --format json
+	grep -q '"internal_audit_months": 18' "$out" || grep -q '"internal_audit_months": 24' "$out" ||
+		fail "sms show shows neither change"
+}

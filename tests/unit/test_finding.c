@@ -237,7 +237,8 @@ static void test_quality_manager_alone(void **state)
 	/* The scale cannot drop a grade in use. */
 	assert_int_equal(smsaudit_store_set_grades(store, ada, scale, 1), SMSAUDIT_EINVALID);
 	assert_error_contains("grade cat2 is used by NC-2027-001");
-	unsetenv("SMSAUDIT_NOW");
+	/* The verifier's clock after every record: one signed in its future fails. */
+	setenv("SMSAUDIT_NOW", "2027-12-31T00:00:00Z", 1);
 
 	/* Steps made in one second are spread so their order is their signing order. */
 	assert_int_equal(smsaudit_state_load(&st, store, NULL, 0), 0);
@@ -260,6 +261,7 @@ static void test_quality_manager_alone(void **state)
 	assert_int_equal(smsaudit_findings_count(fs), 0);
 	smsaudit_findings_free(fs);
 	smsaudit_state_free(st);
+	unsetenv("SMSAUDIT_NOW");
 
 	smsaudit_identity_free(ada);
 	smsaudit_store_free(store);
