@@ -45,13 +45,14 @@ EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FIXED_CLOCK := $(BUILD)/tests/fixed-clock.so
 
 .PHONY: all tests check demo install uninstall clean deps
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/libsmsaudit.a $(BUILD)/smsaudit
 
-tests: all $(TEST_BIN)
+tests: all $(TEST_BIN) $(FIXED_CLOCK)
 
 deps:
 	@scripts/install-deps
@@ -79,6 +80,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmsaudit.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsmsaudit.a \
 	    $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# The CLI tests' injected clock for openssl (tests/cli/fixed_clock.c): plain
+# flags, never sanitizers, since it is preloaded into uninstrumented programs.
+$(FIXED_CLOCK): tests/cli/fixed_clock.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 $(WARN) -shared -fPIC -o $@ $<
 
 # Everything, twice: a normal build and a sanitizer build, then one summary.
 check: deps

@@ -28,6 +28,17 @@ expect_verify_ok() {
 	git --git-dir="$SMSAUDIT_REPO" fsck --strict >/dev/null 2>&1 || fail "git fsck --strict failed"
 }
 
+# fixed_openssl WHEN ARGS...: stock openssl with its clock at WHEN
+# (YYYY-MM-DDTHH:MM:SSZ), through the test helper tests/cli/fixed_clock.c that
+# make tests builds next to the tests (the injected clock, for openssl).
+fixed_openssl() {
+	fo_when=$1
+	shift
+	fo_lib=$(dirname "$SMSAUDIT")/tests/fixed-clock.so
+	[ -f "$fo_lib" ] || { echo "no $fo_lib: make tests builds it" >&2; return 4; }
+	SMSAUDIT_NOW=$fo_when LD_PRELOAD=$fo_lib openssl "$@"
+}
+
 # tamper_put PATH FILE: commit FILE's bytes at PATH on main with stock git,
 # as anyone with write access to the repository could.
 tamper_put() {
@@ -97,23 +108,24 @@ refused() {
 }
 
 # handmade ID SIGNER BODY: a record written and signed by hand with stock
-# openssl and committed with stock git, as anyone holding a key could.
+# openssl and committed with stock git, as anyone holding a key could. It is
+# made at SMSAUDIT_NOW, like the tool's own records, or else now.
 handmade() {
 	id=$1 signer=$2 body=$3
 	grant=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' | while read -r p; do
 		repo_cat "$p" | grep -q "<email>$signer</email>" && echo "$p"; done | tail -1)
 	repo_cat "$grant" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/signer.pem"
-	# openssl stamps the signing time itself and verify insists it equals
-	# made-at: start at the beginning of a second so both fall in the same one.
-	s=$(date +%s)
-	while [ "$(date +%s)" = "$s" ]; do sleep 0.02; done
-	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	full="$id-$(date -u +%Y%m%d)-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+	now=${SMSAUDIT_NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+	case $now in ????-??-??) now=${now}T00:00:00Z ;; esac
+	day=$(echo "$now" | cut -c1-10)
+	full="$id-$(echo "$day" | tr -d -)-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 	printf '<?xml version="1.0" encoding="UTF-8"?>\n<record xmlns="urn:smsaudit:record:1" id="%s" version="1">\n  <made-at>%s</made-at>\n  <made-by>%s</made-by>\n%s\n</record>\n' \
 		"$full" "$now" "$signer" "$body" >"$TMPD/hand.xml"
-	openssl cms -sign -binary -outform DER -in "$TMPD/hand.xml" -signer "$TMPD/signer.pem" \
+	# openssl stamps the signing time itself, from its clock, and verify
+	# insists it equals made-at: its clock is set to made-at as well.
+	fixed_openssl "$now" cms -sign -binary -outform DER -in "$TMPD/hand.xml" -signer "$TMPD/signer.pem" \
 		-inkey "$TMPD/keys/$signer.key" -out "$TMPD/hand.p7s" 2>"$TMPD/cms.err" || { fail "openssl: $(cat "$TMPD/cms.err")"; return 1; }
-	path="records/$(date -u +%Y/%m)/$(echo "$full" | sed 's/.*-\(..\)[0-9a-f]*$/\1/')/$full.xml"
+	path="records/$(echo "$day" | cut -c1-7 | tr - /)/$(echo "$full" | sed 's/.*-\(..\)[0-9a-f]*$/\1/')/$full.xml"
 	tamper_put "$path" "$TMPD/hand.xml"
 	tamper_put "$path.p7s" "$TMPD/hand.p7s"
 	HAND=$full

@@ -118,11 +118,12 @@ test_internal_audit_concluded_by_an_internal_auditor_only() {
 
 test_handmade_audit_records_are_caught_by_verify() {
 	audit_repo || return
-	# Wall-clock times: the hand-made records are signed now.
-	run --as ada@example.org audit plan --type stage1 --dates 2026-02-02..2026-02-03 --body CB --lead eve@cb.example
+	# After the audit's dates, each record at its own time on the injected clock.
+	at 2026-03-02T09:00:00Z --as ada@example.org audit plan --type stage1 --dates 2026-02-02..2026-02-03 --body CB \
+		--lead eve@cb.example
 	expect_rc 0
 	s1=$(sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p' "$out")
-	handmade audit ben@example.org "  <audit>
+	SMSAUDIT_NOW=2026-03-02T10:00:01Z handmade audit ben@example.org "  <audit>
     <plan>
       <type>internal</type>
       <planned from=\"2026-05-01\" to=\"2026-05-01\"/>
@@ -131,14 +132,14 @@ test_handmade_audit_records_are_caught_by_verify() {
     </plan>
   </audit>" || return
 	by_ben=$HAND
-	handmade audit ida@example.org "  <audit>
+	SMSAUDIT_NOW=2026-03-02T10:00:02Z handmade audit ida@example.org "  <audit>
     <concluded audit=\"$s1\">
       <actual from=\"2026-02-02\" to=\"2026-02-03\"/>
       <recommendation>none</recommendation>
       <summary>concluded by someone not on the audit</summary>
     </concluded>
   </audit>" || return
-	handmade audit ada@example.org "  <audit>
+	SMSAUDIT_NOW=2026-03-02T10:00:03Z handmade audit ada@example.org "  <audit>
     <plan>
       <type>stage2</type>
       <planned from=\"2026-02-03\" to=\"2026-02-04\"/>

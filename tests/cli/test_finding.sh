@@ -330,48 +330,43 @@ test_misuse_is_refused_and_nothing_is_written() {
 
 test_handmade_records_that_skip_the_gates_are_caught_by_verify() {
 	finding_repo || return
-	# Wall-clock times here: the hand-made records are signed now.
-	for args in "finding raise --source internal-audit --grade minor --clause 8.5.1.2 --statement Risk" \
-		"finding cause NC-$(date -u +%Y)-001 --method 5-whys --text c"; do
-		case $args in *raise*) who=ida ;; *) who=ben ;; esac
-		# shellcheck disable=SC2086
-		run --as $who@example.org $args
-		[ "$rc" = 0 ] || { fail "smsaudit $args: $(cat "$err")"; return; }
-	done
-	nc="NC-$(date -u +%Y)-001"
+	# Each record at its own time on the injected clock: the steps of a finding
+	# are ordered by signing time, hand-made ones as much as the tool's.
+	nc=NC-2026-001
+	ok 2026-01-07T09:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
+		--clause 8.5.1.2 --statement Risk || return
+	ok 2026-01-07T09:01:00Z --as ben@example.org finding cause "$nc" --method 5-whys --text c || return
 	fid=$(record_path finding- | sed 's|.*/||; s|\.xml$||')
-	run --as ben@example.org finding plan "$nc" --action "Add a risk field" --owner pat@example.org --due 2099-01-01
+	at 2026-01-07T09:02:00Z --as ben@example.org finding plan "$nc" --action "Add a risk field" --owner pat@example.org --due 2099-01-01
 	expect_rc 0
 	plan=$(git --git-dir="$SMSAUDIT_REPO" log -1 --format=%B main | sed -n 's/^Smsaudit-Record: //p')
 	expect_verify_ok
-	# Steps in one second are spread a second apart: let the clock pass them.
-	sleep 2
 
-	handmade step ida@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:01Z handmade step ida@example.org "  <step>
     <finding>$fid</finding>
     <closed>
       <text>closing with the action open</text>
     </closed>
   </step>" || return
-	handmade step ben@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:02Z handmade step ben@example.org "  <step>
     <finding>$fid</finding>
     <closed>
       <text>a process owner closing</text>
     </closed>
   </step>" || return
-	handmade step ben@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:03Z handmade step ben@example.org "  <step>
     <finding>finding-20260101-00000000deadbeef</finding>
     <correction>
       <text>for a finding that does not exist</text>
     </correction>
   </step>" || return
-	handmade step pat@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:04Z handmade step pat@example.org "  <step>
     <finding>$fid</finding>
     <implemented plan=\"step-20260101-00000000deadbeef\" action=\"1\">
       <text>implemented before it was planned</text>
     </implemented>
   </step>" || return
-	handmade step ben@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:05Z handmade step ben@example.org "  <step>
     <finding>$fid</finding>
     <plan>
       <action owner=\"ben@example.org\" due=\"2000-01-01\">
@@ -379,19 +374,19 @@ test_handmade_records_that_skip_the_gates_are_caught_by_verify() {
       </action>
     </plan>
   </step>" || return
-	handmade finding ida@example.org "  <finding>
+	SMSAUDIT_NOW=2026-01-07T10:00:06Z handmade finding ida@example.org "  <finding>
     <source>internal-audit</source>
     <grade>critical</grade>
-    <raised-on>$(date -u +%Y-%m-%d)</raised-on>
+    <raised-on>2026-01-07</raised-on>
     <clauses>
       <clause>8.5.1.2</clause>
     </clauses>
     <statement>a grade outside the scale</statement>
   </finding>" || return
-	handmade finding ida@example.org "  <finding>
+	SMSAUDIT_NOW=2026-01-07T10:00:07Z handmade finding ida@example.org "  <finding>
     <source>internal-audit</source>
     <grade>minor</grade>
-    <raised-on>$(date -u +%Y-%m-%d)</raised-on>
+    <raised-on>2026-01-07</raised-on>
     <clauses>
       <clause>8.5.1.2</clause>
     </clauses>
@@ -401,13 +396,13 @@ test_handmade_records_that_skip_the_gates_are_caught_by_verify() {
     </objective-evidence>
   </finding>" || return
 	# Pat implements by hand (allowed: he owns the action), then verifies his own work.
-	handmade step pat@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:08Z handmade step pat@example.org "  <step>
     <finding>$fid</finding>
     <implemented plan=\"$plan\" action=\"1\">
       <text>done</text>
     </implemented>
   </step>" || return
-	handmade step pat@example.org "  <step>
+	SMSAUDIT_NOW=2026-01-07T10:00:09Z handmade step pat@example.org "  <step>
     <finding>$fid</finding>
     <verified result=\"effective\">
       <text>verifying my own work</text>

@@ -90,6 +90,8 @@ test_record_signed_outside_the_trust_store() {
 # A process owner forges a grant making himself quality manager, signed with
 # his own (valid) key: the signature verifies, the authority does not.
 test_grant_signed_by_someone_not_allowed() {
+	SMSAUDIT_NOW=2026-03-02T09:00:00Z
+	export SMSAUDIT_NOW
 	with_evidence || return
 	genesis=$(record_path person-)
 	# Ben's certificate from his own grant.
@@ -97,16 +99,14 @@ test_grant_signed_by_someone_not_allowed() {
 		repo_cat "$p" | grep -q "<email>ben@example.org</email>" && echo "$p"; done | head -1)
 	repo_cat "$benrec" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/ben.pem"
 	repo_cat "$genesis" >"$TMPD/genesis.xml"
-	# openssl stamps the signing time itself and verify insists it equals
-	# made-at: start at the beginning of a second so both fall in the same one.
-	s=$(date +%s)
-	while [ "$(date +%s)" = "$s" ]; do sleep 0.02; done
-	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	id="person-$(date -u +%Y%m%d)-00000000deadbeef"
-	path="records/$(date -u +%Y/%m)/00/$id.xml"
+	# A second after the rest. openssl stamps the signing time itself and
+	# verify insists it equals made-at: its clock is set to made-at as well.
+	now=2026-03-02T09:00:01Z
+	id="person-20260302-00000000deadbeef"
+	path="records/2026/03/00/$id.xml"
 	sed -e "s/id=\"person-[0-9a-f-]*\"/id=\"$id\"/" -e "s|<made-by>[^<]*<|<made-by>ben@example.org<|" \
 		-e "s|<made-at>[^<]*<|<made-at>$now<|" "$TMPD/genesis.xml" >"$TMPD/grant.xml"
-	openssl cms -sign -binary -outform DER -in "$TMPD/grant.xml" -signer "$TMPD/ben.pem" \
+	fixed_openssl "$now" cms -sign -binary -outform DER -in "$TMPD/grant.xml" -signer "$TMPD/ben.pem" \
 		-inkey "$TMPD/keys/ben@example.org.key" -out "$TMPD/grant.p7s" 2>/dev/null || { fail "openssl sign"; return; }
 	tamper_put "$path" "$TMPD/grant.xml"
 	tamper_put "$path.p7s" "$TMPD/grant.p7s"
@@ -175,6 +175,8 @@ test_killed_writer_leaves_all_or_nothing() {
 		"$SMSAUDIT" --as ben@example.org evidence add "$TMPD"/many/f*.txt --control 8.6.1 --kind record \
 			--title "Batch $delay" --allow-duplicate >/dev/null 2>&1 &
 		pid=$!
+		# A real wait, not a clock: it picks the moment the writer is killed,
+		# from before its first write to (often) after its commit.
 		sleep "$delay"
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
