@@ -111,12 +111,17 @@ static int pin_load(pin_file *p, const char *path)
 			break;
 		}
 		*nl = '\0';
-		char id[SMSAUDIT_ID_MAX + 1], blob[42];
-		if (strncmp(s, "anchor ", 7) == 0 && strlen(s + 7) == 64)
+		/* "r <id> <40 hex>": the id has no space and fits an id */
+		const char *sp = strncmp(s, "r ", 2) == 0 ? strchr(s + 2, ' ') : NULL;
+		size_t idlen = sp ? (size_t)(sp - (s + 2)) : 0;
+		if (strncmp(s, "anchor ", 7) == 0 && strlen(s + 7) == 64) {
 			memcpy(p->anchor, s + 7, 65);
-		else if (sscanf(s, "r %64s %41s", id, blob) == 2 && strlen(blob) == 40)
-			rc = pin_push(p, id, blob);
-		else
+		} else if (sp && idlen > 0 && idlen < SMSAUDIT_ID_MAX && strlen(sp + 1) == 40) {
+			char id[SMSAUDIT_ID_MAX];
+			memcpy(id, s + 2, idlen);
+			id[idlen] = '\0';
+			rc = pin_push(p, id, sp + 1);
+		} else
 			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: not a pin line", path, line);
 		s = nl + 1;
 	}
