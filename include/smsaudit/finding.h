@@ -19,59 +19,9 @@
 
 #include "common.h"
 #include "record.h"
+#include "sms.h"
 #include "store.h"
 
-typedef enum {
-	SMSAUDIT_GRADE_MAJOR,        /* nonconformity affecting the SMS's ability to achieve its results */
-	SMSAUDIT_GRADE_MINOR,        /* nonconformity that does not */
-	SMSAUDIT_GRADE_OBSERVATION,  /* not a nonconformity */
-	SMSAUDIT_GRADE_IMPROVEMENT   /* opportunity for improvement: not a nonconformity */
-} smsaudit_grade_class;
-
-/* "major", "minor", "observation", "improvement" */
-const char *smsaudit_grade_class_name(smsaudit_grade_class c);
-/* Parse a class name; SMSAUDIT_EINVALID lists the accepted ones. */
-int smsaudit_grade_class_parse(smsaudit_grade_class *out, const char *name);
-/* 1 for the nonconformity classes (major, minor). */
-int smsaudit_grade_class_is_nc(smsaudit_grade_class c);
-
-typedef struct {
-	char id[33];                 /* as written in findings: "major", "cat-1", ... */
-	smsaudit_grade_class cls;    /* the rules it follows */
-	char label[200];             /* "Major nonconformity" */
-} smsaudit_grade;
-
-#define SMSAUDIT_MAX_GRADES 20
-
-#define SMSAUDIT_MAX_PINS 200
-
-/* A clause the quality manager pinned to the n-th surveillance of the cycle. */
-typedef struct {
-	char clause[32];
-	int surveillance;               /* 1-based */
-} smsaudit_rotation_pin;
-
-/* What smsaudit.xml says about deadlines, grades and the certification cycle. */
-typedef struct {
-	int major_verify_days;          /* major: effectiveness verified within N days of raising */
-	int major_after_stage2_months;  /* major from stage 2: verified within N months of it */
-	int minor_plan_days;            /* minor: corrective action planned within N days */
-	time_t certification_decision;  /* 0: not decided yet */
-	time_t certificate_expiry;      /* 0: none */
-	int surveillances;              /* surveillance audits per cycle; 0: one a year before the expiry */
-	int internal_audit_months;      /* every clause internally audited within N months (12) */
-	smsaudit_rotation_pin pins[SMSAUDIT_MAX_PINS];  /* clauses pinned to a surveillance */
-	size_t npins;
-	smsaudit_grade grades[SMSAUDIT_MAX_GRADES];
-	size_t ngrades;
-} smsaudit_sms_policy;
-
-/* The policy of smsaudit.xml at the state's commit. */
-const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st);
-/* A grade of the scale by id, or NULL. */
-const smsaudit_grade *smsaudit_policy_grade(const smsaudit_sms_policy *p, const char *id);
-/* "major, minor, observation, ofi" into buf. */
-void smsaudit_policy_grade_list(char *buf, size_t size, const smsaudit_sms_policy *p);
 
 typedef enum {
 	SMSAUDIT_PHASE_OPEN,         /* raised; nothing planned (or the last plan was not effective) */

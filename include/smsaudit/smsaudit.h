@@ -8,11 +8,14 @@
 #include "sign.h"
 #include "repo.h"
 #include "record.h"
+#include "sms.h"
+#include "config.h"
 #include "store.h"
 #include "gap.h"
 #include "finding.h"
 #include "audit.h"
 #include "cycle.h"
 #include "pack.h"
+#include "pin.h"
 
 #endif

@@ -16,6 +16,7 @@
 #include "record.h"
 #include "repo.h"
 #include "sign.h"
+#include "sms.h"
 
 typedef struct smsaudit_store smsaudit_store;
 typedef struct smsaudit_identity smsaudit_identity;
@@ -212,6 +213,8 @@ const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, 
 size_t smsaudit_state_problem_count(const smsaudit_state *st);
 const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_content_checked(const smsaudit_state *st);
+/* The policy of the SMS description in force at the state's commit. */
+const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st);
 /* The SMS description in force at the state's commit (a standalone <sms>
  * document): the latest valid sms record in the ledger's order, else the
  * smsaudit.xml of the first commit. */

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "store_internal.h"
 
 void remove_tree(const char *path)
 {

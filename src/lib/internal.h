@@ -35,6 +35,8 @@ int file_read_all(smsaudit_buf *out, const char *path, size_t max);
 /* The same from an open descriptor; `path` is for messages. */
 int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max);
 
+/* Remove a directory tree we created (best effort). */
+void remove_tree(const char *path);
 /* mkdir with mode 0700; an existing directory is fine. */
 int mkdir_0700(const char *dir);
 /* Write `data` to `tmp` (0600), fsync it, and rename it over `path`; nothing

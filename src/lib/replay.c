@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "finding_internal.h"
+#include "replay.h"
 #include "store_internal.h"
 
 int replay_events(finding_event **out, size_t *n, const smsaudit_state *st, smsaudit_record_type type1,

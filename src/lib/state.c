@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "finding_internal.h"
 #include "internal.h"
 #include "store_internal.h"
 
@@ -1127,42 +1126,26 @@ static void check_assessments(smsaudit_state *st, smsaudit_store *store)
 	}
 }
 
-static void reject_finding(void *u, const finding_event *ev, const char *message)
+static int cmp_problem(const void *a, const void *b)
 {
-	smsaudit_state *st = u;
-	problem(st, ev->path, ev->rec->id, "%s", message);
+	const smsaudit_problem *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : strcmp(x->message, y->message);
+}
+
+void state_reject(smsaudit_state *st, const smsaudit_record *rec, const char *path, const char *message)
+{
+	problem(st, path, rec->id, "%s", message);
 	for (size_t i = 0; i < st->nrecs; i++)
-		if (st->recs[i].rec == ev->rec)
+		if (st->recs[i].rec == rec)
 			st->recs[i].valid = 0;
 }
 
-/* Audits follow the rules of audit.c; what breaks one is a problem. */
-static void check_audits(smsaudit_state *st, smsaudit_store *store)
+void state_sort_problems(smsaudit_state *st)
 {
-	finding_event *ev = NULL;
-	size_t n = 0;
-	if (replay_events(&ev, &n, st, SMSAUDIT_REC_AUDIT, SMSAUDIT_REC_AUDIT, 0) < 0)
-		return;
-	smsaudit_audits *as = NULL;
-	if (n)
-		audits_replay(&as, st, store->catalogue, ev, n, reject_finding, st);
-	smsaudit_audits_free(as);
-	free(ev);
-}
-
-/* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
-static void check_findings(smsaudit_state *st, smsaudit_store *store, unsigned flags)
-{
-	finding_event *ev = NULL;
-	size_t n = 0;
-	if (replay_events(&ev, &n, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, 0) < 0)
-		return;
-	smsaudit_findings *fs = NULL;
-	if (n)
-		findings_replay(&fs, st, store->catalogue, flags & SMSAUDIT_STATE_SNAPSHOT ? NULL : store->repo, 0, ev, n,
-		                reject_finding, st);
-	smsaudit_findings_free(fs);
-	free(ev);
+	/* Workers report in whatever order they run: sort for stable output. */
+	if (st->nproblems > 1)
+		qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 }
 
 /* The deadline policy and grade scale of smsaudit.xml at the commit (defaults if unreadable). */
@@ -1221,13 +1204,13 @@ static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 static void load_policy(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit)
 {
 	(void)commit;
-	sms_policy_default(&st->policy);
+	smsaudit_sms_policy_default(&st->policy);
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	xmlDocPtr doc = NULL;
 	const char *name = st->sms ? st->sms->id : SMS_PATH;
 	if (smsaudit_state_sms(&b, store, st) == 0 && smsaudit_xml_parse_memory(&doc, b.ptr, b.size, name) == 0 &&
 	    record_schema_validate(doc, name) == 0)
-		sms_policy_parse(&st->policy, xmlDocGetRootElement(doc));
+		smsaudit_sms_policy_parse(&st->policy, xmlDocGetRootElement(doc));
 	else
 		problem(st, SMS_PATH, "", "cannot be read: %s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
 	smsaudit_error_clear();
@@ -1286,15 +1269,8 @@ static int check_anchor(const char *path, const smsaudit_oid *blob, void *u)
 	return 0;
 }
 
-static int cmp_problem(const void *a, const void *b)
-{
-	const smsaudit_problem *x = a, *y = b;
-	int c = strcmp(x->path, y->path);
-	return c ? c : strcmp(x->message, y->message);
-}
 
-int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
-                        unsigned flags)
+int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags)
 {
 	*out = NULL;
 	smsaudit_state *st = calloc(1, sizeof(*st));
@@ -1372,16 +1348,11 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		load_policy(st, store, &at);
 		derive_evidence(st, store);
 		check_assessments(st, store);
-		check_audits(st, store);
-		check_findings(st, store, flags);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
 		anchor_ctx ac = { st, store, &at };
 		smsaudit_repo_walk(store->repo, &at, ANCHORS_DIR, check_anchor, &ac);
 	}
-	/* Workers report in whatever order they run: sort for stable output. */
-	if (st->nproblems > 1)
-		qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 	*out = st;
 	return 0;
 }

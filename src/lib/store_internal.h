@@ -37,6 +37,14 @@ struct smsaudit_identity {
 /* Only person and revocation records: enough to know who may sign what. */
 #define STATE_PEOPLE_ONLY 0x100u
 
+/* state.c: the ledger's part of loading a state (history, signatures,
+ * authority, evidence, the SMS description), without the finding and audit
+ * rules that model.c applies on top, and with problems unsorted. */
+int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags);
+/* A record the rules refuse: a problem, and it counts for nothing. */
+void state_reject(smsaudit_state *st, const smsaudit_record *rec, const char *path, const char *message);
+void state_sort_problems(smsaudit_state *st);
+
 /* Sign one record and commit it with a structured message. */
 int store_commit_record(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
                         const char *summary, const char *action);
@@ -47,7 +55,5 @@ typedef int (*sms_edit_fn)(xmlDocPtr doc, xmlNodePtr root, xmlNsPtr ns, void *u)
 int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit_fn edit, void *u,
                       const char *summary, const char *action);
 
-/* Remove a directory tree we created (best effort). */
-void remove_tree(const char *path);
 
 #endif

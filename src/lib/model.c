@@ -1,0 +1,58 @@
+/*
+ * The model: the state a reader sees. The ledger (state.c) replays the history
+ * and judges every record's signature and authority; then the life-cycle
+ * rules of audits (audit.c) and findings (finding.c) are replayed over what it
+ * accepted, and whatever breaks one is a problem that counts for nothing. The
+ * rules only read the state, so this is the one place that joins the two.
+ */
+#include <stdlib.h>
+
+#include "finding_internal.h"
+#include "store_internal.h"
+
+static void reject(void *u, const finding_event *ev, const char *message)
+{
+	state_reject(u, ev->rec, ev->path, message);
+}
+
+/* Audits follow the rules of audit.c; what breaks one is a problem. */
+static void check_audits(smsaudit_state *st, smsaudit_store *store)
+{
+	finding_event *ev = NULL;
+	size_t n = 0;
+	if (replay_events(&ev, &n, st, SMSAUDIT_REC_AUDIT, SMSAUDIT_REC_AUDIT, 0) < 0)
+		return;
+	smsaudit_audits *as = NULL;
+	if (n)
+		audits_replay(&as, st, store->catalogue, ev, n, reject, st);
+	smsaudit_audits_free(as);
+	free(ev);
+}
+
+/* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
+static void check_findings(smsaudit_state *st, smsaudit_store *store, unsigned flags)
+{
+	finding_event *ev = NULL;
+	size_t n = 0;
+	if (replay_events(&ev, &n, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, 0) < 0)
+		return;
+	smsaudit_findings *fs = NULL;
+	if (n)
+		findings_replay(&fs, st, store->catalogue, flags & SMSAUDIT_STATE_SNAPSHOT ? NULL : store->repo, 0, ev, n,
+		                reject, st);
+	smsaudit_findings_free(fs);
+	free(ev);
+}
+
+int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags)
+{
+	int rc = state_load_ledger(out, store, commit, flags);
+	if (rc < 0)
+		return rc;
+	if (!(flags & STATE_PEOPLE_ONLY)) {
+		check_audits(*out, store);
+		check_findings(*out, store, flags);
+	}
+	state_sort_problems(*out);
+	return 0;
+}

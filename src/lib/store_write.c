@@ -1,0 +1,903 @@
+/*
+ * Writing the store: creating a repository, and adding signed records (people,
+ * revocations, evidence, supersessions, withdrawals, assessments, new SMS
+ * descriptions). Each writer checks what verify would check on the state the
+ * ledger derives, signs, and commits one commit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+
+#include "internal.h"
+#include "store_internal.h"
+
+static int email_ok(const char *e)
+{
+	if (!smsaudit_text_ok(e, 254) || strchr(e, ' ') || strchr(e, '/'))
+		return 0;
+	const char *at = strchr(e, '@');
+	return at && at != e && at[1] && !strchr(at + 1, '@') && e[0] != '.';
+}
+
+/* ---- signing helpers ---- */
+
+/* Sign `bytes` and add `path` and `path`.p7s to the transaction. */
+static int add_signed(smsaudit_txn *txn, const char *path, const smsaudit_buf *bytes,
+                      const smsaudit_cert *cert, const smsaudit_key *key, time_t when)
+{
+	smsaudit_buf sig = SMSAUDIT_BUF_INIT;
+	char sig_path[256];
+	snprintf(sig_path, sizeof(sig_path), "%s.p7s", path);
+	int rc = smsaudit_sign_detached(&sig, bytes->ptr, bytes->size, cert, key, when);
+	if (rc == 0)
+		rc = smsaudit_txn_add(txn, path, bytes->ptr, bytes->size);
+	if (rc == 0)
+		rc = smsaudit_txn_add(txn, sig_path, sig.ptr, sig.size);
+	smsaudit_buf_dispose(&sig);
+	return rc;
+}
+
+static int add_record(smsaudit_txn *txn, const smsaudit_record *rec, const smsaudit_cert *cert,
+                      const smsaudit_key *key)
+{
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT;
+	char path[160];
+	int rc = smsaudit_record_path(path, sizeof(path), rec->id);
+	if (rc == 0)
+		rc = smsaudit_record_to_xml(&xml, rec);
+	if (rc == 0)
+		rc = add_signed(txn, path, &xml, cert, key, rec->made_at);
+	smsaudit_buf_dispose(&xml);
+	return rc;
+}
+
+/* The structured commit message every change carries. */
+static int commit_message(smsaudit_buf *msg, const char *summary, const char *action,
+                          char (*ids)[SMSAUDIT_ID_MAX], size_t n, const char *name, const char *email,
+                          const char *fp)
+{
+	int rc = buf_printf(msg, "%s\n\nSmsaudit-Action: %s\n", summary, action);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = buf_printf(msg, "Smsaudit-Record: %s\n", ids[i]);
+	if (rc == 0)
+		rc = buf_printf(msg, "Smsaudit-Signer: %s <%s> %s\n", name, email, fp);
+	return rc;
+}
+
+/* ---- init ---- */
+
+static int mkdir_p(const char *dir, mode_t mode)
+{
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
+	struct stat st;
+	if (stat(tmp, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_set(SMSAUDIT_EIO, "%s: not a directory", tmp);
+	return 0;
+}
+
+static int sms_document(smsaudit_buf *out, const smsaudit_init_options *o, const char *cat_path,
+                        const char *ca_fp, time_t now)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = xmlNewNode(NULL, (const xmlChar *)"sms");
+	xmlDocSetRootElement(doc, root);
+	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
+	xmlSetNs(root, ns);
+	xmlNewProp(root, (const xmlChar *)"version", (const xmlChar *)"1");
+	xmlNewTextChild(root, ns, (const xmlChar *)"organisation", (const xmlChar *)o->organisation);
+	xmlNewTextChild(root, ns, (const xmlChar *)"scope", (const xmlChar *)o->scope);
+	xmlNodePtr sv = xmlNewChild(root, ns, (const xmlChar *)"services", NULL);
+	for (size_t i = 0; i < o->nservices; i++)
+		xmlNewTextChild(sv, ns, (const xmlChar *)"service", (const xmlChar *)o->services[i]);
+	xmlNodePtr st = xmlNewChild(root, ns, (const xmlChar *)"sites", NULL);
+	for (size_t i = 0; i < o->nsites; i++)
+		xmlNewTextChild(st, ns, (const xmlChar *)"site", (const xmlChar *)o->sites[i]);
+	if (o->certification_body)
+		xmlNewTextChild(root, ns, (const xmlChar *)"certification-body", (const xmlChar *)o->certification_body);
+	xmlNewChild(root, ns, (const xmlChar *)"cycle", NULL);
+	xmlNodePtr dp = xmlNewChild(root, ns, (const xmlChar *)"deadline-policy", NULL);
+	xmlNewTextChild(dp, ns, (const xmlChar *)"major-verify-days", (const xmlChar *)"90");
+	xmlNewTextChild(dp, ns, (const xmlChar *)"major-after-stage2-months", (const xmlChar *)"6");
+	xmlNewTextChild(dp, ns, (const xmlChar *)"minor-plan-days", (const xmlChar *)"30");
+	const smsaudit_catalogue_info *ci = smsaudit_catalogue_info_get(o->catalogue);
+	xmlNodePtr c = xmlNewChild(root, ns, (const xmlChar *)"catalogue", NULL);
+	xmlNewProp(c, (const xmlChar *)"id", (const xmlChar *)ci->id);
+	xmlNewProp(c, (const xmlChar *)"version", (const xmlChar *)ci->version);
+	xmlNewProp(c, (const xmlChar *)"path", (const xmlChar *)cat_path);
+	xmlNewProp(c, (const xmlChar *)"sha256", (const xmlChar *)ci->sha256);
+	xmlNodePtr ta = xmlNewChild(root, ns, (const xmlChar *)"trust-anchor", NULL);
+	xmlNewProp(ta, (const xmlChar *)"path", (const xmlChar *)CA_PATH);
+	xmlNewProp(ta, (const xmlChar *)"fingerprint", (const xmlChar *)ca_fp);
+	char t[21];
+	smsaudit_time_format(t, now);
+	xmlNewTextChild(root, ns, (const xmlChar *)"created-at", (const xmlChar *)t);
+	xmlNewTextChild(root, ns, (const xmlChar *)"created-by", (const xmlChar *)o->email);
+	int rc = record_schema_validate(doc, SMS_PATH);
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(out, doc);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int check_init_options(const smsaudit_init_options *o)
+{
+	if (!o->path || !*o->path)
+		return error_set(SMSAUDIT_EUSAGE, "init needs a directory");
+	if (!smsaudit_text_ok(o->organisation, 500))
+		return error_set(SMSAUDIT_EINVALID, "--org: give the organisation's name (one line of text)");
+	if (!o->scope || !*o->scope || !smsaudit_utf8_valid(o->scope, strlen(o->scope)) || strlen(o->scope) > 20000)
+		return error_set(SMSAUDIT_EINVALID, "--scope: give the scope statement (valid UTF-8 text)");
+	if (!smsaudit_text_ok(o->name, 500))
+		return error_set(SMSAUDIT_EINVALID, "--name: give the quality manager's name (one line of text)");
+	if (!email_ok(o->email))
+		return error_set(SMSAUDIT_EINVALID, "--email: '%s' is not an email address", o->email ? o->email : "");
+	for (size_t i = 0; i < o->nservices; i++)
+		if (!smsaudit_text_ok(o->services[i], 500))
+			return error_set(SMSAUDIT_EINVALID, "--service: '%s' is not one line of text", o->services[i]);
+	for (size_t i = 0; i < o->nsites; i++)
+		if (!smsaudit_text_ok(o->sites[i], 500))
+			return error_set(SMSAUDIT_EINVALID, "--site: '%s' is not one line of text", o->sites[i]);
+	if (o->certification_body && !smsaudit_text_ok(o->certification_body, 500))
+		return error_set(SMSAUDIT_EINVALID, "--cb: not one line of text");
+	if (!o->ca_cert_path != !o->ca_key_path)
+		return error_set(SMSAUDIT_EUSAGE, "--ca and --ca-key go together");
+	if (!o->keys_dir || !*o->keys_dir)
+		return error_set(SMSAUDIT_EUSAGE, "no keys directory");
+	if (!o->catalogue)
+		return error_set(SMSAUDIT_EUSAGE, "no catalogue");
+	return 0;
+}
+
+static int load_or_create_key(smsaudit_key **key, int *created, const char *path, const char *passphrase)
+{
+	struct stat st;
+	*created = 0;
+	if (lstat(path, &st) == 0)
+		return smsaudit_key_load(key, path, passphrase);
+	int rc = smsaudit_key_generate(key);
+	if (rc == 0 && (rc = smsaudit_key_save(*key, path, passphrase)) == 0)
+		*created = 1;
+	return rc;
+}
+
+int smsaudit_store_init(smsaudit_store **out, const smsaudit_init_options *o, smsaudit_init_result *res)
+{
+	*out = NULL;
+	memset(res, 0, sizeof(*res));
+	int rc = check_init_options(o);
+	if (rc < 0)
+		return rc;
+	struct stat st;
+	if (stat(o->path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return error_set(SMSAUDIT_EEXISTS, "%s: exists and is not a directory", o->path);
+		if (rmdir(o->path) < 0) /* only an empty directory may be used */
+			return error_set(SMSAUDIT_EEXISTS, "%s: exists and is not empty; choose a new directory", o->path);
+	}
+	if ((rc = mkdir_p(o->keys_dir, 0700)) < 0)
+		return rc;
+
+	time_t now = smsaudit_now();
+	smsaudit_key *ca_key = NULL, *key = NULL;
+	smsaudit_cert *ca = NULL, *cert = NULL;
+	smsaudit_repo *repo = NULL;
+	smsaudit_txn *txn = NULL;
+	smsaudit_buf sms = SMSAUDIT_BUF_INIT, pem = SMSAUDIT_BUF_INIT, msg = SMSAUDIT_BUF_INIT;
+	int ca_created = 0, repo_created = 0;
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+
+	if (o->ca_cert_path) {
+		if ((rc = smsaudit_cert_load(&ca, o->ca_cert_path)) < 0 ||
+		    (rc = smsaudit_key_load(&ca_key, o->ca_key_path, o->passphrase)) < 0)
+			goto fail;
+		if (!smsaudit_cert_is_ca(ca)) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s: not a CA certificate", o->ca_cert_path);
+			goto fail;
+		}
+		if (!smsaudit_cert_matches_key(ca, ca_key)) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s: does not belong to %s", o->ca_key_path, o->ca_cert_path);
+			goto fail;
+		}
+	} else {
+		char cn[600];
+		snprintf(cn, sizeof(cn), "%s SMS Evidence CA", o->organisation);
+		if ((rc = smsaudit_key_generate(&ca_key)) < 0 ||
+		    (rc = smsaudit_cert_new_ca(&ca, ca_key, cn, now - 60, 3650)) < 0)
+			goto fail;
+	}
+	if ((rc = smsaudit_cert_fingerprint(res->ca_fingerprint, ca)) < 0)
+		goto fail;
+	if (!o->ca_cert_path) {
+		smsaudit_keys_ca_path(res->ca_key_path, sizeof(res->ca_key_path), o->keys_dir, res->ca_fingerprint);
+		if ((rc = smsaudit_key_save(ca_key, res->ca_key_path, o->passphrase)) < 0)
+			goto fail;
+		ca_created = 1;
+	}
+	smsaudit_keys_person_path(res->person_key_path, sizeof(res->person_key_path), o->keys_dir, o->email);
+	if ((rc = load_or_create_key(&key, &res->person_key_created, res->person_key_path, o->passphrase)) < 0)
+		goto fail;
+	if ((rc = smsaudit_cert_issue(&cert, ca, ca_key, key, o->name, o->email, now - 60, o->cert_days)) < 0)
+		goto fail;
+
+	/* The genesis grant: the first quality manager, signed by themselves. */
+	rec.type = SMSAUDIT_REC_PERSON;
+	rec.made_at = now;
+	rec.made_by = (char *)o->email;
+	if ((rc = smsaudit_record_new_id(rec.id, rec.type, now)) < 0 ||
+	    (rc = smsaudit_cert_to_pem(&pem, cert)) < 0 ||
+	    (rc = smsaudit_cert_fingerprint(rec.person.fingerprint, cert)) < 0)
+		goto fail;
+	rec.person.name = (char *)o->name;
+	rec.person.email = (char *)o->email;
+	rec.person.roles = SMSAUDIT_ROLE_QUALITY_MANAGER;
+	rec.person.valid_from = now;
+	rec.person.certificate = pem.ptr;
+
+	const smsaudit_catalogue_info *ci = smsaudit_catalogue_info_get(o->catalogue);
+	char cat_path[160];
+	snprintf(cat_path, sizeof(cat_path), "catalogue/%s.xml", ci->id);
+	if ((rc = sms_document(&sms, o, cat_path, res->ca_fingerprint, now)) < 0)
+		goto fail;
+
+	if ((rc = smsaudit_repo_init(&repo, o->path)) < 0)
+		goto fail;
+	repo_created = 1;
+	size_t cat_len = 0;
+	const char *cat_bytes = smsaudit_catalogue_bytes(o->catalogue, &cat_len);
+	smsaudit_buf ca_pem = SMSAUDIT_BUF_INIT;
+	if ((rc = smsaudit_txn_new(&txn, repo)) < 0 || (rc = smsaudit_cert_to_pem(&ca_pem, ca)) < 0 ||
+	    (rc = add_signed(txn, CA_PATH, &ca_pem, cert, key, now)) < 0 ||
+	    (rc = add_signed(txn, SMS_PATH, &sms, cert, key, now)) < 0 ||
+	    (rc = smsaudit_txn_add(txn, cat_path, cat_bytes, cat_len)) < 0 ||
+	    (rc = add_record(txn, &rec, cert, key)) < 0) {
+		smsaudit_buf_dispose(&ca_pem);
+		goto fail;
+	}
+	smsaudit_buf_dispose(&ca_pem);
+	char summary[700];
+	snprintf(summary, sizeof(summary), "init: %s", o->organisation);
+	char fp[65];
+	smsaudit_oid commit;
+	char ids[1][SMSAUDIT_ID_MAX];
+	memcpy(ids[0], rec.id, SMSAUDIT_ID_MAX);
+	if ((rc = smsaudit_cert_fingerprint(fp, cert)) < 0 ||
+	    (rc = commit_message(&msg, summary, "init", ids, 1, o->name, o->email, fp)) < 0 ||
+	    (rc = smsaudit_txn_commit(&commit, txn, msg.ptr, o->name, o->email, now)) < 0)
+		goto fail;
+	smsaudit_txn_free(txn);
+	txn = NULL;
+	smsaudit_repo_free(repo);
+	repo = NULL;
+	rc = smsaudit_store_open(out, o->path);
+	goto done;
+
+fail:
+	/* Leave nothing behind that claims to be a repository or a key. */
+	smsaudit_txn_free(txn);
+	txn = NULL;
+	smsaudit_repo_free(repo);
+	repo = NULL;
+	if (repo_created)
+		remove_tree(o->path);
+	if (ca_created)
+		unlink(res->ca_key_path);
+	if (res->person_key_created)
+		unlink(res->person_key_path);
+done:
+	smsaudit_txn_free(txn);
+	smsaudit_repo_free(repo);
+	smsaudit_key_free(ca_key);
+	smsaudit_key_free(key);
+	smsaudit_cert_free(ca);
+	smsaudit_cert_free(cert);
+	smsaudit_buf_dispose(&sms);
+	smsaudit_buf_dispose(&pem);
+	smsaudit_buf_dispose(&msg);
+	return rc;
+}
+
+int smsaudit_identity_load(smsaudit_identity **out, smsaudit_store *store, const char *key_path,
+                           const char *passphrase)
+{
+	*out = NULL;
+	smsaudit_identity *id = calloc(1, sizeof(*id));
+	if (!id)
+		return error_oom();
+	int rc = smsaudit_key_load(&id->key, key_path, passphrase);
+	smsaudit_state *st = NULL;
+	if (rc == 0)
+		rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE);
+	const smsaudit_person_entry *match = NULL;
+	for (size_t i = 0; rc == 0 && i < smsaudit_state_person_count(st); i++) {
+		const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
+		smsaudit_cert *c = NULL;
+		const char *pem = pe->record->person.certificate;
+		if (smsaudit_cert_from_pem(&c, pem, strlen(pem), "grant") == 0 && smsaudit_cert_matches_key(c, id->key)) {
+			match = pe; /* grants are in time order: the last match is the latest */
+			smsaudit_cert_free(id->cert);
+			id->cert = c;
+		} else {
+			smsaudit_cert_free(c);
+		}
+	}
+	if (rc == 0 && !match)
+		rc = error_set(SMSAUDIT_ENOTFOUND, "%s: this key belongs to nobody in the repository %s", key_path,
+		               smsaudit_repo_path(store->repo));
+	if (rc == 0) {
+		const smsaudit_person_body *p = &match->record->person;
+		time_t now = smsaudit_now();
+		id->email = xstrdup(p->email);
+		id->name = xstrdup(p->name);
+		snprintf(id->fingerprint, sizeof(id->fingerprint), "%s", p->fingerprint);
+		/* Roles count only while the grant is in force. */
+		int in_force = (!match->revoked_at || now < match->revoked_at) && now >= p->valid_from &&
+		               (!p->valid_until || now < p->valid_until);
+		time_t nb, na;
+		smsaudit_cert_validity(id->cert, &nb, &na);
+		if (now < nb || now >= na) {
+			char d[11];
+			smsaudit_date_format(d, na);
+			rc = error_set(SMSAUDIT_EINVALID, "the certificate of %s expired on %s (or is not valid yet); ask a "
+			               "quality manager for a new one", p->email, d);
+		} else if (match->revoked_at && now >= match->revoked_at) {
+			rc = error_set(SMSAUDIT_EINVALID, "the certificate of %s has been revoked", p->email);
+		}
+		id->roles = in_force ? p->roles : 0;
+		if (!id->email || !id->name)
+			rc = SMSAUDIT_ENOMEM;
+	}
+	smsaudit_state_free(st);
+	if (rc < 0) {
+		smsaudit_identity_free(id);
+		return rc;
+	}
+	*out = id;
+	return 0;
+}
+
+static int require_role(const smsaudit_identity *signer, smsaudit_record_type type)
+{
+	unsigned need = smsaudit_record_signer_roles(type);
+	if (signer->roles & need)
+		return 0;
+	char have[200], want[200];
+	smsaudit_roles_format(have, sizeof(have), signer->roles);
+	smsaudit_roles_format(want, sizeof(want), need);
+	return error_set(SMSAUDIT_EINVALID, "%s may not sign a %s record (roles: %s; needs one of: %s)",
+	                 signer->email, smsaudit_record_type_name(type), *have ? have : "none", want);
+}
+
+/* Sign one record (and optionally one more signed file) and commit them. */
+static int commit_signed(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                         const char *summary, const char *action, const char *extra_path,
+                         const smsaudit_buf *extra)
+{
+	smsaudit_txn *txn = NULL;
+	smsaudit_buf msg = SMSAUDIT_BUF_INIT;
+	smsaudit_oid commit;
+	char ids[1][SMSAUDIT_ID_MAX];
+	memcpy(ids[0], rec->id, SMSAUDIT_ID_MAX);
+	int rc = smsaudit_txn_new(&txn, store->repo);
+	if (rc == 0 && extra_path)
+		rc = add_signed(txn, extra_path, extra, signer->cert, signer->key, rec->made_at);
+	if (rc == 0)
+		rc = add_record(txn, rec, signer->cert, signer->key);
+	if (rc == 0)
+		rc = commit_message(&msg, summary, action, ids, 1, signer->name, signer->email, signer->fingerprint);
+	if (rc == 0)
+		rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, rec->made_at);
+	smsaudit_txn_free(txn);
+	smsaudit_buf_dispose(&msg);
+	return rc;
+}
+
+int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit_fn edit, void *u,
+                      const char *summary, const char *action)
+{
+	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
+		return error_set(SMSAUDIT_EINVALID, "%s may not change the SMS description: only a quality manager signs it",
+		                 signer->email);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT, out = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	smsaudit_state *st = NULL;
+	/* The description in force now: the latest sms record, else smsaudit.xml. */
+	int rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE);
+	if (rc == 0)
+		rc = smsaudit_state_sms(&b, store, st);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (rc == 0)
+		rc = edit(doc, root, root ? root->ns : NULL, u);
+	/* What verify would refuse is never written. */
+	if (rc == 0)
+		rc = record_schema_validate(doc, SMS_PATH);
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(&out, doc);
+	if (rc == 0 && out.size == b.size && memcmp(out.ptr, b.ptr, b.size) == 0)
+		rc = error_set(SMSAUDIT_EINVALID, "the SMS description already says that; nothing to change");
+	/* A new version is a new record, never an edit of smsaudit.xml: two people
+	 * changing it offline add two records, and the later one counts. */
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_SMS;
+	rec.made_at = smsaudit_now();
+	rec.made_by = signer->email;
+	if (rc == 0 && (rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at)) == 0 && (rc = buf_put(&out, "", 1)) == 0) {
+		rec.sms.xml = out.ptr;
+		rc = commit_signed(store, signer, &rec, summary, action, NULL, NULL);
+	}
+	smsaudit_state_free(st);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&b);
+	smsaudit_buf_dispose(&out);
+	return rc;
+}
+
+int store_commit_record(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                        const char *summary, const char *action)
+{
+	return commit_signed(store, signer, rec, summary, action, NULL, NULL);
+}
+
+static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *rec,
+                      const char *summary, const char *action)
+{
+	return commit_signed(store, signer, rec, summary, action, NULL, NULL);
+}
+
+int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                              smsaudit_identity *signer, const smsaudit_cert *cert,
+                              const smsaudit_cert *issuer, const char *name, const char *email,
+                              unsigned roles, time_t valid_until)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_PERSON);
+	if (rc < 0)
+		return rc;
+	if (!smsaudit_text_ok(name, 500))
+		return error_set(SMSAUDIT_EINVALID, "--name: give the person's name (one line of text)");
+	if (!email_ok(email))
+		return error_set(SMSAUDIT_EINVALID, "--email: '%s' is not an email address", email ? email : "");
+	time_t now = smsaudit_now();
+	char cert_email[256];
+	smsaudit_cert_email(cert_email, sizeof(cert_email), cert);
+	if (strcmp(cert_email, email) != 0)
+		return error_set(SMSAUDIT_EINVALID, "the certificate is for '%s', not '%s'", *cert_email ? cert_email : "no email",
+		                 email);
+	char anchor_path[200] = "";
+	smsaudit_buf anchor_pem = SMSAUDIT_BUF_INIT;
+	if (smsaudit_trust_check_cert(store->trust, cert, now) < 0) {
+		if (!issuer)
+			return error_set(SMSAUDIT_EINVALID, "the certificate for %s was not issued by the organisation's CA; "
+			                 "give its issuing CA with --issuer FILE", email);
+		if (!smsaudit_cert_is_ca(issuer))
+			return error_set(SMSAUDIT_EINVALID, "the issuer given for %s is not a CA certificate", email);
+		if ((rc = smsaudit_trust_add(store->trust, issuer)) < 0 || (rc = store_note_anchor(store, issuer)) < 0)
+			return rc;
+		if ((rc = smsaudit_trust_check_cert(store->trust, cert, now)) < 0)
+			return error_prefix(SMSAUDIT_EINVALID, "the certificate for %s is not usable here", email);
+		char ifp[65];
+		if ((rc = smsaudit_cert_fingerprint(ifp, issuer)) < 0 || (rc = smsaudit_cert_to_pem(&anchor_pem, issuer)) < 0)
+			return rc;
+		snprintf(anchor_path, sizeof(anchor_path), "%s/%s.pem", ANCHORS_DIR, ifp);
+		if (smsaudit_repo_exists(store->repo, NULL, anchor_path))
+			anchor_path[0] = '\0'; /* already an anchor */
+		smsaudit_error_clear();
+	}
+	if (valid_until && valid_until <= now)
+		return error_set(SMSAUDIT_EINVALID, "--valid-until is in the past");
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
+	rec.type = SMSAUDIT_REC_PERSON;
+	rec.made_at = now;
+	rec.made_by = signer->email;
+	rec.person.name = (char *)name;
+	rec.person.email = (char *)email;
+	rec.person.roles = roles;
+	rec.person.valid_from = now;
+	rec.person.valid_until = valid_until;
+	if ((rc = smsaudit_record_new_id(rec.id, rec.type, now)) == 0 &&
+	    (rc = smsaudit_cert_to_pem(&pem, cert)) == 0 &&
+	    (rc = smsaudit_cert_fingerprint(rec.person.fingerprint, cert)) == 0) {
+		rec.person.certificate = pem.ptr;
+		char summary[700], rl[200];
+		smsaudit_roles_format(rl, sizeof(rl), roles);
+		snprintf(summary, sizeof(summary), "person add: %s <%s> as %s", name, email, rl);
+		rc = commit_signed(store, signer, &rec, summary, "person-add", anchor_path[0] ? anchor_path : NULL,
+		                   &anchor_pem);
+	}
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	smsaudit_buf_dispose(&pem);
+	smsaudit_buf_dispose(&anchor_pem);
+	return rc;
+}
+
+int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                                 smsaudit_identity *signer, const char *email, const char *reason,
+                                 time_t effective)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_REVOCATION);
+	if (rc < 0)
+		return rc;
+	if (!smsaudit_text_ok(reason, 500))
+		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
+	if (strcmp(email, signer->email) == 0)
+		return error_set(SMSAUDIT_EINVALID, "you cannot revoke your own certificate; ask another quality manager");
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_person_entry *cur = NULL;
+	for (size_t i = 0; i < smsaudit_state_person_count(st); i++) {
+		const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
+		if (pe->current && strcmp(pe->record->person.email, email) == 0)
+			cur = pe;
+	}
+	if (!cur) {
+		smsaudit_state_free(st);
+		return error_set(SMSAUDIT_ENOTFOUND, "no person '%s' in this repository", email);
+	}
+	if (cur->revoked_at) {
+		smsaudit_state_free(st);
+		return error_set(SMSAUDIT_EINVALID, "the certificate of %s is already revoked", email);
+	}
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_REVOCATION;
+	rec.made_at = smsaudit_now();
+	rec.made_by = signer->email;
+	rec.revocation.email = (char *)email;
+	snprintf(rec.revocation.fingerprint, sizeof(rec.revocation.fingerprint), "%s", cur->record->person.fingerprint);
+	rec.revocation.effective = effective ? effective : rec.made_at;
+	rec.revocation.reason = (char *)reason;
+	smsaudit_state_free(st);
+	if ((rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at)) < 0)
+		return rc;
+	char summary[600];
+	snprintf(summary, sizeof(summary), "person revoke: %s", email);
+	rc = commit_one(store, signer, &rec, summary, "person-revoke");
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	return rc;
+}
+
+/* ---- evidence ---- */
+
+static const char *where_of(const smsaudit_evidence_input *in)
+{
+	return in->where ? in->where : in->file;
+}
+
+static int check_input(smsaudit_store *store, const smsaudit_evidence_input *in)
+{
+	const char *w = where_of(in);
+	if (!smsaudit_text_ok(in->title, 500))
+		return error_set(SMSAUDIT_EINVALID, "%s: title must be one line of text (no control characters)", w);
+	if (in->ncontrols == 0)
+		return error_set(SMSAUDIT_EINVALID, "%s: give at least one control (clause id)", w);
+	for (size_t i = 0; i < in->ncontrols; i++) {
+		const smsaudit_clause *c = NULL;
+		if (smsaudit_catalogue_find(&c, store->catalogue, in->controls[i]) < 0)
+			return error_prefix(SMSAUDIT_EINVALID, "%s", w);
+		if (!c->assessable)
+			return error_set(SMSAUDIT_EINVALID, "%s: clause %s is a heading; give one of its sub-clauses (%s to %s)",
+			                 w, c->id, c->children[0]->id, c->children[c->nchildren - 1]->id);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(in->controls[k], in->controls[i]) == 0)
+				return error_set(SMSAUDIT_EINVALID, "%s: control %s is given twice", w, in->controls[i]);
+	}
+	if ((unsigned)in->kind >= SMSAUDIT_KIND__COUNT)
+		return error_set(SMSAUDIT_EINVALID, "%s: unknown evidence kind", w);
+	if (in->has_period && in->period_to < in->period_from)
+		return error_set(SMSAUDIT_EINVALID, "%s: the period ends before it starts", w);
+	if (in->valid_until && in->has_period && in->valid_until < in->period_from)
+		return error_set(SMSAUDIT_EINVALID, "%s: valid-until is before the period it covers", w);
+	if (in->note && !smsaudit_note_ok(in->note, 20000))
+		return error_set(SMSAUDIT_EINVALID, "%s: the note must be valid UTF-8 text without control characters",
+		                 w);
+	if (in->name && !smsaudit_filename_ok(in->name))
+		return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not usable as a file name (no '/', '..', control characters; valid UTF-8)",
+		                 w, in->name);
+	return 0;
+}
+
+/* Open an evidence file safely: no symlinks, no devices or FIFOs (O_NONBLOCK
+ * so a FIFO cannot hang us), not empty. */
+static int open_evidence(int *fd_out, const smsaudit_evidence_input *in)
+{
+	const char *w = where_of(in);
+	int fd = open(in->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return error_set(SMSAUDIT_EINVALID, "%s: is a symbolic link; give the file itself", w);
+		return error_set(SMSAUDIT_EIO, "%s: %s", w, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return error_set(SMSAUDIT_EIO, "%s: %s", w, strerror(errno));
+	}
+	const char *what = S_ISDIR(st.st_mode) ? "is a directory" : S_ISREG(st.st_mode) ? NULL : "is not a regular file";
+	if (!what && st.st_size == 0)
+		what = "is empty";
+	if (what) {
+		close(fd);
+		return error_set(SMSAUDIT_EINVALID, "%s: %s; evidence must be a non-empty regular file", w, what);
+	}
+	/* Back to blocking reads for the content itself. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	*fd_out = fd;
+	return 0;
+}
+
+static int find_active_with_sha(char *id_out, char *title_out, size_t tsize, smsaudit_store *store,
+                                const char *sha)
+{
+	smsaudit_state *st = NULL;
+	int found = 0;
+	if (smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE) == 0) {
+		for (size_t i = 0; i < smsaudit_state_evidence_count(st) && !found; i++) {
+			const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+			if (e->status == SMSAUDIT_EV_ACTIVE && strcmp(e->record->evidence.sha256, sha) == 0) {
+				snprintf(id_out, SMSAUDIT_ID_MAX, "%s", e->record->id);
+				snprintf(title_out, tsize, "%s", e->record->evidence.title);
+				found = 1;
+			}
+		}
+	}
+	smsaudit_state_free(st);
+	smsaudit_error_clear();
+	return found;
+}
+
+int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer,
+                                const smsaudit_evidence_input *inputs, size_t n, unsigned flags,
+                                char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
+                                void *payload)
+{
+	if (n == 0)
+		return error_set(SMSAUDIT_EUSAGE, "no evidence files given");
+	int rc = require_role(signer, SMSAUDIT_REC_EVIDENCE);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = check_input(store, &inputs[i]);
+	if (rc < 0)
+		return rc;
+
+	time_t now = smsaudit_now();
+	smsaudit_txn *txn = NULL;
+	char (*shas)[65] = calloc(n, sizeof(*shas));
+	if (!shas)
+		return error_oom();
+	if ((rc = smsaudit_txn_new(&txn, store->repo)) < 0) {
+		free(shas);
+		return rc;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const smsaudit_evidence_input *in = &inputs[i];
+		int fd = -1;
+		smsaudit_oid blob;
+		uint64_t size = 0;
+		if ((rc = open_evidence(&fd, in)) < 0)
+			break;
+		rc = smsaudit_repo_store_fd(&blob, shas[i], &size, store->repo, fd, where_of(in));
+		close(fd);
+		if (rc < 0)
+			break;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(shas[k], shas[i]) == 0 && !(flags & SMSAUDIT_ADD_ALLOW_DUPLICATE)) {
+				rc = error_set(SMSAUDIT_EINVALID, "%s: same content as %s in this batch (use --allow-duplicate to "
+				               "record it twice)", where_of(in), where_of(&inputs[k]));
+				break;
+			}
+		if (rc < 0)
+			break;
+		char cpath[100];
+		snprintf(cpath, sizeof(cpath), "content/%.2s/%s", shas[i], shas[i]);
+		if (!(flags & SMSAUDIT_ADD_ALLOW_DUPLICATE) && smsaudit_repo_exists(store->repo, NULL, cpath)) {
+			char other[SMSAUDIT_ID_MAX], title[512];
+			if (find_active_with_sha(other, title, sizeof(title), store, shas[i])) {
+				rc = error_set(SMSAUDIT_EINVALID, "%s: duplicate content: already recorded as %s (\"%s\"); "
+				               "use --allow-duplicate to record it again", where_of(in), other, title);
+				break;
+			}
+		}
+		smsaudit_error_clear();
+		smsaudit_record rec;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = SMSAUDIT_REC_EVIDENCE;
+		rec.made_at = now;
+		rec.made_by = signer->email;
+		smsaudit_evidence_body *b = &rec.evidence;
+		b->title = (char *)in->title;
+		b->kind = in->kind;
+		b->controls = (char **)in->controls;
+		b->ncontrols = in->ncontrols;
+		b->has_period = in->has_period;
+		b->period_from = in->period_from;
+		b->period_to = in->period_to;
+		b->valid_until = in->valid_until;
+		b->note = (char *)in->note;
+		memcpy(b->sha256, shas[i], 65);
+		b->size = size;
+		const char *slash = strrchr(in->file, '/');
+		b->name = (char *)(in->name ? in->name : slash ? slash + 1 : in->file);
+		if (!smsaudit_filename_ok(b->name)) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s: the file name is not valid UTF-8 text or has control characters; "
+			               "give a name with --name", where_of(in));
+			break;
+		}
+		b->media_type = (char *)smsaudit_media_type(b->name);
+		if ((rc = smsaudit_record_new_id(rec.id, rec.type, now)) < 0)
+			break;
+		if ((rc = smsaudit_txn_add_blob(txn, cpath, &blob)) < 0 || (rc = add_record(txn, &rec, signer->cert, signer->key)) < 0) {
+			rc = error_prefix(rc, "%s", where_of(in));
+			break;
+		}
+		memcpy(ids_out[i], rec.id, SMSAUDIT_ID_MAX);
+		if (progress)
+			progress(i + 1, n, payload);
+	}
+	if (rc == 0) {
+		smsaudit_buf msg = SMSAUDIT_BUF_INIT;
+		char summary[700];
+		const smsaudit_evidence_input *f = &inputs[0];
+		if (n == 1)
+			snprintf(summary, sizeof(summary), "evidence add: %s (%s)", f->title, f->controls[0]);
+		else
+			snprintf(summary, sizeof(summary), "evidence add: %zu files", n);
+		smsaudit_oid commit;
+		rc = commit_message(&msg, summary, "evidence-add", ids_out, n, signer->name, signer->email,
+		                    signer->fingerprint);
+		if (rc == 0)
+			rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, now);
+		smsaudit_buf_dispose(&msg);
+	}
+	/* On failure the blobs written so far are unreferenced objects, which git
+	 * treats as garbage; no ref moved, so nothing half-done is visible. */
+	smsaudit_txn_free(txn);
+	free(shas);
+	return rc;
+}
+
+static int load_active(const smsaudit_evidence_entry **out, smsaudit_state *st, const char *id)
+{
+	int rc = smsaudit_state_find_evidence(out, st, id);
+	if (rc < 0)
+		return rc;
+	if (!(*out)->valid)
+		return error_set(SMSAUDIT_EINVALID, "evidence %s does not verify; fix or withdraw it first", (*out)->record->id);
+	if ((*out)->status == SMSAUDIT_EV_WITHDRAWN)
+		return error_set(SMSAUDIT_EINVALID, "evidence %s is already withdrawn (%s)", (*out)->record->id, (*out)->changed_by);
+	if ((*out)->status == SMSAUDIT_EV_SUPERSEDED)
+		return error_set(SMSAUDIT_EINVALID, "evidence %s is already superseded by %s", (*out)->record->id,
+		                 (*out)->superseded_by);
+	return 0;
+}
+
+int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                             smsaudit_identity *signer, const char *old_id, const char *new_id,
+                             const char *reason)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_SUPERSEDE);
+	if (rc < 0)
+		return rc;
+	if (!smsaudit_text_ok(reason, 500))
+		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_evidence_entry *o = NULL, *nw = NULL;
+	if ((rc = load_active(&o, st, old_id)) == 0 && (rc = load_active(&nw, st, new_id)) == 0 && o == nw)
+		rc = error_set(SMSAUDIT_EINVALID, "evidence cannot supersede itself");
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	if (rc == 0) {
+		rec.type = SMSAUDIT_REC_SUPERSEDE;
+		rec.made_at = smsaudit_now();
+		rec.made_by = signer->email;
+		snprintf(rec.supersede.old_id, SMSAUDIT_ID_MAX, "%s", o->record->id);
+		snprintf(rec.supersede.new_id, SMSAUDIT_ID_MAX, "%s", nw->record->id);
+		rec.supersede.reason = (char *)reason;
+		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+	}
+	if (rc == 0) {
+		char summary[300];
+		snprintf(summary, sizeof(summary), "evidence supersede: %s by %s", rec.supersede.old_id, rec.supersede.new_id);
+		rc = commit_one(store, signer, &rec, summary, "evidence-supersede");
+	}
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
+                            smsaudit_identity *signer, const char *evidence_id, const char *reason)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_WITHDRAW);
+	if (rc < 0)
+		return rc;
+	if (!smsaudit_text_ok(reason, 500))
+		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_evidence_entry *e = NULL;
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	if ((rc = load_active(&e, st, evidence_id)) == 0) {
+		rec.type = SMSAUDIT_REC_WITHDRAW;
+		rec.made_at = smsaudit_now();
+		rec.made_by = signer->email;
+		snprintf(rec.withdraw.evidence_id, SMSAUDIT_ID_MAX, "%s", e->record->id);
+		rec.withdraw.reason = (char *)reason;
+		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+	}
+	if (rc == 0) {
+		char summary[300];
+		snprintf(summary, sizeof(summary), "evidence withdraw: %s", rec.withdraw.evidence_id);
+		rc = commit_one(store, signer, &rec, summary, "evidence-withdraw");
+	}
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+int smsaudit_store_assess(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                          const char *clause, smsaudit_assessment_result result, const char *other_party,
+                          const char *note)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_ASSESSMENT);
+	if (rc < 0)
+		return rc;
+	const smsaudit_clause *cl = NULL;
+	if ((rc = smsaudit_catalogue_find(&cl, store->catalogue, clause)) < 0)
+		return rc;
+	if (!cl->assessable)
+		return error_set(SMSAUDIT_EINVALID, "clause %s (%s) is a heading; assess its sub-clauses", cl->id,
+		                 cl->title);
+	if ((unsigned)result > SMSAUDIT_RESULT_NONCONFORMANT)
+		return error_set(SMSAUDIT_EINVALID, "unknown assessment result %d", (int)result);
+	if (!smsaudit_note_ok(note, 20000))
+		return error_set(SMSAUDIT_EINVALID, "--note: give a note saying what the assessment found (text)");
+	if (other_party && !smsaudit_text_ok(other_party, 500))
+		return error_set(SMSAUDIT_EINVALID, "--other-party: give the name of the party (one line of text)");
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_ASSESSMENT;
+	rec.made_at = smsaudit_now();
+	rec.made_by = signer->email;
+	snprintf(rec.assessment.clause, sizeof(rec.assessment.clause), "%s", cl->id);
+	rec.assessment.result = result;
+	rec.assessment.other_party = (char *)other_party;
+	rec.assessment.note = (char *)note;
+	if ((rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at)) < 0)
+		return rc;
+	char summary[300];
+	snprintf(summary, sizeof(summary), "assess %s: %s", cl->id, smsaudit_assessment_result_name(result));
+	if ((rc = commit_one(store, signer, &rec, summary, "assess")) == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	return rc;
+}
