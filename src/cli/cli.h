@@ -137,6 +137,9 @@ typedef struct {
 
 /* Returns -1 to go on, or an exit code (the error has been printed). */
 int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at, const char *commit, int no_cache);
+/* One warning line on stderr when the state differs from what this machine's
+ * pin holds (commit NULL: main's head). */
+void cli_pin_warn(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit);
 void cli_view_close(cli_view *v);
 
 /* Commands. */

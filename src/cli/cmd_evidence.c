@@ -445,6 +445,7 @@ static int load_state(cli_ctx *ctx, ev_args *a, cli_session *s, smsaudit_state *
 		cli_session_close(s);
 		return cli_fail(r);
 	}
+	cli_pin_warn(s->store, *st, atp);
 	return -1;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "smsaudit/pin.h"
 
 enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY };
 
@@ -191,6 +192,29 @@ void cli_free_list(char **list)
 	free(list);
 }
 
+/* What the pin says is said by every reader too, once, on stderr: a history
+ * rewritten since this machine verified it shows here before anyone relies on
+ * the figures. */
+void cli_pin_warn(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit)
+{
+	smsaudit_oid head;
+	if (smsaudit_repo_head(&head, smsaudit_store_repo(store)) < 0) {
+		smsaudit_error_clear();
+		return;
+	}
+	smsaudit_problem *extra = NULL;
+	size_t n = 0;
+	smsaudit_pin_status pin;
+	int at_main = !commit || memcmp(head.id, commit->id, sizeof(head.id)) == 0;
+	if (smsaudit_pin_check(&pin, &extra, &n, store, st, NULL, at_main) == 0 && n)
+		fprintf(stderr, "smsaudit: warning: this repository does not match what this machine verified before "
+		        "(%zu problem%s; first: %s%s%s); run 'smsaudit verify'\n", n, n == 1 ? "" : "s",
+		        extra[0].id[0] ? extra[0].id : extra[0].path, extra[0].id[0] || extra[0].path[0] ? ": " : "",
+		        extra[0].message);
+	smsaudit_error_clear();
+	free(extra);
+}
+
 int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at, const char *commit, int no_cache)
 {
 	memset(v, 0, sizeof(*v));
@@ -216,6 +240,7 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
 		return cli_fail(r);
 	}
 	smsaudit_oid_fmt(v->hex, &v->commit);
+	cli_pin_warn(v->store, v->st, &v->commit);
 	return -1;
 }
 

@@ -357,6 +357,12 @@ test_reset_main_back_over_a_record() {
 	run verify
 	expect_rc 1
 	expect_line "$EV2" "no longer in main's history"
+	# Readers say so too, before anyone relies on what they show.
+	run evidence list
+	expect_rc 0
+	expect_err "does not match what this machine verified before"
+	expect_err "$EV2"
+	expect_err_one_line
 }
 
 # A local rebase that keeps every record (two independent commits swapped)
