@@ -2,7 +2,9 @@
 #
 #   make            library (libsmsaudit.a) and tool (smsaudit) in build/
 #   make check      install missing Debian packages, build, run every unit and CLI
-#                   test, then again under AddressSanitizer + UBSan; one summary line
+#                   test, and again under AddressSanitizer + UBSan; one summary line
+#                   T=NAMES runs only those tests (see README), JOBS=N at a time
+#   make check-fast the same without the sanitizer build, for quick iteration
 #   make demo       install missing packages, build, run the example organisation
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -13,6 +15,13 @@ BUILD   ?= build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 SAN     ?=
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
+# make check T=NAMES JOBS=N: which tests (default all), how many at a time
+# (tests wait on git, openssl and pipes as well as on the CPU: twice the cores
+# keeps the cores busy). Set here so that only the command line overrides
+# them, never a stray T or JOBS in the environment.
+T       :=
+JOBS    := $(shell echo $$(($(NPROC) * 2)))
 
 PKGS := libgit2 libxml-2.0 libcrypto zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -47,7 +56,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIXED_CLOCK := $(BUILD)/tests/fixed-clock.so
 
-.PHONY: all tests check demo install uninstall clean deps
+.PHONY: all tests check check-fast tests-build tests-build-asan demo install uninstall clean deps
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/libsmsaudit.a $(BUILD)/smsaudit
@@ -87,11 +96,20 @@ $(FIXED_CLOCK): tests/cli/fixed_clock.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 $(WARN) -shared -fPIC -o $@ $<
 
-# Everything, twice: a normal build and a sanitizer build, then one summary.
-check: deps
+# Everything, twice: a normal build and a sanitizer build (built side by side),
+# then every test of both, JOBS at a time, and one summary.
+tests-build:
 	@$(MAKE) --no-print-directory -s tests BUILD=build
+tests-build-asan:
 	@$(MAKE) --no-print-directory -s tests BUILD=build-asan SAN=1
-	@scripts/run-tests build build-asan
+
+check: deps
+	@$(MAKE) --no-print-directory -s -j$(NPROC) tests-build tests-build-asan
+	@scripts/run-tests -j '$(JOBS)' -t '$(T)' build build-asan
+
+check-fast: deps
+	@$(MAKE) --no-print-directory -s -j$(NPROC) tests-build
+	@scripts/run-tests -j '$(JOBS)' -t '$(T)' build
 
 demo: deps
 	@$(MAKE) --no-print-directory -s all
