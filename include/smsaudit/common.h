@@ -60,6 +60,11 @@ time_t smsaudit_utc_mktime(int year, int month, int day, int hour, int min, int 
 time_t smsaudit_date_add_months(time_t date, int months);
 /* 00:00:00Z of the day `t` falls on. */
 time_t smsaudit_date_of(time_t t);
+/* Seconds in a day (UTC has no leap seconds here). */
+#define SMSAUDIT_DAY 86400
+/* "As of" a date means as of the end of that day: its last second,
+ * 23:59:59Z. The one rule for every as-of in the library and the tool. */
+time_t smsaudit_day_end(time_t t);
 
 /*
  * The current time, unless SMSAUDIT_NOW (a date or time as above) fixes it —

@@ -467,7 +467,7 @@ static int gap_trend(cli_ctx *ctx, const gap_args *a)
 		/* The log is newest first: the first commit at or before the end of d. */
 		const log_entry *at = NULL;
 		for (size_t i = 0; i < log.n && !at; i++)
-			if (log.v[i].when <= d + 86399)
+			if (log.v[i].when <= smsaudit_day_end(d))
 				at = &log.v[i];
 		char ds[11], hex[41] = "";
 		smsaudit_date_format(ds, d);
@@ -634,7 +634,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(an.v.st, i);
 		time_t vu = e->record->evidence.valid_until;
 		if (e->valid && e->status == SMSAUDIT_EV_ACTIVE && vu && vu >= an.v.as_of && vu <= an.v.as_of + 90 * 86400 &&
-		    e->record->made_at <= an.v.as_of + 86399)
+		    e->record->made_at <= smsaudit_day_end(an.v.as_of))
 			exp[nexp++] = e;
 	}
 	if (nexp > 1)

@@ -230,7 +230,7 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
 	if (commit)
 		r = smsaudit_repo_resolve(&v->commit, repo, commit);
 	else if (at)
-		r = smsaudit_repo_commit_at(&v->commit, repo, v->as_of + 86399);
+		r = smsaudit_repo_commit_at(&v->commit, repo, smsaudit_day_end(v->as_of));
 	else
 		r = smsaudit_repo_head(&v->commit, repo);
 	if (r == 0)

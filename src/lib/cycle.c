@@ -13,7 +13,7 @@
 #include "finding_internal.h"
 #include "store_internal.h"
 
-#define DAY 86400
+#define DAY SMSAUDIT_DAY
 /* A surveillance or calendar-year check is "due soon" this many days ahead. */
 #define WARN_DAYS 90
 /* A certification decision is "due soon" this many days before stage 2's limit. */

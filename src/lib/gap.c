@@ -14,7 +14,7 @@
 #include "smsaudit/finding.h"
 #include "smsaudit/gap.h"
 
-#define DAY 86400
+#define DAY SMSAUDIT_DAY
 #define OTHER_PARTY_CLAUSE "8.2.3"
 
 typedef struct {
@@ -196,7 +196,7 @@ void smsaudit_gap_candidate_explain(char *buf, size_t size, const smsaudit_gap_c
 static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, int fresh_months, time_t as_of)
 {
 	const smsaudit_evidence_body *b = &e->record->evidence;
-	time_t as_of_end = as_of + DAY - 1;
+	time_t as_of_end = smsaudit_day_end(as_of);
 	c->evidence = e;
 	c->verdict = SMSAUDIT_CAND_OK;
 	c->when = 0;
@@ -301,7 +301,7 @@ static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *i
 /* Evidence linked to each clause, made by the end of the as-of day. */
 static int bucket_evidence(smsaudit_gap *g, const smsaudit_state *st)
 {
-	time_t as_of_end = g->as_of + DAY - 1;
+	time_t as_of_end = smsaudit_day_end(g->as_of);
 	size_t n = smsaudit_state_evidence_count(st);
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
@@ -332,7 +332,7 @@ static int bucket_evidence(smsaudit_gap *g, const smsaudit_state *st)
 
 static void latest_assessments(smsaudit_gap *g, const smsaudit_state *st)
 {
-	time_t as_of_end = g->as_of + DAY - 1;
+	time_t as_of_end = smsaudit_day_end(g->as_of);
 	size_t n = smsaudit_state_record_count(st);
 	for (size_t i = 0; i < n; i++) {
 		smsaudit_record_entry re;

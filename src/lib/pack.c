@@ -234,7 +234,7 @@ static int previous_state(smsaudit_state **out, char commit_hex[41], const char 
 	char tag[SMSAUDIT_ID_MAX + 16];
 	snprintf(tag, sizeof(tag), "refs/tags/audit/%s", prev->plan->id);
 	smsaudit_oid c;
-	if (smsaudit_repo_resolve(&c, store->repo, tag) < 0 && smsaudit_repo_commit_at(&c, store->repo, prev->to + 86399) < 0)
+	if (smsaudit_repo_resolve(&c, store->repo, tag) < 0 && smsaudit_repo_commit_at(&c, store->repo, smsaudit_day_end(prev->to)) < 0)
 		return 0;
 	smsaudit_error_clear();
 	smsaudit_oid_fmt(commit_hex, &c);
@@ -291,7 +291,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	smsaudit_oid commit;
 	time_t as_of = smsaudit_date_of(o->as_of ? o->as_of : smsaudit_now());
 	int rc = o->commit ? smsaudit_repo_resolve(&commit, repo, o->commit)
-	         : o->as_of ? smsaudit_repo_commit_at(&commit, repo, as_of + 86399)
+	         : o->as_of ? smsaudit_repo_commit_at(&commit, repo, smsaudit_day_end(as_of))
 	                    : smsaudit_repo_head(&commit, repo);
 	smsaudit_state *st = NULL, *prev_st = NULL;
 	smsaudit_report_def *def = NULL;

@@ -19,7 +19,7 @@
 #include "internal.h"
 #include "pdf.h"
 
-#define DAY 86400
+#define DAY SMSAUDIT_DAY
 
 static const pdf_rgb C_OK = { 0.16, 0.55, 0.27 }, C_PARTIAL = { 0.85, 0.6, 0.1 }, C_GAP = { 0.8, 0.15, 0.15 },
                      C_NONE = { 0.6, 0.6, 0.6 };

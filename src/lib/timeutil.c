@@ -154,3 +154,8 @@ time_t smsaudit_date_of(time_t t)
 {
 	return (time_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400) * 86400;
 }
+
+time_t smsaudit_day_end(time_t t)
+{
+	return smsaudit_date_of(t) + SMSAUDIT_DAY - 1;
+}
