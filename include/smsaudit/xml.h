@@ -94,5 +94,8 @@ int smsaudit_xml_is(xmlNodePtr node, const char *name);
 
 /* The text content with leading/trailing whitespace trimmed (caller frees with free()). */
 char *smsaudit_xml_text(xmlNodePtr node);
+/* The element's text exactly as it stands (no trimming): what a signed record
+ * says must read back byte for byte. Caller frees; NULL on ENOMEM. */
+char *smsaudit_xml_text_exact(xmlNodePtr node);
 
 #endif

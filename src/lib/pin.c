@@ -130,6 +130,10 @@ static int pin_load(pin_file *p, const char *path)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: names no trust anchor", path);
 	if (rc == 0 && p->n > 1)
 		qsort(p->r, p->n, sizeof(*p->r), cmp_pinned);
+	if (rc < 0) {
+		free(p->r);
+		memset(p, 0, sizeof(*p));
+	}
 	return rc;
 }
 

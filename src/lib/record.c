@@ -691,8 +691,9 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
 
 static char *child_text(xmlNodePtr parent, const char *name)
 {
+	/* Exactly as signed: a title that starts with blanks keeps them. */
 	xmlNodePtr n = smsaudit_xml_child(parent, name);
-	return n ? smsaudit_xml_text(n) : NULL;
+	return n ? smsaudit_xml_text_exact(n) : NULL;
 }
 
 static time_t child_time(xmlNodePtr parent, const char *name)
@@ -851,7 +852,7 @@ static int parse_finding(smsaudit_finding_body *f, xmlNodePtr body, const char *
 	if (rc == 0 && !f->clauses)
 		rc = error_oom();
 	for (xmlNodePtr c = smsaudit_xml_first_element(cs); rc == 0 && c; c = smsaudit_xml_next_element(c))
-		f->clauses[f->nclauses++] = smsaudit_xml_text(c);
+		f->clauses[f->nclauses++] = smsaudit_xml_text_exact(c);
 	f->statement = child_text(body, "statement");
 	if (rc == 0)
 		rc = parse_refs(&f->evidence, &f->nevidence, smsaudit_xml_child(body, "objective-evidence"));
@@ -922,7 +923,7 @@ static int parse_list(char ***out, size_t *n, xmlNodePtr parent, const char *ite
 		return error_oom();
 	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
 		if (smsaudit_xml_is(c, item))
-			(*out)[(*n)++] = smsaudit_xml_text(c);
+			(*out)[(*n)++] = smsaudit_xml_text_exact(c);
 	return 0;
 }
 
@@ -1019,7 +1020,7 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		p->email = child_text(body, "email");
 		xmlNodePtr roles = smsaudit_xml_child(body, "roles");
 		for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
-			char *role = smsaudit_xml_text(c);
+			char *role = smsaudit_xml_text_exact(c);
 			unsigned f = 0;
 			if (role && smsaudit_roles_parse(&f, role) == 0)
 				p->roles |= f;
@@ -1048,7 +1049,7 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 		if (!e->controls)
 			rc = error_oom();
 		for (xmlNodePtr c = smsaudit_xml_first_element(cs); rc == 0 && c; c = smsaudit_xml_next_element(c))
-			e->controls[e->ncontrols++] = smsaudit_xml_text(c);
+			e->controls[e->ncontrols++] = smsaudit_xml_text_exact(c);
 		xmlNodePtr per = smsaudit_xml_child(body, "period");
 		if (rc == 0 && per) {
 			e->has_period = 1;

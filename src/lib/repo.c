@@ -1731,16 +1731,22 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 	to_git(&tid, tip);
 	/* What an earlier run walked, if it is part of this history. */
 	event_list ev = { NULL, 0, 0 };
-	int have = fn && !(flags & SMSAUDIT_HISTORY_NO_CACHE) && history_cache_load(h, &ev, &cached_tip, repo) == 0;
+	int loaded = fn && !(flags & SMSAUDIT_HISTORY_NO_CACHE) && history_cache_load(h, &ev, &cached_tip, repo) == 0;
+	int have = loaded, older = 0;
 	if (have && !git_oid_equal(&cached_tip, &tid) && git_graph_descendant_of(repo->git, &tid, &cached_tip) != 1) {
+		/* An earlier tip of the same history (gap --at) must not replace the
+		 * cache of a later one; a rewritten history replaces it. */
+		older = git_graph_descendant_of(repo->git, &cached_tip, &tid) == 1;
+		git_error_clear();
 		events_free(&ev);
 		smsaudit_history_free(h);
 		if (!(h = calloc(1, sizeof(*h))))
 			return error_oom();
 		have = 0;
 	}
-	/* Nothing replaces a cache of a later tip with one of an earlier (gap --at). */
-	int may_save = fn && (have || access_cache_absent(repo));
+	/* A missing or unusable cache (torn, edited, another user's) is replaced;
+	 * with --no-cache an existing one is left alone. */
+	int may_save = fn && !older && (loaded || !(flags & SMSAUDIT_HISTORY_NO_CACHE) || access_cache_absent(repo));
 	size_t base = h->n, alloc = h->n;
 	int rc = 0;
 	if (!(have && git_oid_equal(&cached_tip, &tid))) {

@@ -505,3 +505,13 @@ char *smsaudit_xml_text(xmlNodePtr node)
 	xmlFree(raw);
 	return r;
 }
+
+char *smsaudit_xml_text_exact(xmlNodePtr node)
+{
+	xmlChar *raw = node ? xmlNodeGetContent(node) : NULL;
+	char *r = strdup(raw ? (const char *)raw : "");
+	if (!r)
+		error_oom();
+	xmlFree(raw);
+	return r;
+}
