@@ -29,11 +29,25 @@ typedef struct {
 	char keys_default[512];
 } cli_ctx;
 
+typedef struct cli_option cli_option;
+
+/* One sub-command of a command group, as git's builtins have them: its name,
+ * its usage line(s) and its own options, side by side in its cmd_*.c. */
+typedef struct {
+	const char *name;          /* "list"; NULL ends a table */
+	const char *usage;         /* "smsaudit evidence list [--at REV]\n"; further lines
+	                            * indented to line up after "usage: " */
+	const cli_option *opts;    /* its own options; NULL: only the common ones */
+} cli_sub;
+
 typedef struct {
 	const char *name;
 	int (*fn)(cli_ctx *ctx, int argc, char **argv);
 	const char *summary;
-	const char *help;   /* full usage text with an example */
+	/* Without sub-commands: the full usage text with an example. With them:
+	 * the text that follows the sub-commands' usage lines. */
+	const char *help;
+	const cli_sub *subs;       /* NULL: no sub-commands */
 } cli_command;
 
 /* Print "smsaudit: <library error>" and return the exit code for `rc`. */
@@ -46,6 +60,8 @@ int cli_usage(const char *command, const char *fmt, ...) __attribute__((format(p
 const cli_command *cli_find_command(const char *name);
 /* Print a command's help text. */
 void cli_print_help(const cli_command *cmd, FILE *f);
+/* Print one sub-command's usage line(s), then its group's text. */
+void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f);
 /* Parse "text|csv|json|xml"; returns 0 or -1. */
 int cli_parse_format(out_format *out, const char *s);
 /* Load the catalogue chosen by --catalogue/SMSAUDIT_CATALOGUE, or the built-in one. */
@@ -89,17 +105,35 @@ int out_term_width(const cli_ctx *ctx);
  * `on_opt` gets each own option (id, value). Positional arguments are
  * returned in argv order. Returns -1 to go on, or an exit code to return now.
  */
-typedef struct {
+struct cli_option {
 	const char *name;
 	int has_arg;
 	int id;
 	char short_name;   /* e.g. 'o' for -o; 0: none */
-} cli_option;
+};
 
 typedef int (*cli_opt_fn)(int id, const char *arg, void *payload);
 
 int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cli_option *opts,
               cli_opt_fn on_opt, void *payload, char ***positional, int *npositional);
+
+/*
+ * The sub-command argv[1] of the group `command` (argv[0] is the group's name).
+ * Returns -1 with *sub set, or an exit code to return now: --help printed the
+ * group's help, or no or an unknown sub-command was given.
+ */
+int cli_sub_find(const char *command, int argc, char **argv, const cli_sub **sub);
+/* The sub-command `name` of the group `command`, or NULL. */
+const cli_sub *cli_sub_named(const char *command, const char *name);
+
+/*
+ * cli_parse for one sub-command: argv[0] is the sub-command's name, and only
+ * its own options (and the common ones) are taken. Any other option is refused
+ * with one line naming it and the sub-command; --help prints the sub-command's
+ * usage. Returns -1 to go on, or an exit code to return now.
+ */
+int cli_parse_sub(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc, char **argv,
+                  cli_opt_fn on_opt, void *payload, char ***positional, int *npositional);
 
 /* Open the repository chosen by --repo/SMSAUDIT_REPO (or the current directory). */
 int cli_open_store(cli_ctx *ctx, smsaudit_store **out);
@@ -163,5 +197,12 @@ int cli_programme(cli_ctx *ctx, const char *year, const char *at);
 void cli_cycle_item_name(char *buf, size_t size, const smsaudit_cycle_item *it);
 
 extern const cli_command cli_commands[];
+
+/* Each command's help text and sub-commands, beside its code in cmd_*.c. */
+extern const char cmd_catalogue_help[], cmd_init_help[], cmd_person_help[], cmd_evidence_help[],
+	cmd_verify_help[], cmd_assess_help[], cmd_finding_help[], cmd_audit_help[], cmd_cycle_help[],
+	cmd_pack_help[], cmd_verify_pack_help[], cmd_sms_help[];
+extern const cli_sub cmd_catalogue_subs[], cmd_person_subs[], cmd_evidence_subs[], cmd_finding_subs[],
+	cmd_audit_subs[], cmd_cycle_subs[], cmd_sms_subs[];
 
 #endif

@@ -22,6 +22,23 @@ static int on_opt(int id, const char *arg, void *u)
 	return -1;
 }
 
+const char cmd_assess_help[] =
+	"usage: smsaudit assess CLAUSE --result RESULT --note TEXT [--other-party NAME]\n"
+	"\n"
+	"RESULT is conformant, partial, nonconformant or not-assessed. There is no 'not\n"
+	"applicable': ISO/IEC 20000-1 allows no exclusions in clauses 4-10. When another\n"
+	"party (a supplier, an internal group, a customer) operates the process, name it\n"
+	"with --other-party: the gap analysis then expects evidence of your control over\n"
+	"that party under 8.2.3, linked to both 8.2.3 and CLAUSE. Signed by a quality\n"
+	"manager or a process owner. The latest assessment of a clause counts; a\n"
+	"self-assessment can lower a clause's status in the gap analysis, never raise it.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit assess 8.5.1.2 --result partial --note \"RFCs recorded, not all classified\"\n"
+	"  smsaudit assess 8.6.2 --result conformant --other-party \"Acme Hosting Ltd\" \\\n"
+	"      --note \"Service requests fulfilled by Acme under contract C-12\"\n";
+
+
 int cmd_assess(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = {

@@ -283,33 +283,83 @@ static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, i
 	return rc;
 }
 
+/* ---- the sub-commands, their options and usage ---- */
+
+static const cli_option plan_opts[] = {
+	{ "type", 1, O_TYPE, 0 }, { "dates", 1, O_DATES, 0 }, { "body", 1, O_BODY, 0 }, { "lead", 1, O_LEAD, 0 },
+	{ "team", 1, O_TEAM, 0 }, { "clause", 1, O_CLAUSE, 0 }, { "service", 1, O_SERVICE, 0 },
+	{ "site", 1, O_SITE, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option start_opts[] = { { "date", 1, O_DATE, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option conclude_opts[] = {
+	{ "dates", 1, O_DATES, 0 }, { "recommendation", 1, O_RECOMMENDATION, 0 }, { "summary", 1, O_SUMMARY, 0 },
+	{ "conditions", 1, O_CONDITIONS, 0 }, { "concern", 1, O_CONCERN, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option list_opts[] = { { "type", 1, O_TYPE, 0 }, { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option programme_opts[] = { { "year", 1, O_YEAR, 0 }, { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+
+const cli_sub cmd_audit_subs[] = {
+	{ "plan",
+	  "smsaudit audit plan --type TYPE --dates FROM..TO --body NAME --lead EMAIL [--team EMAIL]...\n"
+	  "                           [--clause ID]... [--service NAME]... [--site NAME]...\n",
+	  plan_opts },
+	{ "start",
+	  "smsaudit audit start AUDIT [--date DATE]\n",
+	  start_opts },
+	{ "conclude",
+	  "smsaudit audit conclude AUDIT --dates FROM..TO --recommendation R --summary TEXT\n"
+	  "                           [--conditions TEXT] [--concern TEXT]...\n",
+	  conclude_opts },
+	{ "list",
+	  "smsaudit audit list [--type TYPE] [--at DATE]\n",
+	  list_opts },
+	{ "show",
+	  "smsaudit audit show AUDIT\n",
+	  show_opts },
+	{ "programme",
+	  "smsaudit audit programme --year YYYY [--at DATE]\n",
+	  programme_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_audit_help[] =
+	"TYPE is stage1, stage2, surveillance, recertification, special or internal. A\n"
+	"quality manager plans an audit (its record id is the audit's id; a unique prefix\n"
+	"will do); the quality manager or an auditor on it starts it; its lead or a team\n"
+	"member concludes it: an internal auditor for internal audits, an external\n"
+	"auditor for the others. R is none, recommended, conditional or not-recommended;\n"
+	"--concern records a stage 1 area of concern. Stage 2 cannot be planned to start\n"
+	"before stage 1 ends, nor a surveillance after the certificate expires. Findings\n"
+	"name the audit they came from with 'finding raise --audit ID'; a stage 2's last\n"
+	"day then sets the 6-month limit for its major nonconformities, and the next\n"
+	"planned certification audit the date by which minors are verified.\n"
+	"'programme' lists the internal audits whose first day falls in the year (or\n"
+	"the interval set with 'sms set-cycle --internal-audit-months', starting that\n"
+	"year) and which clauses they cover: every clause-8 process and every\n"
+	"second-level clause of 4-7, 9 and 10 should be audited once in the window;\n"
+	"an internal audit planned without --clause covers the whole standard.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit --as ada@example.org audit plan --type stage2 --dates 2027-03-08..2027-03-10 \\\n"
+	"      --body \"Example Certification Ltd\" --lead eve@cb.example --clause 8.5\n"
+	"  smsaudit --as eve@cb.example audit conclude audit-20270201-3fa9 --dates 2027-03-08..2027-03-10 \\\n"
+	"      --recommendation conditional --summary \"Recommended once NC-2027-004 is closed\"\n"
+	"  smsaudit audit programme --year 2027\n";
+
+
 int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const subs[] = { "plan", "start", "conclude", "list", "show", "programme" };
-	static const cli_option opts[] = {
-		{ "type", 1, O_TYPE, 0 }, { "dates", 1, O_DATES, 0 }, { "body", 1, O_BODY, 0 }, { "lead", 1, O_LEAD, 0 },
-		{ "team", 1, O_TEAM, 0 }, { "clause", 1, O_CLAUSE, 0 }, { "service", 1, O_SERVICE, 0 },
-		{ "site", 1, O_SITE, 0 }, { "date", 1, O_DATE, 0 }, { "recommendation", 1, O_RECOMMENDATION, 0 },
-		{ "summary", 1, O_SUMMARY, 0 }, { "conditions", 1, O_CONDITIONS, 0 }, { "concern", 1, O_CONCERN, 0 },
-		{ "at", 1, O_AT, 0 }, { "year", 1, O_YEAR, 0 }, { NULL, 0, 0, 0 }
-	};
-	if (argc < 2)
-		return cli_usage("audit", "'audit' needs a sub-command: plan, start, conclude, list, show, programme");
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(cli_find_command("audit"), stdout);
-		return EXIT_OK;
-	}
-	int known = 0;
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		known |= strcmp(sub, subs[i]) == 0;
-	if (!known)
-		return cli_usage("audit", "unknown sub-command 'audit %s'", sub);
+	const cli_sub *s = NULL;
+	int rc = cli_sub_find("audit", argc, argv, &s);
+	if (rc >= 0)
+		return rc;
+	const char *sub = s->name;
 	audit_args a;
 	memset(&a, 0, sizeof(a));
 	char **pos = NULL;
 	int npos = 0;
-	int rc = cli_parse(ctx, "audit", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
+	rc = cli_parse_sub(ctx, "audit", s, argc - 1, argv + 1, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
 	if (a.too_many)

@@ -10,8 +10,6 @@ enum { OPT_TREE = 1, OPT_ASSESSABLE, OPT_UNDER, OPT_OVERLAY };
 typedef struct {
 	int tree, assessable_only;
 	const char *under, *overlay;
-	const char *sub;       /* the sub-command, for messages */
-	int allowed;           /* ALLOW_* bits of the options this sub-command takes */
 	char **positional;
 	int npositional;
 } cat_opts;
@@ -19,9 +17,6 @@ typedef struct {
 static int on_opt(int id, const char *arg, void *u)
 {
 	cat_opts *o = u;
-	static const char *const names[] = { "", "--tree", "--assessable", "--under", "--overlay" };
-	if (!(o->allowed & (1 << (id - OPT_TREE))))
-		return cli_usage("catalogue", "'catalogue %s' does not take %s", o->sub, names[id]);
 	switch (id) {
 	case OPT_TREE: o->tree = 1; break;
 	case OPT_ASSESSABLE: o->assessable_only = 1; break;
@@ -30,11 +25,6 @@ static int on_opt(int id, const char *arg, void *u)
 	}
 	return -1;
 }
-
-#define ALLOW_TREE (1 << 0)
-#define ALLOW_ASSESSABLE (1 << 1)
-#define ALLOW_UNDER (1 << 2)
-#define ALLOW_OVERLAY (1 << 3)
 
 static int count_explicit(const smsaudit_clause *c)
 {
@@ -344,38 +334,66 @@ static int validate(cli_ctx *ctx, cat_opts *o)
 
 static int run_sub(cli_ctx *ctx, const char *sub, cat_opts *o);
 
+/* ---- the sub-commands, their options and usage ---- */
+
+static const cli_option list_opts[] = {
+	{ "tree", 0, OPT_TREE, 0 }, { "assessable", 0, OPT_ASSESSABLE, 0 }, { "under", 1, OPT_UNDER, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option show_opts[] = { { "overlay", 1, OPT_OVERLAY, 0 }, { NULL, 0, 0, 0 } };
+
+const cli_sub cmd_catalogue_subs[] = {
+	{ "list",
+	  "smsaudit catalogue list [--tree] [--assessable] [--under ID] [--format F]\n",
+	  list_opts },
+	{ "show",
+	  "smsaudit catalogue show ID [--overlay FILE] [--format F]\n",
+	  show_opts },
+	{ "info",
+	  "smsaudit catalogue info [--format F]\n",
+	  NULL },
+	{ "validate",
+	  "smsaudit catalogue validate FILE [--format F]\n",
+	  NULL },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_catalogue_help[] =
+	"The catalogue lists clauses 4 to 10 of ISO/IEC 20000-1:2018: their numbers and\n"
+	"headings, our own short paraphrase of each (never the standard's text), the\n"
+	"documented information expected as evidence, and mappings to ISO 9001:2015,\n"
+	"ISO/IEC 27001:2022 and ISO 22301:2019.\n"
+	"\n"
+	"  list        every clause, or only assessable ones (--assessable), or the\n"
+	"              sub-tree under one clause (--under 8.5); --tree indents by depth\n"
+	"  show ID     one clause: title, paraphrase, expected evidence (kind, whether\n"
+	"              the standard requires it explicitly, first audit stage, freshness),\n"
+	"              mappings, parent and children; --overlay adds licensed text\n"
+	"  info        catalogue metadata: standard, edition, amendments, version, SHA-256\n"
+	"  validate    check a catalogue or an overlay file (schema, unique ids, parents,\n"
+	"              depths, evidence on assessable clauses, mapped standards)\n"
+	"\n"
+	"The built-in catalogue is used unless --catalogue FILE (before the command) or\n"
+	"SMSAUDIT_CATALOGUE names another one.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit catalogue list --tree\n"
+	"  smsaudit catalogue show 8.5.1.2\n"
+	"  smsaudit catalogue list --assessable --format csv > clauses.csv\n"
+	"  smsaudit catalogue validate our-overlay.xml\n";
+
+
 int cmd_catalogue(cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("catalogue", "'catalogue' needs a sub-command: list, show, info or validate");
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(cli_find_command("catalogue"), stdout);
-		return EXIT_OK;
-	}
-	int allowed;
-	if (strcmp(sub, "list") == 0)
-		allowed = ALLOW_TREE | ALLOW_ASSESSABLE | ALLOW_UNDER;
-	else if (strcmp(sub, "show") == 0)
-		allowed = ALLOW_OVERLAY;
-	else if (strcmp(sub, "info") == 0 || strcmp(sub, "validate") == 0)
-		allowed = 0;
-	else
-		return cli_usage("catalogue", "unknown sub-command 'catalogue %s' (list, show, info, validate)", sub);
-
-	static const cli_option opts[] = {
-		{ "tree", 0, OPT_TREE, 0 }, { "assessable", 0, OPT_ASSESSABLE, 0 },
-		{ "under", 1, OPT_UNDER, 0 }, { "overlay", 1, OPT_OVERLAY, 0 }, { NULL, 0, 0, 0 }
-	};
-	cat_opts o;
-	memset(&o, 0, sizeof(o));
-	o.sub = sub;
-	o.allowed = allowed;
-	int exit_code = cli_parse(ctx, "catalogue", argc - 1, argv + 1, opts, on_opt, &o, &o.positional,
-	                          &o.npositional);
+	const cli_sub *sub = NULL;
+	int exit_code = cli_sub_find("catalogue", argc, argv, &sub);
 	if (exit_code >= 0)
 		return exit_code;
-	exit_code = run_sub(ctx, sub, &o);
+	cat_opts o;
+	memset(&o, 0, sizeof(o));
+	exit_code = cli_parse_sub(ctx, "catalogue", sub, argc - 1, argv + 1, on_opt, &o, &o.positional, &o.npositional);
+	if (exit_code >= 0)
+		return exit_code;
+	exit_code = run_sub(ctx, sub->name, &o);
 	free(o.positional);
 	return exit_code;
 }

@@ -492,33 +492,97 @@ int cli_programme(cli_ctx *ctx, const char *year_arg, const char *at)
 	return rc;
 }
 
+/* ---- the sub-commands, their options and usage ---- */
+
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option plan_surveillance_opts[] = {
+	{ "at", 1, O_AT, 0 }, { "surveillances", 1, O_SURVEILLANCES, 0 }, { "pin", 1, O_PIN, 0 },
+	{ "unpin", 1, O_UNPIN, 0 }, { NULL, 0, 0, 0 }
+};
+
+const cli_sub cmd_cycle_subs[] = {
+	{ "show",
+	  "smsaudit cycle [show] [--at DATE] [--format F]\n",
+	  show_opts },
+	{ "plan-surveillance",
+	  "smsaudit cycle plan-surveillance [--surveillances N] [--pin CLAUSE=N]... [--unpin CLAUSE]...\n",
+	  plan_surveillance_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_cycle_help[] =
+	"'show' (the default) prints the current cycle as of a date: the initial audits\n"
+	"and the certification decision (due within 6 months of stage 2's last day),\n"
+	"each surveillance (the n-th due within 12*n months of the decision; at least\n"
+	"one in every calendar year but the recertification year), the\n"
+	"recertification (concluded before the expiry; due soon from 6 months ahead),\n"
+	"the expiry and, once expired, the 6-month restoration window. Each line is\n"
+	"done, late, planned, open, due-soon, overdue or info. Then the coverage of\n"
+	"clauses across the cycle's surveillances (S1, S2, ...) and recertification (R).\n"
+	"Record the decision with 'smsaudit sms set-cycle'.\n"
+	"\n"
+	"'plan-surveillance' shows the rotation: every surveillance covers the mandatory\n"
+	"items (internal audit and management review, actions on nonconformities,\n"
+	"complaints, objectives, improvement, changes, use of marks); the other\n"
+	"clauses (clause-8 processes and the second-level clauses of 4-7, 9, 10) are\n"
+	"spread evenly, in order, over the surveillances. A surveillance planned with\n"
+	"--clause keeps that scope. --pin CLAUSE=N puts a clause in the N-th\n"
+	"surveillance and --unpin takes it back (a quality manager signs the change to\n"
+	"smsaudit.xml); --surveillances N shows the rotation for N surveillances.\n"
+	"Clauses nothing covers are listed.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit cycle --at 2027-01-15\n"
+	"  smsaudit --as ada@example.org cycle plan-surveillance --pin 8.5.1=1 --pin 8.7.2=2\n";
+
+
+/* The sub-command may follow options ('cycle --at DATE' is 'cycle show --at
+ * DATE'): it is the first argument that is neither an option nor an option's
+ * value (every option of cycle takes one, as do the common ones but --help).
+ * NULL when there is none; *help when --help comes before it. */
+static const char *find_sub(int argc, char **argv, int *help)
+{
+	*help = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			*help = 1;
+		else if (a[0] == '-' && a[1] && !strchr(a, '='))
+			i++;
+		else if (a[0] != '-' || !a[1])
+			return a;
+	}
+	return NULL;
+}
+
 int cmd_cycle(cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_option opts[] = { { "at", 1, O_AT, 0 },
-		                               { "surveillances", 1, O_SURVEILLANCES, 0 },
-		                               { "pin", 1, O_PIN, 0 },
-		                               { "unpin", 1, O_UNPIN, 0 },
-		                               { NULL, 0, 0, 0 } };
+	int help;
+	const char *name = find_sub(argc, argv, &help);
+	if (!name && help) {
+		cli_print_help(cli_find_command("cycle"), stdout);
+		return EXIT_OK;
+	}
+	const cli_sub *sub = cli_sub_named("cycle", name ? name : "show");
+	if (!sub)
+		return cli_usage("cycle", "unknown sub-command 'cycle %s'", name);
 	cycle_args a;
 	memset(&a, 0, sizeof(a));
 	char **pos = NULL;
 	int npos = 0;
-	int rc = cli_parse(ctx, "cycle", argc, argv, opts, on_opt, &a, &pos, &npos);
+	int rc = cli_parse_sub(ctx, "cycle", sub, argc, argv, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
-	const char *sub = npos ? pos[0] : "show";
 	if (a.too_many)
 		rc = cli_usage("cycle", "at most %d of each repeated option", MAX_PINS);
 	else if (npos > 1)
 		rc = cli_usage("cycle", "unexpected argument '%s'", pos[1]);
-	else if (strcmp(sub, "show") == 0 && !a.surveillances && !a.npins && !a.nunpins)
-		rc = cycle_show(ctx, &a);
-	else if (strcmp(sub, "plan-surveillance") == 0)
+	else if (strcmp(sub->name, "plan-surveillance") == 0)
 		rc = cycle_plan(ctx, &a);
-	else if (strcmp(sub, "show") == 0)
-		rc = cli_usage("cycle", "--surveillances, --pin and --unpin go with 'cycle plan-surveillance'");
 	else
-		rc = cli_usage("cycle", "unknown sub-command 'cycle %s'", sub);
+		rc = cycle_show(ctx, &a);
 	free(pos);
 	return rc;
 }

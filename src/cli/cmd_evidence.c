@@ -47,14 +47,6 @@ static int on_opt(int id, const char *arg, void *u)
 	return -1;
 }
 
-static const cli_option opts[] = {
-	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "title", 1, O_TITLE, 0 }, { "period", 1, O_PERIOD, 0 },
-	{ "valid-until", 1, O_UNTIL, 0 }, { "note", 1, O_NOTE, 0 }, { "name", 1, O_NAME, 0 },
-	{ "allow-duplicate", 0, O_DUP, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
-	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "reason", 1, O_REASON, 0 }, { "at", 1, O_AT, 0 },
-	{ NULL, 0, 0, 0 }
-};
-
 /* Fill the descriptive fields of an input from strings; messages name `where`. */
 static int fill_input(smsaudit_evidence_input *in, char ***controls, const char *control, const char *kind,
                       const char *title, const char *period, const char *until, const char *note,
@@ -674,39 +666,99 @@ static int ev_withdraw(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	return rc;
 }
 
+/* ---- the sub-commands, their options and usage ---- */
+
+#define OPT_END { NULL, 0, 0, 0 }
+static const cli_option add_opts[] = {
+	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "title", 1, O_TITLE, 0 }, { "period", 1, O_PERIOD, 0 },
+	{ "valid-until", 1, O_UNTIL, 0 }, { "note", 1, O_NOTE, 0 }, { "name", 1, O_NAME, 0 },
+	{ "allow-duplicate", 0, O_DUP, 0 }, OPT_END
+};
+static const cli_option import_opts[] = { { "allow-duplicate", 0, O_DUP, 0 }, OPT_END };
+static const cli_option list_opts[] = {
+	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
+	{ "at", 1, O_AT, 0 }, OPT_END
+};
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, OPT_END };
+static const cli_option get_opts[] = {
+	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "at", 1, O_AT, 0 }, OPT_END
+};
+static const cli_option supersede_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
+static const cli_option withdraw_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
+
+const cli_sub cmd_evidence_subs[] = {
+	{ "add",
+	  "smsaudit evidence add FILE... --control ID[,ID] --kind KIND --title TEXT\n"
+	  "                [--period FROM..TO] [--valid-until DATE] [--note TEXT] [--name NAME]\n"
+	  "                [--allow-duplicate]\n",
+	  add_opts },
+	{ "import",
+	  "smsaudit evidence import FILE.csv [--allow-duplicate]\n",
+	  import_opts },
+	{ "list",
+	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all] [--at REV]\n",
+	  list_opts },
+	{ "show",
+	  "smsaudit evidence show ID [--at REV]\n",
+	  show_opts },
+	{ "get",
+	  "smsaudit evidence get ID -o FILE [--force]\n",
+	  get_opts },
+	{ "supersede",
+	  "smsaudit evidence supersede OLD NEW --reason TEXT\n",
+	  supersede_opts },
+	{ "withdraw",
+	  "smsaudit evidence withdraw ID --reason TEXT\n",
+	  withdraw_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_evidence_help[] =
+	"'add' streams each file once (SHA-256 and size), stores it content-addressed, and\n"
+	"writes one signed record per file; all files of one call are one commit. KIND is\n"
+	"scope, policy, plan, procedure, register, agreement, record or report. Content that\n"
+	"is already recorded is refused (pointing at the existing record) unless\n"
+	"--allow-duplicate. Nothing is ever deleted: 'withdraw' and 'supersede' add records.\n"
+	"IDs may be shortened to a unique prefix.\n"
+	"\n"
+	"'import' reads a CSV with a header row. Columns: file, controls, kind, title\n"
+	"(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"
+	"relative to the CSV file; several controls are separated by ';' or spaces.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit evidence add sm-policy.pdf --control 5.2.1 --kind policy \\\n"
+	"      --title \"Service management policy v3\" --valid-until 2027-12-31\n"
+	"  smsaudit evidence add inc-2026-h1.csv --control 8.6.1 --kind record \\\n"
+	"      --title \"Incident records H1\" --period 2026-01-01..2026-06-30\n"
+	"  smsaudit evidence list --expiring 90\n"
+	"  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n";
+
+
 int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const subs[] = { "add", "import", "list", "show", "get", "supersede", "withdraw" };
-	if (argc < 2)
-		return cli_usage("evidence", "'evidence' needs a sub-command: add, import, list, show, get, supersede, withdraw");
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(cli_find_command("evidence"), stdout);
-		return EXIT_OK;
-	}
-	int known = 0;
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		known |= strcmp(sub, subs[i]) == 0;
-	if (!known)
-		return cli_usage("evidence", "unknown sub-command 'evidence %s'", sub);
+	const cli_sub *sub = NULL;
+	int rc = cli_sub_find("evidence", argc, argv, &sub);
+	if (rc >= 0)
+		return rc;
 	ev_args a;
 	memset(&a, 0, sizeof(a));
 	char **pos = NULL;
 	int npos = 0;
-	int rc = cli_parse(ctx, "evidence", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
+	rc = cli_parse_sub(ctx, "evidence", sub, argc - 1, argv + 1, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
-	if (strcmp(sub, "add") == 0)
+	const char *name = sub->name;
+	if (strcmp(name, "add") == 0)
 		rc = ev_add(ctx, &a, pos, npos);
-	else if (strcmp(sub, "import") == 0)
+	else if (strcmp(name, "import") == 0)
 		rc = ev_import(ctx, &a, pos, npos);
-	else if (strcmp(sub, "list") == 0)
+	else if (strcmp(name, "list") == 0)
 		rc = npos ? cli_usage("evidence", "unexpected argument '%s'", pos[0]) : ev_list(ctx, &a);
-	else if (strcmp(sub, "show") == 0)
+	else if (strcmp(name, "show") == 0)
 		rc = ev_show(ctx, &a, pos, npos);
-	else if (strcmp(sub, "get") == 0)
+	else if (strcmp(name, "get") == 0)
 		rc = ev_get(ctx, &a, pos, npos);
-	else if (strcmp(sub, "supersede") == 0)
+	else if (strcmp(name, "supersede") == 0)
 		rc = ev_supersede(ctx, &a, pos, npos);
 	else
 		rc = ev_withdraw(ctx, &a, pos, npos);

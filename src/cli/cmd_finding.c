@@ -657,39 +657,122 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	return rc;
 }
 
+/* ---- the sub-commands, their options and usage ---- */
+
+static const cli_option raise_opts[] = {
+	{ "source", 1, O_SOURCE, 0 }, { "grade", 1, O_GRADE, 0 }, { "clause", 1, O_CLAUSE, 0 },
+	{ "statement", 1, O_STATEMENT, 0 }, { "evidence", 1, O_EVIDENCE, 0 }, { "audit", 1, O_AUDIT, 0 },
+	{ "date", 1, O_DATE, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option correct_opts[] = { { "text", 1, O_TEXT, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option cause_opts[] = { { "method", 1, O_METHOD, 0 }, { "text", 1, O_TEXT, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option plan_opts[] = {
+	{ "action", 1, O_ACTION, 0 }, { "owner", 1, O_OWNER, 0 }, { "due", 1, O_DUE, 0 }, { "note", 1, O_NOTE, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option implement_opts[] = {
+	{ "action", 1, O_ACTION, 0 }, { "note", 1, O_NOTE, 0 }, { "evidence", 1, O_EVIDENCE, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option verify_opts[] = {
+	{ "effective", 0, O_EFFECTIVE, 0 }, { "not-effective", 0, O_NOT_EFFECTIVE, 0 }, { "note", 1, O_NOTE, 0 },
+	{ "evidence", 1, O_EVIDENCE, 0 }, { NULL, 0, 0, 0 }
+};
+/* --response: an observation's or OFI's response, the same as --note */
+static const cli_option close_opts[] = { { "note", 1, O_NOTE, 0 }, { "response", 1, O_NOTE, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option reopen_opts[] = { { "reason", 1, O_REASON, 0 }, { NULL, 0, 0, 0 } };
+/* export filters as list does */
+static const cli_option list_opts[] = {
+	{ "open", 0, O_OPEN, 0 }, { "overdue", 0, O_OVERDUE, 0 }, { "grade", 1, O_GRADE, 0 },
+	{ "clause", 1, O_CLAUSE, 0 }, { "at", 1, O_AT, 0 }, { "no-cache", 0, O_NO_CACHE, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { "no-cache", 0, O_NO_CACHE, 0 }, { NULL, 0, 0, 0 } };
+
+const cli_sub cmd_finding_subs[] = {
+	{ "raise",
+	  "smsaudit finding raise --source SOURCE --grade GRADE --clause ID [--clause ID]...\n"
+	  "                             --statement TEXT [--evidence ID]... [--date DATE] [--audit ID]\n",
+	  raise_opts },
+	{ "correct",
+	  "smsaudit finding correct FINDING --text TEXT\n",
+	  correct_opts },
+	{ "cause",
+	  "smsaudit finding cause FINDING --method 5-whys|fishbone|other --text TEXT\n",
+	  cause_opts },
+	{ "plan",
+	  "smsaudit finding plan FINDING --action TEXT --owner EMAIL --due DATE [--action ...]...\n"
+	  "                             [--note TEXT]\n",
+	  plan_opts },
+	{ "implement",
+	  "smsaudit finding implement FINDING --action N --note TEXT [--evidence ID]...\n",
+	  implement_opts },
+	{ "verify",
+	  "smsaudit finding verify FINDING --effective|--not-effective --note TEXT [--evidence ID]...\n",
+	  verify_opts },
+	{ "close",
+	  "smsaudit finding close FINDING --note TEXT\n",
+	  close_opts },
+	{ "reopen",
+	  "smsaudit finding reopen FINDING --reason TEXT\n",
+	  reopen_opts },
+	{ "list",
+	  "smsaudit finding list [--open] [--overdue] [--grade G] [--clause ID] [--at DATE]\n",
+	  list_opts },
+	{ "show",
+	  "smsaudit finding show FINDING [--at DATE]\n",
+	  show_opts },
+	{ "export",
+	  "smsaudit finding export [--format csv|json|xml] [--at DATE]\n",
+	  list_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_finding_help[] =
+	"A finding is a nonconformity (major, minor), an observation or an opportunity\n"
+	"for improvement (ofi); the scale can be replaced in smsaudit.xml. FINDING is its\n"
+	"number (NC-2027-004, shown when raised), its id or a unique id prefix. Every\n"
+	"step is a signed record; the rules are checked here and again by verify:\n"
+	"  raise          an external auditor for stage1, stage2, surveillance and\n"
+	"                 recertification; an internal auditor for internal-audit; an\n"
+	"                 internal auditor or quality manager for complaint, incident,\n"
+	"                 management-review and self-identified\n"
+	"  correct, cause, plan\n"
+	"                 a quality manager or process owner; a nonconformity needs its\n"
+	"                 root cause before a plan; due dates not before the raise date\n"
+	"  implement      the action's owner, one action (A1, A2, ...) at a time\n"
+	"  verify         an auditor who implemented none of the finding's actions, once\n"
+	"                 every action is implemented; --not-effective sends it back to\n"
+	"                 planning\n"
+	"  close          an auditor; no open actions; a nonconformity needs an effective\n"
+	"                 verification (an observation or OFI is closed with its response)\n"
+	"  reopen         an auditor or quality manager; it must be verified again\n"
+	"Deadlines come from smsaudit.xml: a major verified within 90 days (and within 6\n"
+	"months of stage 2, and before a certification decision); a minor planned within\n"
+	"30 days and verified at the next audit; each action by its due date. 'list\n"
+	"--overdue' shows findings with a deadline passed at --at (default today).\n"
+	"'export' writes the register of findings a certification body asks for (CSV by\n"
+	"default).\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit --as ida@example.org finding raise --source internal-audit --grade minor \\\n"
+	"      --clause 8.5.1.2 --statement \"3 of 25 sampled changes had no risk assessment\"\n"
+	"  smsaudit --as ben@example.org finding plan NC-2027-001 --action \"Add risk field to RFC form\" \\\n"
+	"      --owner ben@example.org --due 2027-03-31\n"
+	"  smsaudit finding list --open --overdue\n"
+	"  smsaudit finding export > nc-register.csv\n";
+
+
 int cmd_finding(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const subs[] = { "raise", "correct", "cause", "plan", "implement", "verify", "close",
-		                                "reopen", "list", "show", "export" };
-	static const cli_option opts[] = {
-		{ "source", 1, O_SOURCE, 0 }, { "grade", 1, O_GRADE, 0 }, { "clause", 1, O_CLAUSE, 0 },
-		{ "statement", 1, O_STATEMENT, 0 }, { "evidence", 1, O_EVIDENCE, 0 }, { "audit", 1, O_AUDIT, 0 },
-		{ "date", 1, O_DATE, 0 }, { "text", 1, O_TEXT, 0 }, { "method", 1, O_METHOD, 0 },
-		{ "action", 1, O_ACTION, 0 }, { "owner", 1, O_OWNER, 0 }, { "due", 1, O_DUE, 0 },
-		{ "note", 1, O_NOTE, 0 }, { "response", 1, O_NOTE, 0 }, { "effective", 0, O_EFFECTIVE, 0 },
-		{ "not-effective", 0, O_NOT_EFFECTIVE, 0 }, { "reason", 1, O_REASON, 0 }, { "open", 0, O_OPEN, 0 },
-		{ "overdue", 0, O_OVERDUE, 0 }, { "at", 1, O_AT, 0 }, { "no-cache", 0, O_NO_CACHE, 0 },
-		{ NULL, 0, 0, 0 }
-	};
-	if (argc < 2)
-		return cli_usage("finding", "'finding' needs a sub-command: raise, correct, cause, plan, implement, verify, "
-		                            "close, reopen, list, show, export");
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(cli_find_command("finding"), stdout);
-		return EXIT_OK;
-	}
-	int known = 0;
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		known |= strcmp(sub, subs[i]) == 0;
-	if (!known)
-		return cli_usage("finding", "unknown sub-command 'finding %s'", sub);
+	const cli_sub *s = NULL;
+	int rc = cli_sub_find("finding", argc, argv, &s);
+	if (rc >= 0)
+		return rc;
+	const char *sub = s->name;
 	finding_args a;
 	memset(&a, 0, sizeof(a));
 	a.sub = sub;
 	char **pos = NULL;
 	int npos = 0;
-	int rc = cli_parse(ctx, "finding", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
+	rc = cli_parse_sub(ctx, "finding", s, argc - 1, argv + 1, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
 	if (a.error)

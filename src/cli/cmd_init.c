@@ -44,6 +44,27 @@ static int on_opt(int id, const char *arg, void *u)
 	return -1;
 }
 
+const char cmd_init_help[] =
+	"usage: smsaudit init DIR --org NAME --scope TEXT --name NAME --email EMAIL\n"
+	"                [--service NAME]... [--site NAME]... [--cb NAME]\n"
+	"                [--ca CERT --ca-key KEY] [--passphrase] [--cert-days N]\n"
+	"\n"
+	"Creates a git repository (bare) holding smsaudit.xml (the SMS: organisation,\n"
+	"scope, services, sites, certification body, deadline policy), a pinned copy of\n"
+	"the catalogue with its SHA-256, the trust anchor trust/ca.pem, and a signed\n"
+	"grant making you (--name, --email) the first quality manager.\n"
+	"\n"
+	"A new P-256 CA is made unless --ca/--ca-key name an existing corporate CA.\n"
+	"Private keys never enter the repository: they are written with mode 0600 to\n"
+	"the keys directory (--keys DIR, SMSAUDIT_KEYS, or ~/.config/smsaudit/keys).\n"
+	"--passphrase encrypts new keys (asked on the terminal, or SMSAUDIT_PASSPHRASE).\n"
+	"\n"
+	"example:\n"
+	"  smsaudit init evidence.git --org \"Example Services Ltd\" \\\n"
+	"      --scope \"Managed hosting and service desk for business customers\" \\\n"
+	"      --service \"Managed hosting\" --site Leeds --name \"Ada Quinn\" --email ada@example.org\n";
+
+
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = {

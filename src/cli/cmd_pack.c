@@ -27,6 +27,32 @@ static int on_opt(int id, const char *arg, void *u)
 	return -1;
 }
 
+const char cmd_pack_help[] =
+	"usage: smsaudit pack AUDIT -o DIR [--as-of DATE | --commit REV] [--definition FILE]\n"
+	"                     [--draft] [--force]\n"
+	"\n"
+	"Writes DIR with every file of the repository as it stood at the end of DATE\n"
+	"(default: head, today) or at REV: records and their signatures, evidence\n"
+	"content, the SMS description, the pinned catalogue and trust/ (the trust\n"
+	"anchors); SHA256SUMS (those files in sha256sum's format); pack.pdf, the report\n"
+	"for the audit's type as laid out by reports/<type>.xml (or --definition FILE),\n"
+	"with SHA256SUMS's digest on its cover and every footer; manifest.xml (every\n"
+	"file's SHA-256 and size, pack.pdf included, the source commit, the audit, the\n"
+	"as-of date, the tool) and manifest.xml.p7s, its signature by you (a quality\n"
+	"manager). Sealing commits a seal record with those digests and moves the tag\n"
+	"audit/<audit-id> to the source commit (a surveillance pack's 'changes since\n"
+	"the previous audit' start from that tag); --draft does neither. The pack is\n"
+	"built beside DIR and moved into place only when complete. DIR must not exist\n"
+	"or be empty unless --force. The same commit, audit and as-of date give the\n"
+	"same bytes (the PDF's dates: SOURCE_DATE_EPOCH, else the as-of date), except\n"
+	"manifest.xml.p7s (ECDSA signatures are randomised). Give the auditor the\n"
+	"trust-anchor fingerprint printed at the end through another channel.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit --as ada@example.org pack audit-20270201-3fa9 -o stage2-pack --as-of 2027-03-01\n"
+	"  smsaudit --as ada@example.org pack audit-20270201-3fa9 -o draft --draft --definition short.xml\n";
+
+
 int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = { { "output", 1, O_OUT, 'o' },
@@ -89,6 +115,22 @@ static void on_problem(const char *file, const char *message, void *u)
 	(void)u;
 	printf("FAIL %s: %s\n", file, message);
 }
+
+const char cmd_verify_pack_help[] =
+	"usage: smsaudit verify-pack DIR [--anchor SHA256]\n"
+	"\n"
+	"Needs nothing but the folder: checks manifest.xml.p7s against trust/ca.pem,\n"
+	"that the signer is a quality manager of the pack, every file's SHA-256 and\n"
+	"size (pack.pdf included), that SHA256SUMS says what the manifest says, that\n"
+	"nothing unlisted was added and nothing listed is missing, and every\n"
+	"record's signature, signer's authority and content digest (the same checks as\n"
+	"'verify'). --anchor compares trust/ca.pem's fingerprint with the one the\n"
+	"organisation gave you. Prints one FAIL line per problem naming the file;\n"
+	"exit 1 on any.\n"
+	"\n"
+	"example:\n"
+	"  smsaudit verify-pack stage2-pack --anchor 3fa9...\n";
+
 
 int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv)
 {

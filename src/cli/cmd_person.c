@@ -37,13 +37,6 @@ static int on_opt(int id, const char *arg, void *u)
 	return -1;
 }
 
-static const cli_option opts[] = {
-	{ "name", 1, O_NAME, 0 }, { "email", 1, O_EMAIL, 0 }, { "role", 1, O_ROLE, 0 }, { "cert", 1, O_CERT, 0 },
-	{ "valid-until", 1, O_UNTIL, 0 }, { "ca-key", 1, O_CA_KEY, 0 }, { "passphrase", 0, O_PASS, 0 },
-	{ "reason", 1, O_REASON, 0 }, { "effective", 1, O_EFFECTIVE, 0 }, { "all", 0, O_ALL, 0 },
-	{ "cert-days", 1, O_DAYS, 0 }, { "issuer", 1, O_ISSUER, 0 }, { NULL, 0, 0, 0 }
-};
-
 /* Issue a certificate from the store's CA for a new or existing key in the keys dir. */
 static int issue_cert(cli_ctx *ctx, smsaudit_store *store, person_args *a, smsaudit_cert **cert,
                       char *key_path, size_t ksize, int *key_created)
@@ -241,27 +234,69 @@ static int person_list(cli_ctx *ctx, person_args *a)
 	return EXIT_OK;
 }
 
+/* ---- the sub-commands, their options and usage ---- */
+
+static const cli_option add_opts[] = {
+	{ "name", 1, O_NAME, 0 }, { "email", 1, O_EMAIL, 0 }, { "role", 1, O_ROLE, 0 }, { "cert", 1, O_CERT, 0 },
+	{ "valid-until", 1, O_UNTIL, 0 }, { "ca-key", 1, O_CA_KEY, 0 }, { "passphrase", 0, O_PASS, 0 },
+	{ "cert-days", 1, O_DAYS, 0 }, { "issuer", 1, O_ISSUER, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option revoke_opts[] = {
+	{ "reason", 1, O_REASON, 0 }, { "effective", 1, O_EFFECTIVE, 0 }, { NULL, 0, 0, 0 }
+};
+static const cli_option list_opts[] = { { "all", 0, O_ALL, 0 }, { NULL, 0, 0, 0 } };
+
+const cli_sub cmd_person_subs[] = {
+	{ "add",
+	  "smsaudit person add --name NAME --email EMAIL --role ROLE[,ROLE]\n"
+	  "                           [--cert FILE [--issuer CA.pem]] [--valid-until DATE]\n"
+	  "                           [--ca-key FILE] [--passphrase]\n",
+	  add_opts },
+	{ "revoke",
+	  "smsaudit person revoke EMAIL --reason TEXT [--effective TIME]\n",
+	  revoke_opts },
+	{ "list",
+	  "smsaudit person list [--all]\n",
+	  list_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_person_help[] =
+	"Roles: quality-manager, process-owner, internal-auditor, external-auditor, viewer.\n"
+	"Only a quality manager may add or revoke people. 'add' issues a personal\n"
+	"certificate from the organisation's CA (the CA key in the keys directory, or\n"
+	"--ca-key) for a new key written to KEYS/EMAIL.key, or records --cert FILE. A\n"
+	"certificate issued by another CA (an external auditor's) needs --issuer CA.pem:\n"
+	"that CA becomes an extra trust anchor (trust/anchors/), signed by you.\n"
+	"Adding an existing email replaces its roles.\n"
+	"'revoke' ends a certificate: records it signs afterwards do not verify.\n"
+	"Who you are is taken from --key FILE, --as EMAIL, or the only personal key in\n"
+	"the keys directory. The repository is --repo DIR, SMSAUDIT_REPO or '.'.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit --repo evidence.git person add --name \"Ben Ortiz\" --email ben@example.org \\\n"
+	"      --role process-owner\n"
+	"  smsaudit --repo evidence.git person add --name \"Dana Kim\" --email dana@cb.example \\\n"
+	"      --role external-auditor --cert dana.pem --issuer cb-ca.pem\n"
+	"  smsaudit --repo evidence.git person revoke ben@example.org --reason \"left the company\"\n";
+
+
 int cmd_person(cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("person", "'person' needs a sub-command: add, revoke or list");
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(cli_find_command("person"), stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "revoke") != 0 && strcmp(sub, "list") != 0)
-		return cli_usage("person", "unknown sub-command 'person %s' (add, revoke, list)", sub);
+	const cli_sub *sub = NULL;
+	int rc = cli_sub_find("person", argc, argv, &sub);
+	if (rc >= 0)
+		return rc;
 	person_args a;
 	memset(&a, 0, sizeof(a));
 	char **pos = NULL;
 	int npos = 0;
-	int rc = cli_parse(ctx, "person", argc - 1, argv + 1, opts, on_opt, &a, &pos, &npos);
+	rc = cli_parse_sub(ctx, "person", sub, argc - 1, argv + 1, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
-	if (strcmp(sub, "add") == 0)
+	if (strcmp(sub->name, "add") == 0)
 		rc = npos ? cli_usage("person", "unexpected argument '%s'", pos[0]) : person_add(ctx, &a);
-	else if (strcmp(sub, "revoke") == 0)
+	else if (strcmp(sub->name, "revoke") == 0)
 		rc = person_revoke(ctx, &a, pos, npos);
 	else
 		rc = npos ? cli_usage("person", "unexpected argument '%s'", pos[0]) : person_list(ctx, &a);

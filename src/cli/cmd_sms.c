@@ -215,33 +215,65 @@ static int sms_show(cli_ctx *ctx, int npos)
 	return rc;
 }
 
+/* ---- the sub-commands, their options and usage ---- */
+
+static const cli_option set_cycle_opts[] = {
+	{ "decision", 1, O_DECISION, 0 }, { "expiry", 1, O_EXPIRY, 0 }, { "surveillances", 1, O_SURVEILLANCES, 0 },
+	{ "internal-audit-months", 1, O_INTERNAL_MONTHS, 0 }, { NULL, 0, 0, 0 }
+};
+
+const cli_sub cmd_sms_subs[] = {
+	{ "show",
+	  "smsaudit sms show [--format F]\n",
+	  NULL },
+	{ "set-grades",
+	  "smsaudit sms set-grades FILE\n",
+	  NULL },
+	{ "set-cycle",
+	  "smsaudit sms set-cycle [--decision DATE [--expiry DATE]] [--surveillances N|default]\n"
+	  "                              [--internal-audit-months N]\n",
+	  set_cycle_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_sms_help[] =
+	"smsaudit.xml describes the service management system; it is signed by a\n"
+	"quality manager. 'show' prints its deadline policy and grade scale.\n"
+	"'set-grades' replaces the grade scale for findings to match a certification\n"
+	"body. FILE (or - for stdin) has one grade per line, 'id,class,label', where\n"
+	"class is major, minor (nonconformities), observation or improvement (not\n"
+	"nonconformities); the class sets the rules and deadlines the grade follows.\n"
+	"The scale needs a nonconformity grade, and a grade a finding uses must stay\n"
+	"with its class. The default scale: major, minor, observation, ofi.\n"
+	"'set-cycle' records the certification decision (not in the future) and the\n"
+	"certificate's expiry (default: 3 years less a day after the decision); after\n"
+	"a recertification, record the new decision and expiry. --surveillances sets\n"
+	"how many surveillances a cycle has (default: one a year before the expiry),\n"
+	"--internal-audit-months the interval in which internal audits cover every\n"
+	"clause (default 12).\n"
+	"\n"
+	"example:\n"
+	"  printf 'cat1,major,Category 1 NC\\ncat2,minor,Category 2 NC\\nofi,improvement,OFI\\n' \\\n"
+	"      | smsaudit --as ada@example.org sms set-grades -\n"
+	"  smsaudit --as ada@example.org sms set-cycle --decision 2027-04-20\n";
+
+
 int cmd_sms(cli_ctx *ctx, int argc, char **argv)
 {
-	static const cli_option opts[] = { { "decision", 1, O_DECISION, 0 },
-		                               { "expiry", 1, O_EXPIRY, 0 },
-		                               { "surveillances", 1, O_SURVEILLANCES, 0 },
-		                               { "internal-audit-months", 1, O_INTERNAL_MONTHS, 0 },
-		                               { NULL, 0, 0, 0 } };
-	if (argc < 2)
-		return cli_usage("sms", "'sms' needs a sub-command: show, set-grades, set-cycle");
-	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		cli_print_help(cli_find_command("sms"), stdout);
-		return EXIT_OK;
-	}
-	int cycle = strcmp(sub, "set-cycle") == 0;
-	if (strcmp(sub, "show") != 0 && strcmp(sub, "set-grades") != 0 && !cycle)
-		return cli_usage("sms", "unknown sub-command 'sms %s'", sub);
+	const cli_sub *sub = NULL;
+	int rc = cli_sub_find("sms", argc, argv, &sub);
+	if (rc >= 0)
+		return rc;
 	char **pos = NULL;
 	int npos = 0;
 	sms_args a = { NULL, NULL, NULL, NULL };
-	int rc = cli_parse(ctx, "sms", argc - 1, argv + 1, cycle ? opts : NULL, on_opt, &a, &pos, &npos);
+	rc = cli_parse_sub(ctx, "sms", sub, argc - 1, argv + 1, on_opt, &a, &pos, &npos);
 	if (rc >= 0)
 		return rc;
-	if (cycle)
+	if (strcmp(sub->name, "set-cycle") == 0)
 		rc = sms_set_cycle(ctx, &a, npos);
 	else
-		rc = strcmp(sub, "show") == 0 ? sms_show(ctx, npos) : sms_set_grades(ctx, pos, npos);
+		rc = strcmp(sub->name, "show") == 0 ? sms_show(ctx, npos) : sms_set_grades(ctx, pos, npos);
 	free(pos);
 	return rc;
 }

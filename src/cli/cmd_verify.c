@@ -57,6 +57,35 @@ static int damaged(cli_ctx *ctx)
 	return EXIT_CHECK;
 }
 
+const char cmd_verify_help[] =
+	"usage: smsaudit verify [--at REV] [--no-content] [--no-cache] [--anchor SHA256]\n"
+	"\n"
+	"Replays the history of main (or REV) from its first commit, all parents, in\n"
+	"commit order. Each commit's new records are judged against the grants,\n"
+	"revocations and replaced certificates in effect at that commit, never by the\n"
+	"times the records claim; nothing an earlier commit added may be changed or\n"
+	"removed; every file must be a record, its signature, content an evidence record\n"
+	"names, a trust anchor or the SMS description. Signing times after the commit\n"
+	"that added a record, or ahead of this machine's clock, fail (300 s skew).\n"
+	"Every record is checked against its schema and path, every signature against\n"
+	"the trust anchors, every content file against its SHA-256 and size (skip with\n"
+	"--no-content), findings and audits against their rules.\n"
+	"\n"
+	"Prints the trust anchor's fingerprint and holds it against the pin kept for this\n"
+	"repository in your configuration ($SMSAUDIT_CONFIG, else ~/.config/smsaudit):\n"
+	"init pins the anchor, a clean verify of main pins every record it accepted, and\n"
+	"a later verify fails when the anchor differs, a pinned record is gone from main's\n"
+	"history, or an audit/* tag or pack seal names a commit outside it. --anchor\n"
+	"checks the fingerprint you got from the organisation out of band. Results of\n"
+	"earlier runs are reused from smsaudit-cache/ (protected by a secret in your\n"
+	"configuration); --no-cache walks and checks everything again.\n"
+	"One line per problem, then a summary. Exit status 1 when anything fails,\n"
+	"including a damaged repository (an object that cannot be read).\n"
+	"\n"
+	"example:\n"
+	"  smsaudit --repo evidence.git verify --anchor 3fa9c0...e21b\n";
+
+
 int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-content", 0, O_NO_CONTENT, 0 },

@@ -10,9 +10,53 @@
 
 enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY };
 
-int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cli_option *opts,
-              cli_opt_fn on_opt, void *payload, char ***positional, int *npositional)
+/* Which option getopt refused: "--name" (without "=value") or "-c". */
+static void refused_option(char *buf, size_t size, char **argv)
 {
+	const char *a = argv[optind - 1];
+	if (strncmp(a, "--", 2) == 0)
+		snprintf(buf, size, "%.*s", (int)strcspn(a, "="), a);
+	else if (optopt > 0 && optopt < 128)
+		snprintf(buf, size, "-%c", optopt);
+	else
+		snprintf(buf, size, "%s", a);
+}
+
+/* Does `opts` have the option `name` ("--name" or "-c")? */
+static int has_option(const cli_option *opts, const char *name)
+{
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if ((name[1] == '-' && strcmp(name + 2, opts[i].name) == 0) ||
+		    (name[1] != '-' && opts[i].short_name && name[1] == opts[i].short_name && !name[2]))
+			return 1;
+	return 0;
+}
+
+/* An option the sub-command does not take: one line naming both. */
+static int refuse_option(const char *command, const cli_sub *sub, char **argv)
+{
+	char name[64], where[128];
+	refused_option(name, sizeof(name), argv);
+	snprintf(where, sizeof(where), "%s %s", command, sub->name);
+	if (has_option(sub->opts, name))
+		return cli_usage(where, "option '%s' takes no value", name);
+	const cli_command *cmd = cli_find_command(command);
+	for (const cli_sub *s = cmd ? cmd->subs : NULL; s && s->name; s++)
+		if (s != sub && has_option(s->opts, name))
+			return cli_usage(where, "'%s' does not take %s", where, name);
+	return cli_usage(where, "unknown option '%s' for '%s'", name, where);
+}
+
+/* The common parser; `sub` (of `command`) or NULL for a command of its own. */
+static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc, char **argv,
+                 const cli_option *opts, cli_opt_fn on_opt, void *payload, char ***positional,
+                 int *npositional)
+{
+	char where[128];
+	if (sub)
+		snprintf(where, sizeof(where), "%s %s", command, sub->name);
+	else
+		snprintf(where, sizeof(where), "%s", command);
 	size_t n = 0;
 	while (opts && opts[n].name)
 		n++;
@@ -46,12 +90,15 @@ int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cl
 	while (rc < 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_help(cli_find_command(command), stdout);
+			if (sub)
+				cli_print_sub_help(cli_find_command(command), sub, stdout);
+			else
+				cli_print_help(cli_find_command(command), stdout);
 			rc = EXIT_OK;
 			break;
 		case COMMON_FORMAT:
 			if (cli_parse_format(&ctx->format, optarg) < 0)
-				rc = cli_usage(command, "--format takes text, csv, json or xml, not '%s'", optarg);
+				rc = cli_usage(where, "--format takes text, csv, json or xml, not '%s'", optarg);
 			if (ctx->format != OUT_TEXT)
 				ctx->color = 0;
 			break;
@@ -60,10 +107,10 @@ int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cl
 		case COMMON_AS: ctx->as_email = optarg; break;
 		case COMMON_KEY: ctx->key_path = optarg; break;
 		case ':':
-			rc = cli_usage(command, "option '%s' needs a value", argv[optind - 1]);
+			rc = cli_usage(where, "option '%s' needs a value", argv[optind - 1]);
 			break;
 		case '?':
-			rc = cli_usage(command, "unknown option '%s'", argv[optind - 1]);
+			rc = sub ? refuse_option(command, sub, argv) : cli_usage(where, "unknown option '%s'", argv[optind - 1]);
 			break;
 		default: {
 			/* A short option stands for its long form. */
@@ -87,6 +134,47 @@ int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cl
 	}
 	*positional = pos;
 	*npositional = np;
+	return -1;
+}
+
+int cli_parse(cli_ctx *ctx, const char *command, int argc, char **argv, const cli_option *opts,
+              cli_opt_fn on_opt, void *payload, char ***positional, int *npositional)
+{
+	return parse(ctx, command, NULL, argc, argv, opts, on_opt, payload, positional, npositional);
+}
+
+int cli_parse_sub(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc, char **argv,
+                  cli_opt_fn on_opt, void *payload, char ***positional, int *npositional)
+{
+	return parse(ctx, command, sub, argc, argv, sub->opts, on_opt, payload, positional, npositional);
+}
+
+const cli_sub *cli_sub_named(const char *command, const char *name)
+{
+	const cli_command *cmd = cli_find_command(command);
+	for (const cli_sub *s = cmd ? cmd->subs : NULL; s && s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+int cli_sub_find(const char *command, int argc, char **argv, const cli_sub **sub)
+{
+	const cli_command *cmd = cli_find_command(command);
+	char names[256] = "";
+	size_t used = 0;
+	for (const cli_sub *s = cmd->subs; s->name && used < sizeof(names); s++) {
+		int w = snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "", s->name);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	if (argc < 2)
+		return cli_usage(command, "'%s' needs a sub-command: %s", command, names);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_print_help(cmd, stdout);
+		return EXIT_OK;
+	}
+	if (!(*sub = cli_sub_named(command, argv[1])))
+		return cli_usage(command, "unknown sub-command '%s %s' (%s)", command, argv[1], names);
 	return -1;
 }
 
