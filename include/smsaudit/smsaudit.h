@@ -15,6 +15,7 @@
 #include "finding.h"
 #include "audit.h"
 #include "cycle.h"
+#include "status.h"
 #include "pack.h"
 #include "pin.h"
 
