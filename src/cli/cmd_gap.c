@@ -210,13 +210,13 @@ static void print_stage(const cli_ctx *ctx, const char *name, const smsaudit_gap
 	}
 }
 
-static void print_header(const cli_ctx *ctx, const analysis *an, const char *what)
+static void print_header(const cli_ctx *ctx, const cli_view *v, const smsaudit_gap *gap, const char *what)
 {
 	char d[11];
-	smsaudit_date_format(d, an->v.as_of);
+	smsaudit_date_format(d, v->as_of);
 	printf("%s%s — %s — as of %s, commit %.12s%s\n", cli_sgr(ctx, "1"), what,
-	       smsaudit_store_organisation(an->v.store), d, an->v.hex, cli_sgr(ctx, "0"));
-	size_t ex = smsaudit_gap_excluded_count(an->gap), np = smsaudit_gap_problem_count(an->gap);
+	       smsaudit_store_organisation(v->store), d, v->hex, cli_sgr(ctx, "0"));
+	size_t ex = smsaudit_gap_excluded_count(gap), np = smsaudit_gap_problem_count(gap);
 	if (np)
 		printf("%sWARNING%s: the repository fails verification (%zu problem%s); %zu evidence record%s not "
 		       "counted. Run 'smsaudit verify' for details.\n",
@@ -240,7 +240,7 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 		return rc < 0 ? EXIT_ENV : EXIT_OK;
 	}
 	int width = out_term_width(ctx);
-	print_header(ctx, an, "Gap explanation");
+	print_header(ctx, &an->v, an->gap, "Gap explanation");
 	printf("\n%s%s %s%s: %s%s%s\n", cli_sgr(ctx, "1"), c->clause->id, c->clause->title, cli_sgr(ctx, "0"),
 	       cli_sgr(ctx, status_colour(c->status)), smsaudit_gap_status_name(c->status), cli_sgr(ctx, "0"));
 	for (size_t i = 0; i < c->nreasons; i++) {
@@ -340,7 +340,7 @@ static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 		rc = out_emit(stdout, o, ctx->format, "gap");
 	} else {
 		int width = out_term_width(ctx);
-		print_header(ctx, an, "Gap analysis");
+		print_header(ctx, &an->v, an->gap, "Gap analysis");
 		putchar('\n');
 		static const char *const keys[] = { "clause", "title", "status", "evidence", "reasons" };
 		static const char *const heads[] = { "CLAUSE", "TITLE", "STATUS", "EVIDENCE", "REASON" };
@@ -575,14 +575,9 @@ int cmd_gap(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- status ---- */
 
-static int cmp_expiry(const void *x, const void *y)
-{
-	const smsaudit_evidence_entry *a = *(const smsaudit_evidence_entry *const *)x;
-	const smsaudit_evidence_entry *b = *(const smsaudit_evidence_entry *const *)y;
-	time_t ta = a->record->evidence.valid_until, tb = b->record->evidence.valid_until;
-	return ta < tb ? -1 : ta > tb;
-}
-
+/* The rules (what is expiring, due soon, overdue or lapsing, the next audit,
+ * the cycle's next item and holes) are smsaudit_status_compute's; this lays
+ * its result out. */
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
 	static const cli_option opts[] = { { "at", 1, O_AT, 0 }, { "no-cache", 0, O_NO_CACHE, 0 }, { NULL, 0, 0, 0 } };
@@ -596,113 +591,76 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	free(pos);
 	if (npos)
 		return cli_usage("status", "unexpected argument");
-	analysis an;
-	if ((rc = analysis_open(ctx, &an, "status", a.at, NULL, a.no_cache)) >= 0)
+	cli_view v;
+	if ((rc = cli_view_open(ctx, &v, "status", a.at, NULL, a.no_cache)) >= 0)
 		return rc;
-	const smsaudit_catalogue *cat = smsaudit_store_catalogue(an.v.store);
+	smsaudit_status *s = NULL;
+	int r = smsaudit_status_compute(&s, smsaudit_store_catalogue(v.store), v.st, v.as_of, SMSAUDIT_STATUS_WINDOW_DAYS);
+	if (r < 0) {
+		cli_view_close(&v);
+		return cli_fail(r);
+	}
+	const smsaudit_gap *gap = smsaudit_status_gap(s);
+	int win = smsaudit_status_window(s);
 	char d[11];
-	smsaudit_date_format(d, an.v.as_of);
+	smsaudit_date_format(d, v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(an.v.store));
-	out_set_str(o, "commit", an.v.hex);
+	out_set_str(o, "organisation", smsaudit_store_organisation(v.store));
+	out_set_str(o, "commit", v.hex);
 	out_set_str(o, "as_of", d);
-	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(an.gap));
-	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(an.gap));
-	out_set_bool(o, "stage1_ready", smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_1)->ready);
-	out_set_bool(o, "stage2_ready", smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_2)->ready);
+	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(gap));
+	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(gap));
+	out_set_bool(o, "stage1_ready", smsaudit_gap_stage(gap, SMSAUDIT_STAGE_1)->ready);
+	out_set_bool(o, "stage2_ready", smsaudit_gap_stage(gap, SMSAUDIT_STAGE_2)->ready);
 	out_node *gaps = out_set_arr(o, "gaps", "clause");
-	size_t ngaps = 0;
-	for (size_t i = 0; i < smsaudit_gap_clause_count(an.gap); i++) {
-		const smsaudit_gap_clause *c = smsaudit_gap_clause_at(an.gap, i);
-		if (c->status != SMSAUDIT_GAP_GAP)
-			continue;
-		ngaps++;
+	size_t ngaps = smsaudit_status_gap_count(s);
+	for (size_t i = 0; i < ngaps; i++) {
+		const smsaudit_gap_clause *c = smsaudit_status_gap_at(s, i);
 		out_node *g = out_push_obj(gaps);
 		out_set_str(g, "clause", c->clause->id);
 		out_set_str(g, "title", c->clause->title);
 		out_set_str(g, "reason", c->nreasons ? c->reasons[0] : "");
 	}
-	/* Evidence that counts today and expires within 90 days. */
-	size_t nev = smsaudit_state_evidence_count(an.v.st), nexp = 0;
-	const smsaudit_evidence_entry **exp = calloc(nev ? nev : 1, sizeof(*exp));
-	if (!exp) {
-		out_free(o);
-		analysis_close(&an);
-		return cli_error(EXIT_ENV, "out of memory");
-	}
-	for (size_t i = 0; i < nev; i++) {
-		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(an.v.st, i);
-		time_t vu = e->record->evidence.valid_until;
-		if (e->valid && e->status == SMSAUDIT_EV_ACTIVE && vu && vu >= an.v.as_of && vu <= an.v.as_of + 90 * 86400 &&
-		    e->record->made_at <= smsaudit_day_end(an.v.as_of))
-			exp[nexp++] = e;
-	}
-	if (nexp > 1)
-		qsort(exp, nexp, sizeof(*exp), cmp_expiry);
-	size_t windows[3] = { 0, 0, 0 };
+	size_t nexp = smsaudit_status_expiring_count(s);
 	out_node *ex = out_set_arr(o, "expiring", "evidence");
 	for (size_t i = 0; i < nexp; i++) {
-		long days = (long)((exp[i]->record->evidence.valid_until - an.v.as_of) / 86400);
-		windows[days <= 30 ? 0 : days <= 60 ? 1 : 2]++;
+		const smsaudit_status_expiring *x = smsaudit_status_expiring_at(s, i);
 		out_node *e = out_push_obj(ex);
 		char vu[11];
-		smsaudit_date_format(vu, exp[i]->record->evidence.valid_until);
-		out_set_str(e, "id", exp[i]->record->id);
-		out_set_str(e, "title", exp[i]->record->evidence.title);
+		smsaudit_date_format(vu, x->evidence->record->evidence.valid_until);
+		out_set_str(e, "id", x->evidence->record->id);
+		out_set_str(e, "title", x->evidence->record->evidence.title);
 		out_set_str(e, "valid_until", vu);
-		out_set_int(e, "days_left", days);
+		out_set_int(e, "days_left", x->days_left);
 	}
+	size_t windows[3] = { smsaudit_status_expiring_in(s, 0), smsaudit_status_expiring_in(s, 1),
+	                      smsaudit_status_expiring_in(s, 2) };
 	out_set_int(o, "expiring_30", (long long)windows[0]);
 	out_set_int(o, "expiring_60", (long long)windows[1]);
 	out_set_int(o, "expiring_90", (long long)windows[2]);
-	/* Findings: open ones by class, and deadlines overdue or due within 30 days. */
-	smsaudit_findings *fs = NULL;
-	if (smsaudit_findings_compute(&fs, an.v.st, an.v.as_of) < 0) {
-		free(exp);
-		out_free(o);
-		analysis_close(&an);
-		return cli_fail(SMSAUDIT_ENOMEM);
-	}
-	size_t open_by_class[4] = { 0, 0, 0, 0 }, noverdue = 0, nsoon = 0;
+	size_t noverdue = smsaudit_status_overdue_count(s), nsoon = smsaudit_status_due_soon_count(s);
 	out_node *dues = out_set_arr(o, "deadlines", "deadline");
 	out_node *due_rows = out_array("deadline");
-	for (size_t i = 0; i < smsaudit_findings_count(fs); i++) {
-		const smsaudit_finding *f = smsaudit_findings_at(fs, i);
-		if (f->phase == SMSAUDIT_PHASE_CLOSED)
-			continue;
-		open_by_class[f->grade->cls]++;
-		smsaudit_deadline dl[64];
-		size_t n = smsaudit_finding_deadlines(dl, 64, f, smsaudit_state_policy(an.v.st));
-		for (size_t k = 0; k < n; k++) {
-			smsaudit_due_status ds = smsaudit_deadline_status(&dl[k], an.v.as_of, 30);
-			if (ds != SMSAUDIT_DUE_OVERDUE && ds != SMSAUDIT_DUE_SOON)
-				continue;
-			noverdue += ds == SMSAUDIT_DUE_OVERDUE;
-			nsoon += ds == SMSAUDIT_DUE_SOON;
-			char due[11];
-			smsaudit_date_format(due, dl[k].due);
-			for (int copy = 0; copy < 2; copy++) {
-				out_node *row = out_push_obj(copy ? due_rows : dues);
-				out_set_str(row, "finding", f->number);
-				out_set_str(row, "due", due);
-				out_set_str(row, "status", ds == SMSAUDIT_DUE_OVERDUE ? "OVERDUE" : "due soon");
-				out_set_str(row, "what", dl[k].what);
-			}
+	for (size_t i = 0; i < smsaudit_status_deadline_count(s); i++) {
+		const smsaudit_status_deadline *dl = smsaudit_status_deadline_at(s, i);
+		char due[11];
+		smsaudit_date_format(due, dl->deadline.due);
+		for (int copy = 0; copy < 2; copy++) {
+			out_node *row = out_push_obj(copy ? due_rows : dues);
+			out_set_str(row, "finding", dl->finding->number);
+			out_set_str(row, "due", due);
+			out_set_str(row, "status", dl->status == SMSAUDIT_DUE_OVERDUE ? "OVERDUE" : "due soon");
+			out_set_str(row, "what", dl->deadline.what);
 		}
 	}
-	out_set_int(o, "open_major", (long long)open_by_class[SMSAUDIT_GRADE_MAJOR]);
-	out_set_int(o, "open_minor", (long long)open_by_class[SMSAUDIT_GRADE_MINOR]);
-	out_set_int(o, "open_other", (long long)(open_by_class[SMSAUDIT_GRADE_OBSERVATION] +
-	                                         open_by_class[SMSAUDIT_GRADE_IMPROVEMENT]));
-	/* The next audit: the first not concluded, planned to end on or after the as-of date. */
-	smsaudit_audits *as = NULL;
-	const smsaudit_audit *next = NULL;
-	if (smsaudit_audits_compute(&as, an.v.st, an.v.as_of) == 0)
-		for (size_t i = 0; i < smsaudit_audits_count(as) && !next; i++) {
-			const smsaudit_audit *au = smsaudit_audits_at(as, i);
-			if (au->status != SMSAUDIT_AUDIT_CONCLUDED && au->plan->audit.planned_to >= an.v.as_of)
-				next = au;
-		}
+	size_t open_major = smsaudit_status_open_findings(s, SMSAUDIT_GRADE_MAJOR);
+	size_t open_minor = smsaudit_status_open_findings(s, SMSAUDIT_GRADE_MINOR);
+	size_t open_other = smsaudit_status_open_findings(s, SMSAUDIT_GRADE_OBSERVATION) +
+	                    smsaudit_status_open_findings(s, SMSAUDIT_GRADE_IMPROVEMENT);
+	out_set_int(o, "open_major", (long long)open_major);
+	out_set_int(o, "open_minor", (long long)open_minor);
+	out_set_int(o, "open_other", (long long)open_other);
+	const smsaudit_audit *next = smsaudit_status_next_audit(s);
 	out_node *na = out_set_obj(o, "next_audit");
 	char next_line[300] = "none planned (smsaudit audit plan --help)";
 	if (next) {
@@ -713,23 +671,15 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		out_set_str(na, "type", smsaudit_audit_type_name(next->plan->audit.type));
 		out_set_str(na, "from", f);
 		out_set_str(na, "to", t);
-		out_set_int(na, "days_to_go", (long long)((next->plan->audit.planned_from - an.v.as_of) / 86400));
+		out_set_int(na, "days_to_go", (long long)smsaudit_status_next_audit_days(s));
 		snprintf(next_line, sizeof(next_line), "%s %s..%s (%s), %s", smsaudit_audit_type_name(next->plan->audit.type),
 		         f, t, next->plan->audit.body, next->plan->id);
 	}
-	/* The cycle: its next deadline, and clauses the cycle's audits or this
-	 * year's internal audits leave uncovered. */
-	const smsaudit_sms_policy *pol = smsaudit_state_policy(an.v.st);
-	smsaudit_cycle *cy = NULL;
-	smsaudit_coverage *rot = NULL, *prog = NULL;
+	const smsaudit_cycle *cy = smsaudit_status_cycle(s);
 	char cycle_line[400] = "";
-	struct tm tm;
-	gmtime_r(&an.v.as_of, &tm);
-	if (as && smsaudit_cycle_compute(&cy, pol, as, an.v.as_of) == 0 &&
-	    smsaudit_rotation_compute(&rot, cat, pol, cy, 0) == 0 &&
-	    smsaudit_programme_compute(&prog, cat, pol, as, tm.tm_year + 1900) == 0) {
+	if (cy) {
 		out_node *co = out_set_obj(o, "cycle");
-		const smsaudit_cycle_item *nx = smsaudit_cycle_next(cy);
+		const smsaudit_cycle_item *nx = smsaudit_status_cycle_next(s);
 		char name[40] = "", due[11] = "", x[11] = "";
 		if (nx)
 			cli_cycle_item_name(name, sizeof(name), nx);
@@ -742,75 +692,48 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		out_set_str(co, "next", name);
 		out_set_str(co, "next_due", due);
 		out_set_str(co, "next_status", nx ? smsaudit_item_status_name(nx->status) : "");
-		out_set_int(co, "coverage_holes", (long long)smsaudit_coverage_holes(rot));
-		out_set_int(co, "programme_holes", (long long)smsaudit_coverage_holes(prog));
+		out_set_int(co, "coverage_holes", (long long)smsaudit_status_coverage_holes(s));
+		out_set_int(co, "programme_holes", (long long)smsaudit_status_programme_holes(s));
 		snprintf(cycle_line, sizeof(cycle_line), "%s%s%s; next: %s%s%s%s%s; clauses uncovered: %zu by the cycle's audits, "
 		         "%zu by internal audits in %d",
 		         smsaudit_cycle_phase_name(smsaudit_cycle_phase_get(cy)), x[0] ? " until " : "", x,
 		         nx ? name : "nothing due", due[0] ? " due " : "", due, nx ? ", " : "",
-		         nx ? smsaudit_item_status_name(nx->status) : "", smsaudit_coverage_holes(rot),
-		         smsaudit_coverage_holes(prog), tm.tm_year + 1900);
+		         nx ? smsaudit_item_status_name(nx->status) : "", smsaudit_status_coverage_holes(s),
+		         smsaudit_status_programme_holes(s), smsaudit_status_programme_year(s));
 	}
-	smsaudit_coverage_free(prog);
-	smsaudit_coverage_free(rot);
-	smsaudit_cycle_free(cy);
-	smsaudit_audits_free(as);
 	out_set_int(o, "deadlines_overdue", (long long)noverdue);
 	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
-	smsaudit_findings_free(fs);
-	/* Items satisfied today that lapse within 90 days (expiry or freshness). */
 	out_node *lapse = out_set_arr(o, "lapsing", "item");
 	out_node *lapse_rows = out_array("item");
-	size_t nlapse = 0;
-	static const int horizons[] = { 30, 60, 90 };
-	size_t nclauses = smsaudit_gap_clause_count(an.gap);
-	char *seen = calloc(nclauses * 64 + 1, 1);
-	for (size_t h = 0; h < 3 && seen; h++) {
-		smsaudit_gap *later = NULL;
-		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
-		go.as_of = an.v.as_of + horizons[h] * 86400;
-		if (smsaudit_gap_compute(&later, cat, an.v.st, &go) < 0)
-			break;
-		for (size_t i = 0; i < nclauses; i++) {
-			const smsaudit_gap_clause *now = smsaudit_gap_clause_at(an.gap, i);
-			const smsaudit_gap_clause *then = smsaudit_gap_clause_at(later, i);
-			for (size_t k = 0; k < now->nitems && k < then->nitems && k < 64; k++) {
-				if (!now->items[k].satisfied || then->items[k].satisfied || seen[i * 64 + k])
-					continue;
-				seen[i * 64 + k] = 1;
-				nlapse++;
-				for (int copy = 0; copy < 2; copy++) {
-					out_node *it = out_push_obj(copy ? lapse_rows : lapse);
-					out_set_str(it, "item", now->items[k].id);
-					out_set_str(it, "clause", now->clause->id);
-					out_set_int(it, "within_days", horizons[h]);
-					out_set_str(it, "then", then->items[k].reason);
-				}
-			}
+	size_t nlapse = smsaudit_status_lapse_count(s);
+	for (size_t i = 0; i < nlapse; i++) {
+		const smsaudit_status_lapse *l = smsaudit_status_lapse_at(s, i);
+		for (int copy = 0; copy < 2; copy++) {
+			out_node *it = out_push_obj(copy ? lapse_rows : lapse);
+			out_set_str(it, "item", l->item->id);
+			out_set_str(it, "clause", l->clause->clause->id);
+			out_set_int(it, "within_days", l->within_days);
+			out_set_str(it, "then", l->then->reason);
 		}
-		smsaudit_gap_free(later);
 	}
-	free(seen);
 	if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, o, ctx->format, "status") < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
 		int width = out_term_width(ctx);
-		print_header(ctx, &an, "SMS status");
-		const smsaudit_gap_rollup *all = smsaudit_gap_overall(an.gap);
+		print_header(ctx, &v, gap, "SMS status");
+		const smsaudit_gap_rollup *all = smsaudit_gap_overall(gap);
 		printf("\nReadiness  ");
 		print_bar(ctx, all->readiness, 30);
 		printf(" %d%%  (%zu conformant, %zu partial, %zu gap, %zu not assessed of %zu)\n",
 		       (int)(all->readiness * 100 + 0.5), all->conformant, all->partial, all->gap, all->not_assessed,
 		       all->total);
-		int s1 = smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_1)->ready, s2 = smsaudit_gap_stage(an.gap, SMSAUDIT_STAGE_2)->ready;
+		int s1 = smsaudit_gap_stage(gap, SMSAUDIT_STAGE_1)->ready, s2 = smsaudit_gap_stage(gap, SMSAUDIT_STAGE_2)->ready;
 		printf("Stage 1    %s%s%s    Stage 2    %s%s%s    (smsaudit gap --stage stage1|stage2 for reasons)\n",
 		       cli_sgr(ctx, s1 ? "32" : "31"), s1 ? "ready" : "not ready", cli_sgr(ctx, "0"),
 		       cli_sgr(ctx, s2 ? "32" : "31"), s2 ? "ready" : "not ready", cli_sgr(ctx, "0"));
 		printf("\n%sClauses with gaps: %zu%s\n", cli_sgr(ctx, "1"), ngaps, cli_sgr(ctx, "0"));
-		for (size_t i = 0; i < smsaudit_gap_clause_count(an.gap); i++) {
-			const smsaudit_gap_clause *c = smsaudit_gap_clause_at(an.gap, i);
-			if (c->status != SMSAUDIT_GAP_GAP)
-				continue;
+		for (size_t i = 0; i < ngaps; i++) {
+			const smsaudit_gap_clause *c = smsaudit_status_gap_at(s, i);
 			char line[1024];
 			snprintf(line, sizeof(line), "%-9s %s: %s", c->clause->id, c->clause->title,
 			         c->nreasons ? c->reasons[0] : "");
@@ -823,23 +746,22 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			out_wrap(stdout, cycle_line, 2, width);
 		}
 		printf("\n%sOpen findings%s: %zu major, %zu minor, %zu observation/OFI; deadlines: %s%zu overdue%s, %zu due "
-		       "within 30 days\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), open_by_class[SMSAUDIT_GRADE_MAJOR],
-		       open_by_class[SMSAUDIT_GRADE_MINOR],
-		       open_by_class[SMSAUDIT_GRADE_OBSERVATION] + open_by_class[SMSAUDIT_GRADE_IMPROVEMENT],
-		       cli_sgr(ctx, noverdue ? "31" : "0"), noverdue, cli_sgr(ctx, "0"), nsoon);
+		       "within %d days\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), open_major, open_minor, open_other,
+		       cli_sgr(ctx, noverdue ? "31" : "0"), noverdue, cli_sgr(ctx, "0"), nsoon, win);
 		if (noverdue + nsoon) {
 			static const char *const keys[] = { "finding", "due", "status", "what" };
 			static const char *const heads[] = { "FINDING", "DUE", "STATUS", "WHAT" };
 			out_table(stdout, ctx, due_rows, keys, heads, 4);
 		}
-		printf("\n%sEvidence expiring%s: %zu within 30 days, %zu in 31-60, %zu in 61-90\n", cli_sgr(ctx, "1"),
-		       cli_sgr(ctx, "0"), windows[0], windows[1], windows[2]);
+		printf("\n%sEvidence expiring%s: %zu within %d days, %zu in %d-%d, %zu in %d-%d\n", cli_sgr(ctx, "1"),
+		       cli_sgr(ctx, "0"), windows[0], win, windows[1], win + 1, 2 * win, windows[2], 2 * win + 1, 3 * win);
 		for (size_t i = 0; i < nexp; i++) {
+			const smsaudit_evidence_entry *e = smsaudit_status_expiring_at(s, i)->evidence;
 			char vu[11];
-			smsaudit_date_format(vu, exp[i]->record->evidence.valid_until);
-			printf("  %s  %s  %s\n", vu, exp[i]->record->id, exp[i]->record->evidence.title);
+			smsaudit_date_format(vu, e->record->evidence.valid_until);
+			printf("  %s  %s  %s\n", vu, e->record->id, e->record->evidence.title);
 		}
-		printf("\n%sExpected items that stop being satisfied within 90 days%s: %zu\n", cli_sgr(ctx, "1"),
+		printf("\n%sExpected items that stop being satisfied within %d days%s: %zu\n", cli_sgr(ctx, "1"), 3 * win,
 		       cli_sgr(ctx, "0"), nlapse);
 		if (nlapse) {
 			static const char *const keys[] = { "item", "within_days", "then" };
@@ -848,10 +770,10 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		}
 		rc = EXIT_OK;
 	}
-	free(exp);
 	out_free(due_rows);
 	out_free(lapse_rows);
 	out_free(o);
-	analysis_close(&an);
+	smsaudit_status_free(s);
+	cli_view_close(&v);
 	return rc;
 }
