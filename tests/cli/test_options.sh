@@ -104,7 +104,10 @@ test_unknown_and_malformed_options_name_the_sub_command() {
 	expect_err "needs a sub-command: show, set-grades, set-cycle"
 }
 
-test_refused_option_writes_nothing() {
+# One repository for several checks (each repository costs a second or two
+# under the sanitizers): a refused option writes nothing, the global options
+# work after the sub-command, then every option of evidence and person.
+test_evidence_and_person_own_options() {
 	options_repo || return
 	before=$(commits)
 	at 2026-01-07T09:00:00Z --as ada@example.org person revoke ben@example.org --reason "left" --all
@@ -114,10 +117,6 @@ test_refused_option_writes_nothing() {
 	expect_rc 2
 	expect_err "'evidence withdraw' does not take --force"
 	expect_commits "$before"
-}
-
-test_global_options_still_work_after_the_sub_command() {
-	options_repo || return
 	run evidence list --format csv --repo "$TMPD/ev.git" --keys "$TMPD/keys" --as ben@example.org
 	expect_rc 0
 	expect_out "id,kind,controls"
@@ -128,10 +127,6 @@ test_global_options_still_work_after_the_sub_command() {
 	expect_rc 0
 	expect_out "<clause"
 	ok 2026-01-07T09:00:00Z evidence show "$EV" --key "$TMPD/keys/ada@example.org.key" || return
-}
-
-test_evidence_and_person_own_options() {
-	options_repo || return
 	echo "policy v1" >"$TMPD/p1.txt"
 	echo "policy v2" >"$TMPD/p2.txt"
 	ok 2026-01-07T09:00:00Z --as ben@example.org evidence add "$TMPD/p1.txt" --control 5.2.1 --kind policy \
