@@ -174,9 +174,27 @@ void cli_print_help(const cli_command *cmd, FILE *f)
 	fputs(cmd->help, f);
 }
 
+/* A sub-command's usage, the options its table takes (so that the help cannot
+ * drift from what is accepted), then its group's text. */
 void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f)
 {
-	fprintf(f, "smsaudit %s %s - %s\n\nusage: %s\n%s", cmd->name, sub->name, cmd->summary, sub->usage, cmd->help);
+	static const char common[] = "--format, --repo, --keys, --as, --key";
+	char opts[1024] = "";
+	size_t used = 0;
+	for (const cli_option *o = sub->opts; o && o->name && used < sizeof(opts); o++) {
+		int w = o->short_name
+		      ? snprintf(opts + used, sizeof(opts) - used, "%s-%c|--%s", used ? ", " : "", o->short_name, o->name)
+		      : snprintf(opts + used, sizeof(opts) - used, "%s--%s", used ? ", " : "", o->name);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	char text[1200];
+	if (opts[0])
+		snprintf(text, sizeof(text), "%s, and the common %s", opts, common);
+	else
+		snprintf(text, sizeof(text), "only the common %s", common);
+	fprintf(f, "smsaudit %s %s - %s\n\nusage: %s\noptions: ", cmd->name, sub->name, cmd->summary, sub->usage);
+	out_wrap(f, text, 9, 80);
+	fprintf(f, "\n%s", cmd->help);
 }
 
 int cli_parse_format(out_format *out, const char *s)

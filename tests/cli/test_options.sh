@@ -254,6 +254,12 @@ test_help_for_commands_and_sub_commands() {
 	run person revoke -h
 	expect_rc 0
 	expect_out "usage: smsaudit person revoke EMAIL --reason TEXT"
+	# The options line comes from the table the sub-command is parsed with.
+	expect_out "options: --reason, --effective, and the common --format"
+	run evidence get --help
+	expect_out "options: -o|--output, --force, --at, and the common"
+	run sms set-grades --help
+	expect_out "options: only the common --format, --repo, --keys, --as, --key"
 	run cycle plan-surveillance --help
 	expect_rc 0
 	expect_out "usage: smsaudit cycle plan-surveillance"
