@@ -8,6 +8,42 @@
 
 #include "cli.h"
 
+const char cmd_gap_help[] =
+	"usage: smsaudit gap [--at DATE] [--commit REV] [--stage stage1|stage2] [--clause ID]\n"
+	"                    [--no-cache]\n"
+	"       smsaudit gap --explain ID [--at DATE] [--commit REV]\n"
+	"       smsaudit gap --trend [--from DATE] [--at DATE] [--every day|week|month|quarter]\n"
+	"\n"
+	"For every assessable clause: conformant, partial, gap or not-assessed, with the\n"
+	"reasons and the evidence ids. Each expected item of the catalogue needs evidence of\n"
+	"its kind linked to the clause that verifies, is not withdrawn or superseded, has not\n"
+	"expired and, for records, covers a recent enough period. Evidence that fails\n"
+	"verification is never counted (a warning says how much). Partial counts half in\n"
+	"the readiness figures. --at evaluates at a date (default today) using the commit\n"
+	"current at the end of that day, or --commit. --stage prints that stage's verdict\n"
+	"and exits 1 when it is not ready. --clause limits the table to a clause and its\n"
+	"sub-clauses. --explain shows every expected item of one clause and why each piece\n"
+	"of evidence counts or not. --trend shows readiness over time, each date evaluated\n"
+	"at the commit that was current then (default from the first commit, monthly).\n"
+	"Signature checks are reused from a local cache in the repository directory\n"
+	"(smsaudit-cache/, never committed); --no-cache checks every signature again.\n"
+	"\n"
+	"examples:\n"
+	"  smsaudit gap\n"
+	"  smsaudit gap --stage stage1 && echo \"ready for stage 1\"\n"
+	"  smsaudit gap --explain 8.5.1.2\n"
+	"  smsaudit gap --trend --from 2026-01-01 --format csv\n";
+
+const char cmd_status_help[] =
+	"usage: smsaudit status [--at DATE] [--no-cache]\n"
+	"\n"
+	"Overall readiness with the stage 1 and stage 2 verdicts, the clauses with gaps and\n"
+	"why, evidence expiring in the next 30/60/90 days, and the expected items that stop\n"
+	"being satisfied within 90 days (expiry or records growing too old).\n"
+	"\n"
+	"example:\n"
+	"  smsaudit status\n";
+
 enum { O_AT = 1, O_COMMIT, O_STAGE, O_CLAUSE, O_EXPLAIN, O_TREND, O_FROM, O_EVERY, O_NO_CACHE };
 
 typedef struct {
