@@ -183,6 +183,21 @@ openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$rec" -CAfile t
 sha=$(sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p' "$rec")
 echo "$sha  content/$(echo "$sha" | cut -c1-2)/$sha" | sha256sum -c
 
+say "An insider with write access deletes a record with git plumbing; verify catches it"
+# On a copy: the demo's own repository stays as it was. The copy's folder is
+# new to this machine's pin, so first verify it clean (that pins its records).
+rm -rf "$out/insider.git"
+git clone -q --bare "$SMSAUDIT_REPO" "$out/insider.git"
+SMSAUDIT_REPO="$out/insider.git" "$bin" verify --no-content | tail -1
+victim=$(git --git-dir="$out/insider.git" ls-tree -r --name-only main records | grep '/ev-.*\.xml$' | head -1)
+GIT_INDEX_FILE="$out/insider.idx" git --git-dir="$out/insider.git" read-tree main
+GIT_INDEX_FILE="$out/insider.idx" git --git-dir="$out/insider.git" rm -q --cached "$victim" "$victim.p7s"
+tree=$(GIT_INDEX_FILE="$out/insider.idx" git --git-dir="$out/insider.git" write-tree)
+rm -f "$out/insider.idx"
+c=$(echo "tidy up" | git --git-dir="$out/insider.git" commit-tree "$tree" -p main)
+git --git-dir="$out/insider.git" update-ref refs/heads/main "$c"
+SMSAUDIT_REPO="$out/insider.git" "$bin" verify --no-content && exit 1 || echo "(verify exit status $?: refused, as it must be)"
+
 say "Done."
 echo "Repository: $SMSAUDIT_REPO (keys in $SMSAUDIT_KEYS)"
 for p in stage1 stage2 surveillance recertification; do
