@@ -24,9 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "cache.h"
 #include "internal.h"
@@ -53,27 +50,6 @@ struct record_cache {
 	pthread_mutex_t lock;
 	unsigned char key[32];   /* the MAC key, from the user's configuration */
 };
-
-/* HMAC-SHA256 of a then b, as 64 hex digits. */
-static int cache_mac(char out[65], const unsigned char key[32], const void *a, size_t alen, const void *b,
-                     size_t blen)
-{
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		                OSSL_PARAM_construct_end() };
-	unsigned char md[32];
-	size_t mdlen = 0;
-	int ok = ctx && EVP_MAC_init(ctx, key, 32, params) && EVP_MAC_update(ctx, a, alen) &&
-	         (!blen || EVP_MAC_update(ctx, b, blen)) && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == 32;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	if (!ok)
-		return error_set(SMSAUDIT_ERROR, "cannot compute the cache's MAC");
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
 
 /* ---- encoding ---- */
 
@@ -510,7 +486,7 @@ int record_cache_open(record_cache **out, const char *repo_path, const char *tru
 	    memcmp(c->data.ptr, header, (size_t)hn) == 0) {
 		size_t body = c->data.size - 64;
 		char sum[65];
-		if (cache_mac(sum, c->key, c->data.ptr, body, NULL, 0) == 0 && memcmp(sum, c->data.ptr + body, 64) == 0 &&
+		if (hmac_sha256_hex(sum, c->key, c->data.ptr, body, NULL, 0) == 0 && memcmp(sum, c->data.ptr + body, 64) == 0 &&
 		    index_entries(c, (size_t)hn, body) == 0) {
 			c->data.size = body;
 		} else {
@@ -611,7 +587,7 @@ int record_cache_save(record_cache *c)
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
 	/* The old entries, the new ones, and the MAC of both, without joining them in memory. */
 	char sum[65];
-	if (cache_mac(sum, c->key, c->data.ptr, c->data.size, c->fresh.ptr, c->fresh.size) < 0)
+	if (hmac_sha256_hex(sum, c->key, c->data.ptr, c->data.size, c->fresh.ptr, c->fresh.size) < 0)
 		return SMSAUDIT_ERROR;
 	int ok;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

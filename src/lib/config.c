@@ -96,19 +96,16 @@ int smsaudit_config_secret(unsigned char out[32], const char *name)
 	return 0;
 }
 
-int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t blen)
+int hmac_sha256_hex(char out[65], const unsigned char key[32], const void *a, size_t alen, const void *b,
+                    size_t blen)
 {
-	unsigned char key[32];
-	int rc = smsaudit_config_secret(key, "cache.key");
-	if (rc < 0)
-		return rc;
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
 		                OSSL_PARAM_construct_end() };
 	unsigned char md[32];
 	size_t mdlen = 0;
-	int ok = ctx && EVP_MAC_init(ctx, key, sizeof(key), params) && EVP_MAC_update(ctx, a, alen) &&
+	int ok = ctx && EVP_MAC_init(ctx, key, 32, params) && EVP_MAC_update(ctx, a, alen) &&
 	         (!blen || EVP_MAC_update(ctx, b, blen)) && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == 32;
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(mac);
@@ -117,4 +114,11 @@ int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t b
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t blen)
+{
+	unsigned char key[32];
+	int rc = smsaudit_config_secret(key, "cache.key");
+	return rc < 0 ? rc : hmac_sha256_hex(out, key, a, alen, b, blen);
 }

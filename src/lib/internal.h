@@ -46,6 +46,9 @@ int file_write_replace(const char *path, const char *tmp, const void *data, size
 /* HMAC-SHA256 of a then b (hex) keyed by this user's cache secret (config.h):
  * local caches carry it so that nobody without the secret can edit them. */
 int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t blen);
+/* HMAC-SHA256 of a then b (hex) with a 32-byte key. */
+int hmac_sha256_hex(char out[65], const unsigned char key[32], const void *a, size_t alen, const void *b,
+                    size_t blen);
 
 /* Built-in data compiled into the library (schemas, default catalogue). */
 const unsigned char *embedded_get(const char *name, size_t *len);
