@@ -196,7 +196,8 @@ int cli_programme(cli_ctx *ctx, const char *year, const char *at);
 /* "surveillance 2", "certification decision", ... */
 void cli_cycle_item_name(char *buf, size_t size, const smsaudit_cycle_item *it);
 
-extern const cli_command cli_commands[];
+/* main.c's table, registered once at start for the shared parts (commands.c). */
+void cli_set_commands(const cli_command *table);
 
 /* Each command's help text and sub-commands, beside its code in cmd_*.c. */
 extern const char cmd_catalogue_help[], cmd_init_help[], cmd_person_help[], cmd_evidence_help[],

@@ -30,7 +30,7 @@ static const char version_help[] =
 	"example:\n"
 	"  smsaudit version\n";
 
-const cli_command cli_commands[] = {
+static const cli_command cli_commands[] = {
 	{ "catalogue", cmd_catalogue, "Browse and check the ISO/IEC 20000-1:2018 control catalogue",
 	  cmd_catalogue_help, cmd_catalogue_subs },
 	{ "init", cmd_init, "Create an evidence repository for an organisation",
@@ -74,132 +74,6 @@ static const char main_usage[] =
 static const char exit_codes[] =
 	"exit codes: 0 ok; 1 a check failed; 2 usage error; 3 bad input data;\n"
 	"            4 environment (missing file, permission, disk)\n";
-
-static int map_error_code(int rc)
-{
-	switch (rc) {
-	case SMSAUDIT_EINVALID:
-	case SMSAUDIT_ENOTFOUND:
-	case SMSAUDIT_EEXISTS:
-		return EXIT_DATA;
-	case SMSAUDIT_EUSAGE:
-		return EXIT_USAGE;
-	case SMSAUDIT_EVERIFY:
-	case SMSAUDIT_EDAMAGED:
-		return EXIT_CHECK;
-	default:
-		return EXIT_ENV;
-	}
-}
-
-int cli_fail(int rc)
-{
-	const smsaudit_error *e = smsaudit_error_last();
-	if (rc == SMSAUDIT_EDAMAGED)
-		fprintf(stderr, "smsaudit: %s; the repository is damaged: run 'smsaudit verify'\n",
-		        e && e->message[0] ? e->message : "an object cannot be read");
-	else
-		fprintf(stderr, "smsaudit: %s\n", e && e->message[0] ? e->message : "unexpected error");
-	return map_error_code(rc);
-}
-
-int cli_error(int code, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("smsaudit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-int cli_usage(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("smsaudit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'smsaudit %s --help')\n", command);
-	return EXIT_USAGE;
-}
-
-/* A group's usage: each sub-command's line(s), the first after "usage: ". */
-void cli_print_help(const cli_command *cmd, FILE *f)
-{
-	fprintf(f, "smsaudit %s - %s\n\n", cmd->name, cmd->summary);
-	if (cmd->subs) {
-		for (const cli_sub *s = cmd->subs; s->name; s++)
-			fprintf(f, "%s%s", s == cmd->subs ? "usage: " : "       ", s->usage);
-		fputc('\n', f);
-	}
-	fputs(cmd->help, f);
-}
-
-/* A sub-command's usage, the options its table takes (so that the help cannot
- * drift from what is accepted), then its group's text. */
-void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f)
-{
-	static const char common[] = "--format, --repo, --keys, --as, --key";
-	char opts[1024] = "";
-	size_t used = 0;
-	for (const cli_option *o = sub->opts; o && o->name && used < sizeof(opts); o++) {
-		int w = o->short_name
-		      ? snprintf(opts + used, sizeof(opts) - used, "%s-%c|--%s", used ? ", " : "", o->short_name, o->name)
-		      : snprintf(opts + used, sizeof(opts) - used, "%s--%s", used ? ", " : "", o->name);
-		used += w > 0 ? (size_t)w : 0;
-	}
-	char text[1200];
-	if (opts[0])
-		snprintf(text, sizeof(text), "%s, and the common %s", opts, common);
-	else
-		snprintf(text, sizeof(text), "only the common %s", common);
-	fprintf(f, "smsaudit %s %s - %s\n\nusage: %s\noptions: ", cmd->name, sub->name, cmd->summary, sub->usage);
-	out_wrap(f, text, 9, 80);
-	fprintf(f, "\n%s", cmd->help);
-}
-
-int cli_parse_format(out_format *out, const char *s)
-{
-	static const struct { const char *name; out_format f; } fmts[] = {
-		{ "text", OUT_TEXT }, { "csv", OUT_CSV }, { "json", OUT_JSON }, { "xml", OUT_XML }
-	};
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-		if (s && strcmp(s, fmts[i].name) == 0) {
-			*out = fmts[i].f;
-			return 0;
-		}
-	return -1;
-}
-
-const char *cli_sgr(const cli_ctx *ctx, const char *code)
-{
-	static const char *const known[][2] = {
-		{ "0", "\033[0m" }, { "1", "\033[1m" }, { "2", "\033[2m" },
-		{ "31", "\033[31m" }, { "32", "\033[32m" }, { "33", "\033[33m" },
-	};
-	if (ctx->color)
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(code, known[i][0]) == 0)
-				return known[i][1];
-	return "";
-}
-
-int cli_load_catalogue(cli_ctx *ctx, smsaudit_catalogue **out)
-{
-	if (ctx->catalogue_path)
-		return smsaudit_catalogue_load_file(out, ctx->catalogue_path);
-	return smsaudit_catalogue_load_default(out);
-}
-
-const cli_command *cli_find_command(const char *name)
-{
-	for (const cli_command *c = cli_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
 
 static void print_overview(FILE *f)
 {
@@ -369,6 +243,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	cli_set_commands(cli_commands);
 	int rc = run(argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* A full disk or closed pipe must not look like success. */

@@ -1,0 +1,60 @@
+/*
+ * The command table as the shared parts of the tool see it: main.c registers
+ * its table once at start (cli_set_commands), so that parsing and help, which
+ * every command uses, never reach up to the file that names every command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command *commands;
+
+void cli_set_commands(const cli_command *table)
+{
+	commands = table;
+}
+
+const cli_command *cli_find_command(const char *name)
+{
+	for (const cli_command *c = commands; c && c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* A group's usage: each sub-command's line(s), the first after "usage: ". */
+void cli_print_help(const cli_command *cmd, FILE *f)
+{
+	fprintf(f, "smsaudit %s - %s\n\n", cmd->name, cmd->summary);
+	if (cmd->subs) {
+		for (const cli_sub *s = cmd->subs; s->name; s++)
+			fprintf(f, "%s%s", s == cmd->subs ? "usage: " : "       ", s->usage);
+		fputc('\n', f);
+	}
+	fputs(cmd->help, f);
+}
+
+/* A sub-command's usage, the options its table takes (so that the help cannot
+ * drift from what is accepted), then its group's text. */
+void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f)
+{
+	static const char common[] = "--format, --repo, --keys, --as, --key";
+	char opts[1024] = "";
+	size_t used = 0;
+	for (const cli_option *o = sub->opts; o && o->name && used < sizeof(opts); o++) {
+		int w = o->short_name
+		      ? snprintf(opts + used, sizeof(opts) - used, "%s-%c|--%s", used ? ", " : "", o->short_name, o->name)
+		      : snprintf(opts + used, sizeof(opts) - used, "%s--%s", used ? ", " : "", o->name);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	char text[1200];
+	if (opts[0])
+		snprintf(text, sizeof(text), "%s, and the common %s", opts, common);
+	else
+		snprintf(text, sizeof(text), "only the common %s", common);
+	fprintf(f, "smsaudit %s %s - %s\n\nusage: %s\noptions: ", cmd->name, sub->name, cmd->summary, sub->usage);
+	out_wrap(f, text, 9, 80);
+	fprintf(f, "\n%s", cmd->help);
+}
+
