@@ -1148,7 +1148,6 @@ void state_sort_problems(smsaudit_state *st)
 		qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 }
 
-/* The deadline policy and grade scale of smsaudit.xml at the commit (defaults if unreadable). */
 int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st)
 {
 	out->size = 0;
@@ -1201,9 +1200,9 @@ static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 	}
 }
 
-static void load_policy(smsaudit_state *st, smsaudit_store *store, const smsaudit_oid *commit)
+/* The policy of the SMS description in force (defaults if it cannot be read). */
+static void load_policy(smsaudit_state *st, smsaudit_store *store)
 {
-	(void)commit;
 	smsaudit_sms_policy_default(&st->policy);
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	xmlDocPtr doc = NULL;
@@ -1345,7 +1344,7 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	if (st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 	if (!(flags & STATE_PEOPLE_ONLY)) {
-		load_policy(st, store, &at);
+		load_policy(st, store);
 		derive_evidence(st, store);
 		check_assessments(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
