@@ -65,6 +65,17 @@ static void git_setup(void)
 	/* Sharded folders hold hundreds of entries, so their trees exceed the
 	 * default 4 KiB cache limit and would be inflated again on every lookup. */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	/* Memory stays bounded at a cycle's size (bench/ledger.sh, 100,000
+	 * records): each object cache (libgit2 keeps one per repository handle and
+	 * one in its object database) holds all the trees of one commit in 32 MiB
+	 * rather than everything read up to 256 MiB; the history walk reads every
+	 * version of a folder once, in order, and keeps the one it needs next
+	 * itself, so it needs no cache. Pack files are mapped in 32 MiB windows, at
+	 * most 64 MiB at a time, rather than whole, since every mapped page counts
+	 * against the process. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)32 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)64 << 20);
 }
 
 static void git_ensure(void)
@@ -1059,6 +1070,7 @@ typedef struct {
 	time_t time;
 	size_t parent0;     /* index in parents[] of its first parent */
 	size_t nparents;
+	git_oid tree;       /* its root tree; zero when it came from the cache */
 } history_commit;
 
 struct smsaudit_history {
@@ -1131,6 +1143,14 @@ static int damaged(smsaudit_repo *repo, const char *what, const git_oid *id)
 	git_oid_tostr(hex, sizeof(hex), id);
 	return error_set(SMSAUDIT_EDAMAGED, "%s: damaged repository: %s %s cannot be read (%s)", repo->path, what, hex,
 	                 git_reason());
+}
+
+static int malformed_tree(smsaudit_repo *repo, const git_oid *id)
+{
+	char hex[41];
+	git_oid_tostr(hex, sizeof(hex), id);
+	return error_set(SMSAUDIT_EDAMAGED, "%s: damaged repository: tree %s cannot be read (an entry is malformed)",
+	                 repo->path, hex);
 }
 
 /* One change against one parent, collected before the merge rules apply. */
@@ -1271,9 +1291,21 @@ static int entry_changed(change_list *l, const git_tree_entry *o, const git_tree
 
 /* Both trees are sorted the same way: walk them side by side, and go down
  * only into folders whose ids differ (most of a commit's tree is shared). */
+/* git fsck's rules for a name, as the walk by folder applies them (raw_entry_at). */
+static int name_ok(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
 static int tree_changes(change_list *l, const git_tree *old, const git_tree *new, char *prefix, size_t plen)
 {
 	int rc = 0;
+	for (size_t k = 0; old && k < git_tree_entrycount(old); k++)
+		if (!name_ok(git_tree_entry_name(git_tree_entry_byindex(old, k))))
+			return malformed_tree(l->repo, git_tree_id(old));
+	for (size_t k = 0; new && k < git_tree_entrycount(new); k++)
+		if (!name_ok(git_tree_entry_name(git_tree_entry_byindex(new, k))))
+			return malformed_tree(l->repo, git_tree_id(new));
 	size_t nn = new ? git_tree_entrycount(new) : 0, no = old ? git_tree_entrycount(old) : 0, i = 0, j = 0;
 	while (rc == 0 && (i < no || j < nn)) {
 		const git_tree_entry *o = i < no ? git_tree_entry_byindex(old, i) : NULL;
@@ -1392,6 +1424,7 @@ static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, gi
 	}
 	history_commit *hc = &h->c[h->n];
 	hc->id = *id;
+	hc->tree = *git_commit_tree_id(c);
 	hc->time = (time_t)git_commit_time(c);
 	hc->nparents = git_commit_parentcount(c);
 	hc->parent0 = h->nparents_all;
@@ -1448,6 +1481,7 @@ typedef struct {
 	unsigned char change;
 	git_oid blob;
 	char *path;
+	uint32_t seq;       /* a merge's events keep the order they were found in (from 1); 0: by path */
 } history_event;
 
 typedef struct {
@@ -1479,7 +1513,7 @@ static int events_push(event_list *e, uint32_t commit, int change, const git_oid
 		return error_oom();
 	memcpy(p, path, len);
 	p[len] = '\0';
-	e->v[e->n++] = (history_event){ commit, (unsigned char)change, *blob, p };
+	e->v[e->n++] = (history_event){ commit, (unsigned char)change, *blob, p, 0 };
 	return 0;
 }
 
@@ -1551,7 +1585,7 @@ static int history_cache_load(smsaudit_history *h, event_list *ev, git_oid *tip,
 			break;
 		}
 		h->parents = pp;
-		h->c[h->n] = (history_commit){ id, (time_t)t, h->nparents_all, np };
+		h->c[h->n] = (history_commit){ id, (time_t)t, h->nparents_all, np, { { 0 } } };
 		for (uint32_t k = 0; ok && k < np; k++) {
 			uint32_t idx;
 			ok = get_bytes(&p, end, &idx, 4) == 0 && idx < h->n;
@@ -1632,84 +1666,469 @@ static int history_cache_save(const smsaudit_history *h, const event_list *ev, c
 	return rc;
 }
 
-/* Diffing commits is independent work: ranges of commits on separate threads,
- * each with its own libgit2 handle (a repository is not shared between
- * threads), each recording its events; they are joined in commit order. */
+/*
+ * The walk by folder. Diffing commit after commit reads the versions of a busy
+ * folder (content/ab/ holds hundreds of entries and changes every few commits)
+ * far apart, so libgit2 rebuilds each one from a long delta chain and its
+ * caches must hold everything to help. Instead the walk goes down one level at
+ * a time: the root trees of every commit first, then each folder that changed,
+ * all versions of one folder one after the other in commit order. Each version
+ * is then one delta away from the one read just before (libgit2 keeps that as
+ * a delta base), the previous version is still in hand, and nothing needs to
+ * stay cached. Folders are independent work, shared out between threads at
+ * folder boundaries; the threads share the repository's object database, which
+ * libgit2 makes safe to read from several threads.
+ *
+ * Merges keep the commit-by-commit diff above (history_commit_changes): they
+ * are few, and their rules look at every parent. The changes of all commits
+ * are then put back in commit order, within a commit by path, which is the
+ * order a depth-first walk of git's sorted trees gives.
+ */
 typedef struct {
-	smsaudit_history *h;
-	const char *path;
+	uint32_t commit;
+	git_oid old, new;   /* zero when the folder appeared or disappeared */
+	char *path;         /* "" for the root, else "records/2026/" */
+} folder_job;
+
+typedef struct {
+	folder_job *v;
+	size_t n, alloc;
+} job_list;
+
+static void jobs_free(job_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int jobs_push(job_list *l, uint32_t commit, const git_oid *old, const git_oid *new, char *path)
+{
+	if (l->n == l->alloc) {
+		size_t n = l->alloc ? l->alloc * 2 : 1024;
+		folder_job *v = realloc(l->v, n * sizeof(*v));
+		if (!v) {
+			free(path);
+			return error_oom();
+		}
+		l->v = v;
+		l->alloc = n;
+	}
+	l->v[l->n++] = (folder_job){ commit, *old, *new, path };
+	return 0;
+}
+
+static int job_cmp(const void *a, const void *b)
+{
+	const folder_job *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : x->commit < y->commit ? -1 : x->commit > y->commit;
+}
+
+/* One thread's share of one level. */
+typedef struct {
+	smsaudit_repo *repo;        /* for messages only */
+	git_odb *odb;               /* shared: libgit2 locks it */
+	const folder_job *jobs;
 	size_t from, to;
 	event_list ev;
+	job_list next;
 	int rc;
 	char err[600];
-} diff_job;
+} level_work;
 
-static void *diff_worker(void *arg)
+static const git_oid zero_oid;
+
+/*
+ * Trees are read as raw bytes (still checked against their ids by libgit2's
+ * object database) and compared here: two versions of a busy folder share
+ * all but a few entries, so the walk skips the equal bytes at both ends with
+ * memcmp and looks at entries only where the versions differ. Each entry is
+ * "<octal mode> <name>\0<20-byte id>"; anything else is a damaged tree.
+ */
+typedef struct {
+	const char *name;           /* NUL-terminated inside the tree's bytes */
+	size_t len;
+	unsigned mode;
+	git_oid id;
+	const unsigned char *start, *next;
+} raw_entry;
+
+static int raw_is_tree(const raw_entry *e)
 {
-	diff_job *j = arg;
-	smsaudit_repo *repo = NULL;
-	j->rc = smsaudit_repo_open(&repo, j->path);
-	recorder rec = { &j->ev, NULL, NULL };
-	change_list l = { repo, NULL, 0, 0, 0 };
-	for (size_t i = j->from; j->rc == 0 && i < j->to; i++)
-		j->rc = history_commit_changes(j->h, repo, i, &l, record_change, &rec);
-	change_clear(&l);
-	free(l.v);
-	if (j->rc < 0)
-		snprintf(j->err, sizeof(j->err), "%s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
-	smsaudit_repo_free(repo);
+	return (e->mode & 0170000) == 0040000;
+}
+
+/* The mode git means (libgit2 reads old variants such as 100664 as 100644). */
+static unsigned raw_mode_norm(unsigned mode)
+{
+	switch (mode & 0170000) {
+	case 0040000: return 0040000;
+	case 0120000: return 0120000;
+	case 0160000: return 0160000;
+	default: return mode & 0111 ? 0100755 : 0100644;
+	}
+}
+
+/* The entry at p; -1 if the bytes there are not one. A name is never empty,
+ * ".", ".." or holds a '/' (git fsck's rules): such a name would let a tree
+ * hide a path inside another folder's. */
+static int raw_entry_at(raw_entry *e, const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+	unsigned mode = 0;
+	while (q < end && *q >= '0' && *q <= '7' && q - p < 7)
+		mode = mode * 8 + (unsigned)(*q++ - '0');
+	if (q == p || q == end || *q++ != ' ')
+		return -1;
+	const unsigned char *nul = memchr(q, '\0', (size_t)(end - q));
+	if (!nul || nul == q || (size_t)(end - nul) < 21 || memchr(q, '/', (size_t)(nul - q)) ||
+	    (nul - q == 1 && q[0] == '.') || (nul - q == 2 && q[0] == '.' && q[1] == '.'))
+		return -1;
+	e->name = (const char *)q;
+	e->len = (size_t)(nul - q);
+	e->mode = mode;
+	memcpy(e->id.id, nul + 1, 20);
+	e->start = p;
+	e->next = nul + 21;
+	return 0;
+}
+
+/* git's order: by name, a folder's name as if it ended in '/'. */
+static int raw_cmp(const raw_entry *a, const raw_entry *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+	if (c)
+		return c;
+	unsigned char x = (unsigned char)(a->len > n ? a->name[n] : raw_is_tree(a) ? '/' : '\0');
+	unsigned char y = (unsigned char)(b->len > n ? b->name[n] : raw_is_tree(b) ? '/' : '\0');
+	return x < y ? -1 : x > y;
+}
+
+/* prefix + name (+ "/" for a folder), or an error if the path is too long. */
+static int child_path(char **out, const level_work *w, const char *prefix, const raw_entry *e)
+{
+	size_t a = strlen(prefix), folder = raw_is_tree(e);
+	if (a + e->len + 2 > 1024)
+		return error_set(SMSAUDIT_EINVALID, "%s: a path in the history is too long (%.100s...)", w->repo->path,
+		                 prefix);
+	char *p = malloc(a + e->len + 2);
+	if (!p)
+		return error_oom();
+	memcpy(p, prefix, a);
+	memcpy(p + a, e->name, e->len);
+	p[a + e->len] = folder ? '/' : '\0';
+	p[a + e->len + 1] = '\0';
+	*out = p;
+	return 0;
+}
+
+/* An entry on one side only: a file added or removed, or a folder whose
+ * whole content was. */
+static int level_alone(level_work *w, const folder_job *j, const raw_entry *e, int change)
+{
+	char *p = NULL;
+	int rc = child_path(&p, w, j->path, e);
+	if (rc)
+		return rc;
+	if (raw_is_tree(e))
+		return change == SMSAUDIT_PATH_ADDED ? jobs_push(&w->next, j->commit, &zero_oid, &e->id, p)
+		                                     : jobs_push(&w->next, j->commit, &e->id, &zero_oid, p);
+	rc = events_push(&w->ev, j->commit, change, &e->id, p, strlen(p));
+	free(p);
+	return rc;
+}
+
+/* The same name on both sides, other bytes. */
+static int level_changed(level_work *w, const folder_job *j, const raw_entry *o, const raw_entry *e)
+{
+	if (git_oid_equal(&o->id, &e->id) && raw_mode_norm(o->mode) == raw_mode_norm(e->mode))
+		return 0; /* the same, written another way */
+	if (raw_is_tree(o) != raw_is_tree(e)) {
+		/* a file and a folder swapped places */
+		int rc = level_alone(w, j, o, SMSAUDIT_PATH_DELETED);
+		return rc ? rc : level_alone(w, j, e, SMSAUDIT_PATH_ADDED);
+	}
+	char *p = NULL;
+	int rc = child_path(&p, w, j->path, e);
+	if (rc)
+		return rc;
+	if (raw_is_tree(e))
+		return jobs_push(&w->next, j->commit, &o->id, &e->id, p);
+	rc = events_push(&w->ev, j->commit, SMSAUDIT_PATH_MODIFIED, &e->id, p, strlen(p));
+	free(p);
+	return rc;
+}
+
+static int read_tree(git_odb_object **out, level_work *w, const git_oid *id)
+{
+	if (git_odb_read(out, w->odb, id) < 0)
+		return damaged(w->repo, "tree", id);
+	if (git_odb_object_type(*out) != GIT_OBJECT_TREE) {
+		git_odb_object_free(*out);
+		*out = NULL;
+		char hex[41];
+		git_oid_tostr(hex, sizeof(hex), id);
+		return error_set(SMSAUDIT_EDAMAGED, "%s: damaged repository: tree %s is not a tree", w->repo->path, hex);
+	}
+	return 0;
+}
+
+/* Where two trees' bytes first differ, moved back to the start of the entry
+ * it falls in (the entries before it are the same on both sides). */
+static const unsigned char *raw_common_start(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
+{
+	size_t n = na < nb ? na : nb, same = 0;
+	while (same + 256 <= n && memcmp(a + same, b + same, 256) == 0)
+		same += 256;
+	while (same < n && a[same] == b[same])
+		same++;
+	const unsigned char *p = a, *end = a + na;
+	raw_entry e;
+	while (p < end && raw_entry_at(&e, p, end) == 0 && (size_t)(e.next - a) <= same)
+		p = e.next;
+	return p;
+}
+
+/* One folder of one commit against the same folder in its parent. `held` is
+ * the version read last (this folder in the commit before, usually the old
+ * side of this one); the new side replaces it. */
+static int level_folder(level_work *w, const folder_job *j, git_odb_object **held, git_oid *held_id)
+{
+	git_odb_object *old = NULL, *new = NULL;
+	int rc = 0;
+	if (!git_oid_is_zero(&j->old)) {
+		if (*held && git_oid_equal(held_id, &j->old)) {
+			old = *held;
+			*held = NULL;
+		} else {
+			rc = read_tree(&old, w, &j->old);
+		}
+	}
+	if (rc == 0 && !git_oid_is_zero(&j->new))
+		rc = read_tree(&new, w, &j->new);
+	const unsigned char *ob = old ? git_odb_object_data(old) : NULL, *nb = new ? git_odb_object_data(new) : NULL;
+	const unsigned char *oend = ob + (old ? git_odb_object_size(old) : 0);
+	const unsigned char *nend = nb + (new ? git_odb_object_size(new) : 0);
+	const unsigned char *po = ob, *pn = nb;
+	if (rc == 0 && old && new) {
+		po = raw_common_start(ob, (size_t)(oend - ob), nb, (size_t)(nend - nb));
+		pn = nb + (po - ob);
+	}
+	/* After a difference, when the next entries agree, the rest may too:
+	 * checked a bounded number of times per tree. */
+	int after_change = 0, tail_checks = 64;
+	while (rc == 0 && (po < oend || pn < nend)) {
+		raw_entry o, e;
+		if (po < oend && raw_entry_at(&o, po, oend) < 0) {
+			rc = malformed_tree(w->repo, &j->old);
+			break;
+		}
+		if (pn < nend && raw_entry_at(&e, pn, nend) < 0) {
+			rc = malformed_tree(w->repo, &j->new);
+			break;
+		}
+		int c = po == oend ? 1 : pn == nend ? -1 : raw_cmp(&o, &e);
+		if (c < 0) {
+			rc = level_alone(w, j, &o, SMSAUDIT_PATH_DELETED);
+			po = o.next;
+			after_change = 1;
+		} else if (c > 0) {
+			rc = level_alone(w, j, &e, SMSAUDIT_PATH_ADDED);
+			pn = e.next;
+			after_change = 1;
+		} else if (o.next - o.start != e.next - e.start || memcmp(o.start, e.start, (size_t)(o.next - o.start))) {
+			rc = level_changed(w, j, &o, &e);
+			po = o.next;
+			pn = e.next;
+			after_change = 1;
+		} else {
+			if (after_change && tail_checks > 0) {
+				tail_checks--;
+				after_change = 0;
+				if (oend - po == nend - pn && memcmp(po, pn, (size_t)(oend - po)) == 0)
+					break;
+			}
+			po = o.next;
+			pn = e.next;
+		}
+	}
+	git_odb_object_free(old);
+	git_odb_object_free(*held);
+	*held = new;
+	*held_id = new ? j->new : zero_oid;
+	return rc;
+}
+
+static void *level_worker(void *arg)
+{
+	level_work *w = arg;
+	git_odb_object *held = NULL;
+	git_oid held_id = zero_oid;
+	for (size_t i = w->from; w->rc == 0 && i < w->to; i++)
+		w->rc = level_folder(w, &w->jobs[i], &held, &held_id);
+	git_odb_object_free(held);
+	if (w->rc < 0)
+		snprintf(w->err, sizeof(w->err), "%s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
 	return NULL;
 }
 
+/* Move every item of src to the end of dst. */
+static int events_take(event_list *dst, event_list *src)
+{
+	if (dst->n + src->n > dst->alloc) {
+		size_t na = dst->alloc ? dst->alloc : 1024;
+		while (na < dst->n + src->n)
+			na *= 2;
+		history_event *v = realloc(dst->v, na * sizeof(*v));
+		if (!v)
+			return error_oom();
+		dst->v = v;
+		dst->alloc = na;
+	}
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+static int jobs_take(job_list *dst, job_list *src)
+{
+	if (dst->n + src->n > dst->alloc) {
+		size_t na = dst->alloc ? dst->alloc : 1024;
+		while (na < dst->n + src->n)
+			na *= 2;
+		folder_job *v = realloc(dst->v, na * sizeof(*v));
+		if (!v)
+			return error_oom();
+		dst->v = v;
+		dst->alloc = na;
+	}
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+#define LEVEL_THREADS 8
+
+/* Every level below `jobs` (consumed), events into ev. */
+static int walk_levels(smsaudit_repo *repo, job_list *jobs, event_list *ev)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores < 1 ? 1 : cores > LEVEL_THREADS ? LEVEL_THREADS : (size_t)cores;
+	git_odb *odb = NULL;
+	int rc = 0;
+	if (git_repository_odb(&odb, repo->git) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	while (rc == 0 && jobs->n) {
+		qsort(jobs->v, jobs->n, sizeof(*jobs->v), job_cmp);
+		size_t nt = jobs->n < 64 ? 1 : nthreads;
+		level_work work[LEVEL_THREADS];
+		pthread_t tids[LEVEL_THREADS];
+		int started[LEVEL_THREADS] = { 0 };
+		memset(work, 0, sizeof(work));
+		size_t from = 0;
+		for (size_t t = 0; t < nt; t++) {
+			/* an even share, ending at a folder boundary */
+			size_t to = t + 1 == nt ? jobs->n : jobs->n * (t + 1) / nt;
+			while (to > from && to < jobs->n && strcmp(jobs->v[to].path, jobs->v[to - 1].path) == 0)
+				to++;
+			if (to < from)
+				to = from;
+			work[t] = (level_work){ repo, odb, jobs->v, from, to, { NULL, 0, 0 }, { NULL, 0, 0 }, 0, "" };
+			from = to;
+			started[t] = nt > 1 && pthread_create(&tids[t], NULL, level_worker, &work[t]) == 0;
+			if (!started[t])
+				level_worker(&work[t]);
+		}
+		job_list next = { NULL, 0, 0 };
+		for (size_t t = 0; t < nt; t++) {
+			if (started[t])
+				pthread_join(tids[t], NULL);
+			if (rc == 0 && work[t].rc < 0)
+				rc = error_set(work[t].rc, "%s", work[t].err);
+			if (rc == 0)
+				rc = events_take(ev, &work[t].ev);
+			if (rc == 0)
+				rc = jobs_take(&next, &work[t].next);
+			events_free(&work[t].ev);
+			jobs_free(&work[t].next);
+		}
+		jobs_free(jobs);
+		*jobs = next;
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
+static int commit_tree_id(git_oid *out, smsaudit_history *h, smsaudit_repo *repo, size_t i)
+{
+	if (!git_oid_is_zero(&h->c[i].tree)) {
+		*out = h->c[i].tree;
+		return 0;
+	}
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, repo->git, &h->c[i].id) < 0)
+		return damaged(repo, "commit", &h->c[i].id);
+	*out = h->c[i].tree = *git_commit_tree_id(c);
+	git_commit_free(c);
+	return 0;
+}
+
+static int event_cmp(const void *a, const void *b)
+{
+	const history_event *x = a, *y = b;
+	if (x->commit != y->commit)
+		return x->commit < y->commit ? -1 : 1;
+	if (x->seq || y->seq)
+		return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return strcmp(x->path, y->path);
+}
+
+/* The changes of commits base.. (appended to ev, in commit order). */
 static int diff_commits(smsaudit_history *h, smsaudit_repo *repo, size_t base, event_list *ev)
 {
-	size_t todo = h->n - base;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = todo < 256 ? 1 : cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
-	if (nthreads == 1) {
-		recorder rec = { ev, NULL, NULL };
-		change_list l = { repo, NULL, 0, 0, 0 };
-		int rc = 0;
-		for (size_t i = base; rc == 0 && i < h->n; i++)
-			rc = history_commit_changes(h, repo, i, &l, record_change, &rec);
-		change_clear(&l);
-		free(l.v);
-		return rc;
-	}
-	diff_job jobs[8];
-	pthread_t tids[8];
-	int started[8] = { 0 };
-	memset(jobs, 0, sizeof(jobs));
-	for (size_t t = 0; t < nthreads; t++) {
-		jobs[t] = (diff_job){ h, repo->path, base + todo * t / nthreads, base + todo * (t + 1) / nthreads,
-			              { NULL, 0, 0 }, 0, "" };
-		started[t] = pthread_create(&tids[t], NULL, diff_worker, &jobs[t]) == 0;
-		if (!started[t])
-			diff_worker(&jobs[t]);
-	}
+	job_list roots = { NULL, 0, 0 };
+	event_list found = { NULL, 0, 0 };
 	int rc = 0;
-	for (size_t t = 0; t < nthreads; t++) {
-		if (started[t])
-			pthread_join(tids[t], NULL);
-		if (rc == 0 && jobs[t].rc < 0)
-			rc = error_set(jobs[t].rc, "%s", jobs[t].err);
-		for (size_t k = 0; rc == 0 && k < jobs[t].ev.n; k++) {
-			/* move the event (its path) into the joined list */
-			if (ev->n == ev->alloc) {
-				size_t na = ev->alloc ? ev->alloc * 2 : 1024;
-				history_event *v = realloc(ev->v, na * sizeof(*v));
-				if (!v) {
-					rc = error_oom();
-					break;
-				}
-				ev->v = v;
-				ev->alloc = na;
-			}
-			ev->v[ev->n++] = jobs[t].ev.v[k];
-			jobs[t].ev.v[k].path = NULL;
+	for (size_t i = base; rc == 0 && i < h->n; i++) {
+		if (h->c[i].nparents > 1) {
+			/* a merge: commit by commit, against every parent */
+			size_t first = found.n;
+			recorder rec = { &found, NULL, NULL };
+			change_list l = { repo, NULL, 0, 0, 0 };
+			rc = history_commit_changes(h, repo, i, &l, record_change, &rec);
+			change_clear(&l);
+			free(l.v);
+			for (size_t k = first; k < found.n; k++)
+				found.v[k].seq = (uint32_t)(k - first + 1);
+			continue;
 		}
-		events_free(&jobs[t].ev);
+		git_oid old = zero_oid, new;
+		rc = commit_tree_id(&new, h, repo, i);
+		if (rc == 0 && h->c[i].nparents == 1)
+			rc = commit_tree_id(&old, h, repo, smsaudit_history_parent(h, i, 0));
+		char *root = rc == 0 ? strdup("") : NULL;
+		if (rc == 0 && !root)
+			rc = error_oom();
+		if (rc == 0 && git_oid_equal(&old, &new))
+			free(root);
+		else if (rc == 0)
+			rc = jobs_push(&roots, (uint32_t)i, &old, &new, root);
 	}
+	if (rc == 0)
+		rc = walk_levels(repo, &roots, &found);
+	jobs_free(&roots);
+	if (rc == 0) {
+		qsort(found.v, found.n, sizeof(*found.v), event_cmp);
+		rc = events_take(ev, &found);
+	}
+	events_free(&found);
 	return rc;
 }
 

@@ -773,6 +773,270 @@ static void test_many_commits(void **state)
 	smsaudit_repo_free(r);
 }
 
+/* ---- trees the walk reads itself ---- */
+
+/* A tree object written from raw entries (mode, name, 40-hex id), stored with
+ * `git hash-object --literally` so that even malformed bytes get in; its id. */
+static void raw_tree(char out[41], const char *const *modes, const char *const *names_, const char *const *ids,
+                     size_t n, size_t cut)
+{
+	char file[700];
+	snprintf(file, sizeof(file), "%s/rawtree", dir);
+	FILE *f = fopen(file, "wb");
+	assert_non_null(f);
+	size_t total = 0;
+	unsigned char buf[4096];
+	for (size_t i = 0; i < n; i++) {
+		int len = snprintf((char *)buf + total, sizeof(buf) - total, "%s %s", modes[i], names_[i]);
+		total += (size_t)len + 1; /* and its NUL */
+		for (int k = 0; k < 20; k++) {
+			unsigned v = 0;
+			assert_int_equal(sscanf(ids[i] + 2 * k, "%2x", &v), 1);
+			buf[total++] = (unsigned char)v;
+		}
+	}
+	assert_int_equal(fwrite(buf, 1, total - cut, f), total - cut);
+	fclose(f);
+	sh(out, 41, "git --git-dir='%s' hash-object -t tree --literally -w '%s'", repo_path, file);
+}
+
+/* A commit of `tree` on top of main's tip in a copy of the repository: its history. */
+static int history_with(smsaudit_oid *tipc, const char *tree, char *err, size_t errsize)
+{
+	smsaudit_oid head;
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	assert_int_equal(smsaudit_repo_head(&head, r), 0);
+	git_commit(tipc, tree, &head, NULL, T0 + 86400 * 30);
+	events e = { 0 };
+	smsaudit_history *h = NULL;
+	int rc = smsaudit_repo_history(&h, r, tipc, SMSAUDIT_HISTORY_NO_CACHE, collect, &e);
+	if (rc < 0)
+		snprintf(err, errsize, "%s", smsaudit_error_last()->message);
+	smsaudit_history_free(h);
+	events_clear(&e);
+	smsaudit_repo_free(r);
+	return rc;
+}
+
+static void test_malformed_tree_is_damage(void **state)
+{
+	(void)state;
+	char blob[41];
+	sh(blob, sizeof(blob), "printf 'x' | git --git-dir='%s' hash-object -w --stdin", repo_path);
+	const char *ids[] = { blob, blob };
+	static const struct {
+		const char *mode, *name;
+		size_t cut;
+		const char *why;
+	} bad[] = {
+		{ "100644", "records/x.xml", 0, "a name holding '/' would hide a file inside another folder" },
+		{ "100644", "..", 0, "a name that is a parent folder" },
+		{ "100644", ".", 0, "a name that is this folder" },
+		{ "10x644", "b.txt", 0, "a mode that is not octal" },
+		{ "100644", "b.txt", 5, "an id cut short" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *modes[] = { "100644", bad[i].mode }, *nm[] = { "a.txt", bad[i].name };
+		char tree[41], err[600] = "";
+		raw_tree(tree, modes, nm, ids, 2, bad[i].cut);
+		smsaudit_oid c;
+		int rc = history_with(&c, tree, err, sizeof(err));
+		if (rc != SMSAUDIT_EDAMAGED)
+			fail_msg("%s: history gave %d (%s)", bad[i].why, rc, err);
+		if (!strstr(err, "damaged repository") || !strstr(err, tree))
+			fail_msg("%s: the message does not name tree %s: %s", bad[i].why, tree, err);
+	}
+}
+
+/* The same blob under another spelling of its mode (100664, which old gits
+ * wrote, means 100644) is no change; an executable bit is one. */
+static void test_mode_spellings(void **state)
+{
+	(void)state;
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	smsaudit_oid head;
+	assert_int_equal(smsaudit_repo_head(&head, r), 0);
+	smsaudit_repo_free(r);
+	char hex[41], lines[4096] = "";
+	smsaudit_oid_fmt(hex, &head);
+	/* main's root tree, rewritten with n.txt under another mode */
+	char cmd[2400], file[700];
+	snprintf(file, sizeof(file), "%s/ls", dir);
+	snprintf(cmd, sizeof(cmd), "git --git-dir='%s' ls-tree %s >'%s'", repo_path, hex, file);
+	assert_int_equal(system(cmd), 0);
+	FILE *f = fopen(file, "r");
+	assert_non_null(f);
+	const char *modes[32], *nm[32], *ids[32];
+	char store[32][3][100];
+	size_t n = 0;
+	while (n < 32 && fgets(lines, sizeof(lines), f)) {
+		char mode[16], type[16], id[48], name[100];
+		assert_int_equal(sscanf(lines, "%15s %15s %47s %99s", mode, type, id, name), 4);
+		snprintf(store[n][0], 100, "%s", strcmp(mode, "040000") == 0 ? "40000" : mode);
+		snprintf(store[n][1], 100, "%s", name);
+		snprintf(store[n][2], 100, "%s", id);
+		modes[n] = store[n][0];
+		nm[n] = store[n][1];
+		ids[n] = store[n][2];
+		n++;
+	}
+	fclose(f);
+	size_t k = 0;
+	while (k < n && strcmp(nm[k], "n.txt") != 0)
+		k++;
+	assert_true(k < n);
+	static const struct {
+		const char *mode;
+		int changes;
+	} cases[] = { { "100664", 0 }, { "100755", 1 } };
+	for (size_t i = 0; i < 2; i++) {
+		modes[k] = cases[i].mode;
+		char tree[41], err[600] = "";
+		raw_tree(tree, modes, nm, ids, n, 0);
+		smsaudit_oid c;
+		assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+		git_commit(&c, tree, &head, NULL, T0 + 86400 * 40);
+		events e = { 0 };
+		smsaudit_history *h = NULL;
+		if (smsaudit_repo_history(&h, r, &c, SMSAUDIT_HISTORY_NO_CACHE, collect, &e) < 0)
+			fail_msg("history: %s", smsaudit_error_last()->message);
+		size_t last = smsaudit_history_count(h) - 1, found = 0;
+		for (size_t j = 0; j < e.n; j++)
+			if (e.v[j].index == last) {
+				assert_string_equal(e.v[j].path, "n.txt");
+				assert_int_equal(e.v[j].change, SMSAUDIT_PATH_MODIFIED);
+				found++;
+			}
+		if (found != (size_t)cases[i].changes)
+			fail_msg("mode %s: %zu changes, expected %d (%s)", cases[i].mode, found, cases[i].changes, err);
+		smsaudit_history_free(h);
+		events_clear(&e);
+		smsaudit_repo_free(r);
+	}
+}
+
+/* Many commits of random adds, replacements and removals in nested folders
+ * (files becoming folders and back included): every commit's changes are
+ * what stock git reports (`git log --raw`). */
+static void test_random_history_matches_git(void **state)
+{
+	(void)state;
+	char path[600], saved[600];
+	snprintf(path, sizeof(path), "%.500s/random.git", dir);
+	snprintf(saved, sizeof(saved), "%s", repo_path);
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_init(&r, path), 0);
+	smsaudit_repo_free(r);
+	snprintf(repo_path, sizeof(repo_path), "%s", path);
+	unsigned seed = 12345;
+	enum { N = 60 };
+	static const char *const paths[] = { "a", "b/c", "b/d", "b/e/f", "b/e/g", "h/i/j/k", "b", "h/i", "b-x", "b/e" };
+	smsaudit_oid prev = { { 0 } };
+	char tree[41];
+	for (int i = 0; i < N; i++) {
+		const char *edits[6];
+		char buf[6][64];
+		size_t n = 0;
+		for (int k = 0; k < 1 + (int)(seed % 4) && n < 6; k++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *p = paths[(seed >> 8) % (sizeof(paths) / sizeof(paths[0]))];
+			if (i > 0 && (seed >> 20) % 4 == 0)
+				snprintf(buf[n], sizeof(buf[n]), "-%s", p);
+			else
+				snprintf(buf[n], sizeof(buf[n]), "%s=v%d-%u", p, i, (seed >> 12) % 3);
+			edits[n] = buf[n];
+			n++;
+		}
+		if (i == 0) {
+			sh(NULL, 0, "rm -f '%s'", index_path);
+			sh(NULL, 0, "GIT_INDEX_FILE='%s' git --git-dir='%s' read-tree --empty", index_path, repo_path);
+		}
+		/* update-index refuses a file where a folder is (and back): remove the other first */
+		char cmd[4096];
+		for (size_t k = 0; k < n; k++) {
+			if (edits[k][0] == '-')
+				continue;
+			const char *eq = strchr(edits[k], '=');
+			snprintf(cmd, sizeof(cmd),
+			         "GIT_INDEX_FILE='%s' git --git-dir='%s' ls-files | grep -E '^%.*s/|^%.*s$' | "
+			         "while read -r f; do printf '0 0000000000000000000000000000000000000000\\t%%s\\n' \"$f\"; done | "
+			         "GIT_INDEX_FILE='%s' git --git-dir='%s' update-index --index-info",
+			         index_path, repo_path, (int)(eq - edits[k]), edits[k], (int)(eq - edits[k]), edits[k], index_path,
+			         repo_path);
+			sh(NULL, 0, "%s", cmd);
+			/* and any file standing where one of its folders would be */
+			for (const char *s = edits[k]; (s = strchr(s, '/')) && s < eq; s++) {
+				snprintf(cmd, sizeof(cmd),
+				         "printf '0 0000000000000000000000000000000000000000\\t%.*s\\n' | GIT_INDEX_FILE='%s' git "
+				         "--git-dir='%s' update-index --index-info",
+				         (int)(s - edits[k]), edits[k], index_path, repo_path);
+				sh(NULL, 0, "%s", cmd);
+			}
+			char blob[41];
+			sh(blob, sizeof(blob), "printf '%%s' '%s' | git --git-dir='%s' hash-object -w --stdin", eq + 1, repo_path);
+			sh(NULL, 0, "printf '100644 %s\\t%.*s\\n' | GIT_INDEX_FILE='%s' git --git-dir='%s' update-index --add "
+			   "--index-info", blob, (int)(eq - edits[k]), edits[k], index_path, repo_path);
+		}
+		for (size_t k = 0; k < n; k++)
+			if (edits[k][0] == '-')
+				sh(NULL, 0, "GIT_INDEX_FILE='%s' git --git-dir='%s' ls-files | grep -E '^%s(/|$)' | while read -r f; do "
+				   "printf '0 0000000000000000000000000000000000000000\\t%%s\\n' \"$f\"; done | GIT_INDEX_FILE='%s' git "
+				   "--git-dir='%s' update-index --index-info", index_path, repo_path, edits[k] + 1, index_path, repo_path);
+		sh(tree, 41, "GIT_INDEX_FILE='%s' git --git-dir='%s' write-tree", index_path, repo_path);
+		smsaudit_oid c;
+		if (i == 0) {
+			char id[41];
+			sh(id, sizeof(id), "GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=T "
+			   "GIT_COMMITTER_EMAIL=t@example.org GIT_AUTHOR_DATE='@%d +0000' GIT_COMMITTER_DATE='@%d +0000' "
+			   "git --git-dir='%s' commit-tree %s -m first", T0, T0, repo_path, tree);
+			oid_from_hex(&c, id);
+		} else {
+			git_commit(&c, tree, &prev, NULL, T0 + 60 * i);
+		}
+		prev = c;
+	}
+	git_set_main(&prev);
+	/* what git says, one line per change: "<commit> <change> <blob> <path>" */
+	char out[700], cmd[2400];
+	snprintf(out, sizeof(out), "%s/git-raw", dir);
+	snprintf(cmd, sizeof(cmd),
+	         "git --git-dir='%s' log --reverse --raw -r --no-renames --no-abbrev --root --format='C %%H' main | "
+	         "awk '/^C /{c=$2; next} /^:/{split($0, t, \"\\t\"); split(t[1], f, \" \"); "
+	         "ch = f[5] == \"A\" ? 0 : f[5] == \"D\" ? 2 : 1; b = ch == 2 ? f[3] : f[4]; print c, ch, b, t[2]}' >'%s'",
+	         repo_path, out);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	events e = { 0 };
+	smsaudit_history *h = history(r, &prev, SMSAUDIT_HISTORY_NO_CACHE, &e);
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	char line[600];
+	size_t k = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char chex[41], bhex[41], p[200];
+		int ch;
+		assert_int_equal(sscanf(line, "%40s %d %40s %199s", chex, &ch, bhex, p), 4);
+		if (k >= e.n)
+			fail_msg("git reports more changes than the walk (next: %s %s)", chex, p);
+		char got[41], gotb[41];
+		smsaudit_oid_fmt(got, &e.v[k].commit);
+		smsaudit_oid_fmt(gotb, &e.v[k].blob);
+		if (strcmp(got, chex) || (int)e.v[k].change != ch || strcmp(gotb, bhex) || strcmp(e.v[k].path, p))
+			fail_msg("change %zu: walk %.12s %s %s, git %.12s %s %s", k, got, change_name(e.v[k].change), e.v[k].path,
+			         chex, change_name((smsaudit_path_change)ch), p);
+		k++;
+	}
+	fclose(f);
+	assert_int_equal(k, e.n);
+	assert_true(k > N);
+	events_clear(&e);
+	smsaudit_history_free(h);
+	smsaudit_repo_free(r);
+	snprintf(repo_path, sizeof(repo_path), "%s", saved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -783,6 +1047,9 @@ int main(void)
 		cmocka_unit_test(test_edited_cache_is_ignored),
 		cmocka_unit_test(test_unusable_cache_is_rebuilt),
 		cmocka_unit_test(test_many_commits),
+		cmocka_unit_test(test_malformed_tree_is_damage),
+		cmocka_unit_test(test_mode_spellings),
+		cmocka_unit_test(test_random_history_matches_git),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
