@@ -2,13 +2,16 @@
  * smsaudit — the certification cycle: what is due when, and which clauses the
  * cycle's audits cover.
  *
- * Everything here is a pure function of (smsaudit.xml's policy, the audits,
- * the catalogue, an as-of date): the timeline of the current cycle (initial
+ * The analysis is a pure function of (smsaudit.xml's policy, the audits, the
+ * catalogue, an as-of date): the timeline of the current cycle (initial
  * audits, certification decision, surveillances, recertification, expiry and
  * the restoration window after it), the surveillance rotation (clause-8
  * processes and the other clauses spread over the cycle's surveillances while
  * every surveillance covers the mandatory items), and the internal audit
- * programme's coverage of a year.
+ * programme's coverage of a year. It reads no clock and no repository.
+ *
+ * The writers at the end change the cycle in smsaudit.xml: they check the
+ * change with the same rules, then sign and commit it.
  */
 #ifndef SMSAUDIT_CYCLE_H
 #define SMSAUDIT_CYCLE_H
@@ -104,6 +107,8 @@ typedef struct {
 	int proposed;                 /* rotation: the surveillance the plan puts it in; 0: none */
 } smsaudit_coverage_row;
 
+#define SMSAUDIT_COVERAGE_RECERT_BIT 31
+
 /* The surveillance content required at every visit, each with its clauses. */
 typedef struct {
 	const char *what;
@@ -147,8 +152,13 @@ void smsaudit_coverage_window(const smsaudit_coverage *c, time_t *from, time_t *
  * surveillance missing mandatory items), one line each; NULL after the last. */
 const char *smsaudit_coverage_warning(const smsaudit_coverage *c, size_t i);
 
-/* Pin `clause` to surveillance `n` (0: unpin) in smsaudit.xml, signed by a quality manager. */
+/* ---- writers: a new SMS description, signed by a quality manager ---- */
+
+/* Pin `clause` to surveillance `n` (0: unpin) in smsaudit.xml, signed by a
+ * quality manager. A clause every surveillance covers takes no pin (the
+ * rotation ignores such a pin, with a warning, when one is written by hand). */
 int smsaudit_store_pin(smsaudit_store *store, smsaudit_identity *signer, const char *clause, int n);
+
 typedef struct {
 	time_t decision;              /* certification decision; 0: keep */
 	time_t expiry;                /* 0: decision + 3 years − 1 day with a new decision, else keep */
@@ -161,7 +171,5 @@ typedef struct {
 /* Change the cycle in smsaudit.xml, signed by a quality manager. A decision
  * may not be in the future; the expiry must come after the decision. */
 int smsaudit_store_set_cycle(smsaudit_store *store, smsaudit_identity *signer, const smsaudit_cycle_settings *s);
-
-#define SMSAUDIT_COVERAGE_RECERT_BIT 31
 
 #endif
