@@ -39,6 +39,14 @@ typedef struct smsaudit_audits smsaudit_audits;
 
 /* Audits at `as_of` (end of that day; 0: everything), ordered by their dates. */
 int smsaudit_audits_compute(smsaudit_audits **out, const smsaudit_state *st, time_t as_of);
+/*
+ * A set of audits the caller states (copied, then ordered like
+ * smsaudit_audits_compute's): the model an analysis such as the cycle takes,
+ * built without a repository, for a what-if or a test. No rule is applied, so
+ * it is never what a repository says. Each audit needs its plan record; the
+ * records must outlive the set.
+ */
+int smsaudit_audits_from(smsaudit_audits **out, const smsaudit_audit *audits, size_t n);
 void smsaudit_audits_free(smsaudit_audits *a);
 size_t smsaudit_audits_count(const smsaudit_audits *a);
 const smsaudit_audit *smsaudit_audits_at(const smsaudit_audits *a, size_t i);

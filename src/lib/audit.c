@@ -191,6 +191,32 @@ int smsaudit_audits_compute(smsaudit_audits **out, const smsaudit_state *st, tim
 	return rc;
 }
 
+int smsaudit_audits_from(smsaudit_audits **out, const smsaudit_audit *audits, size_t n)
+{
+	*out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_record *r = audits[i].plan;
+		if (!r || r->type != SMSAUDIT_REC_AUDIT || r->audit.event != SMSAUDIT_AUDIT_PLAN)
+			return error_set(SMSAUDIT_EINVALID, "audit %zu has no plan record", i + 1);
+		if (audits[i].to < audits[i].from)
+			return error_set(SMSAUDIT_EINVALID, "audit %s ends before it starts", r->id);
+	}
+	smsaudit_audits *as = calloc(1, sizeof(*as));
+	if (as && n && !(as->a = malloc(n * sizeof(*as->a)))) {
+		free(as);
+		as = NULL;
+	}
+	if (!as)
+		return error_oom();
+	if (n)
+		memcpy(as->a, audits, n * sizeof(*as->a));
+	as->n = as->cap = n;
+	if (n > 1)
+		qsort(as->a, n, sizeof(*as->a), cmp_audit);
+	*out = as;
+	return 0;
+}
+
 void smsaudit_audits_free(smsaudit_audits *a)
 {
 	if (!a)
