@@ -7,12 +7,10 @@
  * shows the same thing:
  *
  *  - gaps: the assessable clauses whose gap status is `gap` at the as-of date;
- *  - expiring: evidence that counts at the as-of date (verifies, active, made
- *    by the end of that day) whose valid-until lies from the as-of date to
- *    3 windows after it; evidence is valid through its last day, so on that
- *    day it is expiring with 0 days left and the day after it is not listed.
- *    Sorted by valid-until, each in window 0 (days left <= window), 1
- *    (<= 2 windows) or 2;
+ *  - expiring: evidence expiring within 3 windows by the rule of
+ *    smsaudit_status_is_expiring() below (which `evidence list --expiring`
+ *    shares), sorted by valid-until, each in window 0 (days left <= window),
+ *    1 (<= 2 windows) or 2;
  *  - findings: open ones (not closed) by class, and each of their deadlines
  *    that smsaudit_deadline_status() calls overdue (from the day after the
  *    due day) or due soon (from `window` days before it);
@@ -39,8 +37,24 @@
 #include "store.h"
 
 /* The window `smsaudit status` uses: due soon within 30 days; expiring and
- * lapsing within 30, 60 and 90 days. */
+ * lapsing within 1, 2 or 3 windows (30, 60 and 90 days). Help texts print
+ * these numbers from here. */
 #define SMSAUDIT_STATUS_WINDOW_DAYS 30
+/* How many windows ahead status looks for evidence expiring and items lapsing. */
+#define SMSAUDIT_STATUS_WINDOWS 3
+
+/*
+ * The rule for "expiring", in one place for every view that lists it (status,
+ * `evidence list --expiring`): 1 if `e` counts at `as_of` (a date; a time is
+ * taken as its day) — it verifies, was made by the end of that day and was
+ * neither withdrawn nor superseded by then — and its valid-until lies from the
+ * as-of date to `days` days after it; then *days_left (if not NULL) is the
+ * whole days from the as-of date to valid-until. Evidence is valid through its
+ * last day: on that day it is expiring with 0 days left, and the day after it
+ * has expired (the gap analysis says so) and is not listed. Otherwise 0.
+ * Pure: the clock is never read; `days` below 0 counts as 0.
+ */
+int smsaudit_status_is_expiring(long *days_left, const smsaudit_evidence_entry *e, time_t as_of, int days);
 
 typedef struct {
 	const smsaudit_evidence_entry *evidence;

@@ -11,7 +11,7 @@
 #include "smsaudit/status.h"
 
 #define DAY SMSAUDIT_DAY
-#define NWINDOWS 3
+#define NWINDOWS SMSAUDIT_STATUS_WINDOWS
 #define MAX_DEADLINES 64
 
 struct smsaudit_status {
@@ -73,26 +73,38 @@ static int gaps_collect(smsaudit_status *s)
 	return 0;
 }
 
-/* Evidence that counts at the as-of date and whose last valid day is within
- * 3 windows: valid through that day, so it is listed on it (0 days left). */
+int smsaudit_status_is_expiring(long *days_left, const smsaudit_evidence_entry *e, time_t as_of, int days)
+{
+	as_of = smsaudit_date_of(as_of);
+	time_t day_end = smsaudit_day_end(as_of), vu = e->record->evidence.valid_until;
+	time_t horizon = as_of + (time_t)(days > 0 ? days : 0) * DAY;
+	/* As the gap analysis judges a date: what was made, withdrawn or
+	 * superseded after that day does not exist yet for it. */
+	int counts = e->valid && e->record->made_at <= day_end &&
+	             (e->status == SMSAUDIT_EV_ACTIVE || e->changed_at > day_end);
+	if (!counts || !vu || vu < as_of || vu > horizon)
+		return 0;
+	if (days_left)
+		*days_left = (long)((vu - as_of) / DAY);
+	return 1;
+}
+
+/* Evidence expiring within the windows, by valid-until, each in its window. */
 static int expiring_collect(smsaudit_status *s, const smsaudit_state *st)
 {
 	size_t n = smsaudit_state_evidence_count(st);
 	if (!(s->expiring = calloc(n ? n : 1, sizeof(*s->expiring))))
 		return error_oom();
-	time_t horizon = s->as_of + (time_t)NWINDOWS * s->window * DAY, day_end = smsaudit_day_end(s->as_of);
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
-		time_t vu = e->record->evidence.valid_until;
-		if (e->valid && e->status == SMSAUDIT_EV_ACTIVE && vu && vu >= s->as_of && vu <= horizon &&
-		    e->record->made_at <= day_end)
+		if (smsaudit_status_is_expiring(NULL, e, s->as_of, NWINDOWS * s->window))
 			s->expiring[s->nexpiring++].evidence = e;
 	}
 	if (s->nexpiring > 1)
 		qsort(s->expiring, s->nexpiring, sizeof(*s->expiring), cmp_expiry);
 	for (size_t i = 0; i < s->nexpiring; i++) {
 		smsaudit_status_expiring *x = &s->expiring[i];
-		x->days_left = (long)((x->evidence->record->evidence.valid_until - s->as_of) / DAY);
+		smsaudit_status_is_expiring(&x->days_left, x->evidence, s->as_of, NWINDOWS * s->window);
 		x->window = x->days_left <= s->window ? 0 : x->days_left <= 2L * s->window ? 1 : 2;
 		s->in_window[x->window]++;
 	}

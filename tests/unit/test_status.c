@@ -222,6 +222,47 @@ static void test_expiring_day_by_day(void **state)
 	smsaudit_status_free(s);
 }
 
+/* The rule status lists by is smsaudit_status_is_expiring, which other views
+ * call: it agrees with the list every day, and judges the as-of date, not the
+ * state's commit: WD, withdrawn on 2027-01-12, was expiring on 2027-01-11. */
+static void test_expiring_rule_is_the_lists(void **state)
+{
+	(void)state;
+	static const char *const days[] = { "2027-01-11", "2027-01-12", "2027-02-15", "2027-02-16", "2027-04-01",
+		                                "2027-06-30", "2027-07-01" };
+	for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+		smsaudit_status *s = at(days[d], 60);
+		for (size_t i = 0; i < smsaudit_state_evidence_count(st); i++) {
+			const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+			long left = -1;
+			int yes = smsaudit_status_is_expiring(&left, e, date(days[d]), 3 * 60);
+			const smsaudit_status_expiring *x = expiring(s, e->record->id);
+			if (yes != (x != NULL))
+				fail_msg("%s on %s: the rule says %d, the list %s", e->record->id, days[d], yes, x ? "has it" : "not");
+			if (x)
+				assert_int_equal(left, x->days_left);
+		}
+		smsaudit_status_free(s);
+	}
+	const smsaudit_evidence_entry *e = NULL;
+	assert_int_equal(smsaudit_state_find_evidence(&e, st, wd), 0);
+	long left = 0;
+	assert_int_equal(smsaudit_status_is_expiring(&left, e, date("2027-01-11"), 180), 1);
+	assert_int_equal(left, 155);
+	assert_int_equal(smsaudit_status_is_expiring(NULL, e, date("2027-01-12"), 180), 0);
+	/* Made on 2027-01-11: not there the day before. */
+	assert_int_equal(smsaudit_status_is_expiring(NULL, e, date("2027-01-10"), 180), 0);
+	/* A horizon of 0 days: only what expires that very day; below 0 is 0. */
+	assert_int_equal(smsaudit_state_find_evidence(&e, st, late), 0);
+	assert_int_equal(smsaudit_status_is_expiring(&left, e, date("2027-02-15"), 0), 1);
+	assert_int_equal(left, 0);
+	assert_int_equal(smsaudit_status_is_expiring(NULL, e, date("2027-02-14"), 0), 0);
+	assert_int_equal(smsaudit_status_is_expiring(NULL, e, date("2027-02-15"), -5), 1);
+	/* A time on the as-of day is that day. */
+	assert_int_equal(smsaudit_status_is_expiring(&left, e, date("2027-02-14") + 23 * 3600, 1), 1);
+	assert_int_equal(left, 1);
+}
+
 static void expect_deadlines(const char *day, int window, size_t overdue, size_t soon)
 {
 	smsaudit_status *s = at(day, window);
@@ -453,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expiring_day_by_day),
+		cmocka_unit_test(test_expiring_rule_is_the_lists),
 		cmocka_unit_test(test_deadlines_day_by_day),
 		cmocka_unit_test(test_next_audit),
 		cmocka_unit_test(test_cycle_and_coverage),
