@@ -34,15 +34,23 @@ const char cmd_gap_help[] =
 	"  smsaudit gap --explain 8.5.1.2\n"
 	"  smsaudit gap --trend --from 2026-01-01 --format csv\n";
 
+/* The numbers are status.h's, printed by the help ({status-...}). */
 const char cmd_status_help[] =
 	"usage: smsaudit status [--at DATE] [--no-cache]\n"
 	"\n"
-	"Overall readiness with the stage 1 and stage 2 verdicts, the clauses with gaps and\n"
-	"why, evidence expiring in the next 30/60/90 days, and the expected items that stop\n"
-	"being satisfied within 90 days (expiry or records growing too old).\n"
+	"The SMS at a date (default today; --at takes the commit current at the end of\n"
+	"that day, as gap does): readiness with the stage 1 and stage 2 verdicts, the\n"
+	"clauses with gaps and why, the next audit, the certification cycle (its phase,\n"
+	"next item, and the clauses neither the cycle's audits nor the year's internal\n"
+	"audits cover), open findings by grade with the deadlines overdue or due within\n"
+	"{status-window} days, evidence expiring within {status-window}, {status-window-2} and {status-horizon} days, and the expected\n"
+	"items that stop being satisfied within {status-horizon} days (a document expiring or the\n"
+	"newest record growing too old). Evidence is valid through its last day; only\n"
+	"evidence that counts at the date can expire.\n"
 	"\n"
-	"example:\n"
-	"  smsaudit status\n";
+	"examples:\n"
+	"  smsaudit status\n"
+	"  smsaudit status --at 2027-03-01 --format json\n";
 
 enum { O_AT = 1, O_COMMIT, O_STAGE, O_CLAUSE, O_EXPLAIN, O_TREND, O_FROM, O_EVERY, O_NO_CACHE };
 

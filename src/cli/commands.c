@@ -23,6 +23,37 @@ const cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
+/* Help texts name the numbers the library defines rather than repeating them,
+ * so that the help cannot drift from what the code does: each {name} here is
+ * printed from its constant. */
+static const struct {
+	const char *name;
+	int value;
+} help_numbers[] = {
+	{ "{status-window}", SMSAUDIT_STATUS_WINDOW_DAYS },
+	{ "{status-window-2}", 2 * SMSAUDIT_STATUS_WINDOW_DAYS },
+	{ "{status-horizon}", SMSAUDIT_STATUS_WINDOWS * SMSAUDIT_STATUS_WINDOW_DAYS },
+};
+
+static void put_help(FILE *f, const char *text)
+{
+	const size_t n = sizeof(help_numbers) / sizeof(help_numbers[0]);
+	for (const char *brace; (brace = strchr(text, '{'));) {
+		fwrite(text, 1, (size_t)(brace - text), f);
+		size_t i = 0;
+		while (i < n && strncmp(brace, help_numbers[i].name, strlen(help_numbers[i].name)) != 0)
+			i++;
+		if (i < n) {
+			fprintf(f, "%d", help_numbers[i].value);
+			text = brace + strlen(help_numbers[i].name);
+		} else {
+			fputc('{', f);
+			text = brace + 1;
+		}
+	}
+	fputs(text, f);
+}
+
 /* A group's usage: each sub-command's line(s), the first after "usage: ". */
 void cli_print_help(const cli_command *cmd, FILE *f)
 {
@@ -32,7 +63,7 @@ void cli_print_help(const cli_command *cmd, FILE *f)
 			fprintf(f, "%s%s", s == cmd->subs ? "usage: " : "       ", s->usage);
 		fputc('\n', f);
 	}
-	fputs(cmd->help, f);
+	put_help(f, cmd->help);
 }
 
 /* A sub-command's usage, the options its table takes (so that the help cannot
@@ -55,6 +86,7 @@ void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f)
 		snprintf(text, sizeof(text), "only the common %s", common);
 	fprintf(f, "smsaudit %s %s - %s\n\nusage: %s\noptions: ", cmd->name, sub->name, cmd->summary, sub->usage);
 	out_wrap(f, text, 9, 80);
-	fprintf(f, "\n%s", cmd->help);
+	fputc('\n', f);
+	put_help(f, cmd->help);
 }
 

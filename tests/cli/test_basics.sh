@@ -30,7 +30,19 @@ test_every_command_has_help_with_example() {
 		run help "$c"
 		expect_rc 0
 		expect_out "usage: smsaudit $c"
+		# Numbers a help names are printed from the library's constants.
+		expect_no_out "{status-"
 	done
+}
+
+# status's help says the window status computes with (SMSAUDIT_STATUS_WINDOW_DAYS,
+# three windows ahead), the same numbers its output prints.
+test_status_help_says_what_status_does() {
+	run status --help
+	expect_rc 0
+	expect_out "deadlines overdue or due within"
+	expect_out "30 days, evidence expiring within 30, 60 and 90 days"
+	expect_out "stop being satisfied within 90 days"
 }
 
 test_no_command_is_usage_error() {
