@@ -10,11 +10,11 @@
 
 enum {
 	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
-	O_OUT, O_FORCE, O_REASON, O_AT
+	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT
 };
 
 typedef struct {
-	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at;
+	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit;
 	int allow_dup, all, force, expiring;
 } ev_args;
 
@@ -35,6 +35,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_FORCE: a->force = 1; break;
 	case O_REASON: a->reason = arg; break;
 	case O_AT: a->at = arg; break;
+	case O_COMMIT: a->commit = arg; break;
 	case O_EXPIRING: {
 		char *end = NULL;
 		long d = strtol(arg, &end, 10);
@@ -418,27 +419,30 @@ static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 	out_set_str(o, "sha256", b->sha256);
 }
 
-static int load_state(cli_ctx *ctx, ev_args *a, cli_session *s, smsaudit_state **st)
+/* The evidence as of --at DATE (the commit current at the end of that day),
+ * or at --commit REV, or today at head: the same view gap and status open, so
+ * that a date means the same to all of them. Returns -1 to go on. */
+static int open_view(cli_ctx *ctx, const ev_args *a, cli_view *v)
 {
-	int rc = cli_session_open(ctx, s, 0);
-	if (rc >= 0)
-		return rc;
-	smsaudit_oid at, *atp = NULL;
-	if (a->at) {
-		int r = smsaudit_repo_resolve(&at, smsaudit_store_repo(s->store), a->at);
-		if (r < 0) {
-			cli_session_close(s);
-			return cli_fail(r);
-		}
-		atp = &at;
-	}
-	int r = smsaudit_state_load(st, s->store, atp, SMSAUDIT_STATE_USE_CACHE);
-	if (r < 0) {
-		cli_session_close(s);
-		return cli_fail(r);
-	}
-	cli_pin_warn(s->store, *st, atp);
-	return -1;
+	time_t t;
+	if (a->at && smsaudit_date_parse(&t, a->at) < 0)
+		return cli_usage("evidence", "--at: '%s' is not a date (YYYY-MM-DD); a revision is --commit REV", a->at);
+	return cli_view_open(ctx, v, "evidence", a->at, a->commit, 0);
+}
+
+typedef struct {
+	const smsaudit_evidence_entry *e;
+	long days_left;
+} listed;
+
+/* --expiring lists by valid-until, as status does; ties by id. */
+static int cmp_listed(const void *x, const void *y)
+{
+	const smsaudit_evidence_entry *a = ((const listed *)x)->e, *b = ((const listed *)y)->e;
+	time_t ta = a->record->evidence.valid_until, tb = b->record->evidence.valid_until;
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return strcmp(a->record->id, b->record->id);
 }
 
 static int ev_list(cli_ctx *ctx, ev_args *a)
@@ -448,24 +452,27 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 		if (smsaudit_evidence_kind_parse(&k, a->kind) < 0)
 			return cli_fail(SMSAUDIT_EINVALID);
 	}
-	cli_session s;
-	smsaudit_state *st = NULL;
-	int rc = load_state(ctx, a, &s, &st);
+	cli_view v;
+	int rc = open_view(ctx, a, &v);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_clause *want = NULL;
-	if (a->control && (rc = smsaudit_catalogue_find(&want, smsaudit_store_catalogue(s.store), a->control)) < 0) {
+	size_t n = smsaudit_state_evidence_count(v.st), shown = 0, invalid = 0;
+	listed *rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		rc = cli_error(EXIT_ENV, "out of memory");
+		goto out;
+	}
+	if (a->control && (rc = smsaudit_catalogue_find(&want, smsaudit_store_catalogue(v.store), a->control)) < 0) {
 		rc = cli_fail(rc);
 		goto out;
 	}
-	time_t now = smsaudit_now(), horizon = now + (time_t)(a->expiring - 1) * 86400;
-	out_node *arr = out_array("evidence");
-	size_t shown = 0, invalid = 0;
-	for (size_t i = 0; i < smsaudit_state_evidence_count(st); i++) {
-		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(v.st, i);
 		const smsaudit_evidence_body *b = &e->record->evidence;
 		invalid += !e->valid;
-		if (!a->all && e->status != SMSAUDIT_EV_ACTIVE)
+		/* --expiring has its own test of what is in force, at the as-of date. */
+		if (!a->all && !a->expiring && e->status != SMSAUDIT_EV_ACTIVE)
 			continue;
 		if (a->kind && strcmp(smsaudit_evidence_kind_name(b->kind), a->kind) != 0)
 			continue;
@@ -478,16 +485,34 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 			if (!hit)
 				continue;
 		}
-		if (a->expiring && (!b->valid_until || b->valid_until > horizon))
+		/* What is expiring is status's rule, judged at the as-of date. */
+		long left = 0;
+		if (a->expiring && !smsaudit_status_is_expiring(&left, e, v.as_of, a->expiring - 1))
 			continue;
-		evidence_fields(out_push_obj(arr), e);
-		shown++;
+		rows[shown].e = e;
+		rows[shown++].days_left = left;
+	}
+	if (a->expiring && shown > 1)
+		qsort(rows, shown, sizeof(*rows), cmp_listed);
+	out_node *arr = out_array("evidence");
+	for (size_t i = 0; i < shown; i++) {
+		out_node *o = out_push_obj(arr);
+		evidence_fields(o, rows[i].e);
+		if (a->expiring)
+			out_set_int(o, "days_left", rows[i].days_left);
 	}
 	if (ctx->format == OUT_TEXT) {
 		static const char *const keys[] = { "id", "kind", "controls", "valid_until", "status", "title" };
 		static const char *const heads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "STATUS", "TITLE" };
+		static const char *const xkeys[] = { "id", "kind", "controls", "valid_until", "days_left", "title" };
+		static const char *const xheads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "DAYS LEFT", "TITLE" };
+		if (a->expiring) {
+			char d[11];
+			smsaudit_date_format(d, v.as_of);
+			printf("Evidence expiring within %d days of %s (commit %.12s):\n", a->expiring - 1, d, v.hex);
+		}
 		if (shown)
-			out_table(stdout, ctx, arr, keys, heads, 6);
+			out_table(stdout, ctx, arr, a->expiring ? xkeys : keys, a->expiring ? xheads : heads, 6);
 		else
 			printf("No evidence matches.\n");
 		if (invalid)
@@ -499,8 +524,8 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 	out_free(arr);
 	rc = EXIT_OK;
 out:
-	smsaudit_state_free(st);
-	cli_session_close(&s);
+	free(rows);
+	cli_view_close(&v);
 	return rc;
 }
 
@@ -508,13 +533,12 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1)
 		return cli_usage("evidence", "'evidence show' takes one evidence id");
-	cli_session s;
-	smsaudit_state *st = NULL;
-	int rc = load_state(ctx, a, &s, &st);
+	cli_view v;
+	int rc = open_view(ctx, a, &v);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
-	if ((rc = smsaudit_state_find_evidence(&e, st, pos[0])) < 0) {
+	if ((rc = smsaudit_state_find_evidence(&e, v.st, pos[0])) < 0) {
 		rc = cli_fail(rc);
 	} else {
 		out_node *o = out_object();
@@ -556,8 +580,7 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		out_free(o);
 		rc = EXIT_OK;
 	}
-	smsaudit_state_free(st);
-	cli_session_close(&s);
+	cli_view_close(&v);
 	return rc;
 }
 
@@ -568,14 +591,13 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	struct stat st_out;
 	if (!a->force && lstat(a->out, &st_out) == 0)
 		return cli_error(EXIT_ENV, "%s: already exists (use --force to replace it)", a->out);
-	cli_session s;
-	smsaudit_state *st = NULL;
-	int rc = load_state(ctx, a, &s, &st);
+	cli_view v;
+	int rc = open_view(ctx, a, &v);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
 	char tmp[4200] = "";
-	if ((rc = smsaudit_state_find_evidence(&e, st, pos[0])) < 0) {
+	if ((rc = smsaudit_state_find_evidence(&e, v.st, pos[0])) < 0) {
 		rc = cli_fail(rc);
 		goto out;
 	}
@@ -583,7 +605,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	char cpath[100];
 	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
 	smsaudit_oid blob;
-	int r = smsaudit_repo_path_oid(&blob, smsaudit_store_repo(s.store), NULL, cpath);
+	int r = smsaudit_repo_path_oid(&blob, smsaudit_store_repo(v.store), NULL, cpath);
 	if (r < 0) {
 		rc = cli_fail(r);
 		goto out;
@@ -598,7 +620,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	}
 	fchmod(fd, 0644);
 	uint64_t size = 0;
-	r = smsaudit_repo_blob_to_fd(smsaudit_store_repo(s.store), &blob, fd, b->sha256, NULL, &size);
+	r = smsaudit_repo_blob_to_fd(smsaudit_store_repo(v.store), &blob, fd, b->sha256, NULL, &size);
 	if (close(fd) < 0 && r == 0)
 		r = SMSAUDIT_EIO;
 	if (r == 0 && size != b->size)
@@ -621,8 +643,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 out:
 	if (tmp[0])
 		unlink(tmp);
-	smsaudit_state_free(st);
-	cli_session_close(&s);
+	cli_view_close(&v);
 	return rc;
 }
 
@@ -677,11 +698,12 @@ static const cli_option add_opts[] = {
 static const cli_option import_opts[] = { { "allow-duplicate", 0, O_DUP, 0 }, OPT_END };
 static const cli_option list_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
-	{ "at", 1, O_AT, 0 }, OPT_END
+	{ "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END
 };
-static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, OPT_END };
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END };
 static const cli_option get_opts[] = {
-	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "at", 1, O_AT, 0 }, OPT_END
+	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 },
+	OPT_END
 };
 static const cli_option supersede_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
 static const cli_option withdraw_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
@@ -696,13 +718,14 @@ const cli_sub cmd_evidence_subs[] = {
 	  "smsaudit evidence import FILE.csv [--allow-duplicate]\n",
 	  import_opts },
 	{ "list",
-	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all] [--at REV]\n",
+	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all]\n"
+	  "                [--at DATE] [--commit REV]\n",
 	  list_opts },
 	{ "show",
-	  "smsaudit evidence show ID [--at REV]\n",
+	  "smsaudit evidence show ID [--at DATE] [--commit REV]\n",
 	  show_opts },
 	{ "get",
-	  "smsaudit evidence get ID -o FILE [--force]\n",
+	  "smsaudit evidence get ID -o FILE [--force] [--at DATE] [--commit REV]\n",
 	  get_opts },
 	{ "supersede",
 	  "smsaudit evidence supersede OLD NEW --reason TEXT\n",
@@ -725,12 +748,20 @@ const char cmd_evidence_help[] =
 	"(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"
 	"relative to the CSV file; several controls are separated by ';' or spaces.\n"
 	"\n"
+	"'list', 'show' and 'get' read the repository as of --at DATE: the commit current\n"
+	"at the end of that day (default: today, at head); --commit REV reads another\n"
+	"commit. 'list' shows evidence in force (--all: superseded and withdrawn too).\n"
+	"--expiring DAYS lists instead, by valid-until, the evidence that counts at that\n"
+	"date (verifies, made by then, not yet withdrawn or superseded) and whose last\n"
+	"valid day is at most DAYS days after it: the rule of 'status', so --expiring {status-horizon}\n"
+	"lists what status shows as expiring. Evidence is valid through its last day.\n"
+	"\n"
 	"examples:\n"
 	"  smsaudit evidence add sm-policy.pdf --control 5.2.1 --kind policy \\\n"
 	"      --title \"Service management policy v3\" --valid-until 2027-12-31\n"
 	"  smsaudit evidence add inc-2026-h1.csv --control 8.6.1 --kind record \\\n"
 	"      --title \"Incident records H1\" --period 2026-01-01..2026-06-30\n"
-	"  smsaudit evidence list --expiring 90\n"
+	"  smsaudit evidence list --expiring 90 --at 2027-03-01\n"
 	"  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n";
 
 

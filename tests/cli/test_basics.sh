@@ -43,6 +43,10 @@ test_status_help_says_what_status_does() {
 	expect_out "deadlines overdue or due within"
 	expect_out "30 days, evidence expiring within 30, 60 and 90 days"
 	expect_out "stop being satisfied within 90 days"
+	expect_out "'evidence list --expiring 90"
+	run evidence list --help
+	expect_out "so --expiring 90"
+	expect_no_out "{status-"
 }
 
 test_no_command_is_usage_error() {

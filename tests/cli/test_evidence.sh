@@ -45,6 +45,7 @@ test_add_list_show_get() {
 }
 
 test_list_filters() {
+	export SMSAUDIT_NOW=2026-01-05T09:00:00Z
 	make_repo || return
 	echo a >"$TMPD/a.txt"; echo b >"$TMPD/b.txt"; echo c >"$TMPD/c.txt"
 	add_as_ben "$TMPD/a.txt" --control 8.6.1 --kind record --title A --period 2026-01-01..2026-03-31 >/dev/null
@@ -60,7 +61,7 @@ test_list_filters() {
 	run evidence list --kind report --format csv
 	expect_out ",C,"
 	expect_no_out ",B,"
-	SMSAUDIT_NOW=2026-12-01 run evidence list --expiring 30 --format csv
+	run evidence list --expiring 30 --at 2026-12-01 --format csv
 	expect_out ",B,"
 	expect_no_out ",C,"
 	run evidence list --kind memo
@@ -69,6 +70,127 @@ test_list_filters() {
 	expect_rc 3
 	run evidence list --expiring soon
 	expect_rc 2
+}
+
+# exp_add WHEN TITLE VALID-UNTIL: a policy for 5.2.1 signed by Ben at WHEN; prints its id.
+exp_add() {
+	f="$TMPD/$2.txt"
+	echo "$2" >"$f"
+	SMSAUDIT_NOW=$1 "$SMSAUDIT" --as ben@example.org evidence add "$f" --control 5.2.1 --kind policy --title "$2" \
+		--valid-until "$3" >"$TMPD/add.out" 2>&1 || { fail "evidence add $2: $(cat "$TMPD/add.out")"; return 1; }
+	sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$TMPD/add.out"
+}
+
+# A repository whose policies expire around 2026-03-01, seen from that date:
+#   EDGE    valid until 2026-03-01 (its last day: 0 days left)     expiring
+#   NINETY  valid until 2026-05-30 (90 days after)                 expiring
+#   LATER   valid until 2026-05-31 (91 days)                       not
+#   GONE    valid until 2026-02-28 (expired the day before)        not
+#   WDLATE  valid until 2026-04-15, withdrawn on 2026-03-05        expiring on 2026-03-01
+#   WDEARLY valid until 2026-04-20, withdrawn on 2026-02-15        not
+#   NEW     valid until 2026-04-01, added on 2026-03-10            not yet
+expiring_repo() {
+	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
+	EDGE=$(exp_add 2026-01-10T10:00:00Z edge 2026-03-01) || return 1
+	NINETY=$(exp_add 2026-01-10T10:01:00Z ninety 2026-05-30) || return 1
+	LATER=$(exp_add 2026-01-10T10:02:00Z later 2026-05-31) || return 1
+	GONE=$(exp_add 2026-01-10T10:03:00Z gone 2026-02-28) || return 1
+	WDLATE=$(exp_add 2026-01-10T10:04:00Z wdlate 2026-04-15) || return 1
+	WDEARLY=$(exp_add 2026-01-10T10:05:00Z wdearly 2026-04-20) || return 1
+	SMSAUDIT_NOW=2026-02-15T09:00:00Z "$SMSAUDIT" --as ben@example.org evidence withdraw "$WDEARLY" --reason early \
+		>/dev/null || { fail "withdraw"; return 1; }
+	SMSAUDIT_NOW=2026-03-05T09:00:00Z "$SMSAUDIT" --as ben@example.org evidence withdraw "$WDLATE" --reason late \
+		>/dev/null || { fail "withdraw"; return 1; }
+	NEW=$(exp_add 2026-03-10T10:00:00Z new 2026-04-01) || return 1
+}
+
+# ids FILE: the evidence ids in a file, sorted, one line.
+ids() {
+	grep -o 'ev-[0-9]\{8\}-[0-9a-f]*' "$1" | sort -u | tr '\n' ' '
+}
+
+# evidence list --expiring and status, both as of one date, list the same
+# evidence by the same rule, whatever the clock says.
+test_expiring_at_a_date_agrees_with_status() {
+	expiring_repo || return
+	want=$(printf '%s\n' "$EDGE" "$NINETY" "$WDLATE" | sort | tr '\n' ' ')
+	for clock in 2026-03-20T00:00:00Z 2031-01-01T00:00:00Z; do
+		SMSAUDIT_NOW=$clock run evidence list --expiring 90 --at 2026-03-01 --format csv
+		expect_rc 0
+		got=$(ids "$out")
+		[ "$got" = "$want" ] || fail "evidence list --expiring 90 --at 2026-03-01 (clock $clock): $got, expected $want"
+		cp "$out" "$TMPD/list-$clock.csv"
+		SMSAUDIT_NOW=$clock run status --at 2026-03-01 --format json
+		expect_rc 0
+		sed -n '/"expiring": \[/,/\]/p' "$out" >"$TMPD/status-expiring.json"
+		got=$(ids "$TMPD/status-expiring.json")
+		[ "$got" = "$want" ] || fail "status --at 2026-03-01 (clock $clock) lists $got as expiring, expected $want"
+		expect_out '"expiring_30": 1'
+		expect_out '"expiring_60": 1'
+		expect_out '"expiring_90": 1'
+	done
+	# The clock is not an input once --at is given: the same bytes.
+	cmp -s "$TMPD/list-2026-03-20T00:00:00Z.csv" "$TMPD/list-2031-01-01T00:00:00Z.csv" ||
+		fail "evidence list --expiring --at gave another answer under another clock"
+	# By valid-until, with the days left: 0 on the last valid day.
+	SMSAUDIT_NOW=2031-01-01T00:00:00Z run evidence list --expiring 90 --at 2026-03-01
+	expect_rc 0
+	expect_out "Evidence expiring within 90 days of 2026-03-01"
+	first=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$out" | head -1)
+	last=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$out" | tail -1)
+	[ "$first" = "$EDGE" ] && [ "$last" = "$NINETY" ] || fail "not listed by valid-until: $first first, $last last"
+	grep -q "^$EDGE .* 2026-03-01  *0  *edge" "$out" || fail "the last valid day is not 0 days left"
+	grep -q "^$NINETY .* 2026-05-30  *90  *ninety" "$out" || fail "90 days after is not 90 days left"
+	# A shorter horizon is the same rule: only what has at most DAYS days left.
+	SMSAUDIT_NOW=2031-01-01T00:00:00Z run evidence list --expiring 0 --at 2026-03-01 --format csv
+	[ "$(ids "$out")" = "$EDGE " ] || fail "--expiring 0 --at 2026-03-01: $(ids "$out")"
+	SMSAUDIT_NOW=2031-01-01T00:00:00Z run evidence list --expiring 0 --at 2026-03-02 --format csv
+	expect_no_out "$EDGE"
+	# Without --at the date is today's, by the clock (here the day NINETY ends).
+	SMSAUDIT_NOW=2026-05-30T18:00:00Z run evidence list --expiring 0 --format csv
+	expect_rc 0
+	[ "$(ids "$out")" = "$NINETY " ] || fail "--expiring 0 on 2026-05-30: $(ids "$out")"
+}
+
+# --at is a date for evidence as for every analysis; a revision is --commit.
+test_evidence_at_is_a_date() {
+	expiring_repo || return
+	export SMSAUDIT_NOW=2031-01-01T00:00:00Z
+	run evidence list --at main
+	expect_rc 2
+	expect_err "--at: 'main' is not a date (YYYY-MM-DD); a revision is --commit REV"
+	expect_err_one_line
+	# At the end of 2026-03-01 NEW did not exist yet and WDLATE was in force.
+	run evidence list --at 2026-03-01 --format csv
+	expect_rc 0
+	expect_no_out "$NEW"
+	expect_out "$WDLATE"
+	run evidence show "$NEW" --at 2026-03-01
+	expect_rc 3
+	run evidence show "$WDLATE" --at 2026-03-01
+	expect_rc 0
+	expect_out "Status:        active"
+	run evidence show "$WDLATE"
+	expect_out "Status:        withdrawn"
+	run evidence get "$EDGE" -o "$TMPD/edge.out" --at 2026-02-01
+	expect_rc 0
+	cmp -s "$TMPD/edge.out" "$TMPD/edge.txt" || fail "evidence get --at: not the content added"
+	# --commit reads that commit; with --at too, expiring is judged at that date.
+	first=$(git --git-dir="$SMSAUDIT_REPO" rev-list --reverse main | sed -n 3p)
+	run evidence list --commit "$first" --format csv
+	expect_rc 0
+	expect_out "$EDGE"
+	expect_no_out "$NINETY"
+	run evidence list --commit main --at 2026-03-01 --expiring 90 --format csv
+	expect_rc 0
+	# main has the withdrawal of 2026-03-05, which did not exist on 2026-03-01.
+	[ "$(ids "$out")" = "$(printf '%s\n' "$EDGE" "$NINETY" "$WDLATE" | sort | tr '\n' ' ')" ] ||
+		fail "--commit main --at 2026-03-01 --expiring 90: $(ids "$out")"
+	run evidence list --at 2026-02-30
+	expect_rc 2
+	run evidence list --commit nosuchrev
+	expect_rc 3
+	expect_err_one_line
 }
 
 # Every bad input: a clear one-line error, a non-zero exit, nothing written.

@@ -45,6 +45,7 @@ test_options_of_another_sub_command_are_refused() {
 	not_taken "evidence get" --reason evidence get ev-1 -o out --reason r
 	not_taken "evidence supersede" --force evidence supersede ev-1 ev-2 --reason r --force
 	not_taken "evidence withdraw" --at evidence withdraw ev-1 --reason r --at main
+	not_taken "evidence supersede" --commit evidence supersede ev-1 ev-2 --reason r --commit main
 	not_taken "evidence import" --title evidence import f.csv --title T
 	not_taken "person list" --role person list --role quality-manager
 	not_taken "person revoke" --all person revoke ben@example.org --reason r --all
@@ -140,12 +141,12 @@ test_evidence_and_person_own_options() {
 	new=$(SMSAUDIT_NOW=2026-01-07T09:30:00Z "$SMSAUDIT" evidence list --kind policy --format csv |
 		sed -n 's/^\(ev-[0-9a-f-]*\),.*Policy v2.*/\1/p')
 	[ -n "$new" ] || { fail "no id for the imported evidence"; return; }
-	ok 2026-01-07T09:30:00Z evidence list --control 5.2 --kind policy --expiring 3650 --all --at main || return
+	ok 2026-01-07T09:30:00Z evidence list --control 5.2 --kind policy --expiring 3650 --all --at 2026-01-07 --commit main || return
 	expect_out "Policy v1"
-	ok 2026-01-07T09:30:00Z evidence show "$old" --at main || return
+	ok 2026-01-07T09:30:00Z evidence show "$old" --commit main || return
 	expect_out "Note:          first"
 	ok 2026-01-07T09:30:00Z evidence get "$old" -o "$TMPD/got.txt" || return
-	ok 2026-01-07T09:30:00Z evidence get "$old" --output "$TMPD/got.txt" --force --at main || return
+	ok 2026-01-07T09:30:00Z evidence get "$old" --output "$TMPD/got.txt" --force --at 2026-01-07 || return
 	cmp -s "$TMPD/got.txt" "$TMPD/p1.txt" || fail "evidence get: not the content added"
 	ok 2026-01-07T09:40:00Z --as ben@example.org evidence supersede "$old" "$new" --reason "v2 replaces v1" || return
 	ok 2026-01-07T09:50:00Z --as ben@example.org evidence withdraw "$EV" --reason "wrong month" || return
@@ -257,7 +258,7 @@ test_help_for_commands_and_sub_commands() {
 	# The options line comes from the table the sub-command is parsed with.
 	expect_out "options: --reason, --effective, and the common --format"
 	run evidence get --help
-	expect_out "options: -o|--output, --force, --at, and the common"
+	expect_out "options: -o|--output, --force, --at, --commit, and the common"
 	run sms set-grades --help
 	expect_out "options: only the common --format, --repo, --keys, --as, --key"
 	run cycle plan-surveillance --help
