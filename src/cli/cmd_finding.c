@@ -225,7 +225,8 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 
 /* ---- reading ---- */
 
-#define SOON_DAYS 30
+/* Due soon as status says it: one status window ahead. */
+#define SOON_DAYS SMSAUDIT_STATUS_WINDOW_DAYS
 
 typedef struct {
 	cli_view v;
