@@ -35,7 +35,7 @@ typedef struct cli_option cli_option;
  * its usage line(s) and its own options, side by side in its cmd_*.c. */
 typedef struct {
 	const char *name;          /* "list"; NULL ends a table */
-	const char *usage;         /* "smsaudit evidence list [--at REV]\n"; further lines
+	const char *usage;         /* "smsaudit evidence show ID [--at DATE]\n"; further lines
 	                            * indented to line up after "usage: " */
 	const cli_option *opts;    /* its own options; NULL: only the common ones */
 } cli_sub;
