@@ -1978,6 +1978,11 @@ static void *level_worker(void *arg)
 /* Move every item of src to the end of dst. */
 static int events_take(event_list *dst, event_list *src)
 {
+	if (!src->n) {
+		free(src->v);
+		memset(src, 0, sizeof(*src));
+		return 0;
+	}
 	if (dst->n + src->n > dst->alloc) {
 		size_t na = dst->alloc ? dst->alloc : 1024;
 		while (na < dst->n + src->n)
@@ -1997,6 +2002,11 @@ static int events_take(event_list *dst, event_list *src)
 
 static int jobs_take(job_list *dst, job_list *src)
 {
+	if (!src->n) {
+		free(src->v);
+		memset(src, 0, sizeof(*src));
+		return 0;
+	}
 	if (dst->n + src->n > dst->alloc) {
 		size_t na = dst->alloc ? dst->alloc : 1024;
 		while (na < dst->n + src->n)
@@ -2125,7 +2135,8 @@ static int diff_commits(smsaudit_history *h, smsaudit_repo *repo, size_t base, e
 		rc = walk_levels(repo, &roots, &found);
 	jobs_free(&roots);
 	if (rc == 0) {
-		qsort(found.v, found.n, sizeof(*found.v), event_cmp);
+		if (found.n > 1)
+			qsort(found.v, found.n, sizeof(*found.v), event_cmp);
 		rc = events_take(ev, &found);
 	}
 	events_free(&found);
