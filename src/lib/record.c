@@ -1,5 +1,14 @@
-/* Records: ids, paths, canonical XML out, validated XML in. */
+/*
+ * Records: ids, paths, canonical XML out, validated XML in.
+ *
+ * Everything particular to one record type is in its section below (its
+ * fields, how its body is written and read) and in its descriptor in the table
+ * after them; the functions at the end of the file work on any record through
+ * that table (record_types.h).
+ */
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,18 +16,11 @@
 #include <openssl/rand.h>
 
 #include "internal.h"
+#include "record_types.h"
 #include "smsaudit/record.h"
 
 #define RECORD_NS "urn:smsaudit:record:1"
 #define RECORD_VERSION "1"
-
-static const char *const type_names[SMSAUDIT_REC__COUNT] = {
-	"person", "revocation", "evidence", "supersede", "withdraw", "assessment", "finding", "step", "audit", "seal",
-	"sms"
-};
-static const char *const id_prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms"
-};
 
 static const char *const audit_type_names[SMSAUDIT_AUDIT__COUNT] = {
 	"stage1", "stage2", "surveillance", "recertification", "special", "internal"
@@ -144,37 +146,14 @@ static const struct { const char *name; unsigned flag; } role_names[] = {
 
 const char *smsaudit_record_type_name(smsaudit_record_type type)
 {
-	return (unsigned)type < SMSAUDIT_REC__COUNT ? type_names[type] : "unknown";
+	const record_type_desc *d = record_type_desc_of(type);
+	return d ? d->name : "unknown";
 }
 
 unsigned smsaudit_record_signer_roles(smsaudit_record_type type)
 {
-	switch (type) {
-	case SMSAUDIT_REC_PERSON:
-	case SMSAUDIT_REC_REVOCATION:
-		return SMSAUDIT_ROLE_QUALITY_MANAGER;
-	case SMSAUDIT_REC_EVIDENCE:
-	case SMSAUDIT_REC_SUPERSEDE:
-	case SMSAUDIT_REC_WITHDRAW:
-		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER |
-		       SMSAUDIT_ROLE_INTERNAL_AUDITOR;
-	case SMSAUDIT_REC_ASSESSMENT:
-		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER;
-	/* Which of these may sign which finding or step is decided by the
-	 * finding rules (finding.c), which know the source and the step. */
-	case SMSAUDIT_REC_FINDING:
-		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
-	case SMSAUDIT_REC_STEP:
-		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER | SMSAUDIT_ROLE_INTERNAL_AUDITOR |
-		       SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
-	case SMSAUDIT_REC_AUDIT:  /* plan: quality manager; conclude: an auditor of the audit (audit.c) */
-		return SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
-	case SMSAUDIT_REC_SEAL:
-	case SMSAUDIT_REC_SMS:
-		return SMSAUDIT_ROLE_QUALITY_MANAGER;
-	default:
-		return 0;
-	}
+	const record_type_desc *d = record_type_desc_of(type);
+	return d ? d->signer_roles : 0;
 }
 
 int smsaudit_roles_parse(unsigned *out, const char *list)
@@ -225,12 +204,15 @@ void smsaudit_roles_format(char *buf, size_t size, unsigned roles)
 
 int smsaudit_record_new_id(char out[SMSAUDIT_ID_MAX], smsaudit_record_type type, time_t when)
 {
+	const record_type_desc *desc = record_type_desc_of(type);
+	if (!desc)
+		return error_set(SMSAUDIT_EINVALID, "no record type %d", (int)type);
 	unsigned char r[8];
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return error_set(SMSAUDIT_ERROR, "no random bytes for a record id");
 	char date[11];
 	smsaudit_date_format(date, when);
-	snprintf(out, SMSAUDIT_ID_MAX, "%s-%.4s%.2s%.2s-%02x%02x%02x%02x%02x%02x%02x%02x", id_prefixes[type],
+	snprintf(out, SMSAUDIT_ID_MAX, "%s-%.4s%.2s%.2s-%02x%02x%02x%02x%02x%02x%02x%02x", desc->id_prefix,
 	         date, date + 5, date + 8, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
 	return 0;
 }
@@ -238,8 +220,9 @@ int smsaudit_record_new_id(char out[SMSAUDIT_ID_MAX], smsaudit_record_type type,
 int smsaudit_record_id_type(smsaudit_record_type *out, const char *id)
 {
 	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++) {
-		size_t pl = strlen(id_prefixes[t]);
-		if (strncmp(id, id_prefixes[t], pl) != 0 || id[pl] != '-')
+		const record_type_desc *desc = record_type_desc_of((smsaudit_record_type)t);
+		size_t pl = desc ? strlen(desc->id_prefix) : 0;
+		if (!desc || strncmp(id, desc->id_prefix, pl) != 0 || id[pl] != '-')
 			continue;
 		const char *d = id + pl + 1;
 		int ok = strlen(d) == 8 + 1 + 16 && d[8] == '-';
@@ -417,41 +400,8 @@ static void add_list(xmlNodePtr parent, xmlNsPtr ns, const char *item, char **v,
 		add_text(parent, ns, item, v[i]);
 }
 
-static void write_audit(xmlNodePtr body, xmlNsPtr ns, const smsaudit_audit_body *a)
-{
-	char d[11];
-	if (a->event == SMSAUDIT_AUDIT_PLAN) {
-		xmlNodePtr p = xmlNewChild(body, ns, (const xmlChar *)"plan", NULL);
-		add_text(p, ns, "type", smsaudit_audit_type_name(a->type));
-		add_dates(p, ns, "planned", a->planned_from, a->planned_to);
-		add_text(p, ns, "body", a->body);
-		add_text(p, ns, "lead", a->lead);
-		if (a->nteam)
-			add_list(xmlNewChild(p, ns, (const xmlChar *)"team", NULL), ns, "member", a->team, a->nteam);
-		if (a->nclauses || a->nservices) {
-			xmlNodePtr sc = xmlNewChild(p, ns, (const xmlChar *)"scope", NULL);
-			add_list(sc, ns, "clause", a->clauses, a->nclauses);
-			add_list(sc, ns, "service", a->services, a->nservices);
-		}
-		if (a->nsites)
-			add_list(xmlNewChild(p, ns, (const xmlChar *)"sites", NULL), ns, "site", a->sites, a->nsites);
-	} else if (a->event == SMSAUDIT_AUDIT_START) {
-		xmlNodePtr st = xmlNewChild(body, ns, (const xmlChar *)"started", NULL);
-		set_attr(st, "audit", a->audit);
-		smsaudit_date_format(d, a->actual_from);
-		set_attr(st, "on", d);
-	} else {
-		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"concluded", NULL);
-		set_attr(c, "audit", a->audit);
-		add_dates(c, ns, "actual", a->actual_from, a->actual_to);
-		add_text(c, ns, "recommendation", smsaudit_recommendation_name(a->recommendation));
-		if (a->conditions)
-			add_text(c, ns, "conditions", a->conditions);
-		if (a->nconcerns)
-			add_list(xmlNewChild(c, ns, (const xmlChar *)"concerns", NULL), ns, "concern", a->concerns, a->nconcerns);
-		add_text(c, ns, "summary", a->summary);
-	}
-}
+/* Copy the attributes and the content of element `src` into `dst`, in namespace `ns`. */
+static int copy_into(xmlNodePtr dst, xmlNsPtr ns, xmlNodePtr src);
 
 /* Deep-copy element `src` (and its descendants) under `parent`, in namespace `ns`. */
 static int copy_element(xmlNodePtr parent, xmlNsPtr ns, xmlNodePtr src)
@@ -459,232 +409,31 @@ static int copy_element(xmlNodePtr parent, xmlNsPtr ns, xmlNodePtr src)
 	xmlNodePtr e = xmlNewChild(parent, ns, src->name, NULL);
 	if (!e)
 		return error_oom();
+	return copy_into(e, ns, src);
+}
+
+static int copy_into(xmlNodePtr dst, xmlNsPtr ns, xmlNodePtr src)
+{
 	for (xmlAttrPtr a = src->properties; a; a = a->next) {
 		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-		xmlNewProp(e, a->name, v);
+		xmlNewProp(dst, a->name, v);
 		xmlFree(v);
 	}
 	int any = 0;
 	for (xmlNodePtr c = src->children; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE) {
 			any = 1;
-			int rc = copy_element(e, ns, c);
+			int rc = copy_element(dst, ns, c);
 			if (rc < 0)
 				return rc;
 		}
 	if (!any) {
 		xmlChar *t = xmlNodeGetContent(src);
 		if (t && *t)
-			xmlNodeAddContent(e, t);
+			xmlNodeAddContent(dst, t);
 		xmlFree(t);
 	}
 	return 0;
-}
-
-/* The SMS description (a standalone <sms> document) as the record's body. */
-static int add_sms(xmlNodePtr root, xmlNsPtr ns, const char *xml, const char *name)
-{
-	xmlDocPtr d = NULL;
-	int rc = smsaudit_xml_parse_memory(&d, xml ? xml : "", xml ? strlen(xml) : 0, name);
-	xmlNodePtr src = d ? xmlDocGetRootElement(d) : NULL;
-	if (rc == 0 && !smsaudit_xml_is(src, "sms"))
-		rc = error_set(SMSAUDIT_EINVALID, "%s: the SMS description is not an <sms> element", name);
-	if (rc == 0)
-		rc = copy_element(root, ns, src);
-	xmlFreeDoc(d);
-	return rc;
-}
-
-/* The body of an sms record back to a standalone canonical document. */
-static int sms_from_body(char **out, xmlNodePtr body)
-{
-	*out = NULL;
-	xmlDocPtr d = xmlNewDoc((const xmlChar *)"1.0");
-	xmlNodePtr root = d ? xmlNewNode(NULL, (const xmlChar *)"sms") : NULL;
-	if (!root) {
-		xmlFreeDoc(d);
-		return error_oom();
-	}
-	xmlDocSetRootElement(d, root);
-	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
-	xmlSetNs(root, ns);
-	for (xmlAttrPtr a = body->properties; a; a = a->next) {
-		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-		xmlNewProp(root, a->name, v);
-		xmlFree(v);
-	}
-	int rc = 0;
-	for (xmlNodePtr c = body->children; rc == 0 && c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE)
-			rc = copy_element(root, ns, c);
-	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	if (rc == 0)
-		rc = smsaudit_xml_write_canonical(&b, d);
-	xmlFreeDoc(d);
-	if (rc == 0 && !(*out = strndup(b.ptr, b.size)))
-		rc = error_oom();
-	smsaudit_buf_dispose(&b);
-	return rc;
-}
-
-int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
-{
-	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlNodePtr root = doc ? xmlNewNode(NULL, (const xmlChar *)"record") : NULL;
-	if (!root) {
-		xmlFreeDoc(doc);
-		return error_oom();
-	}
-	xmlDocSetRootElement(doc, root);
-	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
-	xmlSetNs(root, ns);
-	set_attr(root, "id", rec->id);
-	set_attr(root, "version", RECORD_VERSION);
-	add_time(root, ns, "made-at", rec->made_at);
-	add_text(root, ns, "made-by", rec->made_by);
-	if (rec->type == SMSAUDIT_REC_SMS) {
-		int rc = add_sms(root, ns, rec->sms.xml, rec->id);
-		if (rc == 0)
-			rc = record_schema_validate(doc, rec->id);
-		if (rc == 0)
-			rc = smsaudit_xml_write_canonical(out, doc);
-		xmlFreeDoc(doc);
-		return rc;
-	}
-	xmlNodePtr body = xmlNewChild(root, ns, (const xmlChar *)type_names[rec->type], NULL);
-	char buf[64];
-	switch (rec->type) {
-	case SMSAUDIT_REC_PERSON: {
-		const smsaudit_person_body *p = &rec->person;
-		add_text(body, ns, "name", p->name);
-		add_text(body, ns, "email", p->email);
-		xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
-		for (size_t i = 0; i < NROLES; i++)
-			if (p->roles & role_names[i].flag)
-				add_text(roles, ns, "role", role_names[i].name);
-		add_time(body, ns, "valid-from", p->valid_from);
-		if (p->valid_until)
-			add_time(body, ns, "valid-until", p->valid_until);
-		add_text(body, ns, "fingerprint", p->fingerprint);
-		add_text(body, ns, "certificate", p->certificate);
-		break;
-	}
-	case SMSAUDIT_REC_REVOCATION:
-		add_text(body, ns, "email", rec->revocation.email);
-		add_text(body, ns, "fingerprint", rec->revocation.fingerprint);
-		add_time(body, ns, "effective", rec->revocation.effective);
-		add_text(body, ns, "reason", rec->revocation.reason);
-		break;
-	case SMSAUDIT_REC_EVIDENCE: {
-		const smsaudit_evidence_body *e = &rec->evidence;
-		add_text(body, ns, "title", e->title);
-		add_text(body, ns, "kind", smsaudit_evidence_kind_name(e->kind));
-		xmlNodePtr cs = xmlNewChild(body, ns, (const xmlChar *)"controls", NULL);
-		for (size_t i = 0; i < e->ncontrols; i++)
-			add_text(cs, ns, "control", e->controls[i]);
-		if (e->has_period) {
-			xmlNodePtr per = xmlNewChild(body, ns, (const xmlChar *)"period", NULL);
-			char d[11];
-			smsaudit_date_format(d, e->period_from);
-			set_attr(per, "from", d);
-			smsaudit_date_format(d, e->period_to);
-			set_attr(per, "to", d);
-		}
-		if (e->valid_until)
-			add_date(body, ns, "valid-until", e->valid_until);
-		if (e->note)
-			add_text(body, ns, "note", e->note);
-		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"content", NULL);
-		set_attr(c, "sha256", e->sha256);
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->size);
-		set_attr(c, "size", buf);
-		set_attr(c, "media-type", e->media_type);
-		set_attr(c, "name", e->name);
-		break;
-	}
-	case SMSAUDIT_REC_SUPERSEDE:
-		add_text(body, ns, "old", rec->supersede.old_id);
-		add_text(body, ns, "new", rec->supersede.new_id);
-		add_text(body, ns, "reason", rec->supersede.reason);
-		break;
-	case SMSAUDIT_REC_WITHDRAW:
-		add_text(body, ns, "evidence", rec->withdraw.evidence_id);
-		add_text(body, ns, "reason", rec->withdraw.reason);
-		break;
-	case SMSAUDIT_REC_ASSESSMENT:
-		add_text(body, ns, "clause", rec->assessment.clause);
-		add_text(body, ns, "result", smsaudit_assessment_result_name(rec->assessment.result));
-		if (rec->assessment.other_party)
-			add_text(body, ns, "other-party", rec->assessment.other_party);
-		add_text(body, ns, "note", rec->assessment.note);
-		break;
-	case SMSAUDIT_REC_FINDING: {
-		const smsaudit_finding_body *f = &rec->finding;
-		add_text(body, ns, "source", smsaudit_finding_source_name(f->source));
-		add_text(body, ns, "grade", f->grade);
-		add_date(body, ns, "raised-on", f->raised_on);
-		if (f->audit[0])
-			add_text(body, ns, "audit", f->audit);
-		xmlNodePtr cs = xmlNewChild(body, ns, (const xmlChar *)"clauses", NULL);
-		for (size_t i = 0; i < f->nclauses; i++)
-			add_text(cs, ns, "clause", f->clauses[i]);
-		add_text(body, ns, "statement", f->statement);
-		if (f->nevidence)
-			add_refs(body, ns, "objective-evidence", f->evidence, f->nevidence);
-		break;
-	}
-	case SMSAUDIT_REC_STEP: {
-		const smsaudit_step_body *st = &rec->step;
-		add_text(body, ns, "finding", st->finding);
-		xmlNodePtr k = xmlNewChild(body, ns, (const xmlChar *)smsaudit_step_kind_name(st->kind), NULL);
-		if (st->kind == SMSAUDIT_STEP_CAUSE)
-			set_attr(k, "method", smsaudit_cause_method_name(st->method));
-		if (st->kind == SMSAUDIT_STEP_IMPLEMENTED) {
-			set_attr(k, "plan", st->plan);
-			snprintf(buf, sizeof(buf), "%u", st->action);
-			set_attr(k, "action", buf);
-		}
-		if (st->kind == SMSAUDIT_STEP_VERIFIED)
-			set_attr(k, "result", st->effective ? "effective" : "not-effective");
-		if (st->kind == SMSAUDIT_STEP_PLAN) {
-			for (size_t i = 0; i < st->nactions; i++) {
-				xmlNodePtr a = xmlNewChild(k, ns, (const xmlChar *)"action", NULL);
-				set_attr(a, "owner", st->actions[i].owner);
-				char d[11];
-				smsaudit_date_format(d, st->actions[i].due);
-				set_attr(a, "due", d);
-				add_text(a, ns, "description", st->actions[i].description);
-			}
-			if (st->text)
-				add_text(k, ns, "text", st->text);
-		} else {
-			add_text(k, ns, "text", st->text);
-		}
-		if ((st->kind == SMSAUDIT_STEP_IMPLEMENTED || st->kind == SMSAUDIT_STEP_VERIFIED) && st->nevidence)
-			add_refs(k, ns, "evidence-refs", st->evidence, st->nevidence);
-		break;
-	}
-	case SMSAUDIT_REC_AUDIT:
-		write_audit(body, ns, &rec->audit);
-		break;
-	case SMSAUDIT_REC_SEAL:
-		add_text(body, ns, "audit", rec->seal.audit);
-		add_text(body, ns, "pack", rec->seal.pack);
-		add_text(body, ns, "source-commit", rec->seal.commit);
-		add_date(body, ns, "as-of", rec->seal.as_of);
-		add_text(body, ns, "manifest-sha256", rec->seal.manifest_sha256);
-		add_text(body, ns, "sums-sha256", rec->seal.sums_sha256);
-		add_text(body, ns, "pdf-sha256", rec->seal.pdf_sha256);
-		break;
-	default:
-		break;
-	}
-	/* A record that would not pass verify is never written. */
-	int rc = record_schema_validate(doc, rec->id);
-	if (rc == 0)
-		rc = smsaudit_xml_write_canonical(out, doc);
-	xmlFreeDoc(doc);
-	return rc;
 }
 
 /* ---- reading ---- */
@@ -718,85 +467,6 @@ static int attr_date(time_t *out, xmlNodePtr n, const char *name)
 	int rc = v ? smsaudit_date_parse(out, v) : SMSAUDIT_EINVALID;
 	xmlFree(v);
 	return rc;
-}
-
-static void free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void smsaudit_record_free(smsaudit_record *r)
-{
-	if (!r)
-		return;
-	free(r->made_by);
-	switch (r->type) {
-	case SMSAUDIT_REC_PERSON:
-		free(r->person.name);
-		free(r->person.email);
-		free(r->person.certificate);
-		break;
-	case SMSAUDIT_REC_REVOCATION:
-		free(r->revocation.email);
-		free(r->revocation.reason);
-		break;
-	case SMSAUDIT_REC_EVIDENCE:
-		free(r->evidence.title);
-		for (size_t i = 0; i < r->evidence.ncontrols; i++)
-			free(r->evidence.controls[i]);
-		free(r->evidence.controls);
-		free(r->evidence.note);
-		free(r->evidence.media_type);
-		free(r->evidence.name);
-		break;
-	case SMSAUDIT_REC_SUPERSEDE:
-		free(r->supersede.reason);
-		break;
-	case SMSAUDIT_REC_WITHDRAW:
-		free(r->withdraw.reason);
-		break;
-	case SMSAUDIT_REC_ASSESSMENT:
-		free(r->assessment.other_party);
-		free(r->assessment.note);
-		break;
-	case SMSAUDIT_REC_FINDING:
-		for (size_t i = 0; i < r->finding.nclauses; i++)
-			free(r->finding.clauses[i]);
-		free(r->finding.clauses);
-		free(r->finding.statement);
-		free(r->finding.evidence);
-		break;
-	case SMSAUDIT_REC_STEP:
-		free(r->step.text);
-		for (size_t i = 0; i < r->step.nactions; i++) {
-			free(r->step.actions[i].description);
-			free(r->step.actions[i].owner);
-		}
-		free(r->step.actions);
-		free(r->step.evidence);
-		break;
-	case SMSAUDIT_REC_AUDIT: {
-		smsaudit_audit_body *a = &r->audit;
-		free(a->body);
-		free(a->lead);
-		free_list(a->team, a->nteam);
-		free_list(a->clauses, a->nclauses);
-		free_list(a->services, a->nservices);
-		free_list(a->sites, a->nsites);
-		free(a->conditions);
-		free_list(a->concerns, a->nconcerns);
-		free(a->summary);
-		break;
-	}
-	case SMSAUDIT_REC_SMS:
-		free(r->sms.xml);
-		break;
-	default:
-		break;
-	}
-	free(r);
 }
 
 static size_t count_children(xmlNodePtr parent)
@@ -833,8 +503,338 @@ static int parse_refs(smsaudit_evidence_ref **out, size_t *n, xmlNodePtr list)
 	return 0;
 }
 
-static int parse_finding(smsaudit_finding_body *f, xmlNodePtr body, const char *name)
+/* The texts of the children named `item` of `parent` (which may be NULL). */
+static int parse_list(char ***out, size_t *n, xmlNodePtr parent, const char *item)
 {
+	*n = 0;
+	size_t count = 0;
+	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
+		count += smsaudit_xml_is(c, item);
+	if (!(*out = calloc(count ? count : 1, sizeof(char *))))
+		return error_oom();
+	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
+		if (smsaudit_xml_is(c, item))
+			(*out)[(*n)++] = smsaudit_xml_text_exact(c);
+	return 0;
+}
+
+/* ---- field tables ---- */
+
+/* The offset of member `m` of smsaudit_record, which must be of type T: a
+ * field table entry of the wrong kind does not compile. */
+#define MEMBER(m, T) (offsetof(smsaudit_record, m) + 0 * sizeof(_Generic(&((smsaudit_record *)0)->m, T *: 1)))
+
+#define TEXT(m, n, req) { .name = n, .kind = RECORD_FIELD_STR, .off = MEMBER(m, char *), .required = req }
+#define FIXED(m, n, req) \
+	{ .name = n, .kind = RECORD_FIELD_FIXED, .off = MEMBER(m[0], char), \
+	  .size = sizeof(((smsaudit_record *)0)->m), .required = req }
+#define TIME(m, n) { .name = n, .kind = RECORD_FIELD_TIME, .off = MEMBER(m, time_t) }
+#define INT(m, n) { .name = n, .kind = RECORD_FIELD_INT, .off = MEMBER(m, int) }
+#define UINT(m, n) { .name = n, .kind = RECORD_FIELD_UINT, .off = MEMBER(m, unsigned) }
+#define U64(m, n) { .name = n, .kind = RECORD_FIELD_U64, .off = MEMBER(m, uint64_t) }
+#define ENUM(m, n, T, count) { .name = n, .kind = RECORD_FIELD_ENUM, .off = MEMBER(m, T), .size = count }
+#define LIST(kind_, T, m, count, n, req) \
+	{ .name = n, .kind = kind_, .off = MEMBER(m, T), .count_off = MEMBER(count, size_t), .required = req }
+#define STRS(m, count, n, req) LIST(RECORD_FIELD_STRS, char **, m, count, n, req)
+#define REFS(m, count, n) LIST(RECORD_FIELD_REFS, smsaudit_evidence_ref *, m, count, n, 0)
+#define ACTIONS(m, count, n) LIST(RECORD_FIELD_ACTIONS, smsaudit_action *, m, count, n, 0)
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Enums are read and written as unsigned (ENUM above). */
+_Static_assert(sizeof(smsaudit_evidence_kind) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_assessment_result) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_finding_source) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_step_kind) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_cause_method) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_audit_event) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_audit_type) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(smsaudit_recommendation) == sizeof(unsigned), "enum size");
+
+/* ---- person: a person and the roles granted to them ---- */
+
+static const record_field person_fields[] = {
+	TEXT(person.name, "name", 1),
+	TEXT(person.email, "email", 1),
+	UINT(person.roles, "roles"),
+	TIME(person.valid_from, "valid-from"),
+	TIME(person.valid_until, "valid-until"),
+	FIXED(person.fingerprint, "fingerprint", 1),
+	TEXT(person.certificate, "certificate", 1),
+};
+
+static int person_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_person_body *p = &rec->person;
+	add_text(body, ns, "name", p->name);
+	add_text(body, ns, "email", p->email);
+	xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
+	for (size_t i = 0; i < NROLES; i++)
+		if (p->roles & role_names[i].flag)
+			add_text(roles, ns, "role", role_names[i].name);
+	add_time(body, ns, "valid-from", p->valid_from);
+	if (p->valid_until)
+		add_time(body, ns, "valid-until", p->valid_until);
+	add_text(body, ns, "fingerprint", p->fingerprint);
+	add_text(body, ns, "certificate", p->certificate);
+	return 0;
+}
+
+static int person_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	smsaudit_person_body *p = &rec->person;
+	p->name = child_text(body, "name");
+	p->email = child_text(body, "email");
+	xmlNodePtr roles = smsaudit_xml_child(body, "roles");
+	for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
+		char *role = smsaudit_xml_text_exact(c);
+		unsigned f = 0;
+		if (role && smsaudit_roles_parse(&f, role) == 0)
+			p->roles |= f;
+		free(role);
+	}
+	p->valid_from = child_time(body, "valid-from");
+	p->valid_until = child_time(body, "valid-until");
+	copy_hex(p->fingerprint, child_text(body, "fingerprint"));
+	p->certificate = child_text(body, "certificate");
+	return 0;
+}
+
+/* ---- revocation: a person's certificate no longer signs ---- */
+
+static const record_field revocation_fields[] = {
+	TEXT(revocation.email, "email", 1),
+	FIXED(revocation.fingerprint, "fingerprint", 1),
+	TIME(revocation.effective, "effective"),
+	TEXT(revocation.reason, "reason", 1),
+};
+
+static int revocation_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	add_text(body, ns, "email", rec->revocation.email);
+	add_text(body, ns, "fingerprint", rec->revocation.fingerprint);
+	add_time(body, ns, "effective", rec->revocation.effective);
+	add_text(body, ns, "reason", rec->revocation.reason);
+	return 0;
+}
+
+static int revocation_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	rec->revocation.email = child_text(body, "email");
+	copy_hex(rec->revocation.fingerprint, child_text(body, "fingerprint"));
+	rec->revocation.effective = child_time(body, "effective");
+	rec->revocation.reason = child_text(body, "reason");
+	return 0;
+}
+
+/* ---- evidence: a file, what it shows and for which clauses ---- */
+
+static const record_field evidence_fields[] = {
+	TEXT(evidence.title, "title", 1),
+	ENUM(evidence.kind, "kind", smsaudit_evidence_kind, SMSAUDIT_KIND__COUNT),
+	STRS(evidence.controls, evidence.ncontrols, "controls", 1),
+	INT(evidence.has_period, "period"),
+	TIME(evidence.period_from, "period from"),
+	TIME(evidence.period_to, "period to"),
+	TIME(evidence.valid_until, "valid-until"),
+	TEXT(evidence.note, "note", 0),
+	FIXED(evidence.sha256, "content sha256", 1),
+	U64(evidence.size, "content size"),
+	TEXT(evidence.media_type, "content media-type", 1),
+	TEXT(evidence.name, "content name", 1),
+};
+
+static int evidence_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_evidence_body *e = &rec->evidence;
+	add_text(body, ns, "title", e->title);
+	add_text(body, ns, "kind", smsaudit_evidence_kind_name(e->kind));
+	xmlNodePtr cs = xmlNewChild(body, ns, (const xmlChar *)"controls", NULL);
+	for (size_t i = 0; i < e->ncontrols; i++)
+		add_text(cs, ns, "control", e->controls[i]);
+	if (e->has_period) {
+		xmlNodePtr per = xmlNewChild(body, ns, (const xmlChar *)"period", NULL);
+		char d[11];
+		smsaudit_date_format(d, e->period_from);
+		set_attr(per, "from", d);
+		smsaudit_date_format(d, e->period_to);
+		set_attr(per, "to", d);
+	}
+	if (e->valid_until)
+		add_date(body, ns, "valid-until", e->valid_until);
+	if (e->note)
+		add_text(body, ns, "note", e->note);
+	xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"content", NULL);
+	set_attr(c, "sha256", e->sha256);
+	char size[24];
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)e->size);
+	set_attr(c, "size", size);
+	set_attr(c, "media-type", e->media_type);
+	set_attr(c, "name", e->name);
+	return 0;
+}
+
+static int evidence_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	smsaudit_evidence_body *e = &rec->evidence;
+	e->title = child_text(body, "title");
+	char *kind = child_text(body, "kind");
+	int rc = smsaudit_evidence_kind_parse(&e->kind, kind);
+	free(kind);
+	xmlNodePtr cs = smsaudit_xml_child(body, "controls");
+	size_t n = 0;
+	for (xmlNodePtr c = smsaudit_xml_first_element(cs); c; c = smsaudit_xml_next_element(c))
+		n++;
+	e->controls = calloc(n ? n : 1, sizeof(char *));
+	if (!e->controls)
+		rc = error_oom();
+	for (xmlNodePtr c = smsaudit_xml_first_element(cs); rc == 0 && c; c = smsaudit_xml_next_element(c))
+		e->controls[e->ncontrols++] = smsaudit_xml_text_exact(c);
+	xmlNodePtr per = smsaudit_xml_child(body, "period");
+	if (rc == 0 && per) {
+		e->has_period = 1;
+		if (attr_date(&e->period_from, per, "from") < 0 || attr_date(&e->period_to, per, "to") < 0)
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: period", name);
+		else if (e->period_to < e->period_from)
+			rc = error_set(SMSAUDIT_EINVALID, "%s: period ends before it starts", name);
+	}
+	char *vu = child_text(body, "valid-until");
+	if (rc == 0 && vu && smsaudit_date_parse(&e->valid_until, vu) < 0)
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: valid-until", name);
+	free(vu);
+	e->note = child_text(body, "note");
+	xmlNodePtr c = smsaudit_xml_child(body, "content");
+	char *sha = smsaudit_xml_attr(c, "sha256"), *size = smsaudit_xml_attr(c, "size");
+	char *mt = smsaudit_xml_attr(c, "media-type"), *nm = smsaudit_xml_attr(c, "name");
+	snprintf(e->sha256, sizeof(e->sha256), "%s", sha ? sha : "");
+	e->size = size ? strtoull(size, NULL, 10) : 0;
+	e->media_type = xstrdup(mt);
+	e->name = xstrdup(nm);
+	xmlFree(sha);
+	xmlFree(size);
+	xmlFree(mt);
+	xmlFree(nm);
+	return rc;
+}
+
+/* ---- supersede: a newer evidence record replaces an older one ---- */
+
+static const record_field supersede_fields[] = {
+	FIXED(supersede.old_id, "old", 1),
+	FIXED(supersede.new_id, "new", 1),
+	TEXT(supersede.reason, "reason", 1),
+};
+
+static int supersede_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	add_text(body, ns, "old", rec->supersede.old_id);
+	add_text(body, ns, "new", rec->supersede.new_id);
+	add_text(body, ns, "reason", rec->supersede.reason);
+	return 0;
+}
+
+static int supersede_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	char *o = child_text(body, "old"), *n = child_text(body, "new");
+	snprintf(rec->supersede.old_id, SMSAUDIT_ID_MAX, "%s", o ? o : "");
+	snprintf(rec->supersede.new_id, SMSAUDIT_ID_MAX, "%s", n ? n : "");
+	free(o);
+	free(n);
+	rec->supersede.reason = child_text(body, "reason");
+	return 0;
+}
+
+/* ---- withdraw: an evidence record no longer counts ---- */
+
+static const record_field withdraw_fields[] = {
+	FIXED(withdraw.evidence_id, "evidence", 1),
+	TEXT(withdraw.reason, "reason", 1),
+};
+
+static int withdraw_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	add_text(body, ns, "evidence", rec->withdraw.evidence_id);
+	add_text(body, ns, "reason", rec->withdraw.reason);
+	return 0;
+}
+
+static int withdraw_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	char *ev = child_text(body, "evidence");
+	snprintf(rec->withdraw.evidence_id, SMSAUDIT_ID_MAX, "%s", ev ? ev : "");
+	free(ev);
+	rec->withdraw.reason = child_text(body, "reason");
+	return 0;
+}
+
+/* ---- assessment: a self-assessment of one clause ---- */
+
+static const record_field assessment_fields[] = {
+	FIXED(assessment.clause, "clause", 1),
+	ENUM(assessment.result, "result", smsaudit_assessment_result, SMSAUDIT_RESULT_NONCONFORMANT + 1),
+	TEXT(assessment.other_party, "other-party", 0),
+	TEXT(assessment.note, "note", 1),
+};
+
+static int assessment_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	add_text(body, ns, "clause", rec->assessment.clause);
+	add_text(body, ns, "result", smsaudit_assessment_result_name(rec->assessment.result));
+	if (rec->assessment.other_party)
+		add_text(body, ns, "other-party", rec->assessment.other_party);
+	add_text(body, ns, "note", rec->assessment.note);
+	return 0;
+}
+
+static int assessment_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	smsaudit_assessment_body *a = &rec->assessment;
+	char *cl = child_text(body, "clause"), *res = child_text(body, "result");
+	snprintf(a->clause, sizeof(a->clause), "%s", cl ? cl : "");
+	int rc = smsaudit_assessment_result_parse(&a->result, res);
+	free(cl);
+	free(res);
+	a->other_party = child_text(body, "other-party");
+	a->note = child_text(body, "note");
+	return rc;
+}
+
+/* ---- finding: a nonconformity, observation or opportunity, raised by an auditor ---- */
+
+static const record_field finding_fields[] = {
+	ENUM(finding.source, "source", smsaudit_finding_source, SMSAUDIT_SOURCE__COUNT),
+	FIXED(finding.grade, "grade", 1),
+	TIME(finding.raised_on, "raised-on"),
+	FIXED(finding.audit, "audit", 0),
+	STRS(finding.clauses, finding.nclauses, "clauses", 1),
+	TEXT(finding.statement, "statement", 1),
+	REFS(finding.evidence, finding.nevidence, "objective-evidence"),
+};
+
+static int finding_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_finding_body *f = &rec->finding;
+	add_text(body, ns, "source", smsaudit_finding_source_name(f->source));
+	add_text(body, ns, "grade", f->grade);
+	add_date(body, ns, "raised-on", f->raised_on);
+	if (f->audit[0])
+		add_text(body, ns, "audit", f->audit);
+	xmlNodePtr cs = xmlNewChild(body, ns, (const xmlChar *)"clauses", NULL);
+	for (size_t i = 0; i < f->nclauses; i++)
+		add_text(cs, ns, "clause", f->clauses[i]);
+	add_text(body, ns, "statement", f->statement);
+	if (f->nevidence)
+		add_refs(body, ns, "objective-evidence", f->evidence, f->nevidence);
+	return 0;
+}
+
+static int finding_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	smsaudit_finding_body *f = &rec->finding;
 	char *src = child_text(body, "source");
 	int rc = smsaudit_finding_source_parse(&f->source, src);
 	free(src);
@@ -859,8 +859,70 @@ static int parse_finding(smsaudit_finding_body *f, xmlNodePtr body, const char *
 	return rc;
 }
 
-static int parse_step(smsaudit_step_body *st, xmlNodePtr body, const char *name)
+/* ---- step: one step in a finding's life ---- */
+
+static const record_field step_fields[] = {
+	FIXED(step.finding, "finding", 1),
+	ENUM(step.kind, "step", smsaudit_step_kind, SMSAUDIT_STEP__COUNT),
+	TEXT(step.text, "text", 0),
+	ENUM(step.method, "method", smsaudit_cause_method, SMSAUDIT_CAUSE_OTHER + 1),
+	ACTIONS(step.actions, step.nactions, "action"),
+	FIXED(step.plan, "plan", 0),
+	UINT(step.action, "action number"),
+	INT(step.effective, "result"),
+	REFS(step.evidence, step.nevidence, "evidence-refs"),
+};
+
+/* What a step of each kind needs beyond its finding. */
+static const char *step_missing(const smsaudit_record *rec)
 {
+	const smsaudit_step_body *st = &rec->step;
+	if (st->kind == SMSAUDIT_STEP_PLAN)
+		return st->nactions ? NULL : "action";
+	if (!st->text)
+		return "text";
+	if (st->kind == SMSAUDIT_STEP_IMPLEMENTED && !st->plan[0])
+		return "plan";
+	return NULL;
+}
+
+static int step_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_step_body *st = &rec->step;
+	add_text(body, ns, "finding", st->finding);
+	xmlNodePtr k = xmlNewChild(body, ns, (const xmlChar *)smsaudit_step_kind_name(st->kind), NULL);
+	if (st->kind == SMSAUDIT_STEP_CAUSE)
+		set_attr(k, "method", smsaudit_cause_method_name(st->method));
+	if (st->kind == SMSAUDIT_STEP_IMPLEMENTED) {
+		char number[16];
+		set_attr(k, "plan", st->plan);
+		snprintf(number, sizeof(number), "%u", st->action);
+		set_attr(k, "action", number);
+	}
+	if (st->kind == SMSAUDIT_STEP_VERIFIED)
+		set_attr(k, "result", st->effective ? "effective" : "not-effective");
+	if (st->kind == SMSAUDIT_STEP_PLAN) {
+		for (size_t i = 0; i < st->nactions; i++) {
+			xmlNodePtr a = xmlNewChild(k, ns, (const xmlChar *)"action", NULL);
+			set_attr(a, "owner", st->actions[i].owner);
+			char d[11];
+			smsaudit_date_format(d, st->actions[i].due);
+			set_attr(a, "due", d);
+			add_text(a, ns, "description", st->actions[i].description);
+		}
+		if (st->text)
+			add_text(k, ns, "text", st->text);
+	} else {
+		add_text(k, ns, "text", st->text);
+	}
+	if ((st->kind == SMSAUDIT_STEP_IMPLEMENTED || st->kind == SMSAUDIT_STEP_VERIFIED) && st->nevidence)
+		add_refs(k, ns, "evidence-refs", st->evidence, st->nevidence);
+	return 0;
+}
+
+static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	smsaudit_step_body *st = &rec->step;
 	char *fid = child_text(body, "finding");
 	snprintf(st->finding, sizeof(st->finding), "%s", fid ? fid : "");
 	free(fid);
@@ -912,23 +974,82 @@ static int parse_step(smsaudit_step_body *st, xmlNodePtr body, const char *name)
 	return rc;
 }
 
-/* The texts of the children named `item` of `parent` (which may be NULL). */
-static int parse_list(char ***out, size_t *n, xmlNodePtr parent, const char *item)
+/* ---- audit: planned, started or concluded ---- */
+
+static const record_field audit_fields[] = {
+	ENUM(audit.event, "event", smsaudit_audit_event, SMSAUDIT_AUDIT_CONCLUDE + 1),
+	FIXED(audit.audit, "audit", 0),
+	ENUM(audit.type, "type", smsaudit_audit_type, SMSAUDIT_AUDIT__COUNT),
+	TIME(audit.planned_from, "planned from"),
+	TIME(audit.planned_to, "planned to"),
+	TEXT(audit.body, "body", 0),
+	TEXT(audit.lead, "lead", 0),
+	STRS(audit.team, audit.nteam, "team", 0),
+	STRS(audit.clauses, audit.nclauses, "scope clauses", 0),
+	STRS(audit.services, audit.nservices, "scope services", 0),
+	STRS(audit.sites, audit.nsites, "sites", 0),
+	TIME(audit.actual_from, "actual from"),
+	TIME(audit.actual_to, "actual to"),
+	ENUM(audit.recommendation, "recommendation", smsaudit_recommendation, SMSAUDIT_REC_NOT_RECOMMENDED + 1),
+	TEXT(audit.conditions, "conditions", 0),
+	STRS(audit.concerns, audit.nconcerns, "concerns", 0),
+	TEXT(audit.summary, "summary", 0),
+};
+
+/* A plan names who audits; a start or a conclusion names the planned audit. */
+static const char *audit_missing(const smsaudit_record *rec)
 {
-	*n = 0;
-	size_t count = 0;
-	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
-		count += smsaudit_xml_is(c, item);
-	if (!(*out = calloc(count ? count : 1, sizeof(char *))))
-		return error_oom();
-	for (xmlNodePtr c = smsaudit_xml_first_element(parent); c; c = smsaudit_xml_next_element(c))
-		if (smsaudit_xml_is(c, item))
-			(*out)[(*n)++] = smsaudit_xml_text_exact(c);
+	const smsaudit_audit_body *a = &rec->audit;
+	if (a->event == SMSAUDIT_AUDIT_PLAN)
+		return !a->body ? "body" : !a->lead ? "lead" : NULL;
+	if (!a->audit[0])
+		return "audit";
+	if (a->event == SMSAUDIT_AUDIT_CONCLUDE && !a->summary)
+		return "summary";
+	return NULL;
+}
+
+static int audit_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_audit_body *a = &rec->audit;
+	char d[11];
+	if (a->event == SMSAUDIT_AUDIT_PLAN) {
+		xmlNodePtr p = xmlNewChild(body, ns, (const xmlChar *)"plan", NULL);
+		add_text(p, ns, "type", smsaudit_audit_type_name(a->type));
+		add_dates(p, ns, "planned", a->planned_from, a->planned_to);
+		add_text(p, ns, "body", a->body);
+		add_text(p, ns, "lead", a->lead);
+		if (a->nteam)
+			add_list(xmlNewChild(p, ns, (const xmlChar *)"team", NULL), ns, "member", a->team, a->nteam);
+		if (a->nclauses || a->nservices) {
+			xmlNodePtr sc = xmlNewChild(p, ns, (const xmlChar *)"scope", NULL);
+			add_list(sc, ns, "clause", a->clauses, a->nclauses);
+			add_list(sc, ns, "service", a->services, a->nservices);
+		}
+		if (a->nsites)
+			add_list(xmlNewChild(p, ns, (const xmlChar *)"sites", NULL), ns, "site", a->sites, a->nsites);
+	} else if (a->event == SMSAUDIT_AUDIT_START) {
+		xmlNodePtr st = xmlNewChild(body, ns, (const xmlChar *)"started", NULL);
+		set_attr(st, "audit", a->audit);
+		smsaudit_date_format(d, a->actual_from);
+		set_attr(st, "on", d);
+	} else {
+		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"concluded", NULL);
+		set_attr(c, "audit", a->audit);
+		add_dates(c, ns, "actual", a->actual_from, a->actual_to);
+		add_text(c, ns, "recommendation", smsaudit_recommendation_name(a->recommendation));
+		if (a->conditions)
+			add_text(c, ns, "conditions", a->conditions);
+		if (a->nconcerns)
+			add_list(xmlNewChild(c, ns, (const xmlChar *)"concerns", NULL), ns, "concern", a->concerns, a->nconcerns);
+		add_text(c, ns, "summary", a->summary);
+	}
 	return 0;
 }
 
-static int parse_audit(smsaudit_audit_body *a, xmlNodePtr body, const char *name)
+static int audit_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 {
+	smsaudit_audit_body *a = &rec->audit;
 	xmlNodePtr e = smsaudit_xml_first_element(body);
 	int rc = 0;
 	if (smsaudit_xml_is(e, "plan")) {
@@ -973,6 +1094,266 @@ static int parse_audit(smsaudit_audit_body *a, xmlNodePtr body, const char *name
 	return rc;
 }
 
+/* ---- seal: a sealed audit pack ---- */
+
+static const record_field seal_fields[] = {
+	FIXED(seal.audit, "audit", 1),
+	FIXED(seal.pack, "pack", 1),
+	FIXED(seal.commit, "source-commit", 1),
+	TIME(seal.as_of, "as-of"),
+	FIXED(seal.manifest_sha256, "manifest-sha256", 1),
+	FIXED(seal.sums_sha256, "sums-sha256", 1),
+	FIXED(seal.pdf_sha256, "pdf-sha256", 1),
+};
+
+static int seal_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	add_text(body, ns, "audit", rec->seal.audit);
+	add_text(body, ns, "pack", rec->seal.pack);
+	add_text(body, ns, "source-commit", rec->seal.commit);
+	add_date(body, ns, "as-of", rec->seal.as_of);
+	add_text(body, ns, "manifest-sha256", rec->seal.manifest_sha256);
+	add_text(body, ns, "sums-sha256", rec->seal.sums_sha256);
+	add_text(body, ns, "pdf-sha256", rec->seal.pdf_sha256);
+	return 0;
+}
+
+static int seal_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	smsaudit_seal_body *s = &rec->seal;
+	static const struct { const char *name; size_t off, size; } fields[] = {
+		{ "audit", offsetof(smsaudit_seal_body, audit), SMSAUDIT_ID_MAX },
+		{ "pack", offsetof(smsaudit_seal_body, pack), 80 },
+		{ "source-commit", offsetof(smsaudit_seal_body, commit), 41 },
+		{ "manifest-sha256", offsetof(smsaudit_seal_body, manifest_sha256), 65 },
+		{ "sums-sha256", offsetof(smsaudit_seal_body, sums_sha256), 65 },
+		{ "pdf-sha256", offsetof(smsaudit_seal_body, pdf_sha256), 65 },
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		char *v = child_text(body, fields[i].name);
+		snprintf((char *)s + fields[i].off, fields[i].size, "%s", v ? v : "");
+		free(v);
+	}
+	int rc = 0;
+	char *d = child_text(body, "as-of");
+	if (!d || smsaudit_date_parse(&s->as_of, d) < 0)
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: as-of", name);
+	free(d);
+	return rc;
+}
+
+/* ---- sms: a new version of the SMS description ---- */
+
+static const record_field sms_fields[] = {
+	TEXT(sms.xml, "description", 1),
+};
+
+/* The SMS description (a standalone <sms> document) as the record's body. */
+static int sms_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const char *xml = rec->sms.xml;
+	xmlDocPtr d = NULL;
+	int rc = smsaudit_xml_parse_memory(&d, xml, strlen(xml), rec->id);
+	xmlNodePtr src = d ? xmlDocGetRootElement(d) : NULL;
+	if (rc == 0 && !smsaudit_xml_is(src, "sms"))
+		rc = error_set(SMSAUDIT_EINVALID, "%s: the SMS description is not an <sms> element", rec->id);
+	if (rc == 0)
+		rc = copy_into(body, ns, src);
+	xmlFreeDoc(d);
+	return rc;
+}
+
+/* The body of an sms record back to a standalone canonical document. */
+static int sms_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	char **out = &rec->sms.xml;
+	*out = NULL;
+	xmlDocPtr d = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = d ? xmlNewNode(NULL, (const xmlChar *)"sms") : NULL;
+	if (!root) {
+		xmlFreeDoc(d);
+		return error_oom();
+	}
+	xmlDocSetRootElement(d, root);
+	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
+	xmlSetNs(root, ns);
+	for (xmlAttrPtr a = body->properties; a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+		xmlNewProp(root, a->name, v);
+		xmlFree(v);
+	}
+	int rc = 0;
+	for (xmlNodePtr c = body->children; rc == 0 && c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			rc = copy_element(root, ns, c);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(&b, d);
+	xmlFreeDoc(d);
+	if (rc == 0 && !(*out = strndup(b.ptr, b.size)))
+		rc = error_oom();
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
+/* ---- the table ---- */
+
+#define QM SMSAUDIT_ROLE_QUALITY_MANAGER
+#define PO SMSAUDIT_ROLE_PROCESS_OWNER
+#define IA SMSAUDIT_ROLE_INTERNAL_AUDITOR
+#define EA SMSAUDIT_ROLE_EXTERNAL_AUDITOR
+#define DESC(t, name_, prefix, roles, cached_, fields_, missing_, fn) \
+	[t] = { .type = t, .name = name_, .id_prefix = prefix, .signer_roles = roles, .cached = cached_, \
+	        .fields = fields_, .nfields = NFIELDS(fields_), .missing = missing_, \
+	        .write = fn##_write, .parse = fn##_parse }
+
+/* Which of the roles may sign which finding, step or audit event is decided
+ * by the finding and audit rules (finding.c, audit.c), which know the source,
+ * the step and the audit's team. Audit, seal and SMS records are few: they
+ * are verified every time rather than kept in the verification cache. */
+static const record_type_desc record_types[SMSAUDIT_REC__COUNT] = {
+	DESC(SMSAUDIT_REC_PERSON, "person", "person", QM, 1, person_fields, NULL, person),
+	DESC(SMSAUDIT_REC_REVOCATION, "revocation", "revoke", QM, 1, revocation_fields, NULL, revocation),
+	DESC(SMSAUDIT_REC_EVIDENCE, "evidence", "ev", QM | PO | IA, 1, evidence_fields, NULL, evidence),
+	DESC(SMSAUDIT_REC_SUPERSEDE, "supersede", "supersede", QM | PO | IA, 1, supersede_fields, NULL, supersede),
+	DESC(SMSAUDIT_REC_WITHDRAW, "withdraw", "withdraw", QM | PO | IA, 1, withdraw_fields, NULL, withdraw),
+	DESC(SMSAUDIT_REC_ASSESSMENT, "assessment", "assess", QM | PO, 1, assessment_fields, NULL, assessment),
+	DESC(SMSAUDIT_REC_FINDING, "finding", "finding", QM | IA | EA, 1, finding_fields, NULL, finding),
+	DESC(SMSAUDIT_REC_STEP, "step", "step", QM | PO | IA | EA, 1, step_fields, step_missing, step),
+	DESC(SMSAUDIT_REC_AUDIT, "audit", "audit", QM | IA | EA, 0, audit_fields, audit_missing, audit),
+	DESC(SMSAUDIT_REC_SEAL, "seal", "seal", QM, 0, seal_fields, NULL, seal),
+	DESC(SMSAUDIT_REC_SMS, "sms", "sms", QM, 0, sms_fields, NULL, sms),
+};
+
+const record_type_desc *record_type_desc_of(smsaudit_record_type type)
+{
+	/* A gap in the table (a type added to the enum only) is no type. */
+	if ((unsigned)type >= SMSAUDIT_REC__COUNT || !record_types[type].name)
+		return NULL;
+	return &record_types[type];
+}
+
+static void *field_at(const smsaudit_record *rec, size_t off)
+{
+	return (char *)rec + off;
+}
+
+static size_t field_count(const smsaudit_record *rec, const record_field *f)
+{
+	return *(const size_t *)field_at(rec, f->count_off);
+}
+
+const char *record_missing_field(const smsaudit_record *rec)
+{
+	if (!rec->made_by)
+		return "made-by";
+	const record_type_desc *d = record_type_desc_of(rec->type);
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < d->nfields; i++) {
+		const record_field *f = &d->fields[i];
+		if (!f->required)
+			continue;
+		const void *p = field_at(rec, f->off);
+		int absent = 0;
+		switch (f->kind) {
+		case RECORD_FIELD_STR:
+			absent = *(char *const *)p == NULL;
+			break;
+		case RECORD_FIELD_FIXED:
+			absent = *(const char *)p == '\0';
+			break;
+		case RECORD_FIELD_STRS:
+		case RECORD_FIELD_REFS:
+		case RECORD_FIELD_ACTIONS:
+			absent = field_count(rec, f) == 0;
+			break;
+		default:
+			break;
+		}
+		if (absent)
+			return f->name;
+	}
+	return d->missing ? d->missing(rec) : NULL;
+}
+
+/* ---- any record ---- */
+
+int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec)
+{
+	const record_type_desc *desc = record_type_desc_of(rec->type);
+	if (!desc)
+		return error_set(SMSAUDIT_EINVALID, "%s: no record type %d", rec->id, (int)rec->type);
+	const char *missing = record_missing_field(rec);
+	if (missing)
+		return error_set(SMSAUDIT_EINVALID, "%s: the %s record has no %s", rec->id, desc->name, missing);
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = doc ? xmlNewNode(NULL, (const xmlChar *)"record") : NULL;
+	if (!root) {
+		xmlFreeDoc(doc);
+		return error_oom();
+	}
+	xmlDocSetRootElement(doc, root);
+	xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)RECORD_NS, NULL);
+	xmlSetNs(root, ns);
+	set_attr(root, "id", rec->id);
+	set_attr(root, "version", RECORD_VERSION);
+	add_time(root, ns, "made-at", rec->made_at);
+	add_text(root, ns, "made-by", rec->made_by);
+	xmlNodePtr body = xmlNewChild(root, ns, (const xmlChar *)desc->name, NULL);
+	int rc = body ? desc->write(body, ns, rec) : error_oom();
+	/* A record that would not pass verify is never written. */
+	if (rc == 0)
+		rc = record_schema_validate(doc, rec->id);
+	if (rc == 0)
+		rc = smsaudit_xml_write_canonical(out, doc);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static void field_free(smsaudit_record *rec, const record_field *f)
+{
+	void *p = field_at(rec, f->off);
+	switch (f->kind) {
+	case RECORD_FIELD_STR:
+		free(*(char **)p);
+		break;
+	case RECORD_FIELD_STRS: {
+		char **v = *(char ***)p;
+		for (size_t i = 0; v && i < field_count(rec, f); i++)
+			free(v[i]);
+		free(v);
+		break;
+	}
+	case RECORD_FIELD_REFS:
+		free(*(smsaudit_evidence_ref **)p);
+		break;
+	case RECORD_FIELD_ACTIONS: {
+		smsaudit_action *v = *(smsaudit_action **)p;
+		for (size_t i = 0; v && i < field_count(rec, f); i++) {
+			free(v[i].description);
+			free(v[i].owner);
+		}
+		free(v);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void smsaudit_record_free(smsaudit_record *r)
+{
+	if (!r)
+		return;
+	free(r->made_by);
+	const record_type_desc *d = record_type_desc_of(r->type);
+	for (size_t i = 0; d && i < d->nfields; i++)
+		field_free(r, &d->fields[i]);
+	free(r);
+}
+
 int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, const char *name)
 {
 	*out = NULL;
@@ -1004,125 +1385,19 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 	r->made_by = child_text(root, "made-by");
 
 	xmlNodePtr body = smsaudit_xml_next_element(smsaudit_xml_child(root, "made-by"));
-	smsaudit_record_type type = SMSAUDIT_REC__COUNT;
-	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++)
-		if (smsaudit_xml_is(body, type_names[t]))
-			type = (smsaudit_record_type)t;
-	r->type = type;
-	smsaudit_record_type id_type;
-	if (rc == 0 && (smsaudit_record_id_type(&id_type, r->id) < 0 || id_type != type))
-		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match a %s record", name, r->id,
-		               smsaudit_record_type_name(type));
-
-	if (rc == 0 && type == SMSAUDIT_REC_PERSON) {
-		smsaudit_person_body *p = &r->person;
-		p->name = child_text(body, "name");
-		p->email = child_text(body, "email");
-		xmlNodePtr roles = smsaudit_xml_child(body, "roles");
-		for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
-			char *role = smsaudit_xml_text_exact(c);
-			unsigned f = 0;
-			if (role && smsaudit_roles_parse(&f, role) == 0)
-				p->roles |= f;
-			free(role);
-		}
-		p->valid_from = child_time(body, "valid-from");
-		p->valid_until = child_time(body, "valid-until");
-		copy_hex(p->fingerprint, child_text(body, "fingerprint"));
-		p->certificate = child_text(body, "certificate");
-	} else if (rc == 0 && type == SMSAUDIT_REC_REVOCATION) {
-		r->revocation.email = child_text(body, "email");
-		copy_hex(r->revocation.fingerprint, child_text(body, "fingerprint"));
-		r->revocation.effective = child_time(body, "effective");
-		r->revocation.reason = child_text(body, "reason");
-	} else if (rc == 0 && type == SMSAUDIT_REC_EVIDENCE) {
-		smsaudit_evidence_body *e = &r->evidence;
-		e->title = child_text(body, "title");
-		char *kind = child_text(body, "kind");
-		rc = smsaudit_evidence_kind_parse(&e->kind, kind);
-		free(kind);
-		xmlNodePtr cs = smsaudit_xml_child(body, "controls");
-		size_t n = 0;
-		for (xmlNodePtr c = smsaudit_xml_first_element(cs); c; c = smsaudit_xml_next_element(c))
-			n++;
-		e->controls = calloc(n ? n : 1, sizeof(char *));
-		if (!e->controls)
-			rc = error_oom();
-		for (xmlNodePtr c = smsaudit_xml_first_element(cs); rc == 0 && c; c = smsaudit_xml_next_element(c))
-			e->controls[e->ncontrols++] = smsaudit_xml_text_exact(c);
-		xmlNodePtr per = smsaudit_xml_child(body, "period");
-		if (rc == 0 && per) {
-			e->has_period = 1;
-			if (attr_date(&e->period_from, per, "from") < 0 || attr_date(&e->period_to, per, "to") < 0)
-				rc = error_prefix(SMSAUDIT_EINVALID, "%s: period", name);
-			else if (e->period_to < e->period_from)
-				rc = error_set(SMSAUDIT_EINVALID, "%s: period ends before it starts", name);
-		}
-		char *vu = child_text(body, "valid-until");
-		if (rc == 0 && vu && smsaudit_date_parse(&e->valid_until, vu) < 0)
-			rc = error_prefix(SMSAUDIT_EINVALID, "%s: valid-until", name);
-		free(vu);
-		e->note = child_text(body, "note");
-		xmlNodePtr c = smsaudit_xml_child(body, "content");
-		char *sha = smsaudit_xml_attr(c, "sha256"), *size = smsaudit_xml_attr(c, "size");
-		char *mt = smsaudit_xml_attr(c, "media-type"), *nm = smsaudit_xml_attr(c, "name");
-		snprintf(e->sha256, sizeof(e->sha256), "%s", sha ? sha : "");
-		e->size = size ? strtoull(size, NULL, 10) : 0;
-		e->media_type = xstrdup(mt);
-		e->name = xstrdup(nm);
-		xmlFree(sha);
-		xmlFree(size);
-		xmlFree(mt);
-		xmlFree(nm);
-	} else if (rc == 0 && type == SMSAUDIT_REC_SUPERSEDE) {
-		char *o = child_text(body, "old"), *n = child_text(body, "new");
-		snprintf(r->supersede.old_id, SMSAUDIT_ID_MAX, "%s", o ? o : "");
-		snprintf(r->supersede.new_id, SMSAUDIT_ID_MAX, "%s", n ? n : "");
-		free(o);
-		free(n);
-		r->supersede.reason = child_text(body, "reason");
-	} else if (rc == 0 && type == SMSAUDIT_REC_WITHDRAW) {
-		char *ev = child_text(body, "evidence");
-		snprintf(r->withdraw.evidence_id, SMSAUDIT_ID_MAX, "%s", ev ? ev : "");
-		free(ev);
-		r->withdraw.reason = child_text(body, "reason");
-	} else if (rc == 0 && type == SMSAUDIT_REC_ASSESSMENT) {
-		smsaudit_assessment_body *a = &r->assessment;
-		char *cl = child_text(body, "clause"), *res = child_text(body, "result");
-		snprintf(a->clause, sizeof(a->clause), "%s", cl ? cl : "");
-		rc = smsaudit_assessment_result_parse(&a->result, res);
-		free(cl);
-		free(res);
-		a->other_party = child_text(body, "other-party");
-		a->note = child_text(body, "note");
-	} else if (rc == 0 && type == SMSAUDIT_REC_FINDING) {
-		rc = parse_finding(&r->finding, body, name);
-	} else if (rc == 0 && type == SMSAUDIT_REC_STEP) {
-		rc = parse_step(&r->step, body, name);
-	} else if (rc == 0 && type == SMSAUDIT_REC_AUDIT) {
-		rc = parse_audit(&r->audit, body, name);
-	} else if (rc == 0 && type == SMSAUDIT_REC_SMS) {
-		rc = sms_from_body(&r->sms.xml, body);
-	} else if (rc == 0 && type == SMSAUDIT_REC_SEAL) {
-		smsaudit_seal_body *s = &r->seal;
-		static const struct { const char *name; size_t off, size; } fields[] = {
-			{ "audit", offsetof(smsaudit_seal_body, audit), SMSAUDIT_ID_MAX },
-			{ "pack", offsetof(smsaudit_seal_body, pack), 80 },
-			{ "source-commit", offsetof(smsaudit_seal_body, commit), 41 },
-			{ "manifest-sha256", offsetof(smsaudit_seal_body, manifest_sha256), 65 },
-			{ "sums-sha256", offsetof(smsaudit_seal_body, sums_sha256), 65 },
-			{ "pdf-sha256", offsetof(smsaudit_seal_body, pdf_sha256), 65 },
-		};
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-			char *v = child_text(body, fields[i].name);
-			snprintf((char *)s + fields[i].off, fields[i].size, "%s", v ? v : "");
-			free(v);
-		}
-		char *d = child_text(body, "as-of");
-		if (!d || smsaudit_date_parse(&s->as_of, d) < 0)
-			rc = error_prefix(SMSAUDIT_EINVALID, "%s: as-of", name);
-		free(d);
+	const record_type_desc *desc = NULL;
+	for (int t = 0; !desc && t < SMSAUDIT_REC__COUNT; t++) {
+		const record_type_desc *d = record_type_desc_of((smsaudit_record_type)t);
+		if (d && smsaudit_xml_is(body, d->name))
+			desc = d;
 	}
+	r->type = desc ? desc->type : SMSAUDIT_REC__COUNT;
+	smsaudit_record_type id_type;
+	if (rc == 0 && (smsaudit_record_id_type(&id_type, r->id) < 0 || id_type != r->type))
+		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match a %s record", name, r->id,
+		               smsaudit_record_type_name(r->type));
+	if (rc == 0)
+		rc = desc->parse(r, body, name);
 	xmlFreeDoc(doc);
 	if (rc < 0) {
 		smsaudit_record_free(r);
