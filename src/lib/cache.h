@@ -24,4 +24,17 @@ int record_cache_put(record_cache *c, const smsaudit_oid *xml, const smsaudit_oi
 /* Write the cache if anything was added (atomically: temporary file, rename). */
 int record_cache_save(record_cache *c);
 
+/* One entry as the file holds it (after its length): the two blob ids, the
+ * signer's fingerprint, the signing time, the record's header, then each
+ * field of its body in the order its type's descriptor lists them
+ * (record_types.h). Any record type encodes; put keeps only the types whose
+ * descriptor says so. */
+int record_cache_encode(smsaudit_buf *out, const smsaudit_oid *xml, const smsaudit_oid *sig, const char *signer_fp,
+                        time_t signed_at, const smsaudit_record *rec);
+/* 1 and the parts of the `len` bytes at `entry` when they are exactly one whole
+ * entry of a complete record (xml and sig may be NULL); 0 for anything else,
+ * reporting nothing: a damaged entry is only a cache miss. */
+int record_cache_decode(smsaudit_oid *xml, smsaudit_oid *sig, char signer_fp[65], time_t *signed_at,
+                        smsaudit_record **rec, const void *entry, size_t len);
+
 #endif
