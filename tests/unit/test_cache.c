@@ -1,9 +1,10 @@
 /*
- * The verification cache (cache.h, internal to the library): every sample
- * record put, saved, loaded again and read back as it was; the file's bytes
- * for the types kept before record types became a table (so caches written by
- * earlier builds still load); and a torn, edited or foreign file believed in
- * nothing.
+ * The verification cache (cache.h, internal to the library): every record
+ * type through the entry codec and back as it was, and an entry that is cut
+ * short, runs on, or lacks what its type requires refused; every sample put,
+ * saved, loaded again and read back; the file's bytes for the types kept
+ * before record types became a table (so caches written by earlier builds
+ * still load); and a torn, edited or foreign file believed in nothing.
  */
 #include <sys/stat.h>
 
@@ -12,6 +13,7 @@
 #include "testutil.h"
 #include "samples.h"
 #include "cache.h"
+#include "record_types.h"
 
 #define TRUST "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -150,6 +152,161 @@ static void write_file(const char *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* ---- one entry ---- */
+
+static void encode_sample(smsaudit_buf *out, const smsaudit_record *r, int i)
+{
+	smsaudit_oid xml, sig;
+	sample_oids(&xml, &sig, i);
+	out->size = 0;
+	if (record_cache_encode(out, &xml, &sig, SAMPLE_HEX64B, r->made_at + 1, r) < 0)
+		fail_msg("encode %s: %s", r->id, smsaudit_error_last()->message);
+}
+
+/* 1 when the bytes decode (the record is freed), 0 when refused. */
+static int decodes(const char *entry, size_t len)
+{
+	smsaudit_record *rec = (smsaudit_record *)(uintptr_t)1;
+	char fp[65];
+	time_t at;
+	int ok = record_cache_decode(NULL, NULL, fp, &at, &rec, entry, len);
+	if (!ok)
+		assert_null(rec);
+	smsaudit_record_free(rec);
+	return ok;
+}
+
+static void test_every_type_through_the_codec(void **state)
+{
+	(void)state;
+	smsaudit_buf entry = SMSAUDIT_BUF_INIT, again = SMSAUDIT_BUF_INIT;
+	for (int i = 0; i < SAMPLE__COUNT; i++) {
+		smsaudit_record want;
+		sample_record(&want, i);
+		encode_sample(&entry, &want, i);
+		smsaudit_oid xml, sig, want_xml, want_sig;
+		sample_oids(&want_xml, &want_sig, i);
+		char fp[65] = "";
+		time_t at = 0;
+		smsaudit_record *got = NULL;
+		if (record_cache_decode(&xml, &sig, fp, &at, &got, entry.ptr, entry.size) != 1)
+			fail_msg("%s does not decode", want.id);
+		assert_memory_equal(xml.id, want_xml.id, 20);
+		assert_memory_equal(sig.id, want_sig.id, 20);
+		assert_string_equal(fp, SAMPLE_HEX64B);
+		assert_int_equal(at, want.made_at + 1);
+		expect_same_record(got, &want);
+		/* What was decoded encodes to the same bytes: nothing was lost or added. */
+		encode_sample(&again, got, i);
+		smsaudit_record_free(got);
+		if (again.size != entry.size || memcmp(again.ptr, entry.ptr, entry.size) != 0)
+			fail_msg("%s encodes differently once decoded", want.id);
+	}
+	/* A value that is no record type does not encode. */
+	smsaudit_record r;
+	sample_record(&r, SAMPLE_SEAL);
+	r.type = SMSAUDIT_REC__COUNT;
+	size_t before = entry.size;
+	smsaudit_oid xml, sig;
+	sample_oids(&xml, &sig, 0);
+	assert_int_equal(record_cache_encode(&entry, &xml, &sig, SAMPLE_HEX64B, 0, &r), SMSAUDIT_EINVALID);
+	assert_error_contains(r.id);
+	assert_int_equal(entry.size, before);
+	smsaudit_buf_dispose(&entry);
+	smsaudit_buf_dispose(&again);
+}
+
+static void test_torn_entry_refused(void **state)
+{
+	(void)state;
+	smsaudit_buf entry = SMSAUDIT_BUF_INIT;
+	for (int i = 0; i < SAMPLE__COUNT; i++) {
+		smsaudit_record r;
+		sample_record(&r, i);
+		encode_sample(&entry, &r, i);
+		assert_true(decodes(entry.ptr, entry.size));
+		/* Cut at every byte. */
+		for (size_t n = 0; n < entry.size; n++)
+			if (decodes(entry.ptr, n))
+				fail_msg("%s cut to %zu of %zu bytes decoded", r.id, n, entry.size);
+		/* One byte too many. */
+		assert_int_equal(smsaudit_buf_put(&entry, "", 1), 0);
+		if (decodes(entry.ptr, entry.size))
+			fail_msg("%s with a byte more decoded", r.id);
+	}
+	smsaudit_buf_dispose(&entry);
+}
+
+/* An entry a writer could not have made (a record without a field its type
+ * requires, a value outside its enum, a type that does not exist) is refused
+ * even when the file around it carries a good MAC. Driven by each type's
+ * field table, so every descriptor's rules are tried. */
+static void test_entry_of_no_complete_record_refused(void **state)
+{
+	(void)state;
+	smsaudit_buf entry = SMSAUDIT_BUF_INIT;
+	int tried = 0;
+	for (int i = 0; i < SAMPLE__COUNT; i++) {
+		smsaudit_record r;
+		sample_record(&r, i);
+		const record_type_desc *d = record_type_desc_of(r.type);
+		assert_non_null(d);
+		for (size_t k = 0; k < d->nfields; k++) {
+			const record_field *f = &d->fields[k];
+			smsaudit_record broken = r;
+			char *p = (char *)&broken + f->off;
+			if (f->kind == RECORD_FIELD_ENUM)
+				*(unsigned *)p = (unsigned)f->size;
+			else if (!f->required)
+				continue;
+			else if (f->kind == RECORD_FIELD_STR)
+				*(char **)p = NULL;
+			else if (f->kind == RECORD_FIELD_FIXED)
+				p[0] = '\0';
+			else
+				*(size_t *)((char *)&broken + f->count_off) = 0;
+			encode_sample(&entry, &broken, i);
+			if (decodes(entry.ptr, entry.size))
+				fail_msg("%s without a valid %s decoded", r.id, f->name);
+			tried++;
+		}
+		/* No made-by. */
+		smsaudit_record broken = r;
+		broken.made_by = NULL;
+		encode_sample(&entry, &broken, i);
+		assert_false(decodes(entry.ptr, entry.size));
+		/* A type that does not exist: the u64 after the blob ids, the
+		 * signer's fingerprint (length and 64 bytes) and the signing time. */
+		encode_sample(&entry, &r, i);
+		size_t at = 40 + 8 + 64 + 8;
+		assert_int_equal((unsigned char)entry.ptr[at], (unsigned)r.type);
+		entry.ptr[at] = (char)SMSAUDIT_REC__COUNT;
+		assert_false(decodes(entry.ptr, entry.size));
+		entry.ptr[at] = (char)0xff;
+		assert_false(decodes(entry.ptr, entry.size));
+	}
+	/* Rules beyond single fields: a step other than a plan needs its text, a
+	 * plan its actions; an audit's conclusion its summary. */
+	smsaudit_record r;
+	sample_record(&r, SAMPLE_STEP_FIRST + SMSAUDIT_STEP_CLOSED);
+	r.step.text = NULL;
+	encode_sample(&entry, &r, 0);
+	assert_false(decodes(entry.ptr, entry.size));
+	sample_record(&r, SAMPLE_STEP_FIRST + SMSAUDIT_STEP_PLAN);
+	r.step.text = NULL;
+	encode_sample(&entry, &r, 0);
+	assert_true(decodes(entry.ptr, entry.size));
+	r.step.nactions = 0;
+	encode_sample(&entry, &r, 0);
+	assert_false(decodes(entry.ptr, entry.size));
+	sample_record(&r, SAMPLE_AUDIT_CONCLUDE);
+	r.audit.summary = NULL;
+	encode_sample(&entry, &r, 0);
+	assert_false(decodes(entry.ptr, entry.size));
+	assert_true(tried > SMSAUDIT_REC__COUNT);
+	smsaudit_buf_dispose(&entry);
+}
+
 /* ---- round trips ---- */
 
 static void test_every_kept_type_round_trips(void **state)
@@ -286,6 +443,9 @@ static void test_other_users_cache_believed_in_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_type_through_the_codec),
+		cmocka_unit_test(test_torn_entry_refused),
+		cmocka_unit_test(test_entry_of_no_complete_record_refused),
 		cmocka_unit_test(test_every_kept_type_round_trips),
 		cmocka_unit_test(test_file_format_unchanged),
 		cmocka_unit_test(test_torn_file_believed_in_nothing),
