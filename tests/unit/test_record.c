@@ -5,6 +5,7 @@
  * their limits.
  */
 #include "testutil.h"
+#include "samples.h"
 
 static const char *const prefixes[SMSAUDIT_REC__COUNT] = {
 	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms"
@@ -819,6 +820,209 @@ static void test_parse_errors_name_the_file(void **state)
 	}
 }
 
+/* ---- every record type ---- */
+
+static void test_every_type_has_a_descriptor(void **state)
+{
+	(void)state;
+	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++) {
+		smsaudit_record_type type = (smsaudit_record_type)t;
+		const char *name = smsaudit_record_type_name(type);
+		if (strcmp(name, "unknown") == 0)
+			fail_msg("record type %d has no name", t);
+		/* Somebody may sign it, and never a viewer. */
+		if (smsaudit_record_signer_roles(type) == 0)
+			fail_msg("nobody may sign a %s record", name);
+		for (int u = 0; u < t; u++)
+			if (strcmp(name, smsaudit_record_type_name((smsaudit_record_type)u)) == 0)
+				fail_msg("two record types are called %s", name);
+	}
+	/* A value that is no type has no name, no signer and no id. */
+	char id[SMSAUDIT_ID_MAX];
+	assert_int_equal(smsaudit_record_signer_roles(SMSAUDIT_REC__COUNT), 0);
+	assert_int_equal(smsaudit_record_new_id(id, SMSAUDIT_REC__COUNT, date("2027-01-01")), SMSAUDIT_EINVALID);
+	assert_error_contains("no record type");
+}
+
+/* Every sample (every type, every step kind, every audit event): what write
+ * produced parses to the same record. */
+static void test_every_type_round_trips(void **state)
+{
+	(void)state;
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT;
+	int seen[SMSAUDIT_REC__COUNT] = { 0 };
+	for (int i = 0; i < SAMPLE__COUNT; i++) {
+		smsaudit_record r;
+		sample_record(&r, i);
+		seen[r.type] = 1;
+		smsaudit_record *p = round_trip(&r, &xml);
+		char want[64];
+		snprintf(want, sizeof(want), "\n  <%s", smsaudit_record_type_name(r.type));
+		assert_non_null(strstr(xml.ptr, want));
+		smsaudit_record_free(p);
+	}
+	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++)
+		if (!seen[t])
+			fail_msg("no sample of a %s record", smsaudit_record_type_name((smsaudit_record_type)t));
+	smsaudit_buf_dispose(&xml);
+}
+
+/* One required field of each type taken away: writing refuses the record
+ * and names the field; a written record without its element (or attribute)
+ * does not parse, and the message names what is missing. */
+static const struct {
+	int sample;
+	const char *field;          /* as writing names it */
+	const char *element;        /* what to take out of the written XML (see taken_out) */
+	const char *parse_says;     /* what the parser says about it */
+} missing[] = {
+	{ SAMPLE_PERSON, "name", "<name>", "Expected is ( {urn:smsaudit:record:1}name )" },
+	{ SAMPLE_REVOCATION, "reason", "<reason>", "Expected is ( {urn:smsaudit:record:1}reason )" },
+	{ SAMPLE_EVIDENCE, "title", "<title>", "Expected is ( {urn:smsaudit:record:1}title )" },
+	{ SAMPLE_EVIDENCE, "controls", "<content ", "Expected is ( {urn:smsaudit:record:1}content )" },
+	{ SAMPLE_SUPERSEDE, "new", "<new>", "Expected is ( {urn:smsaudit:record:1}new )" },
+	{ SAMPLE_WITHDRAW, "evidence", "<evidence>", "Expected is ( {urn:smsaudit:record:1}evidence )" },
+	{ SAMPLE_ASSESSMENT, "clause", "<clause>", "Expected is ( {urn:smsaudit:record:1}clause )" },
+	{ SAMPLE_FINDING, "statement", "<statement>", "Expected is ( {urn:smsaudit:record:1}statement )" },
+	{ SAMPLE_STEP_FIRST + SMSAUDIT_STEP_CLOSED, "text", "<text>", "Expected is ( {urn:smsaudit:record:1}text )" },
+	{ SAMPLE_STEP_FIRST + SMSAUDIT_STEP_PLAN, "action", "<action ", "Expected is ( {urn:smsaudit:record:1}action )" },
+	{ SAMPLE_STEP_FIRST + SMSAUDIT_STEP_IMPLEMENTED, "plan", " plan=\"", "The attribute 'plan' is required but missing" },
+	{ SAMPLE_AUDIT_PLAN, "lead", "<lead>", "Expected is ( {urn:smsaudit:record:1}lead )" },
+	{ SAMPLE_AUDIT_START, "audit", " audit=\"", "The attribute 'audit' is required but missing" },
+	{ SAMPLE_AUDIT_CONCLUDE, "summary", "<summary>", "Expected is ( {urn:smsaudit:record:1}summary )" },
+	{ SAMPLE_SEAL, "pdf-sha256", "<pdf-sha256>", "Expected is ( {urn:smsaudit:record:1}pdf-sha256 )" },
+	{ SAMPLE_SMS, "description", "<organisation>", "Expected is ( {urn:smsaudit:record:1}organisation )" },
+};
+
+/* Take the field `field` of sample record r away. */
+static void take_away(smsaudit_record *r, const char *field)
+{
+	switch (r->type) {
+	case SMSAUDIT_REC_PERSON: r->person.name = NULL; break;
+	case SMSAUDIT_REC_REVOCATION: r->revocation.reason = NULL; break;
+	case SMSAUDIT_REC_EVIDENCE:
+		if (strcmp(field, "title") == 0)
+			r->evidence.title = NULL;
+		else
+			r->evidence.ncontrols = 0;
+		break;
+	case SMSAUDIT_REC_SUPERSEDE: r->supersede.new_id[0] = '\0'; break;
+	case SMSAUDIT_REC_WITHDRAW: r->withdraw.evidence_id[0] = '\0'; break;
+	case SMSAUDIT_REC_ASSESSMENT: r->assessment.clause[0] = '\0'; break;
+	case SMSAUDIT_REC_FINDING: r->finding.statement = NULL; break;
+	case SMSAUDIT_REC_STEP:
+		if (r->step.kind == SMSAUDIT_STEP_PLAN)
+			r->step.nactions = 0;
+		else if (r->step.kind == SMSAUDIT_STEP_IMPLEMENTED)
+			r->step.plan[0] = '\0';
+		else
+			r->step.text = NULL;
+		break;
+	case SMSAUDIT_REC_AUDIT:
+		if (r->audit.event == SMSAUDIT_AUDIT_PLAN)
+			r->audit.lead = NULL;
+		else if (r->audit.event == SMSAUDIT_AUDIT_START)
+			r->audit.audit[0] = '\0';
+		else
+			r->audit.summary = NULL;
+		break;
+	case SMSAUDIT_REC_SEAL: r->seal.pdf_sha256[0] = '\0'; break;
+	case SMSAUDIT_REC_SMS: r->sms.xml = NULL; break;
+	default: fail_msg("no way to break a %s record", smsaudit_record_type_name(r->type));
+	}
+}
+
+/* 1 if `needle` occurs in [from, to). */
+static int occurs_between(const char *from, const char *to, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = from; p + n <= to; p++)
+		if (memcmp(p, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* `xml` without `what`: an attribute (" name=\"") or every element that
+ * starts with it ("<name>", "<name "), each with all its lines. */
+static char *taken_out(const char *xml, const char *what)
+{
+	char *out = strdup(xml);
+	assert_non_null(out);
+	char *at = strstr(out, what);
+	if (!at)
+		fail_msg("%s is not in\n%s", what, xml);
+	if (what[0] == ' ') {
+		char *end = strchr(at + strlen(what), '"');
+		assert_non_null(end);
+		memmove(at, end + 1, strlen(end + 1) + 1);
+		return out;
+	}
+	char close[64];
+	snprintf(close, sizeof(close), "</%.*s>", (int)strcspn(what + 1, " >"), what + 1);
+	for (; at; at = strstr(out, what)) {
+		char *start = at, *end = strchr(at, '\n');
+		assert_non_null(end);
+		while (start > out && start[-1] != '\n')
+			start--;
+		if (end[-2] != '/' && !occurs_between(at, end, close)) {
+			end = strstr(at, close);
+			assert_non_null(end);
+			end = strchr(end, '\n');
+			assert_non_null(end);
+		}
+		memmove(start, end + 1, strlen(end + 1) + 1);
+	}
+	return out;
+}
+
+static void test_missing_required_field_named(void **state)
+{
+	(void)state;
+	int seen[SMSAUDIT_REC__COUNT] = { 0 };
+	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+		smsaudit_record r;
+		sample_record(&r, missing[i].sample);
+		seen[r.type] = 1;
+		smsaudit_buf good = SMSAUDIT_BUF_INIT, out = SMSAUDIT_BUF_INIT;
+		assert_int_equal(smsaudit_record_to_xml(&good, &r), 0);
+
+		take_away(&r, missing[i].field);
+		smsaudit_error_clear();
+		if (smsaudit_record_to_xml(&out, &r) != SMSAUDIT_EINVALID)
+			fail_msg("a %s record without %s was written", smsaudit_record_type_name(r.type), missing[i].field);
+		char want[128];
+		snprintf(want, sizeof(want), "%s: the %s record has no %s", r.id, smsaudit_record_type_name(r.type),
+		         missing[i].field);
+		assert_error_contains(want);
+		assert_int_equal(out.size, 0);
+
+		char name[160];
+		assert_int_equal(smsaudit_record_path(name, sizeof(name), r.id), 0);
+		char *x = taken_out(good.ptr, missing[i].element);
+		smsaudit_record *p = (smsaudit_record *)(uintptr_t)1;
+		smsaudit_error_clear();
+		if (smsaudit_record_parse(&p, x, strlen(x), name) != SMSAUDIT_EINVALID)
+			fail_msg("parsed without %s:\n%s", missing[i].element, x);
+		assert_null(p);
+		assert_error_contains(name);
+		assert_error_contains(missing[i].parse_says);
+		free(x);
+		smsaudit_buf_dispose(&good);
+		smsaudit_buf_dispose(&out);
+	}
+	for (int t = 0; t < SMSAUDIT_REC__COUNT; t++)
+		if (!seen[t])
+			fail_msg("no %s record is tried without a required field", smsaudit_record_type_name((smsaudit_record_type)t));
+	/* Nor is a record written without its signer. */
+	smsaudit_record r;
+	sample_record(&r, SAMPLE_SEAL);
+	r.made_by = NULL;
+	smsaudit_buf out = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_record_to_xml(&out, &r), SMSAUDIT_EINVALID);
+	assert_error_contains("the seal record has no made-by");
+	smsaudit_buf_dispose(&out);
+}
+
 /* ---- text checks ---- */
 
 static char *repeat(char c, size_t n)
@@ -992,6 +1196,9 @@ int main(void)
 		cmocka_unit_test(test_round_trip_keeps_edge_whitespace),
 		cmocka_unit_test(test_to_xml_refuses_invalid),
 		cmocka_unit_test(test_parse_errors_name_the_file),
+		cmocka_unit_test(test_every_type_has_a_descriptor),
+		cmocka_unit_test(test_every_type_round_trips),
+		cmocka_unit_test(test_missing_required_field_named),
 		cmocka_unit_test(test_text_ok_limits),
 		cmocka_unit_test(test_filename_ok),
 		cmocka_unit_test(test_names_and_media_types),
