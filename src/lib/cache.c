@@ -12,7 +12,9 @@
  * and renamed, with an HMAC-SHA256 trailer keyed by a secret in the user's
  * configuration (never in the repository): a torn file, or one edited by
  * anyone without that secret (who could recompute a plain digest), is ignored
- * and rebuilt, never half-read. Only successful verifications are cached; `verify` never uses it.
+ * and rebuilt, never half-read. Only successful verifications are cached.
+ * `verify` uses it too (it is the user's own keyed work); `--no-cache` on
+ * verify and the analyses checks every signature again.
  */
 #include <errno.h>
 #include <fcntl.h>
