@@ -96,24 +96,61 @@ int smsaudit_config_secret(unsigned char out[32], const char *name)
 	return 0;
 }
 
+struct hmac_stream {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+};
+
+int hmac_stream_begin(hmac_stream **out, const unsigned char key[32])
+{
+	hmac_stream *h = calloc(1, sizeof(*h));
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		                OSSL_PARAM_construct_end() };
+	int ok = h && (h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) && (h->ctx = EVP_MAC_CTX_new(h->mac)) &&
+	         EVP_MAC_init(h->ctx, key, 32, params);
+	if (!ok) {
+		hmac_stream_end(NULL, h);
+		*out = NULL;
+		return error_set(SMSAUDIT_ERROR, "cannot compute a MAC");
+	}
+	*out = h;
+	return 0;
+}
+
+int hmac_stream_update(hmac_stream *h, const void *p, size_t len)
+{
+	return !len || EVP_MAC_update(h->ctx, p, len) ? 0 : error_set(SMSAUDIT_ERROR, "cannot compute a MAC");
+}
+
+int hmac_stream_end(char out[65], hmac_stream *h)
+{
+	if (!h)
+		return 0;
+	unsigned char md[32];
+	size_t mdlen = 0;
+	int ok = !out || (EVP_MAC_final(h->ctx, md, &mdlen, sizeof(md)) && mdlen == 32);
+	EVP_MAC_CTX_free(h->ctx);
+	EVP_MAC_free(h->mac);
+	free(h);
+	if (!ok)
+		return error_set(SMSAUDIT_ERROR, "cannot compute a MAC");
+	for (int i = 0; out && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
 int hmac_sha256_hex(char out[65], const unsigned char key[32], const void *a, size_t alen, const void *b,
                     size_t blen)
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		                OSSL_PARAM_construct_end() };
-	unsigned char md[32];
-	size_t mdlen = 0;
-	int ok = ctx && EVP_MAC_init(ctx, key, 32, params) && EVP_MAC_update(ctx, a, alen) &&
-	         (!blen || EVP_MAC_update(ctx, b, blen)) && EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) && mdlen == 32;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	if (!ok)
-		return error_set(SMSAUDIT_ERROR, "cannot compute a MAC");
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	hmac_stream *h = NULL;
+	int rc = hmac_stream_begin(&h, key);
+	rc = rc ? rc : hmac_stream_update(h, a, alen);
+	rc = rc ? rc : hmac_stream_update(h, b, blen);
+	if (rc) {
+		hmac_stream_end(NULL, h);
+		return rc;
+	}
+	return hmac_stream_end(out, h);
 }
 
 int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t blen)

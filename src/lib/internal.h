@@ -49,6 +49,12 @@ int config_mac(char out[65], const void *a, size_t alen, const void *b, size_t b
 /* HMAC-SHA256 of a then b (hex) with a 32-byte key. */
 int hmac_sha256_hex(char out[65], const unsigned char key[32], const void *a, size_t alen, const void *b,
                     size_t blen);
+/* The same MAC over bytes that arrive in pieces (a file written as it grows):
+ * begin, update any number of times, end (which frees it). */
+typedef struct hmac_stream hmac_stream;
+int hmac_stream_begin(hmac_stream **out, const unsigned char key[32]);
+int hmac_stream_update(hmac_stream *h, const void *p, size_t len);
+int hmac_stream_end(char out[65], hmac_stream *h);  /* out may be NULL: just free */
 
 /* Built-in data compiled into the library (schemas, default catalogue). */
 const unsigned char *embedded_get(const char *name, size_t *len);
