@@ -219,6 +219,8 @@ const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st);
  * document): the latest valid sms record in the ledger's order, else the
  * smsaudit.xml of the first commit. */
 int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st);
+/* The commit the state was loaded at. */
+const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st);
 /* The first commit of the history the state was loaded from. */
 const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st);
 /* 1 if `commit` is the commit the state was loaded at or one of its ancestors. */

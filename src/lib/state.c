@@ -123,6 +123,11 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	out->blob = l->blob;
 }
 
+const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st)
+{
+	return &st->at;
+}
+
 const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st)
 {
 	return smsaudit_history_commit(st->history, 0);
