@@ -5,7 +5,7 @@
  * (evidence-schemas/report.xsd): an ordered list of sections, each with the
  * clauses, evidence kinds and period it draws on. The definitions ship inside
  * the library; a custom one can be given as a file. One renderer lays out any
- * definition from the repository state at the pack's commit.
+ * definition from the pack model (packmodel.h), built once per pack.
  */
 #ifndef SMSAUDIT_REPORT_H
 #define SMSAUDIT_REPORT_H
@@ -15,7 +15,6 @@
 
 #include "common.h"
 #include "record.h"
-#include "store.h"
 
 typedef enum {
 	SMSAUDIT_SEC_COVER,
@@ -78,31 +77,19 @@ const char *smsaudit_report_def_source(const smsaudit_report_def *def);  /* the 
 size_t smsaudit_report_def_count(const smsaudit_report_def *def);
 const smsaudit_report_section *smsaudit_report_def_at(const smsaudit_report_def *def, size_t i);
 
-/* What the report is about; everything it shows comes from these. */
-typedef struct {
-	smsaudit_store *store;
-	const smsaudit_state *state;      /* at `commit` */
-	const char *audit;                /* the audit's id */
-	const char *commit;               /* 40 hex */
-	time_t as_of;                     /* date */
-	time_t created;                   /* PDF dates: SOURCE_DATE_EPOCH, else the as-of date */
-	const char *pack_id;
-	const char *sums_sha256;          /* SHA-256 of the pack's SHA256SUMS (the footer digest) */
-	const char *anchor_sha256;
-	const char *signer;               /* the quality manager who seals it */
-	/* The state at the previous certification audit's tagged commit, for "changes since"; NULL: none. */
-	const smsaudit_state *previous;
-	const char *previous_commit;
-	const char *previous_audit;
-} smsaudit_report_input;
-
 typedef struct {
 	int pages;
 	size_t replaced;                  /* characters the fonts cannot draw, shown as [U+XXXX] */
 } smsaudit_report_stats;
 
-/* Lay out the report (twice: the second pass knows every page number) into `pdf`. */
-int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const smsaudit_report_def *def,
-                           const smsaudit_report_input *in);
+struct smsaudit_pack_model;
+
+/*
+ * Lay out the report of a pack model (packmodel.h) by its definition into
+ * `pdf`, twice: the second pass knows every page number. It reads nothing but
+ * the model; a model that lacks what a report needs is SMSAUDIT_EINVALID
+ * naming it (smsaudit_pack_model_check), and nothing is written.
+ */
+int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const struct smsaudit_pack_model *model);
 
 #endif

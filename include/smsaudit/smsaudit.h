@@ -17,6 +17,7 @@
 #include "cycle.h"
 #include "status.h"
 #include "pack.h"
+#include "packmodel.h"
 #include "pin.h"
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "smsaudit/audit.h"
 #include "smsaudit/pack.h"
+#include "smsaudit/packmodel.h"
 #include "smsaudit/report.h"
 #include "internal.h"
 #include "smsaudit/pin.h"
@@ -153,9 +154,10 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-static int build_manifest(smsaudit_buf *out, const smsaudit_pack_result *r, const char *org,
-                          const smsaudit_audit *a, time_t as_of, const char *signer, const file_list *files)
+/* The manifest: the pack model's identity, audit and date, and every file. */
+static int build_manifest(smsaudit_buf *out, const smsaudit_pack_model *m, const file_list *files)
 {
+	const smsaudit_audit *a = m->audit;
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNodePtr root = doc ? xmlNewNode(NULL, (const xmlChar *)"manifest") : NULL;
 	if (!root) {
@@ -167,21 +169,21 @@ static int build_manifest(smsaudit_buf *out, const smsaudit_pack_result *r, cons
 	xmlSetNs(root, ns);
 	xmlNewProp(root, (const xmlChar *)"version", (const xmlChar *)"1");
 	char d[11], f[11], t[11];
-	smsaudit_date_format(d, as_of);
+	smsaudit_date_format(d, m->as_of);
 	smsaudit_date_format(f, a->from);
 	smsaudit_date_format(t, a->to);
-	xmlNewTextChild(root, ns, (const xmlChar *)"pack", (const xmlChar *)r->pack_id);
-	xmlNewTextChild(root, ns, (const xmlChar *)"organisation", (const xmlChar *)org);
+	xmlNewTextChild(root, ns, (const xmlChar *)"pack", (const xmlChar *)m->pack_id);
+	xmlNewTextChild(root, ns, (const xmlChar *)"organisation", (const xmlChar *)m->repository_organisation);
 	xmlNodePtr au = xmlNewChild(root, ns, (const xmlChar *)"audit", NULL);
 	xmlNewProp(au, (const xmlChar *)"id", (const xmlChar *)a->plan->id);
 	xmlNewProp(au, (const xmlChar *)"type", (const xmlChar *)smsaudit_audit_type_name(a->plan->audit.type));
 	xmlNewProp(au, (const xmlChar *)"from", (const xmlChar *)f);
 	xmlNewProp(au, (const xmlChar *)"to", (const xmlChar *)t);
-	xmlNewTextChild(root, ns, (const xmlChar *)"source-commit", (const xmlChar *)r->commit);
+	xmlNewTextChild(root, ns, (const xmlChar *)"source-commit", (const xmlChar *)m->commit);
 	xmlNewTextChild(root, ns, (const xmlChar *)"as-of", (const xmlChar *)d);
 	xmlNewTextChild(root, ns, (const xmlChar *)"tool", (const xmlChar *)"smsaudit " SMSAUDIT_VERSION);
-	xmlNewTextChild(root, ns, (const xmlChar *)"trust-anchor", (const xmlChar *)r->anchor_sha256);
-	xmlNewTextChild(root, ns, (const xmlChar *)"signer", (const xmlChar *)signer);
+	xmlNewTextChild(root, ns, (const xmlChar *)"trust-anchor", (const xmlChar *)m->anchor_sha256);
+	xmlNewTextChild(root, ns, (const xmlChar *)"signer", (const xmlChar *)m->signer);
 	xmlNodePtr fs = xmlNewChild(root, ns, (const xmlChar *)"files", NULL);
 	for (size_t i = 0; i < files->n; i++) {
 		char size[24];
@@ -223,25 +225,6 @@ static time_t report_time(time_t as_of)
 	return as_of;
 }
 
-/* The state at the previous certification audit, for "changes since": its tag, else its last day. */
-static int previous_state(smsaudit_state **out, char commit_hex[41], const char **audit_id, smsaudit_store *store,
-                          const smsaudit_audits *as, const smsaudit_audit *a)
-{
-	*out = NULL;
-	const smsaudit_audit *prev = smsaudit_audits_previous(as, a);
-	if (!prev)
-		return 0;
-	char tag[SMSAUDIT_ID_MAX + 16];
-	snprintf(tag, sizeof(tag), "refs/tags/audit/%s", prev->plan->id);
-	smsaudit_oid c;
-	if (smsaudit_repo_resolve(&c, store->repo, tag) < 0 && smsaudit_repo_commit_at(&c, store->repo, smsaudit_day_end(prev->to)) < 0)
-		return 0;
-	smsaudit_error_clear();
-	smsaudit_oid_fmt(commit_hex, &c);
-	*audit_id = prev->plan->id;
-	return smsaudit_state_load(out, store, &c, SMSAUDIT_STATE_USE_CACHE);
-}
-
 /* A seal vouches for the repository: the same checks as verify (records,
  * history, the pin and the checkpoints), or nothing is written. */
 static int refuse_unverified(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit)
@@ -261,14 +244,6 @@ static int refuse_unverified(smsaudit_store *store, const smsaudit_state *st, co
 	}
 	free(extra);
 	return rc;
-}
-
-static int has_section(const smsaudit_report_def *def, smsaudit_section_kind k)
-{
-	for (size_t i = 0; i < smsaudit_report_def_count(def); i++)
-		if (smsaudit_report_def_at(def, i)->kind == k)
-			return 1;
-	return 0;
 }
 
 int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaudit_identity *signer,
@@ -293,39 +268,39 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	int rc = o->commit ? smsaudit_repo_resolve(&commit, repo, o->commit)
 	         : o->as_of ? smsaudit_repo_commit_at(&commit, repo, smsaudit_day_end(as_of))
 	                    : smsaudit_repo_head(&commit, repo);
-	smsaudit_state *st = NULL, *prev_st = NULL;
-	smsaudit_report_def *def = NULL;
-	smsaudit_audits *as = NULL;
-	const smsaudit_audit *a = NULL;
+	/* The state is loaded once; everything the pack shows is built from it, once,
+	 * and the report and the manifest read only that model. An unknown audit or
+	 * a broken definition is refused there, before anything is written. */
+	smsaudit_state *st = NULL;
+	smsaudit_pack_model m;
+	memset(&m, 0, sizeof(m));
+	smsaudit_pack_model_options mo = SMSAUDIT_PACK_MODEL_OPTIONS_INIT;
+	mo.audit = o->audit;
+	mo.as_of = as_of;
+	mo.definition = o->definition;
 	if (rc == 0)
 		rc = smsaudit_state_load(&st, store, &commit, SMSAUDIT_STATE_USE_CACHE);
 	if (rc == 0)
-		rc = smsaudit_audits_compute(&as, st, as_of);
-	if (rc == 0)
-		rc = smsaudit_audits_find(&a, as, o->audit);
-	/* A broken definition is refused before anything is written. */
-	if (rc == 0)
-		rc = smsaudit_report_def_load(&def, o->definition, a->plan->audit.type);
+		rc = smsaudit_pack_model_build(&m, store, st, &mo);
 	/* Nothing is sealed that verify would refuse. */
 	if (rc == 0 && !o->no_seal)
 		rc = refuse_unverified(store, st, &commit);
-	char prev_commit[41] = "";
-	const char *prev_audit = NULL;
-	if (rc == 0 && has_section(def, SMSAUDIT_SEC_CHANGES))
-		rc = previous_state(&prev_st, prev_commit, &prev_audit, store, as, a);
 	if (rc < 0) {
-		smsaudit_report_def_free(def);
-		smsaudit_state_free(prev_st);
-		smsaudit_audits_free(as);
+		smsaudit_pack_model_dispose(&m);
 		smsaudit_state_free(st);
 		return rc;
 	}
+	const smsaudit_audit *a = m.audit;
 	smsaudit_oid_fmt(out->commit, &commit);
 	char day[11];
 	smsaudit_date_format(day, as_of);
 	snprintf(out->pack_id, sizeof(out->pack_id), "PACK-%s-%.4s%.2s%.2s-%.8s",
 	         smsaudit_audit_type_name(a->plan->audit.type), day, day + 5, day + 8, out->commit);
 	rc = smsaudit_cert_fingerprint(out->anchor_sha256, store->ca);
+	memcpy(m.pack_id, out->pack_id, sizeof(m.pack_id));
+	memcpy(m.anchor_sha256, out->anchor_sha256, sizeof(m.anchor_sha256));
+	m.signer = signer->email;
+	m.created = report_time(as_of);
 
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", o->out_dir);
@@ -355,11 +330,9 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	if (rc == 0)
 		rc = write_file(tmp, SUMS, sums.ptr, sums.size);
 	if (rc == 0) {
-		smsaudit_report_input in = { store, st, a->plan->id, out->commit, as_of, report_time(as_of), out->pack_id,
-			                     out->sums_sha256, out->anchor_sha256, signer->email, prev_st,
-			                     prev_st ? prev_commit : NULL, prev_audit };
+		memcpy(m.sums_sha256, out->sums_sha256, sizeof(m.sums_sha256));
 		smsaudit_report_stats stats = { 0, 0 };
-		rc = smsaudit_report_render(&pdf, &stats, def, &in);
+		rc = smsaudit_report_render(&pdf, &stats, &m);
 		out->pages = stats.pages;
 		out->replaced = stats.replaced;
 	}
@@ -378,7 +351,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	smsaudit_buf_dispose(&pdf);
 	smsaudit_buf manifest = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
 	if (rc == 0)
-		rc = build_manifest(&manifest, out, smsaudit_store_organisation(store), a, as_of, signer->email, &files);
+		rc = build_manifest(&manifest, &m, &files);
 	if (rc == 0)
 		rc = write_file(tmp, MANIFEST, manifest.ptr, manifest.size);
 	if (rc == 0)
@@ -439,9 +412,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	smsaudit_buf_dispose(&manifest);
 	smsaudit_buf_dispose(&sig);
 	files_free(&files);
-	smsaudit_report_def_free(def);
-	smsaudit_state_free(prev_st);
-	smsaudit_audits_free(as);
+	smsaudit_pack_model_dispose(&m);
 	smsaudit_state_free(st);
 	return rc;
 }

@@ -1,9 +1,9 @@
 /*
  * The pack report: one renderer for every pack definition. Each section kind
- * is a function of the repository state at the pack's commit, the audit and
- * the as-of date — nothing reads the clock, the environment (other than
- * SOURCE_DATE_EPOCH, applied by the caller) or anything outside the pack, so
- * the same inputs give the same bytes.
+ * is a function of the pack model (packmodel.h) alone — no store, repository
+ * or state, nothing that reads the clock or the environment (SOURCE_DATE_EPOCH
+ * is applied by whoever fills the model's `created`) — so the same model gives
+ * the same bytes, and a model made by hand renders as well as a built one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "smsaudit/cycle.h"
 #include "smsaudit/finding.h"
 #include "smsaudit/gap.h"
-#include "smsaudit/repo.h"
+#include "smsaudit/packmodel.h"
 #include "smsaudit/report.h"
 #include "internal.h"
 #include "pdf.h"
@@ -25,26 +25,14 @@ static const pdf_rgb C_OK = { 0.16, 0.55, 0.27 }, C_PARTIAL = { 0.85, 0.6, 0.1 }
                      C_NONE = { 0.6, 0.6, 0.6 };
 
 typedef struct {
-	const smsaudit_report_input *in;
+	const smsaudit_pack_model *m;
 	const smsaudit_report_def *def;
 	pdf_doc *pdf;
 	const pdf_doc *first;          /* the first pass, for contents and page numbers */
 	int shift;                     /* pages the contents gained since the first pass */
 	const smsaudit_catalogue *cat;
 	const smsaudit_catalogue_info *ci;
-	const smsaudit_sms_policy *policy;
-	smsaudit_gap *gap;
-	smsaudit_findings *findings;
-	smsaudit_audits *audits;
-	const smsaudit_audit *audit;
-	const smsaudit_audit *prev;    /* the previous certification audit, concluded before this one */
-	smsaudit_cycle *cycle;
-	int surveillance;              /* this audit's surveillance number, 0: not a surveillance */
-	smsaudit_coverage *rotation;
-	/* smsaudit.xml at the commit */
-	char *organisation, *scope, *body;
-	char **services, **sites;
-	size_t nservices, nsites;
+	const smsaudit_audit *audit;   /* the audit the pack is for */
 	const smsaudit_report_section *sec;
 	time_t from, to;               /* the section's period window */
 	const char *from_audit;        /* findings tables of one audit's findings */
@@ -78,11 +66,12 @@ static int clause_under(const char *id, const char *sel)
 
 static int rotation_has(const ctx *c, const char *id)
 {
-	if (!c->rotation || c->surveillance <= 0)
+	const smsaudit_pack_model *m = c->m;
+	if (m->surveillance <= 0)
 		return 0;
-	for (size_t i = 0; i < smsaudit_coverage_count(c->rotation); i++) {
-		const smsaudit_coverage_row *r = smsaudit_coverage_at(c->rotation, i);
-		if ((r->covered & (1u << (c->surveillance - 1))) && (clause_under(id, r->unit->id) || clause_under(r->unit->id, id)))
+	for (size_t i = 0; i < m->nrotation; i++) {
+		const smsaudit_coverage_row *r = m->rotation[i];
+		if ((r->covered & (1u << (m->surveillance - 1))) && (clause_under(id, r->unit->id) || clause_under(r->unit->id, id)))
 			return 1;
 	}
 	return 0;
@@ -130,8 +119,8 @@ static int in_window(const ctx *c, const smsaudit_evidence_body *b, time_t made_
 
 static const char *problem_of(const ctx *c, const char *id)
 {
-	for (size_t i = 0; i < smsaudit_state_problem_count(c->in->state); i++) {
-		const smsaudit_problem *p = smsaudit_state_problem_at(c->in->state, i);
+	for (size_t i = 0; i < c->m->nproblems; i++) {
+		const smsaudit_problem *p = c->m->problems[i];
 		if (strcmp(p->id, id) == 0)
 			return p->message;
 	}
@@ -164,25 +153,7 @@ static void period_str(char *out, size_t size, const smsaudit_evidence_body *b)
 
 static void section_window(ctx *c)
 {
-	time_t as_of = c->in->as_of;
-	c->to = as_of;
-	switch (c->sec->period) {
-	case SMSAUDIT_PERIOD_ALL:
-	case SMSAUDIT_PERIOD_OPEN:
-		c->from = 0;
-		break;
-	case SMSAUDIT_PERIOD_SINCE_PREVIOUS:
-		c->from = c->prev ? c->prev->to + DAY : smsaudit_date_add_months(as_of, -12);
-		break;
-	case SMSAUDIT_PERIOD_CYCLE: {
-		time_t d = smsaudit_cycle_decision(c->cycle);
-		c->from = d ? d : smsaudit_date_add_months(as_of, -36);
-		break;
-	}
-	case SMSAUDIT_PERIOD_TWELVE_MONTHS:
-		c->from = smsaudit_date_add_months(as_of, -12);
-		break;
-	}
+	smsaudit_pack_model_window(&c->from, &c->to, c->m, c->sec->period);
 }
 
 static void window_note(ctx *c)
@@ -194,47 +165,15 @@ static void window_note(ctx *c)
 
 static const char *person_name(const ctx *c, const char *email)
 {
-	for (size_t i = 0; email && i < smsaudit_state_person_count(c->in->state); i++) {
-		const smsaudit_person_entry *p = smsaudit_state_person_at(c->in->state, i);
+	for (size_t i = 0; email && i < c->m->npeople; i++) {
+		const smsaudit_person_entry *p = c->m->people[i];
 		if (p->current && strcmp(p->record->person.email, email) == 0)
 			return p->record->person.name;
 	}
 	return email ? email : "";
 }
 
-/* ---------------------------------------------------------------- smsaudit.xml */
-
-static void read_sms(ctx *c)
-{
-	/* The description in force at the pack's commit (the latest sms record). */
-	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	xmlDocPtr doc = NULL;
-	if (smsaudit_state_sms(&b, c->in->store, c->in->state) < 0 ||
-	    smsaudit_xml_parse_memory(&doc, b.ptr, b.size, "smsaudit.xml") < 0) {
-		smsaudit_buf_dispose(&b);
-		return;
-	}
-	xmlNodePtr root = xmlDocGetRootElement(doc);
-	c->organisation = smsaudit_xml_text(smsaudit_xml_child(root, "organisation"));
-	c->scope = smsaudit_xml_text(smsaudit_xml_child(root, "scope"));
-	c->body = smsaudit_xml_text(smsaudit_xml_child(root, "certification-body"));
-	static const char *const lists[2][2] = { { "services", "service" }, { "sites", "site" } };
-	for (int l = 0; l < 2; l++) {
-		char ***out = l == 0 ? &c->services : &c->sites;
-		size_t *n = l == 0 ? &c->nservices : &c->nsites;
-		xmlNodePtr parent = smsaudit_xml_child(root, lists[l][0]);
-		size_t count = 0;
-		for (xmlNodePtr e = smsaudit_xml_first_element(parent); e; e = smsaudit_xml_next_element(e))
-			count++;
-		*out = calloc(count ? count : 1, sizeof(char *));
-		for (xmlNodePtr e = smsaudit_xml_first_element(parent); *out && e; e = smsaudit_xml_next_element(e))
-			(*out)[(*n)++] = smsaudit_xml_text(e);
-	}
-	xmlFreeDoc(doc);
-	smsaudit_buf_dispose(&b);
-}
-
-static void join(char *out, size_t size, char *const *items, size_t n, const char *sep)
+static void join(char *out, size_t size, const char *const *items, size_t n, const char *sep)
 {
 	size_t used = 0;
 	out[0] = '\0';
@@ -246,6 +185,9 @@ static void join(char *out, size_t size, char *const *items, size_t n, const cha
 	}
 }
 
+/* A record's list of words (clauses, services, sites) for join(). */
+#define LIST(a) ((const char *const *)(a))
+
 /* ---------------------------------------------------------------- sections */
 
 static void sec_heading(ctx *c, const char *fallback)
@@ -255,23 +197,29 @@ static void sec_heading(ctx *c, const char *fallback)
 		pdf_para(c->pdf, PDF_REGULAR, c->sec->intro);
 }
 
+/* The organisation the SMS description in force names, else the one of the first commit. */
+static const char *organisation(const ctx *c)
+{
+	return c->m->organisation ? c->m->organisation : c->m->repository_organisation;
+}
+
 static void do_cover(ctx *c)
 {
-	const smsaudit_report_input *in = c->in;
+	const smsaudit_pack_model *m = c->m;
 	const smsaudit_audit_body *p = &c->audit->plan->audit;
 	char f[11], t[11], buf[2048];
 	pdf_new_page(c->pdf);
 	pdf_space(c->pdf, 40);
 	pdf_para(c->pdf, PDF_TITLE, smsaudit_report_def_title(c->def));
 	pdf_space(c->pdf, 6);
-	pdf_para(c->pdf, PDF_BOLD, c->organisation ? c->organisation : smsaudit_store_organisation(in->store));
+	pdf_para(c->pdf, PDF_BOLD, organisation(c));
 	pdf_space(c->pdf, 14);
 	pdf_field(c->pdf, "Audit", c->audit->plan->id);
 	pdf_field(c->pdf, "Audit type", smsaudit_audit_type_name(p->type));
 	snprintf(buf, sizeof(buf), "%s to %s (%s)", date_str(f, c->audit->from), date_str(t, c->audit->to),
 	         smsaudit_audit_status_name(c->audit->status));
 	pdf_field(c->pdf, "Dates", buf);
-	pdf_field(c->pdf, "Certification body", p->body && *p->body ? p->body : c->body);
+	pdf_field(c->pdf, "Certification body", p->body && *p->body ? p->body : m->certification_body);
 	snprintf(buf, sizeof(buf), "%s", person_name(c, p->lead));
 	pdf_field(c->pdf, "Lead auditor", p->lead ? buf : NULL);
 	/* "Amd 1:2024" of "Amd 1:2024: what it changed". */
@@ -282,18 +230,18 @@ static void do_cover(ctx *c)
 	pdf_field(c->pdf, "Standard", buf);
 	snprintf(buf, sizeof(buf), "%s %s (SHA-256 %.16s…)", c->ci->id, c->ci->version, c->ci->sha256);
 	pdf_field(c->pdf, "Control catalogue", buf);
-	pdf_field(c->pdf, "Scope", c->scope);
-	join(buf, sizeof(buf), p->nservices ? p->services : c->services, p->nservices ? p->nservices : c->nservices, "; ");
+	pdf_field(c->pdf, "Scope", m->scope);
+	join(buf, sizeof(buf), p->nservices ? LIST(p->services) : m->services, p->nservices ? p->nservices : m->nservices, "; ");
 	pdf_field(c->pdf, "Services", buf);
-	join(buf, sizeof(buf), p->nsites ? p->sites : c->sites, p->nsites ? p->nsites : c->nsites, "; ");
+	join(buf, sizeof(buf), p->nsites ? LIST(p->sites) : m->sites, p->nsites ? p->nsites : m->nsites, "; ");
 	pdf_field(c->pdf, "Sites", buf);
 	pdf_space(c->pdf, 10);
-	pdf_field(c->pdf, "Pack", in->pack_id);
-	pdf_field(c->pdf, "As of", date_str(f, in->as_of));
-	pdf_field(c->pdf, "Source commit", in->commit);
-	pdf_field(c->pdf, "Sealed by", in->signer);
-	pdf_field(c->pdf, "Trust anchor SHA-256", in->anchor_sha256);
-	pdf_field(c->pdf, "Manifest digest (SHA256SUMS)", in->sums_sha256);
+	pdf_field(c->pdf, "Pack", m->pack_id);
+	pdf_field(c->pdf, "As of", date_str(f, m->as_of));
+	pdf_field(c->pdf, "Source commit", m->commit);
+	pdf_field(c->pdf, "Sealed by", m->signer);
+	pdf_field(c->pdf, "Trust anchor SHA-256", m->anchor_sha256);
+	pdf_field(c->pdf, "Manifest digest (SHA256SUMS)", m->sums_sha256);
 	pdf_field(c->pdf, "Tool", "smsaudit " SMSAUDIT_VERSION);
 	pdf_space(c->pdf, 10);
 	pdf_para(c->pdf, PDF_SMALL,
@@ -326,18 +274,19 @@ static void do_contents(ctx *c)
 static void do_organisation(ctx *c)
 {
 	char buf[4096], d1[11], d2[11];
+	const smsaudit_pack_model *m = c->m;
 	sec_heading(c, "Organisation, scope and services");
-	pdf_field(c->pdf, "Organisation", c->organisation);
-	pdf_field(c->pdf, "Scope statement", c->scope);
-	join(buf, sizeof(buf), c->services, c->nservices, "; ");
+	pdf_field(c->pdf, "Organisation", m->organisation);
+	pdf_field(c->pdf, "Scope statement", m->scope);
+	join(buf, sizeof(buf), m->services, m->nservices, "; ");
 	pdf_field(c->pdf, "Services", buf);
-	join(buf, sizeof(buf), c->sites, c->nsites, "; ");
+	join(buf, sizeof(buf), m->sites, m->nsites, "; ");
 	pdf_field(c->pdf, "Sites", buf);
-	pdf_field(c->pdf, "Certification body", c->body);
+	pdf_field(c->pdf, "Certification body", m->certification_body);
 	/* Processes operated by other parties (8.2.3), from the latest self-assessments. */
 	size_t others = 0;
-	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
-		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+	for (size_t i = 0; i < m->nclauses; i++) {
+		const smsaudit_gap_clause *g = m->clauses[i];
 		if (g->other_party) {
 			if (!others++)
 				pdf_heading(c->pdf, 2, "Processes operated by other parties");
@@ -349,8 +298,8 @@ static void do_organisation(ctx *c)
 	static const char *const h[] = { "Name", "Email", "Roles", "Valid", "Status" };
 	static const double w[] = { 0.2, 0.27, 0.25, 0.17, 0.11 };
 	pdf_table_begin(c->pdf, 5, h, w);
-	for (size_t i = 0; i < smsaudit_state_person_count(c->in->state); i++) {
-		const smsaudit_person_entry *p = smsaudit_state_person_at(c->in->state, i);
+	for (size_t i = 0; i < m->npeople; i++) {
+		const smsaudit_person_entry *p = m->people[i];
 		if (!p->current)
 			continue;
 		const smsaudit_person_body *b = &p->record->person;
@@ -370,9 +319,9 @@ static void do_clause_status(ctx *c)
 	pdf_para(c->pdf, PDF_SMALL,
 	         "Readiness per clause 4–10: the share of assessable clauses conformant (green), partial (amber), "
 	         "with a gap (red) and not assessed (grey). Readiness counts a partial clause as half.");
-	for (size_t i = 0; i <= smsaudit_gap_rollup_count(c->gap); i++) {
-		const smsaudit_gap_rollup *r =
-		    i < smsaudit_gap_rollup_count(c->gap) ? smsaudit_gap_rollup_at(c->gap, i) : smsaudit_gap_overall(c->gap);
+	const smsaudit_pack_model *m = c->m;
+	for (size_t i = 0; i <= m->nrollups; i++) {
+		const smsaudit_gap_rollup *r = i < m->nrollups ? m->rollups[i] : &m->overall;
 		char label[160], cap[80];
 		if (r->clause)
 			snprintf(label, sizeof(label), "%s %s", r->clause->id, r->clause->title);
@@ -389,8 +338,8 @@ static void do_clause_status(ctx *c)
 	static const char *const h[] = { "Clause", "Title", "Status", "Why", "Evidence", "Open NCs" };
 	static const double w[] = { 0.08, 0.22, 0.11, 0.43, 0.08, 0.08 };
 	pdf_table_begin(c->pdf, 6, h, w);
-	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
-		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+	for (size_t i = 0; i < m->nclauses; i++) {
+		const smsaudit_gap_clause *g = m->clauses[i];
 		size_t ok = 0;
 		for (size_t k = 0; k < g->nitems; k++)
 			ok += g->items[k].satisfied;
@@ -414,11 +363,11 @@ static int cmp_entry(const void *a, const void *b)
 /* Evidence linked to a clause, filtered by the section, sorted by id. */
 static size_t clause_evidence(ctx *c, const char *clause, const smsaudit_evidence_entry ***out)
 {
-	size_t n = smsaudit_state_evidence_count(c->in->state), k = 0;
+	size_t n = c->m->nevidence, k = 0;
 	*out = NULL;
 	const smsaudit_evidence_entry **v = NULL;
 	for (size_t i = 0; i < n; i++) {
-		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(c->in->state, i);
+		const smsaudit_evidence_entry *e = c->m->evidence[i];
 		const smsaudit_evidence_body *b = &e->record->evidence;
 		if (!kind_selected(c, b->kind) || !in_window(c, b, e->record->made_at))
 			continue;
@@ -450,7 +399,7 @@ static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
 		smsaudit_time_format(at, v[i]->record->made_at);
 		evidence_status(c, v[i], status, sizeof(status));
 		snprintf(sha, sizeof(sha), "%.10s", b->sha256);
-		snprintf(commit, sizeof(commit), "%.8s", c->in->commit);
+		snprintf(commit, sizeof(commit), "%.8s", c->m->commit);
 		const char *cells[] = { v[i]->record->id, b->title, smsaudit_evidence_kind_name(b->kind), period,
 			                v[i]->signer_name, at, status, sha, commit };
 		pdf_table_row_marked(c->pdf, cells, 6, v[i]->valid ? NULL : &C_GAP);
@@ -466,7 +415,7 @@ static void do_evidence_index(ctx *c)
 	          "Each record as it stands at commit %.12s: its content's SHA-256 (first 10 hex digits; the full digest is "
 	          "in the record and in SHA256SUMS) and whether its signature and signer verify. A record that fails "
 	          "verification is listed as FAILED and counts for nothing in this report.",
-	          c->in->commit);
+	          c->m->commit);
 	size_t shown = 0;
 	for (size_t i = 0; i < smsaudit_catalogue_count(c->cat); i++) {
 		const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
@@ -500,15 +449,15 @@ static void finding_row(ctx *c, const smsaudit_finding *f)
 {
 	const smsaudit_finding_body *b = &f->record->finding;
 	char raised[11], closed[11], age[24], clauses[200], due[200], grade[64];
-	time_t end = f->closed_at ? smsaudit_date_of(f->closed_at) : c->in->as_of;
+	time_t end = f->closed_at ? smsaudit_date_of(f->closed_at) : c->m->as_of;
 	long days = (long)((end - b->raised_on) / DAY);
 	snprintf(age, sizeof(age), "%ld d%s", days < 0 ? 0 : days, f->closed_at ? "" : " open");
-	join(clauses, sizeof(clauses), b->clauses, b->nclauses, " ");
+	join(clauses, sizeof(clauses), LIST(b->clauses), b->nclauses, " ");
 	smsaudit_deadline dl[16];
-	size_t nd = smsaudit_finding_deadlines(dl, 16, f, c->policy);
+	size_t nd = smsaudit_finding_deadlines(dl, 16, f, c->m->policy);
 	due[0] = '\0';
 	for (size_t i = 0; i < nd; i++) {
-		smsaudit_due_status s = smsaudit_deadline_status(&dl[i], c->in->as_of, 14);
+		smsaudit_due_status s = smsaudit_deadline_status(&dl[i], c->m->as_of, 14);
 		if (s == SMSAUDIT_DUE_MET)
 			continue;
 		char d[11];
@@ -530,15 +479,15 @@ static void findings_table(ctx *c, int (*keep)(const ctx *, const smsaudit_findi
 		                         "Age", "Next deadline" };
 	static const double w[] = { 0.1, 0.07, 0.09, 0.08, 0.06, 0.24, 0.08, 0.08, 0.07, 0.13 };
 	size_t n = 0;
-	for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++)
-		n += keep(c, smsaudit_findings_at(c->findings, i));
+	for (size_t i = 0; i < c->m->nfindings; i++)
+		n += keep(c, c->m->findings[i]);
 	if (!n) {
 		pdf_para(c->pdf, PDF_REGULAR, "None.");
 		return;
 	}
 	pdf_table_begin(c->pdf, 10, h, w);
-	for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
-		const smsaudit_finding *f = smsaudit_findings_at(c->findings, i);
+	for (size_t i = 0; i < c->m->nfindings; i++) {
+		const smsaudit_finding *f = c->m->findings[i];
 		if (keep(c, f))
 			finding_row(c, f);
 	}
@@ -551,15 +500,15 @@ static void do_findings(ctx *c)
 	window_note(c);
 	/* Ageing of the open ones. */
 	size_t bucket[4] = { 0 }, open = 0, closed = 0;
-	for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
-		const smsaudit_finding *f = smsaudit_findings_at(c->findings, i);
+	for (size_t i = 0; i < c->m->nfindings; i++) {
+		const smsaudit_finding *f = c->m->findings[i];
 		if (!finding_in_window(c, f))
 			continue;
 		if (f->phase == SMSAUDIT_PHASE_CLOSED) {
 			closed++;
 			continue;
 		}
-		long days = (long)((c->in->as_of - f->record->finding.raised_on) / DAY);
+		long days = (long)((c->m->as_of - f->record->finding.raised_on) / DAY);
 		bucket[days <= 30 ? 0 : days <= 90 ? 1 : days <= 180 ? 2 : 3]++;
 		open++;
 	}
@@ -574,8 +523,8 @@ static void do_documented_info(ctx *c)
 	static const char *const h[] = { "Item", "Required", "Present", "Evidence or reason" };
 	static const double w[] = { 0.1, 0.42, 0.1, 0.38 };
 	size_t total = 0, missing = 0;
-	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
-		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+	for (size_t i = 0; i < c->m->nclauses; i++) {
+		const smsaudit_gap_clause *g = c->m->clauses[i];
 		for (size_t k = 0; k < g->nitems; k++)
 			if (selected(c, g->clause->id) && (!c->sec->explicit_only || g->items[k].is_explicit)) {
 				total++;
@@ -584,8 +533,8 @@ static void do_documented_info(ctx *c)
 	}
 	pdf_paraf(c->pdf, PDF_BOLD, "%zu of %zu items present; %zu missing.", total - missing, total, missing);
 	pdf_table_begin(c->pdf, 4, h, w);
-	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
-		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+	for (size_t i = 0; i < c->m->nclauses; i++) {
+		const smsaudit_gap_clause *g = c->m->clauses[i];
 		if (!selected(c, g->clause->id))
 			continue;
 		for (size_t k = 0; k < g->nitems; k++) {
@@ -602,8 +551,7 @@ static void do_documented_info(ctx *c)
 static void do_readiness(ctx *c)
 {
 	sec_heading(c, "Readiness");
-	const smsaudit_gap_readiness *r =
-	    smsaudit_gap_stage(c->gap, c->sec->stage == 1 ? SMSAUDIT_STAGE_1 : SMSAUDIT_STAGE_2);
+	const smsaudit_gap_readiness *r = c->sec->stage == 1 ? &c->m->stage1 : &c->m->stage2;
 	pdf_paraf(c->pdf, PDF_BOLD, "Verdict: %s for stage %d.", r->ready ? "READY" : "NOT READY", c->sec->stage);
 	static const char *const h[] = { "Criterion", "Met", "Reasons" };
 	static const double w[] = { 0.4, 0.08, 0.52 };
@@ -620,22 +568,22 @@ static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
 	static const char *const h[] = { "Audit", "Type", "Dates", "Status", "Body / lead", "Scope", "Outcome" };
 	static const double w[] = { 0.19, 0.1, 0.14, 0.09, 0.16, 0.14, 0.18 };
 	size_t n = 0;
-	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++)
-		n += keep(c, smsaudit_audits_at(c->audits, i));
+	for (size_t i = 0; i < c->m->naudits; i++)
+		n += keep(c, c->m->audits[i]);
 	if (!n) {
 		pdf_para(c->pdf, PDF_REGULAR, "None recorded.");
 		return;
 	}
 	pdf_table_begin(c->pdf, 7, h, w);
-	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++) {
-		const smsaudit_audit *a = smsaudit_audits_at(c->audits, i);
+	for (size_t i = 0; i < c->m->naudits; i++) {
+		const smsaudit_audit *a = c->m->audits[i];
 		if (!keep(c, a))
 			continue;
 		const smsaudit_audit_body *p = &a->plan->audit;
 		char dates[32], f[11], t[11], who[300], scope[300], outcome[600];
 		snprintf(dates, sizeof(dates), "%s..%s", date_str(f, a->from), date_str(t, a->to));
 		snprintf(who, sizeof(who), "%s / %s", p->body ? p->body : "", person_name(c, p->lead));
-		join(scope, sizeof(scope), p->clauses, p->nclauses, " ");
+		join(scope, sizeof(scope), LIST(p->clauses), p->nclauses, " ");
 		if (!p->nclauses)
 			snprintf(scope, sizeof(scope), "whole standard");
 		outcome[0] = '\0';
@@ -657,7 +605,7 @@ static int audit_kept(const ctx *c, const smsaudit_audit *a)
 		return 0;
 	if (c->from && a->to < c->from)
 		return 0;
-	return a->from <= c->in->as_of;
+	return a->from <= c->m->as_of;
 }
 
 static void do_audits(ctx *c)
@@ -684,8 +632,8 @@ static void clause_items(ctx *c, const smsaudit_gap_clause *g)
 static void do_clause_detail(ctx *c)
 {
 	sec_heading(c, "Clause by clause");
-	for (size_t i = 0; i < smsaudit_gap_clause_count(c->gap); i++) {
-		const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, i);
+	for (size_t i = 0; i < c->m->nclauses; i++) {
+		const smsaudit_gap_clause *g = c->m->clauses[i];
 		if (!selected(c, g->clause->id))
 			continue;
 		snprintf(c->text, sizeof(c->text), "%s %s — %s", g->clause->id, g->clause->title,
@@ -767,8 +715,8 @@ static void do_samples(ctx *c)
 static const smsaudit_audit *latest_of(const ctx *c, smsaudit_audit_type type)
 {
 	const smsaudit_audit *best = NULL;
-	for (size_t i = 0; i < smsaudit_audits_count(c->audits); i++) {
-		const smsaudit_audit *a = smsaudit_audits_at(c->audits, i);
+	for (size_t i = 0; i < c->m->naudits; i++) {
+		const smsaudit_audit *a = c->m->audits[i];
 		if (a->plan->audit.type == type && a != c->audit && a->from <= c->audit->from)
 			best = a;
 	}
@@ -825,27 +773,28 @@ static void do_previous_findings(ctx *c)
 
 static void do_rotation(ctx *c)
 {
+	const smsaudit_pack_model *m = c->m;
 	sec_heading(c, "Rotation");
-	if (c->surveillance <= 0) {
+	if (m->surveillance <= 0) {
 		pdf_para(c->pdf, PDF_REGULAR, "This audit is not one of the cycle's surveillances; it has no rotation.");
 		return;
 	}
 	pdf_paraf(c->pdf, PDF_REGULAR, "Surveillance %d of %d in the cycle. Units marked mandatory are examined at every "
-	          "surveillance; the others rotate so that the cycle covers every clause.", c->surveillance,
-	          smsaudit_cycle_surveillances(c->cycle));
+	          "surveillance; the others rotate so that the cycle covers every clause.", m->surveillance,
+	          m->surveillances);
 	static const char *const h[] = { "Unit", "Title", "Why in this visit", "Also in" };
 	static const double w[] = { 0.1, 0.45, 0.25, 0.2 };
 	pdf_table_begin(c->pdf, 4, h, w);
-	for (size_t i = 0; i < smsaudit_coverage_count(c->rotation); i++) {
-		const smsaudit_coverage_row *r = smsaudit_coverage_at(c->rotation, i);
-		if (!(r->covered & (1u << (c->surveillance - 1))))
+	for (size_t i = 0; i < m->nrotation; i++) {
+		const smsaudit_coverage_row *r = m->rotation[i];
+		if (!(r->covered & (1u << (m->surveillance - 1))))
 			continue;
 		char why[64], also[120];
 		snprintf(why, sizeof(why), "%s", r->mandatory ? "mandatory" : r->pinned ? "pinned" : "rotation");
 		size_t used = 0;
 		also[0] = '\0';
 		for (int k = 1; k <= 30 && used < sizeof(also); k++)
-			if (k != c->surveillance && (r->covered & (1u << (k - 1)))) {
+			if (k != m->surveillance && (r->covered & (1u << (k - 1)))) {
 				int wr = snprintf(also + used, sizeof(also) - used, "%sS%d", used ? " " : "", k);
 				used += wr > 0 ? (size_t)wr : 0;
 			}
@@ -873,8 +822,8 @@ static void do_mandatory(ctx *c)
 		for (char *save = NULL, *tok = strtok_r(ids, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 			/* The worst status of the assessable clauses under it. */
 			int worst = -1;
-			for (size_t k = 0; k < smsaudit_gap_clause_count(c->gap); k++) {
-				const smsaudit_gap_clause *g = smsaudit_gap_clause_at(c->gap, k);
+			for (size_t k = 0; k < c->m->nclauses; k++) {
+				const smsaudit_gap_clause *g = c->m->clauses[k];
 				if (clause_under(g->clause->id, tok)) {
 					int rank = g->status == SMSAUDIT_GAP_GAP ? 3 : g->status == SMSAUDIT_GAP_NOT_ASSESSED ? 2
 					           : g->status == SMSAUDIT_GAP_PARTIAL ? 1 : 0;
@@ -897,123 +846,82 @@ static void do_mandatory(ctx *c)
 
 static void do_changes(ctx *c)
 {
+	const smsaudit_pack_model *m = c->m;
 	sec_heading(c, "Changes since the previous audit");
-	const smsaudit_state *old = c->in->previous;
-	if (!old) {
+	if (!m->has_changes) {
 		pdf_para(c->pdf, PDF_REGULAR, "No earlier certification audit to compare with: everything in this pack is new to "
 		                              "the certification body.");
 		return;
 	}
-	pdf_paraf(c->pdf, PDF_REGULAR, "From commit %.12s (previous audit %s) to commit %.12s.",
-	          c->in->previous_commit ? c->in->previous_commit : "", c->in->previous_audit ? c->in->previous_audit : "",
-	          c->in->commit);
+	pdf_paraf(c->pdf, PDF_REGULAR, "From commit %.12s (previous audit %s) to commit %.12s.", m->changes_from,
+	          m->changes_audit ? m->changes_audit : "", m->commit);
 	/* Evidence: added, superseded, withdrawn. */
 	static const char *const h[] = { "Change", "Id", "Title", "Kind", "When", "By" };
 	static const double w[] = { 0.11, 0.2, 0.33, 0.09, 0.1, 0.17 };
 	size_t added = 0, superseded = 0, withdrawn = 0;
 	pdf_heading(c->pdf, 2, "Evidence");
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1 && added + superseded + withdrawn == 0) {
-			pdf_para(c->pdf, PDF_REGULAR, "No evidence added, superseded or withdrawn.");
-			break;
-		}
-		if (pass == 1)
-			pdf_table_begin(c->pdf, 6, h, w);
-		for (size_t i = 0; i < smsaudit_state_evidence_count(c->in->state); i++) {
-			const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(c->in->state, i), *was = NULL;
-			smsaudit_state_find_evidence(&was, old, e->record->id);
-			smsaudit_error_clear();
-			const char *what = NULL;
-			char when[11];
-			time_t t = 0;
-			if (!was) {
-				what = "added";
-				t = e->record->made_at;
-			} else if (e->status != was->status) {
-				what = e->status == SMSAUDIT_EV_SUPERSEDED ? "superseded"
-				       : e->status == SMSAUDIT_EV_WITHDRAWN ? "withdrawn"
-				                                            : "restored";
-				t = e->changed_at;
-			}
-			if (!what)
-				continue;
-			if (pass == 0) {
-				added += !was;
-				superseded += was && e->status == SMSAUDIT_EV_SUPERSEDED;
-				withdrawn += was && e->status == SMSAUDIT_EV_WITHDRAWN;
-				continue;
-			}
-			const char *cells[] = { what, e->record->id, e->record->evidence.title,
-				                smsaudit_evidence_kind_name(e->record->evidence.kind),
-				                date_str(when, smsaudit_date_of(t)), e->signer_name };
-			pdf_table_row(c->pdf, cells);
-		}
-		if (pass == 1)
-			pdf_table_end(c->pdf);
+	for (size_t i = 0; i < m->nevidence_changes; i++) {
+		const char *what = m->evidence_changes[i]->change;
+		added += strcmp(what, "added") == 0;
+		superseded += strcmp(what, "superseded") == 0;
+		withdrawn += strcmp(what, "withdrawn") == 0;
 	}
-	pdf_paraf(c->pdf, PDF_REGULAR, "%zu added, %zu superseded, %zu withdrawn.", added, superseded, withdrawn);
-
-	/* Findings raised and closed. */
-	smsaudit_findings *then = NULL;
-	size_t raised = 0, closed = 0;
-	pdf_heading(c->pdf, 2, "Findings raised and closed");
-	static const char *const fh[] = { "Change", "Number", "Grade", "Statement", "Phase now" };
-	static const double fw[] = { 0.1, 0.13, 0.09, 0.53, 0.15 };
-	if (smsaudit_findings_compute(&then, old, c->in->as_of) == 0) {
-		pdf_table_begin(c->pdf, 5, fh, fw);
-		for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
-			const smsaudit_finding *f = smsaudit_findings_at(c->findings, i), *was = NULL;
-			smsaudit_findings_find(&was, then, f->record->id);
-			const char *what = !was ? "raised"
-			                   : f->phase == SMSAUDIT_PHASE_CLOSED && was->phase != SMSAUDIT_PHASE_CLOSED ? "closed"
-			                   : f->phase != was->phase ? "progressed"
-			                                            : NULL;
-			if (!what)
-				continue;
-			raised += !was;
-			closed += strcmp(what, "closed") == 0;
-			const char *cells[] = { what, f->number, f->grade ? f->grade->id : f->record->finding.grade,
-				                f->record->finding.statement, smsaudit_finding_phase_name(f->phase) };
+	if (added + superseded + withdrawn == 0) {
+		pdf_para(c->pdf, PDF_REGULAR, "No evidence added, superseded or withdrawn.");
+	} else {
+		pdf_table_begin(c->pdf, 6, h, w);
+		for (size_t i = 0; i < m->nevidence_changes; i++) {
+			const smsaudit_pack_evidence_change *ch = m->evidence_changes[i];
+			const smsaudit_evidence_entry *e = ch->evidence;
+			char when[11];
+			const char *cells[] = { ch->change, e->record->id, e->record->evidence.title,
+				                smsaudit_evidence_kind_name(e->record->evidence.kind),
+				                date_str(when, smsaudit_date_of(ch->when)), e->signer_name };
 			pdf_table_row(c->pdf, cells);
 		}
 		pdf_table_end(c->pdf);
 	}
-	smsaudit_findings_free(then);
+	pdf_paraf(c->pdf, PDF_REGULAR, "%zu added, %zu superseded, %zu withdrawn.", added, superseded, withdrawn);
+
+	/* Findings raised and closed. */
+	size_t raised = 0, closed = 0;
+	pdf_heading(c->pdf, 2, "Findings raised and closed");
+	static const char *const fh[] = { "Change", "Number", "Grade", "Statement", "Phase now" };
+	static const double fw[] = { 0.1, 0.13, 0.09, 0.53, 0.15 };
+	pdf_table_begin(c->pdf, 5, fh, fw);
+	for (size_t i = 0; i < m->nfinding_changes; i++) {
+		const smsaudit_pack_finding_change *ch = m->finding_changes[i];
+		const smsaudit_finding *f = ch->finding;
+		raised += strcmp(ch->change, "raised") == 0;
+		closed += strcmp(ch->change, "closed") == 0;
+		const char *cells[] = { ch->change, f->number, f->grade ? f->grade->id : f->record->finding.grade,
+			                f->record->finding.statement, smsaudit_finding_phase_name(f->phase) };
+		pdf_table_row(c->pdf, cells);
+	}
+	pdf_table_end(c->pdf);
 	pdf_paraf(c->pdf, PDF_REGULAR, "%zu raised, %zu closed.", raised, closed);
 
 	/* People: new grants and revocations. */
 	pdf_heading(c->pdf, 2, "People, scope and services");
-	size_t people = 0;
-	for (size_t i = 0; i < smsaudit_state_person_count(c->in->state); i++) {
-		const smsaudit_person_entry *p = smsaudit_state_person_at(c->in->state, i);
-		int known = 0, was_revoked = 0;
-		for (size_t k = 0; k < smsaudit_state_person_count(old); k++) {
-			const smsaudit_person_entry *q = smsaudit_state_person_at(old, k);
-			if (strcmp(q->record->id, p->record->id) == 0) {
-				known = 1;
-				was_revoked = q->revoked_at != 0;
-			}
-		}
-		if (!known || (p->revoked_at && !was_revoked)) {
-			char roles[200];
-			smsaudit_roles_format(roles, sizeof(roles), p->record->person.roles);
-			pdf_paraf(c->pdf, PDF_REGULAR, "%s: %s <%s> (%s)", !known ? "Granted" : "Revoked", p->record->person.name,
-			          p->record->person.email, roles);
-			people++;
-		}
+	for (size_t i = 0; i < m->npeople_changes; i++) {
+		const smsaudit_person_entry *p = m->people_changes[i]->person;
+		char roles[200];
+		smsaudit_roles_format(roles, sizeof(roles), p->record->person.roles);
+		pdf_paraf(c->pdf, PDF_REGULAR, "%s: %s <%s> (%s)", m->people_changes[i]->revoked ? "Revoked" : "Granted",
+		          p->record->person.name, p->record->person.email, roles);
 	}
-	if (!people)
+	if (!m->npeople_changes)
 		pdf_para(c->pdf, PDF_REGULAR, "No one was granted or lost a role.");
 	/* Scope and services: this audit's plan against the previous audit's. */
-	if (c->prev) {
-		const smsaudit_audit_body *a = &c->prev->plan->audit, *b = &c->audit->plan->audit;
+	if (m->previous) {
+		const smsaudit_audit_body *a = &m->previous->plan->audit, *b = &c->audit->plan->audit;
 		char was[2048], now[2048];
-		join(was, sizeof(was), a->services, a->nservices, "; ");
-		join(now, sizeof(now), b->services, b->nservices, "; ");
+		join(was, sizeof(was), LIST(a->services), a->nservices, "; ");
+		join(now, sizeof(now), LIST(b->services), b->nservices, "; ");
 		if (strcmp(was, now) != 0)
 			pdf_paraf(c->pdf, PDF_REGULAR, "Services in the audit scope changed: was \"%.900s\", now \"%.900s\".", was, now);
-		join(was, sizeof(was), a->sites, a->nsites, "; ");
-		join(now, sizeof(now), b->sites, b->nsites, "; ");
+		join(was, sizeof(was), LIST(a->sites), a->nsites, "; ");
+		join(now, sizeof(now), LIST(b->sites), b->nsites, "; ");
 		if (strcmp(was, now) != 0)
 			pdf_paraf(c->pdf, PDF_REGULAR, "Sites in the audit scope changed: was \"%.900s\", now \"%.900s\".", was, now);
 	}
@@ -1023,17 +931,17 @@ static void do_changes(ctx *c)
 
 static void do_cycle_summary(ctx *c)
 {
+	const smsaudit_pack_model *m = c->m;
 	char d1[11], d2[11], buf[200];
 	sec_heading(c, "The certification cycle");
-	time_t dec = smsaudit_cycle_decision(c->cycle), exp = smsaudit_cycle_expiry(c->cycle);
 	pdf_paraf(c->pdf, PDF_REGULAR, "Phase: %s. Certification decision %s, certificate expiry %s.",
-	          smsaudit_cycle_phase_name(smsaudit_cycle_phase_get(c->cycle)), date_str(d1, dec), date_str(d2, exp));
+	          smsaudit_cycle_phase_name(m->phase), date_str(d1, m->decision), date_str(d2, m->expiry));
 	pdf_heading(c->pdf, 2, "Timeline");
 	static const char *const h[] = { "Item", "Due", "Done", "Status", "Audit", "Note" };
 	static const double w[] = { 0.18, 0.1, 0.1, 0.1, 0.22, 0.3 };
 	pdf_table_begin(c->pdf, 6, h, w);
-	for (size_t i = 0; i < smsaudit_cycle_count(c->cycle); i++) {
-		const smsaudit_cycle_item *it = smsaudit_cycle_at(c->cycle, i);
+	for (size_t i = 0; i < m->ncycle_items; i++) {
+		const smsaudit_cycle_item *it = m->cycle_items[i];
 		snprintf(buf, sizeof(buf), "%s%s", smsaudit_cycle_item_kind_name(it->kind), "");
 		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE || it->kind == SMSAUDIT_ITEM_YEAR)
 			snprintf(buf, sizeof(buf), "%s %d", smsaudit_cycle_item_kind_name(it->kind), it->number);
@@ -1048,18 +956,13 @@ static void do_cycle_summary(ctx *c)
 	static const char *const rh[] = { "At", "Audit", "Readiness", "Conformant", "Partial", "Gap", "Not assessed" };
 	static const double rw[] = { 0.12, 0.28, 0.12, 0.12, 0.12, 0.12, 0.12 };
 	pdf_table_begin(c->pdf, 7, rh, rw);
-	for (size_t i = 0; i <= smsaudit_audits_count(c->audits); i++) {
-		const smsaudit_audit *a = i < smsaudit_audits_count(c->audits) ? smsaudit_audits_at(c->audits, i) : NULL;
-		time_t at = a ? a->to : c->in->as_of;
-		if (a && (a->plan->audit.type == SMSAUDIT_AUDIT_INTERNAL || a->status != SMSAUDIT_AUDIT_CONCLUDED ||
-		          a->to < c->from || a->to > c->in->as_of))
+	for (size_t i = 0; i <= m->ntrend; i++) {
+		/* The model's trend rows in this section's period, then the as-of date's readiness. */
+		const smsaudit_audit *a = i < m->ntrend ? m->trend[i]->audit : NULL;
+		time_t at = a ? a->to : m->as_of;
+		if (a && (a->to < c->from || a->to > m->as_of))
 			continue;
-		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
-		go.as_of = at;
-		smsaudit_gap *g = NULL;
-		if (smsaudit_gap_compute(&g, c->cat, c->in->state, &go) < 0)
-			continue;
-		const smsaudit_gap_rollup *r = smsaudit_gap_overall(g);
+		const smsaudit_gap_rollup *r = a ? &m->trend[i]->overall : &m->overall;
 		char pct[24], n1[24], n2[24], n3[24], n4[24], who[120];
 		snprintf(pct, sizeof(pct), "%.0f%%", r->readiness * 100);
 		snprintf(n1, sizeof(n1), "%zu", r->conformant);
@@ -1070,7 +973,6 @@ static void do_cycle_summary(ctx *c)
 		         a ? " " : "", a ? a->plan->id : "");
 		const char *cells[] = { date_str(d1, at), who, pct, n1, n2, n3, n4 };
 		pdf_table_row(c->pdf, cells);
-		smsaudit_gap_free(g);
 	}
 	pdf_table_end(c->pdf);
 
@@ -1078,23 +980,23 @@ static void do_cycle_summary(ctx *c)
 	pdf_heading(c->pdf, 2, "Findings by grade and year");
 	int y0 = 0, y1 = 0;
 	struct tm tm;
-	time_t from = c->from ? c->from : smsaudit_date_add_months(c->in->as_of, -36);
+	time_t from = c->from ? c->from : smsaudit_date_add_months(m->as_of, -36);
 	gmtime_r(&from, &tm);
 	y0 = tm.tm_year + 1900;
-	time_t to = c->in->as_of;
+	time_t to = m->as_of;
 	gmtime_r(&to, &tm);
 	y1 = tm.tm_year + 1900;
 	static const char *const gh[] = { "Year", "Grade", "Raised", "Closed", "Still open" };
 	static const double gw[] = { 0.15, 0.25, 0.2, 0.2, 0.2 };
 	pdf_table_begin(c->pdf, 5, gh, gw);
 	for (int y = y0; y <= y1 && y - y0 < 10; y++) {
-		for (size_t g = 0; g < c->policy->ngrades; g++) {
+		for (size_t g = 0; g < m->policy->ngrades; g++) {
 			size_t raised = 0, closed = 0, open = 0;
-			for (size_t i = 0; i < smsaudit_findings_count(c->findings); i++) {
-				const smsaudit_finding *f = smsaudit_findings_at(c->findings, i);
+			for (size_t i = 0; i < m->nfindings; i++) {
+				const smsaudit_finding *f = m->findings[i];
 				time_t r = f->record->finding.raised_on;
 				gmtime_r(&r, &tm);
-				if (tm.tm_year + 1900 != y || !f->grade || strcmp(f->grade->id, c->policy->grades[g].id) != 0)
+				if (tm.tm_year + 1900 != y || !f->grade || strcmp(f->grade->id, m->policy->grades[g].id) != 0)
 					continue;
 				raised++;
 				closed += f->phase == SMSAUDIT_PHASE_CLOSED;
@@ -1107,20 +1009,20 @@ static void do_cycle_summary(ctx *c)
 			snprintf(a, sizeof(a), "%zu", raised);
 			snprintf(b, sizeof(b), "%zu", closed);
 			snprintf(o, sizeof(o), "%zu", open);
-			const char *cells[] = { ys, c->policy->grades[g].id, a, b, o };
+			const char *cells[] = { ys, m->policy->grades[g].id, a, b, o };
 			pdf_table_row(c->pdf, cells);
 		}
 	}
 	pdf_table_end(c->pdf);
 
 	/* Coverage across the cycle's audits. */
-	if (c->rotation) {
+	if (m->nrotation) {
 		pdf_heading(c->pdf, 2, "Coverage across the cycle");
 		static const char *const ch[] = { "Unit", "Title", "Covered by" };
 		static const double cw[] = { 0.1, 0.5, 0.4 };
 		pdf_table_begin(c->pdf, 3, ch, cw);
-		for (size_t i = 0; i < smsaudit_coverage_count(c->rotation); i++) {
-			const smsaudit_coverage_row *r = smsaudit_coverage_at(c->rotation, i);
+		for (size_t i = 0; i < m->nrotation; i++) {
+			const smsaudit_coverage_row *r = m->rotation[i];
 			char by[160] = "";
 			size_t used = 0;
 			for (int k = 1; k <= 30 && used < sizeof(by); k++)
@@ -1144,17 +1046,17 @@ static void do_verification(ctx *c)
 	         "Everything below works offline, in the pack folder, with nothing but the folder. First compare the trust "
 	         "anchor's fingerprint with the one the organisation gave you by another channel:");
 	pdf_para(c->pdf, PDF_MONO, "openssl x509 -in trust/ca.pem -outform DER | sha256sum");
-	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->in->anchor_sha256);
+	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->m->anchor_sha256);
 	pdf_para(c->pdf, PDF_REGULAR, "With smsaudit installed, one command checks everything (manifest signature, "
 	                              "every digest, nothing added, every record's signature, role and separation of duties):");
-	pdf_paraf(c->pdf, PDF_MONO, "smsaudit verify-pack . --anchor %s", c->in->anchor_sha256);
+	pdf_paraf(c->pdf, PDF_MONO, "smsaudit verify-pack . --anchor %s", c->m->anchor_sha256);
 	pdf_para(c->pdf, PDF_REGULAR, "With stock tools only:");
 	pdf_para(c->pdf, PDF_BOLD, "1. The manifest is signed by the quality manager:");
 	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in manifest.xml.p7s -content manifest.xml "
 	                           "-CAfile trust/ca.pem -purpose any -out /dev/null");
 	pdf_para(c->pdf, PDF_BOLD, "2. The digest in this report's footer is SHA256SUMS's:");
 	pdf_para(c->pdf, PDF_MONO, "sha256sum SHA256SUMS");
-	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->in->sums_sha256);
+	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->m->sums_sha256);
 	pdf_para(c->pdf, PDF_BOLD, "3. Every file matches SHA256SUMS:");
 	pdf_para(c->pdf, PDF_MONO, "sha256sum --quiet -c SHA256SUMS");
 	pdf_para(c->pdf, PDF_BOLD, "4. The signed manifest lists this PDF and SHA256SUMS with their digests:");
@@ -1197,69 +1099,17 @@ static const section_fn sections[SMSAUDIT_SEC__COUNT] = {
 
 /* ---------------------------------------------------------------- driver */
 
-static void ctx_free(ctx *c)
-{
-	smsaudit_gap_free(c->gap);
-	smsaudit_findings_free(c->findings);
-	smsaudit_coverage_free(c->rotation);
-	smsaudit_cycle_free(c->cycle);
-	smsaudit_audits_free(c->audits);
-	free(c->organisation);
-	free(c->scope);
-	free(c->body);
-	for (size_t i = 0; i < c->nservices; i++)
-		free(c->services[i]);
-	for (size_t i = 0; i < c->nsites; i++)
-		free(c->sites[i]);
-	free(c->services);
-	free(c->sites);
-}
-
-static int ctx_init(ctx *c, const smsaudit_report_def *def, const smsaudit_report_input *in)
-{
-	memset(c, 0, sizeof(*c));
-	c->in = in;
-	c->def = def;
-	c->cat = smsaudit_store_catalogue(in->store);
-	c->ci = smsaudit_catalogue_info_get(c->cat);
-	c->policy = smsaudit_state_policy(in->state);
-	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
-	go.as_of = in->as_of;
-	int rc = smsaudit_gap_compute(&c->gap, c->cat, in->state, &go);
-	if (rc == 0)
-		rc = smsaudit_findings_compute(&c->findings, in->state, in->as_of);
-	if (rc == 0)
-		rc = smsaudit_audits_compute(&c->audits, in->state, in->as_of);
-	if (rc == 0)
-		rc = smsaudit_audits_find(&c->audit, c->audits, in->audit);
-	if (rc == 0)
-		rc = smsaudit_cycle_compute(&c->cycle, c->policy, c->audits, in->as_of);
-	if (rc == 0)
-		rc = smsaudit_rotation_compute(&c->rotation, c->cat, c->policy, c->cycle, 0);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < smsaudit_cycle_count(c->cycle); i++) {
-		const smsaudit_cycle_item *it = smsaudit_cycle_at(c->cycle, i);
-		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE && it->audit == c->audit)
-			c->surveillance = it->number;
-	}
-	c->prev = smsaudit_audits_previous(c->audits, c->audit);
-	read_sms(c);
-	return 0;
-}
-
-/* One layout pass over analyses computed once (ctx_init). */
+/* One layout pass over the model. */
 static int render_pass(pdf_doc **out, ctx *c, const pdf_doc *first, int shift)
 {
-	const smsaudit_report_input *in = c->in;
+	const smsaudit_pack_model *m = c->m;
 	const smsaudit_report_def *def = c->def;
 	char title[300], header[600], footer[300];
-	snprintf(title, sizeof(title), "%s — %s", smsaudit_report_def_title(def),
-	         c->organisation ? c->organisation : smsaudit_store_organisation(in->store));
-	snprintf(header, sizeof(header), "%.200s · %s · %s", c->organisation ? c->organisation : "",
-	         smsaudit_report_def_title(def), in->audit);
-	snprintf(footer, sizeof(footer), "%s · manifest SHA256SUMS %.32s…", in->pack_id, in->sums_sha256);
-	pdf_options po = { title, in->pack_id, in->signer, in->sums_sha256, in->created, header, footer,
+	snprintf(title, sizeof(title), "%s — %s", smsaudit_report_def_title(def), organisation(c) ? organisation(c) : "");
+	snprintf(header, sizeof(header), "%.200s · %s · %s", m->organisation ? m->organisation : "",
+	         smsaudit_report_def_title(def), c->audit->plan->id);
+	snprintf(footer, sizeof(footer), "%s · manifest SHA256SUMS %.32s…", m->pack_id, m->sums_sha256);
+	pdf_options po = { title, m->pack_id, m->signer, m->sums_sha256, m->created, header, footer,
 		           first ? pdf_page_count(first) + shift : 0, NULL };
 	int rc = pdf_open(out, &po);
 	if (rc == 0) {
@@ -1276,14 +1126,24 @@ static int render_pass(pdf_doc **out, ctx *c, const pdf_doc *first, int shift)
 	return rc;
 }
 
-int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const smsaudit_report_def *def,
-                           const smsaudit_report_input *in)
+int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const smsaudit_pack_model *m)
 {
-	pdf_doc *first = NULL, *final = NULL;
+	if (stats) {
+		stats->pages = 0;
+		stats->replaced = 0;
+	}
+	int rc = smsaudit_pack_model_check(m);
+	if (rc < 0)
+		return rc;
 	ctx c;
-	int rc = ctx_init(&c, def, in);
-	if (rc == 0)
-		rc = render_pass(&first, &c, NULL, 0);
+	memset(&c, 0, sizeof(c));
+	c.m = m;
+	c.def = m->definition;
+	c.cat = m->catalogue;
+	c.ci = smsaudit_catalogue_info_get(m->catalogue);
+	c.audit = m->audit;
+	pdf_doc *first = NULL, *final = NULL;
+	rc = render_pass(&first, &c, NULL, 0);
 	/* The contents of the first pass had no entries: the second pass's grows by its own pages. */
 	int shift = 0;
 	if (rc == 0) {
@@ -1305,6 +1165,5 @@ int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, cons
 	}
 	pdf_close(first);
 	pdf_close(final);
-	ctx_free(&c);
 	return rc;
 }
