@@ -104,6 +104,11 @@ size_t smsaudit_finding_deadlines(smsaudit_deadline *out, size_t max, const smsa
 /* A deadline's status at `as_of` (a date) with a warning window of `soon_days`. */
 smsaudit_due_status smsaudit_deadline_status(const smsaudit_deadline *d, time_t as_of, int soon_days);
 
+/* The warning window every view of deadlines uses (`status`, `finding list`
+ * and `show`, the pack report): due soon from 30 days before the due day, so
+ * an auditor and a quality manager see the same deadline the same way. */
+#define SMSAUDIT_DUE_SOON_DAYS 30
+
 /* ---- recording (each call signs one record and commits it) ---- */
 
 /*

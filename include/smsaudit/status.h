@@ -36,10 +36,11 @@
 #include "gap.h"
 #include "store.h"
 
-/* The window `smsaudit status` uses: due soon within 30 days; expiring and
- * lapsing within 1, 2 or 3 windows (30, 60 and 90 days). Help texts print
- * these numbers from here. */
-#define SMSAUDIT_STATUS_WINDOW_DAYS 30
+/* The window `smsaudit status` uses: deadlines due soon within the one
+ * due-soon window of finding.h (30 days); expiring and lapsing within 1, 2
+ * and 3 such windows (30, 60 and 90 days). Help texts print these numbers
+ * from here. */
+#define SMSAUDIT_STATUS_WINDOW_DAYS SMSAUDIT_DUE_SOON_DAYS
 /* How many windows ahead status looks for evidence expiring and items lapsing. */
 #define SMSAUDIT_STATUS_WINDOWS 3
 

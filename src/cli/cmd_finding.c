@@ -225,9 +225,6 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 
 /* ---- reading ---- */
 
-/* Due soon as status says it: one status window ahead. */
-#define SOON_DAYS SMSAUDIT_STATUS_WINDOW_DAYS
-
 typedef struct {
 	cli_view v;
 	smsaudit_findings *fs;
@@ -268,7 +265,7 @@ static pressing most_pressing(const smsaudit_finding *f, const smsaudit_sms_poli
 	pressing best;
 	memset(&best, 0, sizeof(best));
 	for (size_t i = 0; i < n; i++) {
-		smsaudit_due_status s = smsaudit_deadline_status(&d[i], as_of, SOON_DAYS);
+		smsaudit_due_status s = smsaudit_deadline_status(&d[i], as_of, SMSAUDIT_DUE_SOON_DAYS);
 		if (s == SMSAUDIT_DUE_MET || s == SMSAUDIT_DUE_MET_LATE || !d[i].due)
 			continue;
 		best.overdue += s == SMSAUDIT_DUE_OVERDUE;
@@ -581,7 +578,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		else
 			out_set_str(d, "due", "next audit");
 		put_date(d, "met_on", dl[i].met_at);
-		out_set_str(d, "status", smsaudit_due_status_name(smsaudit_deadline_status(&dl[i], fv.v.as_of, SOON_DAYS)));
+		out_set_str(d, "status", smsaudit_due_status_name(smsaudit_deadline_status(&dl[i], fv.v.as_of, SMSAUDIT_DUE_SOON_DAYS)));
 	}
 	if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, o, ctx->format, "finding") < 0 ? EXIT_ENV : EXIT_OK;
@@ -637,7 +634,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 			smsaudit_date_format(d, fv.v.as_of);
 			printf("\n%sDeadlines%s (as of %s)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), d);
 			for (size_t i = 0; i < ndl; i++) {
-				smsaudit_due_status s = smsaudit_deadline_status(&dl[i], fv.v.as_of, SOON_DAYS);
+				smsaudit_due_status s = smsaudit_deadline_status(&dl[i], fv.v.as_of, SMSAUDIT_DUE_SOON_DAYS);
 				char due[11] = "next audit", met[11] = "";
 				if (dl[i].due)
 					smsaudit_date_format(due, dl[i].due);

@@ -457,7 +457,7 @@ static void finding_row(ctx *c, const smsaudit_finding *f)
 	size_t nd = smsaudit_finding_deadlines(dl, 16, f, c->m->policy);
 	due[0] = '\0';
 	for (size_t i = 0; i < nd; i++) {
-		smsaudit_due_status s = smsaudit_deadline_status(&dl[i], c->m->as_of, 14);
+		smsaudit_due_status s = smsaudit_deadline_status(&dl[i], c->m->as_of, SMSAUDIT_DUE_SOON_DAYS);
 		if (s == SMSAUDIT_DUE_MET)
 			continue;
 		char d[11];
