@@ -59,7 +59,9 @@ typedef struct {
 typedef struct smsaudit_pack_model_owned smsaudit_pack_model_owned;
 
 typedef struct smsaudit_pack_model {
-	/* ---- the pack: the builder sets commit and as_of; smsaudit_pack_build the rest */
+	/* ---- the pack: the builder sets its id, commit, anchor and date;
+	 * smsaudit_pack_build the signer, the PDF dates and, once SHA256SUMS is
+	 * written, its digest */
 	char pack_id[80];
 	char commit[41];                  /* 40 hex */
 	char anchor_sha256[65];

@@ -291,14 +291,9 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		return rc;
 	}
 	const smsaudit_audit *a = m.audit;
-	smsaudit_oid_fmt(out->commit, &commit);
-	char day[11];
-	smsaudit_date_format(day, as_of);
-	snprintf(out->pack_id, sizeof(out->pack_id), "PACK-%s-%.4s%.2s%.2s-%.8s",
-	         smsaudit_audit_type_name(a->plan->audit.type), day, day + 5, day + 8, out->commit);
-	rc = smsaudit_cert_fingerprint(out->anchor_sha256, store->ca);
-	memcpy(m.pack_id, out->pack_id, sizeof(m.pack_id));
-	memcpy(m.anchor_sha256, out->anchor_sha256, sizeof(m.anchor_sha256));
+	memcpy(out->commit, m.commit, sizeof(out->commit));
+	memcpy(out->pack_id, m.pack_id, sizeof(out->pack_id));
+	memcpy(out->anchor_sha256, m.anchor_sha256, sizeof(out->anchor_sha256));
 	m.signer = signer->email;
 	m.created = report_time(as_of);
 

@@ -459,6 +459,14 @@ int smsaudit_pack_model_build(smsaudit_pack_model *m, smsaudit_store *store, con
 		rc = smsaudit_report_def_load(&w->def, o->definition, m->audit->plan->audit.type);
 	m->definition = w->def;
 	if (rc == 0) {
+		/* PACK-<type>-<as-of>-<commit>: the same audit type, date and commit give the same pack. */
+		char day[11];
+		smsaudit_date_format(day, m->as_of);
+		snprintf(m->pack_id, sizeof(m->pack_id), "PACK-%s-%.4s%.2s%.2s-%.8s",
+		         smsaudit_audit_type_name(m->audit->plan->audit.type), day, day + 5, day + 8, m->commit);
+		rc = smsaudit_cert_fingerprint(m->anchor_sha256, store->ca);
+	}
+	if (rc == 0) {
 		m->previous = smsaudit_audits_previous(w->audits, m->audit);
 		rc = from_state(m, w, st);
 	}
