@@ -437,6 +437,8 @@ static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudi
 int smsaudit_pack_model_build(smsaudit_pack_model *m, smsaudit_store *store, const smsaudit_state *st,
                               const smsaudit_pack_model_options *o)
 {
+	if (!m)
+		return error_set(SMSAUDIT_EUSAGE, "a pack model needs somewhere to be built");
 	memset(m, 0, sizeof(*m));
 	if (!store || !st || !o || !o->audit)
 		return error_set(SMSAUDIT_EUSAGE, "a pack model needs a store, its state and an audit");
