@@ -4,7 +4,9 @@
  * refs/heads/main.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +19,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "smsaudit/config.h"
 #include "smsaudit/repo.h"
 
 #define MAIN_REF "refs/heads/main"
@@ -1622,48 +1625,86 @@ static int history_cache_load(smsaudit_history *h, event_list *ev, git_oid *tip,
 	return 0;
 }
 
+/* The file is written as it is built, its MAC fed alongside, and renamed into
+ * place whole: at 300,000 changes it is about 27 MB that would otherwise sit
+ * in memory beside everything the walk holds. */
+typedef struct {
+	FILE *f;
+	hmac_stream *mac;
+	int failed;
+} cache_writer;
+
+static void cw_put(cache_writer *w, const void *p, size_t n)
+{
+	if (!w->failed && (fwrite(p, 1, n, w->f) != n || hmac_stream_update(w->mac, p, n) < 0))
+		w->failed = 1;
+}
+
 static int history_cache_save(const smsaudit_history *h, const event_list *ev, const git_oid *tip,
                               smsaudit_repo *repo)
 {
-	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	uint64_t n = h->n, ne = ev->n;
-	int rc = buf_put(&b, HISTORY_MAGIC, sizeof(HISTORY_MAGIC) - 1);
-	rc = rc ? rc : buf_put(&b, (const char *)tip->id, 20);
-	rc = rc ? rc : buf_put(&b, (const char *)&n, 8);
-	for (size_t i = 0; rc == 0 && i < h->n; i++) {
+	unsigned char key[32];
+	char dir[4200], path[4200], tmp[4300];
+	snprintf(dir, sizeof(dir), "%s/smsaudit-cache", repo->path);
+	cache_path(path, sizeof(path), repo);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	int rc = smsaudit_config_secret(key, "cache.key");
+	rc = rc ? rc : mkdir_0700(dir);
+	if (rc)
+		return rc;
+	cache_writer w = { NULL, NULL, 0 };
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(w.f = fdopen(fd, "wb"))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(e));
+	}
+	w.failed = hmac_stream_begin(&w.mac, key) < 0;
+	uint64_t n = h->n, ne = 0;
+	for (size_t i = 0; i < ev->n; i++)
+		ne += strlen(ev->v[i].path) <= 0xffff;
+	cw_put(&w, HISTORY_MAGIC, sizeof(HISTORY_MAGIC) - 1);
+	cw_put(&w, tip->id, 20);
+	cw_put(&w, &n, 8);
+	for (size_t i = 0; i < h->n; i++) {
 		int64_t t = (int64_t)h->c[i].time;
 		uint32_t np = (uint32_t)h->c[i].nparents;
-		rc = buf_put(&b, (const char *)h->c[i].id.id, 20);
-		rc = rc ? rc : buf_put(&b, (const char *)&t, 8);
-		rc = rc ? rc : buf_put(&b, (const char *)&np, 4);
-		for (uint32_t k = 0; rc == 0 && k < np; k++) {
+		cw_put(&w, h->c[i].id.id, 20);
+		cw_put(&w, &t, 8);
+		cw_put(&w, &np, 4);
+		for (uint32_t k = 0; k < np; k++) {
 			uint32_t idx = (uint32_t)smsaudit_history_parent(h, i, k);
-			rc = buf_put(&b, (const char *)&idx, 4);
+			cw_put(&w, &idx, 4);
 		}
 	}
-	rc = rc ? rc : buf_put(&b, (const char *)&ne, 8);
-	for (size_t i = 0; rc == 0 && i < ev->n; i++) {
+	cw_put(&w, &ne, 8);
+	for (size_t i = 0; i < ev->n; i++) {
 		size_t len = strlen(ev->v[i].path);
 		uint16_t l16 = (uint16_t)len;
 		if (len > 0xffff)
 			continue;
-		rc = buf_put(&b, (const char *)&ev->v[i].commit, 4);
-		rc = rc ? rc : buf_put(&b, (const char *)&ev->v[i].change, 1);
-		rc = rc ? rc : buf_put(&b, (const char *)ev->v[i].blob.id, 20);
-		rc = rc ? rc : buf_put(&b, (const char *)&l16, 2);
-		rc = rc ? rc : buf_put(&b, ev->v[i].path, len);
+		cw_put(&w, &ev->v[i].commit, 4);
+		cw_put(&w, &ev->v[i].change, 1);
+		cw_put(&w, ev->v[i].blob.id, 20);
+		cw_put(&w, &l16, 2);
+		cw_put(&w, ev->v[i].path, len);
 	}
-	char mac[65], dir[4200], path[4200], tmp[4300];
-	if (rc == 0)
-		rc = config_mac(mac, b.ptr, b.size, NULL, 0);
-	rc = rc ? rc : buf_put(&b, mac, 64);
-	snprintf(dir, sizeof(dir), "%s/smsaudit-cache", repo->path);
-	cache_path(path, sizeof(path), repo);
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if (rc == 0 && (rc = mkdir_0700(dir)) == 0)
-		rc = file_write_replace(path, tmp, b.ptr, b.size);
-	smsaudit_buf_dispose(&b);
-	return rc;
+	char mac[65];
+	int ok = !w.failed;
+	if (ok)
+		ok = hmac_stream_end(mac, w.mac) == 0; /* frees it either way */
+	else
+		hmac_stream_end(NULL, w.mac);
+	ok = ok && fwrite(mac, 1, 64, w.f) == 64;
+	ok = fclose(w.f) == 0 && ok;
+	if (!ok || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(e));
+	}
+	return 0;
 }
 
 /*

@@ -325,10 +325,10 @@ static int ledger_change(const smsaudit_history *h, size_t i, const char *path, 
 
 /* Walk the history up to `at`: which commit added each path, and every change
  * or removal of what an earlier commit added. */
-static int ledger_walk(ledger_ctx *lc, const smsaudit_oid *at)
+static int ledger_walk(ledger_ctx *lc, smsaudit_repo *repo, const smsaudit_oid *at)
 {
 	smsaudit_state *st = lc->st;
-	int rc = smsaudit_repo_history(&st->history, lc->store->repo, at,
+	int rc = smsaudit_repo_history(&st->history, repo, at,
 	                               st->flags & SMSAUDIT_STATE_NO_HISTORY_CACHE ? SMSAUDIT_HISTORY_NO_CACHE : 0,
 	                               ledger_change, lc);
 	if (rc < 0)
@@ -373,7 +373,6 @@ typedef struct {
 	size_t ncontent, acontent;
 	record_cache *cache;    /* NULL unless SMSAUDIT_STATE_USE_CACHE */
 	size_t cache_hits;
-	const path_map *added;  /* which commit added each path */
 } collect_ctx;
 
 static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
@@ -447,8 +446,6 @@ static int collect_cb(const char *path, const smsaudit_oid *blob, void *u)
 	memset(l, 0, sizeof(*l));
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->blob = *blob;
-	if (!path_map_get(c->added, path, &l->commit))
-		l->commit = smsaudit_history_count(st->history) - 1;
 	st->nrecs++;
 	return 0;
 }
@@ -1274,6 +1271,33 @@ static int check_anchor(const char *path, const smsaudit_oid *blob, void *u)
 }
 
 
+/*
+ * The history walk and the signature checks need nothing from each other
+ * until records are judged: the walk runs on its own thread, with its own
+ * handle on the repository (a libgit2 repository is used by one thread at a
+ * time), while the records of the commit are read and their signatures
+ * checked; both use every core they can.
+ */
+typedef struct {
+	ledger_ctx *lc;
+	const smsaudit_oid *at;
+	int rc;
+	char err[600];
+} walk_job;
+
+static void *walk_thread(void *arg)
+{
+	walk_job *w = arg;
+	smsaudit_repo *repo = NULL;
+	w->rc = smsaudit_repo_open(&repo, smsaudit_repo_path(w->lc->store->repo));
+	if (w->rc == 0)
+		w->rc = ledger_walk(w->lc, repo, w->at);
+	if (w->rc < 0)
+		snprintf(w->err, sizeof(w->err), "%s", smsaudit_error_last() ? smsaudit_error_last()->message : "");
+	smsaudit_repo_free(repo);
+	return NULL;
+}
+
 int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags)
 {
 	*out = NULL;
@@ -1295,12 +1319,12 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	memset(&lc, 0, sizeof(lc));
 	lc.st = st;
 	lc.store = store;
-	if ((rc = ledger_walk(&lc, &at)) < 0) {
-		path_map_free(&lc.added);
-		smsaudit_state_free(st);
-		return rc;
-	}
-	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0, &lc.added };
+	walk_job wj = { &lc, &at, 0, "" };
+	pthread_t walker;
+	int threaded = pthread_create(&walker, NULL, walk_thread, &wj) == 0;
+	if (!threaded)
+		walk_thread(&wj);
+	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0 };
 	if (flags & SMSAUDIT_STATE_USE_CACHE) {
 		char digest[65];
 		store_trust_digest(store, digest);
@@ -1314,6 +1338,19 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	rc = smsaudit_repo_walk(store->repo, &at, "records", collect_cb, &c);
 	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
 		rc = smsaudit_repo_walk(store->repo, &at, "content", content_cb, &c);
+	if (rc == 0) {
+		if (c.ncontent > 1)
+			qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
+		rc = load_all(&c);
+	}
+	if (threaded)
+		pthread_join(walker, NULL);
+	/* The history's verdict on damage comes first, as the walk comes first. */
+	if (wj.rc < 0)
+		rc = error_set(wj.rc, "%s", wj.err);
+	for (size_t i = 0; rc == 0 && i < st->nrecs; i++)
+		if (!path_map_get(&lc.added, st->recs[i].path, &st->recs[i].commit))
+			st->recs[i].commit = smsaudit_history_count(st->history) - 1;
 	if (rc < 0) {
 		free(c.content);
 		record_cache_free(c.cache);
@@ -1321,9 +1358,6 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 		smsaudit_state_free(st);
 		return rc;
 	}
-	if (c.ncontent > 1)
-		qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
-	rc = load_all(&c);
 	path_map_free(&lc.added);
 	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
 		account_for_content(&c);
