@@ -530,6 +530,31 @@ test_missing_loose_object() {
 	expect_err_one_line
 }
 
+# A folder object written with stock plumbing (hash-object --literally, which
+# checks nothing) holding an entry whose name has a slash: to a walk that
+# trusted names, "zz/planted.xml" would look like a file inside a folder zz/
+# that no tree has. It is a damaged tree, named, and nothing is accepted.
+test_tree_entry_with_slash_is_damage() {
+	ledger_repo || return
+	root=$(g rev-parse 'main^{tree}')
+	blob=$(echo planted | g hash-object -w --stdin)
+	bin_oid() { for h in $(echo "$1" | sed "s/../& /g"); do printf "\\$(printf %03o "0x$h")"; done; }
+	{ g cat-file tree "$root"; printf '100644 zz/planted.xml\000'; bin_oid "$blob"; } >"$TMPD/tree.raw"
+	bad=$(g hash-object -t tree --literally -w "$TMPD/tree.raw")
+	c=$(GIT_AUTHOR_NAME=M GIT_AUTHOR_EMAIL=m@x GIT_COMMITTER_NAME=M GIT_COMMITTER_EMAIL=m@x \
+		git --git-dir="$SMSAUDIT_REPO" commit-tree "$bad" -p main -m tamper)
+	g update-ref refs/heads/main "$c"
+	run verify
+	expect_rc 1
+	said "damaged"
+	said "$bad"
+	said "malformed"
+	run evidence list
+	[ "$rc" != 0 ] || fail "evidence list on a damaged repository exited 0"
+	expect_err "damaged"
+	expect_err_one_line
+}
+
 # ---- what stays valid ----
 
 test_records_before_revocation_stay_valid() {
