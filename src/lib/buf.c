@@ -87,13 +87,20 @@ int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max)
 	if ((unsigned long long)st.st_size > max)
 		return error_set(SMSAUDIT_EINVALID, "%s: file is too large (%lld bytes, limit %zu)",
 		                 path, (long long)st.st_size, max);
+	/* Exactly the file's size (caches run to tens of MB: growing by doubling
+	 * would hold up to twice that); more only if the file grows meanwhile. */
 	out->size = 0;
-	if (buf_grow(out, (size_t)st.st_size) < 0)
-		return SMSAUDIT_ENOMEM;
+	if (out->asize < (size_t)st.st_size + 1) {
+		char *p = realloc(out->ptr, (size_t)st.st_size + 1);
+		if (!p)
+			return error_oom();
+		out->ptr = p;
+		out->asize = (size_t)st.st_size + 1;
+	}
 	for (;;) {
-		if (buf_grow(out, 4096) < 0)
-			return SMSAUDIT_ENOMEM;
-		ssize_t n = read(fd, out->ptr + out->size, out->asize - out->size - 1);
+		char more[4096];
+		int full = out->size + 1 >= out->asize;
+		ssize_t n = full ? read(fd, more, sizeof(more)) : read(fd, out->ptr + out->size, out->asize - out->size - 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -101,7 +108,10 @@ int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max)
 		}
 		if (n == 0)
 			break;
-		out->size += (size_t)n;
+		if (!full)
+			out->size += (size_t)n;
+		else if (buf_put(out, more, (size_t)n) < 0)
+			return SMSAUDIT_ENOMEM;
 		if (out->size > max)
 			return error_set(SMSAUDIT_EINVALID, "%s: file is too large (limit %zu bytes)", path, max);
 	}

@@ -42,6 +42,7 @@ struct smsaudit_repo {
 
 static int fresh_add(smsaudit_repo *repo, const git_oid *id, size_t bytes);
 static int damaged(smsaudit_repo *repo, const char *what, const git_oid *id);
+static void caching_pause(int off);
 
 typedef struct {
 	char *path;
@@ -347,7 +348,11 @@ int smsaudit_repo_walk(smsaudit_repo *repo, const smsaudit_oid *commit, const ch
 		snprintf(pfx, sizeof(pfx), "%s/", prefix);
 	}
 	walk_state w = { fn, payload, pfx, 0 };
+	/* A walk reads each folder once: caching what it read would only hold
+	 * memory (all the trees of 100,000 records, twice over). */
+	caching_pause(1);
 	rc = git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w);
+	caching_pause(0);
 	if (sub != root)
 		git_tree_free(sub);
 	git_tree_free(root);
@@ -2072,7 +2077,8 @@ static int jobs_take(job_list *dst, job_list *src)
  * libgit2's object caches are switched off while folders are walked: the walk
  * keeps the one version it needs next itself, and a full cache makes every
  * read pay for an eviction that scans the cache's table from its start (a
- * third of the walk's time at 20,000 commits). The switch is process-wide,
+ * third of the walk's time at 20,000 commits); the same holds for a walk of
+ * one commit's tree (smsaudit_repo_walk). The switch is process-wide,
  * so it is counted: it comes back on when the last walk ends. Other readers
  * of git in the process meanwhile read without a cache, which costs them
  * time, never a different answer.
