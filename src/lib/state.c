@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -191,7 +192,8 @@ int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsa
 
 typedef struct {
 	char *path;
-	size_t commit;
+	uint32_t commit;        /* as the history walk numbers commits */
+	uint32_t hash;          /* of path, cut short: most probes end without a strcmp */
 } added_path;
 
 typedef struct {
@@ -219,10 +221,11 @@ static int path_map_get(const path_map *m, const char *path, size_t *commit)
 {
 	if (!m->nslots)
 		return 0;
-	for (size_t s = str_hash(path) & (m->nslots - 1);; s = (s + 1) & (m->nslots - 1)) {
+	size_t h = str_hash(path);
+	for (size_t s = h & (m->nslots - 1);; s = (s + 1) & (m->nslots - 1)) {
 		if (!m->slots[s].path)
 			return 0;
-		if (strcmp(m->slots[s].path, path) == 0) {
+		if (m->slots[s].hash == (uint32_t)h && strcmp(m->slots[s].path, path) == 0) {
 			*commit = m->slots[s].commit;
 			return 1;
 		}
@@ -255,11 +258,12 @@ static int path_map_put(path_map *m, const char *path, size_t commit)
 	char *p = strdup(path);
 	if (!p)
 		return error_oom();
-	size_t s = str_hash(path) & (m->nslots - 1);
+	size_t h = str_hash(path), s = h & (m->nslots - 1);
 	while (m->slots[s].path)
 		s = (s + 1) & (m->nslots - 1);
 	m->slots[s].path = p;
-	m->slots[s].commit = commit;
+	m->slots[s].commit = (uint32_t)commit;
+	m->slots[s].hash = (uint32_t)h;
 	m->n++;
 	return 0;
 }
@@ -299,21 +303,23 @@ static int ledger_change(const smsaudit_history *h, size_t i, const char *path, 
 	(void)blob;
 	ledger_ctx *lc = u;
 	char hex[41];
-	smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
 	if (change == SMSAUDIT_PATH_ADDED) {
-		if (!path_has_a_place(lc->store, path) && !(lc->st->flags & STATE_PEOPLE_ONLY))
+		if (!path_has_a_place(lc->store, path) && !(lc->st->flags & STATE_PEOPLE_ONLY)) {
+			smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
 			problem(lc->st, path, "", "added in commit %.12s, but no record accounts for it and it has no place in "
 			        "an smsaudit repository", hex);
+		}
 		return path_map_put(&lc->added, path, i);
 	}
+	if (lc->st->flags & STATE_PEOPLE_ONLY)
+		return 0;
 	size_t first = 0;
 	char was[41] = "an earlier commit";
 	if (path_map_get(&lc->added, path, &first)) {
 		smsaudit_oid_fmt(was, smsaudit_history_commit(h, first));
 		was[12] = '\0';
 	}
-	if (lc->st->flags & STATE_PEOPLE_ONLY)
-		return 0;
+	smsaudit_oid_fmt(hex, smsaudit_history_commit(h, i));
 	if (change == SMSAUDIT_PATH_MODIFIED)
 		problem(lc->st, path, "", "changed by commit %.12s after %s added it: what the history holds is never changed",
 		        hex, was);
