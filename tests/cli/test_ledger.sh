@@ -43,8 +43,10 @@ test_changed_in_place() {
 	expect_line "FAIL $content:" "changed by commit $(short "$c2")"
 }
 
-# The trust anchor replaced in place by another CA: a check failure (exit 1)
-# naming the path and the commit, like any other change.
+# The trust anchor replaced in place by another CA: the repository no longer
+# opens as the one its description names, so verify and every reader refuse
+# it before any replay (exit 3, the path and the rule named); nothing is
+# accepted under the new anchor.
 test_changed_trust_anchor_in_place() {
 	ledger_repo || return
 	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/evil.key" \
