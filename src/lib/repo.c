@@ -2022,53 +2022,48 @@ static void *level_worker(void *arg)
 	return NULL;
 }
 
-/* Move every item of src to the end of dst. */
-static int events_take(event_list *dst, event_list *src)
+/* Move the n items at *src (elem bytes each; then freed, *src NULL) to the
+ * end of the dst array of *dn items in *da slots, growing it by doubling. */
+static int array_take(void **dst, size_t *dn, size_t *da, void **src, size_t n, size_t elem)
 {
-	if (!src->n) {
-		free(src->v);
-		memset(src, 0, sizeof(*src));
-		return 0;
-	}
-	if (dst->n + src->n > dst->alloc) {
-		size_t na = dst->alloc ? dst->alloc : 1024;
-		while (na < dst->n + src->n)
+	if (n && *dn + n > *da) {
+		size_t na = *da ? *da : 1024;
+		while (na < *dn + n)
 			na *= 2;
-		history_event *v = realloc(dst->v, na * sizeof(*v));
+		void *v = realloc(*dst, na * elem);
 		if (!v)
 			return error_oom();
-		dst->v = v;
-		dst->alloc = na;
+		*dst = v;
+		*da = na;
 	}
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
-	dst->n += src->n;
-	free(src->v);
-	memset(src, 0, sizeof(*src));
+	if (n)
+		memcpy((char *)*dst + *dn * elem, *src, n * elem);
+	*dn += n;
+	free(*src);
+	*src = NULL;
 	return 0;
+}
+
+static int events_take(event_list *dst, event_list *src)
+{
+	void *d = dst->v, *s = src->v;
+	int rc = array_take(&d, &dst->n, &dst->alloc, &s, src->n, sizeof(*src->v));
+	dst->v = d;
+	src->v = s;
+	if (rc == 0)
+		src->n = src->alloc = 0;
+	return rc;
 }
 
 static int jobs_take(job_list *dst, job_list *src)
 {
-	if (!src->n) {
-		free(src->v);
-		memset(src, 0, sizeof(*src));
-		return 0;
-	}
-	if (dst->n + src->n > dst->alloc) {
-		size_t na = dst->alloc ? dst->alloc : 1024;
-		while (na < dst->n + src->n)
-			na *= 2;
-		folder_job *v = realloc(dst->v, na * sizeof(*v));
-		if (!v)
-			return error_oom();
-		dst->v = v;
-		dst->alloc = na;
-	}
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
-	dst->n += src->n;
-	free(src->v);
-	memset(src, 0, sizeof(*src));
-	return 0;
+	void *d = dst->v, *s = src->v;
+	int rc = array_take(&d, &dst->n, &dst->alloc, &s, src->n, sizeof(*src->v));
+	dst->v = d;
+	src->v = s;
+	if (rc == 0)
+		src->n = src->alloc = 0;
+	return rc;
 }
 
 #define LEVEL_THREADS 8
