@@ -23,11 +23,8 @@ static char repo_path[600], cache_file[700];
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (test_dir_setup(dir) < 0)
 		return -1;
-	char cfg[700];
-	snprintf(cfg, sizeof(cfg), "%s/config", dir);
-	setenv("SMSAUDIT_CONFIG", cfg, 1);
 	snprintf(repo_path, sizeof(repo_path), "%s/ev.git", dir);
 	snprintf(cache_file, sizeof(cache_file), "%s/smsaudit-cache/records-%.16s", repo_path, TRUST);
 	return mkdir(repo_path, 0700);

@@ -228,11 +228,8 @@ static int cmp_event(const void *a, const void *b)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (test_dir_setup(dir) < 0)
 		return -1;
-	char cfg[600];
-	snprintf(cfg, sizeof(cfg), "%s/config", dir);
-	setenv("SMSAUDIT_CONFIG", cfg, 1);
 	snprintf(repo_path, sizeof(repo_path), "%s/h.git", dir);
 	snprintf(index_path, sizeof(index_path), "%s/index", dir);
 	snprintf(cache_file, sizeof(cache_file), "%s/smsaudit-cache/history", repo_path);

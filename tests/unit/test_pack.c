@@ -122,11 +122,8 @@ static void raise_finding(smsaudit_identity *who, smsaudit_finding_source source
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (test_dir_setup(dir) < 0)
 		return -1;
-	char cfg[600];
-	snprintf(cfg, sizeof(cfg), "%s/config", dir);
-	setenv("SMSAUDIT_CONFIG", cfg, 1);
 	assert_int_equal(smsaudit_catalogue_load_default(&cat), 0);
 	smsaudit_identity *ada = NULL;
 	at("2027-01-10T09:00:00Z");

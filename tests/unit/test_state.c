@@ -115,11 +115,8 @@ static long find_problem(const smsaudit_state *st, const char *needle)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (test_dir_setup(dir) < 0)
 		return -1;
-	char cfg[600];
-	snprintf(cfg, sizeof(cfg), "%s/config", dir);
-	setenv("SMSAUDIT_CONFIG", cfg, 1);
 	snprintf(repo_dir, sizeof(repo_dir), "%s/ev.git", dir);
 	assert_int_equal(smsaudit_catalogue_load_default(&cat), 0);
 	smsaudit_init_result res;

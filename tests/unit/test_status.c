@@ -71,11 +71,8 @@ static void raise_finding(smsaudit_store *s, smsaudit_identity *who, const char 
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (test_dir_setup(dir) < 0)
 		return -1;
-	char cfg[600];
-	snprintf(cfg, sizeof(cfg), "%s/config", dir);
-	setenv("SMSAUDIT_CONFIG", cfg, 1);
 	assert_int_equal(smsaudit_catalogue_load_default(&cat), 0);
 	smsaudit_store *store = NULL;
 	smsaudit_identity *ada = NULL;

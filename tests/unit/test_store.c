@@ -18,11 +18,8 @@ static smsaudit_catalogue *cat;
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (test_dir_setup(dir) < 0)
 		return -1;
-	char cfg[600];
-	snprintf(cfg, sizeof(cfg), "%s/config", dir);
-	setenv("SMSAUDIT_CONFIG", cfg, 1);
 	setenv("SMSAUDIT_NOW", "2026-03-02T09:00:00Z", 1);
 	snprintf(repo_path, sizeof(repo_path), "%s/ev.git", dir);
 	snprintf(keys_path, sizeof(keys_path), "%s/keys", dir);

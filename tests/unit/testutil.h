@@ -51,6 +51,18 @@ static inline char *write_temp(const char *data)
 	return path;
 }
 
+/* A test's own temporary folder (a mkdtemp template) and, in it, the user
+ * configuration (pins, cache key) the library reads: nothing of the machine's
+ * own is touched. 0, or -1 if the folder cannot be made. */
+static inline int test_dir_setup(char *dir)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	char cfg[700];
+	snprintf(cfg, sizeof(cfg), "%.600s/config", dir);
+	return setenv("SMSAUDIT_CONFIG", cfg, 1) == 0 ? 0 : -1;
+}
+
 /* A date (YYYY-MM-DD) the test relies on. */
 static inline time_t date(const char *s)
 {
