@@ -914,7 +914,7 @@ static void test_mode_spellings(void **state)
 	}
 }
 
-/* Many commits of random adds, replacements and removals in nested folders
+/* Thirty commits of random adds, replacements and removals in nested folders
  * (files becoming folders and back included): every commit's changes are
  * what stock git reports (`git log --raw`). */
 static void test_random_history_matches_git(void **state)
@@ -928,7 +928,7 @@ static void test_random_history_matches_git(void **state)
 	smsaudit_repo_free(r);
 	snprintf(repo_path, sizeof(repo_path), "%s", path);
 	unsigned seed = 12345;
-	enum { N = 60 };
+	enum { N = 30 };
 	static const char *const paths[] = { "a", "b/c", "b/d", "b/e/f", "b/e/g", "h/i/j/k", "b", "h/i", "b-x", "b/e" };
 	smsaudit_oid prev = { { 0 } };
 	char tree[41];
