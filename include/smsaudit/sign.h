@@ -38,11 +38,23 @@ int smsaudit_key_load(smsaudit_key **out, const char *path, const char *passphra
 
 void smsaudit_key_free(smsaudit_key *key);
 
-/* A self-signed CA certificate for `key` (the organisation's trust anchor). */
+/* The most characters X.509 allows in a certificate's common name. */
+#define SMSAUDIT_CERT_NAME_MAX 64
+
+/* `name` then `suffix` (may be NULL) as a common name within
+ * SMSAUDIT_CERT_NAME_MAX characters: when too long, `name` is cut at a UTF-8
+ * character boundary and ends with an ellipsis (U+2026); the suffix stays
+ * whole. `size` of at least SMSAUDIT_CERT_NAME_MAX * 4 + 1 always fits. */
+void smsaudit_cert_name_fit(char *out, size_t size, const char *name, const char *suffix);
+
+/* A self-signed CA certificate for `key` (the organisation's trust anchor).
+ * A common name longer than X.509 allows is shortened (smsaudit_cert_name_fit). */
 int smsaudit_cert_new_ca(smsaudit_cert **out, const smsaudit_key *key, const char *common_name,
                          time_t not_before, int days);
 
-/* A personal signing certificate for `subject_key`, issued by the CA. */
+/* A personal signing certificate for `subject_key`, issued by the CA. The
+ * common name is `name`, shortened to what X.509 allows; `email`, in the
+ * subjectAltName, is the identity and is never shortened. */
 int smsaudit_cert_issue(smsaudit_cert **out, const smsaudit_cert *ca, const smsaudit_key *ca_key,
                         const smsaudit_key *subject_key, const char *name, const char *email,
                         time_t not_before, int days);

@@ -278,13 +278,39 @@ static X509 *new_cert_skeleton(const smsaudit_key *subject_key, time_t not_befor
 	return x;
 }
 
+void smsaudit_cert_name_fit(char *out, size_t size, const char *name, const char *suffix)
+{
+	/* X.509 (RFC 5280's ub-common-name) allows 64 characters in a common
+	 * name, and OpenSSL counts characters, not bytes. People's and companies'
+	 * names are longer; the records keep them whole, the certificate gets a
+	 * prefix cut at a character boundary and marked with an ellipsis. */
+	size_t room = SMSAUDIT_CERT_NAME_MAX, nsuffix = 0;
+	for (const unsigned char *p = (const unsigned char *)suffix; p && *p; p++)
+		nsuffix += (*p & 0xc0) != 0x80;
+	room = nsuffix < room ? room - nsuffix : 1;
+	size_t chars = 0, cut = 0, len = strlen(name);
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)name[i] & 0xc0) != 0x80 && ++chars == room)
+			cut = i; /* where the last character that fits with an ellipsis ends */
+	const char *ellipsis = "";
+	if (chars > room) {
+		len = cut;
+		ellipsis = "\xe2\x80\xa6"; /* U+2026, one character */
+	}
+	if (len + strlen(ellipsis) + (suffix ? strlen(suffix) : 0) >= size)
+		len = 0; /* a caller's buffer too small for any name: an empty CN fails loudly */
+	snprintf(out, size, "%.*s%s%s", (int)len, name, ellipsis, suffix ? suffix : "");
+}
+
 int smsaudit_cert_new_ca(smsaudit_cert **out, const smsaudit_key *key, const char *common_name,
                          time_t not_before, int days)
 {
 	*out = NULL;
+	char cn[SMSAUDIT_CERT_NAME_MAX * 4 + 1];
+	smsaudit_cert_name_fit(cn, sizeof(cn), common_name, NULL);
 	X509 *x = new_cert_skeleton(key, not_before, days);
 	X509_NAME *name = x ? X509_get_subject_name(x) : NULL;
-	if (!x || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)common_name, -1, -1, 0) ||
+	if (!x || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) ||
 	    !X509_set_issuer_name(x, name) ||
 	    !add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
 	    !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
@@ -306,10 +332,16 @@ int smsaudit_cert_issue(smsaudit_cert **out, const smsaudit_cert *ca, const smsa
 		return error_set(SMSAUDIT_EINVALID, "the CA key does not belong to the CA certificate");
 	X509 *x = new_cert_skeleton(subject_key, not_before, days);
 	X509_NAME *sn = x ? X509_get_subject_name(x) : NULL;
-	char san[512];
+	char san[512], cn[SMSAUDIT_CERT_NAME_MAX * 4 + 1];
 	snprintf(san, sizeof(san), "email:%s", email);
-	if (!x || !X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_UTF8, (const unsigned char *)name, -1, -1, 0) ||
-	    !X509_NAME_add_entry_by_txt(sn, "emailAddress", MBSTRING_ASC, (const unsigned char *)email, -1, -1, 0) ||
+	smsaudit_cert_name_fit(cn, sizeof(cn), name, NULL);
+	/* The subject's emailAddress is limited to 128 characters; the
+	 * subjectAltName, which is what identifies the signer, is not. A longer
+	 * address is left out of the subject rather than cut. */
+	int subject_email = strlen(email) <= 128;
+	if (!x || !X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) ||
+	    (subject_email &&
+	     !X509_NAME_add_entry_by_txt(sn, "emailAddress", MBSTRING_ASC, (const unsigned char *)email, -1, -1, 0)) ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(ca->x509)) ||
 	    !add_ext(x, ca->x509, NID_basic_constraints, "critical,CA:FALSE") ||
 	    !add_ext(x, ca->x509, NID_key_usage, "critical,digitalSignature,nonRepudiation") ||

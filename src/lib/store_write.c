@@ -217,8 +217,10 @@ int smsaudit_store_init(smsaudit_store **out, const smsaudit_init_options *o, sm
 			goto fail;
 		}
 	} else {
-		char cn[600];
-		snprintf(cn, sizeof(cn), "%s SMS Evidence CA", o->organisation);
+		char cn[SMSAUDIT_CERT_NAME_MAX * 4 + 1];
+		/* A long legal name is shortened, not the words saying what the
+		 * certificate is; smsaudit.xml keeps the name whole. */
+		smsaudit_cert_name_fit(cn, sizeof(cn), o->organisation, " SMS Evidence CA");
 		if ((rc = smsaudit_key_generate(&ca_key)) < 0 ||
 		    (rc = smsaudit_cert_new_ca(&ca, ca_key, cn, now - 60, 3650)) < 0)
 			goto fail;

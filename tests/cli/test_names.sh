@@ -1,0 +1,86 @@
+# Names as people give them: legal names of any length, and names and titles
+# that could lie on screen.
+. "$ROOT/tests/cli/repo_helpers.sh"
+
+# repeat TEXT N: TEXT N times.
+repeat() {
+	r=""
+	i=0
+	while [ "$i" -lt "$2" ]; do r="$r$1"; i=$((i + 1)); done
+	printf '%s' "$r"
+}
+
+# cert_cn PEM-FILE: the certificate's common name, as UTF-8.
+cert_cn() {
+	openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *CN=//p'
+}
+
+# A legal name longer than X.509's 64-character common name is kept whole in
+# the records; only the certificate's subject is shortened.
+long_names_work() {
+	org=$1 qm=$2 person=$3
+	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git"
+	run init "$TMPD/ev.git" --org "$org" --scope "Managed hosting" --name "$qm" --email ada@example.org
+	expect_rc 0
+	run --as ada@example.org person add --name "$person" --email ben@example.org --role process-owner
+	expect_rc 0
+	run person list
+	expect_rc 0
+	expect_out "$qm"
+	expect_out "$person"
+	run person list --format csv
+	expect_out "$person,ben@example.org"
+	run sms show
+	expect_rc 0
+	expect_out "$org"
+	repo_cat smsaudit.xml | grep -q -F "<organisation>$org</organisation>" || fail "smsaudit.xml lacks the full name"
+	repo_cat trust/ca.pem >"$TMPD/ca.pem"
+	cn=$(cert_cn "$TMPD/ca.pem")
+	n=$(printf '%s' "$cn" | wc -m)
+	[ "$n" -le 64 ] || fail "CA common name has $n characters: $cn"
+	case $cn in *" SMS Evidence CA") ;; *) fail "CA common name '$cn' lost its suffix" ;; esac
+	# The shortened name is valid UTF-8 (cut between characters, not inside one).
+	printf '%s' "$cn" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1 || fail "CA common name is not valid UTF-8"
+	expect_verify_ok
+	# Ben's certificate: the email stays the identity, the name is cut.
+	p=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' | while read -r f; do
+		repo_cat "$f" | grep -q "<email>ben@example.org</email>" && echo "$f"; done)
+	repo_cat "$p" | grep -q -F "<name>$person</name>" || fail "person record lacks the full name"
+	repo_cat "$p" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/ben.pem"
+	cn=$(cert_cn "$TMPD/ben.pem")
+	n=$(printf '%s' "$cn" | wc -m)
+	[ "$n" -le 64 ] || fail "person common name has $n characters"
+	printf '%s' "$cn" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1 || fail "person common name is not valid UTF-8"
+	openssl x509 -in "$TMPD/ben.pem" -noout -ext subjectAltName | grep -q "email:ben@example.org" || fail "SAN lost"
+	# Ben can sign with it, and a stock openssl check of his record passes.
+	echo policy >"$TMPD/p.txt"
+	run --as ben@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title Policy
+	expect_rc 0
+	e=$(record_path ev-)
+	repo_cat "$e" >"$TMPD/r.xml"
+	git --git-dir="$SMSAUDIT_REPO" show "main:$e.p7s" >"$TMPD/r.p7s"
+	openssl cms -verify -binary -inform DER -content "$TMPD/r.xml" -in "$TMPD/r.p7s" -CAfile "$TMPD/ca.pem" \
+		-purpose any -out /dev/null 2>"$TMPD/cms.err" || fail "stock openssl: $(cat "$TMPD/cms.err")"
+	expect_verify_ok
+}
+
+test_long_names_49_and_70_characters() {
+	long_names_work "$(repeat O 45) Ltd" "Ada Quinn" "$(repeat B 70)"
+}
+
+test_long_names_120_and_200_characters_non_ascii() {
+	# Two-byte characters on both sides of the cut, and a three-byte one.
+	long_names_work "$(repeat 'Ö' 60)$(repeat '€x' 29)ab" "$(repeat 'Ž' 100)" "$(repeat 'Ñé' 100)"
+}
+
+test_long_email_outside_the_subject() {
+	# An address too long for the subject's emailAddress (128) still works:
+	# the subjectAltName carries it.
+	make_repo || return
+	long="$(repeat a 130)@example.org"
+	run --as ada@example.org person add --name "Long Mail" --email "$long" --role process-owner
+	expect_rc 0
+	run person list --format csv
+	expect_out "$long"
+	expect_verify_ok
+}
