@@ -88,6 +88,11 @@ void out_free(out_node *node);
  * rows with a header; a single object becomes key,value rows). */
 int out_emit(FILE *f, const out_node *root, out_format fmt, const char *root_name);
 
+/* CSV cells starting with =, +, -, @, tab or CR are written with a leading '
+ * so that a spreadsheet shows them as text instead of running them as
+ * formulas; out_csv_raw(1) (--raw) writes them exactly as recorded. */
+void out_csv_raw(int raw);
+
 /* An aligned text table over an array of flat objects. `keys` are the fields to
  * show, `headers` their titles; the last column is cut to the terminal width. */
 void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *const *keys,

@@ -718,7 +718,7 @@ const cli_sub cmd_finding_subs[] = {
 	  "smsaudit finding show FINDING [--at DATE]\n",
 	  show_opts },
 	{ "export",
-	  "smsaudit finding export [--format csv|json|xml] [--at DATE]\n",
+	  "smsaudit finding export [--format csv|json|xml] [--raw] [--at DATE]\n",
 	  list_opts },
 	{ NULL, NULL, NULL }
 };
@@ -747,7 +747,8 @@ const char cmd_finding_help[] =
 	"30 days and verified at the next audit; each action by its due date. 'list\n"
 	"--overdue' shows findings with a deadline passed at --at (default today).\n"
 	"'export' writes the register of findings a certification body asks for (CSV by\n"
-	"default).\n"
+	"default; a cell starting with = + - @ gets a leading ' so a spreadsheet runs no\n"
+	"formula, --raw keeps cells as recorded).\n"
 	"\n"
 	"examples:\n"
 	"  smsaudit --as ida@example.org finding raise --source internal-audit --grade minor \\\n"

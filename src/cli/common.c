@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "smsaudit/pin.h"
 
-enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY };
+enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY, COMMON_RAW };
 
 /* Which option getopt refused: "--name" (without "=value") or "-c". */
 static void refused_option(char *buf, size_t size, char **argv)
@@ -60,7 +60,7 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 	size_t n = 0;
 	while (opts && opts[n].name)
 		n++;
-	struct option *lo = calloc(n + 7, sizeof(*lo));
+	struct option *lo = calloc(n + 8, sizeof(*lo));
 	char **pos = calloc((size_t)argc + 1, sizeof(char *));
 	char shorts[64] = ":h";
 	size_t ns = 2;
@@ -83,6 +83,7 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 	lo[n++] = (struct option){ "keys", required_argument, NULL, COMMON_KEYS };
 	lo[n++] = (struct option){ "as", required_argument, NULL, COMMON_AS };
 	lo[n++] = (struct option){ "key", required_argument, NULL, COMMON_KEY };
+	lo[n++] = (struct option){ "raw", no_argument, NULL, COMMON_RAW };
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	optind = 0;
 	opterr = 0;
@@ -106,6 +107,7 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 		case COMMON_KEYS: ctx->keys_dir = optarg; break;
 		case COMMON_AS: ctx->as_email = optarg; break;
 		case COMMON_KEY: ctx->key_path = optarg; break;
+		case COMMON_RAW: out_csv_raw(1); break;
 		case ':':
 			rc = cli_usage(where, "option '%s' needs a value", argv[optind - 1]);
 			break;

@@ -70,7 +70,7 @@ static const cli_command cli_commands[] = {
 };
 
 static const char main_usage[] =
-	"usage: smsaudit [--format text|csv|json|xml] [--catalogue FILE] [--no-color]\n"
+	"usage: smsaudit [--format text|csv|json|xml] [--raw] [--catalogue FILE] [--no-color]\n"
 	"                COMMAND [ARGS...]\n"
 	"       smsaudit --version | --help\n";
 
@@ -86,6 +86,9 @@ static void print_overview(FILE *f)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
 	fprintf(f, "\nglobal options:\n"
 	           "  --format F       output as text (default), csv, json or xml\n"
+	           "  --raw            CSV cells exactly as recorded (by default a cell starting\n"
+	           "                   with = + - @, tab or CR gets a leading ' so that a\n"
+	           "                   spreadsheet does not run it as a formula)\n"
 	           "  --catalogue FILE use this catalogue instead of the built-in one\n"
 	           "                   (also: SMSAUDIT_CATALOGUE)\n"
 	           "  --no-color       no colour (also: NO_COLOR set to anything)\n"
@@ -206,6 +209,8 @@ static int run(int argc, char **argv)
 			return EXIT_OK;
 		} else if (strcmp(a, "--no-color") == 0) {
 			no_color = 1;
+		} else if (strcmp(a, "--raw") == 0) {
+			out_csv_raw(1);
 		} else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
 			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || cli_parse_format(&ctx.format, v) < 0)

@@ -286,19 +286,54 @@ static void xml_node(FILE *f, const out_node *n, const char *name, int depth)
 
 /* ---- CSV (RFC 4180 quoting, LF line ends) ---- */
 
-static void csv_cell(FILE *f, const char *s)
+/* --raw: CSV cells exactly as recorded. The CSV writer is reached from every
+ * command through out_emit, whose callers know nothing of CSV, so the choice
+ * is one setting of this module, made while the options are parsed. */
+static int csv_raw;
+
+void out_csv_raw(int raw)
 {
+	csv_raw = raw;
+}
+
+/* A spreadsheet opening the file runs a cell that starts with one of these
+ * as a formula (=HYPERLINK(...), -2+3, @SUM(A1)); tab and CR can start one
+ * after the spreadsheet trims them. */
+static int csv_formula_like(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s) != NULL;
+}
+
+/* `text`: a cell holding text (recorded data), which a leading ' keeps a
+ * spreadsheet from running; numbers the tool computes are written as they are. */
+static void csv_cell_of(FILE *f, const char *s, int text)
+{
+	int neutralise = text && !csv_raw && csv_formula_like(s);
 	if (strpbrk(s, ",\"\r\n") == NULL) {
+		if (neutralise)
+			fputc('\'', f);
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (neutralise)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+static void csv_cell(FILE *f, const char *s)
+{
+	csv_cell_of(f, s, 1);
+}
+
+static int csv_is_text(const out_node *n)
+{
+	return n && (n->type == N_STR || n->type == N_ARR);
 }
 
 static void csv_flatten(FILE *f, const out_node *n, const char *path)
@@ -318,7 +353,7 @@ static void csv_flatten(FILE *f, const out_node *n, const char *path)
 	}
 	csv_cell(f, path);
 	fputc(',', f);
-	csv_cell(f, scalar_text(n, buf, sizeof(buf)));
+	csv_cell_of(f, scalar_text(n, buf, sizeof(buf)), csv_is_text(n));
 	fputc('\n', f);
 }
 
@@ -334,7 +369,8 @@ static void csv_rows(FILE *f, const out_node *arr)
 	}
 	for (const out_node *row = first; row; row = row->next) {
 		for (const out_node *h = first->first; h; h = h->next) {
-			csv_cell(f, scalar_text(field(row, h->key), buf, sizeof(buf)));
+			const out_node *v = field(row, h->key);
+			csv_cell_of(f, scalar_text(v, buf, sizeof(buf)), csv_is_text(v));
 			fputc(h->next ? ',' : '\n', f);
 		}
 	}
