@@ -299,14 +299,30 @@ int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec);
 int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, const char *name);
 void smsaudit_record_free(smsaudit_record *rec);
 
-/* 1 if `s` is acceptable as a one-line text field: valid UTF-8, no control
- * characters, not blank, at most `max` bytes. */
+/* 1 if `s` is acceptable as a one-line text field (a name, a title): valid
+ * UTF-8, not blank, at most `max` bytes, no control characters, and no
+ * character that makes it show as something else: bidirectional overrides,
+ * embeddings and isolates (U+202A..U+202E, U+2066..U+2069) and invisible
+ * format characters (U+00AD, U+200B..U+200F, U+2060..U+2064, U+FEFF, ...). */
 int smsaudit_text_ok(const char *s, size_t max);
-/* 1 if `s` is acceptable as free text: valid UTF-8, not blank, no control
- * characters but newline and tab, at most `max` bytes. */
+/* 1 if `s` is acceptable as free text: valid UTF-8, not blank, at most `max`
+ * bytes, no control characters but newline and tab, no bidirectional
+ * override, embedding or isolate (joiners and marks are allowed: scripts
+ * such as Persian need them). */
 int smsaudit_note_ok(const char *s, size_t max);
-/* 1 if `s` is acceptable as a file name: as above, and not ".", "..", no '/'. */
+/* 1 if `s` is acceptable as a file name: as smsaudit_text_ok, at most 255
+ * bytes, not "." or "..", not starting with "..", no '/' or '\'. */
 int smsaudit_filename_ok(const char *s);
+/* As the three above, but 0 or SMSAUDIT_EINVALID with one line naming
+ * `field` and the fault: "title holds U+202E (right-to-left override) at
+ * character 4", "--name is 600 bytes long, at most 500". */
+int smsaudit_text_check(const char *field, const char *s, size_t max);
+int smsaudit_note_check(const char *field, const char *s, size_t max);
+int smsaudit_filename_check(const char *field, const char *s);
+/* The name of `cp` if it is one of the characters smsaudit_text_ok refuses
+ * because it hides or reorders text ("right-to-left override"); with
+ * `bidi_only`, only the reordering ones. NULL otherwise. */
+const char *smsaudit_char_hidden(unsigned cp, int bidi_only);
 /* A media type guessed from a file name's extension. */
 const char *smsaudit_media_type(const char *name);
 

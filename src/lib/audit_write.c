@@ -37,10 +37,12 @@ static int write_audit_record(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 
 static int list_ok(const char *const *v, size_t n, int email, const char *what)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!smsaudit_text_ok(v[i], email ? 254 : 500) || (email && !strchr(v[i], '@')))
-			return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not %s", what, v[i] ? v[i] : "",
-			                 email ? "an email address" : "one line of text");
+	for (size_t i = 0; i < n; i++) {
+		if (!email && smsaudit_text_check(what, v[i], 500) < 0)
+			return SMSAUDIT_EINVALID;
+		if (email && (!smsaudit_text_ok(v[i], 254) || !strchr(v[i], '@')))
+			return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not an email address", what, v[i] ? v[i] : "");
+	}
 	return 0;
 }
 
@@ -51,8 +53,10 @@ int smsaudit_store_audit_plan(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 		return error_set(SMSAUDIT_EINVALID, "unknown audit type");
 	if (!in->planned_from || !in->planned_to)
 		return error_set(SMSAUDIT_EINVALID, "--dates: give the planned first and last day (FROM..TO)");
-	if (!smsaudit_text_ok(in->body, 500))
+	if (!in->body || !*in->body)
 		return error_set(SMSAUDIT_EINVALID, "--body: name the certification body or internal audit team");
+	if (smsaudit_text_check("--body", in->body, 500) < 0)
+		return SMSAUDIT_EINVALID;
 	const char *lead[1] = { in->lead };
 	int rc;
 	if (!in->lead)
@@ -153,13 +157,14 @@ int smsaudit_store_audit_conclude(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *
 		return error_set(SMSAUDIT_EINVALID, "--dates: give the actual first and last day (FROM..TO)");
 	if ((unsigned)c->recommendation > SMSAUDIT_REC_NOT_RECOMMENDED)
 		return error_set(SMSAUDIT_EINVALID, "unknown recommendation");
-	if (!smsaudit_note_ok(c->summary, 20000))
+	if (!c->summary || !*c->summary)
 		return error_set(SMSAUDIT_EINVALID, "--summary: give the audit's conclusion (text)");
-	if (c->conditions && !smsaudit_note_ok(c->conditions, 20000))
-		return error_set(SMSAUDIT_EINVALID, "--conditions: not valid text");
+	if (smsaudit_note_check("--summary", c->summary, 20000) < 0 ||
+	    (c->conditions && smsaudit_note_check("--conditions", c->conditions, 20000) < 0))
+		return SMSAUDIT_EINVALID;
 	for (size_t i = 0; i < c->nconcerns; i++)
-		if (!smsaudit_note_ok(c->concerns[i], 20000))
-			return error_set(SMSAUDIT_EINVALID, "--concern %zu: not valid text", i + 1);
+		if (smsaudit_note_check("--concern", c->concerns[i], 20000) < 0)
+			return error_prefix(SMSAUDIT_EINVALID, "concern %zu", i + 1);
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
 	smsaudit_audit_body *b = &rec.audit;

@@ -81,8 +81,10 @@ int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], char number_out[24], smsa
 		return error_set(SMSAUDIT_EINVALID, "--clause: name at least one clause the finding is against");
 	if (in->nclauses > 100 || in->nevidence > 100)
 		return error_set(SMSAUDIT_EINVALID, "a finding names at most 100 clauses and 100 pieces of evidence");
-	if (!smsaudit_note_ok(in->statement, 20000))
+	if (!in->statement || !*in->statement)
 		return error_set(SMSAUDIT_EINVALID, "--statement: give the statement of the finding (text)");
+	if (smsaudit_note_check("--statement", in->statement, 20000) < 0)
+		return SMSAUDIT_EINVALID;
 	time_t now = smsaudit_now();
 	if (in->raised_on && in->raised_on > smsaudit_date_of(now))
 		return error_set(SMSAUDIT_EINVALID, "--date: a finding cannot be raised on a future date");
@@ -156,11 +158,11 @@ static int check_step_input(const smsaudit_step_input *in)
 {
 	if ((unsigned)in->kind >= SMSAUDIT_STEP__COUNT)
 		return error_set(SMSAUDIT_EINVALID, "unknown step %d", (int)in->kind);
-	if (in->kind != SMSAUDIT_STEP_PLAN && !smsaudit_note_ok(in->text, 20000))
+	if (in->kind != SMSAUDIT_STEP_PLAN && (!in->text || !*in->text))
 		return error_set(SMSAUDIT_EINVALID, "the %s step needs its text (what was done, found or decided)",
 		                 smsaudit_step_kind_name(in->kind));
-	if (in->kind == SMSAUDIT_STEP_PLAN && in->text && !smsaudit_note_ok(in->text, 20000))
-		return error_set(SMSAUDIT_EINVALID, "--note: the plan's note is not valid text");
+	if (in->text && smsaudit_note_check(in->kind == SMSAUDIT_STEP_PLAN ? "--note" : "the text", in->text, 20000) < 0)
+		return error_prefix(SMSAUDIT_EINVALID, "the %s step", smsaudit_step_kind_name(in->kind));
 	if (in->kind == SMSAUDIT_STEP_CAUSE && (unsigned)in->method > SMSAUDIT_CAUSE_OTHER)
 		return error_set(SMSAUDIT_EINVALID, "unknown root-cause method");
 	if (in->kind == SMSAUDIT_STEP_PLAN) {
@@ -170,8 +172,10 @@ static int check_step_input(const smsaudit_step_input *in)
 			return error_set(SMSAUDIT_EINVALID, "a plan has at most 50 actions");
 		for (size_t i = 0; i < in->nactions; i++) {
 			const smsaudit_action *a = &in->actions[i];
-			if (!smsaudit_note_ok(a->description, 20000))
+			if (!a->description || !*a->description)
 				return error_set(SMSAUDIT_EINVALID, "action %zu: describe what will be done", i + 1);
+			if (smsaudit_note_check("--action", a->description, 20000) < 0)
+				return error_prefix(SMSAUDIT_EINVALID, "action %zu", i + 1);
 			if (!a->owner || !smsaudit_text_ok(a->owner, 254) || !strchr(a->owner, '@'))
 				return error_set(SMSAUDIT_EINVALID, "action %zu: --owner needs the email of the person who will do it",
 				                 i + 1);
@@ -316,8 +320,8 @@ int smsaudit_store_set_grades(smsaudit_store *store, smsaudit_identity *signer, 
 			                 grades[i].id);
 		if ((unsigned)grades[i].cls > SMSAUDIT_GRADE_IMPROVEMENT)
 			return error_set(SMSAUDIT_EINVALID, "grade %s: unknown class", grades[i].id);
-		if (!smsaudit_text_ok(grades[i].label, 200))
-			return error_set(SMSAUDIT_EINVALID, "grade %s: give a label (one line of text)", grades[i].id);
+		if (smsaudit_text_check("its label", grades[i].label, 200) < 0)
+			return error_prefix(SMSAUDIT_EINVALID, "grade %s", grades[i].id);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(grades[k].id, grades[i].id) == 0)
 				return error_set(SMSAUDIT_EINVALID, "grade %s is listed twice", grades[i].id);

@@ -252,44 +252,165 @@ int smsaudit_record_path(char *out, size_t size, const char *id)
 
 /* ---- text checks ---- */
 
-/* Valid UTF-8 of 1..max bytes, not blank, no C0/C1 controls or DEL except the
- * newline and tab of multi-line text. */
-static int text_check(const char *s, size_t max, int multiline)
+/*
+ * Characters a name or title must not hold because they make it show as
+ * something else: bidirectional overrides, embeddings and isolates reorder
+ * what follows ("rtl<U+202E>fdp.exe" shows as "rtlexe.pdf"), and the rest
+ * are invisible, so two names that look alike differ. `bidi` marks the
+ * reordering ones, which free text refuses too; the invisible joiners and
+ * marks stay allowed there, since Persian, Indic scripts and emoji need them.
+ */
+static const struct {
+	unsigned lo, hi;
+	int bidi;
+	const char *name;
+} format_chars[] = {
+	{ 0x00ad, 0x00ad, 0, "soft hyphen" },
+	{ 0x061c, 0x061c, 0, "Arabic letter mark" },
+	{ 0x180e, 0x180e, 0, "Mongolian vowel separator" },
+	{ 0x200b, 0x200b, 0, "zero width space" },
+	{ 0x200c, 0x200c, 0, "zero width non-joiner" },
+	{ 0x200d, 0x200d, 0, "zero width joiner" },
+	{ 0x200e, 0x200e, 0, "left-to-right mark" },
+	{ 0x200f, 0x200f, 0, "right-to-left mark" },
+	{ 0x2028, 0x2028, 0, "line separator" },
+	{ 0x2029, 0x2029, 0, "paragraph separator" },
+	{ 0x202a, 0x202a, 1, "left-to-right embedding" },
+	{ 0x202b, 0x202b, 1, "right-to-left embedding" },
+	{ 0x202c, 0x202c, 1, "pop directional formatting" },
+	{ 0x202d, 0x202d, 1, "left-to-right override" },
+	{ 0x202e, 0x202e, 1, "right-to-left override" },
+	{ 0x2060, 0x2060, 0, "word joiner" },
+	{ 0x2061, 0x2061, 0, "function application" },
+	{ 0x2062, 0x2062, 0, "invisible times" },
+	{ 0x2063, 0x2063, 0, "invisible separator" },
+	{ 0x2064, 0x2064, 0, "invisible plus" },
+	{ 0x2066, 0x2066, 1, "left-to-right isolate" },
+	{ 0x2067, 0x2067, 1, "right-to-left isolate" },
+	{ 0x2068, 0x2068, 1, "first strong isolate" },
+	{ 0x2069, 0x2069, 1, "pop directional isolate" },
+	{ 0x206a, 0x206f, 0, "deprecated format character" },
+	{ 0xfeff, 0xfeff, 0, "zero width no-break space" },
+	{ 0xfff9, 0xfffb, 0, "interlinear annotation character" },
+	{ 0xe0001, 0xe0001, 0, "language tag" },
+	{ 0xe0020, 0xe007f, 0, "tag character" },
+};
+
+const char *smsaudit_char_hidden(unsigned cp, int bidi_only)
 {
-	if (!s)
-		return 0;
+	for (size_t i = 0; i < sizeof(format_chars) / sizeof(format_chars[0]); i++)
+		if (cp >= format_chars[i].lo && cp <= format_chars[i].hi)
+			return !bidi_only || format_chars[i].bidi ? format_chars[i].name : NULL;
+	return NULL;
+}
+
+static const char *control_name(unsigned cp)
+{
+	switch (cp) {
+	case '\t': return "tab";
+	case '\n': return "line feed";
+	case '\r': return "carriage return";
+	case 0x1b: return "escape";
+	case 0x7f: return "delete";
+	default: return "control character";
+	}
+}
+
+/* The code point at p (valid UTF-8) and its length in bytes. */
+static unsigned utf8_decode(const unsigned char *p, size_t *len)
+{
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0];
+	}
+	if (p[0] < 0xe0) {
+		*len = 2;
+		return ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
+	}
+	if (p[0] < 0xf0) {
+		*len = 3;
+		return ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+	}
+	*len = 4;
+	return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) | ((p[2] & 0x3fu) << 6) | (p[3] & 0x3fu);
+}
+
+/* The one check of recorded text. Valid UTF-8 of 1..max bytes, not blank; no
+ * C0/C1 controls or DEL except the newline and tab of multi-line text; no
+ * character that makes it show as something else (all of format_chars in one
+ * line of text, the reordering ones in free text). With `field`, the fault is
+ * described in the last error ("title holds U+202E (right-to-left override)
+ * at character 4"); without, nothing is reported. */
+static int text_check(const char *field, const char *s, size_t max, int multiline)
+{
+#define FAULT(...) (field ? error_set(SMSAUDIT_EINVALID, __VA_ARGS__) : SMSAUDIT_EINVALID)
+	if (!s || !*s)
+		return FAULT("%s is empty", field);
 	size_t n = strlen(s);
-	if (n == 0 || n > max || !smsaudit_utf8_valid(s, n))
-		return 0;
+	if (n > max)
+		return FAULT("%s is %zu bytes long, at most %zu", field, n, max);
+	if (!smsaudit_utf8_valid(s, n))
+		return FAULT("%s is not valid UTF-8", field);
 	int nonblank = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		int layout = multiline && (*p == '\n' || *p == '\t');
-		if ((*p < 0x20 && !layout) || *p == 0x7f)
-			return 0;
-		if (*p != ' ' && !layout)
+	size_t chars = 0, len;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += len) {
+		unsigned cp = utf8_decode(p, &len);
+		chars++;
+		int layout = multiline && (cp == '\n' || cp == '\t');
+		const char *what = NULL;
+		if ((cp < 0x20 && !layout) || (cp >= 0x7f && cp <= 0x9f))
+			what = control_name(cp);
+		else
+			what = smsaudit_char_hidden(cp, multiline);
+		if (what)
+			return FAULT("%s holds U+%04X (%s) at character %zu", field, cp, what, chars);
+		if (cp != ' ' && !layout)
 			nonblank = 1;
 	}
-	/* C1 controls (U+0080..U+009F) are as invisible as C0 ones. */
-	for (const unsigned char *p = (const unsigned char *)s; p[0] && p[1]; p++)
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			return 0;
-	return nonblank;
+	if (!nonblank)
+		return FAULT("%s is blank", field);
+	return 0;
+#undef FAULT
 }
 
 int smsaudit_text_ok(const char *s, size_t max)
 {
-	return text_check(s, max, 0);
+	return text_check(NULL, s, max, 0) == 0;
 }
 
 int smsaudit_note_ok(const char *s, size_t max)
 {
-	return text_check(s, max, 1);
+	return text_check(NULL, s, max, 1) == 0;
+}
+
+int smsaudit_text_check(const char *field, const char *s, size_t max)
+{
+	return text_check(field, s, max, 0);
+}
+
+int smsaudit_note_check(const char *field, const char *s, size_t max)
+{
+	return text_check(field, s, max, 1);
+}
+
+static int filename_shape_ok(const char *s)
+{
+	return !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+	       strstr(s, "..") != s;
 }
 
 int smsaudit_filename_ok(const char *s)
 {
-	return smsaudit_text_ok(s, 255) && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") != 0 &&
-	       strcmp(s, "..") != 0 && strstr(s, "..") != s;
+	return smsaudit_text_ok(s, 255) && filename_shape_ok(s);
+}
+
+int smsaudit_filename_check(const char *field, const char *s)
+{
+	int rc = text_check(field, s, 255, 0);
+	if (rc == 0 && !filename_shape_ok(s))
+		rc = error_set(SMSAUDIT_EINVALID, "%s '%s' is not usable as a file name (no '/', '\\', or leading '..')",
+		               field, s);
+	return rc;
 }
 
 const char *smsaudit_media_type(const char *name)

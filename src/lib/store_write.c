@@ -140,22 +140,24 @@ static int check_init_options(const smsaudit_init_options *o)
 {
 	if (!o->path || !*o->path)
 		return error_set(SMSAUDIT_EUSAGE, "init needs a directory");
-	if (!smsaudit_text_ok(o->organisation, 500))
-		return error_set(SMSAUDIT_EINVALID, "--org: give the organisation's name (one line of text)");
+	int rc;
+	/* Each name is checked by the one text check, which names the fault. */
+	if ((rc = smsaudit_text_check("--org", o->organisation, 500)) < 0)
+		return rc;
 	if (!o->scope || !*o->scope || !smsaudit_utf8_valid(o->scope, strlen(o->scope)) || strlen(o->scope) > 20000)
 		return error_set(SMSAUDIT_EINVALID, "--scope: give the scope statement (valid UTF-8 text)");
-	if (!smsaudit_text_ok(o->name, 500))
-		return error_set(SMSAUDIT_EINVALID, "--name: give the quality manager's name (one line of text)");
+	if ((rc = smsaudit_text_check("--name", o->name, 500)) < 0)
+		return rc;
 	if (!email_ok(o->email))
 		return error_set(SMSAUDIT_EINVALID, "--email: '%s' is not an email address", o->email ? o->email : "");
 	for (size_t i = 0; i < o->nservices; i++)
-		if (!smsaudit_text_ok(o->services[i], 500))
-			return error_set(SMSAUDIT_EINVALID, "--service: '%s' is not one line of text", o->services[i]);
+		if ((rc = smsaudit_text_check("--service", o->services[i], 500)) < 0)
+			return rc;
 	for (size_t i = 0; i < o->nsites; i++)
-		if (!smsaudit_text_ok(o->sites[i], 500))
-			return error_set(SMSAUDIT_EINVALID, "--site: '%s' is not one line of text", o->sites[i]);
-	if (o->certification_body && !smsaudit_text_ok(o->certification_body, 500))
-		return error_set(SMSAUDIT_EINVALID, "--cb: not one line of text");
+		if ((rc = smsaudit_text_check("--site", o->sites[i], 500)) < 0)
+			return rc;
+	if (o->certification_body && (rc = smsaudit_text_check("--cb", o->certification_body, 500)) < 0)
+		return rc;
 	if (!o->ca_cert_path != !o->ca_key_path)
 		return error_set(SMSAUDIT_EUSAGE, "--ca and --ca-key go together");
 	if (!o->keys_dir || !*o->keys_dir)
@@ -474,8 +476,8 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 	int rc = require_role(signer, SMSAUDIT_REC_PERSON);
 	if (rc < 0)
 		return rc;
-	if (!smsaudit_text_ok(name, 500))
-		return error_set(SMSAUDIT_EINVALID, "--name: give the person's name (one line of text)");
+	if ((rc = smsaudit_text_check("--name", name, 500)) < 0)
+		return rc;
 	if (!email_ok(email))
 		return error_set(SMSAUDIT_EINVALID, "--email: '%s' is not an email address", email ? email : "");
 	time_t now = smsaudit_now();
@@ -541,8 +543,8 @@ int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *s
 	int rc = require_role(signer, SMSAUDIT_REC_REVOCATION);
 	if (rc < 0)
 		return rc;
-	if (!smsaudit_text_ok(reason, 500))
-		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
+	if ((rc = smsaudit_text_check("--reason", reason, 500)) < 0)
+		return rc;
 	if (strcmp(email, signer->email) == 0)
 		return error_set(SMSAUDIT_EINVALID, "you cannot revoke your own certificate; ask another quality manager");
 	smsaudit_state *st = NULL;
@@ -592,8 +594,8 @@ static const char *where_of(const smsaudit_evidence_input *in)
 static int check_input(smsaudit_store *store, const smsaudit_evidence_input *in)
 {
 	const char *w = where_of(in);
-	if (!smsaudit_text_ok(in->title, 500))
-		return error_set(SMSAUDIT_EINVALID, "%s: title must be one line of text (no control characters)", w);
+	if (smsaudit_text_check("title", in->title, 500) < 0)
+		return error_prefix(SMSAUDIT_EINVALID, "%s", w);
 	if (in->ncontrols == 0)
 		return error_set(SMSAUDIT_EINVALID, "%s: give at least one control (clause id)", w);
 	for (size_t i = 0; i < in->ncontrols; i++) {
@@ -613,12 +615,13 @@ static int check_input(smsaudit_store *store, const smsaudit_evidence_input *in)
 		return error_set(SMSAUDIT_EINVALID, "%s: the period ends before it starts", w);
 	if (in->valid_until && in->has_period && in->valid_until < in->period_from)
 		return error_set(SMSAUDIT_EINVALID, "%s: valid-until is before the period it covers", w);
-	if (in->note && !smsaudit_note_ok(in->note, 20000))
-		return error_set(SMSAUDIT_EINVALID, "%s: the note must be valid UTF-8 text without control characters",
-		                 w);
-	if (in->name && !smsaudit_filename_ok(in->name))
-		return error_set(SMSAUDIT_EINVALID, "%s: '%s' is not usable as a file name (no '/', '..', control characters; valid UTF-8)",
-		                 w, in->name);
+	if (in->note && smsaudit_note_check("note", in->note, 20000) < 0)
+		return error_prefix(SMSAUDIT_EINVALID, "%s", w);
+	/* A file name that hides or reorders characters is refused, not escaped:
+	 * the name is what people read in lists and packs, and --name gives a
+	 * better one while the content keeps its digest. */
+	if (in->name && smsaudit_filename_check("--name", in->name) < 0)
+		return error_prefix(SMSAUDIT_EINVALID, "%s", w);
 	return 0;
 }
 
@@ -744,9 +747,10 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		b->size = size;
 		const char *slash = strrchr(in->file, '/');
 		b->name = (char *)(in->name ? in->name : slash ? slash + 1 : in->file);
-		if (!smsaudit_filename_ok(b->name)) {
-			rc = error_set(SMSAUDIT_EINVALID, "%s: the file name is not valid UTF-8 text or has control characters; "
-			               "give a name with --name", where_of(in));
+		if (smsaudit_filename_check("the file name", b->name) < 0) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
+			rc = error_set(SMSAUDIT_EINVALID, "%s: %s; give a name with --name", where_of(in), why);
 			break;
 		}
 		b->media_type = (char *)smsaudit_media_type(b->name);
@@ -804,8 +808,8 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 	int rc = require_role(signer, SMSAUDIT_REC_SUPERSEDE);
 	if (rc < 0)
 		return rc;
-	if (!smsaudit_text_ok(reason, 500))
-		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
+	if ((rc = smsaudit_text_check("--reason", reason, 500)) < 0)
+		return rc;
 	smsaudit_state *st = NULL;
 	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
 		return rc;
@@ -840,8 +844,8 @@ int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
 	int rc = require_role(signer, SMSAUDIT_REC_WITHDRAW);
 	if (rc < 0)
 		return rc;
-	if (!smsaudit_text_ok(reason, 500))
-		return error_set(SMSAUDIT_EINVALID, "--reason: give a reason (one line of text)");
+	if ((rc = smsaudit_text_check("--reason", reason, 500)) < 0)
+		return rc;
 	smsaudit_state *st = NULL;
 	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
 		return rc;
@@ -882,10 +886,10 @@ int smsaudit_store_assess(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, s
 		                 cl->title);
 	if ((unsigned)result > SMSAUDIT_RESULT_NONCONFORMANT)
 		return error_set(SMSAUDIT_EINVALID, "unknown assessment result %d", (int)result);
-	if (!smsaudit_note_ok(note, 20000))
-		return error_set(SMSAUDIT_EINVALID, "--note: give a note saying what the assessment found (text)");
-	if (other_party && !smsaudit_text_ok(other_party, 500))
-		return error_set(SMSAUDIT_EINVALID, "--other-party: give the name of the party (one line of text)");
+	if (smsaudit_note_check("--note", note, 20000) < 0)
+		return SMSAUDIT_EINVALID;
+	if (other_party && smsaudit_text_check("--other-party", other_party, 500) < 0)
+		return SMSAUDIT_EINVALID;
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
 	rec.type = SMSAUDIT_REC_ASSESSMENT;

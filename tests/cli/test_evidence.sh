@@ -237,9 +237,9 @@ test_bad_fields() {
 	bad_add 3 "ends before it starts" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --period 2026-06-01..2026-01-01
 	bad_add 3 "is not FROM..TO" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --period 2026-01-01
 	bad_add 3 "not usable as a file name" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --name "../etc/passwd"
-	bad_add 3 "not usable as a file name" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --name "$(printf 'a\tb')"
-	bad_add 3 "title must be one line" "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$(printf 'bad\377utf8')"
-	bad_add 3 "title must be one line" "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$(printf 'two\nlines')"
+	bad_add 3 "--name holds U+0009 (tab) at character 2" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --name "$(printf 'a\tb')"
+	bad_add 3 "title is not valid UTF-8" "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$(printf 'bad\377utf8')"
+	bad_add 3 "title holds U+000A (line feed) at character 4" "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$(printf 'two\nlines')"
 	bad_add 3 "control 8.6.1 is given twice" "$TMPD/ok.txt" --control 8.6.1,8.6.1 --kind record --title T
 	run --as ben@example.org evidence add "$TMPD/ok.txt" --kind record --title T
 	expect_rc 2

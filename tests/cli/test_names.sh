@@ -84,3 +84,51 @@ test_long_email_outside_the_subject() {
 	expect_out "$long"
 	expect_verify_ok
 }
+
+RLO=$(printf '\342\200\256')   # U+202E right-to-left override
+ZWSP=$(printf '\342\200\213')  # U+200B zero width space
+
+# refused_here TEXT ARGS...: exit 3, one line holding TEXT, no commit.
+refused_here() {
+	text=$1
+	shift
+	before=$(git --git-dir="$SMSAUDIT_REPO" rev-parse main)
+	run "$@"
+	expect_rc 3
+	expect_err "$text"
+	expect_err_one_line
+	[ "$(git --git-dir="$SMSAUDIT_REPO" rev-parse main)" = "$before" ] || fail "$LAST_CMD committed"
+}
+
+test_names_that_lie_are_refused() {
+	make_repo || return
+	echo policy >"$TMPD/p.txt"
+	refused_here "title holds U+202E (right-to-left override) at character 4" \
+		--as ben@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title "abc${RLO}fdp.exe"
+	refused_here "title holds U+200B (zero width space) at character 2" \
+		--as ben@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title "a${ZWSP}b"
+	# A file whose own name hides its extension is refused; --name gives it another.
+	cp "$TMPD/p.txt" "$TMPD/rtl${RLO}fdp.exe"
+	refused_here "the file name holds U+202E (right-to-left override) at character 4; give a name with --name" \
+		--as ben@example.org evidence add "$TMPD/rtl${RLO}fdp.exe" --control 5.2.1 --kind policy --title Policy
+	refused_here "--name holds U+202E (right-to-left override) at character 2" \
+		--as ben@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title Policy --name "a${RLO}b.txt"
+	run --as ben@example.org evidence add "$TMPD/rtl${RLO}fdp.exe" --control 5.2.1 --kind policy --title Policy \
+		--name rtl-exe.pdf
+	expect_rc 0
+	refused_here "--name holds U+202E (right-to-left override) at character 4" \
+		--as ada@example.org person add --name "Eve${RLO}Cole" --email eve@example.org --role viewer
+	refused_here "--reason holds U+2066 (left-to-right isolate) at character 1" \
+		--as ada@example.org person revoke ben@example.org --reason "$(printf '\342\201\246')left"
+	# Free text keeps joiners (Persian needs them) but not reordering.
+	refused_here "--note holds U+202E (right-to-left override) at character 3" \
+		--as ben@example.org assess 8.5.1.2 --result partial --note "ok${RLO}"
+	run --as ben@example.org assess 8.5.1.2 --result partial --note "$(printf 'می\342\200\214خواهم')"
+	expect_rc 0
+	export SMSAUDIT_KEYS="$TMPD/keys2"
+	run init "$TMPD/r2.git" --org "Evil${RLO}Corp" --scope s --name N --email n@example.org
+	expect_rc 3
+	expect_err "--org holds U+202E (right-to-left override) at character 5"
+	[ ! -e "$TMPD/r2.git" ] || fail "init left a repository behind"
+	expect_verify_ok
+}

@@ -1095,6 +1095,47 @@ static void test_text_ok_limits(void **state)
 	assert_true(smsaudit_note_ok(s, 20000));
 	assert_false(smsaudit_note_ok(s, 19999));
 	free(s);
+
+	/* Characters that make a name show as something else: refused in one
+	 * line of text; in free text only the reordering ones. */
+	static const char *const hidden[] = {
+		"rtl\xe2\x80\xae" "ftp.exe", /* U+202E right-to-left override */
+		"a\xe2\x80\xaa" "b", "a\xe2\x80\xac" "b", "a\xe2\x81\xa6" "b", "a\xe2\x81\xa9" "b", /* 202A 202C 2066 2069 */
+	};
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		assert_false(smsaudit_text_ok(hidden[i], 100));
+		assert_false(smsaudit_note_ok(hidden[i], 100));
+	}
+	static const char *const invisible[] = {
+		"a\xc2\xad" "b",          /* U+00AD soft hyphen */
+		"a\xe2\x80\x8b" "b",      /* U+200B zero width space */
+		"a\xe2\x80\x8d" "b",      /* U+200D zero width joiner */
+		"a\xe2\x80\x8f" "b",      /* U+200F right-to-left mark */
+		"a\xe2\x81\xa0" "b",      /* U+2060 word joiner */
+		"a\xe2\x81\xa4" "b",      /* U+2064 invisible plus */
+		"\xef\xbb\xbf" "a",       /* U+FEFF byte order mark */
+		"a\xf3\xa0\x80\x81",   /* U+E0001 language tag */
+	};
+	for (size_t i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++) {
+		assert_false(smsaudit_text_ok(invisible[i], 100));
+		assert_true(smsaudit_note_ok(invisible[i], 100));
+	}
+	/* Neighbours stay allowed: U+2010 hyphen, U+2065 (unassigned), U+2070. */
+	assert_true(smsaudit_text_ok("a\xe2\x80\x90" "b", 100));
+	assert_true(smsaudit_text_ok("a\xe2\x81\xb0" "b", 100));
+	/* The check names the field, the code point and where it is. */
+	assert_int_equal(smsaudit_text_check("title", "rtl\xe2\x80\xae" "ftp.exe", 500), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message,
+	                    "title holds U+202E (right-to-left override) at character 4");
+	assert_int_equal(smsaudit_text_check("--name", "\xc3\xa9\x1b[2J", 500), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message, "--name holds U+001B (escape) at character 2");
+	assert_int_equal(smsaudit_note_check("--note", "ok\xc2\x9b", 500), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message, "--note holds U+009B (control character) at character 3");
+	assert_int_equal(smsaudit_text_check("title", "   ", 500), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message, "title is blank");
+	assert_int_equal(smsaudit_text_check("title", "abcdef", 5), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message, "title is 6 bytes long, at most 5");
+	assert_int_equal(smsaudit_text_check("title", "ok", 5), 0);
 }
 
 static void test_filename_ok(void **state)
