@@ -50,6 +50,23 @@ typedef struct {
 	const cli_sub *subs;       /* NULL: no sub-commands */
 } cli_command;
 
+/*
+ * Text as a terminal should show it: C0 and C1 controls and DEL, bytes that
+ * are not UTF-8, and characters that hide or reorder text (bidirectional
+ * overrides and isolates, invisible format characters: smsaudit_char_hidden)
+ * are written as \x1b or \u{202e}, so nothing printed can move the cursor,
+ * recolour the screen or show a name as another. With CLI_VIS_LAYOUT, newline
+ * and tab stay and only the reordering characters are escaped (free text).
+ * Every message and every text-format cell goes through this; CSV, JSON and
+ * XML carry the data exactly. cli_visible returns a malloc'd string.
+ */
+enum { CLI_VIS_LAYOUT = 1 };
+char *cli_visible(const char *s, unsigned flags);
+/* cli_visible(s, 0) for a printf argument: valid until 8 more calls. */
+const char *cli_safe(const char *s);
+/* "smsaudit: warning: <message>" on stderr, shown as cli_visible does. */
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Print "smsaudit: <library error>" and return the exit code for `rc`. */
 int cli_fail(int rc);
 /* Print "smsaudit: <message>" and return `code`. */

@@ -222,27 +222,27 @@ static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, i
 			printf("%s%s audit%s  %s\n", cli_sgr(ctx, "1"), smsaudit_audit_type_name(p->type), cli_sgr(ctx, "0"),
 			       one->plan->id);
 			printf("  Status     %s\n", smsaudit_audit_status_name(one->status));
-			printf("  Planned    %s..%s by %s\n", f, t, one->plan->made_by);
+			printf("  Planned    %s..%s by %s\n", f, t, cli_safe(one->plan->made_by));
 			if (c) {
 				smsaudit_date_format(f, c->actual_from);
 				smsaudit_date_format(t, c->actual_to);
 				printf("  Held       %s..%s\n", f, t);
 			}
-			printf("  Body       %s\n  Lead       %s\n", p->body, p->lead);
+			printf("  Body       %s\n  Lead       %s\n", cli_safe(p->body), cli_safe(p->lead));
 			for (size_t i = 0; i < p->nteam; i++)
-				printf("  Team       %s\n", p->team[i]);
+				printf("  Team       %s\n", cli_safe(p->team[i]));
 			printf("  Scope     ");
 			if (!p->nclauses)
 				printf(" the whole standard");
 			for (size_t i = 0; i < p->nclauses; i++)
 				printf(" %s", p->clauses[i]);
 			for (size_t i = 0; i < p->nservices; i++)
-				printf("%s%s", i ? ", " : "; services: ", p->services[i]);
+				printf("%s%s", i ? ", " : "; services: ", cli_safe(p->services[i]));
 			printf("\n");
 			for (size_t i = 0; i < p->nsites; i++)
-				printf("  Site       %s\n", p->sites[i]);
+				printf("  Site       %s\n", cli_safe(p->sites[i]));
 			if (c) {
-				printf("  Concluded  by %s: %s\n", one->concluded->made_by,
+				printf("  Concluded  by %s: %s\n", cli_safe(one->concluded->made_by),
 				       smsaudit_recommendation_name(c->recommendation));
 				if (c->conditions) {
 					printf("  Conditions ");

@@ -120,7 +120,7 @@ static void print_warnings(const smsaudit_coverage *cov)
 {
 	const char *w;
 	for (size_t i = 0; (w = smsaudit_coverage_warning(cov, i)); i++)
-		fprintf(stderr, "smsaudit: warning: %s\n", w);
+		cli_warning("%s", w);
 }
 
 static void print_holes(const cli_ctx *ctx, const smsaudit_coverage *cov, const char *none_covers)

@@ -554,7 +554,7 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 			char made[21], controls[1024];
 			smsaudit_time_format(made, e->record->made_at);
 			join_controls(controls, sizeof(controls), b, ", ");
-			printf("%s%s%s  %s\n", cli_sgr(ctx, "1"), e->record->id, cli_sgr(ctx, "0"), b->title);
+			printf("%s%s%s  %s\n", cli_sgr(ctx, "1"), e->record->id, cli_sgr(ctx, "0"), cli_safe(b->title));
 			printf("Status:        %s%s%s\n", status_name(e), e->superseded_by[0] ? " by " : "", e->superseded_by);
 			printf("Kind:          %s\nControls:      %s\n", smsaudit_evidence_kind_name(b->kind), controls);
 			if (b->has_period) {
@@ -568,8 +568,9 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 				smsaudit_date_format(u, b->valid_until);
 				printf("Valid until:   %s\n", u);
 			}
-			printf("Collected:     %s by %s <%s>\n", made, e->signer_name, e->record->made_by);
-			printf("File:          %s (%s, %llu bytes)\n", b->name, b->media_type, (unsigned long long)b->size);
+			printf("Collected:     %s by %s <%s>\n", made, cli_safe(e->signer_name), cli_safe(e->record->made_by));
+			printf("File:          %s (%s, %llu bytes)\n", cli_safe(b->name), cli_safe(b->media_type),
+			       (unsigned long long)b->size);
 			printf("SHA-256:       %s\n", b->sha256);
 			printf("Record:        %s (+ .p7s)\n", e->path);
 			if (b->note) {
@@ -635,9 +636,9 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	else {
 		tmp[0] = '\0';
 		if (!e->valid)
-			fprintf(stderr, "smsaudit: warning: %s fails verification; the file matches its record's digest but "
-			        "the record itself is not trustworthy\n", e->record->id);
-		printf("%s: %llu bytes, SHA-256 %s verified\n", a->out, (unsigned long long)size, b->sha256);
+			cli_warning("%s fails verification; the file matches its record's digest but "
+			        "the record itself is not trustworthy", e->record->id);
+		printf("%s: %llu bytes, SHA-256 %s verified\n", cli_safe(a->out), (unsigned long long)size, b->sha256);
 		rc = EXIT_OK;
 	}
 out:

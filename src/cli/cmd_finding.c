@@ -587,19 +587,19 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		char d[11], cl[600], t[21];
 		smsaudit_date_format(d, b->raised_on);
 		clause_list(cl, sizeof(cl), b);
-		printf("%s%s%s  %s (%s)  %s\n", cli_sgr(ctx, "1"), f->number, cli_sgr(ctx, "0"), f->grade->label, f->grade->id,
+		printf("%s%s%s  %s (%s)  %s\n", cli_sgr(ctx, "1"), f->number, cli_sgr(ctx, "0"), cli_safe(f->grade->label), f->grade->id,
 		       f->record->id);
 		printf("  Status    %s%s\n", smsaudit_finding_phase_name(f->phase),
 		       f->not_effective && f->phase != SMSAUDIT_PHASE_CLOSED ? " (last verification: not effective)" : "");
 		printf("  Source    %s%s%s\n", smsaudit_finding_source_name(b->source), b->audit[0] ? ", audit " : "", b->audit);
 		printf("  Clauses   %s\n", cl);
-		printf("  Raised    %s by %s <%s>\n", d, signer_name(st, f->record->made_by), f->record->made_by);
+		printf("  Raised    %s by %s <%s>\n", d, cli_safe(signer_name(st, f->record->made_by)), cli_safe(f->record->made_by));
 		printf("  Statement ");
 		out_wrap(stdout, b->statement, 12, width);
 		print_refs(b->evidence, b->nevidence);
 		printf("\n%sHistory%s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"));
 		smsaudit_time_format(t, f->record->made_at);
-		printf("  %s  raised        %s <%s>\n", t, signer_name(st, f->record->made_by), f->record->made_by);
+		printf("  %s  raised        %s <%s>\n", t, cli_safe(signer_name(st, f->record->made_by)), cli_safe(f->record->made_by));
 		for (size_t i = 0; i < f->nsteps; i++) {
 			const smsaudit_record *s = f->steps[i];
 			char what[40];
@@ -608,7 +608,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 				snprintf(what, sizeof(what), "%s", s->step.effective ? "verified" : "not effective");
 			else
 				snprintf(what, sizeof(what), "%s", smsaudit_step_kind_name(s->step.kind));
-			printf("  %s  %-13s %s <%s>  %s\n", t, what, signer_name(st, s->made_by), s->made_by, s->id);
+			printf("  %s  %-13s %s <%s>  %s\n", t, what, cli_safe(signer_name(st, s->made_by)), cli_safe(s->made_by), s->id);
 			if (s->step.kind == SMSAUDIT_STEP_CAUSE)
 				printf("      method: %s\n", smsaudit_cause_method_name(s->step.method));
 			if (s->step.kind == SMSAUDIT_STEP_PLAN) {

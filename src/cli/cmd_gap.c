@@ -260,7 +260,7 @@ static void print_header(const cli_ctx *ctx, const cli_view *v, const smsaudit_g
 	char d[11];
 	smsaudit_date_format(d, v->as_of);
 	printf("%s%s — %s — as of %s, commit %.12s%s\n", cli_sgr(ctx, "1"), what,
-	       smsaudit_store_organisation(v->store), d, v->hex, cli_sgr(ctx, "0"));
+	       cli_safe(smsaudit_store_organisation(v->store)), d, v->hex, cli_sgr(ctx, "0"));
 	size_t ex = smsaudit_gap_excluded_count(gap), np = smsaudit_gap_problem_count(gap);
 	if (np)
 		printf("%sWARNING%s: the repository fails verification (%zu problem%s); %zu evidence record%s not "
@@ -286,7 +286,7 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 	}
 	int width = out_term_width(ctx);
 	print_header(ctx, &an->v, an->gap, "Gap explanation");
-	printf("\n%s%s %s%s: %s%s%s\n", cli_sgr(ctx, "1"), c->clause->id, c->clause->title, cli_sgr(ctx, "0"),
+	printf("\n%s%s %s%s: %s%s%s\n", cli_sgr(ctx, "1"), c->clause->id, cli_safe(c->clause->title), cli_sgr(ctx, "0"),
 	       cli_sgr(ctx, status_colour(c->status)), smsaudit_gap_status_name(c->status), cli_sgr(ctx, "0"));
 	for (size_t i = 0; i < c->nreasons; i++) {
 		fputs("  - ", stdout);
@@ -296,8 +296,8 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 		char t[21];
 		smsaudit_time_format(t, c->assessment->made_at);
 		printf("\nLatest self-assessment: %s, %s by %s (%s)%s%s\n",
-		       smsaudit_assessment_result_name(c->assessment->assessment.result), t, c->assessed_by,
-		       c->assessment->id, c->other_party ? "; operated by " : "", c->other_party ? c->other_party : "");
+		       smsaudit_assessment_result_name(c->assessment->assessment.result), t, cli_safe(c->assessed_by),
+		       c->assessment->id, c->other_party ? "; operated by " : "", cli_safe(c->other_party));
 		fputs("  ", stdout);
 		out_wrap(stdout, c->assessment->assessment.note, 2, width);
 	} else {
@@ -316,7 +316,7 @@ static int gap_explain(cli_ctx *ctx, analysis *an, const char *id)
 		fputs("  ", stdout);
 		out_wrap(stdout, it->what, 2, width);
 		if (!it->ncandidates)
-			printf("  %s\n", it->reason);
+			printf("  %s\n", cli_safe(it->reason));
 		for (size_t j = 0; j < it->ncandidates; j++) {
 			const smsaudit_gap_candidate *cd = &it->candidates[j];
 			char why[300], d[11];
@@ -564,7 +564,7 @@ static int gap_trend(cli_ctx *ctx, const gap_args *a)
 		return r > 0 ? r : cli_fail(r);
 	}
 	if (ctx->format == OUT_TEXT) {
-		printf("%sReadiness trend — %s — every %s%s\n\n", cli_sgr(ctx, "1"), smsaudit_store_organisation(store),
+		printf("%sReadiness trend — %s — every %s%s\n\n", cli_sgr(ctx, "1"), cli_safe(smsaudit_store_organisation(store)),
 		       every, cli_sgr(ctx, "0"));
 		static const char *const keys[] = { "date", "commit", "readiness_percent", "conformant", "partial", "gap",
 		                                    "not_assessed", "stage1", "stage2" };
@@ -785,7 +785,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			fputs("  ", stdout);
 			out_wrap(stdout, line, 12, width);
 		}
-		printf("\n%sNext audit%s: %s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), next_line);
+		printf("\n%sNext audit%s: %s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), cli_safe(next_line));
 		if (cycle_line[0]) {
 			printf("%sCycle%s: ", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"));
 			out_wrap(stdout, cycle_line, 2, width);
@@ -804,7 +804,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			const smsaudit_evidence_entry *e = smsaudit_status_expiring_at(s, i)->evidence;
 			char vu[11];
 			smsaudit_date_format(vu, e->record->evidence.valid_until);
-			printf("  %s  %s  %s\n", vu, e->record->id, e->record->evidence.title);
+			printf("  %s  %s  %s\n", vu, e->record->id, cli_safe(e->record->evidence.title));
 		}
 		printf("\n%sExpected items that stop being satisfied within %d days%s: %zu\n", cli_sgr(ctx, "1"), 3 * win,
 		       cli_sgr(ctx, "0"), nlapse);

@@ -124,7 +124,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	 * rebuilt under another anchor fails verify here. */
 	smsaudit_oid root;
 	if (smsaudit_repo_head(&root, smsaudit_store_repo(store)) < 0 || smsaudit_pin_save(store, NULL, &root) < 0)
-		fprintf(stderr, "smsaudit: warning: the trust anchor was not pinned: %s\n", smsaudit_error_last()->message);
+		cli_warning("the trust anchor was not pinned: %s", smsaudit_error_last()->message);
 	smsaudit_store_free(store);
 
 	out_node *o = out_object();
@@ -137,14 +137,14 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	if (ctx->format != OUT_TEXT) {
 		out_emit(stdout, o, ctx->format, "init");
 	} else {
-		printf("Created evidence repository %s for %s.\n", a.o.path, a.o.organisation);
+		printf("Created evidence repository %s for %s.\n", cli_safe(a.o.path), cli_safe(a.o.organisation));
 		printf("  trust anchor SHA-256  %s\n", res.ca_fingerprint);
 		printf("                        (give this fingerprint to your auditors)\n");
 		if (res.ca_key_path[0])
-			printf("  CA key                %s (issues personal certificates; keep it offline)\n", res.ca_key_path);
-		printf("  your key              %s%s\n", res.person_key_path,
+			printf("  CA key                %s (issues personal certificates; keep it offline)\n", cli_safe(res.ca_key_path));
+		printf("  your key              %s%s\n", cli_safe(res.person_key_path),
 		       res.person_key_created ? "" : " (existing key reused)");
-		printf("\nNext: smsaudit --repo %s person add --name NAME --email EMAIL --role process-owner\n", a.o.path);
+		printf("\nNext: smsaudit --repo %s person add --name NAME --email EMAIL --role process-owner\n", cli_safe(a.o.path));
 	}
 	out_free(o);
 	return EXIT_OK;

@@ -145,9 +145,9 @@ static int person_add(cli_ctx *ctx, person_args *a)
 		out_emit(stdout, o, ctx->format, "person");
 		out_free(o);
 	} else {
-		printf("%s <%s> may now sign as %s (%s).\n", a->name, a->email, rl, id);
+		printf("%s <%s> may now sign as %s (%s).\n", cli_safe(a->name), cli_safe(a->email), rl, id);
 		if (key_path[0])
-			printf("  key: %s%s — hand it over privately\n", key_path, key_created ? "" : " (existing key)");
+			printf("  key: %s%s — hand it over privately\n", cli_safe(key_path), key_created ? "" : " (existing key)");
 	}
 	rc = EXIT_OK;
 out:
@@ -177,7 +177,7 @@ static int person_revoke(cli_ctx *ctx, person_args *a, char **pos, int npos)
 		int r = smsaudit_store_revoke_person(id, store, me, pos[0], a->reason, eff);
 		rc = r < 0 ? cli_fail(r) : EXIT_OK;
 		if (r == 0)
-			printf("Revoked the certificate of %s (%s).\n", pos[0], id);
+			printf("Revoked the certificate of %s (%s).\n", cli_safe(pos[0]), id);
 	}
 	smsaudit_identity_free(me);
 	smsaudit_store_free(store);

@@ -184,7 +184,7 @@ static int sms_show(cli_ctx *ctx, int npos)
 	if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, o, ctx->format, "sms") < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
-		printf("%s (commit %.12s)\n\n", smsaudit_store_organisation(v.store), v.hex);
+		printf("%s (commit %.12s)\n\n", cli_safe(smsaudit_store_organisation(v.store)), v.hex);
 		printf("Certification cycle\n");
 		if (p->certification_decision) {
 			char x[11];

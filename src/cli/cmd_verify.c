@@ -171,7 +171,7 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		if (smsaudit_pin_save(store, st, smsaudit_state_root(st)) == 0)
 			pinned_now = 1;
 		else
-			fprintf(stderr, "smsaudit: warning: the pin was not saved: %s\n", smsaudit_error_last()->message);
+			cli_warning("the pin was not saved: %s", smsaudit_error_last()->message);
 	}
 	if (ctx->format == OUT_TEXT)
 		printf("%s%s%s: %zu records, %zu evidence files (%zu content digests checked) at %.12s: %zu problem%s%s\n",

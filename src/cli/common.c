@@ -297,8 +297,8 @@ void cli_pin_warn(smsaudit_store *store, const smsaudit_state *st, const smsaudi
 	smsaudit_pin_status pin;
 	int at_main = !commit || memcmp(head.id, commit->id, sizeof(head.id)) == 0;
 	if (smsaudit_pin_check(&pin, &extra, &n, store, st, NULL, at_main) == 0 && n)
-		fprintf(stderr, "smsaudit: warning: this repository does not match what this machine verified before "
-		        "(%zu problem%s; first: %s%s%s); run 'smsaudit verify'\n", n, n == 1 ? "" : "s",
+		cli_warning("this repository does not match what this machine verified before "
+		        "(%zu problem%s; first: %s%s%s); run 'smsaudit verify'", n, n == 1 ? "" : "s",
 		        extra[0].id[0] ? extra[0].id : extra[0].path, extra[0].id[0] || extra[0].path[0] ? ": " : "",
 		        extra[0].message);
 	smsaudit_error_clear();

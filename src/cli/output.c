@@ -444,11 +444,15 @@ void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *con
 	char buf[4096];
 	for (size_t c = 0; c < ncols; c++)
 		width[c] = smsaudit_utf8_width(headers[c]);
+	/* Cells are shown as cli_visible makes them: a title cannot move the
+	 * cursor or reorder its row. */
 	for (const out_node *row = arr->first; row; row = row->next)
 		for (size_t c = 0; c < ncols; c++) {
-			size_t w = smsaudit_utf8_width(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1));
+			char *v = cli_visible(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1), 0);
+			size_t w = smsaudit_utf8_width(v);
 			if (w > width[c])
 				width[c] = w;
+			free(v);
 		}
 	/* On a terminal, cut the last column rather than wrap the whole table. */
 	size_t last_max = (size_t)-1;
@@ -470,21 +474,25 @@ void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *con
 	fprintf(f, "%s\n", reset);
 	for (const out_node *row = arr->first; row; row = row->next) {
 		for (size_t c = 0; c < ncols; c++) {
-			const char *s = scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1);
+			char *s = cli_visible(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1), 0);
 			if (c + 1 < ncols) {
 				fputs(s, f);
 				fprintf(f, "%*s", (int)(width[c] - smsaudit_utf8_width(s) + 2), "");
 			} else {
 				put_cut(f, s, last_max);
 			}
+			free(s);
 		}
 		fputc('\n', f);
 	}
 	free(width);
 }
 
-void out_wrap(FILE *f, const char *text, int indent, int width)
+void out_wrap(FILE *f, const char *raw, int indent, int width)
 {
+	/* Free text keeps its newlines and tabs (they separate words here) and
+	 * shows everything else that could act on the terminal escaped. */
+	char *text = cli_visible(raw, CLI_VIS_LAYOUT);
 	int col = indent;
 	int avail = width > indent + 20 ? width : indent + 20;
 	const char *p = text;
@@ -516,4 +524,5 @@ void out_wrap(FILE *f, const char *text, int indent, int width)
 		p = e;
 	}
 	fputc('\n', f);
+	free(text);
 }

@@ -27,36 +27,148 @@ static int map_error_code(int rc)
 	}
 }
 
+/* ---- showing text as it is ---- */
+
+static void vis_put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t want = (*len + n + 1) * 2;
+		char *b = realloc(*buf, want);
+		if (!b) {
+			fputs("smsaudit: out of memory\n", stderr);
+			exit(EXIT_ENV);
+		}
+		*buf = b;
+		*cap = want;
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+char *cli_visible(const char *s, unsigned flags)
+{
+	char *buf = NULL, esc[16];
+	size_t len = 0, cap = 0;
+	vis_put(&buf, &len, &cap, "", 0);
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		if (*p < 0x80) {
+			int layout = (flags & CLI_VIS_LAYOUT) && (*p == '\n' || *p == '\t');
+			if ((*p < 0x20 || *p == 0x7f) && !layout) {
+				snprintf(esc, sizeof(esc), "\\x%02x", *p);
+				vis_put(&buf, &len, &cap, esc, strlen(esc));
+			} else {
+				vis_put(&buf, &len, &cap, (const char *)p, 1);
+			}
+			p++;
+			continue;
+		}
+		size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+		size_t avail = 1;
+		while (avail < n && p[avail])
+			avail++;
+		if (avail < n || !smsaudit_utf8_valid((const char *)p, n)) {
+			/* Not UTF-8 (a file name, an argument): the byte, in hex. */
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			vis_put(&buf, &len, &cap, esc, strlen(esc));
+			p++;
+			continue;
+		}
+		unsigned cp = n == 2 ? ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu)
+		            : n == 3 ? ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu)
+		                     : ((p[0] & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) | ((p[2] & 0x3fu) << 6) | (p[3] & 0x3fu);
+		if (cp <= 0x9f || smsaudit_char_hidden(cp, !!(flags & CLI_VIS_LAYOUT))) {
+			snprintf(esc, sizeof(esc), "\\u{%x}", cp);
+			vis_put(&buf, &len, &cap, esc, strlen(esc));
+		} else {
+			vis_put(&buf, &len, &cap, (const char *)p, n);
+		}
+		p += n;
+	}
+	return buf;
+}
+
+const char *cli_safe(const char *s)
+{
+	/* A few at once, so that one printf can show several; each lives until
+	 * the ring comes round again. */
+	static char *ring[8];
+	static unsigned next;
+	unsigned i = next++ % 8;
+	free(ring[i]);
+	ring[i] = cli_visible(s, 0);
+	return ring[i];
+}
+
+/* "smsaudit: <message><tail>" on stderr as one line, whatever the message
+ * holds: an argument or a file name may carry escapes or newlines. */
+static void put_message(const char *message, const char *tail)
+{
+	char *v = cli_visible(message, 0);
+	fprintf(stderr, "smsaudit: %s%s\n", v, tail);
+	free(v);
+}
+
+static void vput_message(const char *tail, const char *fmt, va_list ap)
+{
+	char small[1024];
+	va_list copy;
+	va_copy(copy, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, copy);
+	va_end(copy);
+	if (n >= 0 && (size_t)n >= sizeof(small)) {
+		char *big = malloc((size_t)n + 1);
+		if (big) {
+			vsnprintf(big, (size_t)n + 1, fmt, ap);
+			put_message(big, tail);
+			free(big);
+			return;
+		}
+	}
+	put_message(n < 0 ? "(message cannot be formatted)" : small, tail);
+}
+
 int cli_fail(int rc)
 {
 	const smsaudit_error *e = smsaudit_error_last();
 	if (rc == SMSAUDIT_EDAMAGED)
-		fprintf(stderr, "smsaudit: %s; the repository is damaged: run 'smsaudit verify'\n",
-		        e && e->message[0] ? e->message : "an object cannot be read");
+		put_message(e && e->message[0] ? e->message : "an object cannot be read",
+		            "; the repository is damaged: run 'smsaudit verify'");
 	else
-		fprintf(stderr, "smsaudit: %s\n", e && e->message[0] ? e->message : "unexpected error");
+		put_message(e && e->message[0] ? e->message : "unexpected error", "");
 	return map_error_code(rc);
 }
 
 int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("smsaudit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_message("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
+}
+
+void cli_warning(const char *fmt, ...)
+{
+	char m[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	char *v = cli_visible(m, 0);
+	fprintf(stderr, "smsaudit: warning: %s\n", v);
+	free(v);
 }
 
 int cli_usage(const char *command, const char *fmt, ...)
 {
+	char tail[200];
+	snprintf(tail, sizeof(tail), " (see 'smsaudit %s --help')", command);
 	va_list ap;
-	fputs("smsaudit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_message(tail, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'smsaudit %s --help')\n", command);
 	return EXIT_USAGE;
 }
 

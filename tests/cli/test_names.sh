@@ -132,3 +132,55 @@ test_names_that_lie_are_refused() {
 	[ ! -e "$TMPD/r2.git" ] || fail "init left a repository behind"
 	expect_verify_ok
 }
+
+ESC=$(printf '\033')
+
+test_messages_show_control_characters_escaped() {
+	make_repo || return
+	# An unknown option holding an escape sequence and a newline: one line,
+	# nothing the terminal would act on.
+	run evidence list "$(printf -- '--x\033[31m\nfoo')"
+	expect_rc 2
+	expect_err_one_line
+	expect_err 'unknown option'
+	expect_err '\x1b[31m\x0afoo'
+	! grep -q "$ESC" "$err" || fail "raw escape on stderr"
+	run "$(printf 'ev\033]0;owned\007idence')" list
+	expect_rc 2
+	expect_err_one_line
+	expect_err '\x1b]0;owned\x07'
+	# A path that is not UTF-8 is shown byte by byte.
+	run --as ben@example.org evidence add "$(printf '/no/such/\377\033.txt')" --control 5.2.1 --kind policy --title T
+	expect_err '\xff\x1b.txt'
+	! grep -q "$ESC" "$err" || fail "raw escape on stderr"
+}
+
+test_handmade_record_shows_escaped_in_text_exact_in_json() {
+	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return
+	# The writers refuse these; a record signed by hand with stock openssl can
+	# still hold them (verify does not judge texts), so the tool shows them
+	# visibly in text and exactly in JSON.
+	RLO=$(printf '\342\200\256') CSI=$(printf '\302\233') DEL=$(printf '\177')
+	SMSAUDIT_NOW=2026-01-06T09:00:00Z handmade assess ada@example.org "  <assessment>
+    <clause>8.5.1.2</clause>
+    <result>partial</result>
+    <other-party>Acme${RLO}proC</other-party>
+    <note>x${CSI}2J${DEL}y ${RLO}gnp.exe</note>
+  </assessment>" || return
+	SMSAUDIT_NOW=2026-01-07T09:00:00Z run gap --explain 8.5.1.2
+	expect_rc 0
+	expect_out 'operated by Acme\u{202e}proC'
+	expect_out 'x\u{9b}2J\x7fy \u{202e}gnp.exe'
+	for raw in "$RLO" "$CSI" "$DEL"; do
+		! grep -q "$raw" "$out" || fail "gap --explain shows a raw control or override"
+	done
+	SMSAUDIT_NOW=2026-01-07T09:00:00Z run gap --explain 8.5.1.2 --format json
+	expect_out "Acme${RLO}proC"
+	expect_out "x${CSI}2J${DEL}y"
+	# The text table escapes its cells too.
+	SMSAUDIT_NOW=2026-01-07T09:00:00Z run gap --at 2026-01-07
+	expect_rc 0
+	for raw in "$RLO" "$CSI" "$DEL"; do
+		! grep -q "$raw" "$out" || fail "gap shows a raw control or override"
+	done
+}
