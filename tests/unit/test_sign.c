@@ -252,6 +252,57 @@ static void time_parsing(void **state)
 	assert_true(smsaudit_now() > T0);
 }
 
+/* Characters (not bytes) in a UTF-8 string. */
+static size_t chars_of(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void cert_name_fit(void **state)
+{
+	(void)state;
+	char out[SMSAUDIT_CERT_NAME_MAX * 4 + 1], name[1024];
+	/* Short names pass unchanged, with the suffix. */
+	smsaudit_cert_name_fit(out, sizeof(out), "Example Ltd", " SMS Evidence CA");
+	assert_string_equal(out, "Example Ltd SMS Evidence CA");
+	/* Exactly 64 characters: unchanged; 65: 63 and an ellipsis. */
+	memset(name, 'a', 64);
+	name[64] = '\0';
+	smsaudit_cert_name_fit(out, sizeof(out), name, NULL);
+	assert_string_equal(out, name);
+	name[64] = 'b';
+	name[65] = '\0';
+	smsaudit_cert_name_fit(out, sizeof(out), name, NULL);
+	assert_int_equal(chars_of(out), 64);
+	assert_memory_equal(out, name, 63);
+	assert_string_equal(out + 63, "\xe2\x80\xa6");
+	/* Multi-byte characters are never cut inside: 200 x U+00D1, 100 x U+20AC. */
+	name[0] = '\0';
+	for (int i = 0; i < 100; i++)
+		strcat(name, "\xc3\x91\xe2\x82\xac");
+	smsaudit_cert_name_fit(out, sizeof(out), name, " SMS Evidence CA");
+	assert_true(smsaudit_utf8_valid(out, strlen(out)));
+	assert_int_equal(chars_of(out), 64);
+	assert_non_null(strstr(out, "\xe2\x80\xa6 SMS Evidence CA"));
+	/* The certificate takes the shortened name; the email is the identity. */
+	smsaudit_key *ca_key = NULL, *key = NULL;
+	smsaudit_cert *ca = NULL, *cert = NULL;
+	assert_int_equal(smsaudit_key_generate(&ca_key), 0);
+	assert_int_equal(smsaudit_key_generate(&key), 0);
+	assert_int_equal(smsaudit_cert_new_ca(&ca, ca_key, name, time(NULL) - 60, 10), 0);
+	assert_int_equal(smsaudit_cert_issue(&cert, ca, ca_key, key, name, "n@example.org", time(NULL) - 60, 10), 0);
+	char email[256];
+	smsaudit_cert_email(email, sizeof(email), cert);
+	assert_string_equal(email, "n@example.org");
+	smsaudit_cert_free(cert);
+	smsaudit_cert_free(ca);
+	smsaudit_key_free(key);
+	smsaudit_key_free(ca_key);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -263,6 +314,7 @@ int main(void)
 		cmocka_unit_test(sign_and_verify),
 		cmocka_unit_test(validity_judged_at_signing_time),
 		cmocka_unit_test(time_parsing),
+		cmocka_unit_test(cert_name_fit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
