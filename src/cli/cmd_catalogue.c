@@ -97,7 +97,7 @@ static int list(cli_ctx *ctx, smsaudit_catalogue *cat, cat_opts *o)
 				continue;
 			int indent = 2 * (c->depth - base);
 			printf("%*s%s%s%s %s", indent, "", c->depth == 1 ? bold : "", c->id,
-			       c->depth == 1 ? reset : "", c->title);
+			       c->depth == 1 ? reset : "", cli_safe(c->title));
 			if (c->assessable)
 				printf("  %s[%zu evidence item%s]%s", dim, c->nexpected, c->nexpected == 1 ? "" : "s", reset);
 			putchar('\n');
@@ -182,9 +182,9 @@ static int show(cli_ctx *ctx, smsaudit_catalogue *cat, cat_opts *o)
 
 	int width = out_term_width(ctx);
 	const char *bold = cli_sgr(ctx, "1"), *reset = cli_sgr(ctx, "0");
-	printf("%s%s  %s%s\n", bold, c->id, c->title, reset);
+	printf("%s%s  %s%s\n", bold, c->id, cli_safe(c->title), reset);
 	if (c->parent)
-		printf("Parent:      %s %s\n", c->parent->id, c->parent->title);
+		printf("Parent:      %s %s\n", c->parent->id, cli_safe(c->parent->title));
 	printf("Depth:       %d\n", c->depth);
 	printf("Assessable:  %s\n", c->assessable ? "yes" : "no (assessed through its sub-clauses)");
 	printf("Summary:     ");
@@ -216,7 +216,7 @@ static int show(cli_ctx *ctx, smsaudit_catalogue *cat, cat_opts *o)
 	if (c->nchildren) {
 		printf("\n%sSub-clauses%s\n", bold, reset);
 		for (size_t i = 0; i < c->nchildren; i++)
-			printf("  %-10s %s\n", c->children[i]->id, c->children[i]->title);
+			printf("  %-10s %s\n", c->children[i]->id, cli_safe(c->children[i]->title));
 	}
 	smsaudit_overlay_free(ov);
 	return EXIT_OK;
@@ -254,8 +254,8 @@ static int info(cli_ctx *ctx, smsaudit_catalogue *cat)
 		out_emit(stdout, o, ctx->format, "catalogue-info");
 	} else {
 		int width = out_term_width(ctx);
-		printf("Catalogue:   %s %s\n", in->id, in->version);
-		printf("Standard:    %s:%s\n", in->standard, in->edition);
+		printf("Catalogue:   %s %s\n", cli_safe(in->id), cli_safe(in->version));
+		printf("Standard:    %s:%s\n", cli_safe(in->standard), cli_safe(in->edition));
 		printf("Title:       ");
 		out_wrap(stdout, in->title, 13, width);
 		for (size_t i = 0; i < in->namendments; i++) {
@@ -304,8 +304,8 @@ static int validate(cli_ctx *ctx, cat_opts *o)
 		out_set_int(res, "assessable", (long long)assessable);
 		out_set_str(res, "sha256", in->sha256);
 		if (ctx->format == OUT_TEXT)
-			printf("%s: valid catalogue %s %s, %zu clauses (%zu assessable), sha256 %s\n", path, in->id,
-			       in->version, n, assessable, in->sha256);
+			printf("%s: valid catalogue %s %s, %zu clauses (%zu assessable), sha256 %s\n", cli_safe(path),
+			       cli_safe(in->id), cli_safe(in->version), n, assessable, in->sha256);
 		smsaudit_catalogue_free(cat);
 	} else {
 		smsaudit_catalogue *cat = NULL;
@@ -321,7 +321,7 @@ static int validate(cli_ctx *ctx, cat_opts *o)
 		out_set_str(res, "catalogue", in->id);
 		out_set_int(res, "clauses", (long long)smsaudit_overlay_count(ov));
 		if (ctx->format == OUT_TEXT)
-			printf("%s: valid overlay for catalogue %s, text for %zu of %zu clauses\n", path, in->id,
+			printf("%s: valid overlay for catalogue %s, text for %zu of %zu clauses\n", cli_safe(path), cli_safe(in->id),
 			       smsaudit_overlay_count(ov), smsaudit_catalogue_count(cat));
 		smsaudit_overlay_free(ov);
 		smsaudit_catalogue_free(cat);
