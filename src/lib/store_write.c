@@ -144,8 +144,11 @@ static int check_init_options(const smsaudit_init_options *o)
 	/* Each name is checked by the one text check, which names the fault. */
 	if ((rc = smsaudit_text_check("--org", o->organisation, 500)) < 0)
 		return rc;
-	if (!o->scope || !*o->scope || !smsaudit_utf8_valid(o->scope, strlen(o->scope)) || strlen(o->scope) > 20000)
+	if (!o->scope || !*o->scope)
 		return error_set(SMSAUDIT_EINVALID, "--scope: give the scope statement (valid UTF-8 text)");
+	/* Free text, like a note: it is shown on every pack's cover. */
+	if ((rc = smsaudit_note_check("--scope", o->scope, 20000)) < 0)
+		return rc;
 	if ((rc = smsaudit_text_check("--name", o->name, 500)) < 0)
 		return rc;
 	if (!email_ok(o->email))

@@ -130,6 +130,10 @@ test_names_that_lie_are_refused() {
 	expect_rc 3
 	expect_err "--org holds U+202E (right-to-left override) at character 5"
 	[ ! -e "$TMPD/r2.git" ] || fail "init left a repository behind"
+	run init "$TMPD/r2.git" --org Org --scope "$(printf 'Hosting\033[2J')" --name N --email n@example.org
+	expect_rc 3
+	expect_err "--scope holds U+001B (escape) at character 8"
+	[ ! -e "$TMPD/r2.git" ] || fail "init left a repository behind"
 	expect_verify_ok
 }
 
