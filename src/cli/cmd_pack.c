@@ -92,9 +92,9 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 	if (r < 0) {
 		rc = cli_fail(r);
 	} else {
-		printf("Pack %s written to %s: %zu files, %llu bytes, from commit %.12s.\n", res.pack_id, o.out_dir,
+		printf("Pack %s written to %s: %zu files, %llu bytes, from commit %.12s.\n", res.pack_id, cli_safe(o.out_dir),
 		       res.nfiles, (unsigned long long)res.bytes, res.commit);
-		printf("Report            %s/pack.pdf, %d pages\n", o.out_dir, res.pages);
+		printf("Report            %s/pack.pdf, %d pages\n", cli_safe(o.out_dir), res.pages);
 		if (res.replaced)
 			printf("Note              %zu characters the embedded fonts lack are shown as [U+XXXX]\n", res.replaced);
 		printf("Manifest SHA-256  %s\nSHA256SUMS        %s (printed on every page of the report)\n"
@@ -113,7 +113,8 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv)
 static void on_problem(const char *file, const char *message, void *u)
 {
 	(void)u;
-	printf("FAIL %s: %s\n", file, message);
+	/* A pack is a folder from someone else: its names are shown, never obeyed. */
+	printf("FAIL %s: %s\n", cli_safe(file), cli_safe(message));
 }
 
 const char cmd_verify_pack_help[] =
@@ -157,8 +158,9 @@ int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv)
 		chk.nproblems++;
 	}
 	printf("%s %s: pack %s, audit %s, commit %.12s, as of %s, %zu files, %zu records, signed by %s\n",
-	       chk.nproblems ? "verify-pack failed:" : "verify-pack ok:", pos[0], chk.pack_id, chk.audit, chk.commit,
-	       chk.as_of, chk.nfiles, chk.nrecords, chk.signer[0] ? chk.signer : "?");
+	       chk.nproblems ? "verify-pack failed:" : "verify-pack ok:", cli_safe(pos[0]), cli_safe(chk.pack_id),
+	       cli_safe(chk.audit), cli_safe(chk.commit), cli_safe(chk.as_of), chk.nfiles, chk.nrecords,
+	       cli_safe(chk.signer[0] ? chk.signer : "?"));
 	printf("Trust anchor %s%s\n", chk.anchor_sha256,
 	       a.anchor ? (strcmp(a.anchor, chk.anchor_sha256) == 0 ? " (matches --anchor)" : "")
 	                : " (compare it with the fingerprint the organisation gave you, or pass --anchor)");

@@ -44,7 +44,7 @@ static int damaged(cli_ctx *ctx)
 {
 	const smsaudit_error *e = smsaudit_error_last();
 	if (ctx->format == OUT_TEXT) {
-		printf("%sFAIL%s %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), e ? e->message : "damaged repository");
+		printf("%sFAIL%s %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), cli_safe(e ? e->message : "damaged repository"));
 		printf("%sverify failed%s: the repository is damaged; restore it from a clone or a backup\n",
 		       cli_sgr(ctx, "31"), cli_sgr(ctx, "0"));
 	} else {
@@ -162,8 +162,9 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		/* path: id: message; a problem of the history as a whole names neither */
 		const char *where = p->path[0] ? p->path : p->id[0] ? p->id : "history";
 		if (ctx->format == OUT_TEXT)
-			printf("%sFAIL%s %s%s%s: %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), where,
-			       p->path[0] && p->id[0] ? ": " : "", p->path[0] ? p->id : "", p->message);
+			/* Paths come from git trees anyone can write: shown, never obeyed. */
+			printf("%sFAIL%s %s%s%s: %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), cli_safe(where),
+			       p->path[0] && p->id[0] ? ": " : "", cli_safe(p->path[0] ? p->id : ""), cli_safe(p->message));
 	}
 	/* A clean verify of main pins what it accepted; a failing one changes nothing. */
 	int pinned_now = 0;

@@ -188,3 +188,14 @@ test_handmade_record_shows_escaped_in_text_exact_in_json() {
 		! grep -q "$raw" "$out" || fail "gap shows a raw control or override"
 	done
 }
+
+test_verify_shows_planted_paths_escaped() {
+	make_repo || return
+	# Anyone who can push can plant a path holding an escape sequence.
+	echo x >"$TMPD/x"
+	tamper_put "planted$(printf '\033')[2J.txt" "$TMPD/x"
+	run verify
+	expect_rc 1
+	expect_out 'planted\x1b[2J.txt'
+	! grep -q "$ESC" "$out" || fail "verify printed a raw escape"
+}
