@@ -31,6 +31,14 @@ void smsaudit_buf_dispose(smsaudit_buf *buf);
 int smsaudit_buf_put(smsaudit_buf *buf, const char *data, size_t len);
 
 /*
+ * Read a whole input file of at most `max` bytes into `out` (NUL-terminated).
+ * Never blocks: only a regular file is read; a FIFO, device, socket or folder
+ * is refused with SMSAUDIT_EIO naming the path and its type. The library reads
+ * every input file this way; the tool does too.
+ */
+int smsaudit_file_read(smsaudit_buf *out, const char *path, size_t max);
+
+/*
  * Parse an XML file. Errors: SMSAUDIT_EIO when the file cannot be read,
  * SMSAUDIT_EINVALID when it is not well-formed or carries a DOCTYPE
  * ("file:line: message").

@@ -7,9 +7,24 @@
 /* A grade scale file: one grade per line, "id,class,label"; '#' starts a comment. */
 static int read_grades(const char *path, smsaudit_grade *out, size_t *n)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!f)
-		return cli_error(EXIT_ENV, "%s: cannot open the grade scale", path);
+	/* A named file is read whole through the library, which never waits on
+	 * a FIFO or device; standard input is read as it comes. */
+	smsaudit_buf text = SMSAUDIT_BUF_INIT;
+	FILE *f = stdin;
+	if (strcmp(path, "-") != 0) {
+		int r = smsaudit_file_read(&text, path, 1024 * 1024);
+		if (r < 0) {
+			smsaudit_buf_dispose(&text);
+			return cli_fail(r);
+		}
+		size_t len = text.size;
+		f = len ? fmemopen(text.ptr, len, "r") : NULL;
+		if (!f) {
+			smsaudit_buf_dispose(&text);
+			return cli_error(len ? EXIT_ENV : EXIT_DATA, "%s: %s", path,
+			                 len ? "cannot read the grade scale" : "no grades");
+		}
+	}
 	char line[1024];
 	int lineno = 0, rc = -1;
 	*n = 0;
@@ -54,6 +69,7 @@ static int read_grades(const char *path, smsaudit_grade *out, size_t *n)
 		rc = cli_error(EXIT_ENV, "%s: read error", path);
 	if (f != stdin)
 		fclose(f);
+	smsaudit_buf_dispose(&text);
 	if (rc < 0 && *n == 0)
 		rc = cli_error(EXIT_DATA, "%s: no grades", path);
 	return rc;

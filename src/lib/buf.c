@@ -80,10 +80,8 @@ int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return error_set(SMSAUDIT_EIO, "%s: is a directory", path);
 	if (!S_ISREG(st.st_mode))
-		return error_set(SMSAUDIT_EIO, "%s: not a regular file", path);
+		return error_set(SMSAUDIT_EIO, "%s: %s, not a regular file", path, file_type_name((unsigned)st.st_mode));
 	if ((unsigned long long)st.st_size > max)
 		return error_set(SMSAUDIT_EINVALID, "%s: file is too large (%lld bytes, limit %zu)",
 		                 path, (long long)st.st_size, max);
@@ -121,10 +119,11 @@ int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max)
 
 int file_read_all(smsaudit_buf *out, const char *path, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	int rc = fd_read_all(out, fd, path, max);
+	int fd;
+	int rc = file_open_input(&fd, path, 0);
+	if (rc < 0)
+		return rc;
+	rc = fd_read_all(out, fd, path, max);
 	close(fd);
 	return rc;
 }
@@ -142,4 +141,9 @@ int sha256_hex(char out[65], const void *data, size_t len)
 	}
 	out[64] = '\0';
 	return 0;
+}
+
+int smsaudit_file_read(smsaudit_buf *out, const char *path, size_t max)
+{
+	return file_read_all(out, path, max);
 }

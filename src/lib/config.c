@@ -64,7 +64,9 @@ int smsaudit_config_secret(unsigned char out[32], const char *name)
 	if (rc < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = -1;
+	if (access(path, F_OK) == 0 && file_open_input(&fd, path, FILE_INPUT_NOFOLLOW) < 0)
+		return error_prefix(SMSAUDIT_EIO, "the cache secret");
 	if (fd >= 0) {
 		ssize_t got = read(fd, out, 32);
 		close(fd);

@@ -9,6 +9,63 @@
 
 #include "internal.h"
 
+const char *file_type_name(unsigned mode)
+{
+	mode_t m = (mode_t)mode;
+	return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket"
+	       : S_ISLNK(m) ? "a symbolic link" : "a special file";
+}
+
+/*
+ * Opening a FIFO for reading blocks until someone writes to it, and a device
+ * can block or never end: so open without blocking, look at what was opened,
+ * and only then go back to ordinary reads. Checking the type with stat()
+ * first would leave a window in which the path could be swapped.
+ */
+int file_open_input(int *out, const char *path, unsigned flags)
+{
+	*out = -1;
+	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	if (flags & FILE_INPUT_NOFOLLOW)
+		oflags |= O_NOFOLLOW;
+	int fd = open(path, oflags);
+	if (fd < 0) {
+		if (errno == ELOOP && (flags & FILE_INPUT_NOFOLLOW))
+			return error_set(SMSAUDIT_EIO, "%s: a symbolic link; give the file itself", path);
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(e));
+	}
+	int want_dir = (flags & FILE_INPUT_DIR) != 0;
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(SMSAUDIT_EIO, "%s: %s, not %s", path, file_type_name((unsigned)st.st_mode),
+		                 want_dir ? "a directory" : "a regular file");
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fd);
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(e));
+	}
+	*out = fd;
+	return 0;
+}
+
+int file_check_dir(const char *path)
+{
+	int fd;
+	int rc = file_open_input(&fd, path, FILE_INPUT_DIR);
+	if (rc == 0)
+		close(fd);
+	return rc;
+}
+
 void remove_tree(const char *path)
 {
 	struct stat st;

@@ -30,6 +30,20 @@ int buf_put(smsaudit_buf *b, const char *data, size_t len);
 int buf_puts(smsaudit_buf *b, const char *s);
 int buf_printf(smsaudit_buf *b, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
 
+/*
+ * Open an input file for reading: never blocks (a FIFO or device named as
+ * input is refused, not waited on), and accepts only a regular file (or, with
+ * FILE_INPUT_DIR, a directory). Refusals name the path and what it is
+ * ("x.xml: a FIFO, not a regular file"). Every reader of input goes through
+ * here or through file_read_all, which does.
+ */
+enum { FILE_INPUT_DIR = 1, FILE_INPUT_NOFOLLOW = 2 };
+int file_open_input(int *out, const char *path, unsigned flags);
+/* 0 when `path` is a directory; otherwise the same refusal as above. */
+int file_check_dir(const char *path);
+/* "a FIFO", "a directory", ... for a st_mode. */
+const char *file_type_name(unsigned mode);
+
 /* Read a whole regular file (refusing anything over `max` bytes). */
 int file_read_all(smsaudit_buf *out, const char *path, size_t max);
 /* The same from an open descriptor; `path` is for messages. */

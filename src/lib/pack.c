@@ -516,9 +516,15 @@ static int import_file(import_ctx *im, const pack_file *want)
 	char full[4096], sha[65];
 	uint64_t size = 0;
 	snprintf(full, sizeof(full), "%s/%s", im->root, want->path);
-	int fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	int fd;
+	struct stat st;
+	if (lstat(full, &st) < 0) {
 		problem(im->r, want->path, "listed in the manifest but missing");
+		return 0;
+	}
+	if (file_open_input(&fd, full, FILE_INPUT_NOFOLLOW) < 0) {
+		problem(im->r, want->path, "%s, not a regular file", file_type_name((unsigned)st.st_mode));
+		smsaudit_error_clear();
 		return 0;
 	}
 	smsaudit_oid blob;

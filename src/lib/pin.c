@@ -93,10 +93,13 @@ static int pin_load(pin_file *p, const char *path)
 {
 	memset(p, 0, sizeof(*p));
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? SMSAUDIT_ENOTFOUND : error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	int rc = fd_read_all(&b, fd, path, PIN_MAX);
+	int fd;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return SMSAUDIT_ENOTFOUND;
+	int rc = file_open_input(&fd, path, 0);
+	if (rc < 0)
+		return rc;
+	rc = fd_read_all(&b, fd, path, PIN_MAX);
 	close(fd);
 	if (rc < 0)
 		return rc;

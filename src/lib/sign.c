@@ -182,16 +182,16 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 int smsaudit_key_load(smsaudit_key **out, const char *path, const char *passphrase)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			return error_set(SMSAUDIT_EIO, "%s: key file is a symbolic link; refusing it", path);
-		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return error_set(SMSAUDIT_EIO, "%s: key file is a symbolic link; refusing it", path);
+	int fd;
+	int rc = file_open_input(&fd, path, FILE_INPUT_NOFOLLOW);
+	if (rc < 0)
+		return rc;
+	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return error_set(SMSAUDIT_EIO, "%s: not a regular file", path);
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
 	}
 	if (st.st_mode & 077) {
 		close(fd);
@@ -200,7 +200,7 @@ int smsaudit_key_load(smsaudit_key **out, const char *path, const char *passphra
 		                 path, (unsigned)(st.st_mode & 07777), path);
 	}
 	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
-	int rc = fd_read_all(&pem, fd, path, 64 * 1024);
+	rc = fd_read_all(&pem, fd, path, 64 * 1024);
 	close(fd);
 	if (rc < 0) {
 		smsaudit_buf_dispose(&pem);

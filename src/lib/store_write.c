@@ -628,33 +628,28 @@ static int check_input(smsaudit_store *store, const smsaudit_evidence_input *in)
 	return 0;
 }
 
-/* Open an evidence file safely: no symlinks, no devices or FIFOs (O_NONBLOCK
- * so a FIFO cannot hang us), not empty. */
+/* Open an evidence file safely: no symlinks, only a non-empty regular file
+ * (file_open_input: a FIFO or device cannot hang us). */
 static int open_evidence(int *fd_out, const smsaudit_evidence_input *in)
 {
 	const char *w = where_of(in);
-	int fd = open(in->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			return error_set(SMSAUDIT_EINVALID, "%s: is a symbolic link; give the file itself", w);
-		return error_set(SMSAUDIT_EIO, "%s: %s", w, strerror(errno));
-	}
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return error_set(SMSAUDIT_EIO, "%s: %s", w, strerror(errno));
+	int exists = lstat(in->file, &st) == 0;
+	if (exists && S_ISLNK(st.st_mode))
+		return error_set(SMSAUDIT_EINVALID, "%s: is a symbolic link; give the file itself", w);
+	int fd;
+	if (file_open_input(&fd, in->file, FILE_INPUT_NOFOLLOW) < 0) {
+		/* A folder or a FIFO given as evidence is bad input; a missing or
+		 * unreadable file is the environment's. */
+		char msg[1100];
+		snprintf(msg, sizeof(msg), "%s", smsaudit_error_last()->message);
+		int code = exists && !S_ISREG(st.st_mode) ? SMSAUDIT_EINVALID : SMSAUDIT_EIO;
+		return in->where ? error_set(code, "%s: %s", in->where, msg) : error_set(code, "%s", msg);
 	}
-	const char *what = S_ISDIR(st.st_mode) ? "is a directory" : S_ISREG(st.st_mode) ? NULL : "is not a regular file";
-	if (!what && st.st_size == 0)
-		what = "is empty";
-	if (what) {
+	if (fstat(fd, &st) < 0 || st.st_size == 0) {
 		close(fd);
-		return error_set(SMSAUDIT_EINVALID, "%s: %s; evidence must be a non-empty regular file", w, what);
+		return error_set(SMSAUDIT_EINVALID, "%s: is empty; evidence must be a non-empty regular file", w);
 	}
-	/* Back to blocking reads for the content itself. */
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	*fd_out = fd;
 	return 0;
 }

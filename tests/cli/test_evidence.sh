@@ -215,9 +215,9 @@ test_bad_files() {
 	bad_add 4 "missing.txt: No such file" "$TMPD/missing.txt" $common
 	bad_add 3 "is empty" "$TMPD/empty.txt" $common
 	bad_add 3 "symbolic link" "$TMPD/link.txt" $common
-	bad_add 3 "is a directory" "$TMPD/dir" $common
-	bad_add 3 "not a regular file" /dev/null $common
-	bad_add 3 "not a regular file" "$TMPD/fifo" $common
+	bad_add 3 "dir: a directory, not a regular file" "$TMPD/dir" $common
+	bad_add 3 "/dev/null: a character device, not a regular file" /dev/null $common
+	bad_add 3 "fifo: a FIFO, not a regular file" "$TMPD/fifo" $common
 	# One bad file among good ones: nothing of the call is recorded.
 	bad_add 3 "is empty" "$TMPD/ok.txt" "$TMPD/empty.txt" $common
 	if [ "$(id -u)" != 0 ]; then
@@ -336,7 +336,8 @@ test_import_errors_write_nothing() {
 	printf 'file,controls,kind,title\na.txt,8.6.1,record,A\nmissing.txt,8.6.1,record,B\n' >"$TMPD/in/l1.csv"
 	run --as ben@example.org evidence import "$TMPD/in/l1.csv"
 	expect_rc 4
-	expect_err "l1.csv:3: No such file"
+	expect_err "l1.csv:3: "
+	expect_err "missing.txt: No such file"
 	printf 'file,controls,kind,title\na.txt,8.6.1,memo,A\n' >"$TMPD/in/l2.csv"
 	run --as ben@example.org evidence import "$TMPD/in/l2.csv"
 	expect_rc 3
