@@ -99,6 +99,17 @@ int smsaudit_trust_check_cert(smsaudit_trust *trust, const smsaudit_cert *cert, 
  * (caller frees) and the signing time. SMSAUDIT_EINVALID with the reason when
  * anything fails.
  */
+/*
+ * Is the open file `fd` private key material? Recognised by content, not name:
+ * armoured keys anywhere in the file (PEM "... PRIVATE KEY" of any kind,
+ * including encrypted and OpenSSH ones, PGP and SSH2 key blocks, PuTTY key
+ * files) and, for files up to 1 MiB, a key in binary form (DER PKCS#8,
+ * encrypted PKCS#8, traditional RSA/EC/DSA, PKCS#12). Reads with pread, so
+ * the file offset is left where it was. Returns 1 and describes the key in
+ * `what` ("a PKCS#12 key store"), 0 when none is found, or a negative error.
+ */
+int smsaudit_secret_sniff(char *what, size_t size, int fd, const char *path);
+
 int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust);
 

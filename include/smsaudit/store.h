@@ -108,6 +108,8 @@ typedef struct {
 } smsaudit_evidence_input;
 
 #define SMSAUDIT_ADD_ALLOW_DUPLICATE 1u
+/* Add a file even though it holds private key material (smsaudit_secret_sniff). */
+#define SMSAUDIT_ADD_ALLOW_SECRET 2u
 
 typedef void (*smsaudit_progress_fn)(size_t done, size_t total, void *payload);
 

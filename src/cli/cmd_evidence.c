@@ -10,12 +10,12 @@
 
 enum {
 	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
-	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT
+	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET
 };
 
 typedef struct {
 	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit;
-	int allow_dup, all, force, expiring;
+	int allow_dup, allow_secret, all, force, expiring;
 } ev_args;
 
 static int on_opt(int id, const char *arg, void *u)
@@ -30,6 +30,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_NOTE: a->note = arg; break;
 	case O_NAME: a->name = arg; break;
 	case O_DUP: a->allow_dup = 1; break;
+	case O_SECRET: a->allow_secret = 1; break;
 	case O_ALL: a->all = 1; break;
 	case O_OUT: a->out = arg; break;
 	case O_FORCE: a->force = 1; break;
@@ -93,6 +94,11 @@ static void print_added(cli_ctx *ctx, const smsaudit_evidence_input *in, char (*
 	out_free(arr);
 }
 
+static unsigned add_flags(const ev_args *a)
+{
+	return (a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0) | (a->allow_secret ? SMSAUDIT_ADD_ALLOW_SECRET : 0);
+}
+
 static int ev_add(cli_ctx *ctx, ev_args *a, char **files, int nfiles)
 {
 	if (nfiles < 1)
@@ -123,8 +129,7 @@ static int ev_add(cli_ctx *ctx, ev_args *a, char **files, int nfiles)
 	cli_session s;
 	if ((rc = cli_session_open(ctx, &s, 1)) >= 0)
 		goto out;
-	int r = smsaudit_store_add_evidence(s.store, s.me, in, (size_t)nfiles, a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0,
-	                                    ids, cli_progress, ctx);
+	int r = smsaudit_store_add_evidence(s.store, s.me, in, (size_t)nfiles, add_flags(a), ids, cli_progress, ctx);
 	if (r < 0)
 		rc = cli_fail(r);
 	else {
@@ -342,8 +347,7 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		rc = cli_error(EXIT_DATA, "%s: no rows after the header", csv);
 	cli_session s;
 	if (rc < 0 && (rc = cli_session_open(ctx, &s, 1)) < 0) {
-		int r = smsaudit_store_add_evidence(s.store, s.me, in, n, a->allow_dup ? SMSAUDIT_ADD_ALLOW_DUPLICATE : 0, ids,
-		                                    cli_progress, ctx);
+		int r = smsaudit_store_add_evidence(s.store, s.me, in, n, add_flags(a), ids, cli_progress, ctx);
 		if (r < 0) {
 			rc = cli_fail(r);
 		} else {
@@ -694,9 +698,11 @@ static int ev_withdraw(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 static const cli_option add_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "title", 1, O_TITLE, 0 }, { "period", 1, O_PERIOD, 0 },
 	{ "valid-until", 1, O_UNTIL, 0 }, { "note", 1, O_NOTE, 0 }, { "name", 1, O_NAME, 0 },
-	{ "allow-duplicate", 0, O_DUP, 0 }, OPT_END
+	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, OPT_END
 };
-static const cli_option import_opts[] = { { "allow-duplicate", 0, O_DUP, 0 }, OPT_END };
+static const cli_option import_opts[] = {
+	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, OPT_END
+};
 static const cli_option list_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
 	{ "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END
@@ -713,10 +719,10 @@ const cli_sub cmd_evidence_subs[] = {
 	{ "add",
 	  "smsaudit evidence add FILE... --control ID[,ID] --kind KIND --title TEXT\n"
 	  "                [--period FROM..TO] [--valid-until DATE] [--note TEXT] [--name NAME]\n"
-	  "                [--allow-duplicate]\n",
+	  "                [--allow-duplicate] [--allow-secret]\n",
 	  add_opts },
 	{ "import",
-	  "smsaudit evidence import FILE.csv [--allow-duplicate]\n",
+	  "smsaudit evidence import FILE.csv [--allow-duplicate] [--allow-secret]\n",
 	  import_opts },
 	{ "list",
 	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all]\n"
@@ -742,8 +748,10 @@ const char cmd_evidence_help[] =
 	"writes one signed record per file; all files of one call are one commit. KIND is\n"
 	"scope, policy, plan, procedure, register, agreement, record or report. Content that\n"
 	"is already recorded is refused (pointing at the existing record) unless\n"
-	"--allow-duplicate. Nothing is ever deleted: 'withdraw' and 'supersede' add records.\n"
-	"IDs may be shortened to a unique prefix.\n"
+	"--allow-duplicate. A private key (PEM, DER, PKCS#8, PKCS#12, OpenSSH, PuTTY, PGP;\n"
+	"recognised by its content, whatever its name) is refused: the repository is shared\n"
+	"with auditors; --allow-secret adds it anyway. Nothing is ever deleted: 'withdraw'\n"
+	"and 'supersede' add records. IDs may be shortened to a unique prefix.\n"
 	"\n"
 	"'import' reads a CSV with a header row. Columns: file, controls, kind, title\n"
 	"(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"

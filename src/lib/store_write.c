@@ -703,6 +703,15 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		uint64_t size = 0;
 		if ((rc = open_evidence(&fd, in)) < 0)
 			break;
+		char what[128];
+		int secret = flags & SMSAUDIT_ADD_ALLOW_SECRET ? 0 : smsaudit_secret_sniff(what, sizeof(what), fd, in->file);
+		if (secret != 0) {
+			close(fd);
+			rc = secret < 0 ? secret
+			     : error_set(SMSAUDIT_EINVALID, "%s: holds %s; private keys never go into the repository, which "
+			                 "is shared with auditors (--allow-secret adds it anyway)", where_of(in), what);
+			break;
+		}
 		rc = smsaudit_repo_store_fd(&blob, shas[i], &size, store->repo, fd, where_of(in));
 		close(fd);
 		if (rc < 0)

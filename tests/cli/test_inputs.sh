@@ -87,3 +87,60 @@ test_fifos_in_a_pack_never_block() {
 	expect_rc 1
 	expect_out "FAIL $rec: a FIFO, not a regular file"
 }
+
+# Keys made with stock tools, in every form: each refused as evidence by
+# content (whatever the file is called), and accepted with --allow-secret.
+test_private_keys_stay_out() {
+	make_repo || return
+	k=$TMPD/k
+	mkdir "$k"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$k/pkcs8.pem" 2>/dev/null || fail "genpkey"
+	openssl ec -in "$k/pkcs8.pem" -out "$k/trad.pem" 2>/dev/null || fail "openssl ec"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$k/rsa.pem" 2>/dev/null || fail "genpkey rsa"
+	openssl pkey -in "$k/pkcs8.pem" -outform DER -out "$k/pkcs8.der" 2>/dev/null || fail "pkey der"
+	openssl ec -in "$k/pkcs8.pem" -outform DER -out "$k/trad.der" 2>/dev/null || fail "ec der"
+	openssl pkcs8 -topk8 -in "$k/pkcs8.pem" -passout pass:pw -out "$k/enc.pem" 2>/dev/null || fail "pkcs8 pem"
+	openssl pkcs8 -topk8 -in "$k/pkcs8.pem" -passout pass:pw -outform DER -out "$k/enc.der" 2>/dev/null || fail "pkcs8 der"
+	openssl req -x509 -key "$k/pkcs8.pem" -subj /CN=x -days 1 -out "$k/cert.pem" 2>/dev/null || fail "req"
+	openssl pkcs12 -export -inkey "$k/pkcs8.pem" -in "$k/cert.pem" -passout pass:pw -out "$k/store.p12" 2>/dev/null \
+		|| fail "pkcs12"
+	# A key pasted into the middle of a longer text file is still a key.
+	{ printf 'Runbook\n\nkey for the backup host:\n'; cat "$k/trad.pem"; printf 'end\n'; } >"$k/notes.txt"
+	# The tool's own keys, as init left them.
+	cp "$TMPD/keys/ada@example.org.key" "$k/ada.txt"
+	cp "$TMPD/keys"/ca-*.key "$k/ca.txt"
+	set -- pkcs8.pem trad.pem rsa.pem pkcs8.der trad.der enc.pem enc.der store.p12 notes.txt ada.txt ca.txt
+	if command -v ssh-keygen >/dev/null 2>&1; then
+		ssh-keygen -q -t ed25519 -N '' -f "$k/id_ed25519" >/dev/null 2>&1 || fail "ssh-keygen"
+		set -- "$@" id_ed25519
+	else
+		echo "    (ssh-keygen not installed: the OpenSSH key case is skipped)"
+	fi
+	for f in "$@"; do
+		cp "$k/$f" "$k/renamed-$f.pdf"
+		no_door 3 "renamed-$f.pdf: holds " --as ben@example.org evidence add "$k/renamed-$f.pdf" \
+			--control 5.2.1 --kind policy --title "Key $f"
+		expect_err "(--allow-secret adds it anyway)"
+	done
+	# A certificate and its public key are not secrets.
+	openssl pkey -in "$k/pkcs8.pem" -pubout -out "$k/pub.pem" 2>/dev/null
+	run --as ben@example.org evidence add "$k/cert.pem" "$k/pub.pem" --control 5.2.1 --kind policy --title "Public"
+	expect_rc 0
+	# Refused in an import as well, naming the CSV's line.
+	cp "$k/enc.der" "$TMPD/in.bin" 2>/dev/null || true
+	mkdir "$TMPD/in"
+	cp "$k/enc.der" "$TMPD/in/backup.bin"
+	printf 'file,controls,kind,title\nbackup.bin,8.6.1,record,A\n' >"$TMPD/in/l.csv"
+	no_door 3 "l.csv:2: holds an encrypted private key" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l.csv" --allow-secret
+	expect_rc 0
+	# --allow-secret for the rare legitimate case, every form.
+	before=$(commits)
+	for f in "$@"; do
+		run --as ben@example.org evidence add "$k/renamed-$f.pdf" --control 5.2.1 --kind policy --title "Key $f" \
+			--allow-secret --allow-duplicate
+		expect_rc 0
+	done
+	expect_commits $((before + $#))
+	expect_verify_ok
+}

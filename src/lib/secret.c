@@ -1,0 +1,160 @@
+/*
+ * Private key material recognised by content, whatever the file is called:
+ * evidence goes into a repository that is shared with auditors, and a key
+ * that lands there stays in its history for ever.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+#include "smsaudit/sign.h"
+
+/* Keys in binary form are small; larger files are only scanned for armour. */
+#define DER_MAX (1024 * 1024)
+#define CHUNK (64 * 1024)
+#define CARRY 128
+
+/* "-----BEGIN <label>PRIVATE KEY" (PEM of any kind: PKCS#8, encrypted,
+ * traditional RSA/EC/DSA, OpenSSH; "PGP PRIVATE KEY BLOCK") or
+ * "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY", anywhere in a line: `hit` points
+ * at "PRIVATE KEY" in buf. */
+static int armoured(const char *buf, const char *hit, char *what, size_t size)
+{
+	const char *line = hit;
+	while (line > buf && line[-1] != '\n' && hit - line < 64)
+		line--;
+	const char *begin = NULL;
+	for (const char *p = line; p + 6 <= hit && !begin; p++)
+		if (memcmp(p, "BEGIN ", 6) == 0)
+			begin = p;
+	if (!begin || begin - line < 4 || (memcmp(begin - 4, "--- ", 4) != 0 && memcmp(begin - 4, "----", 4) != 0))
+		return 0;
+	/* The label is named only when it looks like one: the file is not ours. */
+	int plain = 1;
+	for (const char *p = begin + 6; p < hit; p++)
+		plain &= (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == ' ';
+	if (plain)
+		snprintf(what, size, "a PEM private key ('%.*sPRIVATE KEY')", (int)(hit - begin - 6), begin + 6);
+	else
+		snprintf(what, size, "an armoured private key");
+	return 1;
+}
+
+/* memmem is not in POSIX. */
+static const char *find(const char *p, const char *end, const char *s, size_t n)
+{
+	while ((size_t)(end - p) >= n && (p = memchr(p, s[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, s, n) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+static int scan_armour(int fd, const char *path, char *what, size_t size)
+{
+	static const char needle[] = "PRIVATE KEY";
+	char buf[CARRY + CHUNK + 1];
+	size_t have = 0;
+	off_t off = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf + have, CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+		if (off == 0 && n >= 20 && memcmp(buf, "PuTTY-User-Key-File-", 20) == 0) {
+			snprintf(what, size, "a PuTTY private key");
+			return 1;
+		}
+		have += (size_t)n;
+		off += n;
+		const char *p = buf, *end = buf + have;
+		while ((p = find(p, end, needle, sizeof(needle) - 1)) != NULL) {
+			if (armoured(buf, p, what, size))
+				return 1;
+			p++;
+		}
+		if (n == 0)
+			return 0;
+		/* Keep the tail: a marker may straddle two reads. */
+		size_t keep = have < CARRY ? have : CARRY;
+		memmove(buf, buf + have - keep, keep);
+		have = keep;
+	}
+}
+
+/* Does all of p..p+len decode as a key in binary form? */
+static int binary_key(const unsigned char *p, size_t len, char *what, size_t size)
+{
+	const unsigned char *q = p;
+	EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &q, (long)len);
+	int hit = pk && q == p + len;
+	EVP_PKEY_free(pk);
+	if (hit) {
+		snprintf(what, size, "a private key in DER form (PKCS#8 or traditional)");
+		return 1;
+	}
+	q = p;
+	X509_SIG *sig = d2i_X509_SIG(NULL, &q, (long)len);
+	if (sig && q == p + len) {
+		const X509_ALGOR *alg = NULL;
+		X509_SIG_get0(sig, &alg, NULL);
+		const ASN1_OBJECT *obj = NULL;
+		X509_ALGOR_get0(&obj, NULL, NULL, alg);
+		int nid = OBJ_obj2nid(obj);
+		hit = nid == NID_pbes2 || EVP_PBE_find(EVP_PBE_TYPE_OUTER, nid, NULL, NULL, NULL);
+	}
+	X509_SIG_free(sig);
+	if (hit) {
+		snprintf(what, size, "an encrypted private key in DER form (PKCS#8)");
+		return 1;
+	}
+	q = p;
+	PKCS12 *p12 = d2i_PKCS12(NULL, &q, (long)len);
+	hit = p12 && q == p + len;
+	PKCS12_free(p12);
+	if (hit) {
+		snprintf(what, size, "a PKCS#12 key store");
+		return 1;
+	}
+	return 0;
+}
+
+int smsaudit_secret_sniff(char *what, size_t size, int fd, const char *path)
+{
+	what[0] = '\0';
+	int rc = scan_armour(fd, path, what, size);
+	if (rc != 0)
+		return rc < 0 ? rc : 1;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
+	if (st.st_size <= 0 || st.st_size > DER_MAX)
+		return 0;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	if (buf_grow(&b, (size_t)st.st_size) < 0)
+		return SMSAUDIT_ENOMEM;
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(fd, b.ptr + got, (size_t)st.st_size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	int hit = (unsigned char)b.ptr[0] == 0x30 && binary_key((const unsigned char *)b.ptr, got, what, size);
+	ERR_clear_error();
+	OPENSSL_cleanse(b.ptr, got);
+	smsaudit_buf_dispose(&b);
+	return hit;
+}
