@@ -1,4 +1,6 @@
 /* smsaudit evidence add|import|list|show|get|supersede|withdraw */
+/* realpath() is X/Open. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,11 +12,11 @@
 
 enum {
 	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
-	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET
+	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE
 };
 
 typedef struct {
-	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit;
+	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base;
 	int allow_dup, allow_secret, all, force, expiring;
 } ev_args;
 
@@ -31,6 +33,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_NAME: a->name = arg; break;
 	case O_DUP: a->allow_dup = 1; break;
 	case O_SECRET: a->allow_secret = 1; break;
+	case O_BASE: a->base = arg; break;
 	case O_ALL: a->all = 1; break;
 	case O_OUT: a->out = arg; break;
 	case O_FORCE: a->force = 1; break;
@@ -215,36 +218,81 @@ static void free_row(import_row *r)
 	cli_free_list(r->controls);
 }
 
+/* One CSV must be text: a NUL byte or a byte sequence that is not UTF-8 is
+ * named by its line and column (in characters), not silently cut short.
+ * Returns -1 to go on, or the exit code. */
+static int csv_check_text(const char *csv, const char *text, size_t len)
+{
+	int line = 1, col = 1;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)text[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+		           : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		if (c == 0)
+			return cli_error(EXIT_DATA, "%s:%d: column %d: a NUL byte; a CSV file is text", csv, line, col);
+		if (n == 0 || i + n > len || !smsaudit_utf8_valid(text + i, n))
+			return cli_error(EXIT_DATA, "%s:%d: column %d: byte 0x%02x is not valid UTF-8", csv, line, col, c);
+		if (c == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+		i += n;
+	}
+	return -1;
+}
+
+/* Where row `r`'s file really is (symbolic links and '..' resolved) must lie
+ * inside the folder `inside`. Returns -1 to go on, or the exit code. */
+static int csv_path_inside(const import_row *r, const char *file, const char *inside, const char *base_opt)
+{
+	char real[4096];
+	if (!realpath(r->file, real))
+		return cli_error(EXIT_ENV, "%s: %s: %s", r->where, file, strerror(errno));
+	size_t n = strlen(inside);
+	int ok = strcmp(inside, "/") == 0 || (strncmp(real, inside, n) == 0 && real[n] == '/');
+	if (ok)
+		return -1;
+	if (base_opt)
+		return cli_error(EXIT_DATA, "%s: '%s' is outside --base %s", r->where, file, base_opt);
+	return cli_error(EXIT_DATA, "%s: '%s' leaves the CSV's folder (it is %s); give --base DIR to allow files "
+	                 "under DIR", r->where, file, real);
+}
+
 static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1)
 		return cli_usage("evidence", "'evidence import' takes one CSV file");
 	const char *csv = pos[0];
-	FILE *f = fopen(csv, "r");
-	if (!f)
-		return cli_error(EXIT_ENV, "%s: %s", csv, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	if (len < 0 || len > 64L * 1024 * 1024) {
-		fclose(f);
-		return cli_error(EXIT_DATA, "%s: not a readable CSV file of at most 64 MiB", csv);
+	smsaudit_buf buf = SMSAUDIT_BUF_INIT;
+	int r0 = smsaudit_file_read(&buf, csv, 64u * 1024 * 1024);
+	if (r0 < 0) {
+		smsaudit_buf_dispose(&buf);
+		return cli_fail(r0);
 	}
-	char *text = malloc((size_t)len + 1);
-	size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
-	fclose(f);
+	char *text = buf.ptr ? buf.ptr : strdup("");
 	if (!text)
 		return cli_error(EXIT_ENV, "out of memory");
-	text[got] = '\0';
-	if (!smsaudit_utf8_valid(text, got)) {
+	if ((r0 = csv_check_text(csv, text, buf.size)) >= 0) {
 		free(text);
-		return cli_error(EXIT_DATA, "%s: not valid UTF-8", csv);
+		return r0;
 	}
-	/* Paths in the CSV are relative to the CSV's folder. */
-	char base[4096] = ".";
+	/* Paths in the CSV are relative to the CSV's folder, and must stay in it
+	 * (or in --base DIR): a spreadsheet from elsewhere cannot pull in
+	 * /etc/passwd or ../../keys. */
+	char base[4096] = ".", inside[4096];
 	const char *slash = strrchr(csv, '/');
 	if (slash)
-		snprintf(base, sizeof(base), "%.*s", (int)(slash - csv), csv);
+		snprintf(base, sizeof(base), "%.*s", slash == csv ? 1 : (int)(slash - csv), csv);
+	const char *fence = a->base ? a->base : base;
+	struct stat fst;
+	if (stat(fence, &fst) < 0 || !S_ISDIR(fst.st_mode) || !realpath(fence, inside)) {
+		free(text);
+		if (a->base)
+			return cli_usage("evidence import", "--base: '%s' is not a folder", a->base);
+		return cli_error(EXIT_ENV, "%s: cannot resolve the CSV's folder", csv);
+	}
 
 	const char *p = text;
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -321,12 +369,19 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 			rc = cli_error(EXIT_DATA, "%s: the 'file' column is empty", r->where);
 			break;
 		}
+		if (file[0] == '/' && !a->base) {
+			rc = cli_error(EXIT_DATA, "%s: '%s' is an absolute path; files are named relative to the CSV's "
+			               "folder (--base DIR allows files under DIR)", r->where, file);
+			break;
+		}
 		int plen = file[0] == '/' ? snprintf(r->file, sizeof(r->file), "%s", file)
 		                          : snprintf(r->file, sizeof(r->file), "%s/%s", base, file);
 		if (plen < 0 || (size_t)plen >= sizeof(r->file)) {
 			rc = cli_error(EXIT_DATA, "%s: the file path is too long", r->where);
 			break;
 		}
+		if ((rc = csv_path_inside(r, file, inside, a->base)) >= 0)
+			break;
 		const char *from = r->cell[C_FROM], *to = r->cell[C_TO];
 		if ((from && *from) != (to && *to)) {
 			rc = cli_error(EXIT_DATA, "%s: give both period_from and period_to, or neither", r->where);
@@ -701,7 +756,7 @@ static const cli_option add_opts[] = {
 	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, OPT_END
 };
 static const cli_option import_opts[] = {
-	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, OPT_END
+	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, { "base", 1, O_BASE, 0 }, OPT_END
 };
 static const cli_option list_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
@@ -722,7 +777,7 @@ const cli_sub cmd_evidence_subs[] = {
 	  "                [--allow-duplicate] [--allow-secret]\n",
 	  add_opts },
 	{ "import",
-	  "smsaudit evidence import FILE.csv [--allow-duplicate] [--allow-secret]\n",
+	  "smsaudit evidence import FILE.csv [--base DIR] [--allow-duplicate] [--allow-secret]\n",
 	  import_opts },
 	{ "list",
 	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all]\n"
@@ -755,7 +810,10 @@ const char cmd_evidence_help[] =
 	"\n"
 	"'import' reads a CSV with a header row. Columns: file, controls, kind, title\n"
 	"(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"
-	"relative to the CSV file; several controls are separated by ';' or spaces.\n"
+	"relative to the CSV file's folder and must stay in it (no absolute paths, no '..' or\n"
+	"symbolic link leading out) unless --base DIR names a folder that holds them; then\n"
+	"absolute paths under DIR are taken too. Several controls are separated by ';' or\n"
+	"spaces. The CSV must be UTF-8 text without NUL bytes.\n"
 	"\n"
 	"'list', 'show' and 'get' read the repository as of --at DATE: the commit current\n"
 	"at the end of that day (default: today, at head); --commit REV reads another\n"

@@ -45,7 +45,14 @@ test_fifos_never_block() {
 		evidence add "$TMPD/ok.txt" $ev
 	rm "$TMPD/keys/fifo@example.org.key"
 	no_door 4 "f.xml: a FIFO, not a regular file" --as ada@example.org sms set-grades "$TMPD/f.xml"
+	no_door 4 "f.xml: a FIFO, not a regular file" --as ben@example.org evidence import "$TMPD/f.xml"
 	no_door 3 "f.xml: a FIFO, not a regular file" --as ben@example.org evidence add "$TMPD/f.xml" $ev
+	# A FIFO named in an import CSV.
+	mkdir "$TMPD/in"
+	mkfifo "$TMPD/in/pipe.txt"
+	printf 'file,controls,kind,title\npipe.txt,8.6.1,record,A\n' >"$TMPD/in/l.csv"
+	no_door 3 "l.csv:2: " --as ben@example.org evidence import "$TMPD/in/l.csv"
+	expect_err "a FIFO, not a regular file"
 	# init with a FIFO as the organisation's CA certificate or key.
 	guarded init "$TMPD/new.git" --org O --scope S --name N --email n@example.org \
 		--ca "$TMPD/f.xml" --ca-key "$TMPD/f.xml"
@@ -143,4 +150,70 @@ test_private_keys_stay_out() {
 	done
 	expect_commits $((before + $#))
 	expect_verify_ok
+}
+
+# An import names files relative to the CSV's folder and cannot reach out of
+# it (absolute paths, '..', symbolic links) unless --base names a folder that
+# holds them; the CSV itself must be text.
+test_import_stays_in_its_folder() {
+	make_repo || return
+	mkdir -p "$TMPD/in/sub" "$TMPD/outside"
+	echo a >"$TMPD/in/a.txt"
+	echo s >"$TMPD/in/sub/s.txt"
+	echo x >"$TMPD/outside/x.txt"
+	ln -s "$TMPD/outside/x.txt" "$TMPD/in/link.txt"
+	ln -s "$TMPD/outside" "$TMPD/in/outdir"
+	csv() { printf 'file,controls,kind,title\na.txt,8.6.1,record,A\n%s,8.6.1,record,B\n' "$1" >"$TMPD/in/l.csv"; }
+	csv /etc/passwd
+	no_door 3 "l.csv:3: '/etc/passwd' is an absolute path" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	csv ../outside/x.txt
+	no_door 3 "l.csv:3: '../outside/x.txt' leaves the CSV's folder" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	csv sub/../../outside/x.txt
+	no_door 3 "leaves the CSV's folder" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	csv outdir/x.txt
+	no_door 3 "l.csv:3: 'outdir/x.txt' leaves the CSV's folder" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	csv link.txt
+	no_door 3 "l.csv:3: 'link.txt' leaves the CSV's folder" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	# --base widens the fence to a folder that holds them, and no further.
+	csv sub/s.txt
+	no_door 3 "l.csv:2: 'a.txt' is outside --base $TMPD/in/sub" --as ben@example.org evidence import "$TMPD/in/l.csv" \
+		--base "$TMPD/in/sub"
+	csv /etc/passwd
+	no_door 3 "'/etc/passwd' is outside --base $TMPD" --as ben@example.org evidence import "$TMPD/in/l.csv" \
+		--base "$TMPD"
+	no_door 2 "--base: '$TMPD/in/a.txt' is not a folder" --as ben@example.org evidence import "$TMPD/in/l.csv" \
+		--base "$TMPD/in/a.txt"
+	csv "$TMPD/outside/x.txt"
+	run --as ben@example.org evidence import "$TMPD/in/l.csv" --base "$TMPD"
+	expect_rc 0
+	csv sub/s.txt
+	run --as ben@example.org evidence import "$TMPD/in/l.csv" --allow-duplicate
+	expect_rc 0
+	expect_commits 4
+	# A FIFO given as the CSV or named in it.
+	mkfifo "$TMPD/in/pipe.txt" "$TMPD/pipe.csv"
+	no_door 4 "pipe.csv: a FIFO, not a regular file" --as ben@example.org evidence import "$TMPD/pipe.csv"
+	csv pipe.txt
+	no_door 3 "l.csv:3: " --as ben@example.org evidence import "$TMPD/in/l.csv" --allow-duplicate
+	expect_err "pipe.txt: a FIFO, not a regular file"
+	expect_verify_ok
+}
+
+test_import_csv_is_text() {
+	make_repo || return
+	mkdir "$TMPD/in"
+	echo a >"$TMPD/in/a.txt"
+	echo b >"$TMPD/in/b.txt"
+	# A NUL byte used to end the file early: the rows after it were dropped.
+	printf 'file,controls,kind,title\na.txt,8.6.1,record,A\nb.txt,8.6.1,record,B\0x\nb.txt,8.6.1,record,C\n' \
+		>"$TMPD/in/nul.csv"
+	no_door 3 "nul.csv:3: column 21: a NUL byte" --as ben@example.org evidence import "$TMPD/in/nul.csv"
+	printf 'file,controls,kind,title\na.txt,8.6.1,record,Caf\303\251 \377\n' >"$TMPD/in/bad.csv"
+	no_door 3 "bad.csv:2: column 25: byte 0xff is not valid UTF-8" --as ben@example.org evidence import "$TMPD/in/bad.csv"
+	# An overlong encoding of '/' and a lone continuation byte.
+	printf 'file,controls,kind,title\na.txt,8.6.1,record,\300\257\n' >"$TMPD/in/over.csv"
+	no_door 3 "over.csv:2: column 20: byte 0xc0 is not valid UTF-8" --as ben@example.org evidence import "$TMPD/in/over.csv"
+	printf 'file,controls,kind,title\n\200a.txt,8.6.1,record,A\n' >"$TMPD/in/cont.csv"
+	no_door 3 "cont.csv:2: column 1: byte 0x80 is not valid UTF-8" --as ben@example.org evidence import "$TMPD/in/cont.csv"
+	expect_commits 2
 }
