@@ -90,7 +90,7 @@ static int audit_start(cli_ctx *ctx, const audit_args *a, char **pos, int npos)
 		return cli_usage("audit", "'audit start' needs one audit id");
 	time_t on = 0;
 	if (a->date && smsaudit_date_parse(&on, a->date) < 0)
-		return cli_usage("audit", "--date: '%s' is not a date (YYYY-MM-DD)", a->date);
+		return cli_usage("audit", "--date: %s", smsaudit_error_last()->message);
 	cli_session s;
 	int rc = cli_session_open(ctx, &s, 1);
 	if (rc >= 0)

@@ -485,7 +485,7 @@ static int open_view(cli_ctx *ctx, const ev_args *a, cli_view *v)
 {
 	time_t t;
 	if (a->at && smsaudit_date_parse(&t, a->at) < 0)
-		return cli_usage("evidence", "--at: '%s' is not a date (YYYY-MM-DD); a revision is --commit REV", a->at);
+		return cli_usage("evidence", "--at: %s; a revision is --commit REV", smsaudit_error_last()->message);
 	return cli_view_open(ctx, v, "evidence", a->at, a->commit, 0);
 }
 

@@ -96,7 +96,7 @@ static int do_raise(cli_ctx *ctx, finding_args *a, int npos)
 	if (smsaudit_finding_source_parse(&in.source, a->source) < 0)
 		return cli_usage("finding", "--source: %s", smsaudit_error_last()->message);
 	if (a->date && smsaudit_date_parse(&in.raised_on, a->date) < 0)
-		return cli_usage("finding", "--date: '%s' is not a date (YYYY-MM-DD)", a->date);
+		return cli_usage("finding", "--date: %s", smsaudit_error_last()->message);
 	in.grade = a->grade;
 	in.audit = a->audit;
 	in.clauses = a->clauses;
@@ -165,8 +165,8 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 				return cli_usage("finding", "action %zu ('%.40s') needs --owner EMAIL and --due DATE", i + 1,
 				                 a->act_text[i]);
 			if (smsaudit_date_parse(&acts[i].due, a->act_due[i]) < 0)
-				return cli_usage("finding", "action %zu: --due '%s' is not a date (YYYY-MM-DD)", i + 1,
-				                 a->act_due[i]);
+				return cli_usage("finding", "action %zu: --due: %s", i + 1,
+				                 smsaudit_error_last()->message);
 			acts[i].description = (char *)a->act_text[i];
 			acts[i].owner = (char *)a->act_owner[i];
 		}

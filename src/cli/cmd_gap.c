@@ -464,7 +464,7 @@ static int parse_as_of(const char *command, const char *at, time_t *out)
 		return -1;
 	}
 	if (smsaudit_date_parse(out, at) < 0)
-		return cli_usage(command, "--at: '%s' is not a date (YYYY-MM-DD)", at);
+		return cli_usage(command, "--at: %s", smsaudit_error_last()->message);
 	return -1;
 }
 
@@ -481,7 +481,7 @@ static int gap_trend(cli_ctx *ctx, const gap_args *a)
 	if (rc >= 0)
 		return rc;
 	if (a->from && smsaudit_date_parse(&from, a->from) < 0)
-		return cli_usage("gap", "--from: '%s' is not a date (YYYY-MM-DD)", a->from);
+		return cli_usage("gap", "--from: %s", smsaudit_error_last()->message);
 	smsaudit_store *store = NULL;
 	if ((rc = cli_open_store(ctx, &store)) >= 0)
 		return rc;

@@ -311,7 +311,7 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
 	if (!at)
 		v->as_of = smsaudit_date_of(smsaudit_now());
 	else if (smsaudit_date_parse(&v->as_of, at) < 0)
-		return cli_usage(command, "--at: '%s' is not a date (YYYY-MM-DD)", at);
+		return cli_usage(command, "--at: %s", smsaudit_error_last()->message);
 	int rc = cli_open_store(ctx, &v->store);
 	if (rc >= 0)
 		return rc;

@@ -614,10 +614,15 @@ static int check_input(smsaudit_store *store, const smsaudit_evidence_input *in)
 	}
 	if ((unsigned)in->kind >= SMSAUDIT_KIND__COUNT)
 		return error_set(SMSAUDIT_EINVALID, "%s: unknown evidence kind", w);
+	char from[11], to[11], until[11];
+	smsaudit_date_format(from, in->period_from);
+	smsaudit_date_format(to, in->period_to);
+	smsaudit_date_format(until, in->valid_until);
 	if (in->has_period && in->period_to < in->period_from)
-		return error_set(SMSAUDIT_EINVALID, "%s: the period ends before it starts", w);
+		return error_set(SMSAUDIT_EINVALID, "%s: the period %s..%s ends before it starts", w, from, to);
 	if (in->valid_until && in->has_period && in->valid_until < in->period_from)
-		return error_set(SMSAUDIT_EINVALID, "%s: valid-until is before the period it covers", w);
+		return error_set(SMSAUDIT_EINVALID, "%s: valid-until %s is before the period it covers (%s..%s)", w, until,
+		                 from, to);
 	if (in->note && smsaudit_note_check("note", in->note, 20000) < 0)
 		return error_prefix(SMSAUDIT_EINVALID, "%s", w);
 	/* A file name that hides or reorders characters is refused, not escaped:

@@ -59,18 +59,33 @@ static int digits(const char *s, int n, int *out)
 	return 1;
 }
 
-static int parse_ymd(const char *s, int *y, int *m, int *d)
+/* Fills why[] with the rule a well-shaped but impossible date breaks. */
+static int parse_ymd(const char *s, int *y, int *m, int *d, char *why, size_t wsize)
 {
-	return digits(s, 4, y) && s[4] == '-' && digits(s + 5, 2, m) && s[7] == '-' &&
-	       digits(s + 8, 2, d) && *y >= 1970 && *y <= 9999 && *m >= 1 && *m <= 12 && *d >= 1 &&
-	       *d <= days_in_month(*y, *m);
+	static const char *const months[] = { "January", "February", "March", "April", "May", "June", "July",
+	                                      "August", "September", "October", "November", "December" };
+	why[0] = '\0';
+	if (!(digits(s, 4, y) && s[4] == '-' && digits(s + 5, 2, m) && s[7] == '-' && digits(s + 8, 2, d)))
+		return 0;
+	if (*y < 1970 || *y > 9999)
+		snprintf(why, wsize, "years run from 1970 to 9999");
+	else if (*m < 1 || *m > 12)
+		snprintf(why, wsize, "there is no month %d", *m);
+	else if (*d < 1 || *d > days_in_month(*y, *m))
+		snprintf(why, wsize, "%s %d has %d days", months[*m - 1], *y, days_in_month(*y, *m));
+	return why[0] == '\0';
 }
 
 int smsaudit_date_parse(time_t *out, const char *s)
 {
 	int y, m, d;
-	if (!s || strlen(s) != 10 || !parse_ymd(s, &y, &m, &d))
-		return error_set(SMSAUDIT_EINVALID, "'%s' is not a date (expected YYYY-MM-DD)", s ? s : "");
+	char why[64] = "";
+	if (!s || strlen(s) != 10 || !parse_ymd(s, &y, &m, &d, why, sizeof(why))) {
+		if (why[0])
+			return error_set(SMSAUDIT_EINVALID, "%s is not a date: %s", s, why);
+		return error_set(SMSAUDIT_EINVALID, "'%.40s%s' is not a date (expected YYYY-MM-DD)", s ? s : "",
+		                 s && strlen(s) > 40 ? "..." : "");
+	}
 	*out = smsaudit_utc_mktime(y, m, d, 0, 0, 0);
 	return 0;
 }
@@ -78,13 +93,22 @@ int smsaudit_date_parse(time_t *out, const char *s)
 int smsaudit_time_parse(time_t *out, const char *s)
 {
 	int y, m, d, hh, mm, ss;
+	char why[64] = "";
 	if (s && strlen(s) == 10)
 		return smsaudit_date_parse(out, s);
-	if (!s || strlen(s) != 20 || !parse_ymd(s, &y, &m, &d) || s[10] != 'T' ||
-	    !digits(s + 11, 2, &hh) || s[13] != ':' || !digits(s + 14, 2, &mm) || s[16] != ':' ||
-	    !digits(s + 17, 2, &ss) || s[19] != 'Z' || hh > 23 || mm > 59 || ss > 59)
-		return error_set(SMSAUDIT_EINVALID,
-		                 "'%s' is not a time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", s ? s : "");
+	int shaped = s && strlen(s) == 20 && s[10] == 'T' && digits(s + 11, 2, &hh) && s[13] == ':' &&
+	             digits(s + 14, 2, &mm) && s[16] == ':' && digits(s + 17, 2, &ss) && s[19] == 'Z';
+	int ok = shaped && parse_ymd(s, &y, &m, &d, why, sizeof(why));
+	if (ok && (hh > 23 || mm > 59 || ss > 59)) {
+		snprintf(why, sizeof(why), "%s run from 00 to %s", hh > 23 ? "hours" : mm > 59 ? "minutes" : "seconds",
+		         hh > 23 ? "23" : "59");
+		ok = 0;
+	}
+	if (why[0])
+		return error_set(SMSAUDIT_EINVALID, "%s is not a time: %s", s, why);
+	if (!ok)
+		return error_set(SMSAUDIT_EINVALID, "'%.40s%s' is not a time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+		                 s ? s : "", s && strlen(s) > 40 ? "..." : "");
 	*out = smsaudit_utc_mktime(y, m, d, hh, mm, ss);
 	return 0;
 }
@@ -93,14 +117,15 @@ int smsaudit_period_parse(time_t *from, time_t *to, const char *s)
 {
 	const char *dots = s ? strstr(s, "..") : NULL;
 	if (!dots || dots - s != 10 || strlen(dots + 2) != 10)
-		return error_set(SMSAUDIT_EINVALID, "period '%s' is not FROM..TO (YYYY-MM-DD..YYYY-MM-DD)", s ? s : "");
+		return error_set(SMSAUDIT_EINVALID, "period '%.60s%s' is not FROM..TO (YYYY-MM-DD..YYYY-MM-DD)", s ? s : "",
+		                 s && strlen(s) > 60 ? "..." : "");
 	char a[11];
 	memcpy(a, s, 10);
 	a[10] = '\0';
 	if (smsaudit_date_parse(from, a) < 0 || smsaudit_date_parse(to, dots + 2) < 0)
-		return error_prefix(SMSAUDIT_EINVALID, "period '%s'", s);
+		return error_prefix(SMSAUDIT_EINVALID, "period %s", s);
 	if (*to < *from)
-		return error_set(SMSAUDIT_EINVALID, "period '%s' ends before it starts", s);
+		return error_set(SMSAUDIT_EINVALID, "period %s ends before it starts: %s is before %s", s, dots + 2, a);
 	return 0;
 }
 

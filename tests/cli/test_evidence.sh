@@ -158,7 +158,7 @@ test_evidence_at_is_a_date() {
 	export SMSAUDIT_NOW=2031-01-01T00:00:00Z
 	run evidence list --at main
 	expect_rc 2
-	expect_err "--at: 'main' is not a date (YYYY-MM-DD); a revision is --commit REV"
+	expect_err "--at: 'main' is not a date (expected YYYY-MM-DD); a revision is --commit REV"
 	expect_err_one_line
 	# At the end of 2026-03-01 NEW did not exist yet and WDLATE was in force.
 	run evidence list --at 2026-03-01 --format csv
@@ -233,7 +233,7 @@ test_bad_fields() {
 	bad_add 3 "unknown clause '8.9'" "$TMPD/ok.txt" --control 8.9 --kind record --title T
 	bad_add 3 "clause 8.5 is a heading" "$TMPD/ok.txt" --control 8.5 --kind record --title T
 	bad_add 3 "unknown evidence kind 'memo'" "$TMPD/ok.txt" --control 8.6.1 --kind memo --title T
-	bad_add 3 "'2026-02-30' is not a date" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --valid-until 2026-02-30
+	bad_add 3 "2026-02-30 is not a date: February 2026 has 28 days" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --valid-until 2026-02-30
 	bad_add 3 "ends before it starts" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --period 2026-06-01..2026-01-01
 	bad_add 3 "is not FROM..TO" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --period 2026-01-01
 	bad_add 3 "not usable as a file name" "$TMPD/ok.txt" --control 8.6.1 --kind record --title T --name "../etc/passwd"

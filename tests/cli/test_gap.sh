@@ -127,7 +127,7 @@ test_gap_bad_input() {
 	gap_repo || return
 	run gap --at 2026-02-30
 	expect_rc 2
-	expect_err "--at: '2026-02-30' is not a date"
+	expect_err "--at: 2026-02-30 is not a date: February 2026 has 28 days"
 	expect_err_one_line
 	run gap --commit 0123456789abcdef0123456789abcdef01234567
 	expect_rc 3

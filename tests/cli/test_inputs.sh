@@ -217,3 +217,21 @@ test_import_csv_is_text() {
 	no_door 3 "cont.csv:2: column 1: byte 0x80 is not valid UTF-8" --as ben@example.org evidence import "$TMPD/in/cont.csv"
 	expect_commits 2
 }
+
+# Refusals name the value and the rule it breaks.
+test_dates_name_the_rule() {
+	make_repo || return
+	echo ok >"$TMPD/ok.txt"
+	ev="evidence add $TMPD/ok.txt --control 8.6.1 --kind record --title T"
+	no_door 3 "2026-02-30 is not a date: February 2026 has 28 days" --as ben@example.org $ev --valid-until 2026-02-30
+	no_door 3 "2028-02-30 is not a date: February 2028 has 29 days" --as ben@example.org $ev --valid-until 2028-02-30
+	no_door 3 "2026-13-01 is not a date: there is no month 13" --as ben@example.org $ev --valid-until 2026-13-01
+	no_door 3 "2026-04-31 is not a date: April 2026 has 30 days" --as ben@example.org $ev --period 2026-04-01..2026-04-31
+	no_door 3 "2026-00-10 is not a date: there is no month 0" --as ben@example.org $ev --period 2026-00-10..2026-04-30
+	no_door 3 "1969-12-31 is not a date: years run from 1970 to 9999" --as ben@example.org $ev --valid-until 1969-12-31
+	no_door 3 "period 2026-06-01..2026-01-01 ends before it starts: 2026-01-01 is before 2026-06-01" \
+		--as ben@example.org $ev --period 2026-06-01..2026-01-01
+	no_door 3 "'26-1-1' is not a date (expected YYYY-MM-DD)" --as ben@example.org $ev --valid-until 26-1-1
+	no_door 2 "--at: 2026-02-29 is not a date: February 2026 has 28 days" gap --at 2026-02-29
+	no_door 2 "--at: 2026-13-01 is not a date: there is no month 13" status --at 2026-13-01
+}
