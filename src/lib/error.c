@@ -67,6 +67,27 @@ int error_prefix(int code, const char *fmt, ...)
 	return code;
 }
 
+int error_text_length(const char *s, size_t max, const char *fmt, ...)
+{
+	size_t bytes = s ? strlen(s) : 0;
+	if (bytes <= max)
+		return 0;
+	char field[MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(field, sizeof(field), fmt, ap);
+	va_end(ap);
+	/* Limits are in bytes of UTF-8; for text that is not all ASCII both
+	 * counts are given, so that nobody counts characters and wonders. */
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		chars += (*p & 0xc0) != 0x80;
+	if (chars == bytes)
+		return error_set(SMSAUDIT_EINVALID, "%s is %zu characters, at most %zu", field, bytes, max);
+	return error_set(SMSAUDIT_EINVALID, "%s is %zu bytes of UTF-8 (%zu characters), at most %zu bytes", field, bytes,
+	                 chars, max);
+}
+
 int error_oom(void)
 {
 	return error_set(SMSAUDIT_ENOMEM, "out of memory");

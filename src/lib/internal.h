@@ -21,6 +21,12 @@ int error_set(int code, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
 /* Keep the last error's message but prefix it ("context: message"). */
 int error_prefix(int code, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
 
+/* SMSAUDIT_EINVALID naming the field, the text's length and the limit
+ * ("title is 131072 characters, at most 500") when `s` is longer than `max`
+ * bytes; 0 otherwise (NULL included: the caller's own check says what is
+ * missing). `fmt` names the field. */
+int error_text_length(const char *s, size_t max, const char *fmt, ...) SMSAUDIT_PRINTF(3, 4);
+
 /* Out-of-memory error in one place. */
 int error_oom(void);
 

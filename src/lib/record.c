@@ -348,7 +348,7 @@ static int text_check(const char *field, const char *s, size_t max, int multilin
 		return FAULT("%s is empty", field);
 	size_t n = strlen(s);
 	if (n > max)
-		return FAULT("%s is %zu bytes long, at most %zu", field, n, max);
+		return field ? error_text_length(s, max, "%s", field) : SMSAUDIT_EINVALID;
 	if (!smsaudit_utf8_valid(s, n))
 		return FAULT("%s is not valid UTF-8", field);
 	int nonblank = 0;

@@ -235,3 +235,24 @@ test_dates_name_the_rule() {
 	no_door 2 "--at: 2026-02-29 is not a date: February 2026 has 28 days" gap --at 2026-02-29
 	no_door 2 "--at: 2026-13-01 is not a date: there is no month 13" status --at 2026-13-01
 }
+
+test_long_texts_name_length_and_limit() {
+	make_repo || return
+	echo ok >"$TMPD/ok.txt"
+	long=$(head -c 100000 /dev/zero | tr '\0' a)
+	no_door 3 "title is 100000 characters, at most 500" --as ben@example.org evidence add "$TMPD/ok.txt" \
+		--control 8.6.1 --kind record --title "$long"
+	no_door 3 "--reason is 100000 characters, at most 500" --as ben@example.org evidence withdraw ev- --reason "$long"
+	# Over the limit in bytes, not in characters: both counts are given.
+	greek=$(head -c 300 /dev/zero | tr '\0' a | sed 's/a/α/g')
+	no_door 3 "title is 600 bytes of UTF-8 (300 characters), at most 500 bytes" --as ben@example.org \
+		evidence add "$TMPD/ok.txt" --control 8.6.1 --kind record --title "$greek"
+	# Through an import, longer than one argument can be: named with its line.
+	mkdir "$TMPD/in"
+	echo a >"$TMPD/in/a.txt"
+	{ printf 'file,controls,kind,title\na.txt,8.6.1,record,'; head -c 131072 /dev/zero | tr '\0' t; printf '\n'; } \
+		>"$TMPD/in/l.csv"
+	no_door 3 "l.csv:2: title is 131072 characters, at most 500" --as ben@example.org evidence import "$TMPD/in/l.csv"
+	no_door 3 "--note is 100000 characters, at most 20000" --as ben@example.org assess 8.6.1 --result partial \
+		--note "$(head -c 100000 /dev/zero | tr '\0' n)"
+}
