@@ -62,6 +62,9 @@ typedef struct {
  */
 enum { CLI_VIS_LAYOUT = 1 };
 char *cli_visible(const char *s, unsigned flags);
+/* cli_visible(s, 0) into buf, cut to fit `size` with "...": for text the user
+ * typed (an unknown option) inside a message. Returns buf. */
+const char *cli_escape(char *buf, size_t size, const char *s);
 /* cli_visible(s, 0) for a printf argument: valid until 8 more calls. */
 const char *cli_safe(const char *s);
 /* "smsaudit: warning: <message>" on stderr, shown as cli_visible does. */

@@ -10,16 +10,19 @@
 
 enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY, COMMON_RAW };
 
-/* Which option getopt refused: "--name" (without "=value") or "-c". */
+/* Which option getopt refused: "--name" (without "=value") or "-c",
+ * escaped (cli_escape) so that the message stays one line. */
 static void refused_option(char *buf, size_t size, char **argv)
 {
 	const char *a = argv[optind - 1];
+	char raw[256];
 	if (strncmp(a, "--", 2) == 0)
-		snprintf(buf, size, "%.*s", (int)strcspn(a, "="), a);
+		snprintf(raw, sizeof(raw), "%.*s", (int)strcspn(a, "="), a);
 	else if (optopt > 0 && optopt < 128)
-		snprintf(buf, size, "-%c", optopt);
+		snprintf(raw, sizeof(raw), "-%c", optopt);
 	else
-		snprintf(buf, size, "%s", a);
+		snprintf(raw, sizeof(raw), "%s", a);
+	cli_escape(buf, size, raw);
 }
 
 /* Does `opts` have the option `name` ("--name" or "-c")? */
@@ -108,12 +111,17 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 		case COMMON_AS: ctx->as_email = optarg; break;
 		case COMMON_KEY: ctx->key_path = optarg; break;
 		case COMMON_RAW: out_csv_raw(1); break;
-		case ':':
-			rc = cli_usage(where, "option '%s' needs a value", argv[optind - 1]);
+		case ':': {
+			char safe[160];
+			rc = cli_usage(where, "option '%s' needs a value", cli_escape(safe, sizeof(safe), argv[optind - 1]));
 			break;
-		case '?':
-			rc = sub ? refuse_option(command, sub, argv) : cli_usage(where, "unknown option '%s'", argv[optind - 1]);
+		}
+		case '?': {
+			char safe[160];
+			rc = sub ? refuse_option(command, sub, argv)
+			         : cli_usage(where, "unknown option '%s'", cli_escape(safe, sizeof(safe), argv[optind - 1]));
 			break;
+		}
 		default: {
 			/* A short option stands for its long form. */
 			for (size_t i = 0; opts && opts[i].name; i++)

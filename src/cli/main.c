@@ -227,8 +227,10 @@ static int run(int argc, char **argv)
 				return cli_error(EXIT_USAGE, "--catalogue needs a file");
 			ctx.catalogue_path = v;
 		} else {
-			fputs(main_usage, stderr);
-			return cli_error(EXIT_USAGE, "unknown option '%s' (see 'smsaudit --help')", a);
+			/* One line, like every other error: the message points at --help. */
+			char safe[160];
+			return cli_error(EXIT_USAGE, "unknown option '%s' (see 'smsaudit --help')",
+			                 cli_escape(safe, sizeof(safe), a));
 		}
 	}
 	if (i >= argc) {
@@ -240,11 +242,13 @@ static int run(int argc, char **argv)
 
 	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
+		char safe[160];
 		const char *near = nearest_command(argv[i]);
+		cli_escape(safe, sizeof(safe), argv[i]);
 		if (near)
 			return cli_error(EXIT_USAGE, "unknown command '%s'; did you mean '%s'? (see 'smsaudit help')",
-			                 argv[i], near);
-		return cli_error(EXIT_USAGE, "unknown command '%s' (see 'smsaudit help')", argv[i]);
+			                 safe, near);
+		return cli_error(EXIT_USAGE, "unknown command '%s' (see 'smsaudit help')", safe);
 	}
 	return cmd->fn(&ctx, argc - i, argv + i);
 }

@@ -89,6 +89,20 @@ char *cli_visible(const char *s, unsigned flags)
 	return buf;
 }
 
+const char *cli_escape(char *buf, size_t size, const char *s)
+{
+	char *v = cli_visible(s, 0);
+	size_t n = strlen(v);
+	if (n < size)
+		memcpy(buf, v, n + 1);
+	else if (size > 4)
+		snprintf(buf, size, "%.*s...", (int)(size - 4), v);
+	else if (size)
+		buf[0] = '\0';
+	free(v);
+	return buf;
+}
+
 const char *cli_safe(const char *s)
 {
 	/* A few at once, so that one printf can show several; each lives until

@@ -256,3 +256,15 @@ test_long_texts_name_length_and_limit() {
 	no_door 3 "--note is 100000 characters, at most 20000" --as ben@example.org assess 8.6.1 --result partial \
 		--note "$(head -c 100000 /dev/zero | tr '\0' n)"
 }
+
+test_control_characters_in_options_stay_on_one_line() {
+	make_repo || return
+	nl=$(printf 'a\nb')
+	no_door 2 "unknown option '--foo\\nbar'" "--foo
+bar" status
+	no_door 2 "unknown option '--foo\\nbar' for 'evidence list'" evidence list "--foo
+bar"
+	no_door 2 "unknown option '--x\\x1b[31m'" status "$(printf -- '--x\033[31m')"
+	no_door 2 "unknown command 'a\\nb'" "$nl"
+	no_door 2 "unknown option '--q\\tz'" gap "$(printf -- '--q\tz')"
+}
