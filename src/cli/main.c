@@ -240,6 +240,17 @@ static int run(int argc, char **argv)
 	ctx.tty = isatty(STDOUT_FILENO);
 	ctx.color = ctx.tty && !no_color && ctx.format == OUT_TEXT;
 
+	/* The clock is an input like any option: a value that is not a time is
+	 * refused, never quietly replaced by the real clock. */
+	const char *now = getenv("SMSAUDIT_NOW");
+	time_t t;
+	if (now && *now && smsaudit_time_parse(&t, now) < 0) {
+		char safe[160];
+		smsaudit_error_clear();
+		return cli_error(EXIT_USAGE, "SMSAUDIT_NOW: '%s' is not a time (expected YYYY-MM-DDTHH:MM:SSZ or "
+		                 "YYYY-MM-DD, UTC)", cli_escape(safe, sizeof(safe), now));
+	}
+
 	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
 		char safe[160];

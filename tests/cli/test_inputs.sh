@@ -257,6 +257,18 @@ test_long_texts_name_length_and_limit() {
 		--note "$(head -c 100000 /dev/zero | tr '\0' n)"
 }
 
+test_bad_clock_is_refused() {
+	make_repo || return
+	for bad in garbage 2026-02-30T10:00:00Z 2026-01-01T24:00:00Z 2026-01-01T10:00 1700000000; do
+		SMSAUDIT_NOW=$bad no_door 2 "SMSAUDIT_NOW: '$bad' is not a time" status
+	done
+	SMSAUDIT_NOW="$(printf 'x\ny')" no_door 2 "SMSAUDIT_NOW: 'x\ny' is not a time" status
+	SMSAUDIT_NOW=2026-01-01 run status
+	expect_rc 0
+	SMSAUDIT_NOW= run status
+	expect_rc 0
+}
+
 test_control_characters_in_options_stay_on_one_line() {
 	make_repo || return
 	nl=$(printf 'a\nb')
