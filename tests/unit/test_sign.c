@@ -1,5 +1,7 @@
 /* Unit tests for keys, certificates, CMS signatures and UTC time handling. */
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -303,6 +305,81 @@ static void cert_name_fit(void **state)
 	smsaudit_key_free(ca_key);
 }
 
+/* sniff(text, len): smsaudit_secret_sniff over a file holding those bytes. */
+static int sniff(const char *data, size_t len, char *what, size_t size)
+{
+	FILE *f = fopen(path_in("sniff"), "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	int fd = open(path_in("sniff"), O_RDONLY);
+	assert_true(fd >= 0);
+	int rc = smsaudit_secret_sniff(what, size, fd, "sniff");
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0); /* the storing pass starts at 0 */
+	close(fd);
+	return rc;
+}
+
+static void secrets_by_content(void **state)
+{
+	(void)state;
+	char what[128];
+	smsaudit_key *k = NULL;
+	assert_int_equal(smsaudit_key_generate(&k), 0);
+	assert_int_equal(smsaudit_key_save(k, path_in("s.key"), NULL), 0);
+	assert_int_equal(smsaudit_key_save(k, path_in("e.key"), "pw"), 0);
+	smsaudit_key_free(k);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_file_read(&b, path_in("s.key"), 1 << 20), 0);
+	assert_int_equal(sniff(b.ptr, b.size, what, sizeof(what)), 1);
+	assert_string_equal(what, "a PEM private key ('PRIVATE KEY')");
+	/* Straddling every read boundary near 64 KiB: found wherever it falls. */
+	for (size_t at = 65536 - 40; at <= 65536 + 4; at += 4) {
+		char *big = malloc(at + b.size);
+		memset(big, 'x', at);
+		big[at - 1] = '\n';
+		memcpy(big + at, b.ptr, b.size);
+		assert_int_equal(sniff(big, at + b.size, what, sizeof(what)), 1);
+		free(big);
+	}
+	smsaudit_buf_dispose(&b);
+	assert_int_equal(smsaudit_file_read(&b, path_in("e.key"), 1 << 20), 0);
+	assert_int_equal(sniff(b.ptr, b.size, what, sizeof(what)), 1);
+	assert_string_equal(what, "a PEM private key ('ENCRYPTED PRIVATE KEY')");
+	smsaudit_buf_dispose(&b);
+	/* Words about keys are not keys; a label that is not one is not echoed. */
+	const char *prose = "Our policy: a PRIVATE KEY never leaves the HSM. BEGIN audit.\n";
+	assert_int_equal(sniff(prose, strlen(prose), what, sizeof(what)), 0);
+	const char *odd = "-----BEGIN \033[2J PRIVATE KEY-----\n";
+	assert_int_equal(sniff(odd, strlen(odd), what, sizeof(what)), 1);
+	assert_string_equal(what, "an armoured private key");
+	const char *ssh2 = "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n";
+	assert_int_equal(sniff(ssh2, strlen(ssh2), what, sizeof(what)), 1);
+	const char *putty = "PuTTY-User-Key-File-3: ssh-ed25519\n";
+	assert_int_equal(sniff(putty, strlen(putty), what, sizeof(what)), 1);
+	/* DER that is not a key (a bare SEQUENCE), and an empty file. */
+	const char der[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+	assert_int_equal(sniff(der, sizeof(der), what, sizeof(what)), 0);
+	assert_int_equal(sniff("", 0, what, sizeof(what)), 0);
+}
+
+static void inputs_never_block(void **state)
+{
+	(void)state;
+	assert_int_equal(mkfifo(path_in("fifo"), 0600), 0);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_file_read(&b, path_in("fifo"), 1024), SMSAUDIT_EIO);
+	assert_error_contains("fifo: a FIFO, not a regular file");
+	assert_int_equal(smsaudit_file_read(&b, dir, 1024), SMSAUDIT_EIO);
+	assert_error_contains(": a directory, not a regular file");
+	assert_int_equal(smsaudit_file_read(&b, "/dev/null", 1024), SMSAUDIT_EIO);
+	assert_error_contains("/dev/null: a character device, not a regular file");
+	smsaudit_key *k = NULL;
+	assert_int_equal(smsaudit_key_load(&k, path_in("fifo"), NULL), SMSAUDIT_EIO);
+	assert_error_contains("a FIFO, not a regular file");
+	smsaudit_buf_dispose(&b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -315,6 +392,8 @@ int main(void)
 		cmocka_unit_test(validity_judged_at_signing_time),
 		cmocka_unit_test(time_parsing),
 		cmocka_unit_test(cert_name_fit),
+		cmocka_unit_test(secrets_by_content),
+		cmocka_unit_test(inputs_never_block),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
