@@ -457,7 +457,8 @@ static int list_dir(file_list *l, const char *root, const char *rel, reporter *r
 		else if (S_ISREG(sb.st_mode))
 			rc = files_add(l, sub, NULL, (uint64_t)sb.st_size);
 		else
-			problem(r, sub, "not a regular file (links and devices have no place in a pack)");
+			problem(r, sub, "%s, not a regular file (links and devices have no place in a pack)",
+			        file_type_name((unsigned)sb.st_mode));
 	}
 	closedir(d);
 	return rc;
@@ -547,13 +548,26 @@ static int import_file(import_ctx *im, const pack_file *want)
 	return smsaudit_txn_add_blob(im->txn, want->path, &blob);
 }
 
+/* Why a file of the pack could not be read: what it is when it is no regular
+ * file (a FIFO planted in a pack is named, never waited on). */
+static const char *unreadable(char *buf, size_t size, const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		snprintf(buf, size, "%s, not a regular file", file_type_name((unsigned)st.st_mode));
+	else
+		snprintf(buf, size, "missing or unreadable");
+	return buf;
+}
+
 static int load_trust(smsaudit_trust **trust, smsaudit_cert **ca, const char *dir, reporter *r, char anchor[65])
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/trust/ca.pem", dir);
 	int rc = smsaudit_cert_load(ca, path);
 	if (rc < 0) {
-		problem(r, "trust/ca.pem", "the trust anchor is missing or unreadable");
+		char why[64];
+		problem(r, "trust/ca.pem", "the trust anchor is %s", unreadable(why, sizeof(why), path));
 		return 1;
 	}
 	if ((rc = smsaudit_cert_fingerprint(anchor, *ca)) < 0 || (rc = smsaudit_trust_new(trust)) < 0 ||
@@ -634,14 +648,15 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 	char path[4096];
 	smsaudit_buf m = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	char why[64];
 	if (file_read_all(&m, path, MAX_MANIFEST) < 0) {
-		problem(&r, MANIFEST, "missing or unreadable: this is not a pack");
+		problem(&r, MANIFEST, "%s: this is not a pack", unreadable(why, sizeof(why), path));
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST_SIG);
 	int have_sig = file_read_all(&sig, path, 1u << 20) == 0;
 	if (!have_sig)
-		problem(&r, MANIFEST_SIG, "missing or unreadable: the manifest is not signed");
+		problem(&r, MANIFEST_SIG, "%s: the manifest is not signed", unreadable(why, sizeof(why), path));
 
 	smsaudit_trust *trust = NULL;
 	smsaudit_cert *ca = NULL, *signer = NULL;
