@@ -64,8 +64,12 @@ int smsaudit_config_secret(unsigned char out[32], const char *name)
 	if (rc < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* Whatever is at the path (a link, dangling or not, a FIFO) is opened by
+	 * file_open_input and refused unless it is a regular file; only when
+	 * nothing is there is a secret made. */
 	int fd = -1;
-	if (access(path, F_OK) == 0 && file_open_input(&fd, path, FILE_INPUT_NOFOLLOW) < 0)
+	struct stat st;
+	if (lstat(path, &st) == 0 && file_open_input(&fd, path, FILE_INPUT_NOFOLLOW) < 0)
 		return error_prefix(SMSAUDIT_EIO, "the cache secret");
 	if (fd >= 0) {
 		ssize_t got = read(fd, out, 32);
