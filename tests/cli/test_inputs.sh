@@ -60,6 +60,16 @@ test_fifos_never_block() {
 	expect_err "f.xml: a FIFO, not a regular file"
 	[ ! -e "$TMPD/new.git" ] || fail "init left a repository behind"
 	expect_verify_ok
+	# The user's own cache secret replaced by a FIFO or a dangling link: the
+	# caches are skipped, nothing waits, nothing loops.
+	for kind in fifo link; do
+		rm -f "$SMSAUDIT_CONFIG/cache.key"
+		if [ $kind = fifo ]; then mkfifo "$SMSAUDIT_CONFIG/cache.key"; else ln -s "$TMPD/none" "$SMSAUDIT_CONFIG/cache.key"; fi
+		guarded verify
+		expect_rc 0
+		guarded status
+		expect_rc 0
+	done
 }
 
 test_fifos_in_a_pack_never_block() {
