@@ -1,5 +1,6 @@
 /* Shared plumbing for commands: options, the repository, who signs. */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,8 +223,8 @@ int cli_identity(cli_ctx *ctx, smsaudit_store *store, smsaudit_identity **out)
 	} else {
 		DIR *d = opendir(ctx->keys_dir);
 		if (!d)
-			return cli_error(EXIT_ENV, "no keys directory %s: say who you are with --key FILE or --as EMAIL",
-			                 ctx->keys_dir);
+			return cli_error(EXIT_ENV, "no keys directory %s (%s): say who you are with --key FILE or --as EMAIL",
+			                 ctx->keys_dir, strerror(errno));
 		int found = 0;
 		struct dirent *e;
 		while ((e = readdir(d)) != NULL) {

@@ -57,15 +57,6 @@ int file_open_input(int *out, const char *path, unsigned flags)
 	return 0;
 }
 
-int file_check_dir(const char *path)
-{
-	int fd;
-	int rc = file_open_input(&fd, path, FILE_INPUT_DIR);
-	if (rc == 0)
-		close(fd);
-	return rc;
-}
-
 void remove_tree(const char *path)
 {
 	struct stat st;

@@ -45,8 +45,6 @@ int buf_printf(smsaudit_buf *b, const char *fmt, ...) SMSAUDIT_PRINTF(2, 3);
  */
 enum { FILE_INPUT_DIR = 1, FILE_INPUT_NOFOLLOW = 2 };
 int file_open_input(int *out, const char *path, unsigned flags);
-/* 0 when `path` is a directory; otherwise the same refusal as above. */
-int file_check_dir(const char *path);
 /* "a FIFO", "a directory", ... for a st_mode. */
 const char *file_type_name(unsigned mode);
 

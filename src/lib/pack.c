@@ -642,9 +642,11 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 {
 	memset(out, 0, sizeof(*out));
 	reporter r = { out, fn, u };
-	struct stat sb;
-	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return error_set(SMSAUDIT_EIO, "%s: not a folder", dir);
+	int dfd;
+	int drc = file_open_input(&dfd, dir, FILE_INPUT_DIR);
+	if (drc < 0)
+		return drc;
+	close(dfd);
 	char path[4096];
 	smsaudit_buf m = SMSAUDIT_BUF_INIT, sig = SMSAUDIT_BUF_INIT;
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);

@@ -44,6 +44,13 @@ test_fifos_never_block() {
 	no_door 4 "fifo@example.org.key: a FIFO, not a regular file" --as fifo@example.org \
 		evidence add "$TMPD/ok.txt" $ev
 	rm "$TMPD/keys/fifo@example.org.key"
+	# The keys folder itself a FIFO, and the only key in a folder a FIFO.
+	mkfifo "$TMPD/keys-fifo"
+	no_door 4 "no keys directory $TMPD/keys-fifo (Not a directory)" --keys "$TMPD/keys-fifo" \
+		evidence add "$TMPD/ok.txt" $ev
+	mkdir "$TMPD/k1"
+	mkfifo "$TMPD/k1/only@example.org.key"
+	no_door 4 "only@example.org.key: a FIFO, not a regular file" --keys "$TMPD/k1" evidence add "$TMPD/ok.txt" $ev
 	no_door 4 "f.xml: a FIFO, not a regular file" --as ada@example.org sms set-grades "$TMPD/f.xml"
 	no_door 4 "f.xml: a FIFO, not a regular file" --as ben@example.org evidence import "$TMPD/f.xml"
 	no_door 3 "f.xml: a FIFO, not a regular file" --as ben@example.org evidence add "$TMPD/f.xml" $ev
@@ -97,6 +104,11 @@ test_fifos_in_a_pack_never_block() {
 		expect_out "FAIL $f: "
 		expect_out "a FIFO, not a regular file"
 	done
+	# The pack folder itself a FIFO.
+	mkfifo "$TMPD/fifo-pack"
+	guarded verify-pack "$TMPD/fifo-pack"
+	expect_rc 4
+	expect_err "fifo-pack: a FIFO, not a directory"
 	rm -rf "$TMPD/t"
 	cp -r "$TMPD/pack" "$TMPD/t"
 	rm "$TMPD/t/$rec"
