@@ -285,7 +285,7 @@ test_bad_clock_is_refused() {
 	for bad in garbage 2026-02-30T10:00:00Z 2026-01-01T24:00:00Z 2026-01-01T10:00 1700000000; do
 		SMSAUDIT_NOW=$bad no_door 2 "SMSAUDIT_NOW: '$bad' is not a time" status
 	done
-	SMSAUDIT_NOW="$(printf 'x\ny')" no_door 2 "SMSAUDIT_NOW: 'x\ny' is not a time" status
+	SMSAUDIT_NOW="$(printf 'x\ny')" no_door 2 "SMSAUDIT_NOW: 'x\\x0ay' is not a time" status
 	SMSAUDIT_NOW=2026-01-01 run status
 	expect_rc 0
 	SMSAUDIT_NOW= run status
@@ -295,11 +295,11 @@ test_bad_clock_is_refused() {
 test_control_characters_in_options_stay_on_one_line() {
 	make_repo || return
 	nl=$(printf 'a\nb')
-	no_door 2 "unknown option '--foo\\nbar'" "--foo
+	no_door 2 "unknown option '--foo\\x0abar'" "--foo
 bar" status
-	no_door 2 "unknown option '--foo\\nbar' for 'evidence list'" evidence list "--foo
+	no_door 2 "unknown option '--foo\\x0abar' for 'evidence list'" evidence list "--foo
 bar"
 	no_door 2 "unknown option '--x\\x1b[31m'" status "$(printf -- '--x\033[31m')"
-	no_door 2 "unknown command 'a\\nb'" "$nl"
-	no_door 2 "unknown option '--q\\tz'" gap "$(printf -- '--q\tz')"
+	no_door 2 "unknown command 'a\\x0ab'" "$nl"
+	no_door 2 "unknown option '--q\\x09z'" gap "$(printf -- '--q\tz')"
 }

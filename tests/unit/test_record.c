@@ -1134,7 +1134,7 @@ static void test_text_ok_limits(void **state)
 	assert_int_equal(smsaudit_text_check("title", "   ", 500), SMSAUDIT_EINVALID);
 	assert_string_equal(smsaudit_error_last()->message, "title is blank");
 	assert_int_equal(smsaudit_text_check("title", "abcdef", 5), SMSAUDIT_EINVALID);
-	assert_string_equal(smsaudit_error_last()->message, "title is 6 bytes long, at most 5");
+	assert_string_equal(smsaudit_error_last()->message, "title is 6 characters, at most 5");
 	assert_int_equal(smsaudit_text_check("title", "ok", 5), 0);
 }
 
