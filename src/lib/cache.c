@@ -498,7 +498,8 @@ static int next_open(record_cache *c)
 		*slash = '\0';
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
-	snprintf(c->next_path, sizeof(c->next_path), "%s.%ld.tmp", c->path, (long)getpid());
+	remove_stale_temps(c->path);
+	temp_path_for(c->next_path, sizeof(c->next_path), c->path);
 	int fd = open(c->next_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || !(c->next = fdopen(fd, "wb"))) {
 		int e = errno;

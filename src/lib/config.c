@@ -86,7 +86,7 @@ int smsaudit_config_secret(unsigned char out[32], const char *name)
 	/* Made beside and linked into place: two processes never both win, and
 	 * the loser reads the winner's secret. */
 	char tmp[4300];
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	temp_path_for(tmp, sizeof(tmp), path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));

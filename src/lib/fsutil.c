@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,8 +91,50 @@ int mkdir_0700(const char *dir)
 	return 0;
 }
 
+void temp_path_for(char *out, size_t size, const char *path)
+{
+	snprintf(out, size, "%s.%ld.tmp", path, (long)getpid());
+}
+
+void remove_stale_temps(const char *path)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	size_t bl = strlen(base);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		/* <base>.<digits>.tmp */
+		const char *n = e->d_name;
+		if (strncmp(n, base, bl) != 0 || n[bl] != '.')
+			continue;
+		char *end = NULL;
+		errno = 0;
+		long pid = strtol(n + bl + 1, &end, 10);
+		if (end == n + bl + 1 || errno || pid <= 0 || strcmp(end, ".tmp") != 0)
+			continue;
+		/* Only a process that is surely gone: ESRCH. One of another user's
+		 * (EPERM) or alive is left alone. */
+		if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char full[4600];
+		snprintf(full, sizeof(full), "%s/%s", dir, n);
+		unlink(full);
+	}
+	closedir(d);
+}
+
 int file_write_replace(const char *path, const char *tmp, const void *data, size_t len)
 {
+	remove_stale_temps(path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));

@@ -57,8 +57,13 @@ int fd_read_all(smsaudit_buf *out, int fd, const char *path, size_t max);
 void remove_tree(const char *path);
 /* mkdir with mode 0700; an existing directory is fine. */
 int mkdir_0700(const char *dir);
+/* The temporary file a writer of `path` uses: "<path>.<pid>.tmp". */
+void temp_path_for(char *out, size_t size, const char *path);
+/* Remove the temporary files of `path` (as temp_path_for names them) whose
+ * process is gone: what a writer killed mid-way left behind. Best effort. */
+void remove_stale_temps(const char *path);
 /* Write `data` to `tmp` (0600), fsync it, and rename it over `path`; nothing
- * half-written is ever at `path`. */
+ * half-written is ever at `path`, and stale temporary files of `path` go. */
 int file_write_replace(const char *path, const char *tmp, const void *data, size_t len);
 
 /* HMAC-SHA256 of a then b (hex) keyed by this user's cache secret (config.h):

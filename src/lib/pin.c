@@ -314,7 +314,7 @@ int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const sms
 		rc = buf_printf(&b, "r %s %s\n", keep.r[i].id, keep.r[i].blob);
 	free(keep.r);
 	if (rc == 0) {
-		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+		temp_path_for(tmp, sizeof(tmp), path);
 		rc = file_write_replace(path, tmp, b.ptr, b.size);
 	}
 	/* and the folder's own pin */
@@ -323,7 +323,7 @@ int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const sms
 	b.size = 0;
 	if (rc == 0 && (rc = path_pin_path(place, sizeof(place), store, 1)) == 0 &&
 	    (rc = buf_printf(&b, "root %s anchor %s\n", root_hex, anchor)) == 0) {
-		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", place, (long)getpid());
+		temp_path_for(tmp, sizeof(tmp), place);
 		rc = file_write_replace(place, tmp, b.ptr, b.size);
 	}
 	smsaudit_buf_dispose(&b);

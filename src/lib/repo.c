@@ -1653,7 +1653,8 @@ static int history_cache_save(const smsaudit_history *h, const event_list *ev, c
 	char dir[4200], path[4200], tmp[4300];
 	snprintf(dir, sizeof(dir), "%s/smsaudit-cache", repo->path);
 	cache_path(path, sizeof(path), repo);
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	temp_path_for(tmp, sizeof(tmp), path);
+	remove_stale_temps(path);
 	int rc = smsaudit_config_secret(key, "cache.key");
 	rc = rc ? rc : mkdir_0700(dir);
 	if (rc)

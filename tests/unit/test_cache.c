@@ -437,6 +437,51 @@ static void test_other_users_cache_believed_in_nothing(void **state)
 	assert_int_equal(samples_found(), nkept());
 }
 
+/* A writer killed mid-way leaves "<file>.<pid>.tmp" behind: the next writer
+ * removes those of processes that are gone and leaves the others alone; a
+ * writer that does not save leaves nothing. */
+static void test_stale_temporary_files_go(void **state)
+{
+	(void)state;
+	char dead[800], alive[800], other[800];
+	/* beyond any pid_max: surely no such process */
+	snprintf(dead, sizeof(dead), "%s.2147483646.tmp", cache_file);
+	snprintf(alive, sizeof(alive), "%s.1.tmp", cache_file);       /* init: always there */
+	snprintf(other, sizeof(other), "%s.2147483646.txt", cache_file); /* not ours */
+	write_samples(1);
+	const char *files[] = { dead, alive, other };
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(files[i], "w");
+		assert_non_null(f);
+		fputs("torn", f);
+		fclose(f);
+	}
+	write_samples(1);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(alive, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	unlink(alive);
+	unlink(other);
+	/* opened, put into, freed without saving: no temporary file is left */
+	record_cache *c = NULL;
+	assert_int_equal(record_cache_open(&c, repo_path, TRUST), 0);
+	smsaudit_record r;
+	smsaudit_oid xml, sig;
+	int i = 0;
+	do
+		sample_record(&r, i);
+	while (!kept(r.type) && ++i < SAMPLE__COUNT);
+	assert_true(i < SAMPLE__COUNT);
+	sample_oids(&xml, &sig, i);
+	memset(xml.id, 0x5a, sizeof(xml.id)); /* not in the cache yet */
+	assert_int_equal(record_cache_put(c, &xml, &sig, SAMPLE_HEX64B, r.made_at, &r), 0);
+	char mine[800];
+	snprintf(mine, sizeof(mine), "%s.%ld.tmp", cache_file, (long)getpid());
+	assert_int_equal(access(mine, F_OK), 0); /* being written */
+	record_cache_free(c);
+	assert_int_equal(access(mine, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_torn_file_believed_in_nothing),
 		cmocka_unit_test(test_edited_file_believed_in_nothing),
 		cmocka_unit_test(test_other_users_cache_believed_in_nothing),
+		cmocka_unit_test(test_stale_temporary_files_go),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
