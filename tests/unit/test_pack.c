@@ -105,18 +105,7 @@ static void plan(char id[SMSAUDIT_ID_MAX], smsaudit_identity *qm, smsaudit_audit
 static void raise_finding(smsaudit_identity *who, smsaudit_finding_source source, const char *audit, const char *grade,
                           const char *statement)
 {
-	const char *clauses[] = { "8.6.1" };
-	smsaudit_finding_input in;
-	memset(&in, 0, sizeof(in));
-	in.source = source;
-	in.grade = grade;
-	in.audit = audit;
-	in.clauses = clauses;
-	in.nclauses = 1;
-	in.statement = statement;
-	char id[SMSAUDIT_ID_MAX];
-	if (smsaudit_store_raise(id, NULL, store, who, &in) < 0)
-		fail_msg("raise: %s", smsaudit_error_last()->message);
+	test_raise_finding(store, who, source, audit, grade, "8.6.1", statement);
 }
 
 static int setup(void **state)

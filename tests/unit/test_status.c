@@ -55,17 +55,7 @@ static void add(smsaudit_store *s, smsaudit_identity *who, const ev_spec *spec, 
 
 static void raise_finding(smsaudit_store *s, smsaudit_identity *who, const char *grade, const char *statement)
 {
-	const char *clauses[] = { "8.5.1.2" };
-	smsaudit_finding_input in;
-	memset(&in, 0, sizeof(in));
-	in.source = SMSAUDIT_SOURCE_SELF_IDENTIFIED;
-	in.grade = grade;
-	in.clauses = clauses;
-	in.nclauses = 1;
-	in.statement = statement;
-	char id[SMSAUDIT_ID_MAX];
-	if (smsaudit_store_raise(id, NULL, s, who, &in) < 0)
-		fail_msg("raise: %s", smsaudit_error_last()->message);
+	test_raise_finding(s, who, SMSAUDIT_SOURCE_SELF_IDENTIFIED, NULL, grade, "8.5.1.2", statement);
 }
 
 static int setup(void **state)

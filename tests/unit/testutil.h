@@ -101,4 +101,23 @@ static inline void test_store_new(const char *dir, const char *org, const smsaud
 	assert_int_equal(smsaudit_identity_load(ada, *store, res.person_key_path, NULL), 0);
 }
 
+/* A finding raised by `who` against one clause (fails the test if refused). */
+static inline void test_raise_finding(smsaudit_store *store, smsaudit_identity *who, smsaudit_finding_source source,
+                                      const char *audit, const char *grade, const char *clause,
+                                      const char *statement)
+{
+	const char *clauses[] = { clause };
+	smsaudit_finding_input in;
+	memset(&in, 0, sizeof(in));
+	in.source = source;
+	in.grade = grade;
+	in.audit = audit;
+	in.clauses = clauses;
+	in.nclauses = 1;
+	in.statement = statement;
+	char id[SMSAUDIT_ID_MAX];
+	if (smsaudit_store_raise(id, NULL, store, who, &in) < 0)
+		fail_msg("raise: %s", smsaudit_error_last()->message);
+}
+
 #endif
