@@ -129,6 +129,18 @@ typedef int (*smsaudit_change_fn)(const smsaudit_history *h, size_t commit, cons
 #define SMSAUDIT_HISTORY_NO_CACHE 1u
 int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip, unsigned flags,
                           smsaudit_change_fn fn, void *payload);
+/*
+ * The same walk over only what follows `base`: commit 0 is `base` itself,
+ * standing for all of its history (it has no parents here), then every commit
+ * reachable from `tip` but not from `base`, whose changes are reported.
+ * SMSAUDIT_ENOTFOUND when `tip` does not descend from `base` or a commit after
+ * `base` has a parent from before it (a branch older than `base` merged in):
+ * then only the whole walk can judge it.
+ */
+int smsaudit_repo_history_since(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *base,
+                                const smsaudit_oid *tip, smsaudit_change_fn fn, void *payload);
+/* 1 if `commit` is `ancestor` or descends from it, else 0. */
+int smsaudit_repo_descends(smsaudit_repo *repo, const smsaudit_oid *commit, const smsaudit_oid *ancestor);
 void smsaudit_history_free(smsaudit_history *h);
 size_t smsaudit_history_count(const smsaudit_history *h);
 const smsaudit_oid *smsaudit_history_commit(const smsaudit_history *h, size_t i);

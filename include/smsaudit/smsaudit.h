@@ -19,5 +19,6 @@
 #include "pack.h"
 #include "packmodel.h"
 #include "pin.h"
+#include "verify.h"
 
 #endif

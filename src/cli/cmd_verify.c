@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "smsaudit/pin.h"
 
 enum { O_AT = 1, O_NO_CONTENT, O_ANCHOR, O_NO_CACHE };
 
@@ -76,9 +75,16 @@ const char cmd_verify_help[] =
 	"init pins the anchor, a clean verify of main pins every record it accepted, and\n"
 	"a later verify fails when the anchor differs, a pinned record is gone from main's\n"
 	"history, or an audit/* tag or pack seal names a commit outside it. --anchor\n"
-	"checks the fingerprint you got from the organisation out of band. Results of\n"
-	"earlier runs are reused from smsaudit-cache/ (protected by a secret in your\n"
-	"configuration); --no-cache walks and checks everything again.\n"
+	"checks the fingerprint you got from the organisation out of band.\n"
+	"\n"
+	"A clean verify of main also pins a checkpoint: that commit and what it counted.\n"
+	"When main continues it and the commits since only add evidence and\n"
+	"self-assessments that pass every rule, only those commits are judged (against\n"
+	"the authority in effect at the checkpoint); anything else replays the whole\n"
+	"history, so problems read the same either way. Results of earlier runs are\n"
+	"reused from smsaudit-cache/ (protected by a secret in your configuration).\n"
+	"--no-cache replays and reads everything again, ignoring the checkpoint and\n"
+	"the caches: the way to find damage in objects a checkpoint vouched for.\n"
 	"One line per problem, then a summary. Exit status 1 when anything fails,\n"
 	"including a damaged repository (an object that cannot be read).\n"
 	"\n"
@@ -105,20 +111,18 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	smsaudit_store *store = NULL;
 	if ((rc = cli_open_store(ctx, &store)) >= 0)
 		return rc;
-	smsaudit_oid at, head;
-	int r = smsaudit_repo_head(&head, smsaudit_store_repo(store));
+	smsaudit_oid at;
+	smsaudit_verify_options vo = SMSAUDIT_VERIFY_OPTIONS_INIT;
+	vo.check_content = !a.no_content;
+	vo.full = a.no_cache;
+	vo.expected_anchor = a.anchor;
+	int r = a.at ? smsaudit_repo_resolve(&at, smsaudit_store_repo(store), a.at) : 0;
+	if (a.at)
+		vo.at = &at;
+	smsaudit_verification v;
+	memset(&v, 0, sizeof(v));
 	if (r == 0)
-		r = a.at ? smsaudit_repo_resolve(&at, smsaudit_store_repo(store), a.at) : 0;
-	if (r == 0 && !a.at)
-		at = head;
-	smsaudit_state *st = NULL;
-	if (r == 0)
-		/* The signature cache is this user's own earlier work, keyed by a secret
-		 * of theirs (an edited cache is not believed); --no-cache checks every
-		 * signature again. */
-		r = smsaudit_state_load(&st, store, &at,
-		                        SMSAUDIT_STATE_REPORT_DAMAGE | (a.no_content ? 0 : SMSAUDIT_STATE_CHECK_CONTENT) |
-		                                (a.no_cache ? SMSAUDIT_STATE_NO_HISTORY_CACHE : SMSAUDIT_STATE_USE_CACHE));
+		r = smsaudit_verify(&v, store, &vo);
 	if (r == SMSAUDIT_EDAMAGED) {
 		smsaudit_store_free(store);
 		return damaged(ctx);
@@ -127,34 +131,24 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		smsaudit_store_free(store);
 		return cli_fail(r);
 	}
-	/* The pin and the checkpoints: what this machine saw before. */
-	int at_main = memcmp(at.id, head.id, sizeof(at.id)) == 0;
-	smsaudit_problem *extra = NULL;
-	size_t nextra = 0;
-	smsaudit_pin_status pin;
-	if ((r = smsaudit_pin_check(&pin, &extra, &nextra, store, st, a.anchor, at_main)) < 0) {
-		free(extra);
-		smsaudit_state_free(st);
-		smsaudit_store_free(store);
-		return cli_fail(r);
-	}
 	char hex[41];
-	smsaudit_oid_fmt(hex, &at);
-	size_t nstate = smsaudit_state_problem_count(st), np = nstate + nextra;
+	smsaudit_oid_fmt(hex, &v.commit);
 	out_node *o = out_object();
 	out_set_str(o, "commit", hex);
-	out_set_str(o, "anchor", pin.anchor);
-	out_set_str(o, "pinned", pin.pinned ? "yes" : "no");
-	out_set_int(o, "records", (long long)smsaudit_state_record_count(st));
-	out_set_int(o, "evidence", (long long)smsaudit_state_evidence_count(st));
-	out_set_int(o, "content_checked", (long long)smsaudit_state_content_checked(st));
-	out_set_int(o, "problems", (long long)np);
+	out_set_str(o, "anchor", v.anchor);
+	out_set_str(o, "pinned", v.pinned ? "yes" : "no");
+	out_set_int(o, "records", (long long)v.records);
+	out_set_int(o, "evidence", (long long)v.evidence);
+	out_set_int(o, "content_checked", (long long)v.content_checked);
+	out_set_str(o, "replay", v.since_checkpoint ? "since-checkpoint" : "whole-history");
+	out_set_int(o, "commits_judged", (long long)v.commits_judged);
+	out_set_int(o, "problems", (long long)v.nproblems);
 	out_node *arr = out_set_arr(o, "problem_list", "problem");
 	if (ctx->format == OUT_TEXT)
-		printf("trust anchor: %s%s\n", pin.anchor,
-		       a.anchor ? " (checked against --anchor)" : pin.pinned ? " (pinned on this machine)" : " (not pinned yet)");
-	for (size_t i = 0; i < np; i++) {
-		const smsaudit_problem *p = i < nstate ? smsaudit_state_problem_at(st, i) : &extra[i - nstate];
+		printf("trust anchor: %s%s\n", v.anchor,
+		       a.anchor ? " (checked against --anchor)" : v.pinned ? " (pinned on this machine)" : " (not pinned yet)");
+	for (size_t i = 0; i < v.nproblems; i++) {
+		const smsaudit_problem *p = &v.problems[i];
 		out_node *po = out_push_obj(arr);
 		out_set_str(po, "path", p->path[0] ? p->path : NULL);
 		out_set_str(po, "id", p->id[0] ? p->id : NULL);
@@ -166,25 +160,23 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 			printf("%sFAIL%s %s%s%s: %s\n", cli_sgr(ctx, "31"), cli_sgr(ctx, "0"), cli_safe(where),
 			       p->path[0] && p->id[0] ? ": " : "", cli_safe(p->path[0] ? p->id : ""), cli_safe(p->message));
 	}
-	/* A clean verify of main pins what it accepted; a failing one changes nothing. */
-	int pinned_now = 0;
-	if (np == 0 && at_main) {
-		if (smsaudit_pin_save(store, st, smsaudit_state_root(st)) == 0)
-			pinned_now = 1;
-		else
-			cli_warning("the pin was not saved: %s", smsaudit_error_last()->message);
-	}
-	if (ctx->format == OUT_TEXT)
-		printf("%s%s%s: %zu records, %zu evidence files (%zu content digests checked) at %.12s: %zu problem%s%s\n",
-		       cli_sgr(ctx, np ? "31" : "32"), np ? "verify failed" : "verify ok", cli_sgr(ctx, "0"),
-		       smsaudit_state_record_count(st), smsaudit_state_evidence_count(st),
-		       smsaudit_state_content_checked(st), hex, np, np == 1 ? "" : "s",
-		       pinned_now ? "; pinned" : "");
-	else
+	if (v.pin_warning[0])
+		cli_warning("the pin was not saved: %s", v.pin_warning);
+	if (ctx->format == OUT_TEXT) {
+		char how[80] = "";
+		if (v.since_checkpoint)
+			snprintf(how, sizeof(how), "; %zu new commit%s judged since the checkpoint", v.commits_judged,
+			         v.commits_judged == 1 ? "" : "s");
+		printf("%s%s%s: %zu records, %zu evidence files (%zu content digests checked) at %.12s: %zu problem%s%s%s\n",
+		       cli_sgr(ctx, v.nproblems ? "31" : "32"), v.nproblems ? "verify failed" : "verify ok", cli_sgr(ctx, "0"),
+		       v.records, v.evidence, v.content_checked, hex, v.nproblems, v.nproblems == 1 ? "" : "s", how,
+		       v.pinned_now ? "; pinned" : "");
+	} else {
 		out_emit(stdout, o, ctx->format, "verification");
+	}
 	out_free(o);
-	free(extra);
-	smsaudit_state_free(st);
+	int failed = v.nproblems != 0;
+	smsaudit_verification_dispose(&v);
 	smsaudit_store_free(store);
-	return np ? EXIT_CHECK : EXIT_OK;
+	return failed ? EXIT_CHECK : EXIT_OK;
 }

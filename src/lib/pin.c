@@ -12,7 +12,7 @@
 #include "internal.h"
 #include "smsaudit/config.h"
 #include "smsaudit/pin.h"
-#include "store_internal.h"
+#include "pin_internal.h"
 
 #define PIN_MAGIC "smsaudit-pin 1\n"
 #define PIN_MAX (512u << 20)
@@ -26,7 +26,37 @@ typedef struct {
 	char anchor[65];
 	pinned_record *r;
 	size_t n, alloc;
+	/* The checkpoint: the commit a clean verify of main was run at, and what it counted. */
+	int have_tip;
+	char tip[41];
+	int content;
+	size_t records, evidence, checked;
+	/* Grants, then revocations, in the order that verify applied them. */
+	pinned_record *authority;
+	size_t nauthority;
+	/* Read with PIN_HEAD: the file, and where its record lines start. */
+	smsaudit_buf raw;
+	size_t body;
 } pin_file;
+
+static void pin_dispose(pin_file *p)
+{
+	free(p->r);
+	free(p->authority);
+	smsaudit_buf_dispose(&p->raw);
+	memset(p, 0, sizeof(*p));
+}
+
+static int push_authority(pin_file *p, const char *id, const char *blob)
+{
+	pinned_record *v = realloc(p->authority, (p->nauthority + 1) * sizeof(*v));
+	if (!v)
+		return error_oom();
+	p->authority = v;
+	snprintf(v[p->nauthority].id, sizeof(v->id), "%s", id);
+	snprintf(v[p->nauthority++].blob, sizeof(v->blob), "%s", blob);
+	return 0;
+}
 
 static int cmp_pinned(const void *a, const void *b)
 {
@@ -88,8 +118,26 @@ static int pin_push(pin_file *p, const char *id, const char *blob)
 	return 0;
 }
 
+/* Every line, or (PIN_HEAD) the lines before the records (anchor, checkpoint,
+ * authority), keeping the file's bytes: at 100,000 records the record lines
+ * are most of the file, and a verify since the checkpoint needs none of them. */
+enum { PIN_ALL, PIN_HEAD };
+
+/* "<id> <40 hex>": the id has no space and fits an id. */
+static int id_and_blob(char id[SMSAUDIT_ID_MAX], const char **blob, const char *s)
+{
+	const char *sp = strchr(s, ' ');
+	size_t idlen = sp ? (size_t)(sp - s) : 0;
+	if (!sp || idlen == 0 || idlen >= SMSAUDIT_ID_MAX || strlen(sp + 1) != 40)
+		return 0;
+	memcpy(id, s, idlen);
+	id[idlen] = '\0';
+	*blob = sp + 1;
+	return 1;
+}
+
 /* 0 and the pin; SMSAUDIT_ENOTFOUND when there is none; EINVALID naming the line when it is damaged. */
-static int pin_load(pin_file *p, const char *path)
+static int pin_load(pin_file *p, const char *path, int mode)
 {
 	memset(p, 0, sizeof(*p));
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
@@ -113,30 +161,46 @@ static int pin_load(pin_file *p, const char *path)
 			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: the last line is cut short", path, line);
 			break;
 		}
+		if (mode == PIN_HEAD && strncmp(s, "r ", 2) == 0) {
+			p->body = (size_t)(s - b.ptr);
+			break;
+		}
 		*nl = '\0';
-		/* "r <id> <40 hex>": the id has no space and fits an id */
-		const char *sp = strncmp(s, "r ", 2) == 0 ? strchr(s + 2, ' ') : NULL;
-		size_t idlen = sp ? (size_t)(sp - (s + 2)) : 0;
+		char id[SMSAUDIT_ID_MAX];
+		const char *blob = NULL;
+		unsigned long long nr, ne, nc;
+		int content, used = 0;
 		if (strncmp(s, "anchor ", 7) == 0 && strlen(s + 7) == 64) {
 			memcpy(p->anchor, s + 7, 65);
-		} else if (sp && idlen > 0 && idlen < SMSAUDIT_ID_MAX && strlen(sp + 1) == 40) {
-			char id[SMSAUDIT_ID_MAX];
-			memcpy(id, s + 2, idlen);
-			id[idlen] = '\0';
-			rc = pin_push(p, id, sp + 1);
+		} else if (sscanf(s, "tip %40[0-9a-f] content %d records %llu evidence %llu checked %llu%n", p->tip, &content,
+		                  &nr, &ne, &nc, &used) == 5 && (size_t)used == strlen(s) && strlen(p->tip) == 40 &&
+		           (content == 0 || content == 1)) {
+			p->have_tip = 1;
+			p->content = content;
+			p->records = (size_t)nr;
+			p->evidence = (size_t)ne;
+			p->checked = (size_t)nc;
+		} else if (strncmp(s, "a ", 2) == 0 && id_and_blob(id, &blob, s + 2)) {
+			rc = push_authority(p, id, blob);
+		} else if (strncmp(s, "r ", 2) == 0 && id_and_blob(id, &blob, s + 2)) {
+			rc = pin_push(p, id, blob);
 		} else
 			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: not a pin line", path, line);
 		s = nl + 1;
 	}
-	smsaudit_buf_dispose(&b);
+	if (mode == PIN_HEAD) {
+		if (!p->body)
+			p->body = b.size;
+		p->raw = b;
+	} else {
+		smsaudit_buf_dispose(&b);
+	}
 	if (rc == 0 && !p->anchor[0])
 		rc = error_set(SMSAUDIT_EINVALID, "%s: names no trust anchor", path);
 	if (rc == 0 && p->n > 1)
 		qsort(p->r, p->n, sizeof(*p->r), cmp_pinned);
-	if (rc < 0) {
-		free(p->r);
-		memset(p, 0, sizeof(*p));
-	}
+	if (rc < 0)
+		pin_dispose(p);
 	return rc;
 }
 
@@ -161,6 +225,7 @@ static int add_problem(smsaudit_problem **v, size_t *n, const char *path, const 
 
 typedef struct {
 	const smsaudit_state *st;
+	smsaudit_store *store;
 	smsaudit_problem **v;
 	size_t *n;
 } tag_ctx;
@@ -168,7 +233,8 @@ typedef struct {
 static int check_tag(const char *name, const smsaudit_oid *commit, void *u)
 {
 	tag_ctx *t = u;
-	if (smsaudit_state_has_commit(t->st, commit))
+	const smsaudit_oid *base = state_base_commit(t->st);
+	if (smsaudit_state_has_commit(t->st, commit) || (base && smsaudit_repo_descends(t->store->repo, base, commit)))
 		return 0;
 	char hex[41];
 	smsaudit_oid_fmt(hex, commit);
@@ -241,7 +307,7 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 			return rc;
 	}
 	pin_file pin;
-	rc = out->path[0] ? pin_load(&pin, out->path) : SMSAUDIT_ENOTFOUND;
+	rc = out->path[0] ? pin_load(&pin, out->path, state_base_commit(st) ? PIN_HEAD : PIN_ALL) : SMSAUDIT_ENOTFOUND;
 	if (rc == SMSAUDIT_ENOTFOUND) {
 		rc = 0;
 	} else if (rc < 0) {
@@ -249,13 +315,21 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 	} else {
 		out->pinned = 1;
 		memcpy(out->pinned_anchor, pin.anchor, 65);
-		out->pinned_records = pin.n;
+		out->pinned_records = state_base_commit(st) ? pin.records : pin.n;
 		if (strcmp(pin.anchor, out->anchor) != 0)
 			rc = add_problem(problems, n, CA_PATH, "", "the repository's trust anchor is %s, but this machine "
 			                 "pinned %s for it (%s): the history was rebuilt under another anchor", out->anchor,
 			                 pin.anchor, out->path);
 		pin_file now;
-		if (rc == 0 && at_main && (rc = accepted_records(&now, st)) == 0) {
+		const smsaudit_oid *base = state_base_commit(st);
+		char base_hex[41] = "";
+		if (base)
+			smsaudit_oid_fmt(base_hex, base);
+		if (rc == 0 && base && !(pin.have_tip && strcmp(pin.tip, base_hex) == 0)) {
+			/* The state continues the pin's checkpoint; another verify moved it meanwhile. */
+			rc = add_problem(problems, n, "", "", "the pin (%s) changed during this verify; run verify again",
+			                 out->path);
+		} else if (rc == 0 && at_main && !base && (rc = accepted_records(&now, st)) == 0) {
 			for (size_t i = 0; rc == 0 && i < pin.n; i++) {
 				pinned_record *hit = now.n ? bsearch(&pin.r[i], now.r, now.n, sizeof(*now.r), cmp_pinned) : NULL;
 				if (!hit)
@@ -268,12 +342,14 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 			}
 			free(now.r);
 		}
-		free(pin.r);
+		/* Since the checkpoint every pinned record is still there: the state
+		 * was judged from it, and nothing added up to it was changed or removed. */
+		pin_dispose(&pin);
 	}
 	if (rc < 0 || !at_main)
 		return rc;
 	/* Checkpoints: audit tags and the source commits of pack seals. */
-	tag_ctx t = { st, problems, n };
+	tag_ctx t = { st, store, problems, n };
 	if ((rc = smsaudit_repo_each_tag(store->repo, "audit/", check_tag, &t)) != 0)
 		return rc < 0 ? rc : SMSAUDIT_ENOMEM;
 	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
@@ -293,6 +369,85 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 	return 0;
 }
 
+/* The grants a state applied, in its order, then its revocations (with their objects). */
+static int accepted_authority(pin_file *out, const smsaudit_state *st)
+{
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < smsaudit_state_person_count(st); k++) {
+		const smsaudit_record *grant = smsaudit_state_person_at(st, k)->record;
+		for (size_t i = 0; rc == 0 && i < smsaudit_state_record_count(st); i++) {
+			smsaudit_record_entry e;
+			smsaudit_state_record_at(&e, st, i);
+			char hex[41];
+			smsaudit_oid_fmt(hex, &e.blob);
+			if (e.record == grant)
+				rc = push_authority(out, grant->id, hex);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		char hex[41];
+		smsaudit_oid_fmt(hex, &e.blob);
+		if (e.record && e.valid && e.record->type == SMSAUDIT_REC_REVOCATION)
+			rc = push_authority(out, e.record->id, hex);
+	}
+	return rc;
+}
+
+/* The pin's lines before its records: the anchor, the checkpoint, the authority. */
+static int pin_head(smsaudit_buf *b, const pin_file *p, const char *anchor)
+{
+	int rc = buf_printf(b, PIN_MAGIC "anchor %s\n", anchor);
+	if (rc == 0 && p->have_tip)
+		rc = buf_printf(b, "tip %s content %d records %zu evidence %zu checked %zu\n", p->tip, p->content,
+		                p->records, p->evidence, p->checked);
+	for (size_t i = 0; rc == 0 && i < p->nauthority; i++)
+		rc = buf_printf(b, "a %s %s\n", p->authority[i].id, p->authority[i].blob);
+	return rc;
+}
+
+static void set_tip(pin_file *p, const smsaudit_state *st)
+{
+	smsaudit_oid_fmt(p->tip, smsaudit_state_commit(st));
+	p->have_tip = 1;
+	state_totals(st, &p->records, &p->evidence, &p->checked, &p->content);
+}
+
+/*
+ * The pin of a state judged since the pin's checkpoint: the same lines with
+ * the new checkpoint, the record lines kept as they are (in whatever order:
+ * reading sorts them) and the new records after them. The state holds the
+ * base's authority records too; they are pinned already, and the new ones
+ * are only evidence and self-assessments (state_load_since).
+ */
+static int pin_continue(smsaudit_buf *out, const smsaudit_state *st, const char *path, const char *anchor)
+{
+	pin_file pin;
+	char hex[41];
+	smsaudit_oid_fmt(hex, state_base_commit(st));
+	int rc = pin_load(&pin, path, PIN_HEAD);
+	if (rc == 0 && (!pin.have_tip || strcmp(pin.tip, hex) != 0))
+		rc = error_set(SMSAUDIT_EINVALID, "%s: changed during this verify; run verify again", path);
+	if (rc == 0) {
+		set_tip(&pin, st);
+		rc = pin_head(out, &pin, anchor);
+	}
+	if (rc == 0)
+		rc = buf_put(out, pin.raw.ptr + pin.body, pin.raw.size - pin.body);
+	for (size_t i = 0; rc == 0 && i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (!e.record || !e.valid || e.record->type == SMSAUDIT_REC_PERSON || e.record->type == SMSAUDIT_REC_REVOCATION)
+			continue;
+		char blob[41];
+		smsaudit_oid_fmt(blob, &e.blob);
+		rc = buf_printf(out, "r %s %s\n", e.record->id, blob);
+	}
+	pin_dispose(&pin);
+	return rc;
+}
+
 int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *root)
 {
 	char path[4200], tmp[4300], anchor[65];
@@ -301,18 +456,24 @@ int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const sms
 		return rc;
 	if ((rc = smsaudit_cert_fingerprint(anchor, store->ca)) < 0)
 		return rc;
-	pin_file keep;
-	memset(&keep, 0, sizeof(keep));
-	if (st)
-		rc = accepted_records(&keep, st);
-	else if ((rc = pin_load(&keep, path)) == SMSAUDIT_ENOTFOUND)
-		rc = 0;
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	if (rc == 0)
-		rc = buf_printf(&b, PIN_MAGIC "anchor %s\n", anchor);
-	for (size_t i = 0; rc == 0 && i < keep.n; i++)
-		rc = buf_printf(&b, "r %s %s\n", keep.r[i].id, keep.r[i].blob);
-	free(keep.r);
+	if (st && state_base_commit(st)) {
+		rc = pin_continue(&b, st, path, anchor);
+	} else {
+		pin_file keep;
+		memset(&keep, 0, sizeof(keep));
+		if (st) {
+			if ((rc = accepted_records(&keep, st)) == 0 && (rc = accepted_authority(&keep, st)) == 0)
+				set_tip(&keep, st);
+		} else if ((rc = pin_load(&keep, path, PIN_ALL)) == SMSAUDIT_ENOTFOUND) {
+			rc = 0;
+		}
+		if (rc == 0)
+			rc = pin_head(&b, &keep, anchor);
+		for (size_t i = 0; rc == 0 && i < keep.n; i++)
+			rc = buf_printf(&b, "r %s %s\n", keep.r[i].id, keep.r[i].blob);
+		pin_dispose(&keep);
+	}
 	if (rc == 0) {
 		temp_path_for(tmp, sizeof(tmp), path);
 		rc = file_write_replace(path, tmp, b.ptr, b.size);
@@ -328,4 +489,81 @@ int smsaudit_pin_save(smsaudit_store *store, const smsaudit_state *st, const sms
 	}
 	smsaudit_buf_dispose(&b);
 	return rc;
+}
+
+/* ---- the checkpoint, for a verify that judges only what came after it ---- */
+
+struct pin_base_hold {
+	pin_file pin;
+	char (*ids)[SMSAUDIT_ID_MAX];
+	smsaudit_oid *blobs;
+};
+
+static int hex_oid(smsaudit_oid *out, const char *hex)
+{
+	for (int i = 0; i < 20; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out->id[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+void pin_base_free(pin_base_hold *h)
+{
+	if (!h)
+		return;
+	pin_dispose(&h->pin);
+	free(h->ids);
+	free(h->blobs);
+	free(h);
+}
+
+int pin_base_load(state_base *out, pin_base_hold **hold, smsaudit_store *store)
+{
+	memset(out, 0, sizeof(*out));
+	*hold = NULL;
+	char place[4200], path[4200], root_hex[41] = "", anchor[65] = "", was_anchor[65] = "";
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	int rc = path_pin_path(place, sizeof(place), store, 0);
+	if (rc == 0 && (rc = file_read_all(&b, place, 4096)) == 0 &&
+	    (sscanf(b.ptr ? b.ptr : "", "root %40s anchor %64s", root_hex, was_anchor) != 2 || strlen(root_hex) != 40 ||
+	     hex_oid(&out->root, root_hex) < 0))
+		rc = error_set(SMSAUDIT_ENOTFOUND, "%s: no first commit pinned", place);
+	smsaudit_buf_dispose(&b);
+	if (rc == 0)
+		rc = pin_path(path, sizeof(path), &out->root, 0);
+	if (rc == 0)
+		rc = smsaudit_cert_fingerprint(anchor, store->ca);
+	pin_base_hold *h = rc == 0 ? calloc(1, sizeof(*h)) : NULL;
+	if (rc == 0 && !h)
+		rc = error_oom();
+	if (rc == 0)
+		rc = pin_load(&h->pin, path, PIN_HEAD);
+	/* Only a checkpoint under the repository's own anchor is one to continue. */
+	if (rc == 0 && (!h->pin.have_tip || strcmp(h->pin.anchor, anchor) != 0 || strcmp(was_anchor, anchor) != 0 ||
+	                hex_oid(&out->commit, h->pin.tip) < 0))
+		rc = error_set(SMSAUDIT_ENOTFOUND, "%s: no checkpoint under this anchor", path);
+	size_t na = rc == 0 ? h->pin.nauthority : 0;
+	if (rc == 0 && (!(h->ids = calloc(na ? na : 1, sizeof(*h->ids))) || !(h->blobs = calloc(na ? na : 1, sizeof(*h->blobs)))))
+		rc = error_oom();
+	for (size_t i = 0; rc == 0 && i < na; i++) {
+		snprintf(h->ids[i], sizeof(h->ids[i]), "%s", h->pin.authority[i].id);
+		if (hex_oid(&h->blobs[i], h->pin.authority[i].blob) < 0)
+			rc = error_set(SMSAUDIT_EINVALID, "%s: a damaged authority line", path);
+	}
+	if (rc < 0) {
+		pin_base_free(h);
+		return rc;
+	}
+	out->records = h->pin.records;
+	out->evidence = h->pin.evidence;
+	out->content_checked = h->pin.checked;
+	out->content = h->pin.content;
+	out->authority_ids = (const char (*)[SMSAUDIT_ID_MAX])h->ids;
+	out->authority_blobs = h->blobs;
+	out->nauthority = na;
+	*hold = h;
+	return 0;
 }

@@ -1421,7 +1421,8 @@ static int history_commit_changes(smsaudit_history *h, smsaudit_repo *repo, size
 
 static int history_index(smsaudit_history *h, const git_oid *id);
 
-static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, git_commit *c)
+/* Add commit c (as a root, whatever its parents, when as_root). */
+static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, git_commit *c, int as_root)
 {
 	if (h->n == *alloc) {
 		size_t n = *alloc ? *alloc * 2 : 256;
@@ -1435,7 +1436,7 @@ static int history_add(smsaudit_history *h, size_t *alloc, const git_oid *id, gi
 	hc->id = *id;
 	hc->tree = *git_commit_tree_id(c);
 	hc->time = (time_t)git_commit_time(c);
-	hc->nparents = git_commit_parentcount(c);
+	hc->nparents = as_root ? 0 : git_commit_parentcount(c);
 	hc->parent0 = h->nparents_all;
 	size_t *p = realloc(h->parents, (h->nparents_all + hc->nparents + 1) * sizeof(*p));
 	if (!p)
@@ -2264,7 +2265,7 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 				rc = damaged(repo, "commit", &id);
 				break;
 			}
-			rc = history_add(h, &alloc, &id, c);
+			rc = history_add(h, &alloc, &id, c, 0);
 			if (rc == SMSAUDIT_EDAMAGED)
 				rc = damaged(repo, "parent of commit", &id);
 			git_commit_free(c);
@@ -2291,6 +2292,95 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 	}
 	*out = h;
 	return 0;
+}
+
+int smsaudit_repo_history_since(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *base,
+                                const smsaudit_oid *tip, smsaudit_change_fn fn, void *payload)
+{
+	*out = NULL;
+	smsaudit_history *h = calloc(1, sizeof(*h));
+	if (!h)
+		return error_oom();
+	git_oid bid, tid;
+	to_git(&bid, base);
+	to_git(&tid, tip);
+	size_t alloc = 0;
+	git_commit *c = NULL;
+	git_revwalk *walk = NULL;
+	int rc = 0;
+	if (git_commit_lookup(&c, repo->git, &bid) < 0) {
+		rc = damaged(repo, "commit", &bid);
+	} else {
+		/* The base stands for everything before it: a commit without parents. */
+		rc = history_add(h, &alloc, &bid, c, 1);
+	}
+	git_commit_free(c);
+	if (rc == 0 && !git_oid_equal(&bid, &tid)) {
+		if (git_revwalk_new(&walk, repo->git) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+		if (rc == 0) {
+			git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+			if (git_revwalk_push(walk, &tid) < 0)
+				rc = damaged(repo, "commit", &tid);
+			else if (git_revwalk_hide(walk, &bid) < 0)
+				rc = damaged(repo, "commit", &bid);
+		}
+		git_oid id;
+		int wrc = 0;
+		while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
+			if (git_commit_lookup(&c, repo->git, &id) < 0) {
+				rc = damaged(repo, "commit", &id);
+				break;
+			}
+			/* A parent outside the base and what follows it: history that
+			 * does not simply continue from the base. */
+			for (unsigned k = 0; rc == 0 && k < git_commit_parentcount(c); k++) {
+				size_t idx;
+				if (!history_lookup(&idx, h, git_commit_parent_id(c, k)->id))
+					rc = error_set(SMSAUDIT_ENOTFOUND, "a commit after the base has a parent before it");
+			}
+			if (rc == 0)
+				rc = history_add(h, &alloc, &id, c, 0);
+			git_commit_free(c);
+		}
+		if (rc == 0 && wrc != GIT_ITEROVER)
+			rc = damaged(repo, "history below commit", &tid);
+		git_revwalk_free(walk);
+	}
+	/* Only a tip that descends from the base continues it. */
+	size_t tip_index;
+	if (rc == 0 && !history_lookup(&tip_index, h, tid.id))
+		rc = error_set(SMSAUDIT_ENOTFOUND, "the commit does not descend from the base");
+	event_list ev = { NULL, 0, 0 };
+	if (rc == 0 && fn)
+		rc = diff_commits(h, repo, 1, &ev);
+	for (size_t i = 0; rc == 0 && fn && i < ev.n; i++) {
+		smsaudit_oid o;
+		from_git(&o, &ev.v[i].blob);
+		rc = fn(h, ev.v[i].commit, ev.v[i].path, (smsaudit_path_change)ev.v[i].change, &o, payload);
+	}
+	events_free(&ev);
+	if (rc < 0) {
+		smsaudit_history_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+int smsaudit_repo_descends(smsaudit_repo *repo, const smsaudit_oid *commit, const smsaudit_oid *ancestor)
+{
+	git_oid c, a;
+	to_git(&c, commit);
+	to_git(&a, ancestor);
+	if (git_oid_equal(&c, &a))
+		return 1;
+	int r = git_graph_descendant_of(repo->git, &c, &a);
+	if (r < 0) {
+		git_error_clear();
+		return 0;
+	}
+	return r;
 }
 
 typedef struct {

@@ -32,6 +32,8 @@ typedef struct {
 	unsigned signer_roles;      /* and the roles it granted */
 	time_t signed_at;
 	size_t commit;          /* index in the history of the commit that added it */
+	int prejudged;          /* accepted by the verify a base comes from: applied, not judged again */
+	size_t order;           /* and the order that verify applied it in */
 } loaded;
 
 enum { CONTENT_UNCHECKED, CONTENT_OK, CONTENT_MISSING, CONTENT_CHANGED, CONTENT_SIZE, CONTENT_UNREADABLE };
@@ -55,6 +57,10 @@ struct smsaudit_state {
 	smsaudit_oid at;            /* the commit loaded */
 	const smsaudit_record *sms; /* the SMS description in force: the latest valid sms record, or NULL */
 	char damage[512];           /* the first such message */
+	/* A state loaded since a base (state_load_since): the base's counts and commits. */
+	int since;
+	smsaudit_oid root, base;
+	size_t base_records, base_evidence, base_checked;
 };
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
@@ -131,7 +137,26 @@ const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st)
 
 const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st)
 {
-	return smsaudit_history_commit(st->history, 0);
+	return st->since ? &st->root : smsaudit_history_commit(st->history, 0);
+}
+
+const smsaudit_history *state_history(const smsaudit_state *st)
+{
+	return st->history;
+}
+
+const smsaudit_oid *state_base_commit(const smsaudit_state *st)
+{
+	return st->since ? &st->base : NULL;
+}
+
+void state_totals(const smsaudit_state *st, size_t *records, size_t *evidence, size_t *content_checked,
+                  int *content)
+{
+	*content = (st->flags & SMSAUDIT_STATE_CHECK_CONTENT) != 0;
+	*records = st->base_records + st->nrecs;
+	*evidence = st->base_evidence + st->nevidence;
+	*content_checked = st->base_checked + st->content_checked;
 }
 
 int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *commit)
@@ -379,6 +404,7 @@ typedef struct {
 	size_t ncontent, acontent;
 	record_cache *cache;    /* NULL unless SMSAUDIT_STATE_USE_CACHE */
 	size_t cache_hits;
+	const smsaudit_oid *lookup_at;  /* since a base: content not added since is looked up here */
 } collect_ctx;
 
 static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
@@ -546,11 +572,20 @@ static void check_content(collect_ctx *c, smsaudit_repo *repo, loaded *l)
 		return;
 	const smsaudit_evidence_body *b = &l->rec->evidence;
 	const content_entry *ce = content_find(c, b->sha256);
-	if (!ce || strncmp(b->sha256, ce->sha, 64) != 0) {
-		l->content = CONTENT_MISSING;
-		return;
+	smsaudit_oid cblob;
+	if (ce && strncmp(b->sha256, ce->sha, 64) == 0) {
+		cblob = ce->blob;
+	} else {
+		/* Since a base, only the content added since was walked; what a new
+		 * record names may have come before (the same bytes again). */
+		char cpath[100];
+		snprintf(cpath, sizeof(cpath), "content/%.2s/%s", b->sha256, b->sha256);
+		if (!c->lookup_at || smsaudit_repo_path_oid(&cblob, repo, c->lookup_at, cpath) < 0) {
+			smsaudit_error_clear();
+			l->content = CONTENT_MISSING;
+			return;
+		}
 	}
-	smsaudit_oid cblob = ce->blob;
 	if (!(c->flags & SMSAUDIT_STATE_CHECK_CONTENT))
 		return;
 	char sha[65];
@@ -670,6 +705,10 @@ static int cmp_ledger(const void *a, const void *b)
 	const loaded *x = a, *y = b;
 	if (x->commit != y->commit)
 		return x->commit < y->commit ? -1 : 1;
+	if (x->prejudged != y->prejudged)
+		return y->prejudged - x->prejudged;
+	if (x->prejudged)
+		return x->order < y->order ? -1 : x->order > y->order;
 	return cmp_loaded(a, b);
 }
 
@@ -813,6 +852,8 @@ static int time_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l)
 	return 1;
 }
 
+static int apply_authority(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac, int final);
+
 /* Judge one record's signer against the authority in effect at its commit;
  * apply it if it is a grant or a revocation. Returns 0 when decided, 1 when
  * the signer is not (yet) known and the record should wait for the rest of
@@ -821,6 +862,8 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, authority
 {
 	const smsaudit_record *r = l->rec;
 	l->valid = 1;
+	if (l->prejudged)
+		return apply_authority(st, store, l, ac, final);
 	/* The latest grant of this certificate in effect. */
 	const authority_entry *g = NULL;
 	for (size_t i = 0; i < ac->n; i++) {
@@ -893,8 +936,16 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, authority
 	}
 	if (!l->valid)
 		return 0;
+	return apply_authority(st, store, l, ac, final);
+}
+
+/* A valid grant or revocation takes effect (other records change nothing). */
+static int apply_authority(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac, int final)
+{
+	const smsaudit_record *r = l->rec;
 	if (r->type == SMSAUDIT_REC_PERSON) {
-		check_person_record(st, store, l);
+		if (!l->prejudged)
+			check_person_record(st, store, l);
 		if (l->valid)
 			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
 	} else if (r->type == SMSAUDIT_REC_REVOCATION) {
@@ -924,6 +975,8 @@ static void authority(smsaudit_state *st, smsaudit_store *store)
 	authority_ctx ac;
 	memset(&ac, 0, sizeof(ac));
 	ac.now = smsaudit_now();
+	/* A base was accepted with its first grant. */
+	ac.have_genesis = st->since;
 	ac.v = calloc(st->nrecs ? st->nrecs : 1, sizeof(*ac.v));
 	char *done = calloc(st->nrecs ? st->nrecs : 1, 1);
 	if (!ac.v || !done || ancestry_build(&ac.anc, st) < 0) {
@@ -1330,7 +1383,7 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	int threaded = pthread_create(&walker, NULL, walk_thread, &wj) == 0;
 	if (!threaded)
 		walk_thread(&wj);
-	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0 };
+	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0, NULL };
 	if (flags & SMSAUDIT_STATE_USE_CACHE) {
 		char digest[65];
 		store_trust_digest(store, digest);
@@ -1397,6 +1450,177 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 		anchor_ctx ac = { st, store, &at };
 		smsaudit_repo_walk(store->repo, &at, ANCHORS_DIR, check_anchor, &ac);
 	}
+	*out = st;
+	return 0;
+}
+
+/* ---- judging only what follows a base ---- */
+
+typedef struct {
+	smsaudit_state *st;
+	collect_ctx *c;
+	loaded *sigs;           /* signatures added since (path and blob only) */
+	size_t nsigs, asigs;
+	const char *why;        /* set when only the whole history can judge */
+} since_ctx;
+
+static int push_loaded(loaded **v, size_t *n, size_t *alloc, const char *path, const smsaudit_oid *blob, size_t commit)
+{
+	if (*n == *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 64;
+		loaded *r = realloc(*v, na * sizeof(*r));
+		if (!r)
+			return error_oom();
+		*v = r;
+		*alloc = na;
+	}
+	loaded *l = &(*v)[(*n)++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->blob = *blob;
+	l->commit = commit;
+	return 0;
+}
+
+static int since_change(const smsaudit_history *h, size_t i, const char *path, smsaudit_path_change change,
+                        const smsaudit_oid *blob, void *u)
+{
+	(void)h;
+	since_ctx *sc = u;
+	if (sc->why)
+		return 0;
+	smsaudit_record_type type;
+	char id[SMSAUDIT_ID_MAX];
+	const char *bn = base_name(path);
+	size_t bl = strlen(bn);
+	if (change != SMSAUDIT_PATH_ADDED || !path_has_a_place(sc->c->store, path))
+		sc->why = "a change the whole history must judge";
+	else if (strncmp(path, "content/", 8) == 0)
+		return content_cb(path, blob, sc->c);
+	else if (strncmp(path, "records/", 8) != 0)
+		sc->why = "a file outside records/ and content/";
+	else if (ends_with(path, ".xml.p7s"))
+		return push_loaded(&sc->sigs, &sc->nsigs, &sc->asigs, path, blob, i);
+	else if (!ends_with(path, ".xml") || bl - 4 >= sizeof(id))
+		sc->why = "an unexpected file among the records";
+	else if (snprintf(id, sizeof(id), "%.*s", (int)(bl - 4), bn), smsaudit_record_id_type(&type, id) < 0)
+		sc->why = "a record file not named by a record id";
+	else if (type != SMSAUDIT_REC_EVIDENCE && type != SMSAUDIT_REC_ASSESSMENT)
+		sc->why = "a record that changes authority, findings, audits or the SMS";
+	else
+		return push_loaded(&sc->st->recs, &sc->st->nrecs, &sc->st->arecs, path, blob, i);
+	smsaudit_error_clear();
+	return 0;
+}
+
+static int cmp_loaded_path(const void *a, const void *b)
+{
+	return strcmp(((const loaded *)a)->path, ((const loaded *)b)->path);
+}
+
+/* The base's person and revocation records, applied in the order its verify applied them. */
+static int load_prejudged(smsaudit_state *st, smsaudit_repo *repo, const state_base *base)
+{
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < base->nauthority; i++) {
+		char path[160];
+		rc = smsaudit_record_path(path, sizeof(path), base->authority_ids[i]);
+		if (rc == 0)
+			rc = push_loaded(&st->recs, &st->nrecs, &st->arecs, path, &base->authority_blobs[i], 0);
+		if (rc < 0)
+			break;
+		loaded *l = &st->recs[st->nrecs - 1];
+		if ((rc = smsaudit_repo_read_blob(&xml, repo, &l->blob)) == 0 &&
+		    (rc = smsaudit_record_parse(&l->rec, xml.ptr, xml.size, path)) == 0 &&
+		    strcmp(l->rec->id, base->authority_ids[i]) != 0)
+			rc = error_set(SMSAUDIT_EINVALID, "%s: the pinned object holds another record", path);
+		if (rc == 0) {
+			l->prejudged = 1;
+			l->sig_ok = 1;
+			l->signed_at = l->rec->made_at;
+			l->order = i;
+		}
+	}
+	smsaudit_buf_dispose(&xml);
+	return rc;
+}
+
+int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_base *base, const smsaudit_oid *commit,
+                     unsigned flags)
+{
+	*out = NULL;
+	if ((flags & SMSAUDIT_STATE_CHECK_CONTENT) && !base->content)
+		return error_set(SMSAUDIT_ENOTFOUND, "the base was verified without content digests");
+	smsaudit_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return error_oom();
+	pthread_mutex_init(&st->lock, NULL);
+	st->flags = flags & ~SMSAUDIT_STATE_USE_CACHE;
+	/* A base whose content was checked stays one: the new content is checked
+	 * too, which costs only what the new commits add. */
+	if (base->content)
+		st->flags |= SMSAUDIT_STATE_CHECK_CONTENT;
+	st->at = *commit;
+	st->since = 1;
+	st->root = base->root;
+	st->base = base->commit;
+	collect_ctx c = { st, store, st->flags, NULL, 0, 0, NULL, 0, commit };
+	since_ctx sc = { st, &c, NULL, 0, 0, NULL };
+	int rc = smsaudit_repo_history_since(&st->history, store->repo, &base->commit, commit, since_change, &sc);
+	if (rc == 0 && sc.why)
+		rc = error_set(SMSAUDIT_ENOTFOUND, "%s", sc.why);
+	/* Pair each record with its signature. */
+	if (rc == 0 && sc.nsigs > 1)
+		qsort(sc.sigs, sc.nsigs, sizeof(*sc.sigs), cmp_loaded_path);
+	size_t paired = 0;
+	for (size_t i = 0; rc == 0 && i < st->nrecs; i++) {
+		loaded key;
+		size_t len = strlen(st->recs[i].path);
+		if (len + 5 > sizeof(key.path))
+			continue; /* no signature can be named after it: it stays unsigned */
+		memcpy(key.path, st->recs[i].path, len);
+		memcpy(key.path + len, ".p7s", 5);
+		const loaded *sig = sc.nsigs ? bsearch(&key, sc.sigs, sc.nsigs, sizeof(key), cmp_loaded_path) : NULL;
+		if (sig) {
+			st->recs[i].sig_blob = sig->blob;
+			st->recs[i].have_sig = 1;
+			paired++;
+		}
+	}
+	if (rc == 0 && paired != sc.nsigs)
+		rc = error_set(SMSAUDIT_ENOTFOUND, "a signature without a new record");
+	free(sc.sigs);
+	if (rc == 0) {
+		if (c.ncontent > 1)
+			qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
+		rc = load_all(&c);
+	}
+	if (rc == 0)
+		account_for_content(&c);
+	free(c.content);
+	/* Authority: the base's records as one commit before every new one. */
+	size_t nnew = st->nrecs;
+	if (rc == 0)
+		rc = load_prejudged(st, store->repo, base);
+	if (rc == 0 && st->nrecs > 1)
+		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
+	if (rc == 0) {
+		authority(st, store);
+		if (st->nrecs > 1)
+			qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
+		derive_evidence(st, store);
+		check_assessments(st, store);
+	}
+	if (rc == 0 && (st->nproblems || st->damaged))
+		rc = error_set(SMSAUDIT_ENOTFOUND, "a new record fails a rule");
+	if (rc < 0) {
+		smsaudit_state_free(st);
+		return rc;
+	}
+	st->base_records = base->records - (st->nrecs - nnew);
+	st->base_evidence = base->evidence;
+	st->base_checked = base->content_checked;
 	*out = st;
 	return 0;
 }

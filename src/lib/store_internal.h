@@ -41,6 +41,39 @@ struct smsaudit_identity {
  * authority, evidence, the SMS description), without the finding and audit
  * rules that model.c applies on top, and with problems unsorted. */
 int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags);
+/*
+ * What a clean verify of main accepted up to one commit (the pin's
+ * checkpoint): enough to judge only what later commits add.
+ */
+typedef struct {
+	smsaudit_oid root, commit;
+	size_t records, evidence, content_checked;
+	int content;                    /* content digests were checked up to commit */
+	const char (*authority_ids)[SMSAUDIT_ID_MAX]; /* its person and revocation records */
+	const smsaudit_oid *authority_blobs;
+	size_t nauthority;
+} state_base;
+
+/*
+ * Judge the commits after base->commit up to `commit` against the base: 0 and
+ * a state holding the base's authority records and the new records, when the
+ * new commits only add evidence and self-assessments (with their signatures
+ * and content) and every one of them passes; SMSAUDIT_ENOTFOUND when they do
+ * anything else, including failing a rule, so that the whole history is
+ * replayed and every problem reported as a full verify reports it. Only
+ * verify uses such a state (readers need every record).
+ */
+int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_base *base, const smsaudit_oid *commit,
+                     unsigned flags);
+/* Totals of a state (for one loaded since a base: the base's counts and the
+ * new records'), and whether every content digest up to its commit was checked. */
+void state_totals(const smsaudit_state *st, size_t *records, size_t *evidence, size_t *content_checked,
+                  int *content);
+/* The commits a state was judged over (since a base: the base, then the new ones). */
+const smsaudit_history *state_history(const smsaudit_state *st);
+/* The base a state continues (NULL for a state of the whole history). */
+const smsaudit_oid *state_base_commit(const smsaudit_state *st);
+
 /* A record the rules refuse: a problem, and it counts for nothing. */
 void state_reject(smsaudit_state *st, const smsaudit_record *rec, const char *path, const char *message);
 void state_sort_problems(smsaudit_state *st);

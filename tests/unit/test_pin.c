@@ -359,6 +359,16 @@ static void test_save_then_check(void **state)
 	assert_non_null(fgets(line, sizeof(line), f));
 	snprintf(want, sizeof(want), "anchor %s\n", res.ca_fingerprint);
 	assert_string_equal(line, want);
+	/* Then the checkpoint: the commit verified and what it counted (loaded
+	 * without content digests). */
+	char commit_hex[41];
+	smsaudit_oid_fmt(commit_hex, smsaudit_state_commit(st));
+	assert_non_null(fgets(line, sizeof(line), f));
+	snprintf(want, sizeof(want), "tip %s content 0 records 3 evidence 2 checked 0\n", commit_hex);
+	assert_string_equal(line, want);
+	/* Then the authority in the order it was applied: Ada's grant. */
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_int_equal(strncmp(line, "a person-", 9), 0);
 	int seen = 0;
 	while (fgets(line, sizeof(line), f)) {
 		char id[SMSAUDIT_ID_MAX + 8], hex[64];
@@ -628,12 +638,13 @@ static void test_damaged_pin_file(void **state)
 	size_t len = strlen(good) + 200;
 	char *x = malloc(len), want[1000];
 
-	/* A garbage line after the anchor and the 3 records: line 6. (This case,
+	/* A garbage line after the anchor, the checkpoint, the grant and the 3
+	 * records: line 8. (This case,
 	 * the cut-short one and the one without an anchor fail only after some
 	 * records were read: under LeakSanitizer they show that those records
 	 * must be freed with the error.) */
 	snprintf(x, len, "%sgarbage\n", good);
-	snprintf(want, sizeof(want), "%s:6: not a pin line", path);
+	snprintf(want, sizeof(want), "%s:8: not a pin line", path);
 	damaged(st, path, x, want);
 	/* In the middle: line 3. */
 	char anchor_line[100];
@@ -653,7 +664,7 @@ static void test_damaged_pin_file(void **state)
 	/* The last line without its newline. */
 	snprintf(x, len, "%s", good);
 	x[strlen(x) - 1] = '\0';
-	snprintf(want, sizeof(want), "%s:5: the last line is cut short", path);
+	snprintf(want, sizeof(want), "%s:7: the last line is cut short", path);
 	damaged(st, path, x, want);
 	/* Not a pin file at all. */
 	snprintf(want, sizeof(want), "%s:1: not a pin file", path);
