@@ -55,13 +55,14 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIXED_CLOCK := $(BUILD)/tests/fixed-clock.so
+TSA_SERVER := $(BUILD)/tests/tsa-server
 
 .PHONY: all tests check check-fast tests-build tests-build-asan demo install uninstall clean deps
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/libsmsaudit.a $(BUILD)/smsaudit
 
-tests: all $(TEST_BIN) $(FIXED_CLOCK)
+tests: all $(TEST_BIN) $(FIXED_CLOCK) $(TSA_SERVER)
 
 deps:
 	@scripts/install-deps
@@ -95,6 +96,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmsaudit.a $(HEADERS)
 $(FIXED_CLOCK): tests/cli/fixed_clock.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 $(WARN) -shared -fPIC -o $@ $<
+
+# A time-stamping authority on loopback for the CLI tests (tests/cli/tsa_server.c):
+# HTTP in front of stock `openssl ts -reply`.
+$(TSA_SERVER): tests/cli/tsa_server.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
 
 # Everything, twice: a normal build and a sanitizer build (built side by side),
 # then every test of both, JOBS at a time, and one summary.

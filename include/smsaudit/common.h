@@ -36,6 +36,14 @@ const smsaudit_error *smsaudit_error_last(void);
 /* Forget the last error on this thread. */
 void smsaudit_error_clear(void);
 
+/*
+ * Notices: what went wrong without failing the operation (a commit that could
+ * not be time-stamped, say). The library never prints; a program that wants
+ * them shown sets a function (process-wide; NULL: dropped).
+ */
+typedef void (*smsaudit_notice_fn)(const char *message, void *payload);
+void smsaudit_notice_set(smsaudit_notice_fn fn, void *payload);
+
 /* The library's version string, e.g. "0.1.0". */
 const char *smsaudit_version(void);
 

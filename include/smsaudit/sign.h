@@ -114,6 +114,28 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust);
 
 /*
+ * RFC 3161 time-stamps (SHA-256 message imprint).
+ *
+ * smsaudit_tsa_stamp asks the time-stamping authority at `url` (http://; a
+ * token is signed, so plain HTTP gives away nothing but privacy) for a token
+ * over `data`, with a fresh nonce and the TSA's certificate requested, and
+ * accepts the answer only when it is granted, answers this request and
+ * verifies against `ca`: `out` gets the response (DER, what `openssl ts
+ * -verify -in` reads). SMSAUDIT_EIO when the TSA cannot be reached or answers
+ * nonsense, SMSAUDIT_EINVALID when the answer does not verify. `timeout` in
+ * seconds (0: $SMSAUDIT_TSA_TIMEOUT, else 10).
+ *
+ * smsaudit_tsa_check verifies a response against `ca` and `data` (signature
+ * and chain at the token's own time, SHA-256 imprint over the data, status
+ * granted) and gives the token's time. SMSAUDIT_EINVALID with OpenSSL's
+ * reason ("message imprint mismatch", "certificate verify error") otherwise.
+ */
+int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const void *data, size_t len,
+                       int timeout);
+int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
+                       const smsaudit_cert *ca);
+
+/*
  * Read a passphrase for `what`: from the environment variable SMSAUDIT_PASSPHRASE
  * if set, else from the terminal without echo. Returns NULL (with an error)
  * when neither is available. Caller frees (the buffer is wiped first).

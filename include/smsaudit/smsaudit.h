@@ -20,5 +20,6 @@
 #include "packmodel.h"
 #include "pin.h"
 #include "verify.h"
+#include "stamp.h"
 
 #endif

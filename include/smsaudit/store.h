@@ -165,6 +165,7 @@ typedef struct {
 	const char *signer_email;         /* of the certificate that signed it; "" if unknown */
 	unsigned signer_roles;            /* the signer's roles when it was signed (0 if unknown) */
 	smsaudit_oid blob;                /* the record file's git object */
+	time_t stamped_at;                /* when a time-stamping authority vouched for it; 0: not (yet) */
 } smsaudit_record_entry;
 
 typedef struct {

@@ -33,6 +33,7 @@ static const struct {
 	{ "{status-window}", SMSAUDIT_STATUS_WINDOW_DAYS },
 	{ "{status-window-2}", 2 * SMSAUDIT_STATUS_WINDOW_DAYS },
 	{ "{status-horizon}", SMSAUDIT_STATUS_WINDOWS * SMSAUDIT_STATUS_WINDOW_DAYS },
+	{ "{tsa-tolerance}", SMSAUDIT_TSA_TOLERANCE_HOURS },
 };
 
 static void put_help(FILE *f, const char *text)

@@ -62,6 +62,10 @@ static const cli_command cli_commands[] = {
 	  cmd_verify_pack_help, NULL },
 	{ "sms", cmd_sms, "Show the SMS description's policy and grade scale, or replace the scale",
 	  cmd_sms_help, cmd_sms_subs },
+	{ "tsa", cmd_tsa, "Configure the time-stamping authority (RFC 3161) that vouches for record times",
+	  cmd_tsa_help, cmd_tsa_subs },
+	{ "stamp", cmd_stamp, "Time-stamp the records that wait for a token",
+	  cmd_stamp_help, NULL },
 	{ "help", cmd_help, "Show help for smsaudit or for one command",
 	  help_help, NULL },
 	{ "version", cmd_version, "Print the version",
@@ -264,6 +268,13 @@ static int run(int argc, char **argv)
 	return cmd->fn(&ctx, argc - i, argv + i);
 }
 
+/* The library's notices are warnings for the person at the terminal. */
+static void show_notice(const char *message, void *payload)
+{
+	(void)payload;
+	cli_warning("%s", message);
+}
+
 int main(int argc, char **argv)
 {
 #ifdef __GLIBC__
@@ -274,6 +285,7 @@ int main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 2);
 #endif
 	cli_set_commands(cli_commands);
+	smsaudit_notice_set(show_notice, NULL);
 	int rc = run(argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* A full disk or closed pipe must not look like success. */

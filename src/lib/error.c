@@ -105,3 +105,24 @@ const char *smsaudit_version(void)
 {
 	return SMSAUDIT_VERSION;
 }
+
+static smsaudit_notice_fn notice_fn;
+static void *notice_payload;
+
+void smsaudit_notice_set(smsaudit_notice_fn fn, void *payload)
+{
+	notice_fn = fn;
+	notice_payload = payload;
+}
+
+void notice(const char *fmt, ...)
+{
+	if (!notice_fn)
+		return;
+	char m[MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	notice_fn(m, notice_payload);
+}

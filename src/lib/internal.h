@@ -29,6 +29,8 @@ int error_text_length(const char *s, size_t max, const char *fmt, ...) SMSAUDIT_
 
 /* Out-of-memory error in one place. */
 int error_oom(void);
+/* Pass a notice on to the program's notice function, if any (common.h). */
+void notice(const char *fmt, ...) SMSAUDIT_PRINTF(1, 2);
 
 /* Buffer helpers (smsaudit_buf). Return 0 or SMSAUDIT_ENOMEM. */
 int buf_grow(smsaudit_buf *b, size_t extra);

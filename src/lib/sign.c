@@ -3,6 +3,7 @@
  * curve (P-256), one digest (SHA-256), one signature format (detached CMS, DER).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +17,10 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/http.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -952,4 +955,177 @@ void smsaudit_passphrase_free(char *pass)
 		return;
 	OPENSSL_cleanse(pass, strlen(pass));
 	free(pass);
+}
+
+/* ---- RFC 3161 time-stamps ---- */
+
+/* A store holding only `ca`, verifying at `when` (0: now). */
+static X509_STORE *tsa_store(const smsaudit_cert *ca, time_t when)
+{
+	X509_STORE *store = X509_STORE_new();
+	if (!store || X509_STORE_add_cert(store, ca->x509) != 1) {
+		X509_STORE_free(store);
+		return NULL;
+	}
+	if (when)
+		X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), when);
+	return store;
+}
+
+/* Seconds to wait for a TSA: SMSAUDIT_TSA_TIMEOUT (1 to 300), else 10.
+ * OpenSSL keeps retrying a refused connection until then. */
+static int tsa_timeout(void)
+{
+	const char *v = getenv("SMSAUDIT_TSA_TIMEOUT");
+	char *end = NULL;
+	long t = v ? strtol(v, &end, 10) : 0;
+	return v && *v && !*end && t >= 1 && t <= 300 ? (int)t : 10;
+}
+
+/* Granted (0) or granted with modifications (1). */
+static int tsa_granted(TS_RESP *resp)
+{
+	const ASN1_INTEGER *status = TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp));
+	long v = status ? ASN1_INTEGER_get(status) : -1;
+	return v == 0 || v == 1;
+}
+
+static TS_REQ *tsa_request(const unsigned char md[32])
+{
+	TS_REQ *req = TS_REQ_new();
+	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	unsigned char rnd[8];
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *nonce = NULL;
+	int ok = req && mi && alg && X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) == 1 &&
+	         TS_MSG_IMPRINT_set_algo(mi, alg) == 1 && TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)md, 32) == 1 &&
+	         TS_REQ_set_msg_imprint(req, mi) == 1 && TS_REQ_set_version(req, 1) == 1 &&
+	         RAND_bytes(rnd, sizeof(rnd)) == 1 && (bn = BN_bin2bn(rnd, sizeof(rnd), NULL)) != NULL &&
+	         (nonce = BN_to_ASN1_INTEGER(bn, NULL)) != NULL && TS_REQ_set_nonce(req, nonce) == 1 &&
+	         TS_REQ_set_cert_req(req, 1) == 1;
+	BN_free(bn);
+	ASN1_INTEGER_free(nonce);
+	X509_ALGOR_free(alg);
+	TS_MSG_IMPRINT_free(mi);
+	if (!ok) {
+		TS_REQ_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const void *data, size_t len,
+                       int timeout)
+{
+	out->size = 0;
+	unsigned char md[32];
+	char *host = NULL, *port = NULL, *path = NULL;
+	int ssl = 0, rc = 0;
+	if (!EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL))
+		return error_set(SMSAUDIT_ERROR, "SHA-256 failed: %s", ossl_reason());
+	if (OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, NULL, NULL) != 1)
+		rc = error_set(SMSAUDIT_EINVALID, "'%s' is not an http:// URL", url);
+	else if (ssl)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: https is not supported for time-stamping; use http:// (the token is "
+		               "signed, so plain HTTP gives away nothing but privacy)", url);
+	TS_REQ *req = rc == 0 ? tsa_request(md) : NULL;
+	if (rc == 0 && !req)
+		rc = error_set(SMSAUDIT_ERROR, "cannot build a time-stamp request: %s", ossl_reason());
+	BIO *body = rc == 0 ? BIO_new(BIO_s_mem()) : NULL;
+	if (rc == 0 && (!body || i2d_TS_REQ_bio(body, req) != 1))
+		rc = error_set(SMSAUDIT_ERROR, "cannot encode a time-stamp request: %s", ossl_reason());
+	BIO *answer = NULL;
+	if (rc == 0) {
+		answer = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
+		                            "application/timestamp-query", body, "application/timestamp-reply", 1,
+		                            (size_t)1 << 20, timeout > 0 ? timeout : tsa_timeout(), 0);
+		if (!answer)
+			rc = error_set(SMSAUDIT_EIO, "cannot reach the time-stamping authority at %s: %s", url, ossl_reason());
+	}
+	TS_RESP *resp = rc == 0 ? d2i_TS_RESP_bio(answer, NULL) : NULL;
+	if (rc == 0 && !resp)
+		rc = error_set(SMSAUDIT_EIO, "%s answered with no time-stamp response", url);
+	if (rc == 0 && !tsa_granted(resp))
+		rc = error_set(SMSAUDIT_EIO, "%s refused to time-stamp", url);
+	if (rc == 0) {
+		/* The answer must be to this request (imprint, nonce) and signed under `ca`. */
+		TS_VERIFY_CTX *vctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL);
+		X509_STORE *store = vctx ? tsa_store(ca, 0) : NULL;
+		if (!vctx || !store) {
+			X509_STORE_free(store);
+			rc = error_set(SMSAUDIT_ERROR, "cannot check a time-stamp: %s", ossl_reason());
+		} else {
+			TS_VERIFY_CTX_add_flags(vctx, TS_VFY_SIGNATURE);
+			TS_VERIFY_CTX_set_store(vctx, store); /* the context owns it now */
+			if (TS_RESP_verify_response(vctx, resp) != 1)
+				rc = error_set(SMSAUDIT_EINVALID, "the time-stamp from %s does not verify: %s", url, ossl_reason());
+		}
+		TS_VERIFY_CTX_free(vctx);
+	}
+	unsigned char *der = NULL;
+	int dlen = rc == 0 ? i2d_TS_RESP(resp, &der) : 0;
+	if (rc == 0 && dlen <= 0)
+		rc = error_set(SMSAUDIT_ERROR, "cannot encode a time-stamp: %s", ossl_reason());
+	if (rc == 0)
+		rc = buf_put(out, (const char *)der, (size_t)dlen);
+	OPENSSL_free(der);
+	TS_RESP_free(resp);
+	BIO_free_all(answer);
+	BIO_free(body);
+	TS_REQ_free(req);
+	OPENSSL_free(host);
+	OPENSSL_free(port);
+	OPENSSL_free(path);
+	ERR_clear_error();
+	return rc;
+}
+
+int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
+                       const smsaudit_cert *ca)
+{
+	*stamped_at = 0;
+	const unsigned char *p = response;
+	TS_RESP *resp = rlen <= LONG_MAX ? d2i_TS_RESP(NULL, &p, (long)rlen) : NULL;
+	int rc = 0;
+	if (!resp || p != (const unsigned char *)response + rlen)
+		rc = error_set(SMSAUDIT_EINVALID, "not a time-stamp response");
+	else if (!tsa_granted(resp))
+		rc = error_set(SMSAUDIT_EINVALID, "the time-stamp response is not a granted token");
+	TS_TST_INFO *tst = rc == 0 ? TS_RESP_get_tst_info(resp) : NULL;
+	const ASN1_GENERALIZEDTIME *gt = tst ? TS_TST_INFO_get_time(tst) : NULL;
+	struct tm tm;
+	if (rc == 0 && (!gt || ASN1_TIME_to_tm(gt, &tm) != 1))
+		rc = error_set(SMSAUDIT_EINVALID, "the time-stamp token has no time");
+	const X509_ALGOR *alg = NULL;
+	if (rc == 0) {
+		alg = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst));
+		const ASN1_OBJECT *obj = NULL;
+		X509_ALGOR_get0(&obj, NULL, NULL, alg);
+		if (!obj || OBJ_obj2nid(obj) != NID_sha256)
+			rc = error_set(SMSAUDIT_EINVALID, "the time-stamp token is not over a SHA-256 digest");
+	}
+	if (rc == 0) {
+		*stamped_at = smsaudit_utc_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		TS_VERIFY_CTX *vctx = TS_VERIFY_CTX_new();
+		X509_STORE *store = vctx ? tsa_store(ca, *stamped_at) : NULL;
+		BIO *b = store ? BIO_new_mem_buf(data, (int)len) : NULL;
+		if (!vctx || !store || !b || len > INT_MAX) {
+			X509_STORE_free(store);
+			BIO_free(b);
+			rc = error_set(SMSAUDIT_ERROR, "cannot check a time-stamp: %s", ossl_reason());
+		} else {
+			TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_DATA);
+			TS_VERIFY_CTX_set_store(vctx, store); /* the context owns both now */
+			TS_VERIFY_CTX_set_data(vctx, b);
+			if (TS_RESP_verify_response(vctx, resp) != 1)
+				rc = error_set(SMSAUDIT_EINVALID, "%s", ossl_reason());
+		}
+		TS_VERIFY_CTX_free(vctx);
+	}
+	TS_RESP_free(resp);
+	ERR_clear_error();
+	if (rc < 0)
+		*stamped_at = 0;
+	return rc;
 }

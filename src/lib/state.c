@@ -16,6 +16,7 @@
 
 #include "cache.h"
 #include "internal.h"
+#include "smsaudit/stamp.h"
 #include "store_internal.h"
 
 typedef struct {
@@ -32,6 +33,8 @@ typedef struct {
 	unsigned signer_roles;      /* and the roles it granted */
 	time_t signed_at;
 	size_t commit;          /* index in the history of the commit that added it */
+	time_t stamped_at;      /* the earliest time-stamp token that vouches for it, or 0 */
+	long stamp_tolerance;   /* and its TSA's tolerance (seconds) */
 	int prejudged;          /* accepted by the verify a base comes from: applied, not judged again */
 	size_t order;           /* and the order that verify applied it in */
 } loaded;
@@ -128,6 +131,7 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	out->signer_email = l->signer_email ? l->signer_email : "";
 	out->signer_roles = l->signer_roles;
 	out->blob = l->blob;
+	out->stamped_at = l->stamped_at;
 }
 
 const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st)
@@ -315,7 +319,9 @@ static int path_has_a_place(const smsaudit_store *store, const char *path)
 	if (strcmp(path, SMS_PATH) == 0 || strcmp(path, SMS_PATH ".p7s") == 0 || strcmp(path, CA_PATH) == 0 ||
 	    strcmp(path, CA_PATH ".p7s") == 0 || strcmp(path, store->catalogue_path) == 0)
 		return 1;
-	if (strncmp(path, "records/", 8) == 0 || strncmp(path, ANCHORS_DIR "/", sizeof(ANCHORS_DIR)) == 0)
+	if (strncmp(path, "records/", 8) == 0 || strncmp(path, ANCHORS_DIR "/", sizeof(ANCHORS_DIR)) == 0 ||
+	    strncmp(path, SMSAUDIT_TSA_DIR "/", sizeof(SMSAUDIT_TSA_DIR)) == 0 ||
+	    strncmp(path, SMSAUDIT_STAMPS_DIR "/", sizeof(SMSAUDIT_STAMPS_DIR)) == 0)
 		return 1;
 	/* content/<aa>/<sha256>, aa being the digest's first two digits */
 	return strncmp(path, "content/", 8) == 0 && strlen(path) == 8 + 3 + 64 && path[10] == '/' &&
@@ -389,6 +395,16 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* A file and the one beside it that vouches for it (a stamp's token, a TSA
+ * configuration's signature). */
+typedef struct {
+	char path[200];
+	smsaudit_oid blob, proof;
+	int have_proof;
+	size_t commit;          /* that added it */
+	smsaudit_tsa tsa;       /* TSA configurations, once read (tsa.url NULL: unusable) */
+} signed_file;
+
 /* content/<aa>/<sha256> -> blob, from one walk of content/. */
 typedef struct {
 	char sha[65];
@@ -405,6 +421,10 @@ typedef struct {
 	record_cache *cache;    /* NULL unless SMSAUDIT_STATE_USE_CACHE */
 	size_t cache_hits;
 	const smsaudit_oid *lookup_at;  /* since a base: content not added since is looked up here */
+	signed_file *stamps;            /* stamps/…/<id>.xml and the .tsr beside it */
+	size_t nstamps, astamps;
+	signed_file *tsas;              /* trust/tsa/<fp>.xml and its .p7s */
+	size_t ntsas, atsas;
 } collect_ctx;
 
 static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
@@ -426,6 +446,186 @@ static int content_cb(const char *path, const smsaudit_oid *blob, void *u)
 	c->content[c->ncontent].referenced = 0;
 	c->ncontent++;
 	return 0;
+}
+
+static void note_damage(smsaudit_state *st);
+
+static int push_signed_file(signed_file **v, size_t *n, size_t *alloc, const char *path, const smsaudit_oid *blob)
+{
+	if (*n == *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 16;
+		signed_file *r = realloc(*v, na * sizeof(*r));
+		if (!r)
+			return error_oom();
+		*v = r;
+		*alloc = na;
+	}
+	signed_file *f = &(*v)[(*n)++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->blob = *blob;
+	return 0;
+}
+
+/* "<x>.xml" then "<x>.xml<suffix>" (the walk is in path order): pairs. */
+static int pair_file(collect_ctx *c, signed_file **v, size_t *n, size_t *alloc, const char *path,
+                     const smsaudit_oid *blob, const char *suffix, const char *what)
+{
+	size_t len = strlen(path), sl = strlen(suffix);
+	if (len > 4 + sl && strcmp(path + len - sl, suffix) == 0 && strncmp(path + len - sl - 4, ".xml", 4) == 0) {
+		signed_file *prev = *n ? &(*v)[*n - 1] : NULL;
+		if (prev && strlen(prev->path) == len - sl && strncmp(prev->path, path, len - sl) == 0 && !prev->have_proof) {
+			prev->proof = *blob;
+			prev->have_proof = 1;
+			return 0;
+		}
+	} else if (len > 4 && strcmp(path + len - 4, ".xml") == 0 && len < sizeof((*v)->path)) {
+		return push_signed_file(v, n, alloc, path, blob);
+	}
+	problem(c->st, path, "", "unexpected file among the %s", what);
+	return 0;
+}
+
+static int stamps_cb(const char *path, const smsaudit_oid *blob, void *u)
+{
+	collect_ctx *c = u;
+	return pair_file(c, &c->stamps, &c->nstamps, &c->astamps, path, blob, ".tsr", "time-stamps");
+}
+
+static int tsa_cb(const char *path, const smsaudit_oid *blob, void *u)
+{
+	collect_ctx *c = u;
+	return pair_file(c, &c->tsas, &c->ntsas, &c->atsas, path, blob, ".p7s", "time-stamping authorities");
+}
+
+static void signed_files_free(signed_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		smsaudit_tsa_dispose(&v[i].tsa);
+	free(v);
+}
+
+/* The TSA configurations (their signatures are judged with the authority, later). */
+static void read_tsas(collect_ctx *c)
+{
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	for (size_t i = 0; i < c->ntsas; i++) {
+		signed_file *f = &c->tsas[i];
+		char want[64];
+		if (smsaudit_repo_read_blob(&b, c->store->repo, &f->blob) < 0) {
+			note_damage(c->st);
+			problem(c->st, f->path, "", "cannot read: %s", smsaudit_error_last()->message);
+		} else if (smsaudit_tsa_parse(&f->tsa, b.ptr, b.size, f->path) < 0) {
+			problem(c->st, f->path, "", "%s", smsaudit_error_last()->message);
+		} else if (snprintf(want, sizeof(want), SMSAUDIT_TSA_DIR "/%.16s.xml", f->tsa.ca_fingerprint),
+		           strcmp(want, f->path) != 0) {
+			problem(c->st, f->path, "", "a time-stamping authority is stored under its CA's fingerprint (%s)", want);
+			smsaudit_tsa_dispose(&f->tsa);
+		}
+	}
+	smsaudit_buf_dispose(&b);
+	smsaudit_error_clear();
+}
+
+static int cmp_loaded_id(const void *a, const void *b)
+{
+	const loaded *x = *(const loaded *const *)a, *y = *(const loaded *const *)b;
+	return strcmp(x->rec->id, y->rec->id);
+}
+
+/* One stamp: its token against the configured TSAs, and the records it lists. */
+static void stamp_one(collect_ctx *c, const signed_file *f, loaded **index, size_t nindex, smsaudit_buf *xml,
+                      smsaudit_buf *tsr)
+{
+	smsaudit_state *st = c->st;
+	smsaudit_repo *repo = c->store->repo;
+	char tsr_path[220], want[200];
+	snprintf(tsr_path, sizeof(tsr_path), "%s.tsr", f->path);
+	smsaudit_stamp_list list;
+	if (!f->have_proof) {
+		problem(st, f->path, "", "time-stamp token missing (%s)", tsr_path);
+		return;
+	}
+	if (smsaudit_repo_read_blob(xml, repo, &f->blob) < 0 || smsaudit_repo_read_blob(tsr, repo, &f->proof) < 0) {
+		note_damage(st);
+		problem(st, f->path, "", "cannot read: %s", smsaudit_error_last()->message);
+		return;
+	}
+	if (smsaudit_stamp_parse(&list, xml->ptr, xml->size, f->path) < 0) {
+		problem(st, f->path, "", "%s", smsaudit_error_last()->message);
+		return;
+	}
+	if (smsaudit_stamp_path(want, sizeof(want), list.id) < 0 || strcmp(want, f->path) != 0) {
+		problem(st, f->path, list.id, "stamp stored at the wrong path (expected %s)", want);
+		smsaudit_stamp_dispose(&list);
+		return;
+	}
+	time_t when = 0;
+	const smsaudit_tsa *by = NULL;
+	char why[600] = "no time-stamping authority is configured in " SMSAUDIT_TSA_DIR;
+	for (size_t i = 0; !by && i < c->ntsas; i++) {
+		if (!c->tsas[i].tsa.url)
+			continue;
+		if (smsaudit_tsa_check(&when, tsr->ptr, tsr->size, xml->ptr, xml->size, c->tsas[i].tsa.ca) == 0)
+			by = &c->tsas[i].tsa;
+		else
+			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
+	}
+	smsaudit_error_clear();
+	if (!by) {
+		problem(st, tsr_path, list.id, "the time-stamp token does not verify against any time-stamping authority "
+		        "of " SMSAUDIT_TSA_DIR " (%s)", why);
+		smsaudit_stamp_dispose(&list);
+		return;
+	}
+	for (size_t k = 0; k < list.n; k++) {
+		smsaudit_record key_rec;
+		loaded key_l, *kp = &key_l;
+		snprintf(key_rec.id, sizeof(key_rec.id), "%s", list.entries[k].id);
+		key_l.rec = &key_rec;
+		loaded **hit = nindex ? bsearch(&kp, index, nindex, sizeof(*index), cmp_loaded_id) : NULL;
+		char sha[65];
+		uint64_t size;
+		if (!hit) {
+			problem(st, f->path, list.id, "stamps %s, which is not in the repository", list.entries[k].id);
+		} else if (!(*hit)->have_sig || smsaudit_repo_blob_sha256(sha, &size, repo, &(*hit)->sig_blob) < 0) {
+			note_damage(st);
+			smsaudit_error_clear();
+			problem(st, f->path, list.id, "stamps %s, whose signature cannot be read", list.entries[k].id);
+		} else if (strcmp(sha, list.entries[k].signature_sha256) != 0) {
+			problem(st, f->path, list.id, "stamps another signature of %s than the one in the repository",
+			        list.entries[k].id);
+		} else if (!(*hit)->stamped_at || when < (*hit)->stamped_at) {
+			(*hit)->stamped_at = when;
+			(*hit)->stamp_tolerance = by->tolerance;
+		}
+	}
+	smsaudit_stamp_dispose(&list);
+}
+
+/* When each record was time-stamped (before authority: the rules of time use it). */
+static void stamp_times(collect_ctx *c)
+{
+	smsaudit_state *st = c->st;
+	if (!c->nstamps)
+		return;
+	loaded **index = malloc(st->nrecs * sizeof(*index));
+	size_t n = 0;
+	if (!index) {
+		error_oom();
+		return;
+	}
+	for (size_t i = 0; i < st->nrecs; i++)
+		if (st->recs[i].rec)
+			index[n++] = &st->recs[i];
+	if (n > 1)
+		qsort(index, n, sizeof(*index), cmp_loaded_id);
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT, tsr = SMSAUDIT_BUF_INIT;
+	for (size_t i = 0; i < c->nstamps; i++)
+		stamp_one(c, &c->stamps[i], index, n, &xml, &tsr);
+	smsaudit_buf_dispose(&xml);
+	smsaudit_buf_dispose(&tsr);
+	free(index);
 }
 
 static int cmp_content(const void *a, const void *b)
@@ -796,6 +996,8 @@ typedef struct {
 	ancestry anc;
 	int have_genesis;
 	time_t now;
+	const signed_file *tsas;     /* configured time-stamping authorities, with their commits */
+	size_t ntsas;
 } authority_ctx;
 
 static void check_person_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
@@ -830,6 +1032,43 @@ static void short_commit(char out[13], const smsaudit_state *st, size_t commit)
 	snprintf(out, 13, "%.12s", hex);
 }
 
+/*
+ * The time a TSA vouches for, held against the time a record claims: not
+ * before it, and not more than the TSA's tolerance after it. Once a TSA is
+ * configured (in a commit before the record's), a record without a token
+ * fails when its tolerance has run out.
+ */
+static int stamp_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l, const char *when)
+{
+	char other[21];
+	if (l->stamped_at) {
+		smsaudit_time_format(other, l->stamped_at);
+		if (l->signed_at > l->stamped_at + CLOCK_SKEW) {
+			problem(st, l->path, l->rec->id, "signed at %s, after its time-stamp (%s; %d s skew allowed)", when, other,
+			        CLOCK_SKEW);
+			return 0;
+		}
+		if (l->stamped_at - l->signed_at > l->stamp_tolerance) {
+			problem(st, l->path, l->rec->id, "signed at %s but time-stamped only at %s, more than the %ld hours a "
+			        "record may wait for its token: backdated, or held back", when, other, l->stamp_tolerance / 3600);
+			return 0;
+		}
+		return 1;
+	}
+	long tolerance = 0;
+	for (size_t i = 0; i < ac->ntsas; i++)
+		if (ac->tsas[i].tsa.url && ac->tsas[i].commit < l->commit &&
+		    (!tolerance || ac->tsas[i].tsa.tolerance < tolerance))
+			tolerance = ac->tsas[i].tsa.tolerance;
+	if (tolerance && ac->now - l->signed_at > tolerance) {
+		problem(st, l->path, l->rec->id, "signed at %s and still not time-stamped after %ld hours, though a "
+		        "time-stamping authority is configured (run `smsaudit stamp` within the tolerance)", when,
+		        tolerance / 3600);
+		return 0;
+	}
+	return 1;
+}
+
 /* The times a record claims, held against its commit and the verifier's clock. */
 static int time_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l)
 {
@@ -849,7 +1088,7 @@ static int time_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l)
 		        when, commit, other, CLOCK_SKEW);
 		return 0;
 	}
-	return 1;
+	return stamp_ok(st, ac, l, when);
 }
 
 static int apply_authority(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac, int final);
@@ -902,8 +1141,10 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, authority
 			const authority_entry *e = &ac->v[i];
 			if (!in_effect(&ac->anc, e, l->commit, l->signed_at))
 				continue;
+			/* revoked when it claims to be signed, when a TSA saw it, or in an earlier commit */
 			if (e->rec->type == SMSAUDIT_REC_REVOCATION && strcmp(e->rec->revocation.fingerprint, l->signer_fp) == 0 &&
 			    (l->signed_at >= e->rec->revocation.effective ||
+			     (l->stamped_at && l->stamped_at >= e->rec->revocation.effective) ||
 			     (e->commit != l->commit && e->rec->revocation.effective <= e->rec->made_at)))
 				revoked = e;
 			else if (e > g && e->rec->type == SMSAUDIT_REC_PERSON && strcmp(e->rec->person.email, p->email) == 0 &&
@@ -970,11 +1211,13 @@ static int apply_authority(smsaudit_state *st, smsaudit_store *store, loaded *l,
 	return 0;
 }
 
-static void authority(smsaudit_state *st, smsaudit_store *store)
+static void authority(smsaudit_state *st, smsaudit_store *store, const signed_file *tsas, size_t ntsas)
 {
 	authority_ctx ac;
 	memset(&ac, 0, sizeof(ac));
 	ac.now = smsaudit_now();
+	ac.tsas = tsas;
+	ac.ntsas = ntsas;
 	/* A base was accepted with its first grant. */
 	ac.have_genesis = st->since;
 	ac.v = calloc(st->nrecs ? st->nrecs : 1, sizeof(*ac.v));
@@ -1383,7 +1626,7 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	int threaded = pthread_create(&walker, NULL, walk_thread, &wj) == 0;
 	if (!threaded)
 		walk_thread(&wj);
-	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0, NULL };
+	collect_ctx c = { st, store, flags, NULL, 0, 0, NULL, 0, NULL, NULL, 0, 0, NULL, 0, 0 };
 	if (flags & SMSAUDIT_STATE_USE_CACHE) {
 		char digest[65];
 		store_trust_digest(store, digest);
@@ -1397,6 +1640,10 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	rc = smsaudit_repo_walk(store->repo, &at, "records", collect_cb, &c);
 	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
 		rc = smsaudit_repo_walk(store->repo, &at, "content", content_cb, &c);
+	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
+		rc = smsaudit_repo_walk(store->repo, &at, SMSAUDIT_STAMPS_DIR, stamps_cb, &c);
+	if (rc == 0 && !(flags & STATE_PEOPLE_ONLY))
+		rc = smsaudit_repo_walk(store->repo, &at, SMSAUDIT_TSA_DIR, tsa_cb, &c);
 	if (rc == 0) {
 		if (c.ncontent > 1)
 			qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
@@ -1410,7 +1657,12 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	for (size_t i = 0; rc == 0 && i < st->nrecs; i++)
 		if (!path_map_get(&lc.added, st->recs[i].path, &st->recs[i].commit))
 			st->recs[i].commit = smsaudit_history_count(st->history) - 1;
+	for (size_t i = 0; rc == 0 && i < c.ntsas; i++)
+		if (!path_map_get(&lc.added, c.tsas[i].path, &c.tsas[i].commit))
+			c.tsas[i].commit = smsaudit_history_count(st->history) - 1;
 	if (rc < 0) {
+		signed_files_free(c.stamps, c.nstamps);
+		signed_files_free(c.tsas, c.ntsas);
 		free(c.content);
 		record_cache_free(c.cache);
 		path_map_free(&lc.added);
@@ -1428,15 +1680,21 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 		st->cache_hits = c.cache_hits;
 		record_cache_free(c.cache);
 	}
+	if (rc == 0) {
+		read_tsas(&c);
+		stamp_times(&c);
+	}
+	signed_files_free(c.stamps, c.nstamps);
 	if (rc == 0 && st->damaged && !(flags & SMSAUDIT_STATE_REPORT_DAMAGE))
 		rc = error_set(SMSAUDIT_EDAMAGED, "%s", st->damage);
 	if (rc < 0) {
+		signed_files_free(c.tsas, c.ntsas);
 		smsaudit_state_free(st);
 		return rc;
 	}
 	if (st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
-	authority(st, store);
+	authority(st, store, c.tsas, c.ntsas);
 	choose_sms(st, store);
 	/* Everything after authority reads the records in time order. */
 	if (st->nrecs > 1)
@@ -1447,9 +1705,13 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 		check_assessments(st, store);
 		check_signed_file(st, store, &at, SMS_PATH);
 		check_signed_file(st, store, &at, CA_PATH);
+		/* A TSA's configuration is a quality manager's signed word, like an anchor. */
+		for (size_t i = 0; i < c.ntsas; i++)
+			check_signed_file(st, store, &at, c.tsas[i].path);
 		anchor_ctx ac = { st, store, &at };
 		smsaudit_repo_walk(store->repo, &at, ANCHORS_DIR, check_anchor, &ac);
 	}
+	signed_files_free(c.tsas, c.ntsas);
 	*out = st;
 	return 0;
 }
@@ -1565,7 +1827,7 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	st->since = 1;
 	st->root = base->root;
 	st->base = base->commit;
-	collect_ctx c = { st, store, st->flags, NULL, 0, 0, NULL, 0, commit };
+	collect_ctx c = { st, store, st->flags, NULL, 0, 0, NULL, 0, commit, NULL, 0, 0, NULL, 0, 0 };
 	since_ctx sc = { st, &c, NULL, 0, 0, NULL };
 	int rc = smsaudit_repo_history_since(&st->history, store->repo, &base->commit, commit, since_change, &sc);
 	if (rc == 0 && sc.why)
@@ -1606,7 +1868,7 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	if (rc == 0 && st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
 	if (rc == 0) {
-		authority(st, store);
+		authority(st, store, NULL, 0);
 		if (st->nrecs > 1)
 			qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 		derive_evidence(st, store);

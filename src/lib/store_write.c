@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "internal.h"
+#include "smsaudit/stamp.h"
 #include "store_internal.h"
 
 static int email_ok(const char *e)
@@ -27,9 +28,10 @@ static int email_ok(const char *e)
 
 /* ---- signing helpers ---- */
 
-/* Sign `bytes` and add `path` and `path`.p7s to the transaction. */
+/* Sign `bytes` and add `path` and `path`.p7s to the transaction (the
+ * signature's SHA-256 in `sig_sha` unless NULL). */
 static int add_signed(smsaudit_txn *txn, const char *path, const smsaudit_buf *bytes,
-                      const smsaudit_cert *cert, const smsaudit_key *key, time_t when)
+                      const smsaudit_cert *cert, const smsaudit_key *key, time_t when, char sig_sha[65])
 {
 	smsaudit_buf sig = SMSAUDIT_BUF_INIT;
 	char sig_path[256];
@@ -39,21 +41,137 @@ static int add_signed(smsaudit_txn *txn, const char *path, const smsaudit_buf *b
 		rc = smsaudit_txn_add(txn, path, bytes->ptr, bytes->size);
 	if (rc == 0)
 		rc = smsaudit_txn_add(txn, sig_path, sig.ptr, sig.size);
+	if (rc == 0 && sig_sha)
+		rc = sha256_hex(sig_sha, sig.ptr, sig.size);
 	smsaudit_buf_dispose(&sig);
 	return rc;
 }
 
+/* The records a commit adds, for its time-stamp. */
+typedef struct {
+	smsaudit_stamp_list list;
+	size_t alloc;
+} stamp_acc;
+
 static int add_record(smsaudit_txn *txn, const smsaudit_record *rec, const smsaudit_cert *cert,
-                      const smsaudit_key *key)
+                      const smsaudit_key *key, stamp_acc *acc)
 {
 	smsaudit_buf xml = SMSAUDIT_BUF_INIT;
-	char path[160];
+	char path[160], sig_sha[65];
 	int rc = smsaudit_record_path(path, sizeof(path), rec->id);
 	if (rc == 0)
 		rc = smsaudit_record_to_xml(&xml, rec);
 	if (rc == 0)
-		rc = add_signed(txn, path, &xml, cert, key, rec->made_at);
+		rc = add_signed(txn, path, &xml, cert, key, rec->made_at, sig_sha);
+	if (rc == 0 && acc->list.n == acc->alloc) {
+		size_t na = acc->alloc ? acc->alloc * 2 : 8;
+		smsaudit_stamp_entry *e = realloc(acc->list.entries, na * sizeof(*e));
+		if (!e)
+			rc = error_oom();
+		else {
+			acc->list.entries = e;
+			acc->alloc = na;
+		}
+	}
+	if (rc == 0) {
+		smsaudit_stamp_entry *e = &acc->list.entries[acc->list.n++];
+		snprintf(e->id, sizeof(e->id), "%s", rec->id);
+		memcpy(e->signature_sha256, sig_sha, 65);
+	}
 	smsaudit_buf_dispose(&xml);
+	return rc;
+}
+
+typedef struct {
+	smsaudit_repo *repo;
+	smsaudit_tsa *v;
+	size_t n;
+} tsa_set;
+
+static int collect_tsa(const char *path, const smsaudit_oid *blob, void *u)
+{
+	tsa_set *t = u;
+	size_t len = strlen(path);
+	if (len < 4 || strcmp(path + len - 4, ".xml") != 0)
+		return 0;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	smsaudit_tsa tsa;
+	if (smsaudit_repo_read_blob(&b, t->repo, blob) == 0 && smsaudit_tsa_parse(&tsa, b.ptr, b.size, path) == 0) {
+		smsaudit_tsa *v = realloc(t->v, (t->n + 1) * sizeof(*v));
+		if (v) {
+			t->v = v;
+			t->v[t->n++] = tsa;
+		} else {
+			smsaudit_tsa_dispose(&tsa);
+		}
+	}
+	smsaudit_error_clear(); /* a broken configuration is verify's to report */
+	smsaudit_buf_dispose(&b);
+	return 0;
+}
+
+/* The time-stamping authorities configured at head, in path order. */
+static int tsa_at_head(tsa_set *out, smsaudit_store *store)
+{
+	memset(out, 0, sizeof(*out));
+	out->repo = store->repo;
+	return smsaudit_repo_walk(store->repo, NULL, SMSAUDIT_TSA_DIR, collect_tsa, out);
+}
+
+static void tsa_set_free(tsa_set *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		smsaudit_tsa_dispose(&t->v[i]);
+	free(t->v);
+}
+
+/*
+ * Once a TSA is configured, a commit that adds records carries a token over
+ * the list of them, from the first TSA that answers. When none does, the
+ * work is committed without (a notice says so); `smsaudit stamp` adds it.
+ */
+static int add_stamp(smsaudit_store *store, smsaudit_txn *txn, stamp_acc *acc, time_t when)
+{
+	tsa_set tsas;
+	int rc = tsa_at_head(&tsas, store);
+	if (rc < 0 || tsas.n == 0 || acc->list.n == 0) {
+		tsa_set_free(&tsas);
+		return rc;
+	}
+	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT;
+	char path[200], tsr[220], why[600] = "";
+	if ((rc = smsaudit_stamp_new_id(acc->list.id, when)) == 0 && (rc = smsaudit_stamp_path(path, sizeof(path),
+	                                                                                   acc->list.id)) == 0)
+		rc = smsaudit_stamp_write(&list, &acc->list);
+	int stamped = 0;
+	for (size_t i = 0; rc == 0 && !stamped && i < tsas.n; i++) {
+		if (smsaudit_tsa_stamp(&token, tsas.v[i].url, tsas.v[i].ca, list.ptr, list.size, 0) == 0)
+			stamped = 1;
+		else
+			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
+		smsaudit_error_clear();
+	}
+	snprintf(tsr, sizeof(tsr), "%s.tsr", path);
+	if (rc == 0 && stamped && (rc = smsaudit_txn_add(txn, path, list.ptr, list.size)) == 0)
+		rc = smsaudit_txn_add(txn, tsr, token.ptr, token.size);
+	if (rc == 0 && !stamped)
+		notice("committed without a time-stamp: %s; run `smsaudit stamp` once the time-stamping authority answers "
+		       "(within %ld hours of signing)", why, tsas.v[0].tolerance / 3600);
+	smsaudit_buf_dispose(&list);
+	smsaudit_buf_dispose(&token);
+	tsa_set_free(&tsas);
+	return rc;
+}
+
+/* Commit the transaction, time-stamped when a TSA is configured. */
+static int commit_stamped(smsaudit_store *store, smsaudit_txn *txn, stamp_acc *acc, const char *msg,
+                          const char *name, const char *email, time_t when)
+{
+	smsaudit_oid commit;
+	int rc = add_stamp(store, txn, acc, when);
+	if (rc == 0)
+		rc = smsaudit_txn_commit(&commit, txn, msg, name, email, when);
+	smsaudit_stamp_dispose(&acc->list);
 	return rc;
 }
 
@@ -270,15 +388,21 @@ int smsaudit_store_init(smsaudit_store **out, const smsaudit_init_options *o, sm
 	size_t cat_len = 0;
 	const char *cat_bytes = smsaudit_catalogue_bytes(o->catalogue, &cat_len);
 	smsaudit_buf ca_pem = SMSAUDIT_BUF_INIT;
+	/* No TSA can be configured before the repository exists: the first commit
+	 * is never stamped. */
+	stamp_acc init_acc;
+	memset(&init_acc, 0, sizeof(init_acc));
 	if ((rc = smsaudit_txn_new(&txn, repo)) < 0 || (rc = smsaudit_cert_to_pem(&ca_pem, ca)) < 0 ||
-	    (rc = add_signed(txn, CA_PATH, &ca_pem, cert, key, now)) < 0 ||
-	    (rc = add_signed(txn, SMS_PATH, &sms, cert, key, now)) < 0 ||
+	    (rc = add_signed(txn, CA_PATH, &ca_pem, cert, key, now, NULL)) < 0 ||
+	    (rc = add_signed(txn, SMS_PATH, &sms, cert, key, now, NULL)) < 0 ||
 	    (rc = smsaudit_txn_add(txn, cat_path, cat_bytes, cat_len)) < 0 ||
-	    (rc = add_record(txn, &rec, cert, key)) < 0) {
+	    (rc = add_record(txn, &rec, cert, key, &init_acc)) < 0) {
 		smsaudit_buf_dispose(&ca_pem);
+		smsaudit_stamp_dispose(&init_acc.list);
 		goto fail;
 	}
 	smsaudit_buf_dispose(&ca_pem);
+	smsaudit_stamp_dispose(&init_acc.list);
 	char summary[700];
 	snprintf(summary, sizeof(summary), "init: %s", o->organisation);
 	char fp[65];
@@ -399,18 +523,20 @@ static int commit_signed(smsaudit_store *store, smsaudit_identity *signer, smsau
 {
 	smsaudit_txn *txn = NULL;
 	smsaudit_buf msg = SMSAUDIT_BUF_INIT;
-	smsaudit_oid commit;
+	stamp_acc acc;
+	memset(&acc, 0, sizeof(acc));
 	char ids[1][SMSAUDIT_ID_MAX];
 	memcpy(ids[0], rec->id, SMSAUDIT_ID_MAX);
 	int rc = smsaudit_txn_new(&txn, store->repo);
 	if (rc == 0 && extra_path)
-		rc = add_signed(txn, extra_path, extra, signer->cert, signer->key, rec->made_at);
+		rc = add_signed(txn, extra_path, extra, signer->cert, signer->key, rec->made_at, NULL);
 	if (rc == 0)
-		rc = add_record(txn, rec, signer->cert, signer->key);
+		rc = add_record(txn, rec, signer->cert, signer->key, &acc);
 	if (rc == 0)
 		rc = commit_message(&msg, summary, action, ids, 1, signer->name, signer->email, signer->fingerprint);
 	if (rc == 0)
-		rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, rec->made_at);
+		rc = commit_stamped(store, txn, &acc, msg.ptr, signer->name, signer->email, rec->made_at);
+	smsaudit_stamp_dispose(&acc.list);
 	smsaudit_txn_free(txn);
 	smsaudit_buf_dispose(&msg);
 	return rc;
@@ -694,6 +820,8 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 
 	time_t now = smsaudit_now();
 	smsaudit_txn *txn = NULL;
+	stamp_acc acc;
+	memset(&acc, 0, sizeof(acc));
 	char (*shas)[65] = calloc(n, sizeof(*shas));
 	if (!shas)
 		return error_oom();
@@ -768,7 +896,8 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		b->media_type = (char *)smsaudit_media_type(b->name);
 		if ((rc = smsaudit_record_new_id(rec.id, rec.type, now)) < 0)
 			break;
-		if ((rc = smsaudit_txn_add_blob(txn, cpath, &blob)) < 0 || (rc = add_record(txn, &rec, signer->cert, signer->key)) < 0) {
+		if ((rc = smsaudit_txn_add_blob(txn, cpath, &blob)) < 0 ||
+		    (rc = add_record(txn, &rec, signer->cert, signer->key, &acc)) < 0) {
 			rc = error_prefix(rc, "%s", where_of(in));
 			break;
 		}
@@ -784,15 +913,15 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 			snprintf(summary, sizeof(summary), "evidence add: %s (%s)", f->title, f->controls[0]);
 		else
 			snprintf(summary, sizeof(summary), "evidence add: %zu files", n);
-		smsaudit_oid commit;
 		rc = commit_message(&msg, summary, "evidence-add", ids_out, n, signer->name, signer->email,
 		                    signer->fingerprint);
 		if (rc == 0)
-			rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, now);
+			rc = commit_stamped(store, txn, &acc, msg.ptr, signer->name, signer->email, now);
 		smsaudit_buf_dispose(&msg);
 	}
 	/* On failure the blobs written so far are unreferenced objects, which git
 	 * treats as garbage; no ref moved, so nothing half-done is visible. */
+	smsaudit_stamp_dispose(&acc.list);
 	smsaudit_txn_free(txn);
 	free(shas);
 	return rc;
@@ -917,5 +1046,123 @@ int smsaudit_store_assess(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, s
 	snprintf(summary, sizeof(summary), "assess %s: %s", cl->id, smsaudit_assessment_result_name(result));
 	if ((rc = commit_one(store, signer, &rec, summary, "assess")) == 0)
 		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	return rc;
+}
+
+/* ---- trusted time ---- */
+
+int smsaudit_store_add_tsa(smsaudit_store *store, smsaudit_identity *signer, const char *url,
+                           const smsaudit_cert *ca, long tolerance_hours, int check)
+{
+	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
+		return error_set(SMSAUDIT_EINVALID, "%s may not configure a time-stamping authority: only a quality "
+		                 "manager signs it", signer->email);
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT, msg = SMSAUDIT_BUF_INIT;
+	char path[64];
+	int rc = smsaudit_tsa_write(&xml, path, url, ca, tolerance_hours);
+	if (rc == 0 && smsaudit_repo_exists(store->repo, NULL, path))
+		rc = error_set(SMSAUDIT_EEXISTS, "a time-stamping authority with that CA is configured already (%s)", path);
+	smsaudit_error_clear();
+	if (rc == 0 && check) {
+		static const char probe[] = "smsaudit: checking a time-stamping authority";
+		rc = smsaudit_tsa_stamp(&token, url, ca, probe, sizeof(probe) - 1, 0);
+		if (rc < 0)
+			rc = error_prefix(rc, "not configured");
+	}
+	smsaudit_txn *txn = NULL;
+	time_t now = smsaudit_now();
+	if (rc == 0)
+		rc = smsaudit_txn_new(&txn, store->repo);
+	if (rc == 0)
+		rc = add_signed(txn, path, &xml, signer->cert, signer->key, now, NULL);
+	if (rc == 0)
+		rc = buf_printf(&msg, "tsa add: %s\n\nSmsaudit-Action: tsa-add\nSmsaudit-Signer: %s <%s> %s\n", url,
+		                signer->name, signer->email, signer->fingerprint);
+	smsaudit_oid commit;
+	if (rc == 0)
+		rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, now);
+	smsaudit_txn_free(txn);
+	smsaudit_buf_dispose(&xml);
+	smsaudit_buf_dispose(&token);
+	smsaudit_buf_dispose(&msg);
+	return rc;
+}
+
+int smsaudit_store_stamp(smsaudit_store *store, smsaudit_identity *signer, size_t *stamped)
+{
+	*stamped = 0;
+	tsa_set tsas;
+	int rc = tsa_at_head(&tsas, store);
+	if (rc == 0 && tsas.n == 0)
+		rc = error_set(SMSAUDIT_ENOTFOUND, "no time-stamping authority is configured (smsaudit tsa add)");
+	long tolerance = 0;
+	for (size_t i = 0; i < tsas.n; i++)
+		if (!tolerance || tsas.v[i].tolerance < tolerance)
+			tolerance = tsas.v[i].tolerance;
+	smsaudit_state *st = NULL;
+	if (rc == 0)
+		rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	stamp_acc acc;
+	memset(&acc, 0, sizeof(acc));
+	time_t now = smsaudit_now();
+	for (size_t i = 0; rc == 0 && st && i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		/* Past its tolerance a token would only prove it late. */
+		if (!e.record || !e.valid || e.stamped_at || now - e.record->made_at > tolerance)
+			continue;
+		char sig_path[200], sha[65];
+		uint64_t size;
+		smsaudit_oid sig;
+		snprintf(sig_path, sizeof(sig_path), "%s.p7s", e.path);
+		if ((rc = smsaudit_repo_path_oid(&sig, store->repo, NULL, sig_path)) < 0 ||
+		    (rc = smsaudit_repo_blob_sha256(sha, &size, store->repo, &sig)) < 0)
+			break;
+		if (acc.list.n == acc.alloc) {
+			size_t na = acc.alloc ? acc.alloc * 2 : 16;
+			smsaudit_stamp_entry *v = realloc(acc.list.entries, na * sizeof(*v));
+			if (!v) {
+				rc = error_oom();
+				break;
+			}
+			acc.list.entries = v;
+			acc.alloc = na;
+		}
+		smsaudit_stamp_entry *se = &acc.list.entries[acc.list.n++];
+		snprintf(se->id, sizeof(se->id), "%s", e.record->id);
+		memcpy(se->signature_sha256, sha, 65);
+	}
+	smsaudit_state_free(st);
+	smsaudit_txn *txn = NULL;
+	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT, msg = SMSAUDIT_BUF_INIT;
+	char path[200], tsr[220];
+	if (rc == 0 && acc.list.n) {
+		if ((rc = smsaudit_stamp_new_id(acc.list.id, now)) == 0 &&
+		    (rc = smsaudit_stamp_path(path, sizeof(path), acc.list.id)) == 0)
+			rc = smsaudit_stamp_write(&list, &acc.list);
+		int ok = 0;
+		for (size_t i = 0; rc == 0 && !ok && i < tsas.n; i++) {
+			ok = smsaudit_tsa_stamp(&token, tsas.v[i].url, tsas.v[i].ca, list.ptr, list.size, 0) == 0;
+			if (!ok && i + 1 < tsas.n)
+				smsaudit_error_clear();
+		}
+		if (rc == 0 && !ok)
+			rc = SMSAUDIT_EIO;
+		snprintf(tsr, sizeof(tsr), "%s.tsr", path);
+		if (rc == 0 && (rc = smsaudit_txn_new(&txn, store->repo)) == 0 &&
+		    (rc = smsaudit_txn_add(txn, path, list.ptr, list.size)) == 0 &&
+		    (rc = smsaudit_txn_add(txn, tsr, token.ptr, token.size)) == 0)
+			rc = buf_printf(&msg, "stamp: %zu records\n\nSmsaudit-Action: stamp\nSmsaudit-Signer: %s <%s> %s\n",
+			                acc.list.n, signer->name, signer->email, signer->fingerprint);
+		smsaudit_oid commit;
+		if (rc == 0 && (rc = smsaudit_txn_commit(&commit, txn, msg.ptr, signer->name, signer->email, now)) == 0)
+			*stamped = acc.list.n;
+	}
+	smsaudit_txn_free(txn);
+	smsaudit_buf_dispose(&list);
+	smsaudit_buf_dispose(&token);
+	smsaudit_buf_dispose(&msg);
+	smsaudit_stamp_dispose(&acc.list);
+	tsa_set_free(&tsas);
 	return rc;
 }

@@ -1,0 +1,182 @@
+# Trusted time: RFC 3161 tokens from a time-stamping authority on loopback
+# (stock `openssl ts -reply` behind tests/tsa-server), over the records each
+# commit adds. The attacks are what someone with write access and their own
+# TSA, or a record backdated past the tolerance, would try.
+. "$ROOT/tests/cli/ledger_helpers.sh"
+
+TSA_SERVER=$(dirname "$SMSAUDIT")/tests/tsa-server
+# A TSA that is down is found out in a second, not ten.
+SMSAUDIT_TSA_TIMEOUT=1
+export SMSAUDIT_TSA_TIMEOUT
+
+# make_tsa DIR: a CA and a TSA certificate under it (extended key usage
+# timeStamping, critical), and the `openssl ts` configuration for them.
+make_tsa() {
+	d=$1
+	mkdir -p "$d" || return 1
+	(
+		cd "$d" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 3650 \
+			-subj "/CN=Test TSA CA" 2>/dev/null &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tsa.key -out tsa.csr \
+			-subj "/CN=Test TSA" 2>/dev/null &&
+		printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >tsa.ext &&
+		openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile tsa.ext \
+			-out tsa.pem 2>/dev/null &&
+		echo 01 >tsaserial &&
+		printf '[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = tsaserial\nsigner_cert = tsa.pem\nsigner_key = tsa.key\ncerts = tsa.pem\nsigner_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\ndigests = sha256\ness_cert_id_alg = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\nother_policies = 1.3.6.1.4.1.99999.2\ncrypto_device = builtin\n' >tsa.cnf
+	) || { fail "make_tsa $d"; return 1; }
+}
+
+# start_tsa DIR [PORT]: serve DIR's TSA on loopback; TSA_URL is its address.
+start_tsa() {
+	rm -f "$1/port"
+	"$TSA_SERVER" "$1" ${2:-} &
+	TSA_PID=$!
+	trap 'kill $TSA_PID 2>/dev/null' EXIT
+	i=0
+	while [ ! -s "$1/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$1/port" ] || { fail "tsa-server did not start"; return 1; }
+	TSA_PORT=$(cat "$1/port")
+	TSA_URL="http://127.0.0.1:$TSA_PORT/"
+}
+
+stop_tsa() {
+	kill "$TSA_PID" 2>/dev/null
+	wait "$TSA_PID" 2>/dev/null
+}
+
+# tsa_repo [WHEN [OPTIONS]]: a repository with Ada and Ben, and the TSA in
+# $TMPD/tsa configured, all with the clock at WHEN.
+tsa_repo() {
+	when=${1:-}
+	[ $# -gt 0 ] && shift
+	make_tsa "$TMPD/tsa" && start_tsa "$TMPD/tsa" || return 1
+	SMSAUDIT_NOW=$when make_repo || return 1
+	SMSAUDIT_NOW=$when run --as ada@example.org tsa add --url "$TSA_URL" --ca "$TMPD/tsa/ca.pem" "$@"
+	expect_rc 0
+	expect_out "Time-stamping authority added"
+}
+
+# The first stamp list at main, and its token.
+first_stamp() {
+	STAMP=$(g ls-tree -r --name-only main stamps | grep '\.xml$' | head -1)
+	[ -n "$STAMP" ] || { fail "no stamp at main"; return 1; }
+	g show "main:$STAMP" >"$TMPD/stamp.xml"
+	g show "main:$STAMP.tsr" >"$TMPD/stamp.tsr"
+}
+
+test_records_are_time_stamped() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	first_stamp || return
+	grep -q "$one" "$TMPD/stamp.xml" || fail "the stamp does not list $one"
+	# The auditor's check, with nothing but stock openssl.
+	openssl ts -verify -data "$TMPD/stamp.xml" -in "$TMPD/stamp.tsr" -CAfile "$TMPD/tsa/ca.pem" >"$TMPD/ts.out" 2>&1
+	grep -q "Verification: OK" "$TMPD/ts.out" || { fail "openssl ts -verify:"; sed 's/^/      /' "$TMPD/ts.out"; }
+	run verify
+	expect_rc 0
+	expect_out "verify ok"
+	# A verifier days later: the token keeps the record in time.
+	run verify --no-cache
+	expect_rc 0
+	SMSAUDIT_NOW=$(iso $((10 * DAY))) run verify --no-cache
+	expect_rc 0
+}
+
+test_tsa_down_then_stamp() {
+	tsa_repo || return
+	stop_tsa
+	add_ev late "" ben@example.org "Offline" || return
+	grep -q "committed without a time-stamp" "$TMPD/add.out" || fail "no warning that the commit is not time-stamped"
+	# Within the tolerance, waiting for a token is fine.
+	run verify
+	expect_rc 0
+	run --as ada@example.org stamp
+	expect_rc 4
+	expect_err "cannot reach the time-stamping authority"
+	start_tsa "$TMPD/tsa" "$TSA_PORT" || return
+	# The one record, and the grants from before the TSA, still within the tolerance.
+	run --as ada@example.org stamp
+	expect_rc 0
+	expect_out "Time-stamped 3 records"
+	run --as ada@example.org stamp
+	expect_out "Nothing to time-stamp"
+	SMSAUDIT_NOW=$(iso $((10 * DAY))) run verify --no-cache
+	expect_rc 0
+}
+
+test_no_token_past_the_tolerance() {
+	tsa_repo "" --tolerance 24 || return
+	stop_tsa
+	add_ev late "" ben@example.org "Never stamped" || return
+	SMSAUDIT_NOW=$(iso $((2 * DAY))) run verify --no-cache
+	expect_rc 1
+	expect_line "FAIL $(record_path "$late"):" "$late" "still not time-stamped after 24 hours"
+}
+
+test_backdated_past_the_tolerance() {
+	tsa_repo "$(iso $((-10 * DAY)))" || return
+	add_ev back "$(iso $((-5 * DAY)))" ben@example.org "Backdated" || return
+	run verify
+	expect_rc 1
+	expect_line "FAIL $(record_path "$back"):" "$back" "time-stamped only at" "more than the 72 hours"
+}
+
+# A stamp whose token comes from a TSA nobody configured.
+test_token_from_another_tsa() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	first_stamp || return
+	make_tsa "$TMPD/rogue" || return
+	sed "s/stamp-[0-9]*-[0-9a-f]*/stamp-$(date -u +%Y%m%d)-00000000000000aa/" "$TMPD/stamp.xml" >"$TMPD/rogue.xml"
+	(cd "$TMPD/rogue" && openssl ts -query -data "$TMPD/rogue.xml" -sha256 -cert -out q.tsq 2>/dev/null &&
+		openssl ts -reply -config tsa.cnf -queryfile q.tsq -out r.tsr >/dev/null 2>&1) || { fail "rogue token"; return; }
+	path="stamps/$(date -u +%Y/%m)/stamp-$(date -u +%Y%m%d)-00000000000000aa.xml"
+	plant "$path" "$TMPD/rogue.xml" "$path.tsr" "$TMPD/rogue/r.tsr"
+	verify_fails "$path.tsr" "does not verify against any time-stamping authority"
+}
+
+# A token taken from one stamp and put beside another list.
+test_token_replayed_beside_another_list() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	first_stamp || return
+	add_ev two "" ben@example.org "Two" || return
+	sig=$(g show "main:$(record_path "$two").p7s" | sha256sum | cut -c1-64)
+	id="stamp-$(date -u +%Y%m%d)-00000000000000bb"
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
+		"$id" "$two" "$sig" >"$TMPD/other.xml"
+	path="stamps/$(date -u +%Y/%m)/$id.xml"
+	plant "$path" "$TMPD/other.xml" "$path.tsr" "$TMPD/stamp.tsr"
+	verify_fails "$path.tsr" "message imprint mismatch"
+}
+
+# A stamp naming a record with another signature than the repository's.
+test_stamp_of_another_signature() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	id="stamp-$(date -u +%Y%m%d)-00000000000000cc"
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
+		"$id" "$one" "$(printf x | sha256sum | cut -c1-64)" >"$TMPD/other.xml"
+	(cd "$TMPD/tsa" && openssl ts -query -data "$TMPD/other.xml" -sha256 -cert -out q.tsq 2>/dev/null &&
+		openssl ts -reply -config tsa.cnf -queryfile q.tsq -out r.tsr >/dev/null 2>&1) || { fail "token"; return; }
+	path="stamps/$(date -u +%Y/%m)/$id.xml"
+	plant "$path" "$TMPD/other.xml" "$path.tsr" "$TMPD/tsa/r.tsr"
+	verify_fails "$path" "stamps another signature of $one"
+}
+
+test_tsa_add_refusals() {
+	make_tsa "$TMPD/tsa" && make_repo || return
+	run --as ben@example.org tsa add --url http://127.0.0.1:1/ --ca "$TMPD/tsa/ca.pem" --no-check
+	expect_rc 3
+	expect_err "only a quality manager"
+	run --as ada@example.org tsa add --url http://127.0.0.1:1/ --ca "$TMPD/tsa/ca.pem"
+	expect_rc 4
+	expect_err "cannot reach the time-stamping authority"
+	run --as ada@example.org tsa add --url https://tsa.example/ --ca "$TMPD/tsa/ca.pem" --no-check
+	expect_rc 3
+	run --as ada@example.org tsa add --url http://127.0.0.1:1/ --ca "$TMPD/tsa/ca.pem" --tolerance 0
+	expect_rc 2
+	expect_commits 2
+}
