@@ -30,7 +30,7 @@ typedef struct {
 	int have_tip;
 	char tip[41];
 	int content;
-	size_t records, evidence, checked;
+	size_t records, evidence, checked, awaiting;
 	/* Grants, then revocations, in the order that verify applied them. */
 	pinned_record *authority;
 	size_t nauthority;
@@ -168,14 +168,15 @@ static int pin_load(pin_file *p, const char *path, int mode)
 		*nl = '\0';
 		char id[SMSAUDIT_ID_MAX];
 		const char *blob = NULL;
-		unsigned long long nr, ne, nc;
+		unsigned long long nr, ne, nc, nw;
 		int content, used = 0;
 		if (strncmp(s, "anchor ", 7) == 0 && strlen(s + 7) == 64) {
 			memcpy(p->anchor, s + 7, 65);
-		} else if (sscanf(s, "tip %40[0-9a-f] content %d records %llu evidence %llu checked %llu%n", p->tip, &content,
-		                  &nr, &ne, &nc, &used) == 5 && (size_t)used == strlen(s) && strlen(p->tip) == 40 &&
-		           (content == 0 || content == 1)) {
+		} else if (sscanf(s, "tip %40[0-9a-f] content %d records %llu evidence %llu checked %llu awaiting %llu%n",
+		                  p->tip, &content, &nr, &ne, &nc, &nw, &used) == 6 && (size_t)used == strlen(s) &&
+		           strlen(p->tip) == 40 && (content == 0 || content == 1)) {
 			p->have_tip = 1;
+			p->awaiting = (size_t)nw;
 			p->content = content;
 			p->records = (size_t)nr;
 			p->evidence = (size_t)ne;
@@ -400,8 +401,8 @@ static int pin_head(smsaudit_buf *b, const pin_file *p, const char *anchor)
 {
 	int rc = buf_printf(b, PIN_MAGIC "anchor %s\n", anchor);
 	if (rc == 0 && p->have_tip)
-		rc = buf_printf(b, "tip %s content %d records %zu evidence %zu checked %zu\n", p->tip, p->content,
-		                p->records, p->evidence, p->checked);
+		rc = buf_printf(b, "tip %s content %d records %zu evidence %zu checked %zu awaiting %zu\n", p->tip,
+		                p->content, p->records, p->evidence, p->checked, p->awaiting);
 	for (size_t i = 0; rc == 0 && i < p->nauthority; i++)
 		rc = buf_printf(b, "a %s %s\n", p->authority[i].id, p->authority[i].blob);
 	return rc;
@@ -411,7 +412,7 @@ static void set_tip(pin_file *p, const smsaudit_state *st)
 {
 	smsaudit_oid_fmt(p->tip, smsaudit_state_commit(st));
 	p->have_tip = 1;
-	state_totals(st, &p->records, &p->evidence, &p->checked, &p->content);
+	state_totals(st, &p->records, &p->evidence, &p->checked, &p->content, &p->awaiting);
 }
 
 /*
@@ -561,6 +562,7 @@ int pin_base_load(state_base *out, pin_base_hold **hold, smsaudit_store *store)
 	out->evidence = h->pin.evidence;
 	out->content_checked = h->pin.checked;
 	out->content = h->pin.content;
+	out->awaiting = h->pin.awaiting;
 	out->authority_ids = (const char (*)[SMSAUDIT_ID_MAX])h->ids;
 	out->authority_blobs = h->blobs;
 	out->nauthority = na;

@@ -64,6 +64,7 @@ struct smsaudit_state {
 	int since;
 	smsaudit_oid root, base;
 	size_t base_records, base_evidence, base_checked;
+	size_t awaiting;            /* records that must still get a time-stamp token (within their tolerance) */
 };
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
@@ -155,8 +156,9 @@ const smsaudit_oid *state_base_commit(const smsaudit_state *st)
 }
 
 void state_totals(const smsaudit_state *st, size_t *records, size_t *evidence, size_t *content_checked,
-                  int *content)
+                  int *content, size_t *awaiting)
 {
+	*awaiting = st->awaiting;
 	*content = (st->flags & SMSAUDIT_STATE_CHECK_CONTENT) != 0;
 	*records = st->base_records + st->nrecs;
 	*evidence = st->base_evidence + st->nevidence;
@@ -1060,6 +1062,8 @@ static int stamp_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l, cons
 		if (ac->tsas[i].tsa.url && ac->tsas[i].commit < l->commit &&
 		    (!tolerance || ac->tsas[i].tsa.tolerance < tolerance))
 			tolerance = ac->tsas[i].tsa.tolerance;
+	if (tolerance && ac->now - l->signed_at <= tolerance)
+		st->awaiting++;
 	if (tolerance && ac->now - l->signed_at > tolerance) {
 		problem(st, l->path, l->rec->id, "signed at %s and still not time-stamped after %ld hours, though a "
 		        "time-stamping authority is configured (run `smsaudit stamp` within the tolerance)", when,
@@ -1723,6 +1727,8 @@ typedef struct {
 	collect_ctx *c;
 	loaded *sigs;           /* signatures added since (path and blob only) */
 	size_t nsigs, asigs;
+	signed_file *tsrs;      /* time-stamp tokens added since */
+	size_t ntsrs, atsrs;
 	const char *why;        /* set when only the whole history can judge */
 } since_ctx;
 
@@ -1759,6 +1765,12 @@ static int since_change(const smsaudit_history *h, size_t i, const char *path, s
 		sc->why = "a change the whole history must judge";
 	else if (strncmp(path, "content/", 8) == 0)
 		return content_cb(path, blob, sc->c);
+	else if (strncmp(path, SMSAUDIT_STAMPS_DIR "/", sizeof(SMSAUDIT_STAMPS_DIR)) == 0 && ends_with(path, ".xml.tsr") &&
+	         strlen(path) < sizeof(sc->tsrs->path))
+		return push_signed_file(&sc->tsrs, &sc->ntsrs, &sc->atsrs, path, blob);
+	else if (strncmp(path, SMSAUDIT_STAMPS_DIR "/", sizeof(SMSAUDIT_STAMPS_DIR)) == 0 && ends_with(path, ".xml") &&
+	         strlen(path) < sizeof(sc->tsrs->path))
+		return push_signed_file(&sc->c->stamps, &sc->c->nstamps, &sc->c->astamps, path, blob);
 	else if (strncmp(path, "records/", 8) != 0)
 		sc->why = "a file outside records/ and content/";
 	else if (ends_with(path, ".xml.p7s"))
@@ -1773,6 +1785,11 @@ static int since_change(const smsaudit_history *h, size_t i, const char *path, s
 		return push_loaded(&sc->st->recs, &sc->st->nrecs, &sc->st->arecs, path, blob, i);
 	smsaudit_error_clear();
 	return 0;
+}
+
+static int cmp_signed_path(const void *a, const void *b)
+{
+	return strcmp(((const signed_file *)a)->path, ((const signed_file *)b)->path);
 }
 
 static int cmp_loaded_path(const void *a, const void *b)
@@ -1828,7 +1845,7 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	st->root = base->root;
 	st->base = base->commit;
 	collect_ctx c = { st, store, st->flags, NULL, 0, 0, NULL, 0, commit, NULL, 0, 0, NULL, 0, 0 };
-	since_ctx sc = { st, &c, NULL, 0, 0, NULL };
+	since_ctx sc = { st, &c, NULL, 0, 0, NULL, 0, 0, NULL };
 	int rc = smsaudit_repo_history_since(&st->history, store->repo, &base->commit, commit, since_change, &sc);
 	if (rc == 0 && sc.why)
 		rc = error_set(SMSAUDIT_ENOTFOUND, "%s", sc.why);
@@ -1853,6 +1870,27 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	if (rc == 0 && paired != sc.nsigs)
 		rc = error_set(SMSAUDIT_ENOTFOUND, "a signature without a new record");
 	free(sc.sigs);
+	/* Each new stamp with its token; the TSAs as the checkpoint had them. */
+	if (rc == 0 && sc.ntsrs > 1)
+		qsort(sc.tsrs, sc.ntsrs, sizeof(*sc.tsrs), cmp_signed_path);
+	paired = 0;
+	for (size_t i = 0; rc == 0 && i < c.nstamps; i++) {
+		signed_file key;
+		snprintf(key.path, sizeof(key.path), "%.195s.tsr", c.stamps[i].path);
+		const signed_file *t = sc.ntsrs ? bsearch(&key, sc.tsrs, sc.ntsrs, sizeof(key), cmp_signed_path) : NULL;
+		if (t) {
+			c.stamps[i].proof = t->blob;
+			c.stamps[i].have_proof = 1;
+			paired++;
+		}
+	}
+	if (rc == 0 && paired != sc.ntsrs)
+		rc = error_set(SMSAUDIT_ENOTFOUND, "a time-stamp token without a new stamp");
+	free(sc.tsrs);
+	if (rc == 0 && base->awaiting)
+		rc = error_set(SMSAUDIT_ENOTFOUND, "records of the checkpoint wait for a time-stamp");
+	if (rc == 0)
+		rc = smsaudit_repo_walk(store->repo, commit, SMSAUDIT_TSA_DIR, tsa_cb, &c);
 	if (rc == 0) {
 		if (c.ncontent > 1)
 			qsort(c.content, c.ncontent, sizeof(*c.content), cmp_content);
@@ -1861,6 +1899,11 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	if (rc == 0)
 		account_for_content(&c);
 	free(c.content);
+	if (rc == 0) {
+		read_tsas(&c);
+		stamp_times(&c);
+	}
+	signed_files_free(c.stamps, c.nstamps);
 	/* Authority: the base's records as one commit before every new one. */
 	size_t nnew = st->nrecs;
 	if (rc == 0)
@@ -1868,12 +1911,18 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	if (rc == 0 && st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
 	if (rc == 0) {
-		authority(st, store, NULL, 0);
+		authority(st, store, c.tsas, c.ntsas);
 		if (st->nrecs > 1)
 			qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 		derive_evidence(st, store);
 		check_assessments(st, store);
 	}
+	if (rc == 0) {
+		/* A TSA's configuration is a quality manager's signed word (see state_load_ledger). */
+		for (size_t i = 0; i < c.ntsas; i++)
+			check_signed_file(st, store, commit, c.tsas[i].path);
+	}
+	signed_files_free(c.tsas, c.ntsas);
 	if (rc == 0 && (st->nproblems || st->damaged))
 		rc = error_set(SMSAUDIT_ENOTFOUND, "a new record fails a rule");
 	if (rc < 0) {

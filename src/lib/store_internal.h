@@ -49,6 +49,7 @@ typedef struct {
 	smsaudit_oid root, commit;
 	size_t records, evidence, content_checked;
 	int content;                    /* content digests were checked up to commit */
+	size_t awaiting;                /* records that were waiting for a time-stamp token */
 	const char (*authority_ids)[SMSAUDIT_ID_MAX]; /* its person and revocation records */
 	const smsaudit_oid *authority_blobs;
 	size_t nauthority;
@@ -57,8 +58,8 @@ typedef struct {
 /*
  * Judge the commits after base->commit up to `commit` against the base: 0 and
  * a state holding the base's authority records and the new records, when the
- * new commits only add evidence and self-assessments (with their signatures
- * and content) and every one of them passes; SMSAUDIT_ENOTFOUND when they do
+ * new commits only add evidence and self-assessments (with their signatures,
+ * content and time-stamps) and every one of them passes; SMSAUDIT_ENOTFOUND when they do
  * anything else, including failing a rule, so that the whole history is
  * replayed and every problem reported as a full verify reports it. Only
  * verify uses such a state (readers need every record).
@@ -68,7 +69,7 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 /* Totals of a state (for one loaded since a base: the base's counts and the
  * new records'), and whether every content digest up to its commit was checked. */
 void state_totals(const smsaudit_state *st, size_t *records, size_t *evidence, size_t *content_checked,
-                  int *content);
+                  int *content, size_t *awaiting);
 /* The commits a state was judged over (since a base: the base, then the new ones). */
 const smsaudit_history *state_history(const smsaudit_state *st);
 /* The base a state continues (NULL for a state of the whole history). */

@@ -77,7 +77,8 @@ int smsaudit_verify(smsaudit_verification *out, smsaudit_store *store, const sms
 		memcpy(out->problems + nstate, extra, nextra * sizeof(*extra));
 	free(extra);
 	int content;
-	state_totals(st, &out->records, &out->evidence, &out->content_checked, &content);
+	size_t awaiting;
+	state_totals(st, &out->records, &out->evidence, &out->content_checked, &content, &awaiting);
 	/* A clean verify of main pins what it accepted; a failing one changes nothing. */
 	if (out->nproblems == 0 && at_main) {
 		if (smsaudit_pin_save(store, st, smsaudit_state_root(st)) == 0)

@@ -77,6 +77,11 @@ test_records_are_time_stamped() {
 	run verify
 	expect_rc 0
 	expect_out "verify ok"
+	# Stamped commits are judged since the checkpoint like any other.
+	add_ev two "" ben@example.org "Two" || return
+	run verify
+	expect_rc 0
+	expect_out "1 new commit judged since the checkpoint"
 	# A verifier days later: the token keeps the record in time.
 	run verify --no-cache
 	expect_rc 0
@@ -128,6 +133,8 @@ test_token_from_another_tsa() {
 	tsa_repo || return
 	add_ev one "" ben@example.org "One" || return
 	first_stamp || return
+	run verify # a checkpoint: what follows is judged since it
+	expect_rc 0
 	make_tsa "$TMPD/rogue" || return
 	sed "s/stamp-[0-9]*-[0-9a-f]*/stamp-$(date -u +%Y%m%d)-00000000000000aa/" "$TMPD/stamp.xml" >"$TMPD/rogue.xml"
 	(cd "$TMPD/rogue" && openssl ts -query -data "$TMPD/rogue.xml" -sha256 -cert -out q.tsq 2>/dev/null &&
@@ -142,6 +149,8 @@ test_token_replayed_beside_another_list() {
 	tsa_repo || return
 	add_ev one "" ben@example.org "One" || return
 	first_stamp || return
+	run verify # a checkpoint: what follows is judged since it
+	expect_rc 0
 	add_ev two "" ben@example.org "Two" || return
 	sig=$(g show "main:$(record_path "$two").p7s" | sha256sum | cut -c1-64)
 	id="stamp-$(date -u +%Y%m%d)-00000000000000bb"
@@ -156,6 +165,8 @@ test_token_replayed_beside_another_list() {
 test_stamp_of_another_signature() {
 	tsa_repo || return
 	add_ev one "" ben@example.org "One" || return
+	run verify # a checkpoint: what follows is judged since it
+	expect_rc 0
 	id="stamp-$(date -u +%Y%m%d)-00000000000000cc"
 	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
 		"$id" "$one" "$(printf x | sha256sum | cut -c1-64)" >"$TMPD/other.xml"

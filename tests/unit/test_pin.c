@@ -364,7 +364,7 @@ static void test_save_then_check(void **state)
 	char commit_hex[41];
 	smsaudit_oid_fmt(commit_hex, smsaudit_state_commit(st));
 	assert_non_null(fgets(line, sizeof(line), f));
-	snprintf(want, sizeof(want), "tip %s content 0 records 3 evidence 2 checked 0\n", commit_hex);
+	snprintf(want, sizeof(want), "tip %s content 0 records 3 evidence 2 checked 0 awaiting 0\n", commit_hex);
 	assert_string_equal(line, want);
 	/* Then the authority in the order it was applied: Ada's grant. */
 	assert_non_null(fgets(line, sizeof(line), f));
