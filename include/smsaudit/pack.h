@@ -67,6 +67,10 @@ typedef struct {
 	size_t nfiles;
 	size_t nrecords;
 	size_t nproblems;
+	time_t signed_at;            /* the manifest signature's signing time (the quality manager's clock) */
+	int tsa_configured;          /* the pack's repository configures a time-stamping authority */
+	time_t stamped_at;           /* sealed no later than this, says the TSA's token (0: no token) */
+	char tsa[17];                /* the first 16 hex digits of that TSA's CA fingerprint */
 } smsaudit_pack_check;
 
 /* Called once per problem, naming the file at fault. */

@@ -19,6 +19,7 @@
 
 #include "common.h"
 #include "record.h"
+#include "repo.h"
 #include "sign.h"
 #include "store.h"
 
@@ -59,6 +60,14 @@ int smsaudit_stamp_write(smsaudit_buf *out, const smsaudit_stamp_list *list);
 /* Read one back; SMSAUDIT_EINVALID naming `name` and what is wrong. */
 int smsaudit_stamp_parse(smsaudit_stamp_list *out, const char *xml, size_t len, const char *name);
 void smsaudit_stamp_dispose(smsaudit_stamp_list *list);
+
+/* The TSAs configured at `commit` (NULL: head), in path order; files that do
+ * not parse are left out (verify reports them). Free with smsaudit_tsa_list_free. */
+int smsaudit_tsa_list(smsaudit_tsa **out, size_t *n, smsaudit_repo *repo, const smsaudit_oid *commit);
+void smsaudit_tsa_list_free(smsaudit_tsa *v, size_t n);
+/* A token over `data` from the first TSA of `v` that answers; the last
+ * failure's error when none does. */
+int smsaudit_tsa_stamp_first(smsaudit_buf *token, const smsaudit_tsa *v, size_t n, const void *data, size_t len);
 
 /* ---- writing (store_write.c) ---- */
 

@@ -155,6 +155,7 @@ typedef struct {
 	char changed_by[SMSAUDIT_ID_MAX]; /* the supersede or withdraw record */
 	char superseded_by[SMSAUDIT_ID_MAX];
 	time_t changed_at;                /* made-at of the supersede or withdraw record */
+	time_t stamped_at;                /* when a time-stamping authority vouched for it; 0: not (yet) */
 } smsaudit_evidence_entry;
 
 /* Any record, in time order (made-at, then id). */
@@ -228,6 +229,9 @@ const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st);
 const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st);
 /* 1 if `commit` is the commit the state was loaded at or one of its ancestors. */
 int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *commit);
+/* Records committed since a time-stamping authority was configured that still
+ * wait for their token (within their tolerance; past it they are problems). */
+size_t smsaudit_state_awaiting_stamp(const smsaudit_state *st);
 /* Records whose signature check came from the cache. */
 size_t smsaudit_state_cache_hits(const smsaudit_state *st);
 

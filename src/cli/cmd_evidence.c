@@ -470,6 +470,10 @@ static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 	out_set_str(o, "valid_until", until[0] ? until : NULL);
 	out_set_str(o, "collected_at", made);
 	out_set_str(o, "collected_by", e->record->made_by);
+	char stamped[21];
+	if (e->stamped_at)
+		smsaudit_time_format(stamped, e->stamped_at);
+	out_set_str(o, "stamped_at", e->stamped_at ? stamped : NULL);
 	out_set_str(o, "signer", e->signer_name);
 	out_set_str(o, "status", status_name(e));
 	out_set_str(o, "name", b->name);
@@ -628,6 +632,11 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 				printf("Valid until:   %s\n", u);
 			}
 			printf("Collected:     %s by %s <%s>\n", made, cli_safe(e->signer_name), cli_safe(e->record->made_by));
+			if (e->stamped_at) {
+				char stamped[21];
+				smsaudit_time_format(stamped, e->stamped_at);
+				printf("Time-stamped:  %s (RFC 3161 token: it existed by then)\n", stamped);
+			}
 			printf("File:          %s (%s, %llu bytes)\n", cli_safe(b->name), cli_safe(b->media_type),
 			       (unsigned long long)b->size);
 			printf("SHA-256:       %s\n", b->sha256);

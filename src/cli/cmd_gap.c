@@ -680,6 +680,8 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	}
 	size_t windows[3] = { smsaudit_status_expiring_in(s, 0), smsaudit_status_expiring_in(s, 1),
 	                      smsaudit_status_expiring_in(s, 2) };
+	size_t awaiting = smsaudit_state_awaiting_stamp(v.st);
+	out_set_int(o, "awaiting_time_stamp", (long long)awaiting);
 	out_set_int(o, "expiring_30", (long long)windows[0]);
 	out_set_int(o, "expiring_60", (long long)windows[1]);
 	out_set_int(o, "expiring_90", (long long)windows[2]);
@@ -813,6 +815,9 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			static const char *const heads[] = { "ITEM", "DAYS", "THEN" };
 			out_table(stdout, ctx, lapse_rows, keys, heads, 3);
 		}
+		if (awaiting)
+			printf("\n%sWaiting for a time-stamp token%s: %zu record%s (the time-stamping authority did not answer; "
+			       "run smsaudit stamp)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), awaiting, awaiting == 1 ? "" : "s");
 		rc = EXIT_OK;
 	}
 	out_free(due_rows);

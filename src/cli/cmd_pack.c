@@ -126,8 +126,11 @@ const char cmd_verify_pack_help[] =
 	"nothing unlisted was added and nothing listed is missing, and every\n"
 	"record's signature, signer's authority and content digest (the same checks as\n"
 	"'verify'). --anchor compares trust/ca.pem's fingerprint with the one the\n"
-	"organisation gave you. Prints one FAIL line per problem naming the file;\n"
-	"exit 1 on any.\n"
+	"organisation gave you. When the organisation configured a time-stamping\n"
+	"authority, manifest.xml.tsr is its token over the manifest: checked against\n"
+	"the pack's trust/tsa/, it says when the pack was sealed at the latest (and\n"
+	"the records' own tokens under stamps/ are checked as verify does). Prints\n"
+	"one FAIL line per problem naming the file; exit 1 on any.\n"
 	"\n"
 	"example:\n"
 	"  smsaudit verify-pack stage2-pack --anchor 3fa9...\n";
@@ -164,6 +167,15 @@ int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv)
 	printf("Trust anchor %s%s\n", chk.anchor_sha256,
 	       a.anchor ? (strcmp(a.anchor, chk.anchor_sha256) == 0 ? " (matches --anchor)" : "")
 	                : " (compare it with the fingerprint the organisation gave you, or pass --anchor)");
+	char when[21];
+	if (chk.stamped_at) {
+		smsaudit_time_format(when, chk.stamped_at);
+		printf("Sealed no later than %s, says the time-stamping authority (CA %s)\n", when, chk.tsa);
+	} else if (chk.signed_at) {
+		smsaudit_time_format(when, chk.signed_at);
+		printf("Sealed at %s by the signer's clock; no time-stamp token%s\n", when,
+		       chk.tsa_configured ? " (the time-stamping authority did not answer when it was sealed)" : "");
+	}
 	if (chk.nproblems)
 		printf("%zu problem%s\n", chk.nproblems, chk.nproblems == 1 ? "" : "s");
 	free(pos);

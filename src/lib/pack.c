@@ -19,10 +19,12 @@
 #include "smsaudit/report.h"
 #include "internal.h"
 #include "smsaudit/pin.h"
+#include "smsaudit/stamp.h"
 #include "store_internal.h"
 
 #define MANIFEST "manifest.xml"
 #define MANIFEST_SIG "manifest.xml.p7s"
+#define MANIFEST_TSR "manifest.xml.tsr"  /* a TSA's token over the manifest, when one is configured */
 #define MANIFEST_NS "urn:smsaudit:manifest:1"
 #define SUMS "SHA256SUMS"
 #define REPORT "pack.pdf"
@@ -304,7 +306,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	int made_tmp = rc == 0;
 	file_list files = { NULL, 0, 0 };
 	export_ctx x = { repo, tmp, &files, 0 };
-	static const char *const trees[] = { "catalogue", "content", "records", "trust" };
+	static const char *const trees[] = { "catalogue", "content", "records", SMSAUDIT_STAMPS_DIR, "trust" };
 	for (size_t i = 0; rc == 0 && i < sizeof(trees) / sizeof(trees[0]); i++)
 		rc = smsaudit_repo_walk(repo, &commit, trees[i], export_cb, &x);
 	static const char *const singles[] = { "smsaudit.xml", "smsaudit.xml.p7s" };
@@ -353,6 +355,26 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		rc = smsaudit_sign_detached(&sig, manifest.ptr, manifest.size, signer->cert, signer->key, smsaudit_now());
 	if (rc == 0)
 		rc = write_file(tmp, MANIFEST_SIG, sig.ptr, sig.size);
+	/* A TSA's token says when the pack was sealed, which the quality manager's
+	 * clock cannot. Once one is configured a seal needs it: a pack that could
+	 * not be stamped is not sealed (run pack again when the TSA answers). */
+	smsaudit_tsa *tsas = NULL;
+	size_t ntsas = 0;
+	if (rc == 0 && (rc = smsaudit_tsa_list(&tsas, &ntsas, repo, NULL)) == 0 && ntsas) {
+		smsaudit_buf token = SMSAUDIT_BUF_INIT;
+		rc = smsaudit_tsa_stamp_first(&token, tsas, ntsas, manifest.ptr, manifest.size);
+		if (rc == 0) {
+			rc = write_file(tmp, MANIFEST_TSR, token.ptr, token.size);
+		} else if (!o->no_seal) {
+			rc = error_prefix(rc, "not sealed: the manifest needs a time-stamp token");
+		} else {
+			notice("the draft has no time-stamp token: %s", smsaudit_error_last()->message);
+			smsaudit_error_clear();
+			rc = 0;
+		}
+		smsaudit_buf_dispose(&token);
+	}
+	smsaudit_tsa_list_free(tsas, ntsas);
 	if (rc == 0)
 		rc = sha256_hex(out->manifest_sha256, manifest.ptr, manifest.size);
 	out->nfiles = files.n;
@@ -638,6 +660,50 @@ static void check_sums(reporter *r, const char *dir, const file_list *listed)
 	smsaudit_buf_dispose(&b);
 }
 
+/* The manifest's time-stamp token, against the TSAs the pack's repository configures. */
+static void check_manifest_token(reporter *r, smsaudit_pack_check *out, const char *dir, const smsaudit_buf *manifest)
+{
+	char path[4200];
+	smsaudit_buf tsr = SMSAUDIT_BUF_INIT, xml = SMSAUDIT_BUF_INIT;
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST_TSR);
+	int have = file_read_all(&tsr, path, 1u << 20) == 0;
+	smsaudit_error_clear();
+	snprintf(path, sizeof(path), "%s/" SMSAUDIT_TSA_DIR, dir);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char why[600] = "the pack's repository configures no time-stamping authority (" SMSAUDIT_TSA_DIR ")";
+	while (d && (e = readdir(d)) != NULL && !out->stamped_at) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0)
+			continue;
+		smsaudit_tsa tsa;
+		char file[4500];
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		if (file_read_all(&xml, file, 1u << 20) < 0 || smsaudit_tsa_parse(&tsa, xml.ptr, xml.size, e->d_name) < 0)
+			continue; /* the records' check reports a broken configuration */
+		out->tsa_configured = 1;
+		if (have && smsaudit_tsa_check(&out->stamped_at, tsr.ptr, tsr.size, manifest->ptr, manifest->size, tsa.ca) == 0)
+			snprintf(out->tsa, sizeof(out->tsa), "%.16s", tsa.ca_fingerprint);
+		else if (have)
+			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
+		smsaudit_tsa_dispose(&tsa);
+	}
+	if (d)
+		closedir(d);
+	smsaudit_error_clear();
+	if (have && !out->stamped_at)
+		problem(r, MANIFEST_TSR, "the time-stamp token does not verify against the pack's time-stamping "
+		        "authorities (%s)", why);
+	else if (!have && out->tsa_configured)
+		problem(r, MANIFEST_TSR, "missing: the pack's repository configures a time-stamping authority, so its "
+		        "seal carries a token over the manifest");
+	else if (out->stamped_at && out->signed_at > out->stamped_at + 300)
+		problem(r, MANIFEST_SIG, "signed after its time-stamp token: the manifest's signing time is later than the "
+		        "time-stamping authority's");
+	smsaudit_buf_dispose(&tsr);
+	smsaudit_buf_dispose(&xml);
+}
+
 int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u)
 {
 	memset(out, 0, sizeof(*out));
@@ -683,6 +749,8 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 	if (rc == 0 && manifest_ok)
 		check_sums(&r, dir, &listed);
 	out->nfiles = listed.n;
+	out->signed_at = signed_at;
+	check_manifest_token(&r, out, dir, &m);
 	if (signer) {
 		char email[256];
 		smsaudit_cert_email(email, sizeof(email), signer);
@@ -697,6 +765,7 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 		qsort(present.f, present.n, sizeof(*present.f), cmp_file);
 		for (size_t i = 0; i < present.n; i++)
 			if (strcmp(present.f[i].path, MANIFEST) != 0 && strcmp(present.f[i].path, MANIFEST_SIG) != 0 &&
+			    strcmp(present.f[i].path, MANIFEST_TSR) != 0 &&
 			    manifest_ok && find_file(&listed, present.f[i].path) < 0)
 				problem(&r, present.f[i].path, "not listed in the manifest (added after sealing)");
 	}

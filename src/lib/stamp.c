@@ -222,3 +222,66 @@ int smsaudit_stamp_parse(smsaudit_stamp_list *out, const char *xml, size_t len, 
 		smsaudit_stamp_dispose(out);
 	return rc;
 }
+
+typedef struct {
+	smsaudit_repo *repo;
+	smsaudit_tsa *v;
+	size_t n;
+} tsa_walk;
+
+static int collect_tsa(const char *path, const smsaudit_oid *blob, void *u)
+{
+	tsa_walk *t = u;
+	size_t len = strlen(path);
+	if (len < 4 || strcmp(path + len - 4, ".xml") != 0)
+		return 0;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	smsaudit_tsa tsa;
+	int rc = 0;
+	if (smsaudit_repo_read_blob(&b, t->repo, blob) == 0 && smsaudit_tsa_parse(&tsa, b.ptr, b.size, path) == 0) {
+		smsaudit_tsa *v = realloc(t->v, (t->n + 1) * sizeof(*v));
+		if (v) {
+			t->v = v;
+			t->v[t->n++] = tsa;
+		} else {
+			smsaudit_tsa_dispose(&tsa);
+			rc = error_oom();
+		}
+	}
+	if (rc == 0)
+		smsaudit_error_clear(); /* a broken configuration is verify's to report */
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
+int smsaudit_tsa_list(smsaudit_tsa **out, size_t *n, smsaudit_repo *repo, const smsaudit_oid *commit)
+{
+	tsa_walk t = { repo, NULL, 0 };
+	int rc = smsaudit_repo_walk(repo, commit, SMSAUDIT_TSA_DIR, collect_tsa, &t);
+	if (rc < 0) {
+		smsaudit_tsa_list_free(t.v, t.n);
+		t.v = NULL;
+		t.n = 0;
+	}
+	*out = t.v;
+	*n = t.n;
+	return rc;
+}
+
+void smsaudit_tsa_list_free(smsaudit_tsa *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		smsaudit_tsa_dispose(&v[i]);
+	free(v);
+}
+
+int smsaudit_tsa_stamp_first(smsaudit_buf *token, const smsaudit_tsa *v, size_t n, const void *data, size_t len)
+{
+	int rc = error_set(SMSAUDIT_ENOTFOUND, "no time-stamping authority is configured (smsaudit tsa add)");
+	for (size_t i = 0; i < n; i++) {
+		smsaudit_error_clear();
+		if ((rc = smsaudit_tsa_stamp(token, v[i].url, v[i].ca, data, len, 0)) == 0)
+			return 0;
+	}
+	return rc;
+}

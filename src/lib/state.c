@@ -114,6 +114,7 @@ size_t smsaudit_state_person_count(const smsaudit_state *st) { return st->npeopl
 size_t smsaudit_state_problem_count(const smsaudit_state *st) { return st->nproblems; }
 size_t smsaudit_state_content_checked(const smsaudit_state *st) { return st->content_checked; }
 size_t smsaudit_state_cache_hits(const smsaudit_state *st) { return st->cache_hits; }
+size_t smsaudit_state_awaiting_stamp(const smsaudit_state *st) { return st->awaiting; }
 
 const smsaudit_evidence_entry *smsaudit_state_evidence_at(const smsaudit_state *st, size_t i)
 {
@@ -1333,6 +1334,7 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 		e->path = l->path;
 		e->valid = l->valid;
 		e->signer_name = signer_name(st, l);
+		e->stamped_at = l->stamped_at;
 		if (!l->valid)
 			continue;
 		const smsaudit_evidence_body *b = &l->rec->evidence;

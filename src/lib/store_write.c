@@ -83,46 +83,19 @@ static int add_record(smsaudit_txn *txn, const smsaudit_record *rec, const smsau
 }
 
 typedef struct {
-	smsaudit_repo *repo;
 	smsaudit_tsa *v;
 	size_t n;
 } tsa_set;
 
-static int collect_tsa(const char *path, const smsaudit_oid *blob, void *u)
-{
-	tsa_set *t = u;
-	size_t len = strlen(path);
-	if (len < 4 || strcmp(path + len - 4, ".xml") != 0)
-		return 0;
-	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	smsaudit_tsa tsa;
-	if (smsaudit_repo_read_blob(&b, t->repo, blob) == 0 && smsaudit_tsa_parse(&tsa, b.ptr, b.size, path) == 0) {
-		smsaudit_tsa *v = realloc(t->v, (t->n + 1) * sizeof(*v));
-		if (v) {
-			t->v = v;
-			t->v[t->n++] = tsa;
-		} else {
-			smsaudit_tsa_dispose(&tsa);
-		}
-	}
-	smsaudit_error_clear(); /* a broken configuration is verify's to report */
-	smsaudit_buf_dispose(&b);
-	return 0;
-}
-
 /* The time-stamping authorities configured at head, in path order. */
 static int tsa_at_head(tsa_set *out, smsaudit_store *store)
 {
-	memset(out, 0, sizeof(*out));
-	out->repo = store->repo;
-	return smsaudit_repo_walk(store->repo, NULL, SMSAUDIT_TSA_DIR, collect_tsa, out);
+	return smsaudit_tsa_list(&out->v, &out->n, store->repo, NULL);
 }
 
 static void tsa_set_free(tsa_set *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		smsaudit_tsa_dispose(&t->v[i]);
-	free(t->v);
+	smsaudit_tsa_list_free(t->v, t->n);
 }
 
 /*
@@ -144,10 +117,9 @@ static int add_stamp(smsaudit_store *store, smsaudit_txn *txn, stamp_acc *acc, t
 	                                                                                   acc->list.id)) == 0)
 		rc = smsaudit_stamp_write(&list, &acc->list);
 	int stamped = 0;
-	for (size_t i = 0; rc == 0 && !stamped && i < tsas.n; i++) {
-		if (smsaudit_tsa_stamp(&token, tsas.v[i].url, tsas.v[i].ca, list.ptr, list.size, 0) == 0)
-			stamped = 1;
-		else
+	if (rc == 0) {
+		stamped = smsaudit_tsa_stamp_first(&token, tsas.v, tsas.n, list.ptr, list.size) == 0;
+		if (!stamped)
 			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
 		smsaudit_error_clear();
 	}
@@ -1140,14 +1112,8 @@ int smsaudit_store_stamp(smsaudit_store *store, smsaudit_identity *signer, size_
 		if ((rc = smsaudit_stamp_new_id(acc.list.id, now)) == 0 &&
 		    (rc = smsaudit_stamp_path(path, sizeof(path), acc.list.id)) == 0)
 			rc = smsaudit_stamp_write(&list, &acc.list);
-		int ok = 0;
-		for (size_t i = 0; rc == 0 && !ok && i < tsas.n; i++) {
-			ok = smsaudit_tsa_stamp(&token, tsas.v[i].url, tsas.v[i].ca, list.ptr, list.size, 0) == 0;
-			if (!ok && i + 1 < tsas.n)
-				smsaudit_error_clear();
-		}
-		if (rc == 0 && !ok)
-			rc = SMSAUDIT_EIO;
+		if (rc == 0)
+			rc = smsaudit_tsa_stamp_first(&token, tsas.v, tsas.n, list.ptr, list.size);
 		snprintf(tsr, sizeof(tsr), "%s.tsr", path);
 		if (rc == 0 && (rc = smsaudit_txn_new(&txn, store->repo)) == 0 &&
 		    (rc = smsaudit_txn_add(txn, path, list.ptr, list.size)) == 0 &&

@@ -191,3 +191,64 @@ test_tsa_add_refusals() {
 	expect_rc 2
 	expect_commits 2
 }
+
+# What people see: both times on a record, and what waits for a token.
+test_show_and_status() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	run evidence show "$one"
+	expect_rc 0
+	expect_out "Time-stamped:"
+	run evidence show "$one" --format json
+	expect_out '"stamped_at": "'
+	stop_tsa
+	add_ev two "" ben@example.org "Two" || return
+	run status
+	expect_rc 0
+	expect_out "Waiting for a time-stamp token: 1 record"
+	run evidence show "$two"
+	expect_no_out "Time-stamped:"
+}
+
+# A sealed pack carries a token over its manifest; verify-pack says when it
+# was sealed at the latest, and fails when the token is missing or another.
+test_pack_seal_token() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	pack_ready || return
+	run --as ada@example.org pack "$AUDIT" -o "$TMPD/pack"
+	expect_rc 0
+	[ -f "$TMPD/pack/manifest.xml.tsr" ] || { fail "no manifest.xml.tsr in the pack"; return; }
+	[ -n "$(ls "$TMPD/pack/stamps" 2>/dev/null)" ] || fail "the pack carries no stamps/"
+	openssl ts -verify -data "$TMPD/pack/manifest.xml" -in "$TMPD/pack/manifest.xml.tsr" \
+		-CAfile "$TMPD/tsa/ca.pem" >"$TMPD/ts.out" 2>&1
+	grep -q "Verification: OK" "$TMPD/ts.out" || { fail "openssl ts -verify of the manifest:"; cat "$TMPD/ts.out"; }
+	run verify-pack "$TMPD/pack"
+	expect_rc 0
+	expect_out "Sealed no later than"
+	# Another token (over other bytes) in its place.
+	first_stamp || return
+	cp "$TMPD/stamp.tsr" "$TMPD/pack/manifest.xml.tsr"
+	run verify-pack "$TMPD/pack"
+	expect_rc 1
+	expect_out "FAIL manifest.xml.tsr"
+	expect_out "message imprint mismatch"
+	rm "$TMPD/pack/manifest.xml.tsr"
+	run verify-pack "$TMPD/pack"
+	expect_rc 1
+	expect_out "FAIL manifest.xml.tsr: missing"
+}
+
+# With the TSA down a pack is not sealed: nothing written, no seal.
+test_pack_not_sealed_without_token() {
+	tsa_repo || return
+	add_ev one "" ben@example.org "One" || return
+	pack_ready || return
+	stop_tsa
+	before=$(commits)
+	run --as ada@example.org pack "$AUDIT" -o "$TMPD/pack"
+	expect_rc 4
+	expect_err "not sealed: the manifest needs a time-stamp token"
+	[ ! -e "$TMPD/pack" ] || fail "a pack folder was left behind"
+	expect_commits "$before"
+}
