@@ -119,8 +119,8 @@ check-fast: deps
 	@scripts/run-tests -j '$(JOBS)' -t '$(T)' build
 
 demo: deps
-	@$(MAKE) --no-print-directory -s all
-	@scripts/demo.sh $(BUILD)/smsaudit
+	@$(MAKE) --no-print-directory -s all $(TSA_SERVER)
+	@scripts/demo.sh $(BUILD)/smsaudit $(TSA_SERVER)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/smsaudit \

@@ -7,6 +7,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-build/smsaudit}
 case $bin in /*) ;; *) bin="$root/$bin" ;; esac
+# A time-stamping authority on loopback for the trusted-time part (built by make demo).
+tsa_server=${2:-$(dirname "$bin")/tests/tsa-server}
+case $tsa_server in /*) ;; *) tsa_server="$root/$tsa_server" ;; esac
 out="$root/demo-out"
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$(printf '\033[1m'); R=$(printf '\033[0m'); else B=; R=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
@@ -158,6 +161,44 @@ say "Today: the cycle, with the first surveillance coming"
 at 400
 "$bin" cycle
 "$bin" cycle plan-surveillance
+
+say "Trusted time: a local time-stamping authority (RFC 3161) vouches for today's work"
+# Everything above was signed with the story's clock. A TSA's tokens carry the
+# real time, and a record may wait at most the tolerance (72 hours) for its
+# token, so from here on the clock is the real one.
+unset SMSAUDIT_NOW
+tsa="$out/tsa"
+mkdir -p "$tsa"
+(
+	cd "$tsa"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 3650 \
+		-subj "/CN=Demo TSA CA" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tsa.key -out tsa.csr -subj "/CN=Demo TSA" \
+		2>/dev/null
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >tsa.ext
+	openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile tsa.ext -out tsa.pem \
+		2>/dev/null
+	echo 01 >tsaserial
+	printf '[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = tsaserial\nsigner_cert = tsa.pem\nsigner_key = tsa.key\ncerts = tsa.pem\nsigner_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\ndigests = sha256\ness_cert_id_alg = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\nother_policies = 1.3.6.1.4.1.99999.2\ncrypto_device = builtin\n' >tsa.cnf
+)
+"$tsa_server" "$tsa" &
+tsa_pid=$!
+trap 'kill $tsa_pid 2>/dev/null' EXIT
+i=0
+while [ ! -s "$tsa/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$bin" --as ada@northwind.example tsa add --url "http://127.0.0.1:$(cat "$tsa/port")/" --ca "$tsa/ca.pem"
+echo "Change advisory board minutes, $(date -u +%Y-%m-%d): 4 changes approved, 1 rejected" >"$out/cab-minutes.md"
+cab=$("$bin" --as ben@northwind.example evidence add "$out/cab-minutes.md" --control 8.5.1.2 --kind record \
+	--title "CAB minutes" --format csv | sed -n '2s/,.*//p')
+"$bin" --as carla@northwind.example finding raise --source internal-audit --grade observation --clause 8.5.1.2 \
+	--statement "CAB minutes do not name the approver of emergency changes" --evidence "$cab"
+"$bin" evidence show "$cab"
+stamp=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main stamps | grep '\.xml$' | tail -1)
+git --git-dir="$SMSAUDIT_REPO" show "main:$stamp" >"$out/stamp.xml"
+git --git-dir="$SMSAUDIT_REPO" show "main:$stamp.tsr" >"$out/stamp.xml.tsr"
+echo "An auditor checks the token over $stamp with stock openssl:"
+openssl ts -verify -data "$out/stamp.xml" -in "$out/stamp.xml.tsr" -CAfile "$tsa/ca.pem" 2>/dev/null
+"$bin" verify | tail -1
 
 say "Today: the surveillance pack (changes since stage 2 from the audit tags) and the recertification pack"
 "$bin" --as ada@northwind.example pack "$surv" -o "$out/packs/surveillance"

@@ -1285,6 +1285,35 @@ static void authority(smsaudit_state *st, smsaudit_store *store, const signed_fi
 	free(ac.v);
 }
 
+/*
+ * A token later than a revocation's effective time proves the record was not
+ * signed before it, whatever its signing time claims and whatever branch it
+ * came from (offline work that never saw the revocation). Judged once every
+ * revocation is known: the people's earliest revocations at the tip.
+ */
+static void stamped_after_revocation(smsaudit_state *st)
+{
+	for (size_t i = 0; i < st->nrecs; i++) {
+		loaded *l = &st->recs[i];
+		if (!l->rec || !l->valid || !l->stamped_at || l->prejudged)
+			continue;
+		for (size_t k = 0; k < st->npeople; k++) {
+			const smsaudit_person_entry *pe = &st->people[k];
+			if (!pe->revoked_at || l->stamped_at < pe->revoked_at ||
+			    strcmp(pe->record->person.fingerprint, l->signer_fp) != 0)
+				continue;
+			char t[21], r[21];
+			smsaudit_time_format(t, l->stamped_at);
+			smsaudit_time_format(r, pe->revoked_at);
+			problem(st, l->path, l->rec->id, "time-stamped at %s, after %s's certificate was revoked (effective %s): "
+			        "it was not signed before the revocation, whatever time it claims", t,
+			        pe->record->person.email, r);
+			l->valid = 0;
+			break;
+		}
+	}
+}
+
 /* ---- evidence ---- */
 
 static int cmp_entry_ptr(const void *a, const void *b)
@@ -1701,6 +1730,7 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	if (st->nrecs > 1)
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
 	authority(st, store, c.tsas, c.ntsas);
+	stamped_after_revocation(st);
 	choose_sms(st, store);
 	/* Everything after authority reads the records in time order. */
 	if (st->nrecs > 1)
@@ -1914,6 +1944,7 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 		qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_ledger);
 	if (rc == 0) {
 		authority(st, store, c.tsas, c.ntsas);
+		stamped_after_revocation(st);
 		if (st->nrecs > 1)
 			qsort(st->recs, st->nrecs, sizeof(*st->recs), cmp_loaded);
 		derive_evidence(st, store);

@@ -252,3 +252,74 @@ test_pack_not_sealed_without_token() {
 	[ ! -e "$TMPD/pack" ] || fail "a pack folder was left behind"
 	expect_commits "$before"
 }
+
+# Ben works offline on a clone that never sees his revocation, with his clock
+# set before it. Commit order cannot tell (his branch does not descend from
+# the revocation); the token can: it is later than the revocation.
+test_revoked_signer_offline_with_token() {
+	tsa_repo "$(iso $((-DAY)))" || return
+	git clone -q --bare "$SMSAUDIT_REPO" "$TMPD/laptop.git" || { fail "clone --bare"; return; }
+	run --as ada@example.org person revoke ben@example.org --reason "left the company"
+	expect_rc 0
+	SMSAUDIT_REPO="$TMPD/laptop.git" add_ev away "$(iso -3600)" ben@example.org "Offline" || return
+	git clone -q "$SMSAUDIT_REPO" "$TMPD/work" || { fail "clone"; return; }
+	(cd "$TMPD/work" && git pull -q --no-rebase --no-edit "$TMPD/laptop.git" main >/dev/null 2>&1 &&
+		git push -q origin HEAD:main) || { fail "merge and push"; return; }
+	run verify
+	expect_rc 1
+	expect_line "FAIL $(record_path "$away"):" "$away" "after ben@example.org's certificate was revoked"
+}
+
+# A day of work in real time: evidence, a finding through its steps, an audit
+# and a sealed pack, every record and the seal with a token that stock openssl
+# accepts.
+test_a_day_of_work() {
+	tsa_repo || return
+	add_people "" "Ida Park:ida@example.org:internal-auditor" "Eve Cole:eve@cb.example:external-auditor" || return
+	add_ev one "" ben@example.org "Incident export" || return
+	run --as ida@example.org finding raise --source internal-audit --grade minor --clause 8.6.1 \
+		--statement "2 of 10 incidents were closed without a resolution note" --evidence "$one"
+	expect_rc 0
+	nc=$(sed -n 's/^Raised \([A-Z]*-[0-9]*-[0-9]*\) .*/\1/p' "$out")
+	run --as ben@example.org finding correct "$nc" --text "The 2 incidents were given their notes"
+	expect_rc 0
+	run --as ben@example.org finding cause "$nc" --method 5-whys --text "The form does not ask for the note"
+	expect_rc 0
+	run --as ben@example.org finding plan "$nc" --action "Make the note mandatory" --owner ben@example.org \
+		--due 2099-12-31
+	expect_rc 0
+	run --as ben@example.org finding implement "$nc" --action A1 --note "Mandatory since today"
+	expect_rc 0
+	run --as ida@example.org finding verify "$nc" --effective --note "10 incidents sampled, all with notes"
+	expect_rc 0
+	run --as ida@example.org finding close "$nc" --note "Closed"
+	expect_rc 0
+	run --as ada@example.org audit plan --type stage1 --dates 2099-01-05..2099-01-06 --body CB --lead eve@cb.example
+	expect_rc 0
+	audit=$(sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p' "$out")
+	run --as ada@example.org pack "$audit" -o "$TMPD/pack"
+	expect_rc 0
+	run verify
+	expect_rc 0
+	run verify-pack "$TMPD/pack"
+	expect_rc 0
+	expect_out "Sealed no later than"
+	# Every record since the TSA was configured is in a stamp; each stamp checks out with stock openssl.
+	g ls-tree -r --name-only main stamps | grep '\.xml$' >"$TMPD/stamps"
+	: >"$TMPD/listed"
+	while read -r st; do
+		g show "main:$st" >"$TMPD/s.xml"
+		g show "main:$st.tsr" >"$TMPD/s.tsr"
+		openssl ts -verify -data "$TMPD/s.xml" -in "$TMPD/s.tsr" -CAfile "$TMPD/tsa/ca.pem" 2>/dev/null |
+			grep -q "Verification: OK" || fail "openssl ts -verify refused $st"
+		sed -n 's/.*<record id="\([^"]*\)".*/\1/p' "$TMPD/s.xml" >>"$TMPD/listed"
+	done <"$TMPD/stamps"
+	tsa_commit=$(g log --format=%H -1 main -- trust/tsa)
+	g log --format=%H "$tsa_commit..main" | while read -r c; do
+		g diff-tree --no-commit-id --root -r --name-only --diff-filter=A "$c" | sed -n 's|^records/.*/\([^/]*\)\.xml$|\1|p'
+	done >"$TMPD/added"
+	[ -s "$TMPD/added" ] || fail "no records added after the TSA"
+	while read -r id; do
+		grep -qx "$id" "$TMPD/listed" || fail "record $id has no time-stamp"
+	done <"$TMPD/added"
+}
