@@ -394,9 +394,15 @@ static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
 	pdf_table_begin(c->pdf, 9, h, w);
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_evidence_body *b = &v[i]->record->evidence;
-		char period[40], at[21], status[600], sha[16], commit[12];
+		char period[40], at[64], status[600], sha[16], commit[12];
 		period_str(period, sizeof(period), b);
 		smsaudit_time_format(at, v[i]->record->made_at);
+		if (v[i]->stamped_at) {
+			/* the signer's clock, then the time-stamping authority's */
+			char tsa[21];
+			smsaudit_time_format(tsa, v[i]->stamped_at);
+			snprintf(at + strlen(at), sizeof(at) - strlen(at), " (TSA %s)", tsa);
+		}
 		evidence_status(c, v[i], status, sizeof(status));
 		snprintf(sha, sizeof(sha), "%.10s", b->sha256);
 		snprintf(commit, sizeof(commit), "%.8s", c->m->commit);
@@ -414,7 +420,8 @@ static void do_evidence_index(ctx *c)
 	pdf_paraf(c->pdf, PDF_SMALL,
 	          "Each record as it stands at commit %.12s: its content's SHA-256 (first 10 hex digits; the full digest is "
 	          "in the record and in SHA256SUMS) and whether its signature and signer verify. A record that fails "
-	          "verification is listed as FAILED and counts for nothing in this report.",
+	          "verification is listed as FAILED and counts for nothing in this report. Where a time-stamping "
+	          "authority vouches for a record, its time follows the signing time (TSA …): the record existed by then.",
 	          c->m->commit);
 	size_t shown = 0;
 	for (size_t i = 0; i < smsaudit_catalogue_count(c->cat); i++) {

@@ -216,6 +216,10 @@ test_pack_seal_token() {
 	tsa_repo || return
 	add_ev one "" ben@example.org "One" || return
 	pack_ready || return
+	# stage 2: its evidence index lists records
+	run --as ada@example.org audit plan --type stage2 --dates 2099-02-05..2099-02-06 --body CB --lead eve@cb.example
+	expect_rc 0
+	AUDIT=$(sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p' "$out")
 	run --as ada@example.org pack "$AUDIT" -o "$TMPD/pack"
 	expect_rc 0
 	[ -f "$TMPD/pack/manifest.xml.tsr" ] || { fail "no manifest.xml.tsr in the pack"; return; }
@@ -226,6 +230,9 @@ test_pack_seal_token() {
 	run verify-pack "$TMPD/pack"
 	expect_rc 0
 	expect_out "Sealed no later than"
+	# The evidence index gives both times.
+	pdftotext -layout "$TMPD/pack/pack.pdf" - 2>/dev/null | tr -s ' \n' ' ' | grep -q "(TSA $(date -u +%Y-%m-%d)" ||
+		fail "the evidence index does not show the time-stamp"
 	# Another token (over other bytes) in its place.
 	first_stamp || return
 	cp "$TMPD/stamp.tsr" "$TMPD/pack/manifest.xml.tsr"
