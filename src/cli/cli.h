@@ -3,6 +3,7 @@
 #define SMSAUDIT_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "smsaudit/smsaudit.h"
 
@@ -15,7 +16,10 @@ enum {
 	EXIT_ENV = 4     /* environment: missing file, permission, disk, out of memory */
 };
 
-typedef enum { OUT_TEXT, OUT_CSV, OUT_JSON, OUT_XML } out_format;
+typedef enum { OUT_TEXT, OUT_CSV, OUT_JSON, OUT_XML, OUT_XLSX } out_format;
+
+/* CSV and xlsx: the formats that take one flat table (a register) rather than the whole tree. */
+#define OUT_TABULAR(f) ((f) == OUT_CSV || (f) == OUT_XLSX)
 
 typedef struct {
 	out_format format;
@@ -82,7 +86,7 @@ const cli_command *cli_find_command(const char *name);
 void cli_print_help(const cli_command *cmd, FILE *f);
 /* Print one sub-command's usage line(s), then its group's text. */
 void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f);
-/* Parse "text|csv|json|xml"; returns 0 or -1. */
+/* Parse "text|csv|json|xml|xlsx"; returns 0 or -1. */
 int cli_parse_format(out_format *out, const char *s);
 /* Load the catalogue chosen by --catalogue/SMSAUDIT_CATALOGUE, or the built-in one. */
 int cli_load_catalogue(cli_ctx *ctx, smsaudit_catalogue **out);
@@ -98,6 +102,10 @@ out_node *out_array(const char *item_name);
 void out_set_str(out_node *obj, const char *key, const char *value);  /* NULL: null */
 void out_set_int(out_node *obj, const char *key, long long value);
 void out_set_bool(out_node *obj, const char *key, int value);
+/* A date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ): text in CSV, JSON and
+ * XML, a real date in xlsx. 0 is written as "" (no date). */
+void out_set_date(out_node *obj, const char *key, time_t t);
+void out_set_time(out_node *obj, const char *key, time_t t);
 out_node *out_set_obj(out_node *obj, const char *key);
 out_node *out_set_arr(out_node *obj, const char *key, const char *item_name);
 out_node *out_push_obj(out_node *arr);
@@ -105,8 +113,25 @@ void out_push_str(out_node *arr, const char *value);
 void out_free(out_node *node);
 
 /* JSON, XML (root element `root_name`) or CSV (arrays of flat objects become
- * rows with a header; a single object becomes key,value rows). */
+ * rows with a header; a single object becomes key,value rows). xlsx: an array
+ * of flat objects is one sheet; an object is a `summary` sheet of its scalars
+ * (field, value) and one sheet per array of objects it holds. Each sheet has a
+ * header row, frozen panes, an autofilter and column widths; dates are dates,
+ * numbers numbers, and every text is a text cell. The workbook goes to the file
+ * out_output() named (written beside it and renamed into place) or to `f`. A
+ * failure is printed once and remembered (out_failed). */
 int out_emit(FILE *f, const out_node *root, out_format fmt, const char *root_name);
+
+/* -o FILE of a command that lists: where xlsx goes (NULL: standard output). */
+void out_output(const char *path);
+/* 1 once an out_emit failed (its message printed): the tool exits 4. */
+int out_failed(void);
+
+/* The one rule for text a spreadsheet would run as a formula: it starts with
+ * =, +, -, @, tab or CR. CSV gives such a cell a leading '; xlsx stores every
+ * text as a text cell and gives these the text number format, so that editing
+ * the cell does not turn it into a formula either. */
+int out_formula_like(const char *s);
 
 /* CSV cells starting with =, +, -, @, tab or CR are written with a leading '
  * so that a spreadsheet shows them as text instead of running them as

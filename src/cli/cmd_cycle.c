@@ -30,10 +30,7 @@ static int on_opt(int id, const char *arg, void *u)
 
 static void put_date(out_node *o, const char *key, time_t t)
 {
-	char d[11];
-	if (t)
-		smsaudit_date_format(d, t);
-	out_set_str(o, key, t ? d : "");
+	out_set_date(o, key, t);
 }
 
 void cli_cycle_item_name(char *buf, size_t size, const smsaudit_cycle_item *it)
@@ -208,7 +205,7 @@ static int cycle_show(cli_ctx *ctx, const cycle_args *a)
 	out_set_int(o, "overdue", (long long)noverdue);
 	out_set_int(o, "coverage_holes", (long long)smsaudit_coverage_holes(c.cov));
 	out_node *cov = coverage_rows(c.cov, 's', 1);
-	if (ctx->format == OUT_CSV) {
+	if (OUT_TABULAR(ctx->format)) {
 		rc = out_emit(stdout, rows, ctx->format, "items") < 0 ? EXIT_ENV : EXIT_OK;
 	} else if (ctx->format != OUT_TEXT) {
 		out_node *cv = out_set_arr(o, "coverage", "clause");
@@ -345,7 +342,7 @@ static int cycle_plan(cli_ctx *ctx, const cycle_args *a)
 	}
 	out_set_int(o, "holes", (long long)smsaudit_coverage_holes(c.cov));
 	out_node *cov = coverage_rows(c.cov, 's', 1);
-	if (ctx->format == OUT_CSV) {
+	if (OUT_TABULAR(ctx->format)) {
 		rc = out_emit(stdout, cov, ctx->format, "coverage") < 0 ? EXIT_ENV : EXIT_OK;
 	} else if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, o, ctx->format, "rotation") < 0 ? EXIT_ENV : EXIT_OK;
@@ -434,7 +431,7 @@ int cli_programme(cli_ctx *ctx, const char *year_arg, const char *at)
 	size_t holes = smsaudit_coverage_holes(c.cov);
 	out_set_int(o, "holes", (long long)holes);
 	out_node *cov = coverage_rows(c.cov, 'i', 0);
-	if (ctx->format == OUT_CSV) {
+	if (OUT_TABULAR(ctx->format)) {
 		rc = out_emit(stdout, cov, ctx->format, "coverage") < 0 ? EXIT_ENV : EXIT_OK;
 	} else if (ctx->format != OUT_TEXT) {
 		out_node *h = out_set_arr(o, "uncovered", "clause");

@@ -451,7 +451,7 @@ static void join_controls(char *buf, size_t size, const smsaudit_evidence_body *
 static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 {
 	const smsaudit_evidence_body *b = &e->record->evidence;
-	char controls[1024], period[32] = "", until[11] = "", made[21];
+	char controls[1024], period[32] = "";
 	join_controls(controls, sizeof(controls), b, " ");
 	if (b->has_period) {
 		char f[11], t[11];
@@ -459,16 +459,16 @@ static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 		smsaudit_date_format(t, b->period_to);
 		snprintf(period, sizeof(period), "%s..%s", f, t);
 	}
-	if (b->valid_until)
-		smsaudit_date_format(until, b->valid_until);
-	smsaudit_time_format(made, e->record->made_at);
 	out_set_str(o, "id", e->record->id);
 	out_set_str(o, "kind", smsaudit_evidence_kind_name(b->kind));
 	out_set_str(o, "controls", controls);
 	out_set_str(o, "title", b->title);
 	out_set_str(o, "period", period[0] ? period : NULL);
-	out_set_str(o, "valid_until", until[0] ? until : NULL);
-	out_set_str(o, "collected_at", made);
+	if (b->valid_until)
+		out_set_date(o, "valid_until", b->valid_until);
+	else
+		out_set_str(o, "valid_until", NULL);
+	out_set_time(o, "collected_at", e->record->made_at);
 	out_set_str(o, "collected_by", e->record->made_by);
 	char stamped[21];
 	if (e->stamped_at)

@@ -297,13 +297,7 @@ static const smsaudit_record *last_step(const smsaudit_finding *f, smsaudit_step
 
 static void put_date(out_node *o, const char *key, time_t t)
 {
-	char d[11];
-	if (!t) {
-		out_set_str(o, key, "");
-		return;
-	}
-	smsaudit_date_format(d, t);
-	out_set_str(o, key, d);
+	out_set_date(o, key, t);
 }
 
 static long age_days(const smsaudit_finding *f, time_t as_of)

@@ -379,8 +379,8 @@ static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 		out_set_str(r, "reasons", ctx->format == OUT_TEXT ? (c->nreasons ? c->reasons[0] : "") : reasons);
 	}
 	int rc = 0;
-	if (ctx->format == OUT_CSV) {
-		rc = out_emit(stdout, rows, OUT_CSV, "gap");
+	if (OUT_TABULAR(ctx->format)) {
+		rc = out_emit(stdout, rows, ctx->format, "gap");
 	} else if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, o, ctx->format, "gap");
 	} else {

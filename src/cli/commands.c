@@ -72,6 +72,7 @@ void cli_print_help(const cli_command *cmd, FILE *f)
 void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f)
 {
 	static const char common[] = "--format, --repo, --keys, --as, --key";
+	/* -o FILE (with --format xlsx) is common too, unless the sub-command has its own -o. */
 	char opts[1024] = "";
 	size_t used = 0;
 	for (const cli_option *o = sub->opts; o && o->name && used < sizeof(opts); o++) {
@@ -80,11 +81,15 @@ void cli_print_sub_help(const cli_command *cmd, const cli_sub *sub, FILE *f)
 		      : snprintf(opts + used, sizeof(opts) - used, "%s--%s", used ? ", " : "", o->name);
 		used += w > 0 ? (size_t)w : 0;
 	}
-	char text[1200];
+	int own_o = 0;
+	for (const cli_option *o = sub->opts; o && o->name; o++)
+		own_o |= o->short_name == 'o';
+	const char *xlsx = own_o ? "" : " (and -o FILE with --format xlsx)";
+	char text[1300];
 	if (opts[0])
-		snprintf(text, sizeof(text), "%s, and the common %s", opts, common);
+		snprintf(text, sizeof(text), "%s, and the common %s%s", opts, common, xlsx);
 	else
-		snprintf(text, sizeof(text), "only the common %s", common);
+		snprintf(text, sizeof(text), "only the common %s%s", common, xlsx);
 	fprintf(f, "smsaudit %s %s - %s\n\nusage: %s\noptions: ", cmd->name, sub->name, cmd->summary, sub->usage);
 	out_wrap(f, text, 9, 80);
 	fputc('\n', f);

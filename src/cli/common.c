@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "smsaudit/pin.h"
 
-enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY, COMMON_RAW };
+enum { COMMON_FORMAT = 10000, COMMON_REPO, COMMON_KEYS, COMMON_AS, COMMON_KEY, COMMON_RAW, COMMON_OUTPUT };
 
 /* Which option getopt refused: "--name" (without "=value") or "-c",
  * escaped (cli_escape) so that the message stays one line. */
@@ -64,7 +64,7 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 	size_t n = 0;
 	while (opts && opts[n].name)
 		n++;
-	struct option *lo = calloc(n + 8, sizeof(*lo));
+	struct option *lo = calloc(n + 9, sizeof(*lo));
 	char **pos = calloc((size_t)argc + 1, sizeof(char *));
 	char shorts[64] = ":h";
 	size_t ns = 2;
@@ -89,6 +89,17 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 	lo[n++] = (struct option){ "key", required_argument, NULL, COMMON_KEY };
 	lo[n++] = (struct option){ "raw", no_argument, NULL, COMMON_RAW };
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	/* -o FILE: where --format xlsx goes, for a command without an -o of its own. */
+	int own_output = has_option(opts, "--output") || has_option(opts, "-o");
+	if (!own_output) {
+		lo[n++] = (struct option){ "output", required_argument, NULL, COMMON_OUTPUT };
+		if (ns + 3 < sizeof(shorts)) {
+			shorts[ns++] = 'o';
+			shorts[ns++] = ':';
+			shorts[ns] = '\0';
+		}
+	}
+	const char *output = NULL;
 	optind = 0;
 	opterr = 0;
 	int c, rc = -1;
@@ -103,7 +114,7 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 			break;
 		case COMMON_FORMAT:
 			if (cli_parse_format(&ctx->format, optarg) < 0)
-				rc = cli_usage(where, "--format takes text, csv, json or xml, not '%s'", optarg);
+				rc = cli_usage(where, "--format takes text, csv, json, xml or xlsx, not '%s'", optarg);
 			if (ctx->format != OUT_TEXT)
 				ctx->color = 0;
 			break;
@@ -112,6 +123,7 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 		case COMMON_AS: ctx->as_email = optarg; break;
 		case COMMON_KEY: ctx->key_path = optarg; break;
 		case COMMON_RAW: out_csv_raw(1); break;
+		case COMMON_OUTPUT: output = optarg; break;
 		case ':': {
 			char safe[160];
 			rc = cli_usage(where, "option '%s' needs a value", cli_escape(safe, sizeof(safe), argv[optind - 1]));
@@ -124,6 +136,10 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 			break;
 		}
 		default: {
+			if (c == 'o' && !own_output) {
+				output = optarg;
+				break;
+			}
 			/* A short option stands for its long form. */
 			for (size_t i = 0; opts && opts[i].name; i++)
 				if (opts[i].short_name && c == opts[i].short_name)
@@ -134,6 +150,16 @@ static int parse(cli_ctx *ctx, const char *command, const cli_sub *sub, int argc
 			break;
 		}
 		}
+	}
+	if (rc < 0 && !output && ctx->format == OUT_XLSX && isatty(STDOUT_FILENO))
+		rc = cli_usage(where, "xlsx is not for a terminal: give -o FILE or redirect standard output");
+	if (rc < 0 && !own_output) {
+		if (output && ctx->format != OUT_XLSX)
+			rc = cli_usage(where, "-o FILE goes with --format xlsx");
+		else if (output && !*output)
+			rc = cli_usage(where, "-o needs a file name");
+		else
+			out_output(output);
 	}
 	int np = 0;
 	for (int i = optind; rc < 0 && i < argc; i++)

@@ -74,7 +74,7 @@ static const cli_command cli_commands[] = {
 };
 
 static const char main_usage[] =
-	"usage: smsaudit [--format text|csv|json|xml] [--raw] [--catalogue FILE] [--no-color]\n"
+	"usage: smsaudit [--format text|csv|json|xml|xlsx] [--raw] [--catalogue FILE] [--no-color]\n"
 	"                COMMAND [ARGS...]\n"
 	"       smsaudit --version | --help\n";
 
@@ -89,7 +89,9 @@ static void print_overview(FILE *f)
 	for (const cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
 	fprintf(f, "\nglobal options:\n"
-	           "  --format F       output as text (default), csv, json or xml\n"
+	           "  --format F       output as text (default), csv, json, xml or xlsx (a workbook:\n"
+	           "                   -o FILE after the command, or standard output when it is\n"
+	           "                   not a terminal)\n"
 	           "  --raw            CSV cells exactly as recorded (by default a cell starting\n"
 	           "                   with = + - @, tab or CR gets a leading ' so that a\n"
 	           "                   spreadsheet does not run it as a formula)\n"
@@ -218,7 +220,7 @@ static int run(int argc, char **argv)
 		} else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
 			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || cli_parse_format(&ctx.format, v) < 0)
-				return cli_error(EXIT_USAGE, "--format takes text, csv, json or xml");
+				return cli_error(EXIT_USAGE, "--format takes text, csv, json, xml or xlsx");
 		} else if (global_value(argc, argv, &i, "--repo", &ctx.repo_path) ||
 		           global_value(argc, argv, &i, "--keys", &ctx.keys_dir) ||
 		           global_value(argc, argv, &i, "--as", &ctx.as_email) ||
@@ -287,6 +289,8 @@ int main(int argc, char **argv)
 	cli_set_commands(cli_commands);
 	smsaudit_notice_set(show_notice, NULL);
 	int rc = run(argc, argv);
+	if (out_failed() && rc == EXIT_OK)
+		rc = EXIT_ENV; /* the message was printed where it failed */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* A full disk or closed pipe must not look like success. */
 		if (rc == EXIT_OK)

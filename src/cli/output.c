@@ -7,12 +7,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <xlsxwriter.h>
 
 #include "cli.h"
 
-typedef enum { N_OBJ, N_ARR, N_STR, N_INT, N_BOOL, N_NULL } ntype;
+/* N_DATE and N_TIME keep the formatted text in `str` and the time in `num`. */
+typedef enum { N_OBJ, N_ARR, N_STR, N_INT, N_BOOL, N_NULL, N_DATE, N_TIME } ntype;
 
 struct out_node {
 	ntype type;
@@ -93,6 +98,33 @@ void out_set_bool(out_node *obj, const char *key, int value)
 	append(obj, n, key);
 }
 
+static void set_when(out_node *obj, const char *key, time_t t, int with_time)
+{
+	if (!t) {
+		out_set_str(obj, key, "");
+		return;
+	}
+	char buf[21];
+	if (with_time)
+		smsaudit_time_format(buf, t);
+	else
+		smsaudit_date_format(buf, t);
+	out_node *n = node_new(with_time ? N_TIME : N_DATE);
+	n->str = xdup(buf);
+	n->num = (long long)t;
+	append(obj, n, key);
+}
+
+void out_set_date(out_node *obj, const char *key, time_t t)
+{
+	set_when(obj, key, t, 0);
+}
+
+void out_set_time(out_node *obj, const char *key, time_t t)
+{
+	set_when(obj, key, t, 1);
+}
+
 out_node *out_set_obj(out_node *obj, const char *key)
 {
 	out_node *n = out_object();
@@ -149,6 +181,8 @@ static const char *scalar_text_for(const out_node *n, char *buf, size_t size, in
 		return "";
 	switch (n->type) {
 	case N_STR:
+	case N_DATE:
+	case N_TIME:
 		return n->str;
 	case N_INT:
 		snprintf(buf, size, "%lld", n->num);
@@ -211,7 +245,9 @@ static void json_indent(FILE *f, int depth)
 static void json_node(FILE *f, const out_node *n, int depth)
 {
 	switch (n->type) {
-	case N_STR: json_string(f, n->str); break;
+	case N_STR:
+	case N_DATE:
+	case N_TIME: json_string(f, n->str); break;
 	case N_INT: fprintf(f, "%lld", n->num); break;
 	case N_BOOL: fputs(n->num ? "true" : "false", f); break;
 	case N_NULL: fputs("null", f); break;
@@ -263,6 +299,8 @@ static void xml_node(FILE *f, const out_node *n, const char *name, int depth)
 		fprintf(f, "<%s/>\n", name);
 		return;
 	case N_STR:
+	case N_DATE:
+	case N_TIME:
 	case N_INT:
 	case N_BOOL:
 		fprintf(f, "<%s>", name);
@@ -299,7 +337,7 @@ void out_csv_raw(int raw)
 /* A spreadsheet opening the file runs a cell that starts with one of these
  * as a formula (=HYPERLINK(...), -2+3, @SUM(A1)); tab and CR can start one
  * after the spreadsheet trims them. */
-static int csv_formula_like(const char *s)
+int out_formula_like(const char *s)
 {
 	return *s && strchr("=+-@\t\r", *s) != NULL;
 }
@@ -308,7 +346,7 @@ static int csv_formula_like(const char *s)
  * spreadsheet from running; numbers the tool computes are written as they are. */
 static void csv_cell_of(FILE *f, const char *s, int text)
 {
-	int neutralise = text && !csv_raw && csv_formula_like(s);
+	int neutralise = text && !csv_raw && out_formula_like(s);
 	if (strpbrk(s, ",\"\r\n") == NULL) {
 		if (neutralise)
 			fputc('\'', f);
@@ -333,6 +371,7 @@ static void csv_cell(FILE *f, const char *s)
 
 static int csv_is_text(const out_node *n)
 {
+	/* Dates are the tool's own text: they never start with a formula character. */
 	return n && (n->type == N_STR || n->type == N_ARR);
 }
 
@@ -376,9 +415,285 @@ static void csv_rows(FILE *f, const out_node *arr)
 	}
 }
 
+/* ---- xlsx (libxlsxwriter) ---- */
+
+static const char *output_path;
+static int emit_failed;
+
+void out_output(const char *path)
+{
+	output_path = path;
+}
+
+int out_failed(void)
+{
+	return emit_failed;
+}
+
+typedef struct {
+	lxw_workbook *wb;
+	lxw_format *header, *date, *time, *text;
+	int sheets;
+	lxw_error err;
+} xlsx_book;
+
+#define XLSX_MAX_WIDTH 60
+#define XLSX_MAX_TEXT 32767
+
+/* Sheet names: at most 31 characters, none of []:*?/\, unique in the book. */
+static lxw_worksheet *xlsx_sheet(xlsx_book *b, const char *name)
+{
+	char clean[32];
+	size_t n = 0;
+	for (const char *p = name; *p && n < 28; p++)
+		clean[n++] = strchr("[]:*?/\\'", *p) ? '_' : *p;
+	clean[n] = '\0';
+	if (!n)
+		snprintf(clean, sizeof(clean), "sheet");
+	if (workbook_get_worksheet_by_name(b->wb, clean)) {
+		char alt[48];
+		snprintf(alt, sizeof(alt), "%.24s_%d", clean, b->sheets % 1000 + 1);
+		snprintf(clean, sizeof(clean), "%.31s", alt);
+	}
+	b->sheets++;
+	return workbook_add_worksheet(b->wb, clean);
+}
+
+static void xlsx_note(xlsx_book *b, lxw_error e)
+{
+	if (e != LXW_NO_ERROR && b->err == LXW_NO_ERROR)
+		b->err = e;
+}
+
+static double xlsx_serial(time_t t)
+{
+	/* Days since 1899-12-30, the serial dates of the 1900 date system. */
+	return (double)t / 86400.0 + 25569.0;
+}
+
+/* One cell of a value node, and the width it wants. */
+static size_t xlsx_cell(xlsx_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const out_node *n)
+{
+	char buf[4096];
+	if (!n || n->type == N_NULL)
+		return 0;
+	switch (n->type) {
+	case N_INT:
+		xlsx_note(b, worksheet_write_number(ws, r, c, (double)n->num, NULL));
+		return (size_t)snprintf(buf, sizeof(buf), "%lld", n->num);
+	case N_BOOL:
+		xlsx_note(b, worksheet_write_boolean(ws, r, c, (int)n->num, NULL));
+		return 5;
+	case N_DATE:
+		xlsx_note(b, worksheet_write_number(ws, r, c, xlsx_serial((time_t)n->num), b->date));
+		return 10;
+	case N_TIME:
+		xlsx_note(b, worksheet_write_number(ws, r, c, xlsx_serial((time_t)n->num), b->time));
+		return 19;
+	default: {
+		const char *v = scalar_text(n, buf, sizeof(buf));
+		if (!*v)
+			return 0;
+		char *cut = NULL;
+		if (strlen(v) > XLSX_MAX_TEXT) {
+			/* A cell holds at most 32,767 characters: cut at a character boundary. */
+			size_t k = XLSX_MAX_TEXT;
+			while (k && ((unsigned char)v[k] & 0xc0) == 0x80)
+				k--;
+			cut = xcalloc(1, k + 1);
+			memcpy(cut, v, k);
+			v = cut;
+		}
+		/* Always a text cell (never a formula); the formula-like ones also
+		 * get the text format, so that editing them keeps them text. */
+		xlsx_note(b, worksheet_write_string(ws, r, c, v, !csv_raw && out_formula_like(v) ? b->text : NULL));
+		size_t w = smsaudit_utf8_width(v);
+		free(cut);
+		return w;
+	}
+	}
+}
+
+static void xlsx_finish(xlsx_book *b, lxw_worksheet *ws, lxw_row_t rows, lxw_col_t cols, const size_t *width)
+{
+	for (lxw_col_t c = 0; c < cols; c++) {
+		double w = (double)(width[c] + 2);
+		xlsx_note(b, worksheet_set_column(ws, c, c, w > XLSX_MAX_WIDTH ? XLSX_MAX_WIDTH : w, NULL));
+	}
+	worksheet_freeze_panes(ws, 1, 0);
+	if (cols)
+		xlsx_note(b, worksheet_autofilter(ws, 0, 0, rows, (lxw_col_t)(cols - 1)));
+}
+
+/* An array of flat objects: a header row from the first object's keys. */
+static void xlsx_table(xlsx_book *b, const out_node *arr, const char *name)
+{
+	lxw_worksheet *ws = xlsx_sheet(b, name);
+	if (!ws) {
+		xlsx_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	const out_node *first = arr->first;
+	lxw_col_t ncols = 0;
+	for (const out_node *h = first ? first->first : NULL; h; h = h->next)
+		ncols++;
+	size_t *width = xcalloc(ncols ? ncols : 1, sizeof(*width));
+	lxw_col_t c = 0;
+	for (const out_node *h = first ? first->first : NULL; h; h = h->next, c++) {
+		xlsx_note(b, worksheet_write_string(ws, 0, c, h->key, b->header));
+		width[c] = smsaudit_utf8_width(h->key);
+	}
+	lxw_row_t r = 1;
+	for (const out_node *row = first; row; row = row->next, r++) {
+		c = 0;
+		for (const out_node *h = first->first; h; h = h->next, c++) {
+			size_t w = xlsx_cell(b, ws, r, c, field(row, h->key));
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	xlsx_finish(b, ws, r - 1, ncols, width);
+	free(width);
+}
+
+static int is_table(const out_node *n)
+{
+	return n->type == N_ARR && n->first && n->first->type == N_OBJ;
+}
+
+/* The scalars of an object as (field, value) rows with dotted paths, leaving
+ * out the top-level tables, which get sheets of their own. */
+static void xlsx_flatten(xlsx_book *b, lxw_worksheet *ws, lxw_row_t *r, size_t width[2], const out_node *n,
+                         const char *path, int top)
+{
+	if (n->type == N_OBJ || is_table(n)) {
+		size_t i = 0;
+		for (const out_node *c = n->first; c; c = c->next, i++) {
+			if (top && is_table(c))
+				continue;
+			char sub[512];
+			if (n->type == N_OBJ)
+				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", c->key);
+			else
+				snprintf(sub, sizeof(sub), "%s.%zu", path, i + 1);
+			xlsx_flatten(b, ws, r, width, c, sub, 0);
+		}
+		return;
+	}
+	xlsx_note(b, worksheet_write_string(ws, *r, 0, path, NULL));
+	size_t w = smsaudit_utf8_width(path);
+	if (w > width[0])
+		width[0] = w;
+	w = xlsx_cell(b, ws, *r, 1, n);
+	if (w > width[1])
+		width[1] = w;
+	(*r)++;
+}
+
+static void xlsx_book_write(xlsx_book *b, const out_node *root, const char *root_name)
+{
+	b->header = workbook_add_format(b->wb);
+	format_set_bold(b->header);
+	b->date = workbook_add_format(b->wb);
+	format_set_num_format(b->date, "yyyy-mm-dd");
+	b->time = workbook_add_format(b->wb);
+	format_set_num_format(b->time, "yyyy-mm-dd hh:mm:ss");
+	b->text = workbook_add_format(b->wb);
+	format_set_num_format(b->text, "@");
+	if (root->type == N_ARR) {
+		xlsx_table(b, root, root_name);
+		return;
+	}
+	lxw_worksheet *ws = xlsx_sheet(b, "summary");
+	if (!ws) {
+		xlsx_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	size_t width[2] = { 5, 5 };
+	xlsx_note(b, worksheet_write_string(ws, 0, 0, "field", b->header));
+	xlsx_note(b, worksheet_write_string(ws, 0, 1, "value", b->header));
+	lxw_row_t r = 1;
+	xlsx_flatten(b, ws, &r, width, root, "", 1);
+	xlsx_finish(b, ws, r - 1, 2, width);
+	for (const out_node *c = root->first; c; c = c->next)
+		if (is_table(c))
+			xlsx_table(b, c, c->key);
+}
+
+static int xlsx_fail(const char *what, const char *detail)
+{
+	fprintf(stderr, "smsaudit: %s: %s\n", what, detail);
+	emit_failed = 1;
+	return -1;
+}
+
+/* Write the workbook to a new file beside its destination (or in TMPDIR for
+ * standard output), then rename it into place or copy it out: nothing is
+ * half-written. */
+static int xlsx_emit(FILE *f, const out_node *root, const char *root_name)
+{
+	char tmp[4096];
+	const char *dest = output_path;
+	if (dest) {
+		if (snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", dest) >= (int)sizeof(tmp))
+			return xlsx_fail(dest, "path too long");
+	} else {
+		const char *dir = getenv("TMPDIR");
+		snprintf(tmp, sizeof(tmp), "%s/smsaudit-xlsx-XXXXXX", dir && *dir ? dir : "/tmp");
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return xlsx_fail(dest ? dest : tmp, strerror(errno));
+	close(fd);
+	lxw_workbook_options wo = { .constant_memory = 0, .tmpdir = NULL };
+	xlsx_book b = { .wb = workbook_new_opt(tmp, &wo) };
+	if (!b.wb) {
+		unlink(tmp);
+		return xlsx_fail(dest ? dest : tmp, "cannot create the workbook");
+	}
+	/* The file's creation date from the tool's clock (SMSAUDIT_NOW), so that
+	 * the same repository and date give the same workbook. */
+	lxw_doc_properties props = { .title = (char *)root_name, .created = smsaudit_now() };
+	workbook_set_properties(b.wb, &props);
+	xlsx_book_write(&b, root, root_name);
+	lxw_error e = workbook_close(b.wb);
+	if (b.err != LXW_NO_ERROR || e != LXW_NO_ERROR) {
+		unlink(tmp);
+		return xlsx_fail(dest ? dest : "xlsx", lxw_strerror(b.err != LXW_NO_ERROR ? b.err : e));
+	}
+	if (dest) {
+		mode_t um = umask(0);
+		umask(um);
+		if (chmod(tmp, 0666 & ~um) < 0 || rename(tmp, dest) < 0) {
+			int er = errno;
+			unlink(tmp);
+			return xlsx_fail(dest, strerror(er));
+		}
+		return 0;
+	}
+	FILE *in = fopen(tmp, "rb");
+	unlink(tmp);
+	if (!in)
+		return xlsx_fail(tmp, strerror(errno));
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, f) != n)
+			break;
+	int bad = ferror(in) || ferror(f);
+	fclose(in);
+	if (bad) {
+		emit_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
 int out_emit(FILE *f, const out_node *root, out_format fmt, const char *root_name)
 {
 	switch (fmt) {
+	case OUT_XLSX:
+		return xlsx_emit(f, root, root_name);
 	case OUT_JSON:
 		json_node(f, root, 0);
 		fputc('\n', f);

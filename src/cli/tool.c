@@ -189,7 +189,7 @@ int cli_usage(const char *command, const char *fmt, ...)
 int cli_parse_format(out_format *out, const char *s)
 {
 	static const struct { const char *name; out_format f; } fmts[] = {
-		{ "text", OUT_TEXT }, { "csv", OUT_CSV }, { "json", OUT_JSON }, { "xml", OUT_XML }
+		{ "text", OUT_TEXT }, { "csv", OUT_CSV }, { "json", OUT_JSON }, { "xml", OUT_XML }, { "xlsx", OUT_XLSX }
 	};
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
 		if (s && strcmp(s, fmts[i].name) == 0) {

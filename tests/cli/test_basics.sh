@@ -74,7 +74,7 @@ test_unknown_global_option() {
 test_bad_format() {
 	run --format yaml catalogue list
 	expect_rc 2
-	expect_err "--format takes text, csv, json or xml"
+	expect_err "--format takes text, csv, json, xml or xlsx"
 	run catalogue list --format yaml
 	expect_rc 2
 	expect_err_one_line

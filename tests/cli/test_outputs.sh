@@ -1,0 +1,96 @@
+# Outputs for people who never run the tool: spreadsheets (xlsx), a calendar
+# (iCalendar), reminder mails and OSCAL exports, each read back by a real
+# consumer (the sheet XML through libxml2's xmllint, libical, the OSCAL XSDs).
+. "$ROOT/tests/cli/repo_helpers.sh"
+
+# A small SMS: a policy expiring 2026-03-31 whose title looks like a formula,
+# an incident record, a minor nonconformity with an action owned by Ben due
+# 2026-03-15, and a stage 1 audit planned for 2026-04-20..21.
+outputs_repo() {
+	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
+	add_people 2026-01-05T09:10:00Z "Ida Park:ida@example.org:internal-auditor" \
+		"Eve Cole:eve@cb.example:external-auditor" || return 1
+	printf 'policy\n' >"$TMPD/policy.txt"
+	printf 'incidents\n' >"$TMPD/inc.csv"
+	SMSAUDIT_NOW=2026-01-06T10:00:00Z "$SMSAUDIT" --as ben@example.org evidence add "$TMPD/policy.txt" \
+		--control 5.2.1 --kind policy --title '=HYPERLINK("http://x.example","SM policy")' \
+		--valid-until 2026-03-31 >/dev/null 2>"$TMPD/o.err" || { fail "add: $(cat "$TMPD/o.err")"; return 1; }
+	SMSAUDIT_NOW=2026-01-06T10:05:00Z "$SMSAUDIT" --as ben@example.org evidence add "$TMPD/inc.csv" \
+		--control 8.6.1 --kind record --title "Incident records H2" --period 2025-07-01..2025-12-31 \
+		>/dev/null 2>"$TMPD/o.err" || { fail "add: $(cat "$TMPD/o.err")"; return 1; }
+	SMSAUDIT_NOW=2026-01-10T10:00:00Z "$SMSAUDIT" --as ida@example.org finding raise --source internal-audit \
+		--grade minor --clause 8.6.1 --statement "-2 incidents lacked a review" >/dev/null 2>"$TMPD/o.err" \
+		|| { fail "raise: $(cat "$TMPD/o.err")"; return 1; }
+	SMSAUDIT_NOW=2026-01-12T10:00:00Z "$SMSAUDIT" --as ben@example.org finding cause NC-2026-001 --method 5-whys \
+		--text "No review owner" >/dev/null 2>"$TMPD/o.err" || { fail "cause: $(cat "$TMPD/o.err")"; return 1; }
+	SMSAUDIT_NOW=2026-01-12T10:05:00Z "$SMSAUDIT" --as ben@example.org finding plan NC-2026-001 \
+		--action "Name a review owner" --owner ben@example.org --due 2026-03-15 >/dev/null 2>"$TMPD/o.err" \
+		|| { fail "plan: $(cat "$TMPD/o.err")"; return 1; }
+	SMSAUDIT_NOW=2026-01-15T10:00:00Z "$SMSAUDIT" --as ada@example.org audit plan --type stage1 \
+		--dates 2026-04-20..2026-04-21 --body "Example Certification Ltd" --lead eve@cb.example --site Leeds \
+		>/dev/null 2>"$TMPD/o.err" || { fail "audit plan: $(cat "$TMPD/o.err")"; return 1; }
+}
+
+# sheet FILE.xlsx N: unzip sheet N's XML to $TMPD/sheet.xml
+sheet() {
+	rm -rf "$TMPD/x" && mkdir "$TMPD/x" && (cd "$TMPD/x" && unzip -q "$1") || { fail "$1 is not a zip"; return 1; }
+	cp "$TMPD/x/xl/worksheets/sheet$2.xml" "$TMPD/sheet.xml" || { fail "$1 has no sheet $2"; return 1; }
+}
+
+# xq XPATH: the string value of XPATH in $TMPD/sheet.xml (namespaces ignored).
+xq() {
+	xmllint --xpath "string($1)" "$TMPD/sheet.xml" 2>/dev/null
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+test_xlsx_registers() {
+	outputs_repo || return
+	export SMSAUDIT_NOW=2026-03-01T09:00:00Z
+	run evidence list --format xlsx -o "$TMPD/evidence.xlsx"
+	expect_rc 0
+	sheet "$TMPD/evidence.xlsx" 1 || return
+	xmllint --noout "$TMPD/sheet.xml" || fail "sheet1.xml does not parse"
+	# A header row (shared strings, bold), panes frozen under it, an autofilter, widths.
+	expect_eq "$(xq "//*[local-name()='pane']/@state")" frozen "frozen pane"
+	expect_eq "$(xq "//*[local-name()='pane']/@topLeftCell")" A2 "pane under the header"
+	expect_eq "$(xq "//*[local-name()='autoFilter']/@ref")" A1:N3 "autofilter over header and rows"
+	expect_eq "$(xq "count(//*[local-name()='col'][@customWidth='1'])")" 14 "column widths"
+	expect_eq "$(xq "count(//*[local-name()='f'])")" 0 "no formula anywhere"
+	# valid_until (column F) is a real date: a number with a date style, 2026-03-31 = serial 46112.
+	row=$(xq "//*[local-name()='c'][*[local-name()='v']='46112']/@r")
+	case $row in F[23]) ;; *) fail "no date cell 46112 in column F (got '$row')" ;; esac
+	expect_eq "$(xq "//*[local-name()='c'][@r='F1']/@t")" s "header is text"
+	# size (column M) is a number; the formula-like title is a text cell.
+	expect_eq "$(xq "//*[local-name()='c'][@r='M2']/@t")" "" "size is a number"
+	rm -rf "$TMPD/x" && mkdir "$TMPD/x" && (cd "$TMPD/x" && unzip -q "$TMPD/evidence.xlsx")
+	grep -q '=HYPERLINK' "$TMPD/x/xl/sharedStrings.xml" || fail "the title is not a shared (text) string"
+	for reg in "finding list" "gap" "cycle plan-surveillance" "audit programme --year 2026"; do
+		# shellcheck disable=SC2086
+		run $reg --format xlsx -o "$TMPD/reg.xlsx"
+		expect_rc 0
+		sheet "$TMPD/reg.xlsx" 1 || return
+		expect_eq "$(xq "//*[local-name()='pane']/@state")" frozen "$reg: frozen pane"
+		[ -n "$(xq "//*[local-name()='autoFilter']/@ref")" ] || fail "$reg: no autofilter"
+	done
+	# The finding register: raised_on is a date, the statement "-2 ..." text.
+	run finding list --format xlsx -o "$TMPD/f.xlsx"
+	sheet "$TMPD/f.xlsx" 1 || return
+	expect_eq "$(xq "//*[local-name()='c'][@r='H2']/*[local-name()='v']")" 46032 "raised_on 2026-01-10"
+	# To standard output when it is not a terminal; refused on other formats.
+	run gap --format xlsx
+	expect_rc 0
+	head -c 2 "$out" | grep -q PK || fail "gap --format xlsx wrote no zip to stdout"
+	run gap -o "$TMPD/g.xlsx"
+	expect_rc 2
+	expect_err "-o FILE goes with --format xlsx"
+	[ ! -e "$TMPD/g.xlsx" ] || fail "-o without xlsx wrote a file"
+	run evidence list --format xlsx -o "$TMPD/nodir/e.xlsx"
+	expect_rc 4
+	expect_err_one_line
+	expect_err "nodir/e.xlsx"
+	ls "$TMPD" | grep -q partial && fail "a partial file was left behind"
+	unset SMSAUDIT_NOW
+}
