@@ -105,6 +105,12 @@ typedef struct {
 
 #define SMSAUDIT_GAP_OPTIONS_INIT { 0 }
 
+/* The last day a satisfied item stays satisfied if nothing new is recorded:
+ * the latest, over the evidence that counts now, of the day it expires or its
+ * period stops being fresh enough (the same rules as the analysis); 0 when it
+ * is not satisfied or something counts with no end. */
+time_t smsaudit_gap_item_counts_until(const smsaudit_gap_item *it);
+
 /* The state must come from a store with the same catalogue; it must outlive the result. */
 int smsaudit_gap_compute(smsaudit_gap **out, const smsaudit_catalogue *cat, const smsaudit_state *st,
                          const smsaudit_gap_options *opts);

@@ -226,6 +226,11 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
 void cli_pin_warn(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit);
 void cli_view_close(cli_view *v);
 
+/* Write `len` bytes to `path` whole: into a new file beside it, then renamed
+ * over it, so a failure leaves nothing half-written. Prints the error (one
+ * line naming the path) and returns EXIT_ENV, or returns -1 when written. */
+int cli_write_file(const char *path, const void *data, size_t len);
+
 /* Commands. */
 int cmd_catalogue(cli_ctx *ctx, int argc, char **argv);
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
@@ -243,6 +248,8 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cmd_cycle(cli_ctx *ctx, int argc, char **argv);
 int cmd_pack(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv);
+int cmd_calendar(cli_ctx *ctx, int argc, char **argv);
+int cmd_remind(cli_ctx *ctx, int argc, char **argv);
 /* 'audit programme --year YYYY': the internal audits of a year and what they cover. */
 int cli_programme(cli_ctx *ctx, const char *year, const char *at);
 /* "surveillance 2", "certification decision", ... */
@@ -254,7 +261,8 @@ void cli_set_commands(const cli_command *table);
 /* Each command's help text and sub-commands, beside its code in cmd_*.c. */
 extern const char cmd_catalogue_help[], cmd_init_help[], cmd_person_help[], cmd_evidence_help[],
 	cmd_verify_help[], cmd_assess_help[], cmd_finding_help[], cmd_audit_help[], cmd_cycle_help[],
-	cmd_pack_help[], cmd_verify_pack_help[], cmd_sms_help[], cmd_tsa_help[], cmd_stamp_help[], cmd_gap_help[], cmd_status_help[];
+	cmd_pack_help[], cmd_verify_pack_help[], cmd_sms_help[], cmd_tsa_help[], cmd_stamp_help[], cmd_gap_help[],
+	cmd_status_help[], cmd_calendar_help[], cmd_remind_help[];
 extern const cli_sub cmd_catalogue_subs[], cmd_person_subs[], cmd_evidence_subs[], cmd_finding_subs[],
 	cmd_audit_subs[], cmd_cycle_subs[], cmd_sms_subs[], cmd_tsa_subs[];
 

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -403,4 +404,43 @@ int cli_push(const char **values, size_t *n, size_t max, const char *arg)
 		return -1;
 	values[(*n)++] = arg;
 	return 0;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len)
+{
+	char tmp[4096];
+	if (!path || !*path)
+		return cli_error(EXIT_USAGE, "no output file given");
+	if (snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_error(EXIT_ENV, "%s: path too long", cli_safe(path));
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return cli_error(EXIT_ENV, "%s: %s", cli_safe(path), strerror(errno));
+	const char *p = data;
+	size_t left = len;
+	int err = 0;
+	while (left && !err) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			err = w < 0 ? errno : EIO;
+		else {
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+	mode_t um = umask(0);
+	umask(um);
+	if (!err && fchmod(fd, 0666 & ~um) < 0)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		return cli_error(EXIT_ENV, "%s: %s", cli_safe(path), strerror(err));
+	}
+	return -1;
 }

@@ -193,6 +193,47 @@ void smsaudit_gap_candidate_explain(char *buf, size_t size, const smsaudit_gap_c
 	}
 }
 
+/* The freshness rule, in one place: a record covers up to the end of its
+ * period (a record without one stands for the day it was signed), and is too
+ * old at a date when that end lies more than `fresh_months` before it. */
+static time_t period_end(const smsaudit_evidence_entry *e)
+{
+	const smsaudit_evidence_body *b = &e->record->evidence;
+	return b->has_period ? b->period_to : smsaudit_date_of(e->record->made_at);
+}
+
+static int too_old(time_t end, int fresh_months, time_t as_of)
+{
+	return end < smsaudit_date_add_months(as_of, -fresh_months);
+}
+
+time_t smsaudit_gap_item_counts_until(const smsaudit_gap_item *it)
+{
+	time_t best = 0;
+	for (size_t i = 0; it->satisfied && i < it->ncandidates; i++) {
+		const smsaudit_gap_candidate *c = &it->candidates[i];
+		if (c->verdict != SMSAUDIT_CAND_OK)
+			continue;
+		time_t last = c->evidence->record->evidence.valid_until;
+		if (it->fresh_months > 0) {
+			/* The last day the period is fresh enough: around end + months,
+			 * then a day at a time over the months' unequal lengths. */
+			time_t end = period_end(c->evidence), d = smsaudit_date_add_months(end, it->fresh_months);
+			for (int k = 0; k < 8 && !too_old(end, it->fresh_months, d + SMSAUDIT_DAY); k++)
+				d += SMSAUDIT_DAY;
+			for (int k = 0; k < 8 && too_old(end, it->fresh_months, d); k++)
+				d -= SMSAUDIT_DAY;
+			if (!last || d < last)
+				last = d;
+		}
+		if (!last)
+			return 0; /* one counts for ever */
+		if (last > best)
+			best = last;
+	}
+	return best;
+}
+
 static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, int fresh_months, time_t as_of)
 {
 	const smsaudit_evidence_body *b = &e->record->evidence;
@@ -213,9 +254,8 @@ static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, i
 		c->verdict = SMSAUDIT_CAND_EXPIRED;
 		c->when = b->valid_until;
 	} else if (fresh_months > 0) {
-		/* A record without a period stands for the day it was signed. */
-		time_t end = b->has_period ? b->period_to : smsaudit_date_of(e->record->made_at);
-		if (end < smsaudit_date_add_months(as_of, -fresh_months)) {
+		time_t end = period_end(e);
+		if (too_old(end, fresh_months, as_of)) {
 			c->verdict = SMSAUDIT_CAND_STALE;
 			c->when = end;
 		}

@@ -94,3 +94,101 @@ test_xlsx_registers() {
 	ls "$TMPD" | grep -q partial && fail "a partial file was left behind"
 	unset SMSAUDIT_NOW
 }
+
+# uid_seq FILE UID: the SEQUENCE of the event UID in an .ics file (unfolded).
+uid_seq() {
+	awk -v uid="UID:$2" '{ sub(/\r$/, "") } $0 == uid { f = 1 } f && /^SEQUENCE:/ { sub(/^SEQUENCE:/, ""); print; exit }' "$1"
+}
+
+test_calendar() {
+	outputs_repo || return
+	export SMSAUDIT_NOW=2026-03-01T09:00:00Z
+	run calendar -o "$TMPD/sms.ics"
+	expect_rc 0
+	expect_err "events written to"
+	head -1 "$TMPD/sms.ics" | grep -q '^BEGIN:VCALENDAR' || fail "no VCALENDAR"
+	grep -q "^UID:finding-.*-a1@smsaudit" "$TMPD/sms.ics" || fail "no event for action A1"
+	grep -q '^SUMMARY:stage1 audit (Example Certification Ltd)' "$TMPD/sms.ics" || fail "no audit event"
+	grep -q '^DTSTART;VALUE=DATE:20260420' "$TMPD/sms.ics" || fail "the audit does not start on 2026-04-20"
+	grep -q '^LOCATION:Leeds' "$TMPD/sms.ics" || fail "the audit has no location"
+	grep -q '^SUMMARY:Evidence expires: =HYPERLINK' "$TMPD/sms.ics" || fail "no expiry event"
+	grep '^UID:' "$TMPD/sms.ics" | sort >"$TMPD/uids1"
+	uid=$(sed -n 's/^UID:\(finding-.*-a1@smsaudit\).*/\1/p' "$TMPD/sms.ics" | tr -d '\r')
+	seq1=$(uid_seq "$TMPD/sms.ics" "$uid")
+	# The same repository gives the same events; a step on the finding keeps
+	# each event's UID and raises its SEQUENCE.
+	run calendar
+	expect_rc 0
+	grep '^UID:' "$out" | sort | cmp -s - "$TMPD/uids1" || fail "UIDs changed between two runs"
+	SMSAUDIT_NOW=2026-03-02T10:00:00Z "$SMSAUDIT" --as ben@example.org finding implement NC-2026-001 --action A1 \
+		--note "Owner named" >/dev/null 2>&1 || fail "implement failed"
+	SMSAUDIT_NOW=2026-03-03T09:00:00Z run calendar -o "$TMPD/sms2.ics"
+	expect_rc 0
+	seq2=$(uid_seq "$TMPD/sms2.ics" "$uid")
+	[ -n "$seq1" ] && [ -n "$seq2" ] && [ "$seq2" -gt "$seq1" ] || fail "SEQUENCE of $uid: $seq1 then $seq2"
+	grep '^UID:' "$TMPD/sms2.ics" | sort | cmp -s - "$TMPD/uids1" || fail "UIDs changed after a step"
+	# Nothing half-written.
+	run calendar -o "$TMPD/nodir/sms.ics"
+	expect_rc 4
+	expect_err_one_line
+	expect_err "nodir/sms.ics"
+	unset SMSAUDIT_NOW
+}
+
+test_remind() {
+	outputs_repo || return
+	add_people 2026-01-20T09:00:00Z "Zoë Ünal:zoe@example.org:process-owner" || return
+	printf 'sla\n' >"$TMPD/sla.txt"
+	SMSAUDIT_NOW=2026-01-21T10:00:00Z "$SMSAUDIT" --as zoe@example.org evidence add "$TMPD/sla.txt" \
+		--control 8.3.3 --kind agreement --title "SLA Hosting" --valid-until 2026-03-20 >/dev/null 2>&1 \
+		|| fail "zoe's evidence"
+	export SMSAUDIT_NOW=2026-03-01T09:00:00Z
+	run remind
+	expect_rc 0
+	expect_out "Ben Ortiz <ben@example.org>"
+	expect_out "NC-2026-001: A1: Name a review owner"
+	expect_out "Evidence expires: =HYPERLINK"
+	expect_no_out "ida@example.org"
+	run remind --days 5
+	expect_rc 0
+	expect_no_out "NC-2026-001: A1"
+	run remind --format csv
+	expect_rc 0
+	expect_out "person,name,status,date,kind,what,uid"
+	expect_out "ben@example.org,Ben Ortiz,due-soon,2026-03-15,deadline"
+	# One message per person, for sendmail -t.
+	mkdir "$TMPD/outbox"
+	run remind --mail --to-dir "$TMPD/outbox"
+	expect_rc 0
+	ls "$TMPD/outbox" >"$TMPD/outbox.list"
+	grep -qx 'ben@example.org.eml' "$TMPD/outbox.list" || fail "no message for Ben: $(cat "$TMPD/outbox.list")"
+	grep -qx 'zoe@example.org.eml' "$TMPD/outbox.list" || fail "no message for Zoë"
+	grep -q ida "$TMPD/outbox.list" && fail "a message for Ida, who has nothing due"
+	m="$TMPD/outbox/ben@example.org.eml"
+	grep -qx 'From: Ada Quinn <ada@example.org>' "$m" || fail "From: is not the quality manager"
+	grep -qx 'To: Ben Ortiz <ben@example.org>' "$m" || fail "To: is not Ben"
+	grep -q '^Subject: \[smsaudit\] Example Services Ltd: 0 overdue, 2 due within 30 days$' "$m" || fail "subject: $(grep ^Subject "$m")"
+	grep -qx 'Date: Sun, 01 Mar 2026 09:00:00 +0000' "$m" || fail "date: $(grep ^Date "$m")"
+	grep -q '^Message-ID: <remind-20260301-[0-9a-f]*@smsaudit.invalid>$' "$m" || fail "no Message-ID"
+	grep -qx 'Content-Type: text/plain; charset=UTF-8' "$m" || fail "no charset"
+	# The header ends at the first empty line; every header line is ASCII.
+	sed '/^$/q' "$m" | LC_ALL=C grep -q '[^ -~]' && fail "a non-ASCII header in Ben's message"
+	z="$TMPD/outbox/zoe@example.org.eml"
+	to=$(sed -n 's/^To: =?UTF-8?B?\([^?]*\)?= <zoe@example.org>$/\1/p' "$z")
+	[ "$(printf '%s' "$to" | base64 -d)" = "Zoë Ünal" ] || fail "Zoë's name is not RFC 2047 encoded: $(grep ^To "$z")"
+	sed '/^$/q' "$z" | LC_ALL=C grep -q '[^ -~]' && fail "a non-ASCII header in Zoë's message"
+	grep -q 'Hello Zoë Ünal,' "$z" || fail "the body is not UTF-8"
+	# To standard output: an mbox, one From_ line per message.
+	run remind --mail --from qm@example.org
+	expect_rc 0
+	[ "$(grep -c '^From qm@example.org ' "$out")" = 3 ] || fail "expected 3 mbox messages (Ada, Ben, Zoë)"
+	run remind --to-dir "$TMPD/outbox"
+	expect_rc 2
+	expect_err "--to-dir and --from go with --mail"
+	run remind --days -1
+	expect_rc 2
+	run remind --mail --from "x@example.org
+Bcc: all@example.org"
+	expect_rc 2
+	unset SMSAUDIT_NOW
+}
