@@ -64,6 +64,8 @@ static const cli_command cli_commands[] = {
 	  cmd_calendar_help, NULL },
 	{ "remind", cmd_remind, "What is overdue or due soon, per person; as mails for sendmail -t with --mail",
 	  cmd_remind_help, NULL },
+	{ "oscal", cmd_oscal, "NIST OSCAL 1.2.2 exports: catalog, assessment results (gap), POA&M (findings)",
+	  cmd_oscal_help, cmd_oscal_subs },
 	{ "sms", cmd_sms, "Show the SMS description's policy and grade scale, or replace the scale",
 	  cmd_sms_help, cmd_sms_subs },
 	{ "tsa", cmd_tsa, "Configure the time-stamping authority (RFC 3161) that vouches for record times",

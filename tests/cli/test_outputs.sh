@@ -192,3 +192,63 @@ Bcc: all@example.org"
 	expect_rc 2
 	unset SMSAUDIT_NOW
 }
+
+# oscal_valid MODEL FILE: valid against the vendored OSCAL 1.2.2 XSD.
+oscal_valid() {
+	sh "$ROOT/tests/oscal/validate.sh" "$1" "$2" >"$TMPD/xsd.out" 2>&1 || { fail "$2 is not valid OSCAL $1:"; head -5 "$TMPD/xsd.out" | sed 's/^/      /'; }
+}
+
+# The UUIDs of a document, in order.
+uuids() {
+	grep -o 'uuid="[0-9a-f-]*"' "$1"
+}
+
+test_oscal_exports() {
+	outputs_repo || return
+	export SMSAUDIT_NOW=2026-03-01T09:00:00Z
+	for m in catalog assessment-results poam; do
+		run oscal "$m" -o "$TMPD/$m.xml"
+		expect_rc 0
+		oscal_valid "$m" "$TMPD/$m.xml"
+		grep -q '<oscal-version>1.2.2</oscal-version>' "$TMPD/$m.xml" || fail "$m: no oscal-version 1.2.2"
+		# The same repository and date give the same UUIDs, also the next day.
+		at=--at=2026-03-01
+		[ "$m" = catalog ] && at=
+		# shellcheck disable=SC2086
+		SMSAUDIT_NOW=2026-03-02T10:00:00Z run oscal "$m" $at
+		expect_rc 0
+		uuids "$TMPD/$m.xml" >"$TMPD/$m.uuids.tmp"
+		uuids "$out" | cmp -s - "$TMPD/$m.uuids.tmp" || fail "$m: UUIDs differ between two runs"
+	done
+	# The catalogue: clauses as controls with our paraphrase as the statement.
+	grep -q '<control id="clause-8.5.1.2" class="clause">' "$TMPD/catalog.xml" || fail "no control for 8.5.1.2"
+	grep -q '<part id="clause-8.5.1.2_smt" name="statement">' "$TMPD/catalog.xml" || fail "no statement for 8.5.1.2"
+	grep -q 'name="evidence-kind" ns="urn:smsaudit:oscal"' "$TMPD/catalog.xml" || fail "no evidence kinds"
+	# Assessment results: the policy cited by path and SHA-256, a finding per clause.
+	sha=$(sha256sum "$TMPD/policy.txt" | cut -c1-64)
+	grep -q "<relevant-evidence href=\"content/$(echo "$sha" | cut -c1-2)/$sha\">" "$TMPD/assessment-results.xml" \
+		|| fail "the policy is not cited by its content path"
+	grep -q "name=\"sha256\" ns=\"urn:smsaudit:oscal\" value=\"$sha\"" "$TMPD/assessment-results.xml" || fail "no SHA-256"
+	grep -q '<relevant-evidence href="records/' "$TMPD/assessment-results.xml" || fail "no record path"
+	[ "$(grep -c '<finding ' "$TMPD/assessment-results.xml")" = 57 ] || fail "expected 57 findings (assessable clauses)"
+	grep -q '<status state="satisfied"/>' "$TMPD/assessment-results.xml" || fail "5.2.1 is not satisfied"
+	# POA&M: the open minor with its action, planned, due 2026-03-15.
+	grep -q '<title>NC-2026-001 (Minor nonconformity)</title>' "$TMPD/poam.xml" || fail "no risk for NC-2026-001"
+	grep -q '<response uuid="[0-9a-f-]*" lifecycle="planned">' "$TMPD/poam.xml" || fail "no planned response"
+	grep -q '<on-date date="2026-03-15T23:59:59Z"/>' "$TMPD/poam.xml" || fail "no due date for A1"
+	# The schemas do catch a broken document (the test is not vacuous).
+	sed 's|<oscal-version>1.2.2</oscal-version>||' "$TMPD/poam.xml" >"$TMPD/broken.xml"
+	sh "$ROOT/tests/oscal/validate.sh" poam "$TMPD/broken.xml" >/dev/null 2>&1 && fail "a POA&M without oscal-version validates"
+	# Errors: one line, nothing written.
+	run oscal poam -o "$TMPD/nodir/p.xml"
+	expect_rc 4
+	expect_err_one_line
+	SMSAUDIT_NOW=2026-03-01T09:00:00Z run oscal poam --at 2026-01-09 -o "$TMPD/none.xml"
+	expect_rc 3
+	expect_err "no finding is open at 2026-01-09"
+	expect_err_one_line
+	[ ! -e "$TMPD/none.xml" ] || fail "a POA&M was written without items"
+	run oscal report
+	expect_rc 2
+	unset SMSAUDIT_NOW
+}
