@@ -204,6 +204,24 @@ say "Today: the surveillance pack (changes since stage 2 from the audit tags) an
 "$bin" --as ada@northwind.example pack "$surv" -o "$out/packs/surveillance"
 "$bin" --as ada@northwind.example pack "$recert" -o "$out/packs/recertification"
 
+say "Outputs for people without the tool: a calendar, reminders, spreadsheets, OSCAL"
+o="$out/outputs"
+mkdir -p "$o/outbox"
+"$bin" calendar -o "$o/sms.ics"
+"$bin" remind
+"$bin" remind --mail --to-dir "$o/outbox"
+echo "--- the reminder mail for Ben (ready for sendmail -t):"
+cat "$o/outbox/ben@northwind.example.eml"
+"$bin" evidence list --format xlsx -o "$o/evidence.xlsx"
+"$bin" finding list --format xlsx -o "$o/findings.xlsx"
+"$bin" gap --format xlsx -o "$o/gap.xlsx"
+"$bin" cycle plan-surveillance --format xlsx -o "$o/rotation.xlsx"
+"$bin" audit programme --year "$(day 400 | cut -c1-4)" --format xlsx -o "$o/programme.xlsx"
+for m in catalog assessment-results poam; do
+	"$bin" oscal "$m" -o "$o/oscal-$m.xml"
+	sh "$root/tests/oscal/validate.sh" "$m" "$o/oscal-$m.xml"
+done
+
 say "An external auditor verifies every pack offline"
 anchor=$(openssl x509 -in "$out/packs/stage1/trust/ca.pem" -outform DER | sha256sum | cut -c1-64)
 for p in stage1 stage2 surveillance recertification; do
@@ -244,3 +262,6 @@ echo "Repository: $SMSAUDIT_REPO (keys in $SMSAUDIT_KEYS)"
 for p in stage1 stage2 surveillance recertification; do
 	echo "$p pack: $out/packs/$p/pack.pdf ($(pdfinfo "$out/packs/$p/pack.pdf" 2>/dev/null | sed -n 's/^Pages: *//p') pages)"
 done
+echo "Calendar: $o/sms.ics; reminder mails: $o/outbox/"
+echo "Spreadsheets: $o/evidence.xlsx findings.xlsx gap.xlsx rotation.xlsx programme.xlsx"
+echo "OSCAL 1.2.2: $o/oscal-catalog.xml oscal-assessment-results.xml oscal-poam.xml"

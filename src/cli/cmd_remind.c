@@ -197,7 +197,7 @@ typedef struct {
 static void item_line(smsaudit_buf *out, const smsaudit_agenda_item *it)
 {
 	char d[11];
-	smsaudit_date_format(d, it->to);
+	smsaudit_date_format(d, it->from);
 	put(out, "  ");
 	put(out, d);
 	put(out, "  ");
@@ -392,7 +392,7 @@ int cmd_remind(cli_ctx *ctx, int argc, char **argv)
 				out_set_str(o, "person", who[p]);
 				out_set_str(o, "name", nm ? nm : "");
 				out_set_str(o, "status", smsaudit_due_status_name(it->due));
-				out_set_date(o, "date", it->to);
+				out_set_date(o, "date", it->from);
 				out_set_str(o, "kind", smsaudit_agenda_kind_name(it->kind));
 				out_set_str(o, "what", it->summary);
 				out_set_str(o, "uid", it->uid);
@@ -419,7 +419,7 @@ int cmd_remind(cli_ctx *ctx, int argc, char **argv)
 							continue;
 						out_node *o = out_push_obj(mine);
 						out_set_str(o, "status", it->due == SMSAUDIT_DUE_OVERDUE ? "OVERDUE" : "soon");
-						out_set_date(o, "date", it->to);
+						out_set_date(o, "date", it->from);
 						out_set_str(o, "what", it->summary);
 					}
 				static const char *const keys[] = { "status", "date", "what" };
