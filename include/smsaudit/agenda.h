@@ -14,8 +14,9 @@
  * people responsible.
  *
  * Every item has a stable id (derived from record ids or the cycle item and
- * the decision that started the cycle), so a calendar updates an event rather
- * than adding another, and a sequence that grows with the signed records that
+ * the decision that started the cycle, and the repository's first commit so
+ * that two organisations' calendars never share one), so a calendar updates
+ * an event rather than adding another, and a sequence that grows with the signed records that
  * can move it (SEQUENCE in iCalendar).
  */
 #ifndef SMSAUDIT_AGENDA_H
@@ -44,7 +45,8 @@ const char *smsaudit_agenda_kind_name(smsaudit_agenda_kind k);
 
 typedef struct {
 	smsaudit_agenda_kind kind;
-	char uid[128];                /* stable: "<record-id>-<what>@smsaudit" and the like */
+	char uid[144];                /* stable: "<record-id>-<what>@<repository>.smsaudit" and the like,
+	                               * <repository> the first 12 hex digits of its first commit */
 	unsigned sequence;            /* grows with each signed record that can change it */
 	time_t from, to;              /* dates, both inclusive (to == from for one day) */
 	const char *summary;          /* one line */

@@ -24,6 +24,7 @@ struct smsaudit_agenda {
 	time_t as_of;
 	int window;
 	const smsaudit_state *st;
+	char domain[40];             /* "<first 12 hex of the root commit>.smsaudit": UIDs of one repository */
 	smsaudit_agenda_item *items;
 	size_t n, a;
 	void **pool;                 /* strings and people arrays the items point into */
@@ -168,8 +169,10 @@ static int add(smsaudit_agenda *ag, const item_in *in, const people *p, const ch
 	memset(it, 0, sizeof(*it));
 	va_list ap;
 	va_start(ap, uid_fmt);
-	vsnprintf(it->uid, sizeof(it->uid), uid_fmt, ap);
+	char local[96];
+	vsnprintf(local, sizeof(local), uid_fmt, ap);
 	va_end(ap);
+	snprintf(it->uid, sizeof(it->uid), "%s@%s", local, ag->domain);
 	it->kind = in->kind;
 	it->sequence = in->sequence;
 	it->from = smsaudit_date_of(in->from);
@@ -246,7 +249,7 @@ static int audits_add(smsaudit_agenda *ag)
 		/* Concluding is what is due: after the last day, it is overdue. */
 		in.due = au->status == SMSAUDIT_AUDIT_CONCLUDED ? SMSAUDIT_DUE_MET
 		       : au->to < ag->as_of ? SMSAUDIT_DUE_OVERDUE : by_date(ag, au->from);
-		int rc = add(ag, &in, &p, "%s@smsaudit", au->plan->id);
+		int rc = add(ag, &in, &p, "%s", au->plan->id);
 		if (rc < 0)
 			return rc;
 	}
@@ -290,9 +293,15 @@ static int cycle_add(smsaudit_agenda *ag)
 		item_in in = { .kind = SMSAUDIT_AGENDA_CYCLE, .sequence = ag->sms_versions + audit_events(it->audit),
 		               .from = it->due, .to = it->due };
 		in.summary = pool_printf(ag, "%s", title);
-		in.description = pool_printf(ag, "%s by %s: %s.%s%s%s%s", title, due, smsaudit_item_status_name(it->status),
-		                             it->audit ? " Audit " : "", it->audit ? it->audit->plan->id : "",
-		                             *it->note ? "\n" : "", it->note);
+		char window[40] = "";
+		if (it->warn_from) {
+			char w[11];
+			smsaudit_date_format(w, it->warn_from);
+			snprintf(window, sizeof(window), " (due soon from %s)", w);
+		}
+		in.description = pool_printf(ag, "%s by %s%s: %s.%s%s%s%s", title, due, window,
+		                             smsaudit_item_status_name(it->status), it->audit ? " Audit " : "",
+		                             it->audit ? it->audit->plan->id : "", *it->note ? "\n" : "", it->note);
 		switch (it->status) {
 		case SMSAUDIT_ITEM_DONE:
 		case SMSAUDIT_ITEM_LATE: in.due = SMSAUDIT_DUE_MET; break;
@@ -300,7 +309,7 @@ static int cycle_add(smsaudit_agenda *ag)
 		case SMSAUDIT_ITEM_DUE_SOON: in.due = SMSAUDIT_DUE_SOON; break;
 		default: in.due = by_date(ag, it->due) == SMSAUDIT_DUE_SOON ? SMSAUDIT_DUE_SOON : SMSAUDIT_DUE_PENDING; break;
 		}
-		int rc = add(ag, &in, &p, "cycle-%s-%s-%d@smsaudit", key, smsaudit_cycle_item_kind_name(it->kind),
+		int rc = add(ag, &in, &p, "cycle-%s-%s-%d", key, smsaudit_cycle_item_kind_name(it->kind),
 		             it->number);
 		if (rc < 0)
 			return rc;
@@ -325,7 +334,7 @@ static int programme_add(smsaudit_agenda *ag, int year)
 	                             "covered yet (smsaudit audit programme --year %d).", f, t, slots,
 	                             slots == 1 ? "" : "s", holes, holes == 1 ? "" : "s", year);
 	in.due = holes ? by_date(ag, to) : SMSAUDIT_DUE_MET;
-	return add(ag, &in, &p, "programme-%d@smsaudit", year);
+	return add(ag, &in, &p, "programme-%d", year);
 }
 
 static int deadlines_add(smsaudit_agenda *ag)
@@ -355,8 +364,8 @@ static int deadlines_add(smsaudit_agenda *ag)
 			in.description = pool_printf(ag, "%s (%s, %s): %s\nDeadline: %s.", f->number, f->grade->id,
 			                             smsaudit_finding_phase_name(f->phase), statement, d->what);
 			in.due = smsaudit_deadline_status(d, ag->as_of, ag->window);
-			int rc = d->action ? add(ag, &in, &p, "%s-a%u@smsaudit", f->record->id, d->action)
-			                   : add(ag, &in, &p, "%s-d%u@smsaudit", f->record->id, index + 1);
+			int rc = d->action ? add(ag, &in, &p, "%s-a%u", f->record->id, d->action)
+			                   : add(ag, &in, &p, "%s-d%u", f->record->id, index + 1);
 			if (rc < 0)
 				return rc;
 		}
@@ -388,7 +397,7 @@ static int evidence_add(smsaudit_agenda *ag)
 			in.due = SMSAUDIT_DUE_SOON;
 		else
 			in.due = b->valid_until < ag->as_of ? SMSAUDIT_DUE_OVERDUE : SMSAUDIT_DUE_PENDING;
-		int rc = add(ag, &in, &p, "%s-expiry@smsaudit", e->record->id);
+		int rc = add(ag, &in, &p, "%s-expiry", e->record->id);
 		if (rc < 0)
 			return rc;
 	}
@@ -418,7 +427,7 @@ static int renewals_add(smsaudit_agenda *ag)
 			in.description = pool_printf(ag, "%s (%s): the records that count now stop counting after %s; a "
 			                             "record of a more recent period is needed by then.", it->id, it->what, d);
 			in.due = by_date(ag, last);
-			int rc = add(ag, &in, &p, "%s-renewal@smsaudit", it->id);
+			int rc = add(ag, &in, &p, "%s-renewal", it->id);
 			if (rc < 0)
 				return rc;
 		}
@@ -448,7 +457,7 @@ static int people_collect(smsaudit_agenda *ag)
 		in.description = pool_printf(ag, "The certificate %s (%s) signs with ends; a quality manager grants a "
 		                             "new one (smsaudit person add).", b->name, b->email);
 		in.due = by_date(ag, smsaudit_date_of(b->valid_until));
-		int rc = add(ag, &in, &p, "%s-certificate@smsaudit", pe->record->id);
+		int rc = add(ag, &in, &p, "%s-certificate", pe->record->id);
 		if (rc < 0)
 			return rc;
 	}
@@ -477,6 +486,9 @@ int smsaudit_agenda_compute(smsaudit_agenda **out, const smsaudit_catalogue *cat
 	ag->as_of = smsaudit_date_of(as_of);
 	ag->window = window_days;
 	ag->st = st;
+	char root[41];
+	smsaudit_oid_fmt(root, smsaudit_state_root(st));
+	snprintf(ag->domain, sizeof(ag->domain), "%.12s.smsaudit", root);
 	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
 		smsaudit_record_entry re;
 		smsaudit_state_record_at(&re, st, i);

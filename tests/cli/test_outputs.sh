@@ -107,13 +107,13 @@ test_calendar() {
 	expect_rc 0
 	expect_err "events written to"
 	head -1 "$TMPD/sms.ics" | grep -q '^BEGIN:VCALENDAR' || fail "no VCALENDAR"
-	grep -q "^UID:finding-.*-a1@smsaudit" "$TMPD/sms.ics" || fail "no event for action A1"
+	grep -q "^UID:finding-.*-a1@[0-9a-f]\{12\}\.smsaudit" "$TMPD/sms.ics" || fail "no event for action A1"
 	grep -q '^SUMMARY:stage1 audit (Example Certification Ltd)' "$TMPD/sms.ics" || fail "no audit event"
 	grep -q '^DTSTART;VALUE=DATE:20260420' "$TMPD/sms.ics" || fail "the audit does not start on 2026-04-20"
 	grep -q '^LOCATION:Leeds' "$TMPD/sms.ics" || fail "the audit has no location"
 	grep -q '^SUMMARY:Evidence expires: =HYPERLINK' "$TMPD/sms.ics" || fail "no expiry event"
 	grep '^UID:' "$TMPD/sms.ics" | sort >"$TMPD/uids1"
-	uid=$(sed -n 's/^UID:\(finding-.*-a1@smsaudit\).*/\1/p' "$TMPD/sms.ics" | tr -d '\r')
+	uid=$(sed -n 's/^UID:\(finding-.*-a1@.*\.smsaudit\).*/\1/p' "$TMPD/sms.ics" | tr -d '\r')
 	seq1=$(uid_seq "$TMPD/sms.ics" "$uid")
 	# The same repository gives the same events; a step on the finding keeps
 	# each event's UID and raises its SEQUENCE.
