@@ -66,7 +66,8 @@ int cmd_calendar(cli_ctx *ctx, int argc, char **argv)
 	} else if (a.out) {
 		rc = cli_write_file(a.out, ics.ptr, ics.size);
 		if (rc < 0) {
-			fprintf(stderr, "smsaudit: %zu events written to %s\n", smsaudit_agenda_count(ag), cli_safe(a.out));
+			size_t n = smsaudit_agenda_count(ag);
+			fprintf(stderr, "smsaudit: %zu event%s written to %s\n", n, n == 1 ? "" : "s", cli_safe(a.out));
 			rc = EXIT_OK;
 		}
 	} else {

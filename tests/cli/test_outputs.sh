@@ -105,7 +105,7 @@ test_calendar() {
 	export SMSAUDIT_NOW=2026-03-01T09:00:00Z
 	run calendar -o "$TMPD/sms.ics"
 	expect_rc 0
-	expect_err "events written to"
+	expect_err "events written to $TMPD/sms.ics"
 	head -1 "$TMPD/sms.ics" | grep -q '^BEGIN:VCALENDAR' || fail "no VCALENDAR"
 	grep -q "^UID:finding-.*-a1@[0-9a-f]\{12\}\.smsaudit" "$TMPD/sms.ics" || fail "no event for action A1"
 	grep -q '^SUMMARY:stage1 audit (Example Certification Ltd)' "$TMPD/sms.ics" || fail "no audit event"
