@@ -31,7 +31,11 @@ struct smsaudit_agenda {
 	size_t npool, apool;
 	const char **qms;            /* the quality managers' emails */
 	size_t nqms;
-	unsigned sms_versions;       /* SMS descriptions recorded (they move the cycle's dates) */
+	/* Counts of the signed records that can move dates, up to the as-of day:
+	 * an item's SEQUENCE is the sum of those that bear on it, so it only grows. */
+	unsigned sms_versions;       /* SMS descriptions (the decision, expiry, policy) */
+	unsigned audit_records;      /* audit plans, starts and conclusions */
+	unsigned evidence_changes;   /* supersessions and withdrawals */
 	smsaudit_findings *fs;
 	smsaudit_audits *as;
 	smsaudit_cycle *cy;
@@ -290,7 +294,7 @@ static int cycle_add(smsaudit_agenda *ag)
 		smsaudit_date_format(due, it->due);
 		people p = { .n = 0 };
 		people_qms(&p, ag);
-		item_in in = { .kind = SMSAUDIT_AGENDA_CYCLE, .sequence = ag->sms_versions + audit_events(it->audit),
+		item_in in = { .kind = SMSAUDIT_AGENDA_CYCLE, .sequence = ag->sms_versions + ag->audit_records,
 		               .from = it->due, .to = it->due };
 		in.summary = pool_printf(ag, "%s", title);
 		char window[40] = "";
@@ -327,7 +331,7 @@ static int programme_add(smsaudit_agenda *ag, int year)
 	smsaudit_date_format(t, to);
 	people p = { .n = 0 };
 	people_qms(&p, ag);
-	item_in in = { .kind = SMSAUDIT_AGENDA_PROGRAMME, .sequence = ag->sms_versions + (unsigned)slots, .from = to,
+	item_in in = { .kind = SMSAUDIT_AGENDA_PROGRAMME, .sequence = ag->sms_versions + ag->audit_records, .from = to,
 	               .to = to };
 	in.summary = pool_printf(ag, "Internal audit programme %d ends", year);
 	in.description = pool_printf(ag, "Internal audit programme %s..%s: %zu internal audit%s; %zu clause%s not "
@@ -358,7 +362,10 @@ static int deadlines_add(smsaudit_agenda *ag)
 				if (f->actions[a].number == d->action)
 					people_add(&p, f->actions[a].action->owner);
 			people_qms(&p, ag);
-			item_in in = { .kind = SMSAUDIT_AGENDA_DEADLINE, .sequence = (unsigned)f->nsteps, .from = d->due,
+			/* Steps move a finding's deadlines; audits and the decision move
+			 * "at the next audit" and "before the decision". */
+			item_in in = { .kind = SMSAUDIT_AGENDA_DEADLINE,
+			               .sequence = (unsigned)f->nsteps + ag->audit_records + ag->sms_versions, .from = d->due,
 			               .to = d->due };
 			in.summary = pool_printf(ag, "%s: %s", f->number, d->what);
 			in.description = pool_printf(ag, "%s (%s, %s): %s\nDeadline: %s.", f->number, f->grade->id,
@@ -421,7 +428,8 @@ static int renewals_add(smsaudit_agenda *ag)
 					people_add(&p, it->candidates[m].evidence->record->made_by);
 			char d[11];
 			smsaudit_date_format(d, last);
-			item_in in = { .kind = SMSAUDIT_AGENDA_RENEWAL, .sequence = (unsigned)it->ncandidates, .from = last,
+			item_in in = { .kind = SMSAUDIT_AGENDA_RENEWAL,
+			               .sequence = (unsigned)it->ncandidates + ag->evidence_changes, .from = last,
 			               .to = last };
 			in.summary = pool_printf(ag, "New record needed: %s %s", c->clause->id, c->clause->title);
 			in.description = pool_printf(ag, "%s (%s): the records that count now stop counting after %s; a "
@@ -492,8 +500,15 @@ int smsaudit_agenda_compute(smsaudit_agenda **out, const smsaudit_catalogue *cat
 	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
 		smsaudit_record_entry re;
 		smsaudit_state_record_at(&re, st, i);
-		if (re.valid && re.record && re.record->type == SMSAUDIT_REC_SMS && re.record->made_at <= smsaudit_day_end(ag->as_of))
-			ag->sms_versions++;
+		if (!re.valid || !re.record || re.record->made_at > smsaudit_day_end(ag->as_of))
+			continue;
+		switch (re.record->type) {
+		case SMSAUDIT_REC_SMS: ag->sms_versions++; break;
+		case SMSAUDIT_REC_AUDIT: ag->audit_records++; break;
+		case SMSAUDIT_REC_SUPERSEDE:
+		case SMSAUDIT_REC_WITHDRAW: ag->evidence_changes++; break;
+		default: break;
+		}
 	}
 	const smsaudit_sms_policy *pol = smsaudit_state_policy(st);
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
