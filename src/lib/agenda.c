@@ -198,12 +198,14 @@ static int add(smsaudit_agenda *ag, const item_in *in, const people *p, const ch
 	return 0;
 }
 
-/* Not done, by a date: overdue after it, due soon from `window` days before. */
+/* Not done, by a date: the findings' rule for a deadline (overdue from the
+ * day after, due soon from `window` days before), so that every view agrees. */
 static smsaudit_due_status by_date(const smsaudit_agenda *ag, time_t day)
 {
-	if (day < ag->as_of)
-		return SMSAUDIT_DUE_OVERDUE;
-	return day <= ag->as_of + (time_t)ag->window * DAY ? SMSAUDIT_DUE_SOON : SMSAUDIT_DUE_PENDING;
+	smsaudit_deadline d;
+	memset(&d, 0, sizeof(d));
+	d.due = day;
+	return smsaudit_deadline_status(&d, ag->as_of, ag->window);
 }
 
 static void join(char *buf, size_t size, char *const *v, size_t n, const char *sep)
@@ -250,9 +252,14 @@ static int audits_add(smsaudit_agenda *ag)
 		in.location = *sites ? pool_printf(ag, "%s", sites) : NULL;
 		if (*sites && !in.location)
 			return SMSAUDIT_ENOMEM;
-		/* Concluding is what is due: after the last day, it is overdue. */
-		in.due = au->status == SMSAUDIT_AUDIT_CONCLUDED ? SMSAUDIT_DUE_MET
-		       : au->to < ag->as_of ? SMSAUDIT_DUE_OVERDUE : by_date(ag, au->from);
+		/* Concluding is what is due: after the last day, it is overdue; on
+		 * its days it is due now; before, due soon from the window. */
+		if (au->status == SMSAUDIT_AUDIT_CONCLUDED)
+			in.due = SMSAUDIT_DUE_MET;
+		else if (by_date(ag, au->to) == SMSAUDIT_DUE_OVERDUE)
+			in.due = SMSAUDIT_DUE_OVERDUE;
+		else
+			in.due = by_date(ag, au->from) == SMSAUDIT_DUE_PENDING ? SMSAUDIT_DUE_PENDING : SMSAUDIT_DUE_SOON;
 		int rc = add(ag, &in, &p, "%s", au->plan->id);
 		if (rc < 0)
 			return rc;

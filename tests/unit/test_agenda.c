@@ -177,6 +177,18 @@ static void test_items_and_reminders(void **state)
 	assert_null(smsaudit_agenda_person_name(ag, "nobody@example.org"));
 	smsaudit_agenda_free(ag);
 
+	/* The audit: due soon from 30 days before, due on its days, overdue after. */
+	const char *days[][2] = { { "2027-03-12", "pending" }, { "2027-03-13", "due-soon" }, { "2027-04-13", "due-soon" },
+		                      { "2027-04-14", "overdue" } };
+	for (size_t d = 0; d < 4; d++) {
+		ag = at(days[d][0], 30);
+		snprintf(uid, sizeof(uid), "%s", audit_id);
+		it = find(ag, uid);
+		if (strcmp(smsaudit_due_status_name(it->due), days[d][1]) != 0)
+			fail_msg("audit on %s: %s, expected %s", days[d][0], smsaudit_due_status_name(it->due), days[d][1]);
+		smsaudit_agenda_free(ag);
+	}
+
 	/* The day after the deadline it is overdue. */
 	ag = at("2027-03-04", 30);
 	for (size_t i = 0; i < smsaudit_agenda_count(ag); i++) {
