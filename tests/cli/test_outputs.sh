@@ -56,15 +56,15 @@ test_xlsx_registers() {
 	# A header row (shared strings, bold), panes frozen under it, an autofilter, widths.
 	expect_eq "$(xq "//*[local-name()='pane']/@state")" frozen "frozen pane"
 	expect_eq "$(xq "//*[local-name()='pane']/@topLeftCell")" A2 "pane under the header"
-	expect_eq "$(xq "//*[local-name()='autoFilter']/@ref")" A1:N3 "autofilter over header and rows"
-	expect_eq "$(xq "count(//*[local-name()='col'][@customWidth='1'])")" 14 "column widths"
+	expect_eq "$(xq "//*[local-name()='autoFilter']/@ref")" A1:O3 "autofilter over header and rows"
+	expect_eq "$(xq "count(//*[local-name()='col'][@customWidth='1'])")" 15 "column widths"
 	expect_eq "$(xq "count(//*[local-name()='f'])")" 0 "no formula anywhere"
 	# valid_until (column F) is a real date: a number with a date style, 2026-03-31 = serial 46112.
 	row=$(xq "//*[local-name()='c'][*[local-name()='v']='46112']/@r")
 	case $row in F[23]) ;; *) fail "no date cell 46112 in column F (got '$row')" ;; esac
 	expect_eq "$(xq "//*[local-name()='c'][@r='F1']/@t")" s "header is text"
-	# size (column M) is a number; the formula-like title is a text cell.
-	expect_eq "$(xq "//*[local-name()='c'][@r='M2']/@t")" "" "size is a number"
+	# size (column N, after stamped_at) is a number; the formula-like title is a text cell.
+	expect_eq "$(xq "//*[local-name()='c'][@r='N2']/@t")" "" "size is a number"
 	rm -rf "$TMPD/x" && mkdir "$TMPD/x" && (cd "$TMPD/x" && unzip -q "$TMPD/evidence.xlsx")
 	grep -q '=HYPERLINK' "$TMPD/x/xl/sharedStrings.xml" || fail "the title is not a shared (text) string"
 	for reg in "finding list" "gap" "cycle plan-surveillance" "audit programme --year 2026"; do
