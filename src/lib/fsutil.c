@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -96,6 +97,13 @@ void temp_path_for(char *out, size_t size, const char *path)
 	snprintf(out, size, "%s.%ld.tmp", path, (long)getpid());
 }
 
+int pid_gone(long pid)
+{
+	/* Only a process that is surely gone: ESRCH. One of another user's
+	 * (EPERM) or alive is left alone. */
+	return pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 void remove_stale_temps(const char *path)
 {
 	char dir[4200];
@@ -121,15 +129,83 @@ void remove_stale_temps(const char *path)
 		long pid = strtol(n + bl + 1, &end, 10);
 		if (end == n + bl + 1 || errno || pid <= 0 || strcmp(end, ".tmp") != 0)
 			continue;
-		/* Only a process that is surely gone: ESRCH. One of another user's
-		 * (EPERM) or alive is left alone. */
-		if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!pid_gone(pid))
 			continue;
 		char full[4600];
 		snprintf(full, sizeof(full), "%s/%s", dir, n);
 		unlink(full);
 	}
 	closedir(d);
+}
+
+/* "<dir>.partial-": the name of a folder written beside `dir` before it is
+ * moved into place, without trailing slashes; 0 when it does not fit. */
+static size_t partial_prefix(char *out, size_t size, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	int w = snprintf(out, size, "%.*s.partial-", (int)n, dir);
+	return w > 0 && (size_t)w < size ? (size_t)w : 0;
+}
+
+/* A partial folder without a process id (written before names carried one)
+ * untouched for a day is a killed writer's too: a pack takes minutes at most. */
+#define PARTIAL_UNNAMED_AGE (24 * 60 * 60)
+
+void remove_stale_partials(const char *dir)
+{
+	char prefix[4200];
+	size_t pl = partial_prefix(prefix, sizeof(prefix), dir);
+	if (!pl)
+		return;
+	char parent[4200];
+	snprintf(parent, sizeof(parent), "%s", prefix);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? prefix + (slash - parent) + 1 : prefix;
+	if (slash)
+		slash[slash == parent ? 1 : 0] = '\0';
+	else
+		snprintf(parent, sizeof(parent), ".");
+	size_t bl = strlen(base);
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		/* <base>.partial-<pid>-XXXXXX, or <base>.partial-XXXXXX (older names) */
+		const char *n = e->d_name;
+		if (strncmp(n, base, bl) != 0)
+			continue;
+		const char *rest = n + bl;
+		char *end = NULL;
+		errno = 0;
+		long pid = strtol(rest, &end, 10);
+		int named = end != rest && *end == '-' && errno == 0 && pid > 0 && strlen(end + 1) == 6;
+		if (!named && (strlen(rest) != 6 || strchr(rest, '-')))
+			continue;
+		char full[8500];
+		snprintf(full, sizeof(full), "%s/%s", parent, n);
+		struct stat st;
+		if (lstat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (named ? pid_gone(pid) : time(NULL) - st.st_mtime > PARTIAL_UNNAMED_AGE)
+			remove_tree(full);
+	}
+	closedir(d);
+}
+
+int partial_dir_make(char *out, size_t size, const char *dir)
+{
+	char prefix[4200];
+	size_t pl = partial_prefix(prefix, sizeof(prefix), dir);
+	int n = pl ? snprintf(out, size, "%s%ld-XXXXXX", prefix, (long)getpid()) : -1;
+	if (n < 0 || (size_t)n >= size)
+		return error_set(SMSAUDIT_EINVALID, "%s: path too long", dir);
+	remove_stale_partials(dir);
+	if (!mkdtemp(out))
+		return error_set(SMSAUDIT_EIO, "%s: cannot create a folder beside it: %s", dir, strerror(errno));
+	return 0;
 }
 
 int file_write_replace(const char *path, const char *tmp, const void *data, size_t len)

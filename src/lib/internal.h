@@ -61,9 +61,19 @@ void remove_tree(const char *path);
 int mkdir_0700(const char *dir);
 /* The temporary file a writer of `path` uses: "<path>.<pid>.tmp". */
 void temp_path_for(char *out, size_t size, const char *path);
+/* 1 when no process `pid` exists any more (so what it left is stale); 0 when
+ * it runs, belongs to another user, or is this process. */
+int pid_gone(long pid);
 /* Remove the temporary files of `path` (as temp_path_for names them) whose
  * process is gone: what a writer killed mid-way left behind. Best effort. */
 void remove_stale_temps(const char *path);
+/* Make the folder a writer of folder `dir` fills before moving it into place:
+ * "<dir>.partial-<pid>-XXXXXX", into `out`. The partial folders of `dir` that
+ * killed writers left are removed first (remove_stale_partials). */
+int partial_dir_make(char *out, size_t size, const char *dir);
+/* Remove the partial folders of `dir` whose writer is gone: by its process id
+ * when the name carries one, else when untouched for a day. Best effort. */
+void remove_stale_partials(const char *dir);
 /* Write `data` to `tmp` (0600), fsync it, and rename it over `path`; nothing
  * half-written is ever at `path`, and stale temporary files of `path` go. */
 int file_write_replace(const char *path, const char *tmp, const void *data, size_t len);

@@ -300,9 +300,10 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	m.created = report_time(as_of);
 
 	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", o->out_dir);
-	if (rc == 0 && !mkdtemp(tmp))
-		rc = error_set(SMSAUDIT_EIO, "%s: cannot create a folder beside it: %s", o->out_dir, strerror(errno));
+	/* A pack killed half-way leaves its partial folder (gigabytes of content):
+	 * the next pack into the same place removes it. */
+	if (rc == 0)
+		rc = partial_dir_make(tmp, sizeof(tmp), o->out_dir);
 	int made_tmp = rc == 0;
 	file_list files = { NULL, 0, 0 };
 	export_ctx x = { repo, tmp, &files, 0 };
