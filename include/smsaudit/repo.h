@@ -90,6 +90,29 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
                         const char *name, const char *email, time_t when);
 void smsaudit_txn_free(smsaudit_txn *txn);
 
+/*
+ * Pack upkeep. Every commit adds one pack to objects/pack; after a commit the
+ * repository is consolidated when it holds more than SMSAUDIT_PACK_LIMIT packs
+ * (git's gc.autoPackLimit): the smaller packs are rolled into one, keeping
+ * every object they hold, so that pack sizes double from one to the next
+ * (what `git repack --geometric=2` does). Packs with a .keep file are left
+ * alone. Temporary files of killed writers in objects/pack older than an hour
+ * are removed on the way. A commit does this itself and ignores a failure
+ * (its own pack is safe; the next commit tries again);
+ * smsaudit_repo_consolidate runs it on demand and reports what it did.
+ */
+#define SMSAUDIT_PACK_LIMIT 50
+typedef struct {
+	size_t packs_before;      /* packs found (without .keep) */
+	size_t packs_merged;      /* of them, rolled into the new pack; 0: nothing to do */
+	size_t packs_after;
+	size_t objects_written;   /* into the new pack */
+	uint64_t bytes_written;   /* the new pack's size */
+	size_t leftovers_removed; /* temporary files of killed writers */
+} smsaudit_pack_stats;
+/* `limit` 0 means SMSAUDIT_PACK_LIMIT; `out` may be NULL. */
+int smsaudit_repo_consolidate(smsaudit_pack_stats *out, smsaudit_repo *repo, size_t limit);
+
 /* Create a lightweight tag refs/tags/<name> -> commit (fails if it exists). */
 int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit);
 /* Create or move a lightweight tag (an audit's tag follows its latest sealed pack). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "packfile.h"
 #include "smsaudit/config.h"
 #include "smsaudit/repo.h"
 
@@ -81,6 +83,24 @@ static void git_setup(void)
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)16 << 20);
+	/* libgit2 keeps a descriptor open for every pack it has read from (its
+	 * default has no limit): with thousands of packs every command failed with
+	 * "too many open files" and verify saw objects as missing. A quarter of
+	 * what the process may open, between 8 and 128, leaves the rest to the
+	 * tool; beyond it libgit2 closes the pack it used least recently.
+	 * Consolidation (packfile.c) keeps the count low anyway; this bounds it
+	 * before that, and in repositories written by other tools. */
+	struct rlimit rl;
+	size_t files = 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		files = (size_t)(rl.rlim_cur / 4);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, files < 8 ? (size_t)8 : files > 128 ? (size_t)128 : files);
+	/* A command reports success only once what it wrote is on disk: libgit2
+	 * then fsyncs every pack, index, loose object and ref it writes, and their
+	 * folders, so a power cut cannot leave main naming a pack that never
+	 * reached the disk. It costs (bench/RESULTS.md, "Long life") but a record
+	 * is written once and kept for years. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 }
 
 static void git_ensure(void)
@@ -630,55 +650,6 @@ static int fresh_add(smsaudit_repo *repo, const git_oid *id, size_t bytes)
 	return repo->pending >= PACK_FLUSH_BYTES ? mempack_flush(repo) : 0;
 }
 
-typedef struct {
-	smsaudit_buf out;
-	EVP_MD_CTX *sha1;
-	z_stream z;
-} pack_writer;
-
-static int pack_put(pack_writer *w, const void *data, size_t len)
-{
-	if (!EVP_DigestUpdate(w->sha1, data, len))
-		return error_set(SMSAUDIT_ERROR, "SHA-1 failed");
-	return buf_put(&w->out, data, len);
-}
-
-/* One undeltified pack entry: type and size header, then zlib data. Evidence
- * is mostly compressed documents and exports, where git's delta search costs
- * far more than it saves, so none is attempted. */
-static int pack_entry(pack_writer *w, git_object_t type, const unsigned char *data, size_t len)
-{
-	unsigned char hdr[16];
-	size_t n = 0, size = len;
-	hdr[n] = (unsigned char)((type << 4) | (size & 0x0f));
-	size >>= 4;
-	while (size) {
-		hdr[n++] |= 0x80;
-		hdr[n] = (unsigned char)(size & 0x7f);
-		size >>= 7;
-	}
-	n++;
-	int rc = pack_put(w, hdr, n);
-	if (rc < 0)
-		return rc;
-	if (deflateReset(&w->z) != Z_OK)
-		return error_set(SMSAUDIT_ERROR, "zlib failed");
-	unsigned char chunk[65536];
-	w->z.next_in = (unsigned char *)data;
-	w->z.avail_in = (uInt)len;
-	int zr;
-	do {
-		w->z.next_out = chunk;
-		w->z.avail_out = sizeof(chunk);
-		zr = deflate(&w->z, Z_FINISH);
-		if (zr == Z_STREAM_ERROR)
-			return error_set(SMSAUDIT_ERROR, "zlib failed");
-		if ((rc = pack_put(w, chunk, sizeof(chunk) - w->z.avail_out)) < 0)
-			return rc;
-	} while (zr != Z_STREAM_END);
-	return 0;
-}
-
 static int cmp_oid(const void *a, const void *b)
 {
 	return git_oid_cmp(a, b);
@@ -696,49 +667,24 @@ static int mempack_flush(smsaudit_repo *repo)
 		if (uniq == 0 || !git_oid_equal(&repo->fresh[uniq - 1], &repo->fresh[i]))
 			repo->fresh[uniq++] = repo->fresh[i];
 	repo->nfresh = uniq;
-	pack_writer w;
-	memset(&w, 0, sizeof(w));
-	w.sha1 = EVP_MD_CTX_new();
 	git_odb *odb = NULL;
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats;
-	memset(&stats, 0, sizeof(stats));
-	int rc = 0;
-	if (!w.sha1 || !EVP_DigestInit_ex(w.sha1, EVP_sha1(), NULL) || deflateInit(&w.z, 1) != Z_OK) {
-		EVP_MD_CTX_free(w.sha1);
-		return error_oom();
-	}
 	if (git_repository_odb(&odb, repo->git) < 0)
-		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
-	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2,
-		(unsigned char)(repo->nfresh >> 24), (unsigned char)(repo->nfresh >> 16),
-		(unsigned char)(repo->nfresh >> 8), (unsigned char)repo->nfresh };
-	if (rc == 0)
-		rc = pack_put(&w, head, sizeof(head));
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	pack_out w;
+	int rc = pack_out_begin(&w, odb, repo->nfresh, repo->path);
 	for (size_t i = 0; rc == 0 && i < repo->nfresh; i++) {
 		git_odb_object *obj = NULL;
 		if (git_odb_read(&obj, odb, &repo->fresh[i]) < 0) {
 			rc = error_set(SMSAUDIT_EIO, "%s: lost a new object: %s", repo->path, git_reason());
 			break;
 		}
-		rc = pack_entry(&w, git_odb_object_type(obj), git_odb_object_data(obj), git_odb_object_size(obj));
+		rc = pack_out_object(&w, git_odb_object_type(obj), git_odb_object_data(obj), git_odb_object_size(obj));
 		git_odb_object_free(obj);
 	}
-	unsigned char trailer[20];
-	unsigned int tl = 0;
-	if (rc == 0 && (!EVP_DigestFinal_ex(w.sha1, trailer, &tl) || tl != 20))
-		rc = error_set(SMSAUDIT_ERROR, "SHA-1 failed");
-	if (rc == 0)
-		rc = buf_put(&w.out, (const char *)trailer, 20);
 	/* libgit2's indexer checks the pack and writes its .idx beside it. */
-	if (rc == 0 && (git_odb_write_pack(&wp, odb, NULL, NULL) < 0 || wp->append(wp, w.out.ptr, w.out.size, &stats) < 0 ||
-	                wp->commit(wp, &stats) < 0))
-		rc = error_set(SMSAUDIT_EIO, "%s: cannot write pack: %s", repo->path, git_reason());
-	if (wp)
-		wp->free(wp);
-	deflateEnd(&w.z);
-	EVP_MD_CTX_free(w.sha1);
-	smsaudit_buf_dispose(&w.out);
+	if (rc == 0)
+		rc = pack_out_commit(&w);
+	pack_out_dispose(&w);
 	if (rc == 0) {
 		git_mempack_reset(repo->mempack);
 		repo->pending = 0;
@@ -971,6 +917,10 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 		if (r == 0) {
 			from_git(out, &commit_id);
 			git_signature_free(sig);
+			/* The commit stands whatever happens here: a failed consolidation
+			 * leaves the packs as they were, and the next commit tries again. */
+			packs_consolidate(NULL, repo->git, git_repository_path(repo->git), 0);
+			smsaudit_error_clear();
 			return 0;
 		}
 		if (r != GIT_EMODIFIED && r != GIT_EEXISTS && r != GIT_ELOCKED) {
@@ -1002,6 +952,12 @@ static int set_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *co
 	if (rc < 0)
 		return error_set(SMSAUDIT_EINVALID, "cannot set tag '%s': %s", name, git_reason());
 	return 0;
+}
+
+int smsaudit_repo_consolidate(smsaudit_pack_stats *out, smsaudit_repo *repo, size_t limit)
+{
+	int rc = mempack_flush(repo);
+	return rc < 0 ? rc : packs_consolidate(out, repo->git, git_repository_path(repo->git), limit);
 }
 
 int smsaudit_repo_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit)

@@ -1,5 +1,115 @@
-# Long life: leftovers of killed runs are removed.
+# Long life: a repository of many packs works under a low open-file limit and
+# is consolidated by the next write; leftovers of killed runs are removed.
 . "$ROOT/tests/cli/repo_helpers.sh"
+
+G() { git --git-dir="$SMSAUDIT_REPO" -c gc.auto=0 "$@"; }
+
+npacks() {
+	ls "$SMSAUDIT_REPO/objects/pack" | grep -c '^pack-.*\.pack$'
+}
+
+# A repository whose objects are spread over one pack per blob (what years of
+# one-pack-per-command writes look like, and more files than `ulimit -n 256`
+# allows open): trees and commits in one pack, then every blob in its own,
+# written by one `git fast-import` that starts a new pack at each checkpoint.
+spread_repo() {
+	make_repo || return 1
+	mkdir "$TMPD/files"
+	i=0
+	while [ $i -lt 100 ]; do echo "incident export $i" >"$TMPD/files/f$i.txt"; i=$((i + 1)); done
+	run --as ben@example.org evidence add "$TMPD"/files/f*.txt --control 8.6.1 --kind record --title "Exports"
+	expect_rc 0
+	G cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' >"$TMPD/objs"
+	git init -q --bare "$TMPD/x.git"
+	grep -v ' blob$' "$TMPD/objs" | cut -d' ' -f1 | G pack-objects -q "$TMPD/x.git/objects/pack/pack" >/dev/null
+	grep ' blob$' "$TMPD/objs" | cut -d' ' -f1 | G cat-file --batch |
+		perl -e 'binmode STDIN; binmode STDOUT;
+			while (defined(my $h = <STDIN>)) {
+				my (undef, undef, $n) = split " ", $h;
+				read(STDIN, my $d, $n) == $n or die "short read";
+				read(STDIN, my $nl, 1);
+				print "blob\ndata $n\n$d\ncheckpoint\n";
+			}' | git --git-dir="$TMPD/x.git" -c fastimport.unpackLimit=0 fast-import --quiet || { fail "fast-import"; return 1; }
+	rm -f "$SMSAUDIT_REPO"/objects/pack/pack-*
+	mv "$TMPD"/x.git/objects/pack/pack-* "$SMSAUDIT_REPO/objects/pack/"
+	n=$(npacks)
+	[ "$n" -gt 256 ] || { fail "only $n packs"; return 1; }
+	G fsck --strict >/dev/null 2>&1 || { fail "the spread repository fails git fsck"; return 1; }
+}
+
+test_many_packs_under_ulimit_256() {
+	spread_repo || return
+	# Readers keep at most a bounded number of packs open: a cold verify reads
+	# every object (it failed with "Too many open files" before).
+	(ulimit -n 256 && "$SMSAUDIT" verify >"$TMPD/verify.out" 2>&1) || fail "verify under ulimit -n 256: $(tail -3 "$TMPD/verify.out")"
+	grep -q '0 problems' "$TMPD/verify.out" || fail "verify: $(tail -1 "$TMPD/verify.out")"
+	(ulimit -n 256 && "$SMSAUDIT" status >"$TMPD/status.out" 2>&1) || fail "status under ulimit -n 256: $(head -3 "$TMPD/status.out")"
+	# The next write consolidates: the small packs become one.
+	echo "one more" >"$TMPD/one.txt"
+	(ulimit -n 256 && "$SMSAUDIT" --as ben@example.org evidence add "$TMPD/one.txt" --control 8.6.1 --kind record \
+		--title "One more" >"$TMPD/add.out" 2>&1) || fail "evidence add under ulimit -n 256: $(head -3 "$TMPD/add.out")"
+	n=$(npacks)
+	[ "$n" -le 50 ] || fail "$n packs after a write, expected at most 50"
+	(ulimit -n 256 && "$SMSAUDIT" evidence list --format csv >"$TMPD/list.out" 2>&1) || fail "evidence list"
+	[ "$(tail -n +2 "$TMPD/list.out" | wc -l)" = 101 ] || fail "evidence list: $(tail -n +2 "$TMPD/list.out" | wc -l) rows"
+	expect_verify_ok
+}
+
+# The states a crash can leave, at each step of a consolidation: the merged
+# pack beside the packs it replaces (killed before removing them), an .idx whose
+# .pack was already removed or not yet renamed, a .pack whose .idx was removed,
+# libgit2's temporary pack. Every command works in each; the next write merges
+# the copies, and removes the leftovers once they are old.
+test_crash_states_of_consolidation() {
+	spread_repo || return
+	pd="$SMSAUDIT_REPO/objects/pack"
+	# The merged pack written, the old ones still there.
+	G cat-file --batch-all-objects --batch-check='%(objectname)' | G pack-objects -q "$pd/pack" >"$TMPD/all"
+	all=$(cat "$TMPD/all")
+	# An orphan .pack (its .idx removed) and an orphan .idx (its .pack removed),
+	# both from an hour and a half ago, and a temporary pack being written now.
+	one=$(ls "$pd" | grep '\.idx$' | grep -v "$all" | head -1)
+	two=$(ls "$pd" | grep '\.idx$' | grep -v "$all" | sed -n 2p)
+	rm -f "$pd/$one"
+	rm -f "$pd/${two%.idx}.pack"
+	echo partial >"$pd/pack_git2_Zz09Aa"
+	echo partial >"$pd/pack_git2_Yy18Bb"
+	touch -d '90 minutes ago' "$pd/${one%.idx}.pack" "$pd/$two" "$pd/pack_git2_Zz09Aa"
+	run status
+	expect_rc 0
+	run verify
+	expect_rc 0
+	expect_out "0 problems"
+	echo "after a crash" >"$TMPD/crash.txt"
+	run --as ben@example.org evidence add "$TMPD/crash.txt" --control 8.6.1 --kind record --title "After"
+	expect_rc 0
+	[ "$(npacks)" -le 50 ] || fail "$(npacks) packs after a write"
+	[ -e "$pd/${one%.idx}.pack" ] && fail "the orphan .pack stayed"
+	[ -e "$pd/$two" ] && fail "the orphan .idx stayed"
+	[ -e "$pd/pack_git2_Zz09Aa" ] && fail "the old temporary pack stayed"
+	[ -e "$pd/pack_git2_Yy18Bb" ] || fail "a temporary pack being written was removed"
+	rm -f "$pd/pack_git2_Yy18Bb"
+	expect_verify_ok
+}
+
+# A writer killed at any moment, consolidating or not, leaves a repository
+# that every command reads and git fsck accepts.
+test_killed_during_consolidation() {
+	spread_repo || return
+	for delay in 0.05 0.15 0.3; do
+		echo "kill $delay" >"$TMPD/k.txt"
+		"$SMSAUDIT" --as ben@example.org evidence add "$TMPD/k.txt" --control 8.6.1 --kind record \
+			--title "Killed $delay" --allow-duplicate >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		G fsck --strict >/dev/null 2>&1 || fail "git fsck after a kill at $delay s"
+		run status
+		expect_rc 0
+	done
+	expect_verify_ok
+}
 
 test_partial_pack_of_dead_writer_removed() {
 	make_repo || return

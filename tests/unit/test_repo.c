@@ -1,7 +1,9 @@
 /* Unit tests for the git-backed repository: append-only commits, content
  * streaming, compare-and-swap under concurrent writers, stock git compatibility. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <git2.h>
@@ -213,6 +215,215 @@ static void concurrent_writers(void **state)
 	smsaudit_repo_free(r);
 }
 
+/* ---- pack upkeep ---- */
+
+static char packs_repo[160];
+
+/* The packs in objects/pack (pack-*.pack), and whether `name` is one. */
+static size_t pack_count(const char *name)
+{
+	char pd[256];
+	snprintf(pd, sizeof(pd), "%s/objects/pack", packs_repo);
+	DIR *d = opendir(pd);
+	assert_non_null(d);
+	size_t n = 0, found = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (strncmp(e->d_name, "pack-", 5) == 0 && l > 5 && strcmp(e->d_name + l - 5, ".pack") == 0) {
+			n++;
+			if (name && strcmp(e->d_name, name) == 0)
+				found = 1;
+		}
+	}
+	closedir(d);
+	return name ? found : n;
+}
+
+/* The name of the largest pack. */
+static void largest_pack(char *out, size_t size)
+{
+	char pd[256], path[600];
+	snprintf(pd, sizeof(pd), "%s/objects/pack", packs_repo);
+	DIR *d = opendir(pd);
+	assert_non_null(d);
+	off_t best = -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", pd, e->d_name);
+		size_t l = strlen(e->d_name);
+		if (l > 5 && strcmp(e->d_name + l - 5, ".pack") == 0 && stat(path, &st) == 0 && st.st_size > best) {
+			best = st.st_size;
+			snprintf(out, size, "%s", e->d_name);
+		}
+	}
+	closedir(d);
+}
+
+static void commit_one(smsaudit_repo *r, int i)
+{
+	char path[128], body[64];
+	snprintf(path, sizeof(path), "records/2026/03/%02x/r%04d.xml", i & 0xff, i);
+	snprintf(body, sizeof(body), "record %d\n", i);
+	const char *const paths[] = { path };
+	commit_files(r, paths, 1, body);
+}
+
+static void touch_file(const char *name, time_t age)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/objects/pack/%s", packs_repo, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	struct timeval tv[2] = { { time(NULL) - age, 0 }, { time(NULL) - age, 0 } };
+	assert_int_equal(utimes(path, tv), 0);
+}
+
+static int file_there(const char *name)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/objects/pack/%s", packs_repo, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Every commit adds a pack; consolidation rolls the small ones into one, keeps
+ * a large one that is already twice their size, leaves .keep packs and young
+ * temporary files alone, and loses no object. */
+static void consolidate_geometric(void **state)
+{
+	(void)state;
+	snprintf(packs_repo, sizeof(packs_repo), "%s/packs.git", dir);
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_init(&r, packs_repo), 0);
+	for (int i = 0; i < 40; i++)
+		commit_one(r, i);
+	assert_int_equal(pack_count(NULL), 40); /* under the limit: nothing merged */
+	smsaudit_pack_stats st;
+	assert_int_equal(smsaudit_repo_consolidate(&st, r, 0), 0);
+	assert_int_equal(st.packs_before, 40);
+	assert_int_equal(st.packs_merged, 0);
+
+	/* A killed writer's temporary pack, an hour and a half old, and one being
+	 * written now; a pack somebody keeps. */
+	touch_file("pack_git2_AbCdEf", 5400);
+	touch_file("pack_git2_GhIjKl", 0);
+	char kept[128], keep[160];
+	largest_pack(kept, sizeof(kept));
+	snprintf(keep, sizeof(keep), "%.*s.keep", (int)(strlen(kept) - 5), kept);
+	touch_file(keep, 0);
+
+	assert_int_equal(smsaudit_repo_consolidate(&st, r, 10), 0);
+	assert_int_equal(st.packs_before, 39);
+	assert_true(st.packs_merged >= 30);
+	assert_true(st.packs_after <= 10);
+	assert_int_equal(st.leftovers_removed, 1);
+	assert_int_equal(pack_count(NULL), st.packs_after + 1);
+	assert_true(pack_count(kept));
+	assert_false(file_there("pack_git2_AbCdEf"));
+	assert_true(file_there("pack_git2_GhIjKl"));
+	char big[128];
+	largest_pack(big, sizeof(big));
+
+	/* Ten more small packs weigh less than half the merged one: only they
+	 * are rolled up, and the merged pack stays as it is. */
+	for (int i = 40; i < 50; i++)
+		commit_one(r, i);
+	assert_int_equal(smsaudit_repo_consolidate(&st, r, 5), 0);
+	assert_true(st.packs_merged >= 10);
+	assert_true(pack_count(big));
+	assert_true(pack_count(NULL) <= 5 + 1);
+	int n = 0;
+	assert_int_equal(smsaudit_repo_walk(r, NULL, "records/2026/03", count_cb, &n), 0);
+	assert_int_equal(n, 50);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_repo_read(&b, r, NULL, "records/2026/03/07/r0007.xml"), 0);
+	assert_string_equal(b.ptr, "record 7\n");
+	smsaudit_buf_dispose(&b);
+	smsaudit_repo_free(r);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "git --git-dir=%s fsck --strict >/dev/null 2>&1", packs_repo);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Two writers past the pack limit consolidate while a third process reads
+ * every file over and over: no commit is lost and no read fails. */
+static void consolidate_concurrently(void **state)
+{
+	(void)state;
+	enum { PER_CHILD = 30 };
+	snprintf(packs_repo, sizeof(packs_repo), "%s/busy.git", dir);
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_init(&r, packs_repo), 0);
+	commit_one(r, 0);
+	smsaudit_repo_free(r);
+	int stop[2];
+	assert_int_equal(pipe(stop), 0);
+	pid_t reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) {
+		close(stop[1]);
+		fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		char c;
+		int rounds = 0;
+		while (read(stop[0], &c, 1) < 0) {
+			smsaudit_repo *rr = NULL;
+			int n = 0;
+			if (smsaudit_repo_open(&rr, packs_repo) < 0 || smsaudit_repo_walk(rr, NULL, "records", count_cb, &n) < 0) {
+				fprintf(stderr, "reader: %s\n", smsaudit_error_last()->message);
+				_exit(12);
+			}
+			smsaudit_buf b = SMSAUDIT_BUF_INIT;
+			if (smsaudit_repo_read(&b, rr, NULL, "records/2026/03/00/r0000.xml") < 0) {
+				fprintf(stderr, "reader: %s\n", smsaudit_error_last()->message);
+				_exit(13);
+			}
+			smsaudit_buf_dispose(&b);
+			smsaudit_repo_free(rr);
+			rounds++;
+		}
+		_exit(rounds > 0 ? 0 : 14);
+	}
+	close(stop[0]);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			smsaudit_repo *w = NULL;
+			if (smsaudit_repo_open(&w, packs_repo) < 0)
+				_exit(10);
+			for (int i = 0; i < PER_CHILD; i++)
+				commit_one(w, 1 + k * PER_CHILD + i);
+			smsaudit_repo_free(w);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int ws = 0;
+		assert_int_equal(waitpid(kids[k], &ws, 0), kids[k]);
+		assert_true(WIFEXITED(ws));
+		assert_int_equal(WEXITSTATUS(ws), 0);
+	}
+	assert_int_equal(write(stop[1], "x", 1), 1);
+	close(stop[1]);
+	int rs = 0;
+	assert_int_equal(waitpid(reader, &rs, 0), reader);
+	assert_true(WIFEXITED(rs));
+	assert_int_equal(WEXITSTATUS(rs), 0);
+	/* 61 commits, one pack each, yet consolidation kept the count at the limit. */
+	assert_true(pack_count(NULL) <= SMSAUDIT_PACK_LIMIT);
+	assert_int_equal(smsaudit_repo_open(&r, packs_repo), 0);
+	int n = 0;
+	assert_int_equal(smsaudit_repo_walk(r, NULL, "records", count_cb, &n), 0);
+	assert_int_equal(n, 1 + 2 * PER_CHILD);
+	smsaudit_repo_free(r);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "git --git-dir=%s fsck --strict >/dev/null 2>&1", packs_repo);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -221,6 +432,8 @@ int main(void)
 		cmocka_unit_test(append_only),
 		cmocka_unit_test(stream_content),
 		cmocka_unit_test(concurrent_writers),
+		cmocka_unit_test(consolidate_geometric),
+		cmocka_unit_test(consolidate_concurrently),
 	};
 	int failed = cmocka_run_group_tests(tests, setup, teardown);
 	git_libgit2_shutdown();
