@@ -861,6 +861,38 @@ static int build_tree(git_oid *out, smsaudit_repo *repo, const git_tree *base, t
 	return rc;
 }
 
+/*
+ * A ref is locked by `<ref>.lock` beside it while git or libgit2 writes it,
+ * for milliseconds. One older than REF_LOCK_STALE was left by a process that
+ * was killed, and stays until someone removes it: say which file and what to
+ * do, rather than retrying and then calling the repository busy. A younger one
+ * is 0 (wait and retry).
+ */
+#define REF_LOCK_STALE 5
+static int ref_lock_error(smsaudit_repo *repo, const char *refname, int always)
+{
+	char lock[4300];
+	snprintf(lock, sizeof(lock), "%s%s.lock", git_repository_path(repo->git), refname);
+	struct stat st;
+	if (lstat(lock, &st) < 0) {
+		if (!always)
+			return 0;
+		return error_set(SMSAUDIT_EIO, "%s: %s is locked by another process; try again", repo->path, refname);
+	}
+	long age = (long)(time(NULL) - st.st_mtime);
+	if (!always && age < REF_LOCK_STALE)
+		return 0;
+	return error_set(SMSAUDIT_EIO,
+	                 "%s: a lock file %ld s old blocks %s; if no git or smsaudit is running on this repository, "
+	                 "remove it and try again",
+	                 lock, age < 0 ? 0L : age, refname);
+}
+
+static int ref_lock_stale(smsaudit_repo *repo, const char *refname)
+{
+	return ref_lock_error(repo, refname, 0);
+}
+
 int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *message,
                         const char *name, const char *email, time_t when)
 {
@@ -923,6 +955,8 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 			smsaudit_error_clear();
 			return 0;
 		}
+		if (r == GIT_ELOCKED && (rc = ref_lock_stale(repo, MAIN_REF)) < 0)
+			break;
 		if (r != GIT_EMODIFIED && r != GIT_EEXISTS && r != GIT_ELOCKED) {
 			rc = error_set(SMSAUDIT_EIO, "%s: cannot update %s: %s", repo->path, MAIN_REF, git_reason());
 			break;
@@ -931,8 +965,9 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 		git_error_clear();
 		struct timespec pause = { 0, (long)(1000 + rand() % 4000) * (attempt < 20 ? 1000L : 5000L) };
 		nanosleep(&pause, NULL);
-		rc = error_set(SMSAUDIT_EIO, "%s: the repository is busy (another process keeps committing); try again",
-		               repo->path);
+		rc = r == GIT_ELOCKED ? ref_lock_error(repo, MAIN_REF, 1)
+		     : error_set(SMSAUDIT_EIO, "%s: the repository is busy (another process keeps committing); try again",
+		                 repo->path);
 	}
 	git_signature_free(sig);
 	return rc;
@@ -949,6 +984,8 @@ static int set_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *co
 	git_reference_free(ref);
 	if (rc == GIT_EEXISTS)
 		return error_set(SMSAUDIT_EEXISTS, "tag '%s' already exists", name);
+	if (rc == GIT_ELOCKED)
+		return ref_lock_error(repo, refname, 1);
 	if (rc < 0)
 		return error_set(SMSAUDIT_EINVALID, "cannot set tag '%s': %s", name, git_reason());
 	return 0;

@@ -1,5 +1,6 @@
 # Long life: a repository of many packs works under a low open-file limit and
-# is consolidated by the next write; leftovers of killed runs are removed.
+# is consolidated by the next write; leftovers of killed runs are removed; a
+# stale ref lock is named.
 . "$ROOT/tests/cli/repo_helpers.sh"
 
 G() { git --git-dir="$SMSAUDIT_REPO" -c gc.auto=0 "$@"; }
@@ -109,6 +110,31 @@ test_killed_during_consolidation() {
 		expect_rc 0
 	done
 	expect_verify_ok
+}
+
+# A ref lock left by a killed git blocks every write until someone removes it:
+# the message names the file and says what to do.
+test_stale_ref_lock_is_named() {
+	make_repo || return
+	echo "policy" >"$TMPD/p.txt"
+	lock="$SMSAUDIT_REPO/refs/heads/main.lock"
+	G rev-parse main >"$lock"
+	touch -d '10 minutes ago' "$lock"
+	before=$(commits)
+	run --as ben@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title "Policy"
+	expect_rc 4
+	expect_err_one_line
+	expect_err "refs/heads/main.lock"
+	expect_err "remove it and try again"
+	expect_commits "$before"
+	# A lock that a live writer releases a moment later is waited for.
+	rm -f "$lock"
+	G rev-parse main >"$lock"
+	(sleep 0.3; rm -f "$lock") &
+	run --as ben@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title "Policy"
+	wait
+	expect_rc 0
+	expect_commits $((before + 1))
 }
 
 test_partial_pack_of_dead_writer_removed() {
