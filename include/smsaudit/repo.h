@@ -95,15 +95,15 @@ void smsaudit_txn_free(smsaudit_txn *txn);
  * repository is consolidated when it holds more than SMSAUDIT_PACK_LIMIT packs
  * (git's gc.autoPackLimit): the smaller packs are rolled into one, keeping
  * every object they hold, so that pack sizes double from one to the next
- * (what `git repack --geometric=2` does). Packs with a .keep file are left
- * alone. Temporary files of killed writers in objects/pack older than an hour
+ * (what `git repack --geometric=2` does). Packs with a .keep file, and packs
+ * of 128 MiB or more, are left alone and not counted. Temporary files of killed writers in objects/pack older than an hour
  * are removed on the way. A commit does this itself and ignores a failure
  * (its own pack is safe; the next commit tries again);
  * smsaudit_repo_consolidate runs it on demand and reports what it did.
  */
 #define SMSAUDIT_PACK_LIMIT 50
 typedef struct {
-	size_t packs_before;      /* packs found (without .keep) */
+	size_t packs_before;      /* packs found (without .keep, under 128 MiB) */
 	size_t packs_merged;      /* of them, rolled into the new pack; 0: nothing to do */
 	size_t packs_after;
 	size_t objects_written;   /* into the new pack */

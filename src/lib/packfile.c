@@ -55,6 +55,13 @@
 #define LEFTOVER_AGE (60 * 60)
 /* The sizes of the packs kept grow by at least this factor. */
 #define GEOMETRIC_FACTOR 2
+/* A pack this large is never rewritten (nor counted against the limit): the
+ * geometric rule would rewrite the whole repository each time it doubles, a
+ * command of many seconds at a few hundred MiB; with this cap a consolidation
+ * rewrites at most about twice this (~100 us per small object, ~60 MB/s for
+ * large ones, here), and a repository of 10 GiB keeps about 80 full packs,
+ * which the open-file limit (repo.c) and libgit2's lookups handle. */
+#define PACK_FULL_BYTES ((uint64_t)128 << 20)
 
 static const char *git_msg(void)
 {
@@ -231,7 +238,7 @@ static void unlink_at(const char *dir, const char *name, const char *ext)
 
 /*
  * The packs of objects/pack that consolidation may merge (a complete
- * pack-<hex>.pack and .idx, no .keep), and, on the way, the leftovers of
+ * pack-<hex>.pack and .idx, no .keep, not full), and, on the way, the leftovers of
  * killed writers that are older than LEFTOVER_AGE: libgit2's temporary pack
  * (pack_git2_*) and lock files (*.lock), git's (tmp_pack_*, tmp_idx_*), and an
  * .idx or .pack whose other half is missing (a crash between the two renames
@@ -276,7 +283,7 @@ static int packs_scan(pack_list *l, size_t *removed, const char *packdir)
 			}
 			continue;
 		}
-		if (!is_pack || lstat_at(&other, packdir, base, ".keep") == 0)
+		if (!is_pack || lstat_at(&other, packdir, base, ".keep") == 0 || (uint64_t)st.st_size >= PACK_FULL_BYTES)
 			continue;
 		if (l->n == l->alloc) {
 			size_t a = l->alloc ? l->alloc * 2 : 64;
