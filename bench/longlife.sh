@@ -23,7 +23,8 @@
 #      run is a fresh process; the verification caches are warm, as in use.
 #   4. LONGLIFE_MORE (default 60) more `evidence add`s: the slowest of them, with
 #      a consolidation among them, and the packs left.
-#   5. `status` and `evidence add` under `ulimit -n 256`.
+#   5. `status`, `evidence list`, `finding list`, `gap`, `verify --no-cache` and
+#      `evidence add` under `ulimit -n 256`.
 # LONGLIFE_OLD_BIN=PATH also runs step 3's `status` and `evidence add` (and the
 # ulimit check) with that binary (say, one built before consolidation) on a copy
 # of the fixture, before any consolidation.
@@ -214,17 +215,19 @@ for N in $SCALES; do
 		timed "$work/t.more" add_one "$bin"
 		i=$((i + 1))
 	done
-	stats "$MORE more evidence adds" "$work/t.more"
+	[ "$MORE" -eq 0 ] || stats "$MORE more evidence adds" "$work/t.more"
 	echo "  packs after: $(npacks "$repo") ($(ls -S "$repo"/objects/pack/*.pack | head -1 | xargs du -k | cut -f1) KiB largest)"
 
-	# 5. a low open-file limit
-	for c in status add; do
-		if [ "$c" = status ]; then
-			(ulimit -n 256 && "$bin" status >/dev/null 2>"$work/err") && r=ok || r="FAILS ($(head -c 120 "$work/err"))"
-		else
+	# 5. a low open-file limit: readers, a cold verify, a write
+	for c in status "evidence list" "finding list" gap "verify --no-cache" add; do
+		t0=$(now)
+		if [ "$c" = add ]; then
 			(ulimit -n 256 && add_one "$bin" >/dev/null 2>"$work/err") && r=ok || r="FAILS ($(head -c 120 "$work/err"))"
+		else
+			# shellcheck disable=SC2086
+			(ulimit -n 256 && "$bin" $c >/dev/null 2>"$work/err") && r=ok || r="FAILS ($(head -c 120 "$work/err"))"
 		fi
-		echo "  $c under ulimit -n 256: $r"
+		echo "  $c under ulimit -n 256: $r ($(ms "$t0" "$(now)") ms)"
 	done
 	rm -rf "$work/s"
 done
