@@ -96,8 +96,10 @@ void smsaudit_txn_free(smsaudit_txn *txn);
  * (git's gc.autoPackLimit): the smaller packs are rolled into one, keeping
  * every object they hold, so that pack sizes double from one to the next
  * (what `git repack --geometric=2` does). Packs with a .keep file, and packs
- * of 128 MiB or more, are left alone and not counted. Temporary files of killed writers in objects/pack older than an hour
- * are removed on the way. A commit does this itself and ignores a failure
+ * of 128 MiB or more, are left alone and not counted. Temporary files of
+ * killed writers older than an hour (libgit2's and git's in objects/pack,
+ * libgit2's loose ones in objects) are removed on the way, at every commit.
+ * A commit does this itself and ignores a failure
  * (its own pack is safe; the next commit tries again);
  * smsaudit_repo_consolidate runs it on demand and reports what it did.
  */

@@ -303,6 +303,27 @@ static int packs_scan(pack_list *l, size_t *removed, const char *packdir)
 	return rc;
 }
 
+/* A large file (over 8 MiB, repo.c) streams into a loose object through
+ * libgit2's objects/tmp_object_git2_*: a writer killed while storing a 1 GiB
+ * file leaves 1 GiB there. The same age rule as in objects/pack. */
+static void loose_temps_scan(size_t *removed, const char *objdir)
+{
+	DIR *d = opendir(objdir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (starts(e->d_name, "tmp_object_git2_") && lstat_at(&st, objdir, e->d_name, "") == 0 &&
+		    S_ISREG(st.st_mode) && now - st.st_mtime > LEFTOVER_AGE) {
+			unlink_at(objdir, e->d_name, "");
+			(*removed)++;
+		}
+	}
+	closedir(d);
+}
+
 static int cmp_size_asc(const void *a, const void *b)
 {
 	const pack_info *x = a, *y = b;
@@ -588,6 +609,9 @@ int packs_consolidate(smsaudit_pack_stats *out, git_repository *g, const char *g
 		return error_set(SMSAUDIT_EINVALID, "%s: path too long", gitdir);
 	pack_list l = { NULL, 0, 0 };
 	int rc = packs_scan(&l, &out->leftovers_removed, packdir);
+	char objdir[4096];
+	snprintf(objdir, sizeof(objdir), "%s%sobjects", gitdir, sep);
+	loose_temps_scan(&out->leftovers_removed, objdir);
 	out->packs_before = out->packs_after = l.n;
 	if (rc < 0 || l.n <= limit) {
 		free(l.p);

@@ -46,7 +46,7 @@ void pack_out_dispose(pack_out *w);
  * Keep objects/pack small: when it holds more than `limit` packs (0: the
  * default, SMSAUDIT_PACK_LIMIT), roll the smaller packs into one so that the
  * sizes form a geometric series; remove old temporary files of killed writers
- * either way. `gitdir` is the repository's git dir (trailing '/' or not).
+ * (in objects/pack, and libgit2's loose ones in objects) either way. `gitdir` is the repository's git dir (trailing '/' or not).
  */
 int packs_consolidate(smsaudit_pack_stats *out, git_repository *g, const char *gitdir, size_t limit);
 
