@@ -84,10 +84,16 @@ test_crash_states_of_consolidation() {
 	# The merged pack written, the old ones still there.
 	G cat-file --batch-all-objects --batch-check='%(objectname)' | G pack-objects -q "$pd/pack" >"$TMPD/all"
 	all=$(cat "$TMPD/all")
+	# Two small packs to make orphans of, whatever the kills left (a kill that
+	# came after a consolidation can leave a single small pack beside the big one).
+	for obj in $(G cat-file --batch-all-objects --batch-check='%(objectname)' | head -2); do
+		echo "$obj" | G pack-objects -q "$pd/pack" >/dev/null
+	done
 	# An orphan .pack (its .idx removed) and an orphan .idx (its .pack removed),
 	# both from an hour and a half ago, and a temporary pack being written now.
 	one=$(ls "$pd" | grep '\.idx$' | grep -v "$all" | head -1)
 	two=$(ls "$pd" | grep '\.idx$' | grep -v "$all" | sed -n 2p)
+	[ -n "$one" ] && [ -n "$two" ] || { fail "fewer than two small packs to make orphans of"; return; }
 	rm -f "$pd/$one"
 	rm -f "$pd/${two%.idx}.pack"
 	echo partial >"$pd/pack_git2_Zz09Aa"
