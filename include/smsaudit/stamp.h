@@ -5,7 +5,8 @@
  * signed file trust/tsa/<16 hex>.xml (+ .p7s): its URL, its CA certificate
  * (tokens must chain to it) and the tolerance, the longest a record may wait
  * for its token. Every commit that adds records, once a TSA is configured,
- * also adds a stamp: stamps/YYYY/MM/<stamp id>.xml, the list of the records it
+ * also adds a stamp: stamps/YYYY/MM/XX/<stamp id>.xml (XX: the id's first random
+ * byte), the list of the records it
  * vouches for (id and SHA-256 of each record's signature file), and beside it
  * <stamp id>.xml.tsr, the TSA's response over that file's bytes, so that
  *   openssl ts -verify -data stamps/…/<id>.xml -in stamps/…/<id>.xml.tsr -CAfile tsa-ca.pem

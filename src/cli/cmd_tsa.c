@@ -49,7 +49,7 @@ const char cmd_tsa_help[] =
 	"record whose token came later than the tolerance allows, one signed after its\n"
 	"token, one by a certificate revoked before its token, and one still without a\n"
 	"token after the tolerance. An auditor checks a token with stock openssl:\n"
-	"  openssl ts -verify -data stamps/Y/M/ID.xml -in stamps/Y/M/ID.xml.tsr -CAfile tsa-ca.pem\n"
+	"  openssl ts -verify -data stamps/Y/M/XX/ID.xml -in stamps/Y/M/XX/ID.xml.tsr -CAfile tsa-ca.pem\n"
 	"\n"
 	"example:\n"
 	"  smsaudit --as ada@example.org tsa add --url http://tsa.example.net/ --ca tsa-ca.pem\n";

@@ -148,7 +148,11 @@ int smsaudit_stamp_path(char *out, size_t size, const char *id)
 {
 	if (!stamp_id_ok(id))
 		return error_set(SMSAUDIT_EINVALID, "'%s' is not a stamp id", id);
-	snprintf(out, size, SMSAUDIT_STAMPS_DIR "/%.4s/%.2s/%s.xml", id + 6, id + 10, id);
+	/* stamps/YYYY/MM/XX/: by month, then by the first random byte, as records
+	 * are: a folder that took every stamp of a month would grow to thousands of
+	 * entries, and every commit would write it again (the history walk reads
+	 * each version of it). */
+	snprintf(out, size, SMSAUDIT_STAMPS_DIR "/%.4s/%.2s/%.2s/%s.xml", id + 6, id + 10, id + 15, id);
 	return 0;
 }
 

@@ -139,7 +139,7 @@ test_token_from_another_tsa() {
 	sed "s/stamp-[0-9]*-[0-9a-f]*/stamp-$(date -u +%Y%m%d)-00000000000000aa/" "$TMPD/stamp.xml" >"$TMPD/rogue.xml"
 	(cd "$TMPD/rogue" && openssl ts -query -data "$TMPD/rogue.xml" -sha256 -cert -out q.tsq 2>/dev/null &&
 		openssl ts -reply -config tsa.cnf -queryfile q.tsq -out r.tsr >/dev/null 2>&1) || { fail "rogue token"; return; }
-	path="stamps/$(date -u +%Y/%m)/stamp-$(date -u +%Y%m%d)-00000000000000aa.xml"
+	path="stamps/$(date -u +%Y/%m)/00/stamp-$(date -u +%Y%m%d)-00000000000000aa.xml"
 	plant "$path" "$TMPD/rogue.xml" "$path.tsr" "$TMPD/rogue/r.tsr"
 	verify_fails "$path.tsr" "does not verify against any time-stamping authority"
 }
@@ -156,7 +156,7 @@ test_token_replayed_beside_another_list() {
 	id="stamp-$(date -u +%Y%m%d)-00000000000000bb"
 	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
 		"$id" "$two" "$sig" >"$TMPD/other.xml"
-	path="stamps/$(date -u +%Y/%m)/$id.xml"
+	path="stamps/$(date -u +%Y/%m)/00/$id.xml"
 	plant "$path" "$TMPD/other.xml" "$path.tsr" "$TMPD/stamp.tsr"
 	verify_fails "$path.tsr" "message imprint mismatch"
 }
@@ -172,7 +172,7 @@ test_stamp_of_another_signature() {
 		"$id" "$one" "$(printf x | sha256sum | cut -c1-64)" >"$TMPD/other.xml"
 	(cd "$TMPD/tsa" && openssl ts -query -data "$TMPD/other.xml" -sha256 -cert -out q.tsq 2>/dev/null &&
 		openssl ts -reply -config tsa.cnf -queryfile q.tsq -out r.tsr >/dev/null 2>&1) || { fail "token"; return; }
-	path="stamps/$(date -u +%Y/%m)/$id.xml"
+	path="stamps/$(date -u +%Y/%m)/00/$id.xml"
 	plant "$path" "$TMPD/other.xml" "$path.tsr" "$TMPD/tsa/r.tsr"
 	verify_fails "$path" "stamps another signature of $one"
 }
