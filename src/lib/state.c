@@ -1286,10 +1286,11 @@ static void authority(smsaudit_state *st, smsaudit_store *store, const signed_fi
 }
 
 /*
- * A token later than a revocation's effective time proves the record was not
- * signed before it, whatever its signing time claims and whatever branch it
- * came from (offline work that never saw the revocation). Judged once every
- * revocation is known: the people's earliest revocations at the tip.
+ * A token later than a revocation's effective time (or than the grant that
+ * replaced the certificate) proves the record was not signed before it,
+ * whatever its signing time claims and whatever branch it came from (offline
+ * work that never saw the revocation). Judged once every grant and
+ * revocation is known: the people as they stand at the tip.
  */
 static void stamped_after_revocation(smsaudit_state *st)
 {
@@ -1297,19 +1298,35 @@ static void stamped_after_revocation(smsaudit_state *st)
 		loaded *l = &st->recs[i];
 		if (!l->rec || !l->valid || !l->stamped_at || l->prejudged)
 			continue;
+		char t[21], r[21];
+		smsaudit_time_format(t, l->stamped_at);
 		for (size_t k = 0; k < st->npeople; k++) {
 			const smsaudit_person_entry *pe = &st->people[k];
-			if (!pe->revoked_at || l->stamped_at < pe->revoked_at ||
-			    strcmp(pe->record->person.fingerprint, l->signer_fp) != 0)
+			const smsaudit_person_body *p = &pe->record->person;
+			if (strcmp(p->fingerprint, l->signer_fp) != 0)
 				continue;
-			char t[21], r[21];
-			smsaudit_time_format(t, l->stamped_at);
-			smsaudit_time_format(r, pe->revoked_at);
-			problem(st, l->path, l->rec->id, "time-stamped at %s, after %s's certificate was revoked (effective %s): "
-			        "it was not signed before the revocation, whatever time it claims", t,
-			        pe->record->person.email, r);
-			l->valid = 0;
-			break;
+			if (pe->revoked_at && l->stamped_at >= pe->revoked_at) {
+				smsaudit_time_format(r, pe->revoked_at);
+				problem(st, l->path, l->rec->id, "time-stamped at %s, after %s's certificate was revoked (effective "
+				        "%s): it was not signed before the revocation, whatever time it claims", t, p->email, r);
+				l->valid = 0;
+				break;
+			}
+			/* A later grant to the same person with another certificate replaced this one. */
+			const smsaudit_record *by = NULL;
+			for (size_t j = k + 1; !by && j < st->npeople; j++) {
+				const smsaudit_person_body *q = &st->people[j].record->person;
+				if (strcmp(q->email, p->email) == 0 && strcmp(q->fingerprint, p->fingerprint) != 0 &&
+				    st->people[j].record->made_at <= l->stamped_at)
+					by = st->people[j].record;
+			}
+			if (by) {
+				smsaudit_time_format(r, by->made_at);
+				problem(st, l->path, l->rec->id, "time-stamped at %s, after a later grant replaced %s's certificate "
+				        "(%s, %s): it was not signed with the key in force", t, p->email, by->id, r);
+				l->valid = 0;
+				break;
+			}
 		}
 	}
 }

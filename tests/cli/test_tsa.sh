@@ -330,3 +330,25 @@ test_a_day_of_work() {
 		grep -qx "$id" "$TMPD/listed" || fail "record $id has no time-stamp"
 	done <"$TMPD/added"
 }
+
+# Ben's old key, replaced on main while his laptop clone never saw it, signs
+# offline with the clock set back: the token is later than the replacement.
+test_replaced_key_offline_with_token() {
+	tsa_repo "$(iso $((-DAY)))" || return
+	git clone -q --bare "$SMSAUDIT_REPO" "$TMPD/laptop.git" || { fail "clone --bare"; return; }
+	cp "$TMPD/keys/ben@example.org.key" "$TMPD/ben-old.key"
+	rm "$TMPD/keys/ben@example.org.key"
+	run --as ada@example.org person add --name "Ben Ortiz" --email ben@example.org --role process-owner
+	expect_rc 0
+	echo "old key, offline" >"$TMPD/old.txt"
+	SMSAUDIT_REPO="$TMPD/laptop.git" SMSAUDIT_NOW=$(iso -3600) run --key "$TMPD/ben-old.key" evidence add \
+		"$TMPD/old.txt" --control 8.6.1 --kind record --title "Old key"
+	expect_rc 0
+	late=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$out")
+	git clone -q "$SMSAUDIT_REPO" "$TMPD/work" || { fail "clone"; return; }
+	(cd "$TMPD/work" && git pull -q --no-rebase --no-edit "$TMPD/laptop.git" main >/dev/null 2>&1 &&
+		git push -q origin HEAD:main) || { fail "merge and push"; return; }
+	run verify
+	expect_rc 1
+	expect_line "$late" "after a later grant replaced ben@example.org's certificate"
+}
