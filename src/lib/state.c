@@ -537,11 +537,10 @@ static int cmp_loaded_id(const void *a, const void *b)
 }
 
 /* One stamp: its token against the configured TSAs, and the records it lists. */
-static void stamp_one(collect_ctx *c, const signed_file *f, loaded **index, size_t nindex, smsaudit_buf *xml,
-                      smsaudit_buf *tsr)
+static void stamp_one(collect_ctx *c, smsaudit_repo *repo, const signed_file *f, loaded **index, size_t nindex,
+                      smsaudit_buf *xml, smsaudit_buf *tsr)
 {
 	smsaudit_state *st = c->st;
-	smsaudit_repo *repo = c->store->repo;
 	char tsr_path[220], want[200];
 	snprintf(tsr_path, sizeof(tsr_path), "%s.tsr", f->path);
 	smsaudit_stamp_list list;
@@ -598,15 +597,42 @@ static void stamp_one(collect_ctx *c, const signed_file *f, loaded **index, size
 		} else if (strcmp(sha, list.entries[k].signature_sha256) != 0) {
 			problem(st, f->path, list.id, "stamps another signature of %s than the one in the repository",
 			        list.entries[k].id);
-		} else if (!(*hit)->stamped_at || when < (*hit)->stamped_at) {
-			(*hit)->stamped_at = when;
-			(*hit)->stamp_tolerance = by->tolerance;
+		} else {
+			pthread_mutex_lock(&st->lock); /* two stamps may list one record */
+			if (!(*hit)->stamped_at || when < (*hit)->stamped_at) {
+				(*hit)->stamped_at = when;
+				(*hit)->stamp_tolerance = by->tolerance;
+			}
+			pthread_mutex_unlock(&st->lock);
 		}
 	}
 	smsaudit_stamp_dispose(&list);
 }
 
-/* When each record was time-stamped (before authority: the rules of time use it). */
+typedef struct {
+	collect_ctx *c;
+	loaded **index;
+	size_t nindex;
+	size_t first, step;     /* this worker's stamps: first, first + step, ... */
+	smsaudit_repo *repo;    /* its own handle (NULL: the store's, on the calling thread) */
+} stamp_worker;
+
+static void *stamp_work(void *arg)
+{
+	stamp_worker *w = arg;
+	smsaudit_buf xml = SMSAUDIT_BUF_INIT, tsr = SMSAUDIT_BUF_INIT;
+	smsaudit_repo *repo = w->repo ? w->repo : w->c->store->repo;
+	for (size_t i = w->first; i < w->c->nstamps; i += w->step)
+		stamp_one(w->c, repo, &w->c->stamps[i], w->index, w->nindex, &xml, &tsr);
+	smsaudit_buf_dispose(&xml);
+	smsaudit_buf_dispose(&tsr);
+	return NULL;
+}
+
+/* When each record was time-stamped (before authority: the rules of time use
+ * it). A token check is most of a millisecond of OpenSSL's time, so many
+ * stamps are spread over the cores, each worker with its own repository
+ * handle (libgit2 handles are not shared between threads). */
 static void stamp_times(collect_ctx *c)
 {
 	smsaudit_state *st = c->st;
@@ -623,11 +649,28 @@ static void stamp_times(collect_ctx *c)
 			index[n++] = &st->recs[i];
 	if (n > 1)
 		qsort(index, n, sizeof(*index), cmp_loaded_id);
-	smsaudit_buf xml = SMSAUDIT_BUF_INIT, tsr = SMSAUDIT_BUF_INIT;
-	for (size_t i = 0; i < c->nstamps; i++)
-		stamp_one(c, &c->stamps[i], index, n, &xml, &tsr);
-	smsaudit_buf_dispose(&xml);
-	smsaudit_buf_dispose(&tsr);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nw = c->nstamps < 16 || cores < 2 ? 1 : (size_t)(cores > 8 ? 8 : cores);
+	stamp_worker w[8];
+	pthread_t tid[8];
+	int started[8] = { 0 };
+	for (size_t k = 0; k < nw; k++) {
+		w[k] = (stamp_worker){ c, index, n, k, nw, NULL };
+		if (k > 0 && smsaudit_repo_open(&w[k].repo, smsaudit_repo_path(c->store->repo)) == 0 &&
+		    pthread_create(&tid[k], NULL, stamp_work, &w[k]) == 0)
+			started[k] = 1;
+	}
+	stamp_work(&w[0]);
+	for (size_t k = 1; k < nw; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else {
+			/* no thread: this one does the share */
+			smsaudit_error_clear();
+			stamp_work(&w[k]);
+		}
+		smsaudit_repo_free(w[k].repo);
+	}
 	free(index);
 }
 

@@ -8,8 +8,10 @@
  * certificate and serial file). The server listens on 127.0.0.1 at PORT (or
  * a port the kernel picks), writes it to DIR/port, and answers every POST with what
  * `openssl ts -reply -config DIR/tsa.cnf` makes of the request body. It
- * serves one connection at a time until it is killed. Only for tests: no
- * keep-alive, requests up to 64 KiB.
+ * serves one connection at a time until it is killed; while DIR/refuse exists
+ * it closes every connection without an answer, as a TSA that is down (a
+ * refused connection would make the client retry until its timeout). Only
+ * for tests: no keep-alive, requests up to 64 KiB.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -77,6 +79,10 @@ static void answer(int fd, const char *dir)
 	size_t at = 0, len = 0;
 	char q[4200], r[4200], cmd[13000];
 	if (read_request(fd, buf, sizeof(buf), &at, &len) < 0)
+		return;
+	/* DIR/refuse: a TSA that is down answers nothing (the connection closes). */
+	snprintf(q, sizeof(q), "%s/refuse", dir);
+	if (access(q, F_OK) == 0)
 		return;
 	snprintf(q, sizeof(q), "%s/request.tsq", dir);
 	snprintf(r, sizeof(r), "%s/response.tsr", dir);
