@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "smsaudit/common.h"
 #include "smsaudit/xml.h"
@@ -77,6 +78,18 @@ void remove_stale_partials(const char *dir);
 /* Write `data` to `tmp` (0600), fsync it, and rename it over `path`; nothing
  * half-written is ever at `path`, and stale temporary files of `path` go. */
 int file_write_replace(const char *path, const char *tmp, const void *data, size_t len);
+
+/*
+ * Store `size` bytes read from `fd` as a loose blob in the object folder
+ * `objects` (loose.c): one pass reads, hashes (git's SHA-1 of the object into
+ * `id`, SHA-256 of the bytes into `sha256`), deflates and writes them, in
+ * memory of a few MiB whatever the size. Windows of content that do not
+ * compress are stored. A file that is not `size` bytes long is refused
+ * (SMSAUDIT_EINVALID); on any failure nothing is left in `objects` but, at
+ * worst, an empty folder. `name` is for messages.
+ */
+int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uint64_t size, const char *objects,
+                     const char *name);
 
 /* HMAC-SHA256 of a then b (hex) keyed by this user's cache secret (config.h):
  * local caches carry it so that nobody without the secret can edit them. */

@@ -28,7 +28,7 @@
 #define STREAM_CHUNK (256 * 1024)
 #define COMMIT_RETRIES 200
 /* Content up to this size goes into the commit's pack; larger content is
- * streamed into its own loose object so memory never holds it whole. */
+ * streamed into its own loose object (loose.c) so memory never holds it whole. */
 #define PACK_CONTENT_MAX (8u * 1024 * 1024)
 /* Write the pending pack early once this much is waiting in memory. */
 #define PACK_FLUSH_BYTES (64u * 1024 * 1024)
@@ -473,17 +473,22 @@ static int sink_hash_write(const char *data, size_t len, void *u)
 	return 0;
 }
 
-static void hex_digest(char out[65], EVP_MD_CTX *md)
+static void hex_sha256(char out[65], const unsigned char d[32])
 {
-	unsigned char d[32];
-	unsigned int n = 0;
-	EVP_DigestFinal_ex(md, d, &n);
 	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 32; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+static void hex_digest(char out[65], EVP_MD_CTX *md)
+{
+	unsigned char d[32];
+	unsigned int n = 0;
+	EVP_DigestFinal_ex(md, d, &n);
+	hex_sha256(out, d);
 }
 
 int smsaudit_repo_blob_sha256(char out[65], uint64_t *size_out, smsaudit_repo *repo,
@@ -531,35 +536,32 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 		return error_set(SMSAUDIT_EIO, "%s: %s", name, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return error_set(SMSAUDIT_EINVALID, "%s: not a regular file", name);
-	int small = repo->mempack && (uint64_t)st.st_size <= PACK_CONTENT_MAX;
-	git_odb *odb = NULL;
-	git_odb_stream *ws = NULL;
-	char *whole = NULL;
-	int rc = 0;
-	if (small) {
-		whole = malloc(st.st_size ? (size_t)st.st_size : 1);
-		if (!whole)
-			return error_oom();
-	} else {
-		/* Large content: a loose object streamed through an odb of its own,
-		 * which has no in-memory backend in front of the disk. */
+	if (!repo->mempack || (uint64_t)st.st_size > PACK_CONTENT_MAX) {
+		/* Large content: streamed into a loose object by one pass that
+		 * hashes, deflates (or stores) and writes it (loose.c). */
 		char objects[4200];
 		snprintf(objects, sizeof(objects), "%sobjects", git_repository_path(repo->git));
-		if (git_odb_open(&odb, objects) < 0 ||
-		    git_odb_open_wstream(&ws, odb, (git_object_size_t)st.st_size, GIT_OBJECT_BLOB) < 0) {
-			git_odb_free(odb);
-			return error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", repo->path, git_reason());
-		}
+		unsigned char id[20], digest[32];
+		int rc = loose_blob_store(id, digest, fd, (uint64_t)st.st_size, objects, name);
+		if (rc < 0)
+			return rc;
+		memcpy(blob->id, id, 20);
+		hex_sha256(sha256, digest);
+		*size = (uint64_t)st.st_size;
+		return 0;
 	}
+	char *whole = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!whole)
+		return error_oom();
+	int rc = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char *chunk = small ? NULL : malloc(STREAM_CHUNK);
 	uint64_t total = 0;
-	if (!md || (!small && !chunk) || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		rc = error_oom();
 	while (rc == 0) {
-		char *dst = small ? whole + total : chunk;
-		size_t want = small ? (size_t)((uint64_t)st.st_size - total) : STREAM_CHUNK;
-		if (small && want == 0) {
+		char *dst = whole + total;
+		size_t want = (size_t)((uint64_t)st.st_size - total);
+		if (want == 0) {
 			/* Read one byte more to notice a file that grew. */
 			char extra;
 			ssize_t n = read(fd, &extra, 1);
@@ -577,23 +579,17 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
-		if (total > (uint64_t)st.st_size) {
-			rc = error_set(SMSAUDIT_EINVALID, "%s: the file grew while it was read", name);
-			break;
-		}
-		if (!EVP_DigestUpdate(md, dst, (size_t)n) || (!small && git_odb_stream_write(ws, dst, (size_t)n) < 0))
-			rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
+		if (!EVP_DigestUpdate(md, dst, (size_t)n))
+			rc = error_set(SMSAUDIT_ERROR, "SHA-256 failed");
 	}
 	if (rc == 0 && total != (uint64_t)st.st_size)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: the file changed size while it was read", name);
 	git_oid id;
-	if (rc == 0 && small) {
+	if (rc == 0) {
 		if (git_blob_create_from_buffer(&id, repo->git, whole, (size_t)total) < 0)
 			rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
 		else
 			rc = fresh_add(repo, &id, (size_t)total);
-	} else if (rc == 0 && git_odb_stream_finalize_write(&id, ws) < 0) {
-		rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
 	}
 	if (rc == 0) {
 		from_git(blob, &id);
@@ -601,10 +597,7 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 		*size = total;
 	}
 	free(whole);
-	free(chunk);
 	EVP_MD_CTX_free(md);
-	git_odb_stream_free(ws);
-	git_odb_free(odb);
 	return rc;
 }
 
