@@ -23,7 +23,7 @@ NPROC   := $(shell nproc 2>/dev/null || echo 2)
 T       :=
 JOBS    := $(shell echo $$(($(NPROC) * 2)))
 
-PKGS := libgit2 libxml-2.0 libcrypto zlib libical xlsxwriter
+PKGS := libgit2 libxml-2.0 libcrypto zlib libdeflate libical xlsxwriter
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhpdf -lpthread
 

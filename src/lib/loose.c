@@ -1,31 +1,33 @@
 /*
  * Large content as a loose git object, written by one streaming pass that
- * hashes, deflates and writes each chunk once (bench/RESULTS.md, "one big
- * file").
+ * reads, looks at, hashes, deflates and writes each chunk once
+ * (bench/bigfile.sh, bench/RESULTS.md).
  *
- * Why our own writer rather than libgit2's: its object stream hashes with the
- * collision-detecting SHA-1 (about 2.5 s per GiB here) and deflates at a fixed
- * level, so random content cost 23 s per GiB, 30x the SHA-256 the record
- * needs. Why loose rather than a pack written straight away: a pack needs an
- * index, and libgit2's indexer (git_odb_write_pack) inflates and hashes the
- * whole pack again with SHA-1DC and held 1 GiB of memory for a 1 GiB blob
- * (measured: 11 s, 1.0 GiB RSS); a pack also needs its own trailing SHA-1 and
- * a CRC per entry, two more passes' worth of work. A loose object is the
- * least work git accepts: one zlib stream of "blob <size>\0" and the bytes,
- * named by their SHA-1. Stock git and libgit2 read it as any other.
+ * Why our own writer rather than libgit2's object stream: that hashes with
+ * the collision-detecting SHA-1 (about 2.5 s per GiB here) and deflates
+ * everything at one level, so random content cost 23 s per GiB, 30x the
+ * SHA-256 the record needs. Why loose rather than a pack written straight
+ * away: a pack needs an index, and libgit2's indexer (git_odb_write_pack)
+ * inflates and hashes the whole pack again with SHA-1DC and held the whole
+ * blob in memory (measured on a 1 GiB blob: 11 s, 1.0 GiB RSS); a pack also
+ * needs its own trailing SHA-1 and a CRC per entry, more work per byte than
+ * the object itself. A loose object is the least work git accepts: one zlib
+ * stream of "blob <size>\0" and the bytes, named by their SHA-1. Stock git
+ * and libgit2 read it like any other.
  *
- * Compression is chosen per window of content: the first bytes of every
- * window are deflated on the side at level 1, and the window is stored
- * (deflate level 0: stored blocks, a copy plus the Adler-32) unless that
- * probe saves at least an eighth. Random data, archives, media and PDFs then
- * cost no compression, and text and exports are still compressed, also when
- * a file mixes both (a tar of logs and images). Stock zlib serves: libdeflate
- * (the faster deflate in Debian 12) compresses whole buffers only, not a
- * stream, and zlib-ng is not packaged there.
+ * Compression is chosen per chunk (1 MiB): the chunk's first 4 KiB are
+ * deflated on the side at level 1, and the chunk is stored (deflate's stored
+ * blocks: a copy and a checksum) unless that probe saves at least an eighth.
+ * Random data, archives, media and PDFs then cost no compression; text and
+ * exports are still compressed, also where a file mixes both (a tar of logs
+ * and images). Stock zlib compresses: libdeflate, the faster deflate in
+ * Debian 12, only compresses whole buffers into a final stream, not a stream
+ * in pieces, and zlib-ng is not packaged there; libdeflate does serve the
+ * Adler-32 every zlib stream ends with (see below).
  *
  * The two hashes run on two helper threads over the same chunks while this
- * thread reads, deflates and writes, so a 1 GiB file costs about the slower
- * of the two hashes rather than their sum.
+ * thread reads, checks, deflates and writes, so a 1 GiB file costs about the
+ * slower hash rather than the sum of everything.
  */
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
 #include <errno.h>
@@ -35,9 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -46,9 +51,8 @@
 #define CHUNK ((size_t)1 << 20)
 /* Chunks in flight: the reader may run this far ahead of the slower hash. */
 #define RING 4
-/* Compression is decided afresh for every window, from a probe of its start. */
-#define WINDOW ((uint64_t)8 << 20)
-#define PROBE ((size_t)64 << 10)
+/* Compression is decided for every chunk from a probe of its start. */
+#define PROBE ((size_t)4 << 10)
 /* Below this the hashes run on this thread: a thread costs more than it saves. */
 #define THREADED_MIN ((uint64_t)4 << 20)
 #define LEVEL_FAST 1
@@ -179,17 +183,81 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/*
+ * The object's zlib stream is framed here rather than by zlib: a two-byte
+ * header, then deflate blocks, then the Adler-32 of everything inflated.
+ * Stored chunks are written as stored blocks straight from the read buffer
+ * (no copy through zlib); compressed runs of chunks come from zlib's raw
+ * deflate, which starts afresh at each run (no reference reaches back into
+ * bytes it did not see) and ends it byte-aligned (a sync flush), so both
+ * kinds of block follow one another in one valid stream. The Adler-32 comes
+ * from libdeflate, several times faster than zlib's (zlib's was a fifth of
+ * the whole pass).
+ */
+#define STORED_MAX 65535u
+#define IOV_PIECES ((CHUNK + STORED_MAX - 1) / STORED_MAX)
+
 typedef struct {
-	z_stream z;     /* the object's zlib stream */
-	z_stream probe; /* a scratch stream that tries a window's start at LEVEL_FAST */
+	z_stream z;     /* raw deflate for compressed runs */
+	z_stream probe; /* a scratch stream that tries a chunk's start at LEVEL_FAST */
 	unsigned char *out, *probe_out;
 	size_t probe_cap;
 	int level, fd;
+	uint32_t adler;
 } deflater;
 
-/* Deflate `len` bytes (flush: Z_NO_FLUSH, Z_BLOCK or Z_FINISH) and write
- * whatever comes out. */
-static int deflate_write(deflater *d, const unsigned char *data, size_t len, int flush)
+static int writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		size_t left = (size_t)w;
+		while (n > 0 && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + left;
+			iov->iov_len -= left;
+		}
+	}
+	return 0;
+}
+
+/* `len` bytes as stored blocks (not final): 5 bytes of header each. */
+static int put_stored(deflater *d, const unsigned char *data, size_t len)
+{
+	unsigned char hdr[IOV_PIECES][5];
+	struct iovec iov[2 * IOV_PIECES];
+	while (len > 0) {
+		int n = 0;
+		for (size_t k = 0; k < IOV_PIECES && len > 0; k++) {
+			size_t piece = len < STORED_MAX ? len : STORED_MAX;
+			hdr[k][0] = 0; /* BFINAL 0, BTYPE 00 (stored), padding to the byte */
+			hdr[k][1] = (unsigned char)(piece & 0xff);
+			hdr[k][2] = (unsigned char)(piece >> 8);
+			hdr[k][3] = (unsigned char)(~piece & 0xff);
+			hdr[k][4] = (unsigned char)((~piece >> 8) & 0xff);
+			iov[n].iov_base = hdr[k];
+			iov[n++].iov_len = 5;
+			iov[n].iov_base = (void *)data;
+			iov[n++].iov_len = piece;
+			data += piece;
+			len -= piece;
+		}
+		if (writev_all(d->fd, iov, n) < 0)
+			return -2;
+	}
+	return 0;
+}
+
+/* `len` bytes through raw deflate (flush: Z_NO_FLUSH, or Z_SYNC_FLUSH to end
+ * a run on a byte boundary); whatever comes out is written. */
+static int put_deflated(deflater *d, const unsigned char *data, size_t len, int flush)
 {
 	d->z.next_in = (unsigned char *)data;
 	d->z.avail_in = (uInt)len;
@@ -201,18 +269,26 @@ static int deflate_write(deflater *d, const unsigned char *data, size_t len, int
 			return -1;
 		if (write_all(d->fd, d->out, CHUNK - d->z.avail_out) < 0)
 			return -2;
-		if (flush == Z_FINISH ? zr == Z_STREAM_END : d->z.avail_out != 0 && d->z.avail_in == 0)
+		if (d->z.avail_out != 0 && d->z.avail_in == 0)
 			return 0;
 	}
 }
 
-/* Store or compress the window starting with `data`: compress only when the
+/* Bytes of the object: checksummed, then stored or deflated as their chunk
+ * was judged. */
+static int put(deflater *d, const unsigned char *data, size_t len)
+{
+	d->adler = (uint32_t)libdeflate_adler32(d->adler, data, len);
+	return d->level ? put_deflated(d, data, len, Z_NO_FLUSH) : put_stored(d, data, len);
+}
+
+/* Store or compress the chunk starting with `data`: compress only when the
  * probe saves at least an eighth. */
 static int choose_level(deflater *d, const unsigned char *data, size_t len)
 {
 	size_t n = len < PROBE ? len : PROBE;
 	if (n == 0 || deflateReset(&d->probe) != Z_OK)
-		return d->level;
+		return LEVEL_FAST;
 	d->probe.next_in = (unsigned char *)data;
 	d->probe.avail_in = (uInt)n;
 	d->probe.next_out = d->probe_out;
@@ -222,20 +298,19 @@ static int choose_level(deflater *d, const unsigned char *data, size_t len)
 	return zr == Z_STREAM_END && got <= n - n / 8 ? LEVEL_FAST : 0;
 }
 
-/* Switch the object's stream to `level` at a block boundary. */
+/* Go on at `level`: a compressed run ends byte-aligned before stored
+ * blocks, and a new run starts with no history. */
 static int set_level(deflater *d, int level)
 {
 	if (level == d->level)
 		return 0;
-	int rc = deflate_write(d, NULL, 0, Z_BLOCK);
-	if (rc < 0)
-		return rc;
-	d->z.next_out = d->out;
-	d->z.avail_out = (uInt)CHUNK;
-	if (deflateParams(&d->z, level, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (d->level) {
+		int rc = put_deflated(d, NULL, 0, Z_SYNC_FLUSH);
+		if (rc < 0)
+			return rc;
+	}
+	if (level && deflateReset(&d->z) != Z_OK)
 		return -1;
-	if (write_all(d->fd, d->out, CHUNK - d->z.avail_out) < 0)
-		return -2;
 	d->level = level;
 	return 0;
 }
@@ -293,7 +368,7 @@ static int publish(int fd, const char *tmp, const char *objects, const unsigned 
 }
 
 int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uint64_t size, const char *objects,
-                     const char *name)
+                     const char *name, content_check_fn check, void *payload)
 {
 	int threaded = size >= THREADED_MIN;
 	hasher h256, h1;
@@ -314,9 +389,9 @@ int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uin
 	deflater d;
 	memset(&d, 0, sizeof(d));
 	d.fd = -1;
-	d.level = LEVEL_FAST;
+	d.adler = 1;
 	d.probe_cap = deflateBound(NULL, PROBE);
-	int zok = deflateInit(&d.z, LEVEL_FAST) == Z_OK;
+	int zok = deflateInit2(&d.z, LEVEL_FAST, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
 	int pok = zok && deflateInit(&d.probe, LEVEL_FAST) == Z_OK;
 	unsigned char *ring = malloc(RING * CHUNK);
 	d.out = malloc(CHUNK);
@@ -326,10 +401,12 @@ int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uin
 		rc = error_oom();
 	if (rc == 0)
 		rc = open_temp(&d.fd, tmp, sizeof(tmp), objects);
-	if (rc == 0 && deflate_write(&d, (const unsigned char *)hdr, (size_t)hlen, Z_NO_FLUSH) < 0)
+	/* zlib header: deflate, 32 KiB window, no dictionary (0x7801 is a multiple of 31). */
+	static const unsigned char zhead[2] = { 0x78, 0x01 };
+	if (rc == 0 && (write_all(d.fd, zhead, 2) < 0 || put(&d, (const unsigned char *)hdr, (size_t)hlen) < 0))
 		rc = error_set(SMSAUDIT_EIO, "%s: cannot write an object: %s", objects, strerror(errno));
-	/* The content is read, hashed, deflated and written once, chunk by chunk,
-	 * at most size bytes (the header promised that many). */
+	/* The content is read, looked at, hashed, deflated or stored and written
+	 * once, chunk by chunk, at most size bytes (the header promised that many). */
 	uint64_t total = 0, k = 0;
 	while (rc == 0 && total < size) {
 		unsigned char *buf = ring + (k % RING) * CHUNK;
@@ -351,15 +428,15 @@ int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uin
 			}
 			got += (size_t)n;
 		}
+		if (rc == 0 && check)
+			rc = check(payload, buf, got);
 		if (rc < 0)
 			break;
 		hasher_post(&h256, buf, got);
 		hasher_post(&h1, buf, got);
-		int zr = 0;
-		if (total % WINDOW == 0)
-			zr = set_level(&d, choose_level(&d, buf, got));
+		int zr = set_level(&d, choose_level(&d, buf, got));
 		if (zr == 0)
-			zr = deflate_write(&d, buf, got, Z_NO_FLUSH);
+			zr = put(&d, buf, got);
 		if (zr < 0)
 			rc = zr == -2 ? error_set(SMSAUDIT_EIO, "%s: cannot write an object: %s", objects, strerror(errno))
 			              : error_set(SMSAUDIT_ERROR, "%s: zlib failed", name);
@@ -378,7 +455,13 @@ int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uin
 			rc = error_set(SMSAUDIT_EIO, "%s: cannot read: %s", name, strerror(errno));
 	}
 	if (rc == 0) {
-		int zr = deflate_write(&d, NULL, 0, Z_FINISH);
+		/* The last run ends byte-aligned, an empty final stored block ends
+		 * the deflate data, and the Adler-32 (big-endian) the stream. */
+		unsigned char tail[9] = { 0x01, 0x00, 0x00, 0xff, 0xff, (unsigned char)(d.adler >> 24),
+			(unsigned char)(d.adler >> 16), (unsigned char)(d.adler >> 8), (unsigned char)d.adler };
+		int zr = set_level(&d, 0);
+		if (zr == 0 && write_all(d.fd, tail, sizeof(tail)) < 0)
+			zr = -2;
 		if (zr < 0)
 			rc = zr == -2 ? error_set(SMSAUDIT_EIO, "%s: cannot write an object: %s", objects, strerror(errno))
 			              : error_set(SMSAUDIT_ERROR, "%s: zlib failed", name);

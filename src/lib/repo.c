@@ -531,6 +531,12 @@ int smsaudit_repo_blob_to_fd(smsaudit_repo *repo, const smsaudit_oid *blob, int 
 int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo,
                            int fd, const char *name)
 {
+	return repo_store_fd_checked(blob, sha256, size, repo, fd, name, NULL, NULL);
+}
+
+int repo_store_fd_checked(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
+                          const char *name, content_check_fn check, void *payload)
+{
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", name, strerror(errno));
@@ -542,7 +548,7 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 		char objects[4200];
 		snprintf(objects, sizeof(objects), "%sobjects", git_repository_path(repo->git));
 		unsigned char id[20], digest[32];
-		int rc = loose_blob_store(id, digest, fd, (uint64_t)st.st_size, objects, name);
+		int rc = loose_blob_store(id, digest, fd, (uint64_t)st.st_size, objects, name, check, payload);
 		if (rc < 0)
 			return rc;
 		memcpy(blob->id, id, 20);
@@ -584,6 +590,8 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 	}
 	if (rc == 0 && total != (uint64_t)st.st_size)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: the file changed size while it was read", name);
+	if (rc == 0 && check)
+		rc = check(payload, (const unsigned char *)whole, (size_t)total);
 	git_oid id;
 	if (rc == 0) {
 		if (git_blob_create_from_buffer(&id, repo->git, whole, (size_t)total) < 0)
