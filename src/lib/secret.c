@@ -20,7 +20,6 @@
 /* Keys in binary form are small; larger files are only scanned for armour. */
 #define DER_MAX (1024 * 1024)
 #define CHUNK (64 * 1024)
-#define CARRY 128
 
 /* "-----BEGIN <label>PRIVATE KEY" (PEM of any kind: PKCS#8, encrypted,
  * traditional RSA/EC/DSA, OpenSSH; "PGP PRIVATE KEY BLOCK") or
@@ -59,36 +58,82 @@ static const char *find(const char *p, const char *end, const char *s, size_t n)
 	return NULL;
 }
 
-static int scan_armour(int fd, const char *path, char *what, size_t size)
+/* A hit found in the fresh bytes themselves needs this much before it for
+ * armoured()'s look back to the line start and "BEGIN" (at most 68 bytes);
+ * hits nearer the start are found in the join of the previous tail and the
+ * fresh bytes, which carries SECRET_CARRY bytes of that context. */
+#define JOIN 96
+
+void secret_scan_init(secret_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static int scan_hits(const char *buf, const char *from, const char *end, char *what, size_t size)
 {
 	static const char needle[] = "PRIVATE KEY";
-	char buf[CARRY + CHUNK + 1];
-	size_t have = 0;
+	const char *p = from;
+	while ((p = find(p, end, needle, sizeof(needle) - 1)) != NULL) {
+		if (armoured(buf, p, what, size))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+int secret_scan_feed(secret_scan *s, const unsigned char *data, size_t n)
+{
+	const char *p = (const char *)data;
+	if (s->head_len < sizeof(s->head)) {
+		size_t take = n < sizeof(s->head) - s->head_len ? n : sizeof(s->head) - s->head_len;
+		memcpy(s->head + s->head_len, p, take);
+		s->head_len += take;
+		if (s->head_len == sizeof(s->head) && memcmp(s->head, "PuTTY-User-Key-File-", 20) == 0) {
+			snprintf(s->what, sizeof(s->what), "a PuTTY private key");
+			return 1;
+		}
+	}
+	/* Where the fresh bytes meet the previous ones. */
+	char join[SECRET_CARRY + JOIN + 16];
+	size_t lead = n < JOIN + 10 ? n : JOIN + 10;
+	memcpy(join, s->tail, s->tail_len);
+	memcpy(join + s->tail_len, p, lead);
+	if (scan_hits(join, join, join + s->tail_len + lead, s->what, sizeof(s->what)))
+		return 1;
+	if (n > JOIN && scan_hits(p, p + JOIN, p + n, s->what, sizeof(s->what)))
+		return 1;
+	/* Keep the tail: a marker may straddle two pieces. */
+	if (n >= SECRET_CARRY) {
+		memcpy(s->tail, p + n - SECRET_CARRY, SECRET_CARRY);
+		s->tail_len = SECRET_CARRY;
+	} else {
+		size_t keep = s->tail_len + n > SECRET_CARRY ? SECRET_CARRY - n : s->tail_len;
+		memmove(s->tail, s->tail + s->tail_len - keep, keep);
+		memcpy(s->tail + keep, p, n);
+		s->tail_len = keep + n;
+	}
+	return 0;
+}
+
+static int scan_armour(int fd, const char *path, char *what, size_t size)
+{
+	secret_scan s;
+	secret_scan_init(&s);
+	char buf[CHUNK];
 	off_t off = 0;
 	for (;;) {
-		ssize_t n = pread(fd, buf + have, CHUNK, off);
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-		if (off == 0 && n >= 20 && memcmp(buf, "PuTTY-User-Key-File-", 20) == 0) {
-			snprintf(what, size, "a PuTTY private key");
-			return 1;
-		}
-		have += (size_t)n;
-		off += n;
-		const char *p = buf, *end = buf + have;
-		while ((p = find(p, end, needle, sizeof(needle) - 1)) != NULL) {
-			if (armoured(buf, p, what, size))
-				return 1;
-			p++;
-		}
 		if (n == 0)
 			return 0;
-		/* Keep the tail: a marker may straddle two reads. */
-		size_t keep = have < CARRY ? have : CARRY;
-		memmove(buf, buf + have - keep, keep);
-		have = keep;
+		off += n;
+		if (secret_scan_feed(&s, (const unsigned char *)buf, (size_t)n)) {
+			snprintf(what, size, "%s", s.what);
+			return 1;
+		}
 	}
 }
 
@@ -135,6 +180,12 @@ int smsaudit_secret_sniff(char *what, size_t size, int fd, const char *path)
 	int rc = scan_armour(fd, path, what, size);
 	if (rc != 0)
 		return rc < 0 ? rc : 1;
+	return secret_sniff_binary(what, size, fd, path);
+}
+
+int secret_sniff_binary(char *what, size_t size, int fd, const char *path)
+{
+	what[0] = '\0';
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));

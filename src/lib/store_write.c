@@ -777,6 +777,25 @@ static int find_active_with_sha(char *id_out, char *title_out, size_t tsize, sms
 	return found;
 }
 
+/* Private key material in evidence: the one refusal, whichever check found it. */
+static int secret_refused(const char *where, const char *what)
+{
+	return error_set(SMSAUDIT_EINVALID, "%s: holds %s; private keys never go into the repository, which is shared "
+	                 "with auditors (--allow-secret adds it anyway)", where, what);
+}
+
+typedef struct {
+	secret_scan scan;
+	const char *where;
+} secret_check;
+
+/* The store's look at each piece of content (content_check_fn). */
+static int secret_seen(void *payload, const unsigned char *data, size_t len)
+{
+	secret_check *c = payload;
+	return secret_scan_feed(&c->scan, data, len) ? secret_refused(c->where, c->scan.what) : 0;
+}
+
 int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer,
                                 const smsaudit_evidence_input *inputs, size_t n, unsigned flags,
                                 char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
@@ -808,16 +827,20 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		uint64_t size = 0;
 		if ((rc = open_evidence(&fd, in)) < 0)
 			break;
-		char what[128];
-		int secret = flags & SMSAUDIT_ADD_ALLOW_SECRET ? 0 : smsaudit_secret_sniff(what, sizeof(what), fd, in->file);
+		/* Keys in binary form are judged on the whole (small) file first;
+		 * armour is looked for on the way in, in the one pass that stores
+		 * the content, and content refused there is never stored. */
+		int allow = flags & SMSAUDIT_ADD_ALLOW_SECRET;
+		secret_check sc = { .where = where_of(in) };
+		secret_scan_init(&sc.scan);
+		int secret = allow ? 0 : secret_sniff_binary(sc.scan.what, sizeof(sc.scan.what), fd, in->file);
 		if (secret != 0) {
 			close(fd);
-			rc = secret < 0 ? secret
-			     : error_set(SMSAUDIT_EINVALID, "%s: holds %s; private keys never go into the repository, which "
-			                 "is shared with auditors (--allow-secret adds it anyway)", where_of(in), what);
+			rc = secret < 0 ? secret : secret_refused(sc.where, sc.scan.what);
 			break;
 		}
-		rc = smsaudit_repo_store_fd(&blob, shas[i], &size, store->repo, fd, where_of(in));
+		rc = repo_store_fd_checked(&blob, shas[i], &size, store->repo, fd, where_of(in), allow ? NULL : secret_seen,
+		                           &sc);
 		close(fd);
 		if (rc < 0)
 			break;
