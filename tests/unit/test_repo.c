@@ -6,7 +6,9 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <git2.h>
+#include "internal.h"
 #include "testutil.h"
 
 static char dir[64], repo_path[128];
@@ -167,6 +169,186 @@ static void stream_content(void **state)
 	fd = open(dir, O_RDONLY);
 	assert_int_equal(smsaudit_repo_store_fd(&blob, sha, &size, r, fd, dir), SMSAUDIT_EINVALID);
 	close(fd);
+	smsaudit_repo_free(r);
+}
+
+/* Run a shell command, its first word of output into `out`. */
+static void shell_word(char *out, size_t size, const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, (int)size, p));
+	out[strcspn(out, " \n")] = '\0';
+	pclose(p);
+}
+
+/* Bytes no compressor can shrink, made here (xorshift) so the test needs no
+ * fixture and no entropy source. */
+static void put_random(int fd, size_t n, uint64_t *x)
+{
+	static unsigned char buf[1 << 16];
+	while (n > 0) {
+		size_t k = n < sizeof(buf) ? n : sizeof(buf);
+		for (size_t i = 0; i < k; i += 8) {
+			*x ^= *x << 13;
+			*x ^= *x >> 7;
+			*x ^= *x << 17;
+			memcpy(buf + i, x, k - i < 8 ? k - i : 8);
+		}
+		assert_int_equal(write(fd, buf, k), (ssize_t)k);
+		n -= k;
+	}
+}
+
+/* Text-like bytes that compress well (an export or a log). */
+static void put_text(int fd, size_t n)
+{
+	char line[96];
+	for (unsigned i = 0; n > 0; i++) {
+		int l = snprintf(line, sizeof(line), "%08u,2026-03-%02u,INC-%06u,resolved within SLA,priority %u\n", i,
+		                 1 + i % 28, i * 7 % 1000000, i % 4);
+		size_t k = (size_t)l < n ? (size_t)l : n;
+		assert_int_equal(write(fd, line, k), (ssize_t)k);
+		n -= k;
+	}
+}
+
+/* The files in `path` and its folders. */
+static int count_files(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sub[512];
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		struct stat st;
+		if (lstat(sub, &st) == 0)
+			n += S_ISDIR(st.st_mode) ? count_files(sub) : 1;
+	}
+	closedir(d);
+	return n;
+}
+
+static int refuse_all(void *payload, const unsigned char *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	(*(int *)payload)++;
+	return error_set(SMSAUDIT_EINVALID, "refused on the way");
+}
+
+/* Large content goes through the one-pass writer: the blob is the one stock
+ * git names for the file, git fsck --full accepts it, it reads back byte for
+ * byte, windows of text are compressed and windows of random bytes stored,
+ * and a failed store leaves no file in the object folder. 64 MiB keeps the
+ * test to seconds; the 1 GiB figures are bench/bigfile.sh's. */
+static void large_content_one_pass(void **state)
+{
+	(void)state;
+	enum { MIB = 1 << 20 };
+	/* Random, text, random: window and chunk boundaries fall inside each part. */
+	const size_t rnd1 = 20 * MIB + 12345, text = 24 * MIB + 777, rnd2 = 20 * MIB - 13122;
+	char src[160];
+	snprintf(src, sizeof(src), "%s/large.bin", dir);
+	int fd = open(src, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	put_random(fd, rnd1, &x);
+	put_text(fd, text);
+	put_random(fd, rnd2, &x);
+	close(fd);
+	const uint64_t total = rnd1 + text + rnd2;
+
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_open(&r, repo_path), 0);
+	fd = open(src, O_RDONLY);
+	smsaudit_oid blob;
+	char sha[65], hex[41], want[80], cmd[512];
+	uint64_t size = 0;
+	assert_int_equal(smsaudit_repo_store_fd(&blob, sha, &size, r, fd, src), 0);
+	close(fd);
+	assert_int_equal(size, total);
+	snprintf(cmd, sizeof(cmd), "sha256sum %s", src);
+	shell_word(want, sizeof(want), cmd);
+	assert_string_equal(sha, want);
+	/* git's own name for the content. */
+	smsaudit_oid_fmt(hex, &blob);
+	snprintf(cmd, sizeof(cmd), "git hash-object %s", src);
+	shell_word(want, sizeof(want), cmd);
+	assert_string_equal(hex, want);
+	/* Committed, the repository passes stock git's full check. */
+	smsaudit_txn *t = NULL;
+	smsaudit_oid c;
+	assert_int_equal(smsaudit_txn_new(&t, r), 0);
+	assert_int_equal(smsaudit_txn_add_blob(t, "content/la/large.bin", &blob), 0);
+	assert_int_equal(smsaudit_txn_commit(&c, t, "large\n", "T", "t@example.org", 1767225600), 0);
+	smsaudit_txn_free(t);
+	assert_true(git_ok("fsck --full --strict"));
+	/* Read back by git and by us: the same bytes. */
+	char dst[160];
+	snprintf(dst, sizeof(dst), "%s/large.out", dir);
+	snprintf(cmd, sizeof(cmd), "git --git-dir=%s cat-file blob %s | cmp -s - %s", repo_path, hex, src);
+	assert_int_equal(system(cmd), 0);
+	int out = open(dst, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	uint64_t got = 0;
+	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out, sha, NULL, &got), 0);
+	close(out);
+	assert_int_equal(got, total);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", src, dst);
+	assert_int_equal(system(cmd), 0);
+	/* Random chunks are stored (5 bytes per 64 KiB block over their size),
+	 * text is compressed (but for the chunk where random bytes give way to
+	 * it): the object is well under the file. */
+	char obj[300];
+	snprintf(obj, sizeof(obj), "%s/objects/%.2s/%s", repo_path, hex, hex + 2);
+	struct stat st;
+	assert_int_equal(stat(obj, &st), 0);
+	assert_true((uint64_t)st.st_size > rnd1 + rnd2);
+	assert_true((uint64_t)st.st_size < rnd1 + rnd2 + text / 4);
+	/* All random: stored, within 0.01 % of the content. */
+	snprintf(src, sizeof(src), "%s/random.bin", dir);
+	fd = open(src, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	put_random(fd, 9 * MIB, &x);
+	close(fd);
+	fd = open(src, O_RDONLY);
+	assert_int_equal(smsaudit_repo_store_fd(&blob, sha, &size, r, fd, src), 0);
+	close(fd);
+	smsaudit_oid_fmt(hex, &blob);
+	snprintf(obj, sizeof(obj), "%s/objects/%.2s/%s", repo_path, hex, hex + 2);
+	assert_int_equal(stat(obj, &st), 0);
+	assert_true((uint64_t)st.st_size < 9 * MIB + 9 * MIB / 10000 + 64);
+	/* Storing it again finds the object there and keeps it. */
+	fd = open(src, O_RDONLY);
+	smsaudit_oid again;
+	assert_int_equal(smsaudit_repo_store_fd(&again, sha, &size, r, fd, src), 0);
+	close(fd);
+	assert_memory_equal(again.id, blob.id, 20);
+
+	/* Failures leave nothing: a file shorter or longer than promised, and
+	 * content a check refuses. */
+	char objects[200];
+	snprintf(objects, sizeof(objects), "%s/objects", repo_path);
+	int files = count_files(objects);
+	unsigned char id[20], d256[32];
+	fd = open(src, O_RDONLY);
+	assert_int_equal(loose_blob_store(id, d256, fd, 9 * MIB + 1, objects, "short", NULL, NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("short: the file changed size while it was read");
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(loose_blob_store(id, d256, fd, 9 * MIB - 1, objects, "long", NULL, NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("long: the file grew while it was read");
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	int calls = 0;
+	assert_int_equal(repo_store_fd_checked(&blob, sha, &size, r, fd, "refused", refuse_all, &calls),
+	                 SMSAUDIT_EINVALID);
+	assert_error_contains("refused on the way");
+	assert_int_equal(calls, 1);
+	close(fd);
+	assert_int_equal(count_files(objects), files);
 	smsaudit_repo_free(r);
 }
 
@@ -454,6 +636,7 @@ int main(void)
 		cmocka_unit_test(init_commit_read),
 		cmocka_unit_test(append_only),
 		cmocka_unit_test(stream_content),
+		cmocka_unit_test(large_content_one_pass),
 		cmocka_unit_test(concurrent_writers),
 		cmocka_unit_test(consolidate_geometric),
 		cmocka_unit_test(consolidate_concurrently),
