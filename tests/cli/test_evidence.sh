@@ -383,3 +383,39 @@ test_stock_tools_verify_a_record() {
 	if openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$TMPD/changed.xml" -CAfile trust/ca.pem \
 		-out /dev/null 2>/dev/null; then fail "openssl accepted a changed record"; fi
 }
+
+# Content over 8 MiB is streamed into a loose object in one pass (stored where
+# it does not compress): stock git accepts the repository, the content reads
+# back byte for byte, its text is compressed, and key material deep inside
+# such a file, wherever it meets a read boundary, is refused with nothing left
+# in the object folder.
+test_big_file_one_pass() {
+	make_repo || return
+	{ head -c 5000000 /dev/urandom; seq 1 1500000; head -c 3000000 /dev/urandom; } >"$TMPD/big.bin"
+	size=$(stat -c %s "$TMPD/big.bin")
+	run --as ben@example.org evidence add "$TMPD/big.bin" --control 8.6.1 --kind record --title "Big export"
+	expect_rc 0
+	git --git-dir="$SMSAUDIT_REPO" fsck --full --strict >/dev/null 2>&1 || fail "git fsck --full --strict"
+	blob=$(git --git-dir="$SMSAUDIT_REPO" hash-object "$TMPD/big.bin")
+	obj="$SMSAUDIT_REPO/objects/$(echo "$blob" | cut -c1-2)/$(echo "$blob" | cut -c3-)"
+	[ -f "$obj" ] || fail "no loose object $blob"
+	# 8 MB of random bytes stored, 10.9 MB of text compressed.
+	[ "$(stat -c %s "$obj")" -lt $((8000000 + (size - 8000000) / 3)) ] || fail "text not compressed: $(stat -c %s "$obj") bytes"
+	[ "$(stat -c %s "$obj")" -gt 8000000 ] || fail "object smaller than its random bytes"
+	run evidence list
+	id=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*Big export.*/\1/p' "$out" | head -1)
+	run evidence get "$id" -o "$TMPD/back.bin"
+	expect_rc 0
+	cmp -s "$TMPD/big.bin" "$TMPD/back.bin" || fail "evidence get: not the bytes added"
+	expect_verify_ok
+	objects=$(find "$SMSAUDIT_REPO/objects" -type f | wc -l)
+	for at in 30 20 5; do
+		{ head -c $((9 * 1048576 - at - 1)) /dev/urandom; echo; cat "$TMPD/keys/ben@example.org.key"; echo end; } \
+			>"$TMPD/leak.bin"
+		run --as ben@example.org evidence add "$TMPD/leak.bin" --control 8.6.1 --kind record --title "Leak"
+		expect_rc 3
+		expect_err "leak.bin: holds a PEM private key"
+	done
+	[ "$(find "$SMSAUDIT_REPO/objects" -type f | wc -l)" = "$objects" ] || fail "a refused file left objects behind"
+	expect_commits 3
+}
