@@ -97,6 +97,16 @@ typedef int (*content_check_fn)(void *payload, const unsigned char *data, size_t
 int loose_blob_store(unsigned char id[20], unsigned char sha256[32], int fd, uint64_t size, const char *objects,
                      const char *name, content_check_fn check, void *payload);
 
+/*
+ * Read the loose blob `id` from the object folder `objects` in chunks handed
+ * to `sink`, in memory of 512 KiB whatever its size (loose.c). Returns 1 when
+ * there is no loose file for it (packed, or missing: ask libgit2), 0, the
+ * sink's error, or, with *bad set and `reason` saying why, SMSAUDIT_EDAMAGED
+ * for a damaged object (the caller names it). *total counts the bytes read.
+ */
+int loose_blob_read(uint64_t *total, int *bad, char *reason, size_t rsize, const char *objects,
+                    const unsigned char id[20], int (*sink)(const char *data, size_t len, void *u), void *u);
+
 /* smsaudit_repo_store_fd with a look at the content on the way (`check` may
  * be NULL); content it refuses is not stored at all. */
 int repo_store_fd_checked(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,

@@ -399,15 +399,29 @@ int smsaudit_repo_blob_size(uint64_t *out, smsaudit_repo *repo, const smsaudit_o
 	return 0;
 }
 
-/* Read a blob in chunks: the loose-object stream when the backend has one,
- * else the whole object (packed objects) — bounded memory for the common case
- * of content written by us. */
+/* Read a blob in chunks: a loose object by our own reader (loose.c), else
+ * libgit2's stream when a backend has one, else the whole object (packed
+ * objects) — bounded memory for big content, which is written loose. */
 static int blob_stream(smsaudit_repo *repo, const smsaudit_oid *blob,
                        int (*sink)(const char *data, size_t len, void *u), void *u, uint64_t *size_out)
 {
 	git_odb *odb = NULL;
 	git_oid id;
 	to_git(&id, blob);
+	char objects[4200], reason[128];
+	snprintf(objects, sizeof(objects), "%sobjects", git_repository_path(repo->git));
+	uint64_t read_loose = 0;
+	int bad = 0;
+	int lr = loose_blob_read(&read_loose, &bad, reason, sizeof(reason), objects, id.id, sink, u);
+	if (lr <= 0) {
+		if (bad) {
+			git_error_set_str(GIT_ERROR_ODB, reason);
+			lr = damaged(repo, "object", &id);
+		}
+		if (size_out)
+			*size_out = read_loose;
+		return lr;
+	}
 	if (git_repository_odb(&odb, repo->git) < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
 	git_odb_stream *st = NULL;

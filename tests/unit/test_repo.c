@@ -322,6 +322,28 @@ static void large_content_one_pass(void **state)
 	snprintf(obj, sizeof(obj), "%s/objects/%.2s/%s", repo_path, hex, hex + 2);
 	assert_int_equal(stat(obj, &st), 0);
 	assert_true((uint64_t)st.st_size < 9 * MIB + 9 * MIB / 10000 + 64);
+	/* Read back in chunks; a damaged object is named as such: a flipped
+	 * byte (zlib's checksum), a cut file, bytes after its end. */
+	int out2 = open("/dev/null", O_WRONLY);
+	assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out2, sha, NULL, &got), 0);
+	assert_int_equal(got, 9 * MIB);
+	char keep[320];
+	snprintf(keep, sizeof(keep), "%s.keep", obj);
+	assert_int_equal(setenv("OBJ", obj, 1), 0);
+	assert_int_equal(setenv("KEEP", keep, 1), 0);
+	assert_int_equal(system("cp \"$OBJ\" \"$KEEP\" && chmod u+w \"$OBJ\""), 0);
+	const char *damage[] = {
+		"cp \"$KEEP\" \"$OBJ\" && printf '\\377' | dd of=\"$OBJ\" bs=1 seek=4000000 conv=notrunc status=none",
+		"cp \"$KEEP\" \"$OBJ\" && truncate -s 5000000 \"$OBJ\"",
+		"cp \"$KEEP\" \"$OBJ\" && printf x >>\"$OBJ\"",
+	};
+	for (size_t i = 0; i < sizeof(damage) / sizeof(*damage); i++) {
+		assert_int_equal(system(damage[i]), 0);
+		assert_int_equal(smsaudit_repo_blob_to_fd(r, &blob, out2, NULL, NULL, NULL), SMSAUDIT_EDAMAGED);
+		assert_error_contains("damaged repository: object");
+	}
+	close(out2);
+	assert_int_equal(system("mv \"$KEEP\" \"$OBJ\""), 0);
 	/* Storing it again finds the object there and keeps it. */
 	fd = open(src, O_RDONLY);
 	smsaudit_oid again;
