@@ -351,6 +351,22 @@ static void large_content_one_pass(void **state)
 	close(fd);
 	assert_memory_equal(again.id, blob.id, 20);
 
+	/* An empty file is git's empty blob (a handle with no transaction, so
+	 * written loose like large content). */
+	snprintf(src, sizeof(src), "%s/empty.bin", dir);
+	fd = open(src, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	smsaudit_repo *r2 = NULL;
+	assert_int_equal(smsaudit_repo_open(&r2, repo_path), 0);
+	assert_int_equal(smsaudit_repo_store_fd(&blob, sha, &size, r2, fd, src), 0);
+	smsaudit_repo_free(r2);
+	close(fd);
+	smsaudit_oid_fmt(hex, &blob);
+	assert_string_equal(hex, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+	assert_int_equal(size, 0);
+	snprintf(cmd, sizeof(cmd), "git --git-dir=%s cat-file -e %s", repo_path, hex);
+	assert_int_equal(system(cmd), 0);
+	snprintf(src, sizeof(src), "%s/random.bin", dir);
+
 	/* Failures leave nothing: a file shorter or longer than promised, and
 	 * content a check refuses. */
 	char objects[200];
