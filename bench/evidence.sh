@@ -8,7 +8,8 @@
 #    and `git commit`. Target: at least 10x faster.
 # 2. `evidence add` of one BIG_MIB file (default 1024): peak memory (target
 #    < 64 MiB) and time against `git hash-object -w` on the same file (target
-#    within 1.5x).
+#    within 1.5x). bench/bigfile.sh times the same add against
+#    `openssl dgst -sha256`, in paired runs.
 # 3. `verify` of the COUNT records against `openssl cms -verify` run once per
 #    record. Target: at least 10x faster.
 #
