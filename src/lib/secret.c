@@ -47,22 +47,13 @@ static int armoured(const char *buf, const char *hit, char *what, size_t size)
 	return 1;
 }
 
-/* The first `needle` in [p, end), or NULL. memmem is not in POSIX, and
- * memchr for the first byte restarts on every 'P' (every 256 bytes of random
- * content, a tenth of a second per GiB): this skips ahead by the last byte of
- * the window instead (Horspool), about a tenth of the bytes looked at. */
-static const char *find(const char *p, const char *end, const char *needle, size_t n)
+/* memmem is not in POSIX. */
+static const char *find(const char *p, const char *end, const char *s, size_t n)
 {
-	size_t shift[256];
-	for (size_t c = 0; c < 256; c++)
-		shift[c] = n;
-	for (size_t i = 0; i + 1 < n; i++)
-		shift[(unsigned char)needle[i]] = n - 1 - i;
-	while ((size_t)(end - p) >= n) {
-		unsigned char last = (unsigned char)p[n - 1];
-		if (last == (unsigned char)needle[n - 1] && memcmp(p, needle, n - 1) == 0)
+	while ((size_t)(end - p) >= n && (p = memchr(p, s[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, s, n) == 0)
 			return p;
-		p += shift[last];
+		p++;
 	}
 	return NULL;
 }
