@@ -26,8 +26,9 @@
  * Adler-32 every zlib stream ends with (see below).
  *
  * The two hashes run on two helper threads over the same chunks while this
- * thread reads, checks, deflates and writes, so a 1 GiB file costs about the
- * slower hash rather than the sum of everything.
+ * thread reads, checks, deflates and writes: with two free cores a 1 GiB file
+ * costs about 1.5 times its SHA-256 alone rather than the sum of the work
+ * (2.4 times).
  */
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
 #include <errno.h>
