@@ -353,6 +353,11 @@ static int publish(int fd, const char *tmp, const char *objects, const unsigned 
 	snprintf(path, sizeof(path), "%s/%s", dir, name + 2);
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
+	/* On the disk before it has a name (libgit2 syncs what it writes too,
+	 * repo.c): a power cut must not leave main naming an object that never
+	 * reached it. */
+	if (fsync(fd) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot write the object to the disk: %s", path, strerror(errno));
 	int r;
 	if (tmp[0]) {
 		r = link(tmp, path);
@@ -365,6 +370,12 @@ static int publish(int fd, const char *tmp, const char *objects, const unsigned 
 	}
 	if (r < 0 && errno != EEXIST)
 		return error_set(SMSAUDIT_EIO, "%s: cannot name the object: %s", path, strerror(errno));
+	/* and its name too */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
 	return 0;
 }
 
