@@ -48,6 +48,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "loose.h"
 
 #define CHUNK ((size_t)1 << 20)
 /* Chunks in flight: the reader may run this far ahead of the slower hash. */

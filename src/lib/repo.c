@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "repo_internal.h"
 #include "packfile.h"
 #include "smsaudit/config.h"
 #include "smsaudit/repo.h"

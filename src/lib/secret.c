@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "internal.h"
+#include "loose.h"
 #include "smsaudit/sign.h"
 
 /* Keys in binary form are small; larger files are only scanned for armour. */

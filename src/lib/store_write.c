@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "internal.h"
+#include "repo_internal.h"
 #include "smsaudit/stamp.h"
 #include "store_internal.h"
 

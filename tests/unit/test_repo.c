@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <git2.h>
 #include "internal.h"
+#include "repo_internal.h"
 #include "testutil.h"
 
 static char dir[64], repo_path[128];
