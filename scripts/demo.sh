@@ -168,19 +168,7 @@ say "Trusted time: a local time-stamping authority (RFC 3161) vouches for today'
 # token, so from here on the clock is the real one.
 unset SMSAUDIT_NOW
 tsa="$out/tsa"
-mkdir -p "$tsa"
-(
-	cd "$tsa"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 3650 \
-		-subj "/CN=Demo TSA CA" 2>/dev/null
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tsa.key -out tsa.csr -subj "/CN=Demo TSA" \
-		2>/dev/null
-	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >tsa.ext
-	openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile tsa.ext -out tsa.pem \
-		2>/dev/null
-	echo 01 >tsaserial
-	printf '[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = tsaserial\nsigner_cert = tsa.pem\nsigner_key = tsa.key\ncerts = tsa.pem\nsigner_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\ndigests = sha256\ness_cert_id_alg = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\nother_policies = 1.3.6.1.4.1.99999.2\ncrypto_device = builtin\n' >tsa.cnf
-)
+"$root/scripts/local-tsa" "$tsa" "Demo TSA"
 "$tsa_server" "$tsa" &
 tsa_pid=$!
 trap 'kill $tsa_pid 2>/dev/null' EXIT

@@ -10,23 +10,10 @@ TSA_SERVER=$(dirname "$SMSAUDIT")/tests/tsa-server
 SMSAUDIT_TSA_TIMEOUT=20
 export SMSAUDIT_TSA_TIMEOUT
 
-# make_tsa DIR: a CA and a TSA certificate under it (extended key usage
-# timeStamping, critical), and the `openssl ts` configuration for them.
+# make_tsa DIR: a CA, a TSA certificate under it and the `openssl ts`
+# configuration for them (scripts/local-tsa).
 make_tsa() {
-	d=$1
-	mkdir -p "$d" || return 1
-	(
-		cd "$d" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 3650 \
-			-subj "/CN=Test TSA CA" 2>/dev/null &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tsa.key -out tsa.csr \
-			-subj "/CN=Test TSA" 2>/dev/null &&
-		printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >tsa.ext &&
-		openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile tsa.ext \
-			-out tsa.pem 2>/dev/null &&
-		echo 01 >tsaserial &&
-		printf '[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = tsaserial\nsigner_cert = tsa.pem\nsigner_key = tsa.key\ncerts = tsa.pem\nsigner_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\ndigests = sha256\ness_cert_id_alg = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\nother_policies = 1.3.6.1.4.1.99999.2\ncrypto_device = builtin\n' >tsa.cnf
-	) || { fail "make_tsa $d"; return 1; }
+	"$ROOT/scripts/local-tsa" "$1" "Test TSA" || { fail "make_tsa $1"; return 1; }
 }
 
 # start_tsa DIR [PORT]: serve DIR's TSA on loopback; TSA_URL is its address.
@@ -61,6 +48,12 @@ tsa_repo() {
 	SMSAUDIT_NOW=$when run --as ada@example.org tsa add --url "$TSA_URL" --ca "$TMPD/tsa/ca.pem" "$@"
 	expect_rc 0
 	expect_out "Time-stamping authority added"
+}
+
+# stamp_list ID RECORD SIGNATURE-SHA256: a stamp's list as the tool writes it, by hand.
+stamp_list() {
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
+		"$1" "$2" "$3"
 }
 
 # The first stamp list at main, and its token.
@@ -159,8 +152,7 @@ test_token_replayed_beside_another_list() {
 	add_ev two "" ben@example.org "Two" || return
 	sig=$(g show "main:$(record_path "$two").p7s" | sha256sum | cut -c1-64)
 	id="stamp-$(date -u +%Y%m%d)-00000000000000bb"
-	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
-		"$id" "$two" "$sig" >"$TMPD/other.xml"
+	stamp_list "$id" "$two" "$sig" >"$TMPD/other.xml"
 	path="stamps/$(date -u +%Y/%m)/00/$id.xml"
 	plant "$path" "$TMPD/other.xml" "$path.tsr" "$TMPD/stamp.tsr"
 	verify_fails "$path.tsr" "message imprint mismatch"
@@ -173,8 +165,7 @@ test_stamp_of_another_signature() {
 	run verify # a checkpoint: what follows is judged since it
 	expect_rc 0
 	id="stamp-$(date -u +%Y%m%d)-00000000000000cc"
-	printf '<?xml version="1.0" encoding="UTF-8"?>\n<stamp xmlns="urn:smsaudit:stamp:1" id="%s">\n  <record id="%s" signature-sha256="%s"/>\n</stamp>\n' \
-		"$id" "$one" "$(printf x | sha256sum | cut -c1-64)" >"$TMPD/other.xml"
+	stamp_list "$id" "$one" "$(printf x | sha256sum | cut -c1-64)" >"$TMPD/other.xml"
 	(cd "$TMPD/tsa" && openssl ts -query -data "$TMPD/other.xml" -sha256 -cert -out q.tsq 2>/dev/null &&
 		openssl ts -reply -config tsa.cnf -queryfile q.tsq -out r.tsr >/dev/null 2>&1) || { fail "token"; return; }
 	path="stamps/$(date -u +%Y/%m)/00/$id.xml"
