@@ -44,6 +44,14 @@ void smsaudit_error_clear(void);
 typedef void (*smsaudit_notice_fn)(const char *message, void *payload);
 void smsaudit_notice_set(smsaudit_notice_fn fn, void *payload);
 
+/*
+ * Progress of long work (`what` is "checking records", "writing the pack",
+ * ...): `done` of `total` so far, called from the thread that started the
+ * work, often. A program that shows it sets a function (process-wide).
+ */
+typedef void (*smsaudit_progress_hook)(const char *what, size_t done, size_t total, void *payload);
+void smsaudit_progress_set(smsaudit_progress_hook fn, void *payload);
+
 /* The library's version string, e.g. "0.1.0". */
 const char *smsaudit_version(void);
 

@@ -193,6 +193,16 @@ int cli_identity(cli_ctx *ctx, smsaudit_store *store, smsaudit_identity **out);
 int cli_key_passphrase(const char *path, char **out);
 /* Progress on stderr, only on a terminal. */
 void cli_progress(size_t done, size_t total, void *payload);
+/*
+ * One self-updating line on standard error for long work (the library's
+ * progress, common.h): what, done/total, rate and time left. Shown only when
+ * standard error is a terminal, CI is not set, SMSAUDIT_PROGRESS is not 0,
+ * and the output is for people (text, or any format to a terminal); after
+ * half a second of work, so quick commands show nothing. It carries no
+ * colour, so NO_COLOR leaves it alone. SMSAUDIT_PROGRESS=1 shows it from the
+ * start (still only on a terminal). The line is erased when the work ends.
+ */
+void cli_progress_start(const cli_ctx *ctx);
 /* Split "a,b c" into a NULL-terminated array of strings (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **list);

@@ -278,17 +278,72 @@ int cli_identity(cli_ctx *ctx, smsaudit_store *store, smsaudit_identity **out)
 	return rc < 0 ? cli_fail(rc) : -1;
 }
 
+static struct {
+	int on, eager;
+	char what[64];
+	double start, last;
+	int shown;
+} prog;
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void show_progress(const char *what, size_t done, size_t total, void *payload)
+{
+	(void)payload;
+	if (!prog.on)
+		return;
+	double now = mono();
+	if (strcmp(prog.what, what) != 0) {
+		snprintf(prog.what, sizeof(prog.what), "%s", what);
+		prog.start = now;
+		prog.last = 0;
+	}
+	int finished = total && done >= total;
+	if (finished) {
+		if (prog.shown)
+			fputs("\r\033[K", stderr); /* the line goes: what follows starts clean */
+		prog.shown = 0;
+		prog.what[0] = '\0';
+		fflush(stderr);
+		return;
+	}
+	double elapsed = now - prog.start;
+	if ((!prog.eager && elapsed < 0.5) || now - prog.last < 0.1)
+		return;
+	prog.last = now;
+	prog.shown = 1;
+	double rate = elapsed > 0 ? (double)done / elapsed : 0;
+	if (total) {
+		double left = rate > 0 ? (double)(total - done) / rate : 0;
+		fprintf(stderr, "\r\033[K%s: %zu/%zu (%zu%%), %.0f/s, %.0f s left", what, done, total, done * 100 / total,
+		        rate, left);
+	} else {
+		fprintf(stderr, "\r\033[K%s: %zu, %.0f/s", what, done, rate);
+	}
+	fflush(stderr);
+}
+
+void cli_progress_start(const cli_ctx *ctx)
+{
+	const char *env = getenv("SMSAUDIT_PROGRESS");
+	const char *ci = getenv("CI");
+	memset(&prog, 0, sizeof(prog));
+	prog.on = isatty(STDERR_FILENO) && !(ci && *ci) && !(env && strcmp(env, "0") == 0) &&
+	          (ctx->format == OUT_TEXT || ctx->tty);
+	prog.eager = env && strcmp(env, "1") == 0;
+	smsaudit_progress_set(show_progress, NULL);
+}
+
+/* The store's per-file callback, shown as the rest of the progress is. */
 void cli_progress(size_t done, size_t total, void *payload)
 {
-	const cli_ctx *ctx = payload;
-	if (!ctx || !isatty(STDERR_FILENO))
-		return;
-	if (done == total || done % 50 == 0) {
-		fprintf(stderr, "\r%zu/%zu files (%zu%%)", done, total, total ? done * 100 / total : 100);
-		if (done == total)
-			fputc('\n', stderr);
-		fflush(stderr);
-	}
+	(void)payload;
+	show_progress("adding files", done, total, NULL);
 }
 
 char **cli_split_list(const char *s, size_t *n)

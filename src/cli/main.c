@@ -251,6 +251,7 @@ static int run(int argc, char **argv)
 	}
 	ctx.tty = isatty(STDOUT_FILENO);
 	ctx.color = ctx.tty && !no_color && ctx.format == OUT_TEXT;
+	cli_progress_start(&ctx);
 
 	/* The clock is an input like any option: a value that is not a time is
 	 * refused, never quietly replaced by the real clock. */

@@ -126,3 +126,18 @@ void notice(const char *fmt, ...)
 	va_end(ap);
 	notice_fn(m, notice_payload);
 }
+
+static smsaudit_progress_hook progress_fn;
+static void *progress_payload;
+
+void smsaudit_progress_set(smsaudit_progress_hook fn, void *payload)
+{
+	progress_fn = fn;
+	progress_payload = payload;
+}
+
+void progress_report(const char *what, size_t done, size_t total)
+{
+	if (progress_fn)
+		progress_fn(what, done, total, progress_payload);
+}

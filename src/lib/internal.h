@@ -32,6 +32,8 @@ int error_text_length(const char *s, size_t max, const char *fmt, ...) SMSAUDIT_
 int error_oom(void);
 /* Pass a notice on to the program's notice function, if any (common.h). */
 void notice(const char *fmt, ...) SMSAUDIT_PRINTF(1, 2);
+/* Pass progress on to the program's progress function, if any (common.h). */
+void progress_report(const char *what, size_t done, size_t total);
 
 /* Buffer helpers (smsaudit_buf). Return 0 or SMSAUDIT_ENOMEM. */
 int buf_grow(smsaudit_buf *b, size_t extra);

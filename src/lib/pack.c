@@ -115,6 +115,7 @@ static int export_cb(const char *path, const smsaudit_oid *blob, void *u)
 	if (rc == 0)
 		rc = files_add(x->files, path, sha, size);
 	x->bytes += size;
+	progress_report("writing the pack", x->files->n, 0); /* how many there are is known only at the end */
 	return rc;
 }
 
@@ -783,8 +784,10 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 		if (rc == 0)
 			rc = smsaudit_txn_new(&txn, repo);
 		import_ctx im = { &r, dir, repo, txn };
-		for (size_t i = 0; rc == 0 && i < listed.n; i++)
+		for (size_t i = 0; rc == 0 && i < listed.n; i++) {
 			rc = import_file(&im, &listed.f[i]);
+			progress_report("checking the pack's files", i + 1, listed.n);
+		}
 	}
 	smsaudit_store *store = NULL;
 	smsaudit_state *st = NULL;

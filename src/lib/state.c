@@ -872,6 +872,7 @@ typedef struct {
 	collect_ctx *c;
 	size_t next;            /* next record to take, under st->lock */
 	int failed;
+	pthread_t main;         /* the thread that reports progress */
 } pool;
 
 static void *worker(void *arg)
@@ -898,6 +899,8 @@ static void *worker(void *arg)
 			break;
 		for (size_t k = i; k < i + batch && k < st->nrecs; k++)
 			hits += (size_t)load_one(p->c, repo, &st->recs[k], &xml, &sig);
+		if (pthread_equal(pthread_self(), p->main))
+			progress_report("checking records", i, st->nrecs);
 	}
 	pthread_mutex_lock(&st->lock);
 	p->c->cache_hits += hits;
@@ -915,7 +918,7 @@ static int load_all(collect_ctx *c)
 	size_t nthreads = cores > 1 ? (size_t)(cores > 8 ? 8 : cores) : 1;
 	if (st->nrecs < 64)
 		nthreads = 1;
-	pool p = { c, 0, 0 };
+	pool p = { c, 0, 0, pthread_self() };
 	pthread_t tids[8];
 	size_t started = 0;
 	for (size_t t = 1; t < nthreads; t++)
@@ -924,6 +927,7 @@ static int load_all(collect_ctx *c)
 	worker(&p); /* this thread works too */
 	for (size_t t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
+	progress_report("checking records", st->nrecs, st->nrecs);
 	if (p.failed)
 		return error_set(SMSAUDIT_EIO, "%s: cannot open the repository for reading",
 		                 smsaudit_repo_path(c->store->repo));
