@@ -2226,12 +2226,66 @@ static int access_cache_absent(const smsaudit_repo *repo)
 	return access(path, F_OK) != 0;
 }
 
+/*
+ * Add to `h`, parents first, every commit reachable from `tip` and not from
+ * `hide` (NULL: none). With `strict`, a commit whose parent is not in `h`
+ * already is SMSAUDIT_ENOTFOUND (a history that does not continue what `h`
+ * holds); without, it is damage.
+ */
+static int history_extend(smsaudit_history *h, size_t *alloc, smsaudit_repo *repo, const git_oid *tip,
+                          const git_oid *hide, int strict)
+{
+	git_revwalk *walk = NULL;
+	int rc = 0;
+	if (git_revwalk_new(&walk, repo->git) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	if (git_revwalk_push(walk, tip) < 0)
+		rc = damaged(repo, "commit", tip);
+	else if (hide && git_revwalk_hide(walk, hide) < 0)
+		rc = damaged(repo, "commit", hide);
+	git_oid id;
+	int wrc = 0;
+	while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo->git, &id) < 0) {
+			rc = damaged(repo, "commit", &id);
+			break;
+		}
+		for (unsigned k = 0; strict && rc == 0 && k < git_commit_parentcount(c); k++) {
+			size_t idx;
+			if (!history_lookup(&idx, h, git_commit_parent_id(c, k)->id))
+				rc = error_set(SMSAUDIT_ENOTFOUND, "a commit after the base has a parent before it");
+		}
+		if (rc == 0 && (rc = history_add(h, alloc, &id, c, 0)) == SMSAUDIT_EDAMAGED)
+			rc = damaged(repo, "parent of commit", &id);
+		git_commit_free(c);
+	}
+	if (rc == 0 && wrc != GIT_ITEROVER)
+		rc = damaged(repo, "history below commit", tip);
+	git_revwalk_free(walk);
+	return rc;
+}
+
+/* The changes of commits base.. (on all cores), appended to `ev` after what
+ * it holds, then every event of `ev`, in order, to `fn`. */
+static int history_report(smsaudit_history *h, smsaudit_repo *repo, size_t base, event_list *ev,
+                          smsaudit_change_fn fn, void *payload)
+{
+	int rc = diff_commits(h, repo, base, ev);
+	for (size_t i = 0; rc == 0 && i < ev->n; i++) {
+		smsaudit_oid o;
+		from_git(&o, &ev->v[i].blob);
+		rc = fn(h, ev->v[i].commit, ev->v[i].path, (smsaudit_path_change)ev->v[i].change, &o, payload);
+	}
+	return rc;
+}
+
 int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const smsaudit_oid *tip, unsigned flags,
                           smsaudit_change_fn fn, void *payload)
 {
 	*out = NULL;
 	smsaudit_history *h = calloc(1, sizeof(*h));
-	git_revwalk *walk = NULL;
 	if (!h)
 		return error_oom();
 	git_oid tid, cached_tip;
@@ -2257,41 +2311,12 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 	size_t base = h->n, alloc = h->n;
 	int rc = 0;
 	if (!(have && git_oid_equal(&cached_tip, &tid))) {
-		if (git_revwalk_new(&walk, repo->git) < 0)
-			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
-		if (rc == 0) {
-			git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-			if (git_revwalk_push(walk, &tid) < 0)
-				rc = damaged(repo, "commit", &tid);
-			else if (have && git_revwalk_hide(walk, &cached_tip) < 0)
-				rc = damaged(repo, "commit", &cached_tip);
-		}
-		git_oid id;
-		int wrc = 0;
-		while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
-			git_commit *c = NULL;
-			if (git_commit_lookup(&c, repo->git, &id) < 0) {
-				rc = damaged(repo, "commit", &id);
-				break;
-			}
-			rc = history_add(h, &alloc, &id, c, 0);
-			if (rc == SMSAUDIT_EDAMAGED)
-				rc = damaged(repo, "parent of commit", &id);
-			git_commit_free(c);
-		}
-		if (rc == 0 && wrc != GIT_ITEROVER)
-			rc = damaged(repo, "history below commit", &tid);
-		git_revwalk_free(walk);
+		rc = history_extend(h, &alloc, repo, &tid, have ? &cached_tip : NULL, 0);
 	}
 	/* The new commits' changes (on all cores), after the cached ones; then
 	 * all of them, in order, to the caller. */
 	if (rc == 0 && fn)
-		rc = diff_commits(h, repo, base, &ev);
-	for (size_t i = 0; rc == 0 && fn && i < ev.n; i++) {
-		smsaudit_oid o;
-		from_git(&o, &ev.v[i].blob);
-		rc = fn(h, ev.v[i].commit, ev.v[i].path, (smsaudit_path_change)ev.v[i].change, &o, payload);
-	}
+		rc = history_report(h, repo, base, &ev, fn, payload);
 	if (rc == 0 && may_save && h->n > base && history_cache_save(h, &ev, &tid, repo) < 0)
 		smsaudit_error_clear(); /* the cache only saves time */
 	events_free(&ev);
@@ -2315,7 +2340,6 @@ int smsaudit_repo_history_since(smsaudit_history **out, smsaudit_repo *repo, con
 	to_git(&tid, tip);
 	size_t alloc = 0;
 	git_commit *c = NULL;
-	git_revwalk *walk = NULL;
 	int rc = 0;
 	if (git_commit_lookup(&c, repo->git, &bid) < 0) {
 		rc = damaged(repo, "commit", &bid);
@@ -2324,50 +2348,15 @@ int smsaudit_repo_history_since(smsaudit_history **out, smsaudit_repo *repo, con
 		rc = history_add(h, &alloc, &bid, c, 1);
 	}
 	git_commit_free(c);
-	if (rc == 0 && !git_oid_equal(&bid, &tid)) {
-		if (git_revwalk_new(&walk, repo->git) < 0)
-			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
-		if (rc == 0) {
-			git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-			if (git_revwalk_push(walk, &tid) < 0)
-				rc = damaged(repo, "commit", &tid);
-			else if (git_revwalk_hide(walk, &bid) < 0)
-				rc = damaged(repo, "commit", &bid);
-		}
-		git_oid id;
-		int wrc = 0;
-		while (rc == 0 && (wrc = git_revwalk_next(&id, walk)) == 0) {
-			if (git_commit_lookup(&c, repo->git, &id) < 0) {
-				rc = damaged(repo, "commit", &id);
-				break;
-			}
-			/* A parent outside the base and what follows it: history that
-			 * does not simply continue from the base. */
-			for (unsigned k = 0; rc == 0 && k < git_commit_parentcount(c); k++) {
-				size_t idx;
-				if (!history_lookup(&idx, h, git_commit_parent_id(c, k)->id))
-					rc = error_set(SMSAUDIT_ENOTFOUND, "a commit after the base has a parent before it");
-			}
-			if (rc == 0)
-				rc = history_add(h, &alloc, &id, c, 0);
-			git_commit_free(c);
-		}
-		if (rc == 0 && wrc != GIT_ITEROVER)
-			rc = damaged(repo, "history below commit", &tid);
-		git_revwalk_free(walk);
-	}
+	if (rc == 0 && !git_oid_equal(&bid, &tid))
+		rc = history_extend(h, &alloc, repo, &tid, &bid, 1);
 	/* Only a tip that descends from the base continues it. */
 	size_t tip_index;
 	if (rc == 0 && !history_lookup(&tip_index, h, tid.id))
 		rc = error_set(SMSAUDIT_ENOTFOUND, "the commit does not descend from the base");
 	event_list ev = { NULL, 0, 0 };
 	if (rc == 0 && fn)
-		rc = diff_commits(h, repo, 1, &ev);
-	for (size_t i = 0; rc == 0 && fn && i < ev.n; i++) {
-		smsaudit_oid o;
-		from_git(&o, &ev.v[i].blob);
-		rc = fn(h, ev.v[i].commit, ev.v[i].path, (smsaudit_path_change)ev.v[i].change, &o, payload);
-	}
+		rc = history_report(h, repo, 1, &ev, fn, payload);
 	events_free(&ev);
 	if (rc < 0) {
 		smsaudit_history_free(h);
