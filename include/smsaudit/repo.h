@@ -177,4 +177,28 @@ size_t smsaudit_history_parent(const smsaudit_history *h, size_t i, size_t k);
 /* The index of `commit` in the history; SMSAUDIT_ENOTFOUND if it is not in it. */
 int smsaudit_history_find(size_t *out, const smsaudit_history *h, const smsaudit_oid *commit);
 
+/* ---- sharing through a git server (sync.h builds on these) ---- */
+
+/* Clone `url` (a path, file://, git://, ssh:// or https:// as libgit2 allows)
+ * into the new folder `dir` as a bare repository, audit tags included;
+ * nothing is left behind on failure. */
+int smsaudit_repo_clone(smsaudit_repo **out, const char *url, const char *dir);
+
+/* Where the server's main stood before and after a fetch. */
+typedef struct {
+	smsaudit_oid before, remote;
+	int had_before, has_remote;
+} smsaudit_sync_refs;
+
+/* Fetch the remote's main into refs/remotes/origin/main, and its audit tags. */
+int smsaudit_repo_fetch(smsaudit_sync_refs *out, smsaudit_repo *repo, const char *remote);
+/* A merge commit of `ours` and `theirs` (in that order) whose tree is both
+ * sides' files; SMSAUDIT_EINVALID when they change one file differently. No ref moves. */
+int smsaudit_repo_merge(smsaudit_oid *out, smsaudit_repo *repo, const smsaudit_oid *ours, const smsaudit_oid *theirs,
+                        const char *name, const char *email, time_t when, const char *message);
+/* Move main from `from` to `to`, only if it is still at `from`. */
+int smsaudit_repo_main_move(smsaudit_repo *repo, const smsaudit_oid *from, const smsaudit_oid *to);
+/* Push main (never forced) and the audit tags to the remote; a ref the server refuses is an error naming it. */
+int smsaudit_repo_push(smsaudit_repo *repo, const char *remote);
+
 #endif

@@ -21,5 +21,6 @@
 #include "pin.h"
 #include "verify.h"
 #include "stamp.h"
+#include "sync.h"
 
 #endif

@@ -2415,3 +2415,200 @@ int smsaudit_repo_each_tag(smsaudit_repo *repo, const char *prefix, smsaudit_tag
 		return t.result;
 	return rc < 0 && rc != GIT_EUSER ? error_set(SMSAUDIT_EIO, "%s: cannot list tags: %s", repo->path, git_reason()) : 0;
 }
+
+/* ---- sharing through a git server ---- */
+
+int smsaudit_repo_clone(smsaudit_repo **out, const char *url, const char *dir)
+{
+	*out = NULL;
+	git_ensure();
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return error_set(SMSAUDIT_EEXISTS, "%s: already exists; clone into a new folder", dir);
+	git_clone_options opts;
+	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION); /* libgit2's _INIT macros trip -Wextra */
+	opts.bare = 1;
+	opts.checkout_branch = "main";
+	git_repository *g = NULL;
+	if (git_clone(&g, url, dir, &opts) < 0) {
+		int rc = error_set(SMSAUDIT_EIO, "cannot clone %s: %s", url, git_reason());
+		remove_tree(dir); /* nothing half-cloned left behind */
+		return rc;
+	}
+	git_repository_free(g);
+	smsaudit_repo *repo = NULL;
+	int rc = smsaudit_repo_open(&repo, dir);
+	smsaudit_sync_refs fetched;
+	/* the audit tags travel too */
+	if (rc == 0)
+		rc = smsaudit_repo_fetch(&fetched, repo, "origin");
+	if (rc < 0) {
+		smsaudit_repo_free(repo);
+		remove_tree(dir);
+		return rc;
+	}
+	*out = repo;
+	return 0;
+}
+
+int smsaudit_repo_fetch(smsaudit_sync_refs *out, smsaudit_repo *repo, const char *remote_name)
+{
+	memset(out, 0, sizeof(*out));
+	git_oid id;
+	if (git_reference_name_to_id(&id, repo->git, "refs/remotes/origin/main") == 0) {
+		from_git(&out->before, &id);
+		out->had_before = 1;
+	}
+	git_error_clear();
+	git_remote *remote = NULL;
+	if (git_remote_lookup(&remote, repo->git, remote_name) < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: no remote '%s' (a repository made by smsaudit clone has one)",
+		                 repo->path, remote_name);
+	/* main as the server has it, beside ours; audit tags as they are there
+	 * (verify holds each against main's history). */
+	char main_spec[] = "+refs/heads/main:refs/remotes/origin/main";
+	char tag_spec[] = "+refs/tags/audit/*:refs/tags/audit/*";
+	char *specs[] = { main_spec, tag_spec };
+	git_strarray refspecs = { specs, 2 };
+	git_fetch_options fo;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	int rc = 0;
+	if (git_remote_fetch(remote, &refspecs, &fo, "smsaudit sync") < 0)
+		rc = error_set(SMSAUDIT_EIO, "cannot fetch from %s: %s", git_remote_url(remote), git_reason());
+	git_remote_free(remote);
+	if (rc == 0 && git_reference_name_to_id(&id, repo->git, "refs/remotes/origin/main") == 0) {
+		from_git(&out->remote, &id);
+		out->has_remote = 1;
+	}
+	git_error_clear();
+	return rc;
+}
+
+int smsaudit_repo_merge(smsaudit_oid *out, smsaudit_repo *repo, const smsaudit_oid *ours, const smsaudit_oid *theirs,
+                        const char *name, const char *email, time_t when, const char *message)
+{
+	git_oid o, t, base;
+	to_git(&o, ours);
+	to_git(&t, theirs);
+	git_commit *co = NULL, *ct = NULL, *cb = NULL;
+	git_tree *to = NULL, *tt = NULL, *tb = NULL, *merged = NULL;
+	git_index *index = NULL;
+	git_signature *sig = NULL;
+	int rc = 0;
+	if (git_merge_base(&base, repo->git, &o, &t) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: the two histories share no commit: they are not one repository",
+		               repo->path);
+	if (rc == 0 && (git_commit_lookup(&co, repo->git, &o) < 0 || git_commit_lookup(&ct, repo->git, &t) < 0 ||
+	                git_commit_lookup(&cb, repo->git, &base) < 0 || git_commit_tree(&to, co) < 0 ||
+	                git_commit_tree(&tt, ct) < 0 || git_commit_tree(&tb, cb) < 0))
+		rc = error_set(SMSAUDIT_EDAMAGED, "%s: cannot read the commits to merge: %s", repo->path, git_reason());
+	git_merge_options mo;
+	git_merge_options_init(&mo, GIT_MERGE_OPTIONS_VERSION);
+	mo.flags |= GIT_MERGE_FAIL_ON_CONFLICT;
+	if (rc == 0 && git_merge_trees(&index, repo->git, tb, to, tt, &mo) < 0)
+		/* Every change adds a new path, so two sides never touch one file:
+		 * a conflict means a file was changed, which verify names. */
+		rc = error_set(SMSAUDIT_EINVALID, "%s: the two histories change the same file differently (%s); run "
+		               "smsaudit verify on each to see which change breaks the ledger", repo->path, git_reason());
+	git_oid tree_id, commit_id;
+	if (rc == 0 && (git_index_write_tree_to(&tree_id, index, repo->git) < 0 ||
+	                git_tree_lookup(&merged, repo->git, &tree_id) < 0))
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write the merged tree: %s", repo->path, git_reason());
+	if (rc == 0 && git_signature_new(&sig, name, email, (git_time_t)when, 0) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "cannot sign the merge as %s <%s>: %s", name, email, git_reason());
+	const git_commit *parents[2] = { co, ct };
+	if (rc == 0 && git_commit_create(&commit_id, repo->git, NULL, sig, sig, "UTF-8", message, merged, 2, parents) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot create the merge commit: %s", repo->path, git_reason());
+	if (rc == 0)
+		from_git(out, &commit_id);
+	git_signature_free(sig);
+	git_index_free(index);
+	git_tree_free(merged);
+	git_tree_free(to);
+	git_tree_free(tt);
+	git_tree_free(tb);
+	git_commit_free(co);
+	git_commit_free(ct);
+	git_commit_free(cb);
+	return rc;
+}
+
+int smsaudit_repo_main_move(smsaudit_repo *repo, const smsaudit_oid *from, const smsaudit_oid *to)
+{
+	git_oid f, t;
+	to_git(&f, from);
+	to_git(&t, to);
+	git_reference *ref = NULL;
+	int r = git_reference_create_matching(&ref, repo->git, MAIN_REF, &t, 1, &f, "smsaudit sync");
+	git_reference_free(ref);
+	if (r == GIT_ELOCKED)
+		return ref_lock_error(repo, MAIN_REF, 0);
+	if (r < 0)
+		return error_set(SMSAUDIT_EIO, "%s: main moved while syncing; run sync again (%s)", repo->path, git_reason());
+	return 0;
+}
+
+typedef struct {
+	char **specs;
+	size_t n, alloc;
+	char refused[400];       /* the server's word on the first ref it refused */
+} push_ctx;
+
+static int push_add(push_ctx *p, const char *spec)
+{
+	if (p->n == p->alloc) {
+		size_t na = p->alloc ? p->alloc * 2 : 8;
+		char **v = realloc(p->specs, na * sizeof(*v));
+		if (!v)
+			return -1;
+		p->specs = v;
+		p->alloc = na;
+	}
+	return (p->specs[p->n] = strdup(spec)) ? (int)(++p->n, 0) : -1;
+}
+
+static int push_tag(const char *name, void *u)
+{
+	char spec[600];
+	snprintf(spec, sizeof(spec), "+%s:%s", name, name);
+	return push_add(u, spec);
+}
+
+static int push_status(const char *refname, const char *status, void *u)
+{
+	push_ctx *p = u;
+	if (status && !p->refused[0])
+		snprintf(p->refused, sizeof(p->refused), "%s: %s", refname, status);
+	return 0;
+}
+
+int smsaudit_repo_push(smsaudit_repo *repo, const char *remote_name)
+{
+	git_remote *remote = NULL;
+	if (git_remote_lookup(&remote, repo->git, remote_name) < 0)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s: no remote '%s'", repo->path, remote_name);
+	/* main only ever moves forward (no force); audit tags follow sealed packs.
+	 * libgit2 pushes no wildcard, so each tag is named. */
+	push_ctx p;
+	memset(&p, 0, sizeof(p));
+	int rc = push_add(&p, "refs/heads/main:refs/heads/main") < 0 ||
+	                 git_reference_foreach_glob(repo->git, "refs/tags/audit/*", push_tag, &p) < 0
+	             ? error_oom()
+	             : 0;
+	git_push_options po;
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks.push_update_reference = push_status;
+	po.callbacks.payload = &p;
+	git_strarray refspecs = { p.specs, p.n };
+	if (rc == 0 && git_remote_push(remote, &refspecs, &po) < 0)
+		rc = error_set(SMSAUDIT_EIO, "cannot push to %s: %s", git_remote_url(remote), git_reason());
+	if (rc == 0 && p.refused[0])
+		rc = error_set(SMSAUDIT_EIO, "%s refused %s (if it moved on meanwhile, run sync again)",
+		               git_remote_url(remote), p.refused);
+	for (size_t i = 0; i < p.n; i++)
+		free(p.specs[i]);
+	free(p.specs);
+	git_remote_free(remote);
+	return rc;
+}
