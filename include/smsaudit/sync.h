@@ -41,4 +41,16 @@ typedef struct {
 int smsaudit_sync(smsaudit_sync_result *out, smsaudit_store *store, const char *name, const char *email,
                   const smsaudit_verify_options *verify);
 
+/*
+ * A server's check of one pushed ref update (a pre-receive hook's line: old
+ * and new commit, all-zero for none, and the ref's name). main may only move
+ * forward, never be deleted, and only to a commit whose history verifies
+ * (`out` holds that verification); an audit tag (refs/tags/audit/...) may be created or moved
+ * forward (a pack sealed again later) but never deleted or moved back; no
+ * other ref is taken. 0 when accepted; SMSAUDIT_EVERIFY with the reason (and,
+ * for main, the problems in `out`) when refused. Dispose of `out`.
+ */
+int smsaudit_receive_check(smsaudit_verification *out, smsaudit_store *store, const char *old_hex,
+                           const char *new_hex, const char *ref);
+
 #endif

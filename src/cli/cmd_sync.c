@@ -1,7 +1,9 @@
-/* smsaudit clone URL [DIR]; smsaudit sync */
+/* smsaudit clone URL [DIR]; smsaudit sync; smsaudit hook install|pre-receive */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -132,5 +134,113 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
 	}
 	smsaudit_verification_dispose(&res.check);
 	smsaudit_store_free(store);
+	return rc;
+}
+
+static const cli_option hook_opts[] = { { NULL, 0, 0, 0 } };
+
+const cli_sub cmd_hook_subs[] = {
+	{ "install",
+	  "smsaudit hook install BARE_REPO\n",
+	  hook_opts },
+	{ "pre-receive",
+	  "smsaudit --repo . hook pre-receive   (run by git, with the ref updates on standard input)\n",
+	  hook_opts },
+	{ NULL, NULL, NULL }
+};
+
+const char cmd_hook_help[] =
+	"'install' makes the bare repository a server that enforces the ledger: it\n"
+	"writes its hooks/pre-receive, which runs this smsaudit on every push before\n"
+	"git accepts it. main may only move forward, never be deleted, and only to\n"
+	"a history that verifies (the pusher sees each problem); an audit tag may be\n"
+	"created or moved forward, never deleted or moved back; no other ref is\n"
+	"taken. The server's own pin lives in the configuration of the user the\n"
+	"server runs as. For Gitea/Forgejo put the same line in the repository's\n"
+	"server-side pre-receive hook; for GitLab in a custom server hook\n"
+	"(custom_hooks/pre-receive). See docs/team.md.\n"
+	"\n"
+	"example:\n"
+	"  smsaudit hook install /srv/git/evidence.git\n";
+
+static int hook_install(const char *dir)
+{
+	char self[4096], path[4200], tmp[4300];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return cli_error(EXIT_ENV, "cannot tell where this smsaudit is installed");
+	self[n] = '\0';
+	if (strchr(self, '\'') || strchr(self, '\n'))
+		return cli_error(EXIT_ENV, "%s: a path with a quote or a newline cannot go into a hook", cli_safe(self));
+	smsaudit_repo *repo = NULL;
+	int r = smsaudit_repo_open(&repo, dir);
+	if (r < 0)
+		return cli_fail(r);
+	smsaudit_repo_free(repo);
+	snprintf(path, sizeof(path), "%s/hooks/pre-receive", dir);
+	snprintf(tmp, sizeof(tmp), "%s.smsaudit-tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return cli_error(EXIT_ENV, "%s: cannot write", cli_safe(tmp));
+	int ok = fprintf(f, "#!/bin/sh\n# Installed by smsaudit hook install: every push is verified before git takes it.\n"
+	                    "exec '%s' --repo . hook pre-receive\n", self) > 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
+		remove(tmp);
+		return cli_error(EXIT_ENV, "%s: cannot install the hook", cli_safe(path));
+	}
+	printf("Installed %s: pushes to %s are verified before they are taken.\n", cli_safe(path), cli_safe(dir));
+	return EXIT_OK;
+}
+
+static int hook_pre_receive(cli_ctx *ctx)
+{
+	smsaudit_store *store = NULL;
+	int rc = cli_open_store(ctx, &store);
+	if (rc >= 0)
+		return rc;
+	char line[1024];
+	rc = EXIT_OK;
+	while (fgets(line, sizeof(line), stdin)) {
+		char old_hex[65], new_hex[65], ref[800];
+		if (sscanf(line, "%64s %64s %799s", old_hex, new_hex, ref) != 3) {
+			rc = cli_error(EXIT_DATA, "pre-receive: not a ref update: %s", cli_safe(line));
+			break;
+		}
+		smsaudit_verification v;
+		int r = smsaudit_receive_check(&v, store, old_hex, new_hex, ref);
+		/* git shows what a hook prints to the pusher (as "remote: ..."). */
+		for (size_t i = 0; i < v.nproblems; i++) {
+			const smsaudit_problem *p = &v.problems[i];
+			fprintf(stderr, "FAIL %s%s%s: %s\n", cli_safe(p->path[0] ? p->path : p->id[0] ? p->id : "history"),
+			        p->path[0] && p->id[0] ? ": " : "", cli_safe(p->path[0] ? p->id : ""), cli_safe(p->message));
+		}
+		smsaudit_verification_dispose(&v);
+		if (r < 0) {
+			rc = r == SMSAUDIT_EVERIFY ? (cli_fail(r), EXIT_CHECK) : cli_fail(r);
+			break;
+		}
+	}
+	smsaudit_store_free(store);
+	return rc;
+}
+
+int cmd_hook(cli_ctx *ctx, int argc, char **argv)
+{
+	const cli_sub *sub = NULL;
+	int rc = cli_sub_find("hook", argc, argv, &sub);
+	if (rc >= 0)
+		return rc;
+	char **pos = NULL;
+	int npos = 0;
+	rc = cli_parse_sub(ctx, "hook", sub, argc - 1, argv + 1, NULL, NULL, &pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (strcmp(sub->name, "install") == 0) {
+		rc = npos == 1 ? hook_install(pos[0]) : cli_usage("hook", "'hook install' takes the bare repository's folder");
+	} else {
+		rc = npos == 0 ? hook_pre_receive(ctx) : cli_usage("hook", "'hook pre-receive' takes no arguments");
+	}
+	free(pos);
 	return rc;
 }

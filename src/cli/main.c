@@ -76,6 +76,8 @@ static const cli_command cli_commands[] = {
 	  cmd_clone_help, NULL },
 	{ "sync", cmd_sync, "Share this clone's work with the server: fetch, merge, verify, push",
 	  cmd_sync_help, NULL },
+	{ "hook", cmd_hook, "Make a bare repository a server that verifies every push",
+	  cmd_hook_help, cmd_hook_subs },
 	{ "help", cmd_help, "Show help for smsaudit or for one command",
 	  help_help, NULL },
 	{ "version", cmd_version, "Print the version",

@@ -181,6 +181,17 @@ int smsaudit_repo_open(smsaudit_repo **out, const char *path)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
 	if (git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
 		return error_set(SMSAUDIT_ENOTFOUND, "%s: not an smsaudit repository (%s)", path, git_reason());
+	/* Inside a receive hook git keeps the pushed objects in a quarantine
+	 * folder until the hook accepts them: read them from there too. */
+	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
+	git_odb *odb = NULL;
+	if (quarantine && *quarantine &&
+	    (git_repository_odb(&odb, g) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0)) {
+		git_odb_free(odb);
+		git_repository_free(g);
+		return error_set(SMSAUDIT_EIO, "%s: cannot read the pushed objects in %s: %s", path, quarantine, git_reason());
+	}
+	git_odb_free(odb);
 	return wrap(out, g, path);
 }
 

@@ -70,3 +70,39 @@ int smsaudit_sync(smsaudit_sync_result *out, smsaudit_store *store, const char *
 		rc = smsaudit_repo_push(repo, "origin");
 	return rc;
 }
+
+static int zero_hex(const char *h)
+{
+	return strspn(h, "0") == strlen(h);
+}
+
+int smsaudit_receive_check(smsaudit_verification *out, smsaudit_store *store, const char *old_hex,
+                           const char *new_hex, const char *ref)
+{
+	memset(out, 0, sizeof(*out));
+	smsaudit_repo *repo = smsaudit_store_repo(store);
+	smsaudit_oid old, new;
+	int deleting = zero_hex(new_hex), creating = zero_hex(old_hex);
+	int is_main = strcmp(ref, "refs/heads/main") == 0, is_tag = strncmp(ref, "refs/tags/audit/", 16) == 0;
+	if (!is_main && !is_tag)
+		return error_set(SMSAUDIT_EVERIFY, "%s: only main and audit/* tags are kept here", ref);
+	if (deleting)
+		return error_set(SMSAUDIT_EVERIFY, "%s: deleting it is refused: what was shared stays", ref);
+	if (smsaudit_repo_resolve(&new, repo, new_hex) < 0 || (!creating && smsaudit_repo_resolve(&old, repo, old_hex) < 0))
+		return error_set(SMSAUDIT_EVERIFY, "%s: the pushed commit cannot be read", ref);
+	if (!creating && !smsaudit_repo_descends(repo, &new, &old))
+		return error_set(SMSAUDIT_EVERIFY, "%s: the push does not continue it (%.12s does not contain %.12s): "
+		                 "history is never rewritten; fetch, merge and push again (smsaudit sync)", ref, new_hex,
+		                 old_hex);
+	if (is_tag)
+		return 0; /* where a tag points is held against main by every verify */
+	smsaudit_verify_options vo = SMSAUDIT_VERIFY_OPTIONS_INIT;
+	vo.at = &new;
+	int rc = smsaudit_verify(out, store, &vo);
+	if (rc < 0)
+		return rc;
+	if (out->nproblems)
+		return error_set(SMSAUDIT_EVERIFY, "%s: refused: the pushed history fails verification (%zu problem%s)", ref,
+		                 out->nproblems, out->nproblems == 1 ? "" : "s");
+	return 0;
+}

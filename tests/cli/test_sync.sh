@@ -94,3 +94,36 @@ test_clone_refusals() {
 	expect_rc 3
 	expect_err "no remote 'origin'"
 }
+
+# A server with the hook refuses, before git takes anything, what sync would
+# refuse: a commit that takes a record out, a rewritten main, a deleted tag;
+# it takes a clone's honest sync.
+test_server_hook() {
+	server || return
+	run hook install "$TMPD/server.git"
+	expect_rc 0
+	[ -x "$TMPD/server.git/hooks/pre-receive" ] || { fail "no executable pre-receive hook"; return; }
+	SMSAUDIT_REPO="$TMPD/a.git" add_ev one "" ben@example.org "From A" || return
+	SMSAUDIT_REPO="$TMPD/a.git" run sync
+	expect_rc 0
+	# A work tree clone with stock git, a record removed, pushed.
+	git clone -q "$TMPD/server.git" "$TMPD/w" || { fail "git clone"; return; }
+	victim=$(cd "$TMPD/w" && git ls-files records | grep '/ev-.*\.xml$' | head -1)
+	(cd "$TMPD/w" && git rm -q "$victim" && git commit -qm tidy && git push -q origin HEAD:main) >"$TMPD/push.out" 2>&1 &&
+		fail "the server took a commit that removes a record"
+	grep -q "removed by commit" "$TMPD/push.out" || { fail "the pusher is not told why"; cat "$TMPD/push.out"; }
+	# main moved back (a forced push).
+	(cd "$TMPD/w" && git reset -q --hard HEAD~2 && git push -q --force origin HEAD:main) >"$TMPD/push.out" 2>&1 &&
+		fail "the server took a rewritten main"
+	grep -q "does not continue it" "$TMPD/push.out" || { fail "no reason for the refused rewrite"; cat "$TMPD/push.out"; }
+	# An audit tag deleted.
+	git --git-dir="$TMPD/server.git" tag audit/audit-20260101-0000000000000001 main
+	(cd "$TMPD/w" && git push -q origin :refs/tags/audit/audit-20260101-0000000000000001) >"$TMPD/push.out" 2>&1 &&
+		fail "the server let an audit tag be deleted"
+	grep -q "deleting it is refused" "$TMPD/push.out" || { fail "no reason for the refused deletion"; cat "$TMPD/push.out"; }
+	# An honest sync still goes through.
+	SMSAUDIT_REPO="$TMPD/b.git" add_ev two "" ada@example.org "From B" || return
+	SMSAUDIT_REPO="$TMPD/b.git" run sync
+	expect_rc 0
+	expect_out "merged both, verified, pushed"
+}
