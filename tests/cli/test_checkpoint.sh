@@ -65,8 +65,8 @@ test_forged_record_after_checkpoint() {
 	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	day=$(echo "$now" | cut -c1-10)
 	full="ev-$(echo "$day" | tr -d -)-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-	printf '<?xml version="1.0" encoding="UTF-8"?>\n<record xmlns="urn:smsaudit:record:1" id="%s" version="1">\n  <made-at>%s</made-at>\n  <made-by>mallory@example.org</made-by>\n  <evidence>\n    <title>Forged</title>\n    <kind>record</kind>\n    <controls>\n      <control>8.6.1</control>\n    </controls>\n    <content sha256="%s" size="16" media-type="text/plain" name="inc.txt"/>\n  </evidence>\n</record>\n' \
-		"$full" "$now" "$EV1_SHA" >"$TMPD/forged.xml"
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<record xmlns="urn:smsaudit:record:1" id="%s" version="1">\n  <made-at>%s</made-at>\n  <made-by>mallory@example.org</made-by>\n%s\n</record>\n' \
+		"$full" "$now" "$(evidence_body Forged "$EV1_SHA" 16)" >"$TMPD/forged.xml"
 	fixed_openssl "$now" cms -sign -binary -outform DER -in "$TMPD/forged.xml" -signer "$TMPD/mallory.pem" \
 		-inkey "$TMPD/keys/mallory@example.org.key" -out "$TMPD/forged.p7s" 2>/dev/null || { fail "openssl cms"; return; }
 	path="records/$(echo "$day" | cut -c1-7 | tr - /)/$(echo "$full" | sed 's/.*-\(..\)[0-9a-f]*$/\1/')/$full.xml"
@@ -116,14 +116,7 @@ test_new_record_needing_another_role() {
 	ledger_repo || return
 	add_people "" "Val Viewer:val@example.org:viewer" || return
 	checkpoint
-	handmade ev val@example.org "  <evidence>
-    <title>By a viewer</title>
-    <kind>record</kind>
-    <controls>
-      <control>8.6.1</control>
-    </controls>
-    <content sha256=\"$EV1_SHA\" size=\"16\" media-type=\"text/plain\" name=\"inc.txt\"/>
-  </evidence>" || return
+	handmade ev val@example.org "$(evidence_body "By a viewer" "$EV1_SHA" 16)" || return
 	run verify
 	expect_rc 1
 	expect_line "FAIL $(record_path "$HAND"):" "$HAND" "needs one of"
@@ -160,14 +153,7 @@ test_history_rewritten_after_checkpoint() {
 test_new_record_without_content() {
 	ledger_repo || return
 	checkpoint
-	handmade ev ben@example.org "  <evidence>
-    <title>No content</title>
-    <kind>record</kind>
-    <controls>
-      <control>8.6.1</control>
-    </controls>
-    <content sha256=\"$(printf 'x' | sha256sum | cut -c1-64)\" size=\"1\" media-type=\"text/plain\" name=\"x.txt\"/>
-  </evidence>" || return
+	handmade ev ben@example.org "$(evidence_body "No content" "$(printf 'x' | sha256sum | cut -c1-64)" 1 x.txt)" || return
 	verify_fails "$(record_path "$HAND")" "is missing"
 }
 
@@ -176,14 +162,7 @@ test_new_record_without_content() {
 test_new_record_naming_older_content() {
 	ledger_repo || return
 	checkpoint
-	handmade ev ben@example.org "  <evidence>
-    <title>Again</title>
-    <kind>record</kind>
-    <controls>
-      <control>8.6.1</control>
-    </controls>
-    <content sha256=\"$EV1_SHA\" size=\"16\" media-type=\"text/plain\" name=\"inc.txt\"/>
-  </evidence>" || return
+	handmade ev ben@example.org "$(evidence_body "Again" "$EV1_SHA" 16)" || return
 	run verify
 	expect_rc 0
 	# handmade commits the record, then its signature
@@ -205,15 +184,8 @@ test_planted_content_after_checkpoint() {
 test_checkpoint_without_content_digests() {
 	ledger_repo || return
 	echo "not the incidents" >"$TMPD/wrong.txt"
-	handmade ev ben@example.org "  <evidence>
-    <title>Wrong bytes</title>
-    <kind>record</kind>
-    <controls>
-      <control>8.6.1</control>
-    </controls>
-    <content sha256=\"$(printf 'y' | sha256sum | cut -c1-64)\" size=\"18\" media-type=\"text/plain\" name=\"w.txt\"/>
-  </evidence>" || return
 	sha=$(printf 'y' | sha256sum | cut -c1-64)
+	handmade ev ben@example.org "$(evidence_body "Wrong bytes" "$sha" 18 w.txt)" || return
 	plant "content/$(printf %.2s "$sha")/$sha" "$TMPD/wrong.txt"
 	run verify --no-content
 	expect_rc 0

@@ -231,14 +231,7 @@ test_signed_after_its_commit() {
 	ledger_repo || return
 	GIT_COMMITTER_DATE="@$(($(date +%s) - 3600)) +0000"
 	export GIT_COMMITTER_DATE
-	handmade ev ben@example.org "  <evidence>
-    <title>Hand made</title>
-    <kind>record</kind>
-    <controls>
-      <control>8.6.1</control>
-    </controls>
-    <content sha256=\"$EV1_SHA\" size=\"16\" media-type=\"text/plain\" name=\"inc.txt\"/>
-  </evidence>" || return
+	handmade ev ben@example.org "$(evidence_body "Hand made" "$EV1_SHA" 16)" || return
 	unset GIT_COMMITTER_DATE
 	path=$(record_path "$HAND")
 	run verify
