@@ -106,4 +106,21 @@ int record_schema_validate(xmlDocPtr doc, const char *name);
 /* strdup that reports ENOMEM through error_set. */
 char *xstrdup(const char *s);
 
+/*
+ * Many detached CMS signatures by one signer with one signing time (sign.c):
+ * the same signatures smsaudit_sign_detached makes, built from a template
+ * at a fraction of the cost. sign_batch_new fails (an error is set) when the
+ * template cannot be used; sign with smsaudit_sign_detached then. A batch
+ * is read-only once made: threads share it, each with its own context.
+ */
+typedef struct sign_batch sign_batch;
+typedef struct sign_batch_ctx sign_batch_ctx;
+struct smsaudit_cert;
+struct smsaudit_key;
+int sign_batch_new(sign_batch **out, const struct smsaudit_cert *cert, const struct smsaudit_key *key, time_t when);
+void sign_batch_free(sign_batch *b);
+int sign_batch_ctx_new(sign_batch_ctx **out, const sign_batch *b);
+void sign_batch_ctx_free(sign_batch_ctx *c);
+int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const void *data, size_t len);
+
 #endif

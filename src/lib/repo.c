@@ -28,9 +28,9 @@
 #define MAIN_REF "refs/heads/main"
 #define STREAM_CHUNK (256 * 1024)
 #define COMMIT_RETRIES 200
-/* Content up to this size goes into the commit's pack; larger content is
- * streamed into its own loose object (loose.c) so memory never holds it whole. */
-#define PACK_CONTENT_MAX (8u * 1024 * 1024)
+/* Content up to REPO_PACK_CONTENT_MAX goes into the commit's pack; larger
+ * content is streamed into its own loose object (loose.c) so memory never
+ * holds it whole. */
 /* Write the pending pack early once this much is waiting in memory. */
 #define PACK_FLUSH_BYTES (64u * 1024 * 1024)
 
@@ -560,39 +560,20 @@ int smsaudit_repo_store_fd(smsaudit_oid *blob, char sha256[65], uint64_t *size, 
 	return repo_store_fd_checked(blob, sha256, size, repo, fd, name, NULL, NULL);
 }
 
-int repo_store_fd_checked(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
-                          const char *name, content_check_fn check, void *payload)
+int repo_read_content(smsaudit_buf *whole, char sha256[65], int fd, uint64_t size, const char *name,
+                      content_check_fn check, void *payload)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return error_set(SMSAUDIT_EIO, "%s: %s", name, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return error_set(SMSAUDIT_EINVALID, "%s: not a regular file", name);
-	if (!repo->mempack || (uint64_t)st.st_size > PACK_CONTENT_MAX) {
-		/* Large content: streamed into a loose object by one pass that
-		 * hashes, deflates (or stores) and writes it (loose.c). */
-		char objects[4200];
-		snprintf(objects, sizeof(objects), "%sobjects", git_repository_path(repo->git));
-		unsigned char id[20], digest[32];
-		int rc = loose_blob_store(id, digest, fd, (uint64_t)st.st_size, objects, name, check, payload);
-		if (rc < 0)
-			return rc;
-		memcpy(blob->id, id, 20);
-		hex_sha256(sha256, digest);
-		*size = (uint64_t)st.st_size;
-		return 0;
-	}
-	char *whole = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!whole)
-		return error_oom();
-	int rc = 0;
+	whole->size = 0;
+	int rc = buf_grow(whole, (size_t)size);
+	if (rc < 0)
+		return rc;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint64_t total = 0;
 	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		rc = error_oom();
 	while (rc == 0) {
-		char *dst = whole + total;
-		size_t want = (size_t)((uint64_t)st.st_size - total);
+		char *dst = whole->ptr + total;
+		size_t want = (size_t)(size - total);
 		if (want == 0) {
 			/* Read one byte more to notice a file that grew. */
 			char extra;
@@ -614,25 +595,74 @@ int repo_store_fd_checked(smsaudit_oid *blob, char sha256[65], uint64_t *size, s
 		if (!EVP_DigestUpdate(md, dst, (size_t)n))
 			rc = error_set(SMSAUDIT_ERROR, "SHA-256 failed");
 	}
-	if (rc == 0 && total != (uint64_t)st.st_size)
+	if (rc == 0 && total != size)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: the file changed size while it was read", name);
 	if (rc == 0 && check)
-		rc = check(payload, (const unsigned char *)whole, (size_t)total);
+		rc = check(payload, (const unsigned char *)whole->ptr, (size_t)total);
+	if (rc == 0) {
+		whole->size = (size_t)total;
+		hex_digest(sha256, md);
+	}
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int repo_store_fd_checked(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
+                          const char *name, content_check_fn check, void *payload)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_set(SMSAUDIT_EINVALID, "%s: not a regular file", name);
+	if (!repo->mempack || (uint64_t)st.st_size > REPO_PACK_CONTENT_MAX)
+		return repo_store_loose(blob, sha256, size, repo, fd, (uint64_t)st.st_size, name, check, payload);
+	smsaudit_buf whole = SMSAUDIT_BUF_INIT;
+	int rc = repo_read_content(&whole, sha256, fd, (uint64_t)st.st_size, name, check, payload);
 	git_oid id;
 	if (rc == 0) {
-		if (git_blob_create_from_buffer(&id, repo->git, whole, (size_t)total) < 0)
+		if (git_blob_create_from_buffer(&id, repo->git, whole.ptr, whole.size) < 0)
 			rc = error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
 		else
-			rc = fresh_add(repo, &id, (size_t)total);
+			rc = fresh_add(repo, &id, whole.size);
 	}
 	if (rc == 0) {
 		from_git(blob, &id);
-		hex_digest(sha256, md);
-		*size = total;
+		*size = whole.size;
 	}
-	free(whole);
-	EVP_MD_CTX_free(md);
+	smsaudit_buf_dispose(&whole);
 	return rc;
+}
+
+int repo_store_loose(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
+                     uint64_t len, const char *name, content_check_fn check, void *payload)
+{
+	/* Large content: streamed into a loose object by one pass that hashes,
+	 * deflates (or stores) and writes it (loose.c). */
+	char objects[4200];
+	snprintf(objects, sizeof(objects), "%sobjects", git_repository_path(repo->git));
+	unsigned char id[20], digest[32];
+	int rc = loose_blob_store(id, digest, fd, len, objects, name, check, payload);
+	if (rc < 0)
+		return rc;
+	memcpy(blob->id, id, 20);
+	hex_sha256(sha256, digest);
+	*size = len;
+	return 0;
+}
+
+int repo_objects_dir(char *out, size_t size, smsaudit_repo *repo)
+{
+	int n = snprintf(out, size, "%sobjects", git_repository_path(repo->git));
+	return n > 0 && (size_t)n < size ? 0 : error_set(SMSAUDIT_EINVALID, "%s: path too long", repo->path);
+}
+
+void repo_objects_added(smsaudit_repo *repo)
+{
+	git_odb *odb = NULL;
+	if (git_repository_odb(&odb, repo->git) == 0)
+		git_odb_refresh(odb);
+	git_odb_free(odb);
 }
 
 /* ---- packing new objects ----

@@ -10,4 +10,22 @@
 int repo_store_fd_checked(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
                           const char *name, content_check_fn check, void *payload);
 
+/* The small-file half of it: read the whole of `size` bytes from `fd` into
+ * `whole` (reused), with their SHA-256 and the same look and messages. */
+int repo_read_content(smsaudit_buf *whole, char sha256[65], int fd, uint64_t size, const char *name,
+                      content_check_fn check, void *payload);
+
+/* Its big-file half: `len` bytes from `fd` into a loose object (loose.c).
+ * Safe on any thread: it reads nothing of the repository but its path. */
+int repo_store_loose(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
+                     uint64_t len, const char *name, content_check_fn check, void *payload);
+
+/* Content up to this size is read whole and packed; larger goes loose. */
+#define REPO_PACK_CONTENT_MAX (8u * 1024 * 1024)
+
+/* The object folder (`<gitdir>objects`). */
+int repo_objects_dir(char *out, size_t size, smsaudit_repo *repo);
+/* Tell libgit2 that a pack appeared in the object folder. */
+void repo_objects_added(smsaudit_repo *repo);
+
 #endif

@@ -510,6 +510,275 @@ int smsaudit_sign_detached(smsaudit_buf *sig, const void *data, size_t len,
 	return rc;
 }
 
+/* ---- many signatures by one signer at one time (evidence ingest) ----
+ *
+ * CMS_sign builds, encodes and frees a whole ASN.1 tree per signature, about
+ * five times the cost of the ECDSA signature itself (bench/RESULTS.md,
+ * "Ingest"). Signatures of one batch differ only in the messageDigest
+ * attribute and the signature value: the signer, certificate, signing time
+ * and attributes are the same. So one signature is made by CMS_sign as a
+ * template, and each further one copies it with the digest put in, the
+ * signed attributes hashed and signed, and the lengths of the structures
+ * around the signature value (whose DER length varies) written anew. The
+ * template is checked by signing and verifying a probe through that path
+ * with CMS_verify; when anything about it is unexpected, the caller falls
+ * back to smsaudit_sign_detached. */
+
+#define BATCH_DEPTH 5
+
+static const unsigned char oid_message_digest[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+	                                            0x01, 0x09, 0x04, 0x31, 0x22, 0x04, 0x20 };
+
+/* One structure on the way from the outside to the signature value: its tag
+ * and what its content holds before and after the next one in. */
+typedef struct {
+	unsigned char tag;
+	size_t before_off, before_len, after_off, after_len;
+} der_level;
+
+struct sign_batch {
+	EVP_PKEY *pkey;
+	unsigned char *der;          /* the template */
+	size_t len;
+	der_level lv[BATCH_DEPTH];   /* ContentInfo, [0], SignedData, signerInfos, SignerInfo */
+	size_t attrs_off, attrs_len; /* the signed attributes ([0] IMPLICIT SET) */
+	size_t md_off;               /* the 32 bytes of messageDigest */
+};
+
+struct sign_batch_ctx {
+	EVP_PKEY_CTX *pctx;
+	smsaudit_buf attrs, body;
+};
+
+static int der_tlv(const unsigned char *p, const unsigned char *end, unsigned char *tag, size_t *hdr, size_t *len);
+
+/* Within the content [c, end) of the structure at level `d`, the child with
+ * `want` (the last one with it when `last`). */
+static int der_child(const unsigned char *c, const unsigned char *end, unsigned char want, int last,
+                     const unsigned char **child, size_t *clen_total)
+{
+	const unsigned char *found = NULL;
+	size_t found_len = 0;
+	while (c < end) {
+		unsigned char tag;
+		size_t h, n;
+		if (der_tlv(c, end, &tag, &h, &n) < 0)
+			return -1;
+		if (tag == want && (!found || last)) {
+			found = c;
+			found_len = h + n;
+		}
+		c += h + n;
+	}
+	if (!found)
+		return -1;
+	*child = found;
+	*clen_total = found_len;
+	return 0;
+}
+
+static int der_put_tlv(smsaudit_buf *out, unsigned char tag, size_t len)
+{
+	unsigned char h[5];
+	size_t n = 0;
+	h[n++] = tag;
+	if (len < 0x80)
+		h[n++] = (unsigned char)len;
+	else if (len < 0x100) {
+		h[n++] = 0x81;
+		h[n++] = (unsigned char)len;
+	} else if (len < 0x10000) {
+		h[n++] = 0x82;
+		h[n++] = (unsigned char)(len >> 8);
+		h[n++] = (unsigned char)len;
+	} else {
+		h[n++] = 0x83;
+		h[n++] = (unsigned char)(len >> 16);
+		h[n++] = (unsigned char)(len >> 8);
+		h[n++] = (unsigned char)len;
+	}
+	return buf_put(out, (const char *)h, n);
+}
+
+static size_t der_size(size_t len)
+{
+	return 1 + (len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4) + len;
+}
+
+/* Find the levels of the template; -1 when it is not shaped as expected. */
+static int batch_parse(sign_batch *b, const unsigned char digest[32])
+{
+	static const unsigned char tags[BATCH_DEPTH + 1] = { 0x30, 0xa0, 0x30, 0x31, 0x30, 0x04 };
+	const unsigned char *base = b->der, *p = b->der, *end = b->der + b->len;
+	unsigned char tag;
+	size_t h, n;
+	if (der_tlv(p, end, &tag, &h, &n) < 0 || tag != tags[0] || h + n != b->len)
+		return -1;
+	for (int d = 0; d < BATCH_DEPTH; d++) {
+		const unsigned char *c = p + h, *cend = p + h + n, *child;
+		size_t total;
+		/* In SignedData the signerInfos are its last SET (the first is the
+		 * digest algorithms). */
+		if (der_child(c, cend, tags[d + 1], d == 2, &child, &total) < 0)
+			return -1;
+		b->lv[d].tag = tags[d];
+		b->lv[d].before_off = (size_t)(c - base);
+		b->lv[d].before_len = (size_t)(child - c);
+		b->lv[d].after_off = (size_t)(child + total - base);
+		b->lv[d].after_len = (size_t)(cend - (child + total));
+		if (d == 4) {
+			const unsigned char *attrs;
+			size_t alen;
+			if (der_child(c, child, 0xa0, 0, &attrs, &alen) < 0)
+				return -1;
+			b->attrs_off = (size_t)(attrs - base);
+			b->attrs_len = alen;
+			const unsigned char *a = attrs, *aend = attrs + alen, *md = NULL;
+			for (; a + sizeof(oid_message_digest) + 32 <= aend; a++)
+				if (memcmp(a, oid_message_digest, sizeof(oid_message_digest)) == 0) {
+					if (md)
+						return -1;
+					md = a + sizeof(oid_message_digest);
+				}
+			if (!md || memcmp(md, digest, 32) != 0)
+				return -1;
+			b->md_off = (size_t)(md - base);
+		}
+		p = child;
+		if (der_tlv(p, end, &tag, &h, &n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sign_batch_ctx_new(sign_batch_ctx **out, const sign_batch *b)
+{
+	sign_batch_ctx *c = calloc(1, sizeof(*c));
+	if (!c || !(c->pctx = EVP_PKEY_CTX_new(b->pkey, NULL)) || EVP_PKEY_sign_init(c->pctx) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(c->pctx, EVP_sha256()) <= 0) {
+		sign_batch_ctx_free(c);
+		*out = NULL;
+		return error_set(SMSAUDIT_ERROR, "cannot sign: %s", ossl_reason());
+	}
+	*out = c;
+	return 0;
+}
+
+void sign_batch_ctx_free(sign_batch_ctx *c)
+{
+	if (!c)
+		return;
+	EVP_PKEY_CTX_free(c->pctx);
+	smsaudit_buf_dispose(&c->attrs);
+	smsaudit_buf_dispose(&c->body);
+	free(c);
+}
+
+int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const void *data, size_t len)
+{
+	unsigned char digest[32], h[32], value[160];
+	size_t vlen = sizeof(value);
+	unsigned int dl = 0;
+	/* The signed attributes with this content's digest, hashed as a SET. */
+	c->attrs.size = 0;
+	int rc = buf_put(&c->attrs, (const char *)b->der + b->attrs_off, b->attrs_len);
+	if (rc < 0)
+		return rc;
+	if (!EVP_Digest(data, len, digest, &dl, EVP_sha256(), NULL) || dl != 32)
+		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
+	memcpy(c->attrs.ptr + (b->md_off - b->attrs_off), digest, 32);
+	c->attrs.ptr[0] = 0x31;
+	if (!EVP_Digest(c->attrs.ptr, c->attrs.size, h, &dl, EVP_sha256(), NULL) || dl != 32)
+		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
+	if (EVP_PKEY_sign(c->pctx, value, &vlen, h, sizeof(h)) <= 0)
+		return error_set(SMSAUDIT_ERROR, "cannot sign: %s", ossl_reason());
+	/* From the inside out: the lengths of every level around the value. */
+	size_t inner = der_size(vlen);
+	size_t sizes[BATCH_DEPTH];
+	for (int d = BATCH_DEPTH - 1; d >= 0; d--) {
+		sizes[d] = b->lv[d].before_len + inner + b->lv[d].after_len;
+		inner = der_size(sizes[d]);
+	}
+	sig->size = 0;
+	if ((rc = buf_grow(sig, inner)) < 0)
+		return rc;
+	for (int d = 0; d < BATCH_DEPTH && rc == 0; d++) {
+		rc = der_put_tlv(sig, b->lv[d].tag, sizes[d]);
+		if (rc == 0)
+			rc = buf_put(sig, (const char *)b->der + b->lv[d].before_off, b->lv[d].before_len);
+		if (rc == 0 && d == BATCH_DEPTH - 1)
+			memcpy(sig->ptr + sig->size - b->lv[d].before_len + (b->md_off - b->lv[d].before_off), digest, 32);
+	}
+	if (rc == 0)
+		rc = der_put_tlv(sig, 0x04, vlen);
+	if (rc == 0)
+		rc = buf_put(sig, (const char *)value, vlen);
+	for (int d = BATCH_DEPTH - 1; d >= 0 && rc == 0; d--)
+		rc = buf_put(sig, (const char *)b->der + b->lv[d].after_off, b->lv[d].after_len);
+	return rc;
+}
+
+/* A probe signed through the template must verify as any CMS signature. */
+static int batch_probe(const sign_batch *b, const smsaudit_cert *cert)
+{
+	static const char probe[] = "smsaudit signature probe";
+	sign_batch_ctx *c = NULL;
+	smsaudit_buf sig = SMSAUDIT_BUF_INIT;
+	int ok = sign_batch_ctx_new(&c, b) == 0 && sign_batch_sign(b, c, &sig, probe, sizeof(probe) - 1) == 0;
+	sign_batch_ctx_free(c);
+	if (ok) {
+		const unsigned char *p = (const unsigned char *)sig.ptr;
+		CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)sig.size);
+		BIO *in = BIO_new_mem_buf(probe, (int)(sizeof(probe) - 1));
+		STACK_OF(X509) *certs = sk_X509_new_null();
+		ok = cms && in && certs && p == (const unsigned char *)sig.ptr + sig.size && sk_X509_push(certs, cert->x509) &&
+		     CMS_verify(cms, certs, NULL, in, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN) == 1;
+		sk_X509_free(certs);
+		BIO_free(in);
+		CMS_ContentInfo_free(cms);
+	}
+	smsaudit_buf_dispose(&sig);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+int sign_batch_new(sign_batch **out, const smsaudit_cert *cert, const smsaudit_key *key, time_t when)
+{
+	*out = NULL;
+	sign_batch *b = calloc(1, sizeof(*b));
+	if (!b)
+		return error_oom();
+	smsaudit_buf t = SMSAUDIT_BUF_INIT;
+	unsigned char digest[32];
+	unsigned int dl = 0;
+	int rc = smsaudit_sign_detached(&t, "", 0, cert, key, when);
+	if (rc == 0 && (!EVP_Digest("", 0, digest, &dl, EVP_sha256(), NULL) || dl != 32))
+		rc = error_set(SMSAUDIT_ERROR, "SHA-256 failed");
+	b->der = (unsigned char *)t.ptr;
+	b->len = t.size;
+	if (rc == 0 && (batch_parse(b, digest) < 0 || !EVP_PKEY_up_ref(key->pkey)))
+		rc = error_set(SMSAUDIT_ERROR, "unexpected signature layout");
+	else if (rc == 0)
+		b->pkey = key->pkey;
+	if (rc == 0 && batch_probe(b, cert) < 0)
+		rc = error_set(SMSAUDIT_ERROR, "the signature template does not verify");
+	if (rc < 0) {
+		sign_batch_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+void sign_batch_free(sign_batch *b)
+{
+	if (!b)
+		return;
+	EVP_PKEY_free(b->pkey);
+	free(b->der);
+	free(b);
+}
+
 int smsaudit_trust_new(smsaudit_trust **out)
 {
 	*out = NULL;

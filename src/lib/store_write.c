@@ -14,7 +14,9 @@
 
 #include <libxml/tree.h>
 
+#include "ingest.h"
 #include "internal.h"
+#include "packwrite.h"
 #include "repo_internal.h"
 #include "smsaudit/stamp.h"
 #include "store_internal.h"
@@ -797,6 +799,296 @@ static int secret_seen(void *payload, const unsigned char *data, size_t len)
 	return secret_scan_feed(&c->scan, data, len) ? secret_refused(c->where, c->scan.what) : 0;
 }
 
+/*
+ * `evidence add` and `import` of many files (bench/RESULTS.md, "Ingest"): the
+ * files are prepared on every core (ingest.c) — read, looked at for key
+ * material, hashed, their record written and signed, content, record and
+ * signature made into pack entries (packwrite.c) — and taken back here in
+ * their order, where the checks against the batch and the repository run and
+ * the entries are appended to the one pack the command writes. Each check
+ * and its message come in the order of the sequential loop this replaced, so
+ * the first bad file in the order given is the one reported, whatever the
+ * number of threads (SMSAUDIT_JOBS=1 is that loop).
+ */
+
+/* Where a prepared file's failure is raised: before the checks against the
+ * batch and the repository (reading it), after them (its name, its id), or
+ * when it is added (its record). */
+enum { EV_OK, EV_FAIL_READ, EV_FAIL_NAME, EV_FAIL_RECORD };
+
+typedef struct {
+	int fail, fail_code;
+	char fail_msg[1024];
+	char sha[65];
+	uint64_t size;
+	smsaudit_oid blob;
+	int packed;                 /* content is in `content` (else a loose object) */
+	smsaudit_buf content, xml, sig;
+	uint32_t content_crc, xml_crc, sig_crc;
+	unsigned char xml_id[20], sig_id[20];
+	char id[SMSAUDIT_ID_MAX];
+	char path[160];
+	char sig_sha[65];
+	smsaudit_buf whole, raw_xml, raw_sig;   /* working buffers, reused */
+} ev_slot;
+
+/* Content digests seen in this batch: the first file with each. */
+typedef struct {
+	unsigned char sha[32];
+	size_t item;                /* plus one; 0: empty */
+	int packed;                 /* its content was appended to the pack */
+} seen_entry;
+
+typedef struct {
+	seen_entry *e;
+	size_t cap, n;
+} seen_set;
+
+typedef struct {
+	smsaudit_store *store;
+	smsaudit_identity *signer;
+	const smsaudit_evidence_input *inputs;
+	size_t n;
+	unsigned flags;
+	char (*ids_out)[SMSAUDIT_ID_MAX];
+	smsaudit_progress_fn progress;
+	void *payload;
+	time_t now;
+	packw_maker **makers;
+	sign_batch *signs;          /* NULL: each signature by CMS_sign */
+	sign_batch_ctx **sign_ctx;  /* per worker */
+	packw *pack;
+	smsaudit_txn *txn;
+	stamp_acc *acc;
+	seen_set seen;
+} ev_batch;
+
+static void unhex32(unsigned char out[32], const char *hex)
+{
+	for (int i = 0; i < 32; i++) {
+		int hi = hex[2 * i], lo = hex[2 * i + 1];
+		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+}
+
+/* The entry for `sha`: the one holding it, or the empty one it would go in. */
+static seen_entry *seen_slot(seen_set *s, const unsigned char sha[32])
+{
+	size_t h;
+	memcpy(&h, sha, sizeof(h));
+	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1))
+		if (!s->e[i].item || memcmp(s->e[i].sha, sha, 32) == 0)
+			return &s->e[i];
+}
+
+static int seen_grow(seen_set *s)
+{
+	if (s->cap && s->n * 2 < s->cap)
+		return 0;
+	seen_set t = { calloc(s->cap ? s->cap * 2 : 1024, sizeof(seen_entry)), s->cap ? s->cap * 2 : 1024, s->n };
+	if (!t.e)
+		return error_oom();
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->e[i].item)
+			*seen_slot(&t, s->e[i].sha) = s->e[i];
+	free(s->e);
+	*s = t;
+	return 0;
+}
+
+/* Keep this thread's error in the slot, to be raised in order. */
+static void ev_fail(ev_slot *sl, int stage)
+{
+	const smsaudit_error *e = smsaudit_error_last();
+	sl->fail = stage;
+	sl->fail_code = e ? e->code : SMSAUDIT_ERROR;
+	snprintf(sl->fail_msg, sizeof(sl->fail_msg), "%s", e && e->message ? e->message : "unknown error");
+	smsaudit_error_clear();
+}
+
+/* Read the file, and its content, record and signature into pack entries
+ * (any thread). */
+static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
+{
+	ev_batch *b = ctx;
+	ev_slot *sl = slot;
+	const smsaudit_evidence_input *in = &b->inputs[item];
+	packw_maker *mk = b->makers[worker];
+	sl->fail = EV_OK;
+	sl->packed = 0;
+	int fd = -1, rc;
+	if ((rc = open_evidence(&fd, in)) < 0)
+		return ev_fail(sl, EV_FAIL_READ);
+	/* Keys in binary form are judged on the whole (small) file first;
+	 * armour is looked for on the way in, in the one pass that stores
+	 * the content, and content refused there is never stored. */
+	int allow = b->flags & SMSAUDIT_ADD_ALLOW_SECRET;
+	secret_check sc = { .where = where_of(in) };
+	secret_scan_init(&sc.scan);
+	int secret = allow ? 0 : secret_sniff_binary(sc.scan.what, sizeof(sc.scan.what), fd, in->file);
+	struct stat st;
+	if (secret != 0) {
+		if (secret > 0)
+			secret_refused(sc.where, sc.scan.what);
+	} else if (fstat(fd, &st) < 0) {
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", where_of(in), strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = error_set(SMSAUDIT_EINVALID, "%s: not a regular file", where_of(in));
+	} else if ((uint64_t)st.st_size > REPO_PACK_CONTENT_MAX) {
+		rc = repo_store_loose(&sl->blob, sl->sha, &sl->size, b->store->repo, fd, (uint64_t)st.st_size,
+		                      where_of(in), allow ? NULL : secret_seen, &sc);
+	} else if ((rc = repo_read_content(&sl->whole, sl->sha, fd, (uint64_t)st.st_size, where_of(in),
+	                                   allow ? NULL : secret_seen, &sc)) == 0) {
+		sl->size = sl->whole.size;
+		sl->packed = 1;
+		rc = packw_blob_entry(mk, &sl->content, &sl->content_crc, sl->blob.id, sl->whole.ptr, sl->whole.size);
+	}
+	close(fd);
+	if (secret != 0 || rc < 0)
+		return ev_fail(sl, EV_FAIL_READ);
+
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_EVIDENCE;
+	rec.made_at = b->now;
+	rec.made_by = b->signer->email;
+	smsaudit_evidence_body *body = &rec.evidence;
+	body->title = (char *)in->title;
+	body->kind = in->kind;
+	body->controls = (char **)in->controls;
+	body->ncontrols = in->ncontrols;
+	body->has_period = in->has_period;
+	body->period_from = in->period_from;
+	body->period_to = in->period_to;
+	body->valid_until = in->valid_until;
+	body->note = (char *)in->note;
+	memcpy(body->sha256, sl->sha, 65);
+	body->size = sl->size;
+	const char *slash = strrchr(in->file, '/');
+	body->name = (char *)(in->name ? in->name : slash ? slash + 1 : in->file);
+	if (smsaudit_filename_check("the file name", body->name) < 0) {
+		char why[512];
+		snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
+		error_set(SMSAUDIT_EINVALID, "%s: %s; give a name with --name", where_of(in), why);
+		return ev_fail(sl, EV_FAIL_NAME);
+	}
+	body->media_type = (char *)smsaudit_media_type(body->name);
+	if (smsaudit_record_new_id(rec.id, rec.type, b->now) < 0)
+		return ev_fail(sl, EV_FAIL_NAME);
+	memcpy(sl->id, rec.id, SMSAUDIT_ID_MAX);
+	sl->raw_xml.size = sl->raw_sig.size = 0;
+	rc = smsaudit_record_path(sl->path, sizeof(sl->path), rec.id);
+	if (rc == 0)
+		rc = smsaudit_record_to_xml(&sl->raw_xml, &rec);
+	if (rc == 0 && b->signs)
+		rc = sign_batch_sign(b->signs, b->sign_ctx[worker], &sl->raw_sig, sl->raw_xml.ptr, sl->raw_xml.size);
+	else if (rc == 0)
+		rc = smsaudit_sign_detached(&sl->raw_sig, sl->raw_xml.ptr, sl->raw_xml.size, b->signer->cert, b->signer->key,
+		                            rec.made_at);
+	if (rc == 0)
+		rc = sha256_hex(sl->sig_sha, sl->raw_sig.ptr, sl->raw_sig.size);
+	if (rc == 0)
+		rc = packw_blob_entry(mk, &sl->xml, &sl->xml_crc, sl->xml_id, sl->raw_xml.ptr, sl->raw_xml.size);
+	if (rc == 0)
+		rc = packw_blob_entry(mk, &sl->sig, &sl->sig_crc, sl->sig_id, sl->raw_sig.ptr, sl->raw_sig.size);
+	if (rc < 0) {
+		error_prefix(rc, "%s", where_of(in));
+		return ev_fail(sl, EV_FAIL_RECORD);
+	}
+}
+
+static int ev_raise(const ev_slot *sl)
+{
+	return error_set(sl->fail_code, "%s", sl->fail_msg);
+}
+
+static int stamp_push(stamp_acc *acc, const char *id, const char sig_sha[65])
+{
+	if (acc->list.n == acc->alloc) {
+		size_t na = acc->alloc ? acc->alloc * 2 : 8;
+		smsaudit_stamp_entry *e = realloc(acc->list.entries, na * sizeof(*e));
+		if (!e)
+			return error_oom();
+		acc->list.entries = e;
+		acc->alloc = na;
+	}
+	smsaudit_stamp_entry *e = &acc->list.entries[acc->list.n++];
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	memcpy(e->signature_sha256, sig_sha, 65);
+	return 0;
+}
+
+/* Check a prepared file against the batch and the repository and add it
+ * (this thread, in order). */
+static int ev_take(void *ctx, size_t i, void *slot)
+{
+	ev_batch *b = ctx;
+	ev_slot *sl = slot;
+	const smsaudit_evidence_input *in = &b->inputs[i];
+	if (sl->fail == EV_FAIL_READ)
+		return ev_raise(sl);
+	int rc = seen_grow(&b->seen);
+	if (rc < 0)
+		return rc;
+	unsigned char sha[32];
+	unhex32(sha, sl->sha);
+	seen_entry *se = seen_slot(&b->seen, sha);
+	if (se->item && !(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE))
+		return error_set(SMSAUDIT_EINVALID, "%s: same content as %s in this batch (use --allow-duplicate to "
+		                 "record it twice)", where_of(in), where_of(&b->inputs[se->item - 1]));
+	char cpath[100];
+	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", sl->sha, sl->sha);
+	if (!(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE) && smsaudit_repo_exists(b->store->repo, NULL, cpath)) {
+		char other[SMSAUDIT_ID_MAX], title[512];
+		if (find_active_with_sha(other, title, sizeof(title), b->store, sl->sha))
+			return error_set(SMSAUDIT_EINVALID, "%s: duplicate content: already recorded as %s (\"%s\"); "
+			                 "use --allow-duplicate to record it again", where_of(in), other, title);
+	}
+	smsaudit_error_clear();
+	if (sl->fail)
+		return ev_raise(sl);
+	if (!se->item) {
+		memcpy(se->sha, sha, 32);
+		se->item = i + 1;
+		b->seen.n++;
+	}
+	/* Equal content (--allow-duplicate) is one object, in the pack once. */
+	if (sl->packed && !se->packed) {
+		if ((rc = packw_put(b->pack, sl->blob.id, &sl->content, sl->content_crc)) < 0)
+			return rc;
+		se->packed = 1;
+	}
+	char sig_path[170];
+	snprintf(sig_path, sizeof(sig_path), "%s.p7s", sl->path);
+	smsaudit_oid xml_oid, sig_oid;
+	memcpy(xml_oid.id, sl->xml_id, 20);
+	memcpy(sig_oid.id, sl->sig_id, 20);
+	if ((rc = packw_put(b->pack, sl->xml_id, &sl->xml, sl->xml_crc)) < 0 ||
+	    (rc = packw_put(b->pack, sl->sig_id, &sl->sig, sl->sig_crc)) < 0)
+		return rc;
+	if ((rc = smsaudit_txn_add_blob(b->txn, cpath, &sl->blob)) < 0 ||
+	    (rc = smsaudit_txn_add_blob(b->txn, sl->path, &xml_oid)) < 0 ||
+	    (rc = smsaudit_txn_add_blob(b->txn, sig_path, &sig_oid)) < 0 ||
+	    (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0)
+		return error_prefix(rc, "%s", where_of(in));
+	memcpy(b->ids_out[i], sl->id, SMSAUDIT_ID_MAX);
+	if (b->progress)
+		b->progress(i + 1, b->n, b->payload);
+	return 0;
+}
+
+static void ev_slot_dispose(ev_slot *sl)
+{
+	smsaudit_buf_dispose(&sl->content);
+	smsaudit_buf_dispose(&sl->xml);
+	smsaudit_buf_dispose(&sl->sig);
+	smsaudit_buf_dispose(&sl->whole);
+	smsaudit_buf_dispose(&sl->raw_xml);
+	smsaudit_buf_dispose(&sl->raw_sig);
+}
+
 int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer,
                                 const smsaudit_evidence_input *inputs, size_t n, unsigned flags,
                                 char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
@@ -810,97 +1102,51 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 	if (rc < 0)
 		return rc;
 
-	time_t now = smsaudit_now();
-	smsaudit_txn *txn = NULL;
 	stamp_acc acc;
 	memset(&acc, 0, sizeof(acc));
-	char (*shas)[65] = calloc(n, sizeof(*shas));
-	if (!shas)
-		return error_oom();
-	if ((rc = smsaudit_txn_new(&txn, store->repo)) < 0) {
-		free(shas);
-		return rc;
-	}
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const smsaudit_evidence_input *in = &inputs[i];
-		int fd = -1;
-		smsaudit_oid blob;
-		uint64_t size = 0;
-		if ((rc = open_evidence(&fd, in)) < 0)
-			break;
-		/* Keys in binary form are judged on the whole (small) file first;
-		 * armour is looked for on the way in, in the one pass that stores
-		 * the content, and content refused there is never stored. */
-		int allow = flags & SMSAUDIT_ADD_ALLOW_SECRET;
-		secret_check sc = { .where = where_of(in) };
-		secret_scan_init(&sc.scan);
-		int secret = allow ? 0 : secret_sniff_binary(sc.scan.what, sizeof(sc.scan.what), fd, in->file);
-		if (secret != 0) {
-			close(fd);
-			rc = secret < 0 ? secret : secret_refused(sc.where, sc.scan.what);
-			break;
-		}
-		rc = repo_store_fd_checked(&blob, shas[i], &size, store->repo, fd, where_of(in), allow ? NULL : secret_seen,
-		                           &sc);
-		close(fd);
-		if (rc < 0)
-			break;
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(shas[k], shas[i]) == 0 && !(flags & SMSAUDIT_ADD_ALLOW_DUPLICATE)) {
-				rc = error_set(SMSAUDIT_EINVALID, "%s: same content as %s in this batch (use --allow-duplicate to "
-				               "record it twice)", where_of(in), where_of(&inputs[k]));
-				break;
+	ev_batch b;
+	memset(&b, 0, sizeof(b));
+	b.store = store;
+	b.signer = signer;
+	b.inputs = inputs;
+	b.n = n;
+	b.flags = flags;
+	b.ids_out = ids_out;
+	b.progress = progress;
+	b.payload = payload;
+	b.now = smsaudit_now();
+	b.acc = &acc;
+	size_t jobs = ingest_jobs();
+	size_t nslots = ingest_slots(jobs);
+	ev_slot *slots = calloc(nslots, sizeof(*slots));
+	b.makers = calloc(jobs, sizeof(*b.makers));
+	char objects[4200];
+	rc = slots && b.makers ? 0 : error_oom();
+	b.sign_ctx = calloc(jobs, sizeof(*b.sign_ctx));
+	if (rc == 0 && !b.sign_ctx)
+		rc = error_oom();
+	for (size_t w = 0; rc == 0 && w < jobs; w++)
+		rc = packw_maker_new(&b.makers[w]);
+	/* A batch of more than one file signs from a template (sign.c); any
+	 * trouble with it and every file is signed the usual way. */
+	if (rc == 0 && n > 1 && sign_batch_new(&b.signs, signer->cert, signer->key, b.now) == 0)
+		for (size_t w = 0; b.signs && w < jobs; w++)
+			if (sign_batch_ctx_new(&b.sign_ctx[w], b.signs) < 0) {
+				sign_batch_free(b.signs);
+				b.signs = NULL;
 			}
-		if (rc < 0)
-			break;
-		char cpath[100];
-		snprintf(cpath, sizeof(cpath), "content/%.2s/%s", shas[i], shas[i]);
-		if (!(flags & SMSAUDIT_ADD_ALLOW_DUPLICATE) && smsaudit_repo_exists(store->repo, NULL, cpath)) {
-			char other[SMSAUDIT_ID_MAX], title[512];
-			if (find_active_with_sha(other, title, sizeof(title), store, shas[i])) {
-				rc = error_set(SMSAUDIT_EINVALID, "%s: duplicate content: already recorded as %s (\"%s\"); "
-				               "use --allow-duplicate to record it again", where_of(in), other, title);
-				break;
-			}
-		}
-		smsaudit_error_clear();
-		smsaudit_record rec;
-		memset(&rec, 0, sizeof(rec));
-		rec.type = SMSAUDIT_REC_EVIDENCE;
-		rec.made_at = now;
-		rec.made_by = signer->email;
-		smsaudit_evidence_body *b = &rec.evidence;
-		b->title = (char *)in->title;
-		b->kind = in->kind;
-		b->controls = (char **)in->controls;
-		b->ncontrols = in->ncontrols;
-		b->has_period = in->has_period;
-		b->period_from = in->period_from;
-		b->period_to = in->period_to;
-		b->valid_until = in->valid_until;
-		b->note = (char *)in->note;
-		memcpy(b->sha256, shas[i], 65);
-		b->size = size;
-		const char *slash = strrchr(in->file, '/');
-		b->name = (char *)(in->name ? in->name : slash ? slash + 1 : in->file);
-		if (smsaudit_filename_check("the file name", b->name) < 0) {
-			char why[512];
-			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
-			rc = error_set(SMSAUDIT_EINVALID, "%s: %s; give a name with --name", where_of(in), why);
-			break;
-		}
-		b->media_type = (char *)smsaudit_media_type(b->name);
-		if ((rc = smsaudit_record_new_id(rec.id, rec.type, now)) < 0)
-			break;
-		if ((rc = smsaudit_txn_add_blob(txn, cpath, &blob)) < 0 ||
-		    (rc = add_record(txn, &rec, signer->cert, signer->key, &acc)) < 0) {
-			rc = error_prefix(rc, "%s", where_of(in));
-			break;
-		}
-		memcpy(ids_out[i], rec.id, SMSAUDIT_ID_MAX);
-		if (progress)
-			progress(i + 1, n, payload);
-	}
+	smsaudit_error_clear();
+	if (rc == 0)
+		rc = smsaudit_txn_new(&b.txn, store->repo);
+	if (rc == 0)
+		rc = repo_objects_dir(objects, sizeof(objects), store->repo);
+	if (rc == 0)
+		rc = packw_begin(&b.pack, objects, 3 * n, smsaudit_repo_path(store->repo));
+	if (rc == 0)
+		rc = ingest_run(n, jobs, slots, sizeof(*slots), ev_prepare, ev_take, NULL, &b);
+	/* Every object is on disk and known before the tree names it. */
+	if (rc == 0 && (rc = packw_finish(b.pack)) == 0)
+		repo_objects_added(store->repo);
 	if (rc == 0) {
 		smsaudit_buf msg = SMSAUDIT_BUF_INIT;
 		char summary[700];
@@ -912,14 +1158,26 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		rc = commit_message(&msg, summary, "evidence-add", ids_out, n, signer->name, signer->email,
 		                    signer->fingerprint);
 		if (rc == 0)
-			rc = commit_stamped(store, txn, &acc, msg.ptr, signer->name, signer->email, now);
+			rc = commit_stamped(store, b.txn, &acc, msg.ptr, signer->name, signer->email, b.now);
 		smsaudit_buf_dispose(&msg);
 	}
-	/* On failure the blobs written so far are unreferenced objects, which git
-	 * treats as garbage; no ref moved, so nothing half-done is visible. */
+	/* On failure the objects written so far are unreferenced, which git
+	 * treats as garbage (an unfinished pack is removed); no ref moved, so
+	 * nothing half-done is visible. */
 	smsaudit_stamp_dispose(&acc.list);
-	smsaudit_txn_free(txn);
-	free(shas);
+	smsaudit_txn_free(b.txn);
+	packw_free(b.pack);
+	for (size_t k = 0; slots && k < nslots; k++)
+		ev_slot_dispose(&slots[k]);
+	free(slots);
+	for (size_t w = 0; b.makers && w < jobs; w++)
+		packw_maker_free(b.makers[w]);
+	free(b.makers);
+	for (size_t w = 0; b.sign_ctx && w < jobs; w++)
+		sign_batch_ctx_free(b.sign_ctx[w]);
+	free(b.sign_ctx);
+	sign_batch_free(b.signs);
+	free(b.seen.e);
 	return rc;
 }
 
