@@ -419,3 +419,84 @@ test_big_file_one_pass() {
 	[ "$(find "$SMSAUDIT_REPO/objects" -type f | wc -l)" = "$objects" ] || fail "a refused file left objects behind"
 	expect_commits 3
 }
+
+# ingest_run DIR JOBS ARGS...: evidence add (in the current folder) into a copy
+# of the test repository at DIR with SMSAUDIT_JOBS=JOBS; stdout and stderr in
+# DIR.out, DIR.err.
+ingest_run() {
+	dir=$1 jobs=$2
+	shift 2
+	rm -rf "$dir" && cp -a "$TMPD/ev.git" "$dir" || return
+	SMSAUDIT_REPO="$dir" SMSAUDIT_CONFIG="$dir.config" SMSAUDIT_JOBS=$jobs \
+		"$SMSAUDIT" --as ben@example.org evidence add "$@" >"$dir.out" 2>"$dir.err"
+}
+
+# ingest_records DIR: the records of DIR's last commit in the order given, each
+# with its own id replaced by ID (ids are random), one line each.
+ingest_records() {
+	git --git-dir="$1" log -1 --format=%B main | sed -n 's/^Smsaudit-Record: //p' | while read -r id; do
+		git --git-dir="$1" show "main:records/$(echo "$id" | cut -c4-7)/$(echo "$id" | cut -c8-9)/$(echo "$id" |
+			cut -c13-14)/$id.xml" | sed "s/$id/ID/g" | tr -d '\n'
+		echo
+	done
+}
+
+# Files prepared on two worker threads commit what the sequential loop
+# (SMSAUDIT_JOBS=1) commits: the same records in the same order (metadata and
+# content digests; only the random ids differ), the same content tree, one
+# pack, signatures that smsaudit and stock openssl accept; and a bad batch
+# fails on the same file with the same message, committing nothing.
+test_parallel_ingest_same_as_sequential() {
+	export SMSAUDIT_NOW=2026-02-02T10:00:00Z
+	make_repo || return
+	mkdir "$TMPD/in"
+	i=0
+	while [ $i -lt 40 ]; do
+		n=$(printf '%02d' $i)
+		if [ $((i % 3)) = 0 ]; then
+			head -c $((1000 + i * 97)) /dev/urandom >"$TMPD/in/f$n.bin"
+		else
+			seq $i $((i * 50 + 400)) >"$TMPD/in/f$n.txt"
+		fi
+		i=$((i + 1))
+	done
+	# One over 8 MiB, stored as a loose object by a worker thread.
+	head -c 9000000 /dev/urandom >"$TMPD/in/big.bin"
+	cd "$TMPD/in" || return
+	for jobs in 1 2; do
+		ingest_run "$TMPD/j$jobs.git" $jobs f* big.bin --control 8.6.1,9.1 --kind record --title "Batch" \
+			--valid-until 2027-01-31 || { fail "SMSAUDIT_JOBS=$jobs evidence add: $(cat "$TMPD/j$jobs.git.err")"; return; }
+		ingest_records "$TMPD/j$jobs.git" >"$TMPD/j$jobs.records"
+		SMSAUDIT_REPO="$TMPD/j$jobs.git" SMSAUDIT_CONFIG="$TMPD/j$jobs.git.config" expect_verify_ok
+	done
+	[ "$(wc -l <"$TMPD/j2.records")" = 41 ] || fail "expected 41 records, got $(wc -l <"$TMPD/j2.records")"
+	cmp -s "$TMPD/j1.records" "$TMPD/j2.records" || fail "the parallel ingest committed other records than the sequential one"
+	for t in content trust; do
+		[ "$(git --git-dir="$TMPD/j1.git" rev-parse main:$t)" = "$(git --git-dir="$TMPD/j2.git" rev-parse main:$t)" ] ||
+			fail "the $t tree differs between SMSAUDIT_JOBS=1 and 2"
+	done
+	# The files' objects are in one new pack (the commit and its trees in a second).
+	n=$(($(ls "$TMPD/j2.git/objects/pack/"*.idx | wc -l) - $(ls "$TMPD/ev.git/objects/pack/"*.idx | wc -l)))
+	[ "$n" = 2 ] || fail "the ingest wrote $n packs"
+	git clone -q "$TMPD/j2.git" "$TMPD/clone" || { fail "git clone"; return; }
+	for rec in "$TMPD"/clone/records/*/*/*/ev-*.xml; do
+		openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$rec" -CAfile "$TMPD/clone/trust/ca.pem" \
+			-out /dev/null 2>"$TMPD/cms.err" || fail "openssl cms -verify $(basename "$rec"): $(cat "$TMPD/cms.err")"
+	done
+	# The first bad file in the order given is the one reported: a duplicate
+	# (f33 = f03) comes before key material (f35), after good files.
+	cp "$TMPD/in/f03.bin" "$TMPD/in/f33.bin"
+	printf -- '-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n' >"$TMPD/in/f35.txt"
+	for jobs in 1 2; do
+		ingest_run "$TMPD/bad$jobs.git" $jobs f* --control 8.6.1 --kind record --title "Bad" && fail "a bad batch was added"
+		[ "$(git --git-dir="$TMPD/bad$jobs.git" rev-list --count main)" = 2 ] || fail "a bad batch committed (jobs $jobs)"
+	done
+	grep -q "f33.bin: same content as f03.bin in this batch" "$TMPD/bad2.git.err" || fail "bad batch: $(cat "$TMPD/bad2.git.err")"
+	cmp -s "$TMPD/bad1.git.err" "$TMPD/bad2.git.err" || fail "SMSAUDIT_JOBS=1 and 2 report other errors"
+	rm "$TMPD/in/f33.bin"
+	for jobs in 1 2; do
+		ingest_run "$TMPD/bad$jobs.git" $jobs f* --control 8.6.1 --kind record --title "Bad" && fail "a key was added"
+	done
+	grep -q "f35.txt: holds" "$TMPD/bad2.git.err" || fail "key batch: $(cat "$TMPD/bad2.git.err")"
+	cmp -s "$TMPD/bad1.git.err" "$TMPD/bad2.git.err" || fail "SMSAUDIT_JOBS=1 and 2 report other errors"
+}
