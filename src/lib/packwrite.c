@@ -40,17 +40,23 @@
 /* Content is compressed unless a sample of its start looks random. */
 #define SAMPLE ((size_t)4 << 10)
 #define STORED_MAX 65535u
+/* Objects up to this size (records, signatures, small files) are stored:
+ * compressing one cost more than the rest of its work (libdeflate clears
+ * 128 KiB of tables a call; zlib was slower still), to save a few hundred
+ * bytes that the next consolidation (packfile.c) compresses anyway. */
+#define SMALL_MAX ((size_t)4 << 10)
 
 struct packw_maker {
 	struct libdeflate_compressor *z;
+	EVP_MD *sha1_md;     /* fetched once: EVP_sha1() is fetched again at every init */
 	EVP_MD_CTX *sha1;
-	smsaudit_buf tmp;
 };
 
 int packw_maker_new(packw_maker **out)
 {
 	packw_maker *m = calloc(1, sizeof(*m));
-	if (!m || !(m->z = libdeflate_alloc_compressor(1)) || !(m->sha1 = EVP_MD_CTX_new())) {
+	if (!m || !(m->z = libdeflate_alloc_compressor(1)) || !(m->sha1 = EVP_MD_CTX_new()) ||
+	    !(m->sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL))) {
 		packw_maker_free(m);
 		*out = NULL;
 		return error_oom();
@@ -66,7 +72,7 @@ void packw_maker_free(packw_maker *m)
 	if (m->z)
 		libdeflate_free_compressor(m->z);
 	EVP_MD_CTX_free(m->sha1);
-	smsaudit_buf_dispose(&m->tmp);
+	EVP_MD_free(m->sha1_md);
 	free(m);
 }
 
@@ -134,7 +140,7 @@ int packw_blob_entry(packw_maker *m, smsaudit_buf *entry, uint32_t *crc, unsigne
 	char head[32];
 	int hl = snprintf(head, sizeof(head), "blob %zu", len) + 1;
 	unsigned int idl = 0;
-	if (!EVP_DigestInit_ex(m->sha1, EVP_sha1(), NULL) || !EVP_DigestUpdate(m->sha1, head, (size_t)hl) ||
+	if (!EVP_DigestInit_ex(m->sha1, m->sha1_md, NULL) || !EVP_DigestUpdate(m->sha1, head, (size_t)hl) ||
 	    !EVP_DigestUpdate(m->sha1, data, len) || !EVP_DigestFinal_ex(m->sha1, id, &idl) || idl != 20)
 		return error_set(SMSAUDIT_ERROR, "SHA-1 failed");
 	/* The entry header: type 3 (blob) and the size, 7 bits a byte. */
@@ -153,7 +159,7 @@ int packw_blob_entry(packw_maker *m, smsaudit_buf *entry, uint32_t *crc, unsigne
 	if (rc < 0)
 		return rc;
 	size_t got = 0;
-	if (len && !looks_random(data, len)) {
+	if (len > SMALL_MAX && !looks_random(data, len)) {
 		/* Worth compressing only when it saves an eighth. */
 		size_t cap = len - len / 8;
 		if ((rc = buf_grow(entry, cap)) < 0)

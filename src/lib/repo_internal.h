@@ -25,6 +25,9 @@ int repo_store_loose(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaud
 
 /* The object folder (`<gitdir>objects`). */
 int repo_objects_dir(char *out, size_t size, smsaudit_repo *repo);
+/* Every object added to `txn` is known to be in the object folder (an ingest's
+ * pack, finished): its trees are built without looking each one up. */
+void repo_txn_objects_known(smsaudit_txn *txn);
 /* Tell libgit2 that a pack appeared in the object folder. */
 void repo_objects_added(smsaudit_repo *repo);
 

@@ -139,6 +139,29 @@ static int scan_armour(int fd, const char *path, char *what, size_t size)
 }
 
 /* Does all of p..p+len decode as a key in binary form? */
+/* Whether the bytes can be one SEQUENCE, header and content, exactly: each
+ * decoder below accepts only that, and asking them costs a millisecond (a
+ * random file starts with 0x30 once in 256). An indefinite length (BER, as
+ * some PKCS#12 writers use) is left to the decoders. */
+static int der_spans(const unsigned char *p, size_t len)
+{
+	if (len < 2 || p[0] != 0x30)
+		return 0;
+	size_t n = p[1], h = 2;
+	if (n == 0x80)
+		return 1;
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+		if (k == 0 || k > 4 || len < 2 + k)
+			return 0;
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			n = n << 8 | p[2 + i];
+		h += k;
+	}
+	return len - h == n;
+}
+
 static int binary_key(const unsigned char *p, size_t len, char *what, size_t size)
 {
 	const unsigned char *q = p;
@@ -192,6 +215,14 @@ int secret_sniff_binary(char *what, size_t size, int fd, const char *path)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
 	if (st.st_size <= 0 || st.st_size > DER_MAX)
 		return 0;
+	/* A key in DER is a SEQUENCE: a file that starts otherwise is not read
+	 * further (most evidence; the whole read cost an ingest 5 %). */
+	unsigned char first;
+	ssize_t r;
+	while ((r = pread(fd, &first, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (r != 1 || first != 0x30)
+		return 0;
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
 	if (buf_grow(&b, (size_t)st.st_size) < 0)
 		return SMSAUDIT_ENOMEM;
@@ -204,7 +235,7 @@ int secret_sniff_binary(char *what, size_t size, int fd, const char *path)
 			break;
 		got += (size_t)n;
 	}
-	int hit = (unsigned char)b.ptr[0] == 0x30 && binary_key((const unsigned char *)b.ptr, got, what, size);
+	int hit = der_spans((const unsigned char *)b.ptr, got) && binary_key((const unsigned char *)b.ptr, got, what, size);
 	ERR_clear_error();
 	OPENSSL_cleanse(b.ptr, got);
 	smsaudit_buf_dispose(&b);

@@ -547,7 +547,9 @@ struct sign_batch {
 
 struct sign_batch_ctx {
 	EVP_PKEY_CTX *pctx;
-	smsaudit_buf attrs, body;
+	EVP_MD *sha256;      /* fetched once: EVP_sha256() is fetched again at every use */
+	EVP_MD_CTX *md;
+	smsaudit_buf attrs;
 };
 
 static int der_tlv(const unsigned char *p, const unsigned char *end, unsigned char *tag, size_t *hdr, size_t *len);
@@ -655,7 +657,8 @@ int sign_batch_ctx_new(sign_batch_ctx **out, const sign_batch *b)
 {
 	sign_batch_ctx *c = calloc(1, sizeof(*c));
 	if (!c || !(c->pctx = EVP_PKEY_CTX_new(b->pkey, NULL)) || EVP_PKEY_sign_init(c->pctx) <= 0 ||
-	    EVP_PKEY_CTX_set_signature_md(c->pctx, EVP_sha256()) <= 0) {
+	    !(c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) || !(c->md = EVP_MD_CTX_new()) ||
+	    EVP_PKEY_CTX_set_signature_md(c->pctx, c->sha256) <= 0) {
 		sign_batch_ctx_free(c);
 		*out = NULL;
 		return error_set(SMSAUDIT_ERROR, "cannot sign: %s", ossl_reason());
@@ -669,8 +672,9 @@ void sign_batch_ctx_free(sign_batch_ctx *c)
 	if (!c)
 		return;
 	EVP_PKEY_CTX_free(c->pctx);
+	EVP_MD_CTX_free(c->md);
+	EVP_MD_free(c->sha256);
 	smsaudit_buf_dispose(&c->attrs);
-	smsaudit_buf_dispose(&c->body);
 	free(c);
 }
 
@@ -684,11 +688,13 @@ int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, c
 	int rc = buf_put(&c->attrs, (const char *)b->der + b->attrs_off, b->attrs_len);
 	if (rc < 0)
 		return rc;
-	if (!EVP_Digest(data, len, digest, &dl, EVP_sha256(), NULL) || dl != 32)
+	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, data, len) ||
+	    !EVP_DigestFinal_ex(c->md, digest, &dl) || dl != 32)
 		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
 	memcpy(c->attrs.ptr + (b->md_off - b->attrs_off), digest, 32);
 	c->attrs.ptr[0] = 0x31;
-	if (!EVP_Digest(c->attrs.ptr, c->attrs.size, h, &dl, EVP_sha256(), NULL) || dl != 32)
+	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, c->attrs.ptr, c->attrs.size) ||
+	    !EVP_DigestFinal_ex(c->md, h, &dl) || dl != 32)
 		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
 	if (EVP_PKEY_sign(c->pctx, value, &vlen, h, sizeof(h)) <= 0)
 		return error_set(SMSAUDIT_ERROR, "cannot sign: %s", ossl_reason());

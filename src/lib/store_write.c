@@ -858,6 +858,8 @@ typedef struct {
 	sign_batch *signs;          /* NULL: each signature by CMS_sign */
 	sign_batch_ctx **sign_ctx;  /* per worker */
 	packw *pack;
+	smsaudit_oid head;          /* main when the batch started */
+	int have_head;
 	smsaudit_txn *txn;
 	stamp_acc *acc;
 	seen_set seen;
@@ -1040,7 +1042,8 @@ static int ev_take(void *ctx, size_t i, void *slot)
 		                 "record it twice)", where_of(in), where_of(&b->inputs[se->item - 1]));
 	char cpath[100];
 	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", sl->sha, sl->sha);
-	if (!(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE) && smsaudit_repo_exists(b->store->repo, NULL, cpath)) {
+	if (!(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE) &&
+	    smsaudit_repo_exists(b->store->repo, b->have_head ? &b->head : NULL, cpath)) {
 		char other[SMSAUDIT_ID_MAX], title[512];
 		if (find_active_with_sha(other, title, sizeof(title), b->store, sl->sha))
 			return error_set(SMSAUDIT_EINVALID, "%s: duplicate content: already recorded as %s (\"%s\"); "
@@ -1140,13 +1143,17 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		rc = smsaudit_txn_new(&b.txn, store->repo);
 	if (rc == 0)
 		rc = repo_objects_dir(objects, sizeof(objects), store->repo);
+	b.have_head = smsaudit_repo_head(&b.head, store->repo) == 0;
+	smsaudit_error_clear();
 	if (rc == 0)
 		rc = packw_begin(&b.pack, objects, 3 * n, smsaudit_repo_path(store->repo));
 	if (rc == 0)
 		rc = ingest_run(n, jobs, slots, sizeof(*slots), ev_prepare, ev_take, NULL, &b);
 	/* Every object is on disk and known before the tree names it. */
-	if (rc == 0 && (rc = packw_finish(b.pack)) == 0)
+	if (rc == 0 && (rc = packw_finish(b.pack)) == 0) {
 		repo_objects_added(store->repo);
+		repo_txn_objects_known(b.txn);
+	}
 	if (rc == 0) {
 		smsaudit_buf msg = SMSAUDIT_BUF_INIT;
 		char summary[700];
