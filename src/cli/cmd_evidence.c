@@ -184,6 +184,10 @@ static char *csv_field(const char **p, int *eol)
 		out[n++] = *s++;
 	}
 	out[n] = '\0';
+	/* A CSV of 100,000 rows keeps every cell: no slack in each. */
+	char *fit = realloc(out, n + 1);
+	if (fit)
+		out = fit;
 	if (*s == ',') {
 		s++;
 		*eol = 0;
@@ -203,11 +207,13 @@ static const char *const csv_cols[C__N] = {
 	"file", "controls", "kind", "title", "period_from", "period_to", "valid_until", "note", "name"
 };
 
+/* A row as read; strings are allocated to their length, since an import of
+ * 100,000 rows holds them all until the commit. */
 typedef struct {
 	char *cell[C__N];
 	char **controls;
-	char where[600];
-	char file[4096];
+	char *where;
+	char *file;
 	char period[32];
 } import_row;
 
@@ -216,6 +222,8 @@ static void free_row(import_row *r)
 	for (int i = 0; i < C__N; i++)
 		free(r->cell[i]);
 	cli_free_list(r->controls);
+	free(r->where);
+	free(r->file);
 }
 
 /* One CSV must be text: a NUL byte or a byte sequence that is not UTF-8 is
@@ -356,7 +364,12 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 				free(v);
 			c++;
 		}
-		snprintf(r->where, sizeof(r->where), "%s:%d", csv, line);
+		char where[600];
+		snprintf(where, sizeof(where), "%s:%d", csv, line);
+		if (!(r->where = strdup(where))) {
+			rc = cli_error(EXIT_ENV, "out of memory");
+			break;
+		}
 		if (c != ncols)
 			rc = cli_error(EXIT_DATA, "%s: %d fields, the header has %d", r->where, c, ncols);
 	}
@@ -374,10 +387,15 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 			               "folder (--base DIR allows files under DIR)", r->where, file);
 			break;
 		}
-		int plen = file[0] == '/' ? snprintf(r->file, sizeof(r->file), "%s", file)
-		                          : snprintf(r->file, sizeof(r->file), "%s/%s", base, file);
-		if (plen < 0 || (size_t)plen >= sizeof(r->file)) {
+		char path[4096];
+		int plen = file[0] == '/' ? snprintf(path, sizeof(path), "%s", file)
+		                          : snprintf(path, sizeof(path), "%s/%s", base, file);
+		if (plen < 0 || (size_t)plen >= sizeof(path)) {
 			rc = cli_error(EXIT_DATA, "%s: the file path is too long", r->where);
+			break;
+		}
+		if (!(r->file = strdup(path))) {
+			rc = cli_error(EXIT_ENV, "out of memory");
 			break;
 		}
 		if ((rc = csv_path_inside(r, file, inside, a->base)) >= 0)

@@ -240,6 +240,9 @@ int packw_begin(packw **out, const char *objects, size_t expect, const char *whe
 	w->fd = -1;
 	w->where = where;
 	w->expect = expect > UINT32_MAX ? UINT32_MAX : (uint32_t)expect;
+	/* The index entries, 32 bytes an object, allocated once. */
+	if (w->expect && (w->e = malloc(w->expect * sizeof(*w->e))) != NULL)
+		w->alloc = w->expect;
 	snprintf(w->dir, sizeof(w->dir), "%s/pack/", objects);
 	snprintf(w->tmp, sizeof(w->tmp), "%stmp_pack_XXXXXX", w->dir);
 	int rc = 0;

@@ -53,11 +53,19 @@ typedef struct {
 	int replace;    /* may overwrite what is there (the SMS description, never a record) */
 } txn_entry;
 
+/* Paths are kept in blocks of this size: an ingest of 100,000 files adds
+ * 300,000 of them, and one allocation each cost a third more memory. */
+#define TXN_BLOCK ((size_t)256 << 10)
+
 struct smsaudit_txn {
 	smsaudit_repo *repo;
 	txn_entry *entries;
 	size_t n, alloc;
 	int known;      /* every object added is known to be in the object folder */
+	char **blocks;  /* the paths' storage */
+	size_t nblocks;
+	char *cur;      /* the free end of the last block */
+	size_t left;    /* bytes free there */
 };
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
@@ -782,8 +790,9 @@ void smsaudit_txn_free(smsaudit_txn *txn)
 {
 	if (!txn)
 		return;
-	for (size_t i = 0; i < txn->n; i++)
-		free(txn->entries[i].path);
+	for (size_t i = 0; i < txn->nblocks; i++)
+		free(txn->blocks[i]);
+	free(txn->blocks);
 	free(txn->entries);
 	free(txn);
 }
@@ -791,6 +800,45 @@ void smsaudit_txn_free(smsaudit_txn *txn)
 void repo_txn_objects_known(smsaudit_txn *txn)
 {
 	txn->known = 1;
+}
+
+static int txn_grow(smsaudit_txn *txn, size_t n)
+{
+	if (n <= txn->alloc)
+		return 0;
+	txn_entry *e = realloc(txn->entries, n * sizeof(*e));
+	if (!e)
+		return error_oom();
+	txn->entries = e;
+	txn->alloc = n;
+	return 0;
+}
+
+int repo_txn_reserve(smsaudit_txn *txn, size_t more)
+{
+	return txn_grow(txn, txn->n + more);
+}
+
+/* A copy of `path` in the transaction's blocks. */
+static char *txn_strdup(smsaudit_txn *txn, const char *path)
+{
+	size_t len = strlen(path) + 1;
+	if (len > txn->left) {
+		size_t size = len > TXN_BLOCK ? len : TXN_BLOCK;
+		char **b = realloc(txn->blocks, (txn->nblocks + 1) * sizeof(*b));
+		if (!b)
+			return NULL;
+		txn->blocks = b;
+		if (!(b[txn->nblocks] = malloc(size)))
+			return NULL;
+		txn->cur = b[txn->nblocks++];
+		txn->left = size;
+	}
+	char *p = txn->cur;
+	memcpy(p, path, len);
+	txn->cur += len;
+	txn->left -= len;
+	return p;
 }
 
 size_t smsaudit_txn_count(const smsaudit_txn *txn)
@@ -822,16 +870,10 @@ int smsaudit_txn_add_blob(smsaudit_txn *txn, const char *path, const smsaudit_oi
 {
 	if (!valid_repo_path(path))
 		return error_set(SMSAUDIT_EINVALID, "invalid repository path '%s'", path ? path : "");
-	if (txn->n == txn->alloc) {
-		size_t n = txn->alloc ? txn->alloc * 2 : 16;
-		txn_entry *e = realloc(txn->entries, n * sizeof(*e));
-		if (!e)
-			return error_oom();
-		txn->entries = e;
-		txn->alloc = n;
-	}
+	if (txn->n == txn->alloc && txn_grow(txn, txn->alloc ? txn->alloc * 2 : 16) < 0)
+		return SMSAUDIT_ENOMEM;
 	txn_entry *e = &txn->entries[txn->n];
-	e->path = strdup(path);
+	e->path = txn_strdup(txn, path);
 	if (!e->path)
 		return error_oom();
 	to_git(&e->oid, blob);

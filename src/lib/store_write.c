@@ -832,11 +832,13 @@ typedef struct {
 	smsaudit_buf whole, raw_xml, raw_sig;   /* working buffers, reused */
 } ev_slot;
 
-/* Content digests seen in this batch: the first file with each. */
+/* Content digests seen in this batch: the first file with each, by the
+ * first 128 bits of the SHA-256 (24 bytes a file). */
+#define SEEN_BYTES 16
 typedef struct {
-	unsigned char sha[32];
-	size_t item;                /* plus one; 0: empty */
-	int packed;                 /* its content was appended to the pack */
+	unsigned char sha[SEEN_BYTES];
+	uint32_t item;              /* plus one; 0: empty */
+	uint32_t packed;            /* its content was appended to the pack */
 } seen_entry;
 
 typedef struct {
@@ -861,7 +863,7 @@ typedef struct {
 	smsaudit_oid head;          /* main when the batch started */
 	int have_head;
 	smsaudit_txn *txn;
-	stamp_acc *acc;
+	stamp_acc *acc;             /* NULL: no time-stamping authority configured */
 	seen_set seen;
 } ev_batch;
 
@@ -876,20 +878,24 @@ static void unhex32(unsigned char out[32], const char *hex)
 }
 
 /* The entry for `sha`: the one holding it, or the empty one it would go in. */
-static seen_entry *seen_slot(seen_set *s, const unsigned char sha[32])
+static seen_entry *seen_slot(seen_set *s, const unsigned char *sha)
 {
 	size_t h;
 	memcpy(&h, sha, sizeof(h));
 	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1))
-		if (!s->e[i].item || memcmp(s->e[i].sha, sha, 32) == 0)
+		if (!s->e[i].item || memcmp(s->e[i].sha, sha, SEEN_BYTES) == 0)
 			return &s->e[i];
 }
 
-static int seen_grow(seen_set *s)
+/* Room for one more at most half full; `want` entries in all when first made. */
+static int seen_grow(seen_set *s, size_t want)
 {
 	if (s->cap && s->n * 2 < s->cap)
 		return 0;
-	seen_set t = { calloc(s->cap ? s->cap * 2 : 1024, sizeof(seen_entry)), s->cap ? s->cap * 2 : 1024, s->n };
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	while (!s->cap && cap < want * 2)
+		cap *= 2;
+	seen_set t = { calloc(cap, sizeof(seen_entry)), cap, s->n };
 	if (!t.e)
 		return error_oom();
 	for (size_t i = 0; i < s->cap; i++)
@@ -1031,7 +1037,7 @@ static int ev_take(void *ctx, size_t i, void *slot)
 	const smsaudit_evidence_input *in = &b->inputs[i];
 	if (sl->fail == EV_FAIL_READ)
 		return ev_raise(sl);
-	int rc = seen_grow(&b->seen);
+	int rc = seen_grow(&b->seen, b->n);
 	if (rc < 0)
 		return rc;
 	unsigned char sha[32];
@@ -1053,8 +1059,8 @@ static int ev_take(void *ctx, size_t i, void *slot)
 	if (sl->fail)
 		return ev_raise(sl);
 	if (!se->item) {
-		memcpy(se->sha, sha, 32);
-		se->item = i + 1;
+		memcpy(se->sha, sha, SEEN_BYTES);
+		se->item = (uint32_t)(i + 1);
 		b->seen.n++;
 	}
 	/* Equal content (--allow-duplicate) is one object, in the pack once. */
@@ -1074,7 +1080,7 @@ static int ev_take(void *ctx, size_t i, void *slot)
 	if ((rc = smsaudit_txn_add_blob(b->txn, cpath, &sl->blob)) < 0 ||
 	    (rc = smsaudit_txn_add_blob(b->txn, sl->path, &xml_oid)) < 0 ||
 	    (rc = smsaudit_txn_add_blob(b->txn, sig_path, &sig_oid)) < 0 ||
-	    (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0)
+	    (b->acc && (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0))
 		return error_prefix(rc, "%s", where_of(in));
 	memcpy(b->ids_out[i], sl->id, SMSAUDIT_ID_MAX);
 	if (b->progress)
@@ -1118,7 +1124,13 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 	b.progress = progress;
 	b.payload = payload;
 	b.now = smsaudit_now();
-	b.acc = &acc;
+	/* The list a time-stamp covers is kept only when a TSA is configured
+	 * (113 bytes a file). */
+	tsa_set tsas;
+	if (tsa_at_head(&tsas, store) < 0 || tsas.n > 0)
+		b.acc = &acc;
+	tsa_set_free(&tsas);
+	smsaudit_error_clear();
 	size_t jobs = ingest_jobs();
 	size_t nslots = ingest_slots(jobs);
 	ev_slot *slots = calloc(nslots, sizeof(*slots));
@@ -1139,8 +1151,8 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 				b.signs = NULL;
 			}
 	smsaudit_error_clear();
-	if (rc == 0)
-		rc = smsaudit_txn_new(&b.txn, store->repo);
+	if (rc == 0 && (rc = smsaudit_txn_new(&b.txn, store->repo)) == 0)
+		rc = repo_txn_reserve(b.txn, 3 * n + 8);
 	if (rc == 0)
 		rc = repo_objects_dir(objects, sizeof(objects), store->repo);
 	b.have_head = smsaudit_repo_head(&b.head, store->repo) == 0;
