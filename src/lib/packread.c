@@ -30,6 +30,10 @@
 
 #define IN_CHUNK ((size_t)64 << 10)
 #define OUT_CHUNK ((size_t)64 << 10)
+/* Pack files kept open at once (each thread has its own reader; libgit2
+ * keeps its own descriptors too): the oldest opened is closed first, so a
+ * repository of many packs works under a low open-file limit. */
+#define OPEN_MAX 4
 
 typedef struct {
 	unsigned char *map;     /* the .idx */
@@ -46,7 +50,27 @@ struct packread {
 	z_stream z;
 	int z_ready;
 	unsigned char *in, *out;
+	size_t open[OPEN_MAX];   /* the packs with a descriptor, oldest first */
+	size_t nopen;
 };
+
+/* A descriptor for pack `k`, closing the oldest open one if need be. */
+static int pack_fd(packread *r, size_t k)
+{
+	pr_pack *pk = &r->p[k];
+	if (pk->fd >= 0)
+		return pk->fd;
+	if (r->nopen == OPEN_MAX) {
+		pr_pack *old = &r->p[r->open[0]];
+		close(old->fd);
+		old->fd = -1;
+		memmove(r->open, r->open + 1, (OPEN_MAX - 1) * sizeof(r->open[0]));
+		r->nopen--;
+	}
+	if ((pk->fd = open(pk->pack, O_RDONLY | O_CLOEXEC)) >= 0)
+		r->open[r->nopen++] = k;
+	return pk->fd;
+}
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -182,12 +206,13 @@ int packread_blob(packread *r, const unsigned char id[20], int (*sink)(const cha
 {
 	pr_pack *pk = NULL;
 	int64_t at = -1;
+	size_t k = 0;
 	for (size_t i = 0; i < r->n && at < 0; i++)
-		if ((at = find(&r->p[i], id)) >= 0)
+		if ((at = find(&r->p[i], id)) >= 0) {
 			pk = &r->p[i];
-	if (!pk)
-		return 1;
-	if (pk->fd < 0 && (pk->fd = open(pk->pack, O_RDONLY | O_CLOEXEC)) < 0)
+			k = i;
+		}
+	if (!pk || pack_fd(r, k) < 0)
 		return 1;
 	unsigned char h[32];
 	ssize_t got = pread_full(pk->fd, h, sizeof(h), (uint64_t)at);

@@ -744,6 +744,15 @@ int repo_store_loose(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaud
 	return 0;
 }
 
+int repo_store_buffer(smsaudit_oid *blob, smsaudit_repo *repo, const void *data, size_t len, const char *name)
+{
+	git_oid id;
+	if (git_blob_create_from_buffer(&id, repo->git, data, len) < 0)
+		return error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
+	from_git(blob, &id);
+	return repo->mempack ? fresh_add(repo, &id, len) : 0;
+}
+
 int repo_objects_dir(char *out, size_t size, smsaudit_repo *repo)
 {
 	int n = snprintf(out, size, "%sobjects", git_repository_path(repo->git));

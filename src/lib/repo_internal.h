@@ -20,6 +20,10 @@ int repo_read_content(smsaudit_buf *whole, char sha256[65], int fd, uint64_t siz
 int repo_store_loose(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaudit_repo *repo, int fd,
                      uint64_t len, const char *name, content_check_fn check, void *payload);
 
+/* Store `len` bytes read by repo_read_content as a blob with the commit's
+ * other new objects (the transaction's pack). */
+int repo_store_buffer(smsaudit_oid *blob, smsaudit_repo *repo, const void *data, size_t len, const char *name);
+
 /* Content up to this size is read whole and packed; larger goes loose. */
 #define REPO_PACK_CONTENT_MAX (8u * 1024 * 1024)
 

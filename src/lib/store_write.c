@@ -816,6 +816,11 @@ static int secret_seen(void *payload, const unsigned char *data, size_t len)
  * when it is added (its record). */
 enum { EV_OK, EV_FAIL_READ, EV_FAIL_NAME, EV_FAIL_RECORD };
 
+/* Batches from this many files get a pack of their own, written as they are
+ * taken; smaller ones go with the commit's trees into its one pack, so that a
+ * command adding a file still writes one pack, not two. */
+#define EV_OWN_PACK_MIN 64
+
 typedef struct {
 	int fail, fail_code;
 	char fail_msg[1024];
@@ -859,7 +864,7 @@ typedef struct {
 	packw_maker **makers;
 	sign_batch *signs;          /* NULL: each signature by CMS_sign */
 	sign_batch_ctx **sign_ctx;  /* per worker */
-	packw *pack;
+	packw *pack;                /* NULL: objects go into the commit's pack */
 	smsaudit_oid head;          /* main when the batch started */
 	int have_head;
 	smsaudit_txn *txn;
@@ -951,7 +956,8 @@ static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
 	                                   allow ? NULL : secret_seen, &sc)) == 0) {
 		sl->size = sl->whole.size;
 		sl->packed = 1;
-		rc = packw_blob_entry(mk, &sl->content, &sl->content_crc, sl->blob.id, sl->whole.ptr, sl->whole.size);
+		if (b->pack)
+			rc = packw_blob_entry(mk, &sl->content, &sl->content_crc, sl->blob.id, sl->whole.ptr, sl->whole.size);
 	}
 	close(fd);
 	if (secret != 0 || rc < 0)
@@ -997,9 +1003,9 @@ static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
 		                            rec.made_at);
 	if (rc == 0)
 		rc = sha256_hex(sl->sig_sha, sl->raw_sig.ptr, sl->raw_sig.size);
-	if (rc == 0)
+	if (rc == 0 && b->pack)
 		rc = packw_blob_entry(mk, &sl->xml, &sl->xml_crc, sl->xml_id, sl->raw_xml.ptr, sl->raw_xml.size);
-	if (rc == 0)
+	if (rc == 0 && b->pack)
 		rc = packw_blob_entry(mk, &sl->sig, &sl->sig_crc, sl->sig_id, sl->raw_sig.ptr, sl->raw_sig.size);
 	if (rc < 0) {
 		error_prefix(rc, "%s", where_of(in));
@@ -1063,15 +1069,29 @@ static int ev_take(void *ctx, size_t i, void *slot)
 		se->item = (uint32_t)(i + 1);
 		b->seen.n++;
 	}
+	char sig_path[170];
+	snprintf(sig_path, sizeof(sig_path), "%s.p7s", sl->path);
+	smsaudit_oid xml_oid, sig_oid;
+	if (!b->pack) {
+		/* A small batch: with the commit's objects, as any write. */
+		if ((sl->packed && (rc = repo_store_buffer(&sl->blob, b->store->repo, sl->whole.ptr, sl->whole.size,
+		                                           where_of(in))) < 0) ||
+		    (rc = smsaudit_txn_add(b->txn, sl->path, sl->raw_xml.ptr, sl->raw_xml.size)) < 0 ||
+		    (rc = smsaudit_txn_add(b->txn, sig_path, sl->raw_sig.ptr, sl->raw_sig.size)) < 0 ||
+		    (rc = smsaudit_txn_add_blob(b->txn, cpath, &sl->blob)) < 0 ||
+		    (b->acc && (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0))
+			return error_prefix(rc, "%s", where_of(in));
+		memcpy(b->ids_out[i], sl->id, SMSAUDIT_ID_MAX);
+		if (b->progress)
+			b->progress(i + 1, b->n, b->payload);
+		return 0;
+	}
 	/* Equal content (--allow-duplicate) is one object, in the pack once. */
 	if (sl->packed && !se->packed) {
 		if ((rc = packw_put(b->pack, sl->blob.id, &sl->content, sl->content_crc)) < 0)
 			return rc;
 		se->packed = 1;
 	}
-	char sig_path[170];
-	snprintf(sig_path, sizeof(sig_path), "%s.p7s", sl->path);
-	smsaudit_oid xml_oid, sig_oid;
 	memcpy(xml_oid.id, sl->xml_id, 20);
 	memcpy(sig_oid.id, sl->sig_id, 20);
 	if ((rc = packw_put(b->pack, sl->xml_id, &sl->xml, sl->xml_crc)) < 0 ||
@@ -1157,12 +1177,12 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		rc = repo_objects_dir(objects, sizeof(objects), store->repo);
 	b.have_head = smsaudit_repo_head(&b.head, store->repo) == 0;
 	smsaudit_error_clear();
-	if (rc == 0)
+	if (rc == 0 && n >= EV_OWN_PACK_MIN)
 		rc = packw_begin(&b.pack, objects, 3 * n, smsaudit_repo_path(store->repo));
 	if (rc == 0)
 		rc = ingest_run(n, jobs, slots, sizeof(*slots), ev_prepare, ev_take, NULL, &b);
 	/* Every object is on disk and known before the tree names it. */
-	if (rc == 0 && (rc = packw_finish(b.pack)) == 0) {
+	if (rc == 0 && b.pack && (rc = packw_finish(b.pack)) == 0) {
 		repo_objects_added(store->repo);
 		repo_txn_objects_known(b.txn);
 	}

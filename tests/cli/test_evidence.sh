@@ -444,14 +444,15 @@ ingest_records() {
 # Files prepared on two worker threads commit what the sequential loop
 # (SMSAUDIT_JOBS=1) commits: the same records in the same order (metadata and
 # content digests; only the random ids differ), the same content tree, one
-# pack, signatures that smsaudit and stock openssl accept; and a bad batch
-# fails on the same file with the same message, committing nothing.
+# pack of the files, signatures that smsaudit and stock openssl accept; and a
+# bad batch fails on the same file with the same message, committing nothing.
 test_parallel_ingest_same_as_sequential() {
 	export SMSAUDIT_NOW=2026-02-02T10:00:00Z
 	make_repo || return
 	mkdir "$TMPD/in"
 	i=0
-	while [ $i -lt 40 ]; do
+	# 70 files: a batch of 64 or more writes a pack of its own.
+	while [ $i -lt 70 ]; do
 		n=$(printf '%02d' $i)
 		if [ $((i % 3)) = 0 ]; then
 			head -c $((1000 + i * 97)) /dev/urandom >"$TMPD/in/f$n.bin"
@@ -469,27 +470,33 @@ test_parallel_ingest_same_as_sequential() {
 		ingest_records "$TMPD/j$jobs.git" >"$TMPD/j$jobs.records"
 		SMSAUDIT_REPO="$TMPD/j$jobs.git" SMSAUDIT_CONFIG="$TMPD/j$jobs.git.config" expect_verify_ok
 	done
-	[ "$(wc -l <"$TMPD/j2.records")" = 41 ] || fail "expected 41 records, got $(wc -l <"$TMPD/j2.records")"
+	[ "$(wc -l <"$TMPD/j2.records")" = 71 ] || fail "expected 71 records, got $(wc -l <"$TMPD/j2.records")"
 	cmp -s "$TMPD/j1.records" "$TMPD/j2.records" || fail "the parallel ingest committed other records than the sequential one"
 	for t in content trust; do
 		[ "$(git --git-dir="$TMPD/j1.git" rev-parse main:$t)" = "$(git --git-dir="$TMPD/j2.git" rev-parse main:$t)" ] ||
 			fail "the $t tree differs between SMSAUDIT_JOBS=1 and 2"
 	done
-	# The files' objects are in one new pack (the commit and its trees in a second).
+	# The files' objects are in one new pack (the commit and its trees in a second);
+	# a small batch writes one.
 	n=$(($(ls "$TMPD/j2.git/objects/pack/"*.idx | wc -l) - $(ls "$TMPD/ev.git/objects/pack/"*.idx | wc -l)))
 	[ "$n" = 2 ] || fail "the ingest wrote $n packs"
+	ingest_run "$TMPD/small.git" 2 f0* --control 8.6.1 --kind record --title "Small" || fail "small batch"
+	n=$(($(ls "$TMPD/small.git/objects/pack/"*.idx | wc -l) - $(ls "$TMPD/ev.git/objects/pack/"*.idx | wc -l)))
+	[ "$n" = 1 ] || fail "a batch of 10 files wrote $n packs"
 	git clone -q "$TMPD/j2.git" "$TMPD/clone" || { fail "git clone"; return; }
 	for rec in "$TMPD"/clone/records/*/*/*/ev-*.xml; do
 		openssl cms -verify -binary -inform DER -in "$rec.p7s" -content "$rec" -CAfile "$TMPD/clone/trust/ca.pem" \
 			-out /dev/null 2>"$TMPD/cms.err" || fail "openssl cms -verify $(basename "$rec"): $(cat "$TMPD/cms.err")"
 	done
 	# The first bad file in the order given is the one reported: a duplicate
-	# (f33 = f03) comes before key material (f35), after good files.
+	# (f33 = f03) comes before key material (f35), after good files; the
+	# batch is big enough for its own pack, which is not left behind.
 	cp "$TMPD/in/f03.bin" "$TMPD/in/f33.bin"
 	printf -- '-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n' >"$TMPD/in/f35.txt"
 	for jobs in 1 2; do
 		ingest_run "$TMPD/bad$jobs.git" $jobs f* --control 8.6.1 --kind record --title "Bad" && fail "a bad batch was added"
 		[ "$(git --git-dir="$TMPD/bad$jobs.git" rev-list --count main)" = 2 ] || fail "a bad batch committed (jobs $jobs)"
+		[ "$(ls "$TMPD/bad$jobs.git/objects/pack" | grep -c tmp_)" = 0 ] || fail "a failed ingest left a temporary pack"
 	done
 	grep -q "f33.bin: same content as f03.bin in this batch" "$TMPD/bad2.git.err" || fail "bad batch: $(cat "$TMPD/bad2.git.err")"
 	cmp -s "$TMPD/bad1.git.err" "$TMPD/bad2.git.err" || fail "SMSAUDIT_JOBS=1 and 2 report other errors"
