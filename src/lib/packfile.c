@@ -112,6 +112,19 @@ int pack_out_begin(pack_out *w, git_odb *odb, size_t count, const char *where)
 	return out_put(w, head, sizeof(head));
 }
 
+size_t pack_entry_header(unsigned char hdr[16], int type, uint64_t size)
+{
+	size_t n = 0;
+	hdr[n] = (unsigned char)((type << 4) | (size & 0x0f));
+	size >>= 4;
+	while (size) {
+		hdr[n++] |= 0x80;
+		hdr[n] = (unsigned char)(size & 0x7f);
+		size >>= 7;
+	}
+	return n + 1;
+}
+
 /* Evidence is mostly compressed documents and exports, where git's delta
  * search costs far more than it saves, so none is attempted; zlib level 1. */
 int pack_out_object(pack_out *w, git_object_t type, const void *data, size_t len)
@@ -120,15 +133,7 @@ int pack_out_object(pack_out *w, git_object_t type, const void *data, size_t len
 		return error_set(SMSAUDIT_ERROR, "%s: more objects than the pack announced", w->where);
 	w->left--;
 	unsigned char hdr[16];
-	size_t n = 0, size = len;
-	hdr[n] = (unsigned char)((type << 4) | (size & 0x0f));
-	size >>= 4;
-	while (size) {
-		hdr[n++] |= 0x80;
-		hdr[n] = (unsigned char)(size & 0x7f);
-		size >>= 7;
-	}
-	n++;
+	size_t n = pack_entry_header(hdr, (int)type, len);
 	int rc = out_put(w, hdr, n);
 	if (rc < 0)
 		return rc;

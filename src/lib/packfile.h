@@ -32,6 +32,10 @@ typedef struct {
 	const char *where;   /* the repository, for messages */
 } pack_out;
 
+/* The header of an undeltified pack entry: its type and size, 7 bits a byte
+ * after the first 4 (at most 16 bytes); returns its length. */
+size_t pack_entry_header(unsigned char hdr[16], int type, uint64_t size);
+
 /* Start a pack of exactly `count` objects. */
 int pack_out_begin(pack_out *w, git_odb *odb, size_t count, const char *where);
 /* One undeltified entry. */

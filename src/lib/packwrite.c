@@ -34,6 +34,7 @@
 #include <libdeflate.h>
 #include <openssl/evp.h>
 
+#include "packfile.h"
 #include "packwrite.h"
 
 #define OUT_CHUNK ((size_t)1 << 20)
@@ -143,17 +144,8 @@ int packw_blob_entry(packw_maker *m, smsaudit_buf *entry, uint32_t *crc, unsigne
 	if (!EVP_DigestInit_ex(m->sha1, m->sha1_md, NULL) || !EVP_DigestUpdate(m->sha1, head, (size_t)hl) ||
 	    !EVP_DigestUpdate(m->sha1, data, len) || !EVP_DigestFinal_ex(m->sha1, id, &idl) || idl != 20)
 		return error_set(SMSAUDIT_ERROR, "SHA-1 failed");
-	/* The entry header: type 3 (blob) and the size, 7 bits a byte. */
 	unsigned char hdr[16];
-	size_t n = 0, size = len;
-	hdr[n] = (unsigned char)((3 << 4) | (size & 0x0f));
-	size >>= 4;
-	while (size) {
-		hdr[n++] |= 0x80;
-		hdr[n] = (unsigned char)(size & 0x7f);
-		size >>= 7;
-	}
-	n++;
+	size_t n = pack_entry_header(hdr, GIT_OBJECT_BLOB, len);
 	entry->size = 0;
 	int rc = buf_put(entry, (const char *)hdr, n);
 	if (rc < 0)

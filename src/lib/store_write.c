@@ -56,6 +56,23 @@ typedef struct {
 	size_t alloc;
 } stamp_acc;
 
+/* One more record for the commit's time-stamp. */
+static int stamp_push(stamp_acc *acc, const char *id, const char sig_sha[65])
+{
+	if (acc->list.n == acc->alloc) {
+		size_t na = acc->alloc ? acc->alloc * 2 : 8;
+		smsaudit_stamp_entry *e = realloc(acc->list.entries, na * sizeof(*e));
+		if (!e)
+			return error_oom();
+		acc->list.entries = e;
+		acc->alloc = na;
+	}
+	smsaudit_stamp_entry *e = &acc->list.entries[acc->list.n++];
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	memcpy(e->signature_sha256, sig_sha, 65);
+	return 0;
+}
+
 static int add_record(smsaudit_txn *txn, const smsaudit_record *rec, const smsaudit_cert *cert,
                       const smsaudit_key *key, stamp_acc *acc)
 {
@@ -66,21 +83,8 @@ static int add_record(smsaudit_txn *txn, const smsaudit_record *rec, const smsau
 		rc = smsaudit_record_to_xml(&xml, rec);
 	if (rc == 0)
 		rc = add_signed(txn, path, &xml, cert, key, rec->made_at, sig_sha);
-	if (rc == 0 && acc->list.n == acc->alloc) {
-		size_t na = acc->alloc ? acc->alloc * 2 : 8;
-		smsaudit_stamp_entry *e = realloc(acc->list.entries, na * sizeof(*e));
-		if (!e)
-			rc = error_oom();
-		else {
-			acc->list.entries = e;
-			acc->alloc = na;
-		}
-	}
-	if (rc == 0) {
-		smsaudit_stamp_entry *e = &acc->list.entries[acc->list.n++];
-		snprintf(e->id, sizeof(e->id), "%s", rec->id);
-		memcpy(e->signature_sha256, sig_sha, 65);
-	}
+	if (rc == 0)
+		rc = stamp_push(acc, rec->id, sig_sha);
 	smsaudit_buf_dispose(&xml);
 	return rc;
 }
@@ -1018,22 +1022,6 @@ static int ev_raise(const ev_slot *sl)
 	return error_set(sl->fail_code, "%s", sl->fail_msg);
 }
 
-static int stamp_push(stamp_acc *acc, const char *id, const char sig_sha[65])
-{
-	if (acc->list.n == acc->alloc) {
-		size_t na = acc->alloc ? acc->alloc * 2 : 8;
-		smsaudit_stamp_entry *e = realloc(acc->list.entries, na * sizeof(*e));
-		if (!e)
-			return error_oom();
-		acc->list.entries = e;
-		acc->alloc = na;
-	}
-	smsaudit_stamp_entry *e = &acc->list.entries[acc->list.n++];
-	snprintf(e->id, sizeof(e->id), "%s", id);
-	memcpy(e->signature_sha256, sig_sha, 65);
-	return 0;
-}
-
 /* Check a prepared file against the batch and the repository and add it
  * (this thread, in order). */
 static int ev_take(void *ctx, size_t i, void *slot)
@@ -1071,35 +1059,31 @@ static int ev_take(void *ctx, size_t i, void *slot)
 	}
 	char sig_path[170];
 	snprintf(sig_path, sizeof(sig_path), "%s.p7s", sl->path);
-	smsaudit_oid xml_oid, sig_oid;
 	if (!b->pack) {
 		/* A small batch: with the commit's objects, as any write. */
 		if ((sl->packed && (rc = repo_store_buffer(&sl->blob, b->store->repo, sl->whole.ptr, sl->whole.size,
 		                                           where_of(in))) < 0) ||
 		    (rc = smsaudit_txn_add(b->txn, sl->path, sl->raw_xml.ptr, sl->raw_xml.size)) < 0 ||
-		    (rc = smsaudit_txn_add(b->txn, sig_path, sl->raw_sig.ptr, sl->raw_sig.size)) < 0 ||
-		    (rc = smsaudit_txn_add_blob(b->txn, cpath, &sl->blob)) < 0 ||
-		    (b->acc && (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0))
+		    (rc = smsaudit_txn_add(b->txn, sig_path, sl->raw_sig.ptr, sl->raw_sig.size)) < 0)
 			return error_prefix(rc, "%s", where_of(in));
-		memcpy(b->ids_out[i], sl->id, SMSAUDIT_ID_MAX);
-		if (b->progress)
-			b->progress(i + 1, b->n, b->payload);
-		return 0;
-	}
-	/* Equal content (--allow-duplicate) is one object, in the pack once. */
-	if (sl->packed && !se->packed) {
-		if ((rc = packw_put(b->pack, sl->blob.id, &sl->content, sl->content_crc)) < 0)
+	} else {
+		/* Equal content (--allow-duplicate) is one object, in the pack once. */
+		if (sl->packed && !se->packed) {
+			if ((rc = packw_put(b->pack, sl->blob.id, &sl->content, sl->content_crc)) < 0)
+				return rc;
+			se->packed = 1;
+		}
+		smsaudit_oid xml_oid, sig_oid;
+		memcpy(xml_oid.id, sl->xml_id, 20);
+		memcpy(sig_oid.id, sl->sig_id, 20);
+		if ((rc = packw_put(b->pack, sl->xml_id, &sl->xml, sl->xml_crc)) < 0 ||
+		    (rc = packw_put(b->pack, sl->sig_id, &sl->sig, sl->sig_crc)) < 0)
 			return rc;
-		se->packed = 1;
+		if ((rc = smsaudit_txn_add_blob(b->txn, sl->path, &xml_oid)) < 0 ||
+		    (rc = smsaudit_txn_add_blob(b->txn, sig_path, &sig_oid)) < 0)
+			return error_prefix(rc, "%s", where_of(in));
 	}
-	memcpy(xml_oid.id, sl->xml_id, 20);
-	memcpy(sig_oid.id, sl->sig_id, 20);
-	if ((rc = packw_put(b->pack, sl->xml_id, &sl->xml, sl->xml_crc)) < 0 ||
-	    (rc = packw_put(b->pack, sl->sig_id, &sl->sig, sl->sig_crc)) < 0)
-		return rc;
 	if ((rc = smsaudit_txn_add_blob(b->txn, cpath, &sl->blob)) < 0 ||
-	    (rc = smsaudit_txn_add_blob(b->txn, sl->path, &xml_oid)) < 0 ||
-	    (rc = smsaudit_txn_add_blob(b->txn, sig_path, &sig_oid)) < 0 ||
 	    (b->acc && (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0))
 		return error_prefix(rc, "%s", where_of(in));
 	memcpy(b->ids_out[i], sl->id, SMSAUDIT_ID_MAX);
