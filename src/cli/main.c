@@ -270,6 +270,18 @@ static int run(int argc, char **argv)
 		                 "YYYY-MM-DD, UTC)", cli_escape(safe, sizeof(safe), now));
 	}
 
+	/* So is the number of worker threads: a value that is not one is refused. */
+	const char *jobs = getenv("SMSAUDIT_JOBS");
+	if (jobs && *jobs) {
+		char *end;
+		long v = strtol(jobs, &end, 10);
+		if (*end || v < 1 || v > 64) {
+			char safe[160];
+			return cli_error(EXIT_USAGE, "SMSAUDIT_JOBS: '%s' is not a number of threads (1 to 64)",
+			                 cli_escape(safe, sizeof(safe), jobs));
+		}
+	}
+
 	const cli_command *cmd = cli_find_command(argv[i]);
 	if (!cmd) {
 		char safe[160];

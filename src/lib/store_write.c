@@ -926,18 +926,17 @@ static void ev_fail(ev_slot *sl, int stage)
 }
 
 /* Read the file, and its content, record and signature into pack entries
- * (any thread). */
-static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
+ * (any thread); a failure is kept in the slot at the stage it is raised. */
+static int ev_prepare_one(void *ctx, size_t worker, size_t item, void *slot)
 {
 	ev_batch *b = ctx;
 	ev_slot *sl = slot;
 	const smsaudit_evidence_input *in = &b->inputs[item];
 	packw_maker *mk = b->makers[worker];
-	sl->fail = EV_OK;
 	sl->packed = 0;
 	int fd = -1, rc;
 	if ((rc = open_evidence(&fd, in)) < 0)
-		return ev_fail(sl, EV_FAIL_READ);
+		return EV_FAIL_READ;
 	/* Keys in binary form are judged on the whole (small) file first;
 	 * armour is looked for on the way in, in the one pass that stores
 	 * the content, and content refused there is never stored. */
@@ -965,7 +964,7 @@ static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
 	}
 	close(fd);
 	if (secret != 0 || rc < 0)
-		return ev_fail(sl, EV_FAIL_READ);
+		return EV_FAIL_READ;
 
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
@@ -990,11 +989,11 @@ static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
 		char why[512];
 		snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
 		error_set(SMSAUDIT_EINVALID, "%s: %s; give a name with --name", where_of(in), why);
-		return ev_fail(sl, EV_FAIL_NAME);
+		return EV_FAIL_NAME;
 	}
 	body->media_type = (char *)smsaudit_media_type(body->name);
 	if (smsaudit_record_new_id(rec.id, rec.type, b->now) < 0)
-		return ev_fail(sl, EV_FAIL_NAME);
+		return EV_FAIL_NAME;
 	memcpy(sl->id, rec.id, SMSAUDIT_ID_MAX);
 	sl->raw_xml.size = sl->raw_sig.size = 0;
 	rc = smsaudit_record_path(sl->path, sizeof(sl->path), rec.id);
@@ -1013,8 +1012,18 @@ static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
 		rc = packw_blob_entry(mk, &sl->sig, &sl->sig_crc, sl->sig_id, sl->raw_sig.ptr, sl->raw_sig.size);
 	if (rc < 0) {
 		error_prefix(rc, "%s", where_of(in));
-		return ev_fail(sl, EV_FAIL_RECORD);
+		return EV_FAIL_RECORD;
 	}
+	return EV_OK;
+}
+
+static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
+{
+	ev_slot *sl = slot;
+	int stage = ev_prepare_one(ctx, worker, item, slot);
+	sl->fail = EV_OK;
+	if (stage != EV_OK)
+		ev_fail(sl, stage);
 }
 
 static int ev_raise(const ev_slot *sl)

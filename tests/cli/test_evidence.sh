@@ -506,4 +506,9 @@ test_parallel_ingest_same_as_sequential() {
 	done
 	grep -q "f35.txt: holds" "$TMPD/bad2.git.err" || fail "key batch: $(cat "$TMPD/bad2.git.err")"
 	cmp -s "$TMPD/bad1.git.err" "$TMPD/bad2.git.err" || fail "SMSAUDIT_JOBS=1 and 2 report other errors"
+	# A value that is not a number of threads is refused, not ignored.
+	SMSAUDIT_JOBS=two run status
+	expect_rc 2
+	expect_err "SMSAUDIT_JOBS: 'two' is not a number of threads"
+	expect_err_one_line
 }
