@@ -190,6 +190,12 @@ void smsaudit_gap_candidate_explain(char *buf, size_t size, const smsaudit_gap_c
 	case SMSAUDIT_CAND_STALE:
 		snprintf(buf, size, "too old: covers up to %s", d);
 		break;
+	case SMSAUDIT_CAND_NOT_YET:
+		if (c->evidence->record->evidence.has_period && c->when == c->evidence->record->evidence.period_from)
+			snprintf(buf, size, "not yet: its period starts on %s", d);
+		else
+			snprintf(buf, size, "not yet: its period runs until %s", d);
+		break;
 	}
 }
 
@@ -253,6 +259,14 @@ static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, i
 	} else if (b->valid_until && b->valid_until < as_of) {
 		c->verdict = SMSAUDIT_CAND_EXPIRED;
 		c->when = b->valid_until;
+	} else if (b->has_period && b->period_from > as_of) {
+		/* Evidence of a period that has not begun is evidence of nothing yet. */
+		c->verdict = SMSAUDIT_CAND_NOT_YET;
+		c->when = b->period_from;
+	} else if (fresh_months > 0 && b->has_period && b->period_to > as_of) {
+		/* A record of operation shows a period once it is over. */
+		c->verdict = SMSAUDIT_CAND_NOT_YET;
+		c->when = b->period_to;
 	} else if (fresh_months > 0) {
 		time_t end = period_end(e);
 		if (too_old(end, fresh_months, as_of)) {
