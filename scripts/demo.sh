@@ -27,6 +27,19 @@ at() { SMSAUDIT_NOW=$(day "$1"); export SMSAUDIT_NOW; }
 at 0
 Y=$(day 0 | cut -c1-4)
 
+# examples/northwind holds a half-year whose data end on 2026-06-30. Every year
+# in it (file names and contents) moves by K whole years, K the largest that
+# puts that end before day 0: the records signed on day 0 then cover periods
+# that are over, and the documents stay valid through the story.
+md0=$(day 0 | cut -c6-)
+if [ "$md0" \> "06-30" ]; then K=$((Y - 2026)); else K=$((Y - 2027)); fi
+shift_years() { perl -pe "s/(?<![0-9])(20[2-3][0-9])(?![0-9])/\$1+($K)/ge"; }
+ex="$out/northwind"
+mkdir -p "$ex"
+for f in "$root"/examples/northwind/*; do
+	shift_years <"$f" >"$ex/$(basename "$f" | shift_years)"
+done
+
 say "The ISO/IEC 20000-1:2018 control catalogue"
 "$bin" catalogue info
 say "One clause in detail: 8.5.1.2 Change management initiation"
@@ -44,11 +57,11 @@ say "People and their roles (each gets a key and a certificate from the organisa
 "$bin" person list
 
 say "Evidence intake from examples/northwind/intake.csv (one signed record per file, one commit)"
-"$bin" --as ben@northwind.example evidence import "$root/examples/northwind/intake.csv"
+"$bin" --as ben@northwind.example evidence import "$ex/intake.csv"
 "$bin" evidence list
 
 say "A newer policy supersedes the old one"
-sed 's/(v3)/(v4)/' "$root/examples/northwind/sm-policy.md" >"$out/sm-policy-v4.md"
+sed 's/(v3)/(v4)/' "$ex/sm-policy.md" >"$out/sm-policy-v4.md"
 new=$("$bin" --as ada@northwind.example evidence add "$out/sm-policy-v4.md" --control 5.2.1 --kind policy \
 	--title "Service management policy v4" --valid-until 2027-12-31 --format csv | sed -n '2s/,.*//p')
 old=$("$bin" evidence list --format csv | grep "policy v3" | cut -d, -f1)
@@ -151,10 +164,25 @@ recert=$(plan --type recertification --dates "$(day 1100)..$(day 1102)" \
 	--text "The review template has no customer impact section"
 "$bin" --as ben@northwind.example finding plan NC-$Y-004 --action "Add the customer impact section to the review template" \
 	--owner ben@northwind.example --due "$(day 330)"
+at 250
+say "Day 250: records of operation for the months since stage 2, the surveillance's samples"
+printf 'id,opened,priority,service,summary,resolved\nINC-1203,%s,P2,Managed Hosting,Firewall rule error,%s\nINC-1231,%s,P3,Service Desk,Mail delays,%s\n' \
+	"$(day 90)" "$(day 90)" "$(day 170)" "$(day 171)" >"$out/incidents-since-stage2.csv"
+"$bin" --as ben@northwind.example evidence add "$out/incidents-since-stage2.csv" --control 8.6.1 --kind record \
+	--title "Incident records since stage 2" --period "$(day 63)..$(day 245)"
+printf 'month,availability target,achieved\n%s,99.9%%,99.95%%\n%s,99.9%%,99.87%%\n' "$(day 120 | cut -c1-7)" "$(day 210 | cut -c1-7)" \
+	>"$out/sla-report-hosting.csv"
+"$bin" --as ben@northwind.example evidence add "$out/sla-report-hosting.csv" --control 8.3.3 --kind record \
+	--title "SLA performance report, Managed Hosting" --period "$(day 63)..$(day 245)"
+printf '# Supplier review: Acme Hosting Ltd, %s\n\nService requests fulfilled within target: 96%%. Contract C-12 stays.\n' "$(day 240)" \
+	>"$out/supplier-review-acme.md"
+"$bin" --as ben@northwind.example evidence add "$out/supplier-review-acme.md" --control 8.2.3 --kind record \
+	--title "Supplier review, Acme Hosting Ltd" --period "$(day 240)..$(day 240)"
 at 320
-"$bin" --as ada@northwind.example evidence add "$root/examples/northwind/mgmt-review-2026q2.md" --control 9.3 \
-	--kind record --title "Management review minutes, after certification" --period "$(day 300)..$(day 300)" \
-	--allow-duplicate
+printf '# Management review minutes, %s\n\nInputs reviewed: the certification audit, objectives, supplier performance.\n' "$(day 300)" \
+	>"$out/mgmt-review-after-certification.md"
+"$bin" --as ada@northwind.example evidence add "$out/mgmt-review-after-certification.md" --control 9.3 \
+	--kind record --title "Management review minutes, after certification" --period "$(day 300)..$(day 300)"
 "$bin" finding list
 
 say "Today: the cycle, with the first surveillance coming"
