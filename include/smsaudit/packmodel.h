@@ -110,6 +110,9 @@ typedef struct smsaudit_pack_model {
 	/* ---- the certification cycle at the as-of date */
 	smsaudit_cycle_phase phase;
 	time_t decision, expiry;                         /* 0: uncertified */
+	time_t cycle_from;                               /* the first day of the certification audit that led
+	                                                    to the decision (its stage 1, or the recertification
+	                                                    audit), else the decision; 0: uncertified */
 	int surveillances;                               /* in the cycle */
 	int surveillance;                                /* the pack's audit's number among them, 0: none */
 	const smsaudit_cycle_item *const *cycle_items;
@@ -161,8 +164,9 @@ void smsaudit_pack_model_dispose(smsaudit_pack_model *m);
 /*
  * The dates a section's period selects in this model: [*from, *to], *from 0
  * for no lower bound. since-previous-audit starts the day after the previous
- * certification audit (12 months back if none), cycle at the certification
- * decision (36 months back if none), twelve-months 12 months back; every
+ * certification audit (12 months back if none), cycle at `cycle_from`, the
+ * start of the audits that led to the certification decision (36 months back
+ * if uncertified), twelve-months 12 months back; every
  * period ends at the as-of date.
  */
 void smsaudit_pack_model_window(time_t *from, time_t *to, const smsaudit_pack_model *m, smsaudit_report_period p);

@@ -87,7 +87,7 @@ void smsaudit_pack_model_window(time_t *from, time_t *to, const smsaudit_pack_mo
 		*from = m->previous ? m->previous->to + SMSAUDIT_DAY : smsaudit_date_add_months(as_of, -12);
 		break;
 	case SMSAUDIT_PERIOD_CYCLE:
-		*from = m->decision ? m->decision : smsaudit_date_add_months(as_of, -36);
+		*from = m->cycle_from ? m->cycle_from : m->decision ? m->decision : smsaudit_date_add_months(as_of, -36);
 		break;
 	case SMSAUDIT_PERIOD_TWELVE_MONTHS:
 		*from = smsaudit_date_add_months(as_of, -12);
@@ -252,6 +252,23 @@ static int from_analyses(smsaudit_pack_model *m, smsaudit_pack_model_owned *w)
 	m->decision = smsaudit_cycle_decision(w->cycle);
 	m->expiry = smsaudit_cycle_expiry(w->cycle);
 	m->surveillances = smsaudit_cycle_surveillances(w->cycle);
+	/* The cycle begins with the audits that led to its decision: the
+	 * recertification audit, else the initial audit's first stage. */
+	m->cycle_from = m->decision;
+	const smsaudit_audit *recert = NULL, *initial = NULL;
+	for (size_t i = 0; m->decision && i < m->naudits; i++) {
+		const smsaudit_audit *a = m->audits[i];
+		smsaudit_audit_type t = a->plan->audit.type;
+		if (a->from > m->decision)
+			continue;
+		if (t == SMSAUDIT_AUDIT_RECERTIFICATION && (!recert || a->from > recert->from))
+			recert = a;
+		if ((t == SMSAUDIT_AUDIT_STAGE1 || t == SMSAUDIT_AUDIT_STAGE2) && (!initial || a->from < initial->from))
+			initial = a;
+	}
+	const smsaudit_audit *start = recert ? recert : initial;
+	if (start && start->from < m->cycle_from)
+		m->cycle_from = start->from;
 	for (size_t i = 0; i < smsaudit_cycle_count(w->cycle); i++) {
 		const smsaudit_cycle_item *it = smsaudit_cycle_at(w->cycle, i);
 		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE && it->audit == m->audit)

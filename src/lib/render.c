@@ -107,13 +107,15 @@ static int kind_selected(const ctx *c, smsaudit_evidence_kind k)
 	return !c->sec->kinds || (c->sec->kinds & (1u << k));
 }
 
-/* Evidence inside the section's period: its period overlaps the window, or it was signed in it. */
+/* Evidence inside the section's period: its period overlaps the window and
+ * is over by the as-of date (the gap analysis' rule: a period not yet over is
+ * not evidence of it), or it was signed in the window. */
 static int in_window(const ctx *c, const smsaudit_evidence_body *b, time_t made_at)
 {
 	if (!c->from)
 		return 1;
 	if (b->has_period)
-		return b->period_to >= c->from && b->period_from <= c->to;
+		return b->period_to >= c->from && b->period_to <= c->to;
 	return made_at >= c->from && made_at < c->to + DAY;
 }
 
@@ -527,19 +529,23 @@ static void do_findings(ctx *c)
 static void do_documented_info(ctx *c)
 {
 	sec_heading(c, "Documented information checklist");
-	static const char *const h[] = { "Item", "Required", "Present", "Evidence or reason" };
-	static const double w[] = { 0.1, 0.42, 0.1, 0.38 };
-	size_t total = 0, missing = 0;
+	static const char *const h[] = { "Item", "Required", "Examined at", "Present", "Evidence or reason" };
+	static const double w[] = { 0.1, 0.36, 0.1, 0.09, 0.35 };
+	size_t total = 0, missing = 0, missing1 = 0;
 	for (size_t i = 0; i < c->m->nclauses; i++) {
 		const smsaudit_gap_clause *g = c->m->clauses[i];
 		for (size_t k = 0; k < g->nitems; k++)
 			if (selected(c, g->clause->id) && (!c->sec->explicit_only || g->items[k].is_explicit)) {
 				total++;
 				missing += !g->items[k].satisfied;
+				missing1 += !g->items[k].satisfied && g->items[k].stage == SMSAUDIT_STAGE_1;
 			}
 	}
-	pdf_paraf(c->pdf, PDF_BOLD, "%zu of %zu items present; %zu missing.", total - missing, total, missing);
-	pdf_table_begin(c->pdf, 4, h, w);
+	/* The stage 1 verdict counts the items examined at stage 1; say so beside the count. */
+	pdf_paraf(c->pdf, PDF_BOLD, "%zu of %zu items present; %zu missing, %zu of them examined at stage 1 "
+	          "(stage 1 verdict: %s).", total - missing, total, missing, missing1,
+	          c->m->stage1.ready ? "READY" : "NOT READY");
+	pdf_table_begin(c->pdf, 5, h, w);
 	for (size_t i = 0; i < c->m->nclauses; i++) {
 		const smsaudit_gap_clause *g = c->m->clauses[i];
 		if (!selected(c, g->clause->id))
@@ -548,8 +554,9 @@ static void do_documented_info(ctx *c)
 			const smsaudit_gap_item *it = &g->items[k];
 			if (c->sec->explicit_only && !it->is_explicit)
 				continue;
-			const char *cells[] = { it->id, it->what, it->satisfied ? "present" : "MISSING", it->reason };
-			pdf_table_row_marked(c->pdf, cells, 2, it->satisfied ? &C_OK : &C_GAP);
+			const char *cells[] = { it->id, it->what, it->stage == SMSAUDIT_STAGE_1 ? "stage 1" : "stage 2",
+				                it->satisfied ? "present" : "MISSING", it->reason };
+			pdf_table_row_marked(c->pdf, cells, 3, it->satisfied ? &C_OK : &C_GAP);
 		}
 	}
 	pdf_table_end(c->pdf);
@@ -578,7 +585,7 @@ static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
 	for (size_t i = 0; i < c->m->naudits; i++)
 		n += keep(c, c->m->audits[i]);
 	if (!n) {
-		pdf_para(c->pdf, PDF_REGULAR, "None recorded.");
+		pdf_para(c->pdf, PDF_REGULAR, c->from ? "No audit recorded in this period." : "No audit recorded.");
 		return;
 	}
 	pdf_table_begin(c->pdf, 7, h, w);
@@ -620,6 +627,23 @@ static void do_audits(ctx *c)
 	sec_heading(c, "Audits");
 	window_note(c);
 	audit_rows(c, audit_kept);
+	/* Internal audits are also reported, and management reviews only
+	 * recorded, as evidence (9.2, 9.3): a section on internal audits lists
+	 * those of its period too, so that no other section shows one it misses. */
+	if (c->sec->audit_types && !(c->sec->audit_types & (1u << SMSAUDIT_AUDIT_INTERNAL)))
+		return;
+	static const char *const ids[] = { "9.2", "9.3" };
+	static const char *const titles[] = { "Internal audit evidence (9.2)", "Management reviews (9.3)" };
+	for (size_t k = 0; k < 2; k++) {
+		const smsaudit_evidence_entry **v = NULL;
+		size_t n = clause_evidence(c, ids[k], &v);
+		pdf_heading(c->pdf, 2, titles[k]);
+		if (n)
+			evidence_table(c, v, n);
+		else
+			pdf_para(c->pdf, PDF_REGULAR, "None recorded.");
+		free(v);
+	}
 }
 
 static void clause_items(ctx *c, const smsaudit_gap_clause *g)
