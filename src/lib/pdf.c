@@ -569,6 +569,7 @@ void pdf_contents_line(pdf_doc *d, int level, const char *title, int page)
 
 #define T_SIZE 7.2
 #define T_LEAD (T_SIZE * 1.3)
+#define T_MIN 4.5   /* the smallest a cell or header is set in to keep its words whole */
 
 static void table_header(pdf_doc *d)
 {
@@ -582,8 +583,14 @@ static void table_header(pdf_doc *d)
 	for (size_t c = 0; c < d->ncols; c++) {
 		double w = d->widths[c] * TEXT_W;
 		const char *t = clean_text(d, d->headers[c], d->regular_def);
-		size_t n = fit(d, d->bold, T_SIZE, t, strlen(t), w - 2 * CELL_PAD);
-		draw_text(d, d->bold, T_SIZE, x + CELL_PAD, d->y - CELL_PAD - T_SIZE, t, n);
+		/* A header is one line: smaller rather than cut ("Evidenc"). */
+		double size = T_SIZE, tw = width_of(d, d->bold, T_SIZE, t, strlen(t));
+		if (tw > w - 2 * CELL_PAD && tw > 0)
+			size = T_SIZE * (w - 2 * CELL_PAD) / tw * 0.97;
+		if (size < T_MIN)
+			size = T_MIN;
+		size_t n = fit(d, d->bold, size, t, strlen(t), w - 2 * CELL_PAD);
+		draw_text(d, d->bold, size, x + CELL_PAD, d->y - CELL_PAD - T_SIZE, t, n);
 		x += w;
 	}
 	d->y -= h;
@@ -613,15 +620,44 @@ static void row_rule(pdf_doc *d)
 	HPDF_Page_Stroke(d->page);
 }
 
+/*
+ * The size a cell's text is set in: the table's, or smaller until its widest
+ * word fits the column (down to T_MIN), so that cells wrap between words and
+ * an id, a number or a date is never split. A word too wide even then is
+ * broken, as a last resort.
+ */
+static double cell_size(pdf_doc *d, HPDF_Font f, double size, const char *s, double width)
+{
+	double widest = 0;
+	while (*s) {
+		size_t n = strcspn(s, " ");
+		if (n) {
+			double w = width_of(d, f, size, s, n);
+			if (w > widest)
+				widest = w;
+		}
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	if (widest <= width || widest <= 0)
+		return size;
+	double fitted = size * width / widest * 0.97;
+	return fitted < T_MIN ? T_MIN : fitted;
+}
+
 void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
 {
 	char *text[MAX_COLS] = { 0 };
 	span *lines[MAX_COLS] = { 0 };
 	size_t nlines[MAX_COLS] = { 0 }, done[MAX_COLS] = { 0 }, most = 0;
+	double sizes[MAX_COLS];
 	for (size_t c = 0; c < d->ncols; c++) {
+		double w = d->widths[c] * TEXT_W - 2 * CELL_PAD;
 		text[c] = strdup(clean_text(d, cells[c] ? cells[c] : "", d->regular_def));
+		sizes[c] = text[c] ? cell_size(d, d->regular, T_SIZE, text[c], w) : T_SIZE;
 		if (text[c])
-			nlines[c] = wrap(d, d->regular, T_SIZE, text[c], d->widths[c] * TEXT_W - 2 * CELL_PAD, &lines[c]);
+			nlines[c] = wrap(d, d->regular, sizes[c], text[c], w, &lines[c]);
 		if (nlines[c] > most)
 			most = nlines[c];
 	}
@@ -646,7 +682,7 @@ void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_co
 				set_fill(d, colour->r, colour->g, colour->b);
 			for (size_t i = 0; i < take && done[c] < nlines[c]; i++, done[c]++) {
 				double base = d->y - CELL_PAD - T_SIZE - i * T_LEAD;
-				draw_text(d, d->regular, T_SIZE, x + CELL_PAD, base, lines[c][done[c]].p, lines[c][done[c]].len);
+				draw_text(d, d->regular, sizes[c], x + CELL_PAD, base, lines[c][done[c]].p, lines[c][done[c]].len);
 			}
 			if (c == marked_col && colour)
 				set_fill(d, 0, 0, 0);

@@ -146,7 +146,7 @@ static void period_str(char *out, size_t size, const smsaudit_evidence_body *b)
 {
 	char f[11], t[11];
 	if (b->has_period)
-		snprintf(out, size, "%s..%s", date_str(f, b->period_from), date_str(t, b->period_to));
+		snprintf(out, size, "%s to %s", date_str(f, b->period_from), date_str(t, b->period_to));
 	else if (b->valid_until)
 		snprintf(out, size, "until %s", date_str(t, b->valid_until));
 	else
@@ -307,7 +307,10 @@ static void do_organisation(ctx *c)
 		const smsaudit_person_body *b = &p->record->person;
 		char roles[200], valid[40], status[60];
 		smsaudit_roles_format(roles, sizeof(roles), b->roles);
-		snprintf(valid, sizeof(valid), "%s..%s", date_str(d1, b->valid_from), b->valid_until ? date_str(d2, b->valid_until) : "");
+		if (b->valid_until)
+			snprintf(valid, sizeof(valid), "%s to %s", date_str(d1, b->valid_from), date_str(d2, b->valid_until));
+		else
+			snprintf(valid, sizeof(valid), "from %s", date_str(d1, b->valid_from));
 		snprintf(status, sizeof(status), "%s", !p->valid ? "FAILED" : p->revoked_at ? "revoked" : "active");
 		const char *cells[] = { b->name, b->email, roles, valid, status };
 		pdf_table_row(c->pdf, cells);
@@ -399,6 +402,7 @@ static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
 		char period[40], at[64], status[600], sha[16], commit[12];
 		period_str(period, sizeof(period), b);
 		smsaudit_time_format(at, v[i]->record->made_at);
+		at[10] = at[10] == 'T' ? ' ' : at[10]; /* date and time wrap apart */
 		if (v[i]->stamped_at) {
 			/* the signer's clock, then the time-stamping authority's */
 			char tsa[21];
@@ -580,7 +584,7 @@ static void do_readiness(ctx *c)
 static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
 {
 	static const char *const h[] = { "Audit", "Type", "Dates", "Status", "Body / lead", "Scope", "Outcome" };
-	static const double w[] = { 0.19, 0.1, 0.14, 0.09, 0.16, 0.14, 0.18 };
+	static const double w[] = { 0.23, 0.1, 0.12, 0.09, 0.15, 0.13, 0.18 };
 	size_t n = 0;
 	for (size_t i = 0; i < c->m->naudits; i++)
 		n += keep(c, c->m->audits[i]);
@@ -595,7 +599,7 @@ static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
 			continue;
 		const smsaudit_audit_body *p = &a->plan->audit;
 		char dates[32], f[11], t[11], who[300], scope[300], outcome[600];
-		snprintf(dates, sizeof(dates), "%s..%s", date_str(f, a->from), date_str(t, a->to));
+		snprintf(dates, sizeof(dates), "%s to %s", date_str(f, a->from), date_str(t, a->to));
 		snprintf(who, sizeof(who), "%s / %s", p->body ? p->body : "", person_name(c, p->lead));
 		join(scope, sizeof(scope), LIST(p->clauses), p->nclauses, " ");
 		if (!p->nclauses)
