@@ -243,6 +243,10 @@ anchor=$(openssl x509 -in "$out/packs/stage1/trust/ca.pem" -outform DER | sha256
 for p in stage1 stage2 surveillance recertification; do
 	"$bin" verify-pack "$out/packs/$p" --anchor "$anchor"
 done
+say "Each pack says the same thing wherever it says it, and what gap, finding list and audit list say"
+for p in stage1 stage2 surveillance recertification; do
+	"$root/scripts/pack-consistency" "$bin" "$out/packs/$p"
+done
 
 say "The same repository as stock git sees it"
 git --git-dir="$SMSAUDIT_REPO" log --format='%h %an: %s' main

@@ -136,6 +136,18 @@ test_pack_report_each_type() {
 		run verify-pack "$TMPD/$p"
 		expect_rc 0
 	done
+	# Every fact of every pack type agrees with itself and with gap, finding list
+	# and audit list at the pack's commit and date; a pack read against another
+	# date is caught.
+	for p in p-stage1 p-stage2 p-surv p-recert; do
+		"$ROOT/scripts/pack-consistency" "$SMSAUDIT" "$TMPD/$p" >"$TMPD/pc.out" 2>&1 ||
+			fail "$p is inconsistent: $(head -3 "$TMPD/pc.out")"
+		grep -q "consistent: [1-9][0-9]* facts" "$TMPD/pc.out" || fail "$p: no facts checked"
+	done
+	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t"
+	sed -i 's|<as-of>[0-9-]*<|<as-of>2026-12-01<|' "$TMPD/t/manifest.xml"
+	"$ROOT/scripts/pack-consistency" "$SMSAUDIT" "$TMPD/t" >"$TMPD/pc.out" 2>&1 && fail "a contradiction went unnoticed"
+	grep -q "the pack says" "$TMPD/pc.out" || fail "the contradiction is not named: $(head -2 "$TMPD/pc.out")"
 	expect_verify_ok
 }
 
