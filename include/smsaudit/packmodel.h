@@ -67,6 +67,7 @@ typedef struct smsaudit_pack_model {
 	char anchor_sha256[65];
 	char sums_sha256[65];             /* SHA-256 of SHA256SUMS, the digest on every page */
 	const char *signer;               /* the quality manager who seals it */
+	int draft;                        /* not sealed: DRAFT on every page and in the manifest */
 	time_t as_of;                     /* a date */
 	time_t created;                   /* the PDF's dates */
 

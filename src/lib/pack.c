@@ -187,6 +187,9 @@ static int build_manifest(smsaudit_buf *out, const smsaudit_pack_model *m, const
 	xmlNewTextChild(root, ns, (const xmlChar *)"tool", (const xmlChar *)"smsaudit " SMSAUDIT_VERSION);
 	xmlNewTextChild(root, ns, (const xmlChar *)"trust-anchor", (const xmlChar *)m->anchor_sha256);
 	xmlNewTextChild(root, ns, (const xmlChar *)"signer", (const xmlChar *)m->signer);
+	if (m->draft)
+		xmlNewTextChild(root, ns, (const xmlChar *)"draft",
+		                (const xmlChar *)"not sealed: no seal record and no audit tag vouch for this pack");
 	xmlNodePtr fs = xmlNewChild(root, ns, (const xmlChar *)"files", NULL);
 	for (size_t i = 0; i < files->n; i++) {
 		char size[24];
@@ -255,9 +258,13 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	memset(out, 0, sizeof(*out));
 	if (!o->audit || !o->out_dir || !*o->out_dir)
 		return error_set(SMSAUDIT_EUSAGE, "a pack needs an audit and an output folder");
-	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
+	if (o->reproduce ? !o->sealed_by : !signer)
+		return error_set(SMSAUDIT_EUSAGE, "a pack needs its signer");
+	if (!o->reproduce && !(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
 		return error_set(SMSAUDIT_EINVALID, "%s may not seal a pack: only a quality manager signs its manifest",
 		                 signer->email);
+	/* A reproduction is laid out as the sealed pack was, and seals nothing. */
+	int sealing = !o->no_seal && !o->reproduce;
 	struct stat sb;
 	int exists = stat(o->out_dir, &sb) == 0;
 	if (exists && !S_ISDIR(sb.st_mode))
@@ -286,7 +293,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	if (rc == 0)
 		rc = smsaudit_pack_model_build(&m, store, st, &mo);
 	/* Nothing is sealed that verify would refuse. */
-	if (rc == 0 && !o->no_seal)
+	if (rc == 0 && sealing)
 		rc = refuse_unverified(store, st, &commit);
 	if (rc < 0) {
 		smsaudit_pack_model_dispose(&m);
@@ -297,7 +304,8 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	memcpy(out->commit, m.commit, sizeof(out->commit));
 	memcpy(out->pack_id, m.pack_id, sizeof(out->pack_id));
 	memcpy(out->anchor_sha256, m.anchor_sha256, sizeof(out->anchor_sha256));
-	m.signer = signer->email;
+	m.signer = o->reproduce ? o->sealed_by : signer->email;
+	m.draft = o->no_seal;
 	m.created = report_time(as_of);
 
 	char tmp[4096];
@@ -353,21 +361,21 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		rc = build_manifest(&manifest, &m, &files);
 	if (rc == 0)
 		rc = write_file(tmp, MANIFEST, manifest.ptr, manifest.size);
-	if (rc == 0)
+	if (rc == 0 && !o->reproduce)
 		rc = smsaudit_sign_detached(&sig, manifest.ptr, manifest.size, signer->cert, signer->key, smsaudit_now());
-	if (rc == 0)
+	if (rc == 0 && !o->reproduce)
 		rc = write_file(tmp, MANIFEST_SIG, sig.ptr, sig.size);
 	/* A TSA's token says when the pack was sealed, which the quality manager's
 	 * clock cannot. Once one is configured a seal needs it: a pack that could
 	 * not be stamped is not sealed (run pack again when the TSA answers). */
 	smsaudit_tsa *tsas = NULL;
 	size_t ntsas = 0;
-	if (rc == 0 && (rc = smsaudit_tsa_list(&tsas, &ntsas, repo, NULL)) == 0 && ntsas) {
+	if (rc == 0 && !o->reproduce && (rc = smsaudit_tsa_list(&tsas, &ntsas, repo, NULL)) == 0 && ntsas) {
 		smsaudit_buf token = SMSAUDIT_BUF_INIT;
 		rc = smsaudit_tsa_stamp_first(&token, tsas, ntsas, manifest.ptr, manifest.size);
 		if (rc == 0) {
 			rc = write_file(tmp, MANIFEST_TSR, token.ptr, token.size);
-		} else if (!o->no_seal) {
+		} else if (sealing) {
 			rc = error_prefix(rc, "not sealed: the manifest needs a time-stamp token");
 		} else {
 			notice("the draft has no time-stamp token: %s", smsaudit_error_last()->message);
@@ -383,7 +391,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	out->bytes = x.bytes;
 	/* The seal record and the audit's tag, before the pack is moved into place: a seal
 	 * whose pack failed to move can be honoured by rebuilding (manifest.xml is reproducible). */
-	if (rc == 0 && !o->no_seal) {
+	if (rc == 0 && sealing) {
 		smsaudit_record rec;
 		memset(&rec, 0, sizeof(rec));
 		rec.type = SMSAUDIT_REC_SEAL;
@@ -510,6 +518,7 @@ static int read_manifest(file_list *l, smsaudit_pack_check *out, xmlDocPtr doc)
 	TEXT(as_of, "as-of")
 	TEXT(signer, "signer")
 #undef TEXT
+	out->draft = smsaudit_xml_child(root, "draft") != NULL;
 	char *id = smsaudit_xml_attr(smsaudit_xml_child(root, "audit"), "id");
 	snprintf(out->audit, sizeof(out->audit), "%.*s", (int)sizeof(out->audit) - 1, id ? id : "");
 	xmlFree(id);
@@ -836,5 +845,128 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 	smsaudit_trust_free(trust);
 	smsaudit_buf_dispose(&m);
 	smsaudit_buf_dispose(&sig);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ reproduce */
+
+/* Whether two files have the same bytes, read in blocks. */
+static int same_bytes(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa && fb;
+	char ba[65536], bb[65536];
+	while (same) {
+		size_t na = fread(ba, 1, sizeof(ba), fa), nb = fread(bb, 1, sizeof(bb), fb);
+		if (na != nb || memcmp(ba, bb, na) != 0)
+			same = 0;
+		if (na == 0 || na < sizeof(ba))
+			break;
+	}
+	if (same && (ferror(fa) || ferror(fb)))
+		same = 0;
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* The signature and the time-stamp token are made anew (ECDSA is randomised). */
+static int not_compared(const char *path)
+{
+	return strcmp(path, MANIFEST_SIG) == 0 || strcmp(path, MANIFEST_TSR) == 0;
+}
+
+int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_store *store, const char *dir,
+                            const char *definition, smsaudit_pack_problem_fn fn, void *u)
+{
+	memset(out, 0, sizeof(*out));
+	*ndiffer = 0;
+	int dfd;
+	int rc = file_open_input(&dfd, dir, FILE_INPUT_DIR);
+	if (rc < 0)
+		return rc;
+	close(dfd);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	smsaudit_xml_schema *schema = NULL;
+	file_list listed = { NULL, 0, 0 }, a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	rc = file_read_all(&mb, path, MAX_MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
+	if (rc == 0)
+		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
+	if (rc == 0)
+		rc = read_manifest(&listed, out, doc);
+	if (rc < 0)
+		rc = error_prefix(rc, "%s: this is not a pack", dir);
+	smsaudit_pack_options o = SMSAUDIT_PACK_OPTIONS_INIT;
+	o.audit = out->audit;
+	o.commit = out->commit;
+	o.definition = definition;
+	o.no_seal = out->draft;
+	o.reproduce = 1;
+	o.sealed_by = out->signer;
+	if (rc == 0 && smsaudit_date_parse(&o.as_of, out->as_of) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: as-of '%s' is not a date", path, out->as_of);
+	char scratch[] = "/tmp/smsaudit-reproduce-XXXXXX", rebuilt[64];
+	int made = 0;
+	if (rc == 0 && !(made = mkdtemp(scratch) != NULL))
+		rc = error_set(SMSAUDIT_EIO, "cannot create a scratch folder: %s", strerror(errno));
+	snprintf(rebuilt, sizeof(rebuilt), "%s/pack", scratch);
+	o.out_dir = rebuilt;
+	smsaudit_pack_result res;
+	if (rc == 0)
+		rc = smsaudit_pack_build(&res, store, NULL, &o);
+	smsaudit_pack_check scratch_check;
+	memset(&scratch_check, 0, sizeof(scratch_check));
+	reporter r = { &scratch_check, fn, u };
+	if (rc == 0)
+		rc = list_dir(&a, dir, "", &r);
+	if (rc == 0)
+		rc = list_dir(&b, rebuilt, "", &r);
+	*ndiffer = scratch_check.nproblems;
+	if (rc == 0) {
+		qsort(a.f, a.n, sizeof(*a.f), cmp_file);
+		qsort(b.f, b.n, sizeof(*b.f), cmp_file);
+		size_t i = 0, k = 0;
+		while (i < a.n || k < b.n) {
+			int c = i == a.n ? 1 : k == b.n ? -1 : strcmp(a.f[i].path, b.f[k].path);
+			const char *p = c <= 0 ? a.f[i].path : b.f[k].path;
+			const char *why = NULL;
+			if (c < 0)
+				why = "in the pack, but the rebuilt pack has no such file";
+			else if (c > 0)
+				why = "missing: the rebuilt pack has it";
+			else {
+				char pa[4200], pb[4200];
+				snprintf(pa, sizeof(pa), "%s/%s", dir, p);
+				snprintf(pb, sizeof(pb), "%s/%s", rebuilt, p);
+				if (!not_compared(p) && (a.f[i].size != b.f[k].size || !same_bytes(pa, pb)))
+					why = "differs from the rebuilt file";
+			}
+			if (why && !not_compared(p)) {
+				(*ndiffer)++;
+				if (fn)
+					fn(p, why, u);
+			}
+			i += c <= 0;
+			k += c >= 0;
+		}
+		out->nfiles = a.n;
+	}
+	if (made)
+		remove_tree(scratch);
+	files_free(&listed);
+	files_free(&a);
+	files_free(&b);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&mb);
 	return rc;
 }

@@ -263,6 +263,14 @@ static void draw_footer(pdf_doc *d)
 		HPDF_Page_LineTo(d->page, PAGE_W - MARGIN_R, PAGE_H - 42);
 		HPDF_Page_Stroke(d->page);
 	}
+	if (d->o.stamp && *d->o.stamp) {
+		/* Above the header on every page, and across the foot of it: unmistakable on screen and paper. */
+		const char *st = clean_text(d, d->o.stamp, d->regular_def);
+		double big = 16, sw = width_of(d, d->bold, big, st, strlen(st));
+		set_fill(d, 0.8, 0.1, 0.1);
+		draw_text(d, d->bold, big, PAGE_W - MARGIN_R - sw, PAGE_H - 28, st, strlen(st));
+		draw_text(d, d->bold, 9, MARGIN_L, 48, st, strlen(st));
+	}
 	set_fill(d, 0, 0, 0);
 }
 

@@ -28,6 +28,7 @@ typedef struct {
 	const char *footer_left;  /* "PACK-... · SHA256SUMS 1a2b..." */
 	int total_pages;          /* from the first pass; 0: unknown yet */
 	const char *font_dir;     /* NULL: SMSAUDIT_FONT_DIR or the Debian path */
+	const char *stamp;        /* NULL, or drawn large on every page ("DRAFT — NOT SEALED") */
 } pdf_options;
 
 typedef enum { PDF_REGULAR, PDF_BOLD, PDF_MONO, PDF_SMALL, PDF_TITLE, PDF_MUTED } pdf_style;

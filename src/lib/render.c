@@ -241,7 +241,10 @@ static void do_cover(ctx *c)
 	pdf_field(c->pdf, "Pack", m->pack_id);
 	pdf_field(c->pdf, "As of", date_str(f, m->as_of));
 	pdf_field(c->pdf, "Source commit", m->commit);
-	pdf_field(c->pdf, "Sealed by", m->signer);
+	if (m->draft)
+		pdf_field(c->pdf, "Status", "DRAFT, not sealed: no seal record or audit tag vouches for it; "
+		                            "smsaudit verify-pack reports it as a draft");
+	pdf_field(c->pdf, m->draft ? "Prepared by" : "Sealed by", m->signer);
 	pdf_field(c->pdf, "Trust anchor SHA-256", m->anchor_sha256);
 	pdf_field(c->pdf, "Manifest digest (SHA256SUMS)", m->sums_sha256);
 	pdf_field(c->pdf, "Tool", "smsaudit " SMSAUDIT_VERSION);
@@ -1145,7 +1148,8 @@ static int render_pass(pdf_doc **out, ctx *c, const pdf_doc *first, int shift)
 	         smsaudit_report_def_title(def), c->audit->plan->id);
 	snprintf(footer, sizeof(footer), "%s · manifest SHA256SUMS %.32s…", m->pack_id, m->sums_sha256);
 	pdf_options po = { title, m->pack_id, m->signer, m->sums_sha256, m->created, header, footer,
-		           first ? pdf_page_count(first) + shift : 0, NULL };
+		           first ? pdf_page_count(first) + shift : 0, NULL,
+		           m->draft ? "DRAFT — NOT SEALED" : NULL };
 	int rc = pdf_open(out, &po);
 	if (rc == 0) {
 		c->pdf = *out;
