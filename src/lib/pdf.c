@@ -437,6 +437,24 @@ void pdf_para(pdf_doc *d, pdf_style style, const char *text)
 	d->y -= size * 0.4;
 }
 
+void pdf_code(pdf_doc *d, const char *line)
+{
+	double size;
+	HPDF_Font f = font_of(d, PDF_MONO, &size);
+	if (!d->page)
+		pdf_new_page(d);
+	const char *t = clean_text(d, line ? line : "", d->mono_def);
+	/* One line whatever its length: smaller rather than wrapped inside a command. */
+	double w = width_of(d, f, size, t, strlen(t));
+	if (w > TEXT_W && w > 0)
+		size = size * TEXT_W / w * 0.98;
+	double leading = 7.5 * 1.35;
+	if (d->y - leading < BOTTOM)
+		pdf_new_page(d);
+	d->y -= leading;
+	draw_text(d, f, size, MARGIN_L, d->y + 1, t, strlen(t));
+}
+
 void pdf_paraf(pdf_doc *d, pdf_style style, const char *fmt, ...)
 {
 	char buf[4096];

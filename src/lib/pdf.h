@@ -49,6 +49,8 @@ void pdf_new_page(pdf_doc *d);
 /* Level 1 starts a new page. Every heading is a bookmark; levels 1 and 2 are contents entries. */
 void pdf_heading(pdf_doc *d, int level, const char *text);
 void pdf_para(pdf_doc *d, pdf_style style, const char *text);
+/* One line of a command in the monospaced font, never wrapped: set smaller when it is too long. */
+void pdf_code(pdf_doc *d, const char *line);
 void pdf_paraf(pdf_doc *d, pdf_style style, const char *fmt, ...) SMSAUDIT_PRINTF(3, 4);
 /* A label and a wrapped value in two columns. */
 void pdf_field(pdf_doc *d, const char *label, const char *value);

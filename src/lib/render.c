@@ -1077,38 +1077,60 @@ static void do_cycle_summary(ctx *c)
 	}
 }
 
+/* A line of reports/verify-pack.sh with {anchor} and {sums} filled in. */
+static void fill(ctx *c, const char *line, size_t len)
+{
+	size_t used = 0;
+	c->text[0] = '\0';
+	for (size_t i = 0; i < len && used + 70 < sizeof(c->text); i++) {
+		const char *with = NULL;
+		if (strncmp(line + i, "{anchor}", 8) == 0 && i + 8 <= len)
+			with = c->m->anchor_sha256, i += 7;
+		else if (strncmp(line + i, "{sums}", 6) == 0 && i + 6 <= len)
+			with = c->m->sums_sha256, i += 5;
+		if (with)
+			used += (size_t)snprintf(c->text + used, sizeof(c->text) - used, "%s", with);
+		else
+			c->text[used++] = line[i];
+		c->text[used] = '\0';
+	}
+}
+
+/*
+ * The appendix: reports/verify-pack.sh, the one source docs/verifying.md
+ * shows too, with this pack's digests. Every command line is printed whole on
+ * one line (pdf_code never wraps), so what is copied from the PDF runs.
+ */
 static void do_verification(ctx *c)
 {
 	sec_heading(c, "How to verify this pack");
 	pdf_para(c->pdf, PDF_REGULAR,
-	         "Everything below works offline, in the pack folder, with nothing but the folder. First compare the trust "
-	         "anchor's fingerprint with the one the organisation gave you by another channel:");
-	pdf_para(c->pdf, PDF_MONO, "openssl x509 -in trust/ca.pem -outform DER | sha256sum");
-	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->m->anchor_sha256);
-	pdf_para(c->pdf, PDF_REGULAR, "With smsaudit installed, one command checks everything (manifest signature, "
-	                              "every digest, nothing added, every record's signature, role and separation of duties):");
-	pdf_paraf(c->pdf, PDF_MONO, "smsaudit verify-pack . --anchor %s", c->m->anchor_sha256);
-	pdf_para(c->pdf, PDF_REGULAR, "With stock tools only:");
-	pdf_para(c->pdf, PDF_BOLD, "1. The manifest is signed by the quality manager:");
-	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in manifest.xml.p7s -content manifest.xml "
-	                           "-CAfile trust/ca.pem -purpose any -out /dev/null");
-	pdf_para(c->pdf, PDF_BOLD, "2. The digest in this report's footer is SHA256SUMS's:");
-	pdf_para(c->pdf, PDF_MONO, "sha256sum SHA256SUMS");
-	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->m->sums_sha256);
-	pdf_para(c->pdf, PDF_BOLD, "3. Every file matches SHA256SUMS:");
-	pdf_para(c->pdf, PDF_MONO, "sha256sum --quiet -c SHA256SUMS");
-	pdf_para(c->pdf, PDF_BOLD, "4. The signed manifest lists this PDF and SHA256SUMS with their digests:");
-	pdf_para(c->pdf, PDF_MONO, "grep -E 'path=\"(pack.pdf|SHA256SUMS)\"' manifest.xml; sha256sum pack.pdf SHA256SUMS");
-	pdf_para(c->pdf, PDF_BOLD, "5. Nothing was added: the files present are the files listed:");
-	pdf_para(c->pdf, PDF_MONO,
-	         "find . -type f ! -name manifest.xml ! -name manifest.xml.p7s | sed 's|^\\./||' | sort > /tmp/present; "
-	         "grep -o 'path=\"[^\"]*\"' manifest.xml | sed 's/path=\"//; s/\"$//' | sort > /tmp/listed; "
-	         "diff /tmp/listed /tmp/present");
-	pdf_para(c->pdf, PDF_BOLD, "6. Any record's signature (each record R has R.p7s beside it):");
-	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in records/…/R.xml.p7s -content "
-	                           "records/…/R.xml -CAfile trust/ca.pem -purpose any -out /dev/null");
+	         "Everything below works offline, in the pack folder, with nothing but the folder. Each command is "
+	         "printed whole on its own line (a line ending in \\ goes on on the next): copy the lines as they are.");
+	size_t len = 0;
+	const char *src = (const char *)embedded_get("verify-pack.sh", &len);
+	for (const char *p = src, *end = src ? src + len : NULL; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n >= 2 && strncmp(p, "#:", 2) == 0) {
+			/* a note on the file itself */
+		} else if (n >= 3 && strncmp(p, "## ", 3) == 0) {
+			fill(c, p + 3, n - 3);
+			pdf_para(c->pdf, PDF_BOLD, c->text);
+		} else if (n >= 3 && strncmp(p, "#= ", 3) == 0) {
+			fill(c, p + 3, n - 3);
+			pdf_paraf(c->pdf, PDF_SMALL, "Prints: %s", c->text);
+		} else if (n == 0) {
+			pdf_space(c->pdf, 6);
+		} else {
+			fill(c, p, n);
+			pdf_code(c->pdf, c->text);
+		}
+		p += n + 1;
+	}
+	pdf_space(c->pdf, 6);
 	pdf_para(c->pdf, PDF_REGULAR,
-	         "A record's content file is named by its SHA-256 under content/, so `sha256sum content/…` is the digest the "
+	         "A record's content file is named by its SHA-256 under content/, so sha256sum of it is the digest the "
 	         "signed record states. Roles and separation of duties are checked by smsaudit verify-pack; the person "
 	         "records under records/ state each signer's roles and certificate.");
 }

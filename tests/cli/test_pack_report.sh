@@ -217,18 +217,35 @@ test_pack_seal_tag_reproducible_and_appendix() {
 	pdfinfo "$TMPD/d2/pack.pdf" 2>/dev/null | grep -q "^CreationDate: .*2026 UTC" || fail "no creation date"
 	pdfinfo "$TMPD/d2/pack.pdf" 2>/dev/null | grep -q "Mar  1 00:00:00 2026" || fail "SOURCE_DATE_EPOCH not honoured"
 
-	# The appendix's stock-tool commands, run as written in the pack folder.
+	# The appendix: every command line of reports/verify-pack.sh is in the PDF's
+	# text whole, on one line, with this pack's fingerprint; those lines, taken
+	# from the PDF in its order, run in the pack folder and succeed, smsaudit's
+	# verify-pack and the stock tools alike. docs/verifying.md shows the same file.
 	pdf_text "$TMPD/p-stage2/pack.pdf" >"$TMPD/s2.txt"
-	grep -q "sha256sum --quiet -c SHA256SUMS" "$TMPD/s2.txt" || fail "appendix lacks the sha256sum command"
-	(cd "$TMPD/p-stage2" && sha256sum --quiet -c SHA256SUMS) || fail "sha256sum -c SHA256SUMS failed"
-	(cd "$TMPD/p-stage2" && openssl cms -verify -binary -inform DER -in manifest.xml.p7s -content manifest.xml \
-		-CAfile trust/ca.pem -purpose any -out /dev/null 2>/dev/null) || fail "appendix: cms -verify failed"
-	(cd "$TMPD/p-stage2" &&
-		find . -type f ! -name manifest.xml ! -name manifest.xml.p7s | sed 's|^\./||' | sort >"$TMPD/present" &&
-		grep -o 'path="[^"]*"' manifest.xml | sed 's/path="//; s/"$//' | sort >"$TMPD/listed" &&
-		diff "$TMPD/listed" "$TMPD/present" >/dev/null) || fail "appendix: listed and present files differ"
+	anchor=$(openssl x509 -in "$TMPD/p-stage2/trust/ca.pem" -outform DER | sha256sum | cut -c1-64)
+	pdftotext -raw "$TMPD/p-stage2/pack.pdf" - 2>/dev/null | sed -n '/^Appendix: how to verify this pack$/,$p' |
+		sed 's/^ *//' >"$TMPD/appendix.txt"
+	grep -v '^#' "$ROOT/reports/verify-pack.sh" | grep -v '^$' | sed "s/{anchor}/$anchor/; s/^ *//" >"$TMPD/want.txt"
+	[ "$(wc -l <"$TMPD/want.txt")" -gt 10 ] || fail "reports/verify-pack.sh has too few commands"
+	while IFS= read -r want; do
+		grep -q -x -F -- "$want" "$TMPD/appendix.txt" || fail "the appendix lacks, whole on one line: $want"
+	done <"$TMPD/want.txt"
+	grep -x -F -f "$TMPD/want.txt" "$TMPD/appendix.txt" >"$TMPD/commands.sh"
+	(cd "$TMPD/p-stage2" && PATH="$(dirname "$SMSAUDIT"):$PATH" TMPDIR="$TMPD" sh -e "$TMPD/commands.sh") \
+		>"$TMPD/commands.out" 2>&1 || fail "the appendix's commands failed: $(tail -3 "$TMPD/commands.out")"
+	grep -q "verify-pack ok:" "$TMPD/commands.out" || fail "the appendix's verify-pack did not run"
+	grep -q "CMS Verification successful" "$TMPD/commands.out" || fail "the appendix's cms -verify did not run"
+	grep -q ": OK$" "$TMPD/commands.out" || fail "the appendix's content check did not run"
+	sed -n '/^<!-- begin reports\/verify-pack.sh/,/^<!-- end reports\/verify-pack.sh/p' "$ROOT/docs/verifying.md" |
+		sed '1,2d; $d' | sed '$d' >"$TMPD/doc.txt"
+	grep -v '^#:' "$ROOT/reports/verify-pack.sh" | diff - "$TMPD/doc.txt" >/dev/null ||
+		fail "docs/verifying.md differs from reports/verify-pack.sh (run scripts/sync-verifying-doc)"
 	grep -q "path=\"pack.pdf\" sha256=\"$(sha256sum "$TMPD/p-stage2/pack.pdf" | cut -c1-64)\"" "$TMPD/p-stage2/manifest.xml" ||
 		fail "the manifest does not list pack.pdf's digest"
+	# A command that no longer works is caught: the same lines on a pack missing a listed file.
+	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t" && rm "$TMPD/t/smsaudit.xml"
+	(cd "$TMPD/t" && PATH="$(dirname "$SMSAUDIT"):$PATH" TMPDIR="$TMPD" sh -e "$TMPD/commands.sh") >/dev/null 2>&1 &&
+		fail "the appendix's commands passed a pack missing a file"
 
 	# A changed PDF, a SHA256SUMS that disagrees with the manifest: caught and named.
 	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t"
