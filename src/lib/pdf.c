@@ -6,7 +6,9 @@
  */
 #include <hpdf.h>
 #include <hpdf_doc.h>
+#include <hpdf_font.h>
 #include <hpdf_fontdef.h>
+#include <hpdf_streams.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +298,47 @@ void pdf_space(pdf_doc *d, double points)
 		pdf_new_page(d);
 }
 
+/*
+ * libharu 2.3 gives a UTF-8 font an Identity-H encoding, so a character's
+ * code in the text is its Unicode code point, but writes a ToUnicode CMap
+ * with a `begincidrange` (an operator of CID CMaps, not of ToUnicode ones),
+ * which poppler warns about on every page. Its stream is rewritten here with
+ * the identity mapping as the PDF reference defines it: bfranges whose
+ * bounds differ in the last byte only, the surrogates left out.
+ */
+static int fix_to_unicode(HPDF_Font font)
+{
+	HPDF_FontAttr attr = font ? (HPDF_FontAttr)font->attr : NULL;
+	if (!attr || !attr->cmap_stream || !attr->cmap_stream->stream)
+		return -1;
+	HPDF_Stream st = attr->cmap_stream->stream;
+	HPDF_MemStream_FreeData(st);
+	char line[64];
+	HPDF_STATUS rc = HPDF_Stream_WriteStr(st, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+	                                          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+	                                          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+	                                          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+	/* 0x00..0xD7 and 0xE0..0xFF as high bytes: 248 ranges, at most 100 per block. */
+	int hi[248], n = 0;
+	for (int h = 0; h < 256; h++)
+		if (h < 0xD8 || h > 0xDF)
+			hi[n++] = h;
+	for (int i = 0; rc == HPDF_OK && i < n; i += 100) {
+		int k = n - i < 100 ? n - i : 100;
+		snprintf(line, sizeof(line), "%d beginbfrange\n", k);
+		rc = HPDF_Stream_WriteStr(st, line);
+		for (int j = 0; rc == HPDF_OK && j < k; j++) {
+			snprintf(line, sizeof(line), "<%02X00> <%02XFF> <%02X00>\n", hi[i + j], hi[i + j], hi[i + j]);
+			rc = HPDF_Stream_WriteStr(st, line);
+		}
+		if (rc == HPDF_OK)
+			rc = HPDF_Stream_WriteStr(st, "endbfrange\n");
+	}
+	if (rc == HPDF_OK)
+		rc = HPDF_Stream_WriteStr(st, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+	return rc == HPDF_OK ? 0 : -1;
+}
+
 static char *load_font(pdf_doc *d, const char *dir, const char *file, HPDF_FontDef *def, HPDF_Font *font)
 {
 	char path[4096];
@@ -307,6 +350,8 @@ static char *load_font(pdf_doc *d, const char *dir, const char *file, HPDF_FontD
 	if (!name)
 		return strdup(path);
 	*font = HPDF_GetFont(d->pdf, name, "UTF-8");
+	if (fix_to_unicode(*font) < 0)
+		return strdup(path);
 	if (def)
 		*def = HPDF_GetFontDef(d->pdf, name);
 	return NULL;

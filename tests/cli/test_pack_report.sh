@@ -78,6 +78,9 @@ check_pdf() {
 	grep -q "^Pages: *$pages$" "$TMPD/info" || fail "$name: pdfinfo pages differ from $pages"
 	grep -q "^Page size: *595.276 x 841.89 pts (A4)" "$TMPD/info" || fail "$name: not A4"
 	pdf_text "$dir/pack.pdf" >"$TMPD/$name.txt"
+	# poppler reads every font's ToUnicode map without a warning.
+	pdftotext "$dir/pack.pdf" /dev/null 2>"$TMPD/poppler.err"
+	[ -s "$TMPD/poppler.err" ] && fail "$name: poppler warns: $(head -1 "$TMPD/poppler.err")"
 	sums=$(sha256sum "$dir/SHA256SUMS" | cut -c1-64)
 	n=$(grep -c "manifest SHA256SUMS $(echo "$sums" | cut -c1-32)" "$TMPD/$name.txt")
 	[ "$n" = "$pages" ] || fail "$name: footer with the SHA256SUMS digest on $n of $pages pages"
