@@ -1077,6 +1077,195 @@ static void do_cycle_summary(ctx *c)
 	}
 }
 
+/* ---------------------------------------------------------------- audit plan */
+
+typedef struct {
+	const char *session;
+	const char *clauses;   /* space-separated; "" for a meeting */
+} agenda_block;
+
+/* Whether a block concerns the audit's planned scope (no clauses planned: all do). */
+static int block_in_scope(const ctx *c, const char *clauses)
+{
+	const smsaudit_audit_body *p = &c->audit->plan->audit;
+	if (!p->nclauses || !*clauses)
+		return 1;
+	char ids[128];
+	snprintf(ids, sizeof(ids), "%s", clauses);
+	for (char *save = NULL, *t = strtok_r(ids, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		for (size_t k = 0; k < p->nclauses; k++)
+			if (clause_under(t, p->clauses[k]) || clause_under(p->clauses[k], t))
+				return 1;
+	return 0;
+}
+
+/*
+ * The audit plan of ISO/IEC 17021-1 9.2.3: objectives, criteria, scope, dates,
+ * sites, team, and a proposed agenda that spreads the audit type's topics
+ * over its days (opening meeting first, closing meeting last) for the
+ * certification body to confirm or change.
+ */
+static void do_audit_plan(ctx *c)
+{
+	const smsaudit_pack_model *m = c->m;
+	const smsaudit_audit *a = c->audit;
+	const smsaudit_audit_body *p = &a->plan->audit;
+	char buf[2048], f[11], t[11];
+	sec_heading(c, "Audit plan");
+	static const char *const objectives[] = {
+		[SMSAUDIT_AUDIT_STAGE1] = "Review the documented SMS and its scope, the organisation's understanding of the "
+		                          "requirements of clauses 4 to 10, that internal audits and management reviews are "
+		                          "planned and performed, and whether the organisation is ready for stage 2.",
+		[SMSAUDIT_AUDIT_STAGE2] = "Evaluate the implementation and effectiveness of the SMS against every requirement "
+		                          "of clauses 4 to 10, with samples of the clause 8 processes.",
+		[SMSAUDIT_AUDIT_SURVEILLANCE] = "Confirm that the certified SMS goes on meeting the requirements: internal "
+		                                "audits and management review, actions on previous nonconformities, complaints, "
+		                                "effectiveness against objectives, continual improvement, changes, use of marks, "
+		                                "and this visit's rotation of processes.",
+		[SMSAUDIT_AUDIT_RECERTIFICATION] = "Confirm the continued conformity and effectiveness of the whole SMS over the "
+		                                   "cycle, for the renewal of certification.",
+		[SMSAUDIT_AUDIT_SPECIAL] = "As planned for this special audit: the scope below.",
+		[SMSAUDIT_AUDIT_INTERNAL] = "As planned for this internal audit: the scope below.",
+	};
+	smsaudit_audit_type type = p->type;
+	pdf_field(c->pdf, "Objectives", (unsigned)type < sizeof(objectives) / sizeof(objectives[0]) ? objectives[type] : "");
+	const char *amd = c->ci->namendments ? c->ci->amendments[0] : "";
+	const char *cut = strstr(amd, ": ");
+	snprintf(buf, sizeof(buf), "%s:%s%s%.*s, and the organisation's SMS documented information and records (this pack)",
+	         c->ci->standard, c->ci->edition, *amd ? " + " : "", (int)(cut ? (size_t)(cut - amd) : strlen(amd)), amd);
+	pdf_field(c->pdf, "Criteria", buf);
+	join(buf, sizeof(buf), LIST(p->clauses), p->nclauses, " ");
+	pdf_field(c->pdf, "Scope", p->nclauses ? buf
+	                           : type == SMSAUDIT_AUDIT_SURVEILLANCE ? "the items examined at every surveillance and this "
+	                                                                   "visit's rotation (see those sections)"
+	                                                                 : "the whole standard, clauses 4 to 10");
+	join(buf, sizeof(buf), p->nservices ? LIST(p->services) : m->services, p->nservices ? p->nservices : m->nservices, "; ");
+	pdf_field(c->pdf, "Services", buf);
+	join(buf, sizeof(buf), p->nsites ? LIST(p->sites) : m->sites, p->nsites ? p->nsites : m->nsites, "; ");
+	pdf_field(c->pdf, "Sites", buf);
+	snprintf(buf, sizeof(buf), "%s to %s", date_str(f, a->from), date_str(t, a->to));
+	pdf_field(c->pdf, "Dates", buf);
+	pdf_field(c->pdf, "Audit body", p->body && *p->body ? p->body : m->certification_body);
+	pdf_field(c->pdf, "Lead auditor", p->lead ? person_name(c, p->lead) : "not named");
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->nteam && used < sizeof(buf); i++) {
+		int w = snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "; " : "", person_name(c, p->team[i]));
+		used += w > 0 ? (size_t)w : 0;
+	}
+	pdf_field(c->pdf, "Team", p->nteam ? buf : "the lead auditor alone");
+
+	/* The topics of the audit type, in the order they are audited. */
+	static const agenda_block full[] = {
+		{ "Context, scope and leadership", "4 5" }, { "Planning and support", "6 7" },
+		{ "Operational planning and control; service portfolio", "8.1 8.2" },
+		{ "Relationship and agreement", "8.3" }, { "Supply and demand", "8.4" },
+		{ "Service design, build and transition", "8.5" }, { "Resolution and fulfilment", "8.6" },
+		{ "Service assurance", "8.7" }, { "Performance evaluation", "9" }, { "Improvement", "10" },
+	};
+	static const agenda_block stage1[] = {
+		{ "Context, scope and leadership: documented information", "4 5" },
+		{ "Planning and support: documented information", "6 7" },
+		{ "Operation: documented processes and policies", "8" },
+		{ "Internal audit and management review, planned and performed", "9" },
+		{ "Improvement; readiness for stage 2", "10" },
+	};
+	static const agenda_block surveillance[] = {
+		{ "Internal audits and management review", "9.2 9.3" },
+		{ "Actions on nonconformities from the previous audit", "10.1" },
+		{ "Complaints", "8.3.2" }, { "Objectives and their effectiveness", "6.2 9.1" },
+		{ "Continual improvement", "10.2" }, { "Changes to scope, services and other parties", "4.3 8.2.3" },
+		{ "Rotation of processes for this visit (see the rotation section)", "8" },
+		{ "Use of marks and references to the certificate", "" },
+	};
+	const agenda_block *blocks = type == SMSAUDIT_AUDIT_STAGE1 ? stage1
+	                             : type == SMSAUDIT_AUDIT_SURVEILLANCE ? surveillance : full;
+	size_t nblocks = type == SMSAUDIT_AUDIT_STAGE1 ? sizeof(stage1) / sizeof(stage1[0])
+	                 : type == SMSAUDIT_AUDIT_SURVEILLANCE ? sizeof(surveillance) / sizeof(surveillance[0])
+	                                                       : sizeof(full) / sizeof(full[0]);
+	const agenda_block *kept[16];
+	size_t nkept = 0;
+	for (size_t i = 0; i < nblocks && nkept < 16; i++)
+		if (block_in_scope(c, blocks[i].clauses))
+			kept[nkept++] = &blocks[i];
+	long days = a->to >= a->from ? (long)((a->to - a->from) / DAY) + 1 : 1;
+	if (days > 10)
+		days = 10;
+	pdf_heading(c->pdf, 2, "Proposed agenda");
+	pdf_para(c->pdf, PDF_SMALL, "Made from the audit record: the certification body's audit plan prevails, and sets "
+	                            "the times and who audits what.");
+	static const char *const h[] = { "Day", "Date", "Session", "Clauses" };
+	static const double w[] = { 0.08, 0.14, 0.58, 0.2 };
+	pdf_table_begin(c->pdf, 4, h, w);
+	size_t next = 0;
+	for (long d = 0; d < days; d++) {
+		char day[16], date[11];
+		snprintf(day, sizeof(day), "%ld", d + 1);
+		date_str(date, a->from + d * DAY);
+		if (d == 0) {
+			const char *cells[] = { day, date, "Opening meeting", "" };
+			pdf_table_row(c->pdf, cells);
+		}
+		/* The topics in order, as evenly as the days allow. */
+		size_t until = (size_t)((d + 1) * (long)nkept / days);
+		for (; next < until; next++) {
+			const char *cells[] = { day, date, kept[next]->session, kept[next]->clauses };
+			pdf_table_row(c->pdf, cells);
+		}
+		if (d == days - 1) {
+			const char *cells[] = { day, date, "Auditors' review of findings; closing meeting", "" };
+			pdf_table_row(c->pdf, cells);
+		}
+	}
+	pdf_table_end(c->pdf);
+}
+
+/* The certification audit before this one: how it ended, and where its findings stand now. */
+static void do_previous_audit(ctx *c)
+{
+	const smsaudit_audit *prev = c->m->previous;
+	sec_heading(c, "The previous audit");
+	if (!prev) {
+		pdf_para(c->pdf, PDF_REGULAR, "No earlier certification audit is recorded: this is the first.");
+		return;
+	}
+	const smsaudit_audit_body *p = &prev->plan->audit;
+	char buf[600], f[11], t[11];
+	pdf_field(c->pdf, "Audit", prev->plan->id);
+	pdf_field(c->pdf, "Type", smsaudit_audit_type_name(p->type));
+	snprintf(buf, sizeof(buf), "%s to %s (%s)", date_str(f, prev->from), date_str(t, prev->to),
+	         smsaudit_audit_status_name(prev->status));
+	pdf_field(c->pdf, "Dates", buf);
+	pdf_field(c->pdf, "Lead auditor", p->lead ? person_name(c, p->lead) : "not named");
+	const smsaudit_audit_body *k = prev->concluded ? &prev->concluded->audit : NULL;
+	if (k) {
+		pdf_field(c->pdf, "Recommendation", smsaudit_recommendation_name(k->recommendation));
+		pdf_field(c->pdf, "Summary", k->summary);
+		if (k->conditions)
+			pdf_field(c->pdf, "Conditions", k->conditions);
+		for (size_t i = 0; i < k->nconcerns; i++) {
+			snprintf(buf, sizeof(buf), "Area of concern %zu", i + 1);
+			pdf_field(c->pdf, buf, k->concerns[i]);
+		}
+	} else {
+		pdf_para(c->pdf, PDF_REGULAR, "Not concluded by the as-of date: no recommendation is recorded.");
+	}
+	size_t n = 0, open = 0;
+	for (size_t i = 0; i < c->m->nfindings; i++) {
+		const smsaudit_finding *fi = c->m->findings[i];
+		if (fi->audit && strcmp(fi->audit->id, prev->plan->id) == 0) {
+			n++;
+			open += fi->phase != SMSAUDIT_PHASE_CLOSED;
+		}
+	}
+	pdf_heading(c->pdf, 2, "Its findings, as they stand now");
+	pdf_paraf(c->pdf, PDF_REGULAR, "%zu finding%s raised at that audit: %zu closed, %zu not closed.", n, n == 1 ? "" : "s",
+	          n - open, open);
+	c->from_audit = prev->plan->id;
+	findings_table(c, from_that_audit);
+	c->from_audit = NULL;
+}
+
 /* A line of reports/verify-pack.sh with {anchor} and {sums} filled in. */
 static void fill(ctx *c, const char *line, size_t len)
 {
@@ -1155,6 +1344,8 @@ static const section_fn sections[SMSAUDIT_SEC__COUNT] = {
 	[SMSAUDIT_SEC_MANDATORY] = do_mandatory,
 	[SMSAUDIT_SEC_CYCLE_SUMMARY] = do_cycle_summary,
 	[SMSAUDIT_SEC_VERIFICATION] = do_verification,
+	[SMSAUDIT_SEC_AUDIT_PLAN] = do_audit_plan,
+	[SMSAUDIT_SEC_PREVIOUS_AUDIT] = do_previous_audit,
 };
 
 /* ---------------------------------------------------------------- driver */

@@ -123,7 +123,9 @@ test_pack_report_each_type() {
 	for s in "Surveillance audit pack" "Changes since the previous audit" "From commit $(echo "$tagged" | cut -c1-12)" \
 		"Management review 2026" "1 added, 0 superseded, 0 withdrawn." "Incident reviews incomplete" \
 		"Previous nonconformities and their closure" "Clauses in this visit's rotation" "Surveillance 1 of" \
-		"Items examined at every surveillance" "Use of marks"; do
+		"Items examined at every surveillance" "Use of marks" "Audit plan and agenda" "Proposed agenda" \
+		"Opening meeting" "closing meeting" "The previous audit and its findings" "Recommendation" \
+		"1 finding raised at that audit: 0 closed, 1 not closed."; do
 		expect_pdf surv "$s"
 	done
 
@@ -132,7 +134,8 @@ test_pack_report_each_type() {
 	cp "$out" "$TMPD/p-recert.out"
 	check_pdf recert "$TMPD/p-recert"
 	for s in "Recertification audit pack" "The certification cycle in summary" "Readiness trend" \
-		"Findings by grade and year" "Coverage across the cycle" "Clause by clause"; do
+		"Findings by grade and year" "Coverage across the cycle" "Clause by clause" "Audit plan and agenda" \
+		"the whole standard, clauses 4 to 10" "The previous audit and its findings"; do
 		expect_pdf recert "$s"
 	done
 	for p in p-stage1 p-stage2 p-surv p-recert; do
