@@ -173,6 +173,14 @@ void smsaudit_pack_model_dispose(smsaudit_pack_model *m);
 void smsaudit_pack_model_window(time_t *from, time_t *to, const smsaudit_pack_model *m, smsaudit_report_period p);
 
 /*
+ * The readable name of an evidence record's content in a pack, for one of
+ * its clauses: "evidence/<clause>/<id>-<original name>", the name reduced to
+ * letters, digits and "._-+@" (anything else becomes '_', at most 100 bytes;
+ * "content" when it has none). Pack, PDF and index.html all name it so.
+ */
+void smsaudit_pack_evidence_path(char *out, size_t size, const char *clause, const smsaudit_evidence_entry *e);
+
+/*
  * Whether the model has everything a report needs: its definition, the
  * catalogue, the policy, the audit with its plan, the pack's id and commit,
  * and no list with a count but no array. SMSAUDIT_EINVALID names the first

@@ -15,6 +15,7 @@
 
 #include "smsaudit/audit.h"
 #include "smsaudit/pack.h"
+#include "smsaudit/packhtml.h"
 #include "smsaudit/packmodel.h"
 #include "smsaudit/report.h"
 #include "internal.h"
@@ -28,6 +29,8 @@
 #define MANIFEST_NS "urn:smsaudit:manifest:1"
 #define SUMS "SHA256SUMS"
 #define REPORT "pack.pdf"
+#define INDEX "index.html"
+#define EVIDENCE_DIR "evidence/"
 #define MAX_MANIFEST (256u << 20)
 
 typedef struct {
@@ -155,6 +158,68 @@ static int dir_is_empty(const char *path)
 		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
 	closedir(d);
 	return empty;
+}
+
+/* A copy of src at dst: a hard link where the file system allows, else the bytes. */
+static int link_or_copy(const char *src, const char *dst)
+{
+	if (link(src, dst) == 0)
+		return 0;
+	FILE *in = fopen(src, "rb");
+	int fd = in ? open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+	int rc = in && fd >= 0 ? 0 : error_set(SMSAUDIT_EIO, "%s: cannot create: %s", dst, strerror(errno));
+	char buf[65536];
+	size_t n;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		for (size_t off = 0; rc == 0 && off < n;) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", dst, strerror(errno));
+			else
+				off += (size_t)w;
+		}
+	if (rc == 0 && in && ferror(in))
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot read: %s", src, strerror(errno));
+	if (in)
+		fclose(in);
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", dst, strerror(errno));
+	return rc;
+}
+
+/*
+ * Evidence an auditor can open: every evidence record's content again under
+ * evidence/<clause>/<id>-<original name>, once per clause it is linked to
+ * (hard links to content/<aa>/<sha256> where possible, so no space is spent).
+ * `files` must be sorted; the new entries are appended.
+ */
+static int evidence_files(const char *root, file_list *files, const smsaudit_pack_model *m)
+{
+	size_t n = files->n;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < m->nevidence; i++) {
+		const smsaudit_evidence_entry *e = m->evidence[i];
+		const smsaudit_evidence_body *b = &e->record->evidence;
+		char content[100];
+		snprintf(content, sizeof(content), "content/%.2s/%s", b->sha256, b->sha256);
+		pack_file key = { content, "", 0 };
+		const pack_file *src = bsearch(&key, files->f, n, sizeof(*files->f), cmp_file);
+		if (!src)
+			continue; /* a record whose content is not in the repository: verify-pack names it */
+		char from[4200];
+		snprintf(from, sizeof(from), "%s/%s", root, content);
+		for (size_t j = 0; rc == 0 && j < b->ncontrols; j++) {
+			char path[400], to[4600];
+			smsaudit_pack_evidence_path(path, sizeof(path), b->controls[j], e);
+			snprintf(to, sizeof(to), "%s/%s", root, path);
+			if ((rc = make_parents(root, path)) == 0 && (rc = link_or_copy(from, to)) == 0)
+				rc = files_add(files, path, src->sha256, src->size);
+			src = bsearch(&key, files->f, n, sizeof(*files->f), cmp_file); /* files_add may move the array */
+		}
+	}
+	return rc;
 }
 
 /* The manifest: the pack model's identity, audit and date, and every file. */
@@ -326,6 +391,23 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		if (rc == 0)
 			rc = export_cb(singles[i], &blob, &x);
 	}
+	if (rc == 0)
+		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
+	if (rc == 0)
+		rc = evidence_files(tmp, &files, &m);
+	/* index.html: the pack in a browser, linking the evidence files. */
+	smsaudit_buf html = SMSAUDIT_BUF_INIT;
+	char html_sha[65];
+	if (rc == 0)
+		rc = smsaudit_pack_html(&html, &m);
+	if (rc == 0)
+		rc = write_file(tmp, INDEX, html.ptr, html.size);
+	if (rc == 0)
+		rc = sha256_hex(html_sha, html.ptr, html.size);
+	if (rc == 0)
+		rc = files_add(&files, INDEX, html_sha, html.size);
+	x.bytes += html.size;
+	smsaudit_buf_dispose(&html);
 	if (rc == 0)
 		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
 	/* SHA256SUMS, whose digest the PDF prints, then the PDF; the manifest lists both. */
@@ -575,8 +657,11 @@ static int import_file(import_ctx *im, const pack_file *want)
 		problem(im->r, want->path, "the manifest cannot list itself");
 		return 0;
 	}
-	/* The report and its checksums belong to the pack, not to the repository. */
-	if (strcmp(want->path, SUMS) == 0 || strcmp(want->path, REPORT) == 0)
+	/* The report, its checksums, index.html and the readable copies of the
+	 * evidence belong to the pack, not to the repository (the copies are
+	 * checked against the records once those are read). */
+	if (strcmp(want->path, SUMS) == 0 || strcmp(want->path, REPORT) == 0 || strcmp(want->path, INDEX) == 0 ||
+	    strncmp(want->path, EVIDENCE_DIR, strlen(EVIDENCE_DIR)) == 0)
 		return 0;
 	return smsaudit_txn_add_blob(im->txn, want->path, &blob);
 }
@@ -715,6 +800,48 @@ static void check_manifest_token(reporter *r, smsaudit_pack_check *out, const ch
 	smsaudit_buf_dispose(&xml);
 }
 
+/*
+ * Every file under evidence/ is what its name says: the content of an
+ * evidence record of the pack (evidence/<clause>/<id>-<name>, exactly the name
+ * the pack gives it), linked to that clause, with that record's digest.
+ */
+static void check_evidence_files(reporter *r, const file_list *listed, const smsaudit_state *st)
+{
+	size_t plen = strlen(EVIDENCE_DIR);
+	for (size_t i = 0; i < listed->n; i++) {
+		const pack_file *f = &listed->f[i];
+		if (strncmp(f->path, EVIDENCE_DIR, plen) != 0)
+			continue;
+		const char *slash = strchr(f->path + plen, '/');
+		char id[SMSAUDIT_ID_MAX] = "";
+		if (slash) {
+			/* ev-<date>-<hex>: the id ends at its third '-' */
+			const char *p = slash + 1, *end = p;
+			for (int dashes = 0; *end && dashes < 3; end++)
+				dashes += *end == '-';
+			size_t n = (size_t)(end - p) - (*end || end[-1] == '-' ? 1 : 0);
+			snprintf(id, sizeof(id), "%.*s", (int)(n < sizeof(id) ? n : sizeof(id) - 1), p);
+		}
+		const smsaudit_evidence_entry *e = NULL;
+		if (!slash || smsaudit_state_find_evidence(&e, st, id) < 0 || !e) {
+			smsaudit_error_clear();
+			problem(r, f->path, "no evidence record of the pack has this name");
+			continue;
+		}
+		char want[400], clause[64];
+		snprintf(clause, sizeof(clause), "%.*s", (int)(slash - f->path - plen), f->path + plen);
+		smsaudit_pack_evidence_path(want, sizeof(want), clause, e);
+		int linked = 0;
+		for (size_t j = 0; j < e->record->evidence.ncontrols; j++)
+			linked |= strcmp(e->record->evidence.controls[j], clause) == 0;
+		if (!linked || strcmp(want, f->path) != 0)
+			problem(r, f->path, "not the name the pack gives %s's content under a clause it is linked to", id);
+		else if (strcmp(f->sha256, e->record->evidence.sha256) != 0)
+			problem(r, f->path, "not the content %s vouches for (SHA-256 %.12s..., the record says %.12s...)", id,
+			        f->sha256, e->record->evidence.sha256);
+	}
+}
+
 int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u)
 {
 	memset(out, 0, sizeof(*out));
@@ -828,6 +955,7 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 			}
 			if (signer && !qm)
 				problem(&r, MANIFEST_SIG, "signed by a certificate that is not a quality manager's in the pack");
+			check_evidence_files(&r, &listed, st);
 		}
 	}
 	smsaudit_state_free(st);

@@ -95,6 +95,23 @@ void smsaudit_pack_model_window(time_t *from, time_t *to, const smsaudit_pack_mo
 	}
 }
 
+/* ---------------------------------------------------------------- names */
+
+void smsaudit_pack_evidence_path(char *out, size_t size, const char *clause, const smsaudit_evidence_entry *e)
+{
+	const char *name = e->record->evidence.name && *e->record->evidence.name ? e->record->evidence.name : "content";
+	char safe[101];
+	size_t n = 0;
+	for (const char *p = name; *p && n < sizeof(safe) - 1; p++) {
+		char ch = *p;
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		         ch == '_' || ch == '-' || ch == '+' || ch == '@';
+		safe[n++] = ok ? ch : '_';
+	}
+	safe[n] = '\0';
+	snprintf(out, size, "evidence/%s/%s-%s", clause, e->record->id, safe);
+}
+
 /* ---------------------------------------------------------------- the check */
 
 /* A list with a count must have its array, and every element must be there. */

@@ -553,8 +553,11 @@ void pdf_heading(pdf_doc *d, int level, const char *text)
 	/* Bookmark to this spot. */
 	const char *clean = clean_text(d, text, d->regular_def);
 	int lv = level < 1 ? 1 : level > 3 ? 3 : level;
-	/* NULL parent: libharu hangs it under the root outline. */
-	HPDF_Outline parent = lv == 1 ? NULL : d->outline[lv - 1];
+	/* Under the nearest heading above it (a clause heading straight under its
+	 * section, with no level 2 between, nests there); NULL: the root outline. */
+	HPDF_Outline parent = NULL;
+	for (int up = lv - 1; up >= 1 && !parent; up--)
+		parent = d->outline[up];
 	HPDF_Outline o = HPDF_CreateOutline(d->pdf, parent, clean, d->utf8);
 	if (o) {
 		HPDF_Destination dst = HPDF_Page_CreateDestination(d->page);

@@ -248,6 +248,35 @@ test_pack_seal_tag_reproducible_and_appendix() {
 		fail "docs/verifying.md differs from reports/verify-pack.sh (run scripts/sync-verifying-doc)"
 	grep -q "path=\"pack.pdf\" sha256=\"$(sha256sum "$TMPD/p-stage2/pack.pdf" | cut -c1-64)\"" "$TMPD/p-stage2/manifest.xml" ||
 		fail "the manifest does not list pack.pdf's digest"
+	# Evidence an auditor can open: readable copies under evidence/<clause>/, and
+	# index.html, loaded in a real browser (headless Chromium, no network): no
+	# script, every link resolves to a file of the pack, one row per copy.
+	n=$(find "$TMPD/p-stage2/evidence" -type f | wc -l)
+	[ "$n" -gt 0 ] || fail "no evidence/ copies in the pack"
+	f=$(find "$TMPD/p-stage2/evidence/8.6.1" -type f | head -1)
+	case $f in */evidence/8.6.1/ev-*-incidents.csv) ;; *) fail "unreadable evidence name: $f" ;; esac
+	cmp -s "$f" "$TMPD/incidents.csv" || fail "$f is not the incidents file"
+	HOME="$TMPD" timeout 60 chromium --headless --no-sandbox --disable-gpu --dump-dom \
+		"file://$TMPD/p-stage2/index.html" >"$TMPD/dom.html" 2>/dev/null || fail "chromium could not load index.html"
+	grep -q '<h3 id="clause-8.6.1"' "$TMPD/dom.html" || fail "index.html lacks clause 8.6.1"
+	grep -q -i '<script' "$TMPD/dom.html" && fail "index.html has a script"
+	[ "$(grep -c '<tr class="evidence">' "$TMPD/dom.html")" = "$n" ] || fail "index.html rows differ from the $n copies"
+	grep -o 'href="[^"]*"' "$TMPD/dom.html" | sed 's/^href="//; s/"$//' >"$TMPD/hrefs"
+	[ "$(wc -l <"$TMPD/hrefs")" -gt "$n" ] || fail "index.html has too few links"
+	while IFS= read -r h; do
+		[ -f "$TMPD/p-stage2/$h" ] || fail "index.html links to $h, not a file of the pack"
+	done <"$TMPD/hrefs"
+	grep -q "<h2 id=\"findings\">" "$TMPD/dom.html" || fail "index.html lacks the findings"
+	grep -q 'path="index.html"' "$TMPD/p-stage2/manifest.xml" || fail "the manifest does not list index.html"
+	# A copy that is not what its record vouches for is caught by verify-pack.
+	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t"
+	g=$(cd "$TMPD/t" && find evidence -type f | head -1)
+	mv "$TMPD/t/$g" "$TMPD/t/$(dirname "$g")/ev-20260101-0000000000000000-x.txt"
+	sed -i "s|path=\"$g\"|path=\"$(dirname "$g")/ev-20260101-0000000000000000-x.txt\"|" "$TMPD/t/manifest.xml"
+	run verify-pack "$TMPD/t"
+	expect_rc 1
+	expect_out "no evidence record of the pack has this name"
+
 	# A command that no longer works is caught: the same lines on a pack missing a listed file.
 	rm -rf "$TMPD/t" && cp -r "$TMPD/p-stage2" "$TMPD/t" && rm "$TMPD/t/smsaudit.xml"
 	(cd "$TMPD/t" && PATH="$(dirname "$SMSAUDIT"):$PATH" TMPDIR="$TMPD" sh -e "$TMPD/commands.sh") >/dev/null 2>&1 &&
