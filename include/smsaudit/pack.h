@@ -102,4 +102,22 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_store *store, const char *dir,
                             const char *definition, smsaudit_pack_problem_fn fn, void *u);
 
+/*
+ * A pack folder read as a repository (for `evidence show` and `get` on a
+ * pack): the files its manifest lists, each digest checked, imported into a
+ * scratch repository as one commit, and the state at that commit (records'
+ * signatures and signers checked as verify-pack does). A file that differs
+ * from the manifest is refused (SMSAUDIT_EVERIFY: run verify-pack). The
+ * scratch repository goes with smsaudit_pack_view_free.
+ */
+typedef struct smsaudit_pack_view smsaudit_pack_view;
+
+int smsaudit_pack_view_open(smsaudit_pack_view **out, const char *dir);
+smsaudit_store *smsaudit_pack_view_store(const smsaudit_pack_view *v);
+const smsaudit_state *smsaudit_pack_view_state(const smsaudit_pack_view *v);
+/* The manifest's as-of date and source commit (40 hex). */
+time_t smsaudit_pack_view_as_of(const smsaudit_pack_view *v);
+const char *smsaudit_pack_view_commit(const smsaudit_pack_view *v);
+void smsaudit_pack_view_free(smsaudit_pack_view *v);
+
 #endif

@@ -12,11 +12,11 @@
 
 enum {
 	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
-	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE
+	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE, O_PACK
 };
 
 typedef struct {
-	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base;
+	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base, *pack;
 	int allow_dup, allow_secret, all, force, expiring;
 } ev_args;
 
@@ -40,6 +40,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_REASON: a->reason = arg; break;
 	case O_AT: a->at = arg; break;
 	case O_COMMIT: a->commit = arg; break;
+	case O_PACK: a->pack = arg; break;
 	case O_EXPIRING: {
 		char *end = NULL;
 		long d = strtol(arg, &end, 10);
@@ -485,12 +486,38 @@ static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 /* The evidence as of --at DATE (the commit current at the end of that day),
  * or at --commit REV, or today at head: the same view gap and status open, so
  * that a date means the same to all of them. Returns -1 to go on. */
-static int open_view(cli_ctx *ctx, const ev_args *a, cli_view *v)
+/* The repository as of --at or --commit, or with --pack DIR a pack folder read as
+ * one (its files checked against its manifest, imported into a scratch repository
+ * that close_view removes). */
+static int open_view(cli_ctx *ctx, const ev_args *a, cli_view *v, smsaudit_pack_view **pv)
 {
+	*pv = NULL;
 	time_t t;
+	if (a->pack) {
+		if (a->at || a->commit)
+			return cli_usage("evidence", "--pack reads the pack as of its own date: give no --at or --commit");
+		memset(v, 0, sizeof(*v));
+		int r = smsaudit_pack_view_open(pv, a->pack);
+		if (r < 0)
+			return cli_fail(r);
+		v->store = smsaudit_pack_view_store(*pv);
+		v->st = (smsaudit_state *)smsaudit_pack_view_state(*pv);
+		v->as_of = smsaudit_pack_view_as_of(*pv);
+		return -1;
+	}
 	if (a->at && smsaudit_date_parse(&t, a->at) < 0)
 		return cli_usage("evidence", "--at: %s; a revision is --commit REV", smsaudit_error_last()->message);
 	return cli_view_open(ctx, v, "evidence", a->at, a->commit, 0);
+}
+
+static void close_view(cli_view *v, smsaudit_pack_view *pv)
+{
+	if (pv) {
+		memset(v, 0, sizeof(*v)); /* the pack view owns its store and state */
+		smsaudit_pack_view_free(pv);
+		return;
+	}
+	cli_view_close(v);
 }
 
 typedef struct {
@@ -516,7 +543,8 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 			return cli_fail(SMSAUDIT_EINVALID);
 	}
 	cli_view v;
-	int rc = open_view(ctx, a, &v);
+	smsaudit_pack_view *pv = NULL;
+	int rc = open_view(ctx, a, &v, &pv);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_clause *want = NULL;
@@ -588,7 +616,7 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 	rc = EXIT_OK;
 out:
 	free(rows);
-	cli_view_close(&v);
+	close_view(&v, pv);
 	return rc;
 }
 
@@ -597,7 +625,8 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	if (npos != 1)
 		return cli_usage("evidence", "'evidence show' takes one evidence id");
 	cli_view v;
-	int rc = open_view(ctx, a, &v);
+	smsaudit_pack_view *pv = NULL;
+	int rc = open_view(ctx, a, &v, &pv);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
@@ -649,7 +678,7 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		out_free(o);
 		rc = EXIT_OK;
 	}
-	cli_view_close(&v);
+	close_view(&v, pv);
 	return rc;
 }
 
@@ -661,7 +690,8 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	if (!a->force && lstat(a->out, &st_out) == 0)
 		return cli_error(EXIT_ENV, "%s: already exists (use --force to replace it)", a->out);
 	cli_view v;
-	int rc = open_view(ctx, a, &v);
+	smsaudit_pack_view *pv = NULL;
+	int rc = open_view(ctx, a, &v, &pv);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
@@ -712,7 +742,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 out:
 	if (tmp[0])
 		unlink(tmp);
-	cli_view_close(&v);
+	close_view(&v, pv);
 	return rc;
 }
 
@@ -771,10 +801,11 @@ static const cli_option list_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
 	{ "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END
 };
-static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END };
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, { "pack", 1, O_PACK, 0 },
+	                                   OPT_END };
 static const cli_option get_opts[] = {
 	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 },
-	OPT_END
+	{ "pack", 1, O_PACK, 0 }, OPT_END
 };
 static const cli_option supersede_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
 static const cli_option withdraw_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
@@ -793,10 +824,10 @@ const cli_sub cmd_evidence_subs[] = {
 	  "                [--at DATE] [--commit REV]\n",
 	  list_opts },
 	{ "show",
-	  "smsaudit evidence show ID [--at DATE] [--commit REV]\n",
+	  "smsaudit evidence show ID [--at DATE | --commit REV | --pack DIR]\n",
 	  show_opts },
 	{ "get",
-	  "smsaudit evidence get ID -o FILE [--force] [--at DATE] [--commit REV]\n",
+	  "smsaudit evidence get ID -o FILE [--force] [--at DATE | --commit REV | --pack DIR]\n",
 	  get_opts },
 	{ "supersede",
 	  "smsaudit evidence supersede OLD NEW --reason TEXT\n",
@@ -826,7 +857,10 @@ const char cmd_evidence_help[] =
 	"\n"
 	"'list', 'show' and 'get' read the repository as of --at DATE: the commit current\n"
 	"at the end of that day (default: today, at head); --commit REV reads another\n"
-	"commit. 'list' shows evidence in force (--all: superseded and withdrawn too).\n"
+	"commit. 'show' and 'get' read a pack folder instead with --pack DIR (no\n"
+	"repository needed): its files are checked against its manifest and its records'\n"
+	"signatures as verify-pack does, as of the pack's date.\n"
+	"'list' shows evidence in force (--all: superseded and withdrawn too).\n"
 	"--expiring DAYS lists instead, by valid-until, the evidence that counts at that\n"
 	"date (verifies, made by then, not yet withdrawn or superseded) and whose last\n"
 	"valid day is at most DAYS days after it: the rule of 'status', so --expiring {status-horizon}\n"
@@ -838,7 +872,8 @@ const char cmd_evidence_help[] =
 	"  smsaudit evidence add inc-2026-h1.csv --control 8.6.1 --kind record \\\n"
 	"      --title \"Incident records H1\" --period 2026-01-01..2026-06-30\n"
 	"  smsaudit evidence list --expiring 90 --at 2027-03-01\n"
-	"  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n";
+	"  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n"
+	"  smsaudit evidence get ev-20261121-3fa9 --pack stage2-pack -o policy.pdf\n";
 
 
 int cmd_evidence(cli_ctx *ctx, int argc, char **argv)

@@ -1098,3 +1098,120 @@ int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_
 	smsaudit_buf_dispose(&mb);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ a pack as a repository */
+
+struct smsaudit_pack_view {
+	char scratch[64];
+	smsaudit_store *store;
+	smsaudit_state *st;
+	time_t as_of;
+	char commit[41];
+};
+
+void smsaudit_pack_view_free(smsaudit_pack_view *v)
+{
+	if (!v)
+		return;
+	smsaudit_state_free(v->st);
+	smsaudit_store_free(v->store);
+	if (v->scratch[0])
+		remove_tree(v->scratch);
+	free(v);
+}
+
+smsaudit_store *smsaudit_pack_view_store(const smsaudit_pack_view *v)
+{
+	return v->store;
+}
+
+const smsaudit_state *smsaudit_pack_view_state(const smsaudit_pack_view *v)
+{
+	return v->st;
+}
+
+time_t smsaudit_pack_view_as_of(const smsaudit_pack_view *v)
+{
+	return v->as_of;
+}
+
+const char *smsaudit_pack_view_commit(const smsaudit_pack_view *v)
+{
+	return v->commit;
+}
+
+int smsaudit_pack_view_open(smsaudit_pack_view **out, const char *dir)
+{
+	*out = NULL;
+	int dfd;
+	int rc = file_open_input(&dfd, dir, FILE_INPUT_DIR);
+	if (rc < 0)
+		return rc;
+	close(dfd);
+	smsaudit_pack_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return error_oom();
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	smsaudit_xml_schema *schema = NULL;
+	file_list listed = { NULL, 0, 0 };
+	smsaudit_pack_check chk;
+	memset(&chk, 0, sizeof(chk));
+	rc = file_read_all(&mb, path, MAX_MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
+	if (rc == 0)
+		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
+	if (rc == 0)
+		rc = read_manifest(&listed, &chk, doc);
+	if (rc < 0)
+		rc = error_prefix(rc, "%s: this is not a pack", dir);
+	if (rc == 0 && smsaudit_date_parse(&v->as_of, chk.as_of) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: as-of '%s' is not a date", path, chk.as_of);
+	snprintf(v->commit, sizeof(v->commit), "%s", chk.commit);
+	snprintf(v->scratch, sizeof(v->scratch), "/tmp/smsaudit-packview-XXXXXX");
+	if (rc == 0 && !mkdtemp(v->scratch)) {
+		v->scratch[0] = '\0';
+		rc = error_set(SMSAUDIT_EIO, "cannot create a scratch folder: %s", strerror(errno));
+	} else if (rc < 0) {
+		v->scratch[0] = '\0';
+	}
+	smsaudit_repo *repo = NULL;
+	smsaudit_txn *txn = NULL;
+	smsaudit_pack_check counts;
+	memset(&counts, 0, sizeof(counts));
+	reporter r = { &counts, NULL, NULL };
+	if (rc == 0)
+		rc = smsaudit_repo_init(&repo, v->scratch);
+	if (rc == 0)
+		rc = smsaudit_txn_new(&txn, repo);
+	import_ctx im = { &r, dir, repo, txn };
+	for (size_t i = 0; rc == 0 && i < listed.n; i++)
+		rc = import_file(&im, &listed.f[i]);
+	if (rc == 0 && counts.nproblems)
+		rc = error_set(SMSAUDIT_EVERIFY, "%s: %zu file%s differ%s from its manifest; run 'smsaudit verify-pack %s'",
+		               dir, counts.nproblems, counts.nproblems == 1 ? "" : "s", counts.nproblems == 1 ? "s" : "", dir);
+	smsaudit_oid commit;
+	if (rc == 0)
+		rc = smsaudit_txn_commit(&commit, txn, "pack import", "smsaudit", "pack@localhost", smsaudit_now());
+	if (rc == 0)
+		rc = smsaudit_store_open(&v->store, v->scratch);
+	if (rc == 0)
+		rc = smsaudit_state_load(&v->st, v->store, &commit, SMSAUDIT_STATE_SNAPSHOT | SMSAUDIT_STATE_REPORT_DAMAGE);
+	smsaudit_txn_free(txn);
+	smsaudit_repo_free(repo);
+	files_free(&listed);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&mb);
+	if (rc < 0) {
+		smsaudit_pack_view_free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}

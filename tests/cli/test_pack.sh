@@ -63,6 +63,27 @@ test_pack_sealed_and_verified_offline() {
 	expect_rc 0
 	expect_out "byte-identical"
 
+	# evidence show and get read a pack folder as they read a repository; none is needed.
+	f=$(cd "$TMPD/pack" && find evidence -type f | head -1)
+	id=$(basename "$f" | cut -d- -f1-3)
+	SMSAUDIT_REPO="$TMPD/nothing" run evidence show "$id" --pack "$TMPD/pack"
+	expect_rc 0
+	expect_out "$id"
+	expect_out "SHA-256:"
+	SMSAUDIT_REPO="$TMPD/nothing" run evidence get "$id" --pack "$TMPD/pack" -o "$TMPD/got"
+	expect_rc 0
+	expect_out "verified"
+	cmp -s "$TMPD/got" "$TMPD/pack/$f" || fail "evidence get --pack gave other bytes than $f"
+	run evidence get "$id" --pack "$TMPD/pack" --at 2026-01-01 -o "$TMPD/got2"
+	expect_rc 2
+	rm -rf "$TMPD/t" && cp -r "$TMPD/pack" "$TMPD/t"
+	c=$(cd "$TMPD/t" && ls content/*/* | head -1)
+	echo tampered >>"$TMPD/t/$c"
+	run evidence show "$id" --pack "$TMPD/t"
+	expect_rc 1
+	expect_err "differs from its manifest"
+	expect_err_one_line
+
 	# Tampering, each caught and named.
 	fresh
 	rec=$(cd "$TMPD/t" && ls records/*/*/*/ev-*.xml | head -1)
