@@ -37,6 +37,7 @@ typedef enum {
 	SMSAUDIT_SEC_VERIFICATION,
 	SMSAUDIT_SEC_AUDIT_PLAN,        /* objectives, criteria, scope, team and a day-by-day agenda (ISO/IEC 17021-1 9.2.3) */
 	SMSAUDIT_SEC_PREVIOUS_AUDIT,    /* the previous certification audit: conclusion, concerns, its findings now */
+	SMSAUDIT_SEC_EVIDENCE_MATRIX,   /* clause -> evidence, linked to the clause's detail and to the files */
 	SMSAUDIT_SEC__COUNT
 } smsaudit_section_kind;
 

@@ -33,8 +33,24 @@ typedef struct {
 	int page;
 } toc_entry;
 
+/* A named place (pdf_anchor) and a link to one, resolved when the PDF is saved. */
+typedef struct {
+	char *name;
+	HPDF_Destination dst;
+} anchor;
+
+typedef struct {
+	HPDF_Page page;
+	HPDF_Rect rect;
+	char *target;
+} pending_link;
+
 struct pdf_doc {
 	HPDF_Doc pdf;
+	anchor *anchors;
+	size_t nanchors, canchors;
+	pending_link *links;
+	size_t nlinks, clinks;
 	HPDF_Font regular, bold, mono;
 	HPDF_FontDef regular_def, mono_def;
 	HPDF_Encoder utf8;
@@ -424,8 +440,75 @@ void pdf_close(pdf_doc *d)
 	free(d->toc);
 	free(d->header);
 	free(d->footer);
+	for (size_t i = 0; i < d->nanchors; i++)
+		free(d->anchors[i].name);
+	free(d->anchors);
+	for (size_t i = 0; i < d->nlinks; i++)
+		free(d->links[i].target);
+	free(d->links);
 	smsaudit_buf_dispose(&d->scratch);
 	free(d);
+}
+
+void pdf_anchor(pdf_doc *d, const char *name)
+{
+	if (!d->page)
+		pdf_new_page(d);
+	if (d->nanchors == d->canchors) {
+		size_t cap = d->canchors ? d->canchors * 2 : 64;
+		anchor *a = realloc(d->anchors, cap * sizeof(*a));
+		if (!a)
+			return;
+		d->anchors = a;
+		d->canchors = cap;
+	}
+	HPDF_Destination dst = HPDF_Page_CreateDestination(d->page);
+	char *n = strdup(name);
+	if (!dst || !n) {
+		free(n);
+		return;
+	}
+	HPDF_Destination_SetFitH(dst, (HPDF_REAL)(d->y + 20));
+	d->anchors[d->nanchors].name = n;
+	d->anchors[d->nanchors++].dst = dst;
+}
+
+/* A link over `rect` of the current page: "#name" to an anchor (resolved at
+ * save, so it may come later), anything else a relative URI (a file of the pack). */
+static void add_link(pdf_doc *d, HPDF_Rect rect, const char *target)
+{
+	if (target[0] != '#') {
+		HPDF_Annotation an = HPDF_Page_CreateURILinkAnnot(d->page, rect, target);
+		if (an)
+			HPDF_LinkAnnot_SetBorderStyle(an, 0, 0, 0);
+		return;
+	}
+	if (d->nlinks == d->clinks) {
+		size_t cap = d->clinks ? d->clinks * 2 : 64;
+		pending_link *l = realloc(d->links, cap * sizeof(*l));
+		if (!l)
+			return;
+		d->links = l;
+		d->clinks = cap;
+	}
+	char *t = strdup(target + 1);
+	if (!t)
+		return;
+	d->links[d->nlinks].page = d->page;
+	d->links[d->nlinks].rect = rect;
+	d->links[d->nlinks++].target = t;
+}
+
+static void resolve_links(pdf_doc *d)
+{
+	for (size_t i = 0; i < d->nlinks; i++)
+		for (size_t k = 0; k < d->nanchors; k++)
+			if (strcmp(d->links[i].target, d->anchors[k].name) == 0) {
+				HPDF_Annotation an = HPDF_Page_CreateLinkAnnot(d->links[i].page, d->links[i].rect, d->anchors[k].dst);
+				if (an)
+					HPDF_LinkAnnot_SetBorderStyle(an, 0, 0, 0);
+				break;
+			}
 }
 
 int pdf_page_count(const pdf_doc *d)
@@ -720,7 +803,8 @@ static double cell_size(pdf_doc *d, HPDF_Font f, double size, const char *s, dou
 	return fitted < T_MIN ? T_MIN : fitted;
 }
 
-void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
+/* Lays a row out; returns its lines of text (the tallest cell's). */
+static size_t row_out(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
 {
 	char *text[MAX_COLS] = { 0 };
 	span *lines[MAX_COLS] = { 0 };
@@ -774,11 +858,39 @@ void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_co
 		free(lines[c]);
 		free(text[c]);
 	}
+	return most;
+}
+
+void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
+{
+	row_out(d, cells, marked_col, colour);
 }
 
 void pdf_table_row(pdf_doc *d, const char *const *cells)
 {
 	pdf_table_row_marked(d, cells, 0, NULL);
+}
+
+void pdf_table_row_linked(pdf_doc *d, const char *const *cells, const char *const *links)
+{
+	/* Lay the row out as usual, then lay links over its cells where the row
+	 * ended up (rows that fit move to the next page whole: see above). */
+	size_t most = row_out(d, cells, 0, NULL);
+	if (!d->page)
+		return;
+	/* A row taller than a page was split: the link covers its last part. */
+	double bottom = d->y, top = d->y + 2 * CELL_PAD + (double)most * T_LEAD;
+	if (top > TOP)
+		top = TOP;
+	double x = MARGIN_L;
+	for (size_t c = 0; c < d->ncols; c++) {
+		double w = d->widths[c] * TEXT_W;
+		if (links[c] && *links[c]) {
+			HPDF_Rect r = { (HPDF_REAL)x, (HPDF_REAL)bottom, (HPDF_REAL)(x + w), (HPDF_REAL)top };
+			add_link(d, r, links[c]);
+		}
+		x += w;
+	}
 }
 
 void pdf_table_end(pdf_doc *d)
@@ -820,6 +932,7 @@ void pdf_bar(pdf_doc *d, const char *label, const double *parts, const pdf_rgb *
 
 int pdf_save(pdf_doc *d, smsaudit_buf *out)
 {
+	resolve_links(d);
 	if (!d->error && HPDF_SaveToStream(d->pdf) == HPDF_OK) {
 		HPDF_UINT32 size = HPDF_GetStreamSize(d->pdf);
 		if (buf_grow(out, size + 1) < 0)

@@ -64,6 +64,12 @@ void pdf_table_row(pdf_doc *d, const char *const *cells);
 /* A row whose first cell is drawn in `colour` (status cells). */
 void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour);
 void pdf_table_end(pdf_doc *d);
+/* A row whose cells link: links[c] NULL for none, "#name" to a pdf_anchor (which
+ * may come later in the document), else a relative URI such as a file of the pack.
+ * The link covers the whole cell. */
+void pdf_table_row_linked(pdf_doc *d, const char *const *cells, const char *const *links);
+/* A place links can point to ("#name"), at the current position. */
+void pdf_anchor(pdf_doc *d, const char *name);
 
 /* A horizontal stacked bar: segments are fractions 0..1 in the given colours. */
 void pdf_bar(pdf_doc *d, const char *label, const double *parts, const pdf_rgb *colours, size_t nparts,

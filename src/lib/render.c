@@ -442,6 +442,8 @@ static void do_evidence_index(ctx *c)
 		if (n) {
 			snprintf(c->text, sizeof(c->text), "%s %s", cl->id, cl->title);
 			pdf_heading(c->pdf, 3, c->text);
+			snprintf(c->text, sizeof(c->text), "ev-%s", cl->id);
+			pdf_anchor(c->pdf, c->text);
 			evidence_table(c, v, n);
 			shown += n;
 		}
@@ -677,6 +679,8 @@ static void do_clause_detail(ctx *c)
 		snprintf(c->text, sizeof(c->text), "%s %s — %s", g->clause->id, g->clause->title,
 		         smsaudit_gap_status_name(g->status));
 		pdf_heading(c->pdf, 3, c->text);
+		snprintf(c->text, sizeof(c->text), "clause-%s", g->clause->id);
+		pdf_anchor(c->pdf, c->text);
 		for (size_t r = 0; r < g->nreasons; r++)
 			pdf_paraf(c->pdf, PDF_SMALL, "• %s", g->reasons[r]);
 		if (g->assessment) {
@@ -1077,6 +1081,57 @@ static void do_cycle_summary(ctx *c)
 	}
 }
 
+/* ---------------------------------------------------------------- evidence matrix */
+
+/*
+ * Clause → evidence: every assessable clause with its status and each piece
+ * of evidence linked to it, the clause linking to its place in the clause by
+ * clause section (else the evidence index) and the file to its readable copy
+ * in the pack (evidence/<clause>/<id>-<name>), so any evidence is two clicks
+ * from the bookmarks.
+ */
+static void do_evidence_matrix(ctx *c)
+{
+	const smsaudit_pack_model *m = c->m;
+	sec_heading(c, "Clause to evidence matrix");
+	pdf_para(c->pdf, PDF_SMALL, "A clause links to its detail in this report; a file opens the evidence itself, in "
+	                            "the pack folder beside this PDF (index.html lists the same in a browser).");
+	int has_detail = 0;
+	for (size_t i = 0; i < smsaudit_report_def_count(c->def); i++)
+		has_detail |= smsaudit_report_def_at(c->def, i)->kind == SMSAUDIT_SEC_CLAUSE_DETAIL;
+	static const char *const h[] = { "Clause", "Title", "Status", "Evidence", "File in the pack" };
+	static const double w[] = { 0.08, 0.2, 0.1, 0.24, 0.38 };
+	pdf_table_begin(c->pdf, 5, h, w);
+	for (size_t i = 0; i < m->nclauses; i++) {
+		const smsaudit_gap_clause *g = m->clauses[i];
+		if (!selected(c, g->clause->id))
+			continue;
+		char target[80], path[400];
+		snprintf(target, sizeof(target), "#%s-%s", has_detail ? "clause" : "ev", g->clause->id);
+		size_t shown = 0;
+		for (size_t k = 0; k < m->nevidence; k++) {
+			const smsaudit_evidence_entry *e = m->evidence[k];
+			int linked = 0;
+			for (size_t j = 0; j < e->record->evidence.ncontrols && !linked; j++)
+				linked = strcmp(e->record->evidence.controls[j], g->clause->id) == 0;
+			if (!linked)
+				continue;
+			smsaudit_pack_evidence_path(path, sizeof(path), g->clause->id, e);
+			const char *cells[] = { shown ? "" : g->clause->id, shown ? "" : g->clause->title,
+				                shown ? "" : smsaudit_gap_status_name(g->status), e->record->id, path };
+			const char *links[] = { shown ? NULL : target, NULL, NULL, NULL, path };
+			pdf_table_row_linked(c->pdf, cells, links);
+			shown++;
+		}
+		if (!shown) {
+			const char *cells[] = { g->clause->id, g->clause->title, smsaudit_gap_status_name(g->status), "—", "" };
+			const char *links[] = { target, NULL, NULL, NULL, NULL };
+			pdf_table_row_linked(c->pdf, cells, links);
+		}
+	}
+	pdf_table_end(c->pdf);
+}
+
 /* ---------------------------------------------------------------- audit plan */
 
 typedef struct {
@@ -1199,7 +1254,7 @@ static void do_audit_plan(ctx *c)
 	pdf_table_begin(c->pdf, 4, h, w);
 	size_t next = 0;
 	for (long d = 0; d < days; d++) {
-		char day[16], date[11];
+		char day[24], date[11];
 		snprintf(day, sizeof(day), "%ld", d + 1);
 		date_str(date, a->from + d * DAY);
 		if (d == 0) {
@@ -1346,6 +1401,7 @@ static const section_fn sections[SMSAUDIT_SEC__COUNT] = {
 	[SMSAUDIT_SEC_VERIFICATION] = do_verification,
 	[SMSAUDIT_SEC_AUDIT_PLAN] = do_audit_plan,
 	[SMSAUDIT_SEC_PREVIOUS_AUDIT] = do_previous_audit,
+	[SMSAUDIT_SEC_EVIDENCE_MATRIX] = do_evidence_matrix,
 };
 
 /* ---------------------------------------------------------------- driver */

@@ -108,6 +108,21 @@ test_pack_report_each_type() {
 		"Evidence index"; do
 		expect_pdf stage2 "$s"
 	done
+	# The clause to evidence matrix: each file a link to the file in the pack, each
+	# clause a link inside the PDF; bookmarks nest clauses under their section.
+	expect_pdf stage2 "Clause to evidence matrix"
+	expect_pdf stage2 "evidence/8.6.1/ev-"
+	qpdf --qdf --object-streams=disable "$TMPD/p-stage2/pack.pdf" "$TMPD/q.pdf" 2>/dev/null
+	grep -a -o '/URI (evidence/[^)]*)' "$TMPD/q.pdf" | sed 's|^/URI (||; s|)$||' >"$TMPD/uris"
+	[ -s "$TMPD/uris" ] || fail "the matrix links to no evidence file"
+	while IFS= read -r u; do
+		[ -f "$TMPD/p-stage2/$u" ] || fail "the PDF links to $u, not a file of the pack"
+	done <"$TMPD/uris"
+	[ "$(grep -a -c '/Dest [0-9]' "$TMPD/q.pdf")" -gt 20 ] || fail "the matrix has no links inside the PDF"
+	qpdf --json --json-key=outlines "$TMPD/p-stage2/pack.pdf" >"$TMPD/outlines.json" 2>/dev/null
+	grep -q -E '^      "title": "[0-9]+\.[0-9]' "$TMPD/outlines.json" && fail "a clause bookmark is at the top level"
+	grep -q -E '^ {10,}"title": "8\.6\.1 Incident management' "$TMPD/outlines.json" ||
+		fail "no clause bookmark nested under its section"
 	# Text outside Latin-1: Turkish, German and Greek drawn; CJK shown by code point
 	# (the title wraps in its column: compare with the line breaks taken out).
 	pdftotext -raw "$TMPD/p-stage2/pack.pdf" - 2>/dev/null | tr -d '\n ' >"$TMPD/raw.txt"

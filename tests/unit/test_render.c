@@ -45,6 +45,7 @@ static const char every_kind_xml[] =
 	"  <section kind=\"verification\"/>\n"
 	"  <section kind=\"audit-plan\"/>\n"
 	"  <section kind=\"previous-audit\"/>\n"
+	"  <section kind=\"evidence-matrix\" clauses=\"8.6\"/>\n"
 	"</report>\n";
 
 /* Everything the full model points to, as a parsed repository would give it. */
