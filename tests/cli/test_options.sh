@@ -258,7 +258,7 @@ test_help_for_commands_and_sub_commands() {
 	# The options line comes from the table the sub-command is parsed with.
 	expect_out "options: --reason, --effective, and the common --format"
 	run evidence get --help
-	expect_out "options: -o|--output, --force, --at, --commit, and the common"
+	expect_out "options: -o|--output, --force, --at, --commit, --pack, and the common"
 	run sms set-grades --help
 	expect_out "options: only the common --format, --repo, --keys, --as, --key"
 	run cycle plan-surveillance --help
