@@ -91,6 +91,11 @@ typedef struct smsaudit_pack_model {
 	size_t nevidence;
 	const smsaudit_problem *const *problems;         /* why records fail verification */
 	size_t nproblems;
+	/* per evidence record (same index): the data rows of a ticket export (a
+	 * record whose content is text/csv, up to 16 MiB: lines after the header),
+	 * each a population item of a process sample; 0 for anything else.
+	 * NULL: none counted (a model made by hand). */
+	const size_t *csv_rows;
 
 	/* ---- at the as-of date */
 	const smsaudit_finding *const *findings;         /* in raising order */

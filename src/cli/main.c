@@ -60,6 +60,8 @@ static const cli_command cli_commands[] = {
 	  cmd_pack_help, NULL },
 	{ "verify-pack", cmd_verify_pack, "Verify an audit pack offline (for external auditors)",
 	  cmd_verify_pack_help, NULL },
+	{ "sample", cmd_sample, "Draw a pack's process samples again, and explain each draw",
+	  cmd_sample_help, NULL },
 	{ "calendar", cmd_calendar, "An iCalendar file of everything due: audits, cycle, deadlines, expiry",
 	  cmd_calendar_help, NULL },
 	{ "remind", cmd_remind, "What is overdue or due soon, per person; as mails for sendmail -t with --mail",

@@ -253,6 +253,43 @@ static int from_state(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, cons
 	return 0;
 }
 
+/* The data rows of each ticket export among the evidence: one blob in memory
+ * at a time, at most 16 MiB (a larger export counts as one record). */
+#define CSV_MAX (16u << 20)
+static int ticket_rows(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudit_store *store,
+                       const smsaudit_state *st)
+{
+	size_t *rows = own(w, m->nevidence, sizeof(*rows));
+	if (!rows)
+		return error_oom();
+	m->csv_rows = rows;
+	for (size_t i = 0; i < m->nevidence; i++) {
+		const smsaudit_evidence_body *b = &m->evidence[i]->record->evidence;
+		if (b->kind != SMSAUDIT_KIND_RECORD || !b->media_type || strcmp(b->media_type, "text/csv") != 0 ||
+		    b->size > CSV_MAX)
+			continue;
+		char path[100];
+		snprintf(path, sizeof(path), "content/%.2s/%s", b->sha256, b->sha256);
+		smsaudit_oid blob;
+		smsaudit_buf c = SMSAUDIT_BUF_INIT;
+		if (smsaudit_repo_path_oid(&blob, store->repo, smsaudit_state_commit(st), path) == 0 &&
+		    smsaudit_repo_read_blob(&c, store->repo, &blob) == 0) {
+			size_t lines = 0;
+			for (size_t k = 0, start = 0; k <= c.size; k++)
+				if (k == c.size || c.ptr[k] == '\n') {
+					size_t len = k - start;
+					if (len > 0 && !(len == 1 && c.ptr[start] == '\r'))
+						lines++;
+					start = k + 1;
+				}
+			rows[i] = lines > 1 ? lines - 1 : 0;
+		}
+		smsaudit_error_clear();
+		smsaudit_buf_dispose(&c);
+	}
+	return 0;
+}
+
 static int from_analyses(smsaudit_pack_model *m, smsaudit_pack_model_owned *w)
 {
 	POINTERS(findings, smsaudit_finding, smsaudit_findings_count(w->findings), smsaudit_findings_at(w->findings, i));
@@ -506,6 +543,8 @@ int smsaudit_pack_model_build(smsaudit_pack_model *m, smsaudit_store *store, con
 		m->previous = smsaudit_audits_previous(w->audits, m->audit);
 		rc = from_state(m, w, st);
 	}
+	if (rc == 0)
+		rc = ticket_rows(m, w, store, st);
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 	go.as_of = m->as_of;
 	if (rc == 0)

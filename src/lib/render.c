@@ -16,6 +16,7 @@
 #include "smsaudit/gap.h"
 #include "smsaudit/packmodel.h"
 #include "smsaudit/report.h"
+#include "smsaudit/sample.h"
 #include "internal.h"
 #include "pdf.h"
 
@@ -704,54 +705,213 @@ static int is_process(const smsaudit_clause *cl)
 	return strncmp(cl->id, "8.", 2) == 0 && (cl->depth == 3 || (cl->depth == 2 && cl->nchildren == 0));
 }
 
+/* The records of operation of one process in the section's period: every
+ * evidence record of the section's kinds linked to a clause under it, once. */
+static size_t process_records(ctx *c, size_t i, const smsaudit_evidence_entry ***out)
+{
+	const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
+	const smsaudit_evidence_entry **all = NULL;
+	size_t nall = 0;
+	for (size_t j = i; j < smsaudit_catalogue_count(c->cat); j++) {
+		const smsaudit_clause *sub = smsaudit_catalogue_at(c->cat, j);
+		if (!clause_under(sub->id, cl->id))
+			break;
+		if (!sub->assessable)
+			continue;
+		const smsaudit_evidence_entry **v = NULL;
+		size_t n = clause_evidence(c, sub->id, &v);
+		if (n) {
+			const smsaudit_evidence_entry **m = realloc(all, (nall + n) * sizeof(*m));
+			if (m) {
+				all = m;
+				memcpy(all + nall, v, n * sizeof(*v));
+				nall += n;
+			}
+		}
+		free(v);
+	}
+	/* One record linked to two sub-clauses is one item. */
+	if (nall)
+		qsort(all, nall, sizeof(*all), cmp_entry);
+	size_t u = 0;
+	for (size_t k = 0; k < nall; k++)
+		if (!u || all[u - 1] != all[k])
+			all[u++] = all[k];
+	*out = all;
+	return u;
+}
+
+static size_t rows_of(const ctx *c, const smsaudit_evidence_entry *e)
+{
+	if (!c->m->csv_rows)
+		return 0;
+	for (size_t i = 0; i < c->m->nevidence; i++)
+		if (c->m->evidence[i] == e)
+			return c->m->csv_rows[i];
+	return 0;
+}
+
+/* One process's population (records, and each row of a ticket export), drawn. */
+typedef struct {
+	char **keys;
+	const smsaudit_evidence_entry **of;   /* the record each item belongs to */
+	char (*digests)[65];
+	int *drawn;
+	size_t n, size, nrecords, nexports, nrows;
+} sample_draw;
+
+static void draw_free(sample_draw *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->of);
+	free(s->digests);
+	free(s->drawn);
+	memset(s, 0, sizeof(*s));
+}
+
+static int draw(sample_draw *s, ctx *c, const char *unit, const smsaudit_evidence_entry **recs, size_t nrecs)
+{
+	memset(s, 0, sizeof(*s));
+	s->nrecords = nrecs;
+	size_t n = 0;
+	for (size_t k = 0; k < nrecs; k++) {
+		size_t r = rows_of(c, recs[k]);
+		n += r ? r : 1;
+		s->nexports += r > 0;
+		s->nrows += r;
+	}
+	s->keys = calloc(n ? n : 1, sizeof(*s->keys));
+	s->of = calloc(n ? n : 1, sizeof(*s->of));
+	s->digests = calloc(n ? n : 1, sizeof(*s->digests));
+	s->drawn = calloc(n ? n : 1, sizeof(*s->drawn));
+	if (!s->keys || !s->of || !s->digests || !s->drawn) {
+		draw_free(s);
+		return error_oom();
+	}
+	for (size_t k = 0; k < nrecs; k++) {
+		size_t r = rows_of(c, recs[k]);
+		for (size_t row = r ? 1 : 0; row <= r; row++) {
+			char key[SMSAUDIT_ID_MAX + 24];
+			if (row)
+				snprintf(key, sizeof(key), "%s#%zu", recs[k]->record->id, row);
+			else
+				snprintf(key, sizeof(key), "%s", recs[k]->record->id);
+			if (!(s->keys[s->n] = strdup(key))) {
+				draw_free(s);
+				return error_oom();
+			}
+			s->of[s->n++] = recs[k];
+		}
+	}
+	s->size = smsaudit_sample_size(s->n);
+	int rc = smsaudit_sample_draw(s->drawn, s->digests, (const char *const *)s->keys, s->n, c->m->commit, unit, s->size);
+	if (rc < 0)
+		draw_free(s);
+	return rc;
+}
+
+/* Above this many records a process's population is summarised, not listed. */
+#define LIST_MAX 200
+
 static void do_samples(ctx *c)
 {
 	sec_heading(c, "Process samples");
 	window_note(c);
+	char day[11];
+	date_str(day, c->m->as_of);
+	pdf_paraf(c->pdf, PDF_SMALL, "Each process's population is its records of operation in the period, a ticket "
+	          "export (a CSV record) counting one item per data row (\"<record>#<row>\", row 1 after the header). "
+	          "Sample size and draw: %s. Seed: the source commit %s. `smsaudit sample %s --commit %.12s --as-of %s "
+	          "--explain` reproduces every draw; so does sha256sum.", SMSAUDIT_SAMPLE_RULE, c->m->commit,
+	          c->audit->plan->id, c->m->commit, day);
 	size_t shown = 0;
 	for (size_t i = 0; i < smsaudit_catalogue_count(c->cat); i++) {
 		const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
 		if (!is_process(cl) || !selected(c, cl->id))
 			continue;
-		/* Every assessable clause under this process. */
 		const smsaudit_evidence_entry **all = NULL;
-		size_t nall = 0;
-		for (size_t j = i; j < smsaudit_catalogue_count(c->cat); j++) {
-			const smsaudit_clause *sub = smsaudit_catalogue_at(c->cat, j);
-			if (!clause_under(sub->id, cl->id))
-				break;
-			if (!sub->assessable)
-				continue;
-			const smsaudit_evidence_entry **v = NULL;
-			size_t n = clause_evidence(c, sub->id, &v);
-			if (n) {
-				const smsaudit_evidence_entry **m = realloc(all, (nall + n) * sizeof(*m));
-				if (m) {
-					all = m;
-					memcpy(all + nall, v, n * sizeof(*v));
-					nall += n;
-				}
-			}
-			free(v);
+		size_t u = process_records(c, i, &all);
+		sample_draw s;
+		if (draw(&s, c, cl->id, all, u) < 0) {
+			free(all);
+			continue;
 		}
-		/* One record linked to two sub-clauses is one sample. */
-		if (nall)
-			qsort(all, nall, sizeof(*all), cmp_entry);
-		size_t u = 0;
-		for (size_t k = 0; k < nall; k++)
-			if (!u || all[u - 1] != all[k])
-				all[u++] = all[k];
-		snprintf(c->text, sizeof(c->text), "%s %s — population %zu", cl->id, cl->title, u);
+		snprintf(c->text, sizeof(c->text), "%s %s — population %zu, sample %zu", cl->id, cl->title, s.n, s.size);
 		pdf_heading(c->pdf, 3, c->text);
-		if (u)
-			evidence_table(c, all, u);
-		else
+		if (!u) {
 			pdf_para(c->pdf, PDF_SMALL, "No records of operation in this period.");
+		} else {
+			pdf_paraf(c->pdf, PDF_SMALL, "%zu record%s of operation%s%zu ticket export%s with %zu rows, one item each).",
+			          u, u == 1 ? "" : "s", s.nexports ? " (of which " : "", s.nexports, s.nexports == 1 ? "" : "s",
+			          s.nrows);
+			if (u <= LIST_MAX)
+				evidence_table(c, all, u);
+			else
+				pdf_paraf(c->pdf, PDF_SMALL, "The %zu records are not listed here, to keep the report readable: "
+				          "the evidence index, index.html and `smsaudit sample --explain` list them all.", u);
+			static const char *const h[] = { "Drawn item", "Record title", "Draw value (SHA-256)" };
+			static const double w[] = { 0.34, 0.36, 0.3 };
+			pdf_table_begin(c->pdf, 3, h, w);
+			for (size_t k = 0; k < s.n; k++)
+				if (s.drawn[k]) {
+					char v[20];
+					snprintf(v, sizeof(v), "%.16s", s.digests[k]);
+					const char *cells[] = { s.keys[k], s.of[k]->record->evidence.title, v };
+					pdf_table_row(c->pdf, cells);
+				}
+			pdf_table_end(c->pdf);
+		}
 		shown += u;
+		draw_free(&s);
 		free(all);
 	}
 	if (!shown)
 		pdf_para(c->pdf, PDF_REGULAR, "No records in this selection.");
+}
+
+int smsaudit_report_samples(const smsaudit_pack_model *m, const char *unit, smsaudit_report_sample_fn fn, void *u)
+{
+	int rc = smsaudit_pack_model_check(m);
+	if (rc < 0)
+		return rc;
+	ctx c;
+	memset(&c, 0, sizeof(c));
+	c.m = m;
+	c.def = m->definition;
+	c.cat = m->catalogue;
+	c.ci = smsaudit_catalogue_info_get(m->catalogue);
+	c.audit = m->audit;
+	size_t found = 0;
+	for (size_t d = 0; rc == 0 && d < smsaudit_report_def_count(c.def); d++) {
+		c.sec = smsaudit_report_def_at(c.def, d);
+		if (c.sec->kind != SMSAUDIT_SEC_SAMPLES)
+			continue;
+		section_window(&c);
+		for (size_t i = 0; rc == 0 && i < smsaudit_catalogue_count(c.cat); i++) {
+			const smsaudit_clause *cl = smsaudit_catalogue_at(c.cat, i);
+			if (!is_process(cl) || !selected(&c, cl->id) || (unit && strcmp(unit, cl->id) != 0))
+				continue;
+			const smsaudit_evidence_entry **all = NULL;
+			size_t n = process_records(&c, i, &all);
+			sample_draw s;
+			rc = draw(&s, &c, cl->id, all, n);
+			if (rc == 0) {
+				smsaudit_report_sample out = { c.sec->title, cl->id, cl->title, m->commit, c.from, c.to, s.nrecords,
+					                       s.n, (const char *const *)s.keys, (const char (*)[65])s.digests,
+					                       s.drawn, s.size };
+				rc = fn(&out, u);
+				found++;
+				draw_free(&s);
+			}
+			free(all);
+		}
+	}
+	if (rc == 0 && !found)
+		rc = error_set(SMSAUDIT_ENOTFOUND, unit ? "the pack samples no process %s" : "the pack has no process samples%s",
+		               unit ? unit : "");
+	return rc;
 }
 
 static const smsaudit_audit *latest_of(const ctx *c, smsaudit_audit_type type)

@@ -104,10 +104,25 @@ test_pack_report_each_type() {
 
 	check_pdf stage2 "$TMPD/p-stage2"
 	for s in "Stage 2 audit pack" "Stage 1 concerns and how they were closed" "Supplier register incomplete" \
-		"Clause by clause" "Process samples for clause 8" "8.6.1 Incident management — population 1" \
+		"Clause by clause" "Process samples for clause 8" "8.6.1 Incident management — population 2, sample 2" \
 		"Evidence index"; do
 		expect_pdf stage2 "$s"
 	done
+	# Samples an auditor can reproduce: the incident export's two rows are the
+	# population; smsaudit sample --explain draws the same, sha256sum gives each value.
+	c2=$(sed -n 's/.*<source-commit>\([0-9a-f]*\)<.*/\1/p' "$TMPD/p-stage2/manifest.xml")
+	run sample "$S2" --commit "$c2" --as-of 2026-03-01 --unit 8.6.1 --explain
+	expect_rc 0
+	expect_out "population 2 (1 record), sample 2"
+	id=$(sed -n 's/.*  \(ev-[0-9a-f-]*\)#1$/\1/p' "$out")
+	[ -n "$id" ] || fail "sample --explain lists no row of the export"
+	v=$(printf '%s\n%s\n%s' "$c2" 8.6.1 "$id#1" | sha256sum | cut -c1-64)
+	expect_out "* $v  $id#1"
+	expect_pdf stage2 "$id#1"
+	expect_pdf stage2 "$(echo "$v" | cut -c1-16)"
+	run sample "$S2" --commit "$c2" --as-of 2026-03-01 --unit 9.9
+	expect_rc 3
+	expect_err_one_line
 	# The clause to evidence matrix: each file a link to the file in the pack, each
 	# clause a link inside the PDF; bookmarks nest clauses under their section.
 	expect_pdf stage2 "Clause to evidence matrix"
