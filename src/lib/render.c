@@ -423,6 +423,11 @@ static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
 	pdf_table_end(c->pdf);
 }
 
+/* Above this many records for one clause, a table lists the newest ones and says so. */
+#define INDEX_MAX 50
+/* ... and the matrix, these many per clause. */
+#define MATRIX_MAX 10
+
 static void do_evidence_index(ctx *c)
 {
 	sec_heading(c, "Evidence index");
@@ -445,7 +450,12 @@ static void do_evidence_index(ctx *c)
 			pdf_heading(c->pdf, 3, c->text);
 			snprintf(c->text, sizeof(c->text), "ev-%s", cl->id);
 			pdf_anchor(c->pdf, c->text);
-			evidence_table(c, v, n);
+			/* A large population is summarised: the newest (ids begin with the signing date). */
+			if (n > INDEX_MAX)
+				pdf_paraf(c->pdf, PDF_SMALL, "%zu records are linked to %s in this selection; the %d newest are listed. "
+				          "index.html lists them all, and evidence/%s/ holds every file.", n, cl->id, INDEX_MAX,
+				          cl->id);
+			evidence_table(c, n > INDEX_MAX ? v + (n - INDEX_MAX) : v, n > INDEX_MAX ? INDEX_MAX : n);
 			shown += n;
 		}
 		free(v);
@@ -1276,12 +1286,23 @@ static void do_evidence_matrix(ctx *c)
 				linked = strcmp(e->record->evidence.controls[j], g->clause->id) == 0;
 			if (!linked)
 				continue;
+			if (shown >= MATRIX_MAX) {
+				shown++; /* counted in the row below */
+				continue;
+			}
 			smsaudit_pack_evidence_path(path, sizeof(path), g->clause->id, e);
 			const char *cells[] = { shown ? "" : g->clause->id, shown ? "" : g->clause->title,
 				                shown ? "" : smsaudit_gap_status_name(g->status), e->record->id, path };
 			const char *links[] = { shown ? NULL : target, NULL, NULL, NULL, path };
 			pdf_table_row_linked(c->pdf, cells, links);
 			shown++;
+		}
+		if (shown > MATRIX_MAX) {
+			char more[120], dir[100];
+			snprintf(more, sizeof(more), "and %zu more", shown - MATRIX_MAX);
+			snprintf(dir, sizeof(dir), "evidence/%s/ (all; index.html lists them)", g->clause->id);
+			const char *cells[] = { "", "", "", more, dir };
+			pdf_table_row(c->pdf, cells);
 		}
 		if (!shown) {
 			const char *cells[] = { g->clause->id, g->clause->title, smsaudit_gap_status_name(g->status), "—", "" };
