@@ -208,8 +208,16 @@ typedef enum {
 const char *smsaudit_audit_type_name(smsaudit_audit_type t);
 int smsaudit_audit_type_parse(smsaudit_audit_type *out, const char *name);
 
-/* An audit record is one of three events. The plan's id is the audit's id. */
-typedef enum { SMSAUDIT_AUDIT_PLAN, SMSAUDIT_AUDIT_START, SMSAUDIT_AUDIT_CONCLUDE } smsaudit_audit_event;
+/* An audit record is one of these events. The plan's id is the audit's id.
+ * CANCEL and RESCHEDULE are corrections by a quality manager, each with its
+ * reason: nothing is deleted, the plan stays in the ledger. */
+typedef enum {
+	SMSAUDIT_AUDIT_PLAN,
+	SMSAUDIT_AUDIT_START,
+	SMSAUDIT_AUDIT_CONCLUDE,
+	SMSAUDIT_AUDIT_CANCEL,
+	SMSAUDIT_AUDIT_RESCHEDULE
+} smsaudit_audit_event;
 
 typedef enum {
 	SMSAUDIT_REC_NONE,                  /* no recommendation (internal audits, stage 1, special) */
@@ -225,7 +233,7 @@ int smsaudit_recommendation_parse(smsaudit_recommendation *out, const char *name
 typedef struct {
 	smsaudit_audit_event event;
 	char audit[SMSAUDIT_ID_MAX];        /* START, CONCLUDE: the planned audit */
-	/* PLAN */
+	/* PLAN (RESCHEDULE: the new planned dates) */
 	smsaudit_audit_type type;
 	time_t planned_from, planned_to;    /* dates */
 	char *body;                         /* the certification body, or the internal audit team */
@@ -246,6 +254,8 @@ typedef struct {
 	char **concerns;                    /* stage 1 areas of concern */
 	size_t nconcerns;
 	char *summary;
+	/* CANCEL, RESCHEDULE (new dates in planned_from/to): why */
+	char *reason;
 } smsaudit_audit_body;
 
 /* A sealed audit pack: what the quality manager handed to the auditor. */
@@ -286,12 +296,30 @@ typedef struct {
 	};
 } smsaudit_record;
 
+/* "an" before a word said with a vowel first ("an assessment", "an internal
+ * audit"), "a" otherwise: the article messages put before a type's name. */
+const char *smsaudit_article(const char *word);
+
 /* A fresh id for a record of `type` made at `when`. */
 int smsaudit_record_new_id(char out[SMSAUDIT_ID_MAX], smsaudit_record_type type, time_t when);
 /* records/YYYY/MM/XX/<id>.xml for a well-formed id; SMSAUDIT_EINVALID otherwise. */
 int smsaudit_record_path(char *out, size_t size, const char *id);
 /* The type an id's prefix announces; SMSAUDIT_EINVALID for a malformed id. */
 int smsaudit_record_id_type(smsaudit_record_type *out, const char *id);
+
+/*
+ * The one rule by which every command turns what a person typed into a
+ * record id: the whole id, or a prefix of at least SMSAUDIT_ID_PREFIX_MIN
+ * characters that starts exactly one id of the set. The set is walked
+ * through `id_at` (NULL entries are skipped). `what` names the kind in
+ * messages ("audit", "finding", "evidence"); `hint` (may be NULL) is added
+ * to the not-found message. *out is the index of the match; ENOTFOUND when
+ * nothing matches, EINVALID when the prefix is too short or starts several.
+ */
+#define SMSAUDIT_ID_PREFIX_MIN 4
+typedef const char *(*smsaudit_id_at_fn)(const void *set, size_t i);
+int smsaudit_id_resolve(size_t *out, const char *key, const void *set, size_t n, smsaudit_id_at_fn id_at,
+                        const char *what, const char *hint);
 
 /* Canonical XML of a record (appended to out). Validates against the schema. */
 int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec);

@@ -12,11 +12,11 @@
 
 enum {
 	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
-	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE
+	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE, O_DELIM
 };
 
 typedef struct {
-	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base;
+	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base, *delimiter;
 	int allow_dup, allow_secret, all, force, expiring;
 } ev_args;
 
@@ -34,6 +34,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_DUP: a->allow_dup = 1; break;
 	case O_SECRET: a->allow_secret = 1; break;
 	case O_BASE: a->base = arg; break;
+	case O_DELIM: a->delimiter = arg; break;
 	case O_ALL: a->all = 1; break;
 	case O_OUT: a->out = arg; break;
 	case O_FORCE: a->force = 1; break;
@@ -149,8 +150,9 @@ out:
 
 /* ---- import ---- */
 
-/* One CSV field (RFC 4180); advances *p. Returns a malloc'd string or NULL at end of line. */
-static char *csv_field(const char **p, int *eol)
+/* One CSV field (RFC 4180, fields separated by `sep`); advances *p. Returns a
+ * malloc'd string or NULL at end of line. */
+static char *csv_field(const char **p, int *eol, char sep)
 {
 	const char *s = *p;
 	size_t cap = 64, n = 0;
@@ -162,7 +164,7 @@ static char *csv_field(const char **p, int *eol)
 		s++;
 	for (;;) {
 		char c = *s;
-		if (c == '\0' || (!quoted && (c == ',' || c == '\n' || c == '\r')))
+		if (c == '\0' || (!quoted && (c == sep || c == '\n' || c == '\r')))
 			break;
 		if (quoted && c == '"') {
 			if (s[1] == '"') {
@@ -184,7 +186,7 @@ static char *csv_field(const char **p, int *eol)
 		out[n++] = *s++;
 	}
 	out[n] = '\0';
-	if (*s == ',') {
+	if (*s == sep) {
 		s++;
 		*eol = 0;
 	} else {
@@ -243,13 +245,45 @@ static int csv_check_text(const char *csv, const char *text, size_t len)
 	return -1;
 }
 
+/* The separator of a CSV: --delimiter, else the header line's own (spreadsheets
+ * set to a locale with a decimal comma write ';'). The header names columns
+ * without either, so whichever it holds separates them. Returns -1 to go on,
+ * or the exit code. */
+static int csv_separator(char *out, const char *opt, const char *header)
+{
+	if (opt) {
+		if (strcmp(opt, ",") == 0 || strcmp(opt, "comma") == 0)
+			*out = ',';
+		else if (strcmp(opt, ";") == 0 || strcmp(opt, "semicolon") == 0)
+			*out = ';';
+		else if (strcmp(opt, "tab") == 0 || strcmp(opt, "\t") == 0)
+			*out = '\t';
+		else
+			return cli_usage("evidence", "--delimiter: expected ',', ';' or tab, not '%s'", opt);
+		return -1;
+	}
+	size_t commas = 0, semis = 0;
+	int quoted = 0;
+	for (const char *p = header; *p && (quoted || (*p != '\n' && *p != '\r')); p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted)
+			commas += *p == ',', semis += *p == ';';
+	}
+	*out = semis && !commas ? ';' : ',';
+	return -1;
+}
+
 /* Where row `r`'s file really is (symbolic links and '..' resolved) must lie
  * inside the folder `inside`. Returns -1 to go on, or the exit code. */
 static int csv_path_inside(const import_row *r, const char *file, const char *inside, const char *base_opt)
 {
 	char real[4096];
-	if (!realpath(r->file, real))
-		return cli_error(EXIT_ENV, "%s: %s: %s", r->where, file, strerror(errno));
+	if (!realpath(r->file, real)) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return cli_error(EXIT_ENV, "%s: file '%s' does not exist (looked for %s)", r->where, file, r->file);
+		return cli_error(EXIT_ENV, "%s: file '%s' (%s): %s", r->where, file, r->file, strerror(errno));
+	}
 	size_t n = strlen(inside);
 	int ok = strcmp(inside, "/") == 0 || (strncmp(real, inside, n) == 0 && real[n] == '/');
 	if (ok)
@@ -297,12 +331,17 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	const char *p = text;
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3; /* spreadsheet BOM */
+	char sep = ',';
+	if ((r0 = csv_separator(&sep, a->delimiter, p)) >= 0) {
+		free(text);
+		return r0;
+	}
 	int col_of[C__N];
 	for (int i = 0; i < C__N; i++)
 		col_of[i] = -1;
 	int ncols = 0, eol = 0, rc = -1;
 	while (!eol) {
-		char *h = csv_field(&p, &eol);
+		char *h = csv_field(&p, &eol, sep);
 		if (!h)
 			break;
 		for (int i = 0; i < C__N; i++)
@@ -343,7 +382,7 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		int c = 0;
 		eol = 0;
 		while (!eol) {
-			char *v = csv_field(&p, &eol);
+			char *v = csv_field(&p, &eol, sep);
 			if (!v)
 				break;
 			int used = 0;
@@ -765,7 +804,8 @@ static const cli_option add_opts[] = {
 	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, OPT_END
 };
 static const cli_option import_opts[] = {
-	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, { "base", 1, O_BASE, 0 }, OPT_END
+	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, { "base", 1, O_BASE, 0 },
+	{ "delimiter", 1, O_DELIM, 0 }, OPT_END
 };
 static const cli_option list_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
@@ -786,7 +826,8 @@ const cli_sub cmd_evidence_subs[] = {
 	  "                [--allow-duplicate] [--allow-secret]\n",
 	  add_opts },
 	{ "import",
-	  "smsaudit evidence import FILE.csv [--base DIR] [--allow-duplicate] [--allow-secret]\n",
+	  "smsaudit evidence import FILE.csv [--base DIR] [--delimiter ,|;|tab] [--allow-duplicate]\n"
+	  "                           [--allow-secret]\n",
 	  import_opts },
 	{ "list",
 	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all]\n"
@@ -822,7 +863,10 @@ const char cmd_evidence_help[] =
 	"relative to the CSV file's folder and must stay in it (no absolute paths, no '..' or\n"
 	"symbolic link leading out) unless --base DIR names a folder that holds them; then\n"
 	"absolute paths under DIR are taken too. Several controls are separated by ';' or\n"
-	"spaces. The CSV must be UTF-8 text without NUL bytes.\n"
+	"spaces. The CSV must be UTF-8 text without NUL bytes. Fields are separated by ','\n"
+	"or, as spreadsheets in many locales save them, ';': the header line says which\n"
+	"(--delimiter sets it: ',', ';' or tab). A file the CSV names that does not exist\n"
+	"is reported with its line and the path looked for.\n"
 	"\n"
 	"'list', 'show' and 'get' read the repository as of --at DATE: the commit current\n"
 	"at the end of that day (default: today, at head); --commit REV reads another\n"

@@ -91,7 +91,7 @@ static int sms_set_grades(cli_ctx *ctx, char **pos, int npos)
 	if (r < 0)
 		rc = cli_fail(r);
 	else {
-		printf("Grade scale replaced: %zu grades.\n", n);
+		printf("Grade scale replaced: %zu grade%s.\n", n, n == 1 ? "" : "s");
 		rc = EXIT_OK;
 	}
 	cli_session_close(&s);

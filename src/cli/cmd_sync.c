@@ -76,7 +76,8 @@ int cmd_clone(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(r);
 	print_problems(ctx, &v);
 	printf("trust anchor: %s (compare it with the fingerprint the organisation gave you)\n", v.anchor);
-	printf("%s: %zu records at %s%s\n", v.nproblems ? "verify failed" : "verify ok", v.records, cli_safe(dir),
+	printf("%s: %zu record%s at %s%s\n", v.nproblems ? "verify failed" : "verify ok", v.records,
+	       v.records == 1 ? "" : "s", cli_safe(dir),
 	       v.pinned_now ? "; pinned" : "");
 	rc = v.nproblems ? EXIT_CHECK : EXIT_OK;
 	smsaudit_verification_dispose(&v);
@@ -128,8 +129,8 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
 		static const char *const what[] = { "already up to date", "pushed this clone's work",
 			                            "took the server's work (fast forward)",
 			                            "merged both, verified, pushed" };
-		printf("sync: %s; main %.12s -> %.12s (%zu records verified)\n", what[res.kind], before, after,
-		       res.check.records);
+		printf("sync: %s; main %.12s -> %.12s (%zu record%s verified)\n", what[res.kind], before, after,
+		       res.check.records, res.check.records == 1 ? "" : "s");
 		rc = EXIT_OK;
 	}
 	smsaudit_verification_dispose(&res.check);

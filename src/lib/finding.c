@@ -519,31 +519,27 @@ const smsaudit_finding *smsaudit_findings_at(const smsaudit_findings *fs, size_t
 	return i < fs->n ? &fs->f[i].pub : NULL;
 }
 
+static const char *finding_id_at(const void *set, size_t i)
+{
+	const smsaudit_findings *fs = set;
+	return fs->f[i].pub.record->id;
+}
+
+/* By display number (NC-2027-004, any case) or by id through the one resolver. */
 int smsaudit_findings_find(const smsaudit_finding **out, const smsaudit_findings *fs, const char *key)
 {
 	*out = NULL;
-	size_t n = strlen(key);
-	const smsaudit_finding *hit = NULL;
-	int count = 0;
-	for (size_t i = 0; i < fs->n; i++) {
-		const smsaudit_finding *f = &fs->f[i].pub;
-		if (strcasecmp(f->number, key) == 0 || strcmp(f->record->id, key) == 0) {
-			*out = f;
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcasecmp(fs->f[i].pub.number, key) == 0) {
+			*out = &fs->f[i].pub;
 			return 0;
 		}
-		if (n >= 10 && strncmp(f->record->id, key, n) == 0) {
-			hit = f;
-			count++;
-		}
-	}
-	if (count == 1) {
-		*out = hit;
-		return 0;
-	}
-	if (count > 1)
-		return error_set(SMSAUDIT_EINVALID, "finding '%s' is ambiguous: give more of its id", key);
-	return error_set(SMSAUDIT_ENOTFOUND, "finding '%s' does not exist (give its number, e.g. NC-2027-004, or id)",
-	                 key);
+	size_t i;
+	int rc = smsaudit_id_resolve(&i, key, fs, fs->n, finding_id_at, "finding",
+	                             "give its number, e.g. NC-2027-004, or id");
+	if (rc == 0)
+		*out = &fs->f[i].pub;
+	return rc;
 }
 
 /* ---- deadlines ---- */

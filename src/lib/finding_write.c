@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "finding_internal.h"
+#include "smsaudit/audit.h"
 #include "store_internal.h"
 
 /* Replay the valid history plus `rec`; SMSAUDIT_EINVALID with the rule's message if it is refused. */
@@ -119,8 +120,20 @@ int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], char number_out[24], smsa
 	f->source = in->source;
 	snprintf(f->grade, sizeof(f->grade), "%s", in->grade);
 	f->raised_on = in->raised_on ? smsaudit_date_of(in->raised_on) : smsaudit_date_of(now);
-	if (in->audit)
-		snprintf(f->audit, sizeof(f->audit), "%s", in->audit);
+	if (in->audit) {
+		/* The same resolver as every other command: a unique prefix names the audit. */
+		smsaudit_audits *as = NULL;
+		const smsaudit_audit *au = NULL;
+		if ((rc = smsaudit_audits_compute(&as, st, 0)) == 0 && (rc = smsaudit_audits_find(&au, as, in->audit)) == 0)
+			snprintf(f->audit, sizeof(f->audit), "%s", au->plan->id);
+		else
+			rc = error_prefix(rc, "--audit");
+		smsaudit_audits_free(as);
+		if (rc < 0) {
+			smsaudit_state_free(st);
+			return rc;
+		}
+	}
 	f->clauses = (char **)in->clauses;
 	f->nclauses = in->nclauses;
 	f->statement = (char *)in->statement;

@@ -238,6 +238,48 @@ int smsaudit_record_id_type(smsaudit_record_type *out, const char *id)
 	return error_set(SMSAUDIT_EINVALID, "'%s' is not a record id", id);
 }
 
+const char *smsaudit_article(const char *word)
+{
+	return word && strchr("aeiouAEIOU", word[0]) && word[0] ? "an" : "a";
+}
+
+int smsaudit_id_resolve(size_t *out, const char *key, const void *set, size_t n, smsaudit_id_at_fn id_at,
+                        const char *what, const char *hint)
+{
+	*out = (size_t)-1;
+	size_t kl = key ? strlen(key) : 0, count = 0, hit = 0;
+	const char *first = NULL, *second = NULL;
+	for (size_t i = 0; i < n && kl; i++) {
+		const char *id = id_at(set, i);
+		if (!id)
+			continue;
+		if (strcmp(id, key) == 0) {
+			*out = i;
+			return 0;
+		}
+		if (strncmp(id, key, kl) == 0) {
+			if (!count)
+				first = id;
+			else if (count == 1)
+				second = id;
+			hit = i;
+			count++;
+		}
+	}
+	if (count && kl < SMSAUDIT_ID_PREFIX_MIN)
+		return error_set(SMSAUDIT_EINVALID, "%s '%s' is too short: give at least %d characters of its id", what, key,
+		                 SMSAUDIT_ID_PREFIX_MIN);
+	if (count == 1) {
+		*out = hit;
+		return 0;
+	}
+	if (count > 1)
+		return error_set(SMSAUDIT_EINVALID, "%s '%s' is ambiguous: it starts %zu ids (%s, %s%s); give more of it",
+		                 what, key, count, first, second, count > 2 ? ", ..." : "");
+	return error_set(SMSAUDIT_ENOTFOUND, "%s '%s' does not exist%s%s%s", what, key ? key : "", hint ? " (" : "",
+	                 hint ? hint : "", hint ? ")" : "");
+}
+
 int smsaudit_record_path(char *out, size_t size, const char *id)
 {
 	smsaudit_record_type t;
@@ -1098,7 +1140,7 @@ static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 /* ---- audit: planned, started or concluded ---- */
 
 static const record_field audit_fields[] = {
-	ENUM(audit.event, "event", smsaudit_audit_event, SMSAUDIT_AUDIT_CONCLUDE + 1),
+	ENUM(audit.event, "event", smsaudit_audit_event, SMSAUDIT_AUDIT_RESCHEDULE + 1),
 	FIXED(audit.audit, "audit", 0),
 	ENUM(audit.type, "type", smsaudit_audit_type, SMSAUDIT_AUDIT__COUNT),
 	TIME(audit.planned_from, "planned from"),
@@ -1115,6 +1157,7 @@ static const record_field audit_fields[] = {
 	TEXT(audit.conditions, "conditions", 0),
 	STRS(audit.concerns, audit.nconcerns, "concerns", 0),
 	TEXT(audit.summary, "summary", 0),
+	TEXT(audit.reason, "reason", 0),
 };
 
 /* A plan names who audits; a start or a conclusion names the planned audit. */
@@ -1127,6 +1170,8 @@ static const char *audit_missing(const smsaudit_record *rec)
 		return "audit";
 	if (a->event == SMSAUDIT_AUDIT_CONCLUDE && !a->summary)
 		return "summary";
+	if ((a->event == SMSAUDIT_AUDIT_CANCEL || a->event == SMSAUDIT_AUDIT_RESCHEDULE) && !a->reason)
+		return "reason";
 	return NULL;
 }
 
@@ -1154,6 +1199,13 @@ static int audit_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
 		set_attr(st, "audit", a->audit);
 		smsaudit_date_format(d, a->actual_from);
 		set_attr(st, "on", d);
+	} else if (a->event == SMSAUDIT_AUDIT_CANCEL || a->event == SMSAUDIT_AUDIT_RESCHEDULE) {
+		int cancel = a->event == SMSAUDIT_AUDIT_CANCEL;
+		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)(cancel ? "cancelled" : "rescheduled"), NULL);
+		set_attr(c, "audit", a->audit);
+		if (!cancel)
+			add_dates(c, ns, "planned", a->planned_from, a->planned_to);
+		add_text(c, ns, "reason", a->reason);
 	} else {
 		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"concluded", NULL);
 		set_attr(c, "audit", a->audit);
@@ -1197,6 +1249,14 @@ static int audit_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 		copy_attr(a->audit, sizeof(a->audit), e, "audit");
 		if (attr_date(&a->actual_from, e, "on") < 0)
 			rc = error_prefix(SMSAUDIT_EINVALID, "%s: start date", name);
+	} else if (smsaudit_xml_is(e, "cancelled") || smsaudit_xml_is(e, "rescheduled")) {
+		int cancel = smsaudit_xml_is(e, "cancelled");
+		a->event = cancel ? SMSAUDIT_AUDIT_CANCEL : SMSAUDIT_AUDIT_RESCHEDULE;
+		copy_attr(a->audit, sizeof(a->audit), e, "audit");
+		xmlNodePtr pl = smsaudit_xml_child(e, "planned");
+		if (!cancel && (attr_date(&a->planned_from, pl, "from") < 0 || attr_date(&a->planned_to, pl, "to") < 0))
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: planned dates", name);
+		a->reason = child_text(e, "reason");
 	} else {
 		a->event = SMSAUDIT_AUDIT_CONCLUDE;
 		copy_attr(a->audit, sizeof(a->audit), e, "audit");
@@ -1515,8 +1575,8 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 	r->type = desc ? desc->type : SMSAUDIT_REC__COUNT;
 	smsaudit_record_type id_type;
 	if (rc == 0 && (smsaudit_record_id_type(&id_type, r->id) < 0 || id_type != r->type))
-		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match a %s record", name, r->id,
-		               smsaudit_record_type_name(r->type));
+		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match %s %s record", name, r->id,
+		               smsaudit_article(smsaudit_record_type_name(r->type)), smsaudit_record_type_name(r->type));
 	if (rc == 0)
 		rc = desc->parse(r, body, name);
 	xmlFreeDoc(doc);

@@ -189,31 +189,21 @@ const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size
 	return i < st->nproblems ? &st->problems[i] : NULL;
 }
 
+static const char *evidence_id_at(const void *set, size_t i)
+{
+	return ((const smsaudit_evidence_entry *)set)[i].record->id;
+}
+
 int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsaudit_state *st,
                                  const char *id)
 {
 	*out = NULL;
-	size_t n = strlen(id);
-	const smsaudit_evidence_entry *hit = NULL;
-	int count = 0;
-	for (size_t i = 0; i < st->nevidence; i++) {
-		const char *eid = st->evidence[i].record->id;
-		if (strcmp(eid, id) == 0) {
-			*out = &st->evidence[i];
-			return 0;
-		}
-		if (n >= 6 && strncmp(eid, id, n) == 0) {
-			hit = &st->evidence[i];
-			count++;
-		}
-	}
-	if (count == 1) {
-		*out = hit;
-		return 0;
-	}
-	if (count > 1)
-		return error_set(SMSAUDIT_EINVALID, "'%s' matches %d evidence records; give more of the id", id, count);
-	return error_set(SMSAUDIT_ENOTFOUND, "no evidence record '%s'", id);
+	size_t i;
+	int rc = smsaudit_id_resolve(&i, id, st->evidence, st->nevidence, evidence_id_at, "evidence",
+	                             "smsaudit evidence list shows them");
+	if (rc == 0)
+		*out = &st->evidence[i];
+	return rc;
 }
 
 /* ---- the ledger: which commit added each path, and what no commit may do ---- */

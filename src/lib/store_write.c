@@ -485,8 +485,9 @@ static int require_role(const smsaudit_identity *signer, smsaudit_record_type ty
 	char have[200], want[200];
 	smsaudit_roles_format(have, sizeof(have), signer->roles);
 	smsaudit_roles_format(want, sizeof(want), need);
-	return error_set(SMSAUDIT_EINVALID, "%s may not sign a %s record (roles: %s; needs one of: %s)",
-	                 signer->email, smsaudit_record_type_name(type), *have ? have : "none", want);
+	return error_set(SMSAUDIT_EINVALID, "%s may not sign %s %s record (roles: %s; needs one of: %s)",
+	                 signer->email, smsaudit_article(smsaudit_record_type_name(type)),
+	                 smsaudit_record_type_name(type), *have ? have : "none", want);
 }
 
 /* Sign one record (and optionally one more signed file) and commit them. */

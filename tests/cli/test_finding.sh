@@ -278,7 +278,7 @@ test_misuse_is_refused_and_nothing_is_written() {
 	refused "--date: a finding cannot be raised on a future date" \
 		2026-02-01T10:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
 		--clause 8.5.1.2 --statement "s" --date 2026-02-02
-	refused "names audit audit-20260101-00000000deadbeef, which is not a recorded audit" \
+	refused "--audit: audit 'audit-20260101-00000000deadbeef' does not exist" \
 		2026-02-01T10:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
 		--clause 8.5.1.2 --statement "s" --audit audit-20260101-00000000deadbeef
 	at 2026-02-01T10:00:00Z --as ida@example.org finding raise --source nowhere --grade minor --clause 8.5.1.2 --statement s

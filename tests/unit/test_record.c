@@ -750,7 +750,7 @@ static void test_parse_errors_name_the_file(void **state)
 	free(x);
 	/* The id's type and the body's disagree. */
 	x = replace_once(good, "id=\"ev-20270111", "id=\"assess-20270111");
-	refused(x, "id 'assess-20270111-a1b2c3d4e5f60718' does not match a evidence record");
+	refused(x, "id 'assess-20270111-a1b2c3d4e5f60718' does not match an evidence record");
 	free(x);
 	/* Schema violations: a kind not in the list, a missing element, an extra one, a bad id. */
 	x = replace_once(good, "<kind>register</kind>", "<kind>memo</kind>");

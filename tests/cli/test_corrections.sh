@@ -1,0 +1,178 @@
+# Checks at the door and corrections: what a command refuses before it
+# writes anything, the one id resolver every command shares, and mistakes
+# put right with signed records (never by editing git), each with its reason,
+# which readers apply at their as-of date. Each test builds one repository
+# and runs all its cases on it.
+. "$ROOT/tests/cli/repo_helpers.sh"
+
+corr_repo() {
+	export COLUMNS=250
+	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo --site York || return 1
+	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \
+		"Eve Cole:eve@cb.example:external-auditor" || return 1
+}
+
+# ok WHEN ARGS...: the command succeeds.
+ok() {
+	at "$@"
+	[ "$rc" = 0 ] || fail "smsaudit $*: exit $rc: $(cat "$err")"
+}
+
+audit_id() {
+	sed -n 's/.* audit \(audit-[0-9a-f-]*\) .*/\1/p' "$out"
+}
+
+test_checks_at_the_door() {
+	corr_repo || return
+	P="--as ada@example.org audit plan --body CB"
+	# Unknown people, the wrong role, unknown sites and services: one line, nothing written.
+	refused "--lead zed@cb.example is not a person of this repository" \
+		2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03 --lead zed@cb.example
+	refused "--lead ida@example.org does not hold the role external-auditor that the lead of a stage1 audit needs" \
+		2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03 --lead ida@example.org
+	refused "--lead eve@cb.example does not hold the role internal-auditor that the lead of an internal audit needs" \
+		2026-02-01T09:00:00Z $P --type internal --dates 2026-03-02..2026-03-03 --lead eve@cb.example
+	refused "--team nobody@example.org is not a person of this repository" \
+		2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03 --lead eve@cb.example \
+		--team nobody@example.org
+	refused "--site 'Leds' is not one of the SMS's sites" \
+		2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03 --lead eve@cb.example --site Leds
+	refused "--service 'Hostng' is not one of the SMS's services" \
+		2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03 --lead eve@cb.example --service Hostng
+	ok 2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03 --lead eve@cb.example --site York
+	s1=$(audit_id)
+	# The same audit twice (overlapping days) is refused; internal audits of another scope are not.
+	refused "a stage1 audit is already planned on 2026-03-02..2026-03-03 ($s1); reschedule or cancel that one" \
+		2026-02-01T10:00:00Z $P --type stage1 --dates 2026-03-03..2026-03-04 --lead eve@cb.example
+	ok 2026-02-01T10:00:00Z $P --type internal --dates 2026-02-10..2026-02-10 --lead ida@example.org --clause 8.5
+	ia=$(audit_id)
+	refused "an internal audit is already planned on 2026-02-10..2026-02-10 ($ia)" \
+		2026-02-01T11:00:00Z $P --type internal --dates 2026-02-10..2026-02-11 --lead ida@example.org --clause 8.5
+	ok 2026-02-01T11:00:00Z $P --type internal --dates 2026-02-10..2026-02-10 --lead ida@example.org --clause 8.6
+
+	# One resolver: any unique prefix of 4 characters or more, in every command.
+	short=$(printf %.18s "$s1")
+	ok 2026-03-02T09:00:00Z --as eve@cb.example audit start "$short"
+	run audit show "$short" --format csv
+	expect_out "id,$s1"
+	ok 2026-03-03T10:00:00Z --as eve@cb.example finding raise --source stage1 --audit "$short" --grade minor \
+		--clause 8.5.1.2 --statement "Short ids name the audit everywhere"
+	run finding show NC-2026-001 --format csv
+	expect_out "$s1"
+	fid=$(sed -n 's/^id,\(finding-[0-9a-f-]*\)$/\1/p' "$out")
+	run finding show "$(printf %.20s "$fid")" --format csv
+	expect_out "id,$fid"
+	refused "--audit: audit 'audit-' is ambiguous: it starts 3 ids" \
+		2026-03-03T11:00:00Z --as eve@cb.example finding raise --source stage1 --audit audit- --grade minor \
+		--clause 8.5.1.2 --statement x
+	refused "audit 'aud' is too short: give at least 4 characters of its id" \
+		2026-03-03T11:00:00Z --as eve@cb.example audit conclude aud --dates 2026-03-02..2026-03-03 \
+		--recommendation none --summary x
+	refused "evidence 'ev-1999' does not exist (smsaudit evidence list shows them)" \
+		2026-03-03T11:00:00Z --as ada@example.org evidence withdraw ev-1999 --reason x
+
+	# CSV import: ';' as spreadsheets in many locales save it, detected or given; missing files named.
+	mkdir -p "$TMPD/csv"
+	echo "policy text" >"$TMPD/csv/policy.txt"
+	echo "plan text" >"$TMPD/csv/plan.txt"
+	printf 'file;controls;kind;title\npolicy.txt;5.2.1;policy;"Policy; signed"\n' >"$TMPD/csv/semi.csv"
+	n0=$(commits)
+	at 2026-03-04T09:00:00Z --as ada@example.org evidence import "$TMPD/csv/semi.csv"
+	expect_rc 0
+	expect_out "Imported 1 evidence file from"
+	run evidence list
+	expect_out "Policy; signed"
+	printf 'file\tcontrols\tkind\ttitle\nplan.txt\t6.3\tplan\tPlan\n' >"$TMPD/csv/tab.csv"
+	ok 2026-03-04T09:01:00Z --as ada@example.org evidence import "$TMPD/csv/tab.csv" --delimiter tab
+	printf 'file,controls,kind,title\nabsent.pdf,5.2.1,policy,Gone\n' >"$TMPD/csv/miss.csv"
+	at 2026-03-04T09:02:00Z --as ada@example.org evidence import "$TMPD/csv/miss.csv"
+	expect_rc 4
+	expect_err "miss.csv:2: file 'absent.pdf' does not exist (looked for $TMPD/csv/absent.pdf)"
+	expect_err_one_line
+	at 2026-03-04T09:02:00Z --as ada@example.org evidence import "$TMPD/csv/miss.csv" --delimiter '|'
+	expect_rc 2
+	expect_err "--delimiter: expected ',', ';' or tab, not '|'"
+	expect_commits $((n0 + 2))
+
+	# Counts meet nouns in the singular too.
+	run verify
+	expect_out "problems"
+	expect_verify_ok 2026-03-05T00:00:00Z
+}
+
+test_audit_cancel_and_reschedule() {
+	corr_repo || return
+	P="--as ada@example.org audit plan --body CB --lead eve@cb.example"
+	ok 2026-02-01T09:00:00Z $P --type stage1 --dates 2026-03-02..2026-03-03
+	s1=$(audit_id)
+	ok 2026-02-01T09:10:00Z $P --type stage2 --dates 2026-04-06..2026-04-08
+	s2=$(audit_id)
+	ok 2026-02-01T09:20:00Z $P --type surveillance --dates 2027-03-01..2027-03-01
+	sv=$(audit_id)
+
+	# Reschedule: the plan stays, the new dates count from then on.
+	at 2026-02-10T09:00:00Z --as ada@example.org audit reschedule "$s2" --dates 2026-04-13..2026-04-15
+	expect_rc 2
+	expect_err "--reason is required"
+	refused "audit $s2 is rescheduled by a quality manager; eve@cb.example is not one" \
+		2026-02-10T09:00:00Z --as eve@cb.example audit reschedule "$s2" --dates 2026-04-13..2026-04-15 --reason x
+	refused "stage 2 planned to start 2026-03-03, before stage 1 ($s1) has ended (2026-03-03)" \
+		2026-02-10T09:00:00Z --as ada@example.org audit reschedule "$s2" --dates 2026-03-03..2026-03-04 --reason x
+	ok 2026-02-10T09:00:00Z --as ada@example.org audit reschedule "$s2" --dates 2026-04-13..2026-04-15 \
+		--reason "Lead auditor ill"
+	run audit show "$s2"
+	expect_out "Planned    2026-04-06..2026-04-08 by ada@example.org"
+	expect_out "Moved to   2026-04-13..2026-04-15 by ada@example.org: Lead auditor ill"
+	run audit list --format csv
+	expect_out "$s2,stage2,planned,2026-04-13..2026-04-15"
+	# As of the day before, the old dates were in effect.
+	run audit list --format csv --at 2026-02-09
+	expect_out "$s2,stage2,planned,2026-04-06..2026-04-08"
+	# The history says what happened and why.
+	git --git-dir="$SMSAUDIT_REPO" log -1 --format=%s main >"$TMPD/subject"
+	grep -q "audit reschedule: $s2 (stage2, to 2026-04-13..2026-04-15: Lead auditor ill)" "$TMPD/subject" ||
+		fail "commit subject: $(cat "$TMPD/subject")"
+
+	# Cancel: listed apart as cancelled; nothing further happens to it.
+	ok 2026-02-11T09:00:00Z --as ada@example.org audit cancel "$sv" --reason "Planned in the wrong year"
+	run audit list --format csv
+	expect_out "$sv,surveillance,cancelled,"
+	run audit list --format csv --at 2026-02-10
+	expect_out "$sv,surveillance,planned,"
+	run audit show "$sv"
+	expect_out "Cancelled  by ada@example.org: Planned in the wrong year"
+	refused "starts audit $sv, which was cancelled" 2027-03-01T09:00:00Z --as eve@cb.example audit start "$sv"
+	refused "cancels audit $sv, which was cancelled" 2026-02-12T09:00:00Z --as ada@example.org audit cancel "$sv" \
+		--reason again
+	# A cancelled audit no longer blocks the same one planned again.
+	ok 2026-02-12T09:00:00Z $P --type surveillance --dates 2027-03-01..2027-03-01
+	ok 2026-03-02T09:00:00Z --as eve@cb.example audit start "$s1"
+	refused "audit $s1 has started" 2026-03-02T10:00:00Z --as ada@example.org audit reschedule "$s1" \
+		--dates 2026-03-09..2026-03-10 --reason late
+	ok 2026-03-03T17:00:00Z --as eve@cb.example audit conclude "$s1" --dates 2026-03-02..2026-03-03 \
+		--recommendation none --summary "Ready"
+	refused "audit $s1 is already concluded" 2026-03-04T09:00:00Z --as ada@example.org audit cancel "$s1" \
+		--reason late
+	expect_verify_ok 2026-03-05T00:00:00Z
+
+	# An insider with git and openssl: a cancellation signed by an auditor, and
+	# a rescheduling of a concluded audit, are refused by verify.
+	SMSAUDIT_NOW=2026-03-05T09:00:00Z handmade audit ida@example.org "  <audit>
+    <cancelled audit=\"$s2\">
+      <reason>not mine to cancel</reason>
+    </cancelled>
+  </audit>" || return
+	SMSAUDIT_NOW=2026-03-05T09:00:01Z handmade audit ada@example.org "  <audit>
+    <rescheduled audit=\"$s1\">
+      <planned from=\"2026-05-01\" to=\"2026-05-02\"/>
+      <reason>rewrite history</reason>
+    </rescheduled>
+  </audit>" || return
+	SMSAUDIT_NOW=2026-03-06T00:00:00Z run verify
+	expect_rc 1
+	expect_out "audit $s2 is cancelled by a quality manager; ida@example.org is not one"
+	expect_out "audit $s1 is already concluded"
+	SMSAUDIT_NOW=2026-03-06T00:00:00Z run audit list --format csv
+	expect_out "$s2,stage2,planned,2026-04-13..2026-04-15"
+	expect_out "$s1,stage1,concluded,2026-03-02..2026-03-03"
+}
