@@ -217,6 +217,41 @@ const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, 
 size_t smsaudit_state_problem_count(const smsaudit_state *st);
 const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_content_checked(const smsaudit_state *st);
+/* A change of the SMS description (smsaudit sms change): NULL or 0 leaves a
+ * part as it is. Services and sites are added or removed by name (an added
+ * one must be new, a removed one present). The reason is required. */
+typedef struct {
+	const char *organisation;
+	const char *scope;
+	const char *certification_body;
+	const char *const *add_services;
+	size_t nadd_services;
+	const char *const *remove_services;
+	size_t nremove_services;
+	const char *const *add_sites;
+	size_t nadd_sites;
+	const char *const *remove_sites;
+	size_t nremove_sites;
+	int major_verify_days, major_after_stage2_months, minor_plan_days;   /* deadline policy; 0: as is */
+	const char *reason;
+} smsaudit_sms_change;
+
+/* Sign a new version of the SMS description (a quality manager), made from
+ * the one in force with `ch` applied. */
+int smsaudit_store_sms_change(smsaudit_store *store, smsaudit_identity *signer, const smsaudit_sms_change *ch);
+
+/* The SMS description's parts a reader shows, as in force at the state's
+ * commit (free with smsaudit_sms_view_dispose). */
+typedef struct {
+	char *organisation, *scope, *certification_body;   /* certification_body may be NULL */
+	char **services, **sites;
+	size_t nservices, nsites;
+	char *change_reason;                                /* NULL: none given */
+} smsaudit_sms_view;
+
+int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const smsaudit_state *st);
+void smsaudit_sms_view_dispose(smsaudit_sms_view *v);
+
 /* The policy of the SMS description in force at the state's commit. */
 const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st);
 /* The SMS description in force at the state's commit (a standalone <sms>

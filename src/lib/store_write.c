@@ -532,6 +532,12 @@ int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit
 	if (rc == 0)
 		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	/* A reason belongs to the version that states it, never to the next. */
+	xmlNodePtr old_reason = root ? smsaudit_xml_child(root, "change-reason") : NULL;
+	if (old_reason) {
+		xmlUnlinkNode(old_reason);
+		xmlFreeNode(old_reason);
+	}
 	if (rc == 0)
 		rc = edit(doc, root, root ? root->ns : NULL, u);
 	/* What verify would refuse is never written. */

@@ -176,3 +176,48 @@ test_audit_cancel_and_reschedule() {
 	expect_out "$s2,stage2,planned,2026-04-13..2026-04-15"
 	expect_out "$s1,stage1,concluded,2026-03-02..2026-03-03"
 }
+
+test_sms_change() {
+	corr_repo || return
+	S="--as ada@example.org sms change"
+	at 2026-02-01T09:00:00Z $S --add-site Leeds2
+	expect_rc 2
+	expect_err "--reason is required"
+	refused "nothing to change" 2026-02-01T09:00:00Z $S --reason x
+	refused "--remove-site 'Paris' is not one of the SMS's sites" 2026-02-01T09:00:00Z $S --remove-site Paris --reason x
+	refused "--add-service 'Hosting' is one of the SMS's services already" \
+		2026-02-01T09:00:00Z $S --add-service Hosting --reason x
+	refused "ben@example.org may not change the SMS description" \
+		2026-02-01T09:00:00Z --as ben@example.org sms change --add-site Paris --reason x
+	# A site not in the SMS cannot be audited; once added, it can.
+	refused "--site 'Paris' is not one of the SMS's sites" 2026-02-01T09:00:00Z --as ada@example.org audit plan \
+		--type stage1 --dates 2026-03-02..2026-03-03 --body CB --lead eve@cb.example --site Paris
+	ok 2026-02-02T09:00:00Z $S --add-site Paris --remove-site York --add-service Backup \
+		--scope "Managed hosting and backup" --org "Example Services Group" --cb "Example Certification Ltd" \
+		--minor-plan-days 45 --reason "Paris office opened; York closed"
+	ok 2026-02-03T09:00:00Z --as ada@example.org audit plan --type stage1 --dates 2026-03-02..2026-03-03 --body CB \
+		--lead eve@cb.example --site Paris
+	run sms show --format csv
+	expect_out "organisation,Example Services Group"
+	expect_out "scope,Managed hosting and backup"
+	expect_out "sites,Leeds Paris"
+	expect_no_out "sites,Leeds York"
+	expect_out "services,Hosting Backup"
+	expect_out "certification_body,Example Certification Ltd"
+	expect_out "minor_plan_days,45"
+	expect_out "last_change_reason,Paris office opened; York closed"
+	# As of the day before, the description of that day.
+	run sms show --format csv --at 2026-02-01
+	expect_out "organisation,Example Services Ltd"
+	expect_out "sites,Leeds York"
+	expect_no_out "Paris"
+	expect_out "minor_plan_days,30"
+	expect_no_out "last_change_reason,P"
+	# The next change does not inherit the reason of this one.
+	ok 2026-02-04T09:00:00Z --as ada@example.org sms set-cycle --surveillances 2
+	run sms show --format csv
+	expect_no_out "last_change_reason,P"
+	git --git-dir="$SMSAUDIT_REPO" log --format=%s main | grep -q "^sms change: Paris office opened; York closed$" ||
+		fail "no 'sms change' commit in the history"
+	expect_verify_ok 2026-02-05T00:00:00Z
+}
