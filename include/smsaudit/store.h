@@ -130,6 +130,32 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                             smsaudit_identity *signer, const char *evidence_id, const char *reason);
 
+/* What `evidence amend` changes in an evidence record's metadata; the rest,
+ * and the content with its digest, stay as they were. */
+typedef struct {
+	const char *title;                   /* NULL: as is */
+	const char *const *controls;         /* ncontrols 0: as is */
+	size_t ncontrols;
+	int set_kind;
+	smsaudit_evidence_kind kind;
+	int set_period;                      /* has_period 0 with set_period: no period any more */
+	int has_period;
+	time_t period_from, period_to;
+	int set_valid_until;
+	time_t valid_until;                  /* 0: none */
+	const char *reason;
+} smsaudit_evidence_amendment;
+
+/*
+ * Correct an active evidence record's metadata: a new evidence record for the
+ * same content with the amendment applied, and a supersede record (with the
+ * reason) from the old to the new, in one commit. Nothing is deleted: the
+ * old record stays, superseded from then on.
+ */
+int smsaudit_store_amend_evidence(char new_id_out[SMSAUDIT_ID_MAX], char supersede_id_out[SMSAUDIT_ID_MAX],
+                                  smsaudit_store *store, smsaudit_identity *signer, const char *evidence_id,
+                                  const smsaudit_evidence_amendment *am);
+
 /*
  * A signed self-assessment of one assessable clause. `other_party` (NULL: none)
  * names who operates the process when it is not the organization itself.

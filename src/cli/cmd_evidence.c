@@ -631,6 +631,22 @@ out:
 	return rc;
 }
 
+/* The reason the supersede or withdraw record `id` gives; NULL if none. */
+static const char *change_reason(const smsaudit_state *st, const char *id)
+{
+	for (size_t i = 0; *id && i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry r;
+		smsaudit_state_record_at(&r, st, i);
+		if (!r.record || strcmp(r.record->id, id) != 0)
+			continue;
+		if (r.record->type == SMSAUDIT_REC_SUPERSEDE)
+			return r.record->supersede.reason;
+		if (r.record->type == SMSAUDIT_REC_WITHDRAW)
+			return r.record->withdraw.reason;
+	}
+	return NULL;
+}
+
 static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1)
@@ -649,6 +665,8 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		out_set_str(o, "record_path", e->path);
 		out_set_str(o, "superseded_by", e->superseded_by[0] ? e->superseded_by : NULL);
 		out_set_str(o, "changed_by", e->changed_by[0] ? e->changed_by : NULL);
+		const char *why = change_reason(v.st, e->changed_by);
+		out_set_str(o, "change_reason", why);
 		if (ctx->format != OUT_TEXT) {
 			out_emit(stdout, o, ctx->format, "evidence");
 		} else {
@@ -657,7 +675,8 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 			smsaudit_time_format(made, e->record->made_at);
 			join_controls(controls, sizeof(controls), b, ", ");
 			printf("%s%s%s  %s\n", cli_sgr(ctx, "1"), e->record->id, cli_sgr(ctx, "0"), cli_safe(b->title));
-			printf("Status:        %s%s%s\n", status_name(e), e->superseded_by[0] ? " by " : "", e->superseded_by);
+			printf("Status:        %s%s%s%s%s\n", status_name(e), e->superseded_by[0] ? " by " : "", e->superseded_by,
+			       why ? ": " : "", why ? cli_safe(why) : "");
 			printf("Kind:          %s\nControls:      %s\n", smsaudit_evidence_kind_name(b->kind), controls);
 			if (b->has_period) {
 				char f[11], t[11];
@@ -775,6 +794,63 @@ static int ev_supersede(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	return rc;
 }
 
+/* evidence amend ID [--title T] [--control IDS] [--kind K] [--period FROM..TO|none]
+ * [--valid-until DATE|none] --reason TEXT */
+static int ev_amend(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("evidence", "'evidence amend' takes one evidence id");
+	if (!a->reason)
+		return cli_usage("evidence", "--reason is required: why the metadata is corrected");
+	smsaudit_evidence_amendment am;
+	memset(&am, 0, sizeof(am));
+	am.title = a->title;
+	am.reason = a->reason;
+	if (a->kind) {
+		if (smsaudit_evidence_kind_parse(&am.kind, a->kind) < 0)
+			return cli_usage("evidence", "--kind: %s", smsaudit_error_last()->message);
+		am.set_kind = 1;
+	}
+	if (a->period) {
+		am.set_period = 1;
+		am.has_period = strcmp(a->period, "none") != 0;
+		if (am.has_period && smsaudit_period_parse(&am.period_from, &am.period_to, a->period) < 0)
+			return cli_usage("evidence", "--period: %s", smsaudit_error_last()->message);
+	}
+	if (a->until) {
+		am.set_valid_until = 1;
+		if (strcmp(a->until, "none") != 0 && smsaudit_date_parse(&am.valid_until, a->until) < 0)
+			return cli_usage("evidence", "--valid-until: %s", smsaudit_error_last()->message);
+	}
+	char **controls = NULL;
+	if (a->control) {
+		size_t n = 0;
+		if (!(controls = cli_split_list(a->control, &n)))
+			return cli_error(EXIT_ENV, "out of memory");
+		am.controls = (const char *const *)controls;
+		am.ncontrols = n;
+		if (!n) {
+			cli_free_list(controls);
+			return cli_usage("evidence", "--control: give at least one clause id");
+		}
+	}
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
+	if (rc < 0) {
+		char nid[SMSAUDIT_ID_MAX], sid[SMSAUDIT_ID_MAX];
+		int r = smsaudit_store_amend_evidence(nid, sid, s.store, s.me, pos[0], &am);
+		if (r < 0) {
+			rc = cli_fail(r);
+		} else {
+			printf("%s amends %s (%s); the content is unchanged.\n", nid, cli_safe(pos[0]), sid);
+			rc = EXIT_OK;
+		}
+		cli_session_close(&s);
+	}
+	cli_free_list(controls);
+	return rc;
+}
+
 static int ev_withdraw(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1 || !a->reason)
@@ -818,6 +894,10 @@ static const cli_option get_opts[] = {
 };
 static const cli_option supersede_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
 static const cli_option withdraw_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
+static const cli_option amend_opts[] = {
+	{ "title", 1, O_TITLE, 0 }, { "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 },
+	{ "period", 1, O_PERIOD, 0 }, { "valid-until", 1, O_UNTIL, 0 }, { "reason", 1, O_REASON, 0 }, OPT_END
+};
 
 const cli_sub cmd_evidence_subs[] = {
 	{ "add",
@@ -845,6 +925,10 @@ const cli_sub cmd_evidence_subs[] = {
 	{ "withdraw",
 	  "smsaudit evidence withdraw ID --reason TEXT\n",
 	  withdraw_opts },
+	{ "amend",
+	  "smsaudit evidence amend ID --reason TEXT [--title T] [--control IDS] [--kind K]\n"
+	  "                           [--period FROM..TO|none] [--valid-until DATE|none]\n",
+	  amend_opts },
 	{ NULL, NULL, NULL }
 };
 
@@ -857,6 +941,10 @@ const char cmd_evidence_help[] =
 	"recognised by its content, whatever its name) is refused: the repository is shared\n"
 	"with auditors; --allow-secret adds it anyway. Nothing is ever deleted: 'withdraw'\n"
 	"and 'supersede' add records. IDs may be shortened to a unique prefix.\n"
+	"'amend' corrects metadata without re-adding the file: a new record for the same\n"
+	"content with the given title, controls, kind, period or valid-until (none\n"
+	"removes a period or an expiry), superseding the old one with --reason, in one\n"
+	"commit; the old record stays in history.\n"
 	"\n"
 	"'import' reads a CSV with a header row. Columns: file, controls, kind, title\n"
 	"(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"
@@ -911,6 +999,8 @@ int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 		rc = ev_get(ctx, &a, pos, npos);
 	else if (strcmp(name, "supersede") == 0)
 		rc = ev_supersede(ctx, &a, pos, npos);
+	else if (strcmp(name, "amend") == 0)
+		rc = ev_amend(ctx, &a, pos, npos);
 	else
 		rc = ev_withdraw(ctx, &a, pos, npos);
 	free(pos);

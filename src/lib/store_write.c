@@ -982,6 +982,120 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 	return rc;
 }
 
+/* Sign two records and commit them together (an amendment: the new
+ * evidence record and the supersede record that points to it). */
+static int commit_two(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *a, smsaudit_record *b,
+                      const char *summary, const char *action)
+{
+	smsaudit_txn *txn = NULL;
+	smsaudit_buf msg = SMSAUDIT_BUF_INIT;
+	stamp_acc acc;
+	memset(&acc, 0, sizeof(acc));
+	char ids[2][SMSAUDIT_ID_MAX];
+	memcpy(ids[0], a->id, SMSAUDIT_ID_MAX);
+	memcpy(ids[1], b->id, SMSAUDIT_ID_MAX);
+	int rc = smsaudit_txn_new(&txn, store->repo);
+	if (rc == 0)
+		rc = add_record(txn, a, signer->cert, signer->key, &acc);
+	if (rc == 0)
+		rc = add_record(txn, b, signer->cert, signer->key, &acc);
+	if (rc == 0)
+		rc = commit_message(&msg, summary, action, ids, 2, signer->name, signer->email, signer->fingerprint);
+	if (rc == 0)
+		rc = commit_stamped(store, txn, &acc, msg.ptr, signer->name, signer->email, a->made_at);
+	smsaudit_stamp_dispose(&acc.list);
+	smsaudit_txn_free(txn);
+	smsaudit_buf_dispose(&msg);
+	return rc;
+}
+
+int smsaudit_store_amend_evidence(char new_id_out[SMSAUDIT_ID_MAX], char supersede_id_out[SMSAUDIT_ID_MAX],
+                                  smsaudit_store *store, smsaudit_identity *signer, const char *evidence_id,
+                                  const smsaudit_evidence_amendment *am)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_EVIDENCE);
+	if (rc == 0)
+		rc = require_role(signer, SMSAUDIT_REC_SUPERSEDE);
+	if (rc < 0)
+		return rc;
+	if (!am->title && !am->ncontrols && !am->set_kind && !am->set_period && !am->set_valid_until)
+		return error_set(SMSAUDIT_EINVALID, "nothing to amend: give --title, --control, --kind, --period or "
+		                 "--valid-until");
+	if (!am->reason || !*am->reason)
+		return error_set(SMSAUDIT_EINVALID, "--reason: say why the metadata is corrected");
+	if ((rc = smsaudit_text_check("--reason", am->reason, 500)) < 0)
+		return rc;
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_evidence_entry *e = NULL;
+	smsaudit_record ev, sup;
+	memset(&ev, 0, sizeof(ev));
+	memset(&sup, 0, sizeof(sup));
+	char where[80] = "";
+	if ((rc = load_active(&e, st, evidence_id)) == 0) {
+		const smsaudit_evidence_body *o = &e->record->evidence;
+		ev.type = SMSAUDIT_REC_EVIDENCE;
+		/* After the record it corrects, so the order of the two is sure. */
+		time_t now = smsaudit_now();
+		ev.made_at = now > e->record->made_at ? now : e->record->made_at + 1;
+		ev.made_by = signer->email;
+		ev.evidence = *o;
+		smsaudit_evidence_body *n = &ev.evidence;
+		if (am->title)
+			n->title = (char *)am->title;
+		if (am->ncontrols) {
+			n->controls = (char **)am->controls;
+			n->ncontrols = am->ncontrols;
+		}
+		if (am->set_kind)
+			n->kind = am->kind;
+		if (am->set_period) {
+			n->has_period = am->has_period;
+			n->period_from = am->has_period ? smsaudit_date_of(am->period_from) : 0;
+			n->period_to = am->has_period ? smsaudit_date_of(am->period_to) : 0;
+		}
+		if (am->set_valid_until)
+			n->valid_until = am->valid_until ? smsaudit_date_of(am->valid_until) : 0;
+		snprintf(where, sizeof(where), "evidence %s", e->record->id);
+		smsaudit_evidence_input in;
+		memset(&in, 0, sizeof(in));
+		in.where = where;
+		in.title = n->title;
+		in.kind = n->kind;
+		in.controls = (const char *const *)n->controls;
+		in.ncontrols = n->ncontrols;
+		in.has_period = n->has_period;
+		in.period_from = n->period_from;
+		in.period_to = n->period_to;
+		in.valid_until = n->valid_until;
+		in.note = n->note;
+		rc = check_input(store, &in);
+	}
+	if (rc == 0)
+		rc = smsaudit_record_new_id(ev.id, ev.type, ev.made_at);
+	if (rc == 0) {
+		sup.type = SMSAUDIT_REC_SUPERSEDE;
+		sup.made_at = ev.made_at;
+		sup.made_by = signer->email;
+		snprintf(sup.supersede.old_id, SMSAUDIT_ID_MAX, "%s", e->record->id);
+		snprintf(sup.supersede.new_id, SMSAUDIT_ID_MAX, "%s", ev.id);
+		sup.supersede.reason = (char *)am->reason;
+		rc = smsaudit_record_new_id(sup.id, sup.type, sup.made_at);
+	}
+	if (rc == 0) {
+		char summary[700];
+		snprintf(summary, sizeof(summary), "evidence amend: %s by %s (%s)", e->record->id, ev.id, am->reason);
+		rc = commit_two(store, signer, &ev, &sup, summary, "evidence-amend");
+	}
+	if (rc == 0) {
+		memcpy(new_id_out, ev.id, SMSAUDIT_ID_MAX);
+		memcpy(supersede_id_out, sup.id, SMSAUDIT_ID_MAX);
+	}
+	smsaudit_state_free(st);
+	return rc;
+}
+
 int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                             smsaudit_identity *signer, const char *evidence_id, const char *reason)
 {

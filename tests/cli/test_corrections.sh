@@ -221,3 +221,45 @@ test_sms_change() {
 		fail "no 'sms change' commit in the history"
 	expect_verify_ok 2026-02-05T00:00:00Z
 }
+
+test_evidence_amend() {
+	corr_repo || return
+	echo "policy v1" >"$TMPD/policy.txt"
+	ok 2026-02-01T09:00:00Z --as ben@example.org evidence add "$TMPD/policy.txt" --control 5.2.1 --kind plan \
+		--title "Servce policy" --valid-until 2026-03-01
+	ev=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$out")
+	blobs=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r main content | wc -l)
+	run gap --explain 5.2.1
+	expect_out "missing: no policy evidence linked to 5.2.1"
+	A="--as ben@example.org evidence amend $ev"
+	at 2026-02-02T09:00:00Z $A --title x
+	expect_rc 2
+	expect_err "--reason is required"
+	refused "nothing to amend" 2026-02-02T09:00:00Z $A --reason x
+	refused "unknown clause '5.9'" 2026-02-02T09:00:00Z $A --control 5.9 --reason x
+	refused "valid-until 2025-01-01 is before the period it covers" 2026-02-02T09:00:00Z $A \
+		--period 2026-01-01..2026-01-31 --valid-until 2025-01-01 --reason x
+	refused "eve@cb.example may not sign an evidence record" \
+		2026-02-02T09:00:00Z --as eve@cb.example evidence amend "$ev" --title x --reason x
+	ok 2026-02-02T09:00:00Z $A --title "Service policy" --kind policy --valid-until none --reason "Typo and wrong kind"
+	new=$(sed -n 's/^\(ev-[0-9a-f-]*\) amends .*/\1/p' "$out")
+	# The content is the same file: no new content was stored.
+	[ "$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r main content | wc -l)" = "$blobs" ] || fail "content stored again"
+	run evidence show "$new" --format csv
+	expect_out "title,Service policy"
+	expect_out "kind,policy"
+	run evidence show "$ev"
+	expect_out "Status:        superseded by $new: Typo and wrong kind"
+	run gap --explain 5.2.1
+	expect_out "$new \"Service policy\""
+	expect_out "the one expected item satisfied"
+	# As of the day before, the record as it was.
+	run gap --explain 5.2.1 --at 2026-02-01
+	expect_out "missing: no policy evidence linked to 5.2.1"
+	run evidence list --at 2026-02-01 --format csv
+	expect_out "$ev,plan"
+	refused "evidence $ev is already superseded by $new" 2026-02-03T09:00:00Z $A --title y --reason again
+	git --git-dir="$SMSAUDIT_REPO" log -1 --format=%s main | grep -q "^evidence amend: $ev by $new (Typo and wrong kind)$" ||
+		fail "no 'evidence amend' commit"
+	expect_verify_ok 2026-02-04T00:00:00Z
+}
