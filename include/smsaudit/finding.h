@@ -58,6 +58,7 @@ typedef struct {
 	const smsaudit_record *audit;       /* the plan of the audit it came from, or NULL */
 	time_t audit_end;                   /* that audit's last day (actual once concluded, else planned) */
 	time_t next_audit;                  /* first day of the next certification audit planned after it, 0: none */
+	const smsaudit_record *withdrawn;   /* the withdrawn step (its text is the reason); NULL: not withdrawn */
 } smsaudit_finding;
 
 typedef struct smsaudit_findings smsaudit_findings;
@@ -65,10 +66,14 @@ typedef struct smsaudit_findings smsaudit_findings;
 /* The findings at `as_of` (end of that day counts; 0: everything). The state must outlive the result. */
 int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st, time_t as_of);
 void smsaudit_findings_free(smsaudit_findings *fs);
-/* In the order they were raised (signing time). */
+/* In the order they were raised (signing time): the findings in effect. A
+ * finding withdrawn by the as-of date is kept apart (it keeps its number). */
 size_t smsaudit_findings_count(const smsaudit_findings *fs);
 const smsaudit_finding *smsaudit_findings_at(const smsaudit_findings *fs, size_t i);
-/* By display number (NC-2027-004, any case), full id or unique id prefix. */
+size_t smsaudit_findings_withdrawn_count(const smsaudit_findings *fs);
+const smsaudit_finding *smsaudit_findings_withdrawn_at(const smsaudit_findings *fs, size_t i);
+/* By display number (NC-2027-004, any case), full id or unique id prefix;
+ * withdrawn findings included. */
 int smsaudit_findings_find(const smsaudit_finding **out, const smsaudit_findings *fs, const char *key);
 
 /* ---- deadlines ---- */

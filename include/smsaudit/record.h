@@ -162,10 +162,11 @@ typedef enum {
 	SMSAUDIT_STEP_VERIFIED,         /* effectiveness verified (or found not effective) */
 	SMSAUDIT_STEP_CLOSED,
 	SMSAUDIT_STEP_REOPENED,
+	SMSAUDIT_STEP_WITHDRAWN,        /* raised by mistake: withdrawn with its reason (the text) */
 	SMSAUDIT_STEP__COUNT
 } smsaudit_step_kind;
 
-/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened" */
+/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn" */
 const char *smsaudit_step_kind_name(smsaudit_step_kind k);
 
 typedef enum { SMSAUDIT_CAUSE_5WHYS, SMSAUDIT_CAUSE_FISHBONE, SMSAUDIT_CAUSE_OTHER } smsaudit_cause_method;

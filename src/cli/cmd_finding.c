@@ -190,6 +190,10 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		if (!(in.text = a->note))
 			return cli_usage("finding", "--note is required: the closing statement (for an observation or "
 			                            "OFI, the organisation's response)");
+	} else if (strcmp(sub, "withdraw") == 0) {
+		in.kind = SMSAUDIT_STEP_WITHDRAWN;
+		if (!(in.text = a->reason))
+			return cli_usage("finding", "--reason is required: why the finding is withdrawn");
 	} else {
 		in.kind = SMSAUDIT_STEP_REOPENED;
 		if (!(in.text = a->reason))
@@ -210,7 +214,7 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	} else {
 		static const char *const done[] = { "Correction recorded for", "Root cause recorded for", "Plan recorded for",
 		                                    "Implementation recorded for", "Verification recorded for", "Closed",
-		                                    "Reopened" };
+		                                    "Reopened", "Withdrew" };
 		printf("%s %s (%s)", done[in.kind], pos[0], id);
 		if (in.kind == SMSAUDIT_STEP_VERIFIED)
 			printf(": %s", in.effective ? "effective" : "not effective; plan new actions");
@@ -348,7 +352,11 @@ static void register_row(out_node *row, const smsaudit_finding *f, const smsaudi
 {
 	const smsaudit_finding_body *b = &f->record->finding;
 	const smsaudit_sms_policy *p = smsaudit_state_policy(st);
-	pressing pr = most_pressing(f, p, as_of);
+	pressing pr;
+	if (f->withdrawn)
+		memset(&pr, 0, sizeof(pr));   /* a withdrawn finding has no deadline */
+	else
+		pr = most_pressing(f, p, as_of);
 	char buf[2048];
 	out_set_str(row, "number", f->number);
 	out_set_str(row, "id", f->record->id);
@@ -389,7 +397,7 @@ static void register_row(out_node *row, const smsaudit_finding *f, const smsaudi
 	out_set_str(row, "verification", ver ? (ver->step.effective ? "effective" : "not-effective") : "");
 	put_date(row, "verified_on", ver ? ver->made_at : 0);
 	out_set_str(row, "verified_by", ver ? ver->made_by : "");
-	out_set_str(row, "status", smsaudit_finding_phase_name(f->phase));
+	out_set_str(row, "status", f->withdrawn ? "withdrawn" : smsaudit_finding_phase_name(f->phase));
 	const smsaudit_record *cl = f->closed_at ? last_step(f, SMSAUDIT_STEP_CLOSED) : NULL;
 	put_date(row, "closed_on", f->closed_at);
 	out_set_str(row, "closed_by", cl ? cl->made_by : "");
@@ -398,6 +406,9 @@ static void register_row(out_node *row, const smsaudit_finding *f, const smsaudi
 	out_set_str(row, "next_due_what", pr.any ? pr.d.what : "");
 	out_set_str(row, "due_status", pr.any ? smsaudit_due_status_name(pr.status) : "");
 	out_set_int(row, "overdue", (long long)pr.overdue);
+	put_date(row, "withdrawn_on", f->withdrawn ? f->withdrawn->made_at : 0);
+	out_set_str(row, "withdrawn_by", f->withdrawn ? f->withdrawn->made_by : "");
+	out_set_str(row, "withdrawn_reason", f->withdrawn ? f->withdrawn->step.text : "");
 }
 
 static int do_list(cli_ctx *ctx, finding_args *a, int npos, int export)
@@ -425,6 +436,16 @@ static int do_list(cli_ctx *ctx, finding_args *a, int npos, int export)
 			continue;
 		shown++;
 		register_row(out_push_obj(rows), f, fv.v.st, fv.v.as_of);
+	}
+	/* Withdrawn findings stay in the register, after the others, unless the
+	 * question is about open or overdue ones. */
+	size_t nwd = a->open || a->overdue ? 0 : smsaudit_findings_withdrawn_count(fv.fs);
+	for (size_t i = 0; ctx->format != OUT_TEXT && i < nwd; i++) {
+		const smsaudit_finding *f = smsaudit_findings_withdrawn_at(fv.fs, i);
+		pressing none;
+		memset(&none, 0, sizeof(none));
+		if (matches(f, a, &none))
+			register_row(out_push_obj(rows), f, fv.v.st, fv.v.as_of);
 	}
 	if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, rows, ctx->format, "findings") < 0 ? EXIT_ENV : EXIT_OK;
@@ -466,6 +487,13 @@ static int do_list(cli_ctx *ctx, finding_args *a, int npos, int export)
 		out_table(stdout, ctx, view, keys, heads, 8);
 		out_free(view);
 		rc = EXIT_OK;
+	}
+	for (size_t i = 0; ctx->format == OUT_TEXT && i < nwd; i++) {
+		const smsaudit_finding *f = smsaudit_findings_withdrawn_at(fv.fs, i);
+		char d[11];
+		smsaudit_date_format(d, f->withdrawn->made_at);
+		printf("%s%s withdrawn %s by %s: %s\n", i ? "" : "\n", f->number, d, cli_safe(f->withdrawn->made_by),
+		       cli_safe(f->withdrawn->step.text));
 	}
 	out_free(rows);
 	close_findings(&fv);
@@ -526,7 +554,8 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	const smsaudit_finding_body *b = &f->record->finding;
 	const smsaudit_sms_policy *p = smsaudit_state_policy(st);
 	smsaudit_deadline dl[64];
-	size_t ndl = smsaudit_finding_deadlines(dl, 64, f, p);
+	/* A withdrawn finding has no deadlines left. */
+	size_t ndl = f->withdrawn ? 0 : smsaudit_finding_deadlines(dl, 64, f, p);
 	out_node *o = out_object();
 	register_row(o, f, st, fv.v.as_of);
 	put_date(o, "as_of", fv.v.as_of);
@@ -583,8 +612,14 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		clause_list(cl, sizeof(cl), b);
 		printf("%s%s%s  %s (%s)  %s\n", cli_sgr(ctx, "1"), f->number, cli_sgr(ctx, "0"), cli_safe(f->grade->label), f->grade->id,
 		       f->record->id);
-		printf("  Status    %s%s\n", smsaudit_finding_phase_name(f->phase),
-		       f->not_effective && f->phase != SMSAUDIT_PHASE_CLOSED ? " (last verification: not effective)" : "");
+		if (f->withdrawn) {
+			smsaudit_date_format(d, f->withdrawn->made_at);
+			printf("  Status    withdrawn %s by %s: %s\n", d, cli_safe(f->withdrawn->made_by),
+			       cli_safe(f->withdrawn->step.text));
+		} else {
+			printf("  Status    %s%s\n", smsaudit_finding_phase_name(f->phase),
+			       f->not_effective && f->phase != SMSAUDIT_PHASE_CLOSED ? " (last verification: not effective)" : "");
+		}
 		printf("  Source    %s%s%s\n", smsaudit_finding_source_name(b->source), b->audit[0] ? ", audit " : "", b->audit);
 		printf("  Clauses   %s\n", cl);
 		printf("  Raised    %s by %s <%s>\n", d, cli_safe(signer_name(st, f->record->made_by)), cli_safe(f->record->made_by));
@@ -705,6 +740,9 @@ const cli_sub cmd_finding_subs[] = {
 	{ "reopen",
 	  "smsaudit finding reopen FINDING --reason TEXT\n",
 	  reopen_opts },
+	{ "withdraw",
+	  "smsaudit finding withdraw FINDING --reason TEXT\n",
+	  reopen_opts },
 	{ "list",
 	  "smsaudit finding list [--open] [--overdue] [--grade G] [--clause ID] [--at DATE]\n",
 	  list_opts },
@@ -736,6 +774,12 @@ const char cmd_finding_help[] =
 	"  close          an auditor; no open actions; a nonconformity needs an effective\n"
 	"                 verification (an observation or OFI is closed with its response)\n"
 	"  reopen         an auditor or quality manager; it must be verified again\n"
+	"  withdraw       a finding raised by mistake, with --reason: an external\n"
+	"                 auditor for the certification body's findings (never the\n"
+	"                 organisation), an internal auditor or quality manager for\n"
+	"                 the others; not once closed. It keeps its record and number,\n"
+	"                 takes no further step, and no longer counts in gap, status,\n"
+	"                 deadlines or packs; 'list' and 'export' show it apart\n"
 	"Deadlines come from smsaudit.xml: a major verified within 90 days (and within 6\n"
 	"months of stage 2, and before a certification decision); a minor planned within\n"
 	"30 days and verified at the next audit; each action by its due date. 'list\n"

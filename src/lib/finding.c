@@ -38,6 +38,7 @@ typedef struct {
 struct smsaudit_findings {
 	fwork *f;
 	size_t n, a;
+	size_t nwithdrawn;      /* after finish: f[n..n+nwithdrawn) are the withdrawn ones */
 };
 
 typedef struct {
@@ -288,6 +289,56 @@ static const smsaudit_finding_action *implemented_by(const fwork *w, const char 
 	return NULL;
 }
 
+/*
+ * A finding raised by mistake is withdrawn, with its reason, by the role that
+ * raises such findings: an external auditor for the certification body's
+ * findings (never the organisation), an internal auditor or a quality manager
+ * for internal ones. It keeps its record and number and takes no more steps.
+ */
+static int apply_withdrawal(replay_env *env, fwork *w, const finding_event *ev)
+{
+	const smsaudit_record *r = ev->rec;
+	const char *num = w->pub.number;
+	int external = smsaudit_finding_source_external(w->pub.record->finding.source);
+	unsigned may = external ? SMSAUDIT_ROLE_EXTERNAL_AUDITOR
+	                        : SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_QUALITY_MANAGER;
+	if (!(ev->signer_roles & may))
+		return reject(env, "%s is withdrawn by %s; %s is not one", num,
+		              external ? "an external auditor (the certification body's finding)"
+		                       : "an internal auditor or a quality manager",
+		              ev->signer_email);
+	if (r->made_at <= w->last_at)
+		return reject(env, "the withdrawal of %s is not later than the step before it", num);
+	if (w->pub.closed_at)
+		return reject(env, "%s is closed; a closed finding is not withdrawn", num);
+	if (add_step(env, w, r) < 0)
+		return -1;
+	w->pub.withdrawn = r;
+	return 0;
+}
+
+/* After the replay: the withdrawn findings after the others, in raising order. */
+static int set_apart_withdrawn(smsaudit_findings *fs)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < fs->n; i++)
+		k += !fs->f[i].pub.withdrawn;
+	if (k == fs->n)
+		return 0;
+	fwork *sorted = malloc(fs->n * sizeof(*sorted));
+	if (!sorted)
+		return error_oom();
+	size_t live = 0, gone = k;
+	for (size_t i = 0; i < fs->n; i++)
+		sorted[fs->f[i].pub.withdrawn ? gone++ : live++] = fs->f[i];
+	free(fs->f);
+	fs->f = sorted;
+	fs->a = fs->n;
+	fs->nwithdrawn = fs->n - k;
+	fs->n = k;
+	return 0;
+}
+
 static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
 {
 	const smsaudit_record *r = ev->rec;
@@ -296,6 +347,10 @@ static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_even
 	fwork *w = find_by_id(fs, s->finding);
 	if (!w)
 		return reject(env, "%s step for finding %s, which does not exist or does not verify", kind, s->finding);
+	if (w->pub.withdrawn)
+		return reject(env, "%s step for %s, which was withdrawn (%s)", kind, w->pub.number, w->pub.withdrawn->id);
+	if (s->kind == SMSAUDIT_STEP_WITHDRAWN)
+		return apply_withdrawal(env, w, ev);
 	const char *num = w->pub.number;
 	int nc = smsaudit_grade_class_is_nc(w->pub.grade->cls);
 	unsigned org = SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER;
@@ -456,7 +511,7 @@ void smsaudit_findings_free(smsaudit_findings *fs)
 {
 	if (!fs)
 		return;
-	for (size_t i = 0; i < fs->n; i++) {
+	for (size_t i = 0; i < fs->n + fs->nwithdrawn; i++) {
 		free(fs->f[i].steps);
 		free(fs->f[i].actions);
 	}
@@ -491,6 +546,10 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 		}
 	}
 	finish(fs);
+	if (set_apart_withdrawn(fs) < 0) {
+		smsaudit_findings_free(fs);
+		return error_oom();
+	}
 	*out = fs;
 	return 0;
 }
@@ -519,6 +578,16 @@ const smsaudit_finding *smsaudit_findings_at(const smsaudit_findings *fs, size_t
 	return i < fs->n ? &fs->f[i].pub : NULL;
 }
 
+size_t smsaudit_findings_withdrawn_count(const smsaudit_findings *fs)
+{
+	return fs->nwithdrawn;
+}
+
+const smsaudit_finding *smsaudit_findings_withdrawn_at(const smsaudit_findings *fs, size_t i)
+{
+	return i < fs->nwithdrawn ? &fs->f[fs->n + i].pub : NULL;
+}
+
 static const char *finding_id_at(const void *set, size_t i)
 {
 	const smsaudit_findings *fs = set;
@@ -529,13 +598,14 @@ static const char *finding_id_at(const void *set, size_t i)
 int smsaudit_findings_find(const smsaudit_finding **out, const smsaudit_findings *fs, const char *key)
 {
 	*out = NULL;
-	for (size_t i = 0; i < fs->n; i++)
+	size_t all = fs->n + fs->nwithdrawn;
+	for (size_t i = 0; i < all; i++)
 		if (strcasecmp(fs->f[i].pub.number, key) == 0) {
 			*out = &fs->f[i].pub;
 			return 0;
 		}
 	size_t i;
-	int rc = smsaudit_id_resolve(&i, key, fs, fs->n, finding_id_at, "finding",
+	int rc = smsaudit_id_resolve(&i, key, fs, all, finding_id_at, "finding",
 	                             "give its number, e.g. NC-2027-004, or id");
 	if (rc == 0)
 		*out = &fs->f[i].pub;

@@ -263,6 +263,8 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 		if (in->kind == SMSAUDIT_STEP_VERIFIED)
 			snprintf(summary, sizeof(summary), "finding verified: %s (%s)", number,
 			         in->effective ? "effective" : "not effective");
+		else if (in->kind == SMSAUDIT_STEP_WITHDRAWN)
+			snprintf(summary, sizeof(summary), "finding withdrawn: %s (%.200s)", number, in->text);
 		else
 			snprintf(summary, sizeof(summary), "finding %s: %s", smsaudit_step_kind_name(in->kind), number);
 		char action[40];

@@ -65,7 +65,7 @@ static const char *const source_names[SMSAUDIT_SOURCE__COUNT] = {
 };
 
 static const char *const step_names[SMSAUDIT_STEP__COUNT] = {
-	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened"
+	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn"
 };
 
 static const char *const method_names[] = { "5-whys", "fishbone", "other" };

@@ -263,3 +263,63 @@ test_evidence_amend() {
 		fail "no 'evidence amend' commit"
 	expect_verify_ok 2026-02-04T00:00:00Z
 }
+
+test_finding_withdraw() {
+	corr_repo || return
+	ok 2026-02-01T09:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
+		--clause 8.5.1.2 --statement "Raised against the wrong clause"
+	ok 2026-02-01T09:10:00Z --as eve@cb.example finding raise --source stage1 --grade minor --clause 8.6.1 \
+		--statement "A concern of the body"
+	run gap --explain 8.5.1.2
+	expect_out "minor nonconformity NC-2026-001 is open"
+	refused "NC-2026-001 is withdrawn by an internal auditor or a quality manager; ben@example.org is not one" \
+		2026-02-02T09:00:00Z --as ben@example.org finding withdraw NC-2026-001 --reason x
+	refused "NC-2026-002 is withdrawn by an external auditor (the certification body's finding); ada@example.org is not one" \
+		2026-02-02T09:00:00Z --as ada@example.org finding withdraw NC-2026-002 --reason x
+	at 2026-02-02T09:00:00Z --as ada@example.org finding withdraw NC-2026-001
+	expect_rc 2
+	expect_err "--reason is required"
+	ok 2026-02-02T09:00:00Z --as ada@example.org finding withdraw nc-2026-001 --reason "Wrong clause; raised again as NC-2026-003"
+	run finding show NC-2026-001
+	expect_out "Status    withdrawn 2026-02-02 by ada@example.org: Wrong clause; raised again as NC-2026-003"
+	expect_no_out "Deadlines"
+	run gap --explain 8.5.1.2
+	expect_no_out "NC-2026-001"
+	run gap --explain 8.5.1.2 --at 2026-02-01
+	expect_out "minor nonconformity NC-2026-001 is open"
+	run finding list
+	expect_out "NC-2026-001 withdrawn 2026-02-02 by ada@example.org: Wrong clause"
+	run finding export
+	expect_out "NC-2026-001,"
+	expect_out ",withdrawn,"
+	run finding list --open --format csv
+	expect_no_out "NC-2026-001"
+	run status --format csv
+	expect_out "NC-2026-002"
+	expect_no_out "NC-2026-001"
+	refused "correction step for NC-2026-001, which was withdrawn" \
+		2026-02-03T09:00:00Z --as ben@example.org finding correct NC-2026-001 --text x
+	# Numbers stay: the next finding is NC-2026-003.
+	ok 2026-02-03T09:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
+		--clause 8.5.1.3 --statement "The right clause"
+	expect_out "NC-2026-003"
+	ok 2026-02-03T09:10:00Z --as eve@cb.example finding withdraw NC-2026-002 --reason "Resolved at the meeting"
+	expect_verify_ok 2026-02-04T00:00:00Z
+	# An insider: a withdrawal of the body's finding signed by the organisation's
+	# quality manager, made with openssl and git plumbing, is refused by verify.
+	ok 2026-02-04T09:00:00Z --as eve@cb.example finding raise --source stage1 --grade minor --clause 8.6.2 \
+		--statement "Another concern"
+	f4=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | sed -n 's|.*/\(finding-[0-9a-f-]*\)\.xml$|\1|p' |
+		while read -r id; do repo_cat "$(record_path "$id")" | grep -q "Another concern" && echo "$id"; done)
+	SMSAUDIT_NOW=2026-02-05T09:00:00Z handmade step ada@example.org "  <step>
+    <finding>$f4</finding>
+    <withdrawn>
+      <text>we would rather not have it</text>
+    </withdrawn>
+  </step>" || return
+	SMSAUDIT_NOW=2026-02-06T00:00:00Z run verify
+	expect_rc 1
+	expect_out "NC-2026-004 is withdrawn by an external auditor (the certification body's finding); ada@example.org is not one"
+	SMSAUDIT_NOW=2026-02-06T00:00:00Z run finding show NC-2026-004 --format csv
+	expect_out "status,open"
+}

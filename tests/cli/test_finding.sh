@@ -113,7 +113,7 @@ test_minor_life_cycle_deadlines_and_register() {
 	expect_rc 0
 	expect_out_lines 2
 	head -1 "$out" >"$TMPD/header"
-	echo "number,id,grade,class,source,audit,clauses,raised_on,raised_by,statement,correction,cause_method,root_cause,actions,actions_open,verification,verified_on,verified_by,status,closed_on,closed_by,age_days,next_due,next_due_what,due_status,overdue" >"$TMPD/want"
+	echo "number,id,grade,class,source,audit,clauses,raised_on,raised_by,statement,correction,cause_method,root_cause,actions,actions_open,verification,verified_on,verified_by,status,closed_on,closed_by,age_days,next_due,next_due_what,due_status,overdue,withdrawn_on,withdrawn_by,withdrawn_reason" >"$TMPD/want"
 	cmp -s "$TMPD/header" "$TMPD/want" || fail "register header: $(cat "$TMPD/header")"
 	id=$(record_path finding- | sed 's|.*/||; s|\.xml$||')
 	i=0
