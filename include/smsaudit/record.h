@@ -29,6 +29,7 @@ typedef enum {
 	SMSAUDIT_REC_AUDIT,
 	SMSAUDIT_REC_SEAL,
 	SMSAUDIT_REC_SMS,
+	SMSAUDIT_REC_CERTIFICATE,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -277,6 +278,17 @@ typedef struct {
 	char *xml;                      /* the whole <sms> description, as a canonical document */
 } smsaudit_sms_body;
 
+/* The certificate the certification body issued, from its certification
+ * decision (recorded by a quality manager). The latest in the ledger's order
+ * is in force; its dates are the cycle's decision and expiry. */
+typedef struct {
+	char *number;                   /* the certificate's number, as the body wrote it */
+	char *body;                     /* the issuing certification body */
+	char *scope;                    /* the scope statement printed on the certificate */
+	time_t issued;                  /* date of issue (the certification decision) */
+	time_t expires;                 /* last day of validity */
+} smsaudit_certificate_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -294,6 +306,7 @@ typedef struct {
 		smsaudit_audit_body audit;
 		smsaudit_seal_body seal;
 		smsaudit_sms_body sms;
+		smsaudit_certificate_body certificate;
 	};
 } smsaudit_record;
 

@@ -124,4 +124,15 @@ int smsaudit_status_programme_year(const smsaudit_status *s);
 size_t smsaudit_status_lapse_count(const smsaudit_status *s);
 const smsaudit_status_lapse *smsaudit_status_lapse_at(const smsaudit_status *s, size_t i);
 
+/* How long before its expiry `status` warns about the certificate: the
+ * recertification audit and decision must fall before it (ISO/IEC 17021-1). */
+#define SMSAUDIT_CERT_WARN_DAYS 180
+
+/* The certificate record in force at the as-of date (NULL: none recorded);
+ * the days from the as-of date to its last day (negative once expired); and
+ * 1 when that is within SMSAUDIT_CERT_WARN_DAYS or past. */
+const smsaudit_record *smsaudit_status_certificate(const smsaudit_status *s);
+long smsaudit_status_certificate_days(const smsaudit_status *s);
+int smsaudit_status_certificate_warning(const smsaudit_status *s);
+
 #endif

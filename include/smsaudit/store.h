@@ -278,8 +278,24 @@ typedef struct {
 int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const smsaudit_state *st);
 void smsaudit_sms_view_dispose(smsaudit_sms_view *v);
 
-/* The policy of the SMS description in force at the state's commit. */
+/* The policy of the SMS description in force at the state's commit. Its
+ * certification decision and expiry are those of the certificate in force,
+ * when one is recorded. */
 const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st);
+/* The certificate record in force at the state's commit (the latest valid
+ * one: its body is `certificate`), or NULL when none is recorded. What a pack
+ * cover prints about the certificate comes from here. */
+const smsaudit_record *smsaudit_state_certificate(const smsaudit_state *st);
+
+/* Record the certificate from the certification body's decision (a quality
+ * manager): number, issuing body, scope statement, issue and expiry dates.
+ * The issue date is not in the future and the expiry comes after it. */
+typedef struct {
+	const char *number, *body, *scope;
+	time_t issued, expires;
+} smsaudit_certificate_input;
+int smsaudit_store_record_certificate(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                      const smsaudit_certificate_input *in);
 /* The SMS description in force at the state's commit (a standalone <sms>
  * document): the latest valid sms record in the ledger's order, else the
  * smsaudit.xml of the first commit. */

@@ -657,6 +657,32 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(gap));
 	out_set_bool(o, "stage1_ready", smsaudit_gap_stage(gap, SMSAUDIT_STAGE_1)->ready);
 	out_set_bool(o, "stage2_ready", smsaudit_gap_stage(gap, SMSAUDIT_STAGE_2)->ready);
+	/* The certificate in force, and a warning from SMSAUDIT_CERT_WARN_DAYS before it expires. */
+	const smsaudit_record *cert = smsaudit_status_certificate(s);
+	long cert_days = smsaudit_status_certificate_days(s);
+	char cert_line[700] = "";
+	out_node *co_cert = out_set_obj(o, "certificate");
+	if (cert) {
+		const smsaudit_certificate_body *cb = &cert->certificate;
+		char iss[11], exp[11];
+		smsaudit_date_format(iss, cb->issued);
+		smsaudit_date_format(exp, cb->expires);
+		out_set_str(co_cert, "number", cb->number);
+		out_set_str(co_cert, "body", cb->body);
+		out_set_str(co_cert, "issued", iss);
+		out_set_str(co_cert, "expires", exp);
+		out_set_int(co_cert, "days_left", cert_days);
+		out_set_bool(co_cert, "warning", smsaudit_status_certificate_warning(s));
+		snprintf(cert_line, sizeof(cert_line), "%s by %s, issued %s, %s %s%s", cb->number, cb->body, iss,
+		         cert_days < 0 ? "expired" : "expires", exp, "");
+		if (cert_days >= 0 && smsaudit_status_certificate_warning(s))
+			snprintf(cert_line + strlen(cert_line), sizeof(cert_line) - strlen(cert_line),
+			         " - WARNING: expires in %ld day%s; the recertification decision must come before it", cert_days,
+			         cert_days == 1 ? "" : "s");
+		else if (cert_days < 0)
+			snprintf(cert_line + strlen(cert_line), sizeof(cert_line) - strlen(cert_line),
+			         " - WARNING: expired %ld day%s ago", -cert_days, cert_days == -1 ? "" : "s");
+	}
 	out_node *gaps = out_set_arr(o, "gaps", "clause");
 	size_t ngaps = smsaudit_status_gap_count(s);
 	for (size_t i = 0; i < ngaps; i++) {
@@ -786,6 +812,13 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			         c->nreasons ? c->reasons[0] : "");
 			fputs("  ", stdout);
 			out_wrap(stdout, line, 12, width);
+		}
+		if (cert) {
+			int warn = smsaudit_status_certificate_warning(s);
+			printf("\n%sCertificate%s: %s", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), warn ? cli_sgr(ctx, "31") : "");
+			out_wrap(stdout, cert_line, 2, width);
+			if (warn)
+				printf("%s", cli_sgr(ctx, "0"));
 		}
 		printf("\n%sNext audit%s: %s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), cli_safe(next_line));
 		if (cycle_line[0]) {

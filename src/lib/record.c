@@ -1323,6 +1323,45 @@ static int seal_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	return rc;
 }
 
+/* ---- certificate: the certificate the certification body issued ---- */
+
+static const record_field certificate_fields[] = {
+	TEXT(certificate.number, "number", 1),
+	TEXT(certificate.body, "body", 1),
+	TEXT(certificate.scope, "scope-statement", 1),
+	TIME(certificate.issued, "issued"),
+	TIME(certificate.expires, "expires"),
+};
+
+static int certificate_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_certificate_body *c = &rec->certificate;
+	add_text(body, ns, "number", c->number);
+	add_text(body, ns, "body", c->body);
+	add_text(body, ns, "scope-statement", c->scope);
+	add_date(body, ns, "issued", c->issued);
+	add_date(body, ns, "expires", c->expires);
+	return 0;
+}
+
+static int certificate_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	smsaudit_certificate_body *c = &rec->certificate;
+	c->number = child_text(body, "number");
+	c->body = child_text(body, "body");
+	c->scope = child_text(body, "scope-statement");
+	int rc = 0;
+	char *d = child_text(body, "issued");
+	if (!d || smsaudit_date_parse(&c->issued, d) < 0)
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: issued", name);
+	free(d);
+	d = child_text(body, "expires");
+	if (rc == 0 && (!d || smsaudit_date_parse(&c->expires, d) < 0))
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: expires", name);
+	free(d);
+	return rc;
+}
+
 /* ---- sms: a new version of the SMS description ---- */
 
 static const record_field sms_fields[] = {
@@ -1405,6 +1444,7 @@ static const record_type_desc record_types[SMSAUDIT_REC__COUNT] = {
 	DESC(SMSAUDIT_REC_AUDIT, "audit", "audit", QM | IA | EA, 0, audit_fields, audit_missing, audit),
 	DESC(SMSAUDIT_REC_SEAL, "seal", "seal", QM, 0, seal_fields, NULL, seal),
 	DESC(SMSAUDIT_REC_SMS, "sms", "sms", QM, 0, sms_fields, NULL, sms),
+	DESC(SMSAUDIT_REC_CERTIFICATE, "certificate", "cert", QM, 0, certificate_fields, NULL, certificate),
 };
 
 const record_type_desc *record_type_desc_of(smsaudit_record_type type)

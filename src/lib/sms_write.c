@@ -222,3 +222,51 @@ void smsaudit_sms_view_dispose(smsaudit_sms_view *v)
 	free(v->sites);
 	memset(v, 0, sizeof(*v));
 }
+
+/* ---- the certificate ---- */
+
+int smsaudit_store_record_certificate(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                      const smsaudit_certificate_input *in)
+{
+	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
+		return error_set(SMSAUDIT_EINVALID, "%s may not record the certificate: a quality manager signs it",
+		                 signer->email);
+	if (!in->number || !*in->number)
+		return error_set(SMSAUDIT_EINVALID, "--number: give the certificate's number");
+	if (!in->body || !*in->body)
+		return error_set(SMSAUDIT_EINVALID, "--body: name the certification body that issued it");
+	if (!in->scope || !*in->scope)
+		return error_set(SMSAUDIT_EINVALID, "--scope-statement: give the scope as the certificate states it");
+	if (smsaudit_text_check("--number", in->number, 200) < 0 || smsaudit_text_check("--body", in->body, 500) < 0 ||
+	    smsaudit_note_check("--scope-statement", in->scope, 20000) < 0)
+		return SMSAUDIT_EINVALID;
+	if (!in->issued || !in->expires)
+		return error_set(SMSAUDIT_EINVALID, "--issued and --expires: give both dates");
+	time_t now = smsaudit_now();
+	char d1[11], d2[11];
+	smsaudit_date_format(d1, in->issued);
+	smsaudit_date_format(d2, in->expires);
+	if (smsaudit_date_of(in->issued) > smsaudit_date_of(now))
+		return error_set(SMSAUDIT_EINVALID, "--issued %s is in the future: record the certificate once issued", d1);
+	if (smsaudit_date_of(in->expires) <= smsaudit_date_of(in->issued))
+		return error_set(SMSAUDIT_EINVALID, "--expires %s is not after --issued %s", d2, d1);
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_CERTIFICATE;
+	rec.made_at = now;
+	rec.made_by = (char *)smsaudit_identity_email(signer);
+	rec.certificate.number = (char *)in->number;
+	rec.certificate.body = (char *)in->body;
+	rec.certificate.scope = (char *)in->scope;
+	rec.certificate.issued = smsaudit_date_of(in->issued);
+	rec.certificate.expires = smsaudit_date_of(in->expires);
+	int rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
+	char summary[400];
+	snprintf(summary, sizeof(summary), "certificate: %.200s issued %s by %.100s, expires %s", in->number, d1, in->body,
+	         d2);
+	if (rc == 0)
+		rc = store_commit_record(store, signer, &rec, summary, "certificate");
+	if (rc == 0)
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	return rc;
+}

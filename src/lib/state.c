@@ -59,6 +59,7 @@ struct smsaudit_state {
 	size_t damaged;             /* objects that could not be read */
 	smsaudit_oid at;            /* the commit loaded */
 	const smsaudit_record *sms; /* the SMS description in force: the latest valid sms record, or NULL */
+	const smsaudit_record *certificate; /* the certificate in force: the latest valid one, or NULL */
 	char damage[512];           /* the first such message */
 	/* A state loaded since a base (state_load_since): the base's counts and commits. */
 	int since;
@@ -172,6 +173,11 @@ int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *comm
 	int rc = smsaudit_history_find(&i, st->history, commit) == 0;
 	smsaudit_error_clear();
 	return rc;
+}
+
+const smsaudit_record *smsaudit_state_certificate(const smsaudit_state *st)
+{
+	return st->certificate;
 }
 
 const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st)
@@ -1608,6 +1614,18 @@ static void load_policy(smsaudit_state *st, smsaudit_store *store)
 	smsaudit_error_clear();
 	xmlFreeDoc(doc);
 	smsaudit_buf_dispose(&b);
+	/* The certificate recorded from the body's decision is the cycle's word on
+	 * its dates: the latest valid certificate record overrides the decision
+	 * and expiry smsaudit.xml states. */
+	for (size_t i = 0; i < st->nrecs; i++) {
+		const loaded *l = &st->recs[i];
+		if (l->rec && l->valid && l->rec->type == SMSAUDIT_REC_CERTIFICATE)
+			st->certificate = l->rec;
+	}
+	if (st->certificate) {
+		st->policy.certification_decision = st->certificate->certificate.issued;
+		st->policy.certificate_expiry = st->certificate->certificate.expires;
+	}
 }
 
 /* smsaudit.xml and trust/ca.pem are signed by a quality manager. */

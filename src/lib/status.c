@@ -34,6 +34,7 @@ struct smsaudit_status {
 	int year;
 	smsaudit_status_lapse *lapses;
 	size_t nlapses, alapses;
+	const smsaudit_record *certificate;
 };
 
 void smsaudit_status_free(smsaudit_status *s)
@@ -245,6 +246,7 @@ int smsaudit_status_compute(smsaudit_status **out, const smsaudit_catalogue *cat
 		return error_oom();
 	s->as_of = smsaudit_date_of(as_of);
 	s->window = window_days;
+	s->certificate = smsaudit_state_certificate(st);
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 	go.as_of = s->as_of;
 	int rc;
@@ -316,4 +318,19 @@ size_t smsaudit_status_lapse_count(const smsaudit_status *s) { return s->nlapses
 const smsaudit_status_lapse *smsaudit_status_lapse_at(const smsaudit_status *s, size_t i)
 {
 	return i < s->nlapses ? &s->lapses[i] : NULL;
+}
+
+const smsaudit_record *smsaudit_status_certificate(const smsaudit_status *s)
+{
+	return s->certificate;
+}
+
+long smsaudit_status_certificate_days(const smsaudit_status *s)
+{
+	return s->certificate ? (long)((s->certificate->certificate.expires - s->as_of) / 86400) : 0;
+}
+
+int smsaudit_status_certificate_warning(const smsaudit_status *s)
+{
+	return s->certificate && smsaudit_status_certificate_days(s) <= SMSAUDIT_CERT_WARN_DAYS;
 }

@@ -323,3 +323,62 @@ test_finding_withdraw() {
 	SMSAUDIT_NOW=2026-02-06T00:00:00Z run finding show NC-2026-004 --format csv
 	expect_out "status,open"
 }
+
+test_certificate_record() {
+	corr_repo || return
+	C="--as ada@example.org certificate record --number ITSM-0042 --body ExCert --scope-statement Hosting"
+	run certificate show
+	expect_out "No certificate is recorded"
+	refused "--expires 2026-04-01 is not after --issued 2026-04-01" 2026-04-02T09:00:00Z $C --issued 2026-04-01 \
+		--expires 2026-04-01
+	refused "--issued 2026-05-01 is in the future" 2026-04-02T09:00:00Z $C --issued 2026-05-01 --expires 2029-04-30
+	refused "ben@example.org may not record the certificate" 2026-04-02T09:00:00Z --as ben@example.org certificate \
+		record --number X --body B --scope-statement S --issued 2026-04-01 --expires 2029-03-31
+	at 2026-04-02T09:00:00Z $C --issued 2026-02-30 --expires 2029-03-31
+	expect_rc 2
+	expect_err "February 2026 has 28 days"
+	ok 2026-04-02T09:00:00Z $C --issued 2026-04-01 --expires 2029-03-31
+	run certificate show --format csv
+	expect_out "number,ITSM-0042"
+	expect_out "expires,2029-03-31"
+	# The cycle takes its dates from the certificate.
+	run sms show --format csv
+	expect_out "certification_decision,2026-04-01"
+	expect_out "certificate_expiry,2029-03-31"
+	run cycle --format csv
+	expect_out "2029-03-31"
+	# status shows it, and warns from 180 days before the expiry.
+	run status --at 2026-06-01
+	expect_out "Certificate: ITSM-0042 by ExCert, issued 2026-04-01, expires 2029-03-31"
+	expect_no_out "WARNING"
+	SMSAUDIT_NOW=2028-12-01T09:00:00Z run status --at 2028-12-01
+	expect_out "WARNING: expires in 120 days"
+	SMSAUDIT_NOW=2029-04-02T09:00:00Z run status --at 2029-04-02 --format csv
+	expect_out "certificate.days_left,-2"
+	expect_out "certificate.warning,true"
+	# As of the day before it was recorded, there was none.
+	run certificate show --at 2026-04-01
+	expect_out "No certificate is recorded"
+	# A new certificate (a scope extension reissues it) is in force from then on.
+	ok 2027-06-01T09:00:00Z $C --number ITSM-0042-R1 --issued 2027-05-30 --expires 2030-05-29
+	SMSAUDIT_NOW=2027-06-02T00:00:00Z run certificate show --format csv
+	expect_out "number,ITSM-0042-R1"
+	run certificate show --format csv --at 2027-05-31
+	expect_out "number,ITSM-0042"
+	expect_no_out "R1"
+	expect_verify_ok 2027-06-02T00:00:00Z
+	# An insider: a certificate record signed by a process owner, made with
+	# openssl and committed with git plumbing, is refused by verify and ignored.
+	SMSAUDIT_NOW=2026-04-03T09:00:00Z handmade cert ben@example.org "  <certificate>
+    <number>FORGED</number>
+    <body>Nobody</body>
+    <scope-statement>Everything</scope-statement>
+    <issued>2026-04-03</issued>
+    <expires>2040-01-01</expires>
+  </certificate>" || return
+	SMSAUDIT_NOW=2027-06-03T00:00:00Z run verify
+	expect_rc 1
+	expect_out "certificate record signed by ben@example.org (roles: process-owner); it needs one of"
+	SMSAUDIT_NOW=2027-06-03T00:00:00Z run certificate show --format csv
+	expect_out "number,ITSM-0042-R1"
+}
