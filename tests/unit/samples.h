@@ -72,7 +72,7 @@ enum {
 	SAMPLE_ASSESSMENT, SAMPLE_FINDING,
 	SAMPLE_STEP_FIRST, SAMPLE_STEP_LAST = SAMPLE_STEP_FIRST + SMSAUDIT_STEP__COUNT - 1,
 	SAMPLE_AUDIT_PLAN, SAMPLE_AUDIT_START, SAMPLE_AUDIT_CONCLUDE,
-	SAMPLE_SEAL, SAMPLE_SMS,
+	SAMPLE_SEAL, SAMPLE_SMS, SAMPLE_CERTIFICATE,
 	SAMPLE__COUNT
 };
 
@@ -259,6 +259,16 @@ static inline void sample_record(smsaudit_record *r, int i)
 		snprintf(r->id, sizeof(r->id), "sms-20270116-00000000000000f2");
 		r->made_at = sample_time("2027-01-16T09:00:00Z");
 		r->sms.xml = (char *)SAMPLE_SMS_DOC;
+		break;
+	case SAMPLE_CERTIFICATE:
+		r->type = SMSAUDIT_REC_CERTIFICATE;
+		snprintf(r->id, sizeof(r->id), "cert-20270420-00000000000000f3");
+		r->made_at = sample_time("2027-04-21T09:00:00Z");
+		r->certificate.number = "ITSM-2027-0042";
+		r->certificate.body = "Example Certification Ltd";
+		r->certificate.scope = "Managed hosting services\nfrom Leeds and Lyon";
+		r->certificate.issued = sample_date("2027-04-20");
+		r->certificate.expires = sample_date("2030-04-19");
 		break;
 	default:
 		break;
