@@ -30,6 +30,7 @@ typedef enum {
 	SMSAUDIT_REC_SEAL,
 	SMSAUDIT_REC_SMS,
 	SMSAUDIT_REC_CERTIFICATE,
+	SMSAUDIT_REC_ANCHOR,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -289,6 +290,17 @@ typedef struct {
 	time_t expires;                 /* last day of validity */
 } smsaudit_certificate_body;
 
+/* A certification body's CA, named by a quality manager as a trust anchor
+ * for one role only (external-auditor): certificates it issues identify the
+ * body's auditors, hold that role alone, and from then on are the only ones
+ * that may (the organisation's CA can no longer make an external auditor). */
+typedef struct {
+	char *name;                     /* the certification body */
+	unsigned roles;                 /* the roles its certificates may hold: SMSAUDIT_ROLE_EXTERNAL_AUDITOR */
+	char fingerprint[65];           /* SHA-256 of the CA certificate (DER) */
+	char *certificate;              /* PEM */
+} smsaudit_anchor_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -307,6 +319,7 @@ typedef struct {
 		smsaudit_seal_body seal;
 		smsaudit_sms_body sms;
 		smsaudit_certificate_body certificate;
+		smsaudit_anchor_body anchor;
 	};
 } smsaudit_record;
 

@@ -88,6 +88,15 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
                               smsaudit_identity *signer, const smsaudit_cert *cert,
                               const smsaudit_cert *issuer, const char *name, const char *email,
                               unsigned roles, time_t valid_until);
+/*
+ * Name a certification body's CA as a trust anchor for the external-auditor
+ * role only (a quality manager signs it): an anchor record with the body's
+ * name and the CA's fingerprint, and the CA at trust/anchors/<fingerprint>.pem,
+ * in one commit. From then on an external auditor's certificate must come
+ * from such a CA, and one from such a CA holds that role alone.
+ */
+int smsaudit_store_add_anchor(char id_out[SMSAUDIT_ID_MAX], char fingerprint_out[65], smsaudit_store *store,
+                              smsaudit_identity *signer, const smsaudit_cert *ca, const char *name);
 /* Revoke a person's certificate from `effective` on. */
 int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                                  smsaudit_identity *signer, const char *email, const char *reason,

@@ -253,6 +253,8 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_finding(cli_ctx *ctx, int argc, char **argv);
 int cmd_sms(cli_ctx *ctx, int argc, char **argv);
 int cmd_certificate(cli_ctx *ctx, int argc, char **argv);
+int cmd_key(cli_ctx *ctx, int argc, char **argv);
+int cmd_anchor(cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(cli_ctx *ctx, int argc, char **argv);
 int cmd_clone(cli_ctx *ctx, int argc, char **argv);
@@ -277,9 +279,10 @@ void cli_set_commands(const cli_command *table);
 extern const char cmd_catalogue_help[], cmd_init_help[], cmd_person_help[], cmd_evidence_help[],
 	cmd_verify_help[], cmd_assess_help[], cmd_finding_help[], cmd_audit_help[], cmd_cycle_help[],
 	cmd_pack_help[], cmd_verify_pack_help[], cmd_sms_help[], cmd_tsa_help[], cmd_stamp_help[], cmd_clone_help[], cmd_sync_help[], cmd_hook_help[], cmd_gap_help[],
-	cmd_status_help[], cmd_calendar_help[], cmd_remind_help[], cmd_oscal_help[], cmd_certificate_help[];
+	cmd_status_help[], cmd_calendar_help[], cmd_remind_help[], cmd_oscal_help[], cmd_certificate_help[],
+	cmd_key_help[], cmd_anchor_help[];
 extern const cli_sub cmd_catalogue_subs[], cmd_person_subs[], cmd_evidence_subs[], cmd_finding_subs[],
 	cmd_audit_subs[], cmd_cycle_subs[], cmd_sms_subs[], cmd_tsa_subs[], cmd_oscal_subs[], cmd_hook_subs[],
-	cmd_certificate_subs[];
+	cmd_certificate_subs[], cmd_key_subs[], cmd_anchor_subs[];
 
 #endif

@@ -1362,6 +1362,46 @@ static int certificate_parse(smsaudit_record *rec, xmlNodePtr body, const char *
 	return rc;
 }
 
+/* ---- anchor: a certification body's CA for the external-auditor role ---- */
+
+static const record_field anchor_fields[] = {
+	TEXT(anchor.name, "name", 1),
+	UINT(anchor.roles, "roles"),
+	FIXED(anchor.fingerprint, "fingerprint", 1),
+	TEXT(anchor.certificate, "certificate", 1),
+};
+
+static int anchor_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_anchor_body *a = &rec->anchor;
+	add_text(body, ns, "name", a->name);
+	xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
+	for (size_t i = 0; i < NROLES; i++)
+		if (a->roles & role_names[i].flag)
+			add_text(roles, ns, "role", role_names[i].name);
+	add_text(body, ns, "fingerprint", a->fingerprint);
+	add_text(body, ns, "certificate", a->certificate);
+	return 0;
+}
+
+static int anchor_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	smsaudit_anchor_body *a = &rec->anchor;
+	a->name = child_text(body, "name");
+	xmlNodePtr roles = smsaudit_xml_child(body, "roles");
+	for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
+		char *role = smsaudit_xml_text_exact(c);
+		unsigned f = 0;
+		if (role && smsaudit_roles_parse(&f, role) == 0)
+			a->roles |= f;
+		free(role);
+	}
+	copy_hex(a->fingerprint, child_text(body, "fingerprint"));
+	a->certificate = child_text(body, "certificate");
+	return 0;
+}
+
 /* ---- sms: a new version of the SMS description ---- */
 
 static const record_field sms_fields[] = {
@@ -1445,6 +1485,7 @@ static const record_type_desc record_types[SMSAUDIT_REC__COUNT] = {
 	DESC(SMSAUDIT_REC_SEAL, "seal", "seal", QM, 0, seal_fields, NULL, seal),
 	DESC(SMSAUDIT_REC_SMS, "sms", "sms", QM, 0, sms_fields, NULL, sms),
 	DESC(SMSAUDIT_REC_CERTIFICATE, "certificate", "cert", QM, 0, certificate_fields, NULL, certificate),
+	DESC(SMSAUDIT_REC_ANCHOR, "anchor", "anchor", QM, 0, anchor_fields, NULL, anchor),
 };
 
 const record_type_desc *record_type_desc_of(smsaudit_record_type type)

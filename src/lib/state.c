@@ -996,7 +996,9 @@ static int ancestry_build(ancestry *a, const smsaudit_state *st)
 		return error_oom();
 	for (size_t i = 0; i < st->nrecs; i++) {
 		const loaded *l = &st->recs[i];
-		if (l->rec && (l->rec->type == SMSAUDIT_REC_PERSON || l->rec->type == SMSAUDIT_REC_REVOCATION) &&
+		if (l->rec &&
+		    (l->rec->type == SMSAUDIT_REC_PERSON || l->rec->type == SMSAUDIT_REC_REVOCATION ||
+		     l->rec->type == SMSAUDIT_REC_ANCHOR) &&
 		    !a->bit_of[l->commit])
 			a->bit_of[l->commit] = ++bits;
 	}
@@ -1044,6 +1046,7 @@ typedef struct {
 	time_t now;
 	const signed_file *tsas;     /* configured time-stamping authorities, with their commits */
 	size_t ntsas;
+	smsaudit_trust *org;         /* the organisation's own CA alone (made when first needed) */
 } authority_ctx;
 
 static void check_person_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
@@ -1228,13 +1231,94 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, authority
 	return apply_authority(st, store, l, ac, final);
 }
 
-/* A valid grant or revocation takes effect (other records change nothing). */
+/* A certification body's anchor record: its certificate is a CA, is the one
+ * its fingerprint names, and is not the organisation's own. */
+static void check_anchor_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
+{
+	const smsaudit_anchor_body *a = &l->rec->anchor;
+	smsaudit_cert *cert = NULL;
+	char fp[65] = "", org[65] = "";
+	smsaudit_cert_fingerprint(org, store->ca);
+	if (smsaudit_cert_from_pem(&cert, a->certificate, strlen(a->certificate), l->path) < 0) {
+		problem(st, l->path, l->rec->id, "the anchor's certificate cannot be read");
+		l->valid = 0;
+		return;
+	}
+	smsaudit_cert_fingerprint(fp, cert);
+	if (strcmp(fp, a->fingerprint) != 0)
+		problem(st, l->path, l->rec->id, "fingerprint does not match the certificate in the record");
+	else if (!smsaudit_cert_is_ca(cert))
+		problem(st, l->path, l->rec->id, "the anchor of %s is not a CA certificate", a->name);
+	else if (strcmp(fp, org) == 0)
+		problem(st, l->path, l->rec->id, "names the organisation's own CA as a certification body's");
+	else if (a->roles != SMSAUDIT_ROLE_EXTERNAL_AUDITOR)
+		problem(st, l->path, l->rec->id, "a certification body's CA is an anchor for the external-auditor role only");
+	else
+		fp[0] = '\0';
+	if (fp[0])
+		l->valid = 0;
+	smsaudit_cert_free(cert);
+}
+
+/*
+ * Who may hold the external-auditor role (ISO/IEC 17021-1: the body's
+ * auditors are independent of the organisation). A certificate that does not
+ * come from the organisation's CA (a certification body's CA) identifies one
+ * of the body's auditors and holds the external-auditor role alone, so the
+ * body's CA can make nothing that signs grants, evidence or the
+ * organisation's steps. Once a quality manager has named a body's CA in an
+ * anchor record, in effect for this grant, an external auditor's certificate
+ * must come from such a CA: the organisation can no longer mint a key that
+ * passes as the body's auditor.
+ */
+static void check_external_grant(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac)
+{
+	const smsaudit_person_body *p = &l->rec->person;
+	if (!ac->org && (smsaudit_trust_new(&ac->org) < 0 || smsaudit_trust_add(ac->org, store->ca) < 0))
+		return;
+	smsaudit_cert *cert = NULL;
+	if (smsaudit_cert_from_pem(&cert, p->certificate, strlen(p->certificate), l->path) < 0)
+		return;   /* check_person_record has said so */
+	int from_org = smsaudit_trust_check_cert(ac->org, cert, l->rec->made_at) == 0;
+	smsaudit_error_clear();
+	smsaudit_cert_free(cert);
+	if (!from_org && p->roles != SMSAUDIT_ROLE_EXTERNAL_AUDITOR) {
+		char roles[200];
+		smsaudit_roles_format(roles, sizeof(roles), p->roles);
+		problem(st, l->path, l->rec->id, "grants %s (%s) with a certificate from a certification body's CA, which "
+		        "may hold the external-auditor role only", p->email, roles);
+		l->valid = 0;
+		return;
+	}
+	if (!from_org || !(p->roles & SMSAUDIT_ROLE_EXTERNAL_AUDITOR))
+		return;
+	for (size_t i = 0; i < ac->n; i++) {
+		const authority_entry *e = &ac->v[i];
+		if (e->rec->type == SMSAUDIT_REC_ANCHOR && in_effect(&ac->anc, e, l->commit, l->rec->made_at)) {
+			problem(st, l->path, l->rec->id, "grants %s the external-auditor role with a certificate from the "
+			        "organisation's CA; since %s named %s's CA (%.16s), external auditors' certificates come "
+			        "from a certification body's CA", p->email, e->rec->id, e->rec->anchor.name,
+			        e->rec->anchor.fingerprint);
+			l->valid = 0;
+			return;
+		}
+	}
+}
+
+/* A valid grant, revocation or anchor takes effect (other records change nothing). */
 static int apply_authority(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac, int final)
 {
 	const smsaudit_record *r = l->rec;
-	if (r->type == SMSAUDIT_REC_PERSON) {
+	if (r->type == SMSAUDIT_REC_ANCHOR) {
+		if (!l->prejudged)
+			check_anchor_record(st, store, l);
+		if (l->valid)
+			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
+	} else if (r->type == SMSAUDIT_REC_PERSON) {
 		if (!l->prejudged)
 			check_person_record(st, store, l);
+		if (l->valid && !l->prejudged)
+			check_external_grant(st, store, l, ac);
 		if (l->valid)
 			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
 	} else if (r->type == SMSAUDIT_REC_REVOCATION) {
@@ -1304,6 +1388,7 @@ static void authority(smsaudit_state *st, smsaudit_store *store, const signed_fi
 	}
 	free(done);
 	ancestry_free(&ac.anc);
+	smsaudit_trust_free(ac.org);
 	if (!ac.have_genesis && st->nrecs)
 		problem(st, SMS_PATH, "", "the first commit holds no valid first grant for the quality manager who created "
 		        "the repository (%s)", store->created_by);

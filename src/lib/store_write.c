@@ -577,6 +577,113 @@ static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit
 	return commit_signed(store, signer, rec, summary, action, NULL, NULL);
 }
 
+/* The valid anchor record naming a certification body's CA at head, or NULL
+ * (`st` must outlive the result). */
+static const smsaudit_record *body_anchor(const smsaudit_state *st, const char *fingerprint)
+{
+	const smsaudit_record *found = NULL;
+	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (e.record && e.valid && e.record->type == SMSAUDIT_REC_ANCHOR &&
+		    (!fingerprint || strcmp(e.record->anchor.fingerprint, fingerprint) == 0))
+			found = e.record;
+	}
+	return found;
+}
+
+/* The same rule as the replay's (state.c, check_external_grant), at the door:
+ * a certificate from a body's CA holds the external-auditor role alone, and
+ * once a body's CA is named, external auditors' certificates come from one. */
+static int check_external_grant_input(smsaudit_store *store, const smsaudit_cert *cert, const char *email,
+                                      unsigned roles, time_t now)
+{
+	smsaudit_trust *org = NULL;
+	int rc = smsaudit_trust_new(&org);
+	if (rc == 0)
+		rc = smsaudit_trust_add(org, store->ca);
+	int from_org = rc == 0 && smsaudit_trust_check_cert(org, cert, now) == 0;
+	smsaudit_trust_free(org);
+	smsaudit_error_clear();
+	if (rc < 0)
+		return rc;
+	if (!from_org && roles != SMSAUDIT_ROLE_EXTERNAL_AUDITOR)
+		return error_set(SMSAUDIT_EINVALID, "the certificate for %s comes from a certification body's CA, which may "
+		                 "hold the external-auditor role only", email);
+	if (!from_org || !(roles & SMSAUDIT_ROLE_EXTERNAL_AUDITOR))
+		return 0;
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_record *a = body_anchor(st, NULL);
+	if (a)
+		rc = error_set(SMSAUDIT_EINVALID, "the certificate for %s comes from the organisation's CA; external auditors' "
+		               "certificates come from a certification body's CA since %s named %s's (%.16s): ask the "
+		               "auditor for theirs (smsaudit key request)", email, a->id, a->anchor.name,
+		               a->anchor.fingerprint);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+int smsaudit_store_add_anchor(char id_out[SMSAUDIT_ID_MAX], char fingerprint_out[65], smsaudit_store *store,
+                              smsaudit_identity *signer, const smsaudit_cert *ca, const char *name)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_ANCHOR);
+	if (rc < 0)
+		return rc;
+	if (!name || !*name)
+		return error_set(SMSAUDIT_EINVALID, "--name: name the certification body");
+	if ((rc = smsaudit_text_check("--name", name, 500)) < 0)
+		return rc;
+	if (!smsaudit_cert_is_ca(ca))
+		return error_set(SMSAUDIT_EINVALID, "--ca: not a CA certificate (basicConstraints CA:TRUE)");
+	char fp[65], org[65];
+	if ((rc = smsaudit_cert_fingerprint(fp, ca)) < 0 || (rc = smsaudit_cert_fingerprint(org, store->ca)) < 0)
+		return rc;
+	if (strcmp(fp, org) == 0)
+		return error_set(SMSAUDIT_EINVALID, "--ca: that is the organisation's own CA, not a certification body's");
+	time_t nb, na, now = smsaudit_now();
+	smsaudit_cert_validity(ca, &nb, &na);
+	if (now < nb || now >= na)
+		return error_set(SMSAUDIT_EINVALID, "--ca: the certificate is not valid now");
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_record *have = body_anchor(st, fp);
+	if (have)
+		rc = error_set(SMSAUDIT_EEXISTS, "%s's CA (%.16s) is already an anchor (%s)", have->anchor.name, fp, have->id);
+	smsaudit_state_free(st);
+	if (rc < 0)
+		return rc;
+	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
+	char anchor_path[200];
+	snprintf(anchor_path, sizeof(anchor_path), "%s/%s.pem", ANCHORS_DIR, fp);
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_ANCHOR;
+	rec.made_at = now;
+	rec.made_by = signer->email;
+	rec.anchor.name = (char *)name;
+	rec.anchor.roles = SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	snprintf(rec.anchor.fingerprint, sizeof(rec.anchor.fingerprint), "%s", fp);
+	if ((rc = smsaudit_cert_to_pem(&pem, ca)) == 0 && (rc = smsaudit_record_new_id(rec.id, rec.type, now)) == 0) {
+		/* The record says what the anchor is for; the file beside it is what
+		 * signatures are checked against (trust/anchors/, signed too). */
+		rec.anchor.certificate = pem.ptr;
+		int have_file = smsaudit_repo_exists(store->repo, NULL, anchor_path);
+		smsaudit_error_clear();
+		char summary[700];
+		snprintf(summary, sizeof(summary), "anchor add: %s's CA %.16s for the external-auditor role", name, fp);
+		rc = commit_signed(store, signer, &rec, summary, "anchor-add", have_file ? NULL : anchor_path, &pem);
+	}
+	if (rc == 0) {
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+		memcpy(fingerprint_out, fp, 65);
+	}
+	smsaudit_buf_dispose(&pem);
+	return rc;
+}
+
 int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                               smsaudit_identity *signer, const smsaudit_cert *cert,
                               const smsaudit_cert *issuer, const char *name, const char *email,
@@ -617,6 +724,10 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 	}
 	if (valid_until && valid_until <= now)
 		return error_set(SMSAUDIT_EINVALID, "--valid-until is in the past");
+	if ((rc = check_external_grant_input(store, cert, email, roles, now)) < 0) {
+		smsaudit_buf_dispose(&anchor_pem);
+		return rc;
+	}
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
 	smsaudit_buf pem = SMSAUDIT_BUF_INIT;

@@ -72,7 +72,7 @@ enum {
 	SAMPLE_ASSESSMENT, SAMPLE_FINDING,
 	SAMPLE_STEP_FIRST, SAMPLE_STEP_LAST = SAMPLE_STEP_FIRST + SMSAUDIT_STEP__COUNT - 1,
 	SAMPLE_AUDIT_PLAN, SAMPLE_AUDIT_START, SAMPLE_AUDIT_CONCLUDE,
-	SAMPLE_SEAL, SAMPLE_SMS, SAMPLE_CERTIFICATE,
+	SAMPLE_SEAL, SAMPLE_SMS, SAMPLE_CERTIFICATE, SAMPLE_ANCHOR,
 	SAMPLE__COUNT
 };
 
@@ -269,6 +269,15 @@ static inline void sample_record(smsaudit_record *r, int i)
 		r->certificate.scope = "Managed hosting services\nfrom Leeds and Lyon";
 		r->certificate.issued = sample_date("2027-04-20");
 		r->certificate.expires = sample_date("2030-04-19");
+		break;
+	case SAMPLE_ANCHOR:
+		r->type = SMSAUDIT_REC_ANCHOR;
+		snprintf(r->id, sizeof(r->id), "anchor-20270110-00000000000000f4");
+		r->made_at = sample_time("2027-01-10T09:00:00Z");
+		r->anchor.name = "Example Certification Ltd";
+		r->anchor.roles = SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+		snprintf(r->anchor.fingerprint, sizeof(r->anchor.fingerprint), SAMPLE_HEX64);
+		r->anchor.certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 		break;
 	default:
 		break;

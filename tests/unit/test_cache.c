@@ -45,12 +45,12 @@ static void sample_oids(smsaudit_oid *xml, smsaudit_oid *sig, int i)
 	memset(sig->id, 0x80 + i, sizeof(sig->id));
 }
 
-/* The types the cache keeps; audit, seal, SMS and certificate records are few
+/* The types the cache keeps; audit, seal, SMS, certificate and anchor records are few
  * and are verified every time. */
 static int kept(smsaudit_record_type t)
 {
 	return t != SMSAUDIT_REC_AUDIT && t != SMSAUDIT_REC_SEAL && t != SMSAUDIT_REC_SMS &&
-	       t != SMSAUDIT_REC_CERTIFICATE;
+	       t != SMSAUDIT_REC_CERTIFICATE && t != SMSAUDIT_REC_ANCHOR;
 }
 
 /* `got` says what `want` says: the same canonical XML, and the same header. */

@@ -8,7 +8,8 @@
 #include "samples.h"
 
 static const char *const prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms", "cert"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms", "cert",
+	"anchor"
 };
 
 static const char HEX64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -893,6 +894,7 @@ static const struct {
 	{ SAMPLE_SEAL, "pdf-sha256", "<pdf-sha256>", "Expected is ( {urn:smsaudit:record:1}pdf-sha256 )" },
 	{ SAMPLE_SMS, "description", "<organisation>", "Expected is ( {urn:smsaudit:record:1}organisation )" },
 	{ SAMPLE_CERTIFICATE, "number", "<number>", "Expected is ( {urn:smsaudit:record:1}number )" },
+	{ SAMPLE_ANCHOR, "name", "<name>", "Expected is ( {urn:smsaudit:record:1}name )" },
 };
 
 /* Take the field `field` of sample record r away. */
@@ -930,6 +932,7 @@ static void take_away(smsaudit_record *r, const char *field)
 	case SMSAUDIT_REC_SEAL: r->seal.pdf_sha256[0] = '\0'; break;
 	case SMSAUDIT_REC_SMS: r->sms.xml = NULL; break;
 	case SMSAUDIT_REC_CERTIFICATE: r->certificate.number = NULL; break;
+	case SMSAUDIT_REC_ANCHOR: r->anchor.name = NULL; break;
 	default: fail_msg("no way to break a %s record", smsaudit_record_type_name(r->type));
 	}
 }
