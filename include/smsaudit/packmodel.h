@@ -110,6 +110,7 @@ typedef struct smsaudit_pack_model {
 	/* ---- the certification cycle at the as-of date */
 	smsaudit_cycle_phase phase;
 	time_t decision, expiry;                         /* 0: uncertified */
+	const smsaudit_record *certificate;              /* the certificate record in force, NULL: none */
 	int surveillances;                               /* in the cycle */
 	int surveillance;                                /* the pack's audit's number among them, 0: none */
 	const smsaudit_cycle_item *const *cycle_items;
