@@ -49,11 +49,56 @@ typedef struct {
 	char msg[512];
 } replay_env;
 
-/* The audit a finding names: its plan, its last day and the next certification audit after `day`. */
-static const smsaudit_record *audit_facts(const replay_env *env, const char *id, time_t day, time_t *end, time_t *next)
+/* An audit's planned dates after the corrections among `fix` (the audits'
+ * cancellations and reschedulings, in time order): a rescheduling moves them;
+ * 0 when it was cancelled (at *cancelled_at). */
+static int audit_corrected(const smsaudit_record *const *fix, size_t nfix, const smsaudit_record *plan, time_t *from,
+                           time_t *to, time_t *cancelled_at)
+{
+	*cancelled_at = 0;
+	*from = plan->audit.planned_from;
+	*to = plan->audit.planned_to;
+	for (size_t i = 0; i < nfix; i++) {
+		if (strcmp(fix[i]->audit.audit, plan->id) != 0)
+			continue;
+		if (fix[i]->audit.event == SMSAUDIT_AUDIT_CANCEL) {
+			*cancelled_at = fix[i]->made_at;
+			return 0;
+		}
+		*from = fix[i]->audit.planned_from;
+		*to = fix[i]->audit.planned_to;
+	}
+	return 1;
+}
+
+/* The audit a finding names: its plan, its last day, when it was cancelled (0:
+ * not), and the next certification audit after `day`. */
+static const smsaudit_record *audit_facts(const replay_env *env, const char *id, time_t day, time_t *end, time_t *next,
+                                          time_t *cancelled_at)
 {
 	const smsaudit_record *plan = NULL;
 	*end = *next = 0;
+	*cancelled_at = 0;
+	/* Corrections are few: collect them once. */
+	const smsaudit_record **fix = NULL;
+	size_t nfix = 0, afix = 0;
+	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, env->st, i);
+		if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_AUDIT ||
+		    (env->until && e.record->made_at >= env->until) ||
+		    (e.record->audit.event != SMSAUDIT_AUDIT_CANCEL && e.record->audit.event != SMSAUDIT_AUDIT_RESCHEDULE))
+			continue;
+		if (nfix == afix) {
+			size_t na = afix ? afix * 2 : 8;
+			const smsaudit_record **nf = realloc(fix, na * sizeof(*nf));
+			if (!nf)
+				break;   /* out of memory: the plans' own dates stand */
+			fix = nf;
+			afix = na;
+		}
+		fix[nfix++] = e.record;
+	}
 	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
 		smsaudit_record_entry e;
 		smsaudit_state_record_at(&e, env->st, i);
@@ -61,17 +106,21 @@ static const smsaudit_record *audit_facts(const replay_env *env, const char *id,
 		    (env->until && e.record->made_at >= env->until))
 			continue;
 		const smsaudit_audit_body *b = &e.record->audit;
+		time_t from = 0, to = 0, gone = 0;
+		int live = b->event == SMSAUDIT_AUDIT_PLAN && audit_corrected(fix, nfix, e.record, &from, &to, &gone);
 		if (b->event == SMSAUDIT_AUDIT_PLAN && id && strcmp(e.record->id, id) == 0) {
 			plan = e.record;
+			*cancelled_at = gone;
 			if (!*end)
-				*end = b->planned_to;
+				*end = live ? to : b->planned_to;
 		}
 		if (b->event == SMSAUDIT_AUDIT_CONCLUDE && id && strcmp(b->audit, id) == 0)
 			*end = b->actual_to;
-		if (b->event == SMSAUDIT_AUDIT_PLAN && b->type != SMSAUDIT_AUDIT_INTERNAL && b->planned_from > day &&
-		    (!*next || b->planned_from < *next))
-			*next = b->planned_from;
+		/* A cancelled audit is no next audit; a rescheduled one counts on its new dates. */
+		if (live && b->type != SMSAUDIT_AUDIT_INTERNAL && from > day && (!*next || from < *next))
+			*next = from;
 	}
+	free(fix);
 	return plan;
 }
 
@@ -199,10 +248,14 @@ static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_eve
 				return reject(env, "clause '%s' is named twice", f->clauses[i]);
 	}
 	time_t audit_end = 0, next_audit = 0;
+	time_t cancelled_at = 0;
 	const smsaudit_record *audit = audit_facts(env, f->audit[0] ? f->audit : NULL, f->raised_on, &audit_end,
-	                                           &next_audit);
+	                                           &next_audit, &cancelled_at);
 	if (f->audit[0] && !audit)
 		return reject(env, "names audit %s, which is not a recorded audit", f->audit);
+	/* Only a cancellation made before the finding: a later one never undoes it. */
+	if (audit && cancelled_at && cancelled_at <= r->made_at)
+		return reject(env, "names audit %s, which was cancelled", f->audit);
 	if (audit) {
 		smsaudit_finding_source want = source_of(audit->audit.type);
 		if (want == SMSAUDIT_SOURCE__COUNT ? !smsaudit_finding_source_external(f->source) : want != f->source)

@@ -144,6 +144,8 @@ test_audit_cancel_and_reschedule() {
 	refused "starts audit $sv, which was cancelled" 2027-03-01T09:00:00Z --as eve@cb.example audit start "$sv"
 	refused "cancels audit $sv, which was cancelled" 2026-02-12T09:00:00Z --as ada@example.org audit cancel "$sv" \
 		--reason again
+	refused "names audit $sv, which was cancelled" 2026-02-12T09:00:00Z --as eve@cb.example finding raise \
+		--source surveillance --audit "$sv" --grade minor --clause 8.6.1 --statement "From a cancelled audit"
 	# A cancelled audit no longer blocks the same one planned again.
 	ok 2026-02-12T09:00:00Z $P --type surveillance --dates 2027-03-01..2027-03-01
 	ok 2026-03-02T09:00:00Z --as eve@cb.example audit start "$s1"
@@ -356,6 +358,14 @@ test_certificate_record() {
 	SMSAUDIT_NOW=2029-04-02T09:00:00Z run status --at 2029-04-02 --format csv
 	expect_out "certificate.days_left,-2"
 	expect_out "certificate.warning,true"
+	# The pack's cover states it.
+	ok 2026-04-02T10:00:00Z --as ada@example.org audit plan --type surveillance --dates 2027-03-01..2027-03-02 \
+		--body ExCert --lead eve@cb.example
+	sv=$(audit_id)
+	ok 2026-04-02T11:00:00Z --as ada@example.org pack "$sv" -o "$TMPD/pack"
+	pdftotext -layout "$TMPD/pack/pack.pdf" - 2>/dev/null | tr -s ' ' >"$TMPD/pack.txt"
+	grep -q "Certificate ITSM-0042, issued 2026-04-01 by ExCert, expires 2029-03-31" "$TMPD/pack.txt" ||
+		fail "the pack's cover does not state the certificate: $(grep -i certif "$TMPD/pack.txt" | head -3)"
 	# As of the day before it was recorded, there was none.
 	run certificate show --at 2026-04-01
 	expect_out "No certificate is recorded"
