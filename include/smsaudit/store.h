@@ -287,6 +287,27 @@ typedef struct {
 int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const smsaudit_state *st);
 void smsaudit_sms_view_dispose(smsaudit_sms_view *v);
 
+/* One change of the organisation (changes.c): a part of the SMS description
+ * that a new version changed, a person granted or revoked, the certificate, a
+ * certification body's anchor. */
+typedef struct {
+	time_t at;                      /* made-at of the record */
+	const smsaudit_record *record;   /* owned by the state */
+	const char *by;                 /* the signer's email */
+	char what[40];                  /* "scope", "sites", "services", "organisation", "certification body",
+	                                 * "deadline policy", "cycle", "grade scale", "person", "certificate",
+	                                 * "certification body's CA" */
+	char *detail;                   /* what it became: "added Manchester; removed York", ... */
+	char *reason;                   /* the reason recorded with it, NULL: none */
+} smsaudit_org_change;
+
+/* The changes of the organisation the state's records made at or after
+ * `since` and before `until` (0: no bound), in time order; each new SMS
+ * version is held against the one before it (smsaudit.xml first). */
+int smsaudit_org_changes(smsaudit_org_change **out, size_t *n, smsaudit_store *store, const smsaudit_state *st,
+                         time_t since, time_t until);
+void smsaudit_org_changes_free(smsaudit_org_change *c, size_t n);
+
 /* The policy of the SMS description in force at the state's commit. Its
  * certification decision and expiry are those of the certificate in force,
  * when one is recorded. */

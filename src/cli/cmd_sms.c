@@ -100,14 +100,14 @@ static int sms_set_grades(cli_ctx *ctx, char **pos, int npos)
 
 enum {
 	O_DECISION = 1, O_EXPIRY, O_SURVEILLANCES, O_INTERNAL_MONTHS, O_ORG, O_SCOPE, O_CB, O_ADD_SERVICE,
-	O_REMOVE_SERVICE, O_ADD_SITE, O_REMOVE_SITE, O_MAJOR_DAYS, O_MAJOR_MONTHS, O_MINOR_DAYS, O_REASON, O_AT
+	O_REMOVE_SERVICE, O_ADD_SITE, O_REMOVE_SITE, O_MAJOR_DAYS, O_MAJOR_MONTHS, O_MINOR_DAYS, O_REASON, O_AT, O_SINCE
 };
 
 #define MAX_LIST 200
 
 typedef struct {
 	const char *decision, *expiry, *surveillances, *internal_months;
-	const char *org, *scope, *cb, *major_days, *major_months, *minor_days, *reason, *at;
+	const char *org, *scope, *cb, *major_days, *major_months, *minor_days, *reason, *at, *since;
 	const char *add_services[MAX_LIST], *remove_services[MAX_LIST], *add_sites[MAX_LIST], *remove_sites[MAX_LIST];
 	size_t nadd_services, nremove_services, nadd_sites, nremove_sites;
 	int too_many;
@@ -125,6 +125,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_MINOR_DAYS: a->minor_days = arg; break;
 	case O_REASON: a->reason = arg; break;
 	case O_AT: a->at = arg; break;
+	case O_SINCE: a->since = arg; break;
 	case O_ADD_SERVICE: a->too_many |= cli_push(a->add_services, &a->nadd_services, MAX_LIST, arg) < 0; break;
 	case O_REMOVE_SERVICE:
 		a->too_many |= cli_push(a->remove_services, &a->nremove_services, MAX_LIST, arg) < 0;
@@ -222,6 +223,55 @@ static int sms_change(cli_ctx *ctx, const sms_args *a, int npos)
 		rc = EXIT_OK;
 	}
 	cli_session_close(&s);
+	return rc;
+}
+
+/* sms history [--since DATE] [--at DATE]: what changed in the organisation, and why */
+static int sms_history(cli_ctx *ctx, const sms_args *a, int npos)
+{
+	if (npos)
+		return cli_usage("sms", "'sms history' takes no arguments");
+	time_t since = 0;
+	if (a->since && smsaudit_date_parse(&since, a->since) < 0)
+		return cli_usage("sms", "--since: %s", smsaudit_error_last()->message);
+	cli_view v;
+	int rc = cli_view_open(ctx, &v, "sms", a->at, NULL, 0);
+	if (rc >= 0)
+		return rc;
+	smsaudit_org_change *ch = NULL;
+	size_t n = 0;
+	int r = smsaudit_org_changes(&ch, &n, v.store, v.st, since ? smsaudit_date_of(since) : 0,
+	                             v.as_of ? smsaudit_date_of(v.as_of) + 86400 : 0);
+	if (r < 0) {
+		cli_view_close(&v);
+		return cli_fail(r);
+	}
+	out_node *rows = out_array("change");
+	for (size_t i = 0; i < n; i++) {
+		out_node *o = out_push_obj(rows);
+		char d[11];
+		smsaudit_date_format(d, ch[i].at);
+		out_set_str(o, "date", d);
+		out_set_str(o, "what", ch[i].what);
+		out_set_str(o, "detail", ch[i].detail);
+		out_set_str(o, "by", ch[i].by);
+		out_set_str(o, "reason", ch[i].reason ? ch[i].reason : "");
+		out_set_str(o, "record", ch[i].record->id);
+	}
+	if (ctx->format != OUT_TEXT) {
+		rc = out_emit(stdout, rows, ctx->format, "changes") < 0 ? EXIT_ENV : EXIT_OK;
+	} else if (!n) {
+		printf("No changes of the organisation%s%s.\n", a->since ? " since " : "", a->since ? a->since : "");
+		rc = EXIT_OK;
+	} else {
+		static const char *const keys[] = { "date", "what", "detail", "reason", "by" };
+		static const char *const heads[] = { "DATE", "WHAT", "CHANGE", "REASON", "BY" };
+		out_table(stdout, ctx, rows, keys, heads, 5);
+		rc = EXIT_OK;
+	}
+	out_free(rows);
+	smsaudit_org_changes_free(ch, n);
+	cli_view_close(&v);
 	return rc;
 }
 
@@ -328,6 +378,7 @@ static int sms_show(cli_ctx *ctx, const sms_args *a, int npos)
 /* ---- the sub-commands, their options and usage ---- */
 
 static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option history_opts[] = { { "since", 1, O_SINCE, 0 }, { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
 static const cli_option change_opts[] = {
 	{ "org", 1, O_ORG, 0 }, { "scope", 1, O_SCOPE, 0 }, { "cb", 1, O_CB, 0 },
 	{ "add-service", 1, O_ADD_SERVICE, 0 }, { "remove-service", 1, O_REMOVE_SERVICE, 0 },
@@ -344,6 +395,9 @@ const cli_sub cmd_sms_subs[] = {
 	{ "show",
 	  "smsaudit sms show [--at DATE] [--format F]\n",
 	  show_opts },
+	{ "history",
+	  "smsaudit sms history [--since DATE] [--at DATE] [--format F]\n",
+	  history_opts },
 	{ "change",
 	  "smsaudit sms change --reason TEXT [--org NAME] [--scope TEXT] [--cb NAME]\n"
 	  "                           [--add-service S]... [--remove-service S]... [--add-site S]... [--remove-site S]...\n"
@@ -368,6 +422,11 @@ const char cmd_sms_help[] =
 	"extension between audits is a normal event). Nothing is edited in place:\n"
 	"smsaudit.xml and every earlier version stay in the ledger, and readers at an\n"
 	"earlier date see the description of their day.\n"
+	"'history' lists the changes of the organisation from --since DATE to --at\n"
+	"DATE, each with its reason: each part of the SMS description a new version\n"
+	"changed (name, scope, services, sites, body, deadlines, cycle, grades), people\n"
+	"granted and revoked, the certificate and certification bodies' CAs. Before a\n"
+	"surveillance: smsaudit sms history --since <last day of the previous audit>.\n"
 	"'set-grades' replaces the grade scale for findings to match a certification\n"
 	"body. FILE (or - for stdin) has one grade per line, 'id,class,label', where\n"
 	"class is major, minor (nonconformities), observation or improvement (not\n"
@@ -408,6 +467,8 @@ int cmd_sms(cli_ctx *ctx, int argc, char **argv)
 		rc = sms_set_cycle(ctx, a, npos);
 	else if (strcmp(sub->name, "change") == 0)
 		rc = sms_change(ctx, a, npos);
+	else if (strcmp(sub->name, "history") == 0)
+		rc = sms_history(ctx, a, npos);
 	else
 		rc = strcmp(sub->name, "show") == 0 ? sms_show(ctx, a, npos) : sms_set_grades(ctx, pos, npos);
 	free(a);

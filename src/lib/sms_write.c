@@ -178,16 +178,11 @@ static int list_of(char ***out, size_t *n, xmlNodePtr list, const char *item)
 	return 0;
 }
 
-int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const smsaudit_state *st)
+int sms_view_from(smsaudit_sms_view *out, xmlNodePtr root)
 {
 	memset(out, 0, sizeof(*out));
-	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	xmlDocPtr doc = NULL;
-	int rc = smsaudit_state_sms(&b, store, st);
-	if (rc == 0)
-		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, "smsaudit.xml");
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-	if (rc == 0) {
+	int rc = 0;
+	{
 		out->organisation = smsaudit_xml_text(smsaudit_xml_child(root, "organisation"));
 		out->scope = smsaudit_xml_text(smsaudit_xml_child(root, "scope"));
 		xmlNodePtr cb = smsaudit_xml_child(root, "certification-body");
@@ -201,10 +196,23 @@ int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const
 		rc = list_of(&out->services, &out->nservices, smsaudit_xml_child(root, "services"), "service");
 	if (rc == 0)
 		rc = list_of(&out->sites, &out->nsites, smsaudit_xml_child(root, "sites"), "site");
-	xmlFreeDoc(doc);
-	smsaudit_buf_dispose(&b);
 	if (rc < 0)
 		smsaudit_sms_view_dispose(out);
+	return rc;
+}
+
+int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const smsaudit_state *st)
+{
+	memset(out, 0, sizeof(*out));
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	int rc = smsaudit_state_sms(&b, store, st);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, "smsaudit.xml");
+	if (rc == 0)
+		rc = sms_view_from(out, xmlDocGetRootElement(doc));
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&b);
 	return rc;
 }
 

@@ -392,3 +392,24 @@ test_certificate_record() {
 	SMSAUDIT_NOW=2027-06-03T00:00:00Z run certificate show --format csv
 	expect_out "number,ITSM-0042-R1"
 }
+
+test_sms_history_lists_the_changes_of_the_organisation() {
+	corr_repo || return
+	ok 2026-02-02T09:00:00Z --as ada@example.org sms change --add-site Paris --remove-site York --cb "ExCert" \
+		--reason "Paris opened; York closed"
+	ok 2026-02-03T09:00:00Z --as ada@example.org sms change --minor-plan-days 45 --reason "Body's rule"
+	ok 2026-02-04T09:00:00Z --as ada@example.org person revoke ida@example.org --reason "Left the company"
+	run sms history --format csv --at 2026-02-05
+	expect_out "sites,added Paris; removed York,ada@example.org,Paris opened; York closed"
+	expect_out "certification body,\"ExCert, was none\""
+	expect_out "deadline policy,\"major verified within 90 days and 6 months of stage 2, minor planned within 45 days (was 90, 6, 30)\",ada@example.org,Body's rule"
+	expect_out "person,ida@example.org revoked,ada@example.org,Left the company"
+	expect_out "person,Eve Cole <eve@cb.example> granted external-auditor"
+	# Since a date: only what came after it; at a date: only what came before.
+	run sms history --format csv --since 2026-02-03 --at 2026-02-05
+	expect_no_out "added Paris"
+	expect_out "minor planned within 45 days"
+	run sms history --format csv --at 2026-02-02
+	expect_out "added Paris"
+	expect_no_out "45 days"
+}
