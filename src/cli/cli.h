@@ -227,6 +227,7 @@ typedef struct {
 	char hex[41];
 	time_t as_of;
 	smsaudit_state *st;
+	char *organisation;   /* cli_organisation's answer, kept until close */
 } cli_view;
 
 /* Returns -1 to go on, or an exit code (the error has been printed). */
@@ -235,6 +236,9 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
  * pin holds (commit NULL: main's head). */
 void cli_pin_warn(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit);
 void cli_view_close(cli_view *v);
+/* The organisation's name as the SMS description in force at the view's
+ * commit states it (sms change --org), else smsaudit.xml's. */
+const char *cli_organisation(cli_view *v);
 
 /* Write `len` bytes to `path` whole: into a new file beside it, then renamed
  * over it, so a failure leaves nothing half-written. Prints the error (one

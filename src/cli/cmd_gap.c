@@ -260,7 +260,7 @@ static void print_header(const cli_ctx *ctx, const cli_view *v, const smsaudit_g
 	char d[11];
 	smsaudit_date_format(d, v->as_of);
 	printf("%s%s — %s — as of %s, commit %.12s%s\n", cli_sgr(ctx, "1"), what,
-	       cli_safe(smsaudit_store_organisation(v->store)), d, v->hex, cli_sgr(ctx, "0"));
+	       cli_safe(cli_organisation((cli_view *)v)), d, v->hex, cli_sgr(ctx, "0"));
 	size_t ex = smsaudit_gap_excluded_count(gap), np = smsaudit_gap_problem_count(gap);
 	if (np)
 		printf("%sWARNING%s: the repository fails verification (%zu problem%s); %zu evidence record%s not "
@@ -343,7 +343,7 @@ static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 	char d[11];
 	smsaudit_date_format(d, an->v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(an->v.store));
+	out_set_str(o, "organisation", cli_organisation(&an->v));
 	out_set_str(o, "commit", an->v.hex);
 	out_set_str(o, "as_of", d);
 	out_set_str(o, "catalogue", smsaudit_catalogue_info_get(cat)->id);
@@ -650,7 +650,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	char d[11];
 	smsaudit_date_format(d, v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(v.store));
+	out_set_str(o, "organisation", cli_organisation(&v));
 	out_set_str(o, "commit", v.hex);
 	out_set_str(o, "as_of", d);
 	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(gap));

@@ -208,6 +208,11 @@ test_sms_change() {
 	expect_out "certification_body,Example Certification Ltd"
 	expect_out "minor_plan_days,45"
 	expect_out "last_change_reason,Paris office opened; York closed"
+	# Every reader names the organisation as the description in force says.
+	run status
+	expect_out "Example Services Group"
+	run gap --at 2026-02-01
+	expect_out "Example Services Ltd"
 	# As of the day before, the description of that day.
 	run sms show --format csv --at 2026-02-01
 	expect_out "organisation,Example Services Ltd"
