@@ -102,7 +102,7 @@ test_unknown_and_malformed_options_name_the_sub_command() {
 	run sms
 	expect_rc 2
 	expect_err_one_line
-	expect_err "needs a sub-command: show, change, set-grades, set-cycle"
+	expect_err "needs a sub-command: show, history, change, set-grades, set-cycle"
 }
 
 # One repository for several checks (each repository costs a second or two
