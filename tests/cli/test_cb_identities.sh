@@ -115,12 +115,27 @@ test_certification_body_issues_its_auditors_keys() {
 	# 3. the body's auditor signing evidence by hand.
 	cp "$TMPD/eve/keys/eve@cb.example.key" "$TMPD/keys/eve@cb.example.key"
 	handmade ev eve@cb.example "$(printf '  <evidence>\n    <title>By hand</title>\n    <kind>record</kind>\n    <controls>\n      <control>8.6.1</control>\n    </controls>\n    <content sha256="%s" size="2" media-type="text/plain" name="x.txt"/>\n  </evidence>' "$(sha256sum "$TMPD/x.txt" | cut -c1-64)")" || return
+	# 4. an anchor slipped in by a process owner, naming a CA of their own.
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/own.key" \
+		-subj "/CN=Own CA" -days 3650 -out "$TMPD/own.pem" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	handmade anchor ben@example.org "  <anchor>
+    <name>Own CB</name>
+    <roles>
+      <role>external-auditor</role>
+    </roles>
+    <fingerprint>$(openssl x509 -in "$TMPD/own.pem" -outform DER | sha256sum | cut -c1-64)</fingerprint>
+    <certificate>$(cat "$TMPD/own.pem")</certificate>
+  </anchor>" || return
 	run verify
 	expect_rc 1
+	expect_out "anchor record signed by ben@example.org (roles: process-owner); it needs one of: quality-manager"
 	expect_out "$fake_grant: grants eve2@cb.example the external-auditor role with a certificate from the organisation's CA"
 	expect_out "$mal_grant: grants mal@cb.example (quality-manager) with a certificate from a certification body's CA"
 	expect_out "evidence record signed by eve@cb.example (roles: external-auditor); it needs one of"
 	run person list --format csv
 	expect_no_out "eve2@cb.example"
 	expect_no_out "mal@cb.example"
+	run anchor list --format csv
+	expect_no_out "Own CB"
 }
