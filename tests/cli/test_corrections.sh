@@ -354,6 +354,8 @@ test_certificate_record() {
 	expect_out "certificate_expiry,2029-03-31"
 	run cycle --format csv
 	expect_out "2029-03-31"
+	refused "the certificate ITSM-0042 (cert-" 2026-04-02T09:30:00Z --as ada@example.org sms set-cycle \
+		--decision 2026-04-01
 	# status shows it, and warns from 180 days before the expiry.
 	run status --at 2026-06-01
 	expect_out "Certificate: ITSM-0042 by ExCert, issued 2026-04-01, expires 2029-03-31"
