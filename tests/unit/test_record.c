@@ -18,6 +18,36 @@ static const char COMMIT[] = "89abcdef0123456789abcdef0123456789abcdef";
 
 /* ---- ids and paths ---- */
 
+static const char *id_at(const void *set, size_t i)
+{
+	return ((const char *const *)set)[i];
+}
+
+/* The one resolver every command uses: the whole id, or a prefix of 4 or
+ * more characters that starts one id. */
+static void test_id_resolver(void **state)
+{
+	(void)state;
+	static const char *const ids[] = { "audit-20270301-aaaa000000000001", "audit-20270301-aaaa000000000002",
+	                                   "audit-20270402-bbbb000000000003", NULL };
+	size_t i = 99;
+	assert_int_equal(smsaudit_id_resolve(&i, "audit-20270402", ids, 4, id_at, "audit", NULL), 0);
+	assert_int_equal(i, 2);
+	assert_int_equal(smsaudit_id_resolve(&i, ids[1], ids, 4, id_at, "audit", NULL), 0);
+	assert_int_equal(i, 1);
+	assert_int_equal(smsaudit_id_resolve(&i, "audit-20270301", ids, 4, id_at, "audit", NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("audit 'audit-20270301' is ambiguous: it starts 2 ids");
+	assert_int_equal(smsaudit_id_resolve(&i, "aud", ids, 4, id_at, "audit", NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("too short: give at least 4 characters");
+	assert_int_equal(smsaudit_id_resolve(&i, "audit-2099", ids, 4, id_at, "audit", "see list"), SMSAUDIT_ENOTFOUND);
+	assert_error_contains("audit 'audit-2099' does not exist (see list)");
+	assert_int_equal(smsaudit_id_resolve(&i, "", ids, 4, id_at, "audit", NULL), SMSAUDIT_ENOTFOUND);
+	assert_string_equal(smsaudit_article("assessment"), "an");
+	assert_string_equal(smsaudit_article("internal"), "an");
+	assert_string_equal(smsaudit_article("stage1"), "a");
+	assert_string_equal(smsaudit_article(""), "a");
+}
+
 static void test_new_id_every_type(void **state)
 {
 	(void)state;
@@ -1233,6 +1263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_id_every_type),
 		cmocka_unit_test(test_malformed_ids),
+		cmocka_unit_test(test_id_resolver),
 		cmocka_unit_test(test_round_trip_person_revocation),
 		cmocka_unit_test(test_round_trip_evidence),
 		cmocka_unit_test(test_round_trip_supersede_withdraw_assessment),
