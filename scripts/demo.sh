@@ -180,6 +180,8 @@ wrong=$("$bin" audit list --format csv | grep "$(day 350)" | cut -d, -f1)
 	--scope "Managed Hosting and Service Desk for business customers, from Leeds, Porto and Manchester" \
 	--reason "Manchester office opened; the scope extension goes to the next surveillance"
 "$bin" sms show | head -8
+echo "Changes of the organisation since stage 2 (for the surveillance):"
+"$bin" sms history --since "$(day 62)"
 "$bin" audit list
 "$bin" finding list
 
