@@ -40,6 +40,11 @@ same_main() {
 	[ "$n" = 1 ] || fail "$* do not end on one main"
 }
 
+# since EPOCH-SECONDS OFFSET: that time moved by OFFSET seconds, as SMSAUDIT_NOW wants it.
+since() {
+	date -u -d "@$(($1 + $2))" +%Y-%m-%dT%H:%M:%SZ
+}
+
 verified() {
 	for c in "$@"; do
 		on "$c" verify
@@ -119,12 +124,14 @@ test_claimed_concurrency_does_not_bypass_rules() {
 	export SMSAUDIT_REPO="$TMPD/a.git"
 	fid=$(record_path finding- | sed 's|.*/\(finding-[^/]*\)\.xml$|\1|')
 	[ -n "$fid" ] || { fail "no finding record"; return; }
-	SMSAUDIT_NOW=$(iso 10) on a --as ben@example.org finding cause "$NC" --method 5-whys --text "No risk field"
+	# Times from one base: the test must not depend on how fast it runs.
+	base=$(date +%s)
+	SMSAUDIT_NOW=$(since "$base" 10) on a --as ben@example.org finding cause "$NC" --method 5-whys --text "No risk field"
 	expect_rc 0
 	cause=$(record_path step- | sed 's|.*/\(step-[^/]*\)\.xml$|\1|')
 	export SMSAUDIT_NOW
 	# Closing a nonconformity with no verification, "after" the raise only.
-	SMSAUDIT_NOW=$(iso 20)
+	SMSAUDIT_NOW=$(since "$base" 20)
 	handmade step ida@example.org "  <step><finding>$fid</finding><after>$fid</after><closed><text>Done</text></closed></step>" || return
 	verify_fails "cannot be closed without an effectiveness verification"
 	g update-ref refs/heads/main main~2
@@ -137,9 +144,9 @@ test_claimed_concurrency_does_not_bypass_rules() {
 	verify_fails "names $fid twice"
 	g update-ref refs/heads/main main~2
 	# Signed before the step it claims to follow (the ledger orders steps by signing time).
-	SMSAUDIT_NOW=$(iso 5)
+	SMSAUDIT_NOW=$(since "$base" 5)
 	handmade step ben@example.org "  <step><finding>$fid</finding><after>$cause</after><correction><text>x</text></correction></step>" || return
-	SMSAUDIT_NOW=$(iso 30) verify_fails "comes after $cause, which is not a valid step of $NC signed before it"
+	SMSAUDIT_NOW=$(since "$base" 30) verify_fails "comes after $cause, which is not a valid step of $NC signed before it"
 	unset SMSAUDIT_NOW
 }
 
