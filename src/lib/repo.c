@@ -4,6 +4,7 @@
  * refs/heads/main.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -179,8 +180,19 @@ int smsaudit_repo_open(smsaudit_repo **out, const char *path)
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	if (git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+	/* A bare clone, a git dir, or a clone's work tree (its .git is used). */
+	if (git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
 		return error_set(SMSAUDIT_ENOTFOUND, "%s: not an smsaudit repository (%s)", path, git_reason());
+	/* With a work tree, everything of ours (pins, caches, messages) names the
+	 * git dir, so "clone" and "clone/.git" are one repository. */
+	char gitdir[PATH_MAX];
+	if (!git_repository_is_bare(g)) {
+		snprintf(gitdir, sizeof(gitdir), "%s", git_repository_path(g));
+		size_t n = strlen(gitdir);
+		while (n > 1 && gitdir[n - 1] == '/')
+			gitdir[--n] = '\0';
+		path = gitdir;
+	}
 	/* Inside a receive hook git keeps the pushed objects in a quarantine
 	 * folder until the hook accepts them: read them from there too. */
 	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
@@ -193,6 +205,41 @@ int smsaudit_repo_open(smsaudit_repo **out, const char *path)
 	}
 	git_odb_free(odb);
 	return wrap(out, g, path);
+}
+
+/*
+ * A clone with a work tree whose HEAD is main: after main moves, bring the
+ * index and the files up to date from the commit main was at, so the work
+ * tree never lags behind and an ordinary `git commit` there cannot take back
+ * records it never had. Files changed by hand are left alone (git's safe
+ * checkout) and the person is told; main has moved either way.
+ */
+static void work_tree_follow(smsaudit_repo *repo, const git_oid *from)
+{
+	if (git_repository_is_bare(repo->git))
+		return;
+	git_reference *head = NULL;
+	int on_main = git_reference_lookup(&head, repo->git, "HEAD") == 0 &&
+	              git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	              strcmp(git_reference_symbolic_target(head), MAIN_REF) == 0;
+	git_reference_free(head);
+	if (!on_main) {
+		git_error_clear();
+		return;
+	}
+	git_commit *base = NULL;
+	git_tree *tree = NULL;
+	git_checkout_options o;
+	git_checkout_options_init(&o, GIT_CHECKOUT_OPTIONS_VERSION);
+	o.checkout_strategy = GIT_CHECKOUT_SAFE;
+	if (from && git_commit_lookup(&base, repo->git, from) == 0 && git_commit_tree(&tree, base) == 0)
+		o.baseline = tree;
+	if (git_checkout_head(repo->git, &o) < 0)
+		notice("%s: main moved, but its work tree %s was not brought up to date (%s); run 'git checkout "
+		       "main' there", repo->path, git_repository_workdir(repo->git), git_reason());
+	git_tree_free(tree);
+	git_commit_free(base);
+	git_error_clear();
 }
 
 void smsaudit_repo_free(smsaudit_repo *repo)
@@ -976,6 +1023,7 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 		if (r == 0) {
 			from_git(out, &commit_id);
 			git_signature_free(sig);
+			work_tree_follow(repo, have_head ? &head_id : NULL);
 			/* The commit stands whatever happens here: a failed consolidation
 			 * leaves the packs as they were, and the next commit tries again. */
 			packs_consolidate(NULL, repo->git, git_repository_path(repo->git), 0);
@@ -2557,6 +2605,7 @@ int smsaudit_repo_main_move(smsaudit_repo *repo, const smsaudit_oid *from, const
 		return ref_lock_error(repo, MAIN_REF, 0);
 	if (r < 0)
 		return error_set(SMSAUDIT_EIO, "%s: main moved while syncing; run sync again (%s)", repo->path, git_reason());
+	work_tree_follow(repo, &f);
 	return 0;
 }
 

@@ -256,3 +256,31 @@ test_three_clones_through_git_daemon() {
 	same_main a b c server
 	stop_daemon
 }
+
+# A clone made with stock git has a work tree: --repo takes it (or its .git,
+# the same repository), every write brings the work tree up to date, so an
+# ordinary commit there takes nothing back, and sync works from it.
+test_work_tree_clone() {
+	make_repo || return
+	git clone -q --bare "$SMSAUDIT_REPO" "$TMPD/server.git" || { fail "git clone --bare"; return; }
+	git clone -q "$TMPD/server.git" "$TMPD/wt" || { fail "git clone"; return; }
+	export SMSAUDIT_REPO="$TMPD/wt"
+	run verify
+	expect_rc 0
+	add_ev W "" ben@example.org "From the work tree" || return
+	[ -z "$(git -C "$TMPD/wt" status --porcelain)" ] || { fail "the work tree lags behind main:"; git -C "$TMPD/wt" status --short | head -5; }
+	w_path=$(SMSAUDIT_REPO="$TMPD/wt/.git" record_path "$W")
+	[ -f "$TMPD/wt/$w_path" ] || fail "the new record is not in the work tree"
+	# The same repository through its .git: the pin holds, no new trust prompt.
+	SMSAUDIT_REPO="$TMPD/wt/.git" run verify
+	expect_rc 0
+	expect_no_out "compare it with"
+	# An ordinary commit in the work tree keeps every record.
+	echo "meeting notes" >"$TMPD/wt/notes.txt"
+	(cd "$TMPD/wt" && git add notes.txt && git commit -qm notes) || { fail "git commit"; return; }
+	git -C "$TMPD/wt" cat-file -e "main:$w_path" || fail "an ordinary commit in the work tree dropped $w_path"
+	git -C "$TMPD/wt" reset -q --hard HEAD~1
+	run sync
+	expect_rc 0
+	git --git-dir="$TMPD/server.git" cat-file -e "main:$w_path" || fail "sync from the work tree did not push $w_path"
+}
