@@ -244,6 +244,12 @@ test_three_clones_through_git_daemon() {
 	on a finding show "$num"
 	expect_out "Cause from B"
 	expect_out "Correction from C"
+	# The post-receive hook pinned the server's main after each push, so a
+	# push is judged from the checkpoint: a verify there has nothing new.
+	SMSAUDIT_REPO="$TMPD/server.git" run --format json verify
+	expect_rc 0
+	expect_out '"replay": "since-checkpoint"'
+	expect_out '"commits_judged": 0'
 	# A forged push through the server: a record taken out with stock git.
 	git clone -q "$DAEMON_URL/server.git" "$TMPD/w" || { fail "git clone"; stop_daemon; return; }
 	victim=$(cd "$TMPD/w" && git ls-files records | grep '/ev-.*\.xml$' | head -1)
