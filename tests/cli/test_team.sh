@@ -58,6 +58,12 @@ test_concurrent_steps_are_kept_and_settled() {
 	expect_rc 0
 	on b --as ada@example.org finding correct "$NC" --text "The three changes were assessed"
 	expect_rc 0
+	# The pin is of the repository: on this machine, b has not got what a's
+	# verify accepted, and says why that may be.
+	verified a
+	on b verify
+	expect_rc 1
+	expect_out "or this clone is behind another clone of the repository verified here: run smsaudit sync"
 	synced a && synced b && synced a || return
 	same_main a b server
 	verified a b
