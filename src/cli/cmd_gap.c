@@ -750,6 +750,10 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	}
 	out_set_int(o, "deadlines_overdue", (long long)noverdue);
 	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
+	const char *sms_conflicts = "";
+	int sms_merged = smsaudit_state_sms_concurrent(v.st, &sms_conflicts);
+	out_set_str(o, "sms_merged_concurrent_versions", sms_merged ? "yes" : "no");
+	out_set_str(o, "sms_changed_on_both", sms_conflicts);
 	size_t nconc = smsaudit_status_concurrent_count(s);
 	char conc_line[400] = "";
 	out_node *conc = out_set_arr(o, "concurrent_steps", "finding");
@@ -825,6 +829,10 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			static const char *const heads[] = { "ITEM", "DAYS", "THEN" };
 			out_table(stdout, ctx, lapse_rows, keys, heads, 3);
 		}
+		if (sms_merged)
+			printf("\n%sSMS description%s: merged from versions changed concurrently on two clones%s%s%s "
+			       "(smsaudit sms show)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), *sms_conflicts ? "; both changed " : "",
+			       cli_safe(sms_conflicts), *sms_conflicts ? ", the later version's kept" : "");
 		if (nconc) {
 			printf("\n%sConcurrent steps to settle%s: %zu finding%s (", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), nconc,
 			       nconc == 1 ? "" : "s");

@@ -187,6 +187,10 @@ static int sms_show(cli_ctx *ctx, int npos)
 		out_set_str(pn, "clause", p->pins[i].clause);
 		out_set_int(pn, "surveillance", p->pins[i].surveillance);
 	}
+	const char *conflicts = "";
+	int merged = smsaudit_state_sms_concurrent(v.st, &conflicts);
+	out_set_str(o, "merged_concurrent_versions", merged ? "yes" : "no");
+	out_set_str(o, "changed_on_both", conflicts);
 	out_set_int(o, "major_verify_days", p->major_verify_days);
 	out_set_int(o, "major_after_stage2_months", p->major_after_stage2_months);
 	out_set_int(o, "minor_plan_days", p->minor_plan_days);
@@ -201,6 +205,10 @@ static int sms_show(cli_ctx *ctx, int npos)
 		rc = out_emit(stdout, o, ctx->format, "sms") < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
 		printf("%s (commit %.12s)\n\n", cli_safe(smsaudit_store_organisation(v.store)), v.hex);
+		if (merged)
+			printf("Merged from versions changed concurrently on two clones%s%s%s.\n\n",
+			       *conflicts ? "; both changed " : "", cli_safe(conflicts),
+			       *conflicts ? " (the later version's kept)" : "");
 		printf("Certification cycle\n");
 		if (p->certification_decision) {
 			char x[11];

@@ -32,7 +32,7 @@ on() {
 
 synced() {
 	on "$1" sync
-	[ "$rc" = 0 ] || { fail "sync of $1: exit $rc: $(cat "$err")"; return 1; }
+	[ "$rc" = 0 ] || { fail "sync of $1: exit $rc: $(cat "$err")"; sed 's/^/      /' "$out" | head -5; return 1; }
 }
 
 same_main() {
@@ -295,4 +295,46 @@ test_work_tree_clone() {
 	run sync
 	expect_rc 0
 	git --git-dir="$TMPD/server.git" cat-file -e "main:$w_path" || fail "sync from the work tree did not push $w_path"
+}
+
+# Two people change the SMS description offline: each signs a whole new
+# version, and after the sync both changes are in force; a value both changed
+# is the later version's, and status and sms show say so.
+test_sms_changed_on_two_clones_keeps_both() {
+	team_repo || return
+	on a --as ada@example.org sms set-cycle --internal-audit-months 6
+	expect_rc 0
+	on b --as ada@example.org sms set-cycle --surveillances 3
+	expect_rc 0
+	synced a && synced b && synced a || return
+	same_main a b server
+	verified a b
+	for c in a b; do
+		on $c --format json sms show
+		expect_out '"internal_audit_months": 6'
+		expect_out '"surveillances": 3'
+		expect_out '"merged_concurrent_versions": "yes"'
+		expect_out '"changed_on_both": ""'
+	done
+	on a status
+	expect_out "SMS description: merged from versions changed concurrently on two clones"
+	# The same value changed on both: the later version's stands, and is named.
+	on a --as ada@example.org sms set-cycle --internal-audit-months 9
+	expect_rc 0
+	SMSAUDIT_NOW=$(iso 5) on b --as ada@example.org sms set-cycle --internal-audit-months 12
+	expect_rc 0
+	synced a && synced b && synced a || return
+	verified a b
+	on a --format json sms show
+	expect_out '"internal_audit_months": 12'
+	expect_out '"surveillances": 3'
+	grep changed_on_both "$out" > /tmp/dbg2.txt; grep merged "$out" >> /tmp/dbg2.txt
+	expect_out '"changed_on_both": "internal-audit-months"'
+	# A version made from the merged one replaces it: nothing concurrent any more.
+	SMSAUDIT_NOW=$(iso 10) on a --as ada@example.org sms set-cycle --internal-audit-months 10
+	expect_rc 0
+	on a --format json sms show
+	expect_out '"internal_audit_months": 10'
+	expect_out '"surveillances": 3'
+	expect_out '"merged_concurrent_versions": "no"'
 }
