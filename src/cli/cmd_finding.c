@@ -511,6 +511,17 @@ static void print_text(const char *label, const char *text, int width)
 	out_wrap(stdout, text, 6, width - 6);
 }
 
+/* The fields every listed step has: id, kind, time, signer, text. */
+static void put_step(out_node *o, const smsaudit_record *s)
+{
+	char t[21];
+	smsaudit_time_format(t, s->made_at);
+	out_set_str(o, "id", s->id);
+	out_set_str(o, "step", smsaudit_step_kind_name(s->step.kind));
+	out_set_str(o, "at", t);
+	out_set_str(o, "by", s->made_by);
+}
+
 /* Steps made on two clones without seeing each other: the latest ones while
  * there are several, and those the rules kept without effect. */
 static void put_concurrent(out_node *o, const smsaudit_finding *f)
@@ -522,12 +533,7 @@ static void put_concurrent(out_node *o, const smsaudit_finding *f)
 	for (size_t i = 0; i < f->nunapplied; i++) {
 		const smsaudit_record *s = f->unapplied[i].step;
 		out_node *u = out_push_obj(un);
-		char t[21];
-		smsaudit_time_format(t, s->made_at);
-		out_set_str(u, "id", s->id);
-		out_set_str(u, "step", smsaudit_step_kind_name(s->step.kind));
-		out_set_str(u, "at", t);
-		out_set_str(u, "by", s->made_by);
+		put_step(u, s);
 		out_set_str(u, "text", s->step.text);
 		out_set_str(u, "reason", f->unapplied[i].reason);
 	}
@@ -590,12 +596,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const smsaudit_record *s = f->steps[i];
 		out_node *so = out_push_obj(steps);
-		char t[21];
-		smsaudit_time_format(t, s->made_at);
-		out_set_str(so, "id", s->id);
-		out_set_str(so, "step", smsaudit_step_kind_name(s->step.kind));
-		out_set_str(so, "at", t);
-		out_set_str(so, "by", s->made_by);
+		put_step(so, s);
 		out_set_str(so, "by_name", signer_name(st, s->made_by));
 		out_set_str(so, "text", s->step.text);
 		if (s->step.kind == SMSAUDIT_STEP_CAUSE)
