@@ -1125,6 +1125,81 @@ static int commit_at_cb(const smsaudit_oid *commit, time_t when, const char *sum
 	return 1; /* newest first: the first one at or before `when` is the answer */
 }
 
+/*
+ * Work made by `when` on another clone and merged later is on a second
+ * parent: the first-parent commit of that day does not hold it. Move forward
+ * along main's first parents to the first commit that holds every commit
+ * made by then (at most `limit` steps; the first-parent commit otherwise).
+ */
+static int commit_holding_all(git_oid *at, smsaudit_repo *repo, time_t when, size_t limit)
+{
+	git_revwalk *walk = NULL;
+	git_oid *missing = NULL, id;
+	size_t nmissing = 0, amissing = 0;
+	int rc = 0;
+	if (git_revwalk_new(&walk, repo->git) < 0 || git_revwalk_push_ref(walk, MAIN_REF) < 0 ||
+	    git_revwalk_hide(walk, at) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo->git, &id) < 0)
+			continue;
+		time_t t = (time_t)git_commit_time(c);
+		git_commit_free(c);
+		if (t > when)
+			continue;
+		if (nmissing == amissing) {
+			size_t na = amissing ? amissing * 2 : 8;
+			git_oid *nm = realloc(missing, na * sizeof(*nm));
+			if (!nm) {
+				rc = error_oom();
+				break;
+			}
+			missing = nm;
+			amissing = na;
+		}
+		missing[nmissing++] = id;
+	}
+	git_revwalk_free(walk);
+	if (rc < 0 || nmissing == 0) {
+		free(missing);
+		return rc;
+	}
+	/* main's first parents from the newest back to `at`, then forward. */
+	git_oid *line = NULL;
+	size_t nline = 0;
+	git_oid cur;
+	int have = git_reference_name_to_id(&cur, repo->git, MAIN_REF) == 0;
+	while (rc == 0 && have && !git_oid_equal(&cur, at)) {
+		git_oid *nl = realloc(line, (nline + 1) * sizeof(*nl));
+		git_commit *c = NULL;
+		if (!nl) {
+			rc = error_oom();
+			break;
+		}
+		line = nl;
+		line[nline++] = cur;
+		have = git_commit_lookup(&c, repo->git, &cur) == 0 && git_commit_parentcount(c) > 0;
+		if (have)
+			cur = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+	}
+	for (size_t k = nline, steps = 0; rc == 0 && k-- > 0 && steps++ < limit;) {
+		size_t held = 0;
+		while (held < nmissing && (git_oid_equal(&line[k], &missing[held]) ||
+		                           git_graph_descendant_of(repo->git, &line[k], &missing[held]) == 1))
+			held++;
+		if (held == nmissing) {
+			*at = line[k];
+			break;
+		}
+	}
+	git_error_clear();
+	free(line);
+	free(missing);
+	return rc;
+}
+
 int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
 {
 	commit_at_ctx c = { when, { { 0 } }, 0 };
@@ -1136,7 +1211,11 @@ int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
 		smsaudit_time_format(t, when);
 		return error_set(SMSAUDIT_ENOTFOUND, "%s: the repository has no commit at or before %s", repo->path, t);
 	}
-	*out = c.found;
+	git_oid at;
+	to_git(&at, &c.found);
+	if ((rc = commit_holding_all(&at, repo, when, 1000)) < 0)
+		return rc;
+	from_git(out, &at);
 	return 0;
 }
 

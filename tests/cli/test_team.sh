@@ -338,3 +338,38 @@ test_sms_changed_on_two_clones_keeps_both() {
 	expect_out '"surveillances": 3'
 	expect_out '"merged_concurrent_versions": "no"'
 }
+
+# Work signed on one clone before a date and merged after it counts at that
+# date, whichever clone made the merge: --at does not follow only the first
+# parent.
+test_at_a_date_counts_work_merged_later() {
+	export SMSAUDIT_NOW=2026-06-01T09:00:00Z
+	make_repo || return
+	git clone -q --bare "$SMSAUDIT_REPO" "$TMPD/server.git" || { fail "git clone --bare"; return; }
+	for c in a b; do
+		run clone "$TMPD/server.git" "$TMPD/$c.git"
+		expect_rc 0
+	done
+	SMSAUDIT_NOW=2026-06-02T09:00:00Z
+	SMSAUDIT_REPO="$TMPD/b.git" add_ev FROM_B "" ben@example.org "Signed on B" || return
+	SMSAUDIT_NOW=2026-06-05T09:00:00Z
+	SMSAUDIT_REPO="$TMPD/a.git" add_ev FROM_A "" ben@example.org "Signed on A" || return
+	synced a || return
+	# B merges on the 10th: A's commit is B's main's second parent.
+	SMSAUDIT_NOW=2026-06-10T09:00:00Z
+	synced b || return
+	SMSAUDIT_NOW=2026-06-11T09:00:00Z
+	synced a || return
+	same_main a b server
+	for c in a b; do
+		on $c evidence list --at 2026-06-07 --format csv
+		expect_rc 0
+		expect_out "$FROM_A"
+		expect_out "$FROM_B"
+		# Nothing signed after the date counts.
+		on $c evidence list --at 2026-06-03 --format csv
+		expect_out "$FROM_B"
+		expect_no_out "$FROM_A"
+	done
+	unset SMSAUDIT_NOW
+}
