@@ -42,14 +42,29 @@ typedef struct {
 	const smsaudit_record *implemented; /* the implemented step, NULL while open */
 } smsaudit_finding_action;
 
+/* A step made concurrently with steps its signer had not seen (offline, on
+ * another clone), which the rules do not allow after them: kept, signed and
+ * valid on its own branch, but without effect. */
+typedef struct {
+	const smsaudit_record *step;
+	char reason[512];                   /* the rule it breaks after the steps it had not seen */
+} smsaudit_finding_unapplied;
+
 typedef struct {
 	const smsaudit_record *record;      /* the finding as raised */
 	char number[24];                    /* NC-2027-004, OBS-..., OFI-... (derived, for people) */
 	const smsaudit_grade *grade;
 	smsaudit_finding_phase phase;
 	int not_effective;                  /* the last verification found the actions not effective */
-	const smsaudit_record *const *steps;   /* every step that counts, in time order */
+	const smsaudit_record *const *steps;   /* every step applied, in time order */
 	size_t nsteps;
+	/* The latest steps no later step names (the finding itself before any).
+	 * More than one: steps were made concurrently, and a person settles them
+	 * by recording a step (a note will do) that comes after all of them. */
+	const smsaudit_record *const *heads;
+	size_t nheads;
+	const smsaudit_finding_unapplied *unapplied;   /* concurrent steps kept without effect */
+	size_t nunapplied;
 	const smsaudit_finding_action *actions;
 	size_t nactions;
 	time_t planned_at;                  /* first plan step, 0: none */

@@ -115,11 +115,13 @@ typedef struct {
 	char *note;
 } smsaudit_assessment_body;
 
-/* Evidence cited by a finding or a step, pinned to the commit it was cited
- * at and to its content's SHA-256. */
+/* Evidence cited by a finding or a step: its record id and its content's
+ * SHA-256. Records made by earlier versions also named the commit it was cited
+ * at; that is kept for display only, since a rebase or cherry-pick changes
+ * commit ids without changing what was cited. */
 typedef struct {
 	char id[SMSAUDIT_ID_MAX];
-	char commit[41];
+	char commit[41];                /* "" in records made since; never checked */
 	char sha256[65];
 } smsaudit_evidence_ref;
 
@@ -165,10 +167,11 @@ typedef enum {
 	SMSAUDIT_STEP_CLOSED,
 	SMSAUDIT_STEP_REOPENED,
 	SMSAUDIT_STEP_WITHDRAWN,        /* raised by mistake: withdrawn with its reason (the text) */
+	SMSAUDIT_STEP_NOTE,             /* a remark that changes nothing; settles concurrent steps */
 	SMSAUDIT_STEP__COUNT
 } smsaudit_step_kind;
 
-/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn" */
+/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn", "note" */
 const char *smsaudit_step_kind_name(smsaudit_step_kind k);
 
 typedef enum { SMSAUDIT_CAUSE_5WHYS, SMSAUDIT_CAUSE_FISHBONE, SMSAUDIT_CAUSE_OTHER } smsaudit_cause_method;
@@ -185,6 +188,12 @@ typedef struct {
 
 typedef struct {
 	char finding[SMSAUDIT_ID_MAX];  /* the finding record this step belongs to */
+	/* The latest steps of the finding (or the finding itself) its signer had
+	 * seen: the step comes after them. Two steps that do not name each other
+	 * were made concurrently (offline, on two clones). Empty in records made
+	 * by earlier versions: such a step comes after everything before it. */
+	char **after;
+	size_t nafter;
 	smsaudit_step_kind kind;
 	char *text;                     /* what was done / found / decided; the response when closing */
 	smsaudit_cause_method method;   /* CAUSE */

@@ -107,6 +107,9 @@ size_t smsaudit_status_deadline_count(const smsaudit_status *s);
 const smsaudit_status_deadline *smsaudit_status_deadline_at(const smsaudit_status *s, size_t i);
 size_t smsaudit_status_overdue_count(const smsaudit_status *s);
 size_t smsaudit_status_due_soon_count(const smsaudit_status *s);
+/* Findings (open or closed) with concurrent steps nobody has settled yet, in raising order. */
+size_t smsaudit_status_concurrent_count(const smsaudit_status *s);
+const smsaudit_finding *smsaudit_status_concurrent_at(const smsaudit_status *s, size_t i);
 
 /* The next audit, or NULL; whole days from the as-of date to its first planned day (negative once begun). */
 const smsaudit_audit *smsaudit_status_next_audit(const smsaudit_status *s);

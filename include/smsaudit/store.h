@@ -327,9 +327,14 @@ typedef struct {
 int smsaudit_store_record_certificate(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
                                       const smsaudit_certificate_input *in);
 /* The SMS description in force at the state's commit (a standalone <sms>
- * document): the latest valid sms record in the ledger's order, else the
- * smsaudit.xml of the first commit. */
+ * document): the valid sms records applied in the ledger's order, versions
+ * made concurrently on two clones merged, else the smsaudit.xml of the first
+ * commit. */
 int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st);
+/* 1 when the description in force merges versions made concurrently; then
+ * `conflicts` names the elements both changed (the later version's kept), or
+ * is "". */
+int smsaudit_state_sms_concurrent(const smsaudit_state *st, const char **conflicts);
 /* The commit the state was loaded at. */
 const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st);
 /* The first commit of the history the state was loaded from. */

@@ -1,4 +1,4 @@
-/* smsaudit finding raise|correct|cause|plan|implement|verify|close|reopen|list|show|export */
+/* smsaudit finding raise|correct|cause|plan|implement|verify|close|reopen|note|list|show|export */
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +194,10 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		in.kind = SMSAUDIT_STEP_WITHDRAWN;
 		if (!(in.text = a->reason))
 			return cli_usage("finding", "--reason is required: why the finding is withdrawn");
+	} else if (strcmp(sub, "note") == 0) {
+		in.kind = SMSAUDIT_STEP_NOTE;
+		if (!(in.text = a->text))
+			return cli_usage("finding", "--text is required: the remark (for concurrent steps, which one stands)");
 	} else {
 		in.kind = SMSAUDIT_STEP_REOPENED;
 		if (!(in.text = a->reason))
@@ -214,7 +218,7 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	} else {
 		static const char *const done[] = { "Correction recorded for", "Root cause recorded for", "Plan recorded for",
 		                                    "Implementation recorded for", "Verification recorded for", "Closed",
-		                                    "Reopened", "Withdrew" };
+		                                    "Reopened", "Withdrew", "Note recorded for" };
 		printf("%s %s (%s)", done[in.kind], pos[0], id);
 		if (in.kind == SMSAUDIT_STEP_VERIFIED)
 			printf(": %s", in.effective ? "effective" : "not effective; plan new actions");
@@ -517,7 +521,6 @@ static void put_refs(out_node *o, const smsaudit_evidence_ref *refs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		out_node *e = out_push_obj(arr);
 		out_set_str(e, "id", refs[i].id);
-		out_set_str(e, "commit", refs[i].commit);
 		out_set_str(e, "sha256", refs[i].sha256);
 	}
 }
@@ -525,7 +528,7 @@ static void put_refs(out_node *o, const smsaudit_evidence_ref *refs, size_t n)
 static void print_refs(const smsaudit_evidence_ref *refs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		printf("      evidence %s (sha256 %.12s..., commit %.12s)\n", refs[i].id, refs[i].sha256, refs[i].commit);
+		printf("      evidence %s (sha256 %.12s...)\n", refs[i].id, refs[i].sha256);
 }
 
 static void print_text(const char *label, const char *text, int width)
@@ -534,6 +537,63 @@ static void print_text(const char *label, const char *text, int width)
 		return;
 	printf("      %s", label);
 	out_wrap(stdout, text, 6, width - 6);
+}
+
+/* The fields every listed step has: id, kind, time, signer, text. */
+static void put_step(out_node *o, const smsaudit_record *s)
+{
+	char t[21];
+	smsaudit_time_format(t, s->made_at);
+	out_set_str(o, "id", s->id);
+	out_set_str(o, "step", smsaudit_step_kind_name(s->step.kind));
+	out_set_str(o, "at", t);
+	out_set_str(o, "by", s->made_by);
+}
+
+/* Steps made on two clones without seeing each other: the latest ones while
+ * there are several, and those the rules kept without effect. */
+static void put_concurrent(out_node *o, const smsaudit_finding *f)
+{
+	out_node *heads = out_set_arr(o, "concurrent", "step");
+	for (size_t i = 0; f->nheads > 1 && i < f->nheads; i++)
+		out_set_str(out_push_obj(heads), "id", f->heads[i]->id);
+	out_node *un = out_set_arr(o, "unapplied", "step");
+	for (size_t i = 0; i < f->nunapplied; i++) {
+		const smsaudit_record *s = f->unapplied[i].step;
+		out_node *u = out_push_obj(un);
+		put_step(u, s);
+		out_set_str(u, "text", s->step.text);
+		out_set_str(u, "reason", f->unapplied[i].reason);
+	}
+}
+
+static void print_step_line(const smsaudit_state *st, const smsaudit_record *s)
+{
+	char t[21];
+	smsaudit_time_format(t, s->made_at);
+	const char *what = s->type == SMSAUDIT_REC_STEP ? smsaudit_step_kind_name(s->step.kind) : "raised";
+	printf("  %s  %-13s %s <%s>  %s\n", t, what, cli_safe(signer_name(st, s->made_by)), cli_safe(s->made_by), s->id);
+}
+
+static void print_concurrent(cli_ctx *ctx, const smsaudit_state *st, const smsaudit_finding *f, int width)
+{
+	if (f->nunapplied) {
+		printf("\n%sKept without effect%s (made concurrently; the rules do not allow them after the steps above)\n",
+		       cli_sgr(ctx, "1"), cli_sgr(ctx, "0"));
+		for (size_t i = 0; i < f->nunapplied; i++) {
+			print_step_line(st, f->unapplied[i].step);
+			print_text("", f->unapplied[i].step->step.text, width);
+			print_text("why: ", f->unapplied[i].reason, width);
+		}
+	}
+	if (f->nheads > 1) {
+		printf("\n%s%sConcurrent steps to settle%s: signed on different clones, neither after the other\n",
+		       cli_sgr(ctx, "1"), cli_sgr(ctx, "33"), cli_sgr(ctx, "0"));
+		for (size_t i = 0; i < f->nheads; i++)
+			print_step_line(st, f->heads[i]);
+		printf("  Record the next step, or 'smsaudit finding note %s --text ...' saying which stands.\n",
+		       f->number);
+	}
 }
 
 static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
@@ -565,12 +625,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const smsaudit_record *s = f->steps[i];
 		out_node *so = out_push_obj(steps);
-		char t[21];
-		smsaudit_time_format(t, s->made_at);
-		out_set_str(so, "id", s->id);
-		out_set_str(so, "step", smsaudit_step_kind_name(s->step.kind));
-		out_set_str(so, "at", t);
-		out_set_str(so, "by", s->made_by);
+		put_step(so, s);
 		out_set_str(so, "by_name", signer_name(st, s->made_by));
 		out_set_str(so, "text", s->step.text);
 		if (s->step.kind == SMSAUDIT_STEP_CAUSE)
@@ -580,6 +635,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		if (s->step.nevidence)
 			put_refs(so, s->step.evidence, s->step.nevidence);
 	}
+	put_concurrent(o, f);
 	out_node *acts = out_set_arr(o, "action_list", "action");
 	for (size_t i = 0; i < f->nactions; i++) {
 		const smsaudit_finding_action *fa = &f->actions[i];
@@ -659,6 +715,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 			print_text("", s->step.text, width);
 			print_refs(s->step.evidence, s->step.nevidence);
 		}
+		print_concurrent(ctx, st, f, width);
 		if (ndl) {
 			smsaudit_date_format(d, fv.v.as_of);
 			printf("\n%sDeadlines%s (as of %s)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), d);
@@ -706,6 +763,7 @@ static const cli_option verify_opts[] = {
 /* --response: an observation's or OFI's response, the same as --note */
 static const cli_option close_opts[] = { { "note", 1, O_NOTE, 0 }, { "response", 1, O_NOTE, 0 }, { NULL, 0, 0, 0 } };
 static const cli_option reopen_opts[] = { { "reason", 1, O_REASON, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option note_opts[] = { { "text", 1, O_TEXT, 0 }, { NULL, 0, 0, 0 } };
 /* export filters as list does */
 static const cli_option list_opts[] = {
 	{ "open", 0, O_OPEN, 0 }, { "overdue", 0, O_OVERDUE, 0 }, { "grade", 1, O_GRADE, 0 },
@@ -743,6 +801,9 @@ const cli_sub cmd_finding_subs[] = {
 	{ "withdraw",
 	  "smsaudit finding withdraw FINDING --reason TEXT\n",
 	  reopen_opts },
+	{ "note",
+	  "smsaudit finding note FINDING --text TEXT\n",
+	  note_opts },
 	{ "list",
 	  "smsaudit finding list [--open] [--overdue] [--grade G] [--clause ID] [--at DATE]\n",
 	  list_opts },
@@ -780,6 +841,11 @@ const char cmd_finding_help[] =
 	"                 the others; not once closed. It keeps its record and number,\n"
 	"                 takes no further step, and no longer counts in gap, status,\n"
 	"                 deadlines or packs; 'list' and 'export' show it apart\n"
+	"  note           anyone but a viewer, at any time; changes nothing\n"
+	"Steps made concurrently on two clones (neither signer had seen the other's)\n"
+	"are both kept after a sync: each is applied in signing order if the rules allow\n"
+	"it, else kept without effect. 'show' and 'status' list them until someone\n"
+	"records a step that comes after both, e.g. 'finding note ... --text \"A stands\"'.\n"
 	"Deadlines come from smsaudit.xml: a major verified within 90 days (and within 6\n"
 	"months of stage 2, and before a certification decision); a minor planned within\n"
 	"30 days and verified at the next audit; each action by its due date. 'list\n"

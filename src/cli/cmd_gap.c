@@ -776,6 +776,20 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	}
 	out_set_int(o, "deadlines_overdue", (long long)noverdue);
 	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
+	const char *sms_conflicts = "";
+	int sms_merged = smsaudit_state_sms_concurrent(v.st, &sms_conflicts);
+	out_set_str(o, "sms_merged_concurrent_versions", sms_merged ? "yes" : "no");
+	out_set_str(o, "sms_changed_on_both", sms_conflicts);
+	size_t nconc = smsaudit_status_concurrent_count(s);
+	char conc_line[400] = "";
+	out_node *conc = out_set_arr(o, "concurrent_steps", "finding");
+	for (size_t i = 0, used = 0; i < nconc; i++) {
+		const smsaudit_finding *f = smsaudit_status_concurrent_at(s, i);
+		out_set_str(out_push_obj(conc), "number", f->number);
+		int k = snprintf(conc_line + used, sizeof(conc_line) - used, "%s%s", i ? ", " : "", f->number);
+		if (k > 0 && (size_t)k < sizeof(conc_line) - used)
+			used += (size_t)k;
+	}
 	out_node *lapse = out_set_arr(o, "lapsing", "item");
 	out_node *lapse_rows = out_array("item");
 	size_t nlapse = smsaudit_status_lapse_count(s);
@@ -847,6 +861,15 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			static const char *const keys[] = { "item", "within_days", "then" };
 			static const char *const heads[] = { "ITEM", "DAYS", "THEN" };
 			out_table(stdout, ctx, lapse_rows, keys, heads, 3);
+		}
+		if (sms_merged)
+			printf("\n%sSMS description%s: merged from versions changed concurrently on two clones%s%s%s "
+			       "(smsaudit sms show)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), *sms_conflicts ? "; both changed " : "",
+			       cli_safe(sms_conflicts), *sms_conflicts ? ", the later version's kept" : "");
+		if (nconc) {
+			printf("\n%sConcurrent steps to settle%s: %zu finding%s (", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), nconc,
+			       nconc == 1 ? "" : "s");
+			printf("signed on different clones; see smsaudit finding show): %s\n", conc_line);
 		}
 		if (awaiting)
 			printf("\n%sWaiting for a time-stamp token%s: %zu record%s (the time-stamping authority did not answer; "

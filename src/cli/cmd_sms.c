@@ -317,6 +317,10 @@ static int sms_show(cli_ctx *ctx, const sms_args *a, int npos)
 		out_set_str(pn, "clause", p->pins[i].clause);
 		out_set_int(pn, "surveillance", p->pins[i].surveillance);
 	}
+	const char *conflicts = "";
+	int merged = smsaudit_state_sms_concurrent(v.st, &conflicts);
+	out_set_str(o, "merged_concurrent_versions", merged ? "yes" : "no");
+	out_set_str(o, "changed_on_both", conflicts);
 	out_set_int(o, "major_verify_days", p->major_verify_days);
 	out_set_int(o, "major_after_stage2_months", p->major_after_stage2_months);
 	out_set_int(o, "minor_plan_days", p->minor_plan_days);
@@ -331,6 +335,10 @@ static int sms_show(cli_ctx *ctx, const sms_args *a, int npos)
 		rc = out_emit(stdout, o, ctx->format, "sms") < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
 		printf("%s (commit %.12s)\n\n", cli_safe(sv.organisation), v.hex);
+		if (merged)
+			printf("Merged from versions changed concurrently on two clones%s%s%s.\n\n",
+			       *conflicts ? "; both changed " : "", cli_safe(conflicts),
+			       *conflicts ? " (the later version's kept)" : "");
 		printf("Scope\n  ");
 		out_wrap(stdout, sv.scope, 2, out_term_width(ctx));
 		printf("  services:");

@@ -24,12 +24,28 @@ const char *smsaudit_finding_phase_name(smsaudit_finding_phase p)
 
 /* ---- the replay ---- */
 
+/* A finding and its kept steps form a graph: each step names the steps it
+ * came after. Node 0 is the finding itself. */
+typedef struct {
+	const finding_event *ev;        /* NULL for node 0 */
+	const smsaudit_record *rec;
+	size_t *parents;                /* node indexes */
+	size_t nparents;
+	int head;                       /* no later kept step names it */
+} fnode;
+
 typedef struct {
 	smsaudit_finding pub;
-	const smsaudit_record **steps;
+	smsaudit_finding raised;        /* pub as raised, before any step: where a branch replay starts */
+	const smsaudit_record **steps;  /* the steps applied, in time order */
 	size_t nsteps, asteps;
 	smsaudit_finding_action *actions;
 	size_t nactions, aactions;
+	fnode *nodes;
+	size_t nnodes, anodes;
+	smsaudit_finding_unapplied *unapplied;
+	size_t nunapplied, aunapplied;
+	const smsaudit_record **heads;
 	int has_cause;
 	int need_plan;          /* found not effective: new actions must be planned */
 	time_t last_at;         /* made-at of the latest record of this finding */
@@ -44,7 +60,6 @@ struct smsaudit_findings {
 typedef struct {
 	const smsaudit_state *st;
 	const smsaudit_catalogue *cat;
-	smsaudit_repo *repo;
 	time_t until;           /* records made from then on do not count (0: all) */
 	char msg[512];
 } replay_env;
@@ -186,13 +201,8 @@ static int check_refs(replay_env *env, const smsaudit_evidence_ref *refs, size_t
 			              refs[i].sha256, e->record->evidence.sha256);
 		if (e->record->made_at > at)
 			return reject(env, "cites evidence %s, which was recorded after it", refs[i].id);
-		if (env->repo) {
-			smsaudit_oid c;
-			if (smsaudit_repo_resolve(&c, env->repo, refs[i].commit) < 0 || !smsaudit_repo_exists(env->repo, &c, e->path))
-				return reject(env, "cites evidence %s at commit %.12s, which does not hold it", refs[i].id,
-				              refs[i].commit);
-			smsaudit_error_clear();
-		}
+		/* An old reference's commit id is not checked: the record id and the
+		 * digest name the evidence wherever a rebase or merge puts it. */
 	}
 	return 0;
 }
@@ -205,6 +215,29 @@ static int only_roles(replay_env *env, const finding_event *ev, unsigned allowed
 	smsaudit_roles_format(need, sizeof(need), allowed);
 	smsaudit_roles_format(have, sizeof(have), ev->signer_roles);
 	return reject(env, "%s is signed by one of: %s; %s is %s", what, need, ev->signer_email, *have ? have : "no role");
+}
+
+/* Keep `r` in the finding's graph after `parents` (which are heads no more). */
+static int add_node(replay_env *env, fwork *w, const finding_event *ev, const smsaudit_record *r,
+                    const size_t *parents, size_t nparents)
+{
+	if (w->nnodes == w->anodes) {
+		size_t na = w->anodes ? w->anodes * 2 : 8;
+		fnode *nn = realloc(w->nodes, na * sizeof(*nn));
+		if (!nn)
+			return reject(env, "out of memory");
+		w->nodes = nn;
+		w->anodes = na;
+	}
+	size_t *copy = NULL;
+	if (nparents && !(copy = malloc(nparents * sizeof(*copy))))
+		return reject(env, "out of memory");
+	for (size_t i = 0; i < nparents; i++) {
+		copy[i] = parents[i];
+		w->nodes[parents[i]].head = 0;
+	}
+	w->nodes[w->nnodes++] = (fnode){ ev, r, copy, nparents, 1 };
+	return 0;
 }
 
 static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
@@ -294,7 +327,8 @@ static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_eve
 	}
 	const char *prefix = smsaudit_grade_class_is_nc(g->cls) ? "NC" : g->cls == SMSAUDIT_GRADE_OBSERVATION ? "OBS" : "OFI";
 	snprintf(w->pub.number, sizeof(w->pub.number), "%s-%.4s-%03u", prefix, year, seq);
-	return 0;
+	w->raised = w->pub;
+	return add_node(env, w, NULL, r, NULL, 0);
 }
 
 static int add_step(replay_env *env, fwork *w, const smsaudit_record *r)
@@ -360,8 +394,6 @@ static int apply_withdrawal(replay_env *env, fwork *w, const finding_event *ev)
 		              external ? "an external auditor (the certification body's finding)"
 		                       : "an internal auditor or a quality manager",
 		              ev->signer_email);
-	if (r->made_at <= w->last_at)
-		return reject(env, "the withdrawal of %s is not later than the step before it", num);
 	if (w->pub.closed_at)
 		return reject(env, "%s is closed; a closed finding is not withdrawn", num);
 	if (add_step(env, w, r) < 0)
@@ -392,14 +424,13 @@ static int set_apart_withdrawn(smsaudit_findings *fs)
 	return 0;
 }
 
-static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
+/* The rules of one step against the finding as `w` has it; on success the
+ * step is applied. A refused step leaves `w` as it was. */
+static int apply_rules(replay_env *env, fwork *w, const finding_event *ev)
 {
 	const smsaudit_record *r = ev->rec;
 	const smsaudit_step_body *s = &r->step;
 	const char *kind = smsaudit_step_kind_name(s->kind);
-	fwork *w = find_by_id(fs, s->finding);
-	if (!w)
-		return reject(env, "%s step for finding %s, which does not exist or does not verify", kind, s->finding);
 	if (w->pub.withdrawn)
 		return reject(env, "%s step for %s, which was withdrawn (%s)", kind, w->pub.number, w->pub.withdrawn->id);
 	if (s->kind == SMSAUDIT_STEP_WITHDRAWN)
@@ -410,11 +441,13 @@ static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_even
 	unsigned auditors = SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
 	char what[160], list[200];
 	snprintf(what, sizeof(what), "the %s step of %s", kind, num);
-	if (r->made_at <= w->last_at)
-		return reject(env, "%s is not later than the step before it; steps are ordered by their signing time", what);
-	if (w->pub.closed_at && s->kind != SMSAUDIT_STEP_REOPENED)
+	if (w->pub.closed_at && s->kind != SMSAUDIT_STEP_REOPENED && s->kind != SMSAUDIT_STEP_NOTE)
 		return reject(env, "%s is closed; reopen it before recording a %s step", num, kind);
 	switch (s->kind) {
+	case SMSAUDIT_STEP_NOTE:
+		if (only_roles(env, ev, org | auditors, what) < 0)
+			return -1;
+		break;
 	case SMSAUDIT_STEP_CORRECTION:
 		if (only_roles(env, ev, org, what) < 0)
 			return -1;
@@ -537,7 +570,133 @@ static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_even
 	return add_step(env, w, r);
 }
 
-static void finish(smsaudit_findings *fs)
+/* Replay the finding along the steps `r` came after only (its ancestors),
+ * then apply `ev` there: the finding as its signer saw it. */
+static int apply_on_branch(replay_env *env, const fwork *w, const size_t *parents, size_t nparents,
+                           const finding_event *ev)
+{
+	unsigned char *ancestor = calloc(w->nnodes, 1);
+	size_t *stack = malloc((w->nnodes + nparents) * sizeof(*stack));
+	if (!ancestor || !stack) {
+		free(ancestor);
+		free(stack);
+		return reject(env, "out of memory");
+	}
+	size_t top = 0;
+	for (size_t i = 0; i < nparents; i++)
+		stack[top++] = parents[i];
+	while (top) {
+		size_t k = stack[--top];
+		if (ancestor[k])
+			continue;
+		ancestor[k] = 1;
+		for (size_t i = 0; i < w->nodes[k].nparents; i++)
+			if (!ancestor[w->nodes[k].parents[i]])
+				stack[top++] = w->nodes[k].parents[i];
+	}
+	fwork b;
+	memset(&b, 0, sizeof(b));
+	b.pub = w->raised;
+	/* Nodes are in replay order, so a step comes after its ancestors. An
+	 * ancestor that its own branch refused was kept unapplied: skip it here too. */
+	for (size_t k = 1; k < w->nnodes; k++)
+		if (ancestor[k] && apply_rules(env, &b, w->nodes[k].ev) < 0 && strcmp(env->msg, "out of memory") == 0)
+			break;
+	int rc = strcmp(env->msg, "out of memory") == 0 ? -1 : apply_rules(env, &b, ev);
+	free(b.steps);
+	free(b.actions);
+	free(ancestor);
+	free(stack);
+	return rc;
+}
+
+static int keep_unapplied(replay_env *env, fwork *w, const smsaudit_record *r, const char *reason)
+{
+	if (w->nunapplied == w->aunapplied) {
+		size_t na = w->aunapplied ? w->aunapplied * 2 : 4;
+		smsaudit_finding_unapplied *nu = realloc(w->unapplied, na * sizeof(*nu));
+		if (!nu)
+			return reject(env, "out of memory");
+		w->unapplied = nu;
+		w->aunapplied = na;
+	}
+	smsaudit_finding_unapplied *u = &w->unapplied[w->nunapplied++];
+	u->step = r;
+	snprintf(u->reason, sizeof(u->reason), "%s", reason);
+	return 0;
+}
+
+/*
+ * A step comes after the steps it names (or, in older records, after all
+ * the latest ones). One that names them all saw the finding as it is and must
+ * pass every rule. One that does not was made concurrently with the steps it
+ * did not see (offline, on another clone): it is applied if the rules allow
+ * it after them; otherwise it is kept unapplied when it was valid on its own
+ * branch, so a merge never makes a signed, valid step a problem. Either way
+ * the finding then has several latest steps until someone records a step
+ * that names them all. The order (signing time, then id) decides the rest.
+ */
+static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
+{
+	const smsaudit_record *r = ev->rec;
+	const smsaudit_step_body *s = &r->step;
+	const char *kind = smsaudit_step_kind_name(s->kind);
+	fwork *w = find_by_id(fs, s->finding);
+	if (!w)
+		return reject(env, "%s step for finding %s, which does not exist or does not verify", kind, s->finding);
+	size_t *parents = malloc((w->nnodes + s->nafter + 1) * sizeof(*parents)), nparents = 0;
+	if (!parents)
+		return reject(env, "out of memory");
+	int rc = 0;
+	if (s->nafter == 0) {
+		for (size_t k = 0; k < w->nnodes; k++)
+			if (w->nodes[k].head)
+				parents[nparents++] = k;
+	}
+	for (size_t i = 0; rc == 0 && i < s->nafter; i++) {
+		size_t k = 0;
+		while (k < w->nnodes && strcmp(w->nodes[k].rec->id, s->after[i]) != 0)
+			k++;
+		if (k == w->nnodes)
+			rc = reject(env, "the %s step of %s comes after %s, which is not a valid step of %s signed before it",
+			            kind, w->pub.number, s->after[i], w->pub.number);
+		for (size_t j = 0; rc == 0 && j < nparents; j++)
+			if (parents[j] == k)
+				rc = reject(env, "the %s step of %s names %s twice", kind, w->pub.number, s->after[i]);
+		if (rc == 0)
+			parents[nparents++] = k;
+	}
+	for (size_t j = 0; rc == 0 && j < nparents; j++)
+		if (r->made_at <= w->nodes[parents[j]].rec->made_at)
+			rc = reject(env, "the %s step of %s is not later than the step before it; steps are ordered by their "
+			            "signing time", kind, w->pub.number);
+	size_t covered = 0, heads = 0;
+	for (size_t k = 0; rc == 0 && k < w->nnodes; k++)
+		if (w->nodes[k].head) {
+			heads++;
+			for (size_t j = 0; j < nparents; j++)
+				covered += parents[j] == k;
+		}
+	int applied = 0;
+	if (rc == 0) {
+		rc = apply_rules(env, w, ev);
+		applied = rc == 0;
+		if (rc < 0 && covered < heads && strcmp(env->msg, "out of memory") != 0) {
+			char reason[sizeof(env->msg)];
+			snprintf(reason, sizeof(reason), "%s", env->msg);
+			rc = apply_on_branch(env, w, parents, nparents, ev);
+			if (rc == 0)
+				rc = keep_unapplied(env, w, r, reason);
+		}
+	}
+	if (rc == 0)
+		rc = add_node(env, w, ev, r, parents, nparents);
+	(void)applied;
+	free(parents);
+	return rc;
+}
+
+static int finish(smsaudit_findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		fwork *w = &fs->f[i];
@@ -546,6 +705,15 @@ static void finish(smsaudit_findings *fs)
 		p->nsteps = w->nsteps;
 		p->actions = w->actions;
 		p->nactions = w->nactions;
+		p->unapplied = w->unapplied;
+		p->nunapplied = w->nunapplied;
+		if (!(w->heads = calloc(w->nnodes ? w->nnodes : 1, sizeof(*w->heads))))
+			return -1;
+		p->nheads = 0;
+		for (size_t k = 0; k < w->nnodes; k++)
+			if (w->nodes[k].head)
+				w->heads[p->nheads++] = w->nodes[k].rec;
+		p->heads = w->heads;
 		char list[8];
 		if (p->closed_at)
 			p->phase = SMSAUDIT_PHASE_CLOSED;
@@ -558,6 +726,7 @@ static void finish(smsaudit_findings *fs)
 		else
 			p->phase = SMSAUDIT_PHASE_IMPLEMENTED;
 	}
+	return 0;
 }
 
 void smsaudit_findings_free(smsaudit_findings *fs)
@@ -565,15 +734,20 @@ void smsaudit_findings_free(smsaudit_findings *fs)
 	if (!fs)
 		return;
 	for (size_t i = 0; i < fs->n + fs->nwithdrawn; i++) {
-		free(fs->f[i].steps);
-		free(fs->f[i].actions);
+		fwork *w = &fs->f[i];
+		free(w->steps);
+		free(w->actions);
+		for (size_t k = 0; k < w->nnodes; k++)
+			free(w->nodes[k].parents);
+		free(w->nodes);
+		free(w->unapplied);
+		free(w->heads);
 	}
 	free(fs->f);
 	free(fs);
 }
 
-int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
-                    smsaudit_repo *repo, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
+int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
                     void *u)
 {
 	*out = NULL;
@@ -584,7 +758,6 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 	memset(&env, 0, sizeof(env));
 	env.st = st;
 	env.cat = cat;
-	env.repo = repo;
 	env.until = until;
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_record *r = ev[i].rec;
@@ -598,8 +771,7 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 			return error_oom();
 		}
 	}
-	finish(fs);
-	if (set_apart_withdrawn(fs) < 0) {
+	if (finish(fs) < 0 || set_apart_withdrawn(fs) < 0) {
 		smsaudit_findings_free(fs);
 		return error_oom();
 	}
@@ -616,7 +788,7 @@ int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st,
 	int rc = replay_events(&ev, &k, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, until);
 	/* verify has already refused what breaks a rule; what is left replays cleanly. */
 	if (rc == 0)
-		rc = findings_replay(out, st, NULL, NULL, until, ev, k, NULL, NULL);
+		rc = findings_replay(out, st, NULL, until, ev, k, NULL, NULL);
 	free(ev);
 	return rc;
 }

@@ -65,7 +65,7 @@ static const char *const source_names[SMSAUDIT_SOURCE__COUNT] = {
 };
 
 static const char *const step_names[SMSAUDIT_STEP__COUNT] = {
-	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn"
+	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn", "note"
 };
 
 static const char *const method_names[] = { "5-whys", "fishbone", "other" };
@@ -542,7 +542,8 @@ static void add_refs(xmlNodePtr parent, xmlNsPtr ns, const char *name, const sms
 	for (size_t i = 0; i < n; i++) {
 		xmlNodePtr e = xmlNewChild(list, ns, (const xmlChar *)"evidence", NULL);
 		set_attr(e, "id", refs[i].id);
-		set_attr(e, "commit", refs[i].commit);
+		if (refs[i].commit[0])
+			set_attr(e, "commit", refs[i].commit);
 		set_attr(e, "sha256", refs[i].sha256);
 	}
 }
@@ -1026,6 +1027,7 @@ static int finding_parse(smsaudit_record *rec, xmlNodePtr body, const char *name
 
 static const record_field step_fields[] = {
 	FIXED(step.finding, "finding", 1),
+	STRS(step.after, step.nafter, "after", 0),
 	ENUM(step.kind, "step", smsaudit_step_kind, SMSAUDIT_STEP__COUNT),
 	TEXT(step.text, "text", 0),
 	ENUM(step.method, "method", smsaudit_cause_method, SMSAUDIT_CAUSE_OTHER + 1),
@@ -1053,6 +1055,7 @@ static int step_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
 {
 	const smsaudit_step_body *st = &rec->step;
 	add_text(body, ns, "finding", st->finding);
+	add_list(body, ns, "after", st->after, st->nafter);
 	xmlNodePtr k = xmlNewChild(body, ns, (const xmlChar *)smsaudit_step_kind_name(st->kind), NULL);
 	if (st->kind == SMSAUDIT_STEP_CAUSE)
 		set_attr(k, "method", smsaudit_cause_method_name(st->method));
@@ -1089,7 +1092,12 @@ static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	char *fid = child_text(body, "finding");
 	snprintf(st->finding, sizeof(st->finding), "%s", fid ? fid : "");
 	free(fid);
+	int rc = parse_list(&st->after, &st->nafter, body, "after");
+	if (rc < 0)
+		return rc;
 	xmlNodePtr k = smsaudit_xml_next_element(smsaudit_xml_child(body, "finding"));
+	while (k && smsaudit_xml_is(k, "after"))
+		k = smsaudit_xml_next_element(k);
 	st->kind = SMSAUDIT_STEP__COUNT;
 	for (int i = 0; i < SMSAUDIT_STEP__COUNT; i++)
 		if (smsaudit_xml_is(k, step_names[i]))
@@ -1097,7 +1105,6 @@ static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	if (st->kind == SMSAUDIT_STEP__COUNT)
 		return error_set(SMSAUDIT_EINVALID, "%s: unknown step", name);
 	st->text = child_text(k, "text");
-	int rc = 0;
 	if (st->kind == SMSAUDIT_STEP_CAUSE) {
 		char *m = smsaudit_xml_attr(k, "method");
 		rc = smsaudit_cause_method_parse(&st->method, m);

@@ -59,6 +59,8 @@ struct smsaudit_state {
 	size_t damaged;             /* objects that could not be read */
 	smsaudit_oid at;            /* the commit loaded */
 	const smsaudit_record *sms; /* the SMS description in force: the latest valid sms record, or NULL */
+	char *sms_merged;           /* ... merged with versions made concurrently (NULL: none were) */
+	char sms_conflicts[300];    /* elements both changed concurrently, the later version's kept */
 	const smsaudit_record *certificate; /* the certificate in force: the latest valid one, or NULL */
 	char damage[512];           /* the first such message */
 	/* A state loaded since a base (state_load_since): the base's counts and commits. */
@@ -105,6 +107,7 @@ void smsaudit_state_free(smsaudit_state *st)
 	free(st->people);
 	free(st->problems);
 	smsaudit_history_free(st->history);
+	free(st->sms_merged);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -987,7 +990,18 @@ static void ancestry_free(ancestry *a)
 	free(a->reach);
 }
 
-static int ancestry_build(ancestry *a, const smsaudit_state *st)
+static int is_authority(smsaudit_record_type t)
+{
+	return t == SMSAUDIT_REC_PERSON || t == SMSAUDIT_REC_REVOCATION || t == SMSAUDIT_REC_ANCHOR;
+}
+
+static int is_sms(smsaudit_record_type t)
+{
+	return t == SMSAUDIT_REC_SMS;
+}
+
+/* Built for the commits that hold records `holds` says count. */
+static int ancestry_build(ancestry *a, const smsaudit_state *st, int (*holds)(smsaudit_record_type))
 {
 	const smsaudit_history *h = st->history;
 	size_t n = smsaudit_history_count(h), bits = 0;
@@ -996,10 +1010,7 @@ static int ancestry_build(ancestry *a, const smsaudit_state *st)
 		return error_oom();
 	for (size_t i = 0; i < st->nrecs; i++) {
 		const loaded *l = &st->recs[i];
-		if (l->rec &&
-		    (l->rec->type == SMSAUDIT_REC_PERSON || l->rec->type == SMSAUDIT_REC_REVOCATION ||
-		     l->rec->type == SMSAUDIT_REC_ANCHOR) &&
-		    !a->bit_of[l->commit])
+		if (l->rec && holds(l->rec->type) && !a->bit_of[l->commit])
 			a->bit_of[l->commit] = ++bits;
 	}
 	a->words = (bits + 63) / 64 + 1;
@@ -1020,7 +1031,7 @@ static int ancestry_build(ancestry *a, const smsaudit_state *st)
 	return 0;
 }
 
-/* 1 if commit `anc` is `c` or one of its ancestors (`anc` holds authority records). */
+/* 1 if commit `anc` is `c` or one of its ancestors (`anc` holds records the ancestry was built for). */
 static int reaches(const ancestry *a, size_t anc, size_t c)
 {
 	if (!a->bit_of[anc])
@@ -1354,7 +1365,7 @@ static void authority(smsaudit_state *st, smsaudit_store *store, const signed_fi
 	ac.have_genesis = st->since;
 	ac.v = calloc(st->nrecs ? st->nrecs : 1, sizeof(*ac.v));
 	char *done = calloc(st->nrecs ? st->nrecs : 1, 1);
-	if (!ac.v || !done || ancestry_build(&ac.anc, st) < 0) {
+	if (!ac.v || !done || ancestry_build(&ac.anc, st, is_authority) < 0) {
 		free(ac.v);
 		free(done);
 		ancestry_free(&ac.anc);
@@ -1632,21 +1643,145 @@ void state_sort_problems(smsaudit_state *st)
 		qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 }
 
+int smsaudit_state_sms_concurrent(const smsaudit_state *st, const char **conflicts)
+{
+	*conflicts = st->sms_conflicts;
+	return st->sms_merged != NULL || st->sms_conflicts[0];
+}
+
 int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st)
 {
 	out->size = 0;
+	if (st->sms_merged)
+		return buf_puts(out, st->sms_merged);
 	if (st->sms)
 		return buf_puts(out, st->sms->sms.xml);
 	return smsaudit_repo_read(out, store->repo, &st->at, SMS_PATH);
 }
 
 /*
- * The SMS description changes through sms records, never in place: the latest
- * valid one in the ledger's order is in force. What makes the repository what
- * it is — who created it, its catalogue, its trust anchor — never changes.
+ * The SMS description changes through sms records, never in place: each is a
+ * whole new version, and they apply in the ledger's order. A version made
+ * from the description in force replaces it. One made concurrently (from the
+ * description in force in its own commit's history, which is not the one in
+ * force now: two people changed it offline) is merged into it (sms_merge3),
+ * so neither change is lost; a value both changed is the one signed later.
+ * What makes the repository what it is — who created it, its catalogue, its
+ * trust anchor — never changes.
  */
+
+/* The valid sms records, in the ledger's order, with the description each
+ * was made from. */
+typedef struct {
+	const loaded **recs;
+	char **base;             /* the description in force in its own history, before it */
+	size_t n;
+	const char *first;       /* smsaudit.xml of the first commit */
+	const ancestry *anc;
+} sms_versions;
+
+/* Apply version k to *cur (made by the version signed at *cur_at); 0 or a
+ * negative code. `conflicts` gets the elements both sides changed. */
+static int sms_apply(const sms_versions *v, size_t k, char **cur, time_t *cur_at, char *conflicts, size_t size)
+{
+	const smsaudit_record *r = v->recs[k]->rec;
+	conflicts[0] = '\0';
+	if (strcmp(v->base[k], *cur) == 0) {
+		char *copy = strdup(r->sms.xml);
+		if (!copy)
+			return SMSAUDIT_ENOMEM;
+		free(*cur);
+		*cur = copy;
+		*cur_at = r->made_at;
+		return 0;
+	}
+	smsaudit_buf out = SMSAUDIT_BUF_INIT;
+	int later = r->made_at >= *cur_at;
+	int rc = later ? sms_merge3(&out, *cur, v->base[k], r->sms.xml, conflicts, size)
+	               : sms_merge3(&out, r->sms.xml, v->base[k], *cur, conflicts, size);
+	if (rc == 0 && (rc = buf_put(&out, "", 1)) == 0) {
+		free(*cur);
+		*cur = out.ptr;
+		if (later)
+			*cur_at = r->made_at;
+		return 0;
+	}
+	smsaudit_buf_dispose(&out);
+	return rc;
+}
+
+/* The description in force after the versions before `upto` that are in the
+ * history of version `of` (all of them when `of` is v->n). */
+static int sms_replay(char **out, const sms_versions *v, size_t upto, size_t of)
+{
+	char *cur = strdup(v->first), conflicts[8];
+	time_t at = 0;
+	int rc = cur ? 0 : SMSAUDIT_ENOMEM;
+	for (size_t k = 0; rc == 0 && k < upto; k++)
+		if (of == v->n || v->recs[k]->commit == v->recs[of]->commit ||
+		    reaches(v->anc, v->recs[k]->commit, v->recs[of]->commit))
+			rc = sms_apply(v, k, &cur, &at, conflicts, sizeof(conflicts));
+	if (rc < 0) {
+		free(cur);
+		return rc;
+	}
+	*out = cur;
+	return 0;
+}
+
+static int sms_in_force(smsaudit_state *st, smsaudit_store *store, const loaded **recs, size_t n)
+{
+	ancestry anc;
+	smsaudit_buf first = SMSAUDIT_BUF_INIT;
+	sms_versions v = { recs, calloc(n, sizeof(char *)), n, NULL, &anc };
+	int rc = v.base ? ancestry_build(&anc, st, is_sms) : SMSAUDIT_ENOMEM;
+	if (rc == 0 && (rc = smsaudit_repo_read(&first, store->repo, &st->at, SMS_PATH)) == 0 &&
+	    (rc = buf_put(&first, "", 1)) == 0)
+		v.first = first.ptr;
+	/* Each version's base: the description in force in its own history. */
+	char *cur = NULL;
+	time_t at = 0;
+	if (rc == 0 && !(cur = strdup(v.first)))
+		rc = SMSAUDIT_ENOMEM;
+	int merged = 0;
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		int sees_all = 1;
+		for (size_t p = 0; p < k && sees_all; p++)
+			sees_all = recs[p]->commit == recs[k]->commit || reaches(&anc, recs[p]->commit, recs[k]->commit);
+		if (sees_all)
+			rc = (v.base[k] = strdup(cur)) ? 0 : SMSAUDIT_ENOMEM;
+		else
+			rc = sms_replay(&v.base[k], &v, k, k);
+		char conflicts[sizeof(st->sms_conflicts)];
+		if (rc == 0 && (rc = sms_apply(&v, k, &cur, &at, conflicts, sizeof(conflicts))) == 0) {
+			merged = strcmp(cur, recs[k]->rec->sms.xml) != 0;
+			if (conflicts[0])
+				snprintf(st->sms_conflicts, sizeof(st->sms_conflicts), "%s", conflicts);
+			else if (!merged)
+				st->sms_conflicts[0] = '\0';
+		}
+	}
+	if (rc == 0) {
+		st->sms = n ? recs[n - 1]->rec : NULL;
+		if (merged) {
+			st->sms_merged = cur;
+			cur = NULL;
+		}
+	}
+	free(cur);
+	for (size_t k = 0; v.base && k < n; k++)
+		free(v.base[k]);
+	free(v.base);
+	smsaudit_buf_dispose(&first);
+	if (v.base)
+		ancestry_free(&anc);
+	return rc;
+}
+
 static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 {
+	const loaded **valid = calloc(st->nrecs ? st->nrecs : 1, sizeof(*valid));
+	size_t nvalid = 0;
 	char anchor[65] = "";
 	smsaudit_cert_fingerprint(anchor, store->ca);
 	const char *cat_sha = smsaudit_catalogue_info_get(store->catalogue)->sha256;
@@ -1673,8 +1808,10 @@ static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 		if (what) {
 			problem(st, l->path, l->rec->id, "changes %s of the repository, which the first commit fixed", what);
 			l->valid = 0;
+		} else if (valid) {
+			valid[nvalid++] = l;
 		} else {
-			st->sms = l->rec; /* records are in the ledger's order: the last one wins */
+			st->sms = l->rec; /* out of memory: the last one wins */
 		}
 		free(created);
 		xmlFree(cpath);
@@ -1682,6 +1819,15 @@ static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 		xmlFree(fp);
 		xmlFreeDoc(doc);
 	}
+	/* Records are in the ledger's order. Out of memory, the last one wins. */
+	if (valid && nvalid && sms_in_force(st, store, valid, nvalid) < 0) {
+		st->sms = valid[nvalid - 1]->rec;
+		free(st->sms_merged);
+		st->sms_merged = NULL;
+		snprintf(st->sms_conflicts, sizeof(st->sms_conflicts), "%s", "the whole description (out of memory)");
+	}
+	smsaudit_error_clear();
+	free(valid);
 }
 
 /* The policy of the SMS description in force (defaults if it cannot be read). */

@@ -27,6 +27,8 @@ struct smsaudit_status {
 	size_t open[4];
 	smsaudit_status_deadline *deadlines;
 	size_t ndeadlines, adeadlines, noverdue, nsoon;
+	const smsaudit_finding **concurrent;
+	size_t nconcurrent;
 	smsaudit_audits *audits;
 	const smsaudit_audit *next;
 	smsaudit_cycle *cycle;
@@ -48,6 +50,7 @@ void smsaudit_status_free(smsaudit_status *s)
 	free(s->expiring);
 	smsaudit_findings_free(s->findings);
 	free(s->deadlines);
+	free(s->concurrent);
 	smsaudit_cycle_free(s->cycle);
 	smsaudit_audits_free(s->audits);
 	free(s->lapses);
@@ -119,8 +122,13 @@ static int findings_collect(smsaudit_status *s, const smsaudit_state *st)
 	if (rc < 0)
 		return rc;
 	const smsaudit_sms_policy *pol = smsaudit_state_policy(st);
-	for (size_t i = 0; i < smsaudit_findings_count(s->findings); i++) {
+	size_t nf = smsaudit_findings_count(s->findings);
+	if (!(s->concurrent = calloc(nf ? nf : 1, sizeof(*s->concurrent))))
+		return error_oom();
+	for (size_t i = 0; i < nf; i++) {
 		const smsaudit_finding *f = smsaudit_findings_at(s->findings, i);
+		if (f->nheads > 1)
+			s->concurrent[s->nconcurrent++] = f;
 		if (f->phase == SMSAUDIT_PHASE_CLOSED)
 			continue;
 		if ((unsigned)f->grade->cls < 4)
@@ -295,6 +303,11 @@ const smsaudit_status_deadline *smsaudit_status_deadline_at(const smsaudit_statu
 }
 
 size_t smsaudit_status_overdue_count(const smsaudit_status *s) { return s->noverdue; }
+size_t smsaudit_status_concurrent_count(const smsaudit_status *s) { return s->nconcurrent; }
+const smsaudit_finding *smsaudit_status_concurrent_at(const smsaudit_status *s, size_t i)
+{
+	return i < s->nconcurrent ? s->concurrent[i] : NULL;
+}
 size_t smsaudit_status_due_soon_count(const smsaudit_status *s) { return s->nsoon; }
 const smsaudit_audit *smsaudit_status_next_audit(const smsaudit_status *s) { return s->next; }
 

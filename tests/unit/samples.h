@@ -104,6 +104,12 @@ static inline void sample_record(smsaudit_record *r, int i)
 		snprintf(s->finding, sizeof(s->finding), SAMPLE_FINDING_ID);
 		s->kind = k;
 		s->text = "Done as described\nwith a second line";
+		/* Steps name the steps they came after: none (an older record), one, or two. */
+		static char *after[] = { SAMPLE_FINDING_ID, "step-20270202-00000000000000d1" };
+		if (k != SMSAUDIT_STEP_CORRECTION) {
+			s->after = after;
+			s->nafter = k == SMSAUDIT_STEP_CLOSED ? 2 : 1;
+		}
 		if (k == SMSAUDIT_STEP_CAUSE)
 			s->method = SMSAUDIT_CAUSE_FISHBONE;
 		if (k == SMSAUDIT_STEP_PLAN) {
