@@ -140,8 +140,9 @@ at 31
 at 40
 printf 'request,opened,closed,by\nSR-2201,%s,%s,Acme desk\nSR-2202,%s,%s,Acme desk\n' \
 	"$(day 2)" "$(day 3)" "$(day 20)" "$(day 20)" >"$out/service-requests-acme.csv"
-"$bin" --as ben@northwind.example evidence add "$out/service-requests-acme.csv" --control 8.6.2 \
-	--kind record --title "Service request log, Acme desk, first half" --period "$(day 0)..$(day 38)"
+sr_log=$("$bin" --as ben@northwind.example evidence add "$out/service-requests-acme.csv" --control 8.6.2 \
+	--kind record --title "Service request log, Acme desk, first half" --period "$(day 0)..$(day 38)" \
+	--format csv | sed -n '2s/,.*//p')
 
 say "Day 58: the stage 2 pack; day 62: stage 2 concluded, certification recommended"
 at 58
@@ -155,6 +156,10 @@ at 62
 say "Day 80: the certification body decides; the cycle and the surveillance rotation follow"
 at 80
 "$bin" --as ada@northwind.example sms set-cycle --decision "$(day 80)"
+"$bin" --as ada@northwind.example certificate record --number "ITSM-$Y-0042" --body "Example Certification Ltd" \
+	--scope-statement "Managed Hosting and Service Desk for business customers, from Leeds and Porto" \
+	--issued "$(day 80)" --expires "$(day 1174)"
+"$bin" certificate show
 at 300
 surv=$(plan --type surveillance --dates "$(day 430)..$(day 431)" \
 	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds)
@@ -183,6 +188,29 @@ printf '# Management review minutes, %s\n\nInputs reviewed: the certification au
 	>"$out/mgmt-review-after-certification.md"
 "$bin" --as ada@northwind.example evidence add "$out/mgmt-review-after-certification.md" --control 9.3 \
 	--kind record --title "Management review minutes, after certification" --period "$(day 300)..$(day 300)"
+"$bin" finding list
+
+say "Day 340: mistakes put right with signed records, each with its reason"
+at 340
+mistake=$("$bin" --as carla@northwind.example finding raise --source internal-audit --grade minor --clause 8.7.1 \
+	--statement "Capacity plan not reviewed (raised against the wrong service)" | tee /dev/stderr |
+	grep -o 'NC-[0-9]*-[0-9]*' | head -1)
+"$bin" --as carla@northwind.example finding withdraw "$mistake" --reason "The plan belongs to a service out of scope"
+"$bin" --as ada@northwind.example audit reschedule "$surv" --dates "$(day 437)..$(day 438)" \
+	--reason "The body moved the surveillance by a week"
+"$bin" --as ada@northwind.example audit plan --type internal --dates "$(day 350)..$(day 350)" \
+	--body "Internal audit team" --lead carla@northwind.example --clause 9
+wrong=$("$bin" audit list --format csv | grep "$(day 350)" | cut -d, -f1)
+"$bin" --as ada@northwind.example audit cancel "$wrong" --reason "Planned twice; clause 9 is in next year's programme"
+"$bin" --as ben@northwind.example evidence amend "$sr_log" --title "Service request log, Acme desk, Q1-Q2" \
+	--reason "Title named the wrong period"
+"$bin" --as ada@northwind.example sms change --add-site Manchester \
+	--scope "Managed Hosting and Service Desk for business customers, from Leeds, Porto and Manchester" \
+	--reason "Manchester office opened; the scope extension goes to the next surveillance"
+"$bin" sms show | head -8
+echo "Changes of the organisation since stage 2 (for the surveillance):"
+"$bin" sms history --since "$(day 62)"
+"$bin" audit list
 "$bin" finding list
 
 say "Today: the cycle, with the first surveillance coming"
@@ -215,6 +243,25 @@ git --git-dir="$SMSAUDIT_REPO" show "main:$stamp.tsr" >"$out/stamp.xml.tsr"
 echo "An auditor checks the token over $stamp with stock openssl:"
 openssl ts -verify -data "$out/stamp.xml" -in "$out/stamp.xml.tsr" -CAfile "$tsa/ca.pem" 2>/dev/null
 "$bin" verify | tail -1
+
+say "The certification body's own auditor: key made on his machine, certificate from the body's CA"
+cb="$out/cb"
+mkdir -p "$cb"
+openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$cb/ca.key" \
+	-subj "/CN=Example Certification Ltd Auditor CA" -days 3650 -out "$cb/ca.pem" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+"$bin" --keys "$out/finn-keys" key request --name "Finn Roe" --email finn@cb.example --csr "$cb/finn.csr"
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectAltName=email:finn@cb.example\n' \
+	>"$cb/leaf.ext"
+openssl x509 -req -in "$cb/finn.csr" -CA "$cb/ca.pem" -CAkey "$cb/ca.key" -CAcreateserial -days 730 \
+	-extfile "$cb/leaf.ext" -out "$cb/finn.pem" 2>/dev/null
+"$bin" --as ada@northwind.example anchor add --name "Example Certification Ltd" --ca "$cb/ca.pem"
+echo "The organisation can no longer mint an external auditor's key:"
+"$bin" --as ada@northwind.example person add --name "Gus Lee" --email gus@cb.example --role external-auditor \
+	&& exit 1 || true
+"$bin" --as ada@northwind.example person add --name "Finn Roe" --email finn@cb.example --role external-auditor \
+	--cert "$cb/finn.pem"
+"$bin" anchor list
 
 say "Today: the surveillance pack (changes since stage 2 from the audit tags) and the recertification pack"
 "$bin" --as ada@northwind.example pack "$surv" -o "$out/packs/surveillance"

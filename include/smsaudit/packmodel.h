@@ -119,6 +119,7 @@ typedef struct smsaudit_pack_model {
 	time_t cycle_from;                               /* the first day of the certification audit that led
 	                                                    to the decision (its stage 1, or the recertification
 	                                                    audit), else the decision; 0: uncertified */
+	const smsaudit_record *certificate;              /* the certificate record in force, NULL: none */
 	int surveillances;                               /* in the cycle */
 	int surveillance;                                /* the pack's audit's number among them, 0: none */
 	const smsaudit_cycle_item *const *cycle_items;

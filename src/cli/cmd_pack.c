@@ -222,10 +222,11 @@ int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv)
 		printf("DRAFT manifest.xml: this pack is a draft, never sealed: no seal record or audit tag vouches for it%s\n",
 		       a.allow_draft ? " (--allow-draft)" : "");
 	int draft_fails = chk.draft && !a.allow_draft;
-	printf("%s %s: %spack %s, audit %s, commit %.12s, as of %s, %zu files, %zu records, signed by %s\n",
+	printf("%s %s: %spack %s, audit %s, commit %.12s, as of %s, %zu file%s, %zu record%s, signed by %s\n",
 	       chk.nproblems || draft_fails ? "verify-pack failed:" : "verify-pack ok:", cli_safe(pos[0]),
 	       chk.draft ? "DRAFT " : "", cli_safe(chk.pack_id),
-	       cli_safe(chk.audit), cli_safe(chk.commit), cli_safe(chk.as_of), chk.nfiles, chk.nrecords,
+	       cli_safe(chk.audit), cli_safe(chk.commit), cli_safe(chk.as_of), chk.nfiles, chk.nfiles == 1 ? "" : "s",
+	       chk.nrecords, chk.nrecords == 1 ? "" : "s",
 	       cli_safe(chk.signer[0] ? chk.signer : "?"));
 	printf("Trust anchor %s%s\n", chk.anchor_sha256,
 	       a.anchor ? (strcmp(a.anchor, chk.anchor_sha256) == 0 ? " (matches --anchor)" : "")

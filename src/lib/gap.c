@@ -339,8 +339,10 @@ static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *i
 			snprintf(it->reason, sizeof(it->reason), "missing: no %s evidence linked to %s", kind,
 			         cw->pub.clause->id);
 	} else {
-		size_t used = (size_t)snprintf(it->reason, sizeof(it->reason), "none of %zu %s%sevidence counts: ", n,
-		                               kind, *kind ? " " : "");
+		size_t used = n == 1 ? (size_t)snprintf(it->reason, sizeof(it->reason), "the one %s%sevidence record does not "
+		                                        "count: ", kind, *kind ? " " : "")
+		                     : (size_t)snprintf(it->reason, sizeof(it->reason), "none of %zu %s%sevidence records "
+		                                        "counts: ", n, kind, *kind ? " " : "");
 		for (size_t i = 0; i < n && i < 3 && used < sizeof(it->reason); i++) {
 			char why[200];
 			smsaudit_gap_candidate_explain(why, sizeof(why), &cands[i]);
@@ -497,7 +499,8 @@ static void decide(smsaudit_gap *g, clause_work *cw)
 		                       c->nexcluded, c->nexcluded == 1 ? "" : "s", c->nexcluded == 1 ? "s" : "",
 		                       c->nexcluded == 1 ? "is" : "are"));
 	if (c->status == SMSAUDIT_GAP_CONFORMANT)
-		add_reason(g, cw, keep(g, "all %zu expected item%s satisfied", c->nitems, c->nitems == 1 ? "" : "s"));
+		add_reason(g, cw, c->nitems == 1 ? keep(g, "the one expected item satisfied")
+		                                 : keep(g, "all %zu expected items satisfied", c->nitems));
 	else if (c->status == SMSAUDIT_GAP_NOT_ASSESSED)
 		add_reason(g, cw, "nothing evaluated: no evidence linked and no self-assessment");
 	c->reasons = cw->reasons;

@@ -250,6 +250,7 @@ static int from_state(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, cons
 	POINTERS(people, smsaudit_person_entry, smsaudit_state_person_count(st), smsaudit_state_person_at(st, i));
 	POINTERS(evidence, smsaudit_evidence_entry, smsaudit_state_evidence_count(st), smsaudit_state_evidence_at(st, i));
 	POINTERS(problems, smsaudit_problem, smsaudit_state_problem_count(st), smsaudit_state_problem_at(st, i));
+	m->certificate = smsaudit_state_certificate(st);
 	return 0;
 }
 

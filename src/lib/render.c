@@ -238,6 +238,13 @@ static void do_cover(ctx *c)
 	pdf_field(c->pdf, "Services", buf);
 	join(buf, sizeof(buf), p->nsites ? LIST(p->sites) : m->sites, p->nsites ? p->nsites : m->nsites, "; ");
 	pdf_field(c->pdf, "Sites", buf);
+	/* The certificate in force, when one is recorded (certificate record). */
+	if (m->certificate) {
+		const smsaudit_certificate_body *cb = &m->certificate->certificate;
+		snprintf(buf, sizeof(buf), "%s, issued %s by %s, expires %s", cb->number, date_str(f, cb->issued), cb->body,
+		         date_str(t, cb->expires));
+		pdf_field(c->pdf, "Certificate", buf);
+	}
 	pdf_space(c->pdf, 10);
 	pdf_field(c->pdf, "Pack", m->pack_id);
 	pdf_field(c->pdf, "As of", date_str(f, m->as_of));

@@ -56,7 +56,7 @@ test_assess_bad_input() {
 	before=$(commits)
 	run --as vic@example.org assess 8.6.1 --result partial --note "x"
 	expect_rc 3
-	expect_err "vic@example.org may not sign a assessment record"
+	expect_err "vic@example.org may not sign an assessment record"
 	expect_err_one_line
 	run --as ben@example.org assess 8.6 --result partial --note "x"
 	expect_rc 3

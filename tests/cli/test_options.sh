@@ -102,7 +102,7 @@ test_unknown_and_malformed_options_name_the_sub_command() {
 	run sms
 	expect_rc 2
 	expect_err_one_line
-	expect_err "needs a sub-command: show, set-grades, set-cycle"
+	expect_err "needs a sub-command: show, history, change, set-grades, set-cycle"
 }
 
 # One repository for several checks (each repository costs a second or two
@@ -277,7 +277,7 @@ test_help_for_commands_and_sub_commands() {
 	# A group's help is its sub-commands' usage lines, in order, then its text.
 	run help sms
 	expect_rc 0
-	expect_out "usage: smsaudit sms show [--format F]"
+	expect_out "usage: smsaudit sms show [--at DATE] [--format F]"
 	expect_out "       smsaudit sms set-grades FILE"
 	expect_out "       smsaudit sms set-cycle"
 }

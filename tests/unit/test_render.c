@@ -247,10 +247,11 @@ static int setup(void **state)
 	fx.sites[0] = "Leeds";
 	fx.surveillance.audit.sites = fx.sites;
 	fx.surveillance.audit.nsites = 1;
-	fx.audits[0] = (smsaudit_audit){ &fx.stage1, NULL, &fx.concluded, SMSAUDIT_AUDIT_CONCLUDED, date("2027-02-01"),
-		                         date("2027-02-02") };
-	fx.audits[1] = (smsaudit_audit){ &fx.surveillance, NULL, NULL, SMSAUDIT_AUDIT_PLANNED, date("2027-06-01"),
-		                         date("2027-06-02") };
+	fx.audits[0] = (smsaudit_audit){ .plan = &fx.stage1, .concluded = &fx.concluded,
+		                         .status = SMSAUDIT_AUDIT_CONCLUDED, .from = date("2027-02-01"),
+		                         .to = date("2027-02-02") };
+	fx.audits[1] = (smsaudit_audit){ .plan = &fx.surveillance, .status = SMSAUDIT_AUDIT_PLANNED,
+		                         .from = date("2027-06-01"), .to = date("2027-06-02") };
 
 	/* Evidence: a policy that verifies, incident records whose signature does not. */
 	fx.ev_controls[0] = "5.2.1";
