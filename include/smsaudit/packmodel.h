@@ -144,6 +144,10 @@ typedef struct smsaudit_pack_model {
 	size_t nfinding_changes;
 	const smsaudit_pack_person_change *const *people_changes;
 	size_t npeople_changes;
+	/* the organisation's own changes in that period (scope, sites, services,
+	 * body, deadlines, cycle, grades, people, certificate), with their reasons */
+	const smsaudit_org_change *org_changes;
+	size_t norg_changes;
 
 	smsaudit_pack_model_owned *owned;                /* NULL for a model made by hand */
 } smsaudit_pack_model;

@@ -17,6 +17,8 @@ struct smsaudit_pack_model_owned {
 	smsaudit_gap *gap;
 	smsaudit_cycle *cycle;
 	smsaudit_coverage *rotation;
+	smsaudit_org_change *org_changes;
+	size_t norg_changes;
 	/* the SMS description in force */
 	char *organisation, *scope, *body;
 	char **services, **sites;
@@ -50,6 +52,7 @@ void smsaudit_pack_model_dispose(smsaudit_pack_model *m)
 	smsaudit_pack_model_owned *w = m->owned;
 	if (w) {
 		smsaudit_report_def_free(w->def);
+		smsaudit_org_changes_free(w->org_changes, w->norg_changes);
 		smsaudit_coverage_free(w->rotation);
 		smsaudit_cycle_free(w->cycle);
 		smsaudit_gap_free(w->gap);
@@ -490,7 +493,8 @@ static int people_changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, 
 
 /* What changed between the previous certification audit's commit and the pack's. The
  * changes point only into this model, so the older state goes once they are known. */
-static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudit_store *store)
+static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudit_store *store,
+                   const smsaudit_state *st)
 {
 	if (!has_section(m->definition, SMSAUDIT_SEC_CHANGES) || !m->previous)
 		return 0;
@@ -503,6 +507,14 @@ static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudi
 	if ((rc = evidence_changes(m, w, old)) == 0 && (rc = finding_changes(m, w, old)) == 0)
 		rc = people_changes(m, w, old);
 	smsaudit_state_free(old);
+	/* The organisation's changes after the previous audit's last day, to the as-of date. */
+	time_t from, to;
+	smsaudit_pack_model_window(&from, &to, m, SMSAUDIT_PERIOD_SINCE_PREVIOUS);
+	if (rc == 0 && (rc = smsaudit_org_changes(&w->org_changes, &w->norg_changes, store, st, from,
+	                                          smsaudit_day_end(to) + 1)) == 0) {
+		m->org_changes = w->org_changes;
+		m->norg_changes = w->norg_changes;
+	}
 	return rc;
 }
 
@@ -571,7 +583,7 @@ int smsaudit_pack_model_build(smsaudit_pack_model *m, smsaudit_store *store, con
 	if (rc == 0)
 		rc = readiness_trend(m, w, st);
 	if (rc == 0)
-		rc = changes(m, w, store);
+		rc = changes(m, w, store, st);
 	if (rc < 0)
 		smsaudit_pack_model_dispose(m);
 	return rc;

@@ -1144,6 +1144,26 @@ static void do_changes(ctx *c)
 		if (strcmp(was, now) != 0)
 			pdf_paraf(c->pdf, PDF_REGULAR, "Sites in the audit scope changed: was \"%.900s\", now \"%.900s\".", was, now);
 	}
+	/* The organisation's own changes, each a signed record with its reason. */
+	pdf_heading(c->pdf, 2, "Changes of the organisation");
+	if (!m->norg_changes) {
+		pdf_para(c->pdf, PDF_REGULAR, "The organisation, its scope, sites, services, certification body, deadlines, "
+		                              "cycle, people and certificate did not change.");
+	} else {
+		static const char *const oh[] = { "When", "What", "Change", "Reason", "By" };
+		static const double ow[] = { 0.1, 0.14, 0.34, 0.24, 0.18 };
+		pdf_table_begin(c->pdf, 5, oh, ow);
+		for (size_t i = 0; i < m->norg_changes; i++) {
+			const smsaudit_org_change *ch = &m->org_changes[i];
+			char when[11];
+			const char *cells[] = { date_str(when, smsaudit_date_of(ch->at)), ch->what, ch->detail ? ch->detail : "",
+				                ch->reason ? ch->reason : "", ch->by ? ch->by : "" };
+			pdf_table_row(c->pdf, cells);
+		}
+		pdf_table_end(c->pdf);
+		pdf_paraf(c->pdf, PDF_REGULAR, "%zu change%s of the organisation since the previous audit.", m->norg_changes,
+		          m->norg_changes == 1 ? "" : "s");
+	}
 	pdf_para(c->pdf, PDF_SMALL, "The scope statement and services of smsaudit.xml at this commit are in the "
 	                            "organisation section; `git diff` between the two audit tags shows every change.");
 }

@@ -145,6 +145,9 @@ test_pack_report_each_type() {
 		fail "the Turkish/German/Greek/CJK title is not rendered or visibly replaced"
 	grep -q "characters the embedded fonts lack are shown as" "$TMPD/p-stage2.out" || fail "pack did not say so"
 
+	# A change of the organisation between the two audits: the surveillance pack states it.
+	SMSAUDIT_NOW=2026-11-02 run --as ada@example.org sms change --add-site Manchester --reason "New data centre"
+	expect_rc 0
 	run --as ada@example.org pack "$SV" -o "$TMPD/p-surv"
 	expect_rc 0
 	cp "$out" "$TMPD/p-surv.out"
@@ -155,7 +158,8 @@ test_pack_report_each_type() {
 		"Previous nonconformities and their closure" "Clauses in this visit's rotation" "Surveillance 1 of" \
 		"Items examined at every surveillance" "Use of marks" "Audit plan and agenda" "Proposed agenda" \
 		"Opening meeting" "closing meeting" "The previous audit and its findings" "Recommendation" \
-		"1 finding raised at that audit: 0 closed, 1 not closed."; do
+		"1 finding raised at that audit: 0 closed, 1 not closed." "Changes of the organisation" "Manchester" \
+		"New data centre"; do
 		expect_pdf surv "$s"
 	done
 
