@@ -888,18 +888,24 @@ static void do_samples(ctx *c)
 		pdf_para(c->pdf, PDF_REGULAR, "No records in this selection.");
 }
 
+/* A rendering context over the model: its definition, catalogue and audit. */
+static void ctx_init(ctx *c, const smsaudit_pack_model *m)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->def = m->definition;
+	c->cat = m->catalogue;
+	c->ci = smsaudit_catalogue_info_get(m->catalogue);
+	c->audit = m->audit;
+}
+
 int smsaudit_report_samples(const smsaudit_pack_model *m, const char *unit, smsaudit_report_sample_fn fn, void *u)
 {
 	int rc = smsaudit_pack_model_check(m);
 	if (rc < 0)
 		return rc;
 	ctx c;
-	memset(&c, 0, sizeof(c));
-	c.m = m;
-	c.def = m->definition;
-	c.cat = m->catalogue;
-	c.ci = smsaudit_catalogue_info_get(m->catalogue);
-	c.audit = m->audit;
+	ctx_init(&c, m);
 	size_t found = 0;
 	for (size_t d = 0; rc == 0 && d < smsaudit_report_def_count(c.def); d++) {
 		c.sec = smsaudit_report_def_at(c.def, d);
@@ -1652,12 +1658,7 @@ int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, cons
 	if (rc < 0)
 		return rc;
 	ctx c;
-	memset(&c, 0, sizeof(c));
-	c.m = m;
-	c.def = m->definition;
-	c.cat = m->catalogue;
-	c.ci = smsaudit_catalogue_info_get(m->catalogue);
-	c.audit = m->audit;
+	ctx_init(&c, m);
 	pdf_doc *first = NULL, *final = NULL;
 	rc = render_pass(&first, &c, NULL, 0);
 	/* The contents of the first pass had no entries: the second pass's grows by its own pages. */
