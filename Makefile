@@ -48,7 +48,8 @@ EMBED := iso20000-1-2018.xml=controls/iso20000-1-2018.xml manifest.xsd=evidence-
          records.xsd=evidence-schemas/records.xsd report.xsd=evidence-schemas/report.xsd \
          stage1.xml=reports/stage1.xml stage2.xml=reports/stage2.xml \
          surveillance.xml=reports/surveillance.xml recertification.xml=reports/recertification.xml \
-         internal.xml=reports/internal.xml special.xml=reports/special.xml
+         internal.xml=reports/internal.xml special.xml=reports/special.xml \
+         verify-pack.sh=reports/verify-pack.sh
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o

@@ -27,6 +27,19 @@ at() { SMSAUDIT_NOW=$(day "$1"); export SMSAUDIT_NOW; }
 at 0
 Y=$(day 0 | cut -c1-4)
 
+# examples/northwind holds a half-year whose data end on 2026-06-30. Every year
+# in it (file names and contents) moves by K whole years, K the largest that
+# puts that end before day 0: the records signed on day 0 then cover periods
+# that are over, and the documents stay valid through the story.
+md0=$(day 0 | cut -c6-)
+if [ "$md0" \> "06-30" ]; then K=$((Y - 2026)); else K=$((Y - 2027)); fi
+shift_years() { perl -pe "s/(?<![0-9])(20[2-3][0-9])(?![0-9])/\$1+($K)/ge"; }
+ex="$out/northwind"
+mkdir -p "$ex"
+for f in "$root"/examples/northwind/*; do
+	shift_years <"$f" >"$ex/$(basename "$f" | shift_years)"
+done
+
 say "The ISO/IEC 20000-1:2018 control catalogue"
 "$bin" catalogue info
 say "One clause in detail: 8.5.1.2 Change management initiation"
@@ -44,11 +57,11 @@ say "People and their roles (each gets a key and a certificate from the organisa
 "$bin" person list
 
 say "Evidence intake from examples/northwind/intake.csv (one signed record per file, one commit)"
-"$bin" --as ben@northwind.example evidence import "$root/examples/northwind/intake.csv"
+"$bin" --as ben@northwind.example evidence import "$ex/intake.csv"
 "$bin" evidence list
 
 say "A newer policy supersedes the old one"
-sed 's/(v3)/(v4)/' "$root/examples/northwind/sm-policy.md" >"$out/sm-policy-v4.md"
+sed 's/(v3)/(v4)/' "$ex/sm-policy.md" >"$out/sm-policy-v4.md"
 new=$("$bin" --as ada@northwind.example evidence add "$out/sm-policy-v4.md" --control 5.2.1 --kind policy \
 	--title "Service management policy v4" --valid-until 2027-12-31 --format csv | sed -n '2s/,.*//p')
 old=$("$bin" evidence list --format csv | grep "policy v3" | cut -d, -f1)
@@ -127,8 +140,9 @@ at 31
 at 40
 printf 'request,opened,closed,by\nSR-2201,%s,%s,Acme desk\nSR-2202,%s,%s,Acme desk\n' \
 	"$(day 2)" "$(day 3)" "$(day 20)" "$(day 20)" >"$out/service-requests-acme.csv"
-"$bin" --as ben@northwind.example evidence add "$out/service-requests-acme.csv" --control 8.6.2 \
-	--kind record --title "Service request log, Acme desk, first half" --period "$(day 0)..$(day 38)"
+sr_log=$("$bin" --as ben@northwind.example evidence add "$out/service-requests-acme.csv" --control 8.6.2 \
+	--kind record --title "Service request log, Acme desk, first half" --period "$(day 0)..$(day 38)" \
+	--format csv | sed -n '2s/,.*//p')
 
 say "Day 58: the stage 2 pack; day 62: stage 2 concluded, certification recommended"
 at 58
@@ -142,6 +156,10 @@ at 62
 say "Day 80: the certification body decides; the cycle and the surveillance rotation follow"
 at 80
 "$bin" --as ada@northwind.example sms set-cycle --decision "$(day 80)"
+"$bin" --as ada@northwind.example certificate record --number "ITSM-$Y-0042" --body "Example Certification Ltd" \
+	--scope-statement "Managed Hosting and Service Desk for business customers, from Leeds and Porto" \
+	--issued "$(day 80)" --expires "$(day 1174)"
+"$bin" certificate show
 at 300
 surv=$(plan --type surveillance --dates "$(day 430)..$(day 431)" \
 	--body "Example Certification Ltd" --lead eve@cb.example --site Leeds)
@@ -151,10 +169,48 @@ recert=$(plan --type recertification --dates "$(day 1100)..$(day 1102)" \
 	--text "The review template has no customer impact section"
 "$bin" --as ben@northwind.example finding plan NC-$Y-004 --action "Add the customer impact section to the review template" \
 	--owner ben@northwind.example --due "$(day 330)"
+at 250
+say "Day 250: records of operation for the months since stage 2, the surveillance's samples"
+printf 'id,opened,priority,service,summary,resolved\nINC-1203,%s,P2,Managed Hosting,Firewall rule error,%s\nINC-1231,%s,P3,Service Desk,Mail delays,%s\n' \
+	"$(day 90)" "$(day 90)" "$(day 170)" "$(day 171)" >"$out/incidents-since-stage2.csv"
+"$bin" --as ben@northwind.example evidence add "$out/incidents-since-stage2.csv" --control 8.6.1 --kind record \
+	--title "Incident records since stage 2" --period "$(day 63)..$(day 245)"
+printf 'month,availability target,achieved\n%s,99.9%%,99.95%%\n%s,99.9%%,99.87%%\n' "$(day 120 | cut -c1-7)" "$(day 210 | cut -c1-7)" \
+	>"$out/sla-report-hosting.csv"
+"$bin" --as ben@northwind.example evidence add "$out/sla-report-hosting.csv" --control 8.3.3 --kind record \
+	--title "SLA performance report, Managed Hosting" --period "$(day 63)..$(day 245)"
+printf '# Supplier review: Acme Hosting Ltd, %s\n\nService requests fulfilled within target: 96%%. Contract C-12 stays.\n' "$(day 240)" \
+	>"$out/supplier-review-acme.md"
+"$bin" --as ben@northwind.example evidence add "$out/supplier-review-acme.md" --control 8.2.3 --kind record \
+	--title "Supplier review, Acme Hosting Ltd" --period "$(day 240)..$(day 240)"
 at 320
-"$bin" --as ada@northwind.example evidence add "$root/examples/northwind/mgmt-review-2026q2.md" --control 9.3 \
-	--kind record --title "Management review minutes, after certification" --period "$(day 300)..$(day 300)" \
-	--allow-duplicate
+printf '# Management review minutes, %s\n\nInputs reviewed: the certification audit, objectives, supplier performance.\n' "$(day 300)" \
+	>"$out/mgmt-review-after-certification.md"
+"$bin" --as ada@northwind.example evidence add "$out/mgmt-review-after-certification.md" --control 9.3 \
+	--kind record --title "Management review minutes, after certification" --period "$(day 300)..$(day 300)"
+"$bin" finding list
+
+say "Day 340: mistakes put right with signed records, each with its reason"
+at 340
+mistake=$("$bin" --as carla@northwind.example finding raise --source internal-audit --grade minor --clause 8.7.1 \
+	--statement "Capacity plan not reviewed (raised against the wrong service)" | tee /dev/stderr |
+	grep -o 'NC-[0-9]*-[0-9]*' | head -1)
+"$bin" --as carla@northwind.example finding withdraw "$mistake" --reason "The plan belongs to a service out of scope"
+"$bin" --as ada@northwind.example audit reschedule "$surv" --dates "$(day 437)..$(day 438)" \
+	--reason "The body moved the surveillance by a week"
+"$bin" --as ada@northwind.example audit plan --type internal --dates "$(day 350)..$(day 350)" \
+	--body "Internal audit team" --lead carla@northwind.example --clause 9
+wrong=$("$bin" audit list --format csv | grep "$(day 350)" | cut -d, -f1)
+"$bin" --as ada@northwind.example audit cancel "$wrong" --reason "Planned twice; clause 9 is in next year's programme"
+"$bin" --as ben@northwind.example evidence amend "$sr_log" --title "Service request log, Acme desk, Q1-Q2" \
+	--reason "Title named the wrong period"
+"$bin" --as ada@northwind.example sms change --add-site Manchester \
+	--scope "Managed Hosting and Service Desk for business customers, from Leeds, Porto and Manchester" \
+	--reason "Manchester office opened; the scope extension goes to the next surveillance"
+"$bin" sms show | head -8
+echo "Changes of the organisation since stage 2 (for the surveillance):"
+"$bin" sms history --since "$(day 62)"
+"$bin" audit list
 "$bin" finding list
 
 say "Today: the cycle, with the first surveillance coming"
@@ -188,6 +244,25 @@ echo "An auditor checks the token over $stamp with stock openssl:"
 openssl ts -verify -data "$out/stamp.xml" -in "$out/stamp.xml.tsr" -CAfile "$tsa/ca.pem" 2>/dev/null
 "$bin" verify | tail -1
 
+say "The certification body's own auditor: key made on his machine, certificate from the body's CA"
+cb="$out/cb"
+mkdir -p "$cb"
+openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$cb/ca.key" \
+	-subj "/CN=Example Certification Ltd Auditor CA" -days 3650 -out "$cb/ca.pem" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+"$bin" --keys "$out/finn-keys" key request --name "Finn Roe" --email finn@cb.example --csr "$cb/finn.csr"
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectAltName=email:finn@cb.example\n' \
+	>"$cb/leaf.ext"
+openssl x509 -req -in "$cb/finn.csr" -CA "$cb/ca.pem" -CAkey "$cb/ca.key" -CAcreateserial -days 730 \
+	-extfile "$cb/leaf.ext" -out "$cb/finn.pem" 2>/dev/null
+"$bin" --as ada@northwind.example anchor add --name "Example Certification Ltd" --ca "$cb/ca.pem"
+echo "The organisation can no longer mint an external auditor's key:"
+"$bin" --as ada@northwind.example person add --name "Gus Lee" --email gus@cb.example --role external-auditor \
+	&& exit 1 || true
+"$bin" --as ada@northwind.example person add --name "Finn Roe" --email finn@cb.example --role external-auditor \
+	--cert "$cb/finn.pem"
+"$bin" anchor list
+
 say "Today: the surveillance pack (changes since stage 2 from the audit tags) and the recertification pack"
 "$bin" --as ada@northwind.example pack "$surv" -o "$out/packs/surveillance"
 "$bin" --as ada@northwind.example pack "$recert" -o "$out/packs/recertification"
@@ -214,6 +289,10 @@ say "An external auditor verifies every pack offline"
 anchor=$(openssl x509 -in "$out/packs/stage1/trust/ca.pem" -outform DER | sha256sum | cut -c1-64)
 for p in stage1 stage2 surveillance recertification; do
 	"$bin" verify-pack "$out/packs/$p" --anchor "$anchor"
+done
+say "Each pack says the same thing wherever it says it, and what gap, finding list and audit list say"
+for p in stage1 stage2 surveillance recertification; do
+	"$root/scripts/pack-consistency" "$bin" "$out/packs/$p"
 done
 
 say "The same repository as stock git sees it"

@@ -21,10 +21,11 @@
 typedef enum {
 	SMSAUDIT_AUDIT_PLANNED,
 	SMSAUDIT_AUDIT_IN_PROGRESS,
-	SMSAUDIT_AUDIT_CONCLUDED
+	SMSAUDIT_AUDIT_CONCLUDED,
+	SMSAUDIT_AUDIT_CANCELLED
 } smsaudit_audit_status;
 
-/* "planned", "in-progress", "concluded" */
+/* "planned", "in-progress", "concluded", "cancelled" */
 const char *smsaudit_audit_status_name(smsaudit_audit_status s);
 
 typedef struct {
@@ -33,11 +34,17 @@ typedef struct {
 	const smsaudit_record *concluded;   /* NULL: not concluded */
 	smsaudit_audit_status status;
 	time_t from, to;                    /* actual dates once concluded, else planned */
+	const smsaudit_record *cancelled;   /* NULL: not cancelled */
+	const smsaudit_record *rescheduled; /* the latest rescheduling; NULL: none */
+	time_t planned_from, planned_to;    /* the planned dates in effect (0: the plan's) */
 } smsaudit_audit;
 
 typedef struct smsaudit_audits smsaudit_audits;
 
-/* Audits at `as_of` (end of that day; 0: everything), ordered by their dates. */
+/* Audits at `as_of` (end of that day; 0: everything), ordered by their dates.
+ * The audits counted and listed are those in effect: an audit cancelled by
+ * then is kept apart (smsaudit_audits_cancelled_*), and one rescheduled by
+ * then has its new dates. */
 int smsaudit_audits_compute(smsaudit_audits **out, const smsaudit_state *st, time_t as_of);
 /*
  * A set of audits the caller states (copied, then ordered like
@@ -50,7 +57,10 @@ int smsaudit_audits_from(smsaudit_audits **out, const smsaudit_audit *audits, si
 void smsaudit_audits_free(smsaudit_audits *a);
 size_t smsaudit_audits_count(const smsaudit_audits *a);
 const smsaudit_audit *smsaudit_audits_at(const smsaudit_audits *a, size_t i);
-/* By full id or unique id prefix. */
+/* The audits cancelled by the as-of date, in their planned order. */
+size_t smsaudit_audits_cancelled_count(const smsaudit_audits *a);
+const smsaudit_audit *smsaudit_audits_cancelled_at(const smsaudit_audits *a, size_t i);
+/* By full id or unique id prefix (smsaudit_id_resolve), cancelled ones included. */
 int smsaudit_audits_find(const smsaudit_audit **out, const smsaudit_audits *a, const char *id);
 /* The certification audit before `a`: the latest concluded one (not internal) that ended
  * by the day `a` begins; NULL if none. */
@@ -88,5 +98,12 @@ typedef struct {
 
 int smsaudit_store_audit_conclude(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
                                   const char *audit, const smsaudit_audit_conclusion *c);
+
+/* Corrections, by a quality manager with a reason: cancel an audit that is not
+ * concluded, or move one that has not started to other planned dates. */
+int smsaudit_store_audit_cancel(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                const char *audit, const char *reason);
+int smsaudit_store_audit_reschedule(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                    const char *audit, time_t from, time_t to, const char *reason);
 
 #endif

@@ -42,14 +42,29 @@ typedef struct {
 	const smsaudit_record *implemented; /* the implemented step, NULL while open */
 } smsaudit_finding_action;
 
+/* A step made concurrently with steps its signer had not seen (offline, on
+ * another clone), which the rules do not allow after them: kept, signed and
+ * valid on its own branch, but without effect. */
+typedef struct {
+	const smsaudit_record *step;
+	char reason[512];                   /* the rule it breaks after the steps it had not seen */
+} smsaudit_finding_unapplied;
+
 typedef struct {
 	const smsaudit_record *record;      /* the finding as raised */
 	char number[24];                    /* NC-2027-004, OBS-..., OFI-... (derived, for people) */
 	const smsaudit_grade *grade;
 	smsaudit_finding_phase phase;
 	int not_effective;                  /* the last verification found the actions not effective */
-	const smsaudit_record *const *steps;   /* every step that counts, in time order */
+	const smsaudit_record *const *steps;   /* every step applied, in time order */
 	size_t nsteps;
+	/* The latest steps no later step names (the finding itself before any).
+	 * More than one: steps were made concurrently, and a person settles them
+	 * by recording a step (a note will do) that comes after all of them. */
+	const smsaudit_record *const *heads;
+	size_t nheads;
+	const smsaudit_finding_unapplied *unapplied;   /* concurrent steps kept without effect */
+	size_t nunapplied;
 	const smsaudit_finding_action *actions;
 	size_t nactions;
 	time_t planned_at;                  /* first plan step, 0: none */
@@ -58,6 +73,7 @@ typedef struct {
 	const smsaudit_record *audit;       /* the plan of the audit it came from, or NULL */
 	time_t audit_end;                   /* that audit's last day (actual once concluded, else planned) */
 	time_t next_audit;                  /* first day of the next certification audit planned after it, 0: none */
+	const smsaudit_record *withdrawn;   /* the withdrawn step (its text is the reason); NULL: not withdrawn */
 } smsaudit_finding;
 
 typedef struct smsaudit_findings smsaudit_findings;
@@ -65,10 +81,14 @@ typedef struct smsaudit_findings smsaudit_findings;
 /* The findings at `as_of` (end of that day counts; 0: everything). The state must outlive the result. */
 int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st, time_t as_of);
 void smsaudit_findings_free(smsaudit_findings *fs);
-/* In the order they were raised (signing time). */
+/* In the order they were raised (signing time): the findings in effect. A
+ * finding withdrawn by the as-of date is kept apart (it keeps its number). */
 size_t smsaudit_findings_count(const smsaudit_findings *fs);
 const smsaudit_finding *smsaudit_findings_at(const smsaudit_findings *fs, size_t i);
-/* By display number (NC-2027-004, any case), full id or unique id prefix. */
+size_t smsaudit_findings_withdrawn_count(const smsaudit_findings *fs);
+const smsaudit_finding *smsaudit_findings_withdrawn_at(const smsaudit_findings *fs, size_t i);
+/* By display number (NC-2027-004, any case), full id or unique id prefix;
+ * withdrawn findings included. */
 int smsaudit_findings_find(const smsaudit_finding **out, const smsaudit_findings *fs, const char *key);
 
 /* ---- deadlines ---- */

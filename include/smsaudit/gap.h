@@ -38,13 +38,16 @@ typedef enum {
 	SMSAUDIT_CAND_WITHDRAWN,
 	SMSAUDIT_CAND_SUPERSEDED,
 	SMSAUDIT_CAND_EXPIRED,      /* valid-until before the as-of date */
-	SMSAUDIT_CAND_STALE         /* a record whose period ended too long ago */
+	SMSAUDIT_CAND_STALE,        /* a record whose period ended too long ago */
+	SMSAUDIT_CAND_NOT_YET       /* its period starts after the as-of date or, for a record
+	                               of operation (an item with fresh-months), has not ended */
 } smsaudit_gap_verdict;
 
 typedef struct {
 	const smsaudit_evidence_entry *evidence;
 	smsaudit_gap_verdict verdict;
 	time_t when;                /* EXPIRED: valid-until; STALE: end of the period (or signing date);
+	                               NOT_YET: the period's first day (starts later) or last day;
 	                               WITHDRAWN/SUPERSEDED: when that happened */
 } smsaudit_gap_candidate;
 

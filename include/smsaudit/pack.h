@@ -29,10 +29,15 @@ typedef struct {
 	int force;             /* replace a non-empty out_dir */
 	const char *commit;    /* an exact source commit (a revision); overrides as_of's commit */
 	const char *definition;/* a pack definition file; NULL: the one shipped for the audit's type */
-	int no_seal;           /* a draft: no seal record, no tag */
+	int no_seal;           /* a draft: no seal record, no tag; DRAFT on every page and in the manifest */
+	/* A sealed pack rebuilt to compare (smsaudit_pack_reproduce): laid out as
+	 * sealed by `sealed_by`, but nothing is signed, stamped, committed or tagged;
+	 * `signer` may be NULL. */
+	int reproduce;
+	const char *sealed_by;
 } smsaudit_pack_options;
 
-#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, NULL, 0 }
+#define SMSAUDIT_PACK_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, NULL, 0, 0, NULL }
 
 typedef struct {
 	char pack_id[80];
@@ -71,6 +76,7 @@ typedef struct {
 	int tsa_configured;          /* the pack's repository configures a time-stamping authority */
 	time_t stamped_at;           /* sealed no later than this, says the TSA's token (0: no token) */
 	char tsa[17];                /* the first 16 hex digits of that TSA's CA fingerprint */
+	int draft;                   /* the manifest says the pack is a draft: never sealed */
 } smsaudit_pack_check;
 
 /* Called once per problem, naming the file at fault. */
@@ -82,5 +88,36 @@ typedef void (*smsaudit_pack_problem_fn)(const char *file, const char *message, 
  * when the folder cannot be read at all.
  */
 int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u);
+
+/*
+ * Rebuild the pack in `dir` from `store` at the source commit and as-of date
+ * its manifest names (with `definition`, NULL: the shipped one, as when it
+ * was built), in a scratch folder, without signing or sealing anything, and
+ * compare every file byte for byte; the manifest's signature and time-stamp
+ * token are not compared (ECDSA signatures are randomised). `fn` is called
+ * once per file that differs, is missing from either or is extra. The PDF's
+ * dates come from SOURCE_DATE_EPOCH or the as-of date, as when it was built.
+ * `out` holds the manifest's identity and draft flag; *ndiffer the count.
+ */
+int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_store *store, const char *dir,
+                            const char *definition, smsaudit_pack_problem_fn fn, void *u);
+
+/*
+ * A pack folder read as a repository (for `evidence show` and `get` on a
+ * pack): the files its manifest lists, each digest checked, imported into a
+ * scratch repository as one commit, and the state at that commit (records'
+ * signatures and signers checked as verify-pack does). A file that differs
+ * from the manifest is refused (SMSAUDIT_EVERIFY: run verify-pack). The
+ * scratch repository goes with smsaudit_pack_view_free.
+ */
+typedef struct smsaudit_pack_view smsaudit_pack_view;
+
+int smsaudit_pack_view_open(smsaudit_pack_view **out, const char *dir);
+smsaudit_store *smsaudit_pack_view_store(const smsaudit_pack_view *v);
+const smsaudit_state *smsaudit_pack_view_state(const smsaudit_pack_view *v);
+/* The manifest's as-of date and source commit (40 hex). */
+time_t smsaudit_pack_view_as_of(const smsaudit_pack_view *v);
+const char *smsaudit_pack_view_commit(const smsaudit_pack_view *v);
+void smsaudit_pack_view_free(smsaudit_pack_view *v);
 
 #endif

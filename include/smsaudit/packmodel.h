@@ -67,6 +67,7 @@ typedef struct smsaudit_pack_model {
 	char anchor_sha256[65];
 	char sums_sha256[65];             /* SHA-256 of SHA256SUMS, the digest on every page */
 	const char *signer;               /* the quality manager who seals it */
+	int draft;                        /* not sealed: DRAFT on every page and in the manifest */
 	time_t as_of;                     /* a date */
 	time_t created;                   /* the PDF's dates */
 
@@ -90,6 +91,11 @@ typedef struct smsaudit_pack_model {
 	size_t nevidence;
 	const smsaudit_problem *const *problems;         /* why records fail verification */
 	size_t nproblems;
+	/* per evidence record (same index): the data rows of a ticket export (a
+	 * record whose content is text/csv, up to 16 MiB: lines after the header),
+	 * each a population item of a process sample; 0 for anything else.
+	 * NULL: none counted (a model made by hand). */
+	const size_t *csv_rows;
 
 	/* ---- at the as-of date */
 	const smsaudit_finding *const *findings;         /* in raising order */
@@ -110,6 +116,10 @@ typedef struct smsaudit_pack_model {
 	/* ---- the certification cycle at the as-of date */
 	smsaudit_cycle_phase phase;
 	time_t decision, expiry;                         /* 0: uncertified */
+	time_t cycle_from;                               /* the first day of the certification audit that led
+	                                                    to the decision (its stage 1, or the recertification
+	                                                    audit), else the decision; 0: uncertified */
+	const smsaudit_record *certificate;              /* the certificate record in force, NULL: none */
 	int surveillances;                               /* in the cycle */
 	int surveillance;                                /* the pack's audit's number among them, 0: none */
 	const smsaudit_cycle_item *const *cycle_items;
@@ -134,6 +144,10 @@ typedef struct smsaudit_pack_model {
 	size_t nfinding_changes;
 	const smsaudit_pack_person_change *const *people_changes;
 	size_t npeople_changes;
+	/* the organisation's own changes in that period (scope, sites, services,
+	 * body, deadlines, cycle, grades, people, certificate), with their reasons */
+	const smsaudit_org_change *org_changes;
+	size_t norg_changes;
 
 	smsaudit_pack_model_owned *owned;                /* NULL for a model made by hand */
 } smsaudit_pack_model;
@@ -161,11 +175,20 @@ void smsaudit_pack_model_dispose(smsaudit_pack_model *m);
 /*
  * The dates a section's period selects in this model: [*from, *to], *from 0
  * for no lower bound. since-previous-audit starts the day after the previous
- * certification audit (12 months back if none), cycle at the certification
- * decision (36 months back if none), twelve-months 12 months back; every
+ * certification audit (12 months back if none), cycle at `cycle_from`, the
+ * start of the audits that led to the certification decision (36 months back
+ * if uncertified), twelve-months 12 months back; every
  * period ends at the as-of date.
  */
 void smsaudit_pack_model_window(time_t *from, time_t *to, const smsaudit_pack_model *m, smsaudit_report_period p);
+
+/*
+ * The readable name of an evidence record's content in a pack, for one of
+ * its clauses: "evidence/<clause>/<id>-<original name>", the name reduced to
+ * letters, digits and "._-+@" (anything else becomes '_', at most 100 bytes;
+ * "content" when it has none). Pack, PDF and index.html all name it so.
+ */
+void smsaudit_pack_evidence_path(char *out, size_t size, const char *clause, const smsaudit_evidence_entry *e);
 
 /*
  * Whether the model has everything a report needs: its definition, the

@@ -29,6 +29,8 @@ typedef enum {
 	SMSAUDIT_REC_AUDIT,
 	SMSAUDIT_REC_SEAL,
 	SMSAUDIT_REC_SMS,
+	SMSAUDIT_REC_CERTIFICATE,
+	SMSAUDIT_REC_ANCHOR,
 	SMSAUDIT_REC__COUNT
 } smsaudit_record_type;
 
@@ -113,11 +115,13 @@ typedef struct {
 	char *note;
 } smsaudit_assessment_body;
 
-/* Evidence cited by a finding or a step, pinned to the commit it was cited
- * at and to its content's SHA-256. */
+/* Evidence cited by a finding or a step: its record id and its content's
+ * SHA-256. Records made by earlier versions also named the commit it was cited
+ * at; that is kept for display only, since a rebase or cherry-pick changes
+ * commit ids without changing what was cited. */
 typedef struct {
 	char id[SMSAUDIT_ID_MAX];
-	char commit[41];
+	char commit[41];                /* "" in records made since; never checked */
 	char sha256[65];
 } smsaudit_evidence_ref;
 
@@ -162,10 +166,12 @@ typedef enum {
 	SMSAUDIT_STEP_VERIFIED,         /* effectiveness verified (or found not effective) */
 	SMSAUDIT_STEP_CLOSED,
 	SMSAUDIT_STEP_REOPENED,
+	SMSAUDIT_STEP_WITHDRAWN,        /* raised by mistake: withdrawn with its reason (the text) */
+	SMSAUDIT_STEP_NOTE,             /* a remark that changes nothing; settles concurrent steps */
 	SMSAUDIT_STEP__COUNT
 } smsaudit_step_kind;
 
-/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened" */
+/* "correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn", "note" */
 const char *smsaudit_step_kind_name(smsaudit_step_kind k);
 
 typedef enum { SMSAUDIT_CAUSE_5WHYS, SMSAUDIT_CAUSE_FISHBONE, SMSAUDIT_CAUSE_OTHER } smsaudit_cause_method;
@@ -182,6 +188,12 @@ typedef struct {
 
 typedef struct {
 	char finding[SMSAUDIT_ID_MAX];  /* the finding record this step belongs to */
+	/* The latest steps of the finding (or the finding itself) its signer had
+	 * seen: the step comes after them. Two steps that do not name each other
+	 * were made concurrently (offline, on two clones). Empty in records made
+	 * by earlier versions: such a step comes after everything before it. */
+	char **after;
+	size_t nafter;
 	smsaudit_step_kind kind;
 	char *text;                     /* what was done / found / decided; the response when closing */
 	smsaudit_cause_method method;   /* CAUSE */
@@ -208,8 +220,16 @@ typedef enum {
 const char *smsaudit_audit_type_name(smsaudit_audit_type t);
 int smsaudit_audit_type_parse(smsaudit_audit_type *out, const char *name);
 
-/* An audit record is one of three events. The plan's id is the audit's id. */
-typedef enum { SMSAUDIT_AUDIT_PLAN, SMSAUDIT_AUDIT_START, SMSAUDIT_AUDIT_CONCLUDE } smsaudit_audit_event;
+/* An audit record is one of these events. The plan's id is the audit's id.
+ * CANCEL and RESCHEDULE are corrections by a quality manager, each with its
+ * reason: nothing is deleted, the plan stays in the ledger. */
+typedef enum {
+	SMSAUDIT_AUDIT_PLAN,
+	SMSAUDIT_AUDIT_START,
+	SMSAUDIT_AUDIT_CONCLUDE,
+	SMSAUDIT_AUDIT_CANCEL,
+	SMSAUDIT_AUDIT_RESCHEDULE
+} smsaudit_audit_event;
 
 typedef enum {
 	SMSAUDIT_REC_NONE,                  /* no recommendation (internal audits, stage 1, special) */
@@ -225,7 +245,7 @@ int smsaudit_recommendation_parse(smsaudit_recommendation *out, const char *name
 typedef struct {
 	smsaudit_audit_event event;
 	char audit[SMSAUDIT_ID_MAX];        /* START, CONCLUDE: the planned audit */
-	/* PLAN */
+	/* PLAN (RESCHEDULE: the new planned dates) */
 	smsaudit_audit_type type;
 	time_t planned_from, planned_to;    /* dates */
 	char *body;                         /* the certification body, or the internal audit team */
@@ -246,6 +266,8 @@ typedef struct {
 	char **concerns;                    /* stage 1 areas of concern */
 	size_t nconcerns;
 	char *summary;
+	/* CANCEL, RESCHEDULE (new dates in planned_from/to): why */
+	char *reason;
 } smsaudit_audit_body;
 
 /* A sealed audit pack: what the quality manager handed to the auditor. */
@@ -266,6 +288,28 @@ typedef struct {
 	char *xml;                      /* the whole <sms> description, as a canonical document */
 } smsaudit_sms_body;
 
+/* The certificate the certification body issued, from its certification
+ * decision (recorded by a quality manager). The latest in the ledger's order
+ * is in force; its dates are the cycle's decision and expiry. */
+typedef struct {
+	char *number;                   /* the certificate's number, as the body wrote it */
+	char *body;                     /* the issuing certification body */
+	char *scope;                    /* the scope statement printed on the certificate */
+	time_t issued;                  /* date of issue (the certification decision) */
+	time_t expires;                 /* last day of validity */
+} smsaudit_certificate_body;
+
+/* A certification body's CA, named by a quality manager as a trust anchor
+ * for one role only (external-auditor): certificates it issues identify the
+ * body's auditors, hold that role alone, and from then on are the only ones
+ * that may (the organisation's CA can no longer make an external auditor). */
+typedef struct {
+	char *name;                     /* the certification body */
+	unsigned roles;                 /* the roles its certificates may hold: SMSAUDIT_ROLE_EXTERNAL_AUDITOR */
+	char fingerprint[65];           /* SHA-256 of the CA certificate (DER) */
+	char *certificate;              /* PEM */
+} smsaudit_anchor_body;
+
 typedef struct {
 	smsaudit_record_type type;
 	char id[SMSAUDIT_ID_MAX];
@@ -283,8 +327,14 @@ typedef struct {
 		smsaudit_audit_body audit;
 		smsaudit_seal_body seal;
 		smsaudit_sms_body sms;
+		smsaudit_certificate_body certificate;
+		smsaudit_anchor_body anchor;
 	};
 } smsaudit_record;
+
+/* "an" before a word said with a vowel first ("an assessment", "an internal
+ * audit"), "a" otherwise: the article messages put before a type's name. */
+const char *smsaudit_article(const char *word);
 
 /* A fresh id for a record of `type` made at `when`. */
 int smsaudit_record_new_id(char out[SMSAUDIT_ID_MAX], smsaudit_record_type type, time_t when);
@@ -292,6 +342,20 @@ int smsaudit_record_new_id(char out[SMSAUDIT_ID_MAX], smsaudit_record_type type,
 int smsaudit_record_path(char *out, size_t size, const char *id);
 /* The type an id's prefix announces; SMSAUDIT_EINVALID for a malformed id. */
 int smsaudit_record_id_type(smsaudit_record_type *out, const char *id);
+
+/*
+ * The one rule by which every command turns what a person typed into a
+ * record id: the whole id, or a prefix of at least SMSAUDIT_ID_PREFIX_MIN
+ * characters that starts exactly one id of the set. The set is walked
+ * through `id_at` (NULL entries are skipped). `what` names the kind in
+ * messages ("audit", "finding", "evidence"); `hint` (may be NULL) is added
+ * to the not-found message. *out is the index of the match; ENOTFOUND when
+ * nothing matches, EINVALID when the prefix is too short or starts several.
+ */
+#define SMSAUDIT_ID_PREFIX_MIN 4
+typedef const char *(*smsaudit_id_at_fn)(const void *set, size_t i);
+int smsaudit_id_resolve(size_t *out, const char *key, const void *set, size_t n, smsaudit_id_at_fn id_at,
+                        const char *what, const char *hint);
 
 /* Canonical XML of a record (appended to out). Validates against the schema. */
 int smsaudit_record_to_xml(smsaudit_buf *out, const smsaudit_record *rec);

@@ -128,7 +128,12 @@ int smsaudit_repo_each_tag(smsaudit_repo *repo, const char *prefix, smsaudit_tag
 typedef int (*smsaudit_log_fn)(const smsaudit_oid *commit, time_t when, const char *summary,
                                void *payload);
 int smsaudit_repo_log(smsaudit_repo *repo, smsaudit_log_fn fn, void *payload);
-/* The newest first-parent commit of head made at or before `when`; SMSAUDIT_ENOTFOUND if none. */
+/* The commit that stands for main at `when`: the newest first-parent commit
+ * of main made at or before it, or, when work made by then on another clone
+ * was merged later, the first commit along main's first parents that holds
+ * every commit made by then (readers count records by their own times, so
+ * what was signed after `when` still does not count). SMSAUDIT_ENOTFOUND if
+ * no commit was made by then. */
 int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when);
 
 /*

@@ -35,6 +35,9 @@ typedef enum {
 	SMSAUDIT_SEC_MANDATORY,
 	SMSAUDIT_SEC_CYCLE_SUMMARY,
 	SMSAUDIT_SEC_VERIFICATION,
+	SMSAUDIT_SEC_AUDIT_PLAN,        /* objectives, criteria, scope, team and a day-by-day agenda (ISO/IEC 17021-1 9.2.3) */
+	SMSAUDIT_SEC_PREVIOUS_AUDIT,    /* the previous certification audit: conclusion, concerns, its findings now */
+	SMSAUDIT_SEC_EVIDENCE_MATRIX,   /* clause -> evidence, linked to the clause's detail and to the files */
 	SMSAUDIT_SEC__COUNT
 } smsaudit_section_kind;
 
@@ -91,5 +94,29 @@ struct smsaudit_pack_model;
  * naming it (smsaudit_pack_model_check), and nothing is written.
  */
 int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, const struct smsaudit_pack_model *model);
+
+/*
+ * The process samples of a pack, as its samples sections draw them (sample.h):
+ * for each process of each samples section (or only `unit`), its population in
+ * order with each item's draw value and whether it is drawn. For `smsaudit
+ * sample --explain`; SMSAUDIT_ENOTFOUND when nothing matches.
+ */
+typedef struct {
+	const char *section;          /* the samples section's title */
+	const char *unit, *unit_title;
+	const char *seed;             /* the source commit */
+	time_t from, to;              /* the section's period; from 0: no lower bound */
+	size_t nrecords;              /* records in the population */
+	size_t n;                     /* items: records, or a ticket export's rows */
+	const char *const *keys;
+	const char (*digests)[65];
+	const int *drawn;
+	size_t size;
+} smsaudit_report_sample;
+
+typedef int (*smsaudit_report_sample_fn)(const smsaudit_report_sample *s, void *u);
+
+int smsaudit_report_samples(const struct smsaudit_pack_model *m, const char *unit, smsaudit_report_sample_fn fn,
+                            void *u);
 
 #endif

@@ -59,6 +59,12 @@ int smsaudit_cert_issue(smsaudit_cert **out, const smsaudit_cert *ca, const smsa
                         const smsaudit_key *subject_key, const char *name, const char *email,
                         time_t not_before, int days);
 
+/* A certificate signing request (PEM, appended to `out`) for `key`: the
+ * common name `name` (shortened as a certificate's), the emailAddress and a
+ * subjectAltName email `email`, signed with the key. What an external auditor
+ * sends the certification body, whose CA signs it. */
+int smsaudit_csr_new(smsaudit_buf *out, const smsaudit_key *key, const char *name, const char *email);
+
 int smsaudit_cert_from_pem(smsaudit_cert **out, const char *pem, size_t len, const char *name);
 int smsaudit_cert_load(smsaudit_cert **out, const char *path);
 int smsaudit_cert_to_pem(smsaudit_buf *out, const smsaudit_cert *cert);

@@ -107,6 +107,9 @@ size_t smsaudit_status_deadline_count(const smsaudit_status *s);
 const smsaudit_status_deadline *smsaudit_status_deadline_at(const smsaudit_status *s, size_t i);
 size_t smsaudit_status_overdue_count(const smsaudit_status *s);
 size_t smsaudit_status_due_soon_count(const smsaudit_status *s);
+/* Findings (open or closed) with concurrent steps nobody has settled yet, in raising order. */
+size_t smsaudit_status_concurrent_count(const smsaudit_status *s);
+const smsaudit_finding *smsaudit_status_concurrent_at(const smsaudit_status *s, size_t i);
 
 /* The next audit, or NULL; whole days from the as-of date to its first planned day (negative once begun). */
 const smsaudit_audit *smsaudit_status_next_audit(const smsaudit_status *s);
@@ -123,5 +126,16 @@ int smsaudit_status_programme_year(const smsaudit_status *s);
 /* Expected items that stop being satisfied within 3 windows: by window, then clause and item order. */
 size_t smsaudit_status_lapse_count(const smsaudit_status *s);
 const smsaudit_status_lapse *smsaudit_status_lapse_at(const smsaudit_status *s, size_t i);
+
+/* How long before its expiry `status` warns about the certificate: the
+ * recertification audit and decision must fall before it (ISO/IEC 17021-1). */
+#define SMSAUDIT_CERT_WARN_DAYS 180
+
+/* The certificate record in force at the as-of date (NULL: none recorded);
+ * the days from the as-of date to its last day (negative once expired); and
+ * 1 when that is within SMSAUDIT_CERT_WARN_DAYS or past. */
+const smsaudit_record *smsaudit_status_certificate(const smsaudit_status *s);
+long smsaudit_status_certificate_days(const smsaudit_status *s);
+int smsaudit_status_certificate_warning(const smsaudit_status *s);
 
 #endif

@@ -88,6 +88,15 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
                               smsaudit_identity *signer, const smsaudit_cert *cert,
                               const smsaudit_cert *issuer, const char *name, const char *email,
                               unsigned roles, time_t valid_until);
+/*
+ * Name a certification body's CA as a trust anchor for the external-auditor
+ * role only (a quality manager signs it): an anchor record with the body's
+ * name and the CA's fingerprint, and the CA at trust/anchors/<fingerprint>.pem,
+ * in one commit. From then on an external auditor's certificate must come
+ * from such a CA, and one from such a CA holds that role alone.
+ */
+int smsaudit_store_add_anchor(char id_out[SMSAUDIT_ID_MAX], char fingerprint_out[65], smsaudit_store *store,
+                              smsaudit_identity *signer, const smsaudit_cert *ca, const char *name);
 /* Revoke a person's certificate from `effective` on. */
 int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                                  smsaudit_identity *signer, const char *email, const char *reason,
@@ -129,6 +138,32 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
                              const char *reason);
 int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                             smsaudit_identity *signer, const char *evidence_id, const char *reason);
+
+/* What `evidence amend` changes in an evidence record's metadata; the rest,
+ * and the content with its digest, stay as they were. */
+typedef struct {
+	const char *title;                   /* NULL: as is */
+	const char *const *controls;         /* ncontrols 0: as is */
+	size_t ncontrols;
+	int set_kind;
+	smsaudit_evidence_kind kind;
+	int set_period;                      /* has_period 0 with set_period: no period any more */
+	int has_period;
+	time_t period_from, period_to;
+	int set_valid_until;
+	time_t valid_until;                  /* 0: none */
+	const char *reason;
+} smsaudit_evidence_amendment;
+
+/*
+ * Correct an active evidence record's metadata: a new evidence record for the
+ * same content with the amendment applied, and a supersede record (with the
+ * reason) from the old to the new, in one commit. Nothing is deleted: the
+ * old record stays, superseded from then on.
+ */
+int smsaudit_store_amend_evidence(char new_id_out[SMSAUDIT_ID_MAX], char supersede_id_out[SMSAUDIT_ID_MAX],
+                                  smsaudit_store *store, smsaudit_identity *signer, const char *evidence_id,
+                                  const smsaudit_evidence_amendment *am);
 
 /*
  * A signed self-assessment of one assessable clause. `other_party` (NULL: none)
@@ -217,12 +252,89 @@ const smsaudit_person_entry *smsaudit_state_person_at(const smsaudit_state *st, 
 size_t smsaudit_state_problem_count(const smsaudit_state *st);
 const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size_t i);
 size_t smsaudit_state_content_checked(const smsaudit_state *st);
-/* The policy of the SMS description in force at the state's commit. */
+/* A change of the SMS description (smsaudit sms change): NULL or 0 leaves a
+ * part as it is. Services and sites are added or removed by name (an added
+ * one must be new, a removed one present). The reason is required. */
+typedef struct {
+	const char *organisation;
+	const char *scope;
+	const char *certification_body;
+	const char *const *add_services;
+	size_t nadd_services;
+	const char *const *remove_services;
+	size_t nremove_services;
+	const char *const *add_sites;
+	size_t nadd_sites;
+	const char *const *remove_sites;
+	size_t nremove_sites;
+	int major_verify_days, major_after_stage2_months, minor_plan_days;   /* deadline policy; 0: as is */
+	const char *reason;
+} smsaudit_sms_change;
+
+/* Sign a new version of the SMS description (a quality manager), made from
+ * the one in force with `ch` applied. */
+int smsaudit_store_sms_change(smsaudit_store *store, smsaudit_identity *signer, const smsaudit_sms_change *ch);
+
+/* The SMS description's parts a reader shows, as in force at the state's
+ * commit (free with smsaudit_sms_view_dispose). */
+typedef struct {
+	char *organisation, *scope, *certification_body;   /* certification_body may be NULL */
+	char **services, **sites;
+	size_t nservices, nsites;
+	char *change_reason;                                /* NULL: none given */
+} smsaudit_sms_view;
+
+int smsaudit_state_sms_view(smsaudit_sms_view *out, smsaudit_store *store, const smsaudit_state *st);
+void smsaudit_sms_view_dispose(smsaudit_sms_view *v);
+
+/* One change of the organisation (changes.c): a part of the SMS description
+ * that a new version changed, a person granted or revoked, the certificate, a
+ * certification body's anchor. */
+typedef struct {
+	time_t at;                      /* made-at of the record */
+	const smsaudit_record *record;   /* owned by the state */
+	const char *by;                 /* the signer's email */
+	char what[40];                  /* "scope", "sites", "services", "organisation", "certification body",
+	                                 * "deadline policy", "cycle", "grade scale", "person", "certificate",
+	                                 * "certification body's CA" */
+	char *detail;                   /* what it became: "added Manchester; removed York", ... */
+	char *reason;                   /* the reason recorded with it, NULL: none */
+} smsaudit_org_change;
+
+/* The changes of the organisation the state's records made at or after
+ * `since` and before `until` (0: no bound), in time order; each new SMS
+ * version is held against the one before it (smsaudit.xml first). */
+int smsaudit_org_changes(smsaudit_org_change **out, size_t *n, smsaudit_store *store, const smsaudit_state *st,
+                         time_t since, time_t until);
+void smsaudit_org_changes_free(smsaudit_org_change *c, size_t n);
+
+/* The policy of the SMS description in force at the state's commit. Its
+ * certification decision and expiry are those of the certificate in force,
+ * when one is recorded. */
 const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st);
+/* The certificate record in force at the state's commit (the latest valid
+ * one: its body is `certificate`), or NULL when none is recorded. What a pack
+ * cover prints about the certificate comes from here. */
+const smsaudit_record *smsaudit_state_certificate(const smsaudit_state *st);
+
+/* Record the certificate from the certification body's decision (a quality
+ * manager): number, issuing body, scope statement, issue and expiry dates.
+ * The issue date is not in the future and the expiry comes after it. */
+typedef struct {
+	const char *number, *body, *scope;
+	time_t issued, expires;
+} smsaudit_certificate_input;
+int smsaudit_store_record_certificate(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                      const smsaudit_certificate_input *in);
 /* The SMS description in force at the state's commit (a standalone <sms>
- * document): the latest valid sms record in the ledger's order, else the
- * smsaudit.xml of the first commit. */
+ * document): the valid sms records applied in the ledger's order, versions
+ * made concurrently on two clones merged, else the smsaudit.xml of the first
+ * commit. */
 int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st);
+/* 1 when the description in force merges versions made concurrently; then
+ * `conflicts` names the elements both changed (the later version's kept), or
+ * is "". */
+int smsaudit_state_sms_concurrent(const smsaudit_state *st, const char **conflicts);
 /* The commit the state was loaded at. */
 const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st);
 /* The first commit of the history the state was loaded from. */

@@ -227,6 +227,7 @@ typedef struct {
 	char hex[41];
 	time_t as_of;
 	smsaudit_state *st;
+	char *organisation;   /* cli_organisation's answer, kept until close */
 } cli_view;
 
 /* Returns -1 to go on, or an exit code (the error has been printed). */
@@ -235,6 +236,9 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
  * pin holds (commit NULL: main's head). */
 void cli_pin_warn(smsaudit_store *store, const smsaudit_state *st, const smsaudit_oid *commit);
 void cli_view_close(cli_view *v);
+/* The organisation's name as the SMS description in force at the view's
+ * commit states it (sms change --org), else smsaudit.xml's. */
+const char *cli_organisation(cli_view *v);
 
 /* Write `len` bytes to `path` whole: into a new file beside it, then renamed
  * over it, so a failure leaves nothing half-written. Prints the error (one
@@ -252,6 +256,9 @@ int cmd_gap(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_finding(cli_ctx *ctx, int argc, char **argv);
 int cmd_sms(cli_ctx *ctx, int argc, char **argv);
+int cmd_certificate(cli_ctx *ctx, int argc, char **argv);
+int cmd_key(cli_ctx *ctx, int argc, char **argv);
+int cmd_anchor(cli_ctx *ctx, int argc, char **argv);
 int cmd_tsa(cli_ctx *ctx, int argc, char **argv);
 int cmd_stamp(cli_ctx *ctx, int argc, char **argv);
 int cmd_clone(cli_ctx *ctx, int argc, char **argv);
@@ -261,6 +268,7 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cmd_cycle(cli_ctx *ctx, int argc, char **argv);
 int cmd_pack(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv);
+int cmd_sample(cli_ctx *ctx, int argc, char **argv);
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv);
 int cmd_remind(cli_ctx *ctx, int argc, char **argv);
 int cmd_oscal(cli_ctx *ctx, int argc, char **argv);
@@ -276,8 +284,10 @@ void cli_set_commands(const cli_command *table);
 extern const char cmd_catalogue_help[], cmd_init_help[], cmd_person_help[], cmd_evidence_help[],
 	cmd_verify_help[], cmd_assess_help[], cmd_finding_help[], cmd_audit_help[], cmd_cycle_help[],
 	cmd_pack_help[], cmd_verify_pack_help[], cmd_sms_help[], cmd_tsa_help[], cmd_stamp_help[], cmd_clone_help[], cmd_sync_help[], cmd_hook_help[], cmd_gap_help[],
-	cmd_status_help[], cmd_calendar_help[], cmd_remind_help[], cmd_oscal_help[];
+	cmd_status_help[], cmd_calendar_help[], cmd_remind_help[], cmd_oscal_help[], cmd_sample_help[],
+	cmd_certificate_help[], cmd_key_help[], cmd_anchor_help[];
 extern const cli_sub cmd_catalogue_subs[], cmd_person_subs[], cmd_evidence_subs[], cmd_finding_subs[],
-	cmd_audit_subs[], cmd_cycle_subs[], cmd_sms_subs[], cmd_tsa_subs[], cmd_oscal_subs[], cmd_hook_subs[];
+	cmd_audit_subs[], cmd_cycle_subs[], cmd_sms_subs[], cmd_tsa_subs[], cmd_oscal_subs[], cmd_hook_subs[],
+	cmd_certificate_subs[], cmd_key_subs[], cmd_anchor_subs[];
 
 #endif

@@ -6,13 +6,13 @@
 
 enum {
 	O_TYPE = 1, O_DATES, O_BODY, O_LEAD, O_TEAM, O_CLAUSE, O_SERVICE, O_SITE, O_DATE, O_RECOMMENDATION,
-	O_SUMMARY, O_CONDITIONS, O_CONCERN, O_AT, O_YEAR
+	O_SUMMARY, O_CONDITIONS, O_CONCERN, O_AT, O_YEAR, O_REASON
 };
 
 #define MAX_LIST 200
 
 typedef struct {
-	const char *type, *dates, *body, *lead, *date, *recommendation, *summary, *conditions, *at, *year;
+	const char *type, *dates, *body, *lead, *date, *recommendation, *summary, *conditions, *at, *year, *reason;
 	const char *team[MAX_LIST], *clauses[MAX_LIST], *services[MAX_LIST], *sites[MAX_LIST], *concerns[MAX_LIST];
 	size_t nteam, nclauses, nservices, nsites, nconcerns;
 	int too_many;
@@ -32,6 +32,7 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_CONDITIONS: a->conditions = arg; break;
 	case O_AT: a->at = arg; break;
 	case O_YEAR: a->year = arg; break;
+	case O_REASON: a->reason = arg; break;
 	case O_TEAM: a->too_many |= cli_push(a->team, &a->nteam, MAX_LIST, arg) < 0; break;
 	case O_CLAUSE: a->too_many |= cli_push(a->clauses, &a->nclauses, MAX_LIST, arg) < 0; break;
 	case O_SERVICE: a->too_many |= cli_push(a->services, &a->nservices, MAX_LIST, arg) < 0; break;
@@ -141,6 +142,37 @@ static int audit_conclude(cli_ctx *ctx, const audit_args *a, char **pos, int npo
 	return rc;
 }
 
+/* audit cancel AUDIT --reason TEXT; audit reschedule AUDIT --dates FROM..TO --reason TEXT */
+static int audit_correct(cli_ctx *ctx, const audit_args *a, char **pos, int npos, int cancel)
+{
+	const char *sub = cancel ? "cancel" : "reschedule";
+	if (npos != 1)
+		return cli_usage("audit", "'audit %s' needs one audit id", sub);
+	time_t from = 0, to = 0;
+	if (!cancel && (!a->dates || smsaudit_period_parse(&from, &to, a->dates) < 0))
+		return cli_usage("audit", "--dates FROM..TO is required: the new planned first and last day");
+	if (!a->reason)
+		return cli_usage("audit", "--reason is required: why the audit is %s", cancel ? "cancelled" : "moved");
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
+	if (rc >= 0)
+		return rc;
+	char id[SMSAUDIT_ID_MAX];
+	int r = cancel ? smsaudit_store_audit_cancel(id, s.store, s.me, pos[0], a->reason)
+	               : smsaudit_store_audit_reschedule(id, s.store, s.me, pos[0], from, to, a->reason);
+	if (r < 0) {
+		rc = cli_fail(r);
+	} else {
+		if (cancel)
+			printf("Cancelled audit %s (%s).\n", cli_safe(pos[0]), id);
+		else
+			printf("Rescheduled audit %s to %s (%s).\n", cli_safe(pos[0]), a->dates, id);
+		rc = EXIT_OK;
+	}
+	cli_session_close(&s);
+	return rc;
+}
+
 static void put_dates(out_node *o, const char *key, time_t from, time_t to)
 {
 	char f[11], t[11], both[24];
@@ -156,7 +188,8 @@ static void audit_row(out_node *o, const smsaudit_audit *au)
 	out_set_str(o, "id", au->plan->id);
 	out_set_str(o, "type", smsaudit_audit_type_name(p->type));
 	out_set_str(o, "status", smsaudit_audit_status_name(au->status));
-	put_dates(o, "planned", p->planned_from, p->planned_to);
+	put_dates(o, "planned", au->planned_from ? au->planned_from : p->planned_from,
+	          au->planned_to ? au->planned_to : p->planned_to);
 	if (au->concluded)
 		put_dates(o, "actual", au->concluded->audit.actual_from, au->concluded->audit.actual_to);
 	else
@@ -212,6 +245,13 @@ static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, i
 			out_push_str(cc, c->concerns[i]);
 		out_set_str(o, "planned_by", one->plan->made_by);
 		out_set_str(o, "concluded_by", one->concluded ? one->concluded->made_by : NULL);
+		const smsaudit_record *rs = one->rescheduled, *cx = one->cancelled;
+		if (rs)
+			put_dates(o, "first_planned", p->planned_from, p->planned_to);
+		out_set_str(o, "rescheduled_by", rs ? rs->made_by : NULL);
+		out_set_str(o, "reschedule_reason", rs ? rs->audit.reason : NULL);
+		out_set_str(o, "cancelled_by", cx ? cx->made_by : NULL);
+		out_set_str(o, "cancel_reason", cx ? cx->audit.reason : NULL);
 		if (ctx->format != OUT_TEXT) {
 			rc = out_emit(stdout, o, ctx->format, "audit") < 0 ? EXIT_ENV : EXIT_OK;
 		} else {
@@ -223,6 +263,13 @@ static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, i
 			       one->plan->id);
 			printf("  Status     %s\n", smsaudit_audit_status_name(one->status));
 			printf("  Planned    %s..%s by %s\n", f, t, cli_safe(one->plan->made_by));
+			if (rs) {
+				smsaudit_date_format(f, one->planned_from);
+				smsaudit_date_format(t, one->planned_to);
+				printf("  Moved to   %s..%s by %s: %s\n", f, t, cli_safe(rs->made_by), cli_safe(rs->audit.reason));
+			}
+			if (cx)
+				printf("  Cancelled  by %s: %s\n", cli_safe(cx->made_by), cli_safe(cx->audit.reason));
 			if (c) {
 				smsaudit_date_format(f, c->actual_from);
 				smsaudit_date_format(t, c->actual_to);
@@ -265,9 +312,15 @@ static int audit_list(cli_ctx *ctx, const audit_args *a, char **pos, int npos, i
 			if (only == SMSAUDIT_AUDIT__COUNT || au->plan->audit.type == only)
 				audit_row(out_push_obj(rows), au);
 		}
+		/* Cancelled audits stay listed, after the others, so the correction shows. */
+		for (size_t i = 0; i < smsaudit_audits_cancelled_count(as); i++) {
+			const smsaudit_audit *au = smsaudit_audits_cancelled_at(as, i);
+			if (only == SMSAUDIT_AUDIT__COUNT || au->plan->audit.type == only)
+				audit_row(out_push_obj(rows), au);
+		}
 		if (ctx->format != OUT_TEXT) {
 			rc = out_emit(stdout, rows, ctx->format, "audits") < 0 ? EXIT_ENV : EXIT_OK;
-		} else if (!smsaudit_audits_count(as)) {
+		} else if (!smsaudit_audits_count(as) && !smsaudit_audits_cancelled_count(as)) {
 			printf("No audits are recorded (smsaudit audit plan --help).\n");
 			rc = EXIT_OK;
 		} else {
@@ -295,6 +348,10 @@ static const cli_option conclude_opts[] = {
 	{ "dates", 1, O_DATES, 0 }, { "recommendation", 1, O_RECOMMENDATION, 0 }, { "summary", 1, O_SUMMARY, 0 },
 	{ "conditions", 1, O_CONDITIONS, 0 }, { "concern", 1, O_CONCERN, 0 }, { NULL, 0, 0, 0 }
 };
+static const cli_option cancel_opts[] = { { "reason", 1, O_REASON, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option reschedule_opts[] = {
+	{ "dates", 1, O_DATES, 0 }, { "reason", 1, O_REASON, 0 }, { NULL, 0, 0, 0 }
+};
 static const cli_option list_opts[] = { { "type", 1, O_TYPE, 0 }, { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
 static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
 static const cli_option programme_opts[] = { { "year", 1, O_YEAR, 0 }, { "at", 1, O_AT, 0 }, { NULL, 0, 0, 0 } };
@@ -311,6 +368,12 @@ const cli_sub cmd_audit_subs[] = {
 	  "smsaudit audit conclude AUDIT --dates FROM..TO --recommendation R --summary TEXT\n"
 	  "                           [--conditions TEXT] [--concern TEXT]...\n",
 	  conclude_opts },
+	{ "cancel",
+	  "smsaudit audit cancel AUDIT --reason TEXT\n",
+	  cancel_opts },
+	{ "reschedule",
+	  "smsaudit audit reschedule AUDIT --dates FROM..TO --reason TEXT\n",
+	  reschedule_opts },
 	{ "list",
 	  "smsaudit audit list [--type TYPE] [--at DATE]\n",
 	  list_opts },
@@ -339,12 +402,24 @@ const char cmd_audit_help[] =
 	"year) and which clauses they cover: every clause-8 process and every\n"
 	"second-level clause of 4-7, 9 and 10 should be audited once in the window;\n"
 	"an internal audit planned without --clause covers the whole standard.\n"
+	"A plan must name people of the repository: the lead and team hold the\n"
+	"internal-auditor role for internal audits, external-auditor for the others;\n"
+	"--site and --service must be in the SMS description (smsaudit sms show), and\n"
+	"an audit of the same type on overlapping days (internal and special audits:\n"
+	"with the same scope) is refused as planned twice.\n"
+	"Mistakes are corrected with signed records, never by deleting: a quality\n"
+	"manager cancels an audit that is not concluded ('cancel', listed after the\n"
+	"others as cancelled) or moves one not yet started to other dates\n"
+	"('reschedule'), each with --reason. Readers use what was in effect at\n"
+	"their date: 'audit list --at' before the correction shows the old plan.\n"
 	"\n"
 	"examples:\n"
 	"  smsaudit --as ada@example.org audit plan --type stage2 --dates 2027-03-08..2027-03-10 \\\n"
 	"      --body \"Example Certification Ltd\" --lead eve@cb.example --clause 8.5\n"
 	"  smsaudit --as eve@cb.example audit conclude audit-20270201-3fa9 --dates 2027-03-08..2027-03-10 \\\n"
 	"      --recommendation conditional --summary \"Recommended once NC-2027-004 is closed\"\n"
+	"  smsaudit --as ada@example.org audit reschedule audit-20270201-3fa9 --dates 2027-03-15..2027-03-17 \\\n"
+	"      --reason \"Lead auditor ill; the body moved the audit by a week\"\n"
 	"  smsaudit audit programme --year 2027\n";
 
 
@@ -370,6 +445,8 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		rc = audit_start(ctx, &a, pos, npos);
 	else if (strcmp(sub, "conclude") == 0)
 		rc = audit_conclude(ctx, &a, pos, npos);
+	else if (strcmp(sub, "cancel") == 0 || strcmp(sub, "reschedule") == 0)
+		rc = audit_correct(ctx, &a, pos, npos, strcmp(sub, "cancel") == 0);
 	else if (strcmp(sub, "programme") == 0)
 		rc = npos ? cli_usage("audit", "'audit programme' takes no arguments") : cli_programme(ctx, a.year, a.at);
 	else

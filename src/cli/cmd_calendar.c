@@ -60,7 +60,7 @@ int cmd_calendar(cli_ctx *ctx, int argc, char **argv)
 	smsaudit_buf ics = SMSAUDIT_BUF_INIT;
 	int r = smsaudit_agenda_compute(&ag, smsaudit_store_catalogue(v.store), v.st, v.as_of, SMSAUDIT_DUE_SOON_DAYS);
 	if (r == 0)
-		r = smsaudit_agenda_ics(&ics, ag, smsaudit_store_organisation(v.store), smsaudit_now());
+		r = smsaudit_agenda_ics(&ics, ag, cli_organisation(&v), smsaudit_now());
 	if (r < 0) {
 		rc = cli_fail(r);
 	} else if (a.out) {

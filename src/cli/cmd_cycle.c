@@ -182,7 +182,7 @@ static int cycle_show(cli_ctx *ctx, const cycle_args *a)
 	out_node *o = out_object();
 	char asof[11];
 	smsaudit_date_format(asof, c.v.as_of);
-	out_set_str(o, "organisation", smsaudit_store_organisation(c.v.store));
+	out_set_str(o, "organisation", cli_organisation(&c.v));
 	out_set_str(o, "commit", c.v.hex);
 	out_set_str(o, "as_of", asof);
 	out_set_str(o, "phase", smsaudit_cycle_phase_name(smsaudit_cycle_phase_get(c.cy)));
@@ -226,7 +226,7 @@ static int cycle_show(cli_ctx *ctx, const cycle_args *a)
 		rc = out_emit(stdout, o, ctx->format, "cycle") < 0 ? EXIT_ENV : EXIT_OK;
 	} else {
 		printf("%sCertification cycle%s — %s (commit %.12s, as of %s)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"),
-		       smsaudit_store_organisation(c.v.store), c.v.hex, asof);
+		       cli_organisation(&c.v), c.v.hex, asof);
 		if (smsaudit_cycle_decision(c.cy)) {
 			char d[11], x[11];
 			smsaudit_date_format(d, smsaudit_cycle_decision(c.cy));

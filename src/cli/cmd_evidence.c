@@ -12,11 +12,12 @@
 
 enum {
 	O_CONTROL = 1, O_KIND, O_TITLE, O_PERIOD, O_UNTIL, O_NOTE, O_NAME, O_DUP, O_EXPIRING, O_ALL,
-	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE
+	O_OUT, O_FORCE, O_REASON, O_AT, O_COMMIT, O_SECRET, O_BASE, O_PACK, O_DELIM
 };
 
 typedef struct {
-	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base;
+	const char *control, *kind, *title, *period, *until, *note, *name, *out, *reason, *at, *commit, *base, *pack,
+		*delimiter;
 	int allow_dup, allow_secret, all, force, expiring;
 } ev_args;
 
@@ -34,12 +35,14 @@ static int on_opt(int id, const char *arg, void *u)
 	case O_DUP: a->allow_dup = 1; break;
 	case O_SECRET: a->allow_secret = 1; break;
 	case O_BASE: a->base = arg; break;
+	case O_DELIM: a->delimiter = arg; break;
 	case O_ALL: a->all = 1; break;
 	case O_OUT: a->out = arg; break;
 	case O_FORCE: a->force = 1; break;
 	case O_REASON: a->reason = arg; break;
 	case O_AT: a->at = arg; break;
 	case O_COMMIT: a->commit = arg; break;
+	case O_PACK: a->pack = arg; break;
 	case O_EXPIRING: {
 		char *end = NULL;
 		long d = strtol(arg, &end, 10);
@@ -149,8 +152,9 @@ out:
 
 /* ---- import ---- */
 
-/* One CSV field (RFC 4180); advances *p. Returns a malloc'd string or NULL at end of line. */
-static char *csv_field(const char **p, int *eol)
+/* One CSV field (RFC 4180, fields separated by `sep`); advances *p. Returns a
+ * malloc'd string or NULL at end of line. */
+static char *csv_field(const char **p, int *eol, char sep)
 {
 	const char *s = *p;
 	size_t cap = 64, n = 0;
@@ -162,7 +166,7 @@ static char *csv_field(const char **p, int *eol)
 		s++;
 	for (;;) {
 		char c = *s;
-		if (c == '\0' || (!quoted && (c == ',' || c == '\n' || c == '\r')))
+		if (c == '\0' || (!quoted && (c == sep || c == '\n' || c == '\r')))
 			break;
 		if (quoted && c == '"') {
 			if (s[1] == '"') {
@@ -188,7 +192,7 @@ static char *csv_field(const char **p, int *eol)
 	char *fit = realloc(out, n + 1);
 	if (fit)
 		out = fit;
-	if (*s == ',') {
+	if (*s == sep) {
 		s++;
 		*eol = 0;
 	} else {
@@ -251,13 +255,45 @@ static int csv_check_text(const char *csv, const char *text, size_t len)
 	return -1;
 }
 
+/* The separator of a CSV: --delimiter, else the header line's own (spreadsheets
+ * set to a locale with a decimal comma write ';'). The header names columns
+ * without either, so whichever it holds separates them. Returns -1 to go on,
+ * or the exit code. */
+static int csv_separator(char *out, const char *opt, const char *header)
+{
+	if (opt) {
+		if (strcmp(opt, ",") == 0 || strcmp(opt, "comma") == 0)
+			*out = ',';
+		else if (strcmp(opt, ";") == 0 || strcmp(opt, "semicolon") == 0)
+			*out = ';';
+		else if (strcmp(opt, "tab") == 0 || strcmp(opt, "\t") == 0)
+			*out = '\t';
+		else
+			return cli_usage("evidence", "--delimiter: expected ',', ';' or tab, not '%s'", opt);
+		return -1;
+	}
+	size_t commas = 0, semis = 0;
+	int quoted = 0;
+	for (const char *p = header; *p && (quoted || (*p != '\n' && *p != '\r')); p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted)
+			commas += *p == ',', semis += *p == ';';
+	}
+	*out = semis && !commas ? ';' : ',';
+	return -1;
+}
+
 /* Where row `r`'s file really is (symbolic links and '..' resolved) must lie
  * inside the folder `inside`. Returns -1 to go on, or the exit code. */
 static int csv_path_inside(const import_row *r, const char *file, const char *inside, const char *base_opt)
 {
 	char real[4096];
-	if (!realpath(r->file, real))
-		return cli_error(EXIT_ENV, "%s: %s: %s", r->where, file, strerror(errno));
+	if (!realpath(r->file, real)) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return cli_error(EXIT_ENV, "%s: file '%s' does not exist (looked for %s)", r->where, file, r->file);
+		return cli_error(EXIT_ENV, "%s: file '%s' (%s): %s", r->where, file, r->file, strerror(errno));
+	}
 	size_t n = strlen(inside);
 	int ok = strcmp(inside, "/") == 0 || (strncmp(real, inside, n) == 0 && real[n] == '/');
 	if (ok)
@@ -305,12 +341,17 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	const char *p = text;
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3; /* spreadsheet BOM */
+	char sep = ',';
+	if ((r0 = csv_separator(&sep, a->delimiter, p)) >= 0) {
+		free(text);
+		return r0;
+	}
 	int col_of[C__N];
 	for (int i = 0; i < C__N; i++)
 		col_of[i] = -1;
 	int ncols = 0, eol = 0, rc = -1;
 	while (!eol) {
-		char *h = csv_field(&p, &eol);
+		char *h = csv_field(&p, &eol, sep);
 		if (!h)
 			break;
 		for (int i = 0; i < C__N; i++)
@@ -351,7 +392,7 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		int c = 0;
 		eol = 0;
 		while (!eol) {
-			char *v = csv_field(&p, &eol);
+			char *v = csv_field(&p, &eol, sep);
 			if (!v)
 				break;
 			int used = 0;
@@ -503,12 +544,38 @@ static void evidence_fields(out_node *o, const smsaudit_evidence_entry *e)
 /* The evidence as of --at DATE (the commit current at the end of that day),
  * or at --commit REV, or today at head: the same view gap and status open, so
  * that a date means the same to all of them. Returns -1 to go on. */
-static int open_view(cli_ctx *ctx, const ev_args *a, cli_view *v)
+/* The repository as of --at or --commit, or with --pack DIR a pack folder read as
+ * one (its files checked against its manifest, imported into a scratch repository
+ * that close_view removes). */
+static int open_view(cli_ctx *ctx, const ev_args *a, cli_view *v, smsaudit_pack_view **pv)
 {
+	*pv = NULL;
 	time_t t;
+	if (a->pack) {
+		if (a->at || a->commit)
+			return cli_usage("evidence", "--pack reads the pack as of its own date: give no --at or --commit");
+		memset(v, 0, sizeof(*v));
+		int r = smsaudit_pack_view_open(pv, a->pack);
+		if (r < 0)
+			return cli_fail(r);
+		v->store = smsaudit_pack_view_store(*pv);
+		v->st = (smsaudit_state *)smsaudit_pack_view_state(*pv);
+		v->as_of = smsaudit_pack_view_as_of(*pv);
+		return -1;
+	}
 	if (a->at && smsaudit_date_parse(&t, a->at) < 0)
 		return cli_usage("evidence", "--at: %s; a revision is --commit REV", smsaudit_error_last()->message);
 	return cli_view_open(ctx, v, "evidence", a->at, a->commit, 0);
+}
+
+static void close_view(cli_view *v, smsaudit_pack_view *pv)
+{
+	if (pv) {
+		memset(v, 0, sizeof(*v)); /* the pack view owns its store and state */
+		smsaudit_pack_view_free(pv);
+		return;
+	}
+	cli_view_close(v);
 }
 
 typedef struct {
@@ -534,7 +601,8 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 			return cli_fail(SMSAUDIT_EINVALID);
 	}
 	cli_view v;
-	int rc = open_view(ctx, a, &v);
+	smsaudit_pack_view *pv = NULL;
+	int rc = open_view(ctx, a, &v, &pv);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_clause *want = NULL;
@@ -606,8 +674,24 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 	rc = EXIT_OK;
 out:
 	free(rows);
-	cli_view_close(&v);
+	close_view(&v, pv);
 	return rc;
+}
+
+/* The reason the supersede or withdraw record `id` gives; NULL if none. */
+static const char *change_reason(const smsaudit_state *st, const char *id)
+{
+	for (size_t i = 0; *id && i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry r;
+		smsaudit_state_record_at(&r, st, i);
+		if (!r.record || strcmp(r.record->id, id) != 0)
+			continue;
+		if (r.record->type == SMSAUDIT_REC_SUPERSEDE)
+			return r.record->supersede.reason;
+		if (r.record->type == SMSAUDIT_REC_WITHDRAW)
+			return r.record->withdraw.reason;
+	}
+	return NULL;
 }
 
 static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
@@ -615,7 +699,8 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	if (npos != 1)
 		return cli_usage("evidence", "'evidence show' takes one evidence id");
 	cli_view v;
-	int rc = open_view(ctx, a, &v);
+	smsaudit_pack_view *pv = NULL;
+	int rc = open_view(ctx, a, &v, &pv);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
@@ -628,6 +713,8 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		out_set_str(o, "record_path", e->path);
 		out_set_str(o, "superseded_by", e->superseded_by[0] ? e->superseded_by : NULL);
 		out_set_str(o, "changed_by", e->changed_by[0] ? e->changed_by : NULL);
+		const char *why = change_reason(v.st, e->changed_by);
+		out_set_str(o, "change_reason", why);
 		if (ctx->format != OUT_TEXT) {
 			out_emit(stdout, o, ctx->format, "evidence");
 		} else {
@@ -636,7 +723,8 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 			smsaudit_time_format(made, e->record->made_at);
 			join_controls(controls, sizeof(controls), b, ", ");
 			printf("%s%s%s  %s\n", cli_sgr(ctx, "1"), e->record->id, cli_sgr(ctx, "0"), cli_safe(b->title));
-			printf("Status:        %s%s%s\n", status_name(e), e->superseded_by[0] ? " by " : "", e->superseded_by);
+			printf("Status:        %s%s%s%s%s\n", status_name(e), e->superseded_by[0] ? " by " : "", e->superseded_by,
+			       why ? ": " : "", why ? cli_safe(why) : "");
 			printf("Kind:          %s\nControls:      %s\n", smsaudit_evidence_kind_name(b->kind), controls);
 			if (b->has_period) {
 				char f[11], t[11];
@@ -667,7 +755,7 @@ static int ev_show(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		out_free(o);
 		rc = EXIT_OK;
 	}
-	cli_view_close(&v);
+	close_view(&v, pv);
 	return rc;
 }
 
@@ -679,7 +767,8 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 	if (!a->force && lstat(a->out, &st_out) == 0)
 		return cli_error(EXIT_ENV, "%s: already exists (use --force to replace it)", a->out);
 	cli_view v;
-	int rc = open_view(ctx, a, &v);
+	smsaudit_pack_view *pv = NULL;
+	int rc = open_view(ctx, a, &v, &pv);
 	if (rc >= 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
@@ -730,7 +819,7 @@ static int ev_get(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 out:
 	if (tmp[0])
 		unlink(tmp);
-	cli_view_close(&v);
+	close_view(&v, pv);
 	return rc;
 }
 
@@ -751,6 +840,63 @@ static int ev_supersede(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		rc = EXIT_OK;
 	}
 	cli_session_close(&s);
+	return rc;
+}
+
+/* evidence amend ID [--title T] [--control IDS] [--kind K] [--period FROM..TO|none]
+ * [--valid-until DATE|none] --reason TEXT */
+static int ev_amend(cli_ctx *ctx, ev_args *a, char **pos, int npos)
+{
+	if (npos != 1)
+		return cli_usage("evidence", "'evidence amend' takes one evidence id");
+	if (!a->reason)
+		return cli_usage("evidence", "--reason is required: why the metadata is corrected");
+	smsaudit_evidence_amendment am;
+	memset(&am, 0, sizeof(am));
+	am.title = a->title;
+	am.reason = a->reason;
+	if (a->kind) {
+		if (smsaudit_evidence_kind_parse(&am.kind, a->kind) < 0)
+			return cli_usage("evidence", "--kind: %s", smsaudit_error_last()->message);
+		am.set_kind = 1;
+	}
+	if (a->period) {
+		am.set_period = 1;
+		am.has_period = strcmp(a->period, "none") != 0;
+		if (am.has_period && smsaudit_period_parse(&am.period_from, &am.period_to, a->period) < 0)
+			return cli_usage("evidence", "--period: %s", smsaudit_error_last()->message);
+	}
+	if (a->until) {
+		am.set_valid_until = 1;
+		if (strcmp(a->until, "none") != 0 && smsaudit_date_parse(&am.valid_until, a->until) < 0)
+			return cli_usage("evidence", "--valid-until: %s", smsaudit_error_last()->message);
+	}
+	char **controls = NULL;
+	if (a->control) {
+		size_t n = 0;
+		if (!(controls = cli_split_list(a->control, &n)))
+			return cli_error(EXIT_ENV, "out of memory");
+		am.controls = (const char *const *)controls;
+		am.ncontrols = n;
+		if (!n) {
+			cli_free_list(controls);
+			return cli_usage("evidence", "--control: give at least one clause id");
+		}
+	}
+	cli_session s;
+	int rc = cli_session_open(ctx, &s, 1);
+	if (rc < 0) {
+		char nid[SMSAUDIT_ID_MAX], sid[SMSAUDIT_ID_MAX];
+		int r = smsaudit_store_amend_evidence(nid, sid, s.store, s.me, pos[0], &am);
+		if (r < 0) {
+			rc = cli_fail(r);
+		} else {
+			printf("%s amends %s (%s); the content is unchanged.\n", nid, cli_safe(pos[0]), sid);
+			rc = EXIT_OK;
+		}
+		cli_session_close(&s);
+	}
+	cli_free_list(controls);
 	return rc;
 }
 
@@ -783,19 +929,25 @@ static const cli_option add_opts[] = {
 	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, OPT_END
 };
 static const cli_option import_opts[] = {
-	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, { "base", 1, O_BASE, 0 }, OPT_END
+	{ "allow-duplicate", 0, O_DUP, 0 }, { "allow-secret", 0, O_SECRET, 0 }, { "base", 1, O_BASE, 0 },
+	{ "delimiter", 1, O_DELIM, 0 }, OPT_END
 };
 static const cli_option list_opts[] = {
 	{ "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 }, { "expiring", 1, O_EXPIRING, 0 }, { "all", 0, O_ALL, 0 },
 	{ "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END
 };
-static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, OPT_END };
+static const cli_option show_opts[] = { { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 }, { "pack", 1, O_PACK, 0 },
+	                                   OPT_END };
 static const cli_option get_opts[] = {
 	{ "output", 1, O_OUT, 'o' }, { "force", 0, O_FORCE, 0 }, { "at", 1, O_AT, 0 }, { "commit", 1, O_COMMIT, 0 },
-	OPT_END
+	{ "pack", 1, O_PACK, 0 }, OPT_END
 };
 static const cli_option supersede_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
 static const cli_option withdraw_opts[] = { { "reason", 1, O_REASON, 0 }, OPT_END };
+static const cli_option amend_opts[] = {
+	{ "title", 1, O_TITLE, 0 }, { "control", 1, O_CONTROL, 0 }, { "kind", 1, O_KIND, 0 },
+	{ "period", 1, O_PERIOD, 0 }, { "valid-until", 1, O_UNTIL, 0 }, { "reason", 1, O_REASON, 0 }, OPT_END
+};
 
 const cli_sub cmd_evidence_subs[] = {
 	{ "add",
@@ -804,17 +956,18 @@ const cli_sub cmd_evidence_subs[] = {
 	  "                [--allow-duplicate] [--allow-secret]\n",
 	  add_opts },
 	{ "import",
-	  "smsaudit evidence import FILE.csv [--base DIR] [--allow-duplicate] [--allow-secret]\n",
+	  "smsaudit evidence import FILE.csv [--base DIR] [--delimiter ,|;|tab] [--allow-duplicate]\n"
+	  "                           [--allow-secret]\n",
 	  import_opts },
 	{ "list",
 	  "smsaudit evidence list [--control ID] [--kind KIND] [--expiring DAYS] [--all]\n"
 	  "                [--at DATE] [--commit REV]\n",
 	  list_opts },
 	{ "show",
-	  "smsaudit evidence show ID [--at DATE] [--commit REV]\n",
+	  "smsaudit evidence show ID [--at DATE | --commit REV | --pack DIR]\n",
 	  show_opts },
 	{ "get",
-	  "smsaudit evidence get ID -o FILE [--force] [--at DATE] [--commit REV]\n",
+	  "smsaudit evidence get ID -o FILE [--force] [--at DATE | --commit REV | --pack DIR]\n",
 	  get_opts },
 	{ "supersede",
 	  "smsaudit evidence supersede OLD NEW --reason TEXT\n",
@@ -822,6 +975,10 @@ const cli_sub cmd_evidence_subs[] = {
 	{ "withdraw",
 	  "smsaudit evidence withdraw ID --reason TEXT\n",
 	  withdraw_opts },
+	{ "amend",
+	  "smsaudit evidence amend ID --reason TEXT [--title T] [--control IDS] [--kind K]\n"
+	  "                           [--period FROM..TO|none] [--valid-until DATE|none]\n",
+	  amend_opts },
 	{ NULL, NULL, NULL }
 };
 
@@ -834,17 +991,27 @@ const char cmd_evidence_help[] =
 	"recognised by its content, whatever its name) is refused: the repository is shared\n"
 	"with auditors; --allow-secret adds it anyway. Nothing is ever deleted: 'withdraw'\n"
 	"and 'supersede' add records. IDs may be shortened to a unique prefix.\n"
+	"'amend' corrects metadata without re-adding the file: a new record for the same\n"
+	"content with the given title, controls, kind, period or valid-until (none\n"
+	"removes a period or an expiry), superseding the old one with --reason, in one\n"
+	"commit; the old record stays in history.\n"
 	"\n"
 	"'import' reads a CSV with a header row. Columns: file, controls, kind, title\n"
 	"(required), period_from, period_to, valid_until, note, name (optional). Paths are\n"
 	"relative to the CSV file's folder and must stay in it (no absolute paths, no '..' or\n"
 	"symbolic link leading out) unless --base DIR names a folder that holds them; then\n"
 	"absolute paths under DIR are taken too. Several controls are separated by ';' or\n"
-	"spaces. The CSV must be UTF-8 text without NUL bytes.\n"
+	"spaces. The CSV must be UTF-8 text without NUL bytes. Fields are separated by ','\n"
+	"or, as spreadsheets in many locales save them, ';': the header line says which\n"
+	"(--delimiter sets it: ',', ';' or tab). A file the CSV names that does not exist\n"
+	"is reported with its line and the path looked for.\n"
 	"\n"
 	"'list', 'show' and 'get' read the repository as of --at DATE: the commit current\n"
 	"at the end of that day (default: today, at head); --commit REV reads another\n"
-	"commit. 'list' shows evidence in force (--all: superseded and withdrawn too).\n"
+	"commit. 'show' and 'get' read a pack folder instead with --pack DIR (no\n"
+	"repository needed): its files are checked against its manifest and its records'\n"
+	"signatures as verify-pack does, as of the pack's date.\n"
+	"'list' shows evidence in force (--all: superseded and withdrawn too).\n"
 	"--expiring DAYS lists instead, by valid-until, the evidence that counts at that\n"
 	"date (verifies, made by then, not yet withdrawn or superseded) and whose last\n"
 	"valid day is at most DAYS days after it: the rule of 'status', so --expiring {status-horizon}\n"
@@ -856,7 +1023,8 @@ const char cmd_evidence_help[] =
 	"  smsaudit evidence add inc-2026-h1.csv --control 8.6.1 --kind record \\\n"
 	"      --title \"Incident records H1\" --period 2026-01-01..2026-06-30\n"
 	"  smsaudit evidence list --expiring 90 --at 2027-03-01\n"
-	"  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n";
+	"  smsaudit evidence get ev-20261121-3fa9 -o policy.pdf\n"
+	"  smsaudit evidence get ev-20261121-3fa9 --pack stage2-pack -o policy.pdf\n";
 
 
 int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
@@ -885,6 +1053,8 @@ int cmd_evidence(cli_ctx *ctx, int argc, char **argv)
 		rc = ev_get(ctx, &a, pos, npos);
 	else if (strcmp(name, "supersede") == 0)
 		rc = ev_supersede(ctx, &a, pos, npos);
+	else if (strcmp(name, "amend") == 0)
+		rc = ev_amend(ctx, &a, pos, npos);
 	else
 		rc = ev_withdraw(ctx, &a, pos, npos);
 	free(pos);

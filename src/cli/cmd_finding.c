@@ -1,4 +1,4 @@
-/* smsaudit finding raise|correct|cause|plan|implement|verify|close|reopen|list|show|export */
+/* smsaudit finding raise|correct|cause|plan|implement|verify|close|reopen|note|list|show|export */
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +190,14 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		if (!(in.text = a->note))
 			return cli_usage("finding", "--note is required: the closing statement (for an observation or "
 			                            "OFI, the organisation's response)");
+	} else if (strcmp(sub, "withdraw") == 0) {
+		in.kind = SMSAUDIT_STEP_WITHDRAWN;
+		if (!(in.text = a->reason))
+			return cli_usage("finding", "--reason is required: why the finding is withdrawn");
+	} else if (strcmp(sub, "note") == 0) {
+		in.kind = SMSAUDIT_STEP_NOTE;
+		if (!(in.text = a->text))
+			return cli_usage("finding", "--text is required: the remark (for concurrent steps, which one stands)");
 	} else {
 		in.kind = SMSAUDIT_STEP_REOPENED;
 		if (!(in.text = a->reason))
@@ -210,7 +218,7 @@ static int do_step(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	} else {
 		static const char *const done[] = { "Correction recorded for", "Root cause recorded for", "Plan recorded for",
 		                                    "Implementation recorded for", "Verification recorded for", "Closed",
-		                                    "Reopened" };
+		                                    "Reopened", "Withdrew", "Note recorded for" };
 		printf("%s %s (%s)", done[in.kind], pos[0], id);
 		if (in.kind == SMSAUDIT_STEP_VERIFIED)
 			printf(": %s", in.effective ? "effective" : "not effective; plan new actions");
@@ -348,7 +356,11 @@ static void register_row(out_node *row, const smsaudit_finding *f, const smsaudi
 {
 	const smsaudit_finding_body *b = &f->record->finding;
 	const smsaudit_sms_policy *p = smsaudit_state_policy(st);
-	pressing pr = most_pressing(f, p, as_of);
+	pressing pr;
+	if (f->withdrawn)
+		memset(&pr, 0, sizeof(pr));   /* a withdrawn finding has no deadline */
+	else
+		pr = most_pressing(f, p, as_of);
 	char buf[2048];
 	out_set_str(row, "number", f->number);
 	out_set_str(row, "id", f->record->id);
@@ -389,7 +401,7 @@ static void register_row(out_node *row, const smsaudit_finding *f, const smsaudi
 	out_set_str(row, "verification", ver ? (ver->step.effective ? "effective" : "not-effective") : "");
 	put_date(row, "verified_on", ver ? ver->made_at : 0);
 	out_set_str(row, "verified_by", ver ? ver->made_by : "");
-	out_set_str(row, "status", smsaudit_finding_phase_name(f->phase));
+	out_set_str(row, "status", f->withdrawn ? "withdrawn" : smsaudit_finding_phase_name(f->phase));
 	const smsaudit_record *cl = f->closed_at ? last_step(f, SMSAUDIT_STEP_CLOSED) : NULL;
 	put_date(row, "closed_on", f->closed_at);
 	out_set_str(row, "closed_by", cl ? cl->made_by : "");
@@ -398,6 +410,9 @@ static void register_row(out_node *row, const smsaudit_finding *f, const smsaudi
 	out_set_str(row, "next_due_what", pr.any ? pr.d.what : "");
 	out_set_str(row, "due_status", pr.any ? smsaudit_due_status_name(pr.status) : "");
 	out_set_int(row, "overdue", (long long)pr.overdue);
+	put_date(row, "withdrawn_on", f->withdrawn ? f->withdrawn->made_at : 0);
+	out_set_str(row, "withdrawn_by", f->withdrawn ? f->withdrawn->made_by : "");
+	out_set_str(row, "withdrawn_reason", f->withdrawn ? f->withdrawn->step.text : "");
 }
 
 static int do_list(cli_ctx *ctx, finding_args *a, int npos, int export)
@@ -425,6 +440,16 @@ static int do_list(cli_ctx *ctx, finding_args *a, int npos, int export)
 			continue;
 		shown++;
 		register_row(out_push_obj(rows), f, fv.v.st, fv.v.as_of);
+	}
+	/* Withdrawn findings stay in the register, after the others, unless the
+	 * question is about open or overdue ones. */
+	size_t nwd = a->open || a->overdue ? 0 : smsaudit_findings_withdrawn_count(fv.fs);
+	for (size_t i = 0; ctx->format != OUT_TEXT && i < nwd; i++) {
+		const smsaudit_finding *f = smsaudit_findings_withdrawn_at(fv.fs, i);
+		pressing none;
+		memset(&none, 0, sizeof(none));
+		if (matches(f, a, &none))
+			register_row(out_push_obj(rows), f, fv.v.st, fv.v.as_of);
 	}
 	if (ctx->format != OUT_TEXT) {
 		rc = out_emit(stdout, rows, ctx->format, "findings") < 0 ? EXIT_ENV : EXIT_OK;
@@ -467,6 +492,13 @@ static int do_list(cli_ctx *ctx, finding_args *a, int npos, int export)
 		out_free(view);
 		rc = EXIT_OK;
 	}
+	for (size_t i = 0; ctx->format == OUT_TEXT && i < nwd; i++) {
+		const smsaudit_finding *f = smsaudit_findings_withdrawn_at(fv.fs, i);
+		char d[11];
+		smsaudit_date_format(d, f->withdrawn->made_at);
+		printf("%s%s withdrawn %s by %s: %s\n", i ? "" : "\n", f->number, d, cli_safe(f->withdrawn->made_by),
+		       cli_safe(f->withdrawn->step.text));
+	}
 	out_free(rows);
 	close_findings(&fv);
 	return rc;
@@ -489,7 +521,6 @@ static void put_refs(out_node *o, const smsaudit_evidence_ref *refs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		out_node *e = out_push_obj(arr);
 		out_set_str(e, "id", refs[i].id);
-		out_set_str(e, "commit", refs[i].commit);
 		out_set_str(e, "sha256", refs[i].sha256);
 	}
 }
@@ -497,7 +528,7 @@ static void put_refs(out_node *o, const smsaudit_evidence_ref *refs, size_t n)
 static void print_refs(const smsaudit_evidence_ref *refs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		printf("      evidence %s (sha256 %.12s..., commit %.12s)\n", refs[i].id, refs[i].sha256, refs[i].commit);
+		printf("      evidence %s (sha256 %.12s...)\n", refs[i].id, refs[i].sha256);
 }
 
 static void print_text(const char *label, const char *text, int width)
@@ -506,6 +537,63 @@ static void print_text(const char *label, const char *text, int width)
 		return;
 	printf("      %s", label);
 	out_wrap(stdout, text, 6, width - 6);
+}
+
+/* The fields every listed step has: id, kind, time, signer, text. */
+static void put_step(out_node *o, const smsaudit_record *s)
+{
+	char t[21];
+	smsaudit_time_format(t, s->made_at);
+	out_set_str(o, "id", s->id);
+	out_set_str(o, "step", smsaudit_step_kind_name(s->step.kind));
+	out_set_str(o, "at", t);
+	out_set_str(o, "by", s->made_by);
+}
+
+/* Steps made on two clones without seeing each other: the latest ones while
+ * there are several, and those the rules kept without effect. */
+static void put_concurrent(out_node *o, const smsaudit_finding *f)
+{
+	out_node *heads = out_set_arr(o, "concurrent", "step");
+	for (size_t i = 0; f->nheads > 1 && i < f->nheads; i++)
+		out_set_str(out_push_obj(heads), "id", f->heads[i]->id);
+	out_node *un = out_set_arr(o, "unapplied", "step");
+	for (size_t i = 0; i < f->nunapplied; i++) {
+		const smsaudit_record *s = f->unapplied[i].step;
+		out_node *u = out_push_obj(un);
+		put_step(u, s);
+		out_set_str(u, "text", s->step.text);
+		out_set_str(u, "reason", f->unapplied[i].reason);
+	}
+}
+
+static void print_step_line(const smsaudit_state *st, const smsaudit_record *s)
+{
+	char t[21];
+	smsaudit_time_format(t, s->made_at);
+	const char *what = s->type == SMSAUDIT_REC_STEP ? smsaudit_step_kind_name(s->step.kind) : "raised";
+	printf("  %s  %-13s %s <%s>  %s\n", t, what, cli_safe(signer_name(st, s->made_by)), cli_safe(s->made_by), s->id);
+}
+
+static void print_concurrent(cli_ctx *ctx, const smsaudit_state *st, const smsaudit_finding *f, int width)
+{
+	if (f->nunapplied) {
+		printf("\n%sKept without effect%s (made concurrently; the rules do not allow them after the steps above)\n",
+		       cli_sgr(ctx, "1"), cli_sgr(ctx, "0"));
+		for (size_t i = 0; i < f->nunapplied; i++) {
+			print_step_line(st, f->unapplied[i].step);
+			print_text("", f->unapplied[i].step->step.text, width);
+			print_text("why: ", f->unapplied[i].reason, width);
+		}
+	}
+	if (f->nheads > 1) {
+		printf("\n%s%sConcurrent steps to settle%s: signed on different clones, neither after the other\n",
+		       cli_sgr(ctx, "1"), cli_sgr(ctx, "33"), cli_sgr(ctx, "0"));
+		for (size_t i = 0; i < f->nheads; i++)
+			print_step_line(st, f->heads[i]);
+		printf("  Record the next step, or 'smsaudit finding note %s --text ...' saying which stands.\n",
+		       f->number);
+	}
 }
 
 static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
@@ -526,7 +614,8 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	const smsaudit_finding_body *b = &f->record->finding;
 	const smsaudit_sms_policy *p = smsaudit_state_policy(st);
 	smsaudit_deadline dl[64];
-	size_t ndl = smsaudit_finding_deadlines(dl, 64, f, p);
+	/* A withdrawn finding has no deadlines left. */
+	size_t ndl = f->withdrawn ? 0 : smsaudit_finding_deadlines(dl, 64, f, p);
 	out_node *o = out_object();
 	register_row(o, f, st, fv.v.as_of);
 	put_date(o, "as_of", fv.v.as_of);
@@ -536,12 +625,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const smsaudit_record *s = f->steps[i];
 		out_node *so = out_push_obj(steps);
-		char t[21];
-		smsaudit_time_format(t, s->made_at);
-		out_set_str(so, "id", s->id);
-		out_set_str(so, "step", smsaudit_step_kind_name(s->step.kind));
-		out_set_str(so, "at", t);
-		out_set_str(so, "by", s->made_by);
+		put_step(so, s);
 		out_set_str(so, "by_name", signer_name(st, s->made_by));
 		out_set_str(so, "text", s->step.text);
 		if (s->step.kind == SMSAUDIT_STEP_CAUSE)
@@ -551,6 +635,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		if (s->step.nevidence)
 			put_refs(so, s->step.evidence, s->step.nevidence);
 	}
+	put_concurrent(o, f);
 	out_node *acts = out_set_arr(o, "action_list", "action");
 	for (size_t i = 0; i < f->nactions; i++) {
 		const smsaudit_finding_action *fa = &f->actions[i];
@@ -583,8 +668,14 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 		clause_list(cl, sizeof(cl), b);
 		printf("%s%s%s  %s (%s)  %s\n", cli_sgr(ctx, "1"), f->number, cli_sgr(ctx, "0"), cli_safe(f->grade->label), f->grade->id,
 		       f->record->id);
-		printf("  Status    %s%s\n", smsaudit_finding_phase_name(f->phase),
-		       f->not_effective && f->phase != SMSAUDIT_PHASE_CLOSED ? " (last verification: not effective)" : "");
+		if (f->withdrawn) {
+			smsaudit_date_format(d, f->withdrawn->made_at);
+			printf("  Status    withdrawn %s by %s: %s\n", d, cli_safe(f->withdrawn->made_by),
+			       cli_safe(f->withdrawn->step.text));
+		} else {
+			printf("  Status    %s%s\n", smsaudit_finding_phase_name(f->phase),
+			       f->not_effective && f->phase != SMSAUDIT_PHASE_CLOSED ? " (last verification: not effective)" : "");
+		}
 		printf("  Source    %s%s%s\n", smsaudit_finding_source_name(b->source), b->audit[0] ? ", audit " : "", b->audit);
 		printf("  Clauses   %s\n", cl);
 		printf("  Raised    %s by %s <%s>\n", d, cli_safe(signer_name(st, f->record->made_by)), cli_safe(f->record->made_by));
@@ -624,6 +715,7 @@ static int do_show(cli_ctx *ctx, finding_args *a, char **pos, int npos)
 			print_text("", s->step.text, width);
 			print_refs(s->step.evidence, s->step.nevidence);
 		}
+		print_concurrent(ctx, st, f, width);
 		if (ndl) {
 			smsaudit_date_format(d, fv.v.as_of);
 			printf("\n%sDeadlines%s (as of %s)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), d);
@@ -671,6 +763,7 @@ static const cli_option verify_opts[] = {
 /* --response: an observation's or OFI's response, the same as --note */
 static const cli_option close_opts[] = { { "note", 1, O_NOTE, 0 }, { "response", 1, O_NOTE, 0 }, { NULL, 0, 0, 0 } };
 static const cli_option reopen_opts[] = { { "reason", 1, O_REASON, 0 }, { NULL, 0, 0, 0 } };
+static const cli_option note_opts[] = { { "text", 1, O_TEXT, 0 }, { NULL, 0, 0, 0 } };
 /* export filters as list does */
 static const cli_option list_opts[] = {
 	{ "open", 0, O_OPEN, 0 }, { "overdue", 0, O_OVERDUE, 0 }, { "grade", 1, O_GRADE, 0 },
@@ -705,6 +798,12 @@ const cli_sub cmd_finding_subs[] = {
 	{ "reopen",
 	  "smsaudit finding reopen FINDING --reason TEXT\n",
 	  reopen_opts },
+	{ "withdraw",
+	  "smsaudit finding withdraw FINDING --reason TEXT\n",
+	  reopen_opts },
+	{ "note",
+	  "smsaudit finding note FINDING --text TEXT\n",
+	  note_opts },
 	{ "list",
 	  "smsaudit finding list [--open] [--overdue] [--grade G] [--clause ID] [--at DATE]\n",
 	  list_opts },
@@ -736,6 +835,17 @@ const char cmd_finding_help[] =
 	"  close          an auditor; no open actions; a nonconformity needs an effective\n"
 	"                 verification (an observation or OFI is closed with its response)\n"
 	"  reopen         an auditor or quality manager; it must be verified again\n"
+	"  withdraw       a finding raised by mistake, with --reason: an external\n"
+	"                 auditor for the certification body's findings (never the\n"
+	"                 organisation), an internal auditor or quality manager for\n"
+	"                 the others; not once closed. It keeps its record and number,\n"
+	"                 takes no further step, and no longer counts in gap, status,\n"
+	"                 deadlines or packs; 'list' and 'export' show it apart\n"
+	"  note           anyone but a viewer, at any time; changes nothing\n"
+	"Steps made concurrently on two clones (neither signer had seen the other's)\n"
+	"are both kept after a sync: each is applied in signing order if the rules allow\n"
+	"it, else kept without effect. 'show' and 'status' list them until someone\n"
+	"records a step that comes after both, e.g. 'finding note ... --text \"A stands\"'.\n"
 	"Deadlines come from smsaudit.xml: a major verified within 90 days (and within 6\n"
 	"months of stage 2, and before a certification decision); a minor planned within\n"
 	"30 days and verified at the next audit; each action by its due date. 'list\n"

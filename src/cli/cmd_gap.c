@@ -260,7 +260,7 @@ static void print_header(const cli_ctx *ctx, const cli_view *v, const smsaudit_g
 	char d[11];
 	smsaudit_date_format(d, v->as_of);
 	printf("%s%s — %s — as of %s, commit %.12s%s\n", cli_sgr(ctx, "1"), what,
-	       cli_safe(smsaudit_store_organisation(v->store)), d, v->hex, cli_sgr(ctx, "0"));
+	       cli_safe(cli_organisation((cli_view *)v)), d, v->hex, cli_sgr(ctx, "0"));
 	size_t ex = smsaudit_gap_excluded_count(gap), np = smsaudit_gap_problem_count(gap);
 	if (np)
 		printf("%sWARNING%s: the repository fails verification (%zu problem%s); %zu evidence record%s not "
@@ -343,7 +343,7 @@ static int gap_report(cli_ctx *ctx, analysis *an, const gap_args *a, int stage)
 	char d[11];
 	smsaudit_date_format(d, an->v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(an->v.store));
+	out_set_str(o, "organisation", cli_organisation(&an->v));
 	out_set_str(o, "commit", an->v.hex);
 	out_set_str(o, "as_of", d);
 	out_set_str(o, "catalogue", smsaudit_catalogue_info_get(cat)->id);
@@ -650,13 +650,39 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	char d[11];
 	smsaudit_date_format(d, v.as_of);
 	out_node *o = out_object();
-	out_set_str(o, "organisation", smsaudit_store_organisation(v.store));
+	out_set_str(o, "organisation", cli_organisation(&v));
 	out_set_str(o, "commit", v.hex);
 	out_set_str(o, "as_of", d);
 	out_set_int(o, "problems", (long long)smsaudit_gap_problem_count(gap));
 	put_rollup(out_set_obj(o, "overall"), smsaudit_gap_overall(gap));
 	out_set_bool(o, "stage1_ready", smsaudit_gap_stage(gap, SMSAUDIT_STAGE_1)->ready);
 	out_set_bool(o, "stage2_ready", smsaudit_gap_stage(gap, SMSAUDIT_STAGE_2)->ready);
+	/* The certificate in force, and a warning from SMSAUDIT_CERT_WARN_DAYS before it expires. */
+	const smsaudit_record *cert = smsaudit_status_certificate(s);
+	long cert_days = smsaudit_status_certificate_days(s);
+	char cert_line[700] = "";
+	out_node *co_cert = out_set_obj(o, "certificate");
+	if (cert) {
+		const smsaudit_certificate_body *cb = &cert->certificate;
+		char iss[11], exp[11];
+		smsaudit_date_format(iss, cb->issued);
+		smsaudit_date_format(exp, cb->expires);
+		out_set_str(co_cert, "number", cb->number);
+		out_set_str(co_cert, "body", cb->body);
+		out_set_str(co_cert, "issued", iss);
+		out_set_str(co_cert, "expires", exp);
+		out_set_int(co_cert, "days_left", cert_days);
+		out_set_bool(co_cert, "warning", smsaudit_status_certificate_warning(s));
+		snprintf(cert_line, sizeof(cert_line), "%s by %s, issued %s, %s %s%s", cb->number, cb->body, iss,
+		         cert_days < 0 ? "expired" : "expires", exp, "");
+		if (cert_days >= 0 && smsaudit_status_certificate_warning(s))
+			snprintf(cert_line + strlen(cert_line), sizeof(cert_line) - strlen(cert_line),
+			         " - WARNING: expires in %ld day%s; the recertification decision must come before it", cert_days,
+			         cert_days == 1 ? "" : "s");
+		else if (cert_days < 0)
+			snprintf(cert_line + strlen(cert_line), sizeof(cert_line) - strlen(cert_line),
+			         " - WARNING: expired %ld day%s ago", -cert_days, cert_days == -1 ? "" : "s");
+	}
 	out_node *gaps = out_set_arr(o, "gaps", "clause");
 	size_t ngaps = smsaudit_status_gap_count(s);
 	for (size_t i = 0; i < ngaps; i++) {
@@ -750,6 +776,20 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	}
 	out_set_int(o, "deadlines_overdue", (long long)noverdue);
 	out_set_int(o, "deadlines_due_soon", (long long)nsoon);
+	const char *sms_conflicts = "";
+	int sms_merged = smsaudit_state_sms_concurrent(v.st, &sms_conflicts);
+	out_set_str(o, "sms_merged_concurrent_versions", sms_merged ? "yes" : "no");
+	out_set_str(o, "sms_changed_on_both", sms_conflicts);
+	size_t nconc = smsaudit_status_concurrent_count(s);
+	char conc_line[400] = "";
+	out_node *conc = out_set_arr(o, "concurrent_steps", "finding");
+	for (size_t i = 0, used = 0; i < nconc; i++) {
+		const smsaudit_finding *f = smsaudit_status_concurrent_at(s, i);
+		out_set_str(out_push_obj(conc), "number", f->number);
+		int k = snprintf(conc_line + used, sizeof(conc_line) - used, "%s%s", i ? ", " : "", f->number);
+		if (k > 0 && (size_t)k < sizeof(conc_line) - used)
+			used += (size_t)k;
+	}
 	out_node *lapse = out_set_arr(o, "lapsing", "item");
 	out_node *lapse_rows = out_array("item");
 	size_t nlapse = smsaudit_status_lapse_count(s);
@@ -787,6 +827,13 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			fputs("  ", stdout);
 			out_wrap(stdout, line, 12, width);
 		}
+		if (cert) {
+			int warn = smsaudit_status_certificate_warning(s);
+			printf("\n%sCertificate%s: %s", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), warn ? cli_sgr(ctx, "31") : "");
+			out_wrap(stdout, cert_line, 2, width);
+			if (warn)
+				printf("%s", cli_sgr(ctx, "0"));
+		}
 		printf("\n%sNext audit%s: %s\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), cli_safe(next_line));
 		if (cycle_line[0]) {
 			printf("%sCycle%s: ", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"));
@@ -814,6 +861,15 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			static const char *const keys[] = { "item", "within_days", "then" };
 			static const char *const heads[] = { "ITEM", "DAYS", "THEN" };
 			out_table(stdout, ctx, lapse_rows, keys, heads, 3);
+		}
+		if (sms_merged)
+			printf("\n%sSMS description%s: merged from versions changed concurrently on two clones%s%s%s "
+			       "(smsaudit sms show)\n", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), *sms_conflicts ? "; both changed " : "",
+			       cli_safe(sms_conflicts), *sms_conflicts ? ", the later version's kept" : "");
+		if (nconc) {
+			printf("\n%sConcurrent steps to settle%s: %zu finding%s (", cli_sgr(ctx, "1"), cli_sgr(ctx, "0"), nconc,
+			       nconc == 1 ? "" : "s");
+			printf("signed on different clones; see smsaudit finding show): %s\n", conc_line);
 		}
 		if (awaiting)
 			printf("\n%sWaiting for a time-stamp token%s: %zu record%s (the time-stamping authority did not answer; "

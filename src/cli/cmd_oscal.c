@@ -98,7 +98,7 @@ int cmd_oscal(cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_view_open(ctx, &v, "oscal", a.at, NULL, 0)) >= 0)
 		return rc;
 	o.as_of = v.as_of;
-	o.organisation = smsaudit_store_organisation(v.store);
+	o.organisation = cli_organisation(&v);
 	const smsaudit_catalogue *cat = smsaudit_store_catalogue(v.store);
 	if (strcmp(s->name, "poam") == 0)
 		r = smsaudit_oscal_poam(&doc, cat, v.st, &o);

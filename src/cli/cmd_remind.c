@@ -372,7 +372,7 @@ int cmd_remind(cli_ctx *ctx, int argc, char **argv)
 		return cli_error(EXIT_ENV, "out of memory");
 	}
 	if (a.mail) {
-		mail_ctx mc = { .org = smsaudit_store_organisation(v.store), .now = smsaudit_now(), .as_of = v.as_of,
+		mail_ctx mc = { .org = cli_organisation(&v), .now = smsaudit_now(), .as_of = v.as_of,
 			            .days = days, .from_email = "smsaudit@localhost" };
 		if (a.from) {
 			mc.from_email = a.from;

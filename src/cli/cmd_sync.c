@@ -1,4 +1,4 @@
-/* smsaudit clone URL [DIR]; smsaudit sync; smsaudit hook install|pre-receive */
+/* smsaudit clone URL [DIR]; smsaudit sync; smsaudit hook install|pre-receive|post-receive */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +76,8 @@ int cmd_clone(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(r);
 	print_problems(ctx, &v);
 	printf("trust anchor: %s (compare it with the fingerprint the organisation gave you)\n", v.anchor);
-	printf("%s: %zu records at %s%s\n", v.nproblems ? "verify failed" : "verify ok", v.records, cli_safe(dir),
+	printf("%s: %zu record%s at %s%s\n", v.nproblems ? "verify failed" : "verify ok", v.records,
+	       v.records == 1 ? "" : "s", cli_safe(dir),
 	       v.pinned_now ? "; pinned" : "");
 	rc = v.nproblems ? EXIT_CHECK : EXIT_OK;
 	smsaudit_verification_dispose(&v);
@@ -128,8 +129,8 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
 		static const char *const what[] = { "already up to date", "pushed this clone's work",
 			                            "took the server's work (fast forward)",
 			                            "merged both, verified, pushed" };
-		printf("sync: %s; main %.12s -> %.12s (%zu records verified)\n", what[res.kind], before, after,
-		       res.check.records);
+		printf("sync: %s; main %.12s -> %.12s (%zu record%s verified)\n", what[res.kind], before, after,
+		       res.check.records, res.check.records == 1 ? "" : "s");
 		rc = EXIT_OK;
 	}
 	smsaudit_verification_dispose(&res.check);
@@ -146,6 +147,9 @@ const cli_sub cmd_hook_subs[] = {
 	{ "pre-receive",
 	  "smsaudit --repo . hook pre-receive   (run by git, with the ref updates on standard input)\n",
 	  hook_opts },
+	{ "post-receive",
+	  "smsaudit --repo . hook post-receive  (run by git once a push is taken)\n",
+	  hook_opts },
 	{ NULL, NULL, NULL }
 };
 
@@ -155,17 +159,38 @@ const char cmd_hook_help[] =
 	"git accepts it. main may only move forward, never be deleted, and only to\n"
 	"a history that verifies (the pusher sees each problem); an audit tag may be\n"
 	"created or moved forward, never deleted or moved back; no other ref is\n"
-	"taken. The server's own pin lives in the configuration of the user the\n"
-	"server runs as. For Gitea/Forgejo put the same line in the repository's\n"
-	"server-side pre-receive hook; for GitLab in a custom server hook\n"
-	"(custom_hooks/pre-receive). See docs/team.md.\n"
+	"taken. hooks/post-receive then pins the new main's checkpoint, so the next\n"
+	"push is judged from it (only the pushed commits are replayed). The\n"
+	"server's own pin lives in the configuration of the user the server runs\n"
+	"as. For Gitea/Forgejo put the same lines in the repository's server-side\n"
+	"pre-receive and post-receive hooks; for GitLab in custom server hooks\n"
+	"(custom_hooks/pre-receive, post-receive). See docs/team.md.\n"
 	"\n"
 	"example:\n"
 	"  smsaudit hook install /srv/git/evidence.git\n";
 
+/* Write hooks/NAME running `smsaudit --repo . hook NAME`, atomically. */
+static int write_hook(const char *dir, const char *self, const char *name, const char *why)
+{
+	char path[4200], tmp[4300];
+	snprintf(path, sizeof(path), "%s/hooks/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.smsaudit-tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return cli_error(EXIT_ENV, "%s: cannot write", cli_safe(tmp));
+	int ok = fprintf(f, "#!/bin/sh\n# Installed by smsaudit hook install: %s\nexec '%s' --repo . hook %s\n", why,
+	                 self, name) > 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
+		remove(tmp);
+		return cli_error(EXIT_ENV, "%s: cannot install the hook", cli_safe(path));
+	}
+	return -1;
+}
+
 static int hook_install(const char *dir)
 {
-	char self[4096], path[4200], tmp[4300];
+	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return cli_error(EXIT_ENV, "cannot tell where this smsaudit is installed");
@@ -177,20 +202,44 @@ static int hook_install(const char *dir)
 	if (r < 0)
 		return cli_fail(r);
 	smsaudit_repo_free(repo);
-	snprintf(path, sizeof(path), "%s/hooks/pre-receive", dir);
-	snprintf(tmp, sizeof(tmp), "%s.smsaudit-tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return cli_error(EXIT_ENV, "%s: cannot write", cli_safe(tmp));
-	int ok = fprintf(f, "#!/bin/sh\n# Installed by smsaudit hook install: every push is verified before git takes it.\n"
-	                    "exec '%s' --repo . hook pre-receive\n", self) > 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || chmod(tmp, 0755) < 0 || rename(tmp, path) < 0) {
-		remove(tmp);
-		return cli_error(EXIT_ENV, "%s: cannot install the hook", cli_safe(path));
-	}
-	printf("Installed %s: pushes to %s are verified before they are taken.\n", cli_safe(path), cli_safe(dir));
+	int rc = write_hook(dir, self, "pre-receive", "every push is verified before git takes it.");
+	if (rc >= 0)
+		return rc;
+	if ((rc = write_hook(dir, self, "post-receive", "the new main's checkpoint is pinned.")) >= 0)
+		return rc;
+	printf("Installed %s/hooks/pre-receive and post-receive: pushes to %s are verified before they are taken.\n",
+	       cli_safe(dir), cli_safe(dir));
 	return EXIT_OK;
+}
+
+/* After a push was taken: verify main from the checkpoint and pin it, so the
+ * next push is judged from there. Nothing here can undo the push, so it only
+ * says what went wrong. */
+static int hook_post_receive(cli_ctx *ctx)
+{
+	char line[1024];
+	while (fgets(line, sizeof(line), stdin))
+		; /* git waits for the hook to read what it sends */
+	smsaudit_store *store = NULL;
+	int rc = cli_open_store(ctx, &store);
+	if (rc >= 0)
+		return rc;
+	/* With content digests, as the pre-receive check does: a checkpoint that
+	 * vouches for no digest would make the next push replay everything. */
+	smsaudit_verify_options vo = SMSAUDIT_VERIFY_OPTIONS_INIT;
+	smsaudit_verification v;
+	int r = smsaudit_verify(&v, store, &vo);
+	if (r < 0)
+		rc = cli_fail(r);
+	else if (v.nproblems)
+		rc = cli_error(EXIT_CHECK, "post-receive: main fails verification (%zu problems): run smsaudit verify on "
+		               "the server", v.nproblems);
+	else
+		rc = EXIT_OK;
+	if (r == 0)
+		smsaudit_verification_dispose(&v);
+	smsaudit_store_free(store);
+	return rc;
 }
 
 static int hook_pre_receive(cli_ctx *ctx)
@@ -238,6 +287,8 @@ int cmd_hook(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (strcmp(sub->name, "install") == 0) {
 		rc = npos == 1 ? hook_install(pos[0]) : cli_usage("hook", "'hook install' takes the bare repository's folder");
+	} else if (strcmp(sub->name, "post-receive") == 0) {
+		rc = npos == 0 ? hook_post_receive(ctx) : cli_usage("hook", "'hook post-receive' takes no arguments");
 	} else {
 		rc = npos == 0 ? hook_pre_receive(ctx) : cli_usage("hook", "'hook pre-receive' takes no arguments");
 	}

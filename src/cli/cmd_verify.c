@@ -167,9 +167,10 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		if (v.since_checkpoint)
 			snprintf(how, sizeof(how), "; %zu new commit%s judged since the checkpoint", v.commits_judged,
 			         v.commits_judged == 1 ? "" : "s");
-		printf("%s%s%s: %zu records, %zu evidence files (%zu content digests checked) at %.12s: %zu problem%s%s%s\n",
+		printf("%s%s%s: %zu record%s, %zu evidence file%s (%zu content digest%s checked) at %.12s: %zu problem%s%s%s\n",
 		       cli_sgr(ctx, v.nproblems ? "31" : "32"), v.nproblems ? "verify failed" : "verify ok", cli_sgr(ctx, "0"),
-		       v.records, v.evidence, v.content_checked, hex, v.nproblems, v.nproblems == 1 ? "" : "s", how,
+		       v.records, v.records == 1 ? "" : "s", v.evidence, v.evidence == 1 ? "" : "s", v.content_checked,
+		       v.content_checked == 1 ? "" : "s", hex, v.nproblems, v.nproblems == 1 ? "" : "s", how,
 		       v.pinned_now ? "; pinned" : "");
 	} else {
 		out_emit(stdout, o, ctx->format, "verification");

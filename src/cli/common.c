@@ -425,8 +425,23 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
 	return -1;
 }
 
+const char *cli_organisation(cli_view *v)
+{
+	if (!v->organisation) {
+		smsaudit_sms_view sv;
+		if (smsaudit_state_sms_view(&sv, v->store, v->st) == 0) {
+			v->organisation = sv.organisation;
+			sv.organisation = NULL;
+			smsaudit_sms_view_dispose(&sv);
+		}
+		smsaudit_error_clear();
+	}
+	return v->organisation ? v->organisation : smsaudit_store_organisation(v->store);
+}
+
 void cli_view_close(cli_view *v)
 {
+	free(v->organisation);
 	smsaudit_state_free(v->st);
 	smsaudit_store_free(v->store);
 	memset(v, 0, sizeof(*v));

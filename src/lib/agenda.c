@@ -224,7 +224,8 @@ static void join(char *buf, size_t size, char *const *v, size_t n, const char *s
 
 static unsigned audit_events(const smsaudit_audit *au)
 {
-	return au ? (unsigned)(au->started != NULL) + (unsigned)(au->concluded != NULL) : 0;
+	return au ? (unsigned)(au->started != NULL) + (unsigned)(au->concluded != NULL) + (unsigned)(au->rescheduled != NULL)
+	          : 0;
 }
 
 static int audits_add(smsaudit_agenda *ag)

@@ -46,6 +46,125 @@ static int list_ok(const char *const *v, size_t n, int email, const char *what)
 	return 0;
 }
 
+/* The person holding `email` now: the current, valid, unrevoked grant; NULL if none. */
+static const smsaudit_person_body *person_now(const smsaudit_state *st, const char *email)
+{
+	for (size_t i = 0; i < smsaudit_state_person_count(st); i++) {
+		const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
+		if (pe->valid && pe->current && !pe->revoked_at && strcmp(pe->record->person.email, email) == 0)
+			return &pe->record->person;
+	}
+	return NULL;
+}
+
+/* The people an audit names must be people of the repository, and its lead
+ * must hold the role that concludes it: an internal auditor for internal
+ * audits, an external auditor for the certification body's. A team member
+ * may be a technical expert or an observer, so holds any role (whoever
+ * concludes must hold the role: audit.c). */
+static int check_auditor(const smsaudit_state *st, const char *opt, const char *email, smsaudit_audit_type type,
+                         int lead)
+{
+	unsigned need = type == SMSAUDIT_AUDIT_INTERNAL ? SMSAUDIT_ROLE_INTERNAL_AUDITOR : SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	const char *role = need == SMSAUDIT_ROLE_INTERNAL_AUDITOR ? "internal-auditor" : "external-auditor";
+	const smsaudit_person_body *p = person_now(st, email);
+	if (!p)
+		return error_set(SMSAUDIT_ENOTFOUND, "%s %s is not a person of this repository (smsaudit person add, role %s)",
+		                 opt, email, role);
+	if (lead && !(p->roles & need))
+		return error_set(SMSAUDIT_EINVALID, "%s %s does not hold the role %s that the lead of %s %s audit needs", opt,
+		                 email, role, smsaudit_article(smsaudit_audit_type_name(type)), smsaudit_audit_type_name(type));
+	return 0;
+}
+
+/* Each of `v` must be listed under <list><item> of the SMS description in force. */
+static int check_in_sms(xmlDocPtr sms, const char *list, const char *item, const char *opt, const char *const *v,
+                        size_t n)
+{
+	xmlNodePtr l = smsaudit_xml_child(xmlDocGetRootElement(sms), list);
+	for (size_t i = 0; i < n; i++) {
+		int found = 0;
+		for (xmlNodePtr c = l ? smsaudit_xml_first_element(l) : NULL; c && !found; c = smsaudit_xml_next_element(c)) {
+			char *t = smsaudit_xml_is(c, item) ? smsaudit_xml_text(c) : NULL;
+			found = t && strcmp(t, v[i]) == 0;
+			free(t);
+		}
+		if (!found)
+			return error_set(SMSAUDIT_ENOTFOUND, "%s '%s' is not one of the SMS's %s (smsaudit sms show lists them)", opt,
+			                 v[i], list);
+	}
+	return 0;
+}
+
+/* 1 if two planned audits are the same audit twice: the same type on
+ * overlapping days, and for internal and special audits also the same scope. */
+static int same_scope(const char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++) {
+		size_t k = 0;
+		while (k < nb && strcmp(a[i], b[k]) != 0)
+			k++;
+		if (k == nb)
+			return 0;
+	}
+	return 1;
+}
+
+static int check_duplicate(const smsaudit_state *st, const smsaudit_audit_plan_input *in)
+{
+	smsaudit_audits *as = NULL;
+	int rc = smsaudit_audits_compute(&as, st, 0);
+	for (size_t i = 0; rc == 0 && i < smsaudit_audits_count(as); i++) {
+		const smsaudit_audit *a = smsaudit_audits_at(as, i);
+		const smsaudit_audit_body *b = &a->plan->audit;
+		if (a->cancelled || b->type != in->type || a->to < in->planned_from || a->from > in->planned_to)
+			continue;
+		if ((in->type == SMSAUDIT_AUDIT_INTERNAL || in->type == SMSAUDIT_AUDIT_SPECIAL) &&
+		    !(same_scope(in->clauses, in->nclauses, b->clauses, b->nclauses) &&
+		      same_scope(in->services, in->nservices, b->services, b->nservices) &&
+		      same_scope(in->sites, in->nsites, b->sites, b->nsites)))
+			continue;
+		char f[11], t[11];
+		smsaudit_date_format(f, a->from);
+		smsaudit_date_format(t, a->to);
+		rc = error_set(SMSAUDIT_EEXISTS, "%s %s audit is already planned on %s..%s (%s); reschedule or cancel that one",
+		               smsaudit_article(smsaudit_audit_type_name(in->type)), smsaudit_audit_type_name(in->type), f, t,
+		               a->plan->id);
+	}
+	smsaudit_audits_free(as);
+	return rc;
+}
+
+/* What the plan names must exist in the repository as it is now. */
+static int check_plan_names(smsaudit_store *store, const smsaudit_state *st, const smsaudit_audit_plan_input *in)
+{
+	int rc = check_auditor(st, "--lead", in->lead, in->type, 1);
+	for (size_t i = 0; rc == 0 && i < in->nteam; i++) {
+		if (strcmp(in->team[i], in->lead) == 0)
+			return error_set(SMSAUDIT_EINVALID, "--team %s is the lead auditor already", in->team[i]);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(in->team[k], in->team[i]) == 0)
+				return error_set(SMSAUDIT_EINVALID, "--team %s is given twice", in->team[i]);
+		rc = check_auditor(st, "--team", in->team[i], in->type, 0);
+	}
+	if (rc < 0 || (!in->nsites && !in->nservices))
+		return rc < 0 ? rc : check_duplicate(st, in);
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	rc = smsaudit_state_sms(&b, store, st);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, "smsaudit.xml");
+	if (rc == 0)
+		rc = check_in_sms(doc, "sites", "site", "--site", in->sites, in->nsites);
+	if (rc == 0)
+		rc = check_in_sms(doc, "services", "service", "--service", in->services, in->nservices);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&b);
+	return rc < 0 ? rc : check_duplicate(st, in);
+}
+
 int smsaudit_store_audit_plan(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
                               const smsaudit_audit_plan_input *in)
 {
@@ -73,6 +192,10 @@ int smsaudit_store_audit_plan(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 	smsaudit_state *st = NULL;
 	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
 		return rc;
+	if ((rc = check_plan_names(store, st, in)) < 0) {
+		smsaudit_state_free(st);
+		return rc;
+	}
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
 	rec.type = SMSAUDIT_REC_AUDIT;
@@ -118,7 +241,11 @@ static int record_event(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 	if (rc == 0)
 		rc = smsaudit_audits_find(&a, as, key);
 	if (rc == 0) {
-		time_t last = a->started && a->started->made_at > a->plan->made_at ? a->started->made_at : a->plan->made_at;
+		time_t last = a->plan->made_at;
+		if (a->started && a->started->made_at > last)
+			last = a->started->made_at;
+		if (a->rescheduled && a->rescheduled->made_at > last)
+			last = a->rescheduled->made_at;
 		rec->type = SMSAUDIT_REC_AUDIT;
 		time_t now = smsaudit_now();
 		rec->made_at = now > last ? now : last + 1;
@@ -129,11 +256,13 @@ static int record_event(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 		rc = smsaudit_record_new_id(rec->id, rec->type, rec->made_at);
 	}
 	if (rc == 0) {
-		int start = rec->audit.event == SMSAUDIT_AUDIT_START;
-		char summary[200];
-		snprintf(summary, sizeof(summary), "audit %s: %s (%s%s%s)", start ? "start" : "conclude", a->plan->id,
+		static const char *const verbs[] = { "plan", "start", "conclude", "cancel", "reschedule" };
+		const char *verb = verbs[rec->audit.event];
+		char summary[700], action[40];
+		snprintf(summary, sizeof(summary), "audit %s: %s (%s%s%s)", verb, a->plan->id,
 		         smsaudit_audit_type_name(a->plan->audit.type), detail ? ", " : "", detail ? detail : "");
-		rc = write_audit_record(id_out, store, signer, st, rec, summary, start ? "audit-start" : "audit-conclude");
+		snprintf(action, sizeof(action), "audit-%s", verb);
+		rc = write_audit_record(id_out, store, signer, st, rec, summary, action);
 	}
 	smsaudit_audits_free(as);
 	smsaudit_state_free(st);
@@ -179,3 +308,39 @@ int smsaudit_store_audit_conclude(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *
 	return record_event(id_out, store, signer, audit, &rec, smsaudit_recommendation_name(c->recommendation));
 }
 
+
+int smsaudit_store_audit_cancel(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                const char *audit, const char *reason)
+{
+	if (!reason || !*reason)
+		return error_set(SMSAUDIT_EINVALID, "--reason: say why the audit is cancelled");
+	if (smsaudit_text_check("--reason", reason, 500) < 0)
+		return SMSAUDIT_EINVALID;
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.audit.event = SMSAUDIT_AUDIT_CANCEL;
+	rec.audit.reason = (char *)reason;
+	return record_event(id_out, store, signer, audit, &rec, reason);
+}
+
+int smsaudit_store_audit_reschedule(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, smsaudit_identity *signer,
+                                    const char *audit, time_t from, time_t to, const char *reason)
+{
+	if (!from || !to)
+		return error_set(SMSAUDIT_EINVALID, "--dates: give the new planned first and last day (FROM..TO)");
+	if (!reason || !*reason)
+		return error_set(SMSAUDIT_EINVALID, "--reason: say why the audit moves");
+	if (smsaudit_text_check("--reason", reason, 500) < 0)
+		return SMSAUDIT_EINVALID;
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.audit.event = SMSAUDIT_AUDIT_RESCHEDULE;
+	rec.audit.planned_from = smsaudit_date_of(from);
+	rec.audit.planned_to = smsaudit_date_of(to);
+	rec.audit.reason = (char *)reason;
+	char detail[600], f[11], t[11];
+	smsaudit_date_format(f, rec.audit.planned_from);
+	smsaudit_date_format(t, rec.audit.planned_to);
+	snprintf(detail, sizeof(detail), "to %s..%s: %s", f, t, reason);
+	return record_event(id_out, store, signer, audit, &rec, detail);
+}

@@ -33,7 +33,7 @@
 #include "smsaudit/config.h"
 
 #define MAGIC "smsaudit-cache\n"
-#define FORMAT 2
+#define FORMAT 4
 #define CACHE_DIR "smsaudit-cache"
 #define MAX_CACHE (2u << 30)
 

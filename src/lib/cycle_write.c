@@ -21,6 +21,8 @@
 
 typedef struct {
 	smsaudit_sms_policy pol;   /* the cycle as it will be written */
+	char certificate[SMSAUDIT_ID_MAX];  /* the certificate record in force, "" if none */
+	char number[200];
 } cycle_edit;
 
 /* Rewrite <cycle> from `e` in the schema's order. */
@@ -68,6 +70,9 @@ static int current_cycle(cycle_edit *e, smsaudit_store *store)
 {
 	smsaudit_state *st = NULL;
 	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	const smsaudit_record *cert = rc == 0 ? smsaudit_state_certificate(st) : NULL;
+	snprintf(e->certificate, sizeof(e->certificate), "%s", cert ? cert->id : "");
+	snprintf(e->number, sizeof(e->number), "%s", cert ? cert->certificate.number : "");
 	if (rc == 0)
 		e->pol = *smsaudit_state_policy(st);
 	smsaudit_state_free(st);
@@ -88,6 +93,10 @@ int smsaudit_store_set_cycle(smsaudit_store *store, smsaudit_identity *signer, c
 		return error_set(SMSAUDIT_ENOMEM, "out of memory");
 	int rc = current_cycle(e, store);
 	smsaudit_sms_policy *p = &e->pol;
+	/* Once the certificate is recorded, its dates are the decision and expiry. */
+	if (rc == 0 && (s->decision || s->expiry) && e->certificate[0])
+		rc = error_set(SMSAUDIT_EINVALID, "the certificate %s (%s) states the decision and expiry; record the new "
+		               "certificate instead (smsaudit certificate record)", e->number, e->certificate);
 	if (rc == 0 && s->decision) {
 		p->certification_decision = smsaudit_date_of(s->decision);
 		p->certificate_expiry = s->expiry ? smsaudit_date_of(s->expiry)

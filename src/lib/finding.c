@@ -24,12 +24,28 @@ const char *smsaudit_finding_phase_name(smsaudit_finding_phase p)
 
 /* ---- the replay ---- */
 
+/* A finding and its kept steps form a graph: each step names the steps it
+ * came after. Node 0 is the finding itself. */
+typedef struct {
+	const finding_event *ev;        /* NULL for node 0 */
+	const smsaudit_record *rec;
+	size_t *parents;                /* node indexes */
+	size_t nparents;
+	int head;                       /* no later kept step names it */
+} fnode;
+
 typedef struct {
 	smsaudit_finding pub;
-	const smsaudit_record **steps;
+	smsaudit_finding raised;        /* pub as raised, before any step: where a branch replay starts */
+	const smsaudit_record **steps;  /* the steps applied, in time order */
 	size_t nsteps, asteps;
 	smsaudit_finding_action *actions;
 	size_t nactions, aactions;
+	fnode *nodes;
+	size_t nnodes, anodes;
+	smsaudit_finding_unapplied *unapplied;
+	size_t nunapplied, aunapplied;
+	const smsaudit_record **heads;
 	int has_cause;
 	int need_plan;          /* found not effective: new actions must be planned */
 	time_t last_at;         /* made-at of the latest record of this finding */
@@ -38,21 +54,66 @@ typedef struct {
 struct smsaudit_findings {
 	fwork *f;
 	size_t n, a;
+	size_t nwithdrawn;      /* after finish: f[n..n+nwithdrawn) are the withdrawn ones */
 };
 
 typedef struct {
 	const smsaudit_state *st;
 	const smsaudit_catalogue *cat;
-	smsaudit_repo *repo;
 	time_t until;           /* records made from then on do not count (0: all) */
 	char msg[512];
 } replay_env;
 
-/* The audit a finding names: its plan, its last day and the next certification audit after `day`. */
-static const smsaudit_record *audit_facts(const replay_env *env, const char *id, time_t day, time_t *end, time_t *next)
+/* An audit's planned dates after the corrections among `fix` (the audits'
+ * cancellations and reschedulings, in time order): a rescheduling moves them;
+ * 0 when it was cancelled (at *cancelled_at). */
+static int audit_corrected(const smsaudit_record *const *fix, size_t nfix, const smsaudit_record *plan, time_t *from,
+                           time_t *to, time_t *cancelled_at)
+{
+	*cancelled_at = 0;
+	*from = plan->audit.planned_from;
+	*to = plan->audit.planned_to;
+	for (size_t i = 0; i < nfix; i++) {
+		if (strcmp(fix[i]->audit.audit, plan->id) != 0)
+			continue;
+		if (fix[i]->audit.event == SMSAUDIT_AUDIT_CANCEL) {
+			*cancelled_at = fix[i]->made_at;
+			return 0;
+		}
+		*from = fix[i]->audit.planned_from;
+		*to = fix[i]->audit.planned_to;
+	}
+	return 1;
+}
+
+/* The audit a finding names: its plan, its last day, when it was cancelled (0:
+ * not), and the next certification audit after `day`. */
+static const smsaudit_record *audit_facts(const replay_env *env, const char *id, time_t day, time_t *end, time_t *next,
+                                          time_t *cancelled_at)
 {
 	const smsaudit_record *plan = NULL;
 	*end = *next = 0;
+	*cancelled_at = 0;
+	/* Corrections are few: collect them once. */
+	const smsaudit_record **fix = NULL;
+	size_t nfix = 0, afix = 0;
+	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, env->st, i);
+		if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_AUDIT ||
+		    (env->until && e.record->made_at >= env->until) ||
+		    (e.record->audit.event != SMSAUDIT_AUDIT_CANCEL && e.record->audit.event != SMSAUDIT_AUDIT_RESCHEDULE))
+			continue;
+		if (nfix == afix) {
+			size_t na = afix ? afix * 2 : 8;
+			const smsaudit_record **nf = realloc(fix, na * sizeof(*nf));
+			if (!nf)
+				break;   /* out of memory: the plans' own dates stand */
+			fix = nf;
+			afix = na;
+		}
+		fix[nfix++] = e.record;
+	}
 	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
 		smsaudit_record_entry e;
 		smsaudit_state_record_at(&e, env->st, i);
@@ -60,17 +121,21 @@ static const smsaudit_record *audit_facts(const replay_env *env, const char *id,
 		    (env->until && e.record->made_at >= env->until))
 			continue;
 		const smsaudit_audit_body *b = &e.record->audit;
+		time_t from = 0, to = 0, gone = 0;
+		int live = b->event == SMSAUDIT_AUDIT_PLAN && audit_corrected(fix, nfix, e.record, &from, &to, &gone);
 		if (b->event == SMSAUDIT_AUDIT_PLAN && id && strcmp(e.record->id, id) == 0) {
 			plan = e.record;
+			*cancelled_at = gone;
 			if (!*end)
-				*end = b->planned_to;
+				*end = live ? to : b->planned_to;
 		}
 		if (b->event == SMSAUDIT_AUDIT_CONCLUDE && id && strcmp(b->audit, id) == 0)
 			*end = b->actual_to;
-		if (b->event == SMSAUDIT_AUDIT_PLAN && b->type != SMSAUDIT_AUDIT_INTERNAL && b->planned_from > day &&
-		    (!*next || b->planned_from < *next))
-			*next = b->planned_from;
+		/* A cancelled audit is no next audit; a rescheduled one counts on its new dates. */
+		if (live && b->type != SMSAUDIT_AUDIT_INTERNAL && from > day && (!*next || from < *next))
+			*next = from;
 	}
+	free(fix);
 	return plan;
 }
 
@@ -136,13 +201,8 @@ static int check_refs(replay_env *env, const smsaudit_evidence_ref *refs, size_t
 			              refs[i].sha256, e->record->evidence.sha256);
 		if (e->record->made_at > at)
 			return reject(env, "cites evidence %s, which was recorded after it", refs[i].id);
-		if (env->repo) {
-			smsaudit_oid c;
-			if (smsaudit_repo_resolve(&c, env->repo, refs[i].commit) < 0 || !smsaudit_repo_exists(env->repo, &c, e->path))
-				return reject(env, "cites evidence %s at commit %.12s, which does not hold it", refs[i].id,
-				              refs[i].commit);
-			smsaudit_error_clear();
-		}
+		/* An old reference's commit id is not checked: the record id and the
+		 * digest name the evidence wherever a rebase or merge puts it. */
 	}
 	return 0;
 }
@@ -155,6 +215,29 @@ static int only_roles(replay_env *env, const finding_event *ev, unsigned allowed
 	smsaudit_roles_format(need, sizeof(need), allowed);
 	smsaudit_roles_format(have, sizeof(have), ev->signer_roles);
 	return reject(env, "%s is signed by one of: %s; %s is %s", what, need, ev->signer_email, *have ? have : "no role");
+}
+
+/* Keep `r` in the finding's graph after `parents` (which are heads no more). */
+static int add_node(replay_env *env, fwork *w, const finding_event *ev, const smsaudit_record *r,
+                    const size_t *parents, size_t nparents)
+{
+	if (w->nnodes == w->anodes) {
+		size_t na = w->anodes ? w->anodes * 2 : 8;
+		fnode *nn = realloc(w->nodes, na * sizeof(*nn));
+		if (!nn)
+			return reject(env, "out of memory");
+		w->nodes = nn;
+		w->anodes = na;
+	}
+	size_t *copy = NULL;
+	if (nparents && !(copy = malloc(nparents * sizeof(*copy))))
+		return reject(env, "out of memory");
+	for (size_t i = 0; i < nparents; i++) {
+		copy[i] = parents[i];
+		w->nodes[parents[i]].head = 0;
+	}
+	w->nodes[w->nnodes++] = (fnode){ ev, r, copy, nparents, 1 };
+	return 0;
 }
 
 static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
@@ -198,10 +281,14 @@ static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_eve
 				return reject(env, "clause '%s' is named twice", f->clauses[i]);
 	}
 	time_t audit_end = 0, next_audit = 0;
+	time_t cancelled_at = 0;
 	const smsaudit_record *audit = audit_facts(env, f->audit[0] ? f->audit : NULL, f->raised_on, &audit_end,
-	                                           &next_audit);
+	                                           &next_audit, &cancelled_at);
 	if (f->audit[0] && !audit)
 		return reject(env, "names audit %s, which is not a recorded audit", f->audit);
+	/* Only a cancellation made before the finding: a later one never undoes it. */
+	if (audit && cancelled_at && cancelled_at <= r->made_at)
+		return reject(env, "names audit %s, which was cancelled", f->audit);
 	if (audit) {
 		smsaudit_finding_source want = source_of(audit->audit.type);
 		if (want == SMSAUDIT_SOURCE__COUNT ? !smsaudit_finding_source_external(f->source) : want != f->source)
@@ -240,7 +327,8 @@ static int apply_raise(replay_env *env, smsaudit_findings *fs, const finding_eve
 	}
 	const char *prefix = smsaudit_grade_class_is_nc(g->cls) ? "NC" : g->cls == SMSAUDIT_GRADE_OBSERVATION ? "OBS" : "OFI";
 	snprintf(w->pub.number, sizeof(w->pub.number), "%s-%.4s-%03u", prefix, year, seq);
-	return 0;
+	w->raised = w->pub;
+	return add_node(env, w, NULL, r, NULL, 0);
 }
 
 static int add_step(replay_env *env, fwork *w, const smsaudit_record *r)
@@ -288,25 +376,78 @@ static const smsaudit_finding_action *implemented_by(const fwork *w, const char 
 	return NULL;
 }
 
-static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
+/*
+ * A finding raised by mistake is withdrawn, with its reason, by the role that
+ * raises such findings: an external auditor for the certification body's
+ * findings (never the organisation), an internal auditor or a quality manager
+ * for internal ones. It keeps its record and number and takes no more steps.
+ */
+static int apply_withdrawal(replay_env *env, fwork *w, const finding_event *ev)
+{
+	const smsaudit_record *r = ev->rec;
+	const char *num = w->pub.number;
+	int external = smsaudit_finding_source_external(w->pub.record->finding.source);
+	unsigned may = external ? SMSAUDIT_ROLE_EXTERNAL_AUDITOR
+	                        : SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_QUALITY_MANAGER;
+	if (!(ev->signer_roles & may))
+		return reject(env, "%s is withdrawn by %s; %s is not one", num,
+		              external ? "an external auditor (the certification body's finding)"
+		                       : "an internal auditor or a quality manager",
+		              ev->signer_email);
+	if (w->pub.closed_at)
+		return reject(env, "%s is closed; a closed finding is not withdrawn", num);
+	if (add_step(env, w, r) < 0)
+		return -1;
+	w->pub.withdrawn = r;
+	return 0;
+}
+
+/* After the replay: the withdrawn findings after the others, in raising order. */
+static int set_apart_withdrawn(smsaudit_findings *fs)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < fs->n; i++)
+		k += !fs->f[i].pub.withdrawn;
+	if (k == fs->n)
+		return 0;
+	fwork *sorted = malloc(fs->n * sizeof(*sorted));
+	if (!sorted)
+		return error_oom();
+	size_t live = 0, gone = k;
+	for (size_t i = 0; i < fs->n; i++)
+		sorted[fs->f[i].pub.withdrawn ? gone++ : live++] = fs->f[i];
+	free(fs->f);
+	fs->f = sorted;
+	fs->a = fs->n;
+	fs->nwithdrawn = fs->n - k;
+	fs->n = k;
+	return 0;
+}
+
+/* The rules of one step against the finding as `w` has it; on success the
+ * step is applied. A refused step leaves `w` as it was. */
+static int apply_rules(replay_env *env, fwork *w, const finding_event *ev)
 {
 	const smsaudit_record *r = ev->rec;
 	const smsaudit_step_body *s = &r->step;
 	const char *kind = smsaudit_step_kind_name(s->kind);
-	fwork *w = find_by_id(fs, s->finding);
-	if (!w)
-		return reject(env, "%s step for finding %s, which does not exist or does not verify", kind, s->finding);
+	if (w->pub.withdrawn)
+		return reject(env, "%s step for %s, which was withdrawn (%s)", kind, w->pub.number, w->pub.withdrawn->id);
+	if (s->kind == SMSAUDIT_STEP_WITHDRAWN)
+		return apply_withdrawal(env, w, ev);
 	const char *num = w->pub.number;
 	int nc = smsaudit_grade_class_is_nc(w->pub.grade->cls);
 	unsigned org = SMSAUDIT_ROLE_QUALITY_MANAGER | SMSAUDIT_ROLE_PROCESS_OWNER;
 	unsigned auditors = SMSAUDIT_ROLE_INTERNAL_AUDITOR | SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
 	char what[160], list[200];
 	snprintf(what, sizeof(what), "the %s step of %s", kind, num);
-	if (r->made_at <= w->last_at)
-		return reject(env, "%s is not later than the step before it; steps are ordered by their signing time", what);
-	if (w->pub.closed_at && s->kind != SMSAUDIT_STEP_REOPENED)
+	if (w->pub.closed_at && s->kind != SMSAUDIT_STEP_REOPENED && s->kind != SMSAUDIT_STEP_NOTE)
 		return reject(env, "%s is closed; reopen it before recording a %s step", num, kind);
 	switch (s->kind) {
+	case SMSAUDIT_STEP_NOTE:
+		if (only_roles(env, ev, org | auditors, what) < 0)
+			return -1;
+		break;
 	case SMSAUDIT_STEP_CORRECTION:
 		if (only_roles(env, ev, org, what) < 0)
 			return -1;
@@ -429,7 +570,133 @@ static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_even
 	return add_step(env, w, r);
 }
 
-static void finish(smsaudit_findings *fs)
+/* Replay the finding along the steps `r` came after only (its ancestors),
+ * then apply `ev` there: the finding as its signer saw it. */
+static int apply_on_branch(replay_env *env, const fwork *w, const size_t *parents, size_t nparents,
+                           const finding_event *ev)
+{
+	unsigned char *ancestor = calloc(w->nnodes, 1);
+	size_t *stack = malloc((w->nnodes + nparents) * sizeof(*stack));
+	if (!ancestor || !stack) {
+		free(ancestor);
+		free(stack);
+		return reject(env, "out of memory");
+	}
+	size_t top = 0;
+	for (size_t i = 0; i < nparents; i++)
+		stack[top++] = parents[i];
+	while (top) {
+		size_t k = stack[--top];
+		if (ancestor[k])
+			continue;
+		ancestor[k] = 1;
+		for (size_t i = 0; i < w->nodes[k].nparents; i++)
+			if (!ancestor[w->nodes[k].parents[i]])
+				stack[top++] = w->nodes[k].parents[i];
+	}
+	fwork b;
+	memset(&b, 0, sizeof(b));
+	b.pub = w->raised;
+	/* Nodes are in replay order, so a step comes after its ancestors. An
+	 * ancestor that its own branch refused was kept unapplied: skip it here too. */
+	for (size_t k = 1; k < w->nnodes; k++)
+		if (ancestor[k] && apply_rules(env, &b, w->nodes[k].ev) < 0 && strcmp(env->msg, "out of memory") == 0)
+			break;
+	int rc = strcmp(env->msg, "out of memory") == 0 ? -1 : apply_rules(env, &b, ev);
+	free(b.steps);
+	free(b.actions);
+	free(ancestor);
+	free(stack);
+	return rc;
+}
+
+static int keep_unapplied(replay_env *env, fwork *w, const smsaudit_record *r, const char *reason)
+{
+	if (w->nunapplied == w->aunapplied) {
+		size_t na = w->aunapplied ? w->aunapplied * 2 : 4;
+		smsaudit_finding_unapplied *nu = realloc(w->unapplied, na * sizeof(*nu));
+		if (!nu)
+			return reject(env, "out of memory");
+		w->unapplied = nu;
+		w->aunapplied = na;
+	}
+	smsaudit_finding_unapplied *u = &w->unapplied[w->nunapplied++];
+	u->step = r;
+	snprintf(u->reason, sizeof(u->reason), "%s", reason);
+	return 0;
+}
+
+/*
+ * A step comes after the steps it names (or, in older records, after all
+ * the latest ones). One that names them all saw the finding as it is and must
+ * pass every rule. One that does not was made concurrently with the steps it
+ * did not see (offline, on another clone): it is applied if the rules allow
+ * it after them; otherwise it is kept unapplied when it was valid on its own
+ * branch, so a merge never makes a signed, valid step a problem. Either way
+ * the finding then has several latest steps until someone records a step
+ * that names them all. The order (signing time, then id) decides the rest.
+ */
+static int apply_step(replay_env *env, smsaudit_findings *fs, const finding_event *ev)
+{
+	const smsaudit_record *r = ev->rec;
+	const smsaudit_step_body *s = &r->step;
+	const char *kind = smsaudit_step_kind_name(s->kind);
+	fwork *w = find_by_id(fs, s->finding);
+	if (!w)
+		return reject(env, "%s step for finding %s, which does not exist or does not verify", kind, s->finding);
+	size_t *parents = malloc((w->nnodes + s->nafter + 1) * sizeof(*parents)), nparents = 0;
+	if (!parents)
+		return reject(env, "out of memory");
+	int rc = 0;
+	if (s->nafter == 0) {
+		for (size_t k = 0; k < w->nnodes; k++)
+			if (w->nodes[k].head)
+				parents[nparents++] = k;
+	}
+	for (size_t i = 0; rc == 0 && i < s->nafter; i++) {
+		size_t k = 0;
+		while (k < w->nnodes && strcmp(w->nodes[k].rec->id, s->after[i]) != 0)
+			k++;
+		if (k == w->nnodes)
+			rc = reject(env, "the %s step of %s comes after %s, which is not a valid step of %s signed before it",
+			            kind, w->pub.number, s->after[i], w->pub.number);
+		for (size_t j = 0; rc == 0 && j < nparents; j++)
+			if (parents[j] == k)
+				rc = reject(env, "the %s step of %s names %s twice", kind, w->pub.number, s->after[i]);
+		if (rc == 0)
+			parents[nparents++] = k;
+	}
+	for (size_t j = 0; rc == 0 && j < nparents; j++)
+		if (r->made_at <= w->nodes[parents[j]].rec->made_at)
+			rc = reject(env, "the %s step of %s is not later than the step before it; steps are ordered by their "
+			            "signing time", kind, w->pub.number);
+	size_t covered = 0, heads = 0;
+	for (size_t k = 0; rc == 0 && k < w->nnodes; k++)
+		if (w->nodes[k].head) {
+			heads++;
+			for (size_t j = 0; j < nparents; j++)
+				covered += parents[j] == k;
+		}
+	int applied = 0;
+	if (rc == 0) {
+		rc = apply_rules(env, w, ev);
+		applied = rc == 0;
+		if (rc < 0 && covered < heads && strcmp(env->msg, "out of memory") != 0) {
+			char reason[sizeof(env->msg)];
+			snprintf(reason, sizeof(reason), "%s", env->msg);
+			rc = apply_on_branch(env, w, parents, nparents, ev);
+			if (rc == 0)
+				rc = keep_unapplied(env, w, r, reason);
+		}
+	}
+	if (rc == 0)
+		rc = add_node(env, w, ev, r, parents, nparents);
+	(void)applied;
+	free(parents);
+	return rc;
+}
+
+static int finish(smsaudit_findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		fwork *w = &fs->f[i];
@@ -438,6 +705,15 @@ static void finish(smsaudit_findings *fs)
 		p->nsteps = w->nsteps;
 		p->actions = w->actions;
 		p->nactions = w->nactions;
+		p->unapplied = w->unapplied;
+		p->nunapplied = w->nunapplied;
+		if (!(w->heads = calloc(w->nnodes ? w->nnodes : 1, sizeof(*w->heads))))
+			return -1;
+		p->nheads = 0;
+		for (size_t k = 0; k < w->nnodes; k++)
+			if (w->nodes[k].head)
+				w->heads[p->nheads++] = w->nodes[k].rec;
+		p->heads = w->heads;
 		char list[8];
 		if (p->closed_at)
 			p->phase = SMSAUDIT_PHASE_CLOSED;
@@ -450,22 +726,28 @@ static void finish(smsaudit_findings *fs)
 		else
 			p->phase = SMSAUDIT_PHASE_IMPLEMENTED;
 	}
+	return 0;
 }
 
 void smsaudit_findings_free(smsaudit_findings *fs)
 {
 	if (!fs)
 		return;
-	for (size_t i = 0; i < fs->n; i++) {
-		free(fs->f[i].steps);
-		free(fs->f[i].actions);
+	for (size_t i = 0; i < fs->n + fs->nwithdrawn; i++) {
+		fwork *w = &fs->f[i];
+		free(w->steps);
+		free(w->actions);
+		for (size_t k = 0; k < w->nnodes; k++)
+			free(w->nodes[k].parents);
+		free(w->nodes);
+		free(w->unapplied);
+		free(w->heads);
 	}
 	free(fs->f);
 	free(fs);
 }
 
-int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
-                    smsaudit_repo *repo, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
+int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
                     void *u)
 {
 	*out = NULL;
@@ -476,7 +758,6 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 	memset(&env, 0, sizeof(env));
 	env.st = st;
 	env.cat = cat;
-	env.repo = repo;
 	env.until = until;
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_record *r = ev[i].rec;
@@ -490,7 +771,10 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 			return error_oom();
 		}
 	}
-	finish(fs);
+	if (finish(fs) < 0 || set_apart_withdrawn(fs) < 0) {
+		smsaudit_findings_free(fs);
+		return error_oom();
+	}
 	*out = fs;
 	return 0;
 }
@@ -504,7 +788,7 @@ int smsaudit_findings_compute(smsaudit_findings **out, const smsaudit_state *st,
 	int rc = replay_events(&ev, &k, st, SMSAUDIT_REC_FINDING, SMSAUDIT_REC_STEP, until);
 	/* verify has already refused what breaks a rule; what is left replays cleanly. */
 	if (rc == 0)
-		rc = findings_replay(out, st, NULL, NULL, until, ev, k, NULL, NULL);
+		rc = findings_replay(out, st, NULL, until, ev, k, NULL, NULL);
 	free(ev);
 	return rc;
 }
@@ -519,31 +803,38 @@ const smsaudit_finding *smsaudit_findings_at(const smsaudit_findings *fs, size_t
 	return i < fs->n ? &fs->f[i].pub : NULL;
 }
 
+size_t smsaudit_findings_withdrawn_count(const smsaudit_findings *fs)
+{
+	return fs->nwithdrawn;
+}
+
+const smsaudit_finding *smsaudit_findings_withdrawn_at(const smsaudit_findings *fs, size_t i)
+{
+	return i < fs->nwithdrawn ? &fs->f[fs->n + i].pub : NULL;
+}
+
+static const char *finding_id_at(const void *set, size_t i)
+{
+	const smsaudit_findings *fs = set;
+	return fs->f[i].pub.record->id;
+}
+
+/* By display number (NC-2027-004, any case) or by id through the one resolver. */
 int smsaudit_findings_find(const smsaudit_finding **out, const smsaudit_findings *fs, const char *key)
 {
 	*out = NULL;
-	size_t n = strlen(key);
-	const smsaudit_finding *hit = NULL;
-	int count = 0;
-	for (size_t i = 0; i < fs->n; i++) {
-		const smsaudit_finding *f = &fs->f[i].pub;
-		if (strcasecmp(f->number, key) == 0 || strcmp(f->record->id, key) == 0) {
-			*out = f;
+	size_t all = fs->n + fs->nwithdrawn;
+	for (size_t i = 0; i < all; i++)
+		if (strcasecmp(fs->f[i].pub.number, key) == 0) {
+			*out = &fs->f[i].pub;
 			return 0;
 		}
-		if (n >= 10 && strncmp(f->record->id, key, n) == 0) {
-			hit = f;
-			count++;
-		}
-	}
-	if (count == 1) {
-		*out = hit;
-		return 0;
-	}
-	if (count > 1)
-		return error_set(SMSAUDIT_EINVALID, "finding '%s' is ambiguous: give more of its id", key);
-	return error_set(SMSAUDIT_ENOTFOUND, "finding '%s' does not exist (give its number, e.g. NC-2027-004, or id)",
-	                 key);
+	size_t i;
+	int rc = smsaudit_id_resolve(&i, key, fs, all, finding_id_at, "finding",
+	                             "give its number, e.g. NC-2027-004, or id");
+	if (rc == 0)
+		*out = &fs->f[i].pub;
+	return rc;
 }
 
 /* ---- deadlines ---- */

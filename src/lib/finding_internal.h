@@ -12,12 +12,11 @@
 /*
  * Apply the events (in time order) and build the findings. An event that
  * breaks a rule is left out and reported to `on_reject` with a one-line
- * message. `cat` (clauses) and `repo` (pinned commits) may be NULL to skip
- * those checks when the records have been verified already.
+ * message. `cat` (clauses) may be NULL to skip that check when the records
+ * have been verified already.
  */
-int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat,
-                    smsaudit_repo *repo, time_t until, const finding_event *ev, size_t n, finding_reject_fn on_reject,
-                    void *u);
+int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const smsaudit_catalogue *cat, time_t until,
+                    const finding_event *ev, size_t n, finding_reject_fn on_reject, void *u);
 
 /* The same for audit records (audit.c). */
 int audits_replay(smsaudit_audits **out, const smsaudit_state *st, const smsaudit_catalogue *cat,

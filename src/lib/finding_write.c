@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "finding_internal.h"
+#include "smsaudit/audit.h"
 #include "store_internal.h"
 
 /* Replay the valid history plus `rec`; SMSAUDIT_EINVALID with the rule's message if it is refused. */
@@ -21,7 +22,7 @@ static int check_candidate(smsaudit_findings **out, smsaudit_state *st, smsaudit
 	if (rc < 0)
 		return rc;
 	candidate_check c = { rec, "", 0 };
-	rc = findings_replay(out, st, store->catalogue, NULL, 0, ev, k, candidate_on_reject, &c);
+	rc = findings_replay(out, st, store->catalogue, 0, ev, k, candidate_on_reject, &c);
 	free(ev);
 	if (rc == 0 && c.refused) {
 		smsaudit_findings_free(*out);
@@ -31,19 +32,13 @@ static int check_candidate(smsaudit_findings **out, smsaudit_state *st, smsaudit
 	return rc;
 }
 
-/* Evidence ids (or prefixes) into references pinned at the head commit. */
-static int resolve_refs(smsaudit_evidence_ref **out, const smsaudit_state *st, smsaudit_store *store,
-                        const char *const *ids, size_t n)
+/* Evidence ids (or prefixes) into references by record id and content digest. */
+static int resolve_refs(smsaudit_evidence_ref **out, const smsaudit_state *st, const char *const *ids, size_t n)
 {
 	*out = NULL;
 	if (!n)
 		return 0;
-	smsaudit_oid head;
-	char hex[41];
-	int rc = smsaudit_repo_head(&head, smsaudit_store_repo(store));
-	if (rc < 0)
-		return rc;
-	smsaudit_oid_fmt(hex, &head);
+	int rc = 0;
 	smsaudit_evidence_ref *refs = calloc(n, sizeof(*refs));
 	if (!refs)
 		return error_oom();
@@ -59,7 +54,6 @@ static int resolve_refs(smsaudit_evidence_ref **out, const smsaudit_state *st, s
 		if (rc < 0)
 			break;
 		snprintf(refs[i].id, sizeof(refs[i].id), "%s", e->record->id);
-		snprintf(refs[i].commit, sizeof(refs[i].commit), "%s", hex);
 		snprintf(refs[i].sha256, sizeof(refs[i].sha256), "%s", e->record->evidence.sha256);
 	}
 	if (rc < 0) {
@@ -119,13 +113,25 @@ int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], char number_out[24], smsa
 	f->source = in->source;
 	snprintf(f->grade, sizeof(f->grade), "%s", in->grade);
 	f->raised_on = in->raised_on ? smsaudit_date_of(in->raised_on) : smsaudit_date_of(now);
-	if (in->audit)
-		snprintf(f->audit, sizeof(f->audit), "%s", in->audit);
+	if (in->audit) {
+		/* The same resolver as every other command: a unique prefix names the audit. */
+		smsaudit_audits *as = NULL;
+		const smsaudit_audit *au = NULL;
+		if ((rc = smsaudit_audits_compute(&as, st, 0)) == 0 && (rc = smsaudit_audits_find(&au, as, in->audit)) == 0)
+			snprintf(f->audit, sizeof(f->audit), "%s", au->plan->id);
+		else
+			rc = error_prefix(rc, "--audit");
+		smsaudit_audits_free(as);
+		if (rc < 0) {
+			smsaudit_state_free(st);
+			return rc;
+		}
+	}
 	f->clauses = (char **)in->clauses;
 	f->nclauses = in->nclauses;
 	f->statement = (char *)in->statement;
 	f->nevidence = in->nevidence;
-	rc = resolve_refs(&f->evidence, st, store, in->evidence, in->nevidence);
+	rc = resolve_refs(&f->evidence, st, in->evidence, in->nevidence);
 	if (rc == 0 && strlen(in->grade) >= sizeof(f->grade))
 		rc = error_set(SMSAUDIT_EINVALID, "--grade '%s' is not in the grade scale", in->grade);
 	if (rc == 0)
@@ -210,13 +216,22 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 	rec.made_by = (char *)smsaudit_identity_email(signer);
 	smsaudit_step_body *s = &rec.step;
 	char number[24] = "";
+	char **after = NULL;
 	if (rc == 0) {
 		snprintf(number, sizeof(number), "%s", f->number);
-		/* Steps are ordered by signing time: never sign in the same second as the step before. */
-		time_t last = f->nsteps ? f->steps[f->nsteps - 1]->made_at : f->record->made_at;
+		/* The step comes after the latest steps as this repository has them
+		 * (several after concurrent work: naming them all settles it), and is
+		 * signed later than each of them. */
+		if (!(after = calloc(f->nheads ? f->nheads : 1, sizeof(*after))))
+			rc = error_oom();
 		rec.made_at = smsaudit_now();
-		if (rec.made_at <= last)
-			rec.made_at = last + 1;
+		for (size_t i = 0; rc == 0 && i < f->nheads; i++) {
+			after[i] = (char *)f->heads[i]->id;
+			if (rec.made_at <= f->heads[i]->made_at)
+				rec.made_at = f->heads[i]->made_at + 1;
+		}
+		s->after = after;
+		s->nafter = f->nheads;
 		snprintf(s->finding, sizeof(s->finding), "%s", f->record->id);
 		s->kind = in->kind;
 		s->text = (char *)in->text;
@@ -240,7 +255,7 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 		}
 	}
 	if (rc == 0)
-		rc = resolve_refs(&s->evidence, st, store, in->evidence, in->nevidence);
+		rc = resolve_refs(&s->evidence, st, in->evidence, in->nevidence);
 	if (rc == 0)
 		rc = smsaudit_record_new_id(rec.id, rec.type, rec.made_at);
 	if (rc == 0)
@@ -250,6 +265,8 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 		if (in->kind == SMSAUDIT_STEP_VERIFIED)
 			snprintf(summary, sizeof(summary), "finding verified: %s (%s)", number,
 			         in->effective ? "effective" : "not effective");
+		else if (in->kind == SMSAUDIT_STEP_WITHDRAWN)
+			snprintf(summary, sizeof(summary), "finding withdrawn: %s (%.200s)", number, in->text);
 		else
 			snprintf(summary, sizeof(summary), "finding %s: %s", smsaudit_step_kind_name(in->kind), number);
 		char action[40];
@@ -259,6 +276,7 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 	if (rc == 0)
 		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
 	free(s->evidence);
+	free(after);
 	smsaudit_findings_free(fs);
 	smsaudit_findings_free(now_fs);
 	smsaudit_state_free(st);

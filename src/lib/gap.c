@@ -190,6 +190,12 @@ void smsaudit_gap_candidate_explain(char *buf, size_t size, const smsaudit_gap_c
 	case SMSAUDIT_CAND_STALE:
 		snprintf(buf, size, "too old: covers up to %s", d);
 		break;
+	case SMSAUDIT_CAND_NOT_YET:
+		if (c->evidence->record->evidence.has_period && c->when == c->evidence->record->evidence.period_from)
+			snprintf(buf, size, "not yet: its period starts on %s", d);
+		else
+			snprintf(buf, size, "not yet: its period runs until %s", d);
+		break;
 	}
 }
 
@@ -253,6 +259,14 @@ static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, i
 	} else if (b->valid_until && b->valid_until < as_of) {
 		c->verdict = SMSAUDIT_CAND_EXPIRED;
 		c->when = b->valid_until;
+	} else if (b->has_period && b->period_from > as_of) {
+		/* Evidence of a period that has not begun is evidence of nothing yet. */
+		c->verdict = SMSAUDIT_CAND_NOT_YET;
+		c->when = b->period_from;
+	} else if (fresh_months > 0 && b->has_period && b->period_to > as_of) {
+		/* A record of operation shows a period once it is over. */
+		c->verdict = SMSAUDIT_CAND_NOT_YET;
+		c->when = b->period_to;
 	} else if (fresh_months > 0) {
 		time_t end = period_end(e);
 		if (too_old(end, fresh_months, as_of)) {
@@ -325,8 +339,10 @@ static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *i
 			snprintf(it->reason, sizeof(it->reason), "missing: no %s evidence linked to %s", kind,
 			         cw->pub.clause->id);
 	} else {
-		size_t used = (size_t)snprintf(it->reason, sizeof(it->reason), "none of %zu %s%sevidence counts: ", n,
-		                               kind, *kind ? " " : "");
+		size_t used = n == 1 ? (size_t)snprintf(it->reason, sizeof(it->reason), "the one %s%sevidence record does not "
+		                                        "count: ", kind, *kind ? " " : "")
+		                     : (size_t)snprintf(it->reason, sizeof(it->reason), "none of %zu %s%sevidence records "
+		                                        "counts: ", n, kind, *kind ? " " : "");
 		for (size_t i = 0; i < n && i < 3 && used < sizeof(it->reason); i++) {
 			char why[200];
 			smsaudit_gap_candidate_explain(why, sizeof(why), &cands[i]);
@@ -483,7 +499,8 @@ static void decide(smsaudit_gap *g, clause_work *cw)
 		                       c->nexcluded, c->nexcluded == 1 ? "" : "s", c->nexcluded == 1 ? "s" : "",
 		                       c->nexcluded == 1 ? "is" : "are"));
 	if (c->status == SMSAUDIT_GAP_CONFORMANT)
-		add_reason(g, cw, keep(g, "all %zu expected item%s satisfied", c->nitems, c->nitems == 1 ? "" : "s"));
+		add_reason(g, cw, c->nitems == 1 ? keep(g, "the one expected item satisfied")
+		                                 : keep(g, "all %zu expected items satisfied", c->nitems));
 	else if (c->status == SMSAUDIT_GAP_NOT_ASSESSED)
 		add_reason(g, cw, "nothing evaluated: no evidence linked and no self-assessment");
 	c->reasons = cw->reasons;

@@ -35,6 +35,14 @@ void notice(const char *fmt, ...) SMSAUDIT_PRINTF(1, 2);
 /* Pass progress on to the program's progress function, if any (common.h). */
 void progress_report(const char *what, size_t done, size_t total);
 
+/* sms.c: merge the SMS description `later` (a whole version made from
+ * `base`) into `cur` (the one in force, also made from `base` or later): what
+ * only one side changed is kept, lists take both sides' additions and
+ * removals, a value both changed is the later one's and is named in
+ * `conflicts` (comma-separated element names, "" for none). */
+int sms_merge3(smsaudit_buf *out, const char *cur_xml, const char *base_xml, const char *later_xml, char *conflicts,
+               size_t size);
+
 /* Buffer helpers (smsaudit_buf). Return 0 or SMSAUDIT_ENOMEM. */
 int buf_grow(smsaudit_buf *b, size_t extra);
 int buf_put(smsaudit_buf *b, const char *data, size_t len);

@@ -30,7 +30,7 @@ static void check_audits(smsaudit_state *st, smsaudit_store *store)
 }
 
 /* Findings and their steps follow the rules of finding.c; what breaks one is a problem. */
-static void check_findings(smsaudit_state *st, smsaudit_store *store, unsigned flags)
+static void check_findings(smsaudit_state *st, smsaudit_store *store)
 {
 	finding_event *ev = NULL;
 	size_t n = 0;
@@ -38,8 +38,7 @@ static void check_findings(smsaudit_state *st, smsaudit_store *store, unsigned f
 		return;
 	smsaudit_findings *fs = NULL;
 	if (n)
-		findings_replay(&fs, st, store->catalogue, flags & SMSAUDIT_STATE_SNAPSHOT ? NULL : store->repo, 0, ev, n,
-		                reject, st);
+		findings_replay(&fs, st, store->catalogue, 0, ev, n, reject, st);
 	smsaudit_findings_free(fs);
 	free(ev);
 }
@@ -51,7 +50,7 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		return rc;
 	if (!(flags & STATE_PEOPLE_ONLY)) {
 		check_audits(*out, store);
-		check_findings(*out, store, flags);
+		check_findings(*out, store);
 	}
 	state_sort_problems(*out);
 	return 0;

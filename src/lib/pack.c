@@ -15,6 +15,7 @@
 
 #include "smsaudit/audit.h"
 #include "smsaudit/pack.h"
+#include "smsaudit/packhtml.h"
 #include "smsaudit/packmodel.h"
 #include "smsaudit/report.h"
 #include "internal.h"
@@ -28,6 +29,8 @@
 #define MANIFEST_NS "urn:smsaudit:manifest:1"
 #define SUMS "SHA256SUMS"
 #define REPORT "pack.pdf"
+#define INDEX "index.html"
+#define EVIDENCE_DIR "evidence/"
 #define MAX_MANIFEST (256u << 20)
 
 typedef struct {
@@ -157,6 +160,68 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
+/* A copy of src at dst: a hard link where the file system allows, else the bytes. */
+static int link_or_copy(const char *src, const char *dst)
+{
+	if (link(src, dst) == 0)
+		return 0;
+	FILE *in = fopen(src, "rb");
+	int fd = in ? open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+	int rc = in && fd >= 0 ? 0 : error_set(SMSAUDIT_EIO, "%s: cannot create: %s", dst, strerror(errno));
+	char buf[65536];
+	size_t n;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		for (size_t off = 0; rc == 0 && off < n;) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", dst, strerror(errno));
+			else
+				off += (size_t)w;
+		}
+	if (rc == 0 && in && ferror(in))
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot read: %s", src, strerror(errno));
+	if (in)
+		fclose(in);
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: cannot write: %s", dst, strerror(errno));
+	return rc;
+}
+
+/*
+ * Evidence an auditor can open: every evidence record's content again under
+ * evidence/<clause>/<id>-<original name>, once per clause it is linked to
+ * (hard links to content/<aa>/<sha256> where possible, so no space is spent).
+ * `files` must be sorted; the new entries are appended.
+ */
+static int evidence_files(const char *root, file_list *files, const smsaudit_pack_model *m)
+{
+	size_t n = files->n;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < m->nevidence; i++) {
+		const smsaudit_evidence_entry *e = m->evidence[i];
+		const smsaudit_evidence_body *b = &e->record->evidence;
+		char content[100];
+		snprintf(content, sizeof(content), "content/%.2s/%s", b->sha256, b->sha256);
+		pack_file key = { content, "", 0 };
+		const pack_file *src = bsearch(&key, files->f, n, sizeof(*files->f), cmp_file);
+		if (!src)
+			continue; /* a record whose content is not in the repository: verify-pack names it */
+		char from[4200];
+		snprintf(from, sizeof(from), "%s/%s", root, content);
+		for (size_t j = 0; rc == 0 && j < b->ncontrols; j++) {
+			char path[400], to[4600];
+			smsaudit_pack_evidence_path(path, sizeof(path), b->controls[j], e);
+			snprintf(to, sizeof(to), "%s/%s", root, path);
+			if ((rc = make_parents(root, path)) == 0 && (rc = link_or_copy(from, to)) == 0)
+				rc = files_add(files, path, src->sha256, src->size);
+			src = bsearch(&key, files->f, n, sizeof(*files->f), cmp_file); /* files_add may move the array */
+		}
+	}
+	return rc;
+}
+
 /* The manifest: the pack model's identity, audit and date, and every file. */
 static int build_manifest(smsaudit_buf *out, const smsaudit_pack_model *m, const file_list *files)
 {
@@ -187,6 +252,9 @@ static int build_manifest(smsaudit_buf *out, const smsaudit_pack_model *m, const
 	xmlNewTextChild(root, ns, (const xmlChar *)"tool", (const xmlChar *)"smsaudit " SMSAUDIT_VERSION);
 	xmlNewTextChild(root, ns, (const xmlChar *)"trust-anchor", (const xmlChar *)m->anchor_sha256);
 	xmlNewTextChild(root, ns, (const xmlChar *)"signer", (const xmlChar *)m->signer);
+	if (m->draft)
+		xmlNewTextChild(root, ns, (const xmlChar *)"draft",
+		                (const xmlChar *)"not sealed: no seal record and no audit tag vouch for this pack");
 	xmlNodePtr fs = xmlNewChild(root, ns, (const xmlChar *)"files", NULL);
 	for (size_t i = 0; i < files->n; i++) {
 		char size[24];
@@ -255,9 +323,13 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	memset(out, 0, sizeof(*out));
 	if (!o->audit || !o->out_dir || !*o->out_dir)
 		return error_set(SMSAUDIT_EUSAGE, "a pack needs an audit and an output folder");
-	if (!(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
+	if (o->reproduce ? !o->sealed_by : !signer)
+		return error_set(SMSAUDIT_EUSAGE, "a pack needs its signer");
+	if (!o->reproduce && !(signer->roles & SMSAUDIT_ROLE_QUALITY_MANAGER))
 		return error_set(SMSAUDIT_EINVALID, "%s may not seal a pack: only a quality manager signs its manifest",
 		                 signer->email);
+	/* A reproduction is laid out as the sealed pack was, and seals nothing. */
+	int sealing = !o->no_seal && !o->reproduce;
 	struct stat sb;
 	int exists = stat(o->out_dir, &sb) == 0;
 	if (exists && !S_ISDIR(sb.st_mode))
@@ -286,7 +358,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	if (rc == 0)
 		rc = smsaudit_pack_model_build(&m, store, st, &mo);
 	/* Nothing is sealed that verify would refuse. */
-	if (rc == 0 && !o->no_seal)
+	if (rc == 0 && sealing)
 		rc = refuse_unverified(store, st, &commit);
 	if (rc < 0) {
 		smsaudit_pack_model_dispose(&m);
@@ -297,7 +369,8 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	memcpy(out->commit, m.commit, sizeof(out->commit));
 	memcpy(out->pack_id, m.pack_id, sizeof(out->pack_id));
 	memcpy(out->anchor_sha256, m.anchor_sha256, sizeof(out->anchor_sha256));
-	m.signer = signer->email;
+	m.signer = o->reproduce ? o->sealed_by : signer->email;
+	m.draft = o->no_seal;
 	m.created = report_time(as_of);
 
 	char tmp[4096];
@@ -318,6 +391,23 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		if (rc == 0)
 			rc = export_cb(singles[i], &blob, &x);
 	}
+	if (rc == 0)
+		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
+	if (rc == 0)
+		rc = evidence_files(tmp, &files, &m);
+	/* index.html: the pack in a browser, linking the evidence files. */
+	smsaudit_buf html = SMSAUDIT_BUF_INIT;
+	char html_sha[65];
+	if (rc == 0)
+		rc = smsaudit_pack_html(&html, &m);
+	if (rc == 0)
+		rc = write_file(tmp, INDEX, html.ptr, html.size);
+	if (rc == 0)
+		rc = sha256_hex(html_sha, html.ptr, html.size);
+	if (rc == 0)
+		rc = files_add(&files, INDEX, html_sha, html.size);
+	x.bytes += html.size;
+	smsaudit_buf_dispose(&html);
 	if (rc == 0)
 		qsort(files.f, files.n, sizeof(*files.f), cmp_file);
 	/* SHA256SUMS, whose digest the PDF prints, then the PDF; the manifest lists both. */
@@ -353,21 +443,21 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 		rc = build_manifest(&manifest, &m, &files);
 	if (rc == 0)
 		rc = write_file(tmp, MANIFEST, manifest.ptr, manifest.size);
-	if (rc == 0)
+	if (rc == 0 && !o->reproduce)
 		rc = smsaudit_sign_detached(&sig, manifest.ptr, manifest.size, signer->cert, signer->key, smsaudit_now());
-	if (rc == 0)
+	if (rc == 0 && !o->reproduce)
 		rc = write_file(tmp, MANIFEST_SIG, sig.ptr, sig.size);
 	/* A TSA's token says when the pack was sealed, which the quality manager's
 	 * clock cannot. Once one is configured a seal needs it: a pack that could
 	 * not be stamped is not sealed (run pack again when the TSA answers). */
 	smsaudit_tsa *tsas = NULL;
 	size_t ntsas = 0;
-	if (rc == 0 && (rc = smsaudit_tsa_list(&tsas, &ntsas, repo, NULL)) == 0 && ntsas) {
+	if (rc == 0 && !o->reproduce && (rc = smsaudit_tsa_list(&tsas, &ntsas, repo, NULL)) == 0 && ntsas) {
 		smsaudit_buf token = SMSAUDIT_BUF_INIT;
 		rc = smsaudit_tsa_stamp_first(&token, tsas, ntsas, manifest.ptr, manifest.size);
 		if (rc == 0) {
 			rc = write_file(tmp, MANIFEST_TSR, token.ptr, token.size);
-		} else if (!o->no_seal) {
+		} else if (sealing) {
 			rc = error_prefix(rc, "not sealed: the manifest needs a time-stamp token");
 		} else {
 			notice("the draft has no time-stamp token: %s", smsaudit_error_last()->message);
@@ -383,7 +473,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	out->bytes = x.bytes;
 	/* The seal record and the audit's tag, before the pack is moved into place: a seal
 	 * whose pack failed to move can be honoured by rebuilding (manifest.xml is reproducible). */
-	if (rc == 0 && !o->no_seal) {
+	if (rc == 0 && sealing) {
 		smsaudit_record rec;
 		memset(&rec, 0, sizeof(rec));
 		rec.type = SMSAUDIT_REC_SEAL;
@@ -510,6 +600,7 @@ static int read_manifest(file_list *l, smsaudit_pack_check *out, xmlDocPtr doc)
 	TEXT(as_of, "as-of")
 	TEXT(signer, "signer")
 #undef TEXT
+	out->draft = smsaudit_xml_child(root, "draft") != NULL;
 	char *id = smsaudit_xml_attr(smsaudit_xml_child(root, "audit"), "id");
 	snprintf(out->audit, sizeof(out->audit), "%.*s", (int)sizeof(out->audit) - 1, id ? id : "");
 	xmlFree(id);
@@ -566,8 +657,11 @@ static int import_file(import_ctx *im, const pack_file *want)
 		problem(im->r, want->path, "the manifest cannot list itself");
 		return 0;
 	}
-	/* The report and its checksums belong to the pack, not to the repository. */
-	if (strcmp(want->path, SUMS) == 0 || strcmp(want->path, REPORT) == 0)
+	/* The report, its checksums, index.html and the readable copies of the
+	 * evidence belong to the pack, not to the repository (the copies are
+	 * checked against the records once those are read). */
+	if (strcmp(want->path, SUMS) == 0 || strcmp(want->path, REPORT) == 0 || strcmp(want->path, INDEX) == 0 ||
+	    strncmp(want->path, EVIDENCE_DIR, strlen(EVIDENCE_DIR)) == 0)
 		return 0;
 	return smsaudit_txn_add_blob(im->txn, want->path, &blob);
 }
@@ -706,6 +800,48 @@ static void check_manifest_token(reporter *r, smsaudit_pack_check *out, const ch
 	smsaudit_buf_dispose(&xml);
 }
 
+/*
+ * Every file under evidence/ is what its name says: the content of an
+ * evidence record of the pack (evidence/<clause>/<id>-<name>, exactly the name
+ * the pack gives it), linked to that clause, with that record's digest.
+ */
+static void check_evidence_files(reporter *r, const file_list *listed, const smsaudit_state *st)
+{
+	size_t plen = strlen(EVIDENCE_DIR);
+	for (size_t i = 0; i < listed->n; i++) {
+		const pack_file *f = &listed->f[i];
+		if (strncmp(f->path, EVIDENCE_DIR, plen) != 0)
+			continue;
+		const char *slash = strchr(f->path + plen, '/');
+		char id[SMSAUDIT_ID_MAX] = "";
+		if (slash) {
+			/* ev-<date>-<hex>: the id ends at its third '-' */
+			const char *p = slash + 1, *end = p;
+			for (int dashes = 0; *end && dashes < 3; end++)
+				dashes += *end == '-';
+			size_t n = (size_t)(end - p) - (*end || end[-1] == '-' ? 1 : 0);
+			snprintf(id, sizeof(id), "%.*s", (int)(n < sizeof(id) ? n : sizeof(id) - 1), p);
+		}
+		const smsaudit_evidence_entry *e = NULL;
+		if (!slash || smsaudit_state_find_evidence(&e, st, id) < 0 || !e) {
+			smsaudit_error_clear();
+			problem(r, f->path, "no evidence record of the pack has this name");
+			continue;
+		}
+		char want[400], clause[64];
+		snprintf(clause, sizeof(clause), "%.*s", (int)(slash - f->path - plen), f->path + plen);
+		smsaudit_pack_evidence_path(want, sizeof(want), clause, e);
+		int linked = 0;
+		for (size_t j = 0; j < e->record->evidence.ncontrols; j++)
+			linked |= strcmp(e->record->evidence.controls[j], clause) == 0;
+		if (!linked || strcmp(want, f->path) != 0)
+			problem(r, f->path, "not the name the pack gives %s's content under a clause it is linked to", id);
+		else if (strcmp(f->sha256, e->record->evidence.sha256) != 0)
+			problem(r, f->path, "not the content %s vouches for (SHA-256 %.12s..., the record says %.12s...)", id,
+			        f->sha256, e->record->evidence.sha256);
+	}
+}
+
 int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pack_problem_fn fn, void *u)
 {
 	memset(out, 0, sizeof(*out));
@@ -819,6 +955,7 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 			}
 			if (signer && !qm)
 				problem(&r, MANIFEST_SIG, "signed by a certificate that is not a quality manager's in the pack");
+			check_evidence_files(&r, &listed, st);
 		}
 	}
 	smsaudit_state_free(st);
@@ -837,4 +974,244 @@ int smsaudit_pack_verify(smsaudit_pack_check *out, const char *dir, smsaudit_pac
 	smsaudit_buf_dispose(&m);
 	smsaudit_buf_dispose(&sig);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ reproduce */
+
+/* Whether two files have the same bytes, read in blocks. */
+static int same_bytes(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa && fb;
+	char ba[65536], bb[65536];
+	while (same) {
+		size_t na = fread(ba, 1, sizeof(ba), fa), nb = fread(bb, 1, sizeof(bb), fb);
+		if (na != nb || memcmp(ba, bb, na) != 0)
+			same = 0;
+		if (na == 0 || na < sizeof(ba))
+			break;
+	}
+	if (same && (ferror(fa) || ferror(fb)))
+		same = 0;
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* The signature and the time-stamp token are made anew (ECDSA is randomised). */
+static int not_compared(const char *path)
+{
+	return strcmp(path, MANIFEST_SIG) == 0 || strcmp(path, MANIFEST_TSR) == 0;
+}
+
+int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_store *store, const char *dir,
+                            const char *definition, smsaudit_pack_problem_fn fn, void *u)
+{
+	memset(out, 0, sizeof(*out));
+	*ndiffer = 0;
+	int dfd;
+	int rc = file_open_input(&dfd, dir, FILE_INPUT_DIR);
+	if (rc < 0)
+		return rc;
+	close(dfd);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	smsaudit_xml_schema *schema = NULL;
+	file_list listed = { NULL, 0, 0 }, a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	rc = file_read_all(&mb, path, MAX_MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
+	if (rc == 0)
+		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
+	if (rc == 0)
+		rc = read_manifest(&listed, out, doc);
+	if (rc < 0)
+		rc = error_prefix(rc, "%s: this is not a pack", dir);
+	smsaudit_pack_options o = SMSAUDIT_PACK_OPTIONS_INIT;
+	o.audit = out->audit;
+	o.commit = out->commit;
+	o.definition = definition;
+	o.no_seal = out->draft;
+	o.reproduce = 1;
+	o.sealed_by = out->signer;
+	if (rc == 0 && smsaudit_date_parse(&o.as_of, out->as_of) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: as-of '%s' is not a date", path, out->as_of);
+	char scratch[] = "/tmp/smsaudit-reproduce-XXXXXX", rebuilt[64];
+	int made = 0;
+	if (rc == 0 && !(made = mkdtemp(scratch) != NULL))
+		rc = error_set(SMSAUDIT_EIO, "cannot create a scratch folder: %s", strerror(errno));
+	snprintf(rebuilt, sizeof(rebuilt), "%s/pack", scratch);
+	o.out_dir = rebuilt;
+	smsaudit_pack_result res;
+	if (rc == 0)
+		rc = smsaudit_pack_build(&res, store, NULL, &o);
+	smsaudit_pack_check scratch_check;
+	memset(&scratch_check, 0, sizeof(scratch_check));
+	reporter r = { &scratch_check, fn, u };
+	if (rc == 0)
+		rc = list_dir(&a, dir, "", &r);
+	if (rc == 0)
+		rc = list_dir(&b, rebuilt, "", &r);
+	*ndiffer = scratch_check.nproblems;
+	if (rc == 0) {
+		qsort(a.f, a.n, sizeof(*a.f), cmp_file);
+		qsort(b.f, b.n, sizeof(*b.f), cmp_file);
+		size_t i = 0, k = 0;
+		while (i < a.n || k < b.n) {
+			int c = i == a.n ? 1 : k == b.n ? -1 : strcmp(a.f[i].path, b.f[k].path);
+			const char *p = c <= 0 ? a.f[i].path : b.f[k].path;
+			const char *why = NULL;
+			if (c < 0)
+				why = "in the pack, but the rebuilt pack has no such file";
+			else if (c > 0)
+				why = "missing: the rebuilt pack has it";
+			else {
+				char pa[4200], pb[4200];
+				snprintf(pa, sizeof(pa), "%s/%s", dir, p);
+				snprintf(pb, sizeof(pb), "%s/%s", rebuilt, p);
+				if (!not_compared(p) && (a.f[i].size != b.f[k].size || !same_bytes(pa, pb)))
+					why = "differs from the rebuilt file";
+			}
+			if (why && !not_compared(p)) {
+				(*ndiffer)++;
+				if (fn)
+					fn(p, why, u);
+			}
+			i += c <= 0;
+			k += c >= 0;
+		}
+		out->nfiles = a.n;
+	}
+	if (made)
+		remove_tree(scratch);
+	files_free(&listed);
+	files_free(&a);
+	files_free(&b);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&mb);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ a pack as a repository */
+
+struct smsaudit_pack_view {
+	char scratch[64];
+	smsaudit_store *store;
+	smsaudit_state *st;
+	time_t as_of;
+	char commit[41];
+};
+
+void smsaudit_pack_view_free(smsaudit_pack_view *v)
+{
+	if (!v)
+		return;
+	smsaudit_state_free(v->st);
+	smsaudit_store_free(v->store);
+	if (v->scratch[0])
+		remove_tree(v->scratch);
+	free(v);
+}
+
+smsaudit_store *smsaudit_pack_view_store(const smsaudit_pack_view *v)
+{
+	return v->store;
+}
+
+const smsaudit_state *smsaudit_pack_view_state(const smsaudit_pack_view *v)
+{
+	return v->st;
+}
+
+time_t smsaudit_pack_view_as_of(const smsaudit_pack_view *v)
+{
+	return v->as_of;
+}
+
+const char *smsaudit_pack_view_commit(const smsaudit_pack_view *v)
+{
+	return v->commit;
+}
+
+int smsaudit_pack_view_open(smsaudit_pack_view **out, const char *dir)
+{
+	*out = NULL;
+	int dfd;
+	int rc = file_open_input(&dfd, dir, FILE_INPUT_DIR);
+	if (rc < 0)
+		return rc;
+	close(dfd);
+	smsaudit_pack_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return error_oom();
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	smsaudit_xml_schema *schema = NULL;
+	file_list listed = { NULL, 0, 0 };
+	smsaudit_pack_check chk;
+	memset(&chk, 0, sizeof(chk));
+	rc = file_read_all(&mb, path, MAX_MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
+	if (rc == 0)
+		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
+	if (rc == 0)
+		rc = read_manifest(&listed, &chk, doc);
+	if (rc < 0)
+		rc = error_prefix(rc, "%s: this is not a pack", dir);
+	if (rc == 0 && smsaudit_date_parse(&v->as_of, chk.as_of) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: as-of '%s' is not a date", path, chk.as_of);
+	snprintf(v->commit, sizeof(v->commit), "%s", chk.commit);
+	snprintf(v->scratch, sizeof(v->scratch), "/tmp/smsaudit-packview-XXXXXX");
+	if (rc == 0 && !mkdtemp(v->scratch)) {
+		v->scratch[0] = '\0';
+		rc = error_set(SMSAUDIT_EIO, "cannot create a scratch folder: %s", strerror(errno));
+	} else if (rc < 0) {
+		v->scratch[0] = '\0';
+	}
+	smsaudit_repo *repo = NULL;
+	smsaudit_txn *txn = NULL;
+	smsaudit_pack_check counts;
+	memset(&counts, 0, sizeof(counts));
+	reporter r = { &counts, NULL, NULL };
+	if (rc == 0)
+		rc = smsaudit_repo_init(&repo, v->scratch);
+	if (rc == 0)
+		rc = smsaudit_txn_new(&txn, repo);
+	import_ctx im = { &r, dir, repo, txn };
+	for (size_t i = 0; rc == 0 && i < listed.n; i++)
+		rc = import_file(&im, &listed.f[i]);
+	if (rc == 0 && counts.nproblems)
+		rc = error_set(SMSAUDIT_EVERIFY, "%s: %zu file%s differ%s from its manifest; run 'smsaudit verify-pack %s'",
+		               dir, counts.nproblems, counts.nproblems == 1 ? "" : "s", counts.nproblems == 1 ? "s" : "", dir);
+	smsaudit_oid commit;
+	if (rc == 0)
+		rc = smsaudit_txn_commit(&commit, txn, "pack import", "smsaudit", "pack@localhost", smsaudit_now());
+	if (rc == 0)
+		rc = smsaudit_store_open(&v->store, v->scratch);
+	if (rc == 0)
+		rc = smsaudit_state_load(&v->st, v->store, &commit, SMSAUDIT_STATE_SNAPSHOT | SMSAUDIT_STATE_REPORT_DAMAGE);
+	smsaudit_txn_free(txn);
+	smsaudit_repo_free(repo);
+	files_free(&listed);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&mb);
+	if (rc < 0) {
+		smsaudit_pack_view_free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
 }

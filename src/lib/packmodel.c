@@ -17,6 +17,8 @@ struct smsaudit_pack_model_owned {
 	smsaudit_gap *gap;
 	smsaudit_cycle *cycle;
 	smsaudit_coverage *rotation;
+	smsaudit_org_change *org_changes;
+	size_t norg_changes;
 	/* the SMS description in force */
 	char *organisation, *scope, *body;
 	char **services, **sites;
@@ -50,6 +52,7 @@ void smsaudit_pack_model_dispose(smsaudit_pack_model *m)
 	smsaudit_pack_model_owned *w = m->owned;
 	if (w) {
 		smsaudit_report_def_free(w->def);
+		smsaudit_org_changes_free(w->org_changes, w->norg_changes);
 		smsaudit_coverage_free(w->rotation);
 		smsaudit_cycle_free(w->cycle);
 		smsaudit_gap_free(w->gap);
@@ -87,12 +90,29 @@ void smsaudit_pack_model_window(time_t *from, time_t *to, const smsaudit_pack_mo
 		*from = m->previous ? m->previous->to + SMSAUDIT_DAY : smsaudit_date_add_months(as_of, -12);
 		break;
 	case SMSAUDIT_PERIOD_CYCLE:
-		*from = m->decision ? m->decision : smsaudit_date_add_months(as_of, -36);
+		*from = m->cycle_from ? m->cycle_from : m->decision ? m->decision : smsaudit_date_add_months(as_of, -36);
 		break;
 	case SMSAUDIT_PERIOD_TWELVE_MONTHS:
 		*from = smsaudit_date_add_months(as_of, -12);
 		break;
 	}
+}
+
+/* ---------------------------------------------------------------- names */
+
+void smsaudit_pack_evidence_path(char *out, size_t size, const char *clause, const smsaudit_evidence_entry *e)
+{
+	const char *name = e->record->evidence.name && *e->record->evidence.name ? e->record->evidence.name : "content";
+	char safe[101];
+	size_t n = 0;
+	for (const char *p = name; *p && n < sizeof(safe) - 1; p++) {
+		char ch = *p;
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		         ch == '_' || ch == '-' || ch == '+' || ch == '@';
+		safe[n++] = ok ? ch : '_';
+	}
+	safe[n] = '\0';
+	snprintf(out, size, "evidence/%s/%s-%s", clause, e->record->id, safe);
 }
 
 /* ---------------------------------------------------------------- the check */
@@ -233,6 +253,44 @@ static int from_state(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, cons
 	POINTERS(people, smsaudit_person_entry, smsaudit_state_person_count(st), smsaudit_state_person_at(st, i));
 	POINTERS(evidence, smsaudit_evidence_entry, smsaudit_state_evidence_count(st), smsaudit_state_evidence_at(st, i));
 	POINTERS(problems, smsaudit_problem, smsaudit_state_problem_count(st), smsaudit_state_problem_at(st, i));
+	m->certificate = smsaudit_state_certificate(st);
+	return 0;
+}
+
+/* The data rows of each ticket export among the evidence: one blob in memory
+ * at a time, at most 16 MiB (a larger export counts as one record). */
+#define CSV_MAX (16u << 20)
+static int ticket_rows(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudit_store *store,
+                       const smsaudit_state *st)
+{
+	size_t *rows = own(w, m->nevidence, sizeof(*rows));
+	if (!rows)
+		return error_oom();
+	m->csv_rows = rows;
+	for (size_t i = 0; i < m->nevidence; i++) {
+		const smsaudit_evidence_body *b = &m->evidence[i]->record->evidence;
+		if (b->kind != SMSAUDIT_KIND_RECORD || !b->media_type || strcmp(b->media_type, "text/csv") != 0 ||
+		    b->size > CSV_MAX)
+			continue;
+		char path[100];
+		snprintf(path, sizeof(path), "content/%.2s/%s", b->sha256, b->sha256);
+		smsaudit_oid blob;
+		smsaudit_buf c = SMSAUDIT_BUF_INIT;
+		if (smsaudit_repo_path_oid(&blob, store->repo, smsaudit_state_commit(st), path) == 0 &&
+		    smsaudit_repo_read_blob(&c, store->repo, &blob) == 0) {
+			size_t lines = 0;
+			for (size_t k = 0, start = 0; k <= c.size; k++)
+				if (k == c.size || c.ptr[k] == '\n') {
+					size_t len = k - start;
+					if (len > 0 && !(len == 1 && c.ptr[start] == '\r'))
+						lines++;
+					start = k + 1;
+				}
+			rows[i] = lines > 1 ? lines - 1 : 0;
+		}
+		smsaudit_error_clear();
+		smsaudit_buf_dispose(&c);
+	}
 	return 0;
 }
 
@@ -252,6 +310,23 @@ static int from_analyses(smsaudit_pack_model *m, smsaudit_pack_model_owned *w)
 	m->decision = smsaudit_cycle_decision(w->cycle);
 	m->expiry = smsaudit_cycle_expiry(w->cycle);
 	m->surveillances = smsaudit_cycle_surveillances(w->cycle);
+	/* The cycle begins with the audits that led to its decision: the
+	 * recertification audit, else the initial audit's first stage. */
+	m->cycle_from = m->decision;
+	const smsaudit_audit *recert = NULL, *initial = NULL;
+	for (size_t i = 0; m->decision && i < m->naudits; i++) {
+		const smsaudit_audit *a = m->audits[i];
+		smsaudit_audit_type t = a->plan->audit.type;
+		if (a->from > m->decision)
+			continue;
+		if (t == SMSAUDIT_AUDIT_RECERTIFICATION && (!recert || a->from > recert->from))
+			recert = a;
+		if ((t == SMSAUDIT_AUDIT_STAGE1 || t == SMSAUDIT_AUDIT_STAGE2) && (!initial || a->from < initial->from))
+			initial = a;
+	}
+	const smsaudit_audit *start = recert ? recert : initial;
+	if (start && start->from < m->cycle_from)
+		m->cycle_from = start->from;
 	for (size_t i = 0; i < smsaudit_cycle_count(w->cycle); i++) {
 		const smsaudit_cycle_item *it = smsaudit_cycle_at(w->cycle, i);
 		if (it->kind == SMSAUDIT_ITEM_SURVEILLANCE && it->audit == m->audit)
@@ -418,7 +493,8 @@ static int people_changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, 
 
 /* What changed between the previous certification audit's commit and the pack's. The
  * changes point only into this model, so the older state goes once they are known. */
-static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudit_store *store)
+static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudit_store *store,
+                   const smsaudit_state *st)
 {
 	if (!has_section(m->definition, SMSAUDIT_SEC_CHANGES) || !m->previous)
 		return 0;
@@ -431,6 +507,14 @@ static int changes(smsaudit_pack_model *m, smsaudit_pack_model_owned *w, smsaudi
 	if ((rc = evidence_changes(m, w, old)) == 0 && (rc = finding_changes(m, w, old)) == 0)
 		rc = people_changes(m, w, old);
 	smsaudit_state_free(old);
+	/* The organisation's changes after the previous audit's last day, to the as-of date. */
+	time_t from, to;
+	smsaudit_pack_model_window(&from, &to, m, SMSAUDIT_PERIOD_SINCE_PREVIOUS);
+	if (rc == 0 && (rc = smsaudit_org_changes(&w->org_changes, &w->norg_changes, store, st, from,
+	                                          smsaudit_day_end(to) + 1)) == 0) {
+		m->org_changes = w->org_changes;
+		m->norg_changes = w->norg_changes;
+	}
 	return rc;
 }
 
@@ -472,6 +556,8 @@ int smsaudit_pack_model_build(smsaudit_pack_model *m, smsaudit_store *store, con
 		m->previous = smsaudit_audits_previous(w->audits, m->audit);
 		rc = from_state(m, w, st);
 	}
+	if (rc == 0)
+		rc = ticket_rows(m, w, store, st);
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 	go.as_of = m->as_of;
 	if (rc == 0)
@@ -497,7 +583,7 @@ int smsaudit_pack_model_build(smsaudit_pack_model *m, smsaudit_store *store, con
 	if (rc == 0)
 		rc = readiness_trend(m, w, st);
 	if (rc == 0)
-		rc = changes(m, w, store);
+		rc = changes(m, w, store, st);
 	if (rc < 0)
 		smsaudit_pack_model_dispose(m);
 	return rc;

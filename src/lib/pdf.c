@@ -6,7 +6,9 @@
  */
 #include <hpdf.h>
 #include <hpdf_doc.h>
+#include <hpdf_font.h>
 #include <hpdf_fontdef.h>
+#include <hpdf_streams.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +33,24 @@ typedef struct {
 	int page;
 } toc_entry;
 
+/* A named place (pdf_anchor) and a link to one, resolved when the PDF is saved. */
+typedef struct {
+	char *name;
+	HPDF_Destination dst;
+} anchor;
+
+typedef struct {
+	HPDF_Page page;
+	HPDF_Rect rect;
+	char *target;
+} pending_link;
+
 struct pdf_doc {
 	HPDF_Doc pdf;
+	anchor *anchors;
+	size_t nanchors, canchors;
+	pending_link *links;
+	size_t nlinks, clinks;
 	HPDF_Font regular, bold, mono;
 	HPDF_FontDef regular_def, mono_def;
 	HPDF_Encoder utf8;
@@ -263,6 +281,14 @@ static void draw_footer(pdf_doc *d)
 		HPDF_Page_LineTo(d->page, PAGE_W - MARGIN_R, PAGE_H - 42);
 		HPDF_Page_Stroke(d->page);
 	}
+	if (d->o.stamp && *d->o.stamp) {
+		/* Above the header on every page, and across the foot of it: unmistakable on screen and paper. */
+		const char *st = clean_text(d, d->o.stamp, d->regular_def);
+		double big = 16, sw = width_of(d, d->bold, big, st, strlen(st));
+		set_fill(d, 0.8, 0.1, 0.1);
+		draw_text(d, d->bold, big, PAGE_W - MARGIN_R - sw, PAGE_H - 28, st, strlen(st));
+		draw_text(d, d->bold, 9, MARGIN_L, 48, st, strlen(st));
+	}
 	set_fill(d, 0, 0, 0);
 }
 
@@ -288,6 +314,47 @@ void pdf_space(pdf_doc *d, double points)
 		pdf_new_page(d);
 }
 
+/*
+ * libharu 2.3 gives a UTF-8 font an Identity-H encoding, so a character's
+ * code in the text is its Unicode code point, but writes a ToUnicode CMap
+ * with a `begincidrange` (an operator of CID CMaps, not of ToUnicode ones),
+ * which poppler warns about on every page. Its stream is rewritten here with
+ * the identity mapping as the PDF reference defines it: bfranges whose
+ * bounds differ in the last byte only, the surrogates left out.
+ */
+static int fix_to_unicode(HPDF_Font font)
+{
+	HPDF_FontAttr attr = font ? (HPDF_FontAttr)font->attr : NULL;
+	if (!attr || !attr->cmap_stream || !attr->cmap_stream->stream)
+		return -1;
+	HPDF_Stream st = attr->cmap_stream->stream;
+	HPDF_MemStream_FreeData(st);
+	char line[64];
+	HPDF_STATUS rc = HPDF_Stream_WriteStr(st, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+	                                          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+	                                          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+	                                          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+	/* 0x00..0xD7 and 0xE0..0xFF as high bytes: 248 ranges, at most 100 per block. */
+	int hi[248], n = 0;
+	for (int h = 0; h < 256; h++)
+		if (h < 0xD8 || h > 0xDF)
+			hi[n++] = h;
+	for (int i = 0; rc == HPDF_OK && i < n; i += 100) {
+		int k = n - i < 100 ? n - i : 100;
+		snprintf(line, sizeof(line), "%d beginbfrange\n", k);
+		rc = HPDF_Stream_WriteStr(st, line);
+		for (int j = 0; rc == HPDF_OK && j < k; j++) {
+			snprintf(line, sizeof(line), "<%02X00> <%02XFF> <%02X00>\n", hi[i + j], hi[i + j], hi[i + j]);
+			rc = HPDF_Stream_WriteStr(st, line);
+		}
+		if (rc == HPDF_OK)
+			rc = HPDF_Stream_WriteStr(st, "endbfrange\n");
+	}
+	if (rc == HPDF_OK)
+		rc = HPDF_Stream_WriteStr(st, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+	return rc == HPDF_OK ? 0 : -1;
+}
+
 static char *load_font(pdf_doc *d, const char *dir, const char *file, HPDF_FontDef *def, HPDF_Font *font)
 {
 	char path[4096];
@@ -299,6 +366,8 @@ static char *load_font(pdf_doc *d, const char *dir, const char *file, HPDF_FontD
 	if (!name)
 		return strdup(path);
 	*font = HPDF_GetFont(d->pdf, name, "UTF-8");
+	if (fix_to_unicode(*font) < 0)
+		return strdup(path);
 	if (def)
 		*def = HPDF_GetFontDef(d->pdf, name);
 	return NULL;
@@ -371,8 +440,75 @@ void pdf_close(pdf_doc *d)
 	free(d->toc);
 	free(d->header);
 	free(d->footer);
+	for (size_t i = 0; i < d->nanchors; i++)
+		free(d->anchors[i].name);
+	free(d->anchors);
+	for (size_t i = 0; i < d->nlinks; i++)
+		free(d->links[i].target);
+	free(d->links);
 	smsaudit_buf_dispose(&d->scratch);
 	free(d);
+}
+
+void pdf_anchor(pdf_doc *d, const char *name)
+{
+	if (!d->page)
+		pdf_new_page(d);
+	if (d->nanchors == d->canchors) {
+		size_t cap = d->canchors ? d->canchors * 2 : 64;
+		anchor *a = realloc(d->anchors, cap * sizeof(*a));
+		if (!a)
+			return;
+		d->anchors = a;
+		d->canchors = cap;
+	}
+	HPDF_Destination dst = HPDF_Page_CreateDestination(d->page);
+	char *n = strdup(name);
+	if (!dst || !n) {
+		free(n);
+		return;
+	}
+	HPDF_Destination_SetFitH(dst, (HPDF_REAL)(d->y + 20));
+	d->anchors[d->nanchors].name = n;
+	d->anchors[d->nanchors++].dst = dst;
+}
+
+/* A link over `rect` of the current page: "#name" to an anchor (resolved at
+ * save, so it may come later), anything else a relative URI (a file of the pack). */
+static void add_link(pdf_doc *d, HPDF_Rect rect, const char *target)
+{
+	if (target[0] != '#') {
+		HPDF_Annotation an = HPDF_Page_CreateURILinkAnnot(d->page, rect, target);
+		if (an)
+			HPDF_LinkAnnot_SetBorderStyle(an, 0, 0, 0);
+		return;
+	}
+	if (d->nlinks == d->clinks) {
+		size_t cap = d->clinks ? d->clinks * 2 : 64;
+		pending_link *l = realloc(d->links, cap * sizeof(*l));
+		if (!l)
+			return;
+		d->links = l;
+		d->clinks = cap;
+	}
+	char *t = strdup(target + 1);
+	if (!t)
+		return;
+	d->links[d->nlinks].page = d->page;
+	d->links[d->nlinks].rect = rect;
+	d->links[d->nlinks++].target = t;
+}
+
+static void resolve_links(pdf_doc *d)
+{
+	for (size_t i = 0; i < d->nlinks; i++)
+		for (size_t k = 0; k < d->nanchors; k++)
+			if (strcmp(d->links[i].target, d->anchors[k].name) == 0) {
+				HPDF_Annotation an = HPDF_Page_CreateLinkAnnot(d->links[i].page, d->links[i].rect, d->anchors[k].dst);
+				if (an)
+					HPDF_LinkAnnot_SetBorderStyle(an, 0, 0, 0);
+				break;
+			}
 }
 
 int pdf_page_count(const pdf_doc *d)
@@ -429,6 +565,24 @@ void pdf_para(pdf_doc *d, pdf_style style, const char *text)
 	d->y -= size * 0.4;
 }
 
+void pdf_code(pdf_doc *d, const char *line)
+{
+	double size;
+	HPDF_Font f = font_of(d, PDF_MONO, &size);
+	if (!d->page)
+		pdf_new_page(d);
+	const char *t = clean_text(d, line ? line : "", d->mono_def);
+	/* One line whatever its length: smaller rather than wrapped inside a command. */
+	double w = width_of(d, f, size, t, strlen(t));
+	if (w > TEXT_W && w > 0)
+		size = size * TEXT_W / w * 0.98;
+	double leading = 7.5 * 1.35;
+	if (d->y - leading < BOTTOM)
+		pdf_new_page(d);
+	d->y -= leading;
+	draw_text(d, f, size, MARGIN_L, d->y + 1, t, strlen(t));
+}
+
 void pdf_paraf(pdf_doc *d, pdf_style style, const char *fmt, ...)
 {
 	char buf[4096];
@@ -482,8 +636,11 @@ void pdf_heading(pdf_doc *d, int level, const char *text)
 	/* Bookmark to this spot. */
 	const char *clean = clean_text(d, text, d->regular_def);
 	int lv = level < 1 ? 1 : level > 3 ? 3 : level;
-	/* NULL parent: libharu hangs it under the root outline. */
-	HPDF_Outline parent = lv == 1 ? NULL : d->outline[lv - 1];
+	/* Under the nearest heading above it (a clause heading straight under its
+	 * section, with no level 2 between, nests there); NULL: the root outline. */
+	HPDF_Outline parent = NULL;
+	for (int up = lv - 1; up >= 1 && !parent; up--)
+		parent = d->outline[up];
 	HPDF_Outline o = HPDF_CreateOutline(d->pdf, parent, clean, d->utf8);
 	if (o) {
 		HPDF_Destination dst = HPDF_Page_CreateDestination(d->page);
@@ -569,6 +726,7 @@ void pdf_contents_line(pdf_doc *d, int level, const char *title, int page)
 
 #define T_SIZE 7.2
 #define T_LEAD (T_SIZE * 1.3)
+#define T_MIN 4.5   /* the smallest a cell or header is set in to keep its words whole */
 
 static void table_header(pdf_doc *d)
 {
@@ -582,8 +740,14 @@ static void table_header(pdf_doc *d)
 	for (size_t c = 0; c < d->ncols; c++) {
 		double w = d->widths[c] * TEXT_W;
 		const char *t = clean_text(d, d->headers[c], d->regular_def);
-		size_t n = fit(d, d->bold, T_SIZE, t, strlen(t), w - 2 * CELL_PAD);
-		draw_text(d, d->bold, T_SIZE, x + CELL_PAD, d->y - CELL_PAD - T_SIZE, t, n);
+		/* A header is one line: smaller rather than cut ("Evidenc"). */
+		double size = T_SIZE, tw = width_of(d, d->bold, T_SIZE, t, strlen(t));
+		if (tw > w - 2 * CELL_PAD && tw > 0)
+			size = T_SIZE * (w - 2 * CELL_PAD) / tw * 0.97;
+		if (size < T_MIN)
+			size = T_MIN;
+		size_t n = fit(d, d->bold, size, t, strlen(t), w - 2 * CELL_PAD);
+		draw_text(d, d->bold, size, x + CELL_PAD, d->y - CELL_PAD - T_SIZE, t, n);
 		x += w;
 	}
 	d->y -= h;
@@ -613,15 +777,45 @@ static void row_rule(pdf_doc *d)
 	HPDF_Page_Stroke(d->page);
 }
 
-void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
+/*
+ * The size a cell's text is set in: the table's, or smaller until its widest
+ * word fits the column (down to T_MIN), so that cells wrap between words and
+ * an id, a number or a date is never split. A word too wide even then is
+ * broken, as a last resort.
+ */
+static double cell_size(pdf_doc *d, HPDF_Font f, double size, const char *s, double width)
+{
+	double widest = 0;
+	while (*s) {
+		size_t n = strcspn(s, " ");
+		if (n) {
+			double w = width_of(d, f, size, s, n);
+			if (w > widest)
+				widest = w;
+		}
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	if (widest <= width || widest <= 0)
+		return size;
+	double fitted = size * width / widest * 0.97;
+	return fitted < T_MIN ? T_MIN : fitted;
+}
+
+/* Lays a row out; returns its lines of text (the tallest cell's). */
+static size_t row_out(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
 {
 	char *text[MAX_COLS] = { 0 };
 	span *lines[MAX_COLS] = { 0 };
 	size_t nlines[MAX_COLS] = { 0 }, done[MAX_COLS] = { 0 }, most = 0;
+	double sizes[MAX_COLS];
 	for (size_t c = 0; c < d->ncols; c++) {
+		double w = d->widths[c] * TEXT_W - 2 * CELL_PAD;
 		text[c] = strdup(clean_text(d, cells[c] ? cells[c] : "", d->regular_def));
+		sizes[c] = text[c] ? cell_size(d, d->regular, T_SIZE, text[c], w) : T_SIZE;
 		if (text[c])
-			nlines[c] = wrap(d, d->regular, T_SIZE, text[c], d->widths[c] * TEXT_W - 2 * CELL_PAD, &lines[c]);
+			nlines[c] = wrap(d, d->regular, sizes[c], text[c], w, &lines[c]);
 		if (nlines[c] > most)
 			most = nlines[c];
 	}
@@ -646,7 +840,7 @@ void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_co
 				set_fill(d, colour->r, colour->g, colour->b);
 			for (size_t i = 0; i < take && done[c] < nlines[c]; i++, done[c]++) {
 				double base = d->y - CELL_PAD - T_SIZE - i * T_LEAD;
-				draw_text(d, d->regular, T_SIZE, x + CELL_PAD, base, lines[c][done[c]].p, lines[c][done[c]].len);
+				draw_text(d, d->regular, sizes[c], x + CELL_PAD, base, lines[c][done[c]].p, lines[c][done[c]].len);
 			}
 			if (c == marked_col && colour)
 				set_fill(d, 0, 0, 0);
@@ -664,11 +858,39 @@ void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_co
 		free(lines[c]);
 		free(text[c]);
 	}
+	return most;
+}
+
+void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour)
+{
+	row_out(d, cells, marked_col, colour);
 }
 
 void pdf_table_row(pdf_doc *d, const char *const *cells)
 {
 	pdf_table_row_marked(d, cells, 0, NULL);
+}
+
+void pdf_table_row_linked(pdf_doc *d, const char *const *cells, const char *const *links)
+{
+	/* Lay the row out as usual, then lay links over its cells where the row
+	 * ended up (rows that fit move to the next page whole: see above). */
+	size_t most = row_out(d, cells, 0, NULL);
+	if (!d->page)
+		return;
+	/* A row taller than a page was split: the link covers its last part. */
+	double bottom = d->y, top = d->y + 2 * CELL_PAD + (double)most * T_LEAD;
+	if (top > TOP)
+		top = TOP;
+	double x = MARGIN_L;
+	for (size_t c = 0; c < d->ncols; c++) {
+		double w = d->widths[c] * TEXT_W;
+		if (links[c] && *links[c]) {
+			HPDF_Rect r = { (HPDF_REAL)x, (HPDF_REAL)bottom, (HPDF_REAL)(x + w), (HPDF_REAL)top };
+			add_link(d, r, links[c]);
+		}
+		x += w;
+	}
 }
 
 void pdf_table_end(pdf_doc *d)
@@ -710,6 +932,7 @@ void pdf_bar(pdf_doc *d, const char *label, const double *parts, const pdf_rgb *
 
 int pdf_save(pdf_doc *d, smsaudit_buf *out)
 {
+	resolve_links(d);
 	if (!d->error && HPDF_SaveToStream(d->pdf) == HPDF_OK) {
 		HPDF_UINT32 size = HPDF_GetStreamSize(d->pdf);
 		if (buf_grow(out, size + 1) < 0)

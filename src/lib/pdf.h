@@ -28,6 +28,7 @@ typedef struct {
 	const char *footer_left;  /* "PACK-... · SHA256SUMS 1a2b..." */
 	int total_pages;          /* from the first pass; 0: unknown yet */
 	const char *font_dir;     /* NULL: SMSAUDIT_FONT_DIR or the Debian path */
+	const char *stamp;        /* NULL, or drawn large on every page ("DRAFT — NOT SEALED") */
 } pdf_options;
 
 typedef enum { PDF_REGULAR, PDF_BOLD, PDF_MONO, PDF_SMALL, PDF_TITLE, PDF_MUTED } pdf_style;
@@ -48,6 +49,8 @@ void pdf_new_page(pdf_doc *d);
 /* Level 1 starts a new page. Every heading is a bookmark; levels 1 and 2 are contents entries. */
 void pdf_heading(pdf_doc *d, int level, const char *text);
 void pdf_para(pdf_doc *d, pdf_style style, const char *text);
+/* One line of a command in the monospaced font, never wrapped: set smaller when it is too long. */
+void pdf_code(pdf_doc *d, const char *line);
 void pdf_paraf(pdf_doc *d, pdf_style style, const char *fmt, ...) SMSAUDIT_PRINTF(3, 4);
 /* A label and a wrapped value in two columns. */
 void pdf_field(pdf_doc *d, const char *label, const char *value);
@@ -61,6 +64,12 @@ void pdf_table_row(pdf_doc *d, const char *const *cells);
 /* A row whose first cell is drawn in `colour` (status cells). */
 void pdf_table_row_marked(pdf_doc *d, const char *const *cells, size_t marked_col, const pdf_rgb *colour);
 void pdf_table_end(pdf_doc *d);
+/* A row whose cells link: links[c] NULL for none, "#name" to a pdf_anchor (which
+ * may come later in the document), else a relative URI such as a file of the pack.
+ * The link covers the whole cell. */
+void pdf_table_row_linked(pdf_doc *d, const char *const *cells, const char *const *links);
+/* A place links can point to ("#name"), at the current position. */
+void pdf_anchor(pdf_doc *d, const char *name);
 
 /* A horizontal stacked bar: segments are fractions 0..1 in the given colours. */
 void pdf_bar(pdf_doc *d, const char *label, const double *parts, const pdf_rgb *colours, size_t nparts,

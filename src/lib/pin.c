@@ -331,12 +331,20 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 			rc = add_problem(problems, n, "", "", "the pin (%s) changed during this verify; run verify again",
 			                 out->path);
 		} else if (rc == 0 && at_main && !base && (rc = accepted_records(&now, st)) == 0) {
+			/* The pin is of the repository, not of one folder: a second clone
+			 * on this machine that has not synced lacks what the first one
+			 * verified. Its commit is then unknown here, which a rewritten
+			 * server's clone shows too, so the hint stays a hint. */
+			smsaudit_oid tip;
+			int tip_unknown = pin.have_tip && smsaudit_repo_resolve(&tip, store->repo, pin.tip) < 0;
+			smsaudit_error_clear();
 			for (size_t i = 0; rc == 0 && i < pin.n; i++) {
 				pinned_record *hit = now.n ? bsearch(&pin.r[i], now.r, now.n, sizeof(*now.r), cmp_pinned) : NULL;
 				if (!hit)
 					rc = add_problem(problems, n, "", pin.r[i].id, "accepted by an earlier verify on this machine "
 					                 "but no longer in main's history: the history was rewritten or the record "
-					                 "dropped");
+					                 "dropped%s", tip_unknown ? " (or this clone is behind another clone of the "
+					                 "repository verified here: run smsaudit sync)" : "");
 				else if (strcmp(hit->blob, pin.r[i].blob) != 0)
 					rc = add_problem(problems, n, "", pin.r[i].id, "changed since an earlier verify on this machine "
 					                 "accepted it (object %.12s, now %.12s)", pin.r[i].blob, hit->blob);

@@ -65,7 +65,7 @@ static const char *const source_names[SMSAUDIT_SOURCE__COUNT] = {
 };
 
 static const char *const step_names[SMSAUDIT_STEP__COUNT] = {
-	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened"
+	"correction", "cause", "plan", "implemented", "verified", "closed", "reopened", "withdrawn", "note"
 };
 
 static const char *const method_names[] = { "5-whys", "fishbone", "other" };
@@ -236,6 +236,48 @@ int smsaudit_record_id_type(smsaudit_record_type *out, const char *id)
 		}
 	}
 	return error_set(SMSAUDIT_EINVALID, "'%s' is not a record id", id);
+}
+
+const char *smsaudit_article(const char *word)
+{
+	return word && strchr("aeiouAEIOU", word[0]) && word[0] ? "an" : "a";
+}
+
+int smsaudit_id_resolve(size_t *out, const char *key, const void *set, size_t n, smsaudit_id_at_fn id_at,
+                        const char *what, const char *hint)
+{
+	*out = (size_t)-1;
+	size_t kl = key ? strlen(key) : 0, count = 0, hit = 0;
+	const char *first = NULL, *second = NULL;
+	for (size_t i = 0; i < n && kl; i++) {
+		const char *id = id_at(set, i);
+		if (!id)
+			continue;
+		if (strcmp(id, key) == 0) {
+			*out = i;
+			return 0;
+		}
+		if (strncmp(id, key, kl) == 0) {
+			if (!count)
+				first = id;
+			else if (count == 1)
+				second = id;
+			hit = i;
+			count++;
+		}
+	}
+	if (count && kl < SMSAUDIT_ID_PREFIX_MIN)
+		return error_set(SMSAUDIT_EINVALID, "%s '%s' is too short: give at least %d characters of its id", what, key,
+		                 SMSAUDIT_ID_PREFIX_MIN);
+	if (count == 1) {
+		*out = hit;
+		return 0;
+	}
+	if (count > 1)
+		return error_set(SMSAUDIT_EINVALID, "%s '%s' is ambiguous: it starts %zu ids (%s, %s%s); give more of it",
+		                 what, key, count, first, second, count > 2 ? ", ..." : "");
+	return error_set(SMSAUDIT_ENOTFOUND, "%s '%s' does not exist%s%s%s", what, key ? key : "", hint ? " (" : "",
+	                 hint ? hint : "", hint ? ")" : "");
 }
 
 int smsaudit_record_path(char *out, size_t size, const char *id)
@@ -500,7 +542,8 @@ static void add_refs(xmlNodePtr parent, xmlNsPtr ns, const char *name, const sms
 	for (size_t i = 0; i < n; i++) {
 		xmlNodePtr e = xmlNewChild(list, ns, (const xmlChar *)"evidence", NULL);
 		set_attr(e, "id", refs[i].id);
-		set_attr(e, "commit", refs[i].commit);
+		if (refs[i].commit[0])
+			set_attr(e, "commit", refs[i].commit);
 		set_attr(e, "sha256", refs[i].sha256);
 	}
 }
@@ -984,6 +1027,7 @@ static int finding_parse(smsaudit_record *rec, xmlNodePtr body, const char *name
 
 static const record_field step_fields[] = {
 	FIXED(step.finding, "finding", 1),
+	STRS(step.after, step.nafter, "after", 0),
 	ENUM(step.kind, "step", smsaudit_step_kind, SMSAUDIT_STEP__COUNT),
 	TEXT(step.text, "text", 0),
 	ENUM(step.method, "method", smsaudit_cause_method, SMSAUDIT_CAUSE_OTHER + 1),
@@ -1011,6 +1055,7 @@ static int step_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
 {
 	const smsaudit_step_body *st = &rec->step;
 	add_text(body, ns, "finding", st->finding);
+	add_list(body, ns, "after", st->after, st->nafter);
 	xmlNodePtr k = xmlNewChild(body, ns, (const xmlChar *)smsaudit_step_kind_name(st->kind), NULL);
 	if (st->kind == SMSAUDIT_STEP_CAUSE)
 		set_attr(k, "method", smsaudit_cause_method_name(st->method));
@@ -1047,7 +1092,12 @@ static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	char *fid = child_text(body, "finding");
 	snprintf(st->finding, sizeof(st->finding), "%s", fid ? fid : "");
 	free(fid);
+	int rc = parse_list(&st->after, &st->nafter, body, "after");
+	if (rc < 0)
+		return rc;
 	xmlNodePtr k = smsaudit_xml_next_element(smsaudit_xml_child(body, "finding"));
+	while (k && smsaudit_xml_is(k, "after"))
+		k = smsaudit_xml_next_element(k);
 	st->kind = SMSAUDIT_STEP__COUNT;
 	for (int i = 0; i < SMSAUDIT_STEP__COUNT; i++)
 		if (smsaudit_xml_is(k, step_names[i]))
@@ -1055,7 +1105,6 @@ static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	if (st->kind == SMSAUDIT_STEP__COUNT)
 		return error_set(SMSAUDIT_EINVALID, "%s: unknown step", name);
 	st->text = child_text(k, "text");
-	int rc = 0;
 	if (st->kind == SMSAUDIT_STEP_CAUSE) {
 		char *m = smsaudit_xml_attr(k, "method");
 		rc = smsaudit_cause_method_parse(&st->method, m);
@@ -1098,7 +1147,7 @@ static int step_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 /* ---- audit: planned, started or concluded ---- */
 
 static const record_field audit_fields[] = {
-	ENUM(audit.event, "event", smsaudit_audit_event, SMSAUDIT_AUDIT_CONCLUDE + 1),
+	ENUM(audit.event, "event", smsaudit_audit_event, SMSAUDIT_AUDIT_RESCHEDULE + 1),
 	FIXED(audit.audit, "audit", 0),
 	ENUM(audit.type, "type", smsaudit_audit_type, SMSAUDIT_AUDIT__COUNT),
 	TIME(audit.planned_from, "planned from"),
@@ -1115,6 +1164,7 @@ static const record_field audit_fields[] = {
 	TEXT(audit.conditions, "conditions", 0),
 	STRS(audit.concerns, audit.nconcerns, "concerns", 0),
 	TEXT(audit.summary, "summary", 0),
+	TEXT(audit.reason, "reason", 0),
 };
 
 /* A plan names who audits; a start or a conclusion names the planned audit. */
@@ -1127,6 +1177,8 @@ static const char *audit_missing(const smsaudit_record *rec)
 		return "audit";
 	if (a->event == SMSAUDIT_AUDIT_CONCLUDE && !a->summary)
 		return "summary";
+	if ((a->event == SMSAUDIT_AUDIT_CANCEL || a->event == SMSAUDIT_AUDIT_RESCHEDULE) && !a->reason)
+		return "reason";
 	return NULL;
 }
 
@@ -1154,6 +1206,13 @@ static int audit_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
 		set_attr(st, "audit", a->audit);
 		smsaudit_date_format(d, a->actual_from);
 		set_attr(st, "on", d);
+	} else if (a->event == SMSAUDIT_AUDIT_CANCEL || a->event == SMSAUDIT_AUDIT_RESCHEDULE) {
+		int cancel = a->event == SMSAUDIT_AUDIT_CANCEL;
+		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)(cancel ? "cancelled" : "rescheduled"), NULL);
+		set_attr(c, "audit", a->audit);
+		if (!cancel)
+			add_dates(c, ns, "planned", a->planned_from, a->planned_to);
+		add_text(c, ns, "reason", a->reason);
 	} else {
 		xmlNodePtr c = xmlNewChild(body, ns, (const xmlChar *)"concluded", NULL);
 		set_attr(c, "audit", a->audit);
@@ -1197,6 +1256,14 @@ static int audit_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 		copy_attr(a->audit, sizeof(a->audit), e, "audit");
 		if (attr_date(&a->actual_from, e, "on") < 0)
 			rc = error_prefix(SMSAUDIT_EINVALID, "%s: start date", name);
+	} else if (smsaudit_xml_is(e, "cancelled") || smsaudit_xml_is(e, "rescheduled")) {
+		int cancel = smsaudit_xml_is(e, "cancelled");
+		a->event = cancel ? SMSAUDIT_AUDIT_CANCEL : SMSAUDIT_AUDIT_RESCHEDULE;
+		copy_attr(a->audit, sizeof(a->audit), e, "audit");
+		xmlNodePtr pl = smsaudit_xml_child(e, "planned");
+		if (!cancel && (attr_date(&a->planned_from, pl, "from") < 0 || attr_date(&a->planned_to, pl, "to") < 0))
+			rc = error_prefix(SMSAUDIT_EINVALID, "%s: planned dates", name);
+		a->reason = child_text(e, "reason");
 	} else {
 		a->event = SMSAUDIT_AUDIT_CONCLUDE;
 		copy_attr(a->audit, sizeof(a->audit), e, "audit");
@@ -1261,6 +1328,85 @@ static int seal_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 		rc = error_prefix(SMSAUDIT_EINVALID, "%s: as-of", name);
 	free(d);
 	return rc;
+}
+
+/* ---- certificate: the certificate the certification body issued ---- */
+
+static const record_field certificate_fields[] = {
+	TEXT(certificate.number, "number", 1),
+	TEXT(certificate.body, "body", 1),
+	TEXT(certificate.scope, "scope-statement", 1),
+	TIME(certificate.issued, "issued"),
+	TIME(certificate.expires, "expires"),
+};
+
+static int certificate_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_certificate_body *c = &rec->certificate;
+	add_text(body, ns, "number", c->number);
+	add_text(body, ns, "body", c->body);
+	add_text(body, ns, "scope-statement", c->scope);
+	add_date(body, ns, "issued", c->issued);
+	add_date(body, ns, "expires", c->expires);
+	return 0;
+}
+
+static int certificate_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	smsaudit_certificate_body *c = &rec->certificate;
+	c->number = child_text(body, "number");
+	c->body = child_text(body, "body");
+	c->scope = child_text(body, "scope-statement");
+	int rc = 0;
+	char *d = child_text(body, "issued");
+	if (!d || smsaudit_date_parse(&c->issued, d) < 0)
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: issued", name);
+	free(d);
+	d = child_text(body, "expires");
+	if (rc == 0 && (!d || smsaudit_date_parse(&c->expires, d) < 0))
+		rc = error_prefix(SMSAUDIT_EINVALID, "%s: expires", name);
+	free(d);
+	return rc;
+}
+
+/* ---- anchor: a certification body's CA for the external-auditor role ---- */
+
+static const record_field anchor_fields[] = {
+	TEXT(anchor.name, "name", 1),
+	UINT(anchor.roles, "roles"),
+	FIXED(anchor.fingerprint, "fingerprint", 1),
+	TEXT(anchor.certificate, "certificate", 1),
+};
+
+static int anchor_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec)
+{
+	const smsaudit_anchor_body *a = &rec->anchor;
+	add_text(body, ns, "name", a->name);
+	xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
+	for (size_t i = 0; i < NROLES; i++)
+		if (a->roles & role_names[i].flag)
+			add_text(roles, ns, "role", role_names[i].name);
+	add_text(body, ns, "fingerprint", a->fingerprint);
+	add_text(body, ns, "certificate", a->certificate);
+	return 0;
+}
+
+static int anchor_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
+{
+	(void)name;
+	smsaudit_anchor_body *a = &rec->anchor;
+	a->name = child_text(body, "name");
+	xmlNodePtr roles = smsaudit_xml_child(body, "roles");
+	for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
+		char *role = smsaudit_xml_text_exact(c);
+		unsigned f = 0;
+		if (role && smsaudit_roles_parse(&f, role) == 0)
+			a->roles |= f;
+		free(role);
+	}
+	copy_hex(a->fingerprint, child_text(body, "fingerprint"));
+	a->certificate = child_text(body, "certificate");
+	return 0;
 }
 
 /* ---- sms: a new version of the SMS description ---- */
@@ -1345,6 +1491,8 @@ static const record_type_desc record_types[SMSAUDIT_REC__COUNT] = {
 	DESC(SMSAUDIT_REC_AUDIT, "audit", "audit", QM | IA | EA, 0, audit_fields, audit_missing, audit),
 	DESC(SMSAUDIT_REC_SEAL, "seal", "seal", QM, 0, seal_fields, NULL, seal),
 	DESC(SMSAUDIT_REC_SMS, "sms", "sms", QM, 0, sms_fields, NULL, sms),
+	DESC(SMSAUDIT_REC_CERTIFICATE, "certificate", "cert", QM, 0, certificate_fields, NULL, certificate),
+	DESC(SMSAUDIT_REC_ANCHOR, "anchor", "anchor", QM, 0, anchor_fields, NULL, anchor),
 };
 
 const record_type_desc *record_type_desc_of(smsaudit_record_type type)
@@ -1515,8 +1663,8 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 	r->type = desc ? desc->type : SMSAUDIT_REC__COUNT;
 	smsaudit_record_type id_type;
 	if (rc == 0 && (smsaudit_record_id_type(&id_type, r->id) < 0 || id_type != r->type))
-		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match a %s record", name, r->id,
-		               smsaudit_record_type_name(r->type));
+		rc = error_set(SMSAUDIT_EINVALID, "%s: id '%s' does not match %s %s record", name, r->id,
+		               smsaudit_article(smsaudit_record_type_name(r->type)), smsaudit_record_type_name(r->type));
 	if (rc == 0)
 		rc = desc->parse(r, body, name);
 	xmlFreeDoc(doc);

@@ -16,6 +16,7 @@
 #include "smsaudit/gap.h"
 #include "smsaudit/packmodel.h"
 #include "smsaudit/report.h"
+#include "smsaudit/sample.h"
 #include "internal.h"
 #include "pdf.h"
 
@@ -107,13 +108,15 @@ static int kind_selected(const ctx *c, smsaudit_evidence_kind k)
 	return !c->sec->kinds || (c->sec->kinds & (1u << k));
 }
 
-/* Evidence inside the section's period: its period overlaps the window, or it was signed in it. */
+/* Evidence inside the section's period: its period overlaps the window and
+ * is over by the as-of date (the gap analysis' rule: a period not yet over is
+ * not evidence of it), or it was signed in the window. */
 static int in_window(const ctx *c, const smsaudit_evidence_body *b, time_t made_at)
 {
 	if (!c->from)
 		return 1;
 	if (b->has_period)
-		return b->period_to >= c->from && b->period_from <= c->to;
+		return b->period_to >= c->from && b->period_to <= c->to;
 	return made_at >= c->from && made_at < c->to + DAY;
 }
 
@@ -144,7 +147,7 @@ static void period_str(char *out, size_t size, const smsaudit_evidence_body *b)
 {
 	char f[11], t[11];
 	if (b->has_period)
-		snprintf(out, size, "%s..%s", date_str(f, b->period_from), date_str(t, b->period_to));
+		snprintf(out, size, "%s to %s", date_str(f, b->period_from), date_str(t, b->period_to));
 	else if (b->valid_until)
 		snprintf(out, size, "until %s", date_str(t, b->valid_until));
 	else
@@ -235,11 +238,21 @@ static void do_cover(ctx *c)
 	pdf_field(c->pdf, "Services", buf);
 	join(buf, sizeof(buf), p->nsites ? LIST(p->sites) : m->sites, p->nsites ? p->nsites : m->nsites, "; ");
 	pdf_field(c->pdf, "Sites", buf);
+	/* The certificate in force, when one is recorded (certificate record). */
+	if (m->certificate) {
+		const smsaudit_certificate_body *cb = &m->certificate->certificate;
+		snprintf(buf, sizeof(buf), "%s, issued %s by %s, expires %s", cb->number, date_str(f, cb->issued), cb->body,
+		         date_str(t, cb->expires));
+		pdf_field(c->pdf, "Certificate", buf);
+	}
 	pdf_space(c->pdf, 10);
 	pdf_field(c->pdf, "Pack", m->pack_id);
 	pdf_field(c->pdf, "As of", date_str(f, m->as_of));
 	pdf_field(c->pdf, "Source commit", m->commit);
-	pdf_field(c->pdf, "Sealed by", m->signer);
+	if (m->draft)
+		pdf_field(c->pdf, "Status", "DRAFT, not sealed: no seal record or audit tag vouches for it; "
+		                            "smsaudit verify-pack reports it as a draft");
+	pdf_field(c->pdf, m->draft ? "Prepared by" : "Sealed by", m->signer);
 	pdf_field(c->pdf, "Trust anchor SHA-256", m->anchor_sha256);
 	pdf_field(c->pdf, "Manifest digest (SHA256SUMS)", m->sums_sha256);
 	pdf_field(c->pdf, "Tool", "smsaudit " SMSAUDIT_VERSION);
@@ -305,7 +318,10 @@ static void do_organisation(ctx *c)
 		const smsaudit_person_body *b = &p->record->person;
 		char roles[200], valid[40], status[60];
 		smsaudit_roles_format(roles, sizeof(roles), b->roles);
-		snprintf(valid, sizeof(valid), "%s..%s", date_str(d1, b->valid_from), b->valid_until ? date_str(d2, b->valid_until) : "");
+		if (b->valid_until)
+			snprintf(valid, sizeof(valid), "%s to %s", date_str(d1, b->valid_from), date_str(d2, b->valid_until));
+		else
+			snprintf(valid, sizeof(valid), "from %s", date_str(d1, b->valid_from));
 		snprintf(status, sizeof(status), "%s", !p->valid ? "FAILED" : p->revoked_at ? "revoked" : "active");
 		const char *cells[] = { b->name, b->email, roles, valid, status };
 		pdf_table_row(c->pdf, cells);
@@ -397,6 +413,7 @@ static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
 		char period[40], at[64], status[600], sha[16], commit[12];
 		period_str(period, sizeof(period), b);
 		smsaudit_time_format(at, v[i]->record->made_at);
+		at[10] = at[10] == 'T' ? ' ' : at[10]; /* date and time wrap apart */
 		if (v[i]->stamped_at) {
 			/* the signer's clock, then the time-stamping authority's */
 			char tsa[21];
@@ -412,6 +429,11 @@ static void evidence_table(ctx *c, const smsaudit_evidence_entry **v, size_t n)
 	}
 	pdf_table_end(c->pdf);
 }
+
+/* Above this many records for one clause, a table lists the newest ones and says so. */
+#define INDEX_MAX 50
+/* ... and the matrix, these many per clause. */
+#define MATRIX_MAX 10
 
 static void do_evidence_index(ctx *c)
 {
@@ -433,7 +455,14 @@ static void do_evidence_index(ctx *c)
 		if (n) {
 			snprintf(c->text, sizeof(c->text), "%s %s", cl->id, cl->title);
 			pdf_heading(c->pdf, 3, c->text);
-			evidence_table(c, v, n);
+			snprintf(c->text, sizeof(c->text), "ev-%s", cl->id);
+			pdf_anchor(c->pdf, c->text);
+			/* A large population is summarised: the newest (ids begin with the signing date). */
+			if (n > INDEX_MAX)
+				pdf_paraf(c->pdf, PDF_SMALL, "%zu records are linked to %s in this selection; the %d newest are listed. "
+				          "index.html lists them all, and evidence/%s/ holds every file.", n, cl->id, INDEX_MAX,
+				          cl->id);
+			evidence_table(c, n > INDEX_MAX ? v + (n - INDEX_MAX) : v, n > INDEX_MAX ? INDEX_MAX : n);
 			shown += n;
 		}
 		free(v);
@@ -527,19 +556,23 @@ static void do_findings(ctx *c)
 static void do_documented_info(ctx *c)
 {
 	sec_heading(c, "Documented information checklist");
-	static const char *const h[] = { "Item", "Required", "Present", "Evidence or reason" };
-	static const double w[] = { 0.1, 0.42, 0.1, 0.38 };
-	size_t total = 0, missing = 0;
+	static const char *const h[] = { "Item", "Required", "Examined at", "Present", "Evidence or reason" };
+	static const double w[] = { 0.1, 0.36, 0.1, 0.09, 0.35 };
+	size_t total = 0, missing = 0, missing1 = 0;
 	for (size_t i = 0; i < c->m->nclauses; i++) {
 		const smsaudit_gap_clause *g = c->m->clauses[i];
 		for (size_t k = 0; k < g->nitems; k++)
 			if (selected(c, g->clause->id) && (!c->sec->explicit_only || g->items[k].is_explicit)) {
 				total++;
 				missing += !g->items[k].satisfied;
+				missing1 += !g->items[k].satisfied && g->items[k].stage == SMSAUDIT_STAGE_1;
 			}
 	}
-	pdf_paraf(c->pdf, PDF_BOLD, "%zu of %zu items present; %zu missing.", total - missing, total, missing);
-	pdf_table_begin(c->pdf, 4, h, w);
+	/* The stage 1 verdict counts the items examined at stage 1; say so beside the count. */
+	pdf_paraf(c->pdf, PDF_BOLD, "%zu of %zu items present; %zu missing, %zu of them examined at stage 1 "
+	          "(stage 1 verdict: %s).", total - missing, total, missing, missing1,
+	          c->m->stage1.ready ? "READY" : "NOT READY");
+	pdf_table_begin(c->pdf, 5, h, w);
 	for (size_t i = 0; i < c->m->nclauses; i++) {
 		const smsaudit_gap_clause *g = c->m->clauses[i];
 		if (!selected(c, g->clause->id))
@@ -548,8 +581,9 @@ static void do_documented_info(ctx *c)
 			const smsaudit_gap_item *it = &g->items[k];
 			if (c->sec->explicit_only && !it->is_explicit)
 				continue;
-			const char *cells[] = { it->id, it->what, it->satisfied ? "present" : "MISSING", it->reason };
-			pdf_table_row_marked(c->pdf, cells, 2, it->satisfied ? &C_OK : &C_GAP);
+			const char *cells[] = { it->id, it->what, it->stage == SMSAUDIT_STAGE_1 ? "stage 1" : "stage 2",
+				                it->satisfied ? "present" : "MISSING", it->reason };
+			pdf_table_row_marked(c->pdf, cells, 3, it->satisfied ? &C_OK : &C_GAP);
 		}
 	}
 	pdf_table_end(c->pdf);
@@ -573,12 +607,12 @@ static void do_readiness(ctx *c)
 static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
 {
 	static const char *const h[] = { "Audit", "Type", "Dates", "Status", "Body / lead", "Scope", "Outcome" };
-	static const double w[] = { 0.19, 0.1, 0.14, 0.09, 0.16, 0.14, 0.18 };
+	static const double w[] = { 0.23, 0.1, 0.12, 0.09, 0.15, 0.13, 0.18 };
 	size_t n = 0;
 	for (size_t i = 0; i < c->m->naudits; i++)
 		n += keep(c, c->m->audits[i]);
 	if (!n) {
-		pdf_para(c->pdf, PDF_REGULAR, "None recorded.");
+		pdf_para(c->pdf, PDF_REGULAR, c->from ? "No audit recorded in this period." : "No audit recorded.");
 		return;
 	}
 	pdf_table_begin(c->pdf, 7, h, w);
@@ -588,7 +622,7 @@ static void audit_rows(ctx *c, int (*keep)(const ctx *, const smsaudit_audit *))
 			continue;
 		const smsaudit_audit_body *p = &a->plan->audit;
 		char dates[32], f[11], t[11], who[300], scope[300], outcome[600];
-		snprintf(dates, sizeof(dates), "%s..%s", date_str(f, a->from), date_str(t, a->to));
+		snprintf(dates, sizeof(dates), "%s to %s", date_str(f, a->from), date_str(t, a->to));
 		snprintf(who, sizeof(who), "%s / %s", p->body ? p->body : "", person_name(c, p->lead));
 		join(scope, sizeof(scope), LIST(p->clauses), p->nclauses, " ");
 		if (!p->nclauses)
@@ -620,6 +654,23 @@ static void do_audits(ctx *c)
 	sec_heading(c, "Audits");
 	window_note(c);
 	audit_rows(c, audit_kept);
+	/* Internal audits are also reported, and management reviews only
+	 * recorded, as evidence (9.2, 9.3): a section on internal audits lists
+	 * those of its period too, so that no other section shows one it misses. */
+	if (c->sec->audit_types && !(c->sec->audit_types & (1u << SMSAUDIT_AUDIT_INTERNAL)))
+		return;
+	static const char *const ids[] = { "9.2", "9.3" };
+	static const char *const titles[] = { "Internal audit evidence (9.2)", "Management reviews (9.3)" };
+	for (size_t k = 0; k < 2; k++) {
+		const smsaudit_evidence_entry **v = NULL;
+		size_t n = clause_evidence(c, ids[k], &v);
+		pdf_heading(c->pdf, 2, titles[k]);
+		if (n)
+			evidence_table(c, v, n);
+		else
+			pdf_para(c->pdf, PDF_REGULAR, "None recorded.");
+		free(v);
+	}
 }
 
 static void clause_items(ctx *c, const smsaudit_gap_clause *g)
@@ -646,6 +697,8 @@ static void do_clause_detail(ctx *c)
 		snprintf(c->text, sizeof(c->text), "%s %s — %s", g->clause->id, g->clause->title,
 		         smsaudit_gap_status_name(g->status));
 		pdf_heading(c->pdf, 3, c->text);
+		snprintf(c->text, sizeof(c->text), "clause-%s", g->clause->id);
+		pdf_anchor(c->pdf, c->text);
 		for (size_t r = 0; r < g->nreasons; r++)
 			pdf_paraf(c->pdf, PDF_SMALL, "• %s", g->reasons[r]);
 		if (g->assessment) {
@@ -669,54 +722,219 @@ static int is_process(const smsaudit_clause *cl)
 	return strncmp(cl->id, "8.", 2) == 0 && (cl->depth == 3 || (cl->depth == 2 && cl->nchildren == 0));
 }
 
+/* The records of operation of one process in the section's period: every
+ * evidence record of the section's kinds linked to a clause under it, once. */
+static size_t process_records(ctx *c, size_t i, const smsaudit_evidence_entry ***out)
+{
+	const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
+	const smsaudit_evidence_entry **all = NULL;
+	size_t nall = 0;
+	for (size_t j = i; j < smsaudit_catalogue_count(c->cat); j++) {
+		const smsaudit_clause *sub = smsaudit_catalogue_at(c->cat, j);
+		if (!clause_under(sub->id, cl->id))
+			break;
+		if (!sub->assessable)
+			continue;
+		const smsaudit_evidence_entry **v = NULL;
+		size_t n = clause_evidence(c, sub->id, &v);
+		if (n) {
+			const smsaudit_evidence_entry **m = realloc(all, (nall + n) * sizeof(*m));
+			if (m) {
+				all = m;
+				memcpy(all + nall, v, n * sizeof(*v));
+				nall += n;
+			}
+		}
+		free(v);
+	}
+	/* One record linked to two sub-clauses is one item. */
+	if (nall)
+		qsort(all, nall, sizeof(*all), cmp_entry);
+	size_t u = 0;
+	for (size_t k = 0; k < nall; k++)
+		if (!u || all[u - 1] != all[k])
+			all[u++] = all[k];
+	*out = all;
+	return u;
+}
+
+static size_t rows_of(const ctx *c, const smsaudit_evidence_entry *e)
+{
+	if (!c->m->csv_rows)
+		return 0;
+	for (size_t i = 0; i < c->m->nevidence; i++)
+		if (c->m->evidence[i] == e)
+			return c->m->csv_rows[i];
+	return 0;
+}
+
+/* One process's population (records, and each row of a ticket export), drawn. */
+typedef struct {
+	char **keys;
+	const smsaudit_evidence_entry **of;   /* the record each item belongs to */
+	char (*digests)[65];
+	int *drawn;
+	size_t n, size, nrecords, nexports, nrows;
+} sample_draw;
+
+static void draw_free(sample_draw *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->of);
+	free(s->digests);
+	free(s->drawn);
+	memset(s, 0, sizeof(*s));
+}
+
+static int draw(sample_draw *s, ctx *c, const char *unit, const smsaudit_evidence_entry **recs, size_t nrecs)
+{
+	memset(s, 0, sizeof(*s));
+	s->nrecords = nrecs;
+	size_t n = 0;
+	for (size_t k = 0; k < nrecs; k++) {
+		size_t r = rows_of(c, recs[k]);
+		n += r ? r : 1;
+		s->nexports += r > 0;
+		s->nrows += r;
+	}
+	s->keys = calloc(n ? n : 1, sizeof(*s->keys));
+	s->of = calloc(n ? n : 1, sizeof(*s->of));
+	s->digests = calloc(n ? n : 1, sizeof(*s->digests));
+	s->drawn = calloc(n ? n : 1, sizeof(*s->drawn));
+	if (!s->keys || !s->of || !s->digests || !s->drawn) {
+		draw_free(s);
+		return error_oom();
+	}
+	for (size_t k = 0; k < nrecs; k++) {
+		size_t r = rows_of(c, recs[k]);
+		for (size_t row = r ? 1 : 0; row <= r; row++) {
+			char key[SMSAUDIT_ID_MAX + 24];
+			if (row)
+				snprintf(key, sizeof(key), "%s#%zu", recs[k]->record->id, row);
+			else
+				snprintf(key, sizeof(key), "%s", recs[k]->record->id);
+			if (!(s->keys[s->n] = strdup(key))) {
+				draw_free(s);
+				return error_oom();
+			}
+			s->of[s->n++] = recs[k];
+		}
+	}
+	s->size = smsaudit_sample_size(s->n);
+	int rc = smsaudit_sample_draw(s->drawn, s->digests, (const char *const *)s->keys, s->n, c->m->commit, unit, s->size);
+	if (rc < 0)
+		draw_free(s);
+	return rc;
+}
+
+/* Above this many records a process's population is summarised, not listed. */
+#define LIST_MAX 200
+
 static void do_samples(ctx *c)
 {
 	sec_heading(c, "Process samples");
 	window_note(c);
+	char day[11];
+	date_str(day, c->m->as_of);
+	pdf_paraf(c->pdf, PDF_SMALL, "Each process's population is its records of operation in the period, a ticket "
+	          "export (a CSV record) counting one item per data row (\"<record>#<row>\", row 1 after the header). "
+	          "Sample size and draw: %s. Seed: the source commit %s. `smsaudit sample %s --commit %.12s --as-of %s "
+	          "--explain` reproduces every draw; so does sha256sum.", SMSAUDIT_SAMPLE_RULE, c->m->commit,
+	          c->audit->plan->id, c->m->commit, day);
 	size_t shown = 0;
 	for (size_t i = 0; i < smsaudit_catalogue_count(c->cat); i++) {
 		const smsaudit_clause *cl = smsaudit_catalogue_at(c->cat, i);
 		if (!is_process(cl) || !selected(c, cl->id))
 			continue;
-		/* Every assessable clause under this process. */
 		const smsaudit_evidence_entry **all = NULL;
-		size_t nall = 0;
-		for (size_t j = i; j < smsaudit_catalogue_count(c->cat); j++) {
-			const smsaudit_clause *sub = smsaudit_catalogue_at(c->cat, j);
-			if (!clause_under(sub->id, cl->id))
-				break;
-			if (!sub->assessable)
-				continue;
-			const smsaudit_evidence_entry **v = NULL;
-			size_t n = clause_evidence(c, sub->id, &v);
-			if (n) {
-				const smsaudit_evidence_entry **m = realloc(all, (nall + n) * sizeof(*m));
-				if (m) {
-					all = m;
-					memcpy(all + nall, v, n * sizeof(*v));
-					nall += n;
-				}
-			}
-			free(v);
+		size_t u = process_records(c, i, &all);
+		sample_draw s;
+		if (draw(&s, c, cl->id, all, u) < 0) {
+			free(all);
+			continue;
 		}
-		/* One record linked to two sub-clauses is one sample. */
-		if (nall)
-			qsort(all, nall, sizeof(*all), cmp_entry);
-		size_t u = 0;
-		for (size_t k = 0; k < nall; k++)
-			if (!u || all[u - 1] != all[k])
-				all[u++] = all[k];
-		snprintf(c->text, sizeof(c->text), "%s %s — population %zu", cl->id, cl->title, u);
+		snprintf(c->text, sizeof(c->text), "%s %s — population %zu, sample %zu", cl->id, cl->title, s.n, s.size);
 		pdf_heading(c->pdf, 3, c->text);
-		if (u)
-			evidence_table(c, all, u);
-		else
+		if (!u) {
 			pdf_para(c->pdf, PDF_SMALL, "No records of operation in this period.");
+		} else {
+			pdf_paraf(c->pdf, PDF_SMALL, "%zu record%s of operation%s%zu ticket export%s with %zu rows, one item each).",
+			          u, u == 1 ? "" : "s", s.nexports ? " (of which " : "", s.nexports, s.nexports == 1 ? "" : "s",
+			          s.nrows);
+			if (u <= LIST_MAX)
+				evidence_table(c, all, u);
+			else
+				pdf_paraf(c->pdf, PDF_SMALL, "The %zu records are not listed here, to keep the report readable: "
+				          "the evidence index, index.html and `smsaudit sample --explain` list them all.", u);
+			static const char *const h[] = { "Drawn item", "Record title", "Draw value (SHA-256)" };
+			static const double w[] = { 0.34, 0.36, 0.3 };
+			pdf_table_begin(c->pdf, 3, h, w);
+			for (size_t k = 0; k < s.n; k++)
+				if (s.drawn[k]) {
+					char v[20];
+					snprintf(v, sizeof(v), "%.16s", s.digests[k]);
+					const char *cells[] = { s.keys[k], s.of[k]->record->evidence.title, v };
+					pdf_table_row(c->pdf, cells);
+				}
+			pdf_table_end(c->pdf);
+		}
 		shown += u;
+		draw_free(&s);
 		free(all);
 	}
 	if (!shown)
 		pdf_para(c->pdf, PDF_REGULAR, "No records in this selection.");
+}
+
+/* A rendering context over the model: its definition, catalogue and audit. */
+static void ctx_init(ctx *c, const smsaudit_pack_model *m)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->def = m->definition;
+	c->cat = m->catalogue;
+	c->ci = smsaudit_catalogue_info_get(m->catalogue);
+	c->audit = m->audit;
+}
+
+int smsaudit_report_samples(const smsaudit_pack_model *m, const char *unit, smsaudit_report_sample_fn fn, void *u)
+{
+	int rc = smsaudit_pack_model_check(m);
+	if (rc < 0)
+		return rc;
+	ctx c;
+	ctx_init(&c, m);
+	size_t found = 0;
+	for (size_t d = 0; rc == 0 && d < smsaudit_report_def_count(c.def); d++) {
+		c.sec = smsaudit_report_def_at(c.def, d);
+		if (c.sec->kind != SMSAUDIT_SEC_SAMPLES)
+			continue;
+		section_window(&c);
+		for (size_t i = 0; rc == 0 && i < smsaudit_catalogue_count(c.cat); i++) {
+			const smsaudit_clause *cl = smsaudit_catalogue_at(c.cat, i);
+			if (!is_process(cl) || !selected(&c, cl->id) || (unit && strcmp(unit, cl->id) != 0))
+				continue;
+			const smsaudit_evidence_entry **all = NULL;
+			size_t n = process_records(&c, i, &all);
+			sample_draw s;
+			rc = draw(&s, &c, cl->id, all, n);
+			if (rc == 0) {
+				smsaudit_report_sample out = { c.sec->title, cl->id, cl->title, m->commit, c.from, c.to, s.nrecords,
+					                       s.n, (const char *const *)s.keys, (const char (*)[65])s.digests,
+					                       s.drawn, s.size };
+				rc = fn(&out, u);
+				found++;
+				draw_free(&s);
+			}
+			free(all);
+		}
+	}
+	if (rc == 0 && !found)
+		rc = error_set(SMSAUDIT_ENOTFOUND, unit ? "the pack samples no process %s" : "the pack has no process samples%s",
+		               unit ? unit : "");
+	return rc;
 }
 
 static const smsaudit_audit *latest_of(const ctx *c, smsaudit_audit_type type)
@@ -932,6 +1150,26 @@ static void do_changes(ctx *c)
 		if (strcmp(was, now) != 0)
 			pdf_paraf(c->pdf, PDF_REGULAR, "Sites in the audit scope changed: was \"%.900s\", now \"%.900s\".", was, now);
 	}
+	/* The organisation's own changes, each a signed record with its reason. */
+	pdf_heading(c->pdf, 2, "Changes of the organisation");
+	if (!m->norg_changes) {
+		pdf_para(c->pdf, PDF_REGULAR, "The organisation, its scope, sites, services, certification body, deadlines, "
+		                              "cycle, people and certificate did not change.");
+	} else {
+		static const char *const oh[] = { "When", "What", "Change", "Reason", "By" };
+		static const double ow[] = { 0.1, 0.14, 0.34, 0.24, 0.18 };
+		pdf_table_begin(c->pdf, 5, oh, ow);
+		for (size_t i = 0; i < m->norg_changes; i++) {
+			const smsaudit_org_change *ch = &m->org_changes[i];
+			char when[11];
+			const char *cells[] = { date_str(when, smsaudit_date_of(ch->at)), ch->what, ch->detail ? ch->detail : "",
+				                ch->reason ? ch->reason : "", ch->by ? ch->by : "" };
+			pdf_table_row(c->pdf, cells);
+		}
+		pdf_table_end(c->pdf);
+		pdf_paraf(c->pdf, PDF_REGULAR, "%zu change%s of the organisation since the previous audit.", m->norg_changes,
+		          m->norg_changes == 1 ? "" : "s");
+	}
 	pdf_para(c->pdf, PDF_SMALL, "The scope statement and services of smsaudit.xml at this commit are in the "
 	                            "organisation section; `git diff` between the two audit tags shows every change.");
 }
@@ -1046,38 +1284,311 @@ static void do_cycle_summary(ctx *c)
 	}
 }
 
+/* ---------------------------------------------------------------- evidence matrix */
+
+/*
+ * Clause → evidence: every assessable clause with its status and each piece
+ * of evidence linked to it, the clause linking to its place in the clause by
+ * clause section (else the evidence index) and the file to its readable copy
+ * in the pack (evidence/<clause>/<id>-<name>), so any evidence is two clicks
+ * from the bookmarks.
+ */
+static void do_evidence_matrix(ctx *c)
+{
+	const smsaudit_pack_model *m = c->m;
+	sec_heading(c, "Clause to evidence matrix");
+	pdf_para(c->pdf, PDF_SMALL, "A clause links to its detail in this report; a file opens the evidence itself, in "
+	                            "the pack folder beside this PDF (index.html lists the same in a browser).");
+	int has_detail = 0;
+	for (size_t i = 0; i < smsaudit_report_def_count(c->def); i++)
+		has_detail |= smsaudit_report_def_at(c->def, i)->kind == SMSAUDIT_SEC_CLAUSE_DETAIL;
+	static const char *const h[] = { "Clause", "Title", "Status", "Evidence", "File in the pack" };
+	static const double w[] = { 0.08, 0.2, 0.1, 0.24, 0.38 };
+	pdf_table_begin(c->pdf, 5, h, w);
+	for (size_t i = 0; i < m->nclauses; i++) {
+		const smsaudit_gap_clause *g = m->clauses[i];
+		if (!selected(c, g->clause->id))
+			continue;
+		char target[80], path[400];
+		snprintf(target, sizeof(target), "#%s-%s", has_detail ? "clause" : "ev", g->clause->id);
+		size_t shown = 0;
+		for (size_t k = 0; k < m->nevidence; k++) {
+			const smsaudit_evidence_entry *e = m->evidence[k];
+			int linked = 0;
+			for (size_t j = 0; j < e->record->evidence.ncontrols && !linked; j++)
+				linked = strcmp(e->record->evidence.controls[j], g->clause->id) == 0;
+			if (!linked)
+				continue;
+			if (shown >= MATRIX_MAX) {
+				shown++; /* counted in the row below */
+				continue;
+			}
+			smsaudit_pack_evidence_path(path, sizeof(path), g->clause->id, e);
+			const char *cells[] = { shown ? "" : g->clause->id, shown ? "" : g->clause->title,
+				                shown ? "" : smsaudit_gap_status_name(g->status), e->record->id, path };
+			const char *links[] = { shown ? NULL : target, NULL, NULL, NULL, path };
+			pdf_table_row_linked(c->pdf, cells, links);
+			shown++;
+		}
+		if (shown > MATRIX_MAX) {
+			char more[120], dir[100];
+			snprintf(more, sizeof(more), "and %zu more", shown - MATRIX_MAX);
+			snprintf(dir, sizeof(dir), "evidence/%s/ (all; index.html lists them)", g->clause->id);
+			const char *cells[] = { "", "", "", more, dir };
+			pdf_table_row(c->pdf, cells);
+		}
+		if (!shown) {
+			const char *cells[] = { g->clause->id, g->clause->title, smsaudit_gap_status_name(g->status), "—", "" };
+			const char *links[] = { target, NULL, NULL, NULL, NULL };
+			pdf_table_row_linked(c->pdf, cells, links);
+		}
+	}
+	pdf_table_end(c->pdf);
+}
+
+/* ---------------------------------------------------------------- audit plan */
+
+typedef struct {
+	const char *session;
+	const char *clauses;   /* space-separated; "" for a meeting */
+} agenda_block;
+
+/* Whether a block concerns the audit's planned scope (no clauses planned: all do). */
+static int block_in_scope(const ctx *c, const char *clauses)
+{
+	const smsaudit_audit_body *p = &c->audit->plan->audit;
+	if (!p->nclauses || !*clauses)
+		return 1;
+	char ids[128];
+	snprintf(ids, sizeof(ids), "%s", clauses);
+	for (char *save = NULL, *t = strtok_r(ids, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		for (size_t k = 0; k < p->nclauses; k++)
+			if (clause_under(t, p->clauses[k]) || clause_under(p->clauses[k], t))
+				return 1;
+	return 0;
+}
+
+/*
+ * The audit plan of ISO/IEC 17021-1 9.2.3: objectives, criteria, scope, dates,
+ * sites, team, and a proposed agenda that spreads the audit type's topics
+ * over its days (opening meeting first, closing meeting last) for the
+ * certification body to confirm or change.
+ */
+static void do_audit_plan(ctx *c)
+{
+	const smsaudit_pack_model *m = c->m;
+	const smsaudit_audit *a = c->audit;
+	const smsaudit_audit_body *p = &a->plan->audit;
+	char buf[2048], f[11], t[11];
+	sec_heading(c, "Audit plan");
+	static const char *const objectives[] = {
+		[SMSAUDIT_AUDIT_STAGE1] = "Review the documented SMS and its scope, the organisation's understanding of the "
+		                          "requirements of clauses 4 to 10, that internal audits and management reviews are "
+		                          "planned and performed, and whether the organisation is ready for stage 2.",
+		[SMSAUDIT_AUDIT_STAGE2] = "Evaluate the implementation and effectiveness of the SMS against every requirement "
+		                          "of clauses 4 to 10, with samples of the clause 8 processes.",
+		[SMSAUDIT_AUDIT_SURVEILLANCE] = "Confirm that the certified SMS goes on meeting the requirements: internal "
+		                                "audits and management review, actions on previous nonconformities, complaints, "
+		                                "effectiveness against objectives, continual improvement, changes, use of marks, "
+		                                "and this visit's rotation of processes.",
+		[SMSAUDIT_AUDIT_RECERTIFICATION] = "Confirm the continued conformity and effectiveness of the whole SMS over the "
+		                                   "cycle, for the renewal of certification.",
+		[SMSAUDIT_AUDIT_SPECIAL] = "As planned for this special audit: the scope below.",
+		[SMSAUDIT_AUDIT_INTERNAL] = "As planned for this internal audit: the scope below.",
+	};
+	smsaudit_audit_type type = p->type;
+	pdf_field(c->pdf, "Objectives", (unsigned)type < sizeof(objectives) / sizeof(objectives[0]) ? objectives[type] : "");
+	const char *amd = c->ci->namendments ? c->ci->amendments[0] : "";
+	const char *cut = strstr(amd, ": ");
+	snprintf(buf, sizeof(buf), "%s:%s%s%.*s, and the organisation's SMS documented information and records (this pack)",
+	         c->ci->standard, c->ci->edition, *amd ? " + " : "", (int)(cut ? (size_t)(cut - amd) : strlen(amd)), amd);
+	pdf_field(c->pdf, "Criteria", buf);
+	join(buf, sizeof(buf), LIST(p->clauses), p->nclauses, " ");
+	pdf_field(c->pdf, "Scope", p->nclauses ? buf
+	                           : type == SMSAUDIT_AUDIT_SURVEILLANCE ? "the items examined at every surveillance and this "
+	                                                                   "visit's rotation (see those sections)"
+	                                                                 : "the whole standard, clauses 4 to 10");
+	join(buf, sizeof(buf), p->nservices ? LIST(p->services) : m->services, p->nservices ? p->nservices : m->nservices, "; ");
+	pdf_field(c->pdf, "Services", buf);
+	join(buf, sizeof(buf), p->nsites ? LIST(p->sites) : m->sites, p->nsites ? p->nsites : m->nsites, "; ");
+	pdf_field(c->pdf, "Sites", buf);
+	snprintf(buf, sizeof(buf), "%s to %s", date_str(f, a->from), date_str(t, a->to));
+	pdf_field(c->pdf, "Dates", buf);
+	pdf_field(c->pdf, "Audit body", p->body && *p->body ? p->body : m->certification_body);
+	pdf_field(c->pdf, "Lead auditor", p->lead ? person_name(c, p->lead) : "not named");
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->nteam && used < sizeof(buf); i++) {
+		int w = snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "; " : "", person_name(c, p->team[i]));
+		used += w > 0 ? (size_t)w : 0;
+	}
+	pdf_field(c->pdf, "Team", p->nteam ? buf : "the lead auditor alone");
+
+	/* The topics of the audit type, in the order they are audited. */
+	static const agenda_block full[] = {
+		{ "Context, scope and leadership", "4 5" }, { "Planning and support", "6 7" },
+		{ "Operational planning and control; service portfolio", "8.1 8.2" },
+		{ "Relationship and agreement", "8.3" }, { "Supply and demand", "8.4" },
+		{ "Service design, build and transition", "8.5" }, { "Resolution and fulfilment", "8.6" },
+		{ "Service assurance", "8.7" }, { "Performance evaluation", "9" }, { "Improvement", "10" },
+	};
+	static const agenda_block stage1[] = {
+		{ "Context, scope and leadership: documented information", "4 5" },
+		{ "Planning and support: documented information", "6 7" },
+		{ "Operation: documented processes and policies", "8" },
+		{ "Internal audit and management review, planned and performed", "9" },
+		{ "Improvement; readiness for stage 2", "10" },
+	};
+	static const agenda_block surveillance[] = {
+		{ "Internal audits and management review", "9.2 9.3" },
+		{ "Actions on nonconformities from the previous audit", "10.1" },
+		{ "Complaints", "8.3.2" }, { "Objectives and their effectiveness", "6.2 9.1" },
+		{ "Continual improvement", "10.2" }, { "Changes to scope, services and other parties", "4.3 8.2.3" },
+		{ "Rotation of processes for this visit (see the rotation section)", "8" },
+		{ "Use of marks and references to the certificate", "" },
+	};
+	const agenda_block *blocks = type == SMSAUDIT_AUDIT_STAGE1 ? stage1
+	                             : type == SMSAUDIT_AUDIT_SURVEILLANCE ? surveillance : full;
+	size_t nblocks = type == SMSAUDIT_AUDIT_STAGE1 ? sizeof(stage1) / sizeof(stage1[0])
+	                 : type == SMSAUDIT_AUDIT_SURVEILLANCE ? sizeof(surveillance) / sizeof(surveillance[0])
+	                                                       : sizeof(full) / sizeof(full[0]);
+	const agenda_block *kept[16];
+	size_t nkept = 0;
+	for (size_t i = 0; i < nblocks && nkept < 16; i++)
+		if (block_in_scope(c, blocks[i].clauses))
+			kept[nkept++] = &blocks[i];
+	long days = a->to >= a->from ? (long)((a->to - a->from) / DAY) + 1 : 1;
+	if (days > 10)
+		days = 10;
+	pdf_heading(c->pdf, 2, "Proposed agenda");
+	pdf_para(c->pdf, PDF_SMALL, "Made from the audit record: the certification body's audit plan prevails, and sets "
+	                            "the times and who audits what.");
+	static const char *const h[] = { "Day", "Date", "Session", "Clauses" };
+	static const double w[] = { 0.08, 0.14, 0.58, 0.2 };
+	pdf_table_begin(c->pdf, 4, h, w);
+	size_t next = 0;
+	for (long d = 0; d < days; d++) {
+		char day[24], date[11];
+		snprintf(day, sizeof(day), "%ld", d + 1);
+		date_str(date, a->from + d * DAY);
+		if (d == 0) {
+			const char *cells[] = { day, date, "Opening meeting", "" };
+			pdf_table_row(c->pdf, cells);
+		}
+		/* The topics in order, as evenly as the days allow. */
+		size_t until = (size_t)((d + 1) * (long)nkept / days);
+		for (; next < until; next++) {
+			const char *cells[] = { day, date, kept[next]->session, kept[next]->clauses };
+			pdf_table_row(c->pdf, cells);
+		}
+		if (d == days - 1) {
+			const char *cells[] = { day, date, "Auditors' review of findings; closing meeting", "" };
+			pdf_table_row(c->pdf, cells);
+		}
+	}
+	pdf_table_end(c->pdf);
+}
+
+/* The certification audit before this one: how it ended, and where its findings stand now. */
+static void do_previous_audit(ctx *c)
+{
+	const smsaudit_audit *prev = c->m->previous;
+	sec_heading(c, "The previous audit");
+	if (!prev) {
+		pdf_para(c->pdf, PDF_REGULAR, "No earlier certification audit is recorded: this is the first.");
+		return;
+	}
+	const smsaudit_audit_body *p = &prev->plan->audit;
+	char buf[600], f[11], t[11];
+	pdf_field(c->pdf, "Audit", prev->plan->id);
+	pdf_field(c->pdf, "Type", smsaudit_audit_type_name(p->type));
+	snprintf(buf, sizeof(buf), "%s to %s (%s)", date_str(f, prev->from), date_str(t, prev->to),
+	         smsaudit_audit_status_name(prev->status));
+	pdf_field(c->pdf, "Dates", buf);
+	pdf_field(c->pdf, "Lead auditor", p->lead ? person_name(c, p->lead) : "not named");
+	const smsaudit_audit_body *k = prev->concluded ? &prev->concluded->audit : NULL;
+	if (k) {
+		pdf_field(c->pdf, "Recommendation", smsaudit_recommendation_name(k->recommendation));
+		pdf_field(c->pdf, "Summary", k->summary);
+		if (k->conditions)
+			pdf_field(c->pdf, "Conditions", k->conditions);
+		for (size_t i = 0; i < k->nconcerns; i++) {
+			snprintf(buf, sizeof(buf), "Area of concern %zu", i + 1);
+			pdf_field(c->pdf, buf, k->concerns[i]);
+		}
+	} else {
+		pdf_para(c->pdf, PDF_REGULAR, "Not concluded by the as-of date: no recommendation is recorded.");
+	}
+	size_t n = 0, open = 0;
+	for (size_t i = 0; i < c->m->nfindings; i++) {
+		const smsaudit_finding *fi = c->m->findings[i];
+		if (fi->audit && strcmp(fi->audit->id, prev->plan->id) == 0) {
+			n++;
+			open += fi->phase != SMSAUDIT_PHASE_CLOSED;
+		}
+	}
+	pdf_heading(c->pdf, 2, "Its findings, as they stand now");
+	pdf_paraf(c->pdf, PDF_REGULAR, "%zu finding%s raised at that audit: %zu closed, %zu not closed.", n, n == 1 ? "" : "s",
+	          n - open, open);
+	c->from_audit = prev->plan->id;
+	findings_table(c, from_that_audit);
+	c->from_audit = NULL;
+}
+
+/* A line of reports/verify-pack.sh with {anchor} and {sums} filled in. */
+static void fill(ctx *c, const char *line, size_t len)
+{
+	size_t used = 0;
+	c->text[0] = '\0';
+	for (size_t i = 0; i < len && used + 70 < sizeof(c->text); i++) {
+		const char *with = NULL;
+		if (strncmp(line + i, "{anchor}", 8) == 0 && i + 8 <= len)
+			with = c->m->anchor_sha256, i += 7;
+		else if (strncmp(line + i, "{sums}", 6) == 0 && i + 6 <= len)
+			with = c->m->sums_sha256, i += 5;
+		if (with)
+			used += (size_t)snprintf(c->text + used, sizeof(c->text) - used, "%s", with);
+		else
+			c->text[used++] = line[i];
+		c->text[used] = '\0';
+	}
+}
+
+/*
+ * The appendix: reports/verify-pack.sh, the one source docs/verifying.md
+ * shows too, with this pack's digests. Every command line is printed whole on
+ * one line (pdf_code never wraps), so what is copied from the PDF runs.
+ */
 static void do_verification(ctx *c)
 {
 	sec_heading(c, "How to verify this pack");
 	pdf_para(c->pdf, PDF_REGULAR,
-	         "Everything below works offline, in the pack folder, with nothing but the folder. First compare the trust "
-	         "anchor's fingerprint with the one the organisation gave you by another channel:");
-	pdf_para(c->pdf, PDF_MONO, "openssl x509 -in trust/ca.pem -outform DER | sha256sum");
-	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->m->anchor_sha256);
-	pdf_para(c->pdf, PDF_REGULAR, "With smsaudit installed, one command checks everything (manifest signature, "
-	                              "every digest, nothing added, every record's signature, role and separation of duties):");
-	pdf_paraf(c->pdf, PDF_MONO, "smsaudit verify-pack . --anchor %s", c->m->anchor_sha256);
-	pdf_para(c->pdf, PDF_REGULAR, "With stock tools only:");
-	pdf_para(c->pdf, PDF_BOLD, "1. The manifest is signed by the quality manager:");
-	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in manifest.xml.p7s -content manifest.xml "
-	                           "-CAfile trust/ca.pem -purpose any -out /dev/null");
-	pdf_para(c->pdf, PDF_BOLD, "2. The digest in this report's footer is SHA256SUMS's:");
-	pdf_para(c->pdf, PDF_MONO, "sha256sum SHA256SUMS");
-	pdf_paraf(c->pdf, PDF_SMALL, "Expected: %s", c->m->sums_sha256);
-	pdf_para(c->pdf, PDF_BOLD, "3. Every file matches SHA256SUMS:");
-	pdf_para(c->pdf, PDF_MONO, "sha256sum --quiet -c SHA256SUMS");
-	pdf_para(c->pdf, PDF_BOLD, "4. The signed manifest lists this PDF and SHA256SUMS with their digests:");
-	pdf_para(c->pdf, PDF_MONO, "grep -E 'path=\"(pack.pdf|SHA256SUMS)\"' manifest.xml; sha256sum pack.pdf SHA256SUMS");
-	pdf_para(c->pdf, PDF_BOLD, "5. Nothing was added: the files present are the files listed:");
-	pdf_para(c->pdf, PDF_MONO,
-	         "find . -type f ! -name manifest.xml ! -name manifest.xml.p7s | sed 's|^\\./||' | sort > /tmp/present; "
-	         "grep -o 'path=\"[^\"]*\"' manifest.xml | sed 's/path=\"//; s/\"$//' | sort > /tmp/listed; "
-	         "diff /tmp/listed /tmp/present");
-	pdf_para(c->pdf, PDF_BOLD, "6. Any record's signature (each record R has R.p7s beside it):");
-	pdf_para(c->pdf, PDF_MONO, "openssl cms -verify -binary -inform DER -in records/…/R.xml.p7s -content "
-	                           "records/…/R.xml -CAfile trust/ca.pem -purpose any -out /dev/null");
+	         "Everything below works offline, in the pack folder, with nothing but the folder. Each command is "
+	         "printed whole on its own line (a line ending in \\ goes on on the next): copy the lines as they are.");
+	size_t len = 0;
+	const char *src = (const char *)embedded_get("verify-pack.sh", &len);
+	for (const char *p = src, *end = src ? src + len : NULL; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n >= 2 && strncmp(p, "#:", 2) == 0) {
+			/* a note on the file itself */
+		} else if (n >= 3 && strncmp(p, "## ", 3) == 0) {
+			fill(c, p + 3, n - 3);
+			pdf_para(c->pdf, PDF_BOLD, c->text);
+		} else if (n >= 3 && strncmp(p, "#= ", 3) == 0) {
+			fill(c, p + 3, n - 3);
+			pdf_paraf(c->pdf, PDF_SMALL, "Prints: %s", c->text);
+		} else if (n == 0) {
+			pdf_space(c->pdf, 6);
+		} else {
+			fill(c, p, n);
+			pdf_code(c->pdf, c->text);
+		}
+		p += n + 1;
+	}
+	pdf_space(c->pdf, 6);
 	pdf_para(c->pdf, PDF_REGULAR,
-	         "A record's content file is named by its SHA-256 under content/, so `sha256sum content/…` is the digest the "
+	         "A record's content file is named by its SHA-256 under content/, so sha256sum of it is the digest the "
 	         "signed record states. Roles and separation of duties are checked by smsaudit verify-pack; the person "
 	         "records under records/ state each signer's roles and certificate.");
 }
@@ -1102,6 +1613,9 @@ static const section_fn sections[SMSAUDIT_SEC__COUNT] = {
 	[SMSAUDIT_SEC_MANDATORY] = do_mandatory,
 	[SMSAUDIT_SEC_CYCLE_SUMMARY] = do_cycle_summary,
 	[SMSAUDIT_SEC_VERIFICATION] = do_verification,
+	[SMSAUDIT_SEC_AUDIT_PLAN] = do_audit_plan,
+	[SMSAUDIT_SEC_PREVIOUS_AUDIT] = do_previous_audit,
+	[SMSAUDIT_SEC_EVIDENCE_MATRIX] = do_evidence_matrix,
 };
 
 /* ---------------------------------------------------------------- driver */
@@ -1117,7 +1631,8 @@ static int render_pass(pdf_doc **out, ctx *c, const pdf_doc *first, int shift)
 	         smsaudit_report_def_title(def), c->audit->plan->id);
 	snprintf(footer, sizeof(footer), "%s · manifest SHA256SUMS %.32s…", m->pack_id, m->sums_sha256);
 	pdf_options po = { title, m->pack_id, m->signer, m->sums_sha256, m->created, header, footer,
-		           first ? pdf_page_count(first) + shift : 0, NULL };
+		           first ? pdf_page_count(first) + shift : 0, NULL,
+		           m->draft ? "DRAFT — NOT SEALED" : NULL };
 	int rc = pdf_open(out, &po);
 	if (rc == 0) {
 		c->pdf = *out;
@@ -1143,12 +1658,7 @@ int smsaudit_report_render(smsaudit_buf *pdf, smsaudit_report_stats *stats, cons
 	if (rc < 0)
 		return rc;
 	ctx c;
-	memset(&c, 0, sizeof(c));
-	c.m = m;
-	c.def = m->definition;
-	c.cat = m->catalogue;
-	c.ci = smsaudit_catalogue_info_get(m->catalogue);
-	c.audit = m->audit;
+	ctx_init(&c, m);
 	pdf_doc *first = NULL, *final = NULL;
 	rc = render_pass(&first, &c, NULL, 0);
 	/* The contents of the first pass had no entries: the second pass's grows by its own pages. */

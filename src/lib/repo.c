@@ -4,6 +4,7 @@
  * refs/heads/main.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -191,8 +192,19 @@ int smsaudit_repo_open(smsaudit_repo **out, const char *path)
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-	if (git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+	/* A bare clone, a git dir, or a clone's work tree (its .git is used). */
+	if (git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
 		return error_set(SMSAUDIT_ENOTFOUND, "%s: not an smsaudit repository (%s)", path, git_reason());
+	/* With a work tree, everything of ours (pins, caches, messages) names the
+	 * git dir, so "clone" and "clone/.git" are one repository. */
+	char gitdir[PATH_MAX];
+	if (!git_repository_is_bare(g)) {
+		snprintf(gitdir, sizeof(gitdir), "%s", git_repository_path(g));
+		size_t n = strlen(gitdir);
+		while (n > 1 && gitdir[n - 1] == '/')
+			gitdir[--n] = '\0';
+		path = gitdir;
+	}
 	/* Inside a receive hook git keeps the pushed objects in a quarantine
 	 * folder until the hook accepts them: read them from there too. */
 	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
@@ -205,6 +217,41 @@ int smsaudit_repo_open(smsaudit_repo **out, const char *path)
 	}
 	git_odb_free(odb);
 	return wrap(out, g, path);
+}
+
+/*
+ * A clone with a work tree whose HEAD is main: after main moves, bring the
+ * index and the files up to date from the commit main was at, so the work
+ * tree never lags behind and an ordinary `git commit` there cannot take back
+ * records it never had. Files changed by hand are left alone (git's safe
+ * checkout) and the person is told; main has moved either way.
+ */
+static void work_tree_follow(smsaudit_repo *repo, const git_oid *from)
+{
+	if (git_repository_is_bare(repo->git))
+		return;
+	git_reference *head = NULL;
+	int on_main = git_reference_lookup(&head, repo->git, "HEAD") == 0 &&
+	              git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	              strcmp(git_reference_symbolic_target(head), MAIN_REF) == 0;
+	git_reference_free(head);
+	if (!on_main) {
+		git_error_clear();
+		return;
+	}
+	git_commit *base = NULL;
+	git_tree *tree = NULL;
+	git_checkout_options o;
+	git_checkout_options_init(&o, GIT_CHECKOUT_OPTIONS_VERSION);
+	o.checkout_strategy = GIT_CHECKOUT_SAFE;
+	if (from && git_commit_lookup(&base, repo->git, from) == 0 && git_commit_tree(&tree, base) == 0)
+		o.baseline = tree;
+	if (git_checkout_head(repo->git, &o) < 0)
+		notice("%s: main moved, but its work tree %s was not brought up to date (%s); run 'git checkout "
+		       "main' there", repo->path, git_repository_workdir(repo->git), git_reason());
+	git_tree_free(tree);
+	git_commit_free(base);
+	git_error_clear();
 }
 
 void smsaudit_repo_free(smsaudit_repo *repo)
@@ -1156,6 +1203,7 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 		if (r == 0) {
 			from_git(out, &commit_id);
 			git_signature_free(sig);
+			work_tree_follow(repo, have_head ? &head_id : NULL);
 			/* The commit stands whatever happens here: a failed consolidation
 			 * leaves the packs as they were, and the next commit tries again. */
 			packs_consolidate(NULL, repo->git, git_repository_path(repo->git), 0);
@@ -1257,6 +1305,81 @@ static int commit_at_cb(const smsaudit_oid *commit, time_t when, const char *sum
 	return 1; /* newest first: the first one at or before `when` is the answer */
 }
 
+/*
+ * Work made by `when` on another clone and merged later is on a second
+ * parent: the first-parent commit of that day does not hold it. Move forward
+ * along main's first parents to the first commit that holds every commit
+ * made by then (at most `limit` steps; the first-parent commit otherwise).
+ */
+static int commit_holding_all(git_oid *at, smsaudit_repo *repo, time_t when, size_t limit)
+{
+	git_revwalk *walk = NULL;
+	git_oid *missing = NULL, id;
+	size_t nmissing = 0, amissing = 0;
+	int rc = 0;
+	if (git_revwalk_new(&walk, repo->git) < 0 || git_revwalk_push_ref(walk, MAIN_REF) < 0 ||
+	    git_revwalk_hide(walk, at) < 0)
+		rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
+	while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo->git, &id) < 0)
+			continue;
+		time_t t = (time_t)git_commit_time(c);
+		git_commit_free(c);
+		if (t > when)
+			continue;
+		if (nmissing == amissing) {
+			size_t na = amissing ? amissing * 2 : 8;
+			git_oid *nm = realloc(missing, na * sizeof(*nm));
+			if (!nm) {
+				rc = error_oom();
+				break;
+			}
+			missing = nm;
+			amissing = na;
+		}
+		missing[nmissing++] = id;
+	}
+	git_revwalk_free(walk);
+	if (rc < 0 || nmissing == 0) {
+		free(missing);
+		return rc;
+	}
+	/* main's first parents from the newest back to `at`, then forward. */
+	git_oid *line = NULL;
+	size_t nline = 0;
+	git_oid cur;
+	int have = git_reference_name_to_id(&cur, repo->git, MAIN_REF) == 0;
+	while (rc == 0 && have && !git_oid_equal(&cur, at)) {
+		git_oid *nl = realloc(line, (nline + 1) * sizeof(*nl));
+		git_commit *c = NULL;
+		if (!nl) {
+			rc = error_oom();
+			break;
+		}
+		line = nl;
+		line[nline++] = cur;
+		have = git_commit_lookup(&c, repo->git, &cur) == 0 && git_commit_parentcount(c) > 0;
+		if (have)
+			cur = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+	}
+	for (size_t k = nline, steps = 0; rc == 0 && k-- > 0 && steps++ < limit;) {
+		size_t held = 0;
+		while (held < nmissing && (git_oid_equal(&line[k], &missing[held]) ||
+		                           git_graph_descendant_of(repo->git, &line[k], &missing[held]) == 1))
+			held++;
+		if (held == nmissing) {
+			*at = line[k];
+			break;
+		}
+	}
+	git_error_clear();
+	free(line);
+	free(missing);
+	return rc;
+}
+
 int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
 {
 	commit_at_ctx c = { when, { { 0 } }, 0 };
@@ -1268,7 +1391,11 @@ int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
 		smsaudit_time_format(t, when);
 		return error_set(SMSAUDIT_ENOTFOUND, "%s: the repository has no commit at or before %s", repo->path, t);
 	}
-	*out = c.found;
+	git_oid at;
+	to_git(&at, &c.found);
+	if ((rc = commit_holding_all(&at, repo, when, 1000)) < 0)
+		return rc;
+	from_git(out, &at);
 	return 0;
 }
 
@@ -2737,6 +2864,7 @@ int smsaudit_repo_main_move(smsaudit_repo *repo, const smsaudit_oid *from, const
 		return ref_lock_error(repo, MAIN_REF, 0);
 	if (r < 0)
 		return error_set(SMSAUDIT_EIO, "%s: main moved while syncing; run sync again (%s)", repo->path, git_reason());
+	work_tree_follow(repo, &f);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ static const char *const section_names[SMSAUDIT_SEC__COUNT] = {
 	"cover", "contents", "organisation", "clause-status", "evidence-index", "findings",
 	"documented-information", "readiness", "audits", "clause-detail", "samples", "stage1-concerns",
 	"changes", "previous-findings", "rotation", "mandatory-items", "cycle-summary", "verification",
+	"audit-plan", "previous-audit", "evidence-matrix",
 };
 
 static const char *const period_names[] = { "all", "since-previous-audit", "cycle", "twelve-months", "open" };

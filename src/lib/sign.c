@@ -360,6 +360,38 @@ int smsaudit_cert_issue(smsaudit_cert **out, const smsaudit_cert *ca, const smsa
 	return *out ? 0 : SMSAUDIT_ENOMEM;
 }
 
+int smsaudit_csr_new(smsaudit_buf *out, const smsaudit_key *key, const char *name, const char *email)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *sn = X509_NAME_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	char san[512], cn[SMSAUDIT_CERT_NAME_MAX * 4 + 1];
+	snprintf(san, sizeof(san), "email:%s", email);
+	smsaudit_cert_name_fit(cn, sizeof(cn), name, NULL);
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	int ok = req && sn && exts && ext && X509_REQ_set_version(req, 0) &&
+	         X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) &&
+	         (strlen(email) > 128 ||
+	          X509_NAME_add_entry_by_txt(sn, "emailAddress", MBSTRING_ASC, (const unsigned char *)email, -1, -1, 0)) &&
+	         X509_REQ_set_subject_name(req, sn) && X509_REQ_set_pubkey(req, key->pkey) &&
+	         sk_X509_EXTENSION_push(exts, ext);
+	if (ok)
+		ext = NULL;   /* the stack owns it */
+	ok = ok && X509_REQ_add_extensions(req, exts) && X509_REQ_sign(req, key->pkey, EVP_sha256());
+	BIO *b = ok ? BIO_new(BIO_s_mem()) : NULL;
+	char *p = NULL;
+	long n = 0;
+	ok = b && PEM_write_bio_X509_REQ(b, req) && (n = BIO_get_mem_data(b, &p)) > 0;
+	int rc = ok ? buf_put(out, p, (size_t)n) : error_set(SMSAUDIT_EINVALID, "cannot make a signing request for %s: %s",
+	                                                      email, ossl_reason());
+	BIO_free(b);
+	X509_EXTENSION_free(ext);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_NAME_free(sn);
+	X509_REQ_free(req);
+	return rc;
+}
+
 int smsaudit_cert_from_pem(smsaudit_cert **out, const char *pem, size_t len, const char *name)
 {
 	*out = NULL;

@@ -59,6 +59,9 @@ struct smsaudit_state {
 	size_t damaged;             /* objects that could not be read */
 	smsaudit_oid at;            /* the commit loaded */
 	const smsaudit_record *sms; /* the SMS description in force: the latest valid sms record, or NULL */
+	char *sms_merged;           /* ... merged with versions made concurrently (NULL: none were) */
+	char sms_conflicts[300];    /* elements both changed concurrently, the later version's kept */
+	const smsaudit_record *certificate; /* the certificate in force: the latest valid one, or NULL */
 	char damage[512];           /* the first such message */
 	/* A state loaded since a base (state_load_since): the base's counts and commits. */
 	int since;
@@ -104,6 +107,7 @@ void smsaudit_state_free(smsaudit_state *st)
 	free(st->people);
 	free(st->problems);
 	smsaudit_history_free(st->history);
+	free(st->sms_merged);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -174,6 +178,11 @@ int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *comm
 	return rc;
 }
 
+const smsaudit_record *smsaudit_state_certificate(const smsaudit_state *st)
+{
+	return st->certificate;
+}
+
 const smsaudit_sms_policy *smsaudit_state_policy(const smsaudit_state *st)
 {
 	return &st->policy;
@@ -189,31 +198,21 @@ const smsaudit_problem *smsaudit_state_problem_at(const smsaudit_state *st, size
 	return i < st->nproblems ? &st->problems[i] : NULL;
 }
 
+static const char *evidence_id_at(const void *set, size_t i)
+{
+	return ((const smsaudit_evidence_entry *)set)[i].record->id;
+}
+
 int smsaudit_state_find_evidence(const smsaudit_evidence_entry **out, const smsaudit_state *st,
                                  const char *id)
 {
 	*out = NULL;
-	size_t n = strlen(id);
-	const smsaudit_evidence_entry *hit = NULL;
-	int count = 0;
-	for (size_t i = 0; i < st->nevidence; i++) {
-		const char *eid = st->evidence[i].record->id;
-		if (strcmp(eid, id) == 0) {
-			*out = &st->evidence[i];
-			return 0;
-		}
-		if (n >= 6 && strncmp(eid, id, n) == 0) {
-			hit = &st->evidence[i];
-			count++;
-		}
-	}
-	if (count == 1) {
-		*out = hit;
-		return 0;
-	}
-	if (count > 1)
-		return error_set(SMSAUDIT_EINVALID, "'%s' matches %d evidence records; give more of the id", id, count);
-	return error_set(SMSAUDIT_ENOTFOUND, "no evidence record '%s'", id);
+	size_t i;
+	int rc = smsaudit_id_resolve(&i, id, st->evidence, st->nevidence, evidence_id_at, "evidence",
+	                             "smsaudit evidence list shows them");
+	if (rc == 0)
+		*out = &st->evidence[i];
+	return rc;
 }
 
 /* ---- the ledger: which commit added each path, and what no commit may do ---- */
@@ -991,7 +990,18 @@ static void ancestry_free(ancestry *a)
 	free(a->reach);
 }
 
-static int ancestry_build(ancestry *a, const smsaudit_state *st)
+static int is_authority(smsaudit_record_type t)
+{
+	return t == SMSAUDIT_REC_PERSON || t == SMSAUDIT_REC_REVOCATION || t == SMSAUDIT_REC_ANCHOR;
+}
+
+static int is_sms(smsaudit_record_type t)
+{
+	return t == SMSAUDIT_REC_SMS;
+}
+
+/* Built for the commits that hold records `holds` says count. */
+static int ancestry_build(ancestry *a, const smsaudit_state *st, int (*holds)(smsaudit_record_type))
 {
 	const smsaudit_history *h = st->history;
 	size_t n = smsaudit_history_count(h), bits = 0;
@@ -1000,8 +1010,7 @@ static int ancestry_build(ancestry *a, const smsaudit_state *st)
 		return error_oom();
 	for (size_t i = 0; i < st->nrecs; i++) {
 		const loaded *l = &st->recs[i];
-		if (l->rec && (l->rec->type == SMSAUDIT_REC_PERSON || l->rec->type == SMSAUDIT_REC_REVOCATION) &&
-		    !a->bit_of[l->commit])
+		if (l->rec && holds(l->rec->type) && !a->bit_of[l->commit])
 			a->bit_of[l->commit] = ++bits;
 	}
 	a->words = (bits + 63) / 64 + 1;
@@ -1022,7 +1031,7 @@ static int ancestry_build(ancestry *a, const smsaudit_state *st)
 	return 0;
 }
 
-/* 1 if commit `anc` is `c` or one of its ancestors (`anc` holds authority records). */
+/* 1 if commit `anc` is `c` or one of its ancestors (`anc` holds records the ancestry was built for). */
 static int reaches(const ancestry *a, size_t anc, size_t c)
 {
 	if (!a->bit_of[anc])
@@ -1048,6 +1057,7 @@ typedef struct {
 	time_t now;
 	const signed_file *tsas;     /* configured time-stamping authorities, with their commits */
 	size_t ntsas;
+	smsaudit_trust *org;         /* the organisation's own CA alone (made when first needed) */
 } authority_ctx;
 
 static void check_person_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
@@ -1232,13 +1242,94 @@ static int judge(smsaudit_state *st, smsaudit_store *store, loaded *l, authority
 	return apply_authority(st, store, l, ac, final);
 }
 
-/* A valid grant or revocation takes effect (other records change nothing). */
+/* A certification body's anchor record: its certificate is a CA, is the one
+ * its fingerprint names, and is not the organisation's own. */
+static void check_anchor_record(smsaudit_state *st, smsaudit_store *store, loaded *l)
+{
+	const smsaudit_anchor_body *a = &l->rec->anchor;
+	smsaudit_cert *cert = NULL;
+	char fp[65] = "", org[65] = "";
+	smsaudit_cert_fingerprint(org, store->ca);
+	if (smsaudit_cert_from_pem(&cert, a->certificate, strlen(a->certificate), l->path) < 0) {
+		problem(st, l->path, l->rec->id, "the anchor's certificate cannot be read");
+		l->valid = 0;
+		return;
+	}
+	smsaudit_cert_fingerprint(fp, cert);
+	if (strcmp(fp, a->fingerprint) != 0)
+		problem(st, l->path, l->rec->id, "fingerprint does not match the certificate in the record");
+	else if (!smsaudit_cert_is_ca(cert))
+		problem(st, l->path, l->rec->id, "the anchor of %s is not a CA certificate", a->name);
+	else if (strcmp(fp, org) == 0)
+		problem(st, l->path, l->rec->id, "names the organisation's own CA as a certification body's");
+	else if (a->roles != SMSAUDIT_ROLE_EXTERNAL_AUDITOR)
+		problem(st, l->path, l->rec->id, "a certification body's CA is an anchor for the external-auditor role only");
+	else
+		fp[0] = '\0';
+	if (fp[0])
+		l->valid = 0;
+	smsaudit_cert_free(cert);
+}
+
+/*
+ * Who may hold the external-auditor role (ISO/IEC 17021-1: the body's
+ * auditors are independent of the organisation). A certificate that does not
+ * come from the organisation's CA (a certification body's CA) identifies one
+ * of the body's auditors and holds the external-auditor role alone, so the
+ * body's CA can make nothing that signs grants, evidence or the
+ * organisation's steps. Once a quality manager has named a body's CA in an
+ * anchor record, in effect for this grant, an external auditor's certificate
+ * must come from such a CA: the organisation can no longer mint a key that
+ * passes as the body's auditor.
+ */
+static void check_external_grant(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac)
+{
+	const smsaudit_person_body *p = &l->rec->person;
+	if (!ac->org && (smsaudit_trust_new(&ac->org) < 0 || smsaudit_trust_add(ac->org, store->ca) < 0))
+		return;
+	smsaudit_cert *cert = NULL;
+	if (smsaudit_cert_from_pem(&cert, p->certificate, strlen(p->certificate), l->path) < 0)
+		return;   /* check_person_record has said so */
+	int from_org = smsaudit_trust_check_cert(ac->org, cert, l->rec->made_at) == 0;
+	smsaudit_error_clear();
+	smsaudit_cert_free(cert);
+	if (!from_org && p->roles != SMSAUDIT_ROLE_EXTERNAL_AUDITOR) {
+		char roles[200];
+		smsaudit_roles_format(roles, sizeof(roles), p->roles);
+		problem(st, l->path, l->rec->id, "grants %s (%s) with a certificate from a certification body's CA, which "
+		        "may hold the external-auditor role only", p->email, roles);
+		l->valid = 0;
+		return;
+	}
+	if (!from_org || !(p->roles & SMSAUDIT_ROLE_EXTERNAL_AUDITOR))
+		return;
+	for (size_t i = 0; i < ac->n; i++) {
+		const authority_entry *e = &ac->v[i];
+		if (e->rec->type == SMSAUDIT_REC_ANCHOR && in_effect(&ac->anc, e, l->commit, l->rec->made_at)) {
+			problem(st, l->path, l->rec->id, "grants %s the external-auditor role with a certificate from the "
+			        "organisation's CA; since %s named %s's CA (%.16s), external auditors' certificates come "
+			        "from a certification body's CA", p->email, e->rec->id, e->rec->anchor.name,
+			        e->rec->anchor.fingerprint);
+			l->valid = 0;
+			return;
+		}
+	}
+}
+
+/* A valid grant, revocation or anchor takes effect (other records change nothing). */
 static int apply_authority(smsaudit_state *st, smsaudit_store *store, loaded *l, authority_ctx *ac, int final)
 {
 	const smsaudit_record *r = l->rec;
-	if (r->type == SMSAUDIT_REC_PERSON) {
+	if (r->type == SMSAUDIT_REC_ANCHOR) {
+		if (!l->prejudged)
+			check_anchor_record(st, store, l);
+		if (l->valid)
+			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
+	} else if (r->type == SMSAUDIT_REC_PERSON) {
 		if (!l->prejudged)
 			check_person_record(st, store, l);
+		if (l->valid && !l->prejudged)
+			check_external_grant(st, store, l, ac);
 		if (l->valid)
 			ac->v[ac->n++] = (authority_entry){ r, l->commit, 0 };
 	} else if (r->type == SMSAUDIT_REC_REVOCATION) {
@@ -1274,7 +1365,7 @@ static void authority(smsaudit_state *st, smsaudit_store *store, const signed_fi
 	ac.have_genesis = st->since;
 	ac.v = calloc(st->nrecs ? st->nrecs : 1, sizeof(*ac.v));
 	char *done = calloc(st->nrecs ? st->nrecs : 1, 1);
-	if (!ac.v || !done || ancestry_build(&ac.anc, st) < 0) {
+	if (!ac.v || !done || ancestry_build(&ac.anc, st, is_authority) < 0) {
 		free(ac.v);
 		free(done);
 		ancestry_free(&ac.anc);
@@ -1308,6 +1399,7 @@ static void authority(smsaudit_state *st, smsaudit_store *store, const signed_fi
 	}
 	free(done);
 	ancestry_free(&ac.anc);
+	smsaudit_trust_free(ac.org);
 	if (!ac.have_genesis && st->nrecs)
 		problem(st, SMS_PATH, "", "the first commit holds no valid first grant for the quality manager who created "
 		        "the repository (%s)", store->created_by);
@@ -1551,21 +1643,145 @@ void state_sort_problems(smsaudit_state *st)
 		qsort(st->problems, st->nproblems, sizeof(*st->problems), cmp_problem);
 }
 
+int smsaudit_state_sms_concurrent(const smsaudit_state *st, const char **conflicts)
+{
+	*conflicts = st->sms_conflicts;
+	return st->sms_merged != NULL || st->sms_conflicts[0];
+}
+
 int smsaudit_state_sms(smsaudit_buf *out, smsaudit_store *store, const smsaudit_state *st)
 {
 	out->size = 0;
+	if (st->sms_merged)
+		return buf_puts(out, st->sms_merged);
 	if (st->sms)
 		return buf_puts(out, st->sms->sms.xml);
 	return smsaudit_repo_read(out, store->repo, &st->at, SMS_PATH);
 }
 
 /*
- * The SMS description changes through sms records, never in place: the latest
- * valid one in the ledger's order is in force. What makes the repository what
- * it is — who created it, its catalogue, its trust anchor — never changes.
+ * The SMS description changes through sms records, never in place: each is a
+ * whole new version, and they apply in the ledger's order. A version made
+ * from the description in force replaces it. One made concurrently (from the
+ * description in force in its own commit's history, which is not the one in
+ * force now: two people changed it offline) is merged into it (sms_merge3),
+ * so neither change is lost; a value both changed is the one signed later.
+ * What makes the repository what it is — who created it, its catalogue, its
+ * trust anchor — never changes.
  */
+
+/* The valid sms records, in the ledger's order, with the description each
+ * was made from. */
+typedef struct {
+	const loaded **recs;
+	char **base;             /* the description in force in its own history, before it */
+	size_t n;
+	const char *first;       /* smsaudit.xml of the first commit */
+	const ancestry *anc;
+} sms_versions;
+
+/* Apply version k to *cur (made by the version signed at *cur_at); 0 or a
+ * negative code. `conflicts` gets the elements both sides changed. */
+static int sms_apply(const sms_versions *v, size_t k, char **cur, time_t *cur_at, char *conflicts, size_t size)
+{
+	const smsaudit_record *r = v->recs[k]->rec;
+	conflicts[0] = '\0';
+	if (strcmp(v->base[k], *cur) == 0) {
+		char *copy = strdup(r->sms.xml);
+		if (!copy)
+			return SMSAUDIT_ENOMEM;
+		free(*cur);
+		*cur = copy;
+		*cur_at = r->made_at;
+		return 0;
+	}
+	smsaudit_buf out = SMSAUDIT_BUF_INIT;
+	int later = r->made_at >= *cur_at;
+	int rc = later ? sms_merge3(&out, *cur, v->base[k], r->sms.xml, conflicts, size)
+	               : sms_merge3(&out, r->sms.xml, v->base[k], *cur, conflicts, size);
+	if (rc == 0 && (rc = buf_put(&out, "", 1)) == 0) {
+		free(*cur);
+		*cur = out.ptr;
+		if (later)
+			*cur_at = r->made_at;
+		return 0;
+	}
+	smsaudit_buf_dispose(&out);
+	return rc;
+}
+
+/* The description in force after the versions before `upto` that are in the
+ * history of version `of` (all of them when `of` is v->n). */
+static int sms_replay(char **out, const sms_versions *v, size_t upto, size_t of)
+{
+	char *cur = strdup(v->first), conflicts[8];
+	time_t at = 0;
+	int rc = cur ? 0 : SMSAUDIT_ENOMEM;
+	for (size_t k = 0; rc == 0 && k < upto; k++)
+		if (of == v->n || v->recs[k]->commit == v->recs[of]->commit ||
+		    reaches(v->anc, v->recs[k]->commit, v->recs[of]->commit))
+			rc = sms_apply(v, k, &cur, &at, conflicts, sizeof(conflicts));
+	if (rc < 0) {
+		free(cur);
+		return rc;
+	}
+	*out = cur;
+	return 0;
+}
+
+static int sms_in_force(smsaudit_state *st, smsaudit_store *store, const loaded **recs, size_t n)
+{
+	ancestry anc;
+	smsaudit_buf first = SMSAUDIT_BUF_INIT;
+	sms_versions v = { recs, calloc(n, sizeof(char *)), n, NULL, &anc };
+	int rc = v.base ? ancestry_build(&anc, st, is_sms) : SMSAUDIT_ENOMEM;
+	if (rc == 0 && (rc = smsaudit_repo_read(&first, store->repo, &st->at, SMS_PATH)) == 0 &&
+	    (rc = buf_put(&first, "", 1)) == 0)
+		v.first = first.ptr;
+	/* Each version's base: the description in force in its own history. */
+	char *cur = NULL;
+	time_t at = 0;
+	if (rc == 0 && !(cur = strdup(v.first)))
+		rc = SMSAUDIT_ENOMEM;
+	int merged = 0;
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		int sees_all = 1;
+		for (size_t p = 0; p < k && sees_all; p++)
+			sees_all = recs[p]->commit == recs[k]->commit || reaches(&anc, recs[p]->commit, recs[k]->commit);
+		if (sees_all)
+			rc = (v.base[k] = strdup(cur)) ? 0 : SMSAUDIT_ENOMEM;
+		else
+			rc = sms_replay(&v.base[k], &v, k, k);
+		char conflicts[sizeof(st->sms_conflicts)];
+		if (rc == 0 && (rc = sms_apply(&v, k, &cur, &at, conflicts, sizeof(conflicts))) == 0) {
+			merged = strcmp(cur, recs[k]->rec->sms.xml) != 0;
+			if (conflicts[0])
+				snprintf(st->sms_conflicts, sizeof(st->sms_conflicts), "%s", conflicts);
+			else if (!merged)
+				st->sms_conflicts[0] = '\0';
+		}
+	}
+	if (rc == 0) {
+		st->sms = n ? recs[n - 1]->rec : NULL;
+		if (merged) {
+			st->sms_merged = cur;
+			cur = NULL;
+		}
+	}
+	free(cur);
+	for (size_t k = 0; v.base && k < n; k++)
+		free(v.base[k]);
+	free(v.base);
+	smsaudit_buf_dispose(&first);
+	if (v.base)
+		ancestry_free(&anc);
+	return rc;
+}
+
 static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 {
+	const loaded **valid = calloc(st->nrecs ? st->nrecs : 1, sizeof(*valid));
+	size_t nvalid = 0;
 	char anchor[65] = "";
 	smsaudit_cert_fingerprint(anchor, store->ca);
 	const char *cat_sha = smsaudit_catalogue_info_get(store->catalogue)->sha256;
@@ -1592,8 +1808,10 @@ static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 		if (what) {
 			problem(st, l->path, l->rec->id, "changes %s of the repository, which the first commit fixed", what);
 			l->valid = 0;
+		} else if (valid) {
+			valid[nvalid++] = l;
 		} else {
-			st->sms = l->rec; /* records are in the ledger's order: the last one wins */
+			st->sms = l->rec; /* out of memory: the last one wins */
 		}
 		free(created);
 		xmlFree(cpath);
@@ -1601,6 +1819,15 @@ static void choose_sms(smsaudit_state *st, smsaudit_store *store)
 		xmlFree(fp);
 		xmlFreeDoc(doc);
 	}
+	/* Records are in the ledger's order. Out of memory, the last one wins. */
+	if (valid && nvalid && sms_in_force(st, store, valid, nvalid) < 0) {
+		st->sms = valid[nvalid - 1]->rec;
+		free(st->sms_merged);
+		st->sms_merged = NULL;
+		snprintf(st->sms_conflicts, sizeof(st->sms_conflicts), "%s", "the whole description (out of memory)");
+	}
+	smsaudit_error_clear();
+	free(valid);
 }
 
 /* The policy of the SMS description in force (defaults if it cannot be read). */
@@ -1618,6 +1845,18 @@ static void load_policy(smsaudit_state *st, smsaudit_store *store)
 	smsaudit_error_clear();
 	xmlFreeDoc(doc);
 	smsaudit_buf_dispose(&b);
+	/* The certificate recorded from the body's decision is the cycle's word on
+	 * its dates: the latest valid certificate record overrides the decision
+	 * and expiry smsaudit.xml states. */
+	for (size_t i = 0; i < st->nrecs; i++) {
+		const loaded *l = &st->recs[i];
+		if (l->rec && l->valid && l->rec->type == SMSAUDIT_REC_CERTIFICATE)
+			st->certificate = l->rec;
+	}
+	if (st->certificate) {
+		st->policy.certification_decision = st->certificate->certificate.issued;
+		st->policy.certificate_expiry = st->certificate->certificate.expires;
+	}
 }
 
 /* smsaudit.xml and trust/ca.pem are signed by a quality manager. */

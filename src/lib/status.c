@@ -27,6 +27,8 @@ struct smsaudit_status {
 	size_t open[4];
 	smsaudit_status_deadline *deadlines;
 	size_t ndeadlines, adeadlines, noverdue, nsoon;
+	const smsaudit_finding **concurrent;
+	size_t nconcurrent;
 	smsaudit_audits *audits;
 	const smsaudit_audit *next;
 	smsaudit_cycle *cycle;
@@ -34,6 +36,7 @@ struct smsaudit_status {
 	int year;
 	smsaudit_status_lapse *lapses;
 	size_t nlapses, alapses;
+	const smsaudit_record *certificate;
 };
 
 void smsaudit_status_free(smsaudit_status *s)
@@ -47,6 +50,7 @@ void smsaudit_status_free(smsaudit_status *s)
 	free(s->expiring);
 	smsaudit_findings_free(s->findings);
 	free(s->deadlines);
+	free(s->concurrent);
 	smsaudit_cycle_free(s->cycle);
 	smsaudit_audits_free(s->audits);
 	free(s->lapses);
@@ -118,8 +122,13 @@ static int findings_collect(smsaudit_status *s, const smsaudit_state *st)
 	if (rc < 0)
 		return rc;
 	const smsaudit_sms_policy *pol = smsaudit_state_policy(st);
-	for (size_t i = 0; i < smsaudit_findings_count(s->findings); i++) {
+	size_t nf = smsaudit_findings_count(s->findings);
+	if (!(s->concurrent = calloc(nf ? nf : 1, sizeof(*s->concurrent))))
+		return error_oom();
+	for (size_t i = 0; i < nf; i++) {
 		const smsaudit_finding *f = smsaudit_findings_at(s->findings, i);
+		if (f->nheads > 1)
+			s->concurrent[s->nconcurrent++] = f;
 		if (f->phase == SMSAUDIT_PHASE_CLOSED)
 			continue;
 		if ((unsigned)f->grade->cls < 4)
@@ -245,6 +254,7 @@ int smsaudit_status_compute(smsaudit_status **out, const smsaudit_catalogue *cat
 		return error_oom();
 	s->as_of = smsaudit_date_of(as_of);
 	s->window = window_days;
+	s->certificate = smsaudit_state_certificate(st);
 	smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 	go.as_of = s->as_of;
 	int rc;
@@ -293,6 +303,11 @@ const smsaudit_status_deadline *smsaudit_status_deadline_at(const smsaudit_statu
 }
 
 size_t smsaudit_status_overdue_count(const smsaudit_status *s) { return s->noverdue; }
+size_t smsaudit_status_concurrent_count(const smsaudit_status *s) { return s->nconcurrent; }
+const smsaudit_finding *smsaudit_status_concurrent_at(const smsaudit_status *s, size_t i)
+{
+	return i < s->nconcurrent ? s->concurrent[i] : NULL;
+}
 size_t smsaudit_status_due_soon_count(const smsaudit_status *s) { return s->nsoon; }
 const smsaudit_audit *smsaudit_status_next_audit(const smsaudit_status *s) { return s->next; }
 
@@ -316,4 +331,19 @@ size_t smsaudit_status_lapse_count(const smsaudit_status *s) { return s->nlapses
 const smsaudit_status_lapse *smsaudit_status_lapse_at(const smsaudit_status *s, size_t i)
 {
 	return i < s->nlapses ? &s->lapses[i] : NULL;
+}
+
+const smsaudit_record *smsaudit_status_certificate(const smsaudit_status *s)
+{
+	return s->certificate;
+}
+
+long smsaudit_status_certificate_days(const smsaudit_status *s)
+{
+	return s->certificate ? (long)((s->certificate->certificate.expires - s->as_of) / 86400) : 0;
+}
+
+int smsaudit_status_certificate_warning(const smsaudit_status *s)
+{
+	return s->certificate && smsaudit_status_certificate_days(s) <= SMSAUDIT_CERT_WARN_DAYS;
 }

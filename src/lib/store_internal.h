@@ -86,6 +86,8 @@ int store_commit_record(smsaudit_store *store, smsaudit_identity *signer, smsaud
 /* Change smsaudit.xml (at head) with `edit`, validate it, and commit it signed
  * by `signer`, who must be a quality manager. */
 typedef int (*sms_edit_fn)(xmlDocPtr doc, xmlNodePtr root, xmlNsPtr ns, void *u);
+/* The parts of an <sms> description a reader shows (sms_write.c). */
+int sms_view_from(smsaudit_sms_view *out, xmlNodePtr root);
 int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit_fn edit, void *u,
                       const char *summary, const char *action);
 

@@ -491,8 +491,9 @@ static int require_role(const smsaudit_identity *signer, smsaudit_record_type ty
 	char have[200], want[200];
 	smsaudit_roles_format(have, sizeof(have), signer->roles);
 	smsaudit_roles_format(want, sizeof(want), need);
-	return error_set(SMSAUDIT_EINVALID, "%s may not sign a %s record (roles: %s; needs one of: %s)",
-	                 signer->email, smsaudit_record_type_name(type), *have ? have : "none", want);
+	return error_set(SMSAUDIT_EINVALID, "%s may not sign %s %s record (roles: %s; needs one of: %s)",
+	                 signer->email, smsaudit_article(smsaudit_record_type_name(type)),
+	                 smsaudit_record_type_name(type), *have ? have : "none", want);
 }
 
 /* Sign one record (and optionally one more signed file) and commit them. */
@@ -537,6 +538,12 @@ int store_rewrite_sms(smsaudit_store *store, smsaudit_identity *signer, sms_edit
 	if (rc == 0)
 		rc = smsaudit_xml_parse_memory(&doc, b.ptr, b.size, SMS_PATH);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	/* A reason belongs to the version that states it, never to the next. */
+	xmlNodePtr old_reason = root ? smsaudit_xml_child(root, "change-reason") : NULL;
+	if (old_reason) {
+		xmlUnlinkNode(old_reason);
+		xmlFreeNode(old_reason);
+	}
 	if (rc == 0)
 		rc = edit(doc, root, root ? root->ns : NULL, u);
 	/* What verify would refuse is never written. */
@@ -574,6 +581,113 @@ static int commit_one(smsaudit_store *store, smsaudit_identity *signer, smsaudit
                       const char *summary, const char *action)
 {
 	return commit_signed(store, signer, rec, summary, action, NULL, NULL);
+}
+
+/* The valid anchor record naming a certification body's CA at head, or NULL
+ * (`st` must outlive the result). */
+static const smsaudit_record *body_anchor(const smsaudit_state *st, const char *fingerprint)
+{
+	const smsaudit_record *found = NULL;
+	for (size_t i = 0; i < smsaudit_state_record_count(st); i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (e.record && e.valid && e.record->type == SMSAUDIT_REC_ANCHOR &&
+		    (!fingerprint || strcmp(e.record->anchor.fingerprint, fingerprint) == 0))
+			found = e.record;
+	}
+	return found;
+}
+
+/* The same rule as the replay's (state.c, check_external_grant), at the door:
+ * a certificate from a body's CA holds the external-auditor role alone, and
+ * once a body's CA is named, external auditors' certificates come from one. */
+static int check_external_grant_input(smsaudit_store *store, const smsaudit_cert *cert, const char *email,
+                                      unsigned roles, time_t now)
+{
+	smsaudit_trust *org = NULL;
+	int rc = smsaudit_trust_new(&org);
+	if (rc == 0)
+		rc = smsaudit_trust_add(org, store->ca);
+	int from_org = rc == 0 && smsaudit_trust_check_cert(org, cert, now) == 0;
+	smsaudit_trust_free(org);
+	smsaudit_error_clear();
+	if (rc < 0)
+		return rc;
+	if (!from_org && roles != SMSAUDIT_ROLE_EXTERNAL_AUDITOR)
+		return error_set(SMSAUDIT_EINVALID, "the certificate for %s comes from a certification body's CA, which may "
+		                 "hold the external-auditor role only", email);
+	if (!from_org || !(roles & SMSAUDIT_ROLE_EXTERNAL_AUDITOR))
+		return 0;
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_record *a = body_anchor(st, NULL);
+	if (a)
+		rc = error_set(SMSAUDIT_EINVALID, "the certificate for %s comes from the organisation's CA; external auditors' "
+		               "certificates come from a certification body's CA since %s named %s's (%.16s): ask the "
+		               "auditor for theirs (smsaudit key request)", email, a->id, a->anchor.name,
+		               a->anchor.fingerprint);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+int smsaudit_store_add_anchor(char id_out[SMSAUDIT_ID_MAX], char fingerprint_out[65], smsaudit_store *store,
+                              smsaudit_identity *signer, const smsaudit_cert *ca, const char *name)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_ANCHOR);
+	if (rc < 0)
+		return rc;
+	if (!name || !*name)
+		return error_set(SMSAUDIT_EINVALID, "--name: name the certification body");
+	if ((rc = smsaudit_text_check("--name", name, 500)) < 0)
+		return rc;
+	if (!smsaudit_cert_is_ca(ca))
+		return error_set(SMSAUDIT_EINVALID, "--ca: not a CA certificate (basicConstraints CA:TRUE)");
+	char fp[65], org[65];
+	if ((rc = smsaudit_cert_fingerprint(fp, ca)) < 0 || (rc = smsaudit_cert_fingerprint(org, store->ca)) < 0)
+		return rc;
+	if (strcmp(fp, org) == 0)
+		return error_set(SMSAUDIT_EINVALID, "--ca: that is the organisation's own CA, not a certification body's");
+	time_t nb, na, now = smsaudit_now();
+	smsaudit_cert_validity(ca, &nb, &na);
+	if (now < nb || now >= na)
+		return error_set(SMSAUDIT_EINVALID, "--ca: the certificate is not valid now");
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_record *have = body_anchor(st, fp);
+	if (have)
+		rc = error_set(SMSAUDIT_EEXISTS, "%s's CA (%.16s) is already an anchor (%s)", have->anchor.name, fp, have->id);
+	smsaudit_state_free(st);
+	if (rc < 0)
+		return rc;
+	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
+	char anchor_path[200];
+	snprintf(anchor_path, sizeof(anchor_path), "%s/%s.pem", ANCHORS_DIR, fp);
+	smsaudit_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = SMSAUDIT_REC_ANCHOR;
+	rec.made_at = now;
+	rec.made_by = signer->email;
+	rec.anchor.name = (char *)name;
+	rec.anchor.roles = SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+	snprintf(rec.anchor.fingerprint, sizeof(rec.anchor.fingerprint), "%s", fp);
+	if ((rc = smsaudit_cert_to_pem(&pem, ca)) == 0 && (rc = smsaudit_record_new_id(rec.id, rec.type, now)) == 0) {
+		/* The record says what the anchor is for; the file beside it is what
+		 * signatures are checked against (trust/anchors/, signed too). */
+		rec.anchor.certificate = pem.ptr;
+		int have_file = smsaudit_repo_exists(store->repo, NULL, anchor_path);
+		smsaudit_error_clear();
+		char summary[700];
+		snprintf(summary, sizeof(summary), "anchor add: %s's CA %.16s for the external-auditor role", name, fp);
+		rc = commit_signed(store, signer, &rec, summary, "anchor-add", have_file ? NULL : anchor_path, &pem);
+	}
+	if (rc == 0) {
+		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+		memcpy(fingerprint_out, fp, 65);
+	}
+	smsaudit_buf_dispose(&pem);
+	return rc;
 }
 
 int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
@@ -616,6 +730,10 @@ int smsaudit_store_add_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 	}
 	if (valid_until && valid_until <= now)
 		return error_set(SMSAUDIT_EINVALID, "--valid-until is in the past");
+	if ((rc = check_external_grant_input(store, cert, email, roles, now)) < 0) {
+		smsaudit_buf_dispose(&anchor_pem);
+		return rc;
+	}
 	smsaudit_record rec;
 	memset(&rec, 0, sizeof(rec));
 	smsaudit_buf pem = SMSAUDIT_BUF_INIT;
@@ -1261,6 +1379,120 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 	}
 	if (rc == 0)
 		memcpy(id_out, rec.id, SMSAUDIT_ID_MAX);
+	smsaudit_state_free(st);
+	return rc;
+}
+
+/* Sign two records and commit them together (an amendment: the new
+ * evidence record and the supersede record that points to it). */
+static int commit_two(smsaudit_store *store, smsaudit_identity *signer, smsaudit_record *a, smsaudit_record *b,
+                      const char *summary, const char *action)
+{
+	smsaudit_txn *txn = NULL;
+	smsaudit_buf msg = SMSAUDIT_BUF_INIT;
+	stamp_acc acc;
+	memset(&acc, 0, sizeof(acc));
+	char ids[2][SMSAUDIT_ID_MAX];
+	memcpy(ids[0], a->id, SMSAUDIT_ID_MAX);
+	memcpy(ids[1], b->id, SMSAUDIT_ID_MAX);
+	int rc = smsaudit_txn_new(&txn, store->repo);
+	if (rc == 0)
+		rc = add_record(txn, a, signer->cert, signer->key, &acc);
+	if (rc == 0)
+		rc = add_record(txn, b, signer->cert, signer->key, &acc);
+	if (rc == 0)
+		rc = commit_message(&msg, summary, action, ids, 2, signer->name, signer->email, signer->fingerprint);
+	if (rc == 0)
+		rc = commit_stamped(store, txn, &acc, msg.ptr, signer->name, signer->email, a->made_at);
+	smsaudit_stamp_dispose(&acc.list);
+	smsaudit_txn_free(txn);
+	smsaudit_buf_dispose(&msg);
+	return rc;
+}
+
+int smsaudit_store_amend_evidence(char new_id_out[SMSAUDIT_ID_MAX], char supersede_id_out[SMSAUDIT_ID_MAX],
+                                  smsaudit_store *store, smsaudit_identity *signer, const char *evidence_id,
+                                  const smsaudit_evidence_amendment *am)
+{
+	int rc = require_role(signer, SMSAUDIT_REC_EVIDENCE);
+	if (rc == 0)
+		rc = require_role(signer, SMSAUDIT_REC_SUPERSEDE);
+	if (rc < 0)
+		return rc;
+	if (!am->title && !am->ncontrols && !am->set_kind && !am->set_period && !am->set_valid_until)
+		return error_set(SMSAUDIT_EINVALID, "nothing to amend: give --title, --control, --kind, --period or "
+		                 "--valid-until");
+	if (!am->reason || !*am->reason)
+		return error_set(SMSAUDIT_EINVALID, "--reason: say why the metadata is corrected");
+	if ((rc = smsaudit_text_check("--reason", am->reason, 500)) < 0)
+		return rc;
+	smsaudit_state *st = NULL;
+	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+		return rc;
+	const smsaudit_evidence_entry *e = NULL;
+	smsaudit_record ev, sup;
+	memset(&ev, 0, sizeof(ev));
+	memset(&sup, 0, sizeof(sup));
+	char where[80] = "";
+	if ((rc = load_active(&e, st, evidence_id)) == 0) {
+		const smsaudit_evidence_body *o = &e->record->evidence;
+		ev.type = SMSAUDIT_REC_EVIDENCE;
+		/* After the record it corrects, so the order of the two is sure. */
+		time_t now = smsaudit_now();
+		ev.made_at = now > e->record->made_at ? now : e->record->made_at + 1;
+		ev.made_by = signer->email;
+		ev.evidence = *o;
+		smsaudit_evidence_body *n = &ev.evidence;
+		if (am->title)
+			n->title = (char *)am->title;
+		if (am->ncontrols) {
+			n->controls = (char **)am->controls;
+			n->ncontrols = am->ncontrols;
+		}
+		if (am->set_kind)
+			n->kind = am->kind;
+		if (am->set_period) {
+			n->has_period = am->has_period;
+			n->period_from = am->has_period ? smsaudit_date_of(am->period_from) : 0;
+			n->period_to = am->has_period ? smsaudit_date_of(am->period_to) : 0;
+		}
+		if (am->set_valid_until)
+			n->valid_until = am->valid_until ? smsaudit_date_of(am->valid_until) : 0;
+		snprintf(where, sizeof(where), "evidence %s", e->record->id);
+		smsaudit_evidence_input in;
+		memset(&in, 0, sizeof(in));
+		in.where = where;
+		in.title = n->title;
+		in.kind = n->kind;
+		in.controls = (const char *const *)n->controls;
+		in.ncontrols = n->ncontrols;
+		in.has_period = n->has_period;
+		in.period_from = n->period_from;
+		in.period_to = n->period_to;
+		in.valid_until = n->valid_until;
+		in.note = n->note;
+		rc = check_input(store, &in);
+	}
+	if (rc == 0)
+		rc = smsaudit_record_new_id(ev.id, ev.type, ev.made_at);
+	if (rc == 0) {
+		sup.type = SMSAUDIT_REC_SUPERSEDE;
+		sup.made_at = ev.made_at;
+		sup.made_by = signer->email;
+		snprintf(sup.supersede.old_id, SMSAUDIT_ID_MAX, "%s", e->record->id);
+		snprintf(sup.supersede.new_id, SMSAUDIT_ID_MAX, "%s", ev.id);
+		sup.supersede.reason = (char *)am->reason;
+		rc = smsaudit_record_new_id(sup.id, sup.type, sup.made_at);
+	}
+	if (rc == 0) {
+		char summary[700];
+		snprintf(summary, sizeof(summary), "evidence amend: %s by %s (%s)", e->record->id, ev.id, am->reason);
+		rc = commit_two(store, signer, &ev, &sup, summary, "evidence-amend");
+	}
+	if (rc == 0) {
+		memcpy(new_id_out, ev.id, SMSAUDIT_ID_MAX);
+		memcpy(supersede_id_out, sup.id, SMSAUDIT_ID_MAX);
+	}
 	smsaudit_state_free(st);
 	return rc;
 }

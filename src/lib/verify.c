@@ -44,8 +44,10 @@ int smsaudit_verify(smsaudit_verification *out, smsaudit_store *store, const sms
 	unsigned flags = SMSAUDIT_STATE_REPORT_DAMAGE | (o->check_content ? SMSAUDIT_STATE_CHECK_CONTENT : 0) |
 	                 (o->full ? SMSAUDIT_STATE_NO_HISTORY_CACHE : SMSAUDIT_STATE_USE_CACHE);
 	smsaudit_state *st = NULL;
-	/* Only main has a checkpoint: the pin is of main's history. */
-	if (at_main && !o->full && (rc = load_since(&st, store, &out->commit, flags)) < 0)
+	/* The checkpoint is of main's history; a commit that continues it (main,
+	 * a merge sync is about to make, a push a server hook is judging) is
+	 * judged from it. Any other commit is replayed whole. */
+	if (!o->full && (rc = load_since(&st, store, &out->commit, flags)) < 0)
 		return rc;
 	if (st) {
 		out->since_checkpoint = 1;

@@ -104,7 +104,7 @@ test_internal_audit_concluded_by_an_internal_auditor_only() {
 	plan 2026-02-01T09:00:00Z internal 2026-02-10..2026-02-11 --lead ida@example.org --team eve@cb.example \
 		--clause 8.5.1.2 || return
 	ia=$AUDIT
-	refused "a internal audit is concluded by an internal auditor; eve@cb.example is not one" \
+	refused "an internal audit is concluded by an internal auditor; eve@cb.example is not one" \
 		2026-02-11T17:00:00Z --as eve@cb.example audit conclude "$ia" --dates 2026-02-10..2026-02-11 \
 		--recommendation none --summary "x"
 	at 2026-02-11T17:00:00Z --as ida@example.org audit conclude "$ia" --dates 2026-02-10..2026-02-11 \

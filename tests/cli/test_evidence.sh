@@ -299,7 +299,7 @@ test_supersede_and_withdraw() {
 	expect_rc 3
 	run --as ben@example.org evidence withdraw ev-20990101-0000000000000000 --reason nothing
 	expect_rc 3
-	expect_err "no evidence record"
+	expect_err "evidence 'ev-20990101-0000000000000000' does not exist"
 	run --as ben@example.org evidence withdraw "$v2"
 	expect_rc 2
 	expect_commits "$before"
@@ -337,7 +337,7 @@ test_import_errors_write_nothing() {
 	run --as ben@example.org evidence import "$TMPD/in/l1.csv"
 	expect_rc 4
 	expect_err "l1.csv:3: "
-	expect_err "missing.txt: No such file"
+	expect_err "file 'missing.txt' does not exist (looked for "
 	printf 'file,controls,kind,title\na.txt,8.6.1,memo,A\n' >"$TMPD/in/l2.csv"
 	run --as ben@example.org evidence import "$TMPD/in/l2.csv"
 	expect_rc 3

@@ -10,7 +10,7 @@ F1SAFE='"'"'"'=HYPERLINK(""http://x"",""y"")"'
 # an evidence title, a finding's statement, an audit's body and service.
 formula_repo() {
 	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git" SMSAUDIT_NOW=2026-01-05T09:00:00Z
-	"$SMSAUDIT" init "$TMPD/ev.git" --org "$F1" --scope s --name "-2+3" --email ada@example.org \
+	"$SMSAUDIT" init "$TMPD/ev.git" --org "$F1" --scope s --service "+cmd" --name "-2+3" --email ada@example.org \
 		>/dev/null 2>"$TMPD/e" || { fail "init: $(cat "$TMPD/e")"; return 1; }
 	add_people 2026-01-05T09:00:00Z "@SUM(A1):ida@example.org:internal-auditor" "Eve:eve@cb.example:external-auditor" ||
 		return 1

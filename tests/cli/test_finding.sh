@@ -113,7 +113,7 @@ test_minor_life_cycle_deadlines_and_register() {
 	expect_rc 0
 	expect_out_lines 2
 	head -1 "$out" >"$TMPD/header"
-	echo "number,id,grade,class,source,audit,clauses,raised_on,raised_by,statement,correction,cause_method,root_cause,actions,actions_open,verification,verified_on,verified_by,status,closed_on,closed_by,age_days,next_due,next_due_what,due_status,overdue" >"$TMPD/want"
+	echo "number,id,grade,class,source,audit,clauses,raised_on,raised_by,statement,correction,cause_method,root_cause,actions,actions_open,verification,verified_on,verified_by,status,closed_on,closed_by,age_days,next_due,next_due_what,due_status,overdue,withdrawn_on,withdrawn_by,withdrawn_reason" >"$TMPD/want"
 	cmp -s "$TMPD/header" "$TMPD/want" || fail "register header: $(cat "$TMPD/header")"
 	id=$(record_path finding- | sed 's|.*/||; s|\.xml$||')
 	i=0
@@ -278,7 +278,7 @@ test_misuse_is_refused_and_nothing_is_written() {
 	refused "--date: a finding cannot be raised on a future date" \
 		2026-02-01T10:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
 		--clause 8.5.1.2 --statement "s" --date 2026-02-02
-	refused "names audit audit-20260101-00000000deadbeef, which is not a recorded audit" \
+	refused "--audit: audit 'audit-20260101-00000000deadbeef' does not exist" \
 		2026-02-01T10:00:00Z --as ida@example.org finding raise --source internal-audit --grade minor \
 		--clause 8.5.1.2 --statement "s" --audit audit-20260101-00000000deadbeef
 	at 2026-02-01T10:00:00Z --as ida@example.org finding raise --source nowhere --grade minor --clause 8.5.1.2 --statement s

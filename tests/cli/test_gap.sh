@@ -56,7 +56,7 @@ test_assess_bad_input() {
 	before=$(commits)
 	run --as vic@example.org assess 8.6.1 --result partial --note "x"
 	expect_rc 3
-	expect_err "vic@example.org may not sign a assessment record"
+	expect_err "vic@example.org may not sign an assessment record"
 	expect_err_one_line
 	run --as ben@example.org assess 8.6 --result partial --note "x"
 	expect_rc 3
@@ -271,4 +271,25 @@ test_cache_never_changes_an_answer() {
 	run verify
 	expect_rc 1
 	cmp -s "$out" "$TMPD/cold.txt" || fail "verify from the cache said something else than verify --no-cache"
+}
+
+# A record of operation shows its period once the period is over; evidence of a
+# period that has not begun is evidence of nothing yet (any kind).
+test_gap_period_not_over_is_not_evidence() {
+	gap_repo || return
+	id=$(add_ev 2026-02-01T10:00:00Z 8.6.1 record "Incidents H1" --period 2026-01-01..2026-06-30) || return
+	run gap --at 2026-03-01 --explain 8.6.1
+	expect_rc 0
+	expect_out "8.6.1-a  NOT SATISFIED"
+	expect_out "$id not yet: its period runs until 2026-06-30"
+	run gap --at 2026-06-29 --explain 8.6.1
+	expect_out "8.6.1-a  NOT SATISFIED"
+	# the as-of date is a whole day: the period's last day ends with it
+	run gap --at 2026-06-30 --explain 8.6.1
+	expect_no_out "8.6.1-a  NOT SATISFIED"
+	pid=$(add_ev 2026-02-02T10:00:00Z 6.3 plan "SM plan 2027" --period 2027-01-01..2027-12-31) || return
+	run gap --at 2026-03-01 --explain 6.3
+	expect_out "$pid not yet: its period starts on 2027-01-01"
+	run gap --at 2027-01-01 --explain 6.3
+	expect_no_out "not yet"
 }

@@ -102,7 +102,7 @@ test_unknown_and_malformed_options_name_the_sub_command() {
 	run sms
 	expect_rc 2
 	expect_err_one_line
-	expect_err "needs a sub-command: show, set-grades, set-cycle"
+	expect_err "needs a sub-command: show, history, change, set-grades, set-cycle"
 }
 
 # One repository for several checks (each repository costs a second or two
@@ -258,7 +258,7 @@ test_help_for_commands_and_sub_commands() {
 	# The options line comes from the table the sub-command is parsed with.
 	expect_out "options: --reason, --effective, and the common --format"
 	run evidence get --help
-	expect_out "options: -o|--output, --force, --at, --commit, and the common"
+	expect_out "options: -o|--output, --force, --at, --commit, --pack, and the common"
 	run sms set-grades --help
 	expect_out "options: only the common --format, --repo, --keys, --as, --key"
 	run cycle plan-surveillance --help
@@ -277,7 +277,7 @@ test_help_for_commands_and_sub_commands() {
 	# A group's help is its sub-commands' usage lines, in order, then its text.
 	run help sms
 	expect_rc 0
-	expect_out "usage: smsaudit sms show [--format F]"
+	expect_out "usage: smsaudit sms show [--at DATE] [--format F]"
 	expect_out "       smsaudit sms set-grades FILE"
 	expect_out "       smsaudit sms set-cycle"
 }

@@ -121,7 +121,7 @@ test_viewer_cannot_add_evidence() {
 	echo x >"$TMPD/p.txt"
 	run --as v@example.org evidence add "$TMPD/p.txt" --control 5.2.1 --kind policy --title P
 	expect_rc 3
-	expect_err "may not sign a evidence record"
+	expect_err "may not sign an evidence record"
 }
 
 test_no_repository() {
@@ -167,7 +167,7 @@ test_external_auditor_certificate() {
 	echo x >"$TMPD/x.txt"
 	run --key "$TMPD/dana.key" evidence add "$TMPD/x.txt" --control 9.2 --kind report --title X
 	expect_rc 3
-	expect_err "may not sign a evidence record"
+	expect_err "may not sign an evidence record"
 	expect_verify_ok
 	# An anchor slipped in without a quality manager's signature is reported.
 	anchor=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main trust/anchors | grep '\.pem$')

@@ -126,4 +126,5 @@ test_server_hook() {
 	SMSAUDIT_REPO="$TMPD/b.git" run sync
 	expect_rc 0
 	expect_out "merged both, verified, pushed"
+	[ -x "$TMPD/server.git/hooks/post-receive" ] || fail "no executable post-receive hook"
 }

@@ -72,7 +72,7 @@ enum {
 	SAMPLE_ASSESSMENT, SAMPLE_FINDING,
 	SAMPLE_STEP_FIRST, SAMPLE_STEP_LAST = SAMPLE_STEP_FIRST + SMSAUDIT_STEP__COUNT - 1,
 	SAMPLE_AUDIT_PLAN, SAMPLE_AUDIT_START, SAMPLE_AUDIT_CONCLUDE,
-	SAMPLE_SEAL, SAMPLE_SMS,
+	SAMPLE_SEAL, SAMPLE_SMS, SAMPLE_CERTIFICATE, SAMPLE_ANCHOR,
 	SAMPLE__COUNT
 };
 
@@ -104,6 +104,12 @@ static inline void sample_record(smsaudit_record *r, int i)
 		snprintf(s->finding, sizeof(s->finding), SAMPLE_FINDING_ID);
 		s->kind = k;
 		s->text = "Done as described\nwith a second line";
+		/* Steps name the steps they came after: none (an older record), one, or two. */
+		static char *after[] = { SAMPLE_FINDING_ID, "step-20270202-00000000000000d1" };
+		if (k != SMSAUDIT_STEP_CORRECTION) {
+			s->after = after;
+			s->nafter = k == SMSAUDIT_STEP_CLOSED ? 2 : 1;
+		}
 		if (k == SMSAUDIT_STEP_CAUSE)
 			s->method = SMSAUDIT_CAUSE_FISHBONE;
 		if (k == SMSAUDIT_STEP_PLAN) {
@@ -259,6 +265,25 @@ static inline void sample_record(smsaudit_record *r, int i)
 		snprintf(r->id, sizeof(r->id), "sms-20270116-00000000000000f2");
 		r->made_at = sample_time("2027-01-16T09:00:00Z");
 		r->sms.xml = (char *)SAMPLE_SMS_DOC;
+		break;
+	case SAMPLE_CERTIFICATE:
+		r->type = SMSAUDIT_REC_CERTIFICATE;
+		snprintf(r->id, sizeof(r->id), "cert-20270420-00000000000000f3");
+		r->made_at = sample_time("2027-04-21T09:00:00Z");
+		r->certificate.number = "ITSM-2027-0042";
+		r->certificate.body = "Example Certification Ltd";
+		r->certificate.scope = "Managed hosting services\nfrom Leeds and Lyon";
+		r->certificate.issued = sample_date("2027-04-20");
+		r->certificate.expires = sample_date("2030-04-19");
+		break;
+	case SAMPLE_ANCHOR:
+		r->type = SMSAUDIT_REC_ANCHOR;
+		snprintf(r->id, sizeof(r->id), "anchor-20270110-00000000000000f4");
+		r->made_at = sample_time("2027-01-10T09:00:00Z");
+		r->anchor.name = "Example Certification Ltd";
+		r->anchor.roles = SMSAUDIT_ROLE_EXTERNAL_AUDITOR;
+		snprintf(r->anchor.fingerprint, sizeof(r->anchor.fingerprint), SAMPLE_HEX64);
+		r->anchor.certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 		break;
 	default:
 		break;

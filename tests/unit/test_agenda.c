@@ -28,7 +28,7 @@ static int setup(void **state)
 	smsaudit_store *store = NULL;
 	smsaudit_identity *ada = NULL;
 	setenv("SMSAUDIT_NOW", "2027-01-10T09:00:00Z", 1);
-	test_store_new(dir, "Agenda Test Ltd", cat, &store, &ada);
+	test_store_new_sited(dir, "Agenda Test Ltd", cat, &store, &ada, "Leeds");
 
 	setenv("SMSAUDIT_NOW", "2027-01-11T09:00:00Z", 1);
 	char paths[3][600];
@@ -80,6 +80,8 @@ static int setup(void **state)
 	ap.lead = "lead@cb.example";
 	ap.sites = sites;
 	ap.nsites = 1;
+	/* A plan names people of the repository: the lead is an external auditor. */
+	test_grant(store, ada, dir, "Lee Ad", "lead@cb.example", SMSAUDIT_ROLE_EXTERNAL_AUDITOR);
 	if (smsaudit_store_audit_plan(audit_id, store, ada, &ap) < 0)
 		fail_msg("audit plan: %s", smsaudit_error_last()->message);
 

@@ -8,7 +8,8 @@
 #include "samples.h"
 
 static const char *const prefixes[SMSAUDIT_REC__COUNT] = {
-	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms"
+	"person", "revoke", "ev", "supersede", "withdraw", "assess", "finding", "step", "audit", "seal", "sms", "cert",
+	"anchor"
 };
 
 static const char HEX64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -16,6 +17,36 @@ static const char HEX64B[] = "fedcba9876543210fedcba9876543210fedcba9876543210fe
 static const char COMMIT[] = "89abcdef0123456789abcdef0123456789abcdef";
 
 /* ---- ids and paths ---- */
+
+static const char *id_at(const void *set, size_t i)
+{
+	return ((const char *const *)set)[i];
+}
+
+/* The one resolver every command uses: the whole id, or a prefix of 4 or
+ * more characters that starts one id. */
+static void test_id_resolver(void **state)
+{
+	(void)state;
+	static const char *const ids[] = { "audit-20270301-aaaa000000000001", "audit-20270301-aaaa000000000002",
+	                                   "audit-20270402-bbbb000000000003", NULL };
+	size_t i = 99;
+	assert_int_equal(smsaudit_id_resolve(&i, "audit-20270402", ids, 4, id_at, "audit", NULL), 0);
+	assert_int_equal(i, 2);
+	assert_int_equal(smsaudit_id_resolve(&i, ids[1], ids, 4, id_at, "audit", NULL), 0);
+	assert_int_equal(i, 1);
+	assert_int_equal(smsaudit_id_resolve(&i, "audit-20270301", ids, 4, id_at, "audit", NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("audit 'audit-20270301' is ambiguous: it starts 2 ids");
+	assert_int_equal(smsaudit_id_resolve(&i, "aud", ids, 4, id_at, "audit", NULL), SMSAUDIT_EINVALID);
+	assert_error_contains("too short: give at least 4 characters");
+	assert_int_equal(smsaudit_id_resolve(&i, "audit-2099", ids, 4, id_at, "audit", "see list"), SMSAUDIT_ENOTFOUND);
+	assert_error_contains("audit 'audit-2099' does not exist (see list)");
+	assert_int_equal(smsaudit_id_resolve(&i, "", ids, 4, id_at, "audit", NULL), SMSAUDIT_ENOTFOUND);
+	assert_string_equal(smsaudit_article("assessment"), "an");
+	assert_string_equal(smsaudit_article("internal"), "an");
+	assert_string_equal(smsaudit_article("stage1"), "a");
+	assert_string_equal(smsaudit_article(""), "a");
+}
 
 static void test_new_id_every_type(void **state)
 {
@@ -750,7 +781,7 @@ static void test_parse_errors_name_the_file(void **state)
 	free(x);
 	/* The id's type and the body's disagree. */
 	x = replace_once(good, "id=\"ev-20270111", "id=\"assess-20270111");
-	refused(x, "id 'assess-20270111-a1b2c3d4e5f60718' does not match a evidence record");
+	refused(x, "id 'assess-20270111-a1b2c3d4e5f60718' does not match an evidence record");
 	free(x);
 	/* Schema violations: a kind not in the list, a missing element, an extra one, a bad id. */
 	x = replace_once(good, "<kind>register</kind>", "<kind>memo</kind>");
@@ -892,6 +923,8 @@ static const struct {
 	{ SAMPLE_AUDIT_CONCLUDE, "summary", "<summary>", "Expected is ( {urn:smsaudit:record:1}summary )" },
 	{ SAMPLE_SEAL, "pdf-sha256", "<pdf-sha256>", "Expected is ( {urn:smsaudit:record:1}pdf-sha256 )" },
 	{ SAMPLE_SMS, "description", "<organisation>", "Expected is ( {urn:smsaudit:record:1}organisation )" },
+	{ SAMPLE_CERTIFICATE, "number", "<number>", "Expected is ( {urn:smsaudit:record:1}number )" },
+	{ SAMPLE_ANCHOR, "name", "<name>", "Expected is ( {urn:smsaudit:record:1}name )" },
 };
 
 /* Take the field `field` of sample record r away. */
@@ -928,6 +961,8 @@ static void take_away(smsaudit_record *r, const char *field)
 		break;
 	case SMSAUDIT_REC_SEAL: r->seal.pdf_sha256[0] = '\0'; break;
 	case SMSAUDIT_REC_SMS: r->sms.xml = NULL; break;
+	case SMSAUDIT_REC_CERTIFICATE: r->certificate.number = NULL; break;
+	case SMSAUDIT_REC_ANCHOR: r->anchor.name = NULL; break;
 	default: fail_msg("no way to break a %s record", smsaudit_record_type_name(r->type));
 	}
 }
@@ -1228,6 +1263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_id_every_type),
 		cmocka_unit_test(test_malformed_ids),
+		cmocka_unit_test(test_id_resolver),
 		cmocka_unit_test(test_round_trip_person_revocation),
 		cmocka_unit_test(test_round_trip_evidence),
 		cmocka_unit_test(test_round_trip_supersede_withdraw_assessment),

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
+#include "smsaudit/packhtml.h"
 #include "smsaudit/report.h"
 
 #define DAY 86400
@@ -42,6 +43,9 @@ static const char every_kind_xml[] =
 	"  <section kind=\"mandatory-items\"/>\n"
 	"  <section kind=\"cycle-summary\" period=\"cycle\"/>\n"
 	"  <section kind=\"verification\"/>\n"
+	"  <section kind=\"audit-plan\"/>\n"
+	"  <section kind=\"previous-audit\"/>\n"
+	"  <section kind=\"evidence-matrix\" clauses=\"8.6\"/>\n"
 	"</report>\n";
 
 /* Everything the full model points to, as a parsed repository would give it. */
@@ -243,10 +247,11 @@ static int setup(void **state)
 	fx.sites[0] = "Leeds";
 	fx.surveillance.audit.sites = fx.sites;
 	fx.surveillance.audit.nsites = 1;
-	fx.audits[0] = (smsaudit_audit){ &fx.stage1, NULL, &fx.concluded, SMSAUDIT_AUDIT_CONCLUDED, date("2027-02-01"),
-		                         date("2027-02-02") };
-	fx.audits[1] = (smsaudit_audit){ &fx.surveillance, NULL, NULL, SMSAUDIT_AUDIT_PLANNED, date("2027-06-01"),
-		                         date("2027-06-02") };
+	fx.audits[0] = (smsaudit_audit){ .plan = &fx.stage1, .concluded = &fx.concluded,
+		                         .status = SMSAUDIT_AUDIT_CONCLUDED, .from = date("2027-02-01"),
+		                         .to = date("2027-02-02") };
+	fx.audits[1] = (smsaudit_audit){ .plan = &fx.surveillance, .status = SMSAUDIT_AUDIT_PLANNED,
+		                         .from = date("2027-06-01"), .to = date("2027-06-02") };
 
 	/* Evidence: a policy that verifies, incident records whose signature does not. */
 	fx.ev_controls[0] = "5.2.1";
@@ -423,6 +428,41 @@ static void full_model_renders_every_section(void **state)
 	smsaudit_buf_dispose(&pdf);
 }
 
+/* index.html: every clause, each evidence copy linked by its readable name,
+ * text escaped, nothing that runs, the same bytes for the same model. */
+static void index_html_from_the_model(void **state)
+{
+	(void)state;
+	smsaudit_pack_model m;
+	full(&m);
+	m.organisation = "Smith & <Sons>";
+	smsaudit_buf a = SMSAUDIT_BUF_INIT, b = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_pack_html(&a, &m), 0);
+	assert_int_equal(smsaudit_pack_html(&b, &m), 0);
+	assert_int_equal(a.size, b.size);
+	assert_memory_equal(a.ptr, b.ptr, a.size);
+	char *html = strndup(a.ptr, a.size);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "Smith &amp; &lt;Sons&gt;"));
+	assert_null(strstr(html, "<Sons>"));
+	assert_null(strstr(html, "<script"));
+	assert_non_null(strstr(html, "<a href=\"evidence/8.6.1/ev-20270301-00000000000000i1-file.txt\">"));
+	assert_non_null(strstr(html, "<a href=\"evidence/5.2.1/ev-20270301-00000000000000p1-file.txt\">"));
+	assert_non_null(strstr(html, "FAILED verification"));
+	assert_non_null(strstr(html, "id=\"clause-8.6.1\""));
+	assert_null(strstr(html, "DRAFT"));
+	m.draft = 1;
+	smsaudit_buf c = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_pack_html(&c, &m), 0);
+	char *draft = strndup(c.ptr, c.size);
+	assert_non_null(strstr(draft, "DRAFT — NOT SEALED"));
+	free(draft);
+	free(html);
+	smsaudit_buf_dispose(&a);
+	smsaudit_buf_dispose(&b);
+	smsaudit_buf_dispose(&c);
+}
+
 static void empty_model_renders(void **state)
 {
 	(void)state;
@@ -543,6 +583,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(full_model_renders_every_section),
+		cmocka_unit_test(index_html_from_the_model),
 		cmocka_unit_test(empty_model_renders),
 		cmocka_unit_test(missing_field_fails_cleanly),
 		cmocka_unit_test(window_follows_the_model),

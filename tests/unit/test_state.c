@@ -319,15 +319,19 @@ static void test_evidence_status_and_lookup(void **state)
 	/* Ambiguous: E2 and E3 were made on 2027-01-12. */
 	e = (const smsaudit_evidence_entry *)(uintptr_t)1;
 	assert_int_equal(smsaudit_state_find_evidence(&e, st, "ev-20270112"), SMSAUDIT_EINVALID);
-	assert_error_contains("'ev-20270112' matches 2 evidence records");
+	assert_error_contains("evidence 'ev-20270112' is ambiguous: it starts 2 ids");
 	assert_null(e);
 	assert_int_equal(smsaudit_state_find_evidence(&e, st, "ev-2027"), SMSAUDIT_EINVALID);
-	assert_error_contains("matches 5 evidence records");
+	assert_error_contains("is ambiguous: it starts 5 ids");
 
 	/* Unknown, too short to be a prefix, or not evidence at all. */
 	assert_int_equal(smsaudit_state_find_evidence(&e, st, "ev-20270111-0000000000000000"), SMSAUDIT_ENOTFOUND);
-	assert_error_contains("no evidence record 'ev-20270111-0000000000000000'");
-	assert_int_equal(smsaudit_state_find_evidence(&e, st, "ev-20"), SMSAUDIT_ENOTFOUND);
+	assert_error_contains("evidence 'ev-20270111-0000000000000000' does not exist");
+	/* The one resolver every command uses: any prefix of 4 characters or more. */
+	assert_int_equal(smsaudit_state_find_evidence(&e, st, "ev-20"), SMSAUDIT_EINVALID);
+	assert_error_contains("is ambiguous");
+	assert_int_equal(smsaudit_state_find_evidence(&e, st, "ev-"), SMSAUDIT_EINVALID);
+	assert_error_contains("evidence 'ev-' is too short: give at least 4 characters of its id");
 	assert_int_equal(smsaudit_state_find_evidence(&e, st, ""), SMSAUDIT_ENOTFOUND);
 	assert_int_equal(smsaudit_state_find_evidence(&e, st, sup), SMSAUDIT_ENOTFOUND);
 	assert_int_equal(smsaudit_state_find_evidence(&e, st, ben1), SMSAUDIT_ENOTFOUND);

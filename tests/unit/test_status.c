@@ -105,6 +105,8 @@ static int setup(void **state)
 	ap.planned_to = date("2027-04-13");
 	ap.body = "Example Certification Ltd";
 	ap.lead = "lead@cb.example";
+	/* A plan names people of the repository: the lead is an external auditor. */
+	test_grant(store, ada, dir, "Lee Ad", "lead@cb.example", SMSAUDIT_ROLE_EXTERNAL_AUDITOR);
 	if (smsaudit_store_audit_plan(audit_id, store, ada, &ap) < 0)
 		fail_msg("audit plan: %s", smsaudit_error_last()->message);
 

@@ -81,8 +81,13 @@ static inline void expect_date(time_t got, const char *want)
 
 /* A new repository in `dir`/ev.git (keys in `dir`/keys) with Ada Quinn as its
  * quality manager, at the clock SMSAUDIT_NOW says. */
-static inline void test_store_new(const char *dir, const char *org, const smsaudit_catalogue *cat,
-                                  smsaudit_store **store, smsaudit_identity **ada)
+/* The organisation's CA key of the last store test_store_new made ("" if none). */
+static char test_ca_key_path[512];
+
+/* A new repository in dir/ev.git with Ada as its quality manager; `site`
+ * (may be NULL) is the SMS's one site. */
+static inline void test_store_new_sited(const char *dir, const char *org, const smsaudit_catalogue *cat,
+                                        smsaudit_store **store, smsaudit_identity **ada, const char *site)
 {
 	char repo[600], keys[600];
 	snprintf(repo, sizeof(repo), "%s/ev.git", dir);
@@ -95,10 +100,43 @@ static inline void test_store_new(const char *dir, const char *org, const smsaud
 	o.email = "ada@example.org";
 	o.keys_dir = keys;
 	o.catalogue = cat;
+	const char *sites[] = { site };
+	if (site) {
+		o.sites = sites;
+		o.nsites = 1;
+	}
 	smsaudit_init_result res;
 	if (smsaudit_store_init(store, &o, &res) < 0)
 		fail_msg("init: %s", smsaudit_error_last()->message);
+	snprintf(test_ca_key_path, sizeof(test_ca_key_path), "%s", res.ca_key_path);
 	assert_int_equal(smsaudit_identity_load(ada, *store, res.person_key_path, NULL), 0);
+}
+
+static inline void test_store_new(const char *dir, const char *org, const smsaudit_catalogue *cat,
+                                  smsaudit_store **store, smsaudit_identity **ada)
+{
+	test_store_new_sited(dir, org, cat, store, ada, NULL);
+}
+
+/* Grant `email` the `roles`, with a key made here and a certificate from the
+ * CA of the store test_store_new made; signed by `qm`. */
+static inline void test_grant(smsaudit_store *store, smsaudit_identity *qm, const char *dir, const char *name,
+                              const char *email, unsigned roles)
+{
+	smsaudit_key *ca_key = NULL, *key = NULL;
+	smsaudit_cert *cert = NULL;
+	char key_path[700], id[SMSAUDIT_ID_MAX];
+	snprintf(key_path, sizeof(key_path), "%s/%s.key", dir, email);
+	assert_int_equal(smsaudit_key_load(&ca_key, test_ca_key_path, NULL), 0);
+	assert_int_equal(smsaudit_key_generate(&key), 0);
+	assert_int_equal(smsaudit_key_save(key, key_path, NULL), 0);
+	assert_int_equal(smsaudit_cert_issue(&cert, smsaudit_store_ca(store), ca_key, key, name, email,
+	                                     smsaudit_now() - 60, 365), 0);
+	if (smsaudit_store_add_person(id, store, qm, cert, NULL, name, email, roles, 0) < 0)
+		fail_msg("grant %s: %s", email, smsaudit_error_last()->message);
+	smsaudit_cert_free(cert);
+	smsaudit_key_free(key);
+	smsaudit_key_free(ca_key);
 }
 
 /* A finding raised by `who` against one clause (fails the test if refused). */

@@ -1,0 +1,22 @@
+/*
+ * smsaudit — a pack's index.html: the pack model as one static page an
+ * auditor opens in any browser, offline.
+ *
+ * It lists the pack (organisation, audit, as-of date, source commit, trust
+ * anchor), every assessable clause with its status and the evidence linked to
+ * it — each a link to its readable copy under evidence/ (the name
+ * smsaudit_pack_evidence_path gives), with its id, title, kind, period,
+ * signer, signing time, SHA-256 and whether it verifies — and the findings
+ * with their phase. No script, no style sheet or font from elsewhere, no
+ * network: links are relative paths inside the pack. Like the PDF it is a
+ * function of the model alone, so the same model gives the same bytes.
+ */
+#ifndef SMSAUDIT_PACKHTML_H
+#define SMSAUDIT_PACKHTML_H
+
+#include "common.h"
+#include "packmodel.h"
+
+int smsaudit_pack_html(smsaudit_buf *out, const smsaudit_pack_model *m);
+
+#endif
