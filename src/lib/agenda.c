@@ -224,14 +224,20 @@ static void join(char *buf, size_t size, char *const *v, size_t n, const char *s
 
 static unsigned audit_events(const smsaudit_audit *au)
 {
-	return au ? (unsigned)(au->started != NULL) + (unsigned)(au->concluded != NULL) + (unsigned)(au->rescheduled != NULL)
+	return au ? (unsigned)(au->started != NULL) + (unsigned)(au->concluded != NULL) +
+	                    (unsigned)(au->rescheduled != NULL) + (unsigned)(au->cancelled != NULL)
 	          : 0;
 }
 
+/* The audits in effect, then the cancelled ones: a cancelled audit stays in
+ * the calendar under its UID, CANCELLED with a higher SEQUENCE, so that a
+ * calendar that had it takes it out rather than keeping it for ever. */
 static int audits_add(smsaudit_agenda *ag)
 {
-	for (size_t i = 0; i < smsaudit_audits_count(ag->as); i++) {
-		const smsaudit_audit *au = smsaudit_audits_at(ag->as, i);
+	size_t live = smsaudit_audits_count(ag->as);
+	for (size_t i = 0; i < live + smsaudit_audits_cancelled_count(ag->as); i++) {
+		const smsaudit_audit *au =
+			i < live ? smsaudit_audits_at(ag->as, i) : smsaudit_audits_cancelled_at(ag->as, i - live);
 		const smsaudit_audit_body *b = &au->plan->audit;
 		char team[600], scope[600], sites[400], f[11], t[11];
 		join(team, sizeof(team), b->team, b->nteam, ", ");
@@ -255,7 +261,8 @@ static int audits_add(smsaudit_agenda *ag)
 			return SMSAUDIT_ENOMEM;
 		/* Concluding is what is due: after the last day, it is overdue; on
 		 * its days it is due now; before, due soon from the window. */
-		if (au->status == SMSAUDIT_AUDIT_CONCLUDED)
+		in.cancelled = au->cancelled != NULL;
+		if (au->status == SMSAUDIT_AUDIT_CONCLUDED || in.cancelled)
 			in.due = SMSAUDIT_DUE_MET;
 		else if (by_date(ag, au->to) == SMSAUDIT_DUE_OVERDUE)
 			in.due = SMSAUDIT_DUE_OVERDUE;

@@ -141,6 +141,13 @@ test_audit_cancel_and_reschedule() {
 	expect_out "$sv,surveillance,planned,"
 	run audit show "$sv"
 	expect_out "Cancelled  by ada@example.org: Planned in the wrong year"
+	# A calendar that had the audit takes it out: same UID, CANCELLED, a higher SEQUENCE.
+	run calendar
+	expect_rc 0
+	awk -v id="$sv" '/^BEGIN:VEVENT/ { e = "" } { e = e $0 "\n" } /^END:VEVENT/ && index(e, "UID:" id) { print e }' \
+		"$out" | tr -d '\r' >"$TMPD/ev.ics"
+	grep -q "^STATUS:CANCELLED" "$TMPD/ev.ics" || fail "the cancelled audit is not CANCELLED in the calendar: $(cat "$TMPD/ev.ics")"
+	grep -q "^SEQUENCE:[1-9]" "$TMPD/ev.ics" || fail "the cancelled audit's SEQUENCE did not grow"
 	refused "starts audit $sv, which was cancelled" 2027-03-01T09:00:00Z --as eve@cb.example audit start "$sv"
 	refused "cancels audit $sv, which was cancelled" 2026-02-12T09:00:00Z --as ada@example.org audit cancel "$sv" \
 		--reason again
