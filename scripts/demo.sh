@@ -267,7 +267,7 @@ say "Today: the surveillance pack (changes since stage 2 from the audit tags) an
 "$bin" --as ada@northwind.example pack "$surv" -o "$out/packs/surveillance"
 "$bin" --as ada@northwind.example pack "$recert" -o "$out/packs/recertification"
 
-say "Outputs for people without the tool: a calendar, reminders, spreadsheets, OSCAL"
+say "Outputs for people without the tool: a calendar, reminders, spreadsheets, a read-only site, OSCAL"
 o="$out/outputs"
 mkdir -p "$o/outbox"
 "$bin" calendar -o "$o/sms.ics"
@@ -280,6 +280,8 @@ cat "$o/outbox/ben@northwind.example.eml"
 "$bin" gap --format xlsx -o "$o/gap.xlsx"
 "$bin" cycle plan-surveillance --format xlsx -o "$o/rotation.xlsx"
 "$bin" audit programme --year "$(day 400 | cut -c1-4)" --format xlsx -o "$o/programme.xlsx"
+rm -rf "$o/site"
+"$bin" site -o "$o/site"
 for m in catalog assessment-results poam; do
 	"$bin" oscal "$m" -o "$o/oscal-$m.xml"
 	sh "$root/tests/oscal/validate.sh" "$m" "$o/oscal-$m.xml"
@@ -331,4 +333,5 @@ for p in stage1 stage2 surveillance recertification; do
 done
 echo "Calendar: $o/sms.ics; reminder mails: $o/outbox/"
 echo "Spreadsheets: $o/evidence.xlsx findings.xlsx gap.xlsx rotation.xlsx programme.xlsx"
+echo "Read-only site: $o/site/index.html"
 echo "OSCAL 1.2.2: $o/oscal-catalog.xml oscal-assessment-results.xml oscal-poam.xml"

@@ -21,6 +21,7 @@
 #include "packhtml.h"
 #include "report.h"
 #include "sample.h"
+#include "site.h"
 #include "pin.h"
 #include "verify.h"
 #include "stamp.h"

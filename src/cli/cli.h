@@ -270,6 +270,7 @@ int cmd_pack(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify_pack(cli_ctx *ctx, int argc, char **argv);
 int cmd_sample(cli_ctx *ctx, int argc, char **argv);
 int cmd_calendar(cli_ctx *ctx, int argc, char **argv);
+int cmd_site(cli_ctx *ctx, int argc, char **argv);
 int cmd_remind(cli_ctx *ctx, int argc, char **argv);
 int cmd_oscal(cli_ctx *ctx, int argc, char **argv);
 /* 'audit programme --year YYYY': the internal audits of a year and what they cover. */
@@ -285,7 +286,7 @@ extern const char cmd_catalogue_help[], cmd_init_help[], cmd_person_help[], cmd_
 	cmd_verify_help[], cmd_assess_help[], cmd_finding_help[], cmd_audit_help[], cmd_cycle_help[],
 	cmd_pack_help[], cmd_verify_pack_help[], cmd_sms_help[], cmd_tsa_help[], cmd_stamp_help[], cmd_clone_help[], cmd_sync_help[], cmd_hook_help[], cmd_gap_help[],
 	cmd_status_help[], cmd_calendar_help[], cmd_remind_help[], cmd_oscal_help[], cmd_sample_help[],
-	cmd_certificate_help[], cmd_key_help[], cmd_anchor_help[];
+	cmd_certificate_help[], cmd_key_help[], cmd_anchor_help[], cmd_site_help[];
 extern const cli_sub cmd_catalogue_subs[], cmd_person_subs[], cmd_evidence_subs[], cmd_finding_subs[],
 	cmd_audit_subs[], cmd_cycle_subs[], cmd_sms_subs[], cmd_tsa_subs[], cmd_oscal_subs[], cmd_hook_subs[],
 	cmd_certificate_subs[], cmd_key_subs[], cmd_anchor_subs[];

@@ -64,6 +64,8 @@ static const cli_command cli_commands[] = {
 	  cmd_sample_help, NULL },
 	{ "calendar", cmd_calendar, "An iCalendar file of everything due: audits, cycle, deadlines, expiry",
 	  cmd_calendar_help, NULL },
+	{ "site", cmd_site, "A read-only static site of the SMS at a date, for people without the tool",
+	  cmd_site_help, NULL },
 	{ "remind", cmd_remind, "What is overdue or due soon, per person; as mails for sendmail -t with --mail",
 	  cmd_remind_help, NULL },
 	{ "oscal", cmd_oscal, "NIST OSCAL 1.2.2 exports: catalog, assessment results (gap), POA&M (findings)",
