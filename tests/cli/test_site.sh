@@ -29,11 +29,13 @@ site_repo() {
 	expect_rc 0
 }
 
-# in_browser FILE: chromium's DOM of FILE in $TMPD/dom.html.
+# in_browser FILE: chromium's DOM of FILE in $TMPD/dom.html; the page logs
+# nothing to the console (a blocked load or a script error would).
 in_browser() {
-	HOME="$TMPD" timeout 60 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$1" \
-		>"$TMPD/dom.html" 2>/dev/null || { fail "chromium could not load $1"; return 1; }
+	HOME="$TMPD" timeout 60 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
+		--dump-dom "file://$1" >"$TMPD/dom.html" 2>"$TMPD/chromium.err" || { fail "chromium could not load $1"; return 1; }
 	grep -q '</html>' "$TMPD/dom.html" || { fail "chromium gave no page for $1"; return 1; }
+	! grep -q ':CONSOLE' "$TMPD/chromium.err" || fail "$1 logs to the console: $(grep ':CONSOLE' "$TMPD/chromium.err" | head -1)"
 }
 
 test_site_pages_and_links() {
