@@ -149,9 +149,15 @@ static int diff_versions(change_list *l, const smsaudit_record *r, const version
 			smsaudit_date_format(d, b->certification_decision);
 		if (b->certificate_expiry)
 			smsaudit_date_format(x, b->certificate_expiry);
-		rc = add(l, r, "cycle", why, "decision %s, expiry %s, %d surveillances, internal audits within %d months, "
-		         "%zu pins", d[0] ? d : "none", x[0] ? x : "none", b->surveillances, b->internal_audit_months,
-		         b->npins);
+		/* 0 surveillances in the policy means the default: one a year before the expiry. */
+		char sv[40];
+		if (b->surveillances)
+			snprintf(sv, sizeof(sv), "%d surveillance%s", b->surveillances, b->surveillances == 1 ? "" : "s");
+		else
+			snprintf(sv, sizeof(sv), "a surveillance a year");
+		rc = add(l, r, "cycle", why, "decision %s, expiry %s, %s, internal audits within %d months, %zu pin%s",
+		         d[0] ? d : "none", x[0] ? x : "none", sv, b->internal_audit_months, b->npins,
+		         b->npins == 1 ? "" : "s");
 	}
 	int grades = a->ngrades != b->ngrades;
 	for (size_t i = 0; !grades && i < a->ngrades; i++)
