@@ -714,6 +714,30 @@ _Static_assert(sizeof(smsaudit_audit_event) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(smsaudit_audit_type) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(smsaudit_recommendation) == sizeof(unsigned), "enum size");
 
+/* <roles><role>…</role>…</roles>: the roles of a grant or an anchor. */
+static void add_roles(xmlNodePtr body, xmlNsPtr ns, unsigned flags)
+{
+	xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
+	for (size_t i = 0; i < NROLES; i++)
+		if (flags & role_names[i].flag)
+			add_text(roles, ns, "role", role_names[i].name);
+}
+
+/* The schema has vouched for every name; one it would not know adds nothing. */
+static unsigned parse_roles(xmlNodePtr body)
+{
+	unsigned flags = 0;
+	xmlNodePtr roles = smsaudit_xml_child(body, "roles");
+	for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
+		char *role = smsaudit_xml_text_exact(c);
+		unsigned f = 0;
+		if (role && smsaudit_roles_parse(&f, role) == 0)
+			flags |= f;
+		free(role);
+	}
+	return flags;
+}
+
 /* ---- person: a person and the roles granted to them ---- */
 
 static const record_field person_fields[] = {
@@ -731,10 +755,7 @@ static int person_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec
 	const smsaudit_person_body *p = &rec->person;
 	add_text(body, ns, "name", p->name);
 	add_text(body, ns, "email", p->email);
-	xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
-	for (size_t i = 0; i < NROLES; i++)
-		if (p->roles & role_names[i].flag)
-			add_text(roles, ns, "role", role_names[i].name);
+	add_roles(body, ns, p->roles);
 	add_time(body, ns, "valid-from", p->valid_from);
 	if (p->valid_until)
 		add_time(body, ns, "valid-until", p->valid_until);
@@ -749,14 +770,7 @@ static int person_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	smsaudit_person_body *p = &rec->person;
 	p->name = child_text(body, "name");
 	p->email = child_text(body, "email");
-	xmlNodePtr roles = smsaudit_xml_child(body, "roles");
-	for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
-		char *role = smsaudit_xml_text_exact(c);
-		unsigned f = 0;
-		if (role && smsaudit_roles_parse(&f, role) == 0)
-			p->roles |= f;
-		free(role);
-	}
+	p->roles = parse_roles(body);
 	p->valid_from = child_time(body, "valid-from");
 	p->valid_until = child_time(body, "valid-until");
 	copy_hex(p->fingerprint, child_text(body, "fingerprint"));
@@ -1382,10 +1396,7 @@ static int anchor_write(xmlNodePtr body, xmlNsPtr ns, const smsaudit_record *rec
 {
 	const smsaudit_anchor_body *a = &rec->anchor;
 	add_text(body, ns, "name", a->name);
-	xmlNodePtr roles = xmlNewChild(body, ns, (const xmlChar *)"roles", NULL);
-	for (size_t i = 0; i < NROLES; i++)
-		if (a->roles & role_names[i].flag)
-			add_text(roles, ns, "role", role_names[i].name);
+	add_roles(body, ns, a->roles);
 	add_text(body, ns, "fingerprint", a->fingerprint);
 	add_text(body, ns, "certificate", a->certificate);
 	return 0;
@@ -1396,14 +1407,7 @@ static int anchor_parse(smsaudit_record *rec, xmlNodePtr body, const char *name)
 	(void)name;
 	smsaudit_anchor_body *a = &rec->anchor;
 	a->name = child_text(body, "name");
-	xmlNodePtr roles = smsaudit_xml_child(body, "roles");
-	for (xmlNodePtr c = smsaudit_xml_first_element(roles); c; c = smsaudit_xml_next_element(c)) {
-		char *role = smsaudit_xml_text_exact(c);
-		unsigned f = 0;
-		if (role && smsaudit_roles_parse(&f, role) == 0)
-			a->roles |= f;
-		free(role);
-	}
+	a->roles = parse_roles(body);
 	copy_hex(a->fingerprint, child_text(body, "fingerprint"));
 	a->certificate = child_text(body, "certificate");
 	return 0;
