@@ -1006,6 +1006,30 @@ static int not_compared(const char *path)
 	return strcmp(path, MANIFEST_SIG) == 0 || strcmp(path, MANIFEST_TSR) == 0;
 }
 
+/* DIR's manifest, read, parsed and validated: the files it lists, and what it
+ * says of the pack in `chk`. "DIR: this is not a pack: ..." when it cannot be. */
+static int manifest_load(file_list *listed, smsaudit_pack_check *chk, const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
+	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	smsaudit_xml_schema *schema = NULL;
+	int rc = file_read_all(&mb, path, MAX_MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
+	if (rc == 0)
+		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
+	if (rc == 0)
+		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
+	if (rc == 0)
+		rc = read_manifest(listed, chk, doc);
+	smsaudit_xml_schema_free(schema);
+	xmlFreeDoc(doc);
+	smsaudit_buf_dispose(&mb);
+	return rc < 0 ? error_prefix(rc, "%s: this is not a pack", dir) : 0;
+}
+
 int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_store *store, const char *dir,
                             const char *definition, smsaudit_pack_problem_fn fn, void *u)
 {
@@ -1018,21 +1042,8 @@ int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_
 	close(dfd);
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
-	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
-	xmlDocPtr doc = NULL;
-	smsaudit_xml_schema *schema = NULL;
 	file_list listed = { NULL, 0, 0 }, a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
-	rc = file_read_all(&mb, path, MAX_MANIFEST);
-	if (rc == 0)
-		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
-	if (rc == 0)
-		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
-	if (rc == 0)
-		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
-	if (rc == 0)
-		rc = read_manifest(&listed, out, doc);
-	if (rc < 0)
-		rc = error_prefix(rc, "%s: this is not a pack", dir);
+	rc = manifest_load(&listed, out, dir);
 	smsaudit_pack_options o = SMSAUDIT_PACK_OPTIONS_INIT;
 	o.audit = out->audit;
 	o.commit = out->commit;
@@ -1093,9 +1104,6 @@ int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_
 	files_free(&listed);
 	files_free(&a);
 	files_free(&b);
-	smsaudit_xml_schema_free(schema);
-	xmlFreeDoc(doc);
-	smsaudit_buf_dispose(&mb);
 	return rc;
 }
 
@@ -1153,23 +1161,10 @@ int smsaudit_pack_view_open(smsaudit_pack_view **out, const char *dir)
 		return error_oom();
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
-	smsaudit_buf mb = SMSAUDIT_BUF_INIT;
-	xmlDocPtr doc = NULL;
-	smsaudit_xml_schema *schema = NULL;
 	file_list listed = { NULL, 0, 0 };
 	smsaudit_pack_check chk;
 	memset(&chk, 0, sizeof(chk));
-	rc = file_read_all(&mb, path, MAX_MANIFEST);
-	if (rc == 0)
-		rc = smsaudit_xml_parse_memory(&doc, mb.ptr, mb.size, MANIFEST);
-	if (rc == 0)
-		rc = smsaudit_xml_schema_builtin(&schema, "manifest.xsd");
-	if (rc == 0)
-		rc = smsaudit_xml_schema_validate(schema, doc, MANIFEST);
-	if (rc == 0)
-		rc = read_manifest(&listed, &chk, doc);
-	if (rc < 0)
-		rc = error_prefix(rc, "%s: this is not a pack", dir);
+	rc = manifest_load(&listed, &chk, dir);
 	if (rc == 0 && smsaudit_date_parse(&v->as_of, chk.as_of) < 0)
 		rc = error_set(SMSAUDIT_EINVALID, "%s: as-of '%s' is not a date", path, chk.as_of);
 	snprintf(v->commit, sizeof(v->commit), "%s", chk.commit);
@@ -1205,9 +1200,6 @@ int smsaudit_pack_view_open(smsaudit_pack_view **out, const char *dir)
 	smsaudit_txn_free(txn);
 	smsaudit_repo_free(repo);
 	files_free(&listed);
-	smsaudit_xml_schema_free(schema);
-	xmlFreeDoc(doc);
-	smsaudit_buf_dispose(&mb);
 	if (rc < 0) {
 		smsaudit_pack_view_free(v);
 		return rc;
