@@ -36,7 +36,11 @@ endif
 
 ALL_CFLAGS := -std=c11 $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc/lib \
               $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS := $(SAN_LDFLAGS) $(LDFLAGS)
+# The library reads libgit2's CA bundle on the first remote operation rather
+# than at every start (src/lib/cacerts.c): the program's own
+# mbedtls_x509_crt_parse_file has to be visible to libgit2.
+CACERTS_LDFLAGS := -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
+ALL_LDFLAGS := $(SAN_LDFLAGS) $(CACERTS_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(wildcard src/lib/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "cacerts.h"
 #include "internal.h"
 #include "repo_internal.h"
 #include "packfile.h"
@@ -76,7 +77,10 @@ static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 
 static void git_setup(void)
 {
+	/* The CA bundle waits for the first remote operation (cacerts.c). */
+	cacerts_defer_begin();
 	git_libgit2_init();
+	cacerts_defer_end();
 	/* Objects are written by us, never read from a work tree: check what we
 	 * write. Objects read back keep libgit2's hash check (its default): a
 	 * tree whose bytes do not match its id must not steer the history walk.
@@ -2747,6 +2751,7 @@ int smsaudit_repo_clone(smsaudit_repo **out, const char *url, const char *dir)
 	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION); /* libgit2's _INIT macros trip -Wextra */
 	opts.bare = 1;
 	opts.checkout_branch = "main";
+	(void)cacerts_load(); /* a failure shows as libgit2's certificate error */
 	git_repository *g = NULL;
 	if (git_clone(&g, url, dir, &opts) < 0) {
 		int rc = error_set(SMSAUDIT_EIO, "cannot clone %s: %s", url, git_reason());
@@ -2792,6 +2797,7 @@ int smsaudit_repo_fetch(smsaudit_sync_refs *out, smsaudit_repo *repo, const char
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	int rc = 0;
+	(void)cacerts_load(); /* a failure shows as libgit2's certificate error */
 	if (git_remote_fetch(remote, &refspecs, &fo, "smsaudit sync") < 0)
 		rc = error_set(SMSAUDIT_EIO, "cannot fetch from %s: %s", git_remote_url(remote), git_reason());
 	git_remote_free(remote);
@@ -2920,6 +2926,8 @@ int smsaudit_repo_push(smsaudit_repo *repo, const char *remote_name)
 	po.callbacks.push_update_reference = push_status;
 	po.callbacks.payload = &p;
 	git_strarray refspecs = { p.specs, p.n };
+	if (rc == 0)
+		(void)cacerts_load(); /* a failure shows as libgit2's certificate error */
 	if (rc == 0 && git_remote_push(remote, &refspecs, &po) < 0)
 		rc = error_set(SMSAUDIT_EIO, "cannot push to %s: %s", git_remote_url(remote), git_reason());
 	if (rc == 0 && p.refused[0])

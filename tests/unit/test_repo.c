@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <git2.h>
+#include "cacerts.h"
 #include "internal.h"
 #include "repo_internal.h"
 #include "testutil.h"
@@ -56,6 +57,44 @@ static int count_cb(const char *path, const smsaudit_oid *blob, void *u)
 	(void)blob;
 	(*(int *)u)++;
 	return 0;
+}
+
+/* The CA bundle libgit2 parses at init (Debian's mbedTLS build) is only
+ * noted there, and parsed once, when a remote operation asks for it. Runs
+ * first: nothing before it has initialised libgit2 in this process. */
+static void ca_bundle_waits_for_a_remote(void **state)
+{
+	(void)state;
+	static const char bundle[] = "/etc/ssl/certs/ca-certificates.crt";
+	if (access(bundle, R_OK) != 0 || !(git_libgit2_features() & GIT_FEATURE_HTTPS))
+		skip();
+	smsaudit_repo *r = NULL;
+	assert_int_equal(smsaudit_repo_init(&r, repo_path), 0);
+	smsaudit_repo_free(r);
+	assert_int_equal(cacerts_parses(), 0);
+	assert_true(cacerts_deferred());
+	/* What clone, fetch and push call first: the bundle parses, once. */
+	assert_int_equal(cacerts_load(), 0);
+	assert_int_equal(cacerts_parses(), 1);
+	assert_false(cacerts_deferred());
+	assert_int_equal(cacerts_load(), 0);
+	assert_int_equal(cacerts_parses(), 1);
+	/* Anything else asking mbedTLS for a file still gets it parsed. */
+	assert_int_equal(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, bundle, NULL), 0);
+	assert_int_equal(cacerts_parses(), 2);
+	/* A file that is no bundle is refused as libgit2 refuses it. */
+	char junk[128];
+	snprintf(junk, sizeof(junk), "%s/junk.crt", dir);
+	FILE *f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("not a certificate\n", f);
+	fclose(f);
+	assert_true(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, junk, NULL) < 0);
+	assert_int_equal(cacerts_parses(), 3);
+	assert_int_equal(unlink(junk), 0);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", repo_path);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void init_commit_read(void **state)
@@ -672,6 +711,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ca_bundle_waits_for_a_remote),
 		cmocka_unit_test(init_commit_read),
 		cmocka_unit_test(append_only),
 		cmocka_unit_test(stream_content),
