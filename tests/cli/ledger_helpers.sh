@@ -35,16 +35,23 @@ ledger_repo() {
 		SMSAUDIT_NOW=$1
 		export SMSAUDIT_NOW
 	fi
-	make_repo || { unset SMSAUDIT_NOW; return 1; }
+	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git"
+	fixture ledger_repo ledger_repo_afresh EV1 EV2 EV1_PATH EV2_PATH EV1_SHA
+	lr_rc=$?
+	unset SMSAUDIT_NOW
+	return $lr_rc
+}
+
+ledger_repo_afresh() {
+	make_repo || return 1
 	echo "Incident export" >"$TMPD/inc.txt"
 	echo "Change records" >"$TMPD/chg.txt"
 	"$SMSAUDIT" --as ben@example.org evidence add "$TMPD/inc.txt" --control 8.6.1 --kind record \
-		--title Incidents >"$TMPD/add.out" 2>&1 || { fail "evidence add: $(cat "$TMPD/add.out")"; unset SMSAUDIT_NOW; return 1; }
+		--title Incidents >"$TMPD/add.out" 2>&1 || { fail "evidence add: $(cat "$TMPD/add.out")"; return 1; }
 	EV1=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$TMPD/add.out")
 	"$SMSAUDIT" --as ben@example.org evidence add "$TMPD/chg.txt" --control 8.5.1.2 --kind record \
-		--title Changes >"$TMPD/add.out" 2>&1 || { fail "evidence add: $(cat "$TMPD/add.out")"; unset SMSAUDIT_NOW; return 1; }
+		--title Changes >"$TMPD/add.out" 2>&1 || { fail "evidence add: $(cat "$TMPD/add.out")"; return 1; }
 	EV2=$(sed -n 's/^\(ev-[0-9a-f-]*\) .*/\1/p' "$TMPD/add.out")
-	unset SMSAUDIT_NOW
 	EV1_PATH=$(record_path "$EV1")
 	EV2_PATH=$(record_path "$EV2")
 	EV1_SHA=$(repo_cat "$EV1_PATH" | sed -n 's/.*sha256="\([0-9a-f]*\)".*/\1/p')

@@ -1,14 +1,69 @@
 # Helpers for tests that need an evidence repository (sourced by test files).
 
 # A fresh repository in $TMPD/ev.git with Ada (quality manager) and Ben
-# (process owner); keys in $TMPD/keys. Extra arguments go to init.
+# (process owner); keys in $TMPD/keys. Extra arguments go to init (and then
+# it is made afresh, never copied: see fixture).
 make_repo() {
 	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git"
+	if [ $# -gt 0 ]; then
+		make_repo_afresh "$@"
+		return
+	fi
+	fixture make_repo make_repo_afresh
+}
+
+make_repo_afresh() {
 	"$SMSAUDIT" init "$TMPD/ev.git" --org "Example Services Ltd" --scope "Managed hosting" \
 		--service Hosting --site Leeds --name "Ada Quinn" --email ada@example.org "$@" >/dev/null 2>"$TMPD/init.err" \
 		|| { fail "init failed: $(cat "$TMPD/init.err")"; return 1; }
 	"$SMSAUDIT" --as ada@example.org person add --name "Ben Ortiz" --email ben@example.org \
 		--role process-owner >/dev/null 2>"$TMPD/init.err" || { fail "person add failed: $(cat "$TMPD/init.err")"; return 1; }
+}
+
+# fixture NAME FUNCTION [VARIABLE...]: what FUNCTION leaves in $TMPD (the
+# repository, keys, user configuration, files) and the VARIABLEs it sets, made
+# once per run of make check and binary (scripts/run-tests sets
+# SMSAUDIT_FIXTURES), for the clock it is made at (SMSAUDIT_NOW, or the real
+# hour), and copied into each test's own $TMPD: the same files the function
+# would have made, without its processes. The first test to need one makes it
+# (the others wait for it); each test gets a copy of its own, so tests stay
+# independent. Without SMSAUDIT_FIXTURES, FUNCTION simply runs.
+fixture() {
+	fx_name=$1 fx_fn=$2
+	shift 2
+	if [ -z "${SMSAUDIT_FIXTURES:-}" ]; then
+		"$fx_fn"
+		return
+	fi
+	fx_clock=${SMSAUDIT_NOW:-now-$(date -u +%Y%m%d%H)}
+	fx="$SMSAUDIT_FIXTURES/$(printf '%s' "$SMSAUDIT" | cksum | cut -d' ' -f1)-$fx_name-$(printf '%s' "$fx_clock" | tr -c 'A-Za-z0-9-' _)"
+	mkdir -p "$SMSAUDIT_FIXTURES" || return 1
+	# Made under a lock, in a folder of its own, by a subshell: a failure
+	# there leaves no fixture, and this test then runs FUNCTION itself and
+	# reports the failure as it always did.
+	(
+		flock 9 || exit 1
+		[ -f "$fx/done" ] && exit 0
+		rm -rf "$fx" && mkdir -p "$fx/files" || exit 1
+		TMPD="$fx/files" SMSAUDIT_CONFIG="$fx/files/config" SMSAUDIT_KEYS="$fx/files/keys" SMSAUDIT_REPO="$fx/files/ev.git"
+		export TMPD SMSAUDIT_CONFIG SMSAUDIT_KEYS SMSAUDIT_REPO
+		T_FAILED=0
+		fx_self=$fx # FUNCTION may use fixtures of its own
+		"$fx_fn" >/dev/null 2>&1 && [ "$T_FAILED" = 0 ] || exit 1
+		for v in "$@"; do
+			eval "printf '%s=%s\\n' \"\$v\" \"'\$$v'\""
+		done >"$fx_self/vars" || exit 1
+		realpath "$fx_self/files/ev.git" >"$fx_self/repo-path" && : >"$fx_self/done"
+	) 9>"$fx.lock" && [ -f "$fx/done" ] || { "$fx_fn"; return; }
+	cp -a "$fx/files/." "$TMPD/" || { fail "cannot copy the fixture $fx_name"; return 1; }
+	. "$fx/vars"
+	# The user configuration knows the repository by its folder (pin.c):
+	# the copy's entry is renamed for the copy's folder.
+	fx_old=$(printf '%s' "$(cat "$fx/repo-path")" | sha256sum | cut -c1-40)
+	fx_new=$(printf '%s' "$(realpath "$TMPD/ev.git")" | sha256sum | cut -c1-40)
+	if [ -f "$TMPD/config/places/$fx_old" ] && [ "$fx_old" != "$fx_new" ]; then
+		mv "$TMPD/config/places/$fx_old" "$TMPD/config/places/$fx_new" || { fail "fixture $fx_name: place"; return 1; }
+	fi
 }
 
 commits() {

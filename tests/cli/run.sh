@@ -57,7 +57,11 @@ binary
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log" "$log.list"' EXIT
+# Shared set-ups, made once for this run (repo_helpers.sh, fixture).
+fixtures=$(mktemp -d)
+SMSAUDIT_FIXTURES=${SMSAUDIT_FIXTURES:-$fixtures}
+export SMSAUDIT_FIXTURES
+trap 'rm -f "$log" "$log.list"; rm -rf "$fixtures"' EXIT
 list >"$log.list"
 while read -r file t; do
 	if one "$file" "$t" </dev/null >"$log" 2>&1; then
