@@ -21,7 +21,8 @@ make_repo_afresh() {
 }
 
 # fixture NAME FUNCTION [VARIABLE...]: what FUNCTION leaves in $TMPD (the
-# repository, keys, user configuration, files) and the VARIABLEs it sets, made
+# repository, keys, user configuration, files) and the VARIABLEs it sets
+# (exported when set, unset when not: list those it exports too), made
 # once per run of make check and binary (scripts/run-tests sets
 # SMSAUDIT_FIXTURES), for the clock it is made at (SMSAUDIT_NOW, or the real
 # hour), and copied into each test's own $TMPD: the same files the function
@@ -51,12 +52,18 @@ fixture() {
 		fx_self=$fx # FUNCTION may use fixtures of its own
 		"$fx_fn" >/dev/null 2>&1 && [ "$T_FAILED" = 0 ] || exit 1
 		for v in "$@"; do
-			eval "printf '%s=%s\\n' \"\$v\" \"'\$$v'\""
+			if eval "[ -n \"\${$v+set}\" ]"; then
+				eval "printf 'export %s=%s\\n' \"\$v\" \"'\$$v'\""
+			else
+				printf 'unset %s\n' "$v"
+			fi
 		done >"$fx_self/vars" || exit 1
 		realpath "$fx_self/files/ev.git" >"$fx_self/repo-path" && : >"$fx_self/done"
 	) 9>"$fx.lock" && [ -f "$fx/done" ] || { "$fx_fn"; return; }
 	cp -a "$fx/files/." "$TMPD/" || { fail "cannot copy the fixture $fx_name"; return 1; }
 	. "$fx/vars"
+	# Every fixture is a repository made by make_repo: its variables, for the copy.
+	export SMSAUDIT_KEYS="$TMPD/keys" SMSAUDIT_REPO="$TMPD/ev.git"
 	# The user configuration knows the repository by its folder (pin.c):
 	# the copy's entry is renamed for the copy's folder.
 	fx_old=$(printf '%s' "$(cat "$fx/repo-path")" | sha256sum | cut -c1-40)

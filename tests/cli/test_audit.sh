@@ -3,6 +3,10 @@
 . "$ROOT/tests/cli/repo_helpers.sh"
 
 audit_repo() {
+	fixture audit_repo audit_repo_afresh COLUMNS
+}
+
+audit_repo_afresh() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
 	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \

@@ -6,6 +6,10 @@
 . "$ROOT/tests/cli/repo_helpers.sh"
 
 corr_repo() {
+	fixture corr_repo corr_repo_afresh COLUMNS
+}
+
+corr_repo_afresh() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo --site York || return 1
 	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \

@@ -4,6 +4,10 @@
 . "$ROOT/tests/cli/repo_helpers.sh"
 
 cycle_repo() {
+	fixture cycle_repo cycle_repo_afresh COLUMNS
+}
+
+cycle_repo_afresh() {
 	export COLUMNS=250
 	# The cycle runs past 2029: keys valid for ten years.
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo --cert-days 3650 || return 1

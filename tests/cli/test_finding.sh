@@ -8,6 +8,10 @@
 # (external auditor), Pat (process owner and internal auditor), and one record
 # of change management, so 8.5.1.2 is conformant on evidence alone.
 finding_repo() {
+	fixture finding_repo finding_repo_afresh COLUMNS EV
+}
+
+finding_repo_afresh() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
 	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \

@@ -15,6 +15,10 @@ add_ev() {
 # A small repository: 9.2 fully covered, 9.3 minutes from a year before, a policy
 # valid until 2026-02-15, and a history over three months for the trend.
 gap_repo() {
+	fixture gap_repo gap_repo_afresh COLUMNS
+}
+
+gap_repo_afresh() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2025-12-01T09:00:00Z make_repo || return 1
 	add_ev 2025-12-05T10:00:00Z 9.2 plan "Internal audit programme 2026" >/dev/null || return 1

@@ -26,6 +26,10 @@ ok() {
 # Ada (quality manager), Ben (process owner), Ida (internal auditor), Eve
 # (external auditor); one evidence record, $EV.
 options_repo() {
+	fixture options_repo options_repo_afresh COLUMNS EV
+}
+
+options_repo_afresh() {
 	export COLUMNS=250
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
 	add_people 2026-01-05T09:05:00Z "Ida Ng:ida@example.org:internal-auditor" \

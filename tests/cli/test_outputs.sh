@@ -7,6 +7,10 @@
 # an incident record, a minor nonconformity with an action owned by Ben due
 # 2026-03-15, and a stage 1 audit planned for 2026-04-20..21.
 outputs_repo() {
+	fixture outputs_repo outputs_repo_afresh
+}
+
+outputs_repo_afresh() {
 	SMSAUDIT_NOW=2026-01-05T09:00:00Z make_repo || return 1
 	add_people 2026-01-05T09:10:00Z "Ida Park:ida@example.org:internal-auditor" \
 		"Eve Cole:eve@cb.example:external-auditor" || return 1
