@@ -112,16 +112,22 @@ $(TSA_SERVER): tests/cli/tsa_server.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
 
-# Everything, twice: a normal build and a sanitizer build (built side by side),
-# then every test of both, JOBS at a time, and one summary.
+# Everything, twice: a normal build and a sanitizer build, then every test of
+# both, JOBS at a time, and one summary. The sanitizer build is made while the
+# normal build's tests run (run-tests -w: its tests wait for
+# build-asan/.build-status): a build leaves a core idle at its links and
+# archive, which the tests fill.
 tests-build:
 	@$(MAKE) --no-print-directory -s tests BUILD=build
 tests-build-asan:
 	@$(MAKE) --no-print-directory -s tests BUILD=build-asan SAN=1
 
 check: deps
-	@$(MAKE) --no-print-directory -s -j$(NPROC) tests-build tests-build-asan
-	@scripts/run-tests -j '$(JOBS)' -t '$(T)' build build-asan
+	@$(MAKE) --no-print-directory -s -j$(NPROC) tests-build
+	@mkdir -p build-asan && rm -f build-asan/.build-status
+	@{ $(MAKE) --no-print-directory -s -j$(NPROC) tests-build-asan; echo $$? >build-asan/.build-status.tmp; \
+	   mv build-asan/.build-status.tmp build-asan/.build-status; } & \
+	 scripts/run-tests -j '$(JOBS)' -t '$(T)' -w build-asan build build-asan; status=$$?; wait; exit $$status
 
 check-fast: deps
 	@$(MAKE) --no-print-directory -s -j$(NPROC) tests-build
