@@ -712,7 +712,17 @@ void sign_batch_ctx_free(sign_batch_ctx *c)
 
 int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const void *data, size_t len)
 {
-	unsigned char digest[32], h[32], value[160];
+	unsigned char digest[32];
+	unsigned int dl = 0;
+	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, data, len) ||
+	    !EVP_DigestFinal_ex(c->md, digest, &dl) || dl != 32)
+		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
+	return sign_batch_sign_digest(b, c, sig, digest);
+}
+
+int sign_batch_sign_digest(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const unsigned char digest[32])
+{
+	unsigned char h[32], value[160];
 	size_t vlen = sizeof(value);
 	unsigned int dl = 0;
 	/* The signed attributes with this content's digest, hashed as a SET. */
@@ -720,9 +730,6 @@ int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, c
 	int rc = buf_put(&c->attrs, (const char *)b->der + b->attrs_off, b->attrs_len);
 	if (rc < 0)
 		return rc;
-	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, data, len) ||
-	    !EVP_DigestFinal_ex(c->md, digest, &dl) || dl != 32)
-		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
 	memcpy(c->attrs.ptr + (b->md_off - b->attrs_off), digest, 32);
 	c->attrs.ptr[0] = 0x31;
 	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, c->attrs.ptr, c->attrs.size) ||
@@ -815,6 +822,23 @@ void sign_batch_free(sign_batch *b)
 	EVP_PKEY_free(b->pkey);
 	free(b->der);
 	free(b);
+}
+
+int smsaudit_sign_detached_digest(smsaudit_buf *sig, const unsigned char sha256[32], const smsaudit_cert *cert,
+                                  const smsaudit_key *key, time_t when)
+{
+	/* The template is the signature smsaudit_sign_detached makes, checked by
+	 * CMS_verify on a probe before use, with this digest put in. */
+	sign_batch *b = NULL;
+	sign_batch_ctx *c = NULL;
+	int rc = sign_batch_new(&b, cert, key, when);
+	if (rc == 0)
+		rc = sign_batch_ctx_new(&c, b);
+	if (rc == 0)
+		rc = sign_batch_sign_digest(b, c, sig, sha256);
+	sign_batch_ctx_free(c);
+	sign_batch_free(b);
+	return rc;
 }
 
 int smsaudit_trust_new(smsaudit_trust **out)
@@ -1138,13 +1162,58 @@ static CMS_ContentInfo *decode_signature(smsaudit_trust *trust, const void *sig,
 	return d2i_CMS_ContentInfo(NULL, &q, (long)siglen);
 }
 
+static int verify_detached_bio(smsaudit_cert **signer, time_t *signed_at, BIO *db, const void *sig, size_t siglen,
+                               smsaudit_trust *trust);
+
 int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust)
 {
 	if (signer)
 		*signer = NULL;
-	int rc = 0;
+	if (len > INT_MAX)
+		return error_set(SMSAUDIT_EINVALID, "signed content too large to hold in memory; verify it from its file");
 	BIO *db = BIO_new_mem_buf(data, (int)len);
+	if (!db)
+		return error_oom();
+	int rc = verify_detached_bio(signer, signed_at, db, sig, siglen, trust);
+	BIO_free(db);
+	return rc;
+}
+
+int smsaudit_verify_detached_fd(smsaudit_cert **signer, time_t *signed_at, unsigned char sha256[32], int fd,
+                                const void *sig, size_t siglen, smsaudit_trust *trust)
+{
+	if (signer)
+		*signer = NULL;
+	/* The content is read once, by CMS_verify, through a SHA-256 filter: the
+	 * digest of exactly the bytes the signature was checked against. */
+	BIO *file = BIO_new_fd(fd, BIO_NOCLOSE);
+	BIO *md = BIO_new(BIO_f_md());
+	if (!file || !md || BIO_set_md(md, EVP_sha256()) != 1) {
+		BIO_free(file);
+		BIO_free(md);
+		return error_oom();
+	}
+	BIO_push(md, file);
+	int rc = verify_detached_bio(signer, signed_at, md, sig, siglen, trust);
+	if (rc == 0 && BIO_gets(md, (char *)sha256, 32) != 32)
+		rc = error_set(SMSAUDIT_ERROR, "SHA-256 failed: %s", ossl_reason());
+	if (rc == 0 && BIO_eof(file) != 1)
+		rc = error_set(SMSAUDIT_EIO, "the signed file could not be read to its end");
+	if (rc < 0 && signer && *signer) {
+		smsaudit_cert_free(*signer);
+		*signer = NULL;
+	}
+	BIO_free_all(md);
+	return rc;
+}
+
+static int verify_detached_bio(smsaudit_cert **signer, time_t *signed_at, BIO *db, const void *sig, size_t siglen,
+                               smsaudit_trust *trust)
+{
+	if (signer)
+		*signer = NULL;
+	int rc = 0;
 	STACK_OF(X509) *certs = NULL;
 	CMS_ContentInfo *cms = decode_signature(trust, sig, siglen, &certs);
 	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
@@ -1203,7 +1272,6 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 done:
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(certs, X509_free);
-	BIO_free(db);
 	return rc;
 }
 
@@ -1325,12 +1393,18 @@ static TS_REQ *tsa_request(const unsigned char md[32])
 int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const void *data, size_t len,
                        int timeout)
 {
-	out->size = 0;
 	unsigned char md[32];
-	char *host = NULL, *port = NULL, *path = NULL;
-	int ssl = 0, rc = 0;
 	if (!EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL))
 		return error_set(SMSAUDIT_ERROR, "SHA-256 failed: %s", ossl_reason());
+	return smsaudit_tsa_stamp_digest(out, url, ca, md, timeout);
+}
+
+int smsaudit_tsa_stamp_digest(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const unsigned char md[32],
+                              int timeout)
+{
+	out->size = 0;
+	char *host = NULL, *port = NULL, *path = NULL;
+	int ssl = 0, rc = 0;
 	if (OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, NULL, NULL) != 1)
 		rc = error_set(SMSAUDIT_EINVALID, "'%s' is not an http:// URL", url);
 	else if (ssl)
@@ -1388,8 +1462,24 @@ int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *
 	return rc;
 }
 
+static int tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
+                     const unsigned char *md, const smsaudit_cert *ca);
+
 int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
                        const smsaudit_cert *ca)
+{
+	return tsa_check(stamped_at, response, rlen, data, len, NULL, ca);
+}
+
+int smsaudit_tsa_check_digest(time_t *stamped_at, const void *response, size_t rlen, const unsigned char md[32],
+                              const smsaudit_cert *ca)
+{
+	return tsa_check(stamped_at, response, rlen, NULL, 0, md, ca);
+}
+
+/* Against the data (hashed by OpenSSL) or, when `md` is given, against its SHA-256. */
+static int tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
+                     const unsigned char *md, const smsaudit_cert *ca)
 {
 	*stamped_at = 0;
 	const unsigned char *p = response;
@@ -1416,11 +1506,20 @@ int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, co
 		*stamped_at = smsaudit_utc_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		TS_VERIFY_CTX *vctx = TS_VERIFY_CTX_new();
 		X509_STORE *store = vctx ? tsa_store(ca, *stamped_at) : NULL;
-		BIO *b = store ? BIO_new_mem_buf(data, (int)len) : NULL;
-		if (!vctx || !store || !b || len > INT_MAX) {
+		BIO *b = store && !md ? BIO_new_mem_buf(data, (int)len) : NULL;
+		unsigned char *imprint = store && md ? OPENSSL_memdup(md, 32) : NULL;
+		if (!vctx || !store || (md ? !imprint : !b || len > INT_MAX)) {
 			X509_STORE_free(store);
 			BIO_free(b);
+			OPENSSL_free(imprint);
 			rc = error_set(SMSAUDIT_ERROR, "cannot check a time-stamp: %s", ossl_reason());
+		} else if (md) {
+			/* The token's algorithm was checked to be SHA-256 above. */
+			TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
+			TS_VERIFY_CTX_set_store(vctx, store); /* the context owns both now */
+			TS_VERIFY_CTX_set_imprint(vctx, imprint, 32);
+			if (TS_RESP_verify_response(vctx, resp) != 1)
+				rc = error_set(SMSAUDIT_EINVALID, "%s", ossl_reason());
 		} else {
 			TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_DATA);
 			TS_VERIFY_CTX_set_store(vctx, store); /* the context owns both now */
