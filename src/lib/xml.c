@@ -574,6 +574,16 @@ static void stream_refuse_doctype(void *ctx, const xmlChar *name, const xmlChar 
 	xmlStopParser(s->ctxt);
 }
 
+/* The validator's errors carry no line when it sits on the SAX stream: the parser's. */
+static void stream_validity_error(void *ctx, xmlErrorPtr e)
+{
+	stream_state *s = ctx;
+	int had = s->st->have;
+	capture_error(s->st, e);
+	if (!had && s->st->have && s->st->line == 0)
+		s->st->line = stream_line(s);
+}
+
 int smsaudit_xml_stream(smsaudit_xml_read_fn read, void *read_u, const char *name, smsaudit_xml_schema *schema,
                         smsaudit_xml_event_fn fn, void *u)
 {
@@ -605,7 +615,7 @@ int smsaudit_xml_stream(smsaudit_xml_read_fn read, void *read_u, const char *nam
 		vc = xmlSchemaNewValidCtxt(schema->schema);
 		if (!vc)
 			return error_oom();
-		xmlSchemaSetValidStructuredErrors(vc, capture_error, &st);
+		xmlSchemaSetValidStructuredErrors(vc, stream_validity_error, &s);
 		plug = xmlSchemaSAXPlug(vc, &saxp, &user);
 		if (!plug) {
 			xmlSchemaFreeValidCtxt(vc);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "internal.h"
 
 static char dir[64];
 
@@ -194,6 +195,63 @@ static void sign_and_verify(void **state)
 	                 SMSAUDIT_EINVALID);
 	assert_error_contains("chain");
 	pki_free(&other);
+	smsaudit_buf_dispose(&sig);
+	pki_free(&p);
+}
+
+/* Content too large to hold is signed by the digest taken while it was
+ * written and verified from its file: the same signatures as over the bytes. */
+static void sign_digest_and_verify_file(void **state)
+{
+	(void)state;
+	pki p;
+	pki_make(&p, 365);
+	const char *msg = "<manifest>every file</manifest>\n";
+	unsigned char d[32];
+	char hex[65];
+	assert_int_equal(sha256_hex(hex, msg, strlen(msg)), 0);
+	for (int i = 0; i < 32; i++) {
+		unsigned v = 0;
+		sscanf(hex + 2 * i, "%2x", &v);
+		d[i] = (unsigned char)v;
+	}
+	smsaudit_buf sig = SMSAUDIT_BUF_INIT;
+	time_t when = T0 + 86400 * 3;
+	assert_int_equal(smsaudit_sign_detached_digest(&sig, d, p.cert, p.key, when), 0);
+	/* A signature over the digest verifies over the bytes, as any other. */
+	time_t at = 0;
+	assert_int_equal(smsaudit_verify_detached(NULL, &at, msg, strlen(msg), sig.ptr, sig.size, p.trust), 0);
+	assert_int_equal(at, when);
+	const char *other = "<manifest>every file</manifest>\n\n";
+	assert_int_equal(smsaudit_verify_detached(NULL, NULL, other, strlen(other), sig.ptr, sig.size, p.trust),
+	                 SMSAUDIT_EINVALID);
+
+	/* From a file: the digest returned is that of the bytes checked, read
+	 * from the file's start to its end. */
+	const char *path = path_in("manifest.xml");
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(msg, f);
+	fclose(f);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	smsaudit_cert *signer = NULL;
+	unsigned char got[32];
+	assert_int_equal(smsaudit_verify_detached_fd(&signer, &at, got, fd, sig.ptr, sig.size, p.trust), 0);
+	assert_memory_equal(got, d, 32);
+	assert_non_null(signer);
+	smsaudit_cert_free(signer);
+	close(fd);
+	/* One byte more at the end, and the file fails; no signer is returned. */
+	f = fopen(path, "ab");
+	fputs("x", f);
+	fclose(f);
+	fd = open(path, O_RDONLY);
+	signer = NULL;
+	assert_int_equal(smsaudit_verify_detached_fd(&signer, NULL, got, fd, sig.ptr, sig.size, p.trust),
+	                 SMSAUDIT_EINVALID);
+	assert_null(signer);
+	close(fd);
 	smsaudit_buf_dispose(&sig);
 	pki_free(&p);
 }
@@ -389,6 +447,7 @@ int main(void)
 		cmocka_unit_test(key_loose_permissions_and_links),
 		cmocka_unit_test(certificates),
 		cmocka_unit_test(sign_and_verify),
+		cmocka_unit_test(sign_digest_and_verify_file),
 		cmocka_unit_test(validity_judged_at_signing_time),
 		cmocka_unit_test(time_parsing),
 		cmocka_unit_test(cert_name_fit),
