@@ -245,6 +245,7 @@ typedef struct {
 	char last[4096];
 	size_t n;
 	uint64_t bytes;
+	uint64_t linked;   /* of those bytes, the evidence copies' (hard links: no space spent) */
 	uint64_t pdf_at;   /* where in the spool pack.pdf's line goes */
 	int pdf_placed;
 } pack_list;
@@ -427,7 +428,8 @@ static int evidence_files(const char *root, pack_list *list, const content_list 
 		content_seen key;
 		if (unhex32(key.name, b->sha256) < 0)
 			continue;
-		const content_seen *src = bsearch(&key, content->v, content->n, sizeof(*content->v), cmp_content);
+		const content_seen *src =
+			content->n ? bsearch(&key, content->v, content->n, sizeof(*content->v), cmp_content) : NULL;
 		if (!src)
 			continue; /* a record whose content is not in the repository: verify-pack names it */
 		for (size_t j = 0; rc == 0 && j < b->ncontrols; j++) {
@@ -463,6 +465,7 @@ static int evidence_files(const char *root, pack_list *list, const content_list 
 		snprintf(to, sizeof(to), "%s/%s", root, path);
 		if ((rc = make_parents(root, path)) == 0 && (rc = link_or_copy(from, to)) == 0)
 			rc = list_add(list, path, sha, src->size);
+		list->linked += src->size;
 	}
 	free(copies);
 	smsaudit_buf_dispose(&names);
@@ -806,7 +809,7 @@ int smsaudit_pack_build(smsaudit_pack_result *out, smsaudit_store *store, smsaud
 	if (rc == 0)
 		rc = write_manifest(manifest_digest, tmp, &list, &m, out->sums_sha256, sums_size, out->pdf_sha256, pdf_size);
 	out->nfiles = list.n + 2;
-	out->bytes = list.bytes + sums_size + pdf_size;
+	out->bytes = list.bytes - list.linked + sums_size + pdf_size;
 	list_close(&list);
 	/* Read back as verify-pack reads it: well-formed, valid, in order, and
 	 * the very bytes whose digest is signed. */
@@ -1272,7 +1275,8 @@ static int walk_push(disk_walk *w, const char *rel)
 		level_free(l);
 		return rc;
 	}
-	qsort(l->e, l->n, sizeof(*l->e), cmp_walk);
+	if (l->n)
+		qsort(l->e, l->n, sizeof(*l->e), cmp_walk);
 	l->plen = *rel ? strlen(rel) + 1 : 0;
 	w->depth++;
 	return 0;
