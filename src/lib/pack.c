@@ -38,49 +38,6 @@
 /* The manifest's <file/> lines while the files are written (never part of a pack). */
 #define MANIFEST_SPOOL "manifest.xml.part"
 
-typedef struct {
-	char *path;
-	char sha256[65];
-	uint64_t size;
-} pack_file;
-
-typedef struct {
-	pack_file *f;
-	size_t n, cap;
-} file_list;
-
-static void files_free(file_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->f[i].path);
-	free(l->f);
-	memset(l, 0, sizeof(*l));
-}
-
-static int files_add(file_list *l, const char *path, const char *sha, uint64_t size)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		pack_file *f = realloc(l->f, cap * sizeof(*f));
-		if (!f)
-			return error_oom();
-		l->f = f;
-		l->cap = cap;
-	}
-	pack_file *e = &l->f[l->n];
-	if (!(e->path = strdup(path)))
-		return error_oom();
-	snprintf(e->sha256, sizeof(e->sha256), "%s", sha ? sha : "");
-	e->size = size;
-	l->n++;
-	return 0;
-}
-
-static int cmp_file(const void *a, const void *b)
-{
-	return strcmp(((const pack_file *)a)->path, ((const pack_file *)b)->path);
-}
-
 /* mkdir -p for the directories of `path` below `root`. */
 static int make_parents(const char *root, const char *path)
 {
@@ -915,37 +872,6 @@ static void problem(reporter *r, const char *file, const char *fmt, ...)
 		r->fn(file, msg, r->u);
 }
 
-/* Every regular file below `dir` (relative paths); anything else is a problem. */
-static int list_dir(file_list *l, const char *root, const char *rel, reporter *r)
-{
-	char full[4096];
-	snprintf(full, sizeof(full), "%s%s%s", root, *rel ? "/" : "", rel);
-	DIR *d = opendir(full);
-	if (!d)
-		return error_set(SMSAUDIT_EIO, "%s: cannot read: %s", full, strerror(errno));
-	int rc = 0;
-	struct dirent *e;
-	while (rc == 0 && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char sub[2048], path[4096];
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		struct stat sb;
-		if (lstat(path, &sb) < 0)
-			rc = error_set(SMSAUDIT_EIO, "%s: %s", path, strerror(errno));
-		else if (S_ISDIR(sb.st_mode))
-			rc = list_dir(l, root, sub, r);
-		else if (S_ISREG(sb.st_mode))
-			rc = files_add(l, sub, NULL, (uint64_t)sb.st_size);
-		else
-			problem(r, sub, "%s, not a regular file (links and devices have no place in a pack)",
-			        file_type_name((unsigned)sb.st_mode));
-	}
-	closedir(d);
-	return rc;
-}
-
 /* Why a file of the pack could not be read: what it is when it is no regular
  * file (a FIFO planted in a pack is named, never waited on). */
 static const char *unreadable(char *buf, size_t size, const char *path)
@@ -1182,6 +1108,7 @@ static int manifest_stream(unsigned char digest[32], int *bad, int fd, const cha
 typedef struct {
 	char *name;
 	mode_t mode;
+	uint64_t size;
 } walk_entry;
 
 typedef struct {
@@ -1198,6 +1125,7 @@ typedef struct {
 	char path[4096];    /* the current entry, relative */
 	int have;           /* `path` holds an entry not yet consumed */
 	mode_t mode;
+	uint64_t size;
 } disk_walk;
 
 /* The order of git's trees, which is the order of whole paths: a folder
@@ -1268,6 +1196,7 @@ static int walk_push(disk_walk *w, const char *rel)
 			rc = error_oom();
 			break;
 		}
+		l->e[l->n].size = (uint64_t)sb.st_size;
 		l->e[l->n++].mode = sb.st_mode;
 	}
 	closedir(d);
@@ -1324,6 +1253,7 @@ static int walk_next(disk_walk *w)
 			continue;
 		}
 		w->mode = e->mode;
+		w->size = e->size;
 		w->have = 1;
 		/* Links and devices have no place in a pack, listed or not. */
 		if (!S_ISREG(e->mode))
@@ -1353,6 +1283,15 @@ static int walk_until(disk_walk *w, const char *listed)
 		if (c == 0)
 			return 0;
 	}
+}
+
+/* The next regular file (others are reported by walk_next): 1, or 0 at the end. */
+static int walk_next_regular(disk_walk *w)
+{
+	int rc;
+	while ((rc = walk_next(w)) > 0 && !S_ISREG(w->mode))
+		;
+	return rc;
 }
 
 /* ---- SHA256SUMS beside the manifest ---- */
@@ -1948,7 +1887,6 @@ int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_
 	close(dfd);
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
-	file_list a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
 	rc = manifest_load(out, dir, NULL, NULL);
 	smsaudit_pack_options o = SMSAUDIT_PACK_OPTIONS_INIT;
 	o.audit = out->audit;
@@ -1971,44 +1909,52 @@ int smsaudit_pack_reproduce(smsaudit_pack_check *out, size_t *ndiffer, smsaudit_
 	smsaudit_pack_check scratch_check;
 	memset(&scratch_check, 0, sizeof(scratch_check));
 	reporter r = { &scratch_check, fn, u };
+	/* Both folders walked side by side in path order, never listed whole. */
+	disk_walk wa, wb;
+	memset(&wa, 0, sizeof(wa));
+	memset(&wb, 0, sizeof(wb));
 	if (rc == 0)
-		rc = list_dir(&a, dir, "", &r);
+		rc = walk_open(&wa, dir, &r);
 	if (rc == 0)
-		rc = list_dir(&b, rebuilt, "", &r);
-	*ndiffer = scratch_check.nproblems;
-	if (rc == 0) {
-		qsort(a.f, a.n, sizeof(*a.f), cmp_file);
-		qsort(b.f, b.n, sizeof(*b.f), cmp_file);
-		size_t i = 0, k = 0;
-		while (i < a.n || k < b.n) {
-			int c = i == a.n ? 1 : k == b.n ? -1 : strcmp(a.f[i].path, b.f[k].path);
-			const char *p = c <= 0 ? a.f[i].path : b.f[k].path;
-			const char *why = NULL;
-			if (c < 0)
-				why = "in the pack, but the rebuilt pack has no such file";
-			else if (c > 0)
-				why = "missing: the rebuilt pack has it";
-			else {
-				char pa[4200], pb[4200];
-				snprintf(pa, sizeof(pa), "%s/%s", dir, p);
-				snprintf(pb, sizeof(pb), "%s/%s", rebuilt, p);
-				if (!not_compared(p) && (a.f[i].size != b.f[k].size || !same_bytes(pa, pb)))
-					why = "differs from the rebuilt file";
-			}
-			if (why && !not_compared(p)) {
-				(*ndiffer)++;
-				if (fn)
-					fn(p, why, u);
-			}
-			i += c <= 0;
-			k += c >= 0;
+		rc = walk_open(&wb, rebuilt, &r);
+	int ha = rc == 0 ? walk_next_regular(&wa) : 0, hb = rc == 0 ? walk_next_regular(&wb) : 0;
+	size_t differ = 0, nfiles = 0;
+	while (rc == 0 && ha >= 0 && hb >= 0 && (ha || hb)) {
+		int c = !ha ? 1 : !hb ? -1 : strcmp(wa.path, wb.path);
+		const char *p = c <= 0 ? wa.path : wb.path;
+		const char *why = NULL;
+		if (c < 0)
+			why = "in the pack, but the rebuilt pack has no such file";
+		else if (c > 0)
+			why = "missing: the rebuilt pack has it";
+		else {
+			char pa[4200], pb[4200];
+			snprintf(pa, sizeof(pa), "%s/%s", dir, p);
+			snprintf(pb, sizeof(pb), "%s/%s", rebuilt, p);
+			if (!not_compared(p) && (wa.size != wb.size || !same_bytes(pa, pb)))
+				why = "differs from the rebuilt file";
 		}
-		out->nfiles = a.n;
+		if (why && !not_compared(p)) {
+			differ++;
+			if (fn)
+				fn(p, why, u);
+		}
+		if (c <= 0) {
+			nfiles++;
+			ha = walk_next_regular(&wa);
+		}
+		if (c >= 0)
+			hb = walk_next_regular(&wb);
 	}
+	if (rc == 0 && (ha < 0 || hb < 0))
+		rc = ha < 0 ? ha : hb;
+	*ndiffer = scratch_check.nproblems + differ;
+	if (rc == 0)
+		out->nfiles = nfiles;
+	walk_close(&wa);
+	walk_close(&wb);
 	if (made)
 		remove_tree(scratch);
-	files_free(&a);
-	files_free(&b);
 	return rc;
 }
 
