@@ -28,7 +28,10 @@
 #include "smsaudit/sign.h"
 
 struct smsaudit_key { EVP_PKEY *pkey; };
-struct smsaudit_cert { X509 *x509; };
+struct smsaudit_cert {
+	X509 *x509;
+	char fingerprint[65];   /* "" until known (a learnt shape knows its signer's) */
+};
 /* A signer certificate whose chain to an anchor was verified, and the window
  * (the intersection of the chain's validity periods) in which it holds. */
 typedef struct {
@@ -454,6 +457,10 @@ int smsaudit_cert_save(const smsaudit_cert *cert, const char *path)
 
 int smsaudit_cert_fingerprint(char out[65], const smsaudit_cert *cert)
 {
+	if (cert->fingerprint[0]) {
+		memcpy(out, cert->fingerprint, 65);
+		return 0;
+	}
 	unsigned char *der = NULL;
 	int n = i2d_X509(cert->x509, &der);
 	if (n <= 0)
@@ -1204,6 +1211,7 @@ struct verify_shape {
 	size_t attrs_off, attrs_len;       /* the signed attributes, [0] IMPLICIT SET OF, whole */
 	X509 *signer;                      /* the certificate the signer info names */
 	unsigned char signer_sha[32];      /* SHA-256 of its DER */
+	char signer_fp[65];                /* the same in hex (smsaudit_cert_fingerprint) */
 	struct shape_ctx *idle[SHAPE_CTX_IDLE]; /* contexts between uses, under the trust's lock */
 	size_t nidle;
 };
@@ -1435,10 +1443,10 @@ static void shape_free(struct verify_shape *s)
 }
 
 /* 0 when the signature has a learnt shape and verifies under it (see
- * shape_verify), with its signer (not up-referenced: the shape keeps it) and
- * signing time; -1 otherwise. */
+ * shape_verify), with its signer (not up-referenced: the shape keeps it), the
+ * signer's fingerprint and the signing time; -1 otherwise. */
 static int shapes_verify(smsaudit_trust *trust, const void *data, size_t len, const void *sig, size_t siglen,
-                         X509 **signer, time_t *when)
+                         X509 **signer, char signer_fp[65], time_t *when)
 {
 	pthread_mutex_lock(&trust->lock);
 	size_t n = trust->nshapes;   /* shapes are only ever added, and never change */
@@ -1446,6 +1454,7 @@ static int shapes_verify(smsaudit_trust *trust, const void *data, size_t len, co
 	for (size_t i = 0; i < n; i++)
 		if (shape_verify(trust, trust->shapes[i], data, len, sig, siglen, when) == 0) {
 			*signer = trust->shapes[i]->signer;
+			memcpy(signer_fp, trust->shapes[i]->signer_fp, 65);
 			pthread_mutex_lock(&trust->lock);
 			trust->shape_hits++;
 			pthread_mutex_unlock(&trust->lock);
@@ -1471,6 +1480,8 @@ static void shape_learn(smsaudit_trust *trust, const void *data, size_t len, con
 		return;
 	}
 	s->signer = signer;
+	for (int k = 0; k < 32; k++)
+		snprintf(s->signer_fp + 2 * k, 3, "%02x", s->signer_sha[k]);
 	memcpy(s->der, sig, siglen);
 	s->len = siglen;
 	/* It must check its own signature: then its holes are where CMS_verify
@@ -1512,15 +1523,27 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 		*signer = NULL;
 	X509 *known = NULL;
 	time_t known_when = 0;
-	if (shapes_verify(trust, data, len, sig, siglen, &known, &known_when) == 0) {
+	char known_fp[65];
+	if (shapes_verify(trust, data, len, sig, siglen, &known, known_fp, &known_when) == 0) {
 		if (signer && !(X509_up_ref(known) && (*signer = wrap_cert(known)) != NULL))
 			return SMSAUDIT_ENOMEM;
+		if (signer)   /* the replay asks for it next, for every record */
+			memcpy((*signer)->fingerprint, known_fp, sizeof(known_fp));
 		if (signed_at)
 			*signed_at = known_when;
 		return 0;
 	}
 	int rc = 0;
-	BIO *db = BIO_new_mem_buf(data, (int)len);
+	/* The content behind a pass-through filter: given a memory BIO itself,
+	 * CMS_verify (OpenSSL 3.0) copies it into a new one that it leaks when
+	 * the signature names a digest it cannot set up. */
+	BIO *mem = BIO_new_mem_buf(data, (int)len), *filter = mem ? BIO_new(BIO_f_null()) : NULL;
+	BIO *db = filter ? BIO_push(filter, mem) : NULL;
+	if (!db) {
+		BIO_free(filter);
+		BIO_free(mem);
+		return error_oom();
+	}
 	STACK_OF(X509) *certs = NULL;
 	CMS_ContentInfo *cms = decode_signature(trust, sig, siglen, &certs);
 	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
@@ -1580,7 +1603,7 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 done:
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(certs, X509_free);
-	BIO_free(db);
+	BIO_free_all(db);
 	return rc;
 }
 
