@@ -1168,7 +1168,7 @@ static CMS_ContentInfo *decode_signature(smsaudit_trust *trust, const void *sig,
  *
  * CMS_verify decodes the whole SignedData into an ASN.1 tree, encodes the
  * signed attributes again, fetches digests and keys through the providers and
- * frees it all: per record about half as much CPU again as the ECDSA
+ * frees it all: per record nearly as much CPU again as the ECDSA
  * verification itself (bench/RESULTS.md). The signatures of one signer made
  * by one tool differ in three places only: the signingTime value, the
  * messageDigest value and the signature value (whose DER length varies by a
