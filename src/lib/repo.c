@@ -1228,6 +1228,43 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 	return rc;
 }
 
+git_repository *repo_git(smsaudit_repo *repo)
+{
+	return repo->git;
+}
+
+int repo_main_move(smsaudit_repo *repo, const smsaudit_oid *commit, const smsaudit_oid *old, int attempt)
+{
+	git_oid to, from;
+	to_git(&to, commit);
+	if (old)
+		to_git(&from, old);
+	git_reference *ref = NULL;
+	int r = old ? git_reference_create_matching(&ref, repo->git, MAIN_REF, &to, 1, &from, "smsaudit")
+	            : git_reference_create(&ref, repo->git, MAIN_REF, &to, 0, "smsaudit");
+	git_reference_free(ref);
+	if (r == 0) {
+		work_tree_follow(repo, old ? &from : NULL);
+		/* The commit stands whatever happens here, as in smsaudit_txn_commit. */
+		packs_consolidate(NULL, repo->git, git_repository_path(repo->git), 0);
+		smsaudit_error_clear();
+		return 0;
+	}
+	int rc = 0;
+	if (r == GIT_ELOCKED && (rc = ref_lock_stale(repo, MAIN_REF)) < 0)
+		return rc;
+	if (r != GIT_EMODIFIED && r != GIT_EEXISTS && r != GIT_ELOCKED)
+		return error_set(SMSAUDIT_EIO, "%s: cannot update %s: %s", repo->path, MAIN_REF, git_reason());
+	git_error_clear();
+	if (attempt + 1 >= COMMIT_RETRIES)
+		return r == GIT_ELOCKED ? ref_lock_error(repo, MAIN_REF, 1)
+		       : error_set(SMSAUDIT_EIO, "%s: the repository is busy (another process keeps committing); try again",
+		                   repo->path);
+	struct timespec pause = { 0, (long)(1000 + rand() % 4000) * (attempt < 20 ? 1000L : 5000L) };
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
 static int set_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit, int move)
 {
 	char refname[256];
