@@ -1496,19 +1496,58 @@ static int ev_commit_object(smsaudit_buf *out, const ev_batch *b, const git_sign
 	return rc;
 }
 
+/* The trees and the commit on `head` (NULL: none) into the pack, and the
+ * pack into place: every object is on disk and known before main names it. */
+static int ev_build(smsaudit_oid *commit, ev_batch *b, const git_signature *sig, const smsaudit_oid *head)
+{
+	smsaudit_repo *repo = b->store->repo;
+	const char *where = smsaudit_repo_path(repo);
+	git_repository *g = repo_git(repo);
+	git_commit *parent = NULL;
+	git_tree *base = NULL;
+	int rc = 0;
+	if (head) {
+		git_oid hid;
+		memcpy(hid.id, head->id, 20);
+		if (git_commit_lookup(&parent, g, &hid) < 0 || git_commit_tree(&base, parent) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot read head: %s", where,
+			               git_error_last() ? git_error_last()->message : "");
+	}
+	unsigned char root[20];
+	b->phase = b->half = b->sorted = 0;
+	b->pos = 0;
+	if (rc == 0)
+		rc = treew_write(root, g, base, ev_tree_next, b, b->pack, b->makers[0], where);
+	/* The message names the records in the order given. */
+	qsort(b->kept, b->nkept, sizeof(*b->kept), cmp_kept_item);
+	smsaudit_buf obj = SMSAUDIT_BUF_INIT, entry = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = ev_commit_object(&obj, b, sig, root, head);
+	uint32_t crc;
+	if (rc == 0 && (rc = packw_object_entry(b->makers[0], GIT_OBJECT_COMMIT, &entry, &crc, commit->id, obj.ptr,
+	                                        obj.size)) == 0)
+		rc = packw_put(b->pack, commit->id, &entry, crc);
+	smsaudit_buf_dispose(&obj);
+	smsaudit_buf_dispose(&entry);
+	git_tree_free(base);
+	git_commit_free(parent);
+	if (rc == 0 && (rc = packw_finish(b->pack)) == 0)
+		repo_objects_added(repo);
+	return rc;
+}
+
 /*
  * The time-stamp, the trees and the commit into the pack, the pack into
  * place, then main moved to the commit. When main moved meanwhile, the trees
  * and commit are built again on the new head, in a pack of their own (the
- * files' objects are on disk already).
+ * files' objects are on disk already); when it was only locked a moment, the
+ * same commit is offered again.
  */
 static int ev_commit(ev_batch *b, stamp_acc *acc, const char *objects)
 {
 	smsaudit_repo *repo = b->store->repo;
 	const char *where = smsaudit_repo_path(repo);
-	git_repository *g = repo_git(repo);
-	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT, obj = SMSAUDIT_BUF_INIT,
-	             entry = SMSAUDIT_BUF_INIT;
+	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT;
 	int rc = 0, stamped = 0;
 	if (b->acc && (rc = stamp_make(b->store, acc, b->now, b->extra_path[0], &list, &token, &stamped)) == 0 &&
 	    stamped) {
@@ -1520,47 +1559,33 @@ static int ev_commit(ev_batch *b, stamp_acc *acc, const char *objects)
 	if (rc == 0 && git_signature_new(&sig, b->signer->name, b->signer->email, (git_time_t)b->now, 0) < 0)
 		rc = error_set(SMSAUDIT_EINVALID, "cannot use '%s <%s>' as commit author: %s", b->signer->name,
 		               b->signer->email, git_error_last() ? git_error_last()->message : "");
+	/* Built once; again only when main moved (not for a lock held a moment). */
+	int built = 0, built_had_head = 0;
+	smsaudit_oid built_on, commit;
+	memset(&built_on, 0, sizeof(built_on));
 	for (int attempt = 0; rc == 0; attempt++) {
 		smsaudit_oid head;
+		memset(&head, 0, sizeof(head));
 		int have_head = smsaudit_repo_head(&head, repo) == 0;
 		smsaudit_error_clear();
-		git_commit *parent = NULL;
-		git_tree *base = NULL;
-		git_oid hid;
-		if (have_head)
-			memcpy(hid.id, head.id, 20);
-		if (have_head && (git_commit_lookup(&parent, g, &hid) < 0 || git_commit_tree(&base, parent) < 0))
-			rc = error_set(SMSAUDIT_EIO, "%s: cannot read head: %s", where,
-			               git_error_last() ? git_error_last()->message : "");
-		unsigned char root[20], commit[20];
-		b->phase = b->half = b->sorted = 0;
-		b->pos = 0;
-		if (rc == 0)
-			rc = treew_write(root, g, base, ev_tree_next, b, b->pack, b->makers[0], where);
-		/* The message names the records in the order given. */
-		qsort(b->kept, b->nkept, sizeof(*b->kept), cmp_kept_item);
-		if (rc == 0)
-			rc = ev_commit_object(&obj, b, sig, root, have_head ? &head : NULL);
-		uint32_t crc;
-		if (rc == 0 && (rc = packw_object_entry(b->makers[0], GIT_OBJECT_COMMIT, &entry, &crc, commit, obj.ptr,
-		                                        obj.size)) == 0)
-			rc = packw_put(b->pack, commit, &entry, crc);
-		smsaudit_buf_dispose(&obj);
-		smsaudit_buf_dispose(&entry);
-		git_tree_free(base);
-		git_commit_free(parent);
-		/* Every object is on disk and known before main names it. */
-		if (rc == 0 && (rc = packw_finish(b->pack)) == 0)
-			repo_objects_added(repo);
-		smsaudit_oid c;
-		memcpy(c.id, commit, 20);
-		if (rc == 0 && (rc = repo_main_move(repo, &c, have_head ? &head : NULL, attempt)) > 0) {
+		if (!built || have_head != built_had_head || memcmp(head.id, built_on.id, 20) != 0) {
+			if (built && (rc = packw_begin(&b->pack, objects, 0, where)) < 0)
+				break;
+			rc = ev_build(&commit, b, sig, have_head ? &head : NULL);
+			/* Finished (its objects on disk) or failed: no more of it. */
 			packw_free(b->pack);
 			b->pack = NULL;
-			rc = packw_begin(&b->pack, objects, 0, where);
-			continue;
+			if (rc < 0)
+				break;
+			built = 1;
+			built_had_head = have_head;
+			built_on = head;
 		}
-		break;
+		rc = repo_main_move(repo, &commit, have_head ? &head : NULL, attempt);
+		if (rc > 0)
+			rc = 0;
+		else
+			break;
 	}
 	git_signature_free(sig);
 	smsaudit_buf_dispose(&list);
