@@ -356,21 +356,40 @@ static int csv_read_line(csv_stream *s, char *why, size_t why_size)
 	return 1;
 }
 
+/* Whether `t` ends inside a quoted field, as csv_field reads it: a quote
+ * opens one only at the start of a field, and "" inside it is a quote. */
+static int csv_open_quote(const char *t, size_t len, char sep)
+{
+	int quoted = 0, start = 1;
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (quoted) {
+			if (c == '"' && i + 1 < len && t[i + 1] == '"')
+				i++;
+			else if (c == '"')
+				quoted = 0;
+		} else if (start && c == '"') {
+			quoted = 1;
+			start = 0;
+		} else {
+			start = c == sep || c == '\n' || c == '\r';
+		}
+	}
+	return quoted;
+}
+
 /* The next row's text (a quoted field may span lines; blank lines are
  * skipped): 1 with one, 0 at the end, or a negative code. */
 static int csv_read_row(csv_stream *s, char *why, size_t why_size)
 {
 	s->raw_len = 0;
-	int quoted = 0, rc;
+	int rc;
 	for (;;) {
-		size_t from = s->raw_len;
-		if (from == 0)
+		if (s->raw_len == 0)
 			s->at = s->line + 1;
 		if ((rc = csv_read_line(s, why, why_size)) <= 0)
 			return rc < 0 ? rc : s->raw_len > 0;
-		for (size_t i = from; i < s->raw_len; i++)
-			quoted ^= s->raw[i] == '"';
-		if (quoted)
+		if (csv_open_quote(s->raw, s->raw_len, s->sep))
 			continue;
 		if (strspn(s->raw, "\r\n") == s->raw_len) {
 			s->raw_len = 0; /* a blank line */

@@ -630,3 +630,28 @@ test_import_trees_are_what_git_reads() {
 	[ "$(grep -c '^ev-' "$out")" = 1000 ] || fail "evidence list: $(grep -c '^ev-' "$out") records"
 	expect_verify_ok
 }
+
+# Rows are read as csv_field reads them: a quoted field may span lines (the
+# rows after it keep their own line numbers), and a quote inside an unquoted
+# field is a character, not the start of a quoted one.
+test_import_quotes_and_lines() {
+	make_repo || return
+	mkdir "$TMPD/in"
+	echo a >"$TMPD/in/a.txt"
+	echo b >"$TMPD/in/b.txt"
+	printf 'file,controls,kind,title,note\na.txt,8.6.1,record,A,"Two\nlines, one ""note"""\nb.txt,8.6.1,record,Board "approved,\nmissing.txt,8.6.1,record,X,\n' \
+		>"$TMPD/in/l.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l.csv"
+	expect_rc 4
+	expect_err "l.csv:5: file 'missing.txt' does not exist"
+	expect_commits 2
+	sed -i '$d' "$TMPD/in/l.csv"
+	run --as ben@example.org evidence import "$TMPD/in/l.csv"
+	expect_rc 0
+	expect_out "Imported 2 evidence files"
+	run evidence list --format json
+	expect_out 'Board \"approved'
+	id=$(sed -n 's/.*"id": "\(ev-[0-9a-f-]*\)".*/\1/p' "$out" | head -2)
+	for i in $id; do "$SMSAUDIT" evidence show "$i"; done >"$TMPD/shown"
+	grep -q 'lines, one "note"' "$TMPD/shown" || fail "the note spanning two lines: $(cat "$TMPD/shown")"
+}
