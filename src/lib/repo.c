@@ -65,7 +65,6 @@ struct smsaudit_txn {
 	smsaudit_repo *repo;
 	txn_entry *entries;
 	size_t n, alloc;
-	int known;      /* every object added is known to be in the object folder */
 	char **blocks;  /* the paths' storage */
 	size_t nblocks;
 	char *cur;      /* the free end of the last block */
@@ -791,15 +790,6 @@ int repo_store_loose(smsaudit_oid *blob, char sha256[65], uint64_t *size, smsaud
 	return 0;
 }
 
-int repo_store_buffer(smsaudit_oid *blob, smsaudit_repo *repo, const void *data, size_t len, const char *name)
-{
-	git_oid id;
-	if (git_blob_create_from_buffer(&id, repo->git, data, len) < 0)
-		return error_set(SMSAUDIT_EIO, "%s: cannot store content: %s", name, git_reason());
-	from_git(blob, &id);
-	return repo->mempack ? fresh_add(repo, &id, len) : 0;
-}
-
 int repo_objects_dir(char *out, size_t size, smsaudit_repo *repo)
 {
 	int n = snprintf(out, size, "%sobjects", git_repository_path(repo->git));
@@ -926,11 +916,6 @@ void smsaudit_txn_free(smsaudit_txn *txn)
 	free(txn);
 }
 
-void repo_txn_objects_known(smsaudit_txn *txn)
-{
-	txn->known = 1;
-}
-
 static int txn_grow(smsaudit_txn *txn, size_t n)
 {
 	if (n <= txn->alloc)
@@ -941,11 +926,6 @@ static int txn_grow(smsaudit_txn *txn, size_t n)
 	txn->entries = e;
 	txn->alloc = n;
 	return 0;
-}
-
-int repo_txn_reserve(smsaudit_txn *txn, size_t more)
-{
-	return txn_grow(txn, txn->n + more);
 }
 
 /* A copy of `path` in the transaction's blocks. */
@@ -1168,16 +1148,7 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 			git_commit_free(parent);
 			break;
 		}
-		/* libgit2 checks that each object a tree names exists: for the
-		 * objects of an ingest, just written and indexed by us, that read
-		 * every one's header back through the pack windows (7 % of an
-		 * ingest of 10,000 files), so the check is off while their trees
-		 * are built. The library writes on one thread at a time. */
-		if (txn->known)
-			git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 		rc = build_tree(&tree_id, repo, base, txn->entries, 0, txn->n, 0);
-		if (txn->known)
-			git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
 		git_tree *tree = NULL;
 		if (rc == 0 && git_tree_lookup(&tree, repo->git, &tree_id) < 0)
 			rc = error_set(SMSAUDIT_EIO, "%s: %s", repo->path, git_reason());
