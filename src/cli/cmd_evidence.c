@@ -305,8 +305,6 @@ typedef struct {
 	int at;                     /* the line the current row starts on */
 	char *raw;                  /* the current row's text */
 	size_t raw_len, raw_cap;
-	char *got;                  /* getline's buffer */
-	size_t got_cap;
 	import_row row;
 	smsaudit_evidence_input in;
 	uint32_t *lines;            /* the line of each row given */
@@ -318,42 +316,42 @@ typedef struct {
 } csv_stream;
 
 /* The next physical line onto the row's text: 1 with one, 0 at the end, or a
- * negative code. */
+ * negative code. Read a byte at a time, so that a line without an end (or
+ * with NUL bytes) is bounded by CSV_ROW_MAX and checked as it is. */
 static int csv_read_line(csv_stream *s, char *why, size_t why_size)
 {
-	errno = 0;
-	ssize_t n = getline(&s->got, &s->got_cap, s->f);
-	if (n < 0) {
-		if (ferror(s->f)) {
-			snprintf(why, why_size, "%s:%d: cannot read: %s", s->csv, s->line + 1, strerror(errno));
-			return SMSAUDIT_EIO;
+	size_t from = s->raw_len;
+	int c = EOF;
+	while ((c = getc_unlocked(s->f)) != EOF) {
+		if (s->raw_len + 2 > CSV_ROW_MAX) {
+			snprintf(why, why_size, "%s:%d: a row over %u bytes (a quote not closed?)", s->csv, s->at,
+			         CSV_ROW_MAX);
+			return SMSAUDIT_EINVALID;
 		}
+		if (s->raw_len + 2 > s->raw_cap) {
+			size_t cap = s->raw_cap ? s->raw_cap * 2 : 1024;
+			char *r = realloc(s->raw, cap);
+			if (!r) {
+				snprintf(why, why_size, "out of memory");
+				return SMSAUDIT_ENOMEM;
+			}
+			s->raw = r;
+			s->raw_cap = cap;
+		}
+		s->raw[s->raw_len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (ferror(s->f)) {
+		snprintf(why, why_size, "%s:%d: cannot read: %s", s->csv, s->line + 1, strerror(errno));
+		return SMSAUDIT_EIO;
+	}
+	if (s->raw_len == from)
 		return 0;
-	}
-	s->line++;
-	int rc = csv_check_text(why, why_size, s->csv, s->line, s->got, (size_t)n);
-	if (rc < 0)
-		return rc;
-	if (s->raw_len + (size_t)n + 1 > CSV_ROW_MAX) {
-		snprintf(why, why_size, "%s:%d: a row over %u bytes (a quote not closed?)", s->csv, s->at, CSV_ROW_MAX);
-		return SMSAUDIT_EINVALID;
-	}
-	if (s->raw_len + (size_t)n + 1 > s->raw_cap) {
-		size_t cap = s->raw_cap ? s->raw_cap : 1024;
-		while (cap < s->raw_len + (size_t)n + 1)
-			cap *= 2;
-		char *r = realloc(s->raw, cap);
-		if (!r) {
-			snprintf(why, why_size, "out of memory");
-			return SMSAUDIT_ENOMEM;
-		}
-		s->raw = r;
-		s->raw_cap = cap;
-	}
-	memcpy(s->raw + s->raw_len, s->got, (size_t)n);
-	s->raw_len += (size_t)n;
 	s->raw[s->raw_len] = '\0';
-	return 1;
+	s->line++;
+	return csv_check_text(why, why_size, s->csv, s->line, s->raw + from, s->raw_len - from) < 0 ? SMSAUDIT_EINVALID
+	                                                                                          : 1;
 }
 
 /* Whether `t` ends inside a quoted field, as csv_field reads it: a quote
@@ -679,7 +677,6 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		out_free(s.added);
 	free(s.lines);
 	free(s.raw);
-	free(s.got);
 	fclose(s.f);
 	return rc;
 }
