@@ -152,7 +152,13 @@ static void get_fixed(reader *r, char *out, size_t size)
 		r->bad = 1;
 		return;
 	}
-	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), (const char *)r->p);
+	/* As "%s" would copy it: up to a NUL, cut to the field's size. */
+	size_t keep = n < size ? (size_t)n : size - 1;
+	const char *nul = memchr(r->p, '\0', keep);
+	if (nul)
+		keep = (size_t)(nul - (const char *)r->p);
+	memcpy(out, r->p, keep);
+	out[keep] = '\0';
 	r->p += n;
 }
 

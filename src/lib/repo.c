@@ -458,9 +458,13 @@ static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
 		return 0;
 	char path[1024];
-	int n = snprintf(path, sizeof(path), "%s%s%s", w->prefix, root, git_tree_entry_name(entry));
-	if (n < 0 || (size_t)n >= sizeof(path))
+	const char *name = git_tree_entry_name(entry);
+	size_t a = strlen(w->prefix), b = strlen(root), c = strlen(name);
+	if (a + b + c >= sizeof(path))
 		return 0;
+	memcpy(path, w->prefix, a);
+	memcpy(path + a, root, b);
+	memcpy(path + a + b, name, c + 1);
 	smsaudit_oid id;
 	from_git(&id, git_tree_entry_id(entry));
 	w->result = w->fn(path, &id, w->payload);
