@@ -842,34 +842,32 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 	}
 	if (a->expiring && shown > 1)
 		qsort(rows, shown, sizeof(*rows), cmp_listed);
-	out_node *arr = out_array("evidence");
+	static const char *const keys[] = { "id", "kind", "controls", "valid_until", "status", "title" };
+	static const char *const heads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "STATUS", "TITLE" };
+	static const char *const xkeys[] = { "id", "kind", "controls", "valid_until", "days_left", "title" };
+	static const char *const xheads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "DAYS LEFT", "TITLE" };
+	if (ctx->format == OUT_TEXT && a->expiring) {
+		char d[11];
+		smsaudit_date_format(d, v.as_of);
+		printf("Evidence expiring within %d days of %s (commit %.12s):\n", a->expiring - 1, d, v.hex);
+	}
+	/* Row by row: 100,000 records are listed without a tree of them all. */
+	out_stream *os = out_stream_begin(stdout, ctx, "evidence", "evidence", a->expiring ? xkeys : keys,
+	                                  a->expiring ? xheads : heads, 6);
 	for (size_t i = 0; i < shown; i++) {
-		out_node *o = out_push_obj(arr);
+		out_node *o = out_stream_row(os);
 		evidence_fields(o, rows[i].e);
 		if (a->expiring)
 			out_set_int(o, "days_left", rows[i].days_left);
 	}
+	out_stream_end(os, NULL);
 	if (ctx->format == OUT_TEXT) {
-		static const char *const keys[] = { "id", "kind", "controls", "valid_until", "status", "title" };
-		static const char *const heads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "STATUS", "TITLE" };
-		static const char *const xkeys[] = { "id", "kind", "controls", "valid_until", "days_left", "title" };
-		static const char *const xheads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "DAYS LEFT", "TITLE" };
-		if (a->expiring) {
-			char d[11];
-			smsaudit_date_format(d, v.as_of);
-			printf("Evidence expiring within %d days of %s (commit %.12s):\n", a->expiring - 1, d, v.hex);
-		}
-		if (shown)
-			out_table(stdout, ctx, arr, a->expiring ? xkeys : keys, a->expiring ? xheads : heads, 6);
-		else
+		if (!shown)
 			printf("No evidence matches.\n");
 		if (invalid)
 			fprintf(stderr, "smsaudit: %zu evidence record%s fail verification and count for nothing; run "
 			        "'smsaudit verify'\n", invalid, invalid == 1 ? "" : "s");
-	} else {
-		out_emit(stdout, arr, ctx->format, "evidence");
 	}
-	out_free(arr);
 	rc = EXIT_OK;
 out:
 	free(rows);
