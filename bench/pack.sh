@@ -13,6 +13,9 @@
 #   3. `verify-pack` of it (--allow-draft: a draft exits 1 otherwise).
 # bench/pack.sh 100000 measures the 100,000-record case (about 30 minutes with
 # the fixture on 2 cores).
+# Each line gives wall time, CPU time (user + system) and peak RSS; the load
+# average is printed at the start and the end (other work on the machine
+# inflates wall time, not CPU time or memory).
 # Run it on a quiet machine and not right after deleting a large folder: file
 # creation on a freshly emptied file system is much slower (see RESULTS.md).
 set -eu
@@ -27,9 +30,10 @@ timed() {
 	label=$1
 	shift
 	t0=$(now)
-	/usr/bin/time -f "%M" -o "$work/rss" "$@" >"$work/last" 2>&1
+	/usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >"$work/last" 2>&1
 	t1=$(now)
-	echo "$label: $(secs "$t0" "$t1") s, peak RSS $(($(cat "$work/rss") / 1024)) MiB"
+	set -- $(tail -1 "$work/rss")
+	echo "$label: $(secs "$t0" "$t1") s (CPU $(awk "BEGIN{printf \"%.1f\", $2 + $3}") s), peak RSS $(($1 / 1024)) MiB"
 	LAST=$(secs "$t0" "$t1")
 }
 export SMSAUDIT_NOW=2026-12-01T09:00:00Z
@@ -43,6 +47,7 @@ if [ -z "$audit" ]; then
 	audit=$("$bin" audit list --type stage2 --format csv | sed -n '2s/,.*//p')
 fi
 echo "records: $(git --git-dir="$REPO" ls-tree -r --name-only main records | grep -c '\.xml$')"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 timed "smsaudit pack (stage 2, draft)" "$bin" --as qm@bench.example pack "$audit" -o "$work/pack" --draft
 pack=$LAST
 sed -n 's/^Report.*, \([0-9]*\) pages/report: \1 pages/p' "$work/last"
@@ -50,3 +55,4 @@ echo "pack.pdf: $(($(wc -c <"$work/pack/pack.pdf") / 1024)) KiB, files: $(find "
 timed "peer: cp -r of the pack" cp -r "$work/pack" "$work/copy"
 echo "pack / cp -r: $(ratio "$pack" "$LAST")x"
 timed "smsaudit verify-pack" "$bin" verify-pack "$work/pack" --allow-draft
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

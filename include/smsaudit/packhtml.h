@@ -19,4 +19,10 @@
 
 int smsaudit_pack_html(smsaudit_buf *out, const smsaudit_pack_model *m);
 
+/* The same page handed to `write` in pieces as it is made (a clause at a
+ * time, about 256 KiB each), never whole: at 100,000 records it is tens of
+ * MB. An error of `write` stops the page and is returned. */
+typedef int (*smsaudit_pack_html_write_fn)(const char *data, size_t len, void *u);
+int smsaudit_pack_html_write(const smsaudit_pack_model *m, smsaudit_pack_html_write_fn write, void *u);
+
 #endif

@@ -315,6 +315,10 @@ typedef struct {
 	char id[SMSAUDIT_ID_MAX];
 	time_t made_at;
 	char *made_by;  /* email of the signer */
+	/* Set by the library when the record and everything it points to are
+	 * one allocation (as the verification cache decodes them), which may end
+	 * after this type's body; smsaudit_record_free knows what to free. */
+	int one_block;
 	union {                 /* the body for `type`; only that member is set */
 		smsaudit_person_body person;
 		smsaudit_revocation_body revocation;

@@ -146,7 +146,7 @@ int smsaudit_repo_commit_at(smsaudit_oid *out, smsaudit_repo *repo, time_t when)
  *             version changes nothing);
  *   DELETED   a parent has the path and the commit does not.
  * `blob` is the commit's object for ADDED and MODIFIED, the parent's for
- * DELETED. A missing or unreadable commit or tree is SMSAUDIT_EDAMAGED naming
+ * DELETED. `path` stays valid as long as the history the walk returns. A missing or unreadable commit or tree is SMSAUDIT_EDAMAGED naming
  * the object.
  */
 typedef enum { SMSAUDIT_PATH_ADDED, SMSAUDIT_PATH_MODIFIED, SMSAUDIT_PATH_DELETED } smsaudit_path_change;

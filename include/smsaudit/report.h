@@ -55,6 +55,7 @@ typedef enum {
 typedef struct {
 	smsaudit_section_kind kind;
 	char title[121];
+	char part[121];                   /* the title of the part it is in; "": none */
 	char *intro;                      /* NULL: none */
 	char **clauses;                   /* clause ids, "audit-scope" or "rotation"; none: every clause */
 	size_t nclauses;

@@ -91,6 +91,15 @@ void smsaudit_cert_free(smsaudit_cert *cert);
 int smsaudit_sign_detached(smsaudit_buf *sig, const void *data, size_t len,
                            const smsaudit_cert *cert, const smsaudit_key *key, time_t when);
 
+/*
+ * The same signature over content known only by its SHA-256 (computed while
+ * it was written, for content too large to hold): the signed attributes
+ * carry that digest as messageDigest, exactly as smsaudit_sign_detached
+ * would put it, so smsaudit_verify_detached accepts it over the content.
+ */
+int smsaudit_sign_detached_digest(smsaudit_buf *sig, const unsigned char sha256[32], const smsaudit_cert *cert,
+                                  const smsaudit_key *key, time_t when);
+
 /* A set of trust anchors (CA certificates). */
 int smsaudit_trust_new(smsaudit_trust **out);
 int smsaudit_trust_add(smsaudit_trust *trust, const smsaudit_cert *ca);
@@ -118,6 +127,14 @@ int smsaudit_secret_sniff(char *what, size_t size, int fd, const char *path);
 
 int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust);
+/*
+ * The same check over the content of the open file `fd`, read from its
+ * current offset to its end in blocks (never held whole); `sha256` receives
+ * the SHA-256 of exactly the bytes checked, so a caller that reads the file
+ * again can tell whether it read the same bytes.
+ */
+int smsaudit_verify_detached_fd(smsaudit_cert **signer, time_t *signed_at, unsigned char sha256[32], int fd,
+                                const void *sig, size_t siglen, smsaudit_trust *trust);
 
 /*
  * RFC 3161 time-stamps (SHA-256 message imprint).
@@ -140,6 +157,11 @@ int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *
                        int timeout);
 int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
                        const smsaudit_cert *ca);
+/* The same, for content known by its SHA-256 (`md`). */
+int smsaudit_tsa_stamp_digest(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const unsigned char md[32],
+                              int timeout);
+int smsaudit_tsa_check_digest(time_t *stamped_at, const void *response, size_t rlen, const unsigned char md[32],
+                              const smsaudit_cert *ca);
 
 /*
  * Read a passphrase for `what`: from the environment variable SMSAUDIT_PASSPHRASE

@@ -69,6 +69,8 @@ void smsaudit_tsa_list_free(smsaudit_tsa *v, size_t n);
 /* A token over `data` from the first TSA of `v` that answers; the last
  * failure's error when none does. */
 int smsaudit_tsa_stamp_first(smsaudit_buf *token, const smsaudit_tsa *v, size_t n, const void *data, size_t len);
+/* The same for content known by its SHA-256 (a pack's streamed manifest). */
+int smsaudit_tsa_stamp_first_digest(smsaudit_buf *token, const smsaudit_tsa *v, size_t n, const unsigned char md[32]);
 
 /* ---- writing (store_write.c) ---- */
 

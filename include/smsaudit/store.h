@@ -133,6 +133,33 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
                                 char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
                                 void *payload);
 
+/*
+ * The inputs of an add given one at a time (an import of a CSV read as it
+ * goes): memory holds a few inputs and about 0.2 KiB a file until the commit,
+ * whatever their number.
+ */
+typedef struct {
+	/* Point *in at the next input (valid until the next call) and return 0;
+	 * 1 when there are no more; or a negative code with a one-line message
+	 * naming the place (e.g. "import.csv:12: ...") in `why`, raised in its
+	 * place in order: nothing is committed. */
+	int (*next)(const smsaudit_evidence_input **in, char *why, size_t why_size, void *payload);
+	/* What names input `index` (from 0, given before) in a message about a
+	 * later one, its `where` or file, into `out`. */
+	void (*describe)(char *out, size_t size, size_t index, void *payload);
+	/* Once the commit stands: each input's new record id, in order (may be
+	 * NULL). */
+	void (*added)(size_t index, const char *id, void *payload);
+	void *payload;
+} smsaudit_evidence_stream;
+
+/* smsaudit_store_add_evidence of the inputs of `in`, all in one commit (at
+ * least one); `*count` receives their number. The same checks, messages and
+ * all-or-nothing rule; `progress` gets a total of 0 (not known). */
+int smsaudit_store_add_evidence_stream(smsaudit_store *store, smsaudit_identity *signer,
+                                       const smsaudit_evidence_stream *in, unsigned flags, size_t *count,
+                                       smsaudit_progress_fn progress, void *payload);
+
 int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
                              smsaudit_identity *signer, const char *old_id, const char *new_id,
                              const char *reason);

@@ -77,6 +77,40 @@ void smsaudit_xml_schema_free(smsaudit_xml_schema *schema);
  */
 int smsaudit_xml_write_canonical(smsaudit_buf *out, xmlDocPtr doc);
 
+/*
+ * Append `s` escaped as smsaudit_xml_write_canonical escapes text (in_attr 0)
+ * or an attribute value (in_attr 1): for documents written as a stream, line
+ * by line, that must read back as the canonical writer's bytes. `element`
+ * names the element in errors. SMSAUDIT_EINVALID for text that is not valid
+ * UTF-8 or holds a character XML 1.0 does not allow.
+ */
+int smsaudit_xml_escape(smsaudit_buf *out, const char *s, int in_attr, const char *element);
+
+/*
+ * A document read as a stream, for documents too large to hold as a tree (a
+ * pack's manifest of 400,000 files): the same parser rules as
+ * smsaudit_xml_parse_memory (no DOCTYPE, no entities, nothing loaded), no
+ * size limit on the whole, validated against `schema` (NULL: none) while it
+ * is read. `fn` is called at each element's start (text NULL) and end (text:
+ * the element's own text, untrimmed, at most 1 MiB); it returns 0 or a
+ * negative error, which stops the parse and is returned. `read` fills `buf`
+ * with up to `len` bytes: how many, 0 at the end, or a negative error.
+ * Returns 0, SMSAUDIT_EINVALID ("name:line: message") when the document is
+ * not well-formed or not valid, or the error of `read` or `fn`.
+ */
+typedef struct {
+	int depth;                 /* 0: the root element */
+	const char *name;          /* the local name */
+	size_t nattrs;
+	const char *const *attrs;  /* nattrs pairs of name and value */
+	const char *text;          /* NULL at the start; at the end, the element's text */
+	int line;
+} smsaudit_xml_event;
+typedef int (*smsaudit_xml_event_fn)(const smsaudit_xml_event *e, void *u);
+typedef long (*smsaudit_xml_read_fn)(char *buf, size_t len, void *u);
+int smsaudit_xml_stream(smsaudit_xml_read_fn read, void *read_u, const char *name, smsaudit_xml_schema *schema,
+                        smsaudit_xml_event_fn fn, void *u);
+
 /* 1 when [s, s+len) is valid UTF-8 (no overlongs, no surrogates), else 0. */
 int smsaudit_utf8_valid(const char *s, size_t len);
 

@@ -143,6 +143,20 @@ void out_csv_raw(int raw);
 void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *const *keys,
                const char *const *headers, size_t ncols);
 
+/*
+ * A list of flat objects written row by row in the format of ctx: the same
+ * bytes out_emit (CSV, JSON, XML) or out_table (text: `keys` shown under
+ * `headers`) would write for the whole array, without holding it. Fill the
+ * object out_stream_row returns; it is written when the next row is asked for
+ * or at out_stream_end, which reports how many rows there were and returns
+ * like out_emit. Text shows nothing for no rows (the caller says so).
+ */
+typedef struct out_stream out_stream;
+out_stream *out_stream_begin(FILE *f, const cli_ctx *ctx, const char *root_name, const char *item_name,
+                             const char *const *keys, const char *const *headers, size_t ncols);
+out_node *out_stream_row(out_stream *s);
+int out_stream_end(out_stream *s, size_t *rows);
+
 /* Write `text` wrapped to `width` columns, each line after the first indented by `indent`. */
 void out_wrap(FILE *f, const char *text, int indent, int width);
 

@@ -188,10 +188,6 @@ static char *csv_field(const char **p, int *eol, char sep)
 		out[n++] = *s++;
 	}
 	out[n] = '\0';
-	/* A CSV of 100,000 rows keeps every cell: no slack in each. */
-	char *fit = realloc(out, n + 1);
-	if (fit)
-		out = fit;
 	if (*s == sep) {
 		s++;
 		*eol = 0;
@@ -211,8 +207,7 @@ static const char *const csv_cols[C__N] = {
 	"file", "controls", "kind", "title", "period_from", "period_to", "valid_until", "note", "name"
 };
 
-/* A row as read; strings are allocated to their length, since an import of
- * 100,000 rows holds them all until the commit. */
+/* A row as read (one at a time: csv_stream). */
 typedef struct {
 	char *cell[C__N];
 	char **controls;
@@ -232,18 +227,23 @@ static void free_row(import_row *r)
 
 /* One CSV must be text: a NUL byte or a byte sequence that is not UTF-8 is
  * named by its line and column (in characters), not silently cut short.
- * Returns -1 to go on, or the exit code. */
-static int csv_check_text(const char *csv, const char *text, size_t len)
+ * `text` starts line `line`. Returns 0, or a negative code with the message
+ * in `why`. */
+static int csv_check_text(char *why, size_t why_size, const char *csv, int line, const char *text, size_t len)
 {
-	int line = 1, col = 1;
+	int col = 1;
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)text[i];
 		size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
 		           : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		if (c == 0)
-			return cli_error(EXIT_DATA, "%s:%d: column %d: a NUL byte; a CSV file is text", csv, line, col);
-		if (n == 0 || i + n > len || !smsaudit_utf8_valid(text + i, n))
-			return cli_error(EXIT_DATA, "%s:%d: column %d: byte 0x%02x is not valid UTF-8", csv, line, col, c);
+		if (c == 0) {
+			snprintf(why, why_size, "%s:%d: column %d: a NUL byte; a CSV file is text", csv, line, col);
+			return SMSAUDIT_EINVALID;
+		}
+		if (n == 0 || i + n > len || !smsaudit_utf8_valid(text + i, n)) {
+			snprintf(why, why_size, "%s:%d: column %d: byte 0x%02x is not valid UTF-8", csv, line, col, c);
+			return SMSAUDIT_EINVALID;
+		}
 		if (c == '\n') {
 			line++;
 			col = 1;
@@ -252,7 +252,7 @@ static int csv_check_text(const char *csv, const char *text, size_t len)
 		}
 		i += n;
 	}
-	return -1;
+	return 0;
 }
 
 /* The separator of a CSV: --delimiter, else the header line's own (spreadsheets
@@ -284,44 +284,319 @@ static int csv_separator(char *out, const char *opt, const char *header)
 	return -1;
 }
 
+/* Rows longer than this are refused (an unclosed quote would otherwise read
+ * the rest of the file as one field). */
+#define CSV_ROW_MAX (1u << 20)
+
+/*
+ * The CSV read as it goes: the library asks for one row at a time
+ * (smsaudit_evidence_stream), so memory holds the row being read, not the
+ * file; of the rows before it only their line (for a message naming an
+ * earlier row) and, for --format json or csv, their file, title and id.
+ */
+typedef struct {
+	const char *csv;
+	FILE *f;
+	char sep;
+	int col_of[C__N];
+	int ncols;
+	const char *base, *inside, *base_opt;
+	int line;                   /* the last physical line read */
+	int at;                     /* the line the current row starts on */
+	char *raw;                  /* the current row's text */
+	size_t raw_len, raw_cap;
+	import_row row;
+	smsaudit_evidence_input in;
+	uint32_t *lines;            /* the line of each row given */
+	size_t rows, alines;
+	int keep;                   /* keep each row's file and title (machine output) */
+	char **files, **titles;     /* of the first `nkeep` rows */
+	size_t nkeep;
+	out_node *added;
+} csv_stream;
+
+/* The next physical line onto the row's text: 1 with one, 0 at the end, or a
+ * negative code. Read a byte at a time, so that a line without an end (or
+ * with NUL bytes) is bounded by CSV_ROW_MAX and checked as it is. */
+static int csv_read_line(csv_stream *s, char *why, size_t why_size)
+{
+	size_t from = s->raw_len;
+	int c = EOF;
+	while ((c = getc_unlocked(s->f)) != EOF) {
+		if (s->raw_len + 2 > CSV_ROW_MAX) {
+			snprintf(why, why_size, "%s:%d: a row over %u bytes (a quote not closed?)", s->csv, s->at,
+			         CSV_ROW_MAX);
+			return SMSAUDIT_EINVALID;
+		}
+		if (s->raw_len + 2 > s->raw_cap) {
+			size_t cap = s->raw_cap ? s->raw_cap * 2 : 1024;
+			char *r = realloc(s->raw, cap);
+			if (!r) {
+				snprintf(why, why_size, "out of memory");
+				return SMSAUDIT_ENOMEM;
+			}
+			s->raw = r;
+			s->raw_cap = cap;
+		}
+		s->raw[s->raw_len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (ferror(s->f)) {
+		snprintf(why, why_size, "%s:%d: cannot read: %s", s->csv, s->line + 1, strerror(errno));
+		return SMSAUDIT_EIO;
+	}
+	if (s->raw_len == from)
+		return 0;
+	s->raw[s->raw_len] = '\0';
+	s->line++;
+	return csv_check_text(why, why_size, s->csv, s->line, s->raw + from, s->raw_len - from) < 0 ? SMSAUDIT_EINVALID
+	                                                                                          : 1;
+}
+
+/* Whether `t` ends inside a quoted field, as csv_field reads it: a quote
+ * opens one only at the start of a field, and "" inside it is a quote. */
+static int csv_open_quote(const char *t, size_t len, char sep)
+{
+	int quoted = 0, start = 1;
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (quoted) {
+			if (c == '"' && i + 1 < len && t[i + 1] == '"')
+				i++;
+			else if (c == '"')
+				quoted = 0;
+		} else if (start && c == '"') {
+			quoted = 1;
+			start = 0;
+		} else {
+			start = c == sep || c == '\n' || c == '\r';
+		}
+	}
+	return quoted;
+}
+
+/* The next row's text (a quoted field may span lines; blank lines are
+ * skipped): 1 with one, 0 at the end, or a negative code. */
+static int csv_read_row(csv_stream *s, char *why, size_t why_size)
+{
+	s->raw_len = 0;
+	int rc;
+	for (;;) {
+		if (s->raw_len == 0)
+			s->at = s->line + 1;
+		if ((rc = csv_read_line(s, why, why_size)) <= 0)
+			return rc < 0 ? rc : s->raw_len > 0;
+		if (csv_open_quote(s->raw, s->raw_len, s->sep))
+			continue;
+		if (strspn(s->raw, "\r\n") == s->raw_len) {
+			s->raw_len = 0; /* a blank line */
+			continue;
+		}
+		return 1;
+	}
+}
+
 /* Where row `r`'s file really is (symbolic links and '..' resolved) must lie
- * inside the folder `inside`. Returns -1 to go on, or the exit code. */
-static int csv_path_inside(const import_row *r, const char *file, const char *inside, const char *base_opt)
+ * inside the folder `inside`. Returns 0, or a negative code with the message
+ * in `why`. */
+static int csv_path_inside(char *why, size_t why_size, const import_row *r, const char *file, const char *inside,
+                           const char *base_opt)
 {
 	char real[4096];
 	if (!realpath(r->file, real)) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return cli_error(EXIT_ENV, "%s: file '%s' does not exist (looked for %s)", r->where, file, r->file);
-		return cli_error(EXIT_ENV, "%s: file '%s' (%s): %s", r->where, file, r->file, strerror(errno));
+			snprintf(why, why_size, "%s: file '%s' does not exist (looked for %s)", r->where, file, r->file);
+		else
+			snprintf(why, why_size, "%s: file '%s' (%s): %s", r->where, file, r->file, strerror(errno));
+		return SMSAUDIT_EIO;
 	}
 	size_t n = strlen(inside);
-	int ok = strcmp(inside, "/") == 0 || (strncmp(real, inside, n) == 0 && real[n] == '/');
-	if (ok)
-		return -1;
+	if (strcmp(inside, "/") == 0 || (strncmp(real, inside, n) == 0 && real[n] == '/'))
+		return 0;
 	if (base_opt)
-		return cli_error(EXIT_DATA, "%s: '%s' is outside --base %s", r->where, file, base_opt);
-	return cli_error(EXIT_DATA, "%s: '%s' leaves the CSV's folder (it is %s); give --base DIR to allow files "
-	                 "under DIR", r->where, file, real);
+		snprintf(why, why_size, "%s: '%s' is outside --base %s", r->where, file, base_opt);
+	else
+		snprintf(why, why_size, "%s: '%s' leaves the CSV's folder (it is %s); give --base DIR to allow files "
+		         "under DIR", r->where, file, real);
+	return SMSAUDIT_EINVALID;
+}
+
+/* The next row as an input (smsaudit_evidence_stream.next). */
+static int csv_next(const smsaudit_evidence_input **out, char *why, size_t why_size, void *payload)
+{
+	csv_stream *s = payload;
+	free_row(&s->row);
+	memset(&s->row, 0, sizeof(s->row));
+	memset(&s->in, 0, sizeof(s->in));
+	int rc = csv_read_row(s, why, why_size);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		if (s->rows > 0)
+			return 1;
+		snprintf(why, why_size, "%s: no rows after the header", s->csv);
+		return SMSAUDIT_EINVALID;
+	}
+	if (s->rows == s->alines) {
+		size_t na = s->alines ? s->alines * 2 : 1024;
+		uint32_t *l = realloc(s->lines, na * sizeof(*l));
+		if (l)
+			s->lines = l;
+		char **fv = s->keep ? realloc(s->files, na * sizeof(*fv)) : NULL;
+		if (fv)
+			s->files = fv;
+		char **tv = s->keep ? realloc(s->titles, na * sizeof(*tv)) : NULL;
+		if (tv)
+			s->titles = tv;
+		if (!l || (s->keep && (!fv || !tv))) {
+			snprintf(why, why_size, "out of memory");
+			return SMSAUDIT_ENOMEM;
+		}
+		s->alines = na;
+	}
+	s->lines[s->rows++] = (uint32_t)s->at;
+	import_row *r = &s->row;
+	char where[600];
+	snprintf(where, sizeof(where), "%s:%d", s->csv, s->at);
+	if (!(r->where = strdup(where))) {
+		snprintf(why, why_size, "out of memory");
+		return SMSAUDIT_ENOMEM;
+	}
+	const char *p = s->raw;
+	int c = 0, eol = 0;
+	while (!eol) {
+		char *v = csv_field(&p, &eol, s->sep);
+		if (!v) {
+			snprintf(why, why_size, "out of memory");
+			return SMSAUDIT_ENOMEM;
+		}
+		int used = 0;
+		for (int i = 0; i < C__N; i++)
+			if (s->col_of[i] == c) {
+				r->cell[i] = v;
+				used = 1;
+			}
+		if (!used)
+			free(v);
+		c++;
+	}
+	if (c != s->ncols) {
+		snprintf(why, why_size, "%s: %d fields, the header has %d", r->where, c, s->ncols);
+		return SMSAUDIT_EINVALID;
+	}
+	const char *file = r->cell[C_FILE] ? r->cell[C_FILE] : "";
+	if (!*file) {
+		snprintf(why, why_size, "%s: the 'file' column is empty", r->where);
+		return SMSAUDIT_EINVALID;
+	}
+	if (file[0] == '/' && !s->base_opt) {
+		snprintf(why, why_size, "%s: '%s' is an absolute path; files are named relative to the CSV's folder "
+		         "(--base DIR allows files under DIR)", r->where, file);
+		return SMSAUDIT_EINVALID;
+	}
+	char path[4096];
+	int plen = file[0] == '/' ? snprintf(path, sizeof(path), "%s", file)
+	                          : snprintf(path, sizeof(path), "%s/%s", s->base, file);
+	if (plen < 0 || (size_t)plen >= sizeof(path)) {
+		snprintf(why, why_size, "%s: the file path is too long", r->where);
+		return SMSAUDIT_EINVALID;
+	}
+	if (!(r->file = strdup(path))) {
+		snprintf(why, why_size, "out of memory");
+		return SMSAUDIT_ENOMEM;
+	}
+	if ((rc = csv_path_inside(why, why_size, r, file, s->inside, s->base_opt)) < 0)
+		return rc;
+	const char *from = r->cell[C_FROM], *to = r->cell[C_TO];
+	if ((from && *from) != (to && *to)) {
+		snprintf(why, why_size, "%s: give both period_from and period_to, or neither", r->where);
+		return SMSAUDIT_EINVALID;
+	}
+	if (from && *from)
+		snprintf(r->period, sizeof(r->period), "%.10s..%.10s", from, to);
+	s->in.where = r->where;
+	s->in.file = r->file;
+	if (fill_input(&s->in, &r->controls, r->cell[C_CONTROLS], r->cell[C_KIND], r->cell[C_TITLE], r->period,
+	               r->cell[C_UNTIL], r->cell[C_NOTE], r->cell[C_NAME]) < 0) {
+		const smsaudit_error *err = smsaudit_error_last();
+		snprintf(why, why_size, "%s: %s", r->where, err ? err->message : "invalid row");
+		return SMSAUDIT_EINVALID;
+	}
+	if (s->keep) {
+		char *fc = strdup(r->file), *tc = strdup(s->in.title ? s->in.title : "");
+		if (!fc || !tc) {
+			free(fc);
+			free(tc);
+			snprintf(why, why_size, "out of memory");
+			return SMSAUDIT_ENOMEM;
+		}
+		s->files[s->nkeep] = fc;
+		s->titles[s->nkeep++] = tc;
+	}
+	*out = &s->in;
+	return 0;
+}
+
+static void csv_describe(char *out, size_t size, size_t index, void *payload)
+{
+	csv_stream *s = payload;
+	snprintf(out, size, "%s:%u", s->csv, index < s->rows ? s->lines[index] : 0);
+}
+
+static void csv_added(size_t index, const char *id, void *payload)
+{
+	csv_stream *s = payload;
+	if (!s->keep || index >= s->nkeep)
+		return;
+	out_node *o = out_push_obj(s->added);
+	out_set_str(o, "id", id);
+	out_set_str(o, "file", s->files[index]);
+	out_set_str(o, "title", s->titles[index]);
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
+}
+
+/* The CSV opened safely: a FIFO or a device cannot hang us. Returns -1 to go
+ * on, or the exit code. */
+static int csv_open(FILE **out, const char *csv)
+{
+	int fd = open(csv, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0)
+		return cli_error(EXIT_ENV, "%s: %s", csv, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		close(fd);
+		if (e && !S_ISREG(st.st_mode) && st.st_mode == 0)
+			return cli_error(EXIT_ENV, "%s: %s", csv, strerror(e));
+		return cli_error(EXIT_ENV, "%s: %s, not a regular file", csv, file_kind(st.st_mode));
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (!(*out = fdopen(fd, "r"))) {
+		close(fd);
+		return cli_error(EXIT_ENV, "%s: %s", csv, strerror(errno));
+	}
+	return -1;
 }
 
 static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 {
 	if (npos != 1)
 		return cli_usage("evidence", "'evidence import' takes one CSV file");
-	const char *csv = pos[0];
-	smsaudit_buf buf = SMSAUDIT_BUF_INIT;
-	int r0 = smsaudit_file_read(&buf, csv, 64u * 1024 * 1024);
-	if (r0 < 0) {
-		smsaudit_buf_dispose(&buf);
-		return cli_fail(r0);
-	}
-	char *text = buf.ptr ? buf.ptr : strdup("");
-	if (!text)
-		return cli_error(EXIT_ENV, "out of memory");
-	if ((r0 = csv_check_text(csv, text, buf.size)) >= 0) {
-		free(text);
-		return r0;
-	}
+	csv_stream s;
+	memset(&s, 0, sizeof(s));
+	s.csv = pos[0];
+	const char *csv = s.csv;
+	int rc = csv_open(&s.f, csv);
+	if (rc >= 0)
+		return rc;
 	/* Paths in the CSV are relative to the CSV's folder, and must stay in it
 	 * (or in --base DIR): a spreadsheet from elsewhere cannot pull in
 	 * /etc/passwd or ../../keys. */
@@ -331,154 +606,78 @@ static int ev_import(cli_ctx *ctx, ev_args *a, char **pos, int npos)
 		snprintf(base, sizeof(base), "%.*s", slash == csv ? 1 : (int)(slash - csv), csv);
 	const char *fence = a->base ? a->base : base;
 	struct stat fst;
+	char why[1200] = "";
 	if (stat(fence, &fst) < 0 || !S_ISDIR(fst.st_mode) || !realpath(fence, inside)) {
-		free(text);
 		if (a->base)
-			return cli_usage("evidence import", "--base: '%s' is not a folder", a->base);
-		return cli_error(EXIT_ENV, "%s: cannot resolve the CSV's folder", csv);
+			rc = cli_usage("evidence import", "--base: '%s' is not a folder", a->base);
+		else
+			rc = cli_error(EXIT_ENV, "%s: cannot resolve the CSV's folder", csv);
 	}
-
-	const char *p = text;
+	s.base = base;
+	s.inside = inside;
+	s.base_opt = a->base;
+	/* The header. */
+	int got = rc < 0 ? csv_read_row(&s, why, sizeof(why)) : 0;
+	if (got < 0)
+		rc = cli_error(got == SMSAUDIT_EINVALID ? EXIT_DATA : EXIT_ENV, "%s", why);
+	const char *p = got > 0 ? s.raw : "";
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3; /* spreadsheet BOM */
-	char sep = ',';
-	if ((r0 = csv_separator(&sep, a->delimiter, p)) >= 0) {
-		free(text);
-		return r0;
-	}
-	int col_of[C__N];
+	if (rc < 0)
+		rc = csv_separator(&s.sep, a->delimiter, p);
 	for (int i = 0; i < C__N; i++)
-		col_of[i] = -1;
-	int ncols = 0, eol = 0, rc = -1;
-	while (!eol) {
-		char *h = csv_field(&p, &eol, sep);
+		s.col_of[i] = -1;
+	int eol = got <= 0;
+	while (rc < 0 && !eol) {
+		char *h = csv_field(&p, &eol, s.sep);
 		if (!h)
 			break;
 		for (int i = 0; i < C__N; i++)
 			if (strcmp(h, csv_cols[i]) == 0)
-				col_of[i] = ncols;
+				s.col_of[i] = s.ncols;
 		int known = 0;
 		for (int i = 0; i < C__N; i++)
-			known |= col_of[i] == ncols;
+			known |= s.col_of[i] == s.ncols;
 		if (!known && *h)
 			rc = cli_error(EXIT_DATA, "%s:1: unknown column '%s' (columns: file, controls, kind, title, "
 			               "period_from, period_to, valid_until, note, name)", csv, h);
 		free(h);
-		ncols++;
+		s.ncols++;
 	}
 	for (int i = 0; rc < 0 && i < 4; i++)
-		if (col_of[i] < 0)
+		if (s.col_of[i] < 0)
 			rc = cli_error(EXIT_DATA, "%s:1: the header must name the column '%s'", csv, csv_cols[i]);
-	size_t cap = 64, n = 0;
-	import_row *rows = calloc(cap, sizeof(*rows));
-	int line = 1;
-	while (rc < 0 && *p) {
-		line++;
-		if (*p == '\n' || *p == '\r') {
-			while (*p == '\n' || *p == '\r')
-				p++;
-			continue;
-		}
-		if (n == cap) {
-			import_row *t = realloc(rows, (cap *= 2) * sizeof(*rows));
-			if (!t) {
-				rc = cli_error(EXIT_ENV, "out of memory");
-				break;
-			}
-			rows = t;
-			memset(rows + n, 0, (cap - n) * sizeof(*rows));
-		}
-		import_row *r = &rows[n++];
-		int c = 0;
-		eol = 0;
-		while (!eol) {
-			char *v = csv_field(&p, &eol, sep);
-			if (!v)
-				break;
-			int used = 0;
-			for (int i = 0; i < C__N; i++)
-				if (col_of[i] == c) {
-					r->cell[i] = v;
-					used = 1;
-				}
-			if (!used)
-				free(v);
-			c++;
-		}
-		char where[600];
-		snprintf(where, sizeof(where), "%s:%d", csv, line);
-		if (!(r->where = strdup(where))) {
-			rc = cli_error(EXIT_ENV, "out of memory");
-			break;
-		}
-		if (c != ncols)
-			rc = cli_error(EXIT_DATA, "%s: %d fields, the header has %d", r->where, c, ncols);
-	}
-	smsaudit_evidence_input *in = calloc(n ? n : 1, sizeof(*in));
-	char (*ids)[SMSAUDIT_ID_MAX] = calloc(n ? n : 1, sizeof(*ids));
-	for (size_t i = 0; rc < 0 && i < n; i++) {
-		import_row *r = &rows[i];
-		const char *file = r->cell[C_FILE] ? r->cell[C_FILE] : "";
-		if (!*file) {
-			rc = cli_error(EXIT_DATA, "%s: the 'file' column is empty", r->where);
-			break;
-		}
-		if (file[0] == '/' && !a->base) {
-			rc = cli_error(EXIT_DATA, "%s: '%s' is an absolute path; files are named relative to the CSV's "
-			               "folder (--base DIR allows files under DIR)", r->where, file);
-			break;
-		}
-		char path[4096];
-		int plen = file[0] == '/' ? snprintf(path, sizeof(path), "%s", file)
-		                          : snprintf(path, sizeof(path), "%s/%s", base, file);
-		if (plen < 0 || (size_t)plen >= sizeof(path)) {
-			rc = cli_error(EXIT_DATA, "%s: the file path is too long", r->where);
-			break;
-		}
-		if (!(r->file = strdup(path))) {
-			rc = cli_error(EXIT_ENV, "out of memory");
-			break;
-		}
-		if ((rc = csv_path_inside(r, file, inside, a->base)) >= 0)
-			break;
-		const char *from = r->cell[C_FROM], *to = r->cell[C_TO];
-		if ((from && *from) != (to && *to)) {
-			rc = cli_error(EXIT_DATA, "%s: give both period_from and period_to, or neither", r->where);
-			break;
-		}
-		if (from && *from)
-			snprintf(r->period, sizeof(r->period), "%.10s..%.10s", from, to);
-		in[i].where = r->where;
-		in[i].file = r->file;
-		int e = fill_input(&in[i], &r->controls, r->cell[C_CONTROLS], r->cell[C_KIND], r->cell[C_TITLE],
-		                   r->period, r->cell[C_UNTIL], r->cell[C_NOTE], r->cell[C_NAME]);
-		if (e < 0) {
-			const smsaudit_error *err = smsaudit_error_last();
-			rc = cli_error(EXIT_DATA, "%s: %s", r->where, err ? err->message : "invalid row");
-		}
-	}
-	if (rc < 0 && n == 0)
-		rc = cli_error(EXIT_DATA, "%s: no rows after the header", csv);
-	cli_session s;
-	if (rc < 0 && (rc = cli_session_open(ctx, &s, 1)) < 0) {
-		int r = smsaudit_store_add_evidence(s.store, s.me, in, n, add_flags(a), ids, cli_progress, ctx);
+	s.keep = ctx->format != OUT_TEXT;
+	if (s.keep)
+		s.added = out_array("evidence");
+	cli_session ses;
+	if (rc < 0 && (rc = cli_session_open(ctx, &ses, 1)) < 0) {
+		smsaudit_evidence_stream in = { csv_next, csv_describe, csv_added, &s };
+		size_t n = 0;
+		int r = smsaudit_store_add_evidence_stream(ses.store, ses.me, &in, add_flags(a), &n, cli_progress, ctx);
 		if (r < 0) {
 			rc = cli_fail(r);
 		} else {
-			if (ctx->format != OUT_TEXT)
-				print_added(ctx, in, ids, n);
+			if (s.keep)
+				out_emit(stdout, s.added, ctx->format, "added");
 			else
 				printf("Imported %zu evidence file%s from %s in one commit.\n", n, n == 1 ? "" : "s", csv);
 			rc = EXIT_OK;
 		}
-		cli_session_close(&s);
+		cli_session_close(&ses);
 	}
-	for (size_t i = 0; i < n; i++)
-		free_row(&rows[i]);
-	free(rows);
-	free(in);
-	free(ids);
-	free(text);
+	free_row(&s.row);
+	for (size_t i = 0; i < s.nkeep; i++) {
+		free(s.files[i]);
+		free(s.titles[i]);
+	}
+	free(s.files);
+	free(s.titles);
+	if (s.added)
+		out_free(s.added);
+	free(s.lines);
+	free(s.raw);
+	fclose(s.f);
 	return rc;
 }
 
@@ -643,34 +842,32 @@ static int ev_list(cli_ctx *ctx, ev_args *a)
 	}
 	if (a->expiring && shown > 1)
 		qsort(rows, shown, sizeof(*rows), cmp_listed);
-	out_node *arr = out_array("evidence");
+	static const char *const keys[] = { "id", "kind", "controls", "valid_until", "status", "title" };
+	static const char *const heads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "STATUS", "TITLE" };
+	static const char *const xkeys[] = { "id", "kind", "controls", "valid_until", "days_left", "title" };
+	static const char *const xheads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "DAYS LEFT", "TITLE" };
+	if (ctx->format == OUT_TEXT && a->expiring) {
+		char d[11];
+		smsaudit_date_format(d, v.as_of);
+		printf("Evidence expiring within %d days of %s (commit %.12s):\n", a->expiring - 1, d, v.hex);
+	}
+	/* Row by row: 100,000 records are listed without a tree of them all. */
+	out_stream *os = out_stream_begin(stdout, ctx, "evidence", "evidence", a->expiring ? xkeys : keys,
+	                                  a->expiring ? xheads : heads, 6);
 	for (size_t i = 0; i < shown; i++) {
-		out_node *o = out_push_obj(arr);
+		out_node *o = out_stream_row(os);
 		evidence_fields(o, rows[i].e);
 		if (a->expiring)
 			out_set_int(o, "days_left", rows[i].days_left);
 	}
+	out_stream_end(os, NULL);
 	if (ctx->format == OUT_TEXT) {
-		static const char *const keys[] = { "id", "kind", "controls", "valid_until", "status", "title" };
-		static const char *const heads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "STATUS", "TITLE" };
-		static const char *const xkeys[] = { "id", "kind", "controls", "valid_until", "days_left", "title" };
-		static const char *const xheads[] = { "ID", "KIND", "CONTROLS", "VALID UNTIL", "DAYS LEFT", "TITLE" };
-		if (a->expiring) {
-			char d[11];
-			smsaudit_date_format(d, v.as_of);
-			printf("Evidence expiring within %d days of %s (commit %.12s):\n", a->expiring - 1, d, v.hex);
-		}
-		if (shown)
-			out_table(stdout, ctx, arr, a->expiring ? xkeys : keys, a->expiring ? xheads : heads, 6);
-		else
+		if (!shown)
 			printf("No evidence matches.\n");
 		if (invalid)
 			fprintf(stderr, "smsaudit: %zu evidence record%s fail verification and count for nothing; run "
 			        "'smsaudit verify'\n", invalid, invalid == 1 ? "" : "s");
-	} else {
-		out_emit(stdout, arr, ctx->format, "evidence");
 	}
-	out_free(arr);
 	rc = EXIT_OK;
 out:
 	free(rows);

@@ -752,22 +752,56 @@ static void put_cut(FILE *f, const char *s, size_t width)
 	fputs("\xe2\x80\xa6", f); /* … */
 }
 
-void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *const *keys,
-               const char *const *headers, size_t ncols)
+struct out_stream {
+	FILE *f;
+	const cli_ctx *ctx;
+	out_format fmt;
+	const char *root_name;
+	out_node *arr;          /* xlsx: every row; else the row being filled */
+	out_node *row;
+	size_t rows;
+	char **csv_keys;        /* CSV: the first row's keys, the header */
+	size_t ncsv_keys;
+	const char *const *keys, *const *headers;  /* text */
+	size_t ncols;
+	char *cells;            /* text: each row's cells, NUL after each */
+	size_t cells_used, cells_size;
+};
+
+static void cells_put(out_stream *s, const char *v)
+{
+	size_t n = strlen(v) + 1;
+	if (s->cells_size - s->cells_used < n) {
+		size_t size = s->cells_size ? s->cells_size * 2 : 65536;
+		while (size - s->cells_used < n)
+			size *= 2;
+		char *c = realloc(s->cells, size);
+		if (!c) {
+			fputs("smsaudit: out of memory\n", stderr);
+			exit(EXIT_ENV);
+		}
+		s->cells = c;
+		s->cells_size = size;
+	}
+	memcpy(s->cells + s->cells_used, v, n);
+	s->cells_used += n;
+}
+
+/* The table of `nrows` rows whose cells (already made visible) follow one
+ * another in `cells`, each with its NUL. */
+static void text_table(FILE *f, const cli_ctx *ctx, const char *cells, size_t nrows, const char *const *headers,
+                       size_t ncols)
 {
 	size_t *width = xcalloc(ncols, sizeof(*width));
-	char buf[4096];
 	for (size_t c = 0; c < ncols; c++)
 		width[c] = smsaudit_utf8_width(headers[c]);
-	/* Cells are shown as cli_visible makes them: a title cannot move the
-	 * cursor or reorder its row. */
-	for (const out_node *row = arr->first; row; row = row->next)
+	const char *p = cells;
+	for (size_t r = 0; r < nrows; r++)
 		for (size_t c = 0; c < ncols; c++) {
-			char *v = cli_visible(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1), 0);
-			size_t w = smsaudit_utf8_width(v);
+			size_t w = smsaudit_utf8_width(p);
 			if (w > width[c])
 				width[c] = w;
-			free(v);
+			p += strlen(p) + 1;
 		}
 	/* On a terminal, cut the last column rather than wrap the whole table. */
 	size_t last_max = (size_t)-1;
@@ -787,20 +821,38 @@ void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *con
 			fputs(headers[c], f);
 	}
 	fprintf(f, "%s\n", reset);
-	for (const out_node *row = arr->first; row; row = row->next) {
+	p = cells;
+	for (size_t r = 0; r < nrows; r++) {
 		for (size_t c = 0; c < ncols; c++) {
-			char *s = cli_visible(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1), 0);
 			if (c + 1 < ncols) {
-				fputs(s, f);
-				fprintf(f, "%*s", (int)(width[c] - smsaudit_utf8_width(s) + 2), "");
+				fputs(p, f);
+				fprintf(f, "%*s", (int)(width[c] - smsaudit_utf8_width(p) + 2), "");
 			} else {
-				put_cut(f, s, last_max);
+				put_cut(f, p, last_max);
 			}
-			free(s);
+			p += strlen(p) + 1;
 		}
 		fputc('\n', f);
 	}
 	free(width);
+}
+
+void out_table(FILE *f, const cli_ctx *ctx, const out_node *arr, const char *const *keys,
+               const char *const *headers, size_t ncols)
+{
+	/* Cells are shown as cli_visible makes them: a title cannot move the
+	 * cursor or reorder its row. */
+	out_stream s = { 0 };
+	char buf[4096];
+	size_t nrows = 0;
+	for (const out_node *row = arr->first; row; row = row->next, nrows++)
+		for (size_t c = 0; c < ncols; c++) {
+			char *v = cli_visible(scalar_text_for(field(row, keys[c]), buf, sizeof(buf), 1), 0);
+			cells_put(&s, v);
+			free(v);
+		}
+	text_table(f, ctx, s.cells ? s.cells : "", nrows, headers, ncols);
+	free(s.cells);
 }
 
 void out_wrap(FILE *f, const char *raw, int indent, int width)
@@ -840,4 +892,128 @@ void out_wrap(FILE *f, const char *raw, int indent, int width)
 	}
 	fputc('\n', f);
 	free(text);
+}
+
+/* ---- lists written as they are made ---- */
+
+/*
+ * A listing of 100,000 evidence records built as one tree held about 1.6 KB a
+ * row before anything was written. A stream takes one row at a time and
+ * writes it (CSV, JSON, XML) in the same bytes out_emit would have; text
+ * keeps only the cells it shows (the columns' widths need every row), and
+ * xlsx, whose writer needs the whole sheet, keeps the tree.
+ */
+out_stream *out_stream_begin(FILE *f, const cli_ctx *ctx, const char *root_name, const char *item_name,
+                             const char *const *keys, const char *const *headers, size_t ncols)
+{
+	out_stream *s = xcalloc(1, sizeof(*s));
+	s->f = f;
+	s->ctx = ctx;
+	s->fmt = ctx->format;
+	s->root_name = root_name;
+	s->arr = out_array(item_name);
+	s->keys = keys;
+	s->headers = headers;
+	s->ncols = ncols;
+	return s;
+}
+
+/* The row filled last, written (or kept) and let go. */
+static void stream_flush_row(out_stream *s)
+{
+	out_node *row = s->row;
+	if (!row)
+		return;
+	s->row = NULL;
+	char buf[4096];
+	switch (s->fmt) {
+	case OUT_XLSX:
+		return; /* stays in s->arr */
+	case OUT_TEXT:
+		for (size_t c = 0; c < s->ncols; c++) {
+			char *v = cli_visible(scalar_text_for(field(row, s->keys[c]), buf, sizeof(buf), 1), 0);
+			cells_put(s, v);
+			free(v);
+		}
+		break;
+	case OUT_JSON:
+		fputs(s->rows == 1 ? "[\n" : ",\n", s->f);
+		json_indent(s->f, 1);
+		json_node(s->f, row, 1);
+		break;
+	case OUT_XML:
+		if (s->rows == 1)
+			fprintf(s->f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s>\n", s->root_name);
+		xml_node(s->f, row, s->arr->item_name, 1);
+		break;
+	case OUT_CSV:
+		if (s->rows == 1) {
+			for (const out_node *c = row->first; c; c = c->next)
+				s->ncsv_keys++;
+			s->csv_keys = xcalloc(s->ncsv_keys ? s->ncsv_keys : 1, sizeof(*s->csv_keys));
+			size_t i = 0;
+			for (const out_node *c = row->first; c; c = c->next, i++) {
+				s->csv_keys[i] = xdup(c->key);
+				csv_cell(s->f, c->key);
+				fputc(c->next ? ',' : '\n', s->f);
+			}
+		}
+		for (size_t i = 0; i < s->ncsv_keys; i++) {
+			const out_node *v = field(row, s->csv_keys[i]);
+			csv_cell_of(s->f, scalar_text(v, buf, sizeof(buf)), csv_is_text(v));
+			fputc(i + 1 < s->ncsv_keys ? ',' : '\n', s->f);
+		}
+		break;
+	}
+	/* Unlink and free it: the array keeps nothing. */
+	s->arr->first = s->arr->last = NULL;
+	out_free(row);
+}
+
+out_node *out_stream_row(out_stream *s)
+{
+	stream_flush_row(s);
+	s->rows++;
+	if (s->fmt == OUT_XLSX)
+		return s->row = out_push_obj(s->arr);
+	s->row = out_push_obj(s->arr);
+	return s->row;
+}
+
+int out_stream_end(out_stream *s, size_t *rows)
+{
+	stream_flush_row(s);
+	FILE *f = s->f;
+	int rc = 0;
+	switch (s->fmt) {
+	case OUT_XLSX:
+		rc = out_emit(f, s->arr, OUT_XLSX, s->root_name);
+		break;
+	case OUT_JSON:
+		fputs(s->rows ? "\n]\n" : "[]\n", f);
+		break;
+	case OUT_XML:
+		if (s->rows)
+			fprintf(f, "</%s>\n", s->root_name);
+		else
+			fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s/>\n", s->root_name);
+		break;
+	case OUT_CSV:
+		break;
+	case OUT_TEXT:
+		if (s->rows)
+			text_table(f, s->ctx, s->cells, s->rows, s->headers, s->ncols);
+		break;
+	}
+	if (rows)
+		*rows = s->rows;
+	if (rc == 0 && ferror(f))
+		rc = -1;
+	for (size_t i = 0; i < s->ncsv_keys; i++)
+		free(s->csv_keys[i]);
+	free(s->csv_keys);
+	free(s->cells);
+	out_free(s->arr);
+	free(s);
+	return rc;
 }

@@ -130,5 +130,12 @@ void sign_batch_free(sign_batch *b);
 int sign_batch_ctx_new(sign_batch_ctx **out, const sign_batch *b);
 void sign_batch_ctx_free(sign_batch_ctx *c);
 int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const void *data, size_t len);
+/* The same for content known by its SHA-256. */
+int sign_batch_sign_digest(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const unsigned char digest[32]);
+
+/* How many signatures smsaudit_verify_detached verified by a shape learnt
+ * from an earlier one (sign.c) rather than by CMS_verify: for the tests. */
+struct smsaudit_trust;
+size_t trust_shape_hits(struct smsaudit_trust *trust);
 
 #endif

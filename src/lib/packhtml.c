@@ -11,7 +11,37 @@
 #include "html.h"
 #include "internal.h"
 
+#define HTML_PIECE (256u << 10)
+
+/* Hand what is in `b` to `write` once it is large enough (or `last`); without
+ * a `write` the whole page stays in `b`. */
+static int flush_piece(smsaudit_buf *b, smsaudit_pack_html_write_fn write, void *u, int last)
+{
+	if (!write || (!last && b->size < HTML_PIECE) || b->size == 0)
+		return 0;
+	int rc = write(b->ptr, b->size, u);
+	b->size = 0;
+	return rc;
+}
+
+static int pack_html(smsaudit_buf *out, const smsaudit_pack_model *m, smsaudit_pack_html_write_fn write, void *u);
+
 int smsaudit_pack_html(smsaudit_buf *out, const smsaudit_pack_model *m)
+{
+	return pack_html(out, m, NULL, NULL);
+}
+
+int smsaudit_pack_html_write(const smsaudit_pack_model *m, smsaudit_pack_html_write_fn write, void *u)
+{
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	int rc = pack_html(&b, m, write, u);
+	if (rc == 0)
+		rc = flush_piece(&b, write, u, 1);
+	smsaudit_buf_dispose(&b);
+	return rc;
+}
+
+static int pack_html(smsaudit_buf *out, const smsaudit_pack_model *m, smsaudit_pack_html_write_fn write, void *u)
 {
 	int rc = smsaudit_pack_model_check(m);
 	if (rc < 0)
@@ -74,6 +104,8 @@ int smsaudit_pack_html(smsaudit_buf *out, const smsaudit_pack_model *m)
 			rc = buf_printf(b, " — <span class=\"status\">%s</span></h3>\n", smsaudit_gap_status_name(g->status));
 		if (rc == 0)
 			rc = html_evidence_table(b, m->evidence, m->nevidence, g->clause->id, "");
+		if (rc == 0)
+			rc = flush_piece(b, write, u, 0);
 	}
 	if (rc == 0)
 		rc = buf_puts(b, "<h2 id=\"findings\">Findings</h2>\n");

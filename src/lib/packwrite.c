@@ -17,6 +17,9 @@
  * that precedes it. The count expected is written first and the hash runs
  * as entries are appended; when another count came (a big file stored loose,
  * equal content once), the header is rewritten and the pack hashed again.
+ * When no count is expected (an ingest whose trees go into its pack too, or
+ * whose inputs come as a stream), the pack is hashed once, when finished:
+ * reading it back from the page cache costs less than hashing it twice.
  *
  * Crash safety as packfile.c's: temporary files (tmp_pack_*, tmp_idx_*, which
  * the next consolidation removes once old) are written and fsynced, the pack
@@ -138,14 +141,21 @@ static int put_stored(smsaudit_buf *out, const unsigned char *data, size_t len)
 int packw_blob_entry(packw_maker *m, smsaudit_buf *entry, uint32_t *crc, unsigned char id[20], const void *data,
                      size_t len)
 {
+	return packw_object_entry(m, GIT_OBJECT_BLOB, entry, crc, id, data, len);
+}
+
+int packw_object_entry(packw_maker *m, int type, smsaudit_buf *entry, uint32_t *crc, unsigned char id[20],
+                       const void *data, size_t len)
+{
+	const char *name = type == GIT_OBJECT_TREE ? "tree" : type == GIT_OBJECT_COMMIT ? "commit" : "blob";
 	char head[32];
-	int hl = snprintf(head, sizeof(head), "blob %zu", len) + 1;
+	int hl = snprintf(head, sizeof(head), "%s %zu", name, len) + 1;
 	unsigned int idl = 0;
 	if (!EVP_DigestInit_ex(m->sha1, m->sha1_md, NULL) || !EVP_DigestUpdate(m->sha1, head, (size_t)hl) ||
 	    !EVP_DigestUpdate(m->sha1, data, len) || !EVP_DigestFinal_ex(m->sha1, id, &idl) || idl != 20)
 		return error_set(SMSAUDIT_ERROR, "SHA-1 failed");
 	unsigned char hdr[16];
-	size_t n = pack_entry_header(hdr, GIT_OBJECT_BLOB, len);
+	size_t n = pack_entry_header(hdr, type, len);
 	entry->size = 0;
 	int rc = buf_put(entry, (const char *)hdr, n);
 	if (rc < 0)
@@ -181,7 +191,7 @@ struct packw {
 	EVP_MD_CTX *sha1;
 	smsaudit_buf out;    /* bytes not yet written */
 	uint64_t off;        /* bytes appended so far, the header included */
-	uint32_t expect;     /* the count in the header as written */
+	uint32_t expect;     /* the count in the header as written (0: not known, hashed when finished) */
 	idx_entry *e;
 	size_t n, alloc;
 };
@@ -212,7 +222,7 @@ static int out_flush(packw *w)
 
 static int out_put(packw *w, const void *data, size_t len)
 {
-	if (!EVP_DigestUpdate(w->sha1, data, len))
+	if (w->expect && !EVP_DigestUpdate(w->sha1, data, len))
 		return error_set(SMSAUDIT_ERROR, "SHA-1 failed");
 	w->off += len;
 	if (len >= OUT_CHUNK) {

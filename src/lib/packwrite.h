@@ -25,10 +25,16 @@ void packw_maker_free(packw_maker *m);
 int packw_blob_entry(packw_maker *m, smsaudit_buf *entry, uint32_t *crc, unsigned char id[20], const void *data,
                      size_t len);
 
+/* The same for an object of another type (GIT_OBJECT_TREE, GIT_OBJECT_COMMIT):
+ * the trees and the commit of an ingest go into its pack too. */
+int packw_object_entry(packw_maker *m, int type, smsaudit_buf *entry, uint32_t *crc, unsigned char id[20],
+                       const void *data, size_t len);
+
 typedef struct packw packw;
 
 /* Start a pack in the object folder `objects`; `expect` is the number of
- * entries most likely to come (the pack is correct whatever number does). */
+ * entries most likely to come (the pack is correct whatever number does; 0:
+ * not known, the pack is hashed when finished). */
 int packw_begin(packw **out, const char *objects, size_t expect, const char *where);
 /* Append one entry made by packw_blob_entry. */
 int packw_put(packw *w, const unsigned char id[20], const smsaudit_buf *entry, uint32_t crc);

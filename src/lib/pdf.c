@@ -624,32 +624,40 @@ void pdf_field(pdf_doc *d, const char *label, const char *value)
 	d->y -= 2;
 }
 
+void pdf_part_end(pdf_doc *d)
+{
+	memset(d->outline, 0, sizeof(d->outline));
+}
+
 void pdf_heading(pdf_doc *d, int level, const char *text)
 {
-	double size = level == 1 ? 15 : level == 2 ? 11.5 : 10;
-	if (level == 1)
+	double size = level == 0 ? 22 : level == 1 ? 15 : level == 2 ? 11.5 : 10;
+	if (level <= 1)
 		pdf_new_page(d);
 	else
 		pdf_need(d, size * 4);
+	if (level == 0)
+		d->y = TOP - 180; /* a part's title stands alone, a third down its page */
 	if (d->y < TOP)
 		d->y -= size * 0.6;
 	/* Bookmark to this spot. */
 	const char *clean = clean_text(d, text, d->regular_def);
-	int lv = level < 1 ? 1 : level > 3 ? 3 : level;
+	int lv = level < 0 ? 0 : level > 3 ? 3 : level;
 	/* Under the nearest heading above it (a clause heading straight under its
-	 * section, with no level 2 between, nests there); NULL: the root outline. */
+	 * section, with no level 2 between, nests there; a section under its
+	 * part); NULL: the root outline. */
 	HPDF_Outline parent = NULL;
-	for (int up = lv - 1; up >= 1 && !parent; up--)
+	for (int up = lv - 1; up >= 0 && !parent; up--)
 		parent = d->outline[up];
 	HPDF_Outline o = HPDF_CreateOutline(d->pdf, parent, clean, d->utf8);
 	if (o) {
 		HPDF_Destination dst = HPDF_Page_CreateDestination(d->page);
 		HPDF_Destination_SetFitH(dst, (HPDF_REAL)(d->y + 14));
 		HPDF_Outline_SetDestination(o, dst);
-		HPDF_Outline_SetOpened(o, lv == 1 ? HPDF_TRUE : HPDF_FALSE);
+		HPDF_Outline_SetOpened(o, lv <= 1 ? HPDF_TRUE : HPDF_FALSE);
 		d->outline[lv] = o;
-		if (lv < 3)
-			d->outline[lv + 1] = NULL;
+		for (int below = lv + 1; below < 4; below++)
+			d->outline[below] = NULL;
 	}
 	if (level <= 2) {
 		if (d->ntoc == d->captoc) {
@@ -669,7 +677,7 @@ void pdf_heading(pdf_doc *d, int level, const char *text)
 	set_fill(d, 0.08, 0.2, 0.4);
 	lines_out(d, d->bold, size, MARGIN_L, TEXT_W, text, size * 1.3);
 	set_fill(d, 0, 0, 0);
-	if (level == 1) {
+	if (level <= 1) {
 		HPDF_Page_SetLineWidth(d->page, 0.8);
 		HPDF_Page_SetRGBStroke(d->page, 0.08, 0.2, 0.4);
 		HPDF_Page_MoveTo(d->page, MARGIN_L, d->y - 3);
@@ -693,9 +701,9 @@ void pdf_toc_at(const pdf_doc *d, size_t i, int *level, const char **title, int 
 
 void pdf_contents_line(pdf_doc *d, int level, const char *title, int page)
 {
-	double size = level == 1 ? 9.5 : 8.5, leading = size * 1.5;
-	HPDF_Font f = level == 1 ? d->bold : d->regular;
-	double indent = level == 1 ? 0 : 14;
+	double size = level == 0 ? 10.5 : level == 1 ? 9.5 : 8.5, leading = size * (level == 0 ? 2.0 : 1.5);
+	HPDF_Font f = level <= 1 ? d->bold : d->regular;
+	double indent = level <= 1 ? 0 : 14;
 	char num[16];
 	if (page > 0)
 		snprintf(num, sizeof(num), "%d", page);

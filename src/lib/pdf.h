@@ -46,8 +46,12 @@ int pdf_page_count(const pdf_doc *d);
 size_t pdf_replaced_count(const pdf_doc *d);
 
 void pdf_new_page(pdf_doc *d);
-/* Level 1 starts a new page. Every heading is a bookmark; levels 1 and 2 are contents entries. */
+/* Level 0 is a part's title, alone on a new page; level 1 starts a new page.
+ * Every heading is a bookmark under the nearest one above it (sections under
+ * their part, clauses under their section); levels 0 to 2 are contents entries. */
 void pdf_heading(pdf_doc *d, int level, const char *text);
+/* What follows belongs to no part: its bookmarks go back to the top level. */
+void pdf_part_end(pdf_doc *d);
 void pdf_para(pdf_doc *d, pdf_style style, const char *text);
 /* One line of a command in the monospaced font, never wrapped: set smaller when it is too long. */
 void pdf_code(pdf_doc *d, const char *line);

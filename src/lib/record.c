@@ -1620,6 +1620,10 @@ void smsaudit_record_free(smsaudit_record *r)
 {
 	if (!r)
 		return;
+	if (r->one_block) {
+		free(r);
+		return;
+	}
 	free(r->made_by);
 	const record_type_desc *d = record_type_desc_of(r->type);
 	for (size_t i = 0; d && i < d->nfields; i++)

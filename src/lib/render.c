@@ -193,6 +193,21 @@ static void join(char *out, size_t size, const char *const *items, size_t n, con
 
 /* ---------------------------------------------------------------- sections */
 
+/* A part's own page: its title, then the sections it holds. */
+static void part_page(ctx *c, const smsaudit_report_def *def, size_t first)
+{
+	const char *part = smsaudit_report_def_at(def, first)->part;
+	pdf_heading(c->pdf, 0, part);
+	pdf_para(c->pdf, PDF_MUTED, "This part holds:");
+	for (size_t i = first; i < smsaudit_report_def_count(def); i++) {
+		const smsaudit_report_section *s = smsaudit_report_def_at(def, i);
+		if (strcmp(s->part, part) != 0)
+			break;
+		if (s->title[0])
+			pdf_paraf(c->pdf, PDF_REGULAR, "— %s", s->title);
+	}
+}
+
 static void sec_heading(ctx *c, const char *fallback)
 {
 	pdf_heading(c->pdf, 1, c->sec->title[0] ? c->sec->title : fallback);
@@ -1638,8 +1653,16 @@ static int render_pass(pdf_doc **out, ctx *c, const pdf_doc *first, int shift)
 		c->pdf = *out;
 		c->first = first;
 		c->shift = shift;
+		const char *part = "";
 		for (size_t i = 0; i < smsaudit_report_def_count(def); i++) {
 			c->sec = smsaudit_report_def_at(def, i);
+			if (strcmp(c->sec->part, part) != 0) {
+				part = c->sec->part;
+				if (*part)
+					part_page(c, def, i);
+				else
+					pdf_part_end(c->pdf);
+			}
 			section_window(c);
 			sections[c->sec->kind](c);
 		}

@@ -462,9 +462,13 @@ static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
 		return 0;
 	char path[1024];
-	int n = snprintf(path, sizeof(path), "%s%s%s", w->prefix, root, git_tree_entry_name(entry));
-	if (n < 0 || (size_t)n >= sizeof(path))
+	const char *name = git_tree_entry_name(entry);
+	size_t a = strlen(w->prefix), b = strlen(root), c = strlen(name);
+	if (a + b + c >= sizeof(path))
 		return 0;
+	memcpy(path, w->prefix, a);
+	memcpy(path + a, root, b);
+	memcpy(path + a + b, name, c + 1);
 	smsaudit_oid id;
 	from_git(&id, git_tree_entry_id(entry));
 	w->result = w->fn(path, &id, w->payload);
@@ -1232,6 +1236,43 @@ int smsaudit_txn_commit(smsaudit_oid *out, smsaudit_txn *txn, const char *messag
 	return rc;
 }
 
+git_repository *repo_git(smsaudit_repo *repo)
+{
+	return repo->git;
+}
+
+int repo_main_move(smsaudit_repo *repo, const smsaudit_oid *commit, const smsaudit_oid *old, int attempt)
+{
+	git_oid to, from;
+	to_git(&to, commit);
+	if (old)
+		to_git(&from, old);
+	git_reference *ref = NULL;
+	int r = old ? git_reference_create_matching(&ref, repo->git, MAIN_REF, &to, 1, &from, "smsaudit")
+	            : git_reference_create(&ref, repo->git, MAIN_REF, &to, 0, "smsaudit");
+	git_reference_free(ref);
+	if (r == 0) {
+		work_tree_follow(repo, old ? &from : NULL);
+		/* The commit stands whatever happens here, as in smsaudit_txn_commit. */
+		packs_consolidate(NULL, repo->git, git_repository_path(repo->git), 0);
+		smsaudit_error_clear();
+		return 0;
+	}
+	int rc = 0;
+	if (r == GIT_ELOCKED && (rc = ref_lock_stale(repo, MAIN_REF)) < 0)
+		return rc;
+	if (r != GIT_EMODIFIED && r != GIT_EEXISTS && r != GIT_ELOCKED)
+		return error_set(SMSAUDIT_EIO, "%s: cannot update %s: %s", repo->path, MAIN_REF, git_reason());
+	git_error_clear();
+	if (attempt + 1 >= COMMIT_RETRIES)
+		return r == GIT_ELOCKED ? ref_lock_error(repo, MAIN_REF, 1)
+		       : error_set(SMSAUDIT_EIO, "%s: the repository is busy (another process keeps committing); try again",
+		                   repo->path);
+	struct timespec pause = { 0, (long)(1000 + rand() % 4000) * (attempt < 20 ? 1000L : 5000L) };
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
 static int set_tag(smsaudit_repo *repo, const char *name, const smsaudit_oid *commit, int move)
 {
 	char refname[256];
@@ -1420,6 +1461,11 @@ struct smsaudit_history {
 	size_t nparents_all;
 	size_t *slots;      /* open addressing: index + 1, 0 = empty */
 	size_t nslots;
+	/* What the paths handed to a walk's callback point into, kept as long as
+	 * the history: the cache file as read, and the paths found by diffing. */
+	char *cache_bytes;
+	char **paths;
+	size_t npaths;
 };
 
 void smsaudit_history_free(smsaudit_history *h)
@@ -1429,6 +1475,10 @@ void smsaudit_history_free(smsaudit_history *h)
 	free(h->c);
 	free(h->parents);
 	free(h->slots);
+	free(h->cache_bytes);
+	for (size_t i = 0; i < h->npaths; i++)
+		free(h->paths[i]);
+	free(h->paths);
 	free(h);
 }
 
@@ -1815,11 +1865,12 @@ static int history_index(smsaudit_history *h, const git_oid *id)
  * HMAC-SHA256 keyed by the user's own secret: an edited or torn file is
  * ignored and the history walked again.
  */
-#define HISTORY_MAGIC "smsaudit-history 1\n"
+#define HISTORY_MAGIC "smsaudit-history 2\n"
 
 typedef struct {
 	uint32_t commit;
 	unsigned char change;
+	unsigned char owned; /* path was allocated for the event (else it points into the cache's bytes) */
 	git_oid blob;
 	char *path;
 	uint32_t seq;       /* a merge's events keep the order they were found in (from 1); 0: by path */
@@ -1833,13 +1884,17 @@ typedef struct {
 static void events_free(event_list *e)
 {
 	for (size_t i = 0; i < e->n; i++)
-		free(e->v[i].path);
+		if (e->v[i].owned)
+			free(e->v[i].path);
 	free(e->v);
 	e->v = NULL;
 	e->n = e->alloc = 0;
 }
 
-static int events_push(event_list *e, uint32_t commit, int change, const git_oid *blob, const char *path, size_t len)
+/* An event whose path is `path` itself (owned 0: it lives as long as the
+ * bytes it points into) or a copy of its `len` bytes (owned 1). */
+static int events_add(event_list *e, uint32_t commit, int change, const git_oid *blob, const char *path, size_t len,
+                      int owned)
 {
 	if (e->n == e->alloc) {
 		size_t n = e->alloc ? e->alloc * 2 : 1024;
@@ -1849,12 +1904,40 @@ static int events_push(event_list *e, uint32_t commit, int change, const git_oid
 		e->v = v;
 		e->alloc = n;
 	}
-	char *p = malloc(len + 1);
-	if (!p)
+	char *p = (char *)path;
+	if (owned) {
+		if (!(p = malloc(len + 1)))
+			return error_oom();
+		memcpy(p, path, len);
+		p[len] = '\0';
+	}
+	e->v[e->n++] = (history_event){ commit, (unsigned char)change, (unsigned char)owned, *blob, p, 0 };
+	return 0;
+}
+
+static int events_push(event_list *e, uint32_t commit, int change, const git_oid *blob, const char *path, size_t len)
+{
+	return events_add(e, commit, change, blob, path, len, 1);
+}
+
+/* The paths of `ev` become the history's, so that what the callback was
+ * handed stays valid as long as the history (state.c keeps them). */
+static int events_hand_over(smsaudit_history *h, event_list *ev)
+{
+	size_t owned = 0;
+	for (size_t i = 0; i < ev->n; i++)
+		owned += ev->v[i].owned;
+	if (!owned)
+		return 0;
+	char **v = realloc(h->paths, (h->npaths + owned) * sizeof(*v));
+	if (!v)
 		return error_oom();
-	memcpy(p, path, len);
-	p[len] = '\0';
-	e->v[e->n++] = (history_event){ commit, (unsigned char)change, *blob, p, 0 };
+	h->paths = v;
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->v[i].owned) {
+			h->paths[h->npaths++] = ev->v[i].path;
+			ev->v[i].owned = 0;
+		}
 	return 0;
 }
 
@@ -1888,7 +1971,9 @@ static int get_bytes(const unsigned char **p, const unsigned char *end, void *ou
 	return 0;
 }
 
-/* Load the cache into `h` (its commits) and `ev`; -1 when there is none or it does not check out. */
+/* Load the cache into `h` (its commits) and `ev`, whose paths point into the
+ * file's bytes (h->cache_bytes; each path is followed by a NUL in the file);
+ * -1 when there is none or it does not check out. */
 static int history_cache_load(smsaudit_history *h, event_list *ev, git_oid *tip, smsaudit_repo *repo)
 {
 	char path[4200];
@@ -1943,14 +2028,19 @@ static int history_cache_load(smsaudit_history *h, event_list *ev, git_oid *tip,
 		git_oid blob;
 		uint16_t len;
 		ok = get_bytes(&p, end, &commit, 4) == 0 && get_bytes(&p, end, &change, 1) == 0 &&
-		     get_bytes(&p, end, blob.id, 20) == 0 && get_bytes(&p, end, &len, 2) == 0 && (size_t)(end - p) >= len &&
-		     commit < h->n && change <= SMSAUDIT_PATH_DELETED;
+		     get_bytes(&p, end, blob.id, 20) == 0 && get_bytes(&p, end, &len, 2) == 0 &&
+		     (size_t)(end - p) > len && p[len] == '\0' && memchr(p, '\0', len) == NULL && commit < h->n &&
+		     change <= SMSAUDIT_PATH_DELETED;
 		if (ok) {
-			ok = events_push(ev, commit, change, &blob, (const char *)p, len) == 0;
-			p += len;
+			ok = events_add(ev, commit, change, &blob, (const char *)p, len, 0) == 0;
+			p += len + 1;
 		}
 	}
 	ok = ok && p == end;
+	if (ok) {
+		h->cache_bytes = b.ptr; /* the events' paths */
+		b.ptr = NULL;
+	}
 	smsaudit_buf_dispose(&b);
 	if (!ok) {
 		events_free(ev);
@@ -2028,7 +2118,7 @@ static int history_cache_save(const smsaudit_history *h, const event_list *ev, c
 		cw_put(&w, &ev->v[i].change, 1);
 		cw_put(&w, ev->v[i].blob.id, 20);
 		cw_put(&w, &l16, 2);
-		cw_put(&w, ev->v[i].path, len);
+		cw_put(&w, ev->v[i].path, len + 1);
 	}
 	char mac[65];
 	int ok = !w.failed;
@@ -2641,6 +2731,8 @@ int smsaudit_repo_history(smsaudit_history **out, smsaudit_repo *repo, const sms
 		rc = history_report(h, repo, base, &ev, fn, payload);
 	if (rc == 0 && may_save && h->n > base && history_cache_save(h, &ev, &tid, repo) < 0)
 		smsaudit_error_clear(); /* the cache only saves time */
+	if (rc == 0)
+		rc = events_hand_over(h, &ev);
 	events_free(&ev);
 	if (rc < 0) {
 		smsaudit_history_free(h);
@@ -2679,6 +2771,8 @@ int smsaudit_repo_history_since(smsaudit_history **out, smsaudit_repo *repo, con
 	event_list ev = { NULL, 0, 0 };
 	if (rc == 0 && fn)
 		rc = history_report(h, repo, 1, &ev, fn, payload);
+	if (rc == 0)
+		rc = events_hand_over(h, &ev);
 	events_free(&ev);
 	if (rc < 0) {
 		smsaudit_history_free(h);

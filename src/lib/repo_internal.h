@@ -2,6 +2,8 @@
 #ifndef SMSAUDIT_REPO_INTERNAL_H
 #define SMSAUDIT_REPO_INTERNAL_H
 
+#include <git2.h>
+
 #include "loose.h"
 #include "smsaudit/repo.h"
 
@@ -36,5 +38,14 @@ void repo_txn_objects_known(smsaudit_txn *txn);
 int repo_txn_reserve(smsaudit_txn *txn, size_t more);
 /* Tell libgit2 that a pack appeared in the object folder. */
 void repo_objects_added(smsaudit_repo *repo);
+
+/* The libgit2 repository, for reading the trees an ingest writes beside. */
+git_repository *repo_git(smsaudit_repo *repo);
+/* Move main to `commit` (every object it names on disk) if main is still at
+ * `old` (NULL: no main yet), then what follows any commit (the work tree
+ * follows, packs are consolidated): 0; 1 when main moved meanwhile (after a
+ * short pause: build on the new head and call again with `attempt` + 1); or
+ * an error (the repository busy too long). */
+int repo_main_move(smsaudit_repo *repo, const smsaudit_oid *commit, const smsaudit_oid *old, int attempt);
 
 #endif

@@ -172,13 +172,29 @@ int smsaudit_report_def_load(smsaudit_report_def **out, const char *path, smsaud
 		free(title);
 	}
 	size_t n = 0;
-	for (xmlNodePtr s = smsaudit_xml_first_element(root); rc == 0 && s; s = smsaudit_xml_next_element(s))
+	for (xmlNodePtr s = smsaudit_xml_first_element(root); rc == 0 && s; s = smsaudit_xml_next_element(s)) {
 		n += smsaudit_xml_is(s, "section");
+		if (smsaudit_xml_is(s, "part"))
+			for (xmlNodePtr p = smsaudit_xml_first_element(s); p; p = smsaudit_xml_next_element(p))
+				n += smsaudit_xml_is(p, "section");
+	}
 	if (rc == 0 && n && !(def->sections = calloc(n, sizeof(*def->sections))))
 		rc = error_oom();
-	for (xmlNodePtr s = smsaudit_xml_first_element(root); rc == 0 && s; s = smsaudit_xml_next_element(s))
+	for (xmlNodePtr s = smsaudit_xml_first_element(root); rc == 0 && s; s = smsaudit_xml_next_element(s)) {
 		if (smsaudit_xml_is(s, "section"))
 			rc = read_section(&def->sections[def->nsections++], s);
+		if (!smsaudit_xml_is(s, "part"))
+			continue;
+		char *part = smsaudit_xml_attr(s, "title");
+		for (xmlNodePtr p = smsaudit_xml_first_element(s); rc == 0 && p; p = smsaudit_xml_next_element(p)) {
+			if (!smsaudit_xml_is(p, "section"))
+				continue;
+			smsaudit_report_section *sec = &def->sections[def->nsections++];
+			rc = read_section(sec, p);
+			snprintf(sec->part, sizeof(sec->part), "%s", part ? part : "");
+		}
+		xmlFree(part);
+	}
 	xmlFreeDoc(doc);
 	if (rc < 0) {
 		smsaudit_report_def_free(def);

@@ -28,7 +28,10 @@
 #include "smsaudit/sign.h"
 
 struct smsaudit_key { EVP_PKEY *pkey; };
-struct smsaudit_cert { X509 *x509; };
+struct smsaudit_cert {
+	X509 *x509;
+	char fingerprint[65];   /* "" until known (a learnt shape knows its signer's) */
+};
 /* A signer certificate whose chain to an anchor was verified, and the window
  * (the intersection of the chain's validity periods) in which it holds. */
 typedef struct {
@@ -43,6 +46,12 @@ typedef struct {
 	X509 *x509;
 } seen_cert;
 
+/* At most this many signature shapes are learnt per trust set: one per
+ * signer and signing tool in practice; past that, CMS_verify does the work. */
+#define SHAPES_MAX 32
+struct verify_shape;
+static void shape_free(struct verify_shape *s);
+
 struct smsaudit_trust {
 	pthread_mutex_t lock;   /* the caches below are shared by verifying threads */
 	X509_STORE *store;
@@ -51,6 +60,10 @@ struct smsaudit_trust {
 	size_t nverified, averified;
 	seen_cert *seen;
 	size_t nseen, aseen;
+	struct verify_shape *shapes[SHAPES_MAX]; /* see "signatures of a known shape" */
+	size_t nshapes;
+	EVP_MD *sha256;         /* fetched once: EVP_sha256() is fetched again at every use */
+	size_t shape_hits;      /* signatures verified by a learnt shape (for the tests) */
 };
 
 /* The most useful OpenSSL reason for a failure, for one-line messages. */
@@ -444,6 +457,10 @@ int smsaudit_cert_save(const smsaudit_cert *cert, const char *path)
 
 int smsaudit_cert_fingerprint(char out[65], const smsaudit_cert *cert)
 {
+	if (cert->fingerprint[0]) {
+		memcpy(out, cert->fingerprint, 65);
+		return 0;
+	}
 	unsigned char *der = NULL;
 	int n = i2d_X509(cert->x509, &der);
 	if (n <= 0)
@@ -712,7 +729,17 @@ void sign_batch_ctx_free(sign_batch_ctx *c)
 
 int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const void *data, size_t len)
 {
-	unsigned char digest[32], h[32], value[160];
+	unsigned char digest[32];
+	unsigned int dl = 0;
+	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, data, len) ||
+	    !EVP_DigestFinal_ex(c->md, digest, &dl) || dl != 32)
+		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
+	return sign_batch_sign_digest(b, c, sig, digest);
+}
+
+int sign_batch_sign_digest(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, const unsigned char digest[32])
+{
+	unsigned char h[32], value[160];
 	size_t vlen = sizeof(value);
 	unsigned int dl = 0;
 	/* The signed attributes with this content's digest, hashed as a SET. */
@@ -720,9 +747,6 @@ int sign_batch_sign(const sign_batch *b, sign_batch_ctx *c, smsaudit_buf *sig, c
 	int rc = buf_put(&c->attrs, (const char *)b->der + b->attrs_off, b->attrs_len);
 	if (rc < 0)
 		return rc;
-	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, data, len) ||
-	    !EVP_DigestFinal_ex(c->md, digest, &dl) || dl != 32)
-		return error_set(SMSAUDIT_ERROR, "SHA-256 failed");
 	memcpy(c->attrs.ptr + (b->md_off - b->attrs_off), digest, 32);
 	c->attrs.ptr[0] = 0x31;
 	if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, c->attrs.ptr, c->attrs.size) ||
@@ -817,6 +841,23 @@ void sign_batch_free(sign_batch *b)
 	free(b);
 }
 
+int smsaudit_sign_detached_digest(smsaudit_buf *sig, const unsigned char sha256[32], const smsaudit_cert *cert,
+                                  const smsaudit_key *key, time_t when)
+{
+	/* The template is the signature smsaudit_sign_detached makes, checked by
+	 * CMS_verify on a probe before use, with this digest put in. */
+	sign_batch *b = NULL;
+	sign_batch_ctx *c = NULL;
+	int rc = sign_batch_new(&b, cert, key, when);
+	if (rc == 0)
+		rc = sign_batch_ctx_new(&c, b);
+	if (rc == 0)
+		rc = sign_batch_sign_digest(b, c, sig, sha256);
+	sign_batch_ctx_free(c);
+	sign_batch_free(b);
+	return rc;
+}
+
 int smsaudit_trust_new(smsaudit_trust **out)
 {
 	*out = NULL;
@@ -826,7 +867,8 @@ int smsaudit_trust_new(smsaudit_trust **out)
 	pthread_mutex_init(&t->lock, NULL);
 	t->store = X509_STORE_new();
 	t->anchors = sk_X509_new_null();
-	if (!t->store || !t->anchors) {
+	t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!t->store || !t->anchors || !t->sha256) {
 		smsaudit_trust_free(t);
 		return error_oom();
 	}
@@ -856,6 +898,9 @@ void smsaudit_trust_free(smsaudit_trust *trust)
 		X509_free(trust->seen[i].x509);
 	}
 	free(trust->seen);
+	for (size_t i = 0; i < trust->nshapes; i++)
+		shape_free(trust->shapes[i]);
+	EVP_MD_free(trust->sha256);
 	pthread_mutex_destroy(&trust->lock);
 	X509_STORE_free(trust->store);
 	sk_X509_pop_free(trust->anchors, X509_free);
@@ -900,12 +945,8 @@ int smsaudit_trust_check_cert(smsaudit_trust *trust, const smsaudit_cert *cert, 
 
 /* Chain check with a cache: the same few certificates sign thousands of
  * records, and without CRLs the answer only depends on the validity windows. */
-static int signer_chain_ok(smsaudit_trust *trust, X509 *cert, time_t when)
+static int signer_chain_ok_sha(smsaudit_trust *trust, X509 *cert, const unsigned char md[32], time_t when)
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	if (!X509_digest(cert, EVP_sha256(), md, &mdlen))
-		return error_oom();
 	pthread_mutex_lock(&trust->lock);
 	for (size_t i = 0; i < trust->nverified; i++)
 		if (memcmp(trust->verified[i].der_sha, md, 32) == 0 && when >= trust->verified[i].from &&
@@ -935,6 +976,15 @@ static int signer_chain_ok(smsaudit_trust *trust, X509 *cert, time_t when)
 	}
 	pthread_mutex_unlock(&trust->lock);
 	return 0;
+}
+
+static int signer_chain_ok(smsaudit_trust *trust, X509 *cert, time_t when)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (!X509_digest(cert, EVP_sha256(), md, &mdlen))
+		return error_oom();
+	return signer_chain_ok_sha(trust, cert, md, when);
 }
 
 /*
@@ -1138,13 +1188,432 @@ static CMS_ContentInfo *decode_signature(smsaudit_trust *trust, const void *sig,
 	return d2i_CMS_ContentInfo(NULL, &q, (long)siglen);
 }
 
+/* ---- signatures of a known shape ----
+ *
+ * CMS_verify decodes the whole SignedData into an ASN.1 tree, encodes the
+ * signed attributes again, fetches digests and keys through the providers and
+ * frees it all: per record nearly as much CPU again as the ECDSA
+ * verification itself (bench/RESULTS.md). The signatures of one signer made
+ * by one tool differ in three places only: the signingTime value, the
+ * messageDigest value and the signature value (whose DER length varies by a
+ * byte or two, and with it the lengths of the five structures around it).
+ *
+ * So a signature that the full path below (CMS_verify, then the chain)
+ * accepts teaches a shape: its bytes with those three holes. A later
+ * signature whose every other byte is the same, with lengths in minimal DER
+ * and nothing after it, is checked here as CMS_verify would check it:
+ *   - the messageDigest attribute against the SHA-256 of the content;
+ *   - the ECDSA signature, with the key of the certificate the signer info
+ *     names (the same bytes, so the same certificate CMS_verify picked), over
+ *     the signed attributes as they are encoded: CMS_verify re-encodes them in
+ *     the order received, and a shape is only learnt when that re-encoding is
+ *     the received bytes (shape_learn checks its own signature this way);
+ *   - the signing time, read from the attribute's value as before, and the
+ *     certificate's chain to an anchor at that time (signer_chain_ok).
+ * What else CMS_verify checks (one signer, the digest and signature
+ * algorithms, the content type, which signed attributes there are and how
+ * many of each, the certificates carried, no unsigned attributes) lies in
+ * the bytes that must be equal. A signature of any other shape, and one that
+ * fails any step here, goes through the full path as before, so what fails
+ * reads exactly as it did.
+ */
+
+static const unsigned char oid_signing_time[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05 };
+static const unsigned char oid_digest_attr[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
+
+enum { HOLE_TIME, HOLE_DIGEST };
+
+/* Verification contexts kept per shape: one per verifying thread is enough. */
+#define SHAPE_CTX_IDLE 8
+
+struct verify_shape {
+	unsigned char *der;                /* the signature it was learnt from */
+	size_t len;
+	der_level lv[BATCH_DEPTH];         /* ContentInfo, [0], SignedData, signerInfos, SignerInfo */
+	size_t hole_off[2], hole_len[2];   /* HOLE_TIME, HOLE_DIGEST: offsets in der */
+	int time_type;                     /* V_ASN1_UTCTIME or V_ASN1_GENERALIZEDTIME */
+	size_t attrs_off, attrs_len;       /* the signed attributes, [0] IMPLICIT SET OF, whole */
+	X509 *signer;                      /* the certificate the signer info names */
+	unsigned char signer_sha[32];      /* SHA-256 of its DER */
+	char signer_fp[65];                /* the same in hex (smsaudit_cert_fingerprint) */
+	struct shape_ctx *idle[SHAPE_CTX_IDLE]; /* contexts between uses, under the trust's lock */
+	size_t nidle;
+};
+
+/* What one verification needs, made ready once and reused: creating and
+ * initialising an EVP_PKEY_CTX fetches the algorithm from the provider
+ * behind locks, a fifth of the cost of the verification itself. */
+struct shape_ctx {
+	EVP_PKEY_CTX *pkey;   /* verify-initialised with the signer's key, SHA-256 */
+	EVP_MD_CTX *md;
+};
+
+static void shape_ctx_free(struct shape_ctx *c)
+{
+	if (!c)
+		return;
+	EVP_PKEY_CTX_free(c->pkey);
+	EVP_MD_CTX_free(c->md);
+	free(c);
+}
+
+static struct shape_ctx *shape_ctx_take(smsaudit_trust *trust, struct verify_shape *s)
+{
+	struct shape_ctx *c = NULL;
+	pthread_mutex_lock(&trust->lock);
+	if (s->nidle)
+		c = s->idle[--s->nidle];
+	pthread_mutex_unlock(&trust->lock);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->md = EVP_MD_CTX_new()) || !(c->pkey = EVP_PKEY_CTX_new(X509_get0_pubkey(s->signer), NULL)) ||
+	    EVP_PKEY_verify_init(c->pkey) <= 0 || EVP_PKEY_CTX_set_signature_md(c->pkey, trust->sha256) <= 0) {
+		shape_ctx_free(c);
+		ERR_clear_error();
+		return NULL;
+	}
+	return c;
+}
+
+static void shape_ctx_give_back(smsaudit_trust *trust, struct verify_shape *s, struct shape_ctx *c)
+{
+	pthread_mutex_lock(&trust->lock);
+	if (c && s->nidle < SHAPE_CTX_IDLE) {
+		s->idle[s->nidle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&trust->lock);
+	shape_ctx_free(c);
+}
+
+/* A TLV whose length is written in the fewest bytes, as DER requires. */
+static int der_tlv_minimal(const unsigned char *p, const unsigned char *end, unsigned char *tag, size_t *hdr,
+                           size_t *len)
+{
+	return der_tlv(p, end, tag, hdr, len) == 0 && *hdr == der_header_size(*len) ? 0 : -1;
+}
+
+/* In the signed attributes [a, end), the value of the single-valued
+ * attribute `oid`, which must be there exactly once. */
+static int attr_value(const unsigned char *a, const unsigned char *end, const unsigned char *oid, size_t oidlen,
+                      const unsigned char **value, unsigned char *vtag, size_t *vlen)
+{
+	int found = 0;
+	while (a < end) {
+		unsigned char tag;
+		size_t h, l, sh, sl, vh, vl;
+		if (der_tlv_minimal(a, end, &tag, &h, &l) < 0 || tag != 0x30)
+			return -1;
+		const unsigned char *c = a + h, *cend = a + h + l;
+		if ((size_t)(cend - c) > oidlen && memcmp(c, oid, oidlen) == 0) {
+			const unsigned char *set = c + oidlen, *v;
+			if (found++ || der_tlv_minimal(set, cend, &tag, &sh, &sl) < 0 || tag != 0x31 || set + sh + sl != cend)
+				return -1;
+			v = set + sh;
+			if (der_tlv_minimal(v, cend, vtag, &vh, &vl) < 0 || v + vh + vl != cend)
+				return -1;
+			*value = v + vh;
+			*vlen = vl;
+		}
+		a = cend;
+	}
+	return found == 1 ? 0 : -1;
+}
+
+/* Find the levels and holes of a signature; -1 when it has another shape. */
+static int shape_parse(struct verify_shape *s, const unsigned char *der, size_t len)
+{
+	static const unsigned char tags[BATCH_DEPTH + 1] = { 0x30, 0xa0, 0x30, 0x31, 0x30, 0x04 };
+	const unsigned char *p = der, *end = der + len;
+	unsigned char tag;
+	size_t h, n;
+	if (der_tlv_minimal(p, end, &tag, &h, &n) < 0 || tag != tags[0] || h + n != len)
+		return -1;
+	for (int d = 0; d < BATCH_DEPTH; d++) {
+		const unsigned char *c = p + h, *cend = p + h + n, *child;
+		size_t total;
+		/* The signerInfos are SignedData's last SET (the first is the digest
+		 * algorithms); the signature value is SignerInfo's only OCTET STRING. */
+		if (der_child(c, cend, tags[d + 1], d == 2, &child, &total) < 0)
+			return -1;
+		s->lv[d].tag = tags[d];
+		s->lv[d].before_off = (size_t)(c - der);
+		s->lv[d].before_len = (size_t)(child - c);
+		s->lv[d].after_off = (size_t)(child + total - der);
+		s->lv[d].after_len = (size_t)(cend - (child + total));
+		if (d == BATCH_DEPTH - 1) {
+			const unsigned char *attrs, *v;
+			size_t alen, ah, al, vlen;
+			if (der_child(c, child, 0xa0, 0, &attrs, &alen) < 0 ||
+			    der_tlv_minimal(attrs, child, &tag, &ah, &al) < 0)
+				return -1;
+			s->attrs_off = (size_t)(attrs - der);
+			s->attrs_len = alen;
+			if (attr_value(attrs + ah, attrs + alen, oid_signing_time, sizeof(oid_signing_time), &v, &tag, &vlen) < 0 ||
+			    (tag != V_ASN1_UTCTIME && tag != V_ASN1_GENERALIZEDTIME))
+				return -1;
+			s->time_type = tag;
+			s->hole_off[HOLE_TIME] = (size_t)(v - der);
+			s->hole_len[HOLE_TIME] = vlen;
+			if (attr_value(attrs + ah, attrs + alen, oid_digest_attr, sizeof(oid_digest_attr), &v, &tag, &vlen) < 0 ||
+			    tag != V_ASN1_OCTET_STRING || vlen != 32)
+				return -1;
+			s->hole_off[HOLE_DIGEST] = (size_t)(v - der);
+			s->hole_len[HOLE_DIGEST] = vlen;
+		}
+		p = child;
+		if (der_tlv_minimal(p, end, &tag, &h, &n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The bytes [off, off + len) of the shape's signature equal `q`'s, but for
+ * the holes that fall inside them. */
+static int same_but_holes(const struct verify_shape *s, size_t off, size_t len, const unsigned char *q)
+{
+	size_t at = off, stop = off + len;
+	int first = s->hole_off[HOLE_TIME] < s->hole_off[HOLE_DIGEST] ? HOLE_TIME : HOLE_DIGEST;
+	for (int k = 0; k < 2; k++) {
+		int i = k == 0 ? first : 1 - first;
+		size_t ho = s->hole_off[i], he = ho + s->hole_len[i];
+		if (ho < at || he > stop)
+			continue; /* holes lie wholly inside one segment (shape_parse) */
+		if (memcmp(s->der + at, q + (at - off), ho - at) != 0)
+			return 0;
+		at = he;
+	}
+	return memcmp(s->der + at, q + (at - off), stop - at) == 0;
+}
+
+/* Does `sig` have the shape? Then *info is where its SignerInfo's content
+ * starts and the signature value is at *value, *vlen bytes. */
+static int shape_match(const struct verify_shape *s, const unsigned char *sig, size_t len, const unsigned char **info,
+                       const unsigned char **value, size_t *vlen)
+{
+	const unsigned char *p = sig, *end = sig + len;
+	unsigned char tag;
+	size_t h, n;
+	if (der_tlv_minimal(p, end, &tag, &h, &n) < 0 || h + n != len)
+		return 0;
+	for (int d = 0; d < BATCH_DEPTH; d++) {
+		const der_level *lv = &s->lv[d];
+		const unsigned char *c = p + h, *cend = p + h + n;
+		if (tag != lv->tag || n < lv->before_len + lv->after_len ||
+		    !same_but_holes(s, lv->before_off, lv->before_len, c) ||
+		    memcmp(s->der + lv->after_off, cend - lv->after_len, lv->after_len) != 0)
+			return 0;
+		if (d == BATCH_DEPTH - 1)
+			*info = c;
+		p = c + lv->before_len;
+		end = cend - lv->after_len;
+		if (der_tlv_minimal(p, end, &tag, &h, &n) < 0 || p + h + n != end)
+			return 0;
+	}
+	if (tag != V_ASN1_OCTET_STRING)
+		return 0;
+	*value = p + h;
+	*vlen = n;
+	return 1;
+}
+
+/* The checks of CMS_verify and the chain for a signature of shape `s`
+ * (see above). 0 when it verifies; -1 for anything else, with no error set:
+ * the caller then runs the full path, which names the failure. */
+static int shape_verify(smsaudit_trust *trust, struct verify_shape *s, const void *data, size_t len,
+                        const unsigned char *sig, size_t siglen, time_t *when)
+{
+	const unsigned char *info, *value;
+	size_t vlen;
+	if (!shape_match(s, sig, siglen, &info, &value, &vlen))
+		return -1;
+	const unsigned char *base = info - s->lv[BATCH_DEPTH - 1].before_off;   /* shape offsets into sig */
+	ASN1_STRING *t = ASN1_STRING_type_new(s->time_type);
+	int ok = t && ASN1_STRING_set(t, base + s->hole_off[HOLE_TIME], (int)s->hole_len[HOLE_TIME]);
+	*when = ok ? asn1_to_time(t) : 0;
+	ASN1_STRING_free(t);
+	unsigned char digest[32], attrs_digest[32];
+	unsigned int dl = 0;
+	static const unsigned char set_tag = 0x31;
+	struct shape_ctx *c = *when ? shape_ctx_take(trust, s) : NULL;
+	/* CMS hashes the signed attributes with their universal SET tag, not the
+	 * [0] they are carried under (RFC 5652, 5.4). */
+	ok = c && EVP_DigestInit_ex(c->md, trust->sha256, NULL) && EVP_DigestUpdate(c->md, data, len) &&
+	     EVP_DigestFinal_ex(c->md, digest, &dl) && dl == 32 &&
+	     memcmp(digest, base + s->hole_off[HOLE_DIGEST], 32) == 0 &&
+	     EVP_DigestInit_ex(c->md, trust->sha256, NULL) && EVP_DigestUpdate(c->md, &set_tag, 1) &&
+	     EVP_DigestUpdate(c->md, base + s->attrs_off + 1, s->attrs_len - 1) &&
+	     EVP_DigestFinal_ex(c->md, attrs_digest, &dl) && dl == 32 &&
+	     EVP_PKEY_verify(c->pkey, value, vlen, attrs_digest, sizeof(attrs_digest)) == 1;
+	shape_ctx_give_back(trust, s, c);
+	ERR_clear_error();
+	if (ok && signer_chain_ok_sha(trust, s->signer, s->signer_sha, *when) < 0) {
+		smsaudit_error_clear();
+		ok = 0;
+	}
+	return ok ? 0 : -1;
+}
+
+static void shape_free(struct verify_shape *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nidle; i++)
+		shape_ctx_free(s->idle[i]);
+	X509_free(s->signer);
+	free(s->der);
+	free(s);
+}
+
+/* 0 when the signature has a learnt shape and verifies under it (see
+ * shape_verify), with its signer (not up-referenced: the shape keeps it), the
+ * signer's fingerprint and the signing time; -1 otherwise. */
+static int shapes_verify(smsaudit_trust *trust, const void *data, size_t len, const void *sig, size_t siglen,
+                         X509 **signer, char signer_fp[65], time_t *when)
+{
+	pthread_mutex_lock(&trust->lock);
+	size_t n = trust->nshapes;   /* shapes are only ever added, and never change */
+	pthread_mutex_unlock(&trust->lock);
+	for (size_t i = 0; i < n; i++)
+		if (shape_verify(trust, trust->shapes[i], data, len, sig, siglen, when) == 0) {
+			*signer = trust->shapes[i]->signer;
+			memcpy(signer_fp, trust->shapes[i]->signer_fp, 65);
+			pthread_mutex_lock(&trust->lock);
+			trust->shape_hits++;
+			pthread_mutex_unlock(&trust->lock);
+			return 0;
+		}
+	return -1;
+}
+
+/* Learn the shape of a signature the full path accepted, signed by `signer`. */
+static void shape_learn(smsaudit_trust *trust, const void *data, size_t len, const unsigned char *sig, size_t siglen,
+                        X509 *signer)
+{
+	pthread_mutex_lock(&trust->lock);
+	int room = trust->nshapes < SHAPES_MAX;
+	pthread_mutex_unlock(&trust->lock);
+	struct verify_shape *s = room ? calloc(1, sizeof(*s)) : NULL;
+	unsigned int dl = 0;
+	time_t when;
+	if (!s || !(s->der = malloc(siglen)) || !X509_digest(signer, trust->sha256, s->signer_sha, &dl) || dl != 32 ||
+	    !X509_up_ref(signer)) {
+		shape_free(s);
+		ERR_clear_error();
+		return;
+	}
+	s->signer = signer;
+	for (int k = 0; k < 32; k++)
+		snprintf(s->signer_fp + 2 * k, 3, "%02x", s->signer_sha[k]);
+	memcpy(s->der, sig, siglen);
+	s->len = siglen;
+	/* It must check its own signature: then its holes are where CMS_verify
+	 * read the time and digest, and the signed attributes as carried are
+	 * what CMS_verify hashed. */
+	if (shape_parse(s, s->der, s->len) < 0 || shape_verify(trust, s, data, len, sig, siglen, &when) < 0) {
+		shape_free(s);
+		return;
+	}
+	pthread_mutex_lock(&trust->lock);
+	for (size_t i = 0; s && i < trust->nshapes; i++) {
+		const unsigned char *info, *value;
+		size_t vlen;
+		if (shape_match(trust->shapes[i], sig, siglen, &info, &value, &vlen)) {
+			shape_free(s); /* another thread learnt it meanwhile */
+			s = NULL;
+		}
+	}
+	if (s && trust->nshapes < SHAPES_MAX) {
+		trust->shapes[trust->nshapes++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&trust->lock);
+	shape_free(s);
+}
+
+size_t trust_shape_hits(smsaudit_trust *trust)
+{
+	pthread_mutex_lock(&trust->lock);
+	size_t n = trust->shape_hits;
+	pthread_mutex_unlock(&trust->lock);
+	return n;
+}
+
+static int verify_detached_bio(smsaudit_cert **signer, time_t *signed_at, BIO *db, const void *data, size_t len,
+                               const void *sig, size_t siglen, smsaudit_trust *trust);
+
 int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const void *data,
                              size_t len, const void *sig, size_t siglen, smsaudit_trust *trust)
 {
 	if (signer)
 		*signer = NULL;
+	X509 *known = NULL;
+	time_t known_when = 0;
+	char known_fp[65];
+	if (shapes_verify(trust, data, len, sig, siglen, &known, known_fp, &known_when) == 0) {
+		if (signer && !(X509_up_ref(known) && (*signer = wrap_cert(known)) != NULL))
+			return SMSAUDIT_ENOMEM;
+		if (signer)   /* the replay asks for it next, for every record */
+			memcpy((*signer)->fingerprint, known_fp, sizeof(known_fp));
+		if (signed_at)
+			*signed_at = known_when;
+		return 0;
+	}
+	if (len > INT_MAX)
+		return error_set(SMSAUDIT_EINVALID, "signed content too large to hold in memory; verify it from its file");
+	/* The content behind a pass-through filter: given a memory BIO itself,
+	 * CMS_verify (OpenSSL 3.0) copies it into a new one that it leaks when
+	 * the signature names a digest it cannot set up. */
+	BIO *mem = BIO_new_mem_buf(data, (int)len), *filter = mem ? BIO_new(BIO_f_null()) : NULL;
+	BIO *db = filter ? BIO_push(filter, mem) : NULL;
+	if (!db) {
+		BIO_free(filter);
+		BIO_free(mem);
+		return error_oom();
+	}
+	int rc = verify_detached_bio(signer, signed_at, db, data, len, sig, siglen, trust);
+	BIO_free_all(db);
+	return rc;
+}
+
+int smsaudit_verify_detached_fd(smsaudit_cert **signer, time_t *signed_at, unsigned char sha256[32], int fd,
+                                const void *sig, size_t siglen, smsaudit_trust *trust)
+{
+	if (signer)
+		*signer = NULL;
+	/* The content is read once, by CMS_verify, through a SHA-256 filter: the
+	 * digest of exactly the bytes the signature was checked against. */
+	BIO *file = BIO_new_fd(fd, BIO_NOCLOSE);
+	BIO *md = BIO_new(BIO_f_md());
+	if (!file || !md || BIO_set_md(md, EVP_sha256()) != 1) {
+		BIO_free(file);
+		BIO_free(md);
+		return error_oom();
+	}
+	BIO_push(md, file);
+	int rc = verify_detached_bio(signer, signed_at, md, NULL, 0, sig, siglen, trust);
+	if (rc == 0 && BIO_gets(md, (char *)sha256, 32) != 32)
+		rc = error_set(SMSAUDIT_ERROR, "SHA-256 failed: %s", ossl_reason());
+	if (rc == 0 && BIO_eof(file) != 1)
+		rc = error_set(SMSAUDIT_EIO, "the signed file could not be read to its end");
+	if (rc < 0 && signer && *signer) {
+		smsaudit_cert_free(*signer);
+		*signer = NULL;
+	}
+	BIO_free_all(md);
+	return rc;
+}
+
+/* The full check, CMS_verify, of the content in `db`; when the content is
+ * also in memory (`data`), a signature that passes teaches its shape. The
+ * caller frees db. */
+static int verify_detached_bio(smsaudit_cert **signer, time_t *signed_at, BIO *db, const void *data, size_t len,
+                               const void *sig, size_t siglen, smsaudit_trust *trust)
+{
+	if (signer)
+		*signer = NULL;
 	int rc = 0;
-	BIO *db = BIO_new_mem_buf(data, (int)len);
 	STACK_OF(X509) *certs = NULL;
 	CMS_ContentInfo *cms = decode_signature(trust, sig, siglen, &certs);
 	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
@@ -1200,10 +1669,11 @@ int smsaudit_verify_detached(smsaudit_cert **signer, time_t *signed_at, const vo
 	}
 	if (signed_at)
 		*signed_at = when;
+	if (data)
+		shape_learn(trust, data, len, sig, siglen, sx);
 done:
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(certs, X509_free);
-	BIO_free(db);
 	return rc;
 }
 
@@ -1325,12 +1795,18 @@ static TS_REQ *tsa_request(const unsigned char md[32])
 int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const void *data, size_t len,
                        int timeout)
 {
-	out->size = 0;
 	unsigned char md[32];
-	char *host = NULL, *port = NULL, *path = NULL;
-	int ssl = 0, rc = 0;
 	if (!EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL))
 		return error_set(SMSAUDIT_ERROR, "SHA-256 failed: %s", ossl_reason());
+	return smsaudit_tsa_stamp_digest(out, url, ca, md, timeout);
+}
+
+int smsaudit_tsa_stamp_digest(smsaudit_buf *out, const char *url, const smsaudit_cert *ca, const unsigned char md[32],
+                              int timeout)
+{
+	out->size = 0;
+	char *host = NULL, *port = NULL, *path = NULL;
+	int ssl = 0, rc = 0;
 	if (OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, NULL, NULL) != 1)
 		rc = error_set(SMSAUDIT_EINVALID, "'%s' is not an http:// URL", url);
 	else if (ssl)
@@ -1388,8 +1864,24 @@ int smsaudit_tsa_stamp(smsaudit_buf *out, const char *url, const smsaudit_cert *
 	return rc;
 }
 
+static int tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
+                     const unsigned char *md, const smsaudit_cert *ca);
+
 int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
                        const smsaudit_cert *ca)
+{
+	return tsa_check(stamped_at, response, rlen, data, len, NULL, ca);
+}
+
+int smsaudit_tsa_check_digest(time_t *stamped_at, const void *response, size_t rlen, const unsigned char md[32],
+                              const smsaudit_cert *ca)
+{
+	return tsa_check(stamped_at, response, rlen, NULL, 0, md, ca);
+}
+
+/* Against the data (hashed by OpenSSL) or, when `md` is given, against its SHA-256. */
+static int tsa_check(time_t *stamped_at, const void *response, size_t rlen, const void *data, size_t len,
+                     const unsigned char *md, const smsaudit_cert *ca)
 {
 	*stamped_at = 0;
 	const unsigned char *p = response;
@@ -1416,11 +1908,20 @@ int smsaudit_tsa_check(time_t *stamped_at, const void *response, size_t rlen, co
 		*stamped_at = smsaudit_utc_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		TS_VERIFY_CTX *vctx = TS_VERIFY_CTX_new();
 		X509_STORE *store = vctx ? tsa_store(ca, *stamped_at) : NULL;
-		BIO *b = store ? BIO_new_mem_buf(data, (int)len) : NULL;
-		if (!vctx || !store || !b || len > INT_MAX) {
+		BIO *b = store && !md ? BIO_new_mem_buf(data, (int)len) : NULL;
+		unsigned char *imprint = store && md ? OPENSSL_memdup(md, 32) : NULL;
+		if (!vctx || !store || (md ? !imprint : !b || len > INT_MAX)) {
 			X509_STORE_free(store);
 			BIO_free(b);
+			OPENSSL_free(imprint);
 			rc = error_set(SMSAUDIT_ERROR, "cannot check a time-stamp: %s", ossl_reason());
+		} else if (md) {
+			/* The token's algorithm was checked to be SHA-256 above. */
+			TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
+			TS_VERIFY_CTX_set_store(vctx, store); /* the context owns both now */
+			TS_VERIFY_CTX_set_imprint(vctx, imprint, 32);
+			if (TS_RESP_verify_response(vctx, resp) != 1)
+				rc = error_set(SMSAUDIT_EINVALID, "%s", ossl_reason());
 		} else {
 			TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_DATA);
 			TS_VERIFY_CTX_set_store(vctx, store); /* the context owns both now */

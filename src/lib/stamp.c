@@ -279,6 +279,17 @@ void smsaudit_tsa_list_free(smsaudit_tsa *v, size_t n)
 	free(v);
 }
 
+int smsaudit_tsa_stamp_first_digest(smsaudit_buf *token, const smsaudit_tsa *v, size_t n, const unsigned char md[32])
+{
+	int rc = error_set(SMSAUDIT_ENOTFOUND, "no time-stamping authority is configured (smsaudit tsa add)");
+	for (size_t i = 0; i < n; i++) {
+		smsaudit_error_clear();
+		if ((rc = smsaudit_tsa_stamp_digest(token, v[i].url, v[i].ca, md, 0)) == 0)
+			return 0;
+	}
+	return rc;
+}
+
 int smsaudit_tsa_stamp_first(smsaudit_buf *token, const smsaudit_tsa *v, size_t n, const void *data, size_t len)
 {
 	int rc = error_set(SMSAUDIT_ENOTFOUND, "no time-stamping authority is configured (smsaudit tsa add)");

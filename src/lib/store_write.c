@@ -20,6 +20,7 @@
 #include "repo_internal.h"
 #include "smsaudit/stamp.h"
 #include "store_internal.h"
+#include "treewrite.h"
 
 static int email_ok(const char *e)
 {
@@ -109,36 +110,46 @@ static void tsa_set_free(tsa_set *t)
  * Once a TSA is configured, a commit that adds records carries a token over
  * the list of them, from the first TSA that answers. When none does, the
  * work is committed without (a notice says so); `smsaudit stamp` adds it.
+ * The list (at `path`) and its token when `*stamped`.
  */
-static int add_stamp(smsaudit_store *store, smsaudit_txn *txn, stamp_acc *acc, time_t when)
+static int stamp_make(smsaudit_store *store, stamp_acc *acc, time_t when, char path[200], smsaudit_buf *list,
+                      smsaudit_buf *token, int *stamped)
 {
+	*stamped = 0;
 	tsa_set tsas;
 	int rc = tsa_at_head(&tsas, store);
 	if (rc < 0 || tsas.n == 0 || acc->list.n == 0) {
 		tsa_set_free(&tsas);
 		return rc;
 	}
-	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT;
-	char path[200], tsr[220], why[600] = "";
-	if ((rc = smsaudit_stamp_new_id(acc->list.id, when)) == 0 && (rc = smsaudit_stamp_path(path, sizeof(path),
+	char why[600] = "";
+	if ((rc = smsaudit_stamp_new_id(acc->list.id, when)) == 0 && (rc = smsaudit_stamp_path(path, 200,
 	                                                                                   acc->list.id)) == 0)
-		rc = smsaudit_stamp_write(&list, &acc->list);
-	int stamped = 0;
+		rc = smsaudit_stamp_write(list, &acc->list);
 	if (rc == 0) {
-		stamped = smsaudit_tsa_stamp_first(&token, tsas.v, tsas.n, list.ptr, list.size) == 0;
-		if (!stamped)
+		*stamped = smsaudit_tsa_stamp_first(token, tsas.v, tsas.n, list->ptr, list->size) == 0;
+		if (!*stamped)
 			snprintf(why, sizeof(why), "%s", smsaudit_error_last()->message);
 		smsaudit_error_clear();
 	}
+	if (rc == 0 && !*stamped)
+		notice("committed without a time-stamp: %s; run `smsaudit stamp` once the time-stamping authority answers "
+		       "(within %ld hours of signing)", why, tsas.v[0].tolerance / 3600);
+	tsa_set_free(&tsas);
+	return rc;
+}
+
+static int add_stamp(smsaudit_store *store, smsaudit_txn *txn, stamp_acc *acc, time_t when)
+{
+	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT;
+	char path[200] = "", tsr[220];
+	int stamped = 0;
+	int rc = stamp_make(store, acc, when, path, &list, &token, &stamped);
 	snprintf(tsr, sizeof(tsr), "%s.tsr", path);
 	if (rc == 0 && stamped && (rc = smsaudit_txn_add(txn, path, list.ptr, list.size)) == 0)
 		rc = smsaudit_txn_add(txn, tsr, token.ptr, token.size);
-	if (rc == 0 && !stamped)
-		notice("committed without a time-stamp: %s; run `smsaudit stamp` once the time-stamping authority answers "
-		       "(within %ld hours of signing)", why, tsas.v[0].tolerance / 3600);
 	smsaudit_buf_dispose(&list);
 	smsaudit_buf_dispose(&token);
-	tsa_set_free(&tsas);
 	return rc;
 }
 
@@ -922,30 +933,35 @@ static int secret_seen(void *payload, const unsigned char *data, size_t len)
 }
 
 /*
- * `evidence add` and `import` of many files (bench/RESULTS.md, "Ingest"): the
- * files are prepared on every core (ingest.c) — read, looked at for key
- * material, hashed, their record written and signed, content, record and
- * signature made into pack entries (packwrite.c) — and taken back here in
- * their order, where the checks against the batch and the repository run and
- * the entries are appended to the one pack the command writes. Each check
+ * `evidence add` and `import` of many files (bench/RESULTS.md, "Ingest"). The
+ * inputs come one at a time (an array, or a stream such as a CSV read as it
+ * goes) into a ring of slots; the files are prepared on every core (ingest.c)
+ * — read, looked at for key material, hashed, their record written and
+ * signed, content, record and signature made into pack entries (packwrite.c)
+ * — and taken back here in their order, where the checks against the batch
+ * and the repository run and the entries are appended to the one pack the
+ * command writes. What is kept of a file until the commit is its ev_kept (104
+ * bytes) and its objects' index entries (packwrite.c); the commit's trees and
+ * the commit itself are written into the same pack from those (treewrite.c),
+ * not held in libgit2's tree builders and in-memory object store. Each check
  * and its message come in the order of the sequential loop this replaced, so
- * the first bad file in the order given is the one reported, whatever the
+ * the first bad input in the order given is the one reported, whatever the
  * number of threads (SMSAUDIT_JOBS=1 is that loop).
  */
 
-/* Where a prepared file's failure is raised: before the checks against the
- * batch and the repository (reading it), after them (its name, its id), or
- * when it is added (its record). */
-enum { EV_OK, EV_FAIL_READ, EV_FAIL_NAME, EV_FAIL_RECORD };
-
-/* Batches from this many files get a pack of their own, written as they are
- * taken; smaller ones go with the commit's trees into its one pack, so that a
- * command adding a file still writes one pack, not two. */
-#define EV_OWN_PACK_MIN 64
+/* Where an input's failure is raised: the input itself (the stream's own
+ * failure, or a field check), before the checks against the batch and the
+ * repository (reading the file), after them (its name, its id), or when it is
+ * added (its record). */
+enum { EV_OK, EV_FAIL_INPUT, EV_FAIL_READ, EV_FAIL_NAME, EV_FAIL_RECORD };
 
 typedef struct {
 	int fail, fail_code;
 	char fail_msg[1024];
+	smsaudit_evidence_input in;     /* the input, its strings copied into `arena` */
+	smsaudit_buf arena;
+	const char **controls;
+	size_t controls_alloc;
 	char sha[65];
 	uint64_t size;
 	smsaudit_oid blob;
@@ -954,10 +970,19 @@ typedef struct {
 	uint32_t content_crc, xml_crc, sig_crc;
 	unsigned char xml_id[20], sig_id[20];
 	char id[SMSAUDIT_ID_MAX];
-	char path[160];
 	char sig_sha[65];
 	smsaudit_buf whole, raw_xml, raw_sig;   /* working buffers, reused */
 } ev_slot;
+
+/* What is kept of each file until the commit: its record's path and id follow
+ * from `rnd` (all ids of a batch share their date), its content's path from
+ * `sha`. */
+typedef struct {
+	uint32_t item;              /* its place in the order given */
+	unsigned char rnd[8];       /* the random part of its record id */
+	unsigned char sha[32];      /* its content's SHA-256 */
+	unsigned char blob[20], xml[20], sig[20];
+} ev_kept;
 
 /* Content digests seen in this batch: the first file with each, by the
  * first 128 bits of the SHA-256 (24 bytes a file). */
@@ -976,32 +1001,61 @@ typedef struct {
 typedef struct {
 	smsaudit_store *store;
 	smsaudit_identity *signer;
-	const smsaudit_evidence_input *inputs;
-	size_t n;
+	const smsaudit_evidence_stream *src;
+	int ended;                  /* the stream ended, or failed */
+	size_t total;               /* inputs when known in advance (progress), else 0 */
 	unsigned flags;
-	char (*ids_out)[SMSAUDIT_ID_MAX];
 	smsaudit_progress_fn progress;
 	void *payload;
 	time_t now;
+	char id_prefix[24];         /* "ev-YYYYMMDD-": every record id of the batch */
 	packw_maker **makers;
 	sign_batch *signs;          /* NULL: each signature by CMS_sign */
 	sign_batch_ctx **sign_ctx;  /* per worker */
-	packw *pack;                /* NULL: objects go into the commit's pack */
+	packw *pack;
 	smsaudit_oid head;          /* main when the batch started */
 	int have_head;
-	smsaudit_txn *txn;
 	stamp_acc *acc;             /* NULL: no time-stamping authority configured */
 	seen_set seen;
+	ev_kept *kept;
+	size_t nkept, akept;
+	char summary[700];          /* the commit's first line for one file */
+	/* The new tree entries, in path order (ev_tree_next): content, records,
+	 * then the time-stamp's list and token. */
+	int phase, half, sorted;
+	size_t pos;
+	char path[300];
+	char extra_path[2][220];
+	unsigned char extra_id[2][20];
+	size_t nextra;
 } ev_batch;
 
-static void unhex32(unsigned char out[32], const char *hex)
+static void unhex(unsigned char *out, const char *hex, size_t n)
 {
-	for (int i = 0; i < 32; i++) {
+	for (size_t i = 0; i < n; i++) {
 		int hi = hex[2 * i], lo = hex[2 * i + 1];
 		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
 		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
+}
+
+static void tohex(char *out, const unsigned char *in, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* The record id of a kept file. */
+static void kept_id(char out[SMSAUDIT_ID_MAX], const ev_batch *b, const ev_kept *k)
+{
+	char hex[17];
+	tohex(hex, k->rnd, 8);
+	snprintf(out, SMSAUDIT_ID_MAX, "%s%s", b->id_prefix, hex);
 }
 
 /* The entry for `sha`: the one holding it, or the empty one it would go in. */
@@ -1043,13 +1097,83 @@ static void ev_fail(ev_slot *sl, int stage)
 	smsaudit_error_clear();
 }
 
-/* Read the file, and its content, record and signature into pack entries
- * (any thread); a failure is kept in the slot at the stage it is raised. */
-static int ev_prepare_one(void *ctx, size_t worker, size_t item, void *slot)
+/* A copy of `in` in the slot (the stream's own is gone at its next call). */
+static int slot_set_input(ev_slot *sl, const smsaudit_evidence_input *in)
+{
+	const char *from[5] = { in->file, in->name, in->title, in->note, in->where };
+	size_t need = 0;
+	for (int k = 0; k < 5; k++)
+		need += from[k] ? strlen(from[k]) + 1 : 0;
+	for (size_t c = 0; c < in->ncontrols; c++)
+		need += strlen(in->controls[c]) + 1;
+	if (in->ncontrols > sl->controls_alloc) {
+		const char **v = realloc(sl->controls, in->ncontrols * sizeof(*v));
+		if (!v)
+			return error_oom();
+		sl->controls = v;
+		sl->controls_alloc = in->ncontrols;
+	}
+	sl->arena.size = 0;
+	int rc = buf_grow(&sl->arena, need);
+	if (rc < 0)
+		return rc;
+	sl->in = *in;
+	const char **to[5] = { &sl->in.file, &sl->in.name, &sl->in.title, &sl->in.note, &sl->in.where };
+	char *p = sl->arena.ptr;
+	for (int k = 0; k < 5; k++)
+		if (from[k]) {
+			size_t len = strlen(from[k]) + 1;
+			memcpy(p, from[k], len);
+			*to[k] = p;
+			p += len;
+		}
+	for (size_t c = 0; c < in->ncontrols; c++) {
+		size_t len = strlen(in->controls[c]) + 1;
+		memcpy(p, in->controls[c], len);
+		sl->controls[c] = p;
+		p += len;
+	}
+	sl->in.controls = sl->controls;
+	return 0;
+}
+
+/* The next input into its slot (the caller's thread, in order). */
+static int ev_fetch(void *ctx, size_t item, void *slot)
 {
 	ev_batch *b = ctx;
 	ev_slot *sl = slot;
-	const smsaudit_evidence_input *in = &b->inputs[item];
+	(void)item;
+	if (b->ended)
+		return 1;
+	const smsaudit_evidence_input *in = NULL;
+	char why[1024] = "";
+	int rc = b->src->next(&in, why, sizeof(why), b->src->payload);
+	if (rc > 0) {
+		b->ended = 1;
+		return 1;
+	}
+	sl->fail = EV_OK;
+	if (rc < 0)
+		error_set(rc, "%s", why[0] ? why : "the list of files cannot be read");
+	else if (!in || !in->file)
+		rc = error_set(SMSAUDIT_EUSAGE, "an evidence input without a file");
+	else if ((rc = check_input(b->store, in)) == 0)
+		rc = slot_set_input(sl, in);
+	if (rc < 0) {
+		/* Raised when its turn comes, after the inputs before it. */
+		ev_fail(sl, EV_FAIL_INPUT);
+		b->ended = 1;
+	}
+	return 0;
+}
+
+/* Read the file, and its content, record and signature into pack entries
+ * (any thread); a failure is kept in the slot at the stage it is raised. */
+static int ev_prepare_one(void *ctx, size_t worker, void *slot)
+{
+	ev_batch *b = ctx;
+	ev_slot *sl = slot;
+	const smsaudit_evidence_input *in = &sl->in;
 	packw_maker *mk = b->makers[worker];
 	sl->packed = 0;
 	int fd = -1, rc;
@@ -1077,8 +1201,7 @@ static int ev_prepare_one(void *ctx, size_t worker, size_t item, void *slot)
 	                                   allow ? NULL : secret_seen, &sc)) == 0) {
 		sl->size = sl->whole.size;
 		sl->packed = 1;
-		if (b->pack)
-			rc = packw_blob_entry(mk, &sl->content, &sl->content_crc, sl->blob.id, sl->whole.ptr, sl->whole.size);
+		rc = packw_blob_entry(mk, &sl->content, &sl->content_crc, sl->blob.id, sl->whole.ptr, sl->whole.size);
 	}
 	close(fd);
 	if (secret != 0 || rc < 0)
@@ -1112,21 +1235,25 @@ static int ev_prepare_one(void *ctx, size_t worker, size_t item, void *slot)
 	body->media_type = (char *)smsaudit_media_type(body->name);
 	if (smsaudit_record_new_id(rec.id, rec.type, b->now) < 0)
 		return EV_FAIL_NAME;
+	/* What is kept of the file names its record by the id's random part. */
+	size_t pl = strlen(b->id_prefix);
+	if (strncmp(rec.id, b->id_prefix, pl) != 0 || strlen(rec.id) != pl + 16) {
+		error_set(SMSAUDIT_ERROR, "%s: record id %s is not of the batch's form", where_of(in), rec.id);
+		return EV_FAIL_NAME;
+	}
 	memcpy(sl->id, rec.id, SMSAUDIT_ID_MAX);
 	sl->raw_xml.size = sl->raw_sig.size = 0;
-	rc = smsaudit_record_path(sl->path, sizeof(sl->path), rec.id);
-	if (rc == 0)
-		rc = smsaudit_record_to_xml(&sl->raw_xml, &rec);
+	rc = smsaudit_record_to_xml(&sl->raw_xml, &rec);
 	if (rc == 0 && b->signs)
 		rc = sign_batch_sign(b->signs, b->sign_ctx[worker], &sl->raw_sig, sl->raw_xml.ptr, sl->raw_xml.size);
 	else if (rc == 0)
 		rc = smsaudit_sign_detached(&sl->raw_sig, sl->raw_xml.ptr, sl->raw_xml.size, b->signer->cert, b->signer->key,
 		                            rec.made_at);
-	if (rc == 0)
+	if (rc == 0 && b->acc)
 		rc = sha256_hex(sl->sig_sha, sl->raw_sig.ptr, sl->raw_sig.size);
-	if (rc == 0 && b->pack)
+	if (rc == 0)
 		rc = packw_blob_entry(mk, &sl->xml, &sl->xml_crc, sl->xml_id, sl->raw_xml.ptr, sl->raw_xml.size);
-	if (rc == 0 && b->pack)
+	if (rc == 0)
 		rc = packw_blob_entry(mk, &sl->sig, &sl->sig_crc, sl->sig_id, sl->raw_sig.ptr, sl->raw_sig.size);
 	if (rc < 0) {
 		error_prefix(rc, "%s", where_of(in));
@@ -1138,8 +1265,10 @@ static int ev_prepare_one(void *ctx, size_t worker, size_t item, void *slot)
 static void ev_prepare(void *ctx, size_t worker, size_t item, void *slot)
 {
 	ev_slot *sl = slot;
-	int stage = ev_prepare_one(ctx, worker, item, slot);
-	sl->fail = EV_OK;
+	(void)item;
+	if (sl->fail == EV_FAIL_INPUT)
+		return;
+	int stage = ev_prepare_one(ctx, worker, slot);
 	if (stage != EV_OK)
 		ev_fail(sl, stage);
 }
@@ -1149,24 +1278,52 @@ static int ev_raise(const ev_slot *sl)
 	return error_set(sl->fail_code, "%s", sl->fail_msg);
 }
 
+/* What names input `i` in a message about a later one. */
+static void ev_describe(char *out, size_t size, const ev_batch *b, size_t i)
+{
+	if (b->src->describe)
+		b->src->describe(out, size, i, b->src->payload);
+	else
+		snprintf(out, size, "input %zu", i + 1);
+}
+
+static int kept_push(ev_batch *b, const ev_kept *k)
+{
+	if (b->nkept == b->akept) {
+		size_t na = b->akept ? b->akept * 2 : 1024;
+		ev_kept *v = realloc(b->kept, na * sizeof(*v));
+		if (!v)
+			return error_oom();
+		b->kept = v;
+		b->akept = na;
+	}
+	b->kept[b->nkept++] = *k;
+	return 0;
+}
+
 /* Check a prepared file against the batch and the repository and add it
  * (this thread, in order). */
 static int ev_take(void *ctx, size_t i, void *slot)
 {
 	ev_batch *b = ctx;
 	ev_slot *sl = slot;
-	const smsaudit_evidence_input *in = &b->inputs[i];
-	if (sl->fail == EV_FAIL_READ)
+	const smsaudit_evidence_input *in = &sl->in;
+	if (sl->fail == EV_FAIL_INPUT || sl->fail == EV_FAIL_READ)
 		return ev_raise(sl);
-	int rc = seen_grow(&b->seen, b->n);
+	if (i >= UINT32_MAX)
+		return error_set(SMSAUDIT_EINVALID, "%s: too many files for one commit", where_of(in));
+	int rc = seen_grow(&b->seen, b->total);
 	if (rc < 0)
 		return rc;
-	unsigned char sha[32];
-	unhex32(sha, sl->sha);
-	seen_entry *se = seen_slot(&b->seen, sha);
-	if (se->item && !(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE))
+	ev_kept k;
+	unhex(k.sha, sl->sha, 32);
+	seen_entry *se = seen_slot(&b->seen, k.sha);
+	if (se->item && !(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE)) {
+		char other[1024];
+		ev_describe(other, sizeof(other), b, se->item - 1);
 		return error_set(SMSAUDIT_EINVALID, "%s: same content as %s in this batch (use --allow-duplicate to "
-		                 "record it twice)", where_of(in), where_of(&b->inputs[se->item - 1]));
+		                 "record it twice)", where_of(in), other);
+	}
 	char cpath[100];
 	snprintf(cpath, sizeof(cpath), "content/%.2s/%s", sl->sha, sl->sha);
 	if (!(b->flags & SMSAUDIT_ADD_ALLOW_DUPLICATE) &&
@@ -1180,47 +1337,37 @@ static int ev_take(void *ctx, size_t i, void *slot)
 	if (sl->fail)
 		return ev_raise(sl);
 	if (!se->item) {
-		memcpy(se->sha, sha, SEEN_BYTES);
+		memcpy(se->sha, k.sha, SEEN_BYTES);
 		se->item = (uint32_t)(i + 1);
 		b->seen.n++;
 	}
-	char sig_path[170];
-	snprintf(sig_path, sizeof(sig_path), "%s.p7s", sl->path);
-	if (!b->pack) {
-		/* A small batch: with the commit's objects, as any write. */
-		if ((sl->packed && (rc = repo_store_buffer(&sl->blob, b->store->repo, sl->whole.ptr, sl->whole.size,
-		                                           where_of(in))) < 0) ||
-		    (rc = smsaudit_txn_add(b->txn, sl->path, sl->raw_xml.ptr, sl->raw_xml.size)) < 0 ||
-		    (rc = smsaudit_txn_add(b->txn, sig_path, sl->raw_sig.ptr, sl->raw_sig.size)) < 0)
-			return error_prefix(rc, "%s", where_of(in));
-	} else {
-		/* Equal content (--allow-duplicate) is one object, in the pack once. */
-		if (sl->packed && !se->packed) {
-			if ((rc = packw_put(b->pack, sl->blob.id, &sl->content, sl->content_crc)) < 0)
-				return rc;
-			se->packed = 1;
-		}
-		smsaudit_oid xml_oid, sig_oid;
-		memcpy(xml_oid.id, sl->xml_id, 20);
-		memcpy(sig_oid.id, sl->sig_id, 20);
-		if ((rc = packw_put(b->pack, sl->xml_id, &sl->xml, sl->xml_crc)) < 0 ||
-		    (rc = packw_put(b->pack, sl->sig_id, &sl->sig, sl->sig_crc)) < 0)
+	/* Equal content (--allow-duplicate) is one object, in the pack once. */
+	if (sl->packed && !se->packed) {
+		if ((rc = packw_put(b->pack, sl->blob.id, &sl->content, sl->content_crc)) < 0)
 			return rc;
-		if ((rc = smsaudit_txn_add_blob(b->txn, sl->path, &xml_oid)) < 0 ||
-		    (rc = smsaudit_txn_add_blob(b->txn, sig_path, &sig_oid)) < 0)
-			return error_prefix(rc, "%s", where_of(in));
+		se->packed = 1;
 	}
-	if ((rc = smsaudit_txn_add_blob(b->txn, cpath, &sl->blob)) < 0 ||
-	    (b->acc && (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0))
+	if ((rc = packw_put(b->pack, sl->xml_id, &sl->xml, sl->xml_crc)) < 0 ||
+	    (rc = packw_put(b->pack, sl->sig_id, &sl->sig, sl->sig_crc)) < 0)
+		return rc;
+	k.item = (uint32_t)i;
+	unhex(k.rnd, sl->id + strlen(b->id_prefix), 8);
+	memcpy(k.blob, sl->blob.id, 20);
+	memcpy(k.xml, sl->xml_id, 20);
+	memcpy(k.sig, sl->sig_id, 20);
+	if ((rc = kept_push(b, &k)) < 0 || (b->acc && (rc = stamp_push(b->acc, sl->id, sl->sig_sha)) < 0))
 		return error_prefix(rc, "%s", where_of(in));
-	memcpy(b->ids_out[i], sl->id, SMSAUDIT_ID_MAX);
+	if (i == 0)
+		snprintf(b->summary, sizeof(b->summary), "evidence add: %s (%s)", in->title, in->controls[0]);
 	if (b->progress)
-		b->progress(i + 1, b->n, b->payload);
+		b->progress(i + 1, b->total, b->payload);
 	return 0;
 }
 
 static void ev_slot_dispose(ev_slot *sl)
 {
+	smsaudit_buf_dispose(&sl->arena);
+	free(sl->controls);
 	smsaudit_buf_dispose(&sl->content);
 	smsaudit_buf_dispose(&sl->xml);
 	smsaudit_buf_dispose(&sl->sig);
@@ -1229,32 +1376,247 @@ static void ev_slot_dispose(ev_slot *sl)
 	smsaudit_buf_dispose(&sl->raw_sig);
 }
 
-int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer,
-                                const smsaudit_evidence_input *inputs, size_t n, unsigned flags,
-                                char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
-                                void *payload)
+static int cmp_kept_sha(const void *a, const void *b)
 {
-	if (n == 0)
-		return error_set(SMSAUDIT_EUSAGE, "no evidence files given");
+	return memcmp(((const ev_kept *)a)->sha, ((const ev_kept *)b)->sha, 32);
+}
+
+static int cmp_kept_rnd(const void *a, const void *b)
+{
+	return memcmp(((const ev_kept *)a)->rnd, ((const ev_kept *)b)->rnd, 8);
+}
+
+static int cmp_kept_item(const void *a, const void *b)
+{
+	uint32_t x = ((const ev_kept *)a)->item, y = ((const ev_kept *)b)->item;
+	return x < y ? -1 : x > y;
+}
+
+/* The batch's new tree entries in path order (treew_next_fn): content by its
+ * digest, records (each then its signature) by their id, then the
+ * time-stamp's files ("content" < "records" < "stamps"). */
+static int ev_tree_next(void *ctx, const char **path, unsigned char id[20])
+{
+	ev_batch *b = ctx;
+	for (;;) {
+		if (b->phase == 0) {
+			if (!b->sorted) {
+				qsort(b->kept, b->nkept, sizeof(*b->kept), cmp_kept_sha);
+				b->sorted = 1;
+			}
+			if (b->pos < b->nkept) {
+				const ev_kept *k = &b->kept[b->pos++];
+				char hex[65];
+				tohex(hex, k->sha, 32);
+				snprintf(b->path, sizeof(b->path), "content/%.2s/%s", hex, hex);
+				memcpy(id, k->blob, 20);
+				*path = b->path;
+				return 0;
+			}
+			b->phase = 1, b->pos = 0, b->sorted = 0, b->half = 0;
+		} else if (b->phase == 1) {
+			if (!b->sorted) {
+				qsort(b->kept, b->nkept, sizeof(*b->kept), cmp_kept_rnd);
+				b->sorted = 1;
+			}
+			if (b->pos < b->nkept) {
+				const ev_kept *k = &b->kept[b->pos];
+				char rid[SMSAUDIT_ID_MAX];
+				kept_id(rid, b, k);
+				int rc = smsaudit_record_path(b->path, sizeof(b->path) - 8, rid);
+				if (rc < 0)
+					return error_set(SMSAUDIT_ERROR, "no path for record id %s", rid);
+				if (b->half) {
+					strcat(b->path, ".p7s");
+					memcpy(id, k->sig, 20);
+					b->half = 0;
+					b->pos++;
+				} else {
+					memcpy(id, k->xml, 20);
+					b->half = 1;
+				}
+				*path = b->path;
+				return 0;
+			}
+			b->phase = 2, b->pos = 0;
+		} else if (b->pos < b->nextra) {
+			memcpy(id, b->extra_id[b->pos], 20);
+			*path = b->extra_path[b->pos++];
+			return 0;
+		} else {
+			return 1;
+		}
+	}
+}
+
+/* A blob made on this thread and appended to the pack. */
+static int pack_blob(unsigned char id[20], ev_batch *b, const smsaudit_buf *data)
+{
+	smsaudit_buf entry = SMSAUDIT_BUF_INIT;
+	uint32_t crc;
+	int rc = packw_blob_entry(b->makers[0], &entry, &crc, id, data->ptr, data->size);
+	if (rc == 0)
+		rc = packw_put(b->pack, id, &entry, crc);
+	smsaudit_buf_dispose(&entry);
+	return rc;
+}
+
+/* The commit object of the batch, its message naming every record in the
+ * order given (as git_commit_create writes one: author and committer alike,
+ * UTF-8 said). */
+static int ev_commit_object(smsaudit_buf *out, const ev_batch *b, const git_signature *sig,
+                            const unsigned char tree[20], const smsaudit_oid *parent)
+{
+	char hex[41];
+	tohex(hex, tree, 20);
+	int rc = buf_printf(out, "tree %s\n", hex);
+	if (rc == 0 && parent) {
+		tohex(hex, parent->id, 20);
+		rc = buf_printf(out, "parent %s\n", hex);
+	}
+	for (int k = 0; rc == 0 && k < 2; k++)
+		rc = buf_printf(out, "%s %s <%s> %lld +0000\n", k ? "committer" : "author", sig->name, sig->email,
+		                (long long)sig->when.time);
+	if (rc == 0)
+		rc = buf_printf(out, "encoding UTF-8\n\n");
+	if (rc == 0 && b->nkept == 1)
+		rc = buf_printf(out, "%s", b->summary);
+	else if (rc == 0)
+		rc = buf_printf(out, "evidence add: %zu files", b->nkept);
+	if (rc == 0)
+		rc = buf_printf(out, "\n\nSmsaudit-Action: evidence-add\n");
+	for (size_t i = 0; rc == 0 && i < b->nkept; i++) {
+		char rid[SMSAUDIT_ID_MAX];
+		kept_id(rid, b, &b->kept[i]);
+		rc = buf_printf(out, "Smsaudit-Record: %s\n", rid);
+	}
+	if (rc == 0)
+		rc = buf_printf(out, "Smsaudit-Signer: %s <%s> %s\n", b->signer->name, b->signer->email,
+		                b->signer->fingerprint);
+	return rc;
+}
+
+/* The trees and the commit on `head` (NULL: none) into the pack, and the
+ * pack into place: every object is on disk and known before main names it. */
+static int ev_build(smsaudit_oid *commit, ev_batch *b, const git_signature *sig, const smsaudit_oid *head)
+{
+	smsaudit_repo *repo = b->store->repo;
+	const char *where = smsaudit_repo_path(repo);
+	git_repository *g = repo_git(repo);
+	git_commit *parent = NULL;
+	git_tree *base = NULL;
+	int rc = 0;
+	if (head) {
+		git_oid hid;
+		memcpy(hid.id, head->id, 20);
+		if (git_commit_lookup(&parent, g, &hid) < 0 || git_commit_tree(&base, parent) < 0)
+			rc = error_set(SMSAUDIT_EIO, "%s: cannot read head: %s", where,
+			               git_error_last() ? git_error_last()->message : "");
+	}
+	unsigned char root[20];
+	b->phase = b->half = b->sorted = 0;
+	b->pos = 0;
+	if (rc == 0)
+		rc = treew_write(root, g, base, ev_tree_next, b, b->pack, b->makers[0], where);
+	/* The message names the records in the order given. */
+	qsort(b->kept, b->nkept, sizeof(*b->kept), cmp_kept_item);
+	smsaudit_buf obj = SMSAUDIT_BUF_INIT, entry = SMSAUDIT_BUF_INIT;
+	if (rc == 0)
+		rc = ev_commit_object(&obj, b, sig, root, head);
+	uint32_t crc;
+	if (rc == 0 && (rc = packw_object_entry(b->makers[0], GIT_OBJECT_COMMIT, &entry, &crc, commit->id, obj.ptr,
+	                                        obj.size)) == 0)
+		rc = packw_put(b->pack, commit->id, &entry, crc);
+	smsaudit_buf_dispose(&obj);
+	smsaudit_buf_dispose(&entry);
+	git_tree_free(base);
+	git_commit_free(parent);
+	if (rc == 0 && (rc = packw_finish(b->pack)) == 0)
+		repo_objects_added(repo);
+	return rc;
+}
+
+/*
+ * The time-stamp, the trees and the commit into the pack, the pack into
+ * place, then main moved to the commit. When main moved meanwhile, the trees
+ * and commit are built again on the new head, in a pack of their own (the
+ * files' objects are on disk already); when it was only locked a moment, the
+ * same commit is offered again.
+ */
+static int ev_commit(ev_batch *b, stamp_acc *acc, const char *objects)
+{
+	smsaudit_repo *repo = b->store->repo;
+	const char *where = smsaudit_repo_path(repo);
+	smsaudit_buf list = SMSAUDIT_BUF_INIT, token = SMSAUDIT_BUF_INIT;
+	int rc = 0, stamped = 0;
+	if (b->acc && (rc = stamp_make(b->store, acc, b->now, b->extra_path[0], &list, &token, &stamped)) == 0 &&
+	    stamped) {
+		snprintf(b->extra_path[1], sizeof(b->extra_path[1]), "%.200s.tsr", b->extra_path[0]);
+		if ((rc = pack_blob(b->extra_id[0], b, &list)) == 0 && (rc = pack_blob(b->extra_id[1], b, &token)) == 0)
+			b->nextra = 2;
+	}
+	git_signature *sig = NULL;
+	if (rc == 0 && git_signature_new(&sig, b->signer->name, b->signer->email, (git_time_t)b->now, 0) < 0)
+		rc = error_set(SMSAUDIT_EINVALID, "cannot use '%s <%s>' as commit author: %s", b->signer->name,
+		               b->signer->email, git_error_last() ? git_error_last()->message : "");
+	/* Built once; again only when main moved (not for a lock held a moment). */
+	int built = 0, built_had_head = 0;
+	smsaudit_oid built_on, commit;
+	memset(&built_on, 0, sizeof(built_on));
+	for (int attempt = 0; rc == 0; attempt++) {
+		smsaudit_oid head;
+		memset(&head, 0, sizeof(head));
+		int have_head = smsaudit_repo_head(&head, repo) == 0;
+		smsaudit_error_clear();
+		if (!built || have_head != built_had_head || memcmp(head.id, built_on.id, 20) != 0) {
+			if (built && (rc = packw_begin(&b->pack, objects, 0, where)) < 0)
+				break;
+			rc = ev_build(&commit, b, sig, have_head ? &head : NULL);
+			/* Finished (its objects on disk) or failed: no more of it. */
+			packw_free(b->pack);
+			b->pack = NULL;
+			if (rc < 0)
+				break;
+			built = 1;
+			built_had_head = have_head;
+			built_on = head;
+		}
+		rc = repo_main_move(repo, &commit, have_head ? &head : NULL, attempt);
+		if (rc > 0)
+			rc = 0;
+		else
+			break;
+	}
+	git_signature_free(sig);
+	smsaudit_buf_dispose(&list);
+	smsaudit_buf_dispose(&token);
+	smsaudit_stamp_dispose(&acc->list);
+	return rc;
+}
+
+static int add_evidence(smsaudit_store *store, smsaudit_identity *signer, const smsaudit_evidence_stream *src,
+                        size_t total, unsigned flags, size_t *count, smsaudit_progress_fn progress, void *payload)
+{
+	*count = 0;
 	int rc = require_role(signer, SMSAUDIT_REC_EVIDENCE);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = check_input(store, &inputs[i]);
 	if (rc < 0)
 		return rc;
-
 	stamp_acc acc;
 	memset(&acc, 0, sizeof(acc));
 	ev_batch b;
 	memset(&b, 0, sizeof(b));
 	b.store = store;
 	b.signer = signer;
-	b.inputs = inputs;
-	b.n = n;
+	b.src = src;
+	b.total = total;
 	b.flags = flags;
-	b.ids_out = ids_out;
 	b.progress = progress;
 	b.payload = payload;
 	b.now = smsaudit_now();
+	char probe[SMSAUDIT_ID_MAX];
+	if ((rc = smsaudit_record_new_id(probe, SMSAUDIT_REC_EVIDENCE, b.now)) < 0)
+		return rc;
+	snprintf(b.id_prefix, sizeof(b.id_prefix), "%.*s", (int)(strrchr(probe, '-') + 1 - probe), probe);
 	/* The list a time-stamp covers is kept only when a TSA is configured
 	 * (113 bytes a file). */
 	tsa_set tsas;
@@ -1275,51 +1637,47 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		rc = packw_maker_new(&b.makers[w]);
 	/* A batch of more than one file signs from a template (sign.c); any
 	 * trouble with it and every file is signed the usual way. */
-	if (rc == 0 && n > 1 && sign_batch_new(&b.signs, signer->cert, signer->key, b.now) == 0)
+	if (rc == 0 && total != 1 && sign_batch_new(&b.signs, signer->cert, signer->key, b.now) == 0)
 		for (size_t w = 0; b.signs && w < jobs; w++)
 			if (sign_batch_ctx_new(&b.sign_ctx[w], b.signs) < 0) {
 				sign_batch_free(b.signs);
 				b.signs = NULL;
 			}
 	smsaudit_error_clear();
-	if (rc == 0 && (rc = smsaudit_txn_new(&b.txn, store->repo)) == 0)
-		rc = repo_txn_reserve(b.txn, 3 * n + 8);
 	if (rc == 0)
 		rc = repo_objects_dir(objects, sizeof(objects), store->repo);
 	b.have_head = smsaudit_repo_head(&b.head, store->repo) == 0;
 	smsaudit_error_clear();
-	if (rc == 0 && n >= EV_OWN_PACK_MIN)
-		rc = packw_begin(&b.pack, objects, 3 * n, smsaudit_repo_path(store->repo));
+	/* The number of objects is not known until the trees are written: the
+	 * pack is hashed once when finished. */
 	if (rc == 0)
-		rc = ingest_run(n, jobs, slots, sizeof(*slots), ev_prepare, ev_take, NULL, &b);
-	/* Every object is on disk and known before the tree names it. */
-	if (rc == 0 && b.pack && (rc = packw_finish(b.pack)) == 0) {
-		repo_objects_added(store->repo);
-		repo_txn_objects_known(b.txn);
-	}
+		rc = packw_begin(&b.pack, objects, 0, smsaudit_repo_path(store->repo));
+	size_t n = 0;
+	if (rc == 0)
+		rc = ingest_run_stream(&n, jobs, slots, sizeof(*slots), ev_fetch, ev_prepare, ev_take, NULL, &b);
+	if (rc == 0 && n == 0)
+		rc = error_set(SMSAUDIT_EUSAGE, "no evidence files given");
+	/* What only the ingest needed goes before the commit's trees are built. */
+	for (size_t k = 0; slots && k < nslots; k++)
+		ev_slot_dispose(&slots[k]);
+	free(slots);
+	free(b.seen.e);
+	b.seen.e = NULL;
+	if (rc == 0)
+		rc = ev_commit(&b, &acc, objects);
 	if (rc == 0) {
-		smsaudit_buf msg = SMSAUDIT_BUF_INIT;
-		char summary[700];
-		const smsaudit_evidence_input *f = &inputs[0];
-		if (n == 1)
-			snprintf(summary, sizeof(summary), "evidence add: %s (%s)", f->title, f->controls[0]);
-		else
-			snprintf(summary, sizeof(summary), "evidence add: %zu files", n);
-		rc = commit_message(&msg, summary, "evidence-add", ids_out, n, signer->name, signer->email,
-		                    signer->fingerprint);
-		if (rc == 0)
-			rc = commit_stamped(store, b.txn, &acc, msg.ptr, signer->name, signer->email, b.now);
-		smsaudit_buf_dispose(&msg);
+		*count = b.nkept;
+		for (size_t i = 0; src->added && i < b.nkept; i++) {
+			char rid[SMSAUDIT_ID_MAX];
+			kept_id(rid, &b, &b.kept[i]);
+			src->added(b.kept[i].item, rid, src->payload);
+		}
 	}
 	/* On failure the objects written so far are unreferenced, which git
 	 * treats as garbage (an unfinished pack is removed); no ref moved, so
 	 * nothing half-done is visible. */
 	smsaudit_stamp_dispose(&acc.list);
-	smsaudit_txn_free(b.txn);
 	packw_free(b.pack);
-	for (size_t k = 0; slots && k < nslots; k++)
-		ev_slot_dispose(&slots[k]);
-	free(slots);
 	for (size_t w = 0; b.makers && w < jobs; w++)
 		packw_maker_free(b.makers[w]);
 	free(b.makers);
@@ -1327,8 +1685,57 @@ int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer
 		sign_batch_ctx_free(b.sign_ctx[w]);
 	free(b.sign_ctx);
 	sign_batch_free(b.signs);
-	free(b.seen.e);
+	free(b.kept);
 	return rc;
+}
+
+/* An array as a stream. */
+typedef struct {
+	const smsaudit_evidence_input *v;
+	size_t n, next;
+	char (*ids)[SMSAUDIT_ID_MAX];
+} input_array;
+
+static int array_next(const smsaudit_evidence_input **in, char *why, size_t why_size, void *payload)
+{
+	input_array *a = payload;
+	(void)why, (void)why_size;
+	if (a->next >= a->n)
+		return 1;
+	*in = &a->v[a->next++];
+	return 0;
+}
+
+static void array_describe(char *out, size_t size, size_t index, void *payload)
+{
+	input_array *a = payload;
+	snprintf(out, size, "%s", where_of(&a->v[index]));
+}
+
+static void array_added(size_t index, const char *id, void *payload)
+{
+	input_array *a = payload;
+	snprintf(a->ids[index], SMSAUDIT_ID_MAX, "%s", id);
+}
+
+int smsaudit_store_add_evidence(smsaudit_store *store, smsaudit_identity *signer,
+                                const smsaudit_evidence_input *inputs, size_t n, unsigned flags,
+                                char (*ids_out)[SMSAUDIT_ID_MAX], smsaudit_progress_fn progress,
+                                void *payload)
+{
+	if (n == 0)
+		return error_set(SMSAUDIT_EUSAGE, "no evidence files given");
+	input_array a = { inputs, n, 0, ids_out };
+	smsaudit_evidence_stream s = { array_next, array_describe, array_added, &a };
+	size_t count;
+	return add_evidence(store, signer, &s, n, flags, &count, progress, payload);
+}
+
+int smsaudit_store_add_evidence_stream(smsaudit_store *store, smsaudit_identity *signer,
+                                       const smsaudit_evidence_stream *in, unsigned flags, size_t *count,
+                                       smsaudit_progress_fn progress, void *payload)
+{
+	return add_evidence(store, signer, in, 0, flags, count, progress, payload);
 }
 
 static int load_active(const smsaudit_evidence_entry **out, smsaudit_state *st, const char *id)

@@ -448,6 +448,219 @@ int smsaudit_xml_write_canonical(smsaudit_buf *out, xmlDocPtr doc)
 	return rc;
 }
 
+int smsaudit_xml_escape(smsaudit_buf *out, const char *s, int in_attr, const char *element)
+{
+	return put_escaped(out, s ? s : "", in_attr, element ? element : "?", 0);
+}
+
+/* ---- streamed reading ---- */
+
+#define STREAM_MAX_ATTRS 16
+#define STREAM_MAX_TEXT (1u << 20)
+#define STREAM_CHUNK 65536
+
+typedef struct {
+	xmlParserCtxtPtr ctxt;
+	capture_state *st;
+	smsaudit_xml_event_fn fn;
+	void *u;
+	int depth;
+	int rc;                    /* the first error of `fn` (or ENOMEM), which stops the parse */
+	smsaudit_buf text;         /* the current element's text */
+	smsaudit_buf values;       /* the current element's attribute values, NUL-separated */
+	const char *attrs[2 * STREAM_MAX_ATTRS];
+} stream_state;
+
+static void stream_stop(stream_state *s, int rc)
+{
+	if (s->rc == 0)
+		s->rc = rc;
+	xmlStopParser(s->ctxt);
+}
+
+static int stream_line(const stream_state *s)
+{
+	return s->ctxt && s->ctxt->input ? s->ctxt->input->line : 0;
+}
+
+static void stream_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+                         int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+                         const xmlChar **attributes)
+{
+	(void)prefix;
+	(void)uri;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_defaulted;
+	stream_state *s = ctx;
+	if (s->rc)
+		return;
+	if (nb_attributes > STREAM_MAX_ATTRS) {
+		stream_stop(s, error_set(SMSAUDIT_EINVALID, "%s:%d: element <%s> has more than %d attributes", s->st->name,
+		                         stream_line(s), (const char *)localname, STREAM_MAX_ATTRS));
+		return;
+	}
+	/* Values are kept first and pointed to after: the buffer may move while it grows. */
+	s->values.size = 0;
+	size_t off[STREAM_MAX_ATTRS];
+	for (int i = 0; i < nb_attributes; i++) {
+		const xmlChar *const *a = attributes + 5 * i;
+		off[i] = s->values.size;
+		if (buf_put(&s->values, (const char *)a[3], (size_t)(a[4] - a[3])) < 0 || buf_put(&s->values, "", 1) < 0) {
+			stream_stop(s, SMSAUDIT_ENOMEM);
+			return;
+		}
+	}
+	for (int i = 0; i < nb_attributes; i++) {
+		s->attrs[2 * i] = (const char *)attributes[5 * i];
+		s->attrs[2 * i + 1] = s->values.ptr + off[i];
+	}
+	s->text.size = 0;
+	if (s->text.ptr)
+		s->text.ptr[0] = '\0';
+	smsaudit_xml_event e = { s->depth, (const char *)localname, (size_t)nb_attributes, s->attrs, NULL,
+		                 stream_line(s) };
+	s->depth++;
+	int rc = s->fn(&e, s->u);
+	if (rc < 0)
+		stream_stop(s, rc);
+}
+
+static void stream_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	(void)prefix;
+	(void)uri;
+	stream_state *s = ctx;
+	if (s->rc)
+		return;
+	s->depth--;
+	smsaudit_xml_event e = { s->depth, (const char *)localname, 0, s->attrs, s->text.ptr ? s->text.ptr : "",
+		                 stream_line(s) };
+	int rc = s->fn(&e, s->u);
+	/* Text between an element's children belongs to none of them. */
+	s->text.size = 0;
+	if (s->text.ptr)
+		s->text.ptr[0] = '\0';
+	if (rc < 0)
+		stream_stop(s, rc);
+}
+
+static void stream_text(void *ctx, const xmlChar *ch, int len)
+{
+	stream_state *s = ctx;
+	if (s->rc || len <= 0)
+		return;
+	if (s->text.size + (size_t)len > STREAM_MAX_TEXT)
+		stream_stop(s, error_set(SMSAUDIT_EINVALID, "%s:%d: text longer than %u bytes", s->st->name, stream_line(s),
+		                         STREAM_MAX_TEXT));
+	else if (buf_put(&s->text, (const char *)ch, (size_t)len) < 0)
+		stream_stop(s, SMSAUDIT_ENOMEM);
+}
+
+/* As refuse_doctype, for the stream's own context. */
+static void stream_refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	(void)name;
+	(void)ext;
+	(void)sys;
+	stream_state *s = ctx;
+	if (!s->st->have) {
+		s->st->have = 1;
+		s->st->stopped_doctype = 1;
+		s->st->line = stream_line(s);
+		snprintf(s->st->message, sizeof(s->st->message),
+		         "document type declarations (DOCTYPE, entities) are not allowed");
+	}
+	xmlStopParser(s->ctxt);
+}
+
+/* The validator's errors carry no line when it sits on the SAX stream: the parser's. */
+static void stream_validity_error(void *ctx, xmlErrorPtr e)
+{
+	stream_state *s = ctx;
+	int had = s->st->have;
+	capture_error(s->st, e);
+	if (!had && s->st->have && s->st->line == 0)
+		s->st->line = stream_line(s);
+}
+
+int smsaudit_xml_stream(smsaudit_xml_read_fn read, void *read_u, const char *name, smsaudit_xml_schema *schema,
+                        smsaudit_xml_event_fn fn, void *u)
+{
+	xml_init();
+	if (!name)
+		name = "(stream)";
+	capture_state st = { .name = name };
+	stream_state s;
+	memset(&s, 0, sizeof(s));
+	s.st = &st;
+	s.fn = fn;
+	s.u = u;
+	xmlSAXHandler sax;
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = stream_start;
+	sax.endElementNs = stream_end;
+	sax.characters = stream_text;
+	sax.cdataBlock = stream_text;
+	sax.internalSubset = stream_refuse_doctype;
+	xmlSAXHandlerPtr saxp = &sax;
+	void *user = &s;
+	xmlSchemaValidCtxtPtr vc = NULL;
+	xmlSchemaSAXPlugPtr plug = NULL;
+	int rc = 0;
+	if (schema) {
+		/* The validator sits between the parser and our callbacks, so the
+		 * document is checked as it goes by, never held. */
+		vc = xmlSchemaNewValidCtxt(schema->schema);
+		if (!vc)
+			return error_oom();
+		xmlSchemaSetValidStructuredErrors(vc, stream_validity_error, &s);
+		plug = xmlSchemaSAXPlug(vc, &saxp, &user);
+		if (!plug) {
+			xmlSchemaFreeValidCtxt(vc);
+			return error_oom();
+		}
+	}
+	char *chunk = malloc(STREAM_CHUNK);
+	s.ctxt = chunk ? xmlCreatePushParserCtxt(saxp, user, NULL, 0, name) : NULL;
+	if (!s.ctxt)
+		rc = error_oom();
+	else
+		xmlCtxtUseOptions(s.ctxt, SAFE_PARSE_OPTIONS);
+	xmlSetStructuredErrorFunc(&st, capture_error);
+	while (rc == 0) {
+		long n = read(chunk, STREAM_CHUNK, read_u);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		xmlParseChunk(s.ctxt, chunk, (int)n, n == 0);
+		if (n == 0 || s.rc || st.have || s.ctxt->disableSAX)
+			break;
+	}
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	int well_formed = s.ctxt ? s.ctxt->wellFormed : 0;
+	int valid = !vc || xmlSchemaIsValid(vc) == 1;
+	if (rc == 0 && s.rc)
+		rc = s.rc;
+	else if (rc == 0 && st.have)
+		rc = error_set(SMSAUDIT_EINVALID, "%s:%d: %s", name, st.line, st.message);
+	else if (rc == 0 && !well_formed)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: not a well-formed XML document", name);
+	else if (rc == 0 && !valid)
+		rc = error_set(SMSAUDIT_EINVALID, "%s: schema validation failed", name);
+	if (s.ctxt)
+		xmlFreeParserCtxt(s.ctxt);
+	if (plug)
+		xmlSchemaSAXUnplug(plug);
+	xmlSchemaFreeValidCtxt(vc);
+	free(chunk);
+	smsaudit_buf_dispose(&s.text);
+	smsaudit_buf_dispose(&s.values);
+	return rc;
+}
+
 /* ---- DOM helpers ---- */
 
 int smsaudit_xml_is(xmlNodePtr node, const char *name)

@@ -131,6 +131,63 @@ test_pack_sealed_and_verified_offline() {
 	expect_verify_ok
 }
 
+# The manifest is written and read as a stream (400,000 entries at 100,000
+# records): it is checked entry by entry in path order, so a manifest that a
+# quality manager re-signs with its entries out of order, listed twice or
+# with a DOCTYPE is refused loudly, never half-read as a pass.
+resign() {
+	grant=$(cd "$TMPD/t" && grep -l "<email>ada@example.org</email>" records/*/*/*/person-*.xml | head -1)
+	sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "$TMPD/t/$grant" | sed 's/^ *<certificate>//' >"$TMPD/ada.pem"
+	openssl cms -sign -binary -outform DER -in "$TMPD/t/manifest.xml" -signer "$TMPD/ada.pem" \
+		-inkey "$TMPD/keys/ada@example.org.key" -out "$TMPD/t/manifest.xml.p7s" 2>/dev/null || fail "openssl cms -sign"
+}
+
+test_pack_streamed_manifest_refusals() {
+	pack_repo || return
+	run --as ada@example.org pack "$AUDIT" -o "$TMPD/pack"
+	expect_rc 0
+	# Written as a stream, laid out as the canonical writer lays it out:
+	# one entry a line, in path order, each once.
+	grep '<file ' "$TMPD/pack/manifest.xml" | sed 's/.*path="\([^"]*\)".*/\1/' >"$TMPD/paths"
+	LC_ALL=C sort -u "$TMPD/paths" | cmp -s - "$TMPD/paths" || fail "the manifest's entries are not in path order"
+	[ "$(head -1 "$TMPD/paths")" = SHA256SUMS ] || fail "SHA256SUMS is not the first entry"
+	grep -qx 'pack.pdf' "$TMPD/paths" || fail "pack.pdf is not listed"
+	[ ! -e "$TMPD/pack/manifest.xml.part" ] || fail "the manifest's spool was left in the pack"
+	# Two entries swapped, re-signed: the signature holds, the order does not.
+	fresh
+	awk '/<file path="content\//{n++; if (n==1) {held=$0; next} if (n==2) {print; print held; next}} {print}' \
+		"$TMPD/pack/manifest.xml" >"$TMPD/t/manifest.xml"
+	cmp -s "$TMPD/t/manifest.xml" "$TMPD/pack/manifest.xml" && fail "the manifest was not reordered"
+	resign
+	expect_pack_fails "FAIL manifest.xml: manifest.xml:"
+	expect_out "is listed out of order"
+	expect_no_out "FAIL manifest.xml.p7s"
+	# An entry listed twice.
+	fresh
+	awk '/<file path="records\//{n++; if (n==1) print} {print}' "$TMPD/pack/manifest.xml" >"$TMPD/t/manifest.xml"
+	resign
+	expect_pack_fails "is listed out of order"
+	# A DOCTYPE (where entity bombs live): refused before anything is read.
+	fresh
+	sed '1a <!DOCTYPE manifest [<!ENTITY x "y">]>' "$TMPD/pack/manifest.xml" >"$TMPD/t/manifest.xml"
+	resign
+	expect_pack_fails "document type declarations (DOCTYPE, entities) are not allowed"
+	# Cut short: the signature fails and the manifest is not well-formed.
+	fresh
+	head -c 2000 "$TMPD/pack/manifest.xml" >"$TMPD/t/manifest.xml"
+	expect_pack_fails "FAIL manifest.xml.p7s: does not verify"
+	expect_out "FAIL manifest.xml: "
+	# A link among the files, listed or not.
+	fresh
+	ln -s "../../$(cd "$TMPD/t" && ls content/*/* | head -1)" "$TMPD/t/records/link.xml"
+	expect_pack_fails "FAIL records/link.xml: a symbolic link, not a regular file"
+	expect_out "FAIL records/link.xml: not listed in the manifest"
+	# And the untouched pack still passes.
+	rm -rf "$TMPD/t" && cp -r "$TMPD/pack" "$TMPD/t"
+	run verify-pack "$TMPD/t"
+	expect_rc 0
+}
+
 test_pack_refusals() {
 	pack_repo || return
 	mkdir "$TMPD/full" && echo x >"$TMPD/full/keep"

@@ -124,7 +124,8 @@ test_pack_report_each_type() {
 	expect_rc 3
 	expect_err_one_line
 	# The clause to evidence matrix: each file a link to the file in the pack, each
-	# clause a link inside the PDF; bookmarks nest clauses under their section.
+	# clause a link inside the PDF; bookmarks nest clauses under their section,
+	# sections under their part.
 	expect_pdf stage2 "Clause to evidence matrix"
 	expect_pdf stage2 "evidence/8.6.1/ev-"
 	qpdf --qdf --object-streams=disable "$TMPD/p-stage2/pack.pdf" "$TMPD/q.pdf" 2>/dev/null
@@ -135,9 +136,15 @@ test_pack_report_each_type() {
 	done <"$TMPD/uris"
 	[ "$(grep -a -c '/Dest [0-9]' "$TMPD/q.pdf")" -gt 20 ] || fail "the matrix has no links inside the PDF"
 	qpdf --json --json-key=outlines "$TMPD/p-stage2/pack.pdf" >"$TMPD/outlines.json" 2>/dev/null
+	# Part, then section, then clause: qpdf indents each level of kids by 4 more.
 	grep -q -E '^      "title": "[0-9]+\.[0-9]' "$TMPD/outlines.json" && fail "a clause bookmark is at the top level"
-	grep -q -E '^ {10,}"title": "8\.6\.1 Incident management' "$TMPD/outlines.json" ||
+	grep -q -E '^      "title": "Clause by clause"' "$TMPD/outlines.json" && fail "a section bookmark is at the top level"
+	grep -q -E '^      "title": "Part II\. Conformity, clause by clause"' "$TMPD/outlines.json" ||
+		fail "no part bookmark at the top level"
+	grep -q -E '^          "title": "Clause by clause"' "$TMPD/outlines.json" || fail "no section bookmark under its part"
+	grep -q -E '^              "title": "8\.6\.1 Incident management' "$TMPD/outlines.json" ||
 		fail "no clause bookmark nested under its section"
+	expect_pdf stage2 "Part III. Records, samples and findings"
 	# Text outside Latin-1: Turkish, German and Greek drawn; CJK shown by code point
 	# (the title wraps in its column: compare with the line breaks taken out).
 	pdftotext -raw "$TMPD/p-stage2/pack.pdf" - 2>/dev/null | tr -d '\n ' >"$TMPD/raw.txt"
@@ -364,7 +371,9 @@ test_pack_failed_evidence_definitions_and_full_disk() {
 <report xmlns="urn:smsaudit:report:1" version="1" audit-type="stage2">
   <title>Our short stage 2 pack</title>
   <section kind="cover"/>
-  <section kind="findings" title="Open findings only" period="open"/>
+  <part title="Our part of findings">
+    <section kind="findings" title="Open findings only" period="open"/>
+  </part>
 </report>
 XML
 	run --as ada@example.org pack "$S2" -o "$TMPD/pc" --definition "$TMPD/mine.xml" --draft
@@ -372,11 +381,18 @@ XML
 	pdf_text "$TMPD/pc/pack.pdf" >"$TMPD/pc.txt"
 	grep -q "Our short stage 2 pack" "$TMPD/pc.txt" || fail "custom title missing"
 	grep -q "Open findings only" "$TMPD/pc.txt" || fail "custom section missing"
+	grep -q "Our part of findings" "$TMPD/pc.txt" || fail "custom part missing"
 	grep -q "Clause by clause" "$TMPD/pc.txt" && fail "a section the definition lacks was rendered"
 	sed 's/kind="findings"/kind="horoscope"/' "$TMPD/mine.xml" >"$TMPD/bad.xml"
 	run --as ada@example.org pack "$S2" -o "$TMPD/pb" --definition "$TMPD/bad.xml"
 	expect_rc 3
-	expect_err "$TMPD/bad.xml:5"
+	expect_err "$TMPD/bad.xml:6"
+	expect_err_one_line
+	# A part must hold a section.
+	sed 's|^    <section kind="findings".*$||' "$TMPD/mine.xml" >"$TMPD/bad2.xml"
+	run --as ada@example.org pack "$S2" -o "$TMPD/pb" --definition "$TMPD/bad2.xml"
+	expect_rc 3
+	expect_err "$TMPD/bad2.xml:5"
 	expect_err_one_line
 	[ -e "$TMPD/pb" ] && fail "a refused definition left a folder"
 	ls "$TMPD" | grep -q "pb.partial" && fail "a refused definition left a partial folder"

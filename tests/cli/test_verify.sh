@@ -190,3 +190,147 @@ test_killed_writer_leaves_all_or_nothing() {
 		expect_verify_ok
 	done
 }
+
+# ---- signatures made by hand, as an insider with stock openssl would ----
+#
+# verify checks the signatures of one shape (the tool's, and plain `openssl
+# cms -sign`'s) without CMS_verify once one of them verified in full. These
+# tests plant records with signatures that differ from that shape in one
+# way each; every one must fail as CMS_verify fails it (tests/unit/test_sign
+# compares every changed byte with the full path).
+
+# forged_record: Ben's evidence (EV1's body, several of his records verified
+# before it) under a new id made now, in $TMPD/f.xml, to go at $FPATH; Ben's
+# certificate in $TMPD/ben.pem; the time in $FNOW.
+forged_record() {
+	with_evidence || return 1
+	for i in 1 2 3; do
+		echo "Minutes $i" >"$TMPD/m$i.txt"
+		"$SMSAUDIT" --as ben@example.org evidence add "$TMPD/m$i.txt" --control 8.6.1 --kind record \
+			--title "Minutes $i" >/dev/null || { fail "evidence add"; return 1; }
+	done
+	grant=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' |
+		while read -r p; do repo_cat "$p" | grep -q "<email>ben@example.org</email>" && echo "$p"; done | tail -1)
+	repo_cat "$grant" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/ben.pem"
+	FNOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	day=$(echo "$FNOW" | cut -c1-10)
+	full="ev-$(echo "$day" | tr -d -)-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+	repo_cat "$(record_path ev-)" | sed -e "s/id=\"ev-[0-9a-f-]*\"/id=\"$full\"/" \
+		-e "s|<made-at>[^<]*<|<made-at>$FNOW<|" >"$TMPD/f.xml"
+	FPATH="records/$(echo "$day" | cut -c1-7 | tr - /)/$(echo "$full" | cut -c13-14)/$full.xml"
+}
+
+# sign_forged FILE ARGS...: a detached DER signature of FILE by Ben, made at
+# $FNOW, into $TMPD/f.p7s; ARGS go to openssl cms -sign.
+sign_forged() {
+	f=$1
+	shift
+	fixed_openssl "$FNOW" cms -sign -binary -outform DER -in "$f" -signer "$TMPD/ben.pem" \
+		-inkey "$TMPD/keys/ben@example.org.key" -out "$TMPD/f.p7s" "$@" 2>"$TMPD/cms.err" ||
+		{ fail "openssl cms -sign: $(cat "$TMPD/cms.err")"; return 1; }
+}
+
+plant_forged() {
+	tamper_put "$FPATH" "$TMPD/f.xml"
+	tamper_put "$FPATH.p7s" "$TMPD/f.p7s"
+}
+
+# A byte of FILE at OFFSET replaced by CHAR.
+poke() {
+	printf '%s' "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+test_hand_signed_record_of_the_tools_shape_verifies() {
+	forged_record || return
+	sign_forged "$TMPD/f.xml" || return
+	plant_forged
+	run verify
+	expect_rc 0
+	expect_out "6 evidence files"
+}
+
+test_hand_signature_with_an_extra_signed_attribute() {
+	forged_record || return
+	# Signed with the attribute, by Ben's key: a valid signature, as before.
+	sign_forged "$TMPD/f.xml" -receipt_request_to qm@example.org || return
+	openssl cms -cmsout -print -inform DER -in "$TMPD/f.p7s" | grep -q "receiptRequest" ||
+		{ fail "no receipt request attribute in the signature"; return; }
+	plant_forged
+	run verify
+	expect_rc 0
+	expect_out "6 evidence files"
+}
+
+test_hand_signature_with_a_second_signer() {
+	forged_record || return
+	grant=$(git --git-dir="$SMSAUDIT_REPO" ls-tree -r --name-only main records | grep '/person-.*\.xml$' |
+		while read -r p; do repo_cat "$p" | grep -q "<email>ada@example.org</email>" && echo "$p"; done | tail -1)
+	repo_cat "$grant" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed 's/^ *<certificate>//' >"$TMPD/ada.pem"
+	sign_forged "$TMPD/f.xml" -signer "$TMPD/ada.pem" -inkey "$TMPD/keys/ada@example.org.key" || return
+	plant_forged
+	expect_verify_fails "$FPATH.p7s" "not a CMS signature with exactly one signer"
+}
+
+test_hand_signature_by_a_look_alike_from_another_ca() {
+	forged_record || return
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMPD/sca.key" \
+		-subj "/CN=Example Services Ltd SMS Evidence CA" -days 30 -out "$TMPD/sca.pem" 2>/dev/null
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectAltName=email:ben@example.org\n' \
+		>"$TMPD/s.ext"
+	openssl x509 -req -in /dev/stdin -CA "$TMPD/sca.pem" -CAkey "$TMPD/sca.key" -CAcreateserial -days 30 \
+		-extfile "$TMPD/s.ext" -out "$TMPD/s.pem" 2>/dev/null <<-CSR
+	$(openssl x509 -x509toreq -in "$TMPD/ben.pem" -signkey "$TMPD/keys/ben@example.org.key" 2>/dev/null)
+	CSR
+	[ -s "$TMPD/s.pem" ] || { fail "no look-alike certificate"; return; }
+	# The same subject and the same key as Ben's own certificate.
+	[ "$(openssl x509 -noout -subject -in "$TMPD/s.pem")" = "$(openssl x509 -noout -subject -in "$TMPD/ben.pem")" ] ||
+		{ fail "the look-alike has another subject"; return; }
+	cp "$TMPD/s.pem" "$TMPD/ben.pem"
+	sign_forged "$TMPD/f.xml" || return
+	plant_forged
+	expect_verify_fails "$FPATH.p7s" "does not chain to the trust anchor"
+}
+
+test_hand_signature_with_the_signing_time_changed() {
+	forged_record || return
+	sign_forged "$TMPD/f.xml" || return
+	# The UTCTime's content: the seconds' last digit, moved by one.
+	at=$(openssl asn1parse -inform DER -in "$TMPD/f.p7s" | sed -n 's/^ *\([0-9]*\):d=[0-9]* *hl=\([0-9]*\) *l= *13 prim: UTCTIME.*/\1 \2/p' | tail -1)
+	[ -n "$at" ] || { fail "no signing time in the signature"; return; }
+	off=$(( ${at% *} + ${at#* } + 11 ))
+	digit=$(dd if="$TMPD/f.p7s" bs=1 skip="$off" count=1 2>/dev/null)
+	poke "$TMPD/f.p7s" "$off" "$(( (digit + 1) % 10 ))"
+	plant_forged
+	expect_verify_fails "$FPATH.p7s" "content does not match the signature"
+}
+
+test_hand_signature_over_other_bytes() {
+	forged_record || return
+	# The messageDigest attribute is of other bytes: the record with one
+	# character changed.
+	sed 's/<title>/<title>X/' "$TMPD/f.xml" >"$TMPD/other.xml"
+	sign_forged "$TMPD/other.xml" || return
+	plant_forged
+	expect_verify_fails "$FPATH.p7s" "content does not match the signature"
+}
+
+test_hand_signature_with_trailing_bytes() {
+	forged_record || return
+	sign_forged "$TMPD/f.xml" || return
+	# Stock openssl reads one DER object and ignores what follows it; so did
+	# and does verify: the signature verifies.
+	printf 'garbage' >>"$TMPD/f.p7s"
+	repo_cat trust/ca.pem >"$TMPD/ca.pem"
+	openssl cms -verify -binary -inform DER -in "$TMPD/f.p7s" -content "$TMPD/f.xml" -CAfile "$TMPD/ca.pem" \
+		-out /dev/null 2>/dev/null || { fail "stock openssl rejects the trailing bytes"; return; }
+	plant_forged
+	run verify
+	expect_rc 0
+	# Cut short instead, it is no signature at all.
+	sign_forged "$TMPD/f.xml" || return
+	head -c 400 "$TMPD/f.p7s" >"$TMPD/cut.p7s"
+	tamper_put "$FPATH.p7s" "$TMPD/cut.p7s"
+	run verify
+	expect_rc 1
+	expect_out "not a CMS signature with exactly one signer"
+}

@@ -357,11 +357,155 @@ static void test_refused_writes_commit_nothing(void **state)
 	smsaudit_store_free(s);
 }
 
+/* A stream of `n` inputs made one at a time into one reused input (the store
+ * must copy what it keeps), failing at `fail_at` when under n. */
+typedef struct {
+	size_t n, next, fail_at;
+	size_t dup_at, dup_of;      /* input dup_at has the content of dup_of (dup_at 0: none) */
+	const char *tag;            /* in every content, to make it new */
+	char file[700], title[64], where[32];
+	const char *controls[1];
+	smsaudit_evidence_input in;
+	size_t added;
+	int added_in_order;
+	char (*ids)[SMSAUDIT_ID_MAX];
+} test_stream;
+
+static int stream_next(const smsaudit_evidence_input **in, char *why, size_t why_size, void *payload)
+{
+	test_stream *t = payload;
+	if (t->next == t->n)
+		return 1;
+	size_t i = t->next++;
+	if (i == t->fail_at) {
+		snprintf(why, why_size, "list:%zu: a row the stream cannot read", i + 2);
+		return SMSAUDIT_EINVALID;
+	}
+	char name[32], text[64];
+	snprintf(name, sizeof(name), "streamed-%03zu.txt", i);
+	snprintf(t->file, sizeof(t->file), "%s", in_dir(name));
+	snprintf(text, sizeof(text), "streamed file %zu%s\n", t->dup_at && i == t->dup_at ? t->dup_of : i,
+	         t->tag ? t->tag : "");
+	write_file(t->file, text);
+	snprintf(t->title, sizeof(t->title), "Streamed %zu", i);
+	snprintf(t->where, sizeof(t->where), "list:%zu", i + 2);
+	memset(&t->in, 0, sizeof(t->in));
+	t->controls[0] = "8.6.1";
+	t->in.file = t->file;
+	t->in.title = t->title;
+	t->in.where = t->where;
+	t->in.kind = SMSAUDIT_KIND_RECORD;
+	t->in.controls = t->controls;
+	t->in.ncontrols = 1;
+	*in = &t->in;
+	return 0;
+}
+
+static void stream_describe(char *out, size_t size, size_t index, void *payload)
+{
+	(void)payload;
+	snprintf(out, size, "list:%zu", index + 2);
+}
+
+static void stream_added(size_t index, const char *id, void *payload)
+{
+	test_stream *t = payload;
+	if (index != t->added)
+		t->added_in_order = 0;
+	snprintf(t->ids[index], SMSAUDIT_ID_MAX, "%s", id);
+	t->added++;
+}
+
+/* Inputs given one at a time over two threads: a failure of the stream far
+ * past the ring of prepared files is raised with its message and commits
+ * nothing; a whole stream commits every input, in order, as given. */
+static void test_stream_all_or_nothing(void **state)
+{
+	(void)state;
+	enum { N = 60 };
+	smsaudit_store *s = NULL;
+	smsaudit_identity *ada = NULL;
+	char key[700];
+	smsaudit_keys_person_path(key, sizeof(key), keys_path, "ada@example.org");
+	assert_int_equal(smsaudit_store_open(&s, repo_path), 0);
+	assert_int_equal(smsaudit_identity_load(&ada, s, key, NULL), 0);
+	setenv("SMSAUDIT_JOBS", "2", 1);
+	static char ids[N][SMSAUDIT_ID_MAX];
+	test_stream t;
+	memset(&t, 0, sizeof(t));
+	t.n = N;
+	t.fail_at = 47;
+	t.added_in_order = 1;
+	t.ids = ids;
+	smsaudit_evidence_stream in = { stream_next, stream_describe, stream_added, &t };
+	smsaudit_oid before = head(s);
+	size_t count = 99;
+	assert_int_equal(smsaudit_store_add_evidence_stream(s, ada, &in, 0, &count, NULL, NULL), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message, "list:49: a row the stream cannot read");
+	assert_int_equal(count, 0);
+	assert_int_equal(t.added, 0);
+	smsaudit_oid after = head(s);
+	assert_memory_equal(&before, &after, sizeof(before));
+
+	memset(&t, 0, sizeof(t));
+	t.n = N;
+	t.fail_at = N;
+	t.added_in_order = 1;
+	t.ids = ids;
+	assert_int_equal(smsaudit_store_add_evidence_stream(s, ada, &in, 0, &count, NULL, NULL), 0);
+	assert_int_equal(count, N);
+	assert_int_equal(t.added, N);
+	assert_true(t.added_in_order);
+	smsaudit_state *st = NULL;
+	assert_int_equal(smsaudit_state_load(&st, s, NULL, 0), 0);
+	assert_int_equal(smsaudit_state_problem_count(st), 0);
+	for (size_t i = 0; i < N; i++) {
+		const smsaudit_evidence_entry *e = NULL;
+		assert_int_equal(smsaudit_state_find_evidence(&e, st, ids[i]), 0);
+		char title[64], name[32];
+		snprintf(title, sizeof(title), "Streamed %zu", i);
+		snprintf(name, sizeof(name), "streamed-%03zu.txt", i);
+		assert_string_equal(e->record->evidence.title, title);
+		assert_string_equal(e->record->evidence.name, name);
+	}
+	smsaudit_state_free(st);
+
+	/* The same content again: refused, naming the record that holds it. */
+	memset(&t, 0, sizeof(t));
+	t.n = N;
+	t.fail_at = N;
+	t.ids = ids;
+	assert_int_equal(smsaudit_store_add_evidence_stream(s, ada, &in, 0, &count, NULL, NULL), SMSAUDIT_EINVALID);
+	assert_non_null(strstr(smsaudit_error_last()->message, "list:2: duplicate content: already recorded as"));
+	/* Twice in one stream: the later input names the earlier by `describe`. */
+	memset(&t, 0, sizeof(t));
+	t.n = N;
+	t.fail_at = N;
+	t.dup_at = 52;
+	t.dup_of = 3;
+	t.tag = " again";
+	t.ids = ids;
+	assert_int_equal(smsaudit_store_add_evidence_stream(s, ada, &in, 0, &count, NULL, NULL), SMSAUDIT_EINVALID);
+	assert_string_equal(smsaudit_error_last()->message, "list:54: same content as list:5 in this batch (use "
+	                    "--allow-duplicate to record it twice)");
+	after = head(s);
+	t.next = t.added = 0;
+	assert_int_equal(smsaudit_store_add_evidence_stream(s, ada, &in, SMSAUDIT_ADD_ALLOW_DUPLICATE, &count, NULL,
+	                                                    NULL), 0);
+	assert_int_equal(count, N);
+	smsaudit_oid last = head(s);
+	assert_memory_not_equal(&after, &last, sizeof(after));
+	unsetenv("SMSAUDIT_JOBS");
+	smsaudit_identity_free(ada);
+	smsaudit_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_then_open),
 		cmocka_unit_test(test_write_then_read_back),
+		cmocka_unit_test(test_stream_all_or_nothing),
 		cmocka_unit_test(test_open_what_is_not_a_repository),
 		cmocka_unit_test(test_refused_writes_commit_nothing),
 	};

@@ -304,6 +304,183 @@ static void error_last_and_clear(void **state)
 	assert_null(smsaudit_error_last());
 }
 
+/* ---- documents read as a stream ---- */
+
+static const char stream_xsd[] =
+	"<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:t\" xmlns=\"urn:t\" "
+	"elementFormDefault=\"qualified\"><xs:element name=\"list\"><xs:complexType><xs:sequence>"
+	"<xs:element name=\"title\" type=\"xs:string\"/><xs:element name=\"item\" minOccurs=\"0\" maxOccurs=\"unbounded\">"
+	"<xs:complexType><xs:attribute name=\"n\" type=\"xs:nonNegativeInteger\" use=\"required\"/>"
+	"<xs:attribute name=\"name\" type=\"xs:string\" use=\"required\"/></xs:complexType></xs:element>"
+	"</xs:sequence></xs:complexType></xs:element></xs:schema>";
+
+/* A document made as it is read: a head, items until `size` bytes, the end. */
+typedef struct {
+	size_t size, made, items;
+	int ended, fail_after;      /* fail_after: a read error once this many bytes are made (0: never) */
+	char pending[256];
+	size_t plen, poff;
+	const char *head;
+} gen_doc;
+
+static long gen_read(char *buf, size_t len, void *u)
+{
+	gen_doc *g = u;
+	size_t out = 0;
+	while (out < len) {
+		if (g->poff == g->plen) {
+			if (g->fail_after && g->made >= (size_t)g->fail_after)
+				return SMSAUDIT_EIO;
+			if (!g->made)
+				g->plen = (size_t)snprintf(g->pending, sizeof(g->pending), "%s", g->head);
+			else if (g->made < g->size)
+				g->plen = (size_t)snprintf(g->pending, sizeof(g->pending), "<item n=\"%zu\" name=\"x&lt;%zu\"/>\n",
+				                           g->items, g->items), g->items++;
+			else if (!g->ended)
+				g->plen = (size_t)snprintf(g->pending, sizeof(g->pending), "</list>\n"), g->ended = 1;
+			else
+				break;
+			g->poff = 0;
+			g->made += g->plen;
+		}
+		size_t n = g->plen - g->poff < len - out ? g->plen - g->poff : len - out;
+		memcpy(buf + out, g->pending + g->poff, n);
+		g->poff += n;
+		out += n;
+	}
+	return (long)out;
+}
+
+typedef struct {
+	size_t items, stop_at;
+	int bad;
+	char title[64];
+} seen_doc;
+
+static int seen_event(const smsaudit_xml_event *e, void *u)
+{
+	seen_doc *s = u;
+	if (e->text && e->depth == 1 && strcmp(e->name, "title") == 0)
+		snprintf(s->title, sizeof(s->title), "%s", e->text);
+	if (!e->text && e->depth == 1 && strcmp(e->name, "item") == 0) {
+		char n[32], name[40];
+		snprintf(n, sizeof(n), "%zu", s->items);
+		snprintf(name, sizeof(name), "x<%zu", s->items);
+		if (e->nattrs != 2 || strcmp(e->attrs[0], "n") != 0 || strcmp(e->attrs[1], n) != 0 ||
+		    strcmp(e->attrs[3], name) != 0)
+			s->bad = 1;
+		if (++s->items == s->stop_at)
+			return SMSAUDIT_ENOTFOUND;
+	}
+	return 0;
+}
+
+static long peak_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static void stream_large_document(void **state)
+{
+	(void)state;
+	smsaudit_xml_schema *schema = NULL;
+	assert_int_equal(smsaudit_xml_schema_new(&schema, stream_xsd, strlen(stream_xsd), "t.xsd"), 0);
+	/* Larger than any document the tree parser accepts (64 MiB), read in
+	 * bounded memory: a tree of it would take hundreds of MB. */
+	gen_doc g = { .size = 66u << 20, .head = "<?xml version=\"1.0\"?>\n<list xmlns=\"urn:t\"><title>A &amp; B</title>\n" };
+	seen_doc s = { 0, 0, 0, "" };
+	long before = peak_kib();
+	assert_int_equal(smsaudit_xml_stream(gen_read, &g, "big.xml", schema, seen_event, &s), 0);
+	long grew = peak_kib() - before;
+	assert_int_equal(s.items, g.items);
+	assert_true(s.items > 1000000);
+	assert_false(s.bad);
+	assert_string_equal(s.title, "A & B");
+#if !defined(__SANITIZE_ADDRESS__)
+	assert_true(grew < 32 * 1024);
+#else
+	(void)grew;
+#endif
+	/* The callback's error stops the parse and is returned. */
+	gen_doc g2 = { .size = 4096, .head = g.head };
+	seen_doc s2 = { 0, 3, 0, "" };
+	assert_int_equal(smsaudit_xml_stream(gen_read, &g2, "stop.xml", schema, seen_event, &s2), SMSAUDIT_ENOTFOUND);
+	assert_int_equal(s2.items, 3);
+	/* So does the reader's. */
+	gen_doc g3 = { .size = 1u << 20, .fail_after = 300000, .head = g.head };
+	seen_doc s3 = { 0, 0, 0, "" };
+	assert_int_equal(smsaudit_xml_stream(gen_read, &g3, "cut.xml", schema, seen_event, &s3), SMSAUDIT_EIO);
+	smsaudit_xml_schema_free(schema);
+}
+
+typedef struct {
+	const char *doc;
+	size_t off;
+} mem_doc;
+
+static long mem_read(char *buf, size_t len, void *u)
+{
+	mem_doc *m = u;
+	size_t left = strlen(m->doc) - m->off, n = left < len ? left : len;
+	memcpy(buf, m->doc + m->off, n);
+	m->off += n;
+	return (long)n;
+}
+
+static int stream_of(const char *doc, smsaudit_xml_schema *schema, seen_doc *s)
+{
+	mem_doc m = { doc, 0 };
+	memset(s, 0, sizeof(*s));
+	return smsaudit_xml_stream(mem_read, &m, "doc.xml", schema, seen_event, s);
+}
+
+static void stream_refusals(void **state)
+{
+	(void)state;
+	smsaudit_xml_schema *schema = NULL;
+	assert_int_equal(smsaudit_xml_schema_new(&schema, stream_xsd, strlen(stream_xsd), "t.xsd"), 0);
+	seen_doc s;
+	assert_int_equal(stream_of("<list xmlns=\"urn:t\"><title>t</title><item n=\"0\" name=\"x&lt;0\"/></list>", schema, &s), 0);
+	assert_int_equal(s.items, 1);
+	/* A DOCTYPE is refused, entities and all. */
+	assert_int_equal(stream_of("<!DOCTYPE list [<!ENTITY a \"aaaa\">]><list xmlns=\"urn:t\"><title>&a;</title></list>",
+	                           schema, &s), SMSAUDIT_EINVALID);
+	assert_error_contains("document type declarations (DOCTYPE, entities) are not allowed");
+	assert_string_equal(s.title, "");
+	/* Not valid: an item without its name, named with its line. */
+	assert_int_equal(stream_of("<list xmlns=\"urn:t\"><title>t</title>\n<item n=\"0\"/></list>", schema, &s),
+	                 SMSAUDIT_EINVALID);
+	assert_error_contains("doc.xml:2:");
+	/* Not well-formed, not a document at all. */
+	assert_int_equal(stream_of("<list xmlns=\"urn:t\"><title>t</title>", schema, &s), SMSAUDIT_EINVALID);
+	assert_int_equal(stream_of("", NULL, &s), SMSAUDIT_EINVALID);
+	assert_int_equal(stream_of("<list xmlns=\"urn:t\"><title>t</title><item n=\"0\" name=\"x&lt;0\"/></list>", NULL, &s), 0);
+	smsaudit_xml_schema_free(schema);
+}
+
+static void escape_as_canonical(void **state)
+{
+	(void)state;
+	smsaudit_buf b = SMSAUDIT_BUF_INIT;
+	assert_int_equal(smsaudit_xml_escape(&b, "a&b<c>\"d\"\n\t\r", 1, "e"), 0);
+	assert_string_equal(b.ptr, "a&amp;b&lt;c&gt;&quot;d&quot;&#10;&#9;&#13;");
+	b.size = 0;
+	assert_int_equal(smsaudit_xml_escape(&b, "a&b<c>\"d\"\n", 0, "e"), 0);
+	assert_string_equal(b.ptr, "a&amp;b&lt;c&gt;\"d\"\n");
+	assert_int_equal(smsaudit_xml_escape(&b, "bad \xff", 0, "e"), SMSAUDIT_EINVALID);
+	assert_error_contains("not valid UTF-8");
+	assert_int_equal(smsaudit_xml_escape(&b, "bell \x07", 0, "e"), SMSAUDIT_EINVALID);
+	smsaudit_buf_dispose(&b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -324,6 +501,9 @@ int main(void)
 		cmocka_unit_test(canonical_rejects_bad_text),
 		cmocka_unit_test(utf8_validation),
 		cmocka_unit_test(error_last_and_clear),
+		cmocka_unit_test(stream_large_document),
+		cmocka_unit_test(stream_refusals),
+		cmocka_unit_test(escape_as_canonical),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	xmlCleanupParser();
