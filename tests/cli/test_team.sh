@@ -329,7 +329,6 @@ test_sms_changed_on_two_clones_keeps_both() {
 	on a --format json sms show
 	expect_out '"internal_audit_months": 12'
 	expect_out '"surveillances": 3'
-	grep changed_on_both "$out" > /tmp/dbg2.txt; grep merged "$out" >> /tmp/dbg2.txt
 	expect_out '"changed_on_both": "internal-audit-months"'
 	# A version made from the merged one replaces it: nothing concurrent any more.
 	SMSAUDIT_NOW=$(iso 10) on a --as ada@example.org sms set-cycle --internal-audit-months 10
