@@ -657,48 +657,30 @@ static size_t der_size(size_t len)
 }
 
 /* Find the levels of the template; -1 when it is not shaped as expected. */
+static int der_signer_path(der_level lv[BATCH_DEPTH], const unsigned char **si, const unsigned char **sig,
+                           const unsigned char *der, size_t len, int minimal);
+
 static int batch_parse(sign_batch *b, const unsigned char digest[32])
 {
-	static const unsigned char tags[BATCH_DEPTH + 1] = { 0x30, 0xa0, 0x30, 0x31, 0x30, 0x04 };
-	const unsigned char *base = b->der, *p = b->der, *end = b->der + b->len;
-	unsigned char tag;
-	size_t h, n;
-	if (der_tlv(p, end, &tag, &h, &n) < 0 || tag != tags[0] || h + n != b->len)
+	const unsigned char *base = b->der, *si, *sig;
+	if (der_signer_path(b->lv, &si, &sig, b->der, b->len, 0) < 0)
 		return -1;
-	for (int d = 0; d < BATCH_DEPTH; d++) {
-		const unsigned char *c = p + h, *cend = p + h + n, *child;
-		size_t total;
-		/* In SignedData the signerInfos are its last SET (the first is the
-		 * digest algorithms). */
-		if (der_child(c, cend, tags[d + 1], d == 2, &child, &total) < 0)
-			return -1;
-		b->lv[d].tag = tags[d];
-		b->lv[d].before_off = (size_t)(c - base);
-		b->lv[d].before_len = (size_t)(child - c);
-		b->lv[d].after_off = (size_t)(child + total - base);
-		b->lv[d].after_len = (size_t)(cend - (child + total));
-		if (d == 4) {
-			const unsigned char *attrs;
-			size_t alen;
-			if (der_child(c, child, 0xa0, 0, &attrs, &alen) < 0)
+	const unsigned char *attrs;
+	size_t alen;
+	if (der_child(si, sig, 0xa0, 0, &attrs, &alen) < 0)
+		return -1;
+	b->attrs_off = (size_t)(attrs - base);
+	b->attrs_len = alen;
+	const unsigned char *at = attrs, *aend = attrs + alen, *md = NULL;
+	for (; at + sizeof(oid_message_digest) + 32 <= aend; at++)
+		if (memcmp(at, oid_message_digest, sizeof(oid_message_digest)) == 0) {
+			if (md)
 				return -1;
-			b->attrs_off = (size_t)(attrs - base);
-			b->attrs_len = alen;
-			const unsigned char *a = attrs, *aend = attrs + alen, *md = NULL;
-			for (; a + sizeof(oid_message_digest) + 32 <= aend; a++)
-				if (memcmp(a, oid_message_digest, sizeof(oid_message_digest)) == 0) {
-					if (md)
-						return -1;
-					md = a + sizeof(oid_message_digest);
-				}
-			if (!md || memcmp(md, digest, 32) != 0)
-				return -1;
-			b->md_off = (size_t)(md - base);
+			md = at + sizeof(oid_message_digest);
 		}
-		p = child;
-		if (der_tlv(p, end, &tag, &h, &n) < 0)
-			return -1;
-	}
+	if (!md || memcmp(md, digest, 32) != 0)
+		return -1;
+	b->md_off = (size_t)(md - base);
 	return 0;
 }
 
@@ -1322,50 +1304,69 @@ static int attr_value(const unsigned char *a, const unsigned char *end, const un
 }
 
 /* Find the levels and holes of a signature; -1 when it has another shape. */
-static int shape_parse(struct verify_shape *s, const unsigned char *der, size_t len)
+/*
+ * A CMS signature's DER walked down to its SignerInfo (ContentInfo, [0],
+ * SignedData, signerInfos, SignerInfo): for each level the bytes before and
+ * after the child the walk takes; `*si` the SignerInfo's content and `*sig`
+ * its signature value (its only OCTET STRING). With `minimal`, every length
+ * must be in its shortest form. One walk for the signing template and the
+ * verification shapes. 0, or -1 for any other structure.
+ */
+static int der_signer_path(der_level lv[BATCH_DEPTH], const unsigned char **si, const unsigned char **sig,
+                           const unsigned char *der, size_t len, int minimal)
 {
 	static const unsigned char tags[BATCH_DEPTH + 1] = { 0x30, 0xa0, 0x30, 0x31, 0x30, 0x04 };
+	int (*tlv)(const unsigned char *, const unsigned char *, unsigned char *, size_t *, size_t *) =
+		minimal ? der_tlv_minimal : der_tlv;
 	const unsigned char *p = der, *end = der + len;
 	unsigned char tag;
 	size_t h, n;
-	if (der_tlv_minimal(p, end, &tag, &h, &n) < 0 || tag != tags[0] || h + n != len)
+	if (tlv(p, end, &tag, &h, &n) < 0 || tag != tags[0] || h + n != len)
 		return -1;
 	for (int d = 0; d < BATCH_DEPTH; d++) {
 		const unsigned char *c = p + h, *cend = p + h + n, *child;
 		size_t total;
-		/* The signerInfos are SignedData's last SET (the first is the digest
-		 * algorithms); the signature value is SignerInfo's only OCTET STRING. */
+		/* In SignedData the signerInfos are its last SET (the first is the
+		 * digest algorithms). */
 		if (der_child(c, cend, tags[d + 1], d == 2, &child, &total) < 0)
 			return -1;
-		s->lv[d].tag = tags[d];
-		s->lv[d].before_off = (size_t)(c - der);
-		s->lv[d].before_len = (size_t)(child - c);
-		s->lv[d].after_off = (size_t)(child + total - der);
-		s->lv[d].after_len = (size_t)(cend - (child + total));
+		lv[d].tag = tags[d];
+		lv[d].before_off = (size_t)(c - der);
+		lv[d].before_len = (size_t)(child - c);
+		lv[d].after_off = (size_t)(child + total - der);
+		lv[d].after_len = (size_t)(cend - (child + total));
 		if (d == BATCH_DEPTH - 1) {
-			const unsigned char *attrs, *v;
-			size_t alen, ah, al, vlen;
-			if (der_child(c, child, 0xa0, 0, &attrs, &alen) < 0 ||
-			    der_tlv_minimal(attrs, child, &tag, &ah, &al) < 0)
-				return -1;
-			s->attrs_off = (size_t)(attrs - der);
-			s->attrs_len = alen;
-			if (attr_value(attrs + ah, attrs + alen, oid_signing_time, sizeof(oid_signing_time), &v, &tag, &vlen) < 0 ||
-			    (tag != V_ASN1_UTCTIME && tag != V_ASN1_GENERALIZEDTIME))
-				return -1;
-			s->time_type = tag;
-			s->hole_off[HOLE_TIME] = (size_t)(v - der);
-			s->hole_len[HOLE_TIME] = vlen;
-			if (attr_value(attrs + ah, attrs + alen, oid_digest_attr, sizeof(oid_digest_attr), &v, &tag, &vlen) < 0 ||
-			    tag != V_ASN1_OCTET_STRING || vlen != 32)
-				return -1;
-			s->hole_off[HOLE_DIGEST] = (size_t)(v - der);
-			s->hole_len[HOLE_DIGEST] = vlen;
+			*si = c;
+			*sig = child;
 		}
 		p = child;
-		if (der_tlv_minimal(p, end, &tag, &h, &n) < 0)
+		if (tlv(p, end, &tag, &h, &n) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int shape_parse(struct verify_shape *s, const unsigned char *der, size_t len)
+{
+	const unsigned char *si, *sig, *attrs, *v;
+	size_t alen, ah, al, vlen;
+	unsigned char tag;
+	if (der_signer_path(s->lv, &si, &sig, der, len, 1) < 0 || der_child(si, sig, 0xa0, 0, &attrs, &alen) < 0 ||
+	    der_tlv_minimal(attrs, sig, &tag, &ah, &al) < 0)
+		return -1;
+	s->attrs_off = (size_t)(attrs - der);
+	s->attrs_len = alen;
+	if (attr_value(attrs + ah, attrs + alen, oid_signing_time, sizeof(oid_signing_time), &v, &tag, &vlen) < 0 ||
+	    (tag != V_ASN1_UTCTIME && tag != V_ASN1_GENERALIZEDTIME))
+		return -1;
+	s->time_type = tag;
+	s->hole_off[HOLE_TIME] = (size_t)(v - der);
+	s->hole_len[HOLE_TIME] = vlen;
+	if (attr_value(attrs + ah, attrs + alen, oid_digest_attr, sizeof(oid_digest_attr), &v, &tag, &vlen) < 0 ||
+	    tag != V_ASN1_OCTET_STRING || vlen != 32)
+		return -1;
+	s->hole_off[HOLE_DIGEST] = (size_t)(v - der);
+	s->hole_len[HOLE_DIGEST] = vlen;
 	return 0;
 }
 
