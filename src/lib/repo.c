@@ -951,11 +951,6 @@ static int txn_grow(smsaudit_txn *txn, size_t n)
 	return 0;
 }
 
-int repo_txn_reserve(smsaudit_txn *txn, size_t more)
-{
-	return txn_grow(txn, txn->n + more);
-}
-
 /* A copy of `path` in the transaction's blocks. */
 static char *txn_strdup(smsaudit_txn *txn, const char *path)
 {

@@ -34,8 +34,6 @@ int repo_objects_dir(char *out, size_t size, smsaudit_repo *repo);
 /* Every object added to `txn` is known to be in the object folder (an ingest's
  * pack, finished): its trees are built without looking each one up. */
 void repo_txn_objects_known(smsaudit_txn *txn);
-/* Room for `more` entries in `txn`, allocated at once. */
-int repo_txn_reserve(smsaudit_txn *txn, size_t more);
 /* Tell libgit2 that a pack appeared in the object folder. */
 void repo_objects_added(smsaudit_repo *repo);
 
