@@ -261,6 +261,14 @@ typedef struct {
 #define SMSAUDIT_STATE_REPORT_DAMAGE 8u
 /* Walk the whole history again instead of reusing the history cache. */
 #define SMSAUDIT_STATE_NO_HISTORY_CACHE 16u
+/*
+ * With SMSAUDIT_STATE_USE_CACHE alone: read the state of main's tip from the
+ * local state index when it holds that very state (the same commit, trust
+ * anchors, catalogue and build, and a clock inside the window the state was
+ * judged for), and write the index after deriving it. Like the verification
+ * cache it is keyed with this user's secret; `verify` never reads it.
+ */
+#define SMSAUDIT_STATE_USE_INDEX 32u
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit,
                         unsigned flags);

@@ -190,7 +190,7 @@ int smsaudit_store_audit_plan(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *stor
 			return error_prefix(SMSAUDIT_ENOTFOUND, "--clause %s", in->clauses[i]);
 	}
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	if ((rc = check_plan_names(store, st, in)) < 0) {
 		smsaudit_state_free(st);
@@ -235,7 +235,7 @@ static int record_event(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 	smsaudit_state *st = NULL;
 	smsaudit_audits *as = NULL;
 	const smsaudit_audit *a = NULL;
-	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	int rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE);
 	if (rc == 0)
 		rc = smsaudit_audits_compute(&as, st, 0);
 	if (rc == 0)

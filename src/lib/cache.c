@@ -348,35 +348,6 @@ int record_cache_encode(smsaudit_buf *b, const smsaudit_oid *xml, const smsaudit
 
 /* The bytes of smsaudit_record up to the end of the last member of this
  * type's body: no code reads another type's member of a record. */
-static size_t record_size_for(const record_type_desc *desc)
-{
-	size_t end = offsetof(smsaudit_record, evidence);
-	for (size_t i = 0; i < desc->nfields; i++) {
-		const record_field *f = &desc->fields[i];
-		size_t e = f->off;
-		switch (f->kind) {
-		case RECORD_FIELD_FIXED: e += f->size; break;
-		case RECORD_FIELD_INT:
-		case RECORD_FIELD_UINT:
-		case RECORD_FIELD_ENUM: e += sizeof(int); break;
-		case RECORD_FIELD_TIME: e += sizeof(time_t); break;
-		case RECORD_FIELD_U64: e += sizeof(uint64_t); break;
-		case RECORD_FIELD_STRS:
-		case RECORD_FIELD_REFS:
-		case RECORD_FIELD_ACTIONS:
-			e += sizeof(void *);
-			if (f->count_off + sizeof(size_t) > e)
-				e = f->count_off + sizeof(size_t);
-			break;
-		default: e += sizeof(char *); break;
-		}
-		if (e > end)
-			end = e;
-	}
-	end = (end + _Alignof(smsaudit_record) - 1) & ~(_Alignof(smsaudit_record) - 1);
-	return end < sizeof(smsaudit_record) ? end : sizeof(smsaudit_record);
-}
-
 /* One pass over an entry's record (after signer and signing time) into `rec`
  * and the block `b` (measuring when b->base is NULL); 0 when it is whole. */
 static int decode_record(smsaudit_record *rec, bump *b, const record_type_desc *desc, reader r)
@@ -412,7 +383,7 @@ int record_cache_decode(smsaudit_oid *xml, smsaudit_oid *sig, char signer_fp[65]
 		return 0;
 	smsaudit_record scratch;
 	memset(&scratch, 0, sizeof(scratch));
-	size_t head = record_size_for(desc);
+	size_t head = record_head_size(desc);
 	bump measure = { NULL, head };
 	if (decode_record(&scratch, &measure, desc, r) < 0)
 		return 0;

@@ -69,7 +69,7 @@ static int put_cycle(xmlDocPtr doc, xmlNodePtr root, xmlNsPtr ns, void *u)
 static int current_cycle(cycle_edit *e, smsaudit_store *store)
 {
 	smsaudit_state *st = NULL;
-	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	int rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE);
 	const smsaudit_record *cert = rc == 0 ? smsaudit_state_certificate(st) : NULL;
 	snprintf(e->certificate, sizeof(e->certificate), "%s", cert ? cert->id : "");
 	snprintf(e->number, sizeof(e->number), "%s", cert ? cert->certificate.number : "");

@@ -88,7 +88,7 @@ int smsaudit_store_raise(char id_out[SMSAUDIT_ID_MAX], char number_out[24], smsa
 			return error_prefix(SMSAUDIT_ENOTFOUND, "--clause %s", in->clauses[i]);
 	}
 	smsaudit_state *st = NULL;
-	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	int rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE);
 	if (rc < 0)
 		return rc;
 	/* Display numbers follow signing order: never sign a finding in the same
@@ -203,7 +203,7 @@ int smsaudit_store_step(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store, sms
 	if (rc < 0)
 		return rc;
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	smsaudit_findings *now_fs = NULL, *fs = NULL;
 	const smsaudit_finding *f = NULL;
@@ -349,7 +349,7 @@ int smsaudit_store_set_grades(smsaudit_store *store, smsaudit_identity *signer, 
 		return error_set(SMSAUDIT_EINVALID, "the scale has no nonconformity grade (class major or minor)");
 	smsaudit_state *st = NULL;
 	smsaudit_findings *fs = NULL;
-	int rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+	int rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE);
 	if (rc == 0)
 		rc = smsaudit_findings_compute(&fs, st, 0);
 	for (size_t i = 0; rc == 0 && i < smsaudit_findings_count(fs); i++) {

@@ -300,6 +300,40 @@ static int cmp_candidate(const void *a, const void *b)
 	return strcmp(x->evidence->record->id, y->evidence->record->id);
 }
 
+/* The candidates in cmp_candidate's order, without a sort: they come in the
+ * state's order of evidence (made-at, then id), so walking the seconds from
+ * the last one back, first for those that count and then for the others,
+ * gives it (ids ascending within a second). Anything out of that order is
+ * sorted. -1 when out of memory. */
+static int order_candidates(smsaudit_gap_candidate *c, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (c[i].evidence->record->made_at < c[i - 1].evidence->record->made_at) {
+			qsort(c, n, sizeof(*c), cmp_candidate);
+			return 0;
+		}
+	smsaudit_gap_candidate *out = n > 1 ? malloc(n * sizeof(*out)) : NULL;
+	if (!out)
+		return n > 1 ? -1 : 0;
+	size_t k = 0;
+	for (int counts = 1; counts >= 0; counts--) {
+		size_t end = n;
+		while (end > 0) {
+			size_t start = end - 1;
+			time_t t = c[start].evidence->record->made_at;
+			while (start > 0 && c[start - 1].evidence->record->made_at == t)
+				start--;
+			for (size_t i = start; i < end; i++)
+				if ((c[i].verdict == SMSAUDIT_CAND_OK) == counts)
+					out[k++] = c[i];
+			end = start;
+		}
+	}
+	memcpy(c, out, n * sizeof(*c));
+	free(out);
+	return 0;
+}
+
 static int has_control(const smsaudit_evidence_body *b, const char *id)
 {
 	for (size_t i = 0; i < b->ncontrols; i++)
@@ -325,8 +359,11 @@ static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *i
 			continue;
 		judge(&cands[n++], e, it->fresh_months, g->as_of);
 	}
-	if (n > 1)
-		qsort(cands, n, sizeof(*cands), cmp_candidate);
+	if (order_candidates(cands, n) < 0) {
+		free(cands);
+		g->oom = 1;
+		return;
+	}
 	it->candidates = cands;
 	it->ncandidates = n;
 	it->satisfied = n > 0 && cands[0].verdict == SMSAUDIT_CAND_OK;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "finding_internal.h"
+#include "stateindex.h"
 #include "store_internal.h"
 
 static void reject(void *u, const finding_event *ev, const char *message)
@@ -45,7 +46,14 @@ static void check_findings(smsaudit_state *st, smsaudit_store *store)
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags)
 {
-	int rc = state_load_ledger(out, store, commit, flags);
+	/* The index holds whole states, as the reading commands load them. */
+	int use_index = (flags & ~STATE_INDEX_NO_SAVE) == (SMSAUDIT_STATE_USE_INDEX | SMSAUDIT_STATE_USE_CACHE);
+	if (use_index) {
+		int hit = state_index_load(out, store, commit);
+		if (hit != 0)
+			return hit < 0 ? hit : 0;
+	}
+	int rc = state_load_ledger(out, store, commit, flags & ~(SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE));
 	if (rc < 0)
 		return rc;
 	if (!(flags & STATE_PEOPLE_ONLY)) {
@@ -53,5 +61,8 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 		check_findings(*out, store);
 	}
 	state_sort_problems(*out);
+	/* The index only saves time: failing to write it changes no result. */
+	if (use_index && !(flags & STATE_INDEX_NO_SAVE) && state_index_save(*out, store) < 0)
+		smsaudit_error_clear();
 	return 0;
 }

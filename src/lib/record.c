@@ -1683,3 +1683,32 @@ int smsaudit_record_parse(smsaudit_record **out, const char *data, size_t len, c
 	*out = r;
 	return 0;
 }
+
+size_t record_head_size(const record_type_desc *desc)
+{
+	size_t end = offsetof(smsaudit_record, evidence);
+	for (size_t i = 0; i < desc->nfields; i++) {
+		const record_field *f = &desc->fields[i];
+		size_t e = f->off;
+		switch (f->kind) {
+		case RECORD_FIELD_FIXED: e += f->size; break;
+		case RECORD_FIELD_INT:
+		case RECORD_FIELD_UINT:
+		case RECORD_FIELD_ENUM: e += sizeof(int); break;
+		case RECORD_FIELD_TIME: e += sizeof(time_t); break;
+		case RECORD_FIELD_U64: e += sizeof(uint64_t); break;
+		case RECORD_FIELD_STRS:
+		case RECORD_FIELD_REFS:
+		case RECORD_FIELD_ACTIONS:
+			e += sizeof(void *);
+			if (f->count_off + sizeof(size_t) > e)
+				e = f->count_off + sizeof(size_t);
+			break;
+		default: e += sizeof(char *); break;
+		}
+		if (e > end)
+			end = e;
+	}
+	end = (end + _Alignof(smsaudit_record) - 1) & ~(_Alignof(smsaudit_record) - 1);
+	return end < sizeof(smsaudit_record) ? end : sizeof(smsaudit_record);
+}

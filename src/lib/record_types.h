@@ -63,6 +63,11 @@ typedef struct {
 /* The descriptor of `type`; NULL for a value that is no record type. */
 const record_type_desc *record_type_desc_of(smsaudit_record_type type);
 
+/* The bytes of smsaudit_record a record of this type uses: its header and
+ * body up to the last member its descriptor lists (a record kept in one
+ * block, as the caches hold it, allocates no more). */
+size_t record_head_size(const record_type_desc *desc);
+
 /* The name of the first field a record must have and `rec` lacks (made-by,
  * then its type's required fields and rules), or NULL when it is complete.
  * Reports nothing. */

@@ -17,67 +17,8 @@
 #include "cache.h"
 #include "internal.h"
 #include "smsaudit/stamp.h"
+#include "state_internal.h"
 #include "store_internal.h"
-
-typedef struct {
-	smsaudit_record *rec;
-	const char *path;       /* in the state's path_chunks */
-	smsaudit_oid blob, sig_blob;
-	int have_sig;
-	int content;            /* evidence: CONTENT_* below */
-	uint64_t content_size;
-	int sig_ok;             /* signature verified, made-at matches */
-	int valid;              /* and the signer was allowed */
-	char signer_fp[65];
-	const char *signer_email;   /* the granting record's email, once judged */
-	unsigned signer_roles;      /* and the roles it granted */
-	time_t signed_at;
-	size_t commit;          /* index in the history of the commit that added it */
-	time_t stamped_at;      /* the earliest time-stamp token that vouches for it, or 0 */
-	long stamp_tolerance;   /* and its TSA's tolerance (seconds) */
-	int prejudged;          /* accepted by the verify a base comes from: applied, not judged again */
-	size_t order;           /* and the order that verify applied it in */
-} loaded;
-
-enum { CONTENT_UNCHECKED, CONTENT_OK, CONTENT_MISSING, CONTENT_CHANGED, CONTENT_SIZE, CONTENT_UNREADABLE };
-
-/* The loaded records' paths, copied one after another into big blocks (one
- * allocation per record, 160 bytes in place, cost 15 MB at 100,000 records). */
-typedef struct path_chunk {
-	struct path_chunk *next;
-	size_t used, size;
-	char bytes[];
-} path_chunk;
-
-struct smsaudit_state {
-	pthread_mutex_t lock;   /* problems are added from worker threads */
-	path_chunk *paths;      /* the loaded records' paths (only from the loading thread) */
-	loaded *recs;
-	size_t nrecs, arecs;
-	smsaudit_evidence_entry *evidence;
-	size_t nevidence;
-	smsaudit_person_entry *people;
-	size_t npeople;
-	smsaudit_problem *problems;
-	size_t nproblems, aproblems;
-	size_t content_checked;
-	size_t cache_hits;
-	smsaudit_sms_policy policy;
-	smsaudit_history *history;  /* every commit reachable from the one loaded */
-	unsigned flags;
-	size_t damaged;             /* objects that could not be read */
-	smsaudit_oid at;            /* the commit loaded */
-	const smsaudit_record *sms; /* the SMS description in force: the latest valid sms record, or NULL */
-	char *sms_merged;           /* ... merged with versions made concurrently (NULL: none were) */
-	char sms_conflicts[300];    /* elements both changed concurrently, the later version's kept */
-	const smsaudit_record *certificate; /* the certificate in force: the latest valid one, or NULL */
-	char damage[512];           /* the first such message */
-	/* A state loaded since a base (state_load_since): the base's counts and commits. */
-	int since;
-	smsaudit_oid root, base;
-	size_t base_records, base_evidence, base_checked;
-	size_t awaiting;            /* records that must still get a time-stamp token (within their tolerance) */
-};
 
 static void problem(smsaudit_state *st, const char *path, const char *id, const char *fmt, ...)
 	SMSAUDIT_PRINTF(4, 5);
@@ -129,6 +70,13 @@ void smsaudit_state_free(smsaudit_state *st)
 {
 	if (!st)
 		return;
+	if (st->index_block) {
+		/* Records, entries and strings are all in the block. */
+		free(st->index_block);
+		pthread_mutex_destroy(&st->lock);
+		free(st);
+		return;
+	}
 	for (size_t i = 0; i < st->nrecs; i++)
 		smsaudit_record_free(st->recs[i].rec);
 	free(st->recs);
@@ -164,6 +112,17 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	memset(out, 0, sizeof(*out));
 	if (i >= st->nrecs)
 		return;
+	if (st->irecs) {
+		const state_rec *r = &st->irecs[i];
+		out->record = r->rec;
+		out->path = r->path;
+		out->valid = r->valid;
+		out->signer_email = r->signer_email ? r->signer_email : "";
+		out->signer_roles = r->signer_roles;
+		out->blob = r->blob;
+		out->stamped_at = r->stamped_at;
+		return;
+	}
 	const loaded *l = &st->recs[i];
 	out->record = l->rec;
 	out->path = l->path;
@@ -181,7 +140,7 @@ const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st)
 
 const smsaudit_oid *smsaudit_state_root(const smsaudit_state *st)
 {
-	return st->since ? &st->root : smsaudit_history_commit(st->history, 0);
+	return st->since || st->index_block ? &st->root : smsaudit_history_commit(st->history, 0);
 }
 
 const smsaudit_history *state_history(const smsaudit_state *st)
@@ -204,8 +163,15 @@ void state_totals(const smsaudit_state *st, size_t *records, size_t *evidence, s
 	*content_checked = st->base_checked + st->content_checked;
 }
 
+static int cmp_oid(const void *a, const void *b)
+{
+	return memcmp(((const smsaudit_oid *)a)->id, ((const smsaudit_oid *)b)->id, sizeof(((smsaudit_oid *)0)->id));
+}
+
 int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *commit)
 {
+	if (st->index_block)
+		return st->ncommits && bsearch(commit, st->commits, st->ncommits, sizeof(*commit), cmp_oid) != NULL;
 	size_t i;
 	int rc = smsaudit_history_find(&i, st->history, commit) == 0;
 	smsaudit_error_clear();
@@ -1154,9 +1120,14 @@ static int stamp_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l)
 		if (ac->tsas[i].tsa.url && ac->tsas[i].commit < l->commit &&
 		    (!tolerance || ac->tsas[i].tsa.tolerance < tolerance))
 			tolerance = ac->tsas[i].tsa.tolerance;
-	if (tolerance && ac->now - l->signed_at <= tolerance)
+	if (tolerance && ac->now - l->signed_at <= tolerance) {
 		st->awaiting++;
+		if (l->signed_at + tolerance < st->clock_hi)
+			st->clock_hi = l->signed_at + tolerance;
+	}
 	if (tolerance && ac->now - l->signed_at > tolerance) {
+		if (l->signed_at + tolerance + 1 > st->clock_lo)
+			st->clock_lo = l->signed_at + tolerance + 1;
 		smsaudit_time_format(when, l->signed_at);
 		problem(st, l->path, l->rec->id, "signed at %s and still not time-stamped after %ld hours, though a "
 		        "time-stamping authority is configured (run `smsaudit stamp` within the tolerance)", when,
@@ -1171,12 +1142,15 @@ static int time_ok(smsaudit_state *st, const authority_ctx *ac, loaded *l)
 {
 	char when[21], other[21], commit[13];
 	if (l->signed_at > ac->now + CLOCK_SKEW) {
+		st->clock_unsure = 1;
 		smsaudit_time_format(when, l->signed_at);
 		smsaudit_time_format(other, ac->now);
 		problem(st, l->path, l->rec->id, "signed at %s, in the future of this verifier's clock (%s; %d s skew allowed)",
 		        when, other, CLOCK_SKEW);
 		return 0;
 	}
+	if (l->signed_at - CLOCK_SKEW > st->clock_lo)
+		st->clock_lo = l->signed_at - CLOCK_SKEW;
 	time_t ct = smsaudit_history_time(st->history, l->commit);
 	if (!(st->flags & SMSAUDIT_STATE_SNAPSHOT) && l->signed_at > ct + CLOCK_SKEW) {
 		smsaudit_time_format(when, l->signed_at);
@@ -1985,6 +1959,7 @@ int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudi
 	if (!st)
 		return error_oom();
 	pthread_mutex_init(&st->lock, NULL);
+	st->clock_hi = (time_t)INT64_MAX;
 	smsaudit_oid at;
 	int rc = commit ? 0 : smsaudit_repo_head(&at, store->repo);
 	if (rc < 0) {

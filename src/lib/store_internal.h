@@ -36,6 +36,12 @@ struct smsaudit_identity {
 
 /* Only person and revocation records: enough to know who may sign what. */
 #define STATE_PEOPLE_ONLY 0x100u
+/* With SMSAUDIT_STATE_USE_INDEX: read the state index but do not write it. A
+ * command about to commit loads the tip it builds on; an index of that tip
+ * would be out of date as soon as it commits, so writing it is wasted time. */
+#define STATE_INDEX_NO_SAVE 0x200u
+/* The flags of the state a command that writes builds on. */
+#define STATE_FOR_WRITE (SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE)
 
 /* state.c: the ledger's part of loading a state (history, signatures,
  * authority, evidence, the SMS description), without the finding and audit

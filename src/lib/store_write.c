@@ -630,7 +630,7 @@ static int check_external_grant_input(smsaudit_store *store, const smsaudit_cert
 	if (!from_org || !(roles & SMSAUDIT_ROLE_EXTERNAL_AUDITOR))
 		return 0;
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	const smsaudit_record *a = body_anchor(st, NULL);
 	if (a)
@@ -664,7 +664,7 @@ int smsaudit_store_add_anchor(char id_out[SMSAUDIT_ID_MAX], char fingerprint_out
 	if (now < nb || now >= na)
 		return error_set(SMSAUDIT_EINVALID, "--ca: the certificate is not valid now");
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	const smsaudit_record *have = body_anchor(st, fp);
 	if (have)
@@ -898,7 +898,7 @@ static int find_active_with_sha(char *id_out, char *title_out, size_t tsize, sms
 {
 	smsaudit_state *st = NULL;
 	int found = 0;
-	if (smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE) == 0) {
+	if (smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE) == 0) {
 		for (size_t i = 0; i < smsaudit_state_evidence_count(st) && !found; i++) {
 			const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
 			if (e->status == SMSAUDIT_EV_ACTIVE && strcmp(e->record->evidence.sha256, sha) == 0) {
@@ -1763,7 +1763,7 @@ int smsaudit_store_supersede(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store
 	if ((rc = smsaudit_text_check("--reason", reason, 500)) < 0)
 		return rc;
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	const smsaudit_evidence_entry *o = NULL, *nw = NULL;
 	if ((rc = load_active(&o, st, old_id)) == 0 && (rc = load_active(&nw, st, new_id)) == 0 && o == nw)
@@ -1834,7 +1834,7 @@ int smsaudit_store_amend_evidence(char new_id_out[SMSAUDIT_ID_MAX], char superse
 	if ((rc = smsaudit_text_check("--reason", am->reason, 500)) < 0)
 		return rc;
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
 	smsaudit_record ev, sup;
@@ -1913,7 +1913,7 @@ int smsaudit_store_withdraw(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *store,
 	if ((rc = smsaudit_text_check("--reason", reason, 500)) < 0)
 		return rc;
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE)) < 0)
 		return rc;
 	const smsaudit_evidence_entry *e = NULL;
 	smsaudit_record rec;
@@ -2026,7 +2026,7 @@ int smsaudit_store_stamp(smsaudit_store *store, smsaudit_identity *signer, size_
 			tolerance = tsas.v[i].tolerance;
 	smsaudit_state *st = NULL;
 	if (rc == 0)
-		rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE);
+		rc = smsaudit_state_load(&st, store, NULL, STATE_FOR_WRITE);
 	stamp_acc acc;
 	memset(&acc, 0, sizeof(acc));
 	time_t now = smsaudit_now();

@@ -1,0 +1,19 @@
+/* The state index (stateindex.c): the derived state of main's tip, kept on
+ * disk so that a command on an unchanged repository reads it in place. */
+#ifndef SMSAUDIT_STATEINDEX_H
+#define SMSAUDIT_STATEINDEX_H
+
+#include "smsaudit/store.h"
+
+/* 1 and the state at `commit` (NULL: main's tip) when the index holds
+ * exactly it; 0 when it does not (missing, another commit or build, a clock
+ * outside the state's window, a file that fails its MAC: nothing is
+ * reported); < 0 only when out of memory. */
+int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit);
+/* Keep `st` (loaded with SMSAUDIT_STATE_USE_INDEX | SMSAUDIT_STATE_USE_CACHE,
+ * complete with the model's problems) as the index, when it is main's tip and
+ * its judgement does not depend on the clock beyond a window. Written to a
+ * temporary file and renamed; failing to write changes nothing but speed. */
+int state_index_save(const smsaudit_state *st, smsaudit_store *store);
+
+#endif
