@@ -37,6 +37,7 @@ static void problem(smsaudit_state *st, const char *path, const char *id, const 
 		st->aproblems = n;
 	}
 	smsaudit_problem *p = &st->problems[st->nproblems++];
+	memset(p, 0, sizeof(*p)); /* whole: the state index keeps the bytes */
 	snprintf(p->path, sizeof(p->path), "%s", path ? path : "");
 	snprintf(p->id, sizeof(p->id), "%s", id ? id : "");
 	va_list ap;
