@@ -45,7 +45,7 @@
 #define MAGIC "smsaudit-state\n"
 /* Bump when the layout of the block changes (this file, state_internal.h or
  * the public entries it holds); the build in the key covers the rest. */
-#define FORMAT 3
+#define FORMAT 4
 #define INDEX_DIR "smsaudit-cache"
 
 typedef struct {
@@ -54,6 +54,10 @@ typedef struct {
 	char key[64];               /* index_key of what the state was derived from */
 	int64_t clock_lo, clock_hi; /* the clock readings it holds for */
 	uint64_t block_size, nrelocs;
+	/* The MAC of the header before it: checked before the block's size is
+	 * believed, so that a header made without the secret cannot make a
+	 * reader allocate and read gigabytes. */
+	char header_mac[64];
 } index_header;
 
 /* At the start of the block. */
@@ -436,7 +440,7 @@ static int write_file(const char *path, const index_header *h, const writer *w, 
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
 	remove_stale_temps(path);
 	temp_path_for(tmp, sizeof(tmp), path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = temp_create(tmp);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
 	if (!f) {
 		int e = errno;
@@ -499,8 +503,11 @@ int state_index_save(const smsaudit_state *st, smsaudit_store *store)
 	} else {
 		h.block_size = w.block.size;
 		h.nrelocs = w.nrelocs;
+		char sum[65];
+		rc = hmac_sha256_hex(sum, secret, &h, offsetof(index_header, header_mac), NULL, 0);
+		memcpy(h.header_mac, sum, 64);
 		index_path(path, sizeof(path), store);
-		rc = write_file(path, &h, &w, secret);
+		rc = rc ? rc : write_file(path, &h, &w, secret);
 	}
 	writer_dispose(&w);
 	return rc;
@@ -539,6 +546,10 @@ static void *read_block(int fd, const char key[65], const unsigned char secret[3
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || read_full(fd, &h, sizeof(h)) < 0)
 		return NULL;
 	time_t now = smsaudit_now();
+	char hsum[65];
+	if (hmac_sha256_hex(hsum, secret, &h, offsetof(index_header, header_mac), NULL, 0) < 0 ||
+	    memcmp(hsum, h.header_mac, 64) != 0)
+		return NULL;
 	if (memcmp(h.magic, MAGIC, sizeof(MAGIC)) != 0 || h.format != FORMAT || h.pointer_size != sizeof(void *) ||
 	    memcmp(h.key, key, 64) != 0 || now < h.clock_lo || now > h.clock_hi || h.block_size < sizeof(index_root) ||
 	    h.block_size > UINT32_MAX || h.nrelocs > h.block_size / sizeof(void *) ||
@@ -613,7 +624,8 @@ int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit
 		return 0;
 	}
 	index_path(path, sizeof(path), store);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never blocks (a FIFO planted there) and never follows a link. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return 0;
 	void *block = read_block(fd, key, secret);
