@@ -214,8 +214,8 @@ typedef struct {
 	int valid;                        /* signature verifies and the signer was allowed */
 	const char *signer_name;          /* the signer's name, or made-by when unknown */
 	smsaudit_evidence_status status;
-	char changed_by[SMSAUDIT_ID_MAX]; /* the supersede or withdraw record */
-	char superseded_by[SMSAUDIT_ID_MAX];
+	const char *changed_by;           /* the supersede or withdraw record, "" if none */
+	const char *superseded_by;        /* the record that supersedes it, "" if none */
 	time_t changed_at;                /* made-at of the supersede or withdraw record */
 	time_t stamped_at;                /* when a time-stamping authority vouched for it; 0: not (yet) */
 } smsaudit_evidence_entry;

@@ -48,6 +48,20 @@ static void vis_put(char **buf, size_t *len, size_t *cap, const char *s, size_t 
 
 char *cli_visible(const char *s, unsigned flags)
 {
+	/* Most text is printable ASCII and shows as it is: one copy. */
+	const unsigned char *q = (const unsigned char *)(s ? s : "");
+	while (*q >= 0x20 && *q < 0x7f)
+		q++;
+	if (!*q) {
+		size_t n = (size_t)(q - (const unsigned char *)(s ? s : ""));
+		char *copy = malloc(n + 1);
+		if (!copy) {
+			fputs("smsaudit: out of memory\n", stderr);
+			exit(EXIT_ENV);
+		}
+		memcpy(copy, s ? s : "", n + 1);
+		return copy;
+	}
 	char *buf = NULL, esc[16];
 	size_t len = 0, cap = 0;
 	vis_put(&buf, &len, &cap, "", 0);

@@ -582,7 +582,7 @@ static int next_open(record_cache *c)
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
 	remove_stale_temps(c->path);
 	temp_path_for(c->next_path, sizeof(c->next_path), c->path);
-	int fd = open(c->next_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = temp_create(c->next_path);
 	if (fd < 0 || !(c->next = fdopen(fd, "wb"))) {
 		int e = errno;
 		if (fd >= 0) {

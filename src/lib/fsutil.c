@@ -208,10 +208,17 @@ int partial_dir_make(char *out, size_t size, const char *dir)
 	return 0;
 }
 
+int temp_create(const char *tmp)
+{
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -1;
+	return open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
 int file_write_replace(const char *path, const char *tmp, const void *data, size_t len)
 {
 	remove_stale_temps(path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = temp_create(tmp);
 	if (fd < 0)
 		return error_set(SMSAUDIT_EIO, "%s: %s", tmp, strerror(errno));
 	const char *p = data;

@@ -17,12 +17,23 @@
 #define DAY SMSAUDIT_DAY
 #define OTHER_PARTY_CLAUSE "8.2.3"
 
+/* With its kind beside it: an item looks only at its kind's evidence, and
+ * every record it passes over would otherwise be a cache miss (100,000
+ * records, several items a clause, four gaps for a status). */
+typedef struct {
+	const smsaudit_evidence_entry *e;
+	smsaudit_evidence_kind kind;
+	int valid, has_period;
+	smsaudit_evidence_status status;
+	time_t made_at, changed_at, valid_until, period_from, period_to;
+} linked_evidence;
+
 typedef struct {
 	smsaudit_gap_clause pub;
 	const char **reasons;
 	size_t nreasons, areasons;
 	smsaudit_gap_item *items;
-	const smsaudit_evidence_entry **linked;   /* evidence linked to this clause, made by the as-of date */
+	linked_evidence *linked;                   /* evidence linked to this clause, made by the as-of date */
 	size_t nlinked, alinked;
 } clause_work;
 
@@ -252,36 +263,43 @@ time_t smsaudit_gap_item_counts_until(const smsaudit_gap_item *it)
 	return best;
 }
 
-static void judge(smsaudit_gap_candidate *c, const smsaudit_evidence_entry *e, int fresh_months, time_t as_of)
+/* What judging an item's candidates at a date needs, worked out once an item. */
+typedef struct {
+	time_t as_of, as_of_end;
+	int fresh_months;
+	time_t fresh_from;   /* too_old: a period ending before it is too old */
+} judging;
+
+/* The same rules as period_end and too_old, over the copy bucket_evidence
+ * made of the record: the records themselves are not read again. */
+static void judge(smsaudit_gap_candidate *c, const linked_evidence *l, const judging *j)
 {
-	const smsaudit_evidence_body *b = &e->record->evidence;
-	time_t as_of_end = smsaudit_day_end(as_of);
-	c->evidence = e;
+	c->evidence = l->e;
 	c->verdict = SMSAUDIT_CAND_OK;
 	c->when = 0;
-	if (!e->valid) {
+	if (!l->valid) {
 		c->verdict = SMSAUDIT_CAND_INVALID;
-		c->when = e->record->made_at;
-	} else if (e->status == SMSAUDIT_EV_WITHDRAWN && e->changed_at <= as_of_end) {
+		c->when = l->made_at;
+	} else if (l->status == SMSAUDIT_EV_WITHDRAWN && l->changed_at <= j->as_of_end) {
 		c->verdict = SMSAUDIT_CAND_WITHDRAWN;
-		c->when = e->changed_at;
-	} else if (e->status == SMSAUDIT_EV_SUPERSEDED && e->changed_at <= as_of_end) {
+		c->when = l->changed_at;
+	} else if (l->status == SMSAUDIT_EV_SUPERSEDED && l->changed_at <= j->as_of_end) {
 		c->verdict = SMSAUDIT_CAND_SUPERSEDED;
-		c->when = e->changed_at;
-	} else if (b->valid_until && b->valid_until < as_of) {
+		c->when = l->changed_at;
+	} else if (l->valid_until && l->valid_until < j->as_of) {
 		c->verdict = SMSAUDIT_CAND_EXPIRED;
-		c->when = b->valid_until;
-	} else if (b->has_period && b->period_from > as_of) {
+		c->when = l->valid_until;
+	} else if (l->has_period && l->period_from > j->as_of) {
 		/* Evidence of a period that has not begun is evidence of nothing yet. */
 		c->verdict = SMSAUDIT_CAND_NOT_YET;
-		c->when = b->period_from;
-	} else if (fresh_months > 0 && b->has_period && b->period_to > as_of) {
+		c->when = l->period_from;
+	} else if (j->fresh_months > 0 && l->has_period && l->period_to > j->as_of) {
 		/* A record of operation shows a period once it is over. */
 		c->verdict = SMSAUDIT_CAND_NOT_YET;
-		c->when = b->period_to;
-	} else if (fresh_months > 0) {
-		time_t end = period_end(e);
-		if (too_old(end, fresh_months, as_of)) {
+		c->when = l->period_to;
+	} else if (j->fresh_months > 0) {
+		time_t end = l->has_period ? l->period_to : smsaudit_date_of(l->made_at);
+		if (end < j->fresh_from) {
 			c->verdict = SMSAUDIT_CAND_STALE;
 			c->when = end;
 		}
@@ -303,12 +321,12 @@ static int cmp_candidate(const void *a, const void *b)
 /* The candidates in cmp_candidate's order, without a sort: they come in the
  * state's order of evidence (made-at, then id), so walking the seconds from
  * the last one back, first for those that count and then for the others,
- * gives it (ids ascending within a second). Anything out of that order is
- * sorted. -1 when out of memory. */
-static int order_candidates(smsaudit_gap_candidate *c, size_t n)
+ * gives it (ids ascending within a second). `made` holds their signing
+ * times. Anything out of that order is sorted. -1 when out of memory. */
+static int order_candidates(smsaudit_gap_candidate *c, const time_t *made, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
-		if (c[i].evidence->record->made_at < c[i - 1].evidence->record->made_at) {
+		if (made[i] < made[i - 1]) {
 			qsort(c, n, sizeof(*c), cmp_candidate);
 			return 0;
 		}
@@ -320,8 +338,7 @@ static int order_candidates(smsaudit_gap_candidate *c, size_t n)
 		size_t end = n;
 		while (end > 0) {
 			size_t start = end - 1;
-			time_t t = c[start].evidence->record->made_at;
-			while (start > 0 && c[start - 1].evidence->record->made_at == t)
+			while (start > 0 && made[start - 1] == made[end - 1])
 				start--;
 			for (size_t i = start; i < end; i++)
 				if ((c[i].verdict == SMSAUDIT_CAND_OK) == counts)
@@ -346,20 +363,28 @@ static int has_control(const smsaudit_evidence_body *b, const char *id)
 static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *it, const char *also_control)
 {
 	smsaudit_gap_candidate *cands = calloc(cw->nlinked ? cw->nlinked : 1, sizeof(*cands));
-	if (!cands) {
+	time_t *made = malloc((cw->nlinked ? cw->nlinked : 1) * sizeof(*made));
+	if (!cands || !made) {
+		free(cands);
+		free(made);
 		g->oom = 1;
 		return;
 	}
 	size_t n = 0;
+	judging j = { g->as_of, smsaudit_day_end(g->as_of), it->fresh_months,
+	              smsaudit_date_add_months(g->as_of, -it->fresh_months) };
 	for (size_t i = 0; i < cw->nlinked; i++) {
-		const smsaudit_evidence_entry *e = cw->linked[i];
-		if (!it->any_kind && e->record->evidence.kind != it->kind)
+		const linked_evidence *l = &cw->linked[i];
+		if (!it->any_kind && l->kind != it->kind)
 			continue;
-		if (also_control && !has_control(&e->record->evidence, also_control))
+		if (also_control && !has_control(&l->e->record->evidence, also_control))
 			continue;
-		judge(&cands[n++], e, it->fresh_months, g->as_of);
+		made[n] = l->made_at;
+		judge(&cands[n++], l, &j);
 	}
-	if (order_candidates(cands, n) < 0) {
+	int ordered = order_candidates(cands, made, n);
+	free(made);
+	if (ordered < 0) {
 		free(cands);
 		g->oom = 1;
 		return;
@@ -407,7 +432,38 @@ static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *i
 static int bucket_evidence(smsaudit_gap *g, const smsaudit_state *st)
 {
 	time_t as_of_end = smsaudit_day_end(g->as_of);
-	size_t n = smsaudit_state_evidence_count(st);
+	size_t n = smsaudit_state_evidence_count(st), nlinks = 0;
+	/* Counted first, so that each clause's list is allocated once at its
+	 * size: growing them by doubling held twice the memory at 100,000 records. */
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+		if (e->record->made_at <= as_of_end)
+			nlinks += e->record->evidence.ncontrols;
+	}
+	clause_work **where = malloc((nlinks ? nlinks : 1) * sizeof(*where));
+	if (!where)
+		return error_oom();
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
+		if (e->record->made_at > as_of_end)
+			continue;
+		const smsaudit_evidence_body *b = &e->record->evidence;
+		for (size_t k = 0; k < b->ncontrols; k++) {
+			clause_work *cw = find_work(g, b->controls[k]);
+			where[w++] = cw; /* NULL: not in the catalogue (verify reports it) */
+			if (cw)
+				cw->alinked++;
+		}
+	}
+	for (size_t i = 0; i < g->nclauses; i++) {
+		clause_work *cw = &g->clauses[i];
+		if (cw->alinked && !(cw->linked = malloc(cw->alinked * sizeof(*cw->linked)))) {
+			free(where);
+			return error_oom();
+		}
+	}
+	w = 0;
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_evidence_entry *e = smsaudit_state_evidence_at(st, i);
 		if (e->record->made_at > as_of_end)
@@ -416,22 +472,25 @@ static int bucket_evidence(smsaudit_gap *g, const smsaudit_state *st)
 			g->excluded++;
 		const smsaudit_evidence_body *b = &e->record->evidence;
 		for (size_t k = 0; k < b->ncontrols; k++) {
-			clause_work *cw = find_work(g, b->controls[k]);
+			clause_work *cw = where[w++];
 			if (!cw)
-				continue; /* verify reports controls that are not in the catalogue */
-			if (cw->nlinked == cw->alinked) {
-				size_t cap = cw->alinked ? cw->alinked * 2 : 16;
-				const smsaudit_evidence_entry **p = realloc(cw->linked, cap * sizeof(*p));
-				if (!p)
-					return error_oom();
-				cw->linked = p;
-				cw->alinked = cap;
-			}
-			cw->linked[cw->nlinked++] = e;
+				continue;
+			linked_evidence *l = &cw->linked[cw->nlinked++];
+			l->e = e;
+			l->kind = b->kind;
+			l->valid = e->valid;
+			l->has_period = b->has_period;
+			l->status = e->status;
+			l->made_at = e->record->made_at;
+			l->changed_at = e->changed_at;
+			l->valid_until = b->valid_until;
+			l->period_from = b->period_from;
+			l->period_to = b->period_to;
 			if (!e->valid)
 				cw->pub.nexcluded++;
 		}
 	}
+	free(where);
 	return 0;
 }
 
@@ -769,6 +828,12 @@ int smsaudit_gap_compute(smsaudit_gap **out, const smsaudit_catalogue *cat, cons
 			evaluate_item(g, cw, it, op->clause->id);
 		}
 		cw->pub.items = cw->items;
+	}
+	/* The linked evidence's copies served the items; only their count is kept. */
+	for (size_t i = 0; i < g->nclauses; i++) {
+		free(g->clauses[i].linked);
+		g->clauses[i].linked = NULL;
+		g->clauses[i].alinked = 0;
 	}
 	for (size_t i = 0; i < g->nclauses && !g->oom; i++) {
 		decide(g, &g->clauses[i]);

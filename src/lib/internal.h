@@ -75,6 +75,11 @@ void temp_path_for(char *out, size_t size, const char *path);
 /* 1 when no process `pid` exists any more (so what it left is stale); 0 when
  * it runs, belongs to another user, or is this process. */
 int pid_gone(long pid);
+/* Create the temporary file `tmp` (0600) afresh for writing: whatever is at
+ * that name first goes (a link planted there is removed, not followed), and
+ * the open refuses to follow a link or to reuse a file that appears
+ * meanwhile. A descriptor, or -1 with errno set. */
+int temp_create(const char *tmp);
 /* Remove the temporary files of `path` (as temp_path_for names them) whose
  * process is gone: what a writer killed mid-way left behind. Best effort. */
 void remove_stale_temps(const char *path);

@@ -36,7 +36,7 @@ typedef struct {
 	size_t nauthority;
 	/* Read with PIN_HEAD: the file, and where its record lines start. */
 	smsaudit_buf raw;
-	size_t body;
+	size_t body, body_line;
 } pin_file;
 
 static void pin_dispose(pin_file *p)
@@ -163,6 +163,7 @@ static int pin_load(pin_file *p, const char *path, int mode)
 		}
 		if (mode == PIN_HEAD && strncmp(s, "r ", 2) == 0) {
 			p->body = (size_t)(s - b.ptr);
+			p->body_line = line;
 			break;
 		}
 		*nl = '\0';
@@ -190,8 +191,10 @@ static int pin_load(pin_file *p, const char *path, int mode)
 		s = nl + 1;
 	}
 	if (mode == PIN_HEAD) {
-		if (!p->body)
+		if (!p->body) {
 			p->body = b.size;
+			p->body_line = line;
+		}
 		p->raw = b;
 	} else {
 		smsaudit_buf_dispose(&b);
@@ -262,6 +265,105 @@ static int accepted_records(pin_file *out, const smsaudit_state *st)
 	return 0;
 }
 
+/* The id of the record at position `i` of the state ("" when unreadable). */
+static const char *record_id_at(const smsaudit_state *st, uint32_t i, smsaudit_record_entry *e)
+{
+	smsaudit_state_record_at(e, st, i);
+	return e->record ? e->record->id : "";
+}
+
+/* Where `id` is in the state's id order (the first of equal ones), or n. */
+static size_t find_id(const smsaudit_state *st, const uint32_t *order, size_t n, const char *id)
+{
+	size_t lo = 0, hi = n;
+	smsaudit_record_entry e;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(record_id_at(st, order[mid], &e), id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(record_id_at(st, order[lo], &e), id) == 0 ? lo : n;
+}
+
+static int cmp_problem_id(const void *a, const void *b)
+{
+	return strcmp(((const smsaudit_problem *)a)->id, ((const smsaudit_problem *)b)->id);
+}
+
+/*
+ * Every record line of the pin (read with PIN_HEAD) against the state: each
+ * record an earlier verify accepted is still accepted, from the same object.
+ * The lines are read in place and looked up in the state's id order: one step
+ * on when the pin is in id order, as verify writes it, a binary search when
+ * not (records a verify since the checkpoint appended). At 100,000 records
+ * this is what every reading command pays, so nothing is copied or sorted.
+ */
+static int pinned_still_accepted(pin_file *pin, const char *path, const smsaudit_state *st, smsaudit_store *store,
+                                 smsaudit_problem **problems, size_t *n)
+{
+	const uint32_t *order;
+	uint32_t *owned;
+	size_t norder, first = *n;
+	int rc = state_records_by_id(&order, &norder, &owned, st);
+	if (rc < 0)
+		return rc;
+	/* The pin is of the repository, not of one folder: a second clone
+	 * on this machine that has not synced lacks what the first one
+	 * verified. Its commit is then unknown here, which a rewritten
+	 * server's clone shows too, so the hint stays a hint. */
+	smsaudit_oid tip;
+	int tip_unknown = pin->have_tip && smsaudit_repo_resolve(&tip, store->repo, pin->tip) < 0;
+	smsaudit_error_clear();
+	char *s = pin->raw.ptr + pin->body, *end = pin->raw.ptr + pin->raw.size;
+	size_t line = pin->body_line, next = 0;
+	for (; rc == 0 && s < end; line++) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: the last line is cut short", path, line);
+			break;
+		}
+		*nl = '\0';
+		char id[SMSAUDIT_ID_MAX];
+		const char *blob = NULL;
+		if (strncmp(s, "r ", 2) != 0 || !id_and_blob(id, &blob, s + 2)) {
+			rc = error_set(SMSAUDIT_EINVALID, "%s:%zu: not a pin line", path, line);
+			break;
+		}
+		s = nl + 1;
+		smsaudit_record_entry e;
+		size_t at = next < norder && strcmp(record_id_at(st, order[next], &e), id) == 0 ? next
+		          : find_id(st, order, norder, id);
+		/* Only an accepted record counts (of equal ids, any accepted one). */
+		size_t hit = norder;
+		for (size_t k = at; k < norder && strcmp(record_id_at(st, order[k], &e), id) == 0; k++)
+			if (e.valid) {
+				hit = k;
+				break;
+			}
+		if (hit == norder) {
+			rc = add_problem(problems, n, "", id, "accepted by an earlier verify on this machine but no longer in "
+			                 "main's history: the history was rewritten or the record dropped%s", tip_unknown
+			                 ? " (or this clone is behind another clone of the repository verified here: run "
+			                 "smsaudit sync)" : "");
+			continue;
+		}
+		next = hit + 1;
+		char hex[41];
+		smsaudit_state_record_at(&e, st, order[hit]);
+		smsaudit_oid_fmt(hex, &e.blob);
+		if (strcmp(hex, blob) != 0)
+			rc = add_problem(problems, n, "", id, "changed since an earlier verify on this machine accepted it "
+			                 "(object %.12s, now %.12s)", blob, hex);
+	}
+	free(owned);
+	/* In the order of ids, however the pin's lines came. */
+	if (rc == 0 && *n - first > 1)
+		qsort(*problems + first, *n - first, sizeof(**problems), cmp_problem_id);
+	return rc;
+}
+
 int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, size_t *n, smsaudit_store *store,
                        const smsaudit_state *st, const char *expected_anchor, int at_main)
 {
@@ -308,7 +410,7 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 			return rc;
 	}
 	pin_file pin;
-	rc = out->path[0] ? pin_load(&pin, out->path, state_base_commit(st) ? PIN_HEAD : PIN_ALL) : SMSAUDIT_ENOTFOUND;
+	rc = out->path[0] ? pin_load(&pin, out->path, PIN_HEAD) : SMSAUDIT_ENOTFOUND;
 	if (rc == SMSAUDIT_ENOTFOUND) {
 		rc = 0;
 	} else if (rc < 0) {
@@ -316,12 +418,14 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 	} else {
 		out->pinned = 1;
 		memcpy(out->pinned_anchor, pin.anchor, 65);
-		out->pinned_records = state_base_commit(st) ? pin.records : pin.n;
+		size_t lines = 0;
+		for (const char *p = pin.raw.ptr + pin.body; p < pin.raw.ptr + pin.raw.size; p++)
+			lines += *p == '\n';
+		out->pinned_records = state_base_commit(st) ? pin.records : lines;
 		if (strcmp(pin.anchor, out->anchor) != 0)
 			rc = add_problem(problems, n, CA_PATH, "", "the repository's trust anchor is %s, but this machine "
 			                 "pinned %s for it (%s): the history was rebuilt under another anchor", out->anchor,
 			                 pin.anchor, out->path);
-		pin_file now;
 		const smsaudit_oid *base = state_base_commit(st);
 		char base_hex[41] = "";
 		if (base)
@@ -330,26 +434,8 @@ int smsaudit_pin_check(smsaudit_pin_status *out, smsaudit_problem **problems, si
 			/* The state continues the pin's checkpoint; another verify moved it meanwhile. */
 			rc = add_problem(problems, n, "", "", "the pin (%s) changed during this verify; run verify again",
 			                 out->path);
-		} else if (rc == 0 && at_main && !base && (rc = accepted_records(&now, st)) == 0) {
-			/* The pin is of the repository, not of one folder: a second clone
-			 * on this machine that has not synced lacks what the first one
-			 * verified. Its commit is then unknown here, which a rewritten
-			 * server's clone shows too, so the hint stays a hint. */
-			smsaudit_oid tip;
-			int tip_unknown = pin.have_tip && smsaudit_repo_resolve(&tip, store->repo, pin.tip) < 0;
-			smsaudit_error_clear();
-			for (size_t i = 0; rc == 0 && i < pin.n; i++) {
-				pinned_record *hit = now.n ? bsearch(&pin.r[i], now.r, now.n, sizeof(*now.r), cmp_pinned) : NULL;
-				if (!hit)
-					rc = add_problem(problems, n, "", pin.r[i].id, "accepted by an earlier verify on this machine "
-					                 "but no longer in main's history: the history was rewritten or the record "
-					                 "dropped%s", tip_unknown ? " (or this clone is behind another clone of the "
-					                 "repository verified here: run smsaudit sync)" : "");
-				else if (strcmp(hit->blob, pin.r[i].blob) != 0)
-					rc = add_problem(problems, n, "", pin.r[i].id, "changed since an earlier verify on this machine "
-					                 "accepted it (object %.12s, now %.12s)", pin.r[i].blob, hit->blob);
-			}
-			free(now.r);
+		} else if (rc == 0 && at_main && !base) {
+			rc = pinned_still_accepted(&pin, out->path, st, store, problems, n);
 		}
 		/* Since the checkpoint every pinned record is still there: the state
 		 * was judged from it, and nothing added up to it was changed or removed. */

@@ -2077,7 +2077,7 @@ static int history_cache_save(const smsaudit_history *h, const event_list *ev, c
 	if (rc)
 		return rc;
 	cache_writer w = { NULL, NULL, 0 };
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = temp_create(tmp);
 	if (fd < 0 || !(w.f = fdopen(fd, "wb"))) {
 		int e = errno;
 		if (fd >= 0)

@@ -37,6 +37,7 @@ static void problem(smsaudit_state *st, const char *path, const char *id, const 
 		st->aproblems = n;
 	}
 	smsaudit_problem *p = &st->problems[st->nproblems++];
+	memset(p, 0, sizeof(*p)); /* whole: the state index keeps the bytes */
 	snprintf(p->path, sizeof(p->path), "%s", path ? path : "");
 	snprintf(p->id, sizeof(p->id), "%s", id ? id : "");
 	va_list ap;
@@ -176,6 +177,52 @@ int smsaudit_state_has_commit(const smsaudit_state *st, const smsaudit_oid *comm
 	int rc = smsaudit_history_find(&i, st->history, commit) == 0;
 	smsaudit_error_clear();
 	return rc;
+}
+
+typedef struct {
+	const char *id;
+	uint32_t at;
+} id_at;
+
+static int cmp_id_at(const void *a, const void *b)
+{
+	return strcmp(((const id_at *)a)->id, ((const id_at *)b)->id);
+}
+
+int state_records_by_id(const uint32_t **out, size_t *n, uint32_t **owned, const smsaudit_state *st)
+{
+	*owned = NULL;
+	if (st->by_id) {
+		*out = st->by_id;
+		*n = st->nby_id;
+		return 0;
+	}
+	*out = NULL;
+	*n = 0;
+	id_at *v = malloc((st->nrecs ? st->nrecs : 1) * sizeof(*v));
+	uint32_t *pos = malloc((st->nrecs ? st->nrecs : 1) * sizeof(*pos));
+	if (!v || !pos || st->nrecs > UINT32_MAX) {
+		free(v);
+		free(pos);
+		return error_oom();
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < st->nrecs; i++) {
+		smsaudit_record_entry e;
+		smsaudit_state_record_at(&e, st, i);
+		if (e.record) {
+			v[k].id = e.record->id;
+			v[k++].at = (uint32_t)i;
+		}
+	}
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_id_at);
+	for (size_t i = 0; i < k; i++)
+		pos[i] = v[i].at;
+	free(v);
+	*out = *owned = pos;
+	*n = k;
+	return 0;
 }
 
 const smsaudit_record *smsaudit_state_certificate(const smsaudit_state *st)
@@ -1529,6 +1576,7 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 		if (!l->rec || l->rec->type != SMSAUDIT_REC_EVIDENCE)
 			continue;
 		smsaudit_evidence_entry *e = &st->evidence[st->nevidence++];
+		e->changed_by = e->superseded_by = "";
 		e->record = l->rec;
 		e->path = l->path;
 		e->valid = l->valid;
@@ -1595,7 +1643,7 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 			} else {
 				t->status = SMSAUDIT_EV_WITHDRAWN;
 				t->changed_at = l->rec->made_at;
-				snprintf(t->changed_by, sizeof(t->changed_by), "%s", l->rec->id);
+				t->changed_by = l->rec->id;
 			}
 		} else if (l->rec->type == SMSAUDIT_REC_SUPERSEDE) {
 			smsaudit_evidence_entry *o = evidence_by_id(index, st->nevidence, l->rec->supersede.old_id);
@@ -1607,8 +1655,8 @@ static void derive_evidence(smsaudit_state *st, smsaudit_store *store)
 			} else if (o->status == SMSAUDIT_EV_ACTIVE) {
 				o->status = SMSAUDIT_EV_SUPERSEDED;
 				o->changed_at = l->rec->made_at;
-				snprintf(o->changed_by, sizeof(o->changed_by), "%s", l->rec->id);
-				snprintf(o->superseded_by, sizeof(o->superseded_by), "%s", nw->record->id);
+				o->changed_by = l->rec->id;
+				o->superseded_by = nw->record->id;
 			}
 		}
 	}

@@ -97,6 +97,8 @@ struct smsaudit_state {
 	const state_rec *irecs;
 	const smsaudit_oid *commits;
 	size_t ncommits;
+	const uint32_t *by_id;      /* state_records_by_id */
+	size_t nby_id;
 };
 
 

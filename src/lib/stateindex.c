@@ -45,7 +45,7 @@
 #define MAGIC "smsaudit-state\n"
 /* Bump when the layout of the block changes (this file, state_internal.h or
  * the public entries it holds); the build in the key covers the rest. */
-#define FORMAT 1
+#define FORMAT 4
 #define INDEX_DIR "smsaudit-cache"
 
 typedef struct {
@@ -54,11 +54,16 @@ typedef struct {
 	char key[64];               /* index_key of what the state was derived from */
 	int64_t clock_lo, clock_hi; /* the clock readings it holds for */
 	uint64_t block_size, nrelocs;
+	/* The MAC of the header before it: checked before the block's size is
+	 * believed, so that a header made without the secret cannot make a
+	 * reader allocate and read gigabytes. */
+	char header_mac[64];
 } index_header;
 
 /* At the start of the block. */
 typedef struct {
-	uint64_t nrecs, nevidence, npeople, nproblems, ncommits, content_checked, awaiting;
+	uint64_t nrecs, nevidence, npeople, nproblems, ncommits, content_checked, awaiting, nby_id;
+	uint32_t *by_id;             /* state_records_by_id */
 	state_rec *recs;
 	smsaudit_evidence_entry *evidence;
 	smsaudit_person_entry *people;
@@ -370,6 +375,8 @@ static void write_state(writer *w, const smsaudit_state *st)
 		point_record(w, e + offsetof(smsaudit_evidence_entry, record), st->evidence[i].record);
 		point_string(w, e + offsetof(smsaudit_evidence_entry, path), st->evidence[i].path);
 		point_string(w, e + offsetof(smsaudit_evidence_entry, signer_name), st->evidence[i].signer_name);
+		point_string(w, e + offsetof(smsaudit_evidence_entry, changed_by), st->evidence[i].changed_by);
+		point_string(w, e + offsetof(smsaudit_evidence_entry, superseded_by), st->evidence[i].superseded_by);
 	}
 	size_t people = take(w, (st->npeople ? st->npeople : 1) * sizeof(*st->people), _Alignof(smsaudit_person_entry));
 	point(w, root + offsetof(index_root, people), people);
@@ -393,6 +400,21 @@ static void write_state(writer *w, const smsaudit_state *st)
 		((index_root *)(void *)(w->block.ptr + root))->ncommits = ncommits;
 	}
 	point(w, root + offsetof(index_root, commits), commits);
+
+	const uint32_t *order;
+	uint32_t *owned;
+	size_t norder;
+	if (state_records_by_id(&order, &norder, &owned, st) < 0) {
+		w->failed = 1;
+		return;
+	}
+	size_t by_id = take(w, (norder ? norder : 1) * sizeof(uint32_t), _Alignof(uint32_t));
+	if (!w->failed) {
+		memcpy(w->block.ptr + by_id, order, norder * sizeof(uint32_t));
+		((index_root *)(void *)(w->block.ptr + root))->nby_id = norder;
+	}
+	free(owned);
+	point(w, root + offsetof(index_root, by_id), by_id);
 
 	point_record(w, root + offsetof(index_root, sms), st->sms);
 	point_record(w, root + offsetof(index_root, certificate), st->certificate);
@@ -418,7 +440,7 @@ static int write_file(const char *path, const index_header *h, const writer *w, 
 		return error_set(SMSAUDIT_EIO, "%s: %s", dir, strerror(errno));
 	remove_stale_temps(path);
 	temp_path_for(tmp, sizeof(tmp), path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = temp_create(tmp);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
 	if (!f) {
 		int e = errno;
@@ -481,8 +503,11 @@ int state_index_save(const smsaudit_state *st, smsaudit_store *store)
 	} else {
 		h.block_size = w.block.size;
 		h.nrelocs = w.nrelocs;
+		char sum[65];
+		rc = hmac_sha256_hex(sum, secret, &h, offsetof(index_header, header_mac), NULL, 0);
+		memcpy(h.header_mac, sum, 64);
 		index_path(path, sizeof(path), store);
-		rc = write_file(path, &h, &w, secret);
+		rc = rc ? rc : write_file(path, &h, &w, secret);
 	}
 	writer_dispose(&w);
 	return rc;
@@ -521,48 +546,59 @@ static void *read_block(int fd, const char key[65], const unsigned char secret[3
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || read_full(fd, &h, sizeof(h)) < 0)
 		return NULL;
 	time_t now = smsaudit_now();
+	char hsum[65];
+	if (hmac_sha256_hex(hsum, secret, &h, offsetof(index_header, header_mac), NULL, 0) < 0 ||
+	    memcmp(hsum, h.header_mac, 64) != 0)
+		return NULL;
 	if (memcmp(h.magic, MAGIC, sizeof(MAGIC)) != 0 || h.format != FORMAT || h.pointer_size != sizeof(void *) ||
 	    memcmp(h.key, key, 64) != 0 || now < h.clock_lo || now > h.clock_hi || h.block_size < sizeof(index_root) ||
 	    h.block_size > UINT32_MAX || h.nrelocs > h.block_size / sizeof(void *) ||
 	    (uint64_t)sb.st_size != sizeof(h) + h.block_size + h.nrelocs * sizeof(uint32_t) + 64)
 		return NULL;
 	void *block = malloc((size_t)h.block_size);
-	uint32_t *relocs = malloc(h.nrelocs ? (size_t)h.nrelocs * sizeof(uint32_t) : 1);
-	char stored[64], sum[65];
 	hmac_stream *mac = NULL;
-	int ok = block && relocs && read_full(fd, block, (size_t)h.block_size) == 0 &&
-	         read_full(fd, relocs, (size_t)h.nrelocs * sizeof(uint32_t)) == 0 && read_full(fd, stored, 64) == 0 &&
-	         hmac_stream_begin(&mac, secret) == 0;
-	ok = ok && hmac_stream_update(mac, &h, sizeof(h)) == 0 && hmac_stream_update(mac, block, (size_t)h.block_size) == 0 &&
-	     hmac_stream_update(mac, relocs, (size_t)h.nrelocs * sizeof(uint32_t)) == 0;
+	int ok = block && read_full(fd, block, (size_t)h.block_size) == 0 && hmac_stream_begin(&mac, secret) == 0 &&
+	         hmac_stream_update(mac, &h, sizeof(h)) == 0 && hmac_stream_update(mac, block, (size_t)h.block_size) == 0;
+	/* The pointers are made real a chunk of the table at a time, each
+	 * checked to lie in the block: if the MAC then fails, the block is only
+	 * thrown away. */
+	uint32_t relocs[8192];
+	for (uint64_t done = 0; ok && done < h.nrelocs;) {
+		size_t n = h.nrelocs - done < 8192 ? (size_t)(h.nrelocs - done) : 8192;
+		ok = read_full(fd, relocs, n * sizeof(*relocs)) == 0 && hmac_stream_update(mac, relocs, n * sizeof(*relocs)) == 0;
+		for (size_t i = 0; ok && i < n; i++) {
+			uintptr_t v;
+			if (relocs[i] % sizeof(void *) || (uint64_t)relocs[i] + sizeof(void *) > h.block_size) {
+				ok = 0;
+				break;
+			}
+			memcpy(&v, (char *)block + relocs[i], sizeof(v));
+			if (v) {
+				if (v - 1 >= h.block_size) {
+					ok = 0;
+					break;
+				}
+				v = (uintptr_t)block + v - 1;
+				memcpy((char *)block + relocs[i], &v, sizeof(v));
+			}
+		}
+		done += n;
+	}
+	char stored[64], sum[65];
+	ok = ok && read_full(fd, stored, 64) == 0;
 	if (mac) {
 		ok = hmac_stream_end(ok ? sum : NULL, mac) == 0 && ok;
 		ok = ok && memcmp(sum, stored, 64) == 0;
 	}
-	for (uint64_t i = 0; ok && i < h.nrelocs; i++) {
-		uint32_t at = relocs[i];
-		uintptr_t v;
-		if (at % sizeof(void *) || (uint64_t)at + sizeof(void *) > h.block_size) {
-			ok = 0;
-			break;
-		}
-		memcpy(&v, (char *)block + at, sizeof(v));
-		if (v) {
-			if (v - 1 >= h.block_size) {
-				ok = 0;
-				break;
-			}
-			v = (uintptr_t)block + v - 1;
-			memcpy((char *)block + at, &v, sizeof(v));
-		}
-	}
-	free(relocs);
 	const index_root *r = block;
 	ok = ok && inside(block, h.block_size, r->recs, r->nrecs, sizeof(*r->recs)) &&
 	     inside(block, h.block_size, r->evidence, r->nevidence, sizeof(*r->evidence)) &&
 	     inside(block, h.block_size, r->people, r->npeople, sizeof(*r->people)) &&
 	     inside(block, h.block_size, r->problems, r->nproblems, sizeof(*r->problems)) &&
-	     inside(block, h.block_size, r->commits, r->ncommits, sizeof(*r->commits));
+	     inside(block, h.block_size, r->commits, r->ncommits, sizeof(*r->commits)) &&
+	     inside(block, h.block_size, r->by_id, r->nby_id, sizeof(*r->by_id));
+	for (uint64_t i = 0; ok && i < r->nby_id; i++)
+		ok = r->by_id[i] < r->nrecs;
 	if (!ok) {
 		free(block);
 		return NULL;
@@ -588,7 +624,8 @@ int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit
 		return 0;
 	}
 	index_path(path, sizeof(path), store);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never blocks (a FIFO planted there) and never follows a link. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return 0;
 	void *block = read_block(fd, key, secret);
@@ -611,6 +648,8 @@ int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit
 	st->npeople = (size_t)r->npeople;
 	st->problems = r->problems;
 	st->nproblems = st->aproblems = (size_t)r->nproblems;
+	st->by_id = r->by_id;
+	st->nby_id = (size_t)r->nby_id;
 	st->commits = r->commits;
 	st->ncommits = (size_t)r->ncommits;
 	st->content_checked = (size_t)r->content_checked;

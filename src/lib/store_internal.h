@@ -80,6 +80,11 @@ void state_totals(const smsaudit_state *st, size_t *records, size_t *evidence, s
 const smsaudit_history *state_history(const smsaudit_state *st);
 /* The base a state continues (NULL for a state of the whole history). */
 const smsaudit_oid *state_base_commit(const smsaudit_state *st);
+/* The records' positions (smsaudit_state_record_at) in the order of their
+ * ids, records that could not be read left out: *n of them. Kept by a state
+ * read from the state index; made (and then owned by the caller, `*owned`)
+ * for any other. */
+int state_records_by_id(const uint32_t **out, size_t *n, uint32_t **owned, const smsaudit_state *st);
 
 /* A record the rules refuse: a problem, and it counts for nothing. */
 void state_reject(smsaudit_state *st, const smsaudit_record *rec, const char *path, const char *message);

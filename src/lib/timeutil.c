@@ -129,14 +129,42 @@ int smsaudit_period_parse(time_t *from, time_t *to, const char *s)
 	return 0;
 }
 
+/* "YYYY-MM-DD" into out[0..9]; 0 when the year has no four digits (then
+ * the caller prints it as it is). Listings format a few dates a row, and
+ * snprintf was a quarter of listing 100,000 records. */
+static int put_date(char *out, int y, int m, int d)
+{
+	if (y < 0 || y > 9999)
+		return 0;
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	return 1;
+}
+
+static void put_2(char *out, int v)
+{
+	out[0] = (char)('0' + v / 10);
+	out[1] = (char)('0' + v % 10);
+}
+
 void smsaudit_date_format(char out[11], time_t t)
 {
 	long long days = (long long)t / 86400 - ((long long)t % 86400 < 0);
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y % 10000, m, d);
-	memcpy(out, tmp, 10);
+	if (!put_date(out, y, m, d)) {
+		char tmp[64];
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y % 10000, m, d);
+		memcpy(out, tmp, 10);
+	}
 	out[10] = '\0';
 }
 
@@ -146,10 +174,20 @@ void smsaudit_time_format(char out[21], time_t t)
 	long long rem = (long long)t - days * 86400;
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
-	char tmp[96];
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m, d, (int)(rem / 3600),
-	         (int)(rem / 60 % 60), (int)(rem % 60));
-	memcpy(out, tmp, 20);
+	if (put_date(out, y, m, d)) {
+		out[10] = 'T';
+		put_2(out + 11, (int)(rem / 3600));
+		out[13] = ':';
+		put_2(out + 14, (int)(rem / 60 % 60));
+		out[16] = ':';
+		put_2(out + 17, (int)(rem % 60));
+		out[19] = 'Z';
+	} else {
+		char tmp[96];
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m, d, (int)(rem / 3600),
+		         (int)(rem / 60 % 60), (int)(rem % 60));
+		memcpy(out, tmp, 20);
+	}
 	out[20] = '\0';
 }
 

@@ -527,6 +527,119 @@ static void test_caches_and_content_give_the_same_state(void **state)
 	smsaudit_state_free(c);
 }
 
+/* Two states the same through every accessor: records (to their XML),
+ * evidence, people, problems, the SMS description and policy. */
+static void expect_same_state(smsaudit_state *x, smsaudit_state *y)
+{
+	assert_int_equal(smsaudit_state_record_count(x), smsaudit_state_record_count(y));
+	smsaudit_buf bx = SMSAUDIT_BUF_INIT, by = SMSAUDIT_BUF_INIT;
+	for (size_t i = 0; i < smsaudit_state_record_count(x); i++) {
+		smsaudit_record_entry a, b;
+		smsaudit_state_record_at(&a, x, i);
+		smsaudit_state_record_at(&b, y, i);
+		assert_int_equal(smsaudit_record_to_xml(&bx, a.record), 0);
+		assert_int_equal(smsaudit_record_to_xml(&by, b.record), 0);
+		assert_int_equal(bx.size, by.size);
+		assert_memory_equal(bx.ptr, by.ptr, bx.size);
+		assert_string_equal(a.path, b.path);
+		assert_int_equal(a.valid, b.valid);
+		assert_string_equal(a.signer_email, b.signer_email);
+		assert_int_equal(a.signer_roles, b.signer_roles);
+		assert_memory_equal(a.blob.id, b.blob.id, sizeof(a.blob.id));
+		assert_int_equal(a.stamped_at, b.stamped_at);
+	}
+	assert_int_equal(smsaudit_state_evidence_count(x), smsaudit_state_evidence_count(y));
+	for (size_t i = 0; i < smsaudit_state_evidence_count(x); i++) {
+		const smsaudit_evidence_entry *a = smsaudit_state_evidence_at(x, i), *b = smsaudit_state_evidence_at(y, i);
+		assert_string_equal(a->record->id, b->record->id);
+		assert_string_equal(a->record->evidence.title, b->record->evidence.title);
+		assert_string_equal(a->path, b->path);
+		assert_int_equal(a->valid, b->valid);
+		assert_string_equal(a->signer_name, b->signer_name);
+		assert_int_equal(a->status, b->status);
+		assert_string_equal(a->changed_by, b->changed_by);
+		assert_string_equal(a->superseded_by, b->superseded_by);
+		assert_int_equal(a->changed_at, b->changed_at);
+		assert_int_equal(a->stamped_at, b->stamped_at);
+		const smsaudit_evidence_entry *found = NULL;
+		assert_int_equal(smsaudit_state_find_evidence(&found, x, b->record->id), 0);
+		assert_ptr_equal(found, a);
+	}
+	assert_int_equal(smsaudit_state_person_count(x), smsaudit_state_person_count(y));
+	for (size_t i = 0; i < smsaudit_state_person_count(x); i++) {
+		const smsaudit_person_entry *a = smsaudit_state_person_at(x, i), *b = smsaudit_state_person_at(y, i);
+		assert_string_equal(a->record->id, b->record->id);
+		assert_string_equal(a->record->person.certificate, b->record->person.certificate);
+		assert_int_equal(a->valid, b->valid);
+		assert_int_equal(a->revoked_at, b->revoked_at);
+		assert_int_equal(a->current, b->current);
+	}
+	assert_int_equal(smsaudit_state_problem_count(x), smsaudit_state_problem_count(y));
+	for (size_t i = 0; i < smsaudit_state_problem_count(x); i++) {
+		const smsaudit_problem *a = smsaudit_state_problem_at(x, i), *b = smsaudit_state_problem_at(y, i);
+		assert_string_equal(a->path, b->path);
+		assert_string_equal(a->id, b->id);
+		assert_string_equal(a->message, b->message);
+	}
+	assert_memory_equal(smsaudit_state_policy(x), smsaudit_state_policy(y), sizeof(smsaudit_sms_policy));
+	assert_int_equal(smsaudit_state_sms(&bx, store, x), 0);
+	assert_int_equal(smsaudit_state_sms(&by, store, y), 0);
+	assert_int_equal(bx.size, by.size);
+	assert_memory_equal(bx.ptr, by.ptr, bx.size);
+	const char *cx, *cy;
+	assert_int_equal(smsaudit_state_sms_concurrent(x, &cx), smsaudit_state_sms_concurrent(y, &cy));
+	assert_string_equal(cx, cy);
+	assert_int_equal(smsaudit_state_certificate(x) != NULL, smsaudit_state_certificate(y) != NULL);
+	assert_memory_equal(smsaudit_state_commit(x)->id, smsaudit_state_commit(y)->id, sizeof(smsaudit_oid));
+	assert_memory_equal(smsaudit_state_root(x)->id, smsaudit_state_root(y)->id, sizeof(smsaudit_oid));
+	assert_int_equal(smsaudit_state_awaiting_stamp(x), smsaudit_state_awaiting_stamp(y));
+	smsaudit_buf_dispose(&bx);
+	smsaudit_buf_dispose(&by);
+}
+
+static void test_state_index_gives_the_same_state(void **state)
+{
+	(void)state;
+	const unsigned flags = SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX;
+	/* The first load derives the state and writes the index; the second reads
+	 * it (every verdict then comes from earlier checks, the sms records too,
+	 * which the verification cache does not keep). */
+	smsaudit_state *derived = load(NULL, 0);
+	smsaudit_state *first = load(NULL, flags);
+	smsaudit_state *read = load(NULL, flags);
+	assert_int_equal(smsaudit_state_cache_hits(first), 11);
+	assert_int_equal(smsaudit_state_cache_hits(read), smsaudit_state_record_count(read));
+	expect_no_problems(read);
+	expect_same_state(read, derived);
+	assert_true(smsaudit_state_has_commit(read, &c_init));
+	assert_true(smsaudit_state_has_commit(read, &c_rev));
+	smsaudit_oid stranger;
+	memset(&stranger, 0x5a, sizeof(stranger));
+	assert_false(smsaudit_state_has_commit(read, &stranger));
+	/* An older commit is derived, and leaves the tip's index as it was. */
+	smsaudit_state *old = load(&c_rev, flags);
+	smsaudit_state *old_derived = load(&c_rev, 0);
+	expect_same_state(old, old_derived);
+	assert_false(smsaudit_state_has_commit(old, &c_last));
+	smsaudit_state *again = load(NULL, flags);
+	assert_int_equal(smsaudit_state_cache_hits(again), smsaudit_state_record_count(again));
+	/* A clock before the last records were signed: they are in its future,
+	 * which the index's state did not see. It is not used, and the state so
+	 * derived is not kept either. */
+	at("2027-01-12T00:00:00Z");
+	smsaudit_state *early = load(NULL, flags);
+	smsaudit_state *early_derived = load(NULL, 0);
+	assert_true(find_problem(early, "in the future of this verifier's clock") >= 0);
+	expect_same_state(early, early_derived);
+	at("2027-02-01T00:00:00Z");
+	smsaudit_state *later = load(NULL, flags);
+	assert_int_equal(smsaudit_state_cache_hits(later), smsaudit_state_record_count(later));
+	expect_no_problems(later);
+	smsaudit_state *all[] = { derived, first, read, old, old_derived, again, early, early_derived, later };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		smsaudit_state_free(all[i]);
+}
+
 /* ---- flags, on repositories of their own ---- */
 
 /* Sign an assessment by Ada at `signed` and commit it with the commit time `committed`. */
@@ -773,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_sms_description_and_policy),
 		cmocka_unit_test(test_root_commits_and_older_states),
 		cmocka_unit_test(test_caches_and_content_give_the_same_state),
+		cmocka_unit_test(test_state_index_gives_the_same_state),
 		cmocka_unit_test(test_snapshot_flag),
 		cmocka_unit_test(test_ledger_refuses_changes_and_strays),
 		cmocka_unit_test(test_report_damage_flag),
