@@ -19,8 +19,9 @@
 #      test: it rolls the small packs into one, the one-time cost of upgrading
 #      such a repository.
 #   3. LONGLIFE_RUNS runs (default 7) each of `evidence add` (one small file),
-#      `finding raise` and `status`: median, fastest and slowest, in ms. Every
-#      run is a fresh process; the verification caches are warm, as in use.
+#      `finding raise`, `status` and `status` again (nothing changed since the
+#      first: the state index is read): median, fastest and slowest, in ms.
+#      Every run is a fresh process; the verification caches are warm, as in use.
 #   4. LONGLIFE_MORE (default 60) more `evidence add`s: the slowest of them, with
 #      a consolidation among them, and the packs left.
 #   5. `status`, `evidence list`, `finding list`, `gap`, `verify --no-cache` and
@@ -163,7 +164,7 @@ for N in $SCALES; do
 	echo "  first evidence add: $(cat "$work/t") ms; packs $before -> $(npacks "$repo")"
 
 	# 3. latency
-	for what in add status raise; do
+	for what in add status raise again; do
 		: >"$work/t.$what"
 	done
 	i=0
@@ -171,11 +172,13 @@ for N in $SCALES; do
 		timed "$work/t.add" add_one "$bin"
 		timed "$work/t.raise" raise_one "$bin"
 		timed "$work/t.status" "$bin" status
+		timed "$work/t.again" "$bin" status
 		i=$((i + 1))
 	done
 	stats "evidence add" "$work/t.add"
 	stats "finding raise" "$work/t.raise"
-	stats "status" "$work/t.status"
+	stats "status (after the writes)" "$work/t.status"
+	stats "status again (unchanged)" "$work/t.again"
 	if [ -n "$old" ]; then
 		: >"$work/o.add"
 		: >"$work/o.status"

@@ -43,6 +43,15 @@ typedef struct arena_block {
 
 typedef struct node_arena {
 	arena_block *head;
+	/* A text listing shows these fields only (NULL: every field is kept):
+	 * the others are not made at all. */
+	const char *const *keys;
+	size_t nkeys;
+	/* Rows set their fields in the same order: the answer for the n-th
+	 * field is remembered with its key's address. */
+	const char *field_key[32];
+	int field_shown[32];
+	size_t nfield;
 } node_arena;
 
 static void *xcalloc(size_t n, size_t size)
@@ -89,6 +98,7 @@ static void *arena_take(node_arena *a, size_t n)
 /* Empty, keeping one block for the next row. */
 static void arena_reset(node_arena *a)
 {
+	a->nfield = 0;
 	while (a->head && a->head->next) {
 		arena_block *next = a->head->next;
 		free(a->head);
@@ -148,13 +158,37 @@ out_node *out_array(const char *item_name)
 	return n;
 }
 
+/* Whether a field of `obj` is kept: every one, but in a streamed text
+ * listing's row only those of its columns. */
+static int shown(const out_node *obj, const char *key)
+{
+	node_arena *a = obj->arena;
+	if (!a || !a->keys || !key)
+		return 1;
+	size_t n = a->nfield++;
+	if (n < 32 && a->field_key[n] == key)
+		return a->field_shown[n];
+	int yes = 0;
+	for (size_t i = 0; i < a->nkeys && !yes; i++)
+		yes = strcmp(a->keys[i], key) == 0;
+	if (n < 32) {
+		a->field_key[n] = key;
+		a->field_shown[n] = yes;
+	}
+	return yes;
+}
+
 void out_set_str(out_node *obj, const char *key, const char *value)
 {
+	if (!shown(obj, key))
+		return;
 	append(obj, scalar_new(obj, value ? N_STR : N_NULL, key, value), key);
 }
 
 void out_set_int(out_node *obj, const char *key, long long value)
 {
+	if (!shown(obj, key))
+		return;
 	out_node *n = scalar_new(obj, N_INT, key, NULL);
 	n->num = value;
 	append(obj, n, key);
@@ -162,6 +196,8 @@ void out_set_int(out_node *obj, const char *key, long long value)
 
 void out_set_bool(out_node *obj, const char *key, int value)
 {
+	if (!shown(obj, key))
+		return;
 	out_node *n = scalar_new(obj, N_BOOL, key, NULL);
 	n->num = value ? 1 : 0;
 	append(obj, n, key);
@@ -169,6 +205,8 @@ void out_set_bool(out_node *obj, const char *key, int value)
 
 static void set_when(out_node *obj, const char *key, time_t t, int with_time)
 {
+	if (!shown(obj, key))
+		return;
 	if (!t) {
 		out_set_str(obj, key, "");
 		return;
@@ -1067,6 +1105,10 @@ out_node *out_stream_row(out_stream *s)
 		return s->row = out_push_obj(s->arr);
 	s->row = out_push_obj(s->arr);
 	s->row->arena = &s->arena;
+	if (s->fmt == OUT_TEXT) {
+		s->arena.keys = s->keys;
+		s->arena.nkeys = s->ncols;
+	}
 	return s->row;
 }
 
