@@ -48,14 +48,23 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 {
 	/* The index holds whole states, as the reading commands load them. */
 	int use_index = (flags & ~STATE_INDEX_NO_SAVE) == (SMSAUDIT_STATE_USE_INDEX | SMSAUDIT_STATE_USE_CACHE);
+	int extended = 0;
 	if (use_index) {
 		int hit = state_index_load(out, store, commit);
 		if (hit != 0)
 			return hit < 0 ? hit : 0;
+		/* A commit or two after the index's: the ledger judges only them. */
+		if ((extended = state_index_extend(out, store, commit)) < 0)
+			return extended;
 	}
-	int rc = state_load_ledger(out, store, commit, flags & ~(SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE));
+	int rc = extended ? 0 : state_load_ledger(out, store, commit, flags & ~(SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE));
 	if (rc < 0)
 		return rc;
+	if (use_index && state_ledger_done(*out) < 0) {
+		smsaudit_state_free(*out);
+		*out = NULL;
+		return SMSAUDIT_ENOMEM;
+	}
 	if (!(flags & STATE_PEOPLE_ONLY)) {
 		check_audits(*out, store);
 		check_findings(*out, store);

@@ -71,9 +71,17 @@ void smsaudit_state_free(smsaudit_state *st)
 {
 	if (!st)
 		return;
+	if (st->owns_ledger_problems)
+		free(st->ledger_problems);
 	if (st->index_block) {
-		/* Records, entries and strings are all in the block. */
+		/* Records, entries and strings are all in the block, or in the
+		 * state that extends it. */
 		free(st->index_block);
+		for (size_t i = 0; i < st->nowned; i++)
+			free(st->owned[i]);
+		if (st->owns_problems)
+			free(st->problems);
+		smsaudit_state_free(st->added);
 		pthread_mutex_destroy(&st->lock);
 		free(st);
 		return;
@@ -1693,9 +1701,33 @@ static int cmp_problem(const void *a, const void *b)
 void state_reject(smsaudit_state *st, const smsaudit_record *rec, const char *path, const char *message)
 {
 	problem(st, path, rec->id, "%s", message);
-	for (size_t i = 0; i < st->nrecs; i++)
-		if (st->recs[i].rec == rec)
+	for (size_t i = 0; i < st->nrecs; i++) {
+		if (st->irecs && st->irecs[i].rec == rec)
+			st->irecs[i].valid = 0;
+		else if (!st->irecs && st->recs[i].rec == rec)
 			st->recs[i].valid = 0;
+	}
+}
+
+int state_ledger_done(smsaudit_state *st)
+{
+	for (size_t i = 0; i < st->nrecs; i++) {
+		if (st->irecs)
+			st->irecs[i].ledger_valid = st->irecs[i].valid;
+		else
+			st->recs[i].ledger_valid = st->recs[i].valid;
+	}
+	if (st->owns_ledger_problems)
+		free(st->ledger_problems);
+	st->ledger_problems = malloc((st->nproblems ? st->nproblems : 1) * sizeof(*st->problems));
+	st->owns_ledger_problems = st->ledger_problems != NULL;
+	st->nledger_problems = 0;
+	if (!st->ledger_problems)
+		return error_oom();
+	if (st->nproblems)
+		memcpy(st->ledger_problems, st->problems, st->nproblems * sizeof(*st->problems));
+	st->nledger_problems = st->nproblems;
+	return 0;
 }
 
 void state_sort_problems(smsaudit_state *st)
@@ -2180,7 +2212,10 @@ static int since_change(const smsaudit_history *h, size_t i, const char *path, s
 		sc->why = "an unexpected file among the records";
 	else if (snprintf(id, sizeof(id), "%.*s", (int)(bl - 4), bn), smsaudit_record_id_type(&type, id) < 0)
 		sc->why = "a record file not named by a record id";
-	else if (type != SMSAUDIT_REC_EVIDENCE && type != SMSAUDIT_REC_ASSESSMENT)
+	else if (type != SMSAUDIT_REC_EVIDENCE && type != SMSAUDIT_REC_ASSESSMENT &&
+	         !((sc->c->flags & STATE_SINCE_MODEL_RECORDS) &&
+	           (type == SMSAUDIT_REC_FINDING || type == SMSAUDIT_REC_STEP || type == SMSAUDIT_REC_AUDIT ||
+	            type == SMSAUDIT_REC_SEAL)))
 		sc->why = "a record that changes authority, findings, audits or the SMS";
 	else
 		return push_loaded(sc->st, &sc->st->recs, &sc->st->nrecs, &sc->st->arecs, path, blob, i);
@@ -2236,6 +2271,7 @@ int state_load_since(smsaudit_state **out, smsaudit_store *store, const state_ba
 	if (!st)
 		return error_oom();
 	pthread_mutex_init(&st->lock, NULL);
+	st->clock_hi = (time_t)INT64_MAX;
 	st->flags = flags & ~SMSAUDIT_STATE_USE_CACHE;
 	/* A base whose content was checked stays one: the new content is checked
 	 * too, which costs only what the new commits add. */

@@ -21,6 +21,7 @@ typedef struct {
 	unsigned signer_roles;
 	int valid;
 	time_t stamped_at;
+	int ledger_valid;           /* valid as the ledger judged it, before the model's rules */
 } state_rec;
 
 /* A record while a state is derived. */
@@ -33,6 +34,7 @@ typedef struct {
 	uint64_t content_size;
 	int sig_ok;             /* signature verified, made-at matches */
 	int valid;              /* and the signer was allowed */
+	int ledger_valid;       /* `valid` when the ledger was done (state_ledger_done) */
 	char signer_fp[65];
 	const char *signer_email;   /* the granting record's email, once judged */
 	unsigned signer_roles;      /* and the roles it granted */
@@ -94,12 +96,26 @@ struct smsaudit_state {
 	 * its records, entries and strings; `irecs` stands for `recs`, and the
 	 * commits of its history are kept sorted instead of the history. */
 	void *index_block;
-	const state_rec *irecs;
+	state_rec *irecs;
 	const smsaudit_oid *commits;
 	size_t ncommits;
 	const uint32_t *by_id;      /* state_records_by_id */
 	size_t nby_id;
+	int index_hit;              /* read as it is: nothing to write back */
+	/* A state read from the index and extended by the commits since
+	 * (stateindex.c): `added` holds the new records; `owned` what was
+	 * allocated for the state itself. */
+	smsaudit_state *added;
+	void *owned[8];
+	size_t nowned;
+	int owns_problems;          /* `problems` is its own (the model adds to it) */
+	/* What the ledger found before the model's rules (state_ledger_done):
+	 * an extension starts from it. */
+	smsaudit_problem *ledger_problems;
+	size_t nledger_problems;
+	int owns_ledger_problems;
 };
+
 
 
 #endif

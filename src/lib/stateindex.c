@@ -45,13 +45,14 @@
 #define MAGIC "smsaudit-state\n"
 /* Bump when the layout of the block changes (this file, state_internal.h or
  * the public entries it holds); the build in the key covers the rest. */
-#define FORMAT 4
+#define FORMAT 5
 #define INDEX_DIR "smsaudit-cache"
 
 typedef struct {
 	char magic[16];
 	uint32_t format, pointer_size;
 	char key[64];               /* index_key of what the state was derived from */
+	smsaudit_oid commit;        /* the commit it is the state of */
 	int64_t clock_lo, clock_hi; /* the clock readings it holds for */
 	uint64_t block_size, nrelocs;
 	/* The MAC of the header before it: checked before the block's size is
@@ -62,8 +63,9 @@ typedef struct {
 
 /* At the start of the block. */
 typedef struct {
-	uint64_t nrecs, nevidence, npeople, nproblems, ncommits, content_checked, awaiting, nby_id;
+	uint64_t nrecs, nevidence, npeople, nproblems, ncommits, content_checked, awaiting, nby_id, nledger_problems;
 	uint32_t *by_id;             /* state_records_by_id */
+	smsaudit_problem *ledger_problems;  /* before the model's rules: for extending it */
 	state_rec *recs;
 	smsaudit_evidence_entry *evidence;
 	smsaudit_person_entry *people;
@@ -76,20 +78,20 @@ typedef struct {
 	smsaudit_sms_policy policy;
 } index_root;
 
-/* What the state was derived from, as a SHA-256 (hex). */
-static int index_key(char out[65], smsaudit_store *store, const smsaudit_oid *commit)
+/* What decides a state besides its commit, as a SHA-256 (hex): the commit is
+ * in the header, so that a later command can extend the state it holds. */
+static int index_key(char out[65], smsaudit_store *store)
 {
 	struct stat exe;
-	char trust[65], ca[65], hex[41];
+	char trust[65], ca[65];
 	if (stat("/proc/self/exe", &exe) < 0 || smsaudit_cert_fingerprint(ca, store->ca) < 0)
 		return -1; /* no build to name: no index */
 	store_trust_digest(store, trust);
-	smsaudit_oid_fmt(hex, commit);
 	const smsaudit_catalogue_info *cat = smsaudit_catalogue_info_get(store->catalogue);
 	smsaudit_buf b = SMSAUDIT_BUF_INIT;
-	int rc = buf_printf(&b, "format %d\nbuild %ju %ju %jd %jd.%09ld\ncommit %s\ntrust %s\nca %s\ncatalogue %s %s\n"
+	int rc = buf_printf(&b, "format %d\nbuild %ju %ju %jd %jd.%09ld\ntrust %s\nca %s\ncatalogue %s %s\n"
 	                    "created-by %s\n", FORMAT, (uintmax_t)exe.st_dev, (uintmax_t)exe.st_ino,
-	                    (intmax_t)exe.st_size, (intmax_t)exe.st_mtim.tv_sec, (long)exe.st_mtim.tv_nsec, hex, trust, ca,
+	                    (intmax_t)exe.st_size, (intmax_t)exe.st_mtim.tv_sec, (long)exe.st_mtim.tv_nsec, trust, ca,
 	                    cat ? cat->sha256 : "", store->catalogue_path ? store->catalogue_path : "",
 	                    store->created_by ? store->created_by : "");
 	rc = rc ? rc : sha256_hex(out, b.ptr, b.size);
@@ -355,14 +357,24 @@ static void write_state(writer *w, const smsaudit_state *st)
 	size_t recs = take(w, (st->nrecs ? st->nrecs : 1) * sizeof(state_rec), _Alignof(state_rec));
 	point(w, root + offsetof(index_root, recs), recs);
 	for (size_t i = 0; i < st->nrecs && !w->failed; i++) {
-		const loaded *l = &st->recs[i];
+		state_rec v;
+		if (st->irecs) {
+			v = st->irecs[i];
+		} else {
+			const loaded *l = &st->recs[i];
+			state_rec d = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at,
+			                l->ledger_valid };
+			v = d;
+		}
 		size_t e = recs + i * sizeof(state_rec);
-		state_rec v = { NULL, NULL, NULL, l->blob, l->signer_roles, l->valid, l->stamped_at };
-		memcpy(w->block.ptr + e, &v, sizeof(v));
-		if (l->rec)
-			point(w, e + offsetof(state_rec, rec), put_record(w, l->rec));
-		point_string(w, e + offsetof(state_rec, path), l->path);
-		point_string(w, e + offsetof(state_rec, signer_email), l->signer_email);
+		state_rec plain = v;
+		plain.rec = NULL;
+		plain.path = plain.signer_email = NULL;
+		memcpy(w->block.ptr + e, &plain, sizeof(plain));
+		if (v.rec)
+			point(w, e + offsetof(state_rec, rec), put_record(w, v.rec));
+		point_string(w, e + offsetof(state_rec, path), v.path);
+		point_string(w, e + offsetof(state_rec, signer_email), v.signer_email);
 	}
 	if (w->nplaced > 1 && !w->failed)
 		qsort(w->placed, w->nplaced, sizeof(*w->placed), cmp_placed);
@@ -389,13 +401,20 @@ static void write_state(writer *w, const smsaudit_state *st)
 	if (!w->failed && st->nproblems)
 		memcpy(w->block.ptr + problems, st->problems, st->nproblems * sizeof(*st->problems));
 	point(w, root + offsetof(index_root, problems), problems);
+	size_t lp = take(w, (st->nledger_problems ? st->nledger_problems : 1) * sizeof(*st->problems),
+	                 _Alignof(smsaudit_problem));
+	if (!w->failed && st->nledger_problems)
+		memcpy(w->block.ptr + lp, st->ledger_problems, st->nledger_problems * sizeof(*st->problems));
+	if (!w->failed)
+		((index_root *)(void *)(w->block.ptr + root))->nledger_problems = st->nledger_problems;
+	point(w, root + offsetof(index_root, ledger_problems), lp);
 
-	size_t ncommits = smsaudit_history_count(st->history);
+	size_t ncommits = st->history ? smsaudit_history_count(st->history) : st->ncommits;
 	size_t commits = take(w, (ncommits ? ncommits : 1) * sizeof(smsaudit_oid), _Alignof(smsaudit_oid));
 	if (!w->failed) {
 		smsaudit_oid *c = (smsaudit_oid *)(void *)(w->block.ptr + commits);
 		for (size_t i = 0; i < ncommits; i++)
-			c[i] = *smsaudit_history_commit(st->history, i);
+			c[i] = st->history ? *smsaudit_history_commit(st->history, i) : st->commits[i];
 		qsort(c, ncommits, sizeof(*c), cmp_oid);
 		((index_root *)(void *)(w->block.ptr + root))->ncommits = ncommits;
 	}
@@ -475,8 +494,9 @@ static int write_file(const char *path, const index_header *h, const writer *w, 
 int state_index_save(const smsaudit_state *st, smsaudit_store *store)
 {
 	smsaudit_oid head;
-	if (st->index_block || st->since || !st->recs || st->damaged || st->clock_unsure || !st->history ||
-	    smsaudit_repo_head(&head, store->repo) < 0 || memcmp(head.id, st->at.id, sizeof(head.id)) != 0) {
+	if (st->index_hit || st->since || (!st->recs && !st->irecs) || st->damaged || st->clock_unsure ||
+	    (!st->history && !st->commits) || !st->ledger_problems || smsaudit_repo_head(&head, store->repo) < 0 ||
+	    memcmp(head.id, st->at.id, sizeof(head.id)) != 0) {
 		smsaudit_error_clear();
 		return 0;
 	}
@@ -487,11 +507,12 @@ int state_index_save(const smsaudit_state *st, smsaudit_store *store)
 	h.pointer_size = sizeof(void *);
 	char key[65], path[1200];
 	unsigned char secret[32];
-	if (index_key(key, store, &st->at) < 0 || smsaudit_config_secret(secret, "cache.key") < 0) {
+	if (index_key(key, store) < 0 || smsaudit_config_secret(secret, "cache.key") < 0) {
 		smsaudit_error_clear();
 		return 0; /* no build or no secret: no index, as with the verification cache */
 	}
 	memcpy(h.key, key, 64);
+	h.commit = st->at;
 	h.clock_lo = st->clock_lo;
 	h.clock_hi = st->clock_hi;
 	writer w;
@@ -537,9 +558,10 @@ static int inside(const void *block, uint64_t size, const void *p, uint64_t n, s
 	return q >= b && (item == 0 || n <= (size - (q - b)) / item) && q - b <= size;
 }
 
-/* The block of the file at `fd` in memory with its pointers made real; NULL
- * for anything but a whole file with this key and a clock inside its window. */
-static void *read_block(int fd, const char key[65], const unsigned char secret[32])
+/* The block of the file at `fd` in memory with its pointers made real, and
+ * its header; NULL for anything but a whole file with this key and a clock
+ * inside its window. */
+static void *read_block(index_header *hp, int fd, const char key[65], const unsigned char secret[32])
 {
 	struct stat sb;
 	index_header h;
@@ -595,6 +617,7 @@ static void *read_block(int fd, const char key[65], const unsigned char secret[3
 	     inside(block, h.block_size, r->evidence, r->nevidence, sizeof(*r->evidence)) &&
 	     inside(block, h.block_size, r->people, r->npeople, sizeof(*r->people)) &&
 	     inside(block, h.block_size, r->problems, r->nproblems, sizeof(*r->problems)) &&
+	     inside(block, h.block_size, r->ledger_problems, r->nledger_problems, sizeof(*r->ledger_problems)) &&
 	     inside(block, h.block_size, r->commits, r->ncommits, sizeof(*r->commits)) &&
 	     inside(block, h.block_size, r->by_id, r->nby_id, sizeof(*r->by_id));
 	for (uint64_t i = 0; ok && i < r->nby_id; i++)
@@ -603,39 +626,35 @@ static void *read_block(int fd, const char key[65], const unsigned char secret[3
 		free(block);
 		return NULL;
 	}
+	*hp = h;
 	return block;
 }
 
-int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit)
+/* The index's block and header, when it is one for this key; NULL otherwise. */
+static void *read_index(index_header *h, smsaudit_store *store, unsigned char secret[32])
 {
-	*out = NULL;
-	smsaudit_oid head;
-	if (!commit) {
-		if (smsaudit_repo_head(&head, store->repo) < 0) {
-			smsaudit_error_clear();
-			return 0;
-		}
-		commit = &head;
-	}
 	char key[65], path[1200];
-	unsigned char secret[32];
-	if (index_key(key, store, commit) < 0 || smsaudit_config_secret(secret, "cache.key") < 0) {
+	if (index_key(key, store) < 0 || smsaudit_config_secret(secret, "cache.key") < 0) {
 		smsaudit_error_clear();
-		return 0;
+		return NULL;
 	}
 	index_path(path, sizeof(path), store);
 	/* Never blocks (a FIFO planted there) and never follows a link. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
-		return 0;
-	void *block = read_block(fd, key, secret);
+		return NULL;
+	void *block = read_block(h, fd, key, secret);
 	close(fd);
-	if (!block)
-		return 0;
+	return block;
+}
+
+/* The state a block holds (which it then owns). */
+static smsaudit_state *state_of_block(void *block, const index_header *h)
+{
 	smsaudit_state *st = calloc(1, sizeof(*st));
 	if (!st) {
 		free(block);
-		return error_oom();
+		return NULL;
 	}
 	const index_root *r = block;
 	pthread_mutex_init(&st->lock, NULL);
@@ -648,6 +667,8 @@ int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit
 	st->npeople = (size_t)r->npeople;
 	st->problems = r->problems;
 	st->nproblems = st->aproblems = (size_t)r->nproblems;
+	st->ledger_problems = r->ledger_problems;
+	st->nledger_problems = (size_t)r->nledger_problems;
 	st->by_id = r->by_id;
 	st->nby_id = (size_t)r->nby_id;
 	st->commits = r->commits;
@@ -663,6 +684,281 @@ int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit
 	st->certificate = r->certificate;
 	st->sms_merged = r->sms_merged;
 	memcpy(st->sms_conflicts, r->sms_conflicts, sizeof(st->sms_conflicts));
-	*out = st;
+	st->clock_lo = (time_t)h->clock_lo;
+	st->clock_hi = (time_t)h->clock_hi;
+	st->index_hit = 1;
+	return st;
+}
+
+static int resolve_commit(smsaudit_oid *out, smsaudit_store *store, const smsaudit_oid *commit)
+{
+	if (commit) {
+		*out = *commit;
+		return 0;
+	}
+	if (smsaudit_repo_head(out, store->repo) < 0) {
+		smsaudit_error_clear();
+		return -1;
+	}
+	return 0;
+}
+
+int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit)
+{
+	*out = NULL;
+	smsaudit_oid at;
+	unsigned char secret[32];
+	index_header h;
+	if (resolve_commit(&at, store, commit) < 0)
+		return 0;
+	void *block = read_index(&h, store, secret);
+	if (!block)
+		return 0;
+	if (memcmp(h.commit.id, at.id, sizeof(at.id)) != 0) {
+		free(block);
+		return 0;
+	}
+	return (*out = state_of_block(block, &h)) ? 1 : error_oom();
+}
+
+/* ---- extending: the index's state and the commits since ---- */
+
+/* Records in the ledger's time order (cmp_loaded in state.c): signing time,
+ * grants first within a second, then ids. */
+static int time_order(const smsaudit_record *a, const smsaudit_record *b)
+{
+	if (a->made_at != b->made_at)
+		return a->made_at < b->made_at ? -1 : 1;
+	int ga = a->type == SMSAUDIT_REC_PERSON, gb = b->type == SMSAUDIT_REC_PERSON;
+	if (ga != gb)
+		return gb - ga;
+	return strcmp(a->id, b->id);
+}
+
+/* A state of the index whose block went to another: only the struct. */
+static void shell_free(smsaudit_state *st)
+{
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+static int keep_owned(smsaudit_state *st, void *p)
+{
+	if (!p || st->nowned == sizeof(st->owned) / sizeof(st->owned[0])) {
+		free(p);
+		return -1;
+	}
+	st->owned[st->nowned++] = p;
+	return 0;
+}
+
+/* The base a state_load_since continues: the index's state with its
+ * authority (grants in the order they were applied, then revocations), as a
+ * verify's checkpoint names it. */
+static int base_of(state_base *b, char (**ids)[SMSAUDIT_ID_MAX], smsaudit_oid **blobs, const smsaudit_state *s)
+{
+	memset(b, 0, sizeof(*b));
+	size_t n = 0;
+	*ids = calloc(s->nrecs ? s->nrecs : 1, sizeof(**ids));
+	*blobs = calloc(s->nrecs ? s->nrecs : 1, sizeof(**blobs));
+	if (!*ids || !*blobs)
+		return -1;
+	for (size_t k = 0; k < s->npeople; k++)
+		for (size_t i = 0; i < s->nrecs; i++)
+			if (s->irecs[i].rec == s->people[k].record) {
+				snprintf((*ids)[n], SMSAUDIT_ID_MAX, "%s", s->irecs[i].rec->id);
+				(*blobs)[n++] = s->irecs[i].blob;
+			}
+	for (size_t i = 0; i < s->nrecs; i++)
+		if (s->irecs[i].rec && s->irecs[i].ledger_valid && s->irecs[i].rec->type == SMSAUDIT_REC_REVOCATION) {
+			snprintf((*ids)[n], SMSAUDIT_ID_MAX, "%s", s->irecs[i].rec->id);
+			(*blobs)[n++] = s->irecs[i].blob;
+		}
+	b->root = s->root;
+	b->commit = s->at;
+	b->records = s->nrecs;
+	b->evidence = s->nevidence;
+	b->content_checked = s->content_checked;
+	b->awaiting = s->awaiting;
+	b->authority_ids = (const char (*)[SMSAUDIT_ID_MAX])*ids;
+	b->authority_blobs = *blobs;
+	b->nauthority = n;
+	return 0;
+}
+
+static const char *record_id_of(const smsaudit_state *st, uint32_t i)
+{
+	return st->irecs[i].rec ? st->irecs[i].rec->id : "";
+}
+
+/* The old records' id order with the new ones (positions from `first` on)
+ * put in their places. */
+static uint32_t *merged_by_id(const smsaudit_state *m, const uint32_t *old, size_t nold, size_t first, size_t *n)
+{
+	size_t nnew = m->nrecs - first;
+	uint32_t *add = malloc((nnew ? nnew : 1) * sizeof(*add));
+	uint32_t *out = malloc((nold + nnew ? nold + nnew : 1) * sizeof(*out));
+	if (!add || !out) {
+		free(add);
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < nnew; i++)
+		add[i] = (uint32_t)(first + i);
+	/* A few: an insertion sort. */
+	for (size_t i = 1; i < nnew; i++)
+		for (size_t j = i; j > 0 && strcmp(record_id_of(m, add[j - 1]), record_id_of(m, add[j])) > 0; j--) {
+			uint32_t t = add[j];
+			add[j] = add[j - 1];
+			add[j - 1] = t;
+		}
+	size_t k = 0, from = 0;
+	for (size_t i = 0; i < nnew; i++) {
+		/* Where add[i] goes among the old ones (after equal ids). */
+		size_t lo = from, hi = nold;
+		const char *id = record_id_of(m, add[i]);
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(record_id_of(m, old[mid]), id) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > from)
+			memcpy(out + k, old + from, (lo - from) * sizeof(*out));
+		k += lo - from;
+		from = lo;
+		out[k++] = add[i];
+	}
+	if (nold > from)
+		memcpy(out + k, old + from, (nold - from) * sizeof(*out));
+	k += nold - from;
+	free(add);
+	*n = k;
+	return out;
+}
+
+int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit)
+{
+	*out = NULL;
+	smsaudit_oid at;
+	unsigned char secret[32];
+	index_header h;
+	if (resolve_commit(&at, store, commit) < 0)
+		return 0;
+	void *block = read_index(&h, store, secret);
+	if (!block)
+		return 0;
+	smsaudit_state *s = state_of_block(block, &h);
+	if (!s)
+		return error_oom();
+	/* What the commits since did, judged as verify judges what follows its
+	 * checkpoint: only added records, each against the authority in effect. */
+	state_base base;
+	char (*ids)[SMSAUDIT_ID_MAX] = NULL;
+	smsaudit_oid *blobs = NULL;
+	smsaudit_state *ns = NULL;
+	int rc = base_of(&base, &ids, &blobs, s) < 0 ? error_oom()
+	       : state_load_since(&ns, store, &base, &at, SMSAUDIT_STATE_USE_CACHE | STATE_SINCE_MODEL_RECORDS);
+	free(ids);
+	free(blobs);
+	if (rc < 0) {
+		smsaudit_state_free(s);
+		if (rc == SMSAUDIT_ENOMEM)
+			return rc;
+		smsaudit_error_clear();
+		return 0; /* anything else: the whole history judges it */
+	}
+	/* New records follow every old one in time (offline work merged in
+	 * would not), and nothing waits for a time-stamp. */
+	size_t nnew = 0;
+	const smsaudit_record *last = s->nrecs ? s->irecs[s->nrecs - 1].rec : NULL;
+	int fits = !ns->awaiting && !ns->clock_unsure && !ns->nproblems && !s->awaiting;
+	for (size_t i = 0; fits && i < ns->nrecs; i++) {
+		const loaded *l = &ns->recs[i];
+		if (l->prejudged)
+			continue;
+		fits = l->rec && (!last || time_order(last, l->rec) < 0);
+		nnew++;
+	}
+	smsaudit_state *m = fits ? calloc(1, sizeof(*m)) : NULL;
+	if (!m) {
+		smsaudit_state_free(ns);
+		smsaudit_state_free(s);
+		return fits ? error_oom() : 0;
+	}
+	/* The extended state owns the block and the new records; its arrays are
+	 * the old ones with the new appended, its verdicts the ledger's. */
+	pthread_mutex_init(&m->lock, NULL);
+	m->index_block = s->index_block;
+	s->index_block = NULL;
+	m->added = ns;
+	m->nrecs = s->nrecs + nnew;
+	m->irecs = malloc(m->nrecs * sizeof(*m->irecs) + 1);
+	m->nevidence = s->nevidence + ns->nevidence;
+	m->evidence = malloc(m->nevidence * sizeof(*m->evidence) + 1);
+	m->problems = malloc((s->nledger_problems ? s->nledger_problems : 1) * sizeof(*m->problems));
+	size_t nc = smsaudit_history_count(ns->history);
+	m->ncommits = s->ncommits + (nc ? nc - 1 : 0);
+	smsaudit_oid *commits = malloc(m->ncommits * sizeof(*commits) + 1);
+	int ok = keep_owned(m, m->irecs) == 0 && keep_owned(m, m->evidence) == 0 && keep_owned(m, commits) == 0;
+	m->owns_problems = 1;
+	if (!ok || !m->problems) {
+		smsaudit_state_free(m);
+		shell_free(s);
+		return error_oom();
+	}
+	if (s->nrecs)
+		memcpy(m->irecs, s->irecs, s->nrecs * sizeof(*m->irecs));
+	for (size_t i = 0; i < s->nrecs; i++)
+		m->irecs[i].valid = m->irecs[i].ledger_valid;
+	size_t k = s->nrecs;
+	for (size_t i = 0; i < ns->nrecs; i++) {
+		const loaded *l = &ns->recs[i];
+		if (l->prejudged)
+			continue;
+		state_rec v = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at, l->valid };
+		m->irecs[k++] = v;
+	}
+	if (s->nevidence)
+		memcpy(m->evidence, s->evidence, s->nevidence * sizeof(*m->evidence));
+	if (ns->nevidence)
+		memcpy(m->evidence + s->nevidence, ns->evidence, ns->nevidence * sizeof(*m->evidence));
+	m->people = s->people;
+	m->npeople = s->npeople;
+	if (s->nledger_problems)
+		memcpy(m->problems, s->ledger_problems, s->nledger_problems * sizeof(*m->problems));
+	m->nproblems = m->aproblems = s->nledger_problems;
+	if (!m->aproblems)
+		m->aproblems = 1;
+	if (s->ncommits)
+		memcpy(commits, s->commits, s->ncommits * sizeof(*commits));
+	for (size_t i = 1; i < nc; i++)
+		commits[s->ncommits + i - 1] = *smsaudit_history_commit(ns->history, i);
+	qsort(commits, m->ncommits, sizeof(*commits), cmp_oid);
+	m->commits = commits;
+	size_t nby = 0;
+	uint32_t *by = merged_by_id(m, s->by_id, s->nby_id, s->nrecs, &nby);
+	if (keep_owned(m, by) < 0) {
+		smsaudit_state_free(m);
+		shell_free(s);
+		return error_oom();
+	}
+	m->by_id = by;
+	m->nby_id = nby;
+	m->content_checked = s->content_checked + ns->content_checked;
+	m->cache_hits = s->nrecs; /* the old verdicts came from the index */
+	m->policy = s->policy;
+	m->flags = SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX;
+	m->at = at;
+	m->root = s->root;
+	m->sms = s->sms;
+	m->certificate = s->certificate;
+	m->sms_merged = s->sms_merged;
+	memcpy(m->sms_conflicts, s->sms_conflicts, sizeof(m->sms_conflicts));
+	m->clock_lo = s->clock_lo > ns->clock_lo ? s->clock_lo : ns->clock_lo;
+	m->clock_hi = s->clock_hi < ns->clock_hi ? s->clock_hi : ns->clock_hi;
+	shell_free(s);
+	*out = m;
 	return 1;
 }

@@ -40,6 +40,10 @@ struct smsaudit_identity {
  * command about to commit loads the tip it builds on; an index of that tip
  * would be out of date as soon as it commits, so writing it is wasted time. */
 #define STATE_INDEX_NO_SAVE 0x200u
+/* state_load_since may take findings, their steps, audits and seals too:
+ * for a caller that applies the model's rules over the whole state after it
+ * (extending the state index), not for verify's checkpoint, which does not. */
+#define STATE_SINCE_MODEL_RECORDS 0x400u
 /* The flags of the state a command that writes builds on. */
 #define STATE_FOR_WRITE (SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE)
 
@@ -47,6 +51,9 @@ struct smsaudit_identity {
  * authority, evidence, the SMS description), without the finding and audit
  * rules that model.c applies on top, and with problems unsorted. */
 int state_load_ledger(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags);
+/* Note the ledger's verdicts as they stand, before the model's rules reject
+ * anything: what the state index keeps, to extend the state later. */
+int state_ledger_done(smsaudit_state *st);
 /*
  * What a clean verify of main accepted up to one commit (the pin's
  * checkpoint): enough to judge only what later commits add.

@@ -393,13 +393,26 @@ test_forged_with_the_key() {
 	expect_out '"Incidents"'
 	expect_no_out "Forgeries"
 	expect_kept "--no-cache does not write"
-	# Any change to the repository ends it: the next commit is a miss.
+	# A commit that only adds a record extends the index's state (its old
+	# records are taken as the index holds them, as the verification cache's
+	# are), so the sealed edit lives on in what this user's reads show;
+	# verify and --no-cache still judge the repository.
 	add_ev three "" ben@example.org "Third" || return
+	run evidence list
+	expect_out "Third"
+	expect_out "Forgeries"
+	expect_rewritten "main moved on"
+	run gap --explain 8.6.1 --no-cache
+	expect_out '"Incidents"'
+	expect_no_out "Forgeries"
+	run verify
+	expect_rc 0
+	# Without the index everything is judged again, and the edit is gone.
+	rm -f "$IDX"
 	run evidence list
 	expect_out "Incidents"
 	expect_out "Third"
 	expect_no_out "Forgeries"
-	expect_rewritten "main moved on"
 }
 
 # ---- never stale ----

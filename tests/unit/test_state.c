@@ -640,6 +640,61 @@ static void test_state_index_gives_the_same_state(void **state)
 		smsaudit_state_free(all[i]);
 }
 
+/* A commit that only adds records is judged on top of the index's state;
+ * anything else (here a supersession, which changes an old record's status)
+ * makes the whole history judge it. Either way the state is the one derived
+ * from scratch. Last: it adds to the repository the other tests read. */
+static void test_state_index_extended_by_new_commits(void **state)
+{
+	(void)state;
+	const unsigned flags = SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX;
+	smsaudit_state *tip = load(NULL, flags);
+	size_t before = smsaudit_state_record_count(tip);
+	smsaudit_state_free(tip);
+	char ids[4][SMSAUDIT_ID_MAX], e6[SMSAUDIT_ID_MAX], sup2[SMSAUDIT_ID_MAX];
+	at("2027-01-19T09:00:00Z");
+	add_evidence(store, ada, dir, ids, 2);
+	memcpy(e6, ids[0], SMSAUDIT_ID_MAX);
+	at("2027-01-19T10:00:00Z");
+	add_evidence(store, ada, dir, ids, 1);
+	at("2027-02-01T00:00:00Z");
+	smsaudit_state *ext = load(NULL, flags);
+	smsaudit_state *derived = load(NULL, 0);
+	/* The old verdicts came from the index, the three new ones were judged. */
+	assert_int_equal(smsaudit_state_cache_hits(ext), before);
+	assert_int_equal(smsaudit_state_record_count(ext), before + 3);
+	expect_no_problems(ext);
+	expect_same_state(ext, derived);
+	smsaudit_oid now;
+	head(&now, store);
+	assert_true(smsaudit_state_has_commit(ext, &now));
+	assert_true(smsaudit_state_has_commit(ext, &c_last));
+	const smsaudit_evidence_entry *e = NULL;
+	assert_int_equal(smsaudit_state_find_evidence(&e, ext, e6), 0);
+	assert_string_equal(e->record->id, e6);
+	/* Written back: the next load reads it as it is. */
+	smsaudit_state *read = load(NULL, flags);
+	assert_int_equal(smsaudit_state_cache_hits(read), before + 3);
+	expect_same_state(read, derived);
+	smsaudit_state_free(ext);
+	smsaudit_state_free(derived);
+	smsaudit_state_free(read);
+
+	at("2027-01-20T09:00:00Z");
+	assert_int_equal(smsaudit_store_supersede(sup2, store, ada, e2, e6, "Newer"), 0);
+	at("2027-02-01T00:00:00Z");
+	smsaudit_state *whole = load(NULL, flags);
+	derived = load(NULL, 0);
+	/* Derived again (an extension would count every record but the new one
+	 * as coming from the index). */
+	assert_int_not_equal(smsaudit_state_cache_hits(whole), smsaudit_state_record_count(whole) - 1);
+	expect_same_state(whole, derived);
+	assert_int_equal(smsaudit_state_find_evidence(&e, whole, e2), 0);
+	assert_int_equal(e->status, SMSAUDIT_EV_SUPERSEDED);
+	smsaudit_state_free(whole);
+	smsaudit_state_free(derived);
+}
+
 /* ---- flags, on repositories of their own ---- */
 
 /* Sign an assessment by Ada at `signed` and commit it with the commit time `committed`. */
@@ -890,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_flag),
 		cmocka_unit_test(test_ledger_refuses_changes_and_strays),
 		cmocka_unit_test(test_report_damage_flag),
+		cmocka_unit_test(test_state_index_extended_by_new_commits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
