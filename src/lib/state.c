@@ -2198,6 +2198,11 @@ static int since_change(const smsaudit_history *h, size_t i, const char *path, s
 		sc->why = "a change the whole history must judge";
 	else if (strncmp(path, "content/", 8) == 0)
 		return content_cb(path, blob, sc->c);
+	else if (strncmp(path, SMSAUDIT_STAMPS_DIR "/", sizeof(SMSAUDIT_STAMPS_DIR)) == 0 &&
+	         (sc->c->flags & STATE_SINCE_MODEL_RECORDS))
+		/* A token may vouch for records from before the base, whose times
+		 * only the whole state holds. */
+		sc->why = "a time-stamp for the whole history to place";
 	else if (strncmp(path, SMSAUDIT_STAMPS_DIR "/", sizeof(SMSAUDIT_STAMPS_DIR)) == 0 && ends_with(path, ".xml.tsr") &&
 	         strlen(path) < sizeof(sc->tsrs->path))
 		return push_signed_file(&sc->tsrs, &sc->ntsrs, &sc->atsrs, path, blob);

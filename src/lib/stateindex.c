@@ -852,6 +852,13 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 	smsaudit_state *s = state_of_block(block, &h);
 	if (!s)
 		return error_oom();
+	/* Only a clean state is continued: a problem of an old record (its
+	 * content missing, say) may be mended by what follows, which only the
+	 * whole history sees. */
+	if (s->nledger_problems) {
+		smsaudit_state_free(s);
+		return 0;
+	}
 	/* What the commits since did, judged as verify judges what follows its
 	 * checkpoint: only added records, each against the authority in effect. */
 	state_base base;
