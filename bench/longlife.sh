@@ -150,7 +150,7 @@ for N in $SCALES; do
 		"$old" verify >/dev/null 2>&1 || true # warm caches and pin, as in use
 	fi
 	# LONGLIFE_KEEP=DIR keeps a copy of the last fixture, for profiling by hand
-	[ -z "${LONGLIFE_KEEP:-}" ] || { rm -rf "$LONGLIFE_KEEP" && cp -r "$work/s" "$LONGLIFE_KEEP"; }
+	[ -z "${LONGLIFE_KEEP:-}" ] || { rm -rf "$LONGLIFE_KEEP" && cp -r "$work/s" "$LONGLIFE_KEEP" && cp -r "$work/keys" "$LONGLIFE_KEEP/keys"; }
 	"$bin" verify >"$work/verify.out" 2>&1 || { echo "the fixture fails verify:" >&2; tail -3 "$work/verify.out" >&2; exit 1; }
 	echo "  verify (cold, $(npacks "$repo") packs): ok"
 

@@ -791,49 +791,41 @@ static const char *record_id_of(const smsaudit_state *st, uint32_t i)
 	return st->irecs[i].rec ? st->irecs[i].rec->id : "";
 }
 
-/* The old records' id order with the new ones (positions from `first` on)
- * put in their places. */
-static uint32_t *merged_by_id(const smsaudit_state *m, const uint32_t *old, size_t nold, size_t first, size_t *n)
+/* The records' id order of the extended state `m`: the old order with each
+ * old position moved to where it went (`moved`), and the new records (at
+ * positions `added`, `nadd` of them) put in their places. */
+static uint32_t *merged_by_id(const smsaudit_state *m, const uint32_t *old, size_t nold, const uint32_t *moved,
+                              uint32_t *add, size_t nadd, size_t *n)
 {
-	size_t nnew = m->nrecs - first;
-	uint32_t *add = malloc((nnew ? nnew : 1) * sizeof(*add));
-	uint32_t *out = malloc((nold + nnew ? nold + nnew : 1) * sizeof(*out));
-	if (!add || !out) {
-		free(add);
-		free(out);
+	uint32_t *out = malloc((nold + nadd ? nold + nadd : 1) * sizeof(*out));
+	if (!out)
 		return NULL;
-	}
-	for (size_t i = 0; i < nnew; i++)
-		add[i] = (uint32_t)(first + i);
 	/* A few: an insertion sort. */
-	for (size_t i = 1; i < nnew; i++)
+	for (size_t i = 1; i < nadd; i++)
 		for (size_t j = i; j > 0 && strcmp(record_id_of(m, add[j - 1]), record_id_of(m, add[j])) > 0; j--) {
 			uint32_t t = add[j];
 			add[j] = add[j - 1];
 			add[j - 1] = t;
 		}
 	size_t k = 0, from = 0;
-	for (size_t i = 0; i < nnew; i++) {
+	for (size_t i = 0; i <= nadd; i++) {
 		/* Where add[i] goes among the old ones (after equal ids). */
 		size_t lo = from, hi = nold;
-		const char *id = record_id_of(m, add[i]);
-		while (lo < hi) {
+		const char *id = i < nadd ? record_id_of(m, add[i]) : NULL;
+		while (id && lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
-			if (strcmp(record_id_of(m, old[mid]), id) <= 0)
+			if (strcmp(record_id_of(m, moved[old[mid]]), id) <= 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo > from)
-			memcpy(out + k, old + from, (lo - from) * sizeof(*out));
-		k += lo - from;
-		from = lo;
-		out[k++] = add[i];
+		if (!id)
+			lo = nold;
+		for (; from < lo; from++)
+			out[k++] = moved[old[from]];
+		if (id)
+			out[k++] = add[i];
 	}
-	if (nold > from)
-		memcpy(out + k, old + from, (nold - from) * sizeof(*out));
-	k += nold - from;
-	free(add);
 	*n = k;
 	return out;
 }
@@ -876,8 +868,8 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 		smsaudit_error_clear();
 		return 0; /* anything else: the whole history judges it */
 	}
-	/* New records follow every old one in time (offline work merged in
-	 * would not), and nothing waits for a time-stamp. */
+	/* New records are not older than the last second of the old ones
+	 * (offline work merged in would be), and nothing waits for a time-stamp. */
 	size_t nnew = 0;
 	const smsaudit_record *last = s->nrecs ? s->irecs[s->nrecs - 1].rec : NULL;
 	int fits = !ns->awaiting && !ns->clock_unsure && !ns->nproblems && !s->awaiting;
@@ -885,7 +877,7 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 		const loaded *l = &ns->recs[i];
 		if (l->prejudged)
 			continue;
-		fits = l->rec && (!last || time_order(last, l->rec) < 0);
+		fits = l->rec && (!last || last->made_at <= l->rec->made_at);
 		nnew++;
 	}
 	smsaudit_state *m = fits ? calloc(1, sizeof(*m)) : NULL;
@@ -895,7 +887,8 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 		return fits ? error_oom() : 0;
 	}
 	/* The extended state owns the block and the new records; its arrays are
-	 * the old ones with the new appended, its verdicts the ledger's. */
+	 * the old ones with the new put in their places in time (within the last
+	 * second, records are ordered by id), its verdicts the ledger's. */
 	pthread_mutex_init(&m->lock, NULL);
 	m->index_block = s->index_block;
 	s->index_block = NULL;
@@ -908,29 +901,44 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 	size_t nc = smsaudit_history_count(ns->history);
 	m->ncommits = s->ncommits + (nc ? nc - 1 : 0);
 	smsaudit_oid *commits = malloc(m->ncommits * sizeof(*commits) + 1);
+	uint32_t *moved = malloc((s->nrecs ? s->nrecs : 1) * sizeof(*moved));
+	uint32_t *added = malloc((nnew ? nnew : 1) * sizeof(*added));
 	int ok = keep_owned(m, m->irecs) == 0 && keep_owned(m, m->evidence) == 0 && keep_owned(m, commits) == 0;
 	m->owns_problems = 1;
-	if (!ok || !m->problems) {
+	if (!ok || !m->problems || !moved || !added) {
+		free(moved);
+		free(added);
 		smsaudit_state_free(m);
 		shell_free(s);
 		return error_oom();
 	}
-	if (s->nrecs)
-		memcpy(m->irecs, s->irecs, s->nrecs * sizeof(*m->irecs));
-	for (size_t i = 0; i < s->nrecs; i++)
-		m->irecs[i].valid = m->irecs[i].ledger_valid;
-	size_t k = s->nrecs;
-	for (size_t i = 0; i < ns->nrecs; i++) {
-		const loaded *l = &ns->recs[i];
-		if (l->prejudged)
+	size_t i = 0, j = 0, k = 0;
+	while (i < s->nrecs || j < ns->nrecs) {
+		if (j < ns->nrecs && ns->recs[j].prejudged) {
+			j++;
 			continue;
-		state_rec v = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at, l->valid };
-		m->irecs[k++] = v;
+		}
+		if (i < s->nrecs && (j == ns->nrecs || time_order(s->irecs[i].rec, ns->recs[j].rec) < 0)) {
+			m->irecs[k] = s->irecs[i];
+			m->irecs[k].valid = m->irecs[k].ledger_valid;
+			moved[i++] = (uint32_t)k++;
+		} else {
+			const loaded *l = &ns->recs[j++];
+			state_rec v = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at,
+			                l->valid };
+			added[k - i] = (uint32_t)k;
+			m->irecs[k++] = v;
+		}
 	}
-	if (s->nevidence)
-		memcpy(m->evidence, s->evidence, s->nevidence * sizeof(*m->evidence));
-	if (ns->nevidence)
-		memcpy(m->evidence + s->nevidence, ns->evidence, ns->nevidence * sizeof(*m->evidence));
+	/* The evidence in the same order. */
+	i = j = k = 0;
+	while (i < s->nevidence || j < ns->nevidence) {
+		if (i < s->nevidence &&
+		    (j == ns->nevidence || time_order(s->evidence[i].record, ns->evidence[j].record) < 0))
+			m->evidence[k++] = s->evidence[i++];
+		else
+			m->evidence[k++] = ns->evidence[j++];
+	}
 	m->people = s->people;
 	m->npeople = s->npeople;
 	if (s->nledger_problems)
@@ -940,12 +948,14 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 		m->aproblems = 1;
 	if (s->ncommits)
 		memcpy(commits, s->commits, s->ncommits * sizeof(*commits));
-	for (size_t i = 1; i < nc; i++)
-		commits[s->ncommits + i - 1] = *smsaudit_history_commit(ns->history, i);
+	for (size_t c = 1; c < nc; c++)
+		commits[s->ncommits + c - 1] = *smsaudit_history_commit(ns->history, c);
 	qsort(commits, m->ncommits, sizeof(*commits), cmp_oid);
 	m->commits = commits;
 	size_t nby = 0;
-	uint32_t *by = merged_by_id(m, s->by_id, s->nby_id, s->nrecs, &nby);
+	uint32_t *by = merged_by_id(m, s->by_id, s->nby_id, moved, added, nnew, &nby);
+	free(moved);
+	free(added);
 	if (keep_owned(m, by) < 0) {
 		smsaudit_state_free(m);
 		shell_free(s);

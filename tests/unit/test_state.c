@@ -680,6 +680,22 @@ static void test_state_index_extended_by_new_commits(void **state)
 	smsaudit_state_free(derived);
 	smsaudit_state_free(read);
 
+	/* In the same second as the last record: ordered among them by id, as
+	 * the whole history orders them. */
+	size_t count = before + 3;
+	for (int round = 0; round < 4; round++) {
+		at("2027-01-19T10:00:00Z");
+		add_evidence(store, ada, dir, ids, 3);
+		at("2027-02-01T00:00:00Z");
+		ext = load(NULL, flags);
+		derived = load(NULL, 0);
+		assert_int_equal(smsaudit_state_cache_hits(ext), count);
+		count += 3;
+		expect_same_state(ext, derived);
+		smsaudit_state_free(ext);
+		smsaudit_state_free(derived);
+	}
+
 	at("2027-01-20T09:00:00Z");
 	assert_int_equal(smsaudit_store_supersede(sup2, store, ada, e2, e6, "Newer"), 0);
 	at("2027-02-01T00:00:00Z");
