@@ -62,6 +62,11 @@ typedef struct {
 	const smsaudit_catalogue *cat;
 	time_t until;           /* records made from then on do not count (0: all) */
 	char msg[512];
+	/* The valid audit records before `until`, in time order, gathered once:
+	 * each raise looks at them, and a walk over every record per finding
+	 * was most of a status at 20,000 records. */
+	const smsaudit_record **audits;
+	size_t naudits;
 } replay_env;
 
 /* An audit's planned dates after the corrections among `fix` (the audits'
@@ -97,12 +102,9 @@ static const smsaudit_record *audit_facts(const replay_env *env, const char *id,
 	/* Corrections are few: collect them once. */
 	const smsaudit_record **fix = NULL;
 	size_t nfix = 0, afix = 0;
-	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
-		smsaudit_record_entry e;
-		smsaudit_state_record_at(&e, env->st, i);
-		if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_AUDIT ||
-		    (env->until && e.record->made_at >= env->until) ||
-		    (e.record->audit.event != SMSAUDIT_AUDIT_CANCEL && e.record->audit.event != SMSAUDIT_AUDIT_RESCHEDULE))
+	for (size_t i = 0; i < env->naudits; i++) {
+		const smsaudit_record *r = env->audits[i];
+		if (r->audit.event != SMSAUDIT_AUDIT_CANCEL && r->audit.event != SMSAUDIT_AUDIT_RESCHEDULE)
 			continue;
 		if (nfix == afix) {
 			size_t na = afix ? afix * 2 : 8;
@@ -112,19 +114,15 @@ static const smsaudit_record *audit_facts(const replay_env *env, const char *id,
 			fix = nf;
 			afix = na;
 		}
-		fix[nfix++] = e.record;
+		fix[nfix++] = r;
 	}
-	for (size_t i = 0; i < smsaudit_state_record_count(env->st); i++) {
-		smsaudit_record_entry e;
-		smsaudit_state_record_at(&e, env->st, i);
-		if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_AUDIT ||
-		    (env->until && e.record->made_at >= env->until))
-			continue;
-		const smsaudit_audit_body *b = &e.record->audit;
+	for (size_t i = 0; i < env->naudits; i++) {
+		const smsaudit_record *r = env->audits[i];
+		const smsaudit_audit_body *b = &r->audit;
 		time_t from = 0, to = 0, gone = 0;
-		int live = b->event == SMSAUDIT_AUDIT_PLAN && audit_corrected(fix, nfix, e.record, &from, &to, &gone);
-		if (b->event == SMSAUDIT_AUDIT_PLAN && id && strcmp(e.record->id, id) == 0) {
-			plan = e.record;
+		int live = b->event == SMSAUDIT_AUDIT_PLAN && audit_corrected(fix, nfix, r, &from, &to, &gone);
+		if (b->event == SMSAUDIT_AUDIT_PLAN && id && strcmp(r->id, id) == 0) {
+			plan = r;
 			*cancelled_at = gone;
 			if (!*end)
 				*end = live ? to : b->planned_to;
@@ -759,6 +757,24 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 	env.st = st;
 	env.cat = cat;
 	env.until = until;
+	size_t nrecs = smsaudit_state_record_count(st);
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nrecs; i++) {
+			smsaudit_record_entry e;
+			smsaudit_state_record_at(&e, st, i);
+			if (!e.record || !e.valid || e.record->type != SMSAUDIT_REC_AUDIT || (until && e.record->made_at >= until))
+				continue;
+			if (pass)
+				env.audits[env.naudits] = e.record;
+			env.naudits++;
+		}
+		if (!pass && !(env.audits = malloc((env.naudits ? env.naudits : 1) * sizeof(*env.audits)))) {
+			smsaudit_findings_free(fs);
+			return error_oom();
+		}
+		if (!pass)
+			env.naudits = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const smsaudit_record *r = ev[i].rec;
 		int rc = r->type == SMSAUDIT_REC_FINDING ? apply_raise(&env, fs, &ev[i])
@@ -767,10 +783,12 @@ int findings_replay(smsaudit_findings **out, const smsaudit_state *st, const sms
 		if (rc < 0 && on_reject)
 			on_reject(u, &ev[i], env.msg);
 		if (rc < 0 && strcmp(env.msg, "out of memory") == 0) {
+			free(env.audits);
 			smsaudit_findings_free(fs);
 			return error_oom();
 		}
 	}
+	free(env.audits);
 	if (finish(fs) < 0 || set_apart_withdrawn(fs) < 0) {
 		smsaudit_findings_free(fs);
 		return error_oom();

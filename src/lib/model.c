@@ -46,32 +46,37 @@ static void check_findings(smsaudit_state *st, smsaudit_store *store)
 
 int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit, unsigned flags)
 {
-	/* The index holds whole states, as the reading commands load them. */
-	int use_index = (flags & ~STATE_INDEX_NO_SAVE) == (SMSAUDIT_STATE_USE_INDEX | SMSAUDIT_STATE_USE_CACHE);
+	/* The index holds whole states, as the reading commands load them; a
+	 * command that needs only the people takes a whole one when the index
+	 * has it (or is a few commits behind), and otherwise derives only them. */
+	int use_index = (flags & ~(STATE_INDEX_NO_SAVE | STATE_PEOPLE_ONLY)) ==
+	                (SMSAUDIT_STATE_USE_INDEX | SMSAUDIT_STATE_USE_CACHE);
 	int extended = 0;
 	if (use_index) {
 		int hit = state_index_load(out, store, commit);
 		if (hit != 0)
 			return hit < 0 ? hit : 0;
-		/* A commit or two after the index's: the ledger judges only them. */
+		/* Some commits after the index's: the ledger judges only them. */
 		if ((extended = state_index_extend(out, store, commit)) < 0)
 			return extended;
 	}
+	int people_only = !extended && (flags & STATE_PEOPLE_ONLY);
 	int rc = extended ? 0 : state_load_ledger(out, store, commit, flags & ~(SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE));
 	if (rc < 0)
 		return rc;
-	if (use_index && state_ledger_done(*out) < 0) {
+	if (use_index && !people_only && state_ledger_done(*out) < 0) {
 		smsaudit_state_free(*out);
 		*out = NULL;
 		return SMSAUDIT_ENOMEM;
 	}
-	if (!(flags & STATE_PEOPLE_ONLY)) {
+	if (!people_only) {
 		check_audits(*out, store);
 		check_findings(*out, store);
 	}
 	state_sort_problems(*out);
-	/* The index only saves time: failing to write it changes no result. */
-	if (use_index && !(flags & STATE_INDEX_NO_SAVE) && state_index_save(*out, store) < 0)
+	/* The index only saves time: failing to write it changes no result. A
+	 * state of the people alone is never one to keep. */
+	if (use_index && !people_only && !(flags & STATE_INDEX_NO_SAVE) && state_index_save(*out, store) < 0)
 		smsaudit_error_clear();
 	return 0;
 }

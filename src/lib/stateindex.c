@@ -868,16 +868,17 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 		smsaudit_error_clear();
 		return 0; /* anything else: the whole history judges it */
 	}
-	/* New records are not older than the last second of the old ones
-	 * (offline work merged in would be), and nothing waits for a time-stamp. */
+	/* Nothing waits for a time-stamp. The new records go where their times
+	 * put them: judging them does not depend on it (each is held against the
+	 * authority in effect at its commit and time, as verify after its
+	 * checkpoint does), and the model's rules run over the whole afterwards. */
 	size_t nnew = 0;
-	const smsaudit_record *last = s->nrecs ? s->irecs[s->nrecs - 1].rec : NULL;
 	int fits = !ns->awaiting && !ns->clock_unsure && !ns->nproblems && !s->awaiting;
 	for (size_t i = 0; fits && i < ns->nrecs; i++) {
 		const loaded *l = &ns->recs[i];
 		if (l->prejudged)
 			continue;
-		fits = l->rec && (!last || last->made_at <= l->rec->made_at);
+		fits = l->rec != NULL;
 		nnew++;
 	}
 	smsaudit_state *m = fits ? calloc(1, sizeof(*m)) : NULL;
@@ -887,8 +888,9 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 		return fits ? error_oom() : 0;
 	}
 	/* The extended state owns the block and the new records; its arrays are
-	 * the old ones with the new put in their places in time (within the last
-	 * second, records are ordered by id), its verdicts the ledger's. */
+	 * the old ones with the new put in their places in time (the ledger's
+	 * order: signing time, grants first, then ids), its verdicts the
+	 * ledger's. */
 	pthread_mutex_init(&m->lock, NULL);
 	m->index_block = s->index_block;
 	s->index_block = NULL;

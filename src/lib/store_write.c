@@ -445,7 +445,7 @@ int smsaudit_identity_load(smsaudit_identity **out, smsaudit_store *store, const
 	int rc = smsaudit_key_load(&id->key, key_path, passphrase);
 	smsaudit_state *st = NULL;
 	if (rc == 0)
-		rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE);
+		rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | STATE_FOR_WRITE);
 	const smsaudit_person_entry *match = NULL;
 	for (size_t i = 0; rc == 0 && i < smsaudit_state_person_count(st); i++) {
 		const smsaudit_person_entry *pe = smsaudit_state_person_at(st, i);
@@ -785,7 +785,7 @@ int smsaudit_store_revoke_person(char id_out[SMSAUDIT_ID_MAX], smsaudit_store *s
 	if (strcmp(email, signer->email) == 0)
 		return error_set(SMSAUDIT_EINVALID, "you cannot revoke your own certificate; ask another quality manager");
 	smsaudit_state *st = NULL;
-	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | SMSAUDIT_STATE_USE_CACHE)) < 0)
+	if ((rc = smsaudit_state_load(&st, store, NULL, STATE_PEOPLE_ONLY | STATE_FOR_WRITE)) < 0)
 		return rc;
 	const smsaudit_person_entry *cur = NULL;
 	for (size_t i = 0; i < smsaudit_state_person_count(st); i++) {
