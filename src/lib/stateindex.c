@@ -517,6 +517,16 @@ int state_index_save(const smsaudit_state *st, smsaudit_store *store)
 	h.clock_hi = st->clock_hi;
 	writer w;
 	memset(&w, 0, sizeof(w));
+	/* Sized for what a record takes (about 500 bytes and four distinct
+	 * strings), so that neither the block nor the table of strings is
+	 * copied while it grows. */
+	size_t slots = 1u << 14;
+	while (slots < st->nrecs * 8)
+		slots *= 2;
+	w.strings = calloc(slots, sizeof(*w.strings));
+	w.nslots = w.strings ? slots : 0;
+	if (buf_grow(&w.block, st->nrecs * 520 + 65536) < 0)
+		smsaudit_error_clear(); /* it grows as it goes */
 	write_state(&w, st);
 	int rc = 0;
 	if (w.failed || w.block.size > UINT32_MAX) {
