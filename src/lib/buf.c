@@ -147,3 +147,11 @@ int smsaudit_file_read(smsaudit_buf *out, const char *path, size_t max)
 {
 	return file_read_all(out, path, max);
 }
+
+size_t text_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}

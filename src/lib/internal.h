@@ -110,6 +110,9 @@ int hmac_stream_end(char out[65], hmac_stream *h);  /* out may be NULL: just fre
 /* Built-in data compiled into the library (schemas, default catalogue). */
 const unsigned char *embedded_get(const char *name, size_t *len);
 
+/* FNV-1a of a string: for hash tables in memory, never for anything kept. */
+size_t text_hash(const char *s);
+
 /* Lowercase hex SHA-256 of a buffer into out[65]. */
 int sha256_hex(char out[65], const void *data, size_t len);
 

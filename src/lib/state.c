@@ -121,25 +121,14 @@ void smsaudit_state_record_at(smsaudit_record_entry *out, const smsaudit_state *
 	memset(out, 0, sizeof(*out));
 	if (i >= st->nrecs)
 		return;
-	if (st->irecs) {
-		const state_rec *r = &st->irecs[i];
-		out->record = r->rec;
-		out->path = r->path;
-		out->valid = r->valid;
-		out->signer_email = r->signer_email ? r->signer_email : "";
-		out->signer_roles = r->signer_roles;
-		out->blob = r->blob;
-		out->stamped_at = r->stamped_at;
-		return;
-	}
-	const loaded *l = &st->recs[i];
-	out->record = l->rec;
-	out->path = l->path;
-	out->valid = l->valid;
-	out->signer_email = l->signer_email ? l->signer_email : "";
-	out->signer_roles = l->signer_roles;
-	out->blob = l->blob;
-	out->stamped_at = l->stamped_at;
+	state_rec r = st->irecs ? st->irecs[i] : state_rec_of(&st->recs[i], st->recs[i].ledger_valid);
+	out->record = r.rec;
+	out->path = r.path;
+	out->valid = r.valid;
+	out->signer_email = r.signer_email ? r.signer_email : "";
+	out->signer_roles = r.signer_roles;
+	out->blob = r.blob;
+	out->stamped_at = r.stamped_at;
 }
 
 const smsaudit_oid *smsaudit_state_commit(const smsaudit_state *st)
@@ -287,14 +276,6 @@ typedef struct {
 	size_t nslots, n;
 } path_map;
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 static void path_map_free(path_map *m)
 {
 	free(m->slots);
@@ -305,7 +286,7 @@ static int path_map_get(const path_map *m, const char *path, size_t *commit)
 {
 	if (!m->nslots)
 		return 0;
-	size_t h = str_hash(path);
+	size_t h = text_hash(path);
 	for (size_t s = h & (m->nslots - 1);; s = (s + 1) & (m->nslots - 1)) {
 		if (!m->slots[s].path)
 			return 0;
@@ -330,7 +311,7 @@ static int path_map_put(path_map *m, const char *path, size_t commit)
 		for (size_t i = 0; i < m->nslots; i++) {
 			if (!m->slots[i].path)
 				continue;
-			size_t s = m->slots[i].hash & (ns - 1); /* the low bits of str_hash: ns < 2^32 */
+			size_t s = m->slots[i].hash & (ns - 1); /* the low bits of text_hash: ns < 2^32 */
 			while (slots[s].path)
 				s = (s + 1) & (ns - 1);
 			slots[s] = m->slots[i];
@@ -339,7 +320,7 @@ static int path_map_put(path_map *m, const char *path, size_t commit)
 		m->slots = slots;
 		m->nslots = ns;
 	}
-	size_t h = str_hash(path), s = h & (m->nslots - 1);
+	size_t h = text_hash(path), s = h & (m->nslots - 1);
 	while (m->slots[s].path)
 		s = (s + 1) & (m->nslots - 1);
 	m->slots[s].path = path;

@@ -118,4 +118,13 @@ struct smsaudit_state {
 
 
 
+/* What the state gives out of a record while it is derived; `ledger_valid`
+ * as the caller knows it. */
+static inline state_rec state_rec_of(const loaded *l, int ledger_valid)
+{
+	state_rec r = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at,
+	                ledger_valid };
+	return r;
+}
+
 #endif

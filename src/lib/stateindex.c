@@ -164,14 +164,6 @@ static void point_null(writer *w, size_t slot)
 		memset(w->block.ptr + slot, 0, sizeof(void *));
 }
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 14695981039346656037u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 static int strings_grow(writer *w)
 {
 	size_t n = w->nslots ? w->nslots * 2 : 1u << 14;
@@ -181,7 +173,7 @@ static int strings_grow(writer *w)
 	for (size_t i = 0; i < w->nslots; i++) {
 		if (!w->strings[i])
 			continue;
-		size_t h = str_hash(w->block.ptr + w->strings[i] - 1) & (n - 1);
+		size_t h = text_hash(w->block.ptr + w->strings[i] - 1) & (n - 1);
 		while (s[h])
 			h = (h + 1) & (n - 1);
 		s[h] = w->strings[i];
@@ -204,7 +196,7 @@ static void point_string(writer *w, size_t slot, const char *s)
 		w->failed = 1;
 		return;
 	}
-	size_t h = str_hash(s) & (w->nslots - 1);
+	size_t h = text_hash(s) & (w->nslots - 1);
 	while (w->strings[h]) {
 		if (strcmp(w->block.ptr + w->strings[h] - 1, s) == 0) {
 			point(w, slot, w->strings[h] - 1);
@@ -220,6 +212,21 @@ static void point_string(writer *w, size_t slot, const char *s)
 	w->strings[h] = off + 1;
 	w->nstrings++;
 	point(w, slot, off);
+}
+
+/* The list pointer at `slot` points at a copy of the `n` items of `size`
+ * bytes at `v` (NULL stays NULL); the copy's offset. */
+static size_t put_list(writer *w, size_t slot, const void *v, size_t n, size_t size, size_t align)
+{
+	if (!v) {
+		point_null(w, slot);
+		return 0;
+	}
+	size_t list = take(w, (n ? n : 1) * size, align);
+	if (!w->failed && n)
+		memcpy(w->block.ptr + list, v, n * size);
+	point(w, slot, list);
+	return list;
 }
 
 /* A copy of `rec` in the block, as one-block records are laid out: the part
@@ -259,29 +266,14 @@ static size_t put_record(writer *w, const smsaudit_record *rec)
 				point_string(w, list + k * sizeof(char *), v[k]);
 			break;
 		}
-		case RECORD_FIELD_REFS: {
-			const smsaudit_evidence_ref *v = *(smsaudit_evidence_ref *const *)(const void *)src;
-			if (!v) {
-				point_null(w, slot);
-				break;
-			}
-			size_t list = take(w, (n ? n : 1) * sizeof(*v), _Alignof(smsaudit_evidence_ref));
-			if (!w->failed)
-				memcpy(w->block.ptr + list, v, n * sizeof(*v));
-			point(w, slot, list);
+		case RECORD_FIELD_REFS:
+			put_list(w, slot, *(const void *const *)(const void *)src, n, sizeof(smsaudit_evidence_ref),
+			         _Alignof(smsaudit_evidence_ref));
 			break;
-		}
 		case RECORD_FIELD_ACTIONS: {
 			const smsaudit_action *v = *(smsaudit_action *const *)(const void *)src;
-			if (!v) {
-				point_null(w, slot);
-				break;
-			}
-			size_t list = take(w, (n ? n : 1) * sizeof(*v), _Alignof(smsaudit_action));
-			if (!w->failed)
-				memcpy(w->block.ptr + list, v, n * sizeof(*v));
-			point(w, slot, list);
-			for (size_t k = 0; k < n; k++) {
+			size_t list = put_list(w, slot, v, n, sizeof(*v), _Alignof(smsaudit_action));
+			for (size_t k = 0; v && k < n; k++) {
 				size_t item = list + k * sizeof(*v);
 				point_string(w, item + offsetof(smsaudit_action, description), v[k].description);
 				point_string(w, item + offsetof(smsaudit_action, owner), v[k].owner);
@@ -361,10 +353,7 @@ static void write_state(writer *w, const smsaudit_state *st)
 		if (st->irecs) {
 			v = st->irecs[i];
 		} else {
-			const loaded *l = &st->recs[i];
-			state_rec d = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at,
-			                l->ledger_valid };
-			v = d;
+			v = state_rec_of(&st->recs[i], st->recs[i].ledger_valid);
 		}
 		size_t e = recs + i * sizeof(state_rec);
 		state_rec plain = v;
@@ -936,10 +925,8 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 			moved[i++] = (uint32_t)k++;
 		} else {
 			const loaded *l = &ns->recs[j++];
-			state_rec v = { l->rec, l->path, l->signer_email, l->blob, l->signer_roles, l->valid, l->stamped_at,
-			                l->valid };
 			added[k - i] = (uint32_t)k;
-			m->irecs[k++] = v;
+			m->irecs[k++] = state_rec_of(l, l->valid);
 		}
 	}
 	/* The evidence in the same order. */
