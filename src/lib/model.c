@@ -53,12 +53,12 @@ int smsaudit_state_load(smsaudit_state **out, smsaudit_store *store, const smsau
 	                (SMSAUDIT_STATE_USE_INDEX | SMSAUDIT_STATE_USE_CACHE);
 	int extended = 0;
 	if (use_index) {
-		int hit = state_index_load(out, store, commit);
-		if (hit != 0)
-			return hit < 0 ? hit : 0;
-		/* Some commits after the index's: the ledger judges only them. */
-		if ((extended = state_index_extend(out, store, commit)) < 0)
-			return extended;
+		/* The index's own commit is a state as it is; some commits after
+		 * it, the ledger judged only them. */
+		int got = state_index_load(out, store, commit);
+		if (got < 0 || got == 1)
+			return got < 0 ? got : 0;
+		extended = got == 2;
 	}
 	int people_only = !extended && (flags & STATE_PEOPLE_ONLY);
 	int rc = extended ? 0 : state_load_ledger(out, store, commit, flags & ~(SMSAUDIT_STATE_USE_INDEX | STATE_INDEX_NO_SAVE));

@@ -702,24 +702,6 @@ static int resolve_commit(smsaudit_oid *out, smsaudit_store *store, const smsaud
 	return 0;
 }
 
-int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit)
-{
-	*out = NULL;
-	smsaudit_oid at;
-	unsigned char secret[32];
-	index_header h;
-	if (resolve_commit(&at, store, commit) < 0)
-		return 0;
-	void *block = read_index(&h, store, secret);
-	if (!block)
-		return 0;
-	if (memcmp(h.commit.id, at.id, sizeof(at.id)) != 0) {
-		free(block);
-		return 0;
-	}
-	return (*out = state_of_block(block, &h)) ? 1 : error_oom();
-}
-
 /* ---- extending: the index's state and the commits since ---- */
 
 /* Records in the ledger's time order (cmp_loaded in state.c): signing time,
@@ -829,20 +811,11 @@ static uint32_t *merged_by_id(const smsaudit_state *m, const uint32_t *old, size
 	return out;
 }
 
-int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit)
+/* The state of `s` (the index's, at an earlier commit) continued to `at`:
+ * 1 and *out, or 0 when only the whole history can judge what came since. */
+static int extend(smsaudit_state **out, smsaudit_store *store, smsaudit_state *s, const smsaudit_oid *at_commit)
 {
-	*out = NULL;
-	smsaudit_oid at;
-	unsigned char secret[32];
-	index_header h;
-	if (resolve_commit(&at, store, commit) < 0)
-		return 0;
-	void *block = read_index(&h, store, secret);
-	if (!block)
-		return 0;
-	smsaudit_state *s = state_of_block(block, &h);
-	if (!s)
-		return error_oom();
+	smsaudit_oid at = *at_commit;
 	/* Only a clean state is continued: a problem of an old record (its
 	 * content missing, say) may be mended by what follows, which only the
 	 * whole history sees. */
@@ -977,4 +950,26 @@ int state_index_extend(smsaudit_state **out, smsaudit_store *store, const smsaud
 	shell_free(s);
 	*out = m;
 	return 1;
+}
+
+int state_index_load(smsaudit_state **out, smsaudit_store *store, const smsaudit_oid *commit)
+{
+	*out = NULL;
+	smsaudit_oid at;
+	unsigned char secret[32];
+	index_header h;
+	if (resolve_commit(&at, store, commit) < 0)
+		return 0;
+	void *block = read_index(&h, store, secret);
+	if (!block)
+		return 0;
+	smsaudit_state *s = state_of_block(block, &h);
+	if (!s)
+		return error_oom();
+	if (memcmp(h.commit.id, at.id, sizeof(at.id)) == 0) {
+		*out = s;
+		return 1;
+	}
+	int rc = extend(out, store, s, &at);
+	return rc > 0 ? 2 : rc;
 }
