@@ -373,3 +373,43 @@ test_at_a_date_counts_work_merged_later() {
 	done
 	unset SMSAUDIT_NOW
 }
+
+# cold_equals_warm CLONE COMMAND...: the command's output from the state index
+# (read, or continued by the commits since) is the output with no index at all.
+cold_equals_warm() {
+	c=$1
+	shift
+	on "$c" "$@"
+	cp "$out" "$TMPD/warm.out"
+	rm -f "$TMPD/$c.git"/smsaudit-cache/state-*
+	on "$c" "$@"
+	cmp -s "$out" "$TMPD/warm.out" || { fail "$c: $* from the state index differs from the whole history's"; diff "$TMPD/warm.out" "$out" | head -6; }
+}
+
+# Work merged in from another clone (signed earlier than work made here after
+# the index was written) and the index continued across syncs: every reader
+# shows what the whole history shows.
+test_state_index_across_syncs() {
+	team_repo || return
+	for c in a b; do
+		on $c status
+		expect_rc 0
+	done
+	SMSAUDIT_REPO="$TMPD/b.git" add_ev EB "" ben@example.org "From b" || return
+	SMSAUDIT_REPO="$TMPD/a.git" add_ev EA "" ben@example.org "From a" || return
+	on a --as ada@example.org finding correct "$NC" --text "Risk assessed for the open changes"
+	expect_rc 0
+	on a evidence list
+	expect_out "From a"
+	synced b && synced a && synced b || return
+	same_main a b server
+	for c in a b; do
+		cold_equals_warm $c evidence list
+		cold_equals_warm $c finding show "$NC"
+		cold_equals_warm $c status
+	done
+	on a evidence list
+	expect_out "From a"
+	expect_out "From b"
+	verified a b
+}
