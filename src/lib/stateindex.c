@@ -12,16 +12,22 @@
  * Nothing is parsed and nothing else is allocated, so a command over 100,000
  * records starts in milliseconds.
  *
- * What decides a state is in the key (index_key): the commit, the trust
- * anchors, the CA, the catalogue, the first quality manager and the build of
- * the program (a rebuilt program may judge differently). The state is kept
- * with the window of clock readings it holds for (records waiting for a
- * time-stamp token run out; see state_internal.h), and not at all when a
- * record was signed in the clock's future. Like the verification cache the
- * file carries an HMAC-SHA256 keyed by this user's secret, checked over the
- * copy in memory before any of it is used: a torn file, an edited one, one
- * from another repository or build is a miss, never an error. `verify`
- * never reads it.
+ * What decides a state besides its commit is in the key (index_key): the
+ * trust anchors, the CA, the catalogue, the first quality manager and the
+ * build of the program (a rebuilt program may judge differently); the commit
+ * is in the header. The state is kept with the window of clock readings it
+ * holds for (records waiting for a time-stamp token run out; see
+ * state_internal.h), and not at all when a record was signed in the clock's
+ * future. Like the verification cache the file carries an HMAC-SHA256 keyed
+ * by this user's secret, checked over the copy in memory before any of it is
+ * used (and one over the header before its sizes are believed): a torn file,
+ * an edited one, one from another repository or build is a miss, never an
+ * error. `verify` never reads it.
+ *
+ * When main has moved on from the index's commit by commits that only add
+ * records, the index's state is continued rather than derived again
+ * (extend): the new commits are judged as verify judges what follows its
+ * checkpoint, and the model's rules run over the whole continued state.
  */
 #include <errno.h>
 #include <fcntl.h>
