@@ -30,6 +30,7 @@ typedef struct {
 	const char *keys_dir;        /* --keys or SMSAUDIT_KEYS (default ~/.config/smsaudit/keys) */
 	const char *as_email;        /* --as or SMSAUDIT_AS */
 	const char *key_path;        /* --key or SMSAUDIT_KEY */
+	int no_cache;                /* --no-cache before the command: every reader derives afresh */
 	char keys_default[512];
 } cli_ctx;
 

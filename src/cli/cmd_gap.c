@@ -529,7 +529,7 @@ static int gap_trend(cli_ctx *ctx, const gap_args *a)
 		if (!st || memcmp(&st_commit, &at->commit, sizeof(st_commit)) != 0) {
 			smsaudit_state_free(st);
 			st = NULL;
-			if ((r = smsaudit_state_load(&st, store, &at->commit, a->no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX)) < 0)
+			if ((r = smsaudit_state_load(&st, store, &at->commit, a->no_cache || ctx->no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX)) < 0)
 				break;
 			st_commit = at->commit;
 		}

@@ -191,7 +191,7 @@ static int person_list(cli_ctx *ctx, person_args *a)
 	int rc;
 	if ((rc = cli_open_store(ctx, &store)) >= 0)
 		return rc;
-	if ((rc = smsaudit_state_load(&st, store, NULL, SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX)) < 0) {
+	if ((rc = smsaudit_state_load(&st, store, NULL, ctx->no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX)) < 0) {
 		smsaudit_store_free(store);
 		return cli_fail(rc);
 	}

@@ -415,7 +415,8 @@ int cli_view_open(cli_ctx *ctx, cli_view *v, const char *command, const char *at
 	else
 		r = smsaudit_repo_head(&v->commit, repo);
 	if (r == 0)
-		r = smsaudit_state_load(&v->st, v->store, &v->commit, no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX);
+		r = smsaudit_state_load(&v->st, v->store, &v->commit,
+		                        no_cache || ctx->no_cache ? 0 : SMSAUDIT_STATE_USE_CACHE | SMSAUDIT_STATE_USE_INDEX);
 	if (r < 0) {
 		cli_view_close(v);
 		return cli_fail(r);

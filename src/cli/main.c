@@ -120,6 +120,9 @@ static void print_overview(FILE *f)
 	           "  --catalogue FILE use this catalogue instead of the built-in one\n"
 	           "                   (also: SMSAUDIT_CATALOGUE)\n"
 	           "  --no-color       no colour (also: NO_COLOR set to anything)\n"
+	           "  --no-cache       a reading command derives everything afresh: no state\n"
+	           "                   index, verification or history cache (as a command's\n"
+	           "                   own --no-cache where it has one)\n"
 	           "  --repo DIR       the evidence repository (also: SMSAUDIT_REPO; default .)\n"
 	           "  --keys DIR       private keys (also: SMSAUDIT_KEYS; default ~/.config/smsaudit/keys)\n"
 	           "  --as EMAIL       sign as this person (key KEYS/EMAIL.key; also: SMSAUDIT_AS)\n"
@@ -239,6 +242,8 @@ static int run(int argc, char **argv)
 			no_color = 1;
 		} else if (strcmp(a, "--raw") == 0) {
 			out_csv_raw(1);
+		} else if (strcmp(a, "--no-cache") == 0) {
+			ctx.no_cache = 1;
 		} else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
 			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || cli_parse_format(&ctx.format, v) < 0)

@@ -692,3 +692,28 @@ test_write_commands_do_not_save() {
 	run evidence list
 	expect_out "Fourth"
 }
+
+# --no-cache before the command: any reader derives afresh, whatever the index
+# says, and leaves the index as it is.
+test_global_no_cache() {
+	ledger_repo || return
+	read_clock
+	run evidence list
+	expect_out "Incidents"
+	index_file || return
+	off=$(grep -obUa "Incidents" "$IDX" | head -1 | cut -d: -f1)
+	[ -n "$off" ] || { fail "the title is not in the index"; return; }
+	printf 'Forgeries' | dd of="$IDX" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	seal "$IDX" || return
+	ln -f "$IDX" "$TMPD/mark"
+	run evidence list
+	expect_out "Forgeries"
+	for c in "evidence list" "audit list" "person list" "calendar"; do
+		run --no-cache $c
+		expect_rc 0
+		expect_no_out "Forgeries"
+	done
+	run --no-cache evidence list
+	expect_out "Incidents"
+	expect_kept "--no-cache does not write"
+}
