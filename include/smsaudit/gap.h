@@ -104,6 +104,10 @@ typedef struct smsaudit_gap smsaudit_gap;
 
 typedef struct {
 	time_t as_of;                      /* the date evaluated (00:00Z); records made later that day count */
+	/* 1: each item keeps its verdict, reason and number of candidates but
+	 * not the candidates themselves (NULL): a gap only compared with another
+	 * (status's later windows) then holds no list of 100,000 records. */
+	int verdicts_only;
 } smsaudit_gap_options;
 
 #define SMSAUDIT_GAP_OPTIONS_INIT { 0 }
@@ -111,7 +115,8 @@ typedef struct {
 /* The last day a satisfied item stays satisfied if nothing new is recorded:
  * the latest, over the evidence that counts now, of the day it expires or its
  * period stops being fresh enough (the same rules as the analysis); 0 when it
- * is not satisfied or something counts with no end. */
+ * is not satisfied or something counts with no end, and in a gap computed
+ * with verdicts_only (it has no candidates to look at). */
 time_t smsaudit_gap_item_counts_until(const smsaudit_gap_item *it);
 
 /* The state must come from a store with the same catalogue; it must outlive the result. */

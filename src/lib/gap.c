@@ -52,6 +52,7 @@ struct smsaudit_gap {
 	char **strings;                           /* every string this result owns */
 	size_t nstrings, astrings;
 	int oom;
+	int verdicts_only;                        /* smsaudit_gap_options */
 };
 
 const char *smsaudit_gap_status_name(smsaudit_gap_status s)
@@ -239,7 +240,7 @@ static int too_old(time_t end, int fresh_months, time_t as_of)
 time_t smsaudit_gap_item_counts_until(const smsaudit_gap_item *it)
 {
 	time_t best = 0;
-	for (size_t i = 0; it->satisfied && i < it->ncandidates; i++) {
+	for (size_t i = 0; it->satisfied && it->candidates && i < it->ncandidates; i++) {
 		const smsaudit_gap_candidate *c = &it->candidates[i];
 		if (c->verdict != SMSAUDIT_CAND_OK)
 			continue;
@@ -425,6 +426,10 @@ static void evaluate_item(smsaudit_gap *g, clause_work *cw, smsaudit_gap_item *i
 		}
 		if (n > 3 && used < sizeof(it->reason))
 			snprintf(it->reason + used, sizeof(it->reason) - used, "; and %zu more", n - 3);
+	}
+	if (g->verdicts_only) {
+		free(cands);
+		it->candidates = NULL;
 	}
 }
 
@@ -760,6 +765,7 @@ int smsaudit_gap_compute(smsaudit_gap **out, const smsaudit_catalogue *cat, cons
 	if (!g)
 		return error_oom();
 	g->as_of = smsaudit_date_of(opts ? opts->as_of : smsaudit_now());
+	g->verdicts_only = opts && opts->verdicts_only;
 	g->problems = smsaudit_state_problem_count(st);
 	size_t ncat = smsaudit_catalogue_count(cat);
 	g->clauses = calloc(ncat ? ncat : 1, sizeof(*g->clauses));

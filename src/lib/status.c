@@ -209,6 +209,7 @@ static int lapses_collect(smsaudit_status *s, const smsaudit_catalogue *cat, con
 	for (int h = 0; h < NWINDOWS && rc == 0; h++) {
 		smsaudit_gap_options go = SMSAUDIT_GAP_OPTIONS_INIT;
 		go.as_of = s->as_of + (time_t)(h + 1) * s->window * DAY;
+		go.verdicts_only = 1; /* only compared with today's, and a lapse shows its reason */
 		if ((rc = smsaudit_gap_compute(&s->later[h], cat, st, &go)) < 0)
 			break;
 		for (size_t i = 0; i < nclauses && rc == 0; i++) {
